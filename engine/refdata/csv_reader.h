@@ -1,0 +1,60 @@
+#ifndef VERKENNER_ENGINE_REFDATA_CSV_READER_H_
+#define VERKENNER_ENGINE_REFDATA_CSV_READER_H_
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace verkenner::engine {
+
+// Reads RFC 4180 CSV records: fields may be quoted, and quoted fields may hold the separator,
+// doubled quotes and line breaks. Both "\n" and "\r\n" end a record. A UTF-8 byte order mark at
+// the very start is skipped. The reader does not check encodings; callers validate field content.
+//
+// Used for the reference data and for CSV import files, so there is one CSV dialect in the
+// project. Not thread-safe; does not own the stream, which must outlive the reader.
+class CsvReader {
+ public:
+  struct Options {
+    // Field separator: ',' for the reference data, ';' for Dutch spreadsheet exports.
+    char separator = ',';
+    // A record longer than this is an error rather than an unbounded allocation.
+    size_t max_record_bytes = 1 << 20;
+  };
+
+  CsvReader(std::istream& in, Options options);
+
+  // Reads the next record into `fields` (cleared first). Returns false at end of input.
+  // Errors: InvalidArgument for a quote left open at end of input or a record longer than
+  // max_record_bytes; the message names the line but never quotes the content, which may be
+  // personal data. After an error the reader continues at the next line.
+  absl::StatusOr<bool> Next(std::vector<std::string>& fields);
+
+  // Physical line (1-based) on which the record last returned by Next() started.
+  int64_t record_line() const { return record_line_; }
+
+ private:
+  // Returns the next byte, or -1 at end of input.
+  int Get();
+  int Peek();
+  void SkipRestOfLine();
+
+  std::istream& in_;
+  Options options_;
+  std::vector<char> buffer_;
+  size_t position_ = 0;
+  size_t size_ = 0;
+  int64_t line_ = 1;
+  int64_t record_line_ = 0;
+  bool at_start_ = true;
+};
+
+// Splits a multi-valued cell ("a|b|c") on `separator`, dropping empty parts and trimming spaces.
+std::vector<std::string> SplitMultiValue(const std::string& cell, char separator = '|');
+
+}  // namespace verkenner::engine
+
+#endif  // VERKENNER_ENGINE_REFDATA_CSV_READER_H_

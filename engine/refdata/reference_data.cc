@@ -1,0 +1,259 @@
+#include "engine/refdata/reference_data.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "engine/refdata/csv_reader.h"
+
+namespace verkenner::engine {
+namespace {
+
+// Calls `row` for every data row of a reference CSV file, with a look-up from column name to
+// value. Fails if a required column is missing or a row has the wrong number of fields.
+using RowGetter = std::function<const std::string&(std::string_view column)>;
+
+absl::Status ForEachRow(const std::string& path, const std::vector<std::string>& required_columns,
+                        const std::function<absl::Status(const RowGetter&)>& row) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open reference file ", path));
+  CsvReader reader(in, {});
+  std::vector<std::string> header;
+  auto has_header = reader.Next(header);
+  if (!has_header.ok()) return has_header.status();
+  if (!*has_header) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
+  std::unordered_map<std::string, size_t> column_index;
+  for (size_t i = 0; i < header.size(); ++i) column_index[header[i]] = i;
+  for (const std::string& column : required_columns) {
+    if (!column_index.contains(column)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": missing column '", column, "'"));
+    }
+  }
+  std::vector<std::string> fields;
+  static const std::string kEmpty;
+  RowGetter get = [&](std::string_view column) -> const std::string& {
+    auto it = column_index.find(std::string(column));
+    if (it == column_index.end() || it->second >= fields.size()) return kEmpty;
+    return fields[it->second];
+  };
+  while (true) {
+    auto more = reader.Next(fields);
+    if (!more.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", more.status().message()));
+    if (!*more) break;
+    if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
+    if (fields.size() != header.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": line ", reader.record_line(),
+                                                     ": expected ", header.size(),
+                                                     " fields, found ", fields.size()));
+    }
+    absl::Status status = row(get);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": line ", reader.record_line(), ": ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseDouble(const std::string& text, double& value) {
+  if (!absl::SimpleAtod(text, &value)) {
+    return absl::InvalidArgumentError(absl::StrCat("not a number: '", text, "'"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseInt(const std::string& text, int& value) {
+  if (!absl::SimpleAtoi(text, &value)) {
+    return absl::InvalidArgumentError(absl::StrCat("not an integer: '", text, "'"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string NormalizeKey(std::string_view text) {
+  std::string key;
+  key.reserve(text.size());
+  bool pending_space = false;
+  for (char c : text) {
+    if (c == ' ' || c == '-' || c == '_' || c == '\t') {
+      pending_space = !key.empty();
+      continue;
+    }
+    if (pending_space) key.push_back(' ');
+    pending_space = false;
+    key.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+  }
+  return key;
+}
+
+std::string ReferenceData::DefaultDirectory() {
+  const char* configured = std::getenv("VERKENNER_REFDATA");
+  if (configured != nullptr && *configured != '\0') return configured;
+  return "../shared/refdata";
+}
+
+absl::StatusOr<std::shared_ptr<const ReferenceData>> ReferenceData::Load(
+    const std::string& directory) {
+  std::shared_ptr<ReferenceData> data(new ReferenceData());
+  auto file = [&](const char* name) { return absl::StrCat(directory, "/", name); };
+
+  absl::Status status = ForEachRow(
+      file("arbeidsmarktregios_nl.csv"), {"am_code", "arbeidsmarktregio", "lat", "lon"},
+      [&](const RowGetter& get) {
+        LabourMarketRegion region{get("am_code"), get("arbeidsmarktregio")};
+        if (auto s = ParseDouble(get("lat"), region.lat); !s.ok()) return s;
+        if (auto s = ParseDouble(get("lon"), region.lon); !s.ok()) return s;
+        data->region_by_code_[region.code] = data->regions_.size();
+        data->regions_.push_back(std::move(region));
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+
+  status = ForEachRow(
+      file("gemeenten_nl.csv"),
+      {"gm_code", "gemeente", "province", "am_code", "lat", "lon", "n_pc4"},
+      [&](const RowGetter& get) {
+        Municipality municipality{get("gm_code"), get("gemeente"), get("province"), get("am_code")};
+        if (auto s = ParseDouble(get("lat"), municipality.lat); !s.ok()) return s;
+        if (auto s = ParseDouble(get("lon"), municipality.lon); !s.ok()) return s;
+        if (auto s = ParseInt(get("n_pc4"), municipality.postcode_area_count); !s.ok()) return s;
+        if (!data->region_by_code_.contains(municipality.region_code)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("unknown arbeidsmarktregio ", municipality.region_code));
+        }
+        data->municipality_by_code_[municipality.code] = data->municipalities_.size();
+        data->municipalities_.push_back(std::move(municipality));
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+
+  status = ForEachRow(
+      file("pc4_nl.csv"), {"pc4", "lat", "lon", "gm_code", "places"}, [&](const RowGetter& get) {
+        PostcodeArea area;
+        if (auto s = ParseInt(get("pc4"), area.pc4); !s.ok()) return s;
+        if (auto s = ParseDouble(get("lat"), area.lat); !s.ok()) return s;
+        if (auto s = ParseDouble(get("lon"), area.lon); !s.ok()) return s;
+        area.municipality_code = get("gm_code");
+        const std::string& places = get("places");
+        area.place = places.substr(0, places.find(';'));
+        if (!data->municipality_by_code_.contains(area.municipality_code)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("unknown municipality ", area.municipality_code));
+        }
+        data->postcode_areas_.push_back(std::move(area));
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  std::sort(data->postcode_areas_.begin(), data->postcode_areas_.end(),
+            [](const PostcodeArea& a, const PostcodeArea& b) { return a.pc4 < b.pc4; });
+
+  status = ForEachRow(file("education_levels_nl.csv"), {"code", "label_nl", "ordinal", "aliases"},
+                      [&](const RowGetter& get) {
+                        EducationLevelInfo level{get("code"), get("label_nl"), 0, {}};
+                        if (auto s = ParseInt(get("ordinal"), level.ordinal); !s.ok()) return s;
+                        level.aliases = SplitMultiValue(get("aliases"));
+                        data->education_levels_.push_back(std::move(level));
+                        return absl::OkStatus();
+                      });
+  if (!status.ok()) return status;
+  std::stable_sort(data->education_levels_.begin(), data->education_levels_.end(),
+                   [](const EducationLevelInfo& a, const EducationLevelInfo& b) {
+                     return a.ordinal < b.ordinal;
+                   });
+  // Codes and labels win over aliases: insert those first, aliases only where still free.
+  for (size_t i = 0; i < data->education_levels_.size(); ++i) {
+    const EducationLevelInfo& level = data->education_levels_[i];
+    data->education_by_key_[NormalizeKey(level.code)] = i;
+    data->education_by_key_.try_emplace(NormalizeKey(level.label), i);
+  }
+  for (size_t i = 0; i < data->education_levels_.size(); ++i) {
+    for (const std::string& alias : data->education_levels_[i].aliases) {
+      data->education_by_key_.try_emplace(NormalizeKey(alias), i);
+    }
+  }
+
+  std::unordered_map<std::string, bool> entry_level_codes;
+  status = ForEachRow(file("entry_level_occupations_nl.csv"), {"esco_code"},
+                      [&](const RowGetter& get) {
+                        entry_level_codes[get("esco_code")] = true;
+                        return absl::OkStatus();
+                      });
+  if (!status.ok()) return status;
+
+  status = ForEachRow(
+      file("esco_occupations_nl.csv"),
+      {"esco_code", "isco08_code", "preferred_label_nl", "alt_labels_nl"},
+      [&](const RowGetter& get) {
+        OccupationInfo occupation{get("esco_code"), get("isco08_code"),
+                                  get("preferred_label_nl"), {}, false};
+        occupation.alt_labels = SplitMultiValue(get("alt_labels_nl"));
+        occupation.entry_level = entry_level_codes.contains(occupation.esco_code);
+        data->occupations_.push_back(std::move(occupation));
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  for (size_t i = 0; i < data->occupations_.size(); ++i) {
+    const OccupationInfo& occupation = data->occupations_[i];
+    data->occupation_by_key_[NormalizeKey(occupation.esco_code)] = i;
+    data->occupation_by_key_.try_emplace(NormalizeKey(occupation.label), i);
+  }
+  // An alternative label may be shared by several occupations; the first (lowest code) wins,
+  // which keeps look-ups deterministic.
+  for (size_t i = 0; i < data->occupations_.size(); ++i) {
+    for (const std::string& alt : data->occupations_[i].alt_labels) {
+      data->occupation_by_key_.try_emplace(NormalizeKey(alt), i);
+    }
+  }
+
+  status = ForEachRow(file("stopwords_nl.csv"), {"word"}, [&](const RowGetter& get) {
+    data->stopwords_.push_back(get("word"));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+
+  return std::shared_ptr<const ReferenceData>(std::move(data));
+}
+
+const PostcodeArea* ReferenceData::FindPostcodeArea(int pc4) const {
+  auto it = std::lower_bound(postcode_areas_.begin(), postcode_areas_.end(), pc4,
+                             [](const PostcodeArea& area, int value) { return area.pc4 < value; });
+  return it != postcode_areas_.end() && it->pc4 == pc4 ? &*it : nullptr;
+}
+
+const PostcodeArea* ReferenceData::NearestPostcodeArea(int pc4) const {
+  if (postcode_areas_.empty()) return nullptr;
+  auto it = std::lower_bound(postcode_areas_.begin(), postcode_areas_.end(), pc4,
+                             [](const PostcodeArea& area, int value) { return area.pc4 < value; });
+  if (it == postcode_areas_.end()) return &postcode_areas_.back();
+  if (it == postcode_areas_.begin() || it->pc4 == pc4) return &*it;
+  auto before = std::prev(it);
+  return (pc4 - before->pc4) <= (it->pc4 - pc4) ? &*before : &*it;
+}
+
+const Municipality* ReferenceData::FindMunicipality(std::string_view code) const {
+  auto it = municipality_by_code_.find(absl::AsciiStrToUpper(std::string(code)));
+  return it == municipality_by_code_.end() ? nullptr : &municipalities_[it->second];
+}
+
+const LabourMarketRegion* ReferenceData::FindRegion(std::string_view code) const {
+  auto it = region_by_code_.find(absl::AsciiStrToUpper(std::string(code)));
+  return it == region_by_code_.end() ? nullptr : &regions_[it->second];
+}
+
+const EducationLevelInfo* ReferenceData::FindEducationLevel(std::string_view code_or_label) const {
+  auto it = education_by_key_.find(NormalizeKey(code_or_label));
+  return it == education_by_key_.end() ? nullptr : &education_levels_[it->second];
+}
+
+const OccupationInfo* ReferenceData::FindOccupation(std::string_view code_or_label) const {
+  auto it = occupation_by_key_.find(NormalizeKey(code_or_label));
+  return it == occupation_by_key_.end() ? nullptr : &occupations_[it->second];
+}
+
+}  // namespace verkenner::engine
