@@ -68,9 +68,8 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
     }
     if (++record_bytes > options_.max_record_bytes) {
       if (c != '\n') SkipRestOfLine();
-      return absl::InvalidArgumentError(absl::StrCat("line ", record_line_,
-                                                     ": record is longer than ",
-                                                     options_.max_record_bytes, " bytes"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "line ", record_line_, ": record is longer than ", options_.max_record_bytes, " bytes"));
     }
     if (quoted) {
       if (c == '"') {

@@ -43,7 +43,8 @@ absl::Status ForEachRow(const std::string& path, const std::vector<std::string>&
   };
   while (true) {
     auto more = reader.Next(fields);
-    if (!more.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", more.status().message()));
+    if (!more.ok())
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", more.status().message()));
     if (!*more) break;
     if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
     if (fields.size() != header.size()) {
@@ -92,6 +93,23 @@ std::string NormalizeKey(std::string_view text) {
   return key;
 }
 
+std::optional<int> ParsePc4(std::string_view postcode) {
+  std::string compact;
+  for (char c : postcode) {
+    if (c != ' ') compact.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  }
+  if (compact.size() != 4 && compact.size() != 6) return std::nullopt;
+  for (int i = 0; i < 4; ++i) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(compact[i]))) return std::nullopt;
+  }
+  if (compact[0] == '0') return std::nullopt;
+  if (compact.size() == 6 && !(absl::ascii_isalpha(static_cast<unsigned char>(compact[4])) &&
+                               absl::ascii_isalpha(static_cast<unsigned char>(compact[5])))) {
+    return std::nullopt;
+  }
+  return std::stoi(compact.substr(0, 4));
+}
+
 std::string ReferenceData::DefaultDirectory() {
   const char* configured = std::getenv("VERKENNER_REFDATA");
   if (configured != nullptr && *configured != '\0') return configured;
@@ -103,16 +121,16 @@ absl::StatusOr<std::shared_ptr<const ReferenceData>> ReferenceData::Load(
   std::shared_ptr<ReferenceData> data(new ReferenceData());
   auto file = [&](const char* name) { return absl::StrCat(directory, "/", name); };
 
-  absl::Status status = ForEachRow(
-      file("arbeidsmarktregios_nl.csv"), {"am_code", "arbeidsmarktregio", "lat", "lon"},
-      [&](const RowGetter& get) {
-        LabourMarketRegion region{get("am_code"), get("arbeidsmarktregio")};
-        if (auto s = ParseDouble(get("lat"), region.lat); !s.ok()) return s;
-        if (auto s = ParseDouble(get("lon"), region.lon); !s.ok()) return s;
-        data->region_by_code_[region.code] = data->regions_.size();
-        data->regions_.push_back(std::move(region));
-        return absl::OkStatus();
-      });
+  absl::Status status =
+      ForEachRow(file("arbeidsmarktregios_nl.csv"), {"am_code", "arbeidsmarktregio", "lat", "lon"},
+                 [&](const RowGetter& get) {
+                   LabourMarketRegion region{get("am_code"), get("arbeidsmarktregio")};
+                   if (auto s = ParseDouble(get("lat"), region.lat); !s.ok()) return s;
+                   if (auto s = ParseDouble(get("lon"), region.lon); !s.ok()) return s;
+                   data->region_by_code_[region.code] = data->regions_.size();
+                   data->regions_.push_back(std::move(region));
+                   return absl::OkStatus();
+                 });
   if (!status.ok()) return status;
 
   status = ForEachRow(
@@ -133,22 +151,22 @@ absl::StatusOr<std::shared_ptr<const ReferenceData>> ReferenceData::Load(
       });
   if (!status.ok()) return status;
 
-  status = ForEachRow(
-      file("pc4_nl.csv"), {"pc4", "lat", "lon", "gm_code", "places"}, [&](const RowGetter& get) {
-        PostcodeArea area;
-        if (auto s = ParseInt(get("pc4"), area.pc4); !s.ok()) return s;
-        if (auto s = ParseDouble(get("lat"), area.lat); !s.ok()) return s;
-        if (auto s = ParseDouble(get("lon"), area.lon); !s.ok()) return s;
-        area.municipality_code = get("gm_code");
-        const std::string& places = get("places");
-        area.place = places.substr(0, places.find(';'));
-        if (!data->municipality_by_code_.contains(area.municipality_code)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("unknown municipality ", area.municipality_code));
-        }
-        data->postcode_areas_.push_back(std::move(area));
-        return absl::OkStatus();
-      });
+  status = ForEachRow(file("pc4_nl.csv"), {"pc4", "lat", "lon", "gm_code", "places"},
+                      [&](const RowGetter& get) {
+                        PostcodeArea area;
+                        if (auto s = ParseInt(get("pc4"), area.pc4); !s.ok()) return s;
+                        if (auto s = ParseDouble(get("lat"), area.lat); !s.ok()) return s;
+                        if (auto s = ParseDouble(get("lon"), area.lon); !s.ok()) return s;
+                        area.municipality_code = get("gm_code");
+                        const std::string& places = get("places");
+                        area.place = places.substr(0, places.find(';'));
+                        if (!data->municipality_by_code_.contains(area.municipality_code)) {
+                          return absl::InvalidArgumentError(
+                              absl::StrCat("unknown municipality ", area.municipality_code));
+                        }
+                        data->postcode_areas_.push_back(std::move(area));
+                        return absl::OkStatus();
+                      });
   if (!status.ok()) return status;
   std::sort(data->postcode_areas_.begin(), data->postcode_areas_.end(),
             [](const PostcodeArea& a, const PostcodeArea& b) { return a.pc4 < b.pc4; });
@@ -179,24 +197,24 @@ absl::StatusOr<std::shared_ptr<const ReferenceData>> ReferenceData::Load(
   }
 
   std::unordered_map<std::string, bool> entry_level_codes;
-  status = ForEachRow(file("entry_level_occupations_nl.csv"), {"esco_code"},
-                      [&](const RowGetter& get) {
-                        entry_level_codes[get("esco_code")] = true;
-                        return absl::OkStatus();
-                      });
-  if (!status.ok()) return status;
-
-  status = ForEachRow(
-      file("esco_occupations_nl.csv"),
-      {"esco_code", "isco08_code", "preferred_label_nl", "alt_labels_nl"},
-      [&](const RowGetter& get) {
-        OccupationInfo occupation{get("esco_code"), get("isco08_code"),
-                                  get("preferred_label_nl"), {}, false};
-        occupation.alt_labels = SplitMultiValue(get("alt_labels_nl"));
-        occupation.entry_level = entry_level_codes.contains(occupation.esco_code);
-        data->occupations_.push_back(std::move(occupation));
+  status =
+      ForEachRow(file("entry_level_occupations_nl.csv"), {"esco_code"}, [&](const RowGetter& get) {
+        entry_level_codes[get("esco_code")] = true;
         return absl::OkStatus();
       });
+  if (!status.ok()) return status;
+
+  status =
+      ForEachRow(file("esco_occupations_nl.csv"),
+                 {"esco_code", "isco08_code", "preferred_label_nl", "alt_labels_nl"},
+                 [&](const RowGetter& get) {
+                   OccupationInfo occupation{
+                       get("esco_code"), get("isco08_code"), get("preferred_label_nl"), {}, false};
+                   occupation.alt_labels = SplitMultiValue(get("alt_labels_nl"));
+                   occupation.entry_level = entry_level_codes.contains(occupation.esco_code);
+                   data->occupations_.push_back(std::move(occupation));
+                   return absl::OkStatus();
+                 });
   if (!status.ok()) return status;
   for (size_t i = 0; i < data->occupations_.size(); ++i) {
     const OccupationInfo& occupation = data->occupations_[i];

@@ -2,6 +2,7 @@
 #define VERKENNER_ENGINE_REFDATA_REFERENCE_DATA_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -82,7 +83,9 @@ class ReferenceData {
   const LabourMarketRegion* FindRegion(std::string_view code) const;
   // By code, label or alias, case-insensitively ("MBO 2", "mbo2", "Mbo-2" all find mbo2).
   const EducationLevelInfo* FindEducationLevel(std::string_view code_or_label) const;
-  // By ESCO code, or by preferred or alternative label, case-insensitively.
+  // By ESCO code, or by preferred or alternative label, case-insensitively. ESCO's notation
+  // codes are not unique (48 of 3,039 are shared by two occupations of one ISCO group); a shared
+  // code finds the first, while each label finds its own occupation.
   const OccupationInfo* FindOccupation(std::string_view code_or_label) const;
 
  private:
@@ -104,6 +107,9 @@ class ReferenceData {
 // Lower-cases ASCII letters and folds spaces, hyphens and underscores to one space, so that
 // "Mbo-2", "mbo 2" and "MBO_2" compare equal. Used for look-up keys.
 std::string NormalizeKey(std::string_view text);
+
+// The PC4 number of a Dutch postcode ("3512 AB", "3512AB", "3512"), or nullopt.
+std::optional<int> ParsePc4(std::string_view postcode);
 
 }  // namespace verkenner::engine
 

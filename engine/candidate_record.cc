@@ -1,0 +1,179 @@
+#include "engine/candidate_record.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "engine/schema.h"
+
+namespace verkenner::engine {
+namespace {
+
+void AddNumber(Xapian::Document& document, Xapian::valueno slot, std::optional<double> value) {
+  if (value.has_value()) document.add_value(slot, Xapian::sortable_serialise(*value));
+}
+
+std::optional<double> ReadNumber(const Xapian::Document& document, Xapian::valueno slot) {
+  std::string value = document.get_value(slot);
+  if (value.empty()) return std::nullopt;
+  return Xapian::sortable_unserialise(value);
+}
+
+std::optional<int> ReadInt(const Xapian::Document& document, Xapian::valueno slot) {
+  std::optional<double> value = ReadNumber(document, slot);
+  if (!value.has_value()) return std::nullopt;
+  return static_cast<int>(*value);
+}
+
+}  // namespace
+
+double CandidateRecord::Completeness() const {
+  int known = education_known() + experience_known() + availability_known() +
+              travel_distance_known() + affinities_known();
+  return known / 5.0;
+}
+
+int CandidateRecord::TotalExperienceMonths() const {
+  int months = 0;
+  for (const ExperienceEntry& entry : experience) months += entry.months;
+  return months;
+}
+
+std::string EncodeExperience(const std::vector<ExperienceEntry>& experience) {
+  std::vector<std::string> entries;
+  entries.reserve(experience.size());
+  for (const ExperienceEntry& entry : experience) {
+    // Labels are ESCO labels or scrubbed text; '~' and '\n' cannot occur in them after
+    // validation, but strip them anyway so a record can never corrupt its neighbours.
+    std::string label = entry.label;
+    for (char& c : label) {
+      if (c == '~' || c == '\n') c = ' ';
+    }
+    entries.push_back(absl::StrCat(entry.esco_code, "~", entry.isco_code, "~", entry.months, "~",
+                                   entry.last_year, "~", label));
+  }
+  return absl::StrJoin(entries, "\n");
+}
+
+std::vector<ExperienceEntry> DecodeExperience(const std::string& encoded) {
+  std::vector<ExperienceEntry> experience;
+  if (encoded.empty()) return experience;
+  for (absl::string_view line : absl::StrSplit(encoded, '\n')) {
+    std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits('~', 4));
+    if (parts.size() != 5) continue;
+    ExperienceEntry entry{parts[0], parts[1], parts[4]};
+    if (!absl::SimpleAtoi(parts[2], &entry.months) ||
+        !absl::SimpleAtoi(parts[3], &entry.last_year)) {
+      continue;
+    }
+    experience.push_back(std::move(entry));
+  }
+  return experience;
+}
+
+Xapian::Document BuildDocument(const CandidateRecord& record, const TextAnalysis& analysis) {
+  using namespace schema;
+  Xapian::Document document;
+  document.set_data(record.display_payload);
+  document.add_boolean_term(ProfileIdTerm(record.profile_id));
+  document.add_boolean_term(std::string(kPrefixSource) + record.source);
+  document.add_boolean_term(std::string(kPrefixMunicipality) + record.municipality_code);
+  document.add_boolean_term(std::string(kPrefixRegion) + record.region_code);
+  if (record.education_known()) {
+    document.add_boolean_term(std::string(kPrefixEducation) + record.education_code);
+    document.add_boolean_term(KnownTerm(kKnownEducation));
+    document.add_value(kSlotEducationCode, record.education_code);
+  }
+  if (record.experience_known()) document.add_boolean_term(KnownTerm(kKnownExperience));
+  if (record.availability_known()) document.add_boolean_term(KnownTerm(kKnownAvailability));
+  if (record.travel_distance_known()) document.add_boolean_term(KnownTerm(kKnownTravelDistance));
+  if (record.affinities_known()) document.add_boolean_term(KnownTerm(kKnownAffinities));
+  for (const std::string& affinity : record.affinities) {
+    document.add_boolean_term(std::string(kPrefixAffinity) + affinity);
+  }
+  if (record.driving_licence.has_value()) {
+    document.add_boolean_term(std::string(kPrefixDrivingLicence) +
+                              (*record.driving_licence ? "ja" : "nee"));
+  }
+
+  Xapian::TermGenerator generator = analysis.MakeTermGenerator();
+  generator.set_document(document);
+  for (const ExperienceEntry& entry : record.experience) {
+    if (!entry.esco_code.empty()) {
+      // Weighted (wdf 1) rather than boolean, so BM25 ranks occupation matches by rarity.
+      document.add_term(std::string(kPrefixOccupation) + entry.esco_code);
+    }
+    if (!entry.isco_code.empty()) {
+      document.add_term(std::string(kPrefixIscoGroup) + entry.isco_code);
+    }
+    generator.index_text(entry.label);
+    generator.increase_termpos();
+  }
+  for (const std::string& skill : record.skills) {
+    generator.index_text(skill);
+    generator.increase_termpos();
+  }
+  for (const std::string& diploma : record.diplomas) {
+    generator.index_text(diploma);
+    generator.increase_termpos();
+  }
+
+  AddNumber(document, kSlotLatitude, record.home.lat);
+  AddNumber(document, kSlotLongitude, record.home.lon);
+  AddNumber(document, kSlotMaxTravelKm, record.max_travel_km);
+  AddNumber(document, kSlotHoursMin, record.hours_min);
+  AddNumber(document, kSlotHoursMax, record.hours_max);
+  AddNumber(document, kSlotEducationOrdinal, record.education_ordinal);
+  AddNumber(document, kSlotUpdatedDay, static_cast<double>(record.updated_day));
+  AddNumber(document, kSlotRetainUntilDay, static_cast<double>(record.retain_until_day));
+  AddNumber(document, kSlotExperienceMonths, record.TotalExperienceMonths());
+  AddNumber(document, kSlotCompleteness, record.Completeness());
+  document.add_value(kSlotRegionCode, record.region_code);
+  if (!record.experience.empty()) {
+    document.add_value(kSlotExperience, EncodeExperience(record.experience));
+  }
+  return document;
+}
+
+CandidateRecord ReadRecord(const Xapian::Document& document) {
+  using namespace schema;
+  CandidateRecord record;
+  record.display_payload = document.get_data();
+  record.home.lat = ReadNumber(document, kSlotLatitude).value_or(0);
+  record.home.lon = ReadNumber(document, kSlotLongitude).value_or(0);
+  record.max_travel_km = ReadInt(document, kSlotMaxTravelKm);
+  record.hours_min = ReadInt(document, kSlotHoursMin);
+  record.hours_max = ReadInt(document, kSlotHoursMax);
+  record.education_ordinal = ReadInt(document, kSlotEducationOrdinal);
+  record.education_code = document.get_value(kSlotEducationCode);
+  record.updated_day = static_cast<int64_t>(ReadNumber(document, kSlotUpdatedDay).value_or(0));
+  record.retain_until_day =
+      static_cast<int64_t>(ReadNumber(document, kSlotRetainUntilDay).value_or(0));
+  record.region_code = document.get_value(kSlotRegionCode);
+  record.experience = DecodeExperience(document.get_value(kSlotExperience));
+
+  auto term = document.termlist_begin();
+  auto read_prefixed = [&](const char* prefix, auto&& consume) {
+    const std::string prefix_string(prefix);
+    for (term.skip_to(prefix_string); term != document.termlist_end(); ++term) {
+      const std::string& name = *term;
+      if (name.compare(0, prefix_string.size(), prefix_string) != 0) break;
+      consume(name.substr(prefix_string.size()));
+    }
+  };
+  read_prefixed(kPrefixProfileId, [&](std::string value) { record.profile_id = std::move(value); });
+  term = document.termlist_begin();
+  read_prefixed(kPrefixAffinity,
+                [&](std::string value) { record.affinities.push_back(std::move(value)); });
+  term = document.termlist_begin();
+  read_prefixed(kPrefixDrivingLicence,
+                [&](std::string value) { record.driving_licence = value == "ja"; });
+  term = document.termlist_begin();
+  read_prefixed(kPrefixMunicipality,
+                [&](std::string value) { record.municipality_code = std::move(value); });
+  term = document.termlist_begin();
+  read_prefixed(kPrefixSource, [&](std::string value) { record.source = std::move(value); });
+  return record;
+}
+
+}  // namespace verkenner::engine

@@ -1,0 +1,70 @@
+#ifndef VERKENNER_ENGINE_CANDIDATE_RECORD_H_
+#define VERKENNER_ENGINE_CANDIDATE_RECORD_H_
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/geo.h"
+#include "engine/text_analysis.h"
+
+namespace verkenner::engine {
+
+struct ExperienceEntry {
+  std::string esco_code;  // empty for free text that matched no ESCO occupation
+  std::string isco_code;
+  std::string label;  // ESCO preferred label or scrubbed free text
+  int months = 0;
+  int last_year = 0;
+};
+
+// What the engine knows about one anonymous profile: everything it matches, ranks and explains
+// on. It holds no direct identifier. The indexer builds one from a validated source profile; the
+// engine stores it in a Xapian document and reads it back for explanations.
+struct CandidateRecord {
+  std::string profile_id;  // keyed pseudonym
+  std::string source;      // delivering organisation: GMxxxx or UWV (not personal)
+  GeoPoint home;           // centre of the PC4 area, never the address
+  std::string municipality_code;
+  std::string region_code;
+  std::optional<int> max_travel_km;
+  std::optional<int> hours_min;
+  std::optional<int> hours_max;
+  std::string education_code;  // empty when unknown
+  std::optional<int> education_ordinal;
+  std::vector<ExperienceEntry> experience;
+  std::vector<std::string> skills;
+  std::vector<std::string> diplomas;
+  std::vector<std::string> affinities;
+  std::optional<bool> driving_licence;
+  int64_t updated_day = 0;       // days since 1970-01-01
+  int64_t retain_until_day = 0;  // last day it may be served
+  std::string display_payload;   // opaque bytes returned with results
+
+  bool education_known() const { return education_ordinal.has_value(); }
+  bool experience_known() const { return !experience.empty(); }
+  bool availability_known() const { return hours_min.has_value() && hours_max.has_value(); }
+  bool travel_distance_known() const { return max_travel_km.has_value(); }
+  bool affinities_known() const { return !affinities.empty(); }
+  // Share of the five core fields that are known, 0..1.
+  double Completeness() const;
+  int TotalExperienceMonths() const;
+};
+
+// Builds the Xapian document for `record` through the schema (engine/schema.h).
+Xapian::Document BuildDocument(const CandidateRecord& record, const TextAnalysis& analysis);
+
+// Reads back the fields the engine stores in values and terms. Text fields (skills, diplomas)
+// are not recoverable from a document and stay empty.
+CandidateRecord ReadRecord(const Xapian::Document& document);
+
+// Work experience in a value slot: entries "esco~isco~months~last_year~label" joined by '\n'.
+std::string EncodeExperience(const std::vector<ExperienceEntry>& experience);
+std::vector<ExperienceEntry> DecodeExperience(const std::string& encoded);
+
+}  // namespace verkenner::engine
+
+#endif  // VERKENNER_ENGINE_CANDIDATE_RECORD_H_

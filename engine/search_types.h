@@ -1,0 +1,92 @@
+#ifndef VERKENNER_ENGINE_SEARCH_TYPES_H_
+#define VERKENNER_ENGINE_SEARCH_TYPES_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/geo.h"
+
+// The engine's query and result types. They mirror verkenner.v1's search messages without
+// depending on protobuf; the service translates between the two.
+namespace verkenner::engine {
+
+enum class UnknownFieldPolicy { kTolerant, kStrict };
+enum class SortOrder { kRelevance, kDistance, kLastUpdate };
+enum class Requirement { kNone, kRequired, kPreferred };
+enum class FacetKind {
+  kEducationLevel,
+  kRegion,
+  kHoursBand,
+  kDistanceBand,
+  kExperienceBand,
+  kAffinity
+};
+enum class DistanceBand { kUnknown, k0To5, k5To10, k10To20, k20To30, k30Plus };
+enum class ReasonCode {
+  kOccupationExperience,
+  kRelatedOccupation,
+  kText,
+  kDistance,
+  kAvailability,
+  kEducation,
+  kAffinity,
+  kCompleteness,
+  kFreshness,
+  kUnknownField,
+};
+
+// A vacancy as the engine searches for it. The service has validated and resolved it: the
+// workplace is a point, occupations are ESCO codes, the education level is a known code.
+struct SearchQuery {
+  std::string text;                     // free Dutch text, already length-capped
+  std::vector<std::string> esco_codes;  // occupations asked for
+  std::optional<GeoPoint> workplace;
+  std::optional<int> hours_min;  // offered hours per week
+  std::optional<int> hours_max;
+  std::string min_education_code;  // empty: no education criterion
+  Requirement education = Requirement::kNone;
+  UnknownFieldPolicy unknown_fields = UnknownFieldPolicy::kTolerant;
+  SortOrder sort = SortOrder::kRelevance;
+  int page_size = 20;
+  std::string page_token;
+  std::vector<FacetKind> facets;
+  int64_t today_day = 0;  // days since 1970-01-01; expired profiles are never served
+};
+
+struct MatchReason {
+  ReasonCode code;
+  std::string text;  // Dutch, for people
+  double share = 0;  // of the score, 0..1
+};
+
+struct CandidateMatch {
+  std::string profile_id;
+  double score = 0;  // 0..100
+  DistanceBand distance_band = DistanceBand::kUnknown;
+  std::string display_payload;  // opaque, as the indexer stored it
+  std::vector<MatchReason> reasons;
+};
+
+struct FacetValueCount {
+  std::string value;
+  std::string label;
+  int64_t count = 0;
+};
+
+struct SearchResult {
+  std::vector<CandidateMatch> matches;
+  int64_t total = 0;  // exact size of the matching set
+  std::string next_page_token;
+  std::map<FacetKind, std::vector<FacetValueCount>> facets;
+};
+
+DistanceBand BandForDistance(double km);
+// "0-5 km" style Dutch label.
+const char* DistanceBandLabel(DistanceBand band);
+
+}  // namespace verkenner::engine
+
+#endif  // VERKENNER_ENGINE_SEARCH_TYPES_H_

@@ -1,0 +1,57 @@
+#ifndef VERKENNER_ENGINE_SEARCHER_POOL_H_
+#define VERKENNER_ENGINE_SEARCHER_POOL_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/searcher.h"
+
+namespace verkenner::engine {
+
+// A fixed set of worker threads, each owning its own Searcher (and so its own Xapian::Database),
+// running work submitted from any thread. gRPC reactions hand searches to the pool and return at
+// once; the work calls back on a worker thread when done.
+//
+// Thread-safe. Destruction stops accepting work, finishes what is queued and joins the workers.
+class SearcherPool {
+ public:
+  struct Options {
+    std::string index_path;
+    std::shared_ptr<const ReferenceData> reference_data;
+    // Worker threads; 0 means one per hardware thread.
+    int threads = 0;
+  };
+
+  // Opens one Searcher per thread. Errors: those of Searcher::Open.
+  static absl::StatusOr<std::unique_ptr<SearcherPool>> Start(const Options& options);
+  ~SearcherPool();
+
+  SearcherPool(const SearcherPool&) = delete;
+  SearcherPool& operator=(const SearcherPool&) = delete;
+
+  // Runs `work` on a worker thread with that thread's Searcher. Never blocks on the work.
+  void Submit(std::function<void(Searcher&)> work);
+
+  int thread_count() const { return static_cast<int>(workers_.size()); }
+
+ private:
+  SearcherPool() = default;
+  void RunWorker(std::unique_ptr<Searcher> searcher);
+
+  std::mutex mutex_;
+  std::condition_variable work_available_;
+  std::deque<std::function<void(Searcher&)>> queue_;  // guarded by mutex_
+  bool stopping_ = false;                             // guarded by mutex_
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace verkenner::engine
+
+#endif  // VERKENNER_ENGINE_SEARCHER_POOL_H_

@@ -1,0 +1,36 @@
+#include "engine/text_analysis.h"
+
+#include "engine/schema.h"
+
+namespace verkenner::engine {
+namespace {
+
+// Xapian takes stoppers as intrusive ref-counted objects; release() hands ownership to Xapian.
+Xapian::Stopper* MakeStopper(const std::vector<std::string>& words) {
+  auto* stopper = new Xapian::SimpleStopper(words.begin(), words.end());
+  return stopper->release();
+}
+
+}  // namespace
+
+TextAnalysis::TextAnalysis(const std::vector<std::string>& stopwords)
+    : stemmer_(schema::kStemLanguage), stopwords_(stopwords) {}
+
+Xapian::TermGenerator TextAnalysis::MakeTermGenerator() const {
+  Xapian::TermGenerator generator;
+  generator.set_stemmer(stemmer_);
+  generator.set_stopper(MakeStopper(stopwords_));
+  generator.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  return generator;
+}
+
+Xapian::QueryParser TextAnalysis::MakeQueryParser() const {
+  Xapian::QueryParser parser;
+  parser.set_stemmer(stemmer_);
+  parser.set_stopper(MakeStopper(stopwords_));
+  parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  parser.set_default_op(Xapian::Query::OP_OR);
+  return parser;
+}
+
+}  // namespace verkenner::engine
