@@ -1,0 +1,214 @@
+#include "indexer/profile_anonymizer.h"
+
+#include <chrono>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
+#include "indexer/profile_validator.h"
+#include "verkenner/v1/profile.pb.h"
+
+namespace verkenner::indexer {
+namespace {
+
+constexpr size_t kMaxShortTextLength = 60;
+constexpr int64_t kNeverExpiresDay = 2932896;  // 9999-12-31
+constexpr double kHoursPerBaan = 25.5;
+
+int64_t RetainUntilDay(const std::string& register_end, const RetentionRule& rule) {
+  std::optional<int64_t> end = ParseIsoDay(register_end);
+  if (!end.has_value()) return kNeverExpiresDay;
+  std::chrono::year_month_day end_date{std::chrono::sys_days(std::chrono::days(*end))};
+  std::chrono::year_month_day last_day{
+      end_date.year() + std::chrono::years(rule.calendar_years_after_end), std::chrono::December,
+      std::chrono::day(31)};
+  return std::chrono::sys_days(last_day).time_since_epoch().count();
+}
+
+v1::Weekday WeekdayFromCode(const std::string& code) {
+  static const std::pair<const char*, v1::Weekday> kDays[] = {
+      {"ma", v1::WEEKDAY_MONDAY},   {"di", v1::WEEKDAY_TUESDAY}, {"wo", v1::WEEKDAY_WEDNESDAY},
+      {"do", v1::WEEKDAY_THURSDAY}, {"vr", v1::WEEKDAY_FRIDAY},  {"za", v1::WEEKDAY_SATURDAY},
+      {"zo", v1::WEEKDAY_SUNDAY}};
+  for (const auto& [name, day] : kDays) {
+    if (code == name) return day;
+  }
+  return v1::WEEKDAY_UNSPECIFIED;
+}
+
+v1::TravelMode TravelModeFromCode(const std::string& code) {
+  if (code == "lopen") return v1::TRAVEL_MODE_WALKING;
+  if (code == "fiets") return v1::TRAVEL_MODE_BICYCLE;
+  if (code == "ov") return v1::TRAVEL_MODE_PUBLIC_TRANSPORT;
+  if (code == "auto") return v1::TRAVEL_MODE_CAR;
+  if (code == "begeleid") return v1::TRAVEL_MODE_ASSISTED;
+  return v1::TRAVEL_MODE_UNSPECIFIED;
+}
+
+bool IsSafeCodeCharacter(char c) {
+  return absl::ascii_islower(static_cast<unsigned char>(c)) || c == '_';
+}
+
+// Affinity and support-need codes: lower-case letters and underscores only.
+bool IsCode(const std::string& text) {
+  if (text.empty() || text.size() > 40) return false;
+  for (char c : text) {
+    if (!IsSafeCodeCharacter(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string FilterShortText(const std::string& text) {
+  std::string trimmed(absl::StripAsciiWhitespace(text));
+  if (trimmed.empty() || trimmed.size() > kMaxShortTextLength) return "";
+  for (size_t i = 0; i < trimmed.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(trimmed[i]);
+    if (c >= 0x80) {
+      // Lower-case accented letters (é, ë, ï, ...) are two-byte UTF-8 starting 0xC3 with a
+      // second byte from 0xA0; upper-case ones (0x80..0x9F) could start a name.
+      if (c != 0xC3 || i + 1 >= trimmed.size() ||
+          static_cast<unsigned char>(trimmed[i + 1]) < 0xA0) {
+        return "";
+      }
+      ++i;
+      continue;
+    }
+    if (!(absl::ascii_islower(c) || c == ' ' || c == '-' || c == '\'' || c == ',' || c == '.' ||
+          c == '/' || c == '(' || c == ')')) {
+      return "";
+    }
+  }
+  return trimmed;
+}
+
+ProfileAnonymizer::ProfileAnonymizer(std::shared_ptr<const engine::ReferenceData> reference_data,
+                                     std::shared_ptr<const Pseudonymizer> pseudonymizer,
+                                     RetentionRule retention)
+    : reference_data_(std::move(reference_data)),
+      pseudonymizer_(std::move(pseudonymizer)),
+      retention_(retention) {}
+
+engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& profile,
+                                                     int64_t today_day) const {
+  engine::CandidateRecord record;
+  v1::AnonymousProfile shown;
+  record.profile_id = pseudonymizer_->ProfileId(profile.source(), profile.client_number());
+  record.source = profile.source();
+  shown.set_profile_id(record.profile_id);
+
+  // Validation guarantees a well-formed postcode; PO-box and new postcodes have no area of
+  // their own and take the numerically nearest one.
+  const engine::PostcodeArea* area =
+      reference_data_->NearestPostcodeArea(engine::ParsePc4(profile.postcode()).value_or(0));
+  record.home = {area->lat, area->lon};
+  record.municipality_code = area->municipality_code;
+  const engine::Municipality* municipality =
+      reference_data_->FindMunicipality(area->municipality_code);
+  record.region_code = municipality->region_code;
+  const engine::LabourMarketRegion* region = reference_data_->FindRegion(record.region_code);
+  v1::Area* shown_area = shown.mutable_area();
+  shown_area->set_level(v1::AREA_LEVEL_LABOUR_MARKET_REGION);
+  shown_area->set_code(region->code);
+  shown_area->set_name(region->name);
+  shown_area->set_labour_market_region_code(region->code);
+  shown_area->set_labour_market_region_name(region->name);
+
+  if (const engine::EducationLevelInfo* level =
+          reference_data_->FindEducationLevel(profile.education_level());
+      !profile.education_level().empty() && level != nullptr) {
+    record.education_code = level->code;
+    record.education_ordinal = level->ordinal;
+    shown.mutable_education()->set_code(level->code);
+    shown.mutable_education()->set_label(level->label);
+    shown.mutable_education()->set_ordinal(level->ordinal);
+  }
+  for (const std::string& diploma : profile.diplomas()) {
+    std::string safe = FilterShortText(diploma);
+    if (safe.empty()) continue;
+    record.diplomas.push_back(safe);
+    shown.add_diplomas(safe);
+  }
+  for (const v1::SourceWorkExperience& source : profile.work_experience()) {
+    engine::ExperienceEntry entry;
+    if (const engine::OccupationInfo* occupation =
+            reference_data_->FindOccupation(source.occupation())) {
+      entry.esco_code = occupation->esco_code;
+      entry.isco_code = occupation->isco_code;
+      entry.label = occupation->label;
+    } else {
+      entry.label = FilterShortText(source.occupation());
+      if (entry.label.empty()) continue;
+    }
+    entry.months = source.months();
+    entry.last_year = source.last_year();
+    v1::WorkExperience* shown_experience = shown.add_work_experience();
+    shown_experience->mutable_occupation()->set_esco_code(entry.esco_code);
+    shown_experience->mutable_occupation()->set_isco_code(entry.isco_code);
+    shown_experience->mutable_occupation()->set_label(entry.label);
+    shown_experience->set_sector(FilterShortText(source.sector()));
+    shown_experience->set_months(entry.months);
+    shown_experience->set_last_year(entry.last_year);
+    record.experience.push_back(std::move(entry));
+  }
+  for (const std::string& skill : profile.skills()) {
+    std::string safe = FilterShortText(skill);
+    if (safe.empty()) continue;
+    record.skills.push_back(safe);
+    shown.add_skills(safe);
+  }
+  // A range with one end missing says too little to match on: availability stays unknown.
+  if (profile.has_hours_min() && profile.has_hours_max()) {
+    record.hours_min = profile.hours_min();
+    record.hours_max = profile.hours_max();
+    shown.mutable_availability()->set_min_hours(profile.hours_min());
+    shown.mutable_availability()->set_max_hours(profile.hours_max());
+    shown.set_banen(profile.hours_max() / kHoursPerBaan);
+  }
+  for (const std::string& day : profile.days()) shown.add_days(WeekdayFromCode(day));
+  if (std::optional<int64_t> from = ParseIsoDay(profile.available_from());
+      from.has_value() && *from > today_day) {
+    std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(*from))};
+    shown.mutable_available_from()->set_year(static_cast<int>(date.year()));
+    shown.mutable_available_from()->set_month(
+        static_cast<int>(static_cast<unsigned>(date.month())));
+    shown.mutable_available_from()->set_day(static_cast<int>(static_cast<unsigned>(date.day())));
+  }
+  if (profile.has_max_travel_km()) {
+    record.max_travel_km = profile.max_travel_km();
+    shown.set_max_travel_km(profile.max_travel_km());
+  }
+  shown.set_travel_mode(TravelModeFromCode(profile.travel_mode()));
+  for (const std::string& affinity : profile.affinities()) {
+    if (!IsCode(affinity)) continue;
+    record.affinities.push_back(affinity);
+    shown.add_affinities(affinity);
+  }
+  for (const std::string& need : profile.support_needs()) {
+    if (IsCode(need)) shown.add_support_needs(need);
+  }
+  if (profile.has_driving_licence()) {
+    record.driving_licence = profile.driving_licence();
+    shown.set_driving_licence(profile.driving_licence());
+  }
+  for (const std::string& language : profile.languages()) {
+    if (language.size() == 2 && IsCode(language)) shown.add_languages(language);
+  }
+
+  record.updated_day = ParseIsoDay(profile.updated_at()).value_or(today_day);
+  record.retain_until_day = RetainUntilDay(profile.register_end(), retention_);
+  shown.mutable_update_time()->set_seconds(record.updated_day * 86400);
+
+  v1::Completeness* completeness = shown.mutable_completeness();
+  completeness->set_education_known(record.education_known());
+  completeness->set_experience_known(record.experience_known());
+  completeness->set_availability_known(record.availability_known());
+  completeness->set_travel_distance_known(record.travel_distance_known());
+  completeness->set_affinities_known(record.affinities_known());
+  completeness->set_fraction(record.Completeness());
+
+  record.display_payload = shown.SerializeAsString();
+  return record;
+}
+
+}  // namespace verkenner::indexer

@@ -1,0 +1,53 @@
+#ifndef VERKENNER_INDEXER_PROFILE_ANONYMIZER_H_
+#define VERKENNER_INDEXER_PROFILE_ANONYMIZER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "engine/candidate_record.h"
+#include "engine/refdata/reference_data.h"
+#include "indexer/pseudonymizer.h"
+#include "verkenner/v1/source_profile.pb.h"
+
+namespace verkenner::indexer {
+
+// How long a profile may be served after the person stops meeting the criteria. The rule of the
+// doelgroepregister: until 31 December of the second calendar year after the register end date.
+struct RetentionRule {
+  int calendar_years_after_end = 2;
+};
+
+// Turns a validated SourceProfile into an anonymous CandidateRecord, whose display payload is a
+// serialized verkenner.v1.AnonymousProfile. Direct identifiers (BSN, name, birth date, street,
+// house number, phone, e-mail, client number) are never copied; the location becomes the PC4
+// area's centre; free text passes a conservative filter or is left out.
+//
+// Interim limits until the indexer issue deepens them: the shown area is always the
+// arbeidsmarktregio (no k-anonymity count yet), and the free-text `wishes` field is left out.
+//
+// Thread-safe (immutable).
+class ProfileAnonymizer {
+ public:
+  ProfileAnonymizer(std::shared_ptr<const engine::ReferenceData> reference_data,
+                    std::shared_ptr<const Pseudonymizer> pseudonymizer, RetentionRule retention);
+
+  // `profile` must have passed ProfileValidator. `today_day` (days since 1970-01-01) stands in
+  // for an empty updated_at.
+  engine::CandidateRecord Anonymize(const v1::SourceProfile& profile, int64_t today_day) const;
+
+ private:
+  std::shared_ptr<const engine::ReferenceData> reference_data_;
+  std::shared_ptr<const Pseudonymizer> pseudonymizer_;
+  RetentionRule retention_;
+};
+
+// Keeps a short free-text item (a skill, a diploma, an unrecognised occupation) only if it cannot
+// carry personal data: lower-case letters, spaces, hyphens and a few punctuation marks, at most
+// 60 characters. Names are capitalised, and phone numbers, BSNs, postcodes and e-mail addresses
+// need digits or '@', so all of those are refused. Returns the trimmed text, or empty if refused.
+std::string FilterShortText(const std::string& text);
+
+}  // namespace verkenner::indexer
+
+#endif  // VERKENNER_INDEXER_PROFILE_ANONYMIZER_H_

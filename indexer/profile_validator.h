@@ -1,0 +1,42 @@
+#ifndef VERKENNER_INDEXER_PROFILE_VALIDATOR_H_
+#define VERKENNER_INDEXER_PROFILE_VALIDATOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/refdata/reference_data.h"
+#include "verkenner/v1/source_profile.pb.h"
+
+namespace verkenner::indexer {
+
+// A reason a source row cannot be imported. Names the field and the rule, never the value: the
+// value may be a BSN, a name or an address.
+struct FieldError {
+  std::string field;   // SourceProfile field name, e.g. "postcode"
+  std::string reason;  // English, e.g. "not a known Dutch postcode"
+};
+
+// Checks a SourceProfile against the import rules of docs/import-format.md and the reference
+// data. Unknown (empty) values are allowed everywhere except source, client_number and
+// postcode; a delete row needs only source and client_number. Thread-safe (immutable).
+class ProfileValidator {
+ public:
+  explicit ProfileValidator(std::shared_ptr<const engine::ReferenceData> reference_data);
+
+  // All errors of `profile`; empty means it may be imported.
+  std::vector<FieldError> Validate(const v1::SourceProfile& profile) const;
+
+ private:
+  std::shared_ptr<const engine::ReferenceData> reference_data_;
+};
+
+// Days since 1970-01-01 of an ISO 8601 date ("2026-03-31"); a date-time's time part is ignored.
+std::optional<int64_t> ParseIsoDay(std::string_view text);
+
+}  // namespace verkenner::indexer
+
+#endif  // VERKENNER_INDEXER_PROFILE_VALIDATOR_H_
