@@ -1,0 +1,65 @@
+// verkenner-server: serves the Verkenner v1 gRPC API from a search index.
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "engine/refdata/reference_data.h"
+#include "service/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on (port 0: any)");
+ABSL_FLAG(std::string, index, "", "directory of the search index (required)");
+ABSL_FLAG(std::string, refdata, "",
+          "reference data directory (default: $VERKENNER_REFDATA or "
+          "../shared/refdata)");
+ABSL_FLAG(int, search_threads, 0, "engine worker threads (0: one per core)");
+
+namespace {
+volatile std::sig_atomic_t stop_requested = 0;
+void RequestStop(int) { stop_requested = 1; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves the Verkenner v1 gRPC API.\n  verkenner-server --index DIR [--listen HOST:PORT]");
+  absl::ParseCommandLine(argc, argv);
+  const std::string index = absl::GetFlag(FLAGS_index);
+  if (index.empty()) {
+    std::cerr << "verkenner-server: --index is required (see --help)\n";
+    return 2;
+  }
+  std::string refdata_dir = absl::GetFlag(FLAGS_refdata);
+  if (refdata_dir.empty()) refdata_dir = verkenner::engine::ReferenceData::DefaultDirectory();
+  auto reference_data = verkenner::engine::ReferenceData::Load(refdata_dir);
+  if (!reference_data.ok()) {
+    std::cerr << "verkenner-server: " << reference_data.status().message() << "\n";
+    return 1;
+  }
+
+  verkenner::service::Server::Options options;
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.index_path = index;
+  options.reference_data = *reference_data;
+  options.search_threads = absl::GetFlag(FLAGS_search_threads);
+  auto server = verkenner::service::Server::Start(std::move(options));
+  if (!server.ok()) {
+    std::cerr << "verkenner-server: " << server.status().message() << "\n";
+    return 1;
+  }
+  std::signal(SIGTERM, RequestStop);
+  std::signal(SIGINT, RequestStop);
+  std::cout << "verkenner-server: serving on port " << (*server)->port() << std::endl;
+
+  // Signal handlers may not call into gRPC; a plain thread watches the flag instead.
+  std::thread watcher([&] {
+    while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::cout << "verkenner-server: stopping, finishing calls in flight" << std::endl;
+    (*server)->Shutdown();
+  });
+  (*server)->Wait();
+  watcher.join();
+  std::cout << "verkenner-server: stopped" << std::endl;
+  return 0;
+}

@@ -1,0 +1,285 @@
+#include "service/rpc/search_service.h"
+
+#include <chrono>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "service/rpc/status_mapping.h"
+#include "verkenner/v1/profile.pb.h"
+
+namespace verkenner::service {
+namespace {
+
+// Caps applied before anything is parsed, so a hostile request cannot make a search unbounded.
+constexpr size_t kMaxVacancyTextBytes = 1000;
+constexpr int kMaxOccupations = 20;
+constexpr int kDefaultPageSize = 20;
+constexpr int kMaxPageSize = 100;
+constexpr size_t kMaxPageTokenBytes = 64;
+
+absl::Status Invalid(std::string_view field, std::string_view reason) {
+  return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(reason)));
+}
+
+engine::FacetKind ToEngineFacet(v1::Facet facet) {
+  switch (facet) {
+    case v1::FACET_EDUCATION_LEVEL:
+      return engine::FacetKind::kEducationLevel;
+    case v1::FACET_LABOUR_MARKET_REGION:
+      return engine::FacetKind::kRegion;
+    case v1::FACET_HOURS_BAND:
+      return engine::FacetKind::kHoursBand;
+    case v1::FACET_DISTANCE_BAND:
+      return engine::FacetKind::kDistanceBand;
+    case v1::FACET_EXPERIENCE_BAND:
+      return engine::FacetKind::kExperienceBand;
+    default:
+      return engine::FacetKind::kAffinity;
+  }
+}
+
+v1::Facet ToProtoFacet(engine::FacetKind facet) {
+  switch (facet) {
+    case engine::FacetKind::kEducationLevel:
+      return v1::FACET_EDUCATION_LEVEL;
+    case engine::FacetKind::kRegion:
+      return v1::FACET_LABOUR_MARKET_REGION;
+    case engine::FacetKind::kHoursBand:
+      return v1::FACET_HOURS_BAND;
+    case engine::FacetKind::kDistanceBand:
+      return v1::FACET_DISTANCE_BAND;
+    case engine::FacetKind::kExperienceBand:
+      return v1::FACET_EXPERIENCE_BAND;
+    case engine::FacetKind::kAffinity:
+      return v1::FACET_AFFINITY;
+  }
+  return v1::FACET_UNSPECIFIED;
+}
+
+v1::DistanceBand ToProtoBand(engine::DistanceBand band) {
+  switch (band) {
+    case engine::DistanceBand::k0To5:
+      return v1::DISTANCE_BAND_0_5;
+    case engine::DistanceBand::k5To10:
+      return v1::DISTANCE_BAND_5_10;
+    case engine::DistanceBand::k10To20:
+      return v1::DISTANCE_BAND_10_20;
+    case engine::DistanceBand::k20To30:
+      return v1::DISTANCE_BAND_20_30;
+    case engine::DistanceBand::k30Plus:
+      return v1::DISTANCE_BAND_30_PLUS;
+    case engine::DistanceBand::kUnknown:
+      break;
+  }
+  return v1::DISTANCE_BAND_UNSPECIFIED;
+}
+
+v1::ReasonCode ToProtoReason(engine::ReasonCode code) {
+  switch (code) {
+    case engine::ReasonCode::kOccupationExperience:
+      return v1::REASON_CODE_OCCUPATION_EXPERIENCE;
+    case engine::ReasonCode::kRelatedOccupation:
+      return v1::REASON_CODE_RELATED_OCCUPATION;
+    case engine::ReasonCode::kText:
+      return v1::REASON_CODE_TEXT;
+    case engine::ReasonCode::kDistance:
+      return v1::REASON_CODE_DISTANCE;
+    case engine::ReasonCode::kAvailability:
+      return v1::REASON_CODE_AVAILABILITY;
+    case engine::ReasonCode::kEducation:
+      return v1::REASON_CODE_EDUCATION;
+    case engine::ReasonCode::kAffinity:
+      return v1::REASON_CODE_AFFINITY;
+    case engine::ReasonCode::kCompleteness:
+      return v1::REASON_CODE_COMPLETENESS;
+    case engine::ReasonCode::kFreshness:
+      return v1::REASON_CODE_FRESHNESS;
+    case engine::ReasonCode::kUnknownField:
+      return v1::REASON_CODE_UNKNOWN_FIELD;
+  }
+  return v1::REASON_CODE_UNSPECIFIED;
+}
+
+absl::Status FillResponse(engine::SearchResult result, v1::SearchCandidatesResponse* response) {
+  for (engine::CandidateMatch& match : result.matches) {
+    v1::CandidateMatch* out = response->add_matches();
+    if (!out->mutable_profile()->ParseFromString(match.display_payload)) {
+      return absl::InternalError("stored profile cannot be decoded; the index needs a rebuild");
+    }
+    out->set_score(match.score);
+    out->set_distance_band(ToProtoBand(match.distance_band));
+    for (engine::MatchReason& reason : match.reasons) {
+      v1::MatchReason* out_reason = out->add_reasons();
+      out_reason->set_code(ToProtoReason(reason.code));
+      out_reason->set_text(std::move(reason.text));
+      out_reason->set_share(reason.share);
+    }
+  }
+  response->set_total_size(result.total);
+  response->set_next_page_token(std::move(result.next_page_token));
+  for (auto& [facet, values] : result.facets) {
+    v1::FacetResult* out = response->add_facets();
+    out->set_facet(ToProtoFacet(facet));
+    for (engine::FacetValueCount& value : values) {
+      v1::FacetValue* out_value = out->add_values();
+      out_value->set_value(std::move(value.value));
+      out_value->set_label(std::move(value.label));
+      out_value->set_count(value.count);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int64_t TodayFromSystemClock() {
+  return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
+      .time_since_epoch()
+      .count();
+}
+
+absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequest& request,
+                                                  const engine::ReferenceData& reference_data) {
+  engine::SearchQuery query;
+  const v1::Vacancy& vacancy = request.vacancy();
+  if (vacancy.text().size() > kMaxVacancyTextBytes) {
+    return Invalid("vacancy.text", "longer than 1000 bytes");
+  }
+  query.text = vacancy.text();
+
+  if (vacancy.occupations_size() > kMaxOccupations) {
+    return Invalid("vacancy.occupations", "more than 20 occupations");
+  }
+  for (const std::string& occupation : vacancy.occupations()) {
+    const engine::OccupationInfo* info = reference_data.FindOccupation(occupation);
+    if (info == nullptr) {
+      return Invalid("vacancy.occupations", "not an ESCO occupation code or label");
+    }
+    query.esco_codes.push_back(info->esco_code);
+  }
+
+  const v1::Location& workplace = vacancy.workplace();
+  if (!workplace.postcode().empty()) {
+    std::optional<int> pc4 = engine::ParsePc4(workplace.postcode());
+    if (!pc4.has_value()) {
+      return Invalid("vacancy.workplace.postcode", "not a Dutch postcode (1234 or 1234 AB)");
+    }
+    const engine::PostcodeArea* area = reference_data.NearestPostcodeArea(*pc4);
+    query.workplace = engine::GeoPoint{area->lat, area->lon};
+  } else if (!workplace.municipality_code().empty()) {
+    const engine::Municipality* municipality =
+        reference_data.FindMunicipality(workplace.municipality_code());
+    if (municipality == nullptr) {
+      return Invalid("vacancy.workplace.municipality_code", "not a known CBS municipality code");
+    }
+    query.workplace = engine::GeoPoint{municipality->lat, municipality->lon};
+  }
+
+  if (vacancy.has_hours()) {
+    const v1::HoursRange& hours = vacancy.hours();
+    if (hours.min_hours() < 0 || hours.max_hours() > 40 || hours.min_hours() > hours.max_hours()) {
+      return Invalid("vacancy.hours", "expected 0 <= min_hours <= max_hours <= 40");
+    }
+    query.hours_min = hours.min_hours();
+    query.hours_max = hours.max_hours();
+  }
+
+  if (!vacancy.education().minimum_level_code().empty()) {
+    const engine::EducationLevelInfo* level =
+        reference_data.FindEducationLevel(vacancy.education().minimum_level_code());
+    if (level == nullptr) {
+      return Invalid("vacancy.education.minimum_level_code", "not a known education level");
+    }
+    query.min_education_code = level->code;
+    query.education = vacancy.education().requirement() == v1::REQUIREMENT_REQUIRED
+                          ? engine::Requirement::kRequired
+                          : engine::Requirement::kPreferred;
+  }
+
+  query.unknown_fields = request.unknown_field_policy() == v1::UNKNOWN_FIELD_POLICY_STRICT
+                             ? engine::UnknownFieldPolicy::kStrict
+                             : engine::UnknownFieldPolicy::kTolerant;
+  switch (request.sort_order()) {
+    case v1::SORT_ORDER_DISTANCE:
+      query.sort = engine::SortOrder::kDistance;
+      break;
+    case v1::SORT_ORDER_LAST_UPDATE:
+      query.sort = engine::SortOrder::kLastUpdate;
+      break;
+    default:
+      query.sort = engine::SortOrder::kRelevance;
+  }
+
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return Invalid("page_size", "expected 0 (default 20) to 100");
+  }
+  query.page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  if (request.page_token().size() > kMaxPageTokenBytes) {
+    return Invalid("page_token", "not a token from a previous response");
+  }
+  query.page_token = request.page_token();
+
+  for (int facet : request.facets()) {
+    if (facet <= v1::FACET_UNSPECIFIED || facet > v1::FACET_AFFINITY) {
+      return Invalid("facets", "unknown facet");
+    }
+    query.facets.push_back(ToEngineFacet(static_cast<v1::Facet>(facet)));
+  }
+  if (request.facet_filters_size() > 0) {
+    return absl::UnimplementedError("facet_filters: narrowing by facet is not available yet");
+  }
+  return query;
+}
+
+CandidateSearchService::CandidateSearchService(
+    std::shared_ptr<const engine::ReferenceData> reference_data, engine::SearcherPool* pool,
+    std::function<int64_t()> today)
+    : reference_data_(std::move(reference_data)), pool_(pool), today_(std::move(today)) {}
+
+grpc::ServerUnaryReactor* CandidateSearchService::SearchCandidates(
+    grpc::CallbackServerContext* context, const v1::SearchCandidatesRequest* request,
+    v1::SearchCandidatesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<engine::SearchQuery> query = ToEngineQuery(*request, *reference_data_);
+  if (!query.ok()) {
+    reactor->Finish(ToGrpcStatus(query.status()));
+    return reactor;
+  }
+  query->today_day = today_();
+  pool_->Submit([reactor, response, query = std::move(*query)](engine::Searcher& searcher) {
+    absl::StatusOr<engine::SearchResult> result = searcher.Search(query);
+    if (!result.ok()) {
+      reactor->Finish(ToGrpcStatus(result.status()));
+      return;
+    }
+    reactor->Finish(ToGrpcStatus(FillResponse(std::move(*result), response)));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CandidateSearchService::GetProfile(grpc::CallbackServerContext* context,
+                                                             const v1::GetProfileRequest* request,
+                                                             v1::GetProfileResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->profile_id().empty() || request->profile_id().size() > 64) {
+    reactor->Finish(ToGrpcStatus(Invalid("profile_id", "missing or longer than 64 characters")));
+    return reactor;
+  }
+  pool_->Submit([reactor, response, id = request->profile_id(),
+                 today = today_()](engine::Searcher& searcher) {
+    absl::StatusOr<std::string> payload = searcher.GetDisplayPayload(id, today);
+    if (!payload.ok()) {
+      reactor->Finish(ToGrpcStatus(payload.status()));
+      return;
+    }
+    if (!response->mutable_profile()->ParseFromString(*payload)) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
+                                   "stored profile cannot be decoded; the index needs a rebuild"));
+      return;
+    }
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+}  // namespace verkenner::service

@@ -1,0 +1,49 @@
+#ifndef VERKENNER_SERVICE_RPC_SEARCH_SERVICE_H_
+#define VERKENNER_SERVICE_RPC_SEARCH_SERVICE_H_
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "engine/refdata/reference_data.h"
+#include "engine/search_types.h"
+#include "engine/searcher_pool.h"
+#include "verkenner/v1/search.grpc.pb.h"
+
+namespace verkenner::service {
+
+// verkenner.v1.CandidateSearchService on the gRPC callback API. Each call is validated on the
+// gRPC thread, then handed to the SearcherPool; the reactor finishes from the worker thread, so
+// no gRPC thread ever waits on Xapian.
+//
+// Thread-safe. Does not own the pool, which must outlive the service.
+class CandidateSearchService final : public v1::CandidateSearchService::CallbackService {
+ public:
+  // `today` returns days since 1970-01-01; injectable so tests can fix the date.
+  CandidateSearchService(std::shared_ptr<const engine::ReferenceData> reference_data,
+                         engine::SearcherPool* pool, std::function<int64_t()> today);
+
+  grpc::ServerUnaryReactor* SearchCandidates(grpc::CallbackServerContext* context,
+                                             const v1::SearchCandidatesRequest* request,
+                                             v1::SearchCandidatesResponse* response) override;
+  grpc::ServerUnaryReactor* GetProfile(grpc::CallbackServerContext* context,
+                                       const v1::GetProfileRequest* request,
+                                       v1::GetProfileResponse* response) override;
+
+ private:
+  std::shared_ptr<const engine::ReferenceData> reference_data_;
+  engine::SearcherPool* pool_;
+  std::function<int64_t()> today_;
+};
+
+// Checks a request and translates it into the engine's query. Errors are InvalidArgument naming
+// the field, e.g. "vacancy.workplace.postcode: not a Dutch postcode".
+absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequest& request,
+                                                  const engine::ReferenceData& reference_data);
+
+// Days since 1970-01-01 by the system clock (UTC).
+int64_t TodayFromSystemClock();
+
+}  // namespace verkenner::service
+
+#endif  // VERKENNER_SERVICE_RPC_SEARCH_SERVICE_H_

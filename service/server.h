@@ -1,0 +1,58 @@
+#ifndef VERKENNER_SERVICE_SERVER_H_
+#define VERKENNER_SERVICE_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "engine/refdata/reference_data.h"
+#include "engine/searcher_pool.h"
+#include "service/rpc/search_service.h"
+
+namespace verkenner::service {
+
+// The Verkenner server process's gRPC side: the v1 services, gRPC health checking and server
+// reflection, wired to one index through a SearcherPool.
+//
+// Start() returns a running server; Shutdown() stops accepting calls, lets in-flight calls
+// finish (up to the deadline), then stops the engine workers. Thread-safe.
+class Server {
+ public:
+  struct Options {
+    // host:port; port 0 picks a free port (see port()).
+    std::string listen_address = "127.0.0.1:50051";
+    std::string index_path;
+    std::shared_ptr<const engine::ReferenceData> reference_data;
+    // Engine worker threads; 0: one per hardware thread.
+    int search_threads = 0;
+    // Days since 1970-01-01; tests fix it, production uses the clock.
+    std::function<int64_t()> today = TodayFromSystemClock;
+  };
+
+  // Errors: those of SearcherPool::Start; Unavailable if the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(Options options);
+  ~Server();
+
+  // The bound port.
+  int port() const { return port_; }
+  // Stops the server, waiting at most `grace` for calls in flight.
+  void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  // Blocks until Shutdown() has completed.
+  void Wait();
+
+ private:
+  Server() = default;
+
+  std::unique_ptr<engine::SearcherPool> pool_;
+  std::unique_ptr<CandidateSearchService> search_service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  int port_ = 0;
+  std::once_flag shutdown_once_;
+};
+
+}  // namespace verkenner::service
+
+#endif  // VERKENNER_SERVICE_SERVER_H_
