@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "engine/banenafspraak.h"
 #include "engine/candidate_record.h"
 #include "engine/schema.h"
 
@@ -31,8 +32,6 @@ constexpr double kTextReasonWeight = 0.25;
 constexpr double kDistanceReasonWeight = 0.15;
 constexpr double kAvailabilityReasonWeight = 0.10;
 constexpr double kEducationReasonWeight = 0.10;
-
-constexpr double kHoursPerBaan = 25.5;
 
 std::optional<double> NumberValue(const Xapian::Document& document, Xapian::valueno slot) {
   std::string value = document.get_value(slot);
@@ -304,7 +303,7 @@ Xapian::Query Searcher::BuildQuery(const SearchQuery& query, std::string& parse_
   if (query.hours_min.has_value() || query.hours_max.has_value()) {
     // Overlap of [candidate min, candidate max] with [offered min, offered max].
     const double offered_min = query.hours_min.value_or(0);
-    const double offered_max = query.hours_max.value_or(40);
+    const double offered_max = query.hours_max.value_or(kMaxHoursPerWeek);
     Query overlap(
         Query::OP_AND,
         Query(Query::OP_VALUE_GE, schema::kSlotHoursMax, Xapian::sortable_serialise(offered_min)),

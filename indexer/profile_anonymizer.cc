@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/strip.h"
+#include "engine/banenafspraak.h"
 #include "indexer/profile_validator.h"
 #include "verkenner/v1/profile.pb.h"
 
@@ -12,7 +13,6 @@ namespace {
 
 constexpr size_t kMaxShortTextLength = 60;
 constexpr int64_t kNeverExpiresDay = 2932896;  // 9999-12-31
-constexpr double kHoursPerBaan = 25.5;
 
 int64_t RetainUntilDay(const std::string& register_end, const RetentionRule& rule) {
   std::optional<int64_t> end = ParseIsoDay(register_end);
@@ -163,7 +163,7 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
     record.hours_max = profile.hours_max();
     shown.mutable_availability()->set_min_hours(profile.hours_min());
     shown.mutable_availability()->set_max_hours(profile.hours_max());
-    shown.set_banen(profile.hours_max() / kHoursPerBaan);
+    shown.set_banen(profile.hours_max() / engine::kHoursPerBaan);
   }
   for (const std::string& day : profile.days()) shown.add_days(WeekdayFromCode(day));
   if (std::optional<int64_t> from = ParseIsoDay(profile.available_from());

@@ -4,12 +4,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "engine/banenafspraak.h"
 #include "indexer/bsn.h"
 
 namespace verkenner::indexer {
 namespace {
 
-constexpr int kMaxHoursPerWeek = 40;
 constexpr int kMaxTravelKm = 200;
 constexpr int kMaxExperienceMonths = 600;
 constexpr size_t kMaxClientNumberLength = 64;
@@ -117,11 +117,11 @@ std::vector<FieldError> ProfileValidator::Validate(const v1::SourceProfile& prof
     fail("travel_mode", "not one of lopen, fiets, ov, auto, begeleid");
   }
   if (profile.has_hours_min() &&
-      (profile.hours_min() < 0 || profile.hours_min() > kMaxHoursPerWeek)) {
+      (profile.hours_min() < 0 || profile.hours_min() > engine::kMaxHoursPerWeek)) {
     fail("hours_min", "outside 0..40");
   }
   if (profile.has_hours_max() &&
-      (profile.hours_max() < 0 || profile.hours_max() > kMaxHoursPerWeek)) {
+      (profile.hours_max() < 0 || profile.hours_max() > engine::kMaxHoursPerWeek)) {
     fail("hours_max", "outside 0..40");
   }
   if (profile.has_hours_min() && profile.has_hours_max() &&

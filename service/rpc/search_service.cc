@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "engine/banenafspraak.h"
 #include "service/rpc/status_mapping.h"
 #include "verkenner/v1/profile.pb.h"
 
@@ -177,7 +178,8 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
 
   if (vacancy.has_hours()) {
     const v1::HoursRange& hours = vacancy.hours();
-    if (hours.min_hours() < 0 || hours.max_hours() > 40 || hours.min_hours() > hours.max_hours()) {
+    if (hours.min_hours() < 0 || hours.max_hours() > engine::kMaxHoursPerWeek ||
+        hours.min_hours() > hours.max_hours()) {
       return Invalid("vacancy.hours", "expected 0 <= min_hours <= max_hours <= 40");
     }
     query.hours_min = hours.min_hours();
