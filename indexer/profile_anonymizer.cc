@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "engine/banenafspraak.h"
 #include "indexer/profile_validator.h"
@@ -57,27 +58,52 @@ bool IsCode(const std::string& text) {
   return true;
 }
 
+// A word of lower-case letters (accented ones included), possibly with hyphens, apostrophes,
+// slashes or brackets: "heftruck", "zelfstandig", "(basis)", "schoonmaak/groen".
+bool IsLowerCaseWord(absl::string_view token) {
+  bool has_letter = false;
+  for (size_t i = 0; i < token.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(token[i]);
+    if (c >= 0x80) {
+      // Lower-case accented Latin letters (é, ë, ï, ...) are two bytes, 0xC3 then 0xA0..0xBF;
+      // 0xC3 0x80..0x9F are the upper-case ones, which could start a name.
+      if (c != 0xC3 || i + 1 >= token.size() || static_cast<unsigned char>(token[i + 1]) < 0xA0) {
+        return false;
+      }
+      ++i;
+      has_letter = true;
+    } else if (absl::ascii_islower(c)) {
+      has_letter = true;
+    } else if (c != '-' && c != '\'' && c != '/' && c != '(' && c != ')' && c != '.') {
+      return false;
+    }
+  }
+  return has_letter;
+}
+
+// A certificate acronym: 2 to 6 upper-case letters and digits with at least one letter, such as
+// "VCA", "BHV", "HACCP", "NT2", "A2". Too short to hold a phone number, BSN or postcode.
+bool IsAcronym(absl::string_view token) {
+  if (token.size() < 2 || token.size() > 6) return false;
+  bool has_letter = false;
+  for (char c : token) {
+    if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
+      has_letter = true;
+    } else if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return has_letter;
+}
+
 }  // namespace
 
 std::string FilterShortText(const std::string& text) {
   std::string trimmed(absl::StripAsciiWhitespace(text));
   if (trimmed.empty() || trimmed.size() > kMaxShortTextLength) return "";
-  for (size_t i = 0; i < trimmed.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(trimmed[i]);
-    if (c >= 0x80) {
-      // Lower-case accented letters (é, ë, ï, ...) are two-byte UTF-8 starting 0xC3 with a
-      // second byte from 0xA0; upper-case ones (0x80..0x9F) could start a name.
-      if (c != 0xC3 || i + 1 >= trimmed.size() ||
-          static_cast<unsigned char>(trimmed[i + 1]) < 0xA0) {
-        return "";
-      }
-      ++i;
-      continue;
-    }
-    if (!(absl::ascii_islower(c) || c == ' ' || c == '-' || c == '\'' || c == ',' || c == '.' ||
-          c == '/' || c == '(' || c == ')')) {
-      return "";
-    }
+  for (absl::string_view token : absl::StrSplit(trimmed, ' ', absl::SkipEmpty())) {
+    token = absl::StripSuffix(token, ",");
+    if (!IsLowerCaseWord(token) && !IsAcronym(token)) return "";
   }
   return trimmed;
 }

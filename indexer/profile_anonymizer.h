@@ -43,9 +43,11 @@ class ProfileAnonymizer {
 };
 
 // Keeps a short free-text item (a skill, a diploma, an unrecognised occupation) only if it cannot
-// carry personal data: lower-case letters, spaces, hyphens and a few punctuation marks, at most
-// 60 characters. Names are capitalised, and phone numbers, BSNs, postcodes and e-mail addresses
-// need digits or '@', so all of those are refused. Returns the trimmed text, or empty if refused.
+// carry personal data: at most 60 characters of lower-case words and short upper-case acronyms
+// ("VCA basis", "NT2 A2", "heftruck rijden"). Names are capitalised, and phone numbers, BSNs,
+// postcodes and e-mail addresses need digit runs or '@', so all of those are refused; so, too
+// conservatively, is any capitalised word ("Sociale Hygiëne"). Returns the trimmed text, or empty
+// if refused.
 std::string FilterShortText(const std::string& text);
 
 }  // namespace verkenner::indexer

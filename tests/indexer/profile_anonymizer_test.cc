@@ -1,0 +1,119 @@
+#include "indexer/profile_anonymizer.h"
+
+#include <gtest/gtest.h>
+
+#include "verkenner/v1/profile.pb.h"
+
+namespace verkenner::indexer {
+namespace {
+
+constexpr int64_t kToday = 20758;  // 2026-11-01
+
+TEST(FilterShortTextTest, KeepsLowerCaseWordsAndCertificateAcronyms) {
+  EXPECT_EQ(FilterShortText(" heftruck rijden "), "heftruck rijden");
+  EXPECT_EQ(FilterShortText("VCA basis"), "VCA basis");
+  EXPECT_EQ(FilterShortText("NT2 A2"), "NT2 A2");
+  EXPECT_EQ(FilterShortText("branchecertificaat schoonmaak"), "branchecertificaat schoonmaak");
+  EXPECT_EQ(FilterShortText("café-medewerker"), "café-medewerker");
+}
+
+TEST(FilterShortTextTest, RefusesAnythingThatCouldBeANameNumberOrAddress) {
+  EXPECT_EQ(FilterShortText("cursus bij Jan"), "");       // capitalised word
+  EXPECT_EQ(FilterShortText("bel 06-12345678"), "");      // phone number
+  EXPECT_EQ(FilterShortText("123456782"), "");            // BSN
+  EXPECT_EQ(FilterShortText("woont 3511 AB"), "");        // postcode
+  EXPECT_EQ(FilterShortText("mail jan@example.nl"), "");  // e-mail address
+  EXPECT_EQ(FilterShortText("Élise"), "");                // accented capital
+  EXPECT_EQ(FilterShortText(std::string(61, 'a')), "");   // too long to be a list item
+  EXPECT_EQ(FilterShortText("   "), "");
+}
+
+class ProfileAnonymizerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
+    ASSERT_TRUE(reference.ok()) << reference.status();
+    auto pseudonymizer = Pseudonymizer::FromKey(std::string(32, 'k'));
+    ASSERT_TRUE(pseudonymizer.ok());
+    pseudonymizer_ = std::move(*pseudonymizer);
+    anonymizer_ = std::make_unique<ProfileAnonymizer>(*reference, pseudonymizer_, RetentionRule{});
+
+    profile_.set_source("GM0344");
+    profile_.set_client_number("K-778899");
+    profile_.set_bsn("123456782");
+    profile_.set_first_name("Noëlle");
+    profile_.set_name_prefix("van der");
+    profile_.set_last_name("Vries-Bakkerman");
+    profile_.set_birth_date("1990-05-17");
+    profile_.set_street("Oudegracht");
+    profile_.set_house_number("221bis");
+    profile_.set_postcode("3511 AB");
+    profile_.set_city("Utrecht");
+    profile_.set_phone("06-98765432");
+    profile_.set_email("noelle.vdvries@example.nl");
+    profile_.set_education_level("mbo 2");
+    profile_.add_diplomas("VCA basis");
+    profile_.add_diplomas("Diploma van Noëlle");
+    auto* experience = profile_.add_work_experience();
+    experience->set_occupation("orderpicker");
+    experience->set_months(30);
+    experience->set_last_year(2025);
+    profile_.set_hours_min(16);
+    profile_.set_hours_max(24);
+    profile_.set_max_travel_km(12);
+    profile_.add_affinities("logistiek");
+    profile_.set_wishes("Bel mij op 06-98765432, groet Noëlle");
+    profile_.set_register_end("2024-06-30");
+  }
+
+  std::shared_ptr<const Pseudonymizer> pseudonymizer_;
+  std::unique_ptr<ProfileAnonymizer> anonymizer_;
+  v1::SourceProfile profile_;
+};
+
+TEST_F(ProfileAnonymizerTest, NoDirectIdentifierReachesTheRecordOrTheShownProfile) {
+  engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
+  v1::AnonymousProfile shown;
+  ASSERT_TRUE(shown.ParseFromString(record.display_payload));
+  const std::string everything =
+      record.display_payload + shown.DebugString() + record.source + record.profile_id;
+  for (const std::string& personal :
+       {profile_.client_number(), profile_.bsn(), profile_.first_name(), profile_.last_name(),
+        profile_.birth_date(), profile_.street(), profile_.house_number(), profile_.phone(),
+        profile_.email(), std::string("3511 AB"), std::string("Vries")}) {
+    EXPECT_EQ(everything.find(personal), std::string::npos) << personal;
+  }
+  EXPECT_EQ(shown.wishes(), "");
+  ASSERT_EQ(shown.diplomas_size(), 1);
+  EXPECT_EQ(shown.diplomas(0), "VCA basis");
+}
+
+TEST_F(ProfileAnonymizerTest, KeepsWhatMatchingNeedsAtCoarseGranularity) {
+  engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
+  EXPECT_EQ(record.profile_id, pseudonymizer_->ProfileId("GM0344", "K-778899"));
+  EXPECT_EQ(record.municipality_code, "GM0344");
+  EXPECT_EQ(record.region_code.substr(0, 2), "AM");
+  EXPECT_EQ(record.education_code, "mbo2");
+  ASSERT_EQ(record.experience.size(), 1u);
+  EXPECT_FALSE(record.experience[0].esco_code.empty());
+  EXPECT_EQ(record.hours_max, 24);
+  v1::AnonymousProfile shown;
+  ASSERT_TRUE(shown.ParseFromString(record.display_payload));
+  EXPECT_EQ(shown.area().level(), v1::AREA_LEVEL_LABOUR_MARKET_REGION);
+  EXPECT_NEAR(shown.banen(), 24 / 25.5, 1e-9);
+}
+
+TEST_F(ProfileAnonymizerTest, RetentionEndsOnDecember31OfTheSecondYearAfterRegisterEnd) {
+  engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
+  // 2026-12-31 is day 20818 since 1970-01-01.
+  EXPECT_EQ(record.retain_until_day, 20818);
+  RetentionRule longer;
+  longer.calendar_years_after_end = 3;
+  ProfileAnonymizer lenient(
+      engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory()).value(),
+      pseudonymizer_, longer);
+  EXPECT_EQ(lenient.Anonymize(profile_, kToday).retain_until_day, 20818 + 365);
+}
+
+}  // namespace
+}  // namespace verkenner::indexer
