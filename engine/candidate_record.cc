@@ -71,7 +71,7 @@ std::vector<ExperienceEntry> DecodeExperience(const std::string& encoded) {
   return experience;
 }
 
-Xapian::Document BuildDocument(const CandidateRecord& record, const TextAnalysis& analysis) {
+Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenerator& generator) {
   using namespace schema;
   Xapian::Document document;
   document.set_data(record.display_payload);
@@ -96,7 +96,6 @@ Xapian::Document BuildDocument(const CandidateRecord& record, const TextAnalysis
                               (*record.driving_licence ? "ja" : "nee"));
   }
 
-  Xapian::TermGenerator generator = analysis.MakeTermGenerator();
   generator.set_document(document);
   for (const ExperienceEntry& entry : record.experience) {
     if (!entry.esco_code.empty()) {
@@ -106,15 +105,15 @@ Xapian::Document BuildDocument(const CandidateRecord& record, const TextAnalysis
     if (!entry.isco_code.empty()) {
       document.add_term(std::string(kPrefixIscoGroup) + entry.isco_code);
     }
-    generator.index_text(entry.label);
+    generator.index_text_without_positions(entry.label);
     generator.increase_termpos();
   }
   for (const std::string& skill : record.skills) {
-    generator.index_text(skill);
+    generator.index_text_without_positions(skill);
     generator.increase_termpos();
   }
   for (const std::string& diploma : record.diplomas) {
-    generator.index_text(diploma);
+    generator.index_text_without_positions(diploma);
     generator.increase_termpos();
   }
 

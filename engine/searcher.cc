@@ -271,8 +271,9 @@ Xapian::Query Searcher::BuildQuery(const SearchQuery& query, std::string& parse_
     Xapian::QueryParser parser = text_analysis_.MakeQueryParser();
     parser.set_database(database_);
     try {
-      relevance.push_back(parser.parse_query(
-          query.text, Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_LOVEHATE));
+      // No FLAG_PHRASE: profile text is indexed without positions (smaller, faster index), so
+      // quoted words are ordinary words here.
+      relevance.push_back(parser.parse_query(query.text, Xapian::QueryParser::FLAG_LOVEHATE));
     } catch (const Xapian::QueryParserError&) {
       parse_error = "vacancy.text: cannot be parsed as a query";
       return Query();

@@ -20,7 +20,7 @@ Xapian::TermGenerator TextAnalysis::MakeTermGenerator() const {
   Xapian::TermGenerator generator;
   generator.set_stemmer(stemmer_);
   generator.set_stopper(MakeStopper(stopwords_));
-  generator.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+  generator.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
   return generator;
 }
 
@@ -28,7 +28,7 @@ Xapian::QueryParser TextAnalysis::MakeQueryParser() const {
   Xapian::QueryParser parser;
   parser.set_stemmer(stemmer_);
   parser.set_stopper(MakeStopper(stopwords_));
-  parser.set_stemming_strategy(Xapian::QueryParser::STEM_SOME);
+  parser.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
   parser.set_default_op(Xapian::Query::OP_OR);
   return parser;
 }

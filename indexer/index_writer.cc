@@ -6,8 +6,9 @@
 
 namespace verkenner::indexer {
 
-IndexWriter::IndexWriter(Xapian::WritableDatabase database, engine::TextAnalysis text_analysis)
-    : database_(std::move(database)), text_analysis_(std::move(text_analysis)) {}
+IndexWriter::IndexWriter(Xapian::WritableDatabase database,
+                         const engine::TextAnalysis& text_analysis)
+    : database_(std::move(database)), term_generator_(text_analysis.MakeTermGenerator()) {}
 
 IndexWriter::~IndexWriter() {
   if (in_batch_) AbortBatch();
@@ -73,7 +74,7 @@ absl::StatusOr<bool> IndexWriter::Upsert(const engine::CandidateRecord& record) 
   try {
     const std::string id_term = engine::schema::ProfileIdTerm(record.profile_id);
     const bool existed = database_.term_exists(id_term);
-    database_.replace_document(id_term, engine::BuildDocument(record, text_analysis_));
+    database_.replace_document(id_term, engine::BuildDocument(record, term_generator_));
     return !existed;
   } catch (const Xapian::Error& error) {
     return engine::StatusFromXapianError(error);

@@ -44,10 +44,10 @@ class IndexWriter {
   int64_t DocumentCount();
 
  private:
-  IndexWriter(Xapian::WritableDatabase database, engine::TextAnalysis text_analysis);
+  IndexWriter(Xapian::WritableDatabase database, const engine::TextAnalysis& text_analysis);
 
   Xapian::WritableDatabase database_;
-  engine::TextAnalysis text_analysis_;
+  Xapian::TermGenerator term_generator_;
   bool in_batch_ = false;
 };
 

@@ -27,8 +27,8 @@ TEST(CandidateRecordTest, DocumentRoundTripKeepsMatchingFields) {
   record.retain_until_day = 21000;
   record.display_payload = "payload";
 
-  TextAnalysis analysis({"de", "het"});
-  CandidateRecord read = ReadRecord(BuildDocument(record, analysis));
+  Xapian::TermGenerator generator = TextAnalysis({"de", "het"}).MakeTermGenerator();
+  CandidateRecord read = ReadRecord(BuildDocument(record, generator));
   EXPECT_EQ(read.profile_id, record.profile_id);
   EXPECT_EQ(read.source, "GM0344");
   EXPECT_DOUBLE_EQ(read.home.lat, 52.09);
@@ -49,8 +49,8 @@ TEST(CandidateRecordTest, DocumentRoundTripKeepsMatchingFields) {
 TEST(CandidateRecordTest, UnknownFieldsStayUnknownAndLackKnownTerms) {
   CandidateRecord record;
   record.profile_id = "p";
-  TextAnalysis analysis({});
-  Xapian::Document document = BuildDocument(record, analysis);
+  Xapian::TermGenerator generator = TextAnalysis({}).MakeTermGenerator();
+  Xapian::Document document = BuildDocument(record, generator);
   CandidateRecord read = ReadRecord(document);
   EXPECT_FALSE(read.education_known());
   EXPECT_FALSE(read.availability_known());
