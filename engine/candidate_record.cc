@@ -128,6 +128,7 @@ Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenera
   AddNumber(document, kSlotExperienceMonths, record.TotalExperienceMonths());
   AddNumber(document, kSlotCompleteness, record.Completeness());
   document.add_value(kSlotRegionCode, record.region_code);
+  document.add_value(kSlotMunicipalityCode, record.municipality_code);
   if (!record.experience.empty()) {
     document.add_value(kSlotExperience, EncodeExperience(record.experience));
   }

@@ -41,19 +41,20 @@ inline constexpr char kStemLanguage[] = "dutch";
 
 // Value slots. Numbers are stored with Xapian::sortable_serialise so range queries work.
 enum Slot : Xapian::valueno {
-  kSlotLatitude = 0,          // PC4 centre, degrees
-  kSlotLongitude = 1,         // PC4 centre, degrees
-  kSlotMaxTravelKm = 2,       // candidate's own limit; absent when unknown
-  kSlotHoursMin = 3,          // hours per week; absent when unknown
-  kSlotHoursMax = 4,          // hours per week; absent when unknown
-  kSlotEducationOrdinal = 5,  // 0..13; absent when unknown
-  kSlotUpdatedDay = 6,        // days since 1970-01-01 of the last source change
-  kSlotRetainUntilDay = 7,    // last day the profile may be served (days since 1970-01-01)
-  kSlotExperienceMonths = 8,  // total months of work experience
-  kSlotCompleteness = 9,      // fraction of core fields known, 0..1
-  kSlotRegionCode = 10,       // "AMxx", plain string, for facets
-  kSlotEducationCode = 11,    // education code, plain string, for facets; absent when unknown
-  kSlotExperience = 12,       // encoded work experience, see EncodeExperience()
+  kSlotLatitude = 0,           // PC4 centre, degrees
+  kSlotLongitude = 1,          // PC4 centre, degrees
+  kSlotMaxTravelKm = 2,        // candidate's own limit; absent when unknown
+  kSlotHoursMin = 3,           // hours per week; absent when unknown
+  kSlotHoursMax = 4,           // hours per week; absent when unknown
+  kSlotEducationOrdinal = 5,   // 0..13; absent when unknown
+  kSlotUpdatedDay = 6,         // days since 1970-01-01 of the last source change
+  kSlotRetainUntilDay = 7,     // last day the profile may be served (days since 1970-01-01)
+  kSlotExperienceMonths = 8,   // total months of work experience
+  kSlotCompleteness = 9,       // fraction of core fields known, 0..1
+  kSlotRegionCode = 10,        // "AMxx", plain string, for facets
+  kSlotEducationCode = 11,     // education code, plain string, for facets; absent when unknown
+  kSlotExperience = 12,        // encoded work experience, see EncodeExperience()
+  kSlotMunicipalityCode = 13,  // "GMxxxx", plain string, for disclosure control
 };
 
 // Document data is the display payload: a serialized verkenner.v1.AnonymousProfile written by

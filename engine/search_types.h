@@ -64,6 +64,10 @@ struct MatchReason {
 
 struct CandidateMatch {
   std::string profile_id;
+  // Where the candidate lives, as it may be shown: the municipality (GMxxxx) where enough
+  // profiles share its disclosure group, else the arbeidsmarktregio (AMxx).
+  std::string shown_area_code;
+  bool shown_area_is_municipality = false;
   double score = 0;  // 0..100
   DistanceBand distance_band = DistanceBand::kUnknown;
   std::string display_payload;  // opaque, as the indexer stored it

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/banenafspraak.h"
 #include "engine/candidate_record.h"
+#include "engine/disclosure_control.h"
 #include "engine/schema.h"
 
 namespace verkenner::engine {
@@ -322,14 +323,32 @@ Xapian::Query Searcher::BuildQuery(const SearchQuery& query, std::string& parse_
   return Query(Query::OP_FILTER, matched, Query(Query::OP_AND, filters.begin(), filters.end()));
 }
 
+void Searcher::Refresh() {
+  database_.reopen();
+  if (loaded_ && database_.get_revision() == loaded_revision_) return;
+  municipality_groups_ = DecodeGroups(database_.get_metadata(kMunicipalityGroupsKey));
+  loaded_revision_ = database_.get_revision();
+  loaded_ = true;
+}
+
+void Searcher::SetShownArea(const Xapian::Document& document, CandidateMatch& match) const {
+  const std::string municipality = document.get_value(schema::kSlotMunicipalityCode);
+  const std::string education = document.get_value(schema::kSlotEducationCode);
+  match.shown_area_is_municipality =
+      !municipality.empty() &&
+      municipality_groups_.contains(DisclosureGroupKey(municipality, education));
+  match.shown_area_code =
+      match.shown_area_is_municipality ? municipality : document.get_value(schema::kSlotRegionCode);
+}
+
 absl::StatusOr<SearchResult> Searcher::Search(const SearchQuery& query) {
   try {
-    database_.reopen();
+    Refresh();
     return SearchOnce(query);
   } catch (const Xapian::DatabaseModifiedError&) {
     // The writer committed twice while we read; the fresh revision is consistent.
     try {
-      database_.reopen();
+      Refresh();
       return SearchOnce(query);
     } catch (const Xapian::Error& error) {
       return StatusFromXapianError(error);
@@ -391,6 +410,7 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
     match.profile_id = record.profile_id;
     match.score = item.get_percent();
     match.display_payload = std::move(record.display_payload);
+    SetShownArea(document, match);
 
     std::vector<std::pair<MatchReason, double>> reasons;  // reason, weight
     for (const ExperienceEntry& entry : record.experience) {
@@ -481,10 +501,10 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
   return result;
 }
 
-absl::StatusOr<std::string> Searcher::GetDisplayPayload(const std::string& profile_id,
-                                                        int64_t today_day) {
+absl::StatusOr<CandidateMatch> Searcher::GetProfile(const std::string& profile_id,
+                                                    int64_t today_day) {
   try {
-    database_.reopen();
+    Refresh();
     const std::string term = schema::ProfileIdTerm(profile_id);
     Xapian::PostingIterator posting = database_.postlist_begin(term);
     if (posting == database_.postlist_end(term)) {
@@ -495,7 +515,11 @@ absl::StatusOr<std::string> Searcher::GetDisplayPayload(const std::string& profi
     if (!retain_until.has_value() || *retain_until < static_cast<double>(today_day)) {
       return absl::NotFoundError("profile_id: no such profile");
     }
-    return document.get_data();
+    CandidateMatch match;
+    match.profile_id = profile_id;
+    match.display_payload = document.get_data();
+    SetShownArea(document, match);
+    return match;
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);
   }

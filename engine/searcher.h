@@ -4,6 +4,7 @@
 #include <xapian.h>
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -32,8 +33,8 @@ class Searcher {
 
   absl::StatusOr<SearchResult> Search(const SearchQuery& query);
 
-  // The display payload of an active profile.
-  absl::StatusOr<std::string> GetDisplayPayload(const std::string& profile_id, int64_t today_day);
+  // An active profile as a match without score or reasons.
+  absl::StatusOr<CandidateMatch> GetProfile(const std::string& profile_id, int64_t today_day);
 
   // Number of documents in the index as this searcher sees it.
   absl::StatusOr<int64_t> DocumentCount();
@@ -42,11 +43,18 @@ class Searcher {
   Searcher(Xapian::Database database, std::shared_ptr<const ReferenceData> reference_data);
 
   absl::StatusOr<SearchResult> SearchOnce(const SearchQuery& query);
+  // Reopens the database if a new revision was committed, and reloads what depends on it.
+  void Refresh();
+  // Fills the shown area of `match` for a profile in `municipality_code`.
+  void SetShownArea(const Xapian::Document& document, CandidateMatch& match) const;
   Xapian::Query BuildQuery(const SearchQuery& query, std::string& parse_error);
 
   Xapian::Database database_;
   std::shared_ptr<const ReferenceData> reference_data_;
   TextAnalysis text_analysis_;
+  Xapian::rev loaded_revision_ = 0;
+  bool loaded_ = false;
+  std::set<std::string> municipality_groups_;  // disclosure groups that may show the municipality
 };
 
 // Maps a Xapian exception to a Status without passing through text that could hold user data.

@@ -6,9 +6,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "indexer/identity_vault.h"
 #include "indexer/index_writer.h"
 #include "indexer/profile_anonymizer.h"
 #include "indexer/profile_validator.h"
@@ -30,53 +32,89 @@ struct ImportProgress {
   int64_t bytes_total = 0;  // 0 when unknown
 };
 
-// What an import did. Counts are of rows; completeness counts are of accepted upserts.
+// Per delivering source: accepted upserts and how many of them know each core field.
+struct SourceCompleteness {
+  int64_t profiles = 0;
+  std::map<std::string, int64_t> known;  // core field name (schema::kKnown*) -> count
+};
+
+// What an import did. Every row read ends up in exactly one of: created, updated, withdrawn,
+// withdraw_unknown, expired, rejected.
 struct ImportReport {
   int64_t rows_read = 0;
   int64_t created = 0;
   int64_t updated = 0;
   int64_t withdrawn = 0;
   int64_t withdraw_unknown = 0;  // delete rows for profiles that were not in the index
+  int64_t expired = 0;           // registration past retention: not indexed (withdrawn if it was)
   int64_t rejected = 0;
-  std::vector<RejectedRow> rejected_rows;
-  // Per core field ("education", "experience", ...): accepted upserts with the field known.
-  std::map<std::string, int64_t> known_field_counts;
-  int64_t accepted() const { return created + updated + withdrawn + withdraw_unknown; }
+  std::vector<RejectedRow> rejected_rows;  // one entry per problem, so possibly more than rejected
+  // Full sync: profiles of the source that the file no longer holds, withdrawn at the end.
+  int64_t full_sync_withdrawn = 0;
+  // Rows that an earlier, interrupted run of the same file had committed and this run skipped.
+  int64_t resumed_after_row = 0;
+  std::map<std::string, SourceCompleteness> completeness_by_source;
+
+  int64_t accepted() const { return created + updated + withdrawn + withdraw_unknown + expired; }
 };
 
 // Runs the import pipeline: read -> validate -> anonymise -> write, committing in batches.
-// A bad row never blocks good rows; it goes to the report. A file-level problem (unreadable
-// file, bad header) fails the whole import before anything is written.
 //
-// Not thread-safe; uses the IndexWriter it is given (not owned; must outlive the importer).
+// - A bad row never blocks good rows; it goes to the report. A file-level problem (unreadable
+//   file, bad header) fails the whole import before anything is written.
+// - Each batch is one transaction of the index (and of the identity vault, committed first, so a
+//   vault entry exists for every indexed profile). The batch also records the import position
+//   under a key derived from the file's SHA-256, so a run killed at any point and started again
+//   on the same file resumes after the last committed row and ends with the index an
+//   uninterrupted run would have built.
+// - A client (source, client number) appearing twice in one file: the first row counts, later
+//   ones are rejected.
+// - Full sync for one source: after the last row, that source's profiles absent from the file are
+//   withdrawn. Rows of other sources are rejected. A file with no accepted row withdraws nothing
+//   and fails, since that is far likelier a broken export than a source with no clients left.
+//
+// Not thread-safe. Uses the IndexWriter and IdentityVault it is given (not owned; must outlive
+// the importer; the vault may be null).
 class Importer {
  public:
   struct Options {
-    SourceFileFormat format = SourceFileFormat::kAuto;  // kAuto: by extension, .jsonl/.json = JSONL
+    SourceFileFormat format = SourceFileFormat::kAuto;  // kAuto: .jsonl/.json = JSONL, else CSV
     int64_t batch_size = 10000;                         // rows per committed batch
     int64_t today_day = 0;                              // days since 1970-01-01
+    std::string full_sync_source;                       // empty: incremental; else GMxxxx or UWV
     std::function<void(const ImportProgress&)> on_progress;  // called once per batch
   };
 
   Importer(std::shared_ptr<const engine::ReferenceData> reference_data,
            std::shared_ptr<const Pseudonymizer> pseudonymizer, RetentionRule retention,
-           IndexWriter* writer);
+           IndexWriter* writer, IdentityVault* vault);
 
   // Imports one file. Errors: NotFound (file), InvalidArgument (header, naming the column),
-  // or the index writer's errors.
+  // FailedPrecondition (full sync without accepted rows), or the stores' errors.
   absl::StatusOr<ImportReport> ImportFile(const std::string& path, const Options& options);
 
-  // Validates, anonymises and applies one profile inside the writer's current batch; rejected
-  // rows are added to `report`. The streaming import RPC shares this path.
-  absl::Status ImportProfile(const v1::SourceProfile& profile, int64_t row, int64_t today_day,
-                             ImportReport& report);
-
  private:
+  struct FileRun;
+
+  // Handles one parsed row: validate, anonymise, apply (unless `replay`, for rows an earlier run
+  // committed, which are only checked so the report and the full-sync set come out the same).
+  absl::Status HandleRow(const v1::SourceProfile& profile, int64_t row, bool replay, FileRun& run);
+
+  std::shared_ptr<const engine::ReferenceData> reference_data_;
   std::shared_ptr<const Pseudonymizer> pseudonymizer_;
+  RetentionRule retention_;
   ProfileValidator validator_;
   ProfileAnonymizer anonymizer_;
   IndexWriter* writer_;
+  IdentityVault* vault_;
 };
+
+// The index metadata key under which the import of a file with this SHA-256 (hex) keeps its
+// position.
+std::string ImportPositionKey(const std::string& file_sha256_hex);
+
+// SHA-256 of a file's contents, hex. Errors: NotFound.
+absl::StatusOr<std::string> FileSha256(const std::string& path);
 
 }  // namespace verkenner::indexer
 

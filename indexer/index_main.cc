@@ -1,4 +1,5 @@
-// verkenner-index: imports Sonar-style profile exports (CSV or JSON Lines) into a search index.
+// verkenner-index: imports Sonar-style profile exports (CSV or JSON Lines) into a search index
+// and its identity vault, and purges profiles whose retention has ended.
 #include <unistd.h>
 
 #include <chrono>
@@ -8,19 +9,38 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/str_format.h"
+#include "engine/disclosure_control.h"
 #include "engine/refdata/reference_data.h"
+#include "engine/schema.h"
+#include "indexer/identity_vault.h"
+#include "indexer/import_report_writer.h"
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
 #include "indexer/pseudonymizer.h"
+#include "indexer/retention_sweep.h"
 
 ABSL_FLAG(std::string, index, "", "directory of the search index; created if absent (required)");
+ABSL_FLAG(std::string, vault, "",
+          "identity vault file (SQLite), kept outside the index (default: INDEX.vault beside "
+          "the index directory)");
 ABSL_FLAG(std::string, key_file, "",
           "pseudonym key file (default: $VERKENNER_PSEUDONYM_KEY or "
           "~/.config/verkenner/pseudonym.key)");
 ABSL_FLAG(std::string, refdata, "",
           "reference data directory (default: $VERKENNER_REFDATA or ../shared/refdata)");
 ABSL_FLAG(std::string, format, "auto", "input format: auto (by extension), csv or jsonl");
+ABSL_FLAG(std::string, full_sync, "",
+          "full sync for this source (GMxxxx or UWV): its profiles absent from the file are "
+          "withdrawn; rows of other sources are rejected");
+ABSL_FLAG(std::string, report, "",
+          "write the rejected rows to this file: .json for JSON, anything else for CSV");
+ABSL_FLAG(int, retention_years, 2,
+          "profiles are kept until 31 December of this many calendar years after the register "
+          "end date");
+ABSL_FLAG(int, k, verkenner::engine::kDefaultMinimumGroupSize,
+          "a municipality is shown only where at least k profiles share its group of "
+          "municipality and education level; otherwise the arbeidsmarktregio");
+ABSL_FLAG(bool, sweep_only, false, "only purge expired profiles; import no files");
 ABSL_FLAG(int64_t, batch_size, 10000, "rows per committed batch");
 ABSL_FLAG(int, show_rejected, 20, "rejected rows to list in the summary");
 
@@ -28,9 +48,9 @@ namespace {
 
 // Exit codes a script can act on.
 constexpr int kExitOk = 0;            // every row imported
-constexpr int kExitRowsRejected = 3;  // the import ran, some rows were rejected
-constexpr int kExitFailed = 1;        // nothing (more) was imported: file, index or key problem
-constexpr int kExitUsage = 2;
+constexpr int kExitFailed = 1;        // a file, the index, the vault or the key failed
+constexpr int kExitUsage = 2;         // bad command line
+constexpr int kExitRowsRejected = 3;  // the import ran; some rows were rejected
 
 void PrintProgress(const verkenner::indexer::ImportProgress& progress,
                    std::chrono::steady_clock::time_point start, bool terminal) {
@@ -53,18 +73,63 @@ void PrintProgress(const verkenner::indexer::ImportProgress& progress,
   }
 }
 
+void PrintSummary(const std::string& file, const verkenner::indexer::ImportReport& report,
+                  double seconds, int show_rejected) {
+  auto count = [](int64_t value) { return static_cast<long long>(value); };
+  std::printf("%s: %lld rows in %.1fs (%.0f rows/s)\n", file.c_str(), count(report.rows_read),
+              seconds, seconds > 0 ? report.rows_read / seconds : 0.0);
+  if (report.resumed_after_row > 0) {
+    std::printf("  resumed an interrupted import after row %lld\n",
+                count(report.resumed_after_row));
+  }
+  std::printf(
+      "  created %lld, updated %lld, withdrawn %lld, delete of unknown %lld, "
+      "expired %lld, rejected %lld\n",
+      count(report.created), count(report.updated), count(report.withdrawn),
+      count(report.withdraw_unknown), count(report.expired), count(report.rejected));
+  if (report.full_sync_withdrawn > 0) {
+    std::printf("  full sync withdrew %lld profiles absent from the file\n",
+                count(report.full_sync_withdrawn));
+  }
+  namespace schema = verkenner::engine::schema;
+  const char* kFields[] = {schema::kKnownEducation, schema::kKnownExperience,
+                           schema::kKnownAvailability, schema::kKnownTravelDistance,
+                           schema::kKnownAffinities};
+  std::printf("  completeness (share of accepted profiles with the field known):\n");
+  std::printf("    %-8s %9s", "source", "profiles");
+  for (const char* field : kFields) std::printf(" %12s", field);
+  std::printf("\n");
+  for (const auto& [source, completeness] : report.completeness_by_source) {
+    std::printf("    %-8s %9lld", source.c_str(), count(completeness.profiles));
+    for (const char* field : kFields) {
+      auto it = completeness.known.find(field);
+      const int64_t known = it == completeness.known.end() ? 0 : it->second;
+      std::printf(" %11.0f%%", 100.0 * known / std::max<int64_t>(1, completeness.profiles));
+    }
+    std::printf("\n");
+  }
+  for (int i = 0; i < show_rejected && i < static_cast<int>(report.rejected_rows.size()); ++i) {
+    const auto& rejected = report.rejected_rows[i];
+    std::printf("  rejected row %lld: %s: %s\n", count(rejected.row), rejected.field.c_str(),
+                rejected.reason.c_str());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Imports Sonar-style client profiles into an anonymous search index.\n"
-      "  verkenner-index --index DIR [--key-file FILE] FILE.csv|FILE.jsonl ...\n"
+      "  verkenner-index --index DIR [--full_sync GMxxxx] [--report rejected.csv] FILE ...\n"
+      "  verkenner-index --index DIR --sweep_only\n"
       "Exit codes: 0 all rows imported, 3 some rows rejected, 1 failed, 2 usage error.");
   std::vector<char*> files = absl::ParseCommandLine(argc, argv);
   files.erase(files.begin());
   const std::string index = absl::GetFlag(FLAGS_index);
-  if (index.empty() || files.empty()) {
-    std::cerr << "verkenner-index: give --index DIR and at least one file (see --help)\n";
+  const bool sweep_only = absl::GetFlag(FLAGS_sweep_only);
+  if (index.empty() || (files.empty() != sweep_only)) {
+    std::cerr << "verkenner-index: give --index DIR and either files or --sweep_only "
+                 "(see --help)\n";
     return kExitUsage;
   }
   verkenner::indexer::Importer::Options options;
@@ -78,8 +143,15 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   options.batch_size = absl::GetFlag(FLAGS_batch_size);
-  if (options.batch_size <= 0) {
-    std::cerr << "verkenner-index: --batch_size must be positive\n";
+  verkenner::indexer::RetentionRule retention;
+  retention.calendar_years_after_end = absl::GetFlag(FLAGS_retention_years);
+  if (options.batch_size <= 0 || retention.calendar_years_after_end < 0) {
+    std::cerr << "verkenner-index: --batch_size must be positive, --retention_years at least 0\n";
+    return kExitUsage;
+  }
+  options.full_sync_source = absl::GetFlag(FLAGS_full_sync);
+  if (!options.full_sync_source.empty() && files.size() != 1) {
+    std::cerr << "verkenner-index: --full_sync takes exactly one file\n";
     return kExitUsage;
   }
   options.today_day = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
@@ -105,9 +177,18 @@ int main(int argc, char** argv) {
     std::cerr << "verkenner-index: " << writer.status().message() << "\n";
     return kExitFailed;
   }
+  std::string vault_path = absl::GetFlag(FLAGS_vault);
+  if (vault_path.empty()) {
+    vault_path = (index.back() == '/' ? index.substr(0, index.size() - 1) : index) + ".vault";
+  }
+  auto vault = verkenner::indexer::IdentityVault::Open(vault_path);
+  if (!vault.ok()) {
+    std::cerr << "verkenner-index: " << vault.status().message() << "\n";
+    return kExitFailed;
+  }
 
-  verkenner::indexer::Importer importer(*reference_data, std::move(*pseudonymizer), {},
-                                        writer->get());
+  verkenner::indexer::Importer importer(*reference_data, std::move(*pseudonymizer), retention,
+                                        writer->get(), vault->get());
   const bool terminal = isatty(STDERR_FILENO);
   bool any_rejected = false;
   for (const char* file : files) {
@@ -121,34 +202,38 @@ int main(int argc, char** argv) {
       std::cerr << "verkenner-index: " << file << ": " << report.status().message() << "\n";
       return kExitFailed;
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("%s: %lld rows in %.1fs (%.0f rows/s)\n", file,
-                static_cast<long long>(report->rows_read), seconds,
-                seconds > 0 ? report->rows_read / seconds : 0.0);
-    std::printf(
-        "  created %lld, updated %lld, withdrawn %lld, delete of unknown %lld, "
-        "rejected %lld\n",
-        static_cast<long long>(report->created), static_cast<long long>(report->updated),
-        static_cast<long long>(report->withdrawn), static_cast<long long>(report->withdraw_unknown),
-        static_cast<long long>(report->rejected));
-    const int64_t upserts = report->created + report->updated;
-    std::printf("  completeness of accepted profiles:");
-    for (const char* field : {"education", "experience", "availability", "travel", "affinities"}) {
-      auto it = report->known_field_counts.find(field);
-      const int64_t known = it == report->known_field_counts.end() ? 0 : it->second;
-      std::printf(" %s %.0f%%", field, upserts > 0 ? 100.0 * known / upserts : 0.0);
-    }
-    std::printf("\n");
-    const int show = absl::GetFlag(FLAGS_show_rejected);
-    for (int i = 0; i < show && i < static_cast<int>(report->rejected_rows.size()); ++i) {
-      const auto& rejected = report->rejected_rows[i];
-      std::printf("  rejected row %lld: %s: %s\n", static_cast<long long>(rejected.row),
-                  rejected.field.c_str(), rejected.reason.c_str());
+    PrintSummary(file, *report,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                 absl::GetFlag(FLAGS_show_rejected));
+    if (const std::string report_path = absl::GetFlag(FLAGS_report); !report_path.empty()) {
+      if (auto written = verkenner::indexer::WriteRejectedRowsReport(
+              *report, file, options.full_sync_source, report_path);
+          !written.ok()) {
+        std::cerr << "verkenner-index: " << written.message() << "\n";
+        return kExitFailed;
+      }
+      std::printf("  rejected rows written to %s\n", report_path.c_str());
     }
     any_rejected = any_rejected || report->rejected > 0;
   }
-  std::printf("index %s now holds %lld profiles\n", index.c_str(),
-              static_cast<long long>((*writer)->DocumentCount()));
+
+  auto swept = verkenner::indexer::SweepExpiredProfiles(**writer, vault->get(), options.today_day);
+  if (!swept.ok()) {
+    std::cerr << "verkenner-index: retention sweep: " << swept.status().message() << "\n";
+    return kExitFailed;
+  }
+  std::printf("retention sweep purged %lld expired profiles\n", static_cast<long long>(*swept));
+  auto groups = (*writer)->UpdateDisclosureControl(absl::GetFlag(FLAGS_k));
+  if (!groups.ok()) {
+    std::cerr << "verkenner-index: disclosure control: " << groups.status().message() << "\n";
+    return kExitFailed;
+  }
+  std::printf(
+      "disclosure control: k=%d; smallest group as shown %lld; %lld profiles shown at "
+      "arbeidsmarktregio level instead of municipality\n",
+      groups->k, static_cast<long long>(groups->smallest_shown_group),
+      static_cast<long long>(groups->profiles_shown_at_region_level));
+  std::printf("index %s now holds %lld profiles; identity vault %s\n", index.c_str(),
+              static_cast<long long>((*writer)->DocumentCount()), vault_path.c_str());
   return any_rejected ? kExitRowsRejected : kExitOk;
 }

@@ -92,6 +92,69 @@ absl::StatusOr<bool> IndexWriter::Withdraw(const std::string& profile_id) {
   }
 }
 
+namespace {
+
+// The profile id of a document, from its unique Q term.
+std::string ProfileIdOf(const Xapian::Document& document) {
+  const std::string prefix = engine::schema::kPrefixProfileId;
+  Xapian::TermIterator term = document.termlist_begin();
+  term.skip_to(prefix);
+  if (term == document.termlist_end() || (*term).compare(0, prefix.size(), prefix) != 0) return "";
+  return (*term).substr(prefix.size());
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> IndexWriter::ProfilesOfSource(const std::string& source) {
+  try {
+    std::vector<std::string> ids;
+    const std::string term = std::string(engine::schema::kPrefixSource) + source;
+    for (auto posting = database_.postlist_begin(term); posting != database_.postlist_end(term);
+         ++posting) {
+      ids.push_back(ProfileIdOf(database_.get_document(*posting)));
+    }
+    return ids;
+  } catch (const Xapian::Error& error) {
+    return engine::StatusFromXapianError(error);
+  }
+}
+
+absl::StatusOr<std::vector<std::string>> IndexWriter::ExpiredProfiles(int64_t today_day) {
+  try {
+    Xapian::Enquire enquire(database_);
+    // Retention ends after its last day: expired means retain_until_day < today_day.
+    enquire.set_query(
+        Xapian::Query(Xapian::Query::OP_VALUE_LE, engine::schema::kSlotRetainUntilDay,
+                      Xapian::sortable_serialise(static_cast<double>(today_day - 1))));
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    Xapian::MSet expired = enquire.get_mset(0, database_.get_doccount());
+    std::vector<std::string> ids;
+    for (auto item = expired.begin(); item != expired.end(); ++item) {
+      ids.push_back(ProfileIdOf(item.get_document()));
+    }
+    return ids;
+  } catch (const Xapian::Error& error) {
+    return engine::StatusFromXapianError(error);
+  }
+}
+
+absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(int k) {
+  try {
+    engine::DisclosureGroups groups = engine::CountDisclosureGroups(database_, k);
+    database_.begin_transaction();
+    database_.set_metadata(engine::kMunicipalityGroupsKey,
+                           engine::EncodeGroups(groups.municipality_groups));
+    database_.set_metadata(
+        engine::kDisclosureSummaryKey,
+        absl::StrCat("k=", k, " smallest_shown_group=", groups.smallest_shown_group,
+                     " region_level=", groups.profiles_shown_at_region_level));
+    database_.commit_transaction();
+    return groups;
+  } catch (const Xapian::Error& error) {
+    return engine::StatusFromXapianError(error);
+  }
+}
+
 absl::StatusOr<std::string> IndexWriter::GetMetadata(const std::string& key) {
   try {
     return database_.get_metadata(key);

@@ -5,10 +5,12 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/candidate_record.h"
+#include "engine/disclosure_control.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/text_analysis.h"
 
@@ -39,6 +41,16 @@ class IndexWriter {
   absl::StatusOr<bool> Upsert(const engine::CandidateRecord& record);
   // Removes the profile. Returns true if it existed.
   absl::StatusOr<bool> Withdraw(const std::string& profile_id);
+
+  // The profile ids the index holds for `source` (as committed and changed in the open batch).
+  absl::StatusOr<std::vector<std::string>> ProfilesOfSource(const std::string& source);
+
+  // The profile ids whose retention ended before `today_day` (days since 1970-01-01).
+  absl::StatusOr<std::vector<std::string>> ExpiredProfiles(int64_t today_day);
+
+  // Counts the disclosure-control groups (engine/disclosure_control.h) over the whole index and
+  // commits the small ones for searchers, in a batch of its own. Call after imports and sweeps.
+  absl::StatusOr<engine::DisclosureGroups> UpdateDisclosureControl(int k);
 
   absl::StatusOr<std::string> GetMetadata(const std::string& key);
   int64_t DocumentCount();

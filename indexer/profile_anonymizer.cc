@@ -132,13 +132,8 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
   const engine::Municipality* municipality =
       reference_data_->FindMunicipality(area->municipality_code);
   record.region_code = municipality->region_code;
-  const engine::LabourMarketRegion* region = reference_data_->FindRegion(record.region_code);
-  v1::Area* shown_area = shown.mutable_area();
-  shown_area->set_level(v1::AREA_LEVEL_LABOUR_MARKET_REGION);
-  shown_area->set_code(region->code);
-  shown_area->set_name(region->name);
-  shown_area->set_labour_market_region_code(region->code);
-  shown_area->set_labour_market_region_name(region->name);
+  // The shown area is not stored: which level may be shown depends on the other profiles, so
+  // the searcher decides it when the profile is served (engine/disclosure_control.h).
 
   if (const engine::EducationLevelInfo* level =
           reference_data_->FindEducationLevel(profile.education_level());

@@ -23,8 +23,8 @@ struct RetentionRule {
 // house number, phone, e-mail, client number) are never copied; the location becomes the PC4
 // area's centre; free text passes a conservative filter or is left out.
 //
-// Interim limits until the indexer issue deepens them: the shown area is always the
-// arbeidsmarktregio (no k-anonymity count yet), and the free-text `wishes` field is left out.
+// The shown profile carries no area: the searcher adds municipality or arbeidsmarktregio when it
+// serves the profile, by disclosure control over all profiles (engine/disclosure_control.h).
 //
 // Thread-safe (immutable).
 class ProfileAnonymizer {

@@ -183,25 +183,6 @@ void AppendCellText(const Message& message, const FieldDescriptor* field, std::s
 }
 
 // Appends `text` as one RFC 4180 cell.
-void AppendCell(std::string_view text, char separator, std::string* out) {
-  bool needs_quotes = false;
-  for (char c : text) {
-    if (c == separator || c == '"' || c == '\n' || c == '\r') {
-      needs_quotes = true;
-      break;
-    }
-  }
-  if (!needs_quotes) {
-    out->append(text);
-    return;
-  }
-  out->push_back('"');
-  for (char c : text) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
 
 const Descriptor* ProfileDescriptor() { return v1::SourceProfile::descriptor(); }
 
@@ -471,11 +452,31 @@ const std::vector<std::string>& CsvHeader() {
   return *header;
 }
 
+void AppendCsvCell(std::string_view text, char separator, std::string* out) {
+  bool needs_quotes = false;
+  for (char c : text) {
+    if (c == separator || c == '"' || c == '\n' || c == '\r') {
+      needs_quotes = true;
+      break;
+    }
+  }
+  if (!needs_quotes) {
+    out->append(text);
+    return;
+  }
+  out->push_back('"');
+  for (char c : text) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
 std::string FormatCsvHeader(char separator) {
   std::string line;
   for (const std::string& name : CsvHeader()) {
     if (!line.empty()) line.push_back(separator);
-    AppendCell(name, separator, &line);
+    AppendCsvCell(name, separator, &line);
   }
   return line;
 }
@@ -495,7 +496,7 @@ void AppendCsvRow(const v1::SourceProfile& profile, char separator, std::string*
     first = false;
     cell.clear();
     AppendCellText(profile, field, &scratch, &cell);
-    AppendCell(cell, separator, out);
+    AppendCsvCell(cell, separator, out);
   }
 }
 

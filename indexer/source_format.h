@@ -52,6 +52,10 @@ inline constexpr char kCsvPartSeparator = '~';
 // SourceProfile's field names in field-number order: the columns FormatCsvRow() writes.
 const std::vector<std::string>& CsvHeader();
 
+// Appends `text` as one CSV cell, quoted as RFC 4180 says when it holds the separator, a double
+// quote or a line break.
+void AppendCsvCell(std::string_view text, char separator, std::string* out);
+
 // CsvHeader() as one CSV record joined with `separator`, without a line break.
 std::string FormatCsvHeader(char separator);
 

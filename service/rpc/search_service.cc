@@ -101,11 +101,47 @@ v1::ReasonCode ToProtoReason(engine::ReasonCode code) {
   return v1::REASON_CODE_UNSPECIFIED;
 }
 
-absl::Status FillResponse(engine::SearchResult result, v1::SearchCandidatesResponse* response) {
+// Decodes the stored profile and adds the area the engine decided may be shown.
+absl::Status FillProfile(const engine::CandidateMatch& match,
+                         const engine::ReferenceData& reference_data,
+                         v1::AnonymousProfile* profile) {
+  if (!profile->ParseFromString(match.display_payload)) {
+    return absl::InternalError("stored profile cannot be decoded; the index needs a rebuild");
+  }
+  v1::Area* area = profile->mutable_area();
+  std::string region_code = match.shown_area_code;
+  if (match.shown_area_is_municipality) {
+    const engine::Municipality* municipality =
+        reference_data.FindMunicipality(match.shown_area_code);
+    if (municipality == nullptr) {
+      return absl::InternalError("stored profile names an unknown municipality; rebuild the index");
+    }
+    area->set_level(v1::AREA_LEVEL_MUNICIPALITY);
+    area->set_code(municipality->code);
+    area->set_name(municipality->name);
+    region_code = municipality->region_code;
+  }
+  const engine::LabourMarketRegion* region = reference_data.FindRegion(region_code);
+  if (region == nullptr) {
+    return absl::InternalError("stored profile names an unknown region; rebuild the index");
+  }
+  if (!match.shown_area_is_municipality) {
+    area->set_level(v1::AREA_LEVEL_LABOUR_MARKET_REGION);
+    area->set_code(region->code);
+    area->set_name(region->name);
+  }
+  area->set_labour_market_region_code(region->code);
+  area->set_labour_market_region_name(region->name);
+  return absl::OkStatus();
+}
+
+absl::Status FillResponse(engine::SearchResult result, const engine::ReferenceData& reference_data,
+                          v1::SearchCandidatesResponse* response) {
   for (engine::CandidateMatch& match : result.matches) {
     v1::CandidateMatch* out = response->add_matches();
-    if (!out->mutable_profile()->ParseFromString(match.display_payload)) {
-      return absl::InternalError("stored profile cannot be decoded; the index needs a rebuild");
+    if (absl::Status status = FillProfile(match, reference_data, out->mutable_profile());
+        !status.ok()) {
+      return status;
     }
     out->set_score(match.score);
     out->set_distance_band(ToProtoBand(match.distance_band));
@@ -248,13 +284,14 @@ grpc::ServerUnaryReactor* CandidateSearchService::SearchCandidates(
     return reactor;
   }
   query->today_day = today_();
-  pool_->Submit([reactor, response, query = std::move(*query)](engine::Searcher& searcher) {
+  pool_->Submit([reactor, response, query = std::move(*query),
+                 reference_data = reference_data_](engine::Searcher& searcher) {
     absl::StatusOr<engine::SearchResult> result = searcher.Search(query);
     if (!result.ok()) {
       reactor->Finish(ToGrpcStatus(result.status()));
       return;
     }
-    reactor->Finish(ToGrpcStatus(FillResponse(std::move(*result), response)));
+    reactor->Finish(ToGrpcStatus(FillResponse(std::move(*result), *reference_data, response)));
   });
   return reactor;
 }
@@ -267,19 +304,15 @@ grpc::ServerUnaryReactor* CandidateSearchService::GetProfile(grpc::CallbackServe
     reactor->Finish(ToGrpcStatus(Invalid("profile_id", "missing or longer than 64 characters")));
     return reactor;
   }
-  pool_->Submit([reactor, response, id = request->profile_id(),
-                 today = today_()](engine::Searcher& searcher) {
-    absl::StatusOr<std::string> payload = searcher.GetDisplayPayload(id, today);
-    if (!payload.ok()) {
-      reactor->Finish(ToGrpcStatus(payload.status()));
+  pool_->Submit([reactor, response, id = request->profile_id(), today = today_(),
+                 reference_data = reference_data_](engine::Searcher& searcher) {
+    absl::StatusOr<engine::CandidateMatch> profile = searcher.GetProfile(id, today);
+    if (!profile.ok()) {
+      reactor->Finish(ToGrpcStatus(profile.status()));
       return;
     }
-    if (!response->mutable_profile()->ParseFromString(*payload)) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
-                                   "stored profile cannot be decoded; the index needs a rebuild"));
-      return;
-    }
-    reactor->Finish(grpc::Status::OK);
+    reactor->Finish(
+        ToGrpcStatus(FillProfile(*profile, *reference_data, response->mutable_profile())));
   });
   return reactor;
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "indexer/import_report_writer.h"
 #include "indexer/source_format.h"
 #include "indexer/synthetic/synthetic_profile_generator.h"
 
@@ -30,7 +31,7 @@ class ImporterTest : public ::testing::Test {
     auto pseudonymizer = Pseudonymizer::FromKey(std::string(32, 'k'));
     ASSERT_TRUE(pseudonymizer.ok());
     importer_ = std::make_unique<Importer>(reference_, std::move(*pseudonymizer), RetentionRule{},
-                                           writer_.get());
+                                           writer_.get(), nullptr);
   }
 
   void TearDown() override {
@@ -96,36 +97,45 @@ TEST_F(ImporterTest, ReimportUpdatesInsteadOfDuplicatingWhateverTheFormat) {
   std::vector<v1::SourceProfile> profiles = Generate(300);
   auto first = Import(WriteCsv("export.csv", profiles));
   ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_EQ(first->created, 300);
+  // Some generated registrations ended long enough ago that retention is over.
+  EXPECT_GT(first->expired, 0);
+  EXPECT_EQ(first->created + first->expired, 300);
   EXPECT_EQ(first->updated, 0);
-  EXPECT_EQ(writer_->DocumentCount(), 300);
+  EXPECT_EQ(first->rows_read, first->accepted() + first->rejected);
+  EXPECT_EQ(writer_->DocumentCount(), first->created);
 
   auto again = Import(WriteJsonLines("export.jsonl", profiles));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->created, 0);
-  EXPECT_EQ(again->updated, 300);
-  EXPECT_EQ(writer_->DocumentCount(), 300);
+  EXPECT_EQ(again->updated, first->created);
+  EXPECT_EQ(writer_->DocumentCount(), first->created);
 }
 
 TEST_F(ImporterTest, DeleteRowsWithdrawProfiles) {
   std::vector<v1::SourceProfile> profiles = Generate(50);
   ASSERT_TRUE(Import(WriteCsv("export.csv", profiles)).ok());
 
+  const int64_t indexed = writer_->DocumentCount();
   std::vector<v1::SourceProfile> removals;
-  for (int i = 0; i < 10; ++i) {
+  for (const v1::SourceProfile& profile : profiles) {
+    if (!profile.register_end().empty()) continue;  // only profiles certain to be indexed
     v1::SourceProfile removal;
-    removal.set_source(profiles[i].source());
-    removal.set_client_number(profiles[i].client_number());
+    removal.set_source(profile.source());
+    removal.set_client_number(profile.client_number());
     removal.set_action(v1::SOURCE_ACTION_DELETE);
     removals.push_back(removal);
+    if (removals.size() == 10) break;
   }
-  removals.push_back(removals.front());  // already withdrawn by then
+  ASSERT_EQ(removals.size(), 10u);
   auto report = Import(WriteCsv("removals.csv", removals));
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->withdrawn, 10);
-  EXPECT_EQ(report->withdraw_unknown, 1);
   EXPECT_EQ(report->rejected, 0);
-  EXPECT_EQ(writer_->DocumentCount(), 40);
+  EXPECT_EQ(writer_->DocumentCount(), indexed - 10);
+
+  auto repeated = Import(WriteCsv("removals-again.csv", {removals.front()}));
+  ASSERT_TRUE(repeated.ok()) << repeated.status();
+  EXPECT_EQ(repeated->withdraw_unknown, 1);
 }
 
 TEST_F(ImporterTest, BadRowsAreRejectedWithoutTheirValuesAndGoodRowsGoIn) {
@@ -139,8 +149,8 @@ TEST_F(ImporterTest, BadRowsAreRejectedWithoutTheirValuesAndGoodRowsGoIn) {
   auto report = Import(WriteCsv("export.csv", profiles));
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->rejected, spoiled);
-  EXPECT_EQ(report->created, 400 - spoiled);
-  EXPECT_EQ(writer_->DocumentCount(), 400 - spoiled);
+  EXPECT_EQ(report->created, 400 - spoiled - report->expired);
+  EXPECT_EQ(writer_->DocumentCount(), report->created);
   for (const RejectedRow& rejected : report->rejected_rows) {
     ASSERT_GE(rejected.row, 1);
     ASSERT_LE(rejected.row, 400);
@@ -156,6 +166,105 @@ TEST_F(ImporterTest, BadRowsAreRejectedWithoutTheirValuesAndGoodRowsGoIn) {
   }
 }
 
+TEST_F(ImporterTest, SecondRowOfTheSameClientIsRejectedNamingTheFirst) {
+  std::vector<v1::SourceProfile> profiles = Generate(5);
+  profiles.push_back(profiles[1]);
+  profiles.back().set_hours_max(40);
+  auto report = Import(WriteCsv("export.csv", profiles));
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->rejected, 1);
+  EXPECT_EQ(report->rejected_rows[0].row, 6);
+  EXPECT_EQ(report->rejected_rows[0].field, "client_number");
+  EXPECT_NE(report->rejected_rows[0].reason.find("row 2"), std::string::npos);
+}
+
+TEST_F(ImporterTest, FullSyncWithdrawsTheSourcesAbsentProfilesOnly) {
+  SyntheticProfileGenerator::Options options;
+  options.seed = 5;
+  options.sources = {"GM0344", "GM0363"};
+  auto generator = SyntheticProfileGenerator::Create(
+      reference_, engine::ReferenceData::DefaultDirectory(), options);
+  ASSERT_TRUE(generator.ok()) << generator.status();
+  std::vector<v1::SourceProfile> utrecht, amsterdam;
+  while (utrecht.size() < 40 || amsterdam.size() < 20) {
+    v1::SourceProfile profile;
+    (*generator)->Next(&profile);
+    profile.clear_register_end();  // keep retention out of this test
+    if (profile.source() == "GM0344" && utrecht.size() < 40) utrecht.push_back(profile);
+    if (profile.source() == "GM0363" && amsterdam.size() < 20) amsterdam.push_back(profile);
+  }
+  std::vector<v1::SourceProfile> everyone = utrecht;
+  everyone.insert(everyone.end(), amsterdam.begin(), amsterdam.end());
+  ASSERT_TRUE(Import(WriteCsv("all.csv", everyone)).ok());
+  ASSERT_EQ(writer_->DocumentCount(), 60);
+
+  // Utrecht's new export: 30 of its 40 clients, one row malformed, one row of Amsterdam.
+  std::vector<v1::SourceProfile> sync(utrecht.begin(), utrecht.begin() + 30);
+  sync[0].set_postcode("not a postcode");
+  sync.push_back(amsterdam[0]);
+  Importer::Options sync_options;
+  sync_options.today_day = kToday;
+  sync_options.full_sync_source = "GM0344";
+  auto report = importer_->ImportFile(WriteCsv("utrecht.csv", sync), sync_options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->full_sync_withdrawn, 10);
+  EXPECT_EQ(report->rejected, 2);  // the malformed row and the Amsterdam row
+  // The malformed row's client keeps its profile; Amsterdam is untouched.
+  EXPECT_EQ(writer_->DocumentCount(), 50);
+  auto held = writer_->ProfilesOfSource("GM0363");
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->size(), 20u);
+}
+
+TEST_F(ImporterTest, FullSyncOfAFileWithoutAcceptedRowsWithdrawsNothing) {
+  std::vector<v1::SourceProfile> profiles = Generate(30);
+  ASSERT_TRUE(Import(WriteCsv("all.csv", profiles)).ok());
+  const int64_t before = writer_->DocumentCount();
+  Importer::Options sync_options;
+  sync_options.today_day = kToday;
+  sync_options.full_sync_source = profiles[0].source();
+  auto report = importer_->ImportFile(WriteCsv("empty.csv", {}), sync_options);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(writer_->DocumentCount(), before);
+}
+
+TEST_F(ImporterTest, RerunOfAnInterruptedImportResumesAfterTheLastCommittedRow) {
+  std::vector<v1::SourceProfile> profiles = Generate(250);
+  const std::string path = WriteCsv("export.csv", profiles);
+  auto complete = Import(path);
+  ASSERT_TRUE(complete.ok()) << complete.status();
+
+  // Pretend an earlier run committed the first 100 rows and was killed: the position says so.
+  auto sha = FileSha256(path);
+  ASSERT_TRUE(sha.ok());
+  ASSERT_TRUE(writer_->BeginBatch().ok());
+  ASSERT_TRUE(writer_
+                  ->CommitBatch({{ImportPositionKey(*sha),
+                                  "row=100 created=90 updated=0 withdrawn=0 unknown=0 "
+                                  "done=0"}})
+                  .ok());
+  auto resumed = Import(path);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(resumed->resumed_after_row, 100);
+  EXPECT_EQ(resumed->rows_read, 250);
+  // Rows 1-100 were not applied again: their counts come from the saved position.
+  EXPECT_EQ(resumed->created, 90);
+  // Only rows 101-250 were applied again, each an update of a profile the first run made.
+  // Retention, independently: a registration that ended in year Y is kept through 31 December
+  // of Y + 2, so on 2026-11-01 those that ended in 2023 or earlier have expired.
+  int64_t kept_after_row_100 = 0;
+  for (size_t i = 100; i < profiles.size(); ++i) {
+    const std::string& end = profiles[i].register_end();
+    if (end.empty() || std::stoi(end.substr(0, 4)) >= 2024) ++kept_after_row_100;
+  }
+  EXPECT_EQ(resumed->updated, kept_after_row_100);
+  EXPECT_EQ(resumed->expired, complete->expired);
+  auto position = writer_->GetMetadata(ImportPositionKey(*sha));
+  ASSERT_TRUE(position.ok());
+  EXPECT_NE(position->find("done=1"), std::string::npos) << *position;
+}
+
 TEST_F(ImporterTest, HeaderWithoutClientNumberFailsBeforeAnythingIsWritten) {
   auto report = Import(WriteFile("bad.csv", "source;postcode\nGM0344;3511 AB\n"));
   ASSERT_FALSE(report.ok());
@@ -168,6 +277,27 @@ TEST_F(ImporterTest, EmptyFileIsAnErrorAndMissingFileIsNotFound) {
   EXPECT_EQ(Import(WriteFile("empty.csv", "")).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Import((directory_ / "absent.csv").string()).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST_F(ImporterTest, RejectedRowsReportHoldsRowsFieldsAndReasonsButNoValues) {
+  std::vector<SyntheticDefect> defects;
+  std::vector<v1::SourceProfile> profiles = Generate(200, 0.2, &defects);
+  auto report = Import(WriteCsv("export.csv", profiles));
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_GT(report->rejected, 0);
+  for (const std::string name : {"rejected.csv", "rejected.json"}) {
+    const std::string path = (directory_ / name).string();
+    ASSERT_TRUE(WriteRejectedRowsReport(*report, "export.csv", "", path).ok());
+    std::ifstream in(path);
+    const std::string content((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+    EXPECT_NE(content.find("elfproef"), std::string::npos) << name;
+    for (size_t i = 0; i < profiles.size(); ++i) {
+      if (defects[i] == SyntheticDefect::kNone) continue;
+      EXPECT_EQ(content.find(profiles[i].bsn()), std::string::npos) << name;
+      EXPECT_EQ(content.find(profiles[i].client_number()), std::string::npos) << name;
+    }
+  }
 }
 
 }  // namespace

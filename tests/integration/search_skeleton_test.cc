@@ -69,7 +69,7 @@ class SearchSkeletonTest : public ::testing::Test {
     {
       auto writer = indexer::IndexWriter::Open(index, *reference_);
       ASSERT_TRUE(writer.ok()) << writer.status();
-      indexer::Importer importer(*reference_, *pseudonymizer_, {}, writer->get());
+      indexer::Importer importer(*reference_, *pseudonymizer_, {}, writer->get(), nullptr);
       indexer::Importer::Options import_options;
       import_options.batch_size = 1000;
       import_options.today_day = kToday;

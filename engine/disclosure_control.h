@@ -1,0 +1,50 @@
+#ifndef VERKENNER_ENGINE_DISCLOSURE_CONTROL_H_
+#define VERKENNER_ENGINE_DISCLOSURE_CONTROL_H_
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+
+// Disclosure control for where a candidate lives. An employer may see the municipality only where
+// at least k active profiles share the shown combination of quasi-identifiers; otherwise the
+// arbeidsmarktregio is shown. The quasi-identifiers are what a neighbour could know and an
+// employer sees together: the area of residence and the education level (unknown counts as a
+// level of its own). Everything else a profile shows (experience, skills, hours) is about the
+// job, not the person's demographics.
+namespace verkenner::engine {
+
+inline constexpr int kDefaultMinimumGroupSize = 5;  // k
+// The groups that may show their municipality. An allow-list rather than a list of small groups,
+// so that an index never counted, or a group imported after the last count, shows the region.
+inline constexpr char kMunicipalityGroupsKey[] = "verkenner.disclosure.municipality_groups";
+inline constexpr char kDisclosureSummaryKey[] = "verkenner.disclosure.summary";
+
+// The result of counting the groups of an index.
+struct DisclosureGroups {
+  int k = kDefaultMinimumGroupSize;
+  // "GMxxxx|education" combinations with at least k profiles: shown at municipality level.
+  std::set<std::string> municipality_groups;
+  // The smallest group as shown: municipality groups of at least k, and the region-level groups
+  // the small ones fall back to. Below k only where a whole region has fewer than k profiles of
+  // an education level.
+  int64_t smallest_shown_group = 0;
+  int64_t profiles_shown_at_region_level = 0;
+};
+
+// The key of a profile's municipality-level group.
+std::string DisclosureGroupKey(const std::string& municipality_code,
+                               const std::string& education_code);
+
+// Counts the groups over every document of `database` (reads two value streams, so it takes
+// well under a second per million profiles).
+DisclosureGroups CountDisclosureGroups(const Xapian::Database& database, int k);
+
+// Metadata encoding of a set of groups, for the searcher to read on reopen.
+std::string EncodeGroups(const std::set<std::string>& groups);
+std::set<std::string> DecodeGroups(const std::string& encoded);
+
+}  // namespace verkenner::engine
+
+#endif  // VERKENNER_ENGINE_DISCLOSURE_CONTROL_H_
