@@ -24,13 +24,12 @@ namespace {
 
 using text_scrubber_internal::WordSet;
 
-// ---------------------------------------------------------------------------------------------
-// Word lists. All entries are folded: lower-case ASCII without diacritics (see FoldLetter).
+// The word lists hold folded words: lower-case ASCII without diacritics (see FoldLetter).
 
 // Capitalised words that may stand anywhere: they name no person, place or employer.
 constexpr std::string_view kHarmlessCapitalised[] = {
-    // The pronoun, and the words for the numbers people write about.
-    "ik", "bsn",
+    // The pronouns ("Kunt U mij bellen"), and the word (not the number) "BSN".
+    "ik", "u", "bsn",
     // Days and months. Not "jan": as often a name as an abbreviation of januari.
     "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag", "ma", "di",
     "wo", "do", "vr", "za", "zo", "januari", "februari", "maart", "april", "mei", "juni", "juli",
@@ -43,7 +42,7 @@ constexpr std::string_view kHarmlessCapitalised[] = {
     "russisch", "roemeens", "bulgaars", "hongaars", "grieks", "chinees", "japans", "hindi", "urdu",
     "papiaments", "sranantongo", "fries", "ngt",
     // Schools, certificates, language levels, schemes and tools people name in their wishes.
-    "mbo", "vmbo", "havo", "vwo", "hbo", "wo", "pro", "vso", "bbl", "bol", "vca", "vol-vca", "bhv",
+    "mbo", "vmbo", "havo", "vwo", "hbo", "pro", "vso", "bbl", "bol", "vca", "vol-vca", "bhv",
     "ehbo", "haccp", "nt2", "svh", "ict", "it", "a1", "a2", "b1", "b2", "c1", "c2", "wsw", "uwv",
     "wsp", "wajong", "wia", "ww", "ov", "cv", "pc", "tv", "ok", "wifi", "word", "excel", "outlook",
     "powerpoint", "office", "windows", "whatsapp", "sms", "e-mail", "email"};
@@ -51,29 +50,39 @@ constexpr std::string_view kHarmlessCapitalised[] = {
 // Common words that open sentences in wishes texts and are no stop words. Kept only at the start
 // of a sentence, where every word has a capital; no name among them.
 constexpr std::string_view kSentenceOpeners[] = {
-    "graag", "liefst", "bel", "bellen", "mail", "mailen", "stuur", "app", "appen", "sms",
-    "e-mail", "email", "contact", "telefoon", "tel", "telefoonnummer", "mobiel", "adres",
-    "postcode", "geboren", "groet", "groeten", "groetjes", "hallo", "hoi", "beste", "geachte",
-    "dank", "bedankt", "werken", "werk", "ochtenden", "middagen", "avonden", "weekenden",
-    "nachten", "dagen", "fulltime", "parttime", "voltijd", "deeltijd", "ervaring", "interesse",
-    "voorkeur", "helaas", "hopelijk", "momenteel", "vroeger", "soms", "natuurlijk", "uiteraard",
-    "wellicht", "eventueel", "bijvoorbeeld", "voornamelijk", "daarnaast", "daarbij", "daarvoor",
-    "hierbij", "hiervoor", "kortom", "tevens", "zowel", "indien", "doordat", "fijn", "prettig",
-    "belangrijk", "rustig", "rustige", "vaste", "duidelijke", "structuur", "begeleiding",
-    "ondersteuning", "hulp", "jobcoach", "vervoer", "reizen", "fietsen", "lopen", "tillen", "staan",
-    "zitten", "thuis", "dichtbij", "vlakbij", "omgeving", "regio", "maximaal", "minimaal",
-    "minstens", "hooguit", "circa", "ca", "rijbewijs", "diploma", "certificaat", "opleiding",
-    "cursus", "stage", "school", "straks", "binnenkort", "goed", "beschikbaar", "bereikbaar",
-    "mensen", "klanten", "collega's", "dieren", "kinderen", "ouderen", "buitenwerk", "binnenwerk",
-    "schoonmaken", "koken", "let", "zie", "kijk", "vind", "houd", "hou", "help", "leuk", "liefst"};
+    "graag",          "liefst",     "bel",         "bellen",       "mail",
+    "mailen",         "stuur",      "app",         "appen",        "sms",
+    "e-mail",         "email",      "contact",     "telefoon",     "tel",
+    "telefoonnummer", "mobiel",     "adres",       "postcode",     "geboren",
+    "groet",          "groeten",    "groetjes",    "hallo",        "hoi",
+    "beste",          "geachte",    "dank",        "bedankt",      "werken",
+    "werk",           "ochtenden",  "middagen",    "avonden",      "weekenden",
+    "nachten",        "dagen",      "fulltime",    "parttime",     "voltijd",
+    "deeltijd",       "ervaring",   "interesse",   "voorkeur",     "helaas",
+    "hopelijk",       "momenteel",  "vroeger",     "soms",         "natuurlijk",
+    "uiteraard",      "wellicht",   "eventueel",   "bijvoorbeeld", "voornamelijk",
+    "daarnaast",      "daarbij",    "daarvoor",    "hierbij",      "hiervoor",
+    "kortom",         "tevens",     "zowel",       "indien",       "doordat",
+    "fijn",           "prettig",    "belangrijk",  "rustig",       "rustige",
+    "vaste",          "duidelijke", "structuur",   "begeleiding",  "ondersteuning",
+    "hulp",           "jobcoach",   "vervoer",     "reizen",       "fietsen",
+    "lopen",          "tillen",     "staan",       "zitten",       "thuis",
+    "dichtbij",       "vlakbij",    "omgeving",    "regio",        "maximaal",
+    "minimaal",       "minstens",   "hooguit",     "circa",        "ca",
+    "rijbewijs",      "diploma",    "certificaat", "opleiding",    "cursus",
+    "stage",          "school",     "straks",      "binnenkort",   "goed",
+    "beschikbaar",    "bereikbaar", "mensen",      "klanten",      "collega's",
+    "dieren",         "kinderen",   "ouderen",     "buitenwerk",   "binnenwerk",
+    "schoonmaken",    "koken",      "let",         "zie",          "kijk",
+    "vind",           "houd",       "hou",         "help",         "leuk"};
 
 // Stop words that are also first names; at a sentence start they are more likely the name.
 constexpr std::string_view kNameLikeStopwords[] = {"ben", "wil", "door"};
 
 // Words that may join the parts of one name ("Jan van der Berg", "Maria de la Cruz").
-constexpr std::string_view kNameParticles[] = {"van", "von", "de", "der", "den", "het", "'t",
-                                               "te",  "ter", "ten", "la", "le",  "du",  "da",
-                                               "dos", "del", "zu",  "d'", "l'",  "vd"};
+constexpr std::string_view kNameParticles[] = {"van", "von", "de",  "der", "den", "het", "'t",
+                                               "te",  "ter", "ten", "la",  "le",  "du",  "da",
+                                               "dos", "del", "zu",  "d'",  "l'",  "vd"};
 
 // Tussenvoegsels that only ever precede a surname, so they go with a removed name that follows
 // them. Not "van", "de" or "in de": in "de buurt van […]" they are ordinary words.
@@ -83,54 +92,52 @@ constexpr std::string_view kSurnamePrefixes[] = {
 
 // Words after which the next word is a name whatever its case ("mijn naam is jan", "groetjes,
 // noëlle", "meneer jansen").
-constexpr std::string_view kNameCues[] = {
-    "heet", "naam",    "groet", "groeten", "groetjes", "gr",   "mvg", "mvgr", "meneer",
-    "heer", "mevrouw", "mevr",  "dhr",     "mw",       "mr",   "mej", "juf",  "juffrouw"};
+constexpr std::string_view kNameCues[] = {"heet", "naam", "groet",  "groeten", "groetjes", "gr",
+                                          "mvg",  "mvgr", "meneer", "heer",    "mevrouw",  "mevr",
+                                          "dhr",  "mw",   "mr",     "mej"};
 
 // Units after a number that make it a quantity rather than a house number or part of an
 // identifier ("Jumbo 3 jaar", "20-30 uur").
 constexpr std::string_view kUnits[] = {
-    "uur",     "uren",  "u",       "dag",   "dagen", "dagdeel", "dagdelen",  "week",
-    "weken",   "maand", "maanden", "jaar",  "jaren", "keer",    "x",         "km",
-    "kilometer", "kilometers", "min", "minuten", "kwartier", "euro", "eur", "procent",
-    "kg",      "kilo",  "per"};
+    "uur",  "uren",  "u",         "dag",        "dagen", "dagdeel", "dagdelen",
+    "week", "weken", "maand",     "maanden",    "jaar",  "jaren",   "keer",
+    "x",    "km",    "kilometer", "kilometers", "min",   "minuten", "kwartier",
+    "euro", "eur",   "procent",   "kg",         "kilo",  "per"};
 
 constexpr std::string_view kMonths[] = {
-    "januari", "februari", "maart", "april", "mei",  "juni", "juli", "augustus", "september",
-    "oktober", "november", "december", "jan", "feb", "mrt",  "apr",  "jun",      "jul",
-    "aug",     "sep",      "sept",     "okt", "nov", "dec"};
+    "januari",   "februari", "maart",    "april",    "mei",  "juni", "juli", "augustus",
+    "september", "oktober",  "november", "december", "jan",  "feb",  "mrt",  "apr",
+    "jun",       "jul",      "aug",      "sep",      "sept", "okt",  "nov",  "dec"};
 
 // Words before a clock time written with a dot ("om 9.30", "tot 17.00").
-constexpr std::string_view kTimePrepositions[] = {"om", "van", "vanaf", "tot", "na", "voor",
-                                                  "tussen", "en", "rond", "omstreeks"};
+constexpr std::string_view kTimePrepositions[] = {"om",   "van",    "vanaf", "tot",  "na",
+                                                  "voor", "tussen", "en",    "rond", "omstreeks"};
 
 // Endings of Dutch street names, for a lower-case street followed by a house number.
 constexpr std::string_view kStreetEndings[] = {
-    "straat", "laan", "weg", "gracht", "singel", "plein", "kade", "dreef", "steeg", "dijk",
-    "pad",    "park", "baan", "wal",   "markt",  "ring",  "dam",  "haven", "hof",   "erf",
-    "lei",    "plantsoen", "boulevard", "allee", "kanaal", "vaart", "oord", "poort", "brink"};
+    "straat", "laan",  "weg",  "gracht", "singel", "plein",     "kade",      "dreef",
+    "steeg",  "dijk",  "pad",  "park",   "baan",   "wal",       "markt",     "ring",
+    "dam",    "haven", "hof",  "erf",    "lei",    "plantsoen", "boulevard", "allee",
+    "kanaal", "vaart", "oord", "poort",  "brink"};
 
 // Short words after a house number that belong to it ("12 hs", "221 bis").
-constexpr std::string_view kHouseNumberAdditions[] = {"hs", "bis", "bg", "zw", "rd", "huis",
-                                                      "boven", "beneden"};
+constexpr std::string_view kHouseNumberAdditions[] = {"hs", "bis",  "bg",    "zw",
+                                                      "rd", "huis", "boven", "beneden"};
 
 constexpr std::string_view kTopLevelDomains[] = {
-    "nl",   "com", "org",  "net", "eu",   "be",   "de",    "info", "nu",    "io",
-    "me",   "tv",  "co",   "uk",  "biz",  "app",  "online", "shop", "frl",  "site",
-    "xyz",  "fr",  "es",   "it",  "ly",   "gl",   "to",    "email", "page", "link",
-    "amsterdam", "blog", "club", "eu", "int", "gov", "edu"};
+    "nl",    "com",  "org",  "net",       "eu",   "be",   "de",  "info",   "nu",
+    "io",    "me",   "tv",   "co",        "uk",   "biz",  "app", "online", "shop",
+    "frl",   "site", "xyz",  "fr",        "es",   "it",   "ly",  "gl",     "to",
+    "email", "page", "link", "amsterdam", "blog", "club", "int", "gov",    "edu"};
 
 // Spellings of '@' that people use to hide an e-mail address from robots.
-constexpr std::string_view kHiddenAtSigns[] = {"(at)", "[at]", "{at}", "<at>", "(a)", "[a]",
-                                               "apenstaartje", "apestaartje", "(apenstaartje)"};
-constexpr std::string_view kHiddenDots[] = {"punt", "dot", "(punt)", "[punt]", "(dot)", "[dot]",
-                                            "."};
+constexpr std::string_view kHiddenAtSigns[] = {
+    "(at)", "[at]", "{at}", "<at>", "(a)", "[a]", "apenstaartje", "apestaartje", "(apenstaartje)"};
+constexpr std::string_view kHiddenDots[] = {"punt",  "dot",   "(punt)", "[punt]",
+                                            "(dot)", "[dot]", "."};
 
 // Endings that still name the person or place of the stem: possessives and adjectives.
 constexpr std::string_view kNameEndings[] = {"'s", "'", "s", "se", "er", "ers", "sche", "s'"};
-
-// ---------------------------------------------------------------------------------------------
-// Sets.
 
 template <size_t N>
 WordSet MakeSet(const std::string_view (&words)[N]) {
@@ -148,9 +155,6 @@ template <size_t N>
 bool IsOneOf(std::string_view word, const std::string_view (&words)[N]) {
   return std::find(std::begin(words), std::end(words), word) != std::end(words);
 }
-
-// ---------------------------------------------------------------------------------------------
-// UTF-8 and character classes.
 
 // Decodes the code point at text[*pos] and moves *pos past it. Strict: overlong forms,
 // surrogates, code points above U+10FFFF and cut-off sequences are errors.
@@ -230,26 +234,23 @@ constexpr Range kUnicodeSpaces[] = {{0x00A0, 0x00A0}, {0x1680, 0x1680}, {0x2000,
 // Invisible characters (soft hyphen, zero-width spaces and joiners, direction marks and
 // overrides, variation selectors, byte-order mark). Dropped before anything else, so that
 // "06<zero-width space>12345678" is still a phone number and nothing reorders what is shown.
-constexpr Range kInvisible[] = {{0x00AD, 0x00AD}, {0x061C, 0x061C}, {0x180E, 0x180E},
-                                {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x2064},
-                                {0x2066, 0x206F}, {0xFE00, 0xFE0F}, {0xFEFF, 0xFEFF},
-                                {0xE0000, 0xE007F}};
+constexpr Range kInvisible[] = {
+    {0x00AD, 0x00AD}, {0x061C, 0x061C}, {0x180E, 0x180E}, {0x200B, 0x200F}, {0x202A, 0x202E},
+    {0x2060, 0x2064}, {0x2066, 0x206F}, {0xFE00, 0xFE0F}, {0xFEFF, 0xFEFF}, {0xE0000, 0xE007F}};
 
 // Digits other than ASCII ones (other scripts, fullwidth, super- and subscript, circled and
 // mathematical digits, number forms): they carry a phone number as well as ASCII digits do.
 constexpr Range kOtherDigits[] = {
-    {0x00B2, 0x00B3},   {0x00B9, 0x00B9},   {0x0660, 0x0669},   {0x06F0, 0x06F9},
-    {0x07C0, 0x07C9},   {0x0966, 0x096F},   {0x09E6, 0x09EF},   {0x0A66, 0x0A6F},
-    {0x0AE6, 0x0AEF},   {0x0B66, 0x0B6F},   {0x0BE6, 0x0BEF},   {0x0C66, 0x0C6F},
-    {0x0CE6, 0x0CEF},   {0x0D66, 0x0D6F},   {0x0DE6, 0x0DEF},   {0x0E50, 0x0E59},
-    {0x0ED0, 0x0ED9},   {0x0F20, 0x0F29},   {0x1040, 0x1049},   {0x1090, 0x1099},
-    {0x17E0, 0x17E9},   {0x1810, 0x1819},   {0x1946, 0x194F},   {0x19D0, 0x19D9},
-    {0x1A80, 0x1A99},   {0x1B50, 0x1B59},   {0x1BB0, 0x1BB9},   {0x1C40, 0x1C49},
-    {0x1C50, 0x1C59},   {0x2070, 0x2079},   {0x2080, 0x2089},   {0x2150, 0x2189},
-    {0x2460, 0x24FF},   {0x2776, 0x2793},   {0x3007, 0x3007},   {0x3021, 0x3029},
-    {0xA620, 0xA629},   {0xA8D0, 0xA8D9},   {0xA900, 0xA909},   {0xA9D0, 0xA9D9},
-    {0xAA50, 0xAA59},   {0xABF0, 0xABF9},   {0xFF10, 0xFF19},   {0x104A0, 0x104A9},
-    {0x1D7CE, 0x1D7FF}, {0x1F100, 0x1F10C}};
+    {0x00B2, 0x00B3},  {0x00B9, 0x00B9}, {0x0660, 0x0669}, {0x06F0, 0x06F9},   {0x07C0, 0x07C9},
+    {0x0966, 0x096F},  {0x09E6, 0x09EF}, {0x0A66, 0x0A6F}, {0x0AE6, 0x0AEF},   {0x0B66, 0x0B6F},
+    {0x0BE6, 0x0BEF},  {0x0C66, 0x0C6F}, {0x0CE6, 0x0CEF}, {0x0D66, 0x0D6F},   {0x0DE6, 0x0DEF},
+    {0x0E50, 0x0E59},  {0x0ED0, 0x0ED9}, {0x0F20, 0x0F29}, {0x1040, 0x1049},   {0x1090, 0x1099},
+    {0x17E0, 0x17E9},  {0x1810, 0x1819}, {0x1946, 0x194F}, {0x19D0, 0x19D9},   {0x1A80, 0x1A99},
+    {0x1B50, 0x1B59},  {0x1BB0, 0x1BB9}, {0x1C40, 0x1C49}, {0x1C50, 0x1C59},   {0x2070, 0x2079},
+    {0x2080, 0x2089},  {0x2150, 0x2189}, {0x2460, 0x24FF}, {0x2776, 0x2793},   {0x3007, 0x3007},
+    {0x3021, 0x3029},  {0xA620, 0xA629}, {0xA8D0, 0xA8D9}, {0xA900, 0xA909},   {0xA9D0, 0xA9D9},
+    {0xAA50, 0xAA59},  {0xABF0, 0xABF9}, {0xFF10, 0xFF19}, {0x104A0, 0x104A9}, {0x1D7CE, 0x1D7FF},
+    {0x1F100, 0x1F10C}};
 
 // Combining marks: part of the letter before them ("e" + U+0308 is "ë").
 constexpr Range kMarks[] = {
@@ -258,10 +259,9 @@ constexpr Range kMarks[] = {
 // Punctuation and symbols outside ASCII: Latin-1 signs, spacing accents, general punctuation,
 // currency, arrows, mathematical and technical signs, CJK and fullwidth punctuation, emoji.
 constexpr Range kOtherPunctuation[] = {
-    {0x0080, 0x00BF}, {0x00D7, 0x00D7}, {0x00F7, 0x00F7}, {0x02B0, 0x02FF},
-    {0x2000, 0x2BFF}, {0x2E00, 0x2E7F}, {0x3000, 0x303F}, {0xFE10, 0xFE6F},
-    {0xFF01, 0xFF0F}, {0xFF1A, 0xFF20}, {0xFF3B, 0xFF40}, {0xFF5B, 0xFF65},
-    {0xFFF9, 0xFFFD}, {0x1F000, 0x1FAFF}};
+    {0x0080, 0x00BF}, {0x00D7, 0x00D7}, {0x00F7, 0x00F7}, {0x02B0, 0x02FF},  {0x2000, 0x2BFF},
+    {0x2E00, 0x2E7F}, {0x3000, 0x303F}, {0xFE10, 0xFE6F}, {0xFF01, 0xFF0F},  {0xFF1A, 0xFF20},
+    {0xFF3B, 0xFF40}, {0xFF5B, 0xFF65}, {0xFFF9, 0xFFFD}, {0x1F000, 0x1FAFF}};
 
 enum class CharKind { kSpace, kNewline, kLetter, kMark, kDigit, kApostrophe, kAt, kPunct };
 
@@ -364,31 +364,38 @@ LetterCase FoldLetter(char32_t c, std::string* folded) {
   return LetterCase::kUnknown;
 }
 
-// Checks UTF-8, refuses control characters, folds every kind of whitespace to ' ' or '\n' and
-// drops invisible characters. nullopt when the text cannot be trusted.
-std::optional<std::string> Normalize(std::string_view text) {
+// What Normalize does with invalid UTF-8 and control characters.
+enum class OnBadBytes {
+  kRefuse,  // the whole text: it cannot be trusted
+  kSpace,   // replace each by a space: for person words, whose readable parts must still go
+};
+
+// Checks UTF-8, folds every kind of whitespace to ' ' or '\n' and drops invisible characters.
+// nullopt when the text holds invalid UTF-8 or control characters and `on_bad_bytes` refuses
+// them.
+std::optional<std::string> Normalize(std::string_view text, OnBadBytes on_bad_bytes) {
   std::string out;
   out.reserve(text.size());
   size_t pos = 0;
   while (pos < text.size()) {
     size_t start = pos;
     char32_t c;
-    if (!DecodeUtf8(text, &pos, &c)) return std::nullopt;
-    if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029 || c == 0x85) {
+    bool valid = DecodeUtf8(text, &pos, &c);
+    if (!valid || (c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\v' && c != '\f') ||
+        (c >= 0x7F && c < 0xA0 && c != 0x85)) {
+      if (on_bad_bytes == OnBadBytes::kRefuse) return std::nullopt;
+      if (!valid) pos = start + 1;
+      out.push_back(' ');
+    } else if (c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029 || c == 0x85) {
       out.push_back('\n');
     } else if (c == '\t' || c == '\v' || c == '\f' || InRanges(c, kUnicodeSpaces)) {
       out.push_back(' ');
-    } else if (c < 0x20 || (c >= 0x7F && c < 0xA0)) {
-      return std::nullopt;
     } else if (!InRanges(c, kInvisible)) {
       out.append(text.substr(start, pos - start));
     }
   }
   return out;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Tokens.
 
 enum class TokenKind { kWord, kSpace, kPunct };
 
@@ -412,9 +419,9 @@ struct Token {
   char32_t punct = 0;
   int letters = 0;
   int digits = 0;
-  bool ascii = true;          // words: only ASCII letters and digits
-  bool capitalised = false;   // words: an upper-case letter or a letter of unknown case
-  bool newline = false;       // spaces: holds a line break
+  bool ascii = true;         // words: only ASCII letters and digits
+  bool capitalised = false;  // words: an upper-case letter or a letter of unknown case
+  bool newline = false;      // spaces: holds a line break
   bool sentence_start = false;
   bool clock_time = false;  // part of a clock time, which the number rule leaves alone
   Cause cause = Cause::kNone;
@@ -581,8 +588,6 @@ std::string AsciiLower(std::string_view text) {
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
-
 namespace text_scrubber_internal {
 
 // The word lists, as sets of folded words.
@@ -662,8 +667,10 @@ class Scrubbing {
   bool IsStopword(std::string_view folded) const { return Has(vocabulary_.stopwords, folded); }
   // The index of the previous word, skipping spaces only; size() if none.
   size_t PreviousWord(size_t i) const;
-  // Index just past a clock time starting at `i` ("9:00", "17.30"), or 0.
-  size_t MatchClockTime(size_t i, bool* with_dot) const;
+  // Index just past a clock time starting at `i` ("9:00", "17.30"), or 0. `second_of_range`: `i`
+  // follows the dash of a range, so the digits before the dash are the first time, not a reason
+  // to see a longer number.
+  size_t MatchClockTime(size_t i, bool second_of_range, bool* with_dot) const;
   bool FollowedByUnit(size_t end) const;
   // Index just past a house number starting at `i` ("12", "12a", "12-2", "221 bis"), or 0.
   size_t MatchHouseNumber(size_t i) const;
@@ -679,8 +686,7 @@ class Scrubbing {
 
 void Scrubbing::SetPersonWords(const ScrubContext& context) {
   for (const std::string& entry : context.person_words) {
-    std::optional<std::string> normalized = Normalize(entry);
-    if (!normalized) continue;  // cannot occur in a text that passed Normalize either
+    std::optional<std::string> normalized = Normalize(entry, OnBadBytes::kSpace);
     std::vector<std::string> parts;
     for (Token& token : Tokenize(*normalized)) {
       if (token.is_word() && token.letters + token.digits > 0) {
@@ -744,10 +750,22 @@ size_t Scrubbing::PreviousWord(size_t i) const {
 }
 
 void Scrubbing::RemoveEmailsAndUrls() {
-  // Blobs: maximal runs of tokens between spaces, without the punctuation around them.
+  // Blobs: maximal runs of tokens between spaces; `begin` and `end` leave out the punctuation
+  // around them, `raw_begin` and `raw_end` do not.
   struct Blob {
+    size_t raw_begin;
+    size_t raw_end;
     size_t begin;
     size_t end;
+  };
+  auto leading = [](char32_t c) {
+    return c == '(' || c == '[' || c == '{' || c == '<' || c == '"' || c == '\'' || c == 0x201C ||
+           c == 0x00AB;
+  };
+  auto trailing = [](char32_t c) {
+    return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == ')' ||
+           c == ']' || c == '}' || c == '>' || c == '"' || c == '\'' || c == 0x201D ||
+           c == 0x00BB || c == 0x2026;
   };
   std::vector<Blob> blobs;
   for (size_t i = 0; i < size();) {
@@ -755,53 +773,62 @@ void Scrubbing::RemoveEmailsAndUrls() {
       ++i;
       continue;
     }
-    size_t begin = i;
+    Blob blob;
+    blob.raw_begin = i;
     while (i < size() && !tokens_[i].is_space()) ++i;
-    size_t end = i;
-    auto leading = [](char32_t c) {
-      return c == '(' || c == '[' || c == '{' || c == '<' || c == '"' || c == '\'' ||
-             c == 0x201C || c == 0x00AB;
-    };
-    auto trailing = [](char32_t c) {
-      return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == ')' ||
-             c == ']' || c == '}' || c == '>' || c == '"' || c == '\'' || c == 0x201D ||
-             c == 0x00BB || c == 0x2026;
-    };
-    while (begin < end && tokens_[begin].kind == TokenKind::kPunct &&
-           leading(tokens_[begin].punct)) {
-      ++begin;
+    blob.raw_end = i;
+    blob.begin = blob.raw_begin;
+    blob.end = blob.raw_end;
+    while (blob.begin < blob.end && tokens_[blob.begin].kind == TokenKind::kPunct &&
+           leading(tokens_[blob.begin].punct)) {
+      ++blob.begin;
     }
-    while (end > begin && tokens_[end - 1].kind == TokenKind::kPunct &&
-           trailing(tokens_[end - 1].punct)) {
-      --end;
+    while (blob.end > blob.begin && tokens_[blob.end - 1].kind == TokenKind::kPunct &&
+           trailing(tokens_[blob.end - 1].punct)) {
+      --blob.end;
     }
-    // A lone "." between "gmail" and "com" must still count as a hidden dot.
-    if (begin == end && end > 0 && tokens_[end - 1].is_punct('.')) --begin;
-    if (begin < end) blobs.push_back({begin, end});
+    // "(at)" and a lone "." are all punctuation, and still count.
+    if (blob.begin == blob.end) {
+      blob.begin = blob.raw_begin;
+      blob.end = blob.raw_end;
+    }
+    blobs.push_back(blob);
   }
+  auto raw_lower = [&](const Blob& blob) {
+    return AsciiLower(TextOf(blob.raw_begin, blob.raw_end));
+  };
 
   for (size_t b = 0; b < blobs.size(); ++b) {
     const Blob& blob = blobs[b];
     bool at_sign = false;
-    for (size_t i = blob.begin; i < blob.end; ++i) at_sign = at_sign || tokens_[i].is_punct('@');
-    std::string lower = AsciiLower(TextOf(blob.begin, blob.end));
+    bool dot_or_colon = false;
+    for (size_t i = blob.begin; i < blob.end; ++i) {
+      at_sign = at_sign || tokens_[i].is_punct('@');
+      dot_or_colon = dot_or_colon || tokens_[i].is_punct('.') || tokens_[i].is_punct(':');
+    }
     if (at_sign) {
       RemoveSpan(blob.begin, blob.end, Cause::kStructure);
       continue;
     }
-    if (Has(vocabulary_.hidden_at_signs, lower)) {
+    // Most blobs are plain words: no copy for them.
+    bool hidden_at_sign = false;
+    if (blob.raw_end - blob.raw_begin <= 3 || tokens_[blob.begin].folded.starts_with("ape")) {
+      hidden_at_sign = Has(vocabulary_.hidden_at_signs, raw_lower(blob)) ||
+                       Has(vocabulary_.hidden_at_signs, AsciiLower(TextOf(blob.begin, blob.end)));
+    }
+    if (hidden_at_sign) {
       // "noelle (at) gmail punt com": the words before and after, and the "punt com" chain.
       size_t first = b > 0 ? b - 1 : b;
       size_t last = b + 1 < blobs.size() ? b + 1 : b;
-      while (last + 2 < blobs.size() &&
-             Has(vocabulary_.hidden_dots, AsciiLower(TextOf(blobs[last + 1].begin,
-                                                            blobs[last + 1].end)))) {
+      while (last + 2 < blobs.size() && Has(vocabulary_.hidden_dots, raw_lower(blobs[last + 1]))) {
         last += 2;
       }
       RemoveSpan(blobs[first].begin, blobs[last].end, Cause::kStructure);
       b = last;
       continue;
     }
+    if (!dot_or_colon) continue;
+    std::string lower = AsciiLower(TextOf(blob.begin, blob.end));
     bool url = lower.starts_with("http://") || lower.starts_with("https://") ||
                lower.starts_with("www.") || lower.find("://") != std::string::npos;
     if (!url) {
@@ -812,7 +839,7 @@ void Scrubbing::RemoveEmailsAndUrls() {
       if (dot != std::string_view::npos && dot > 0 &&
           Has(vocabulary_.top_level_domains, host.substr(dot + 1))) {
         url = std::all_of(host.begin(), host.end(), [](char c) {
-          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+          return IsAsciiLetter(c) || IsAsciiDigit(c) || c == '-' || c == '.';
         });
         url = url && host.find("..") == std::string_view::npos;
       }
@@ -851,7 +878,7 @@ void Scrubbing::RemoveIbans() {
   }
 }
 
-size_t Scrubbing::MatchClockTime(size_t i, bool* with_dot) const {
+size_t Scrubbing::MatchClockTime(size_t i, bool second_of_range, bool* with_dot) const {
   int hours = SmallNumber(tokens_[i], 2);
   if (hours < 0 || hours > 24 || i + 2 >= size()) return 0;
   const Token& separator = tokens_[i + 1];
@@ -866,10 +893,10 @@ size_t Scrubbing::MatchClockTime(size_t i, bool* with_dot) const {
       tokens_[end + 1].digits > 0) {
     return 0;
   }
-  if (i >= 2 && tokens_[i - 2].digits > 0 && !tokens_[i - 2].clock_time &&
+  if (!second_of_range && i >= 2 && tokens_[i - 2].digits > 0 && !tokens_[i - 2].clock_time &&
       tokens_[i - 1].kind == TokenKind::kPunct &&
-      (tokens_[i - 1].punct == ':' || tokens_[i - 1].punct == '.' ||
-       tokens_[i - 1].punct == '/' || tokens_[i - 1].punct == '-')) {
+      (tokens_[i - 1].punct == ':' || tokens_[i - 1].punct == '.' || tokens_[i - 1].punct == '/' ||
+       tokens_[i - 1].punct == '-')) {
     return 0;
   }
   *with_dot = separator.is_punct('.');
@@ -880,7 +907,7 @@ void Scrubbing::ProtectClockTimes() {
   for (size_t i = 0; i < size(); ++i) {
     if (tokens_[i].removed()) continue;
     bool with_dot = false;
-    size_t end = MatchClockTime(i, &with_dot);
+    size_t end = MatchClockTime(i, false, &with_dot);
     if (end == 0) continue;
     // A range "9:00-17:00", "9.00 - 17.30" or "9:00 tot 17:00".
     size_t range_end = 0;
@@ -891,7 +918,7 @@ void Scrubbing::ProtectClockTimes() {
       ++k;
       if (IsInlineSpaceAt(k)) ++k;
       bool second_with_dot = false;
-      if (k < size()) range_end = MatchClockTime(k, &second_with_dot);
+      if (k < size()) range_end = MatchClockTime(k, true, &second_with_dot);
     }
     if (with_dot && range_end == 0) {
       // "9.30" is a time only where the words say so: "om 9.30", "9.30 uur".
@@ -918,8 +945,8 @@ void Scrubbing::RemoveWrittenDates() {
     const Token& year = tokens_[k + 1];
     int value = SmallNumber(year, 4);
     bool full_year = year.digits == 4 && value >= 1900 && value <= 2099;
-    bool short_year = year.letters == 0 && year.digits == 2 && year.folded.size() == 3 &&
-                      year.folded[0] == '\'';
+    bool short_year =
+        year.letters == 0 && year.digits == 2 && year.folded.size() == 3 && year.folded[0] == '\'';
     if (!full_year && !short_year) continue;
     size_t begin = i;
     // The day before the month: "17 mei 1990", "1e mei 1990".
@@ -1027,8 +1054,7 @@ void Scrubbing::RemovePersonPhrases() {
         if (matched > 0) {
           // Between the words: a space within the line, a hyphen, or both.
           size_t skipped = 0;
-          while (k < size() && skipped < 3 &&
-                 (IsInlineSpaceAt(k) || tokens_[k].is_punct('-'))) {
+          while (k < size() && skipped < 3 && (IsInlineSpaceAt(k) || tokens_[k].is_punct('-'))) {
             ++k;
             ++skipped;
           }
@@ -1037,10 +1063,9 @@ void Scrubbing::RemovePersonPhrases() {
         const std::string& expected = phrase[matched];
         std::string_view folded = tokens_[k].folded;
         bool last_word = matched + 1 == phrase.size();
-        bool same = folded == expected ||
-                    (last_word && folded.size() > expected.size() &&
-                     folded.substr(0, expected.size()) == expected &&
-                     IsOneOf(folded.substr(expected.size()), kNameEndings));
+        bool same = folded == expected || (last_word && folded.size() > expected.size() &&
+                                           folded.substr(0, expected.size()) == expected &&
+                                           IsOneOf(folded.substr(expected.size()), kNameEndings));
         if (!same) break;
         ++matched;
         ++k;
@@ -1054,8 +1079,8 @@ void Scrubbing::RemovePersonPhrases() {
 }
 
 bool Scrubbing::IsLicenceCategory(size_t i) const {
-  static constexpr std::string_view kCategories[] = {"a",  "am", "b",   "be", "c",  "c1", "ce",
-                                                     "c1e", "d", "d1", "de", "d1e", "t"};
+  static constexpr std::string_view kCategories[] = {"a",   "am", "b",  "be", "c",   "c1", "ce",
+                                                     "c1e", "d",  "d1", "de", "d1e", "t"};
   if (!IsOneOf(std::string_view(tokens_[i].folded), kCategories)) return false;
   size_t previous = PreviousWord(i);
   return previous < size() &&
@@ -1077,10 +1102,9 @@ void Scrubbing::RemoveNames() {
       last += 2;
     }
     bool compound = last > i;
-    bool start = tokens_[i].sentence_start;
     bool compound_allowed =
         compound && (Has(vocabulary_.harmless, joined) ||
-                     (start && vocabulary_.MayOpenSentence(joined)));
+                     (tokens_[i].sentence_start && vocabulary_.MayOpenSentence(joined)));
     bool remove = false;
     for (size_t t = i; t <= last && !remove; t += 2) {
       const Token& token = tokens_[t];
@@ -1089,7 +1113,7 @@ void Scrubbing::RemoveNames() {
         remove = true;
       } else if (!token.capitalised || compound_allowed ||
                  Has(vocabulary_.harmless, token.folded) ||
-                 (t == i && start && vocabulary_.MayOpenSentence(token.folded)) ||
+                 (token.sentence_start && vocabulary_.MayOpenSentence(token.folded)) ||
                  IsLicenceCategory(t)) {
         continue;
       } else {
@@ -1107,19 +1131,21 @@ void Scrubbing::RemoveNamesAfterCues() {
     if (!cue.is_word() || !Has(vocabulary_.name_cues, cue.folded)) continue;
     size_t k = i + 1;
     auto skip_separators = [&] {
-      while (k < size() && (tokens_[k].is_space() || tokens_[k].is_punct(',') ||
-                            tokens_[k].is_punct(':') || tokens_[k].is_punct('.') ||
-                            tokens_[k].is_punct('-'))) {
+      while (k < size() &&
+             (tokens_[k].is_space() || tokens_[k].is_punct(',') || tokens_[k].is_punct(':') ||
+              tokens_[k].is_punct('.') || tokens_[k].is_punct('-'))) {
         ++k;
       }
     };
     skip_separators();
     if (cue.folded == "naam") {
       // "mijn naam is jan", "naam: jan"; not "de naam van het bedrijf".
+      bool colon = false;
+      for (size_t t = i + 1; t < k; ++t) colon = colon || tokens_[t].is_punct(':');
       if (IsWordAt(k) && tokens_[k].folded == "is") {
         ++k;
         skip_separators();
-      } else if (!tokens_[k - 1].is_punct(':')) {
+      } else if (!colon) {
         continue;
       }
     } else if (IsWordAt(k) && tokens_[k].folded == "van" && cue.folded.starts_with("groet")) {
@@ -1169,8 +1195,8 @@ size_t Scrubbing::MatchHouseNumber(size_t i) const {
     end += 2;  // "12-2", "12-hs"
   } else if (IsInlineSpaceAt(end) && IsWordAt(end + 1)) {
     const Token& addition = tokens_[end + 1];
-    bool upper_letter = addition.letters == 1 && addition.digits == 0 && addition.capitalised &&
-                        addition.ascii;
+    bool upper_letter =
+        addition.letters == 1 && addition.digits == 0 && addition.capitalised && addition.ascii;
     if (upper_letter || Has(vocabulary_.house_number_additions, addition.folded)) end += 2;
   }
   if (FollowedByUnit(end)) return 0;
@@ -1202,7 +1228,8 @@ void Scrubbing::RemoveHouseNumbers() {
 
 void Scrubbing::RemoveSurnamePrefixes() {
   auto is_name = [&](size_t i) {
-    return IsWordAt(i) && (tokens_[i].cause == Cause::kName || tokens_[i].cause == Cause::kParticle);
+    return IsWordAt(i) &&
+           (tokens_[i].cause == Cause::kName || tokens_[i].cause == Cause::kParticle);
   };
   // Between two removed names: "Jan van der […]" → one name.
   for (size_t i = 0; i < size(); ++i) {
@@ -1270,7 +1297,8 @@ void Scrubbing::JoinRemovedSpans() {
           char32_t c = token.punct;
           joins = c == ',' || c == '-' || c == 0x2013 || c == 0x2014 || c == '/' || c == '&' ||
                   c == '+' || c == '|' ||
-                  (c == '.' && tokens_[i].is_word() && tokens_[i].letters <= 2 && k == i + 1);
+                  (c == '.' && k == i + 1 && tokens_[i].is_word() && tokens_[i].capitalised &&
+                   tokens_[i].letters >= 1 && tokens_[i].letters <= 2);
         }
         if (!joins) break;
         ++k;
@@ -1318,8 +1346,6 @@ std::optional<std::string> Scrubbing::Result() const {
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
-
 ScrubContext ScrubContextFor(const v1::SourceProfile& profile) {
   ScrubContext context;
   auto add = [&](std::string value) {
@@ -1338,8 +1364,7 @@ ScrubContext ScrubContextFor(const v1::SourceProfile& profile) {
 TextScrubber::TextScrubber(const std::vector<std::string>& stopwords) {
   auto vocabulary = std::make_shared<text_scrubber_internal::Vocabulary>();
   for (const std::string& word : stopwords) {
-    std::optional<std::string> normalized = Normalize(word);
-    if (!normalized) continue;
+    std::optional<std::string> normalized = Normalize(word, OnBadBytes::kSpace);
     for (Token& token : Tokenize(*normalized)) {
       if (token.is_word()) vocabulary->stopwords.insert(std::move(token.folded));
     }
@@ -1350,7 +1375,7 @@ TextScrubber::TextScrubber(const std::vector<std::string>& stopwords) {
 std::optional<std::string> TextScrubber::Scrub(std::string_view text,
                                                const ScrubContext& context) const {
   if (text.size() > kMaxTextBytes) return std::nullopt;
-  std::optional<std::string> normalized = Normalize(text);
+  std::optional<std::string> normalized = Normalize(text, OnBadBytes::kRefuse);
   if (!normalized) return std::nullopt;
   Scrubbing scrubbing(*vocabulary_, *std::move(normalized));
   scrubbing.SetPersonWords(context);

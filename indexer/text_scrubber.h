@@ -24,6 +24,7 @@ struct ScrubContext {
   // words that is not a stop word or tussenvoegsel ("Berg", "Bergen", "Zoom") is removed wherever
   // it occurs on its own. An entry of one word is removed even if it is a common word (a surname
   // "Groen" takes "in het groen werken" with it): the person's privacy outweighs the sentence.
+  // Entries need not be valid UTF-8; what decodes of them counts.
   std::vector<std::string> person_words;
 };
 
@@ -51,7 +52,8 @@ ScrubContext ScrubContextFor(const v1::SourceProfile& profile);
 //    as "MBO" and "VCA"), or open a sentence and are a common Dutch word (the reference stop words
 //    and a short list of usual openers such as "Graag", "Bel", "Ochtenden"). Words in a script
 //    without letter case (Arabic, Chinese) or with letters of unknown case (Greek, Cyrillic) count
-//    as capitalised. A hyphenated compound goes as a whole ("Albert Heijn-filiaal");
+//    as capitalised. Words joined by '-', '_' or '.' go as a whole ("Albert Heijn-filiaal",
+//    "noelle_vdb", "J.P.");
 //  - lower-case names where the text says they are names: after "ik heet", "mijn naam is",
 //    greetings ("groetjes, jan") and titles ("meneer jansen");
 //  - house numbers after a removed street or other removed word ("Kerkstraat 12a"), unless a unit
