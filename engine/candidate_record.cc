@@ -116,6 +116,7 @@ Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenera
     generator.index_text_without_positions(diploma);
     generator.increase_termpos();
   }
+  generator.index_text_without_positions(record.wishes);
 
   AddNumber(document, kSlotLatitude, record.home.lat);
   AddNumber(document, kSlotLongitude, record.home.lon);

@@ -39,6 +39,7 @@ struct CandidateRecord {
   std::vector<std::string> skills;
   std::vector<std::string> diplomas;
   std::vector<std::string> affinities;
+  std::string wishes;  // already scrubbed of personal data
   std::optional<bool> driving_licence;
   int64_t updated_day = 0;       // days since 1970-01-01
   int64_t retain_until_day = 0;  // last day it may be served

@@ -319,6 +319,7 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
     if (absl::Status status = HandleRow(profile, row, replay, run); !status.ok()) return status;
     if (replay) return absl::OkStatus();
     run.position.row = row;
+    if (options.after_row_applied) options.after_row_applied(row);
     if (++run.rows_in_batch >= options.batch_size) {
       if (absl::Status status = commit_batch(); !status.ok()) return status;
       return begin_batch();

@@ -83,6 +83,9 @@ class Importer {
     int64_t today_day = 0;                              // days since 1970-01-01
     std::string full_sync_source;                       // empty: incremental; else GMxxxx or UWV
     std::function<void(const ImportProgress&)> on_progress;  // called once per batch
+    // Called after each row is applied to the open batch (not for replayed rows). Crash tests
+    // use it to die at a chosen point.
+    std::function<void(int64_t row)> after_row_applied;
   };
 
   Importer(std::shared_ptr<const engine::ReferenceData> reference_data,

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "absl/flags/flag.h"
@@ -189,6 +191,14 @@ int main(int argc, char** argv) {
 
   verkenner::indexer::Importer importer(*reference_data, std::move(*pseudonymizer), retention,
                                         writer->get(), vault->get());
+  // For the crash-safety test only: die by SIGKILL right after applying this row, as a power cut
+  // or the OOM killer would, leaving whatever the index and vault hold at that moment.
+  if (const char* crash = std::getenv("VERKENNER_CRASH_AFTER_ROW"); crash != nullptr) {
+    const int64_t crash_row = std::atoll(crash);
+    options.after_row_applied = [crash_row](int64_t row) {
+      if (row == crash_row) std::raise(SIGKILL);
+    };
+  }
   const bool terminal = isatty(STDERR_FILENO);
   bool any_rejected = false;
   for (const char* file : files) {

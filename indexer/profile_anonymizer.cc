@@ -113,7 +113,8 @@ ProfileAnonymizer::ProfileAnonymizer(std::shared_ptr<const engine::ReferenceData
                                      RetentionRule retention)
     : reference_data_(std::move(reference_data)),
       pseudonymizer_(std::move(pseudonymizer)),
-      retention_(retention) {}
+      retention_(retention),
+      scrubber_(reference_data_->stopwords()) {}
 
 engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& profile,
                                                      int64_t today_day) const {
@@ -211,6 +212,13 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
   if (profile.has_driving_licence()) {
     record.driving_licence = profile.driving_licence();
     shown.set_driving_licence(profile.driving_licence());
+  }
+  if (!profile.wishes().empty()) {
+    if (std::optional<std::string> safe =
+            scrubber_.Scrub(profile.wishes(), ScrubContextFor(profile))) {
+      record.wishes = *safe;
+      shown.set_wishes(*safe);
+    }
   }
   for (const std::string& language : profile.languages()) {
     if (language.size() == 2 && IsCode(language)) shown.add_languages(language);

@@ -8,6 +8,7 @@
 #include "engine/candidate_record.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/pseudonymizer.h"
+#include "indexer/text_scrubber.h"
 #include "verkenner/v1/source_profile.pb.h"
 
 namespace verkenner::indexer {
@@ -21,7 +22,8 @@ struct RetentionRule {
 // Turns a validated SourceProfile into an anonymous CandidateRecord, whose display payload is a
 // serialized verkenner.v1.AnonymousProfile. Direct identifiers (BSN, name, birth date, street,
 // house number, phone, e-mail, client number) are never copied; the location becomes the PC4
-// area's centre; free text passes a conservative filter or is left out.
+// area's centre; short free text passes a conservative filter or is left out, and the wishes
+// text goes through the TextScrubber (also left out if it cannot be made safe).
 //
 // The shown profile carries no area: the searcher adds municipality or arbeidsmarktregio when it
 // serves the profile, by disclosure control over all profiles (engine/disclosure_control.h).
@@ -40,6 +42,7 @@ class ProfileAnonymizer {
   std::shared_ptr<const engine::ReferenceData> reference_data_;
   std::shared_ptr<const Pseudonymizer> pseudonymizer_;
   RetentionRule retention_;
+  TextScrubber scrubber_;
 };
 
 // Keeps a short free-text item (a skill, a diploma, an unrecognised occupation) only if it cannot

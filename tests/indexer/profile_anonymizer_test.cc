@@ -83,9 +83,21 @@ TEST_F(ProfileAnonymizerTest, NoDirectIdentifierReachesTheRecordOrTheShownProfil
         profile_.email(), std::string("3511 AB"), std::string("Vries")}) {
     EXPECT_EQ(everything.find(personal), std::string::npos) << personal;
   }
-  EXPECT_EQ(shown.wishes(), "");
+  // "Bel mij op 06-98765432, groet Noëlle": the number and the name go, the rest may stay.
+  EXPECT_EQ(shown.wishes().find_first_of("0123456789"), std::string::npos) << shown.wishes();
   ASSERT_EQ(shown.diplomas_size(), 1);
   EXPECT_EQ(shown.diplomas(0), "VCA basis");
+}
+
+TEST_F(ProfileAnonymizerTest, WishesAreScrubbedOfThePersonsOwnDataAndKept) {
+  profile_.set_wishes("Ik wil graag buiten werken met dieren. Bel Noëlle op 06-98765432.");
+  engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
+  v1::AnonymousProfile shown;
+  ASSERT_TRUE(shown.ParseFromString(record.display_payload));
+  EXPECT_NE(shown.wishes().find("buiten werken met dieren"), std::string::npos) << shown.wishes();
+  EXPECT_EQ(shown.wishes().find("Noëlle"), std::string::npos) << shown.wishes();
+  EXPECT_EQ(shown.wishes().find("98765432"), std::string::npos) << shown.wishes();
+  EXPECT_EQ(record.wishes, shown.wishes());
 }
 
 TEST_F(ProfileAnonymizerTest, KeepsWhatMatchingNeedsAtCoarseGranularity) {
