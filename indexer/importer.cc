@@ -16,6 +16,9 @@
 namespace verkenner::indexer {
 namespace {
 
+// No profile needs more; a longer line is refused rather than parsed.
+constexpr size_t kMaxRecordBytes = 1 << 20;
+
 using RowSink = std::function<absl::Status(const v1::SourceProfile&, int64_t row)>;
 using RejectSink = std::function<void(int64_t row, const absl::Status& status)>;
 
@@ -73,6 +76,7 @@ absl::Status ReadCsv(std::istream& in, const RowSink& sink, const RejectSink& re
 
   engine::CsvReader::Options csv_options;
   csv_options.separator = *separator;
+  csv_options.max_record_bytes = kMaxRecordBytes;
   engine::CsvReader reader(in, csv_options);
   std::vector<std::string> fields;
   absl::StatusOr<bool> more = reader.Next(fields);
@@ -112,6 +116,11 @@ absl::Status ReadJsonLines(std::istream& in, const RowSink& sink, const RejectSi
     ++row;
     if (row == 1 && absl::StartsWith(line, "\xEF\xBB\xBF")) line.erase(0, 3);
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (line.size() > kMaxRecordBytes) {
+      reject(row, absl::InvalidArgumentError(
+                      absl::StrCat("line ", row, ": longer than ", kMaxRecordBytes, " bytes")));
+      continue;
+    }
     profile.Clear();
     if (absl::Status parsed = ParseJsonLine(line, &profile); !parsed.ok()) {
       reject(row, parsed);

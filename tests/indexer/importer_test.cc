@@ -279,6 +279,74 @@ TEST_F(ImporterTest, EmptyFileIsAnErrorAndMissingFileIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
+// Malformed files: each gives a clear message, no crash, and nothing half-written: a file-level
+// problem writes nothing, a row-level problem costs only that row.
+TEST_F(ImporterTest, WrongSeparatorFailsTheFileWithAClearMessage) {
+  std::string tabs = FormatCsvHeader(';');
+  std::replace(tabs.begin(), tabs.end(), ';', '\t');
+  auto report = Import(WriteFile("tabs.csv", tabs + "\nGM0344\tK-1\n"));
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(report.status().message().find("header"), absl::string_view::npos)
+      << report.status().message();
+  EXPECT_EQ(writer_->DocumentCount(), 0);
+}
+
+TEST_F(ImporterTest, TruncatedLastLineCostsOnlyThatRow) {
+  std::vector<v1::SourceProfile> profiles = Generate(20);
+  for (v1::SourceProfile& profile : profiles) profile.clear_register_end();
+  std::string csv = FormatCsvHeader(';') + "\n";
+  for (const v1::SourceProfile& profile : profiles) {
+    AppendCsvRow(profile, ';', &csv);
+    csv.push_back('\n');
+  }
+  csv.resize(csv.size() - 60);  // the export was cut off in the middle of the last row
+  auto report = Import(WriteFile("cut.csv", csv));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->rejected, 1);
+  EXPECT_EQ(report->rejected_rows[0].row, 20);
+  EXPECT_EQ(writer_->DocumentCount(), 19);
+
+  // Cut inside a quoted field: the quote is never closed.
+  auto quoted = Import(WriteFile("cut-quote.csv", FormatCsvHeader(';') + "\nGM0344;\"K-1"));
+  ASSERT_TRUE(quoted.ok()) << quoted.status();
+  EXPECT_EQ(quoted->rejected, 1);
+  EXPECT_NE(quoted->rejected_rows[0].reason.find("not closed"), std::string::npos)
+      << quoted->rejected_rows[0].reason;
+}
+
+TEST_F(ImporterTest, InvalidUtf8IsRejectedNamingTheField) {
+  std::vector<v1::SourceProfile> profiles = Generate(3);
+  for (v1::SourceProfile& profile : profiles) profile.clear_register_end();
+  profiles[1].set_last_name("Jans\xE9n");  // Latin-1, as an old export might be
+  auto report = Import(WriteCsv("latin1.csv", profiles));
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->rejected, 1);
+  EXPECT_EQ(report->rejected_rows[0].row, 2);
+  EXPECT_EQ(report->rejected_rows[0].field, "last_name");
+  EXPECT_NE(report->rejected_rows[0].reason.find("UTF-8"), std::string::npos);
+  EXPECT_EQ(writer_->DocumentCount(), 2);
+}
+
+TEST_F(ImporterTest, TenMegabyteLineIsRejectedAndReadingGoesOn) {
+  std::vector<v1::SourceProfile> profiles = Generate(3);
+  for (v1::SourceProfile& profile : profiles) profile.clear_register_end();
+  v1::SourceProfile huge = profiles[1];
+  huge.set_wishes(std::string(10 << 20, 'x'));
+  for (const bool json : {false, true}) {
+    std::vector<v1::SourceProfile> rows = {profiles[0], huge, profiles[2]};
+    auto report = Import(json ? WriteJsonLines("huge.jsonl", rows) : WriteCsv("huge.csv", rows));
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->rows_read, 3) << json;
+    ASSERT_EQ(report->rejected, 1) << json;
+    EXPECT_EQ(report->rejected_rows[0].row, 2) << json;
+    EXPECT_NE(report->rejected_rows[0].reason.find("longer than"), std::string::npos)
+        << report->rejected_rows[0].reason;
+    EXPECT_EQ(report->rejected_rows[0].reason.find("xxxx"), std::string::npos);
+  }
+  EXPECT_EQ(writer_->DocumentCount(), 2);
+}
+
 TEST_F(ImporterTest, RejectedRowsReportHoldsRowsFieldsAndReasonsButNoValues) {
   std::vector<SyntheticDefect> defects;
   std::vector<v1::SourceProfile> profiles = Generate(200, 0.2, &defects);
