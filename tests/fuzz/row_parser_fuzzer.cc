@@ -1,0 +1,604 @@
+// libFuzzer target for the import row parser: the input is one import file, read the way the
+// importer reads it (indexer/importer.cc: ReadCsv, ReadJsonLines), and every row that parses is
+// validated. Besides crashes and sanitizer reports, it traps when one of these breaks:
+//
+//   1. No error message (absl::Status message, its ErrorField() payload, or a validator
+//      FieldError) holds a run of kEchoWindow or more bytes copied from the input, unless every
+//      byte of it is text the parser owns: a field or enum name of the proto, or a string literal
+//      of the parser's sources (at least kMinOwnedLength bytes, so that glue such as ": " between
+//      a field name and a reason does not count, but single letters cannot piece a value
+//      together). The one documented exception: a header column or JSON key that looks like a
+//      field name may be named in the error about it (source_format.h: LooksLikeFieldName).
+//   2. Every error of the parsing functions is InvalidArgument.
+//   3. ParseCsvRow() never returns OK with a profile whose fields hold bytes that are not in the
+//      input: scalar text fields are their cell as is, list values are trimmed, non-empty pieces
+//      of their cell, and no field without a column is set.
+//   4. What the writers make of a parsed profile reads back to the same profile: FormatCsvRow()
+//      up to the documented '/' for '|' and '~' in list values, FormatJsonLine() exactly.
+//
+// A file whose first byte (after a byte order mark and white space) is '{' is read as JSON Lines,
+// any other as CSV, so the seed corpus is plain import files.
+
+#include <array>
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/refdata/csv_reader.h"
+#include "engine/refdata/reference_data.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "indexer/profile_validator.h"
+#include "indexer/source_format.h"
+#include "verkenner/v1/source_profile.pb.h"
+
+namespace verkenner::indexer {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::EnumDescriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+using google::protobuf::util::MessageDifferencer;
+
+// A shorter run would flag coincidences such as "2026-0" in a date and a line number; six bytes
+// are enough to hold a postcode, most of a BSN, a phone number or a name.
+constexpr size_t kEchoWindow = 6;
+
+// Owned text shorter than this does not explain message bytes (see invariant 1).
+constexpr size_t kMinOwnedLength = 3;
+
+// Smaller than the importer's 1 MiB, so that inputs of the size libFuzzer makes (a few KiB) reach
+// the "record too long" path as well. Most generated rows are shorter (median 370 bytes).
+constexpr size_t kMaxRecordBytes = 512;
+
+// The sources whose string literals may appear in error messages (relative to the checkout).
+constexpr const char* kMessageSources[] = {
+    "engine/refdata/csv_reader.cc",
+    "indexer/source_format.cc",
+    "indexer/profile_validator.cc",
+};
+
+[[noreturn]] void Fail(std::string_view what, std::string_view detail) {
+  std::fprintf(stderr, "row_parser_fuzzer: invariant broken: %.*s\n  %.*s\n",
+               static_cast<int>(what.size()), what.data(), static_cast<int>(detail.size()),
+               detail.data());
+  std::fflush(stderr);
+  __builtin_trap();
+}
+
+// Debian's Abseil has its own string_view rather than an alias of std::string_view.
+std::string_view View(absl::string_view text) { return std::string_view(text.data(), text.size()); }
+
+uint64_t WindowKey(std::string_view text, size_t at) {
+  uint64_t key = 0;
+  for (size_t i = 0; i < kEchoWindow; ++i) {
+    key = (key << 8) | static_cast<unsigned char>(text[at + i]);
+  }
+  return key;
+}
+
+// The string literals of a C++ source file, unescaped as far as messages need it. Comments and
+// character literals are skipped so that '"' does not open a string.
+std::vector<std::string> StringLiterals(const std::string& source) {
+  std::vector<std::string> literals;
+  size_t i = 0;
+  auto hex_value = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  size_t literal_end = std::string::npos;  // just after the last literal's closing quote
+  while (i < source.size()) {
+    char c = source[i];
+    if (source.compare(i, 2, "//") == 0) {
+      i = source.find('\n', i);
+      if (i == std::string::npos) break;
+    } else if (source.compare(i, 2, "/*") == 0) {
+      i = source.find("*/", i + 2);
+      if (i == std::string::npos) break;
+      i += 2;
+    } else if (c == '\'') {
+      // A digit separator (1'000) is not a character literal.
+      bool separator = i > 0 && std::isalnum(static_cast<unsigned char>(source[i - 1]));
+      ++i;
+      if (!separator) {
+        while (i < source.size() && source[i] != '\'') i += source[i] == '\\' ? 2 : 1;
+        ++i;
+      }
+    } else if (c == '"') {
+      // Adjacent literals ("a" "b") are one string, as the compiler sees them.
+      bool adjacent =
+          literal_end != std::string::npos && source.find_first_not_of(" \t\r\n", literal_end) == i;
+      std::string literal = adjacent ? std::move(literals.back()) : std::string();
+      if (adjacent) literals.pop_back();
+      ++i;
+      while (i < source.size() && source[i] != '"') {
+        if (source[i] != '\\' || i + 1 >= source.size()) {
+          literal.push_back(source[i++]);
+          continue;
+        }
+        char escaped = source[i + 1];
+        i += 2;
+        switch (escaped) {
+          case 'n':
+            literal.push_back('\n');
+            break;
+          case 'r':
+            literal.push_back('\r');
+            break;
+          case 't':
+            literal.push_back('\t');
+            break;
+          case 'x': {
+            int value = 0;
+            while (i < source.size() && hex_value(source[i]) >= 0) {
+              value = value * 16 + hex_value(source[i++]);
+            }
+            literal.push_back(static_cast<char>(value));
+            break;
+          }
+          default:
+            literal.push_back(escaped);
+        }
+      }
+      ++i;
+      literal_end = i;
+      literals.push_back(std::move(literal));
+    } else {
+      ++i;
+    }
+  }
+  return literals;
+}
+
+// The names a message may use: fields (proto and JSON spelling), messages, enums and enum values,
+// for SourceProfile and every type it contains.
+void AddProtoNames(const Descriptor* type, std::vector<std::string>* names) {
+  names->push_back(type->name());
+  for (int i = 0; i < type->field_count(); ++i) {
+    const FieldDescriptor* field = type->field(i);
+    names->push_back(field->name());
+    names->push_back(field->json_name());
+    if (const EnumDescriptor* enum_type = field->enum_type(); enum_type != nullptr) {
+      names->push_back(enum_type->name());
+      for (int v = 0; v < enum_type->value_count(); ++v) {
+        std::string value_name = enum_type->value(v)->name();
+        names->push_back(value_name);
+        for (char& ch : value_name) ch = static_cast<char>(std::tolower(ch));
+        names->push_back(value_name);
+      }
+    }
+    if (field->message_type() != nullptr && field->message_type() != type) {
+      AddProtoNames(field->message_type(), names);
+    }
+  }
+}
+
+// Everything the target needs across inputs, built once.
+struct FuzzContext {
+  std::unique_ptr<ProfileValidator> validator;
+  // Windows of text the parser owns; a message window in here is not an echo.
+  std::unordered_set<uint64_t> owned_windows;
+  // The same text (kMinOwnedLength bytes or more), by its first kMinOwnedLength bytes.
+  std::unordered_multimap<std::string, std::string> owned_by_prefix;
+  // The header FormatCsvHeader() writes, mapped, for reading back FormatCsvRow()'s output.
+  std::unique_ptr<CsvColumnMapping> full_mapping;
+};
+
+const FuzzContext* context = nullptr;
+
+void Initialize() {
+  auto* built = new FuzzContext();
+  absl::StatusOr<std::shared_ptr<const engine::ReferenceData>> reference_data =
+      engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
+  if (!reference_data.ok()) {
+    std::fprintf(stderr, "row_parser_fuzzer: cannot load reference data from %s: %s\n",
+                 engine::ReferenceData::DefaultDirectory().c_str(),
+                 std::string(reference_data.status().message()).c_str());
+    std::exit(1);
+  }
+  built->validator = std::make_unique<ProfileValidator>(*std::move(reference_data));
+
+  std::vector<std::string> owned;
+  AddProtoNames(v1::SourceProfile::descriptor(), &owned);
+  for (const std::string& name : CsvHeader()) owned.push_back(name);
+  for (const char* relative : kMessageSources) {
+    std::string path = std::string(VERKENNER_SOURCE_DIR) + "/" + relative;
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "row_parser_fuzzer: cannot read %s for its message texts\n",
+                   path.c_str());
+      std::exit(1);
+    }
+    std::string source((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    for (std::string& literal : StringLiterals(source)) owned.push_back(std::move(literal));
+  }
+  for (const std::string& text : owned) {
+    for (size_t at = 0; at + kEchoWindow <= text.size(); ++at) {
+      built->owned_windows.insert(WindowKey(text, at));
+    }
+    if (text.size() >= kMinOwnedLength) {
+      built->owned_by_prefix.emplace(text.substr(0, kMinOwnedLength), text);
+    }
+  }
+
+  std::vector<std::string> header(CsvHeader().begin(), CsvHeader().end());
+  absl::StatusOr<CsvColumnMapping> mapping = CsvColumnMapping::FromHeader(header);
+  if (!mapping.ok()) Fail("CsvHeader() is not a valid header", View(mapping.status().message()));
+  built->full_mapping = std::make_unique<CsvColumnMapping>(*std::move(mapping));
+  context = built;
+}
+
+// The byte loops below avoid memcmp(), which libFuzzer intercepts: it would add message text to
+// its dictionary and put it into inputs, turning message text into "echoes" (the target is
+// compiled without trace-cmp for the same reason, see CMakeLists.txt).
+bool BytesEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+bool Contains(std::string_view input, std::string_view window) {
+  for (size_t at = 0; at + window.size() <= input.size(); ++at) {
+    if (BytesEqual(input.substr(at, window.size()), window)) return true;
+  }
+  return false;
+}
+
+// Whether `text` may be named in an error although it came from the input, as
+// source_format.cc's LooksLikeFieldName() judges it: lower-case ASCII letters, digits and '_',
+// starting with a letter, at most 64 bytes.
+bool LooksLikeFieldName(std::string_view text) {
+  if (text.empty() || text.size() > 64 || !(text[0] >= 'a' && text[0] <= 'z')) return false;
+  for (char c : text) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+std::string_view TrimAscii(std::string_view text) {
+  while (!text.empty() && IsAsciiSpace(text.front())) text.remove_prefix(1);
+  while (!text.empty() && IsAsciiSpace(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+// The documented exception for JSON: an unknown key that looks like a field name may be named.
+// Protobuf's parser also takes keys without quotes, so every word of the line ([A-Za-z0-9_]
+// runs) that looks like one, key or not, to keep this simple.
+std::vector<std::string> FieldLikeWords(std::string_view line) {
+  auto is_word_byte = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  std::vector<std::string> words;
+  size_t at = 0;
+  while (at < line.size()) {
+    size_t end = at;
+    while (end < line.size() && is_word_byte(line[end])) ++end;
+    if (end > at && LooksLikeFieldName(line.substr(at, end - at))) {
+      words.emplace_back(line.substr(at, end - at));
+    }
+    at = end == at ? at + 1 : end;
+  }
+  return words;
+}
+
+// Which bytes of `message` are text the parser owns or one of `may_echo`.
+std::vector<bool> ExplainedBytes(std::string_view message,
+                                 const std::vector<std::string>& may_echo) {
+  std::vector<bool> explained(message.size(), false);
+  auto mark_if_at = [&](size_t at, std::string_view text) {
+    if (text.size() > message.size() - at) return;
+    if (!BytesEqual(message.substr(at, text.size()), text)) return;
+    for (size_t i = 0; i < text.size(); ++i) explained[at + i] = true;
+  };
+  for (size_t at = 0; at < message.size(); ++at) {
+    // Part of a longer owned text: "upsert" in "expected upsert or delete", from an enum name.
+    if (at + kEchoWindow <= message.size() &&
+        context->owned_windows.contains(WindowKey(message, at))) {
+      for (size_t i = 0; i < kEchoWindow; ++i) explained[at + i] = true;
+    }
+    if (at + kMinOwnedLength <= message.size()) {
+      auto [begin, end] =
+          context->owned_by_prefix.equal_range(std::string(message.substr(at, kMinOwnedLength)));
+      for (auto it = begin; it != end; ++it) mark_if_at(at, it->second);
+    }
+    for (const std::string& text : may_echo) mark_if_at(at, text);
+  }
+  return explained;
+}
+
+// Invariant 1.
+void CheckNoEcho(std::string_view message, std::string_view input,
+                 const std::vector<std::string>& may_echo, std::string_view where) {
+  // Quick pass: most windows are owned text or not in the input.
+  bool suspicious = false;
+  for (size_t at = 0; at + kEchoWindow <= message.size() && !suspicious; ++at) {
+    suspicious = !context->owned_windows.contains(WindowKey(message, at)) &&
+                 Contains(input, message.substr(at, kEchoWindow));
+  }
+  if (!suspicious) return;
+  std::vector<bool> explained = ExplainedBytes(message, may_echo);
+  size_t span_start = 0;
+  for (size_t i = 0; i <= message.size(); ++i) {
+    if (i < message.size() && !explained[i]) continue;
+    // message[span_start, i) is explained by nothing: it must not come from the input.
+    for (size_t at = span_start; at + kEchoWindow <= i; ++at) {
+      if (!Contains(input, message.substr(at, kEchoWindow))) continue;
+      Fail(std::string(where) + ": the error message repeats input bytes",
+           std::string(message) + "\n  repeated: \"" +
+               std::string(message.substr(at, kEchoWindow)) + "\"");
+    }
+    span_start = i + 1;
+  }
+}
+
+// Invariants 1 and 2 for an error of the parsing functions.
+void CheckParseError(const absl::Status& status, std::string_view input,
+                     const std::vector<std::string>& may_echo, std::string_view where) {
+  if (status.ok()) return;
+  if (status.code() != absl::StatusCode::kInvalidArgument) {
+    Fail(std::string(where) + ": an error that is not InvalidArgument", status.ToString());
+  }
+  CheckNoEcho(View(status.message()), input, may_echo, where);
+  CheckNoEcho(ErrorField(status), input, may_echo, std::string(where) + " (ErrorField)");
+}
+
+void ValidateProfile(const v1::SourceProfile& profile, std::string_view input) {
+  for (const FieldError& error : context->validator->Validate(profile)) {
+    CheckNoEcho(error.field, input, {}, "ProfileValidator field");
+    CheckNoEcho(error.reason, input, {}, "ProfileValidator reason");
+  }
+}
+
+// Invariant 3 for one list value or work_experience part taken from `cell`.
+void CheckPiece(std::string_view piece, std::string_view cell, std::string_view forbidden,
+                const FieldDescriptor* field) {
+  if (cell.find(piece) == std::string_view::npos) {
+    Fail("ParseCsvRow: a list value that is not part of its cell", field->full_name());
+  }
+  if (piece.find_first_of(forbidden) != std::string_view::npos) {
+    Fail("ParseCsvRow: a list value holding a separator", field->full_name());
+  }
+  if (!piece.empty() && (IsAsciiSpace(piece.front()) || IsAsciiSpace(piece.back()))) {
+    Fail("ParseCsvRow: a list value that is not trimmed", field->full_name());
+  }
+}
+
+// Invariant 3.
+void CheckCsvProfile(const CsvColumnMapping& mapping, const std::vector<std::string>& cells,
+                     const v1::SourceProfile& profile, const std::array<bool, 256>& input_bytes) {
+  const Reflection* reflection = profile.GetReflection();
+  std::vector<const FieldDescriptor*> set_fields;
+  reflection->ListFields(profile, &set_fields);
+  for (const FieldDescriptor* field : set_fields) {
+    bool has_column = false;
+    for (size_t column = 0; column < mapping.column_count(); ++column) {
+      has_column = has_column || mapping.field(column) == field;
+    }
+    if (!has_column) Fail("ParseCsvRow: set a field that has no column", field->name());
+  }
+  for (size_t column = 0; column < cells.size(); ++column) {
+    const std::string& cell = cells[column];
+    for (char c : cell) {
+      if (!input_bytes[static_cast<unsigned char>(c)]) {
+        Fail("CsvReader: a cell holds a byte that is not in the input",
+             mapping.field(column)->name());
+      }
+    }
+    const FieldDescriptor* field = mapping.field(column);
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING && !field->is_repeated()) {
+      if (reflection->GetString(profile, field) != cell) {
+        Fail("ParseCsvRow: a text field differs from its cell", field->name());
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      for (int i = 0; i < reflection->FieldSize(profile, field); ++i) {
+        std::string value = reflection->GetRepeatedString(profile, field, i);
+        if (value.empty()) Fail("ParseCsvRow: an empty list value", field->name());
+        CheckPiece(value, cell, std::string_view("|"), field);
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      for (int i = 0; i < reflection->FieldSize(profile, field); ++i) {
+        const Message& entry = reflection->GetRepeatedMessage(profile, field, i);
+        const Reflection* entry_reflection = entry.GetReflection();
+        const Descriptor* type = entry.GetDescriptor();
+        for (int part = 0; part < type->field_count(); ++part) {
+          const FieldDescriptor* part_field = type->field(part);
+          if (part_field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) continue;
+          CheckPiece(entry_reflection->GetString(entry, part_field), cell, "|~", part_field);
+        }
+      }
+    }
+  }
+}
+
+// FormatCsvRow() writes '/' for '|' and '~' in list values, which a cell cannot hold.
+v1::SourceProfile WithListSeparatorsReplaced(const v1::SourceProfile& profile) {
+  v1::SourceProfile result = profile;
+  auto replace = [](std::string* text) {
+    for (char& c : *text) {
+      if (c == kCsvListSeparator || c == kCsvPartSeparator) c = '/';
+    }
+  };
+  const Reflection* reflection = result.GetReflection();
+  const Descriptor* descriptor = result.GetDescriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    if (!field->is_repeated()) continue;
+    for (int j = 0; j < reflection->FieldSize(result, field); ++j) {
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+        std::string value = reflection->GetRepeatedString(result, field, j);
+        replace(&value);
+        reflection->SetRepeatedString(&result, field, j, value);
+      } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        Message* entry = reflection->MutableRepeatedMessage(&result, field, j);
+        const Descriptor* type = entry->GetDescriptor();
+        for (int part = 0; part < type->field_count(); ++part) {
+          const FieldDescriptor* part_field = type->field(part);
+          if (part_field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) continue;
+          std::string value = entry->GetReflection()->GetString(*entry, part_field);
+          replace(&value);
+          entry->GetReflection()->SetString(entry, part_field, value);
+        }
+      }
+    }
+  }
+  return result;
+}
+
+// Invariant 4 for CSV.
+void CheckCsvRoundTrip(const v1::SourceProfile& profile, char separator) {
+  // A whole file, as the generator writes it: a row never starts the file, so a byte order mark
+  // at the start of its first cell is data.
+  std::istringstream written(FormatCsvHeader(separator) + "\n" + FormatCsvRow(profile, separator));
+  engine::CsvReader::Options options;
+  options.separator = separator;
+  engine::CsvReader reader(written, options);
+  std::vector<std::string> cells;
+  absl::StatusOr<bool> header = reader.Next(cells);
+  absl::StatusOr<bool> read = reader.Next(cells);
+  if (!header.ok() || !read.ok() || !*read) {
+    Fail("FormatCsvRow: CsvReader cannot read the output", profile.DebugString());
+  }
+  v1::SourceProfile reread;
+  if (absl::Status status = ParseCsvRow(*context->full_mapping, cells, &reread); !status.ok()) {
+    Fail("FormatCsvRow: output ParseCsvRow rejects", status.ToString());
+  }
+  v1::SourceProfile expected = WithListSeparatorsReplaced(profile);
+  if (!MessageDifferencer::Equals(reread, expected)) {
+    Fail("FormatCsvRow -> ParseCsvRow changed the profile",
+         expected.DebugString() + "\n  became\n" + reread.DebugString());
+  }
+}
+
+// Invariant 4 for JSON Lines.
+void CheckJsonRoundTrip(const v1::SourceProfile& profile) {
+  absl::StatusOr<std::string> line = FormatJsonLine(profile);
+  if (!line.ok()) Fail("FormatJsonLine failed on a parsed profile", line.status().ToString());
+  v1::SourceProfile reread;
+  if (absl::Status status = ParseJsonLine(*line, &reread); !status.ok()) {
+    Fail("FormatJsonLine: output ParseJsonLine rejects", status.ToString());
+  }
+  if (!MessageDifferencer::Equals(reread, profile)) {
+    Fail("FormatJsonLine -> ParseJsonLine changed the profile",
+         profile.DebugString() + "\n  became\n" + reread.DebugString());
+  }
+}
+
+// As importer.cc's ReadCsv().
+void FuzzCsv(std::string_view input) {
+  std::array<bool, 256> input_bytes{};
+  for (char c : input) input_bytes[static_cast<unsigned char>(c)] = true;
+
+  std::istringstream in{std::string(input)};
+  std::string header_line;
+  std::getline(in, header_line);
+  if (header_line.empty() && in.eof()) return;
+  absl::StatusOr<char> separator = DetectCsvSeparator(header_line);
+  CheckParseError(separator.status(), input, {}, "DetectCsvSeparator");
+  if (!separator.ok()) return;
+  if (*separator != ';' && *separator != ',') Fail("DetectCsvSeparator: odd separator", "");
+  in.clear();
+  in.seekg(0, std::ios::beg);
+
+  engine::CsvReader::Options options;
+  options.separator = *separator;
+  options.max_record_bytes = kMaxRecordBytes;
+  engine::CsvReader reader(in, options);
+  std::vector<std::string> cells;
+  absl::StatusOr<bool> more = reader.Next(cells);
+  CheckParseError(more.status(), input, {}, "CsvReader header");
+  if (!more.ok()) return;
+  absl::StatusOr<CsvColumnMapping> mapping = CsvColumnMapping::FromHeader(cells);
+  // The documented exception: a column name that looks like a field name may be named.
+  std::vector<std::string> field_like_columns;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    std::string_view name = cells[i];
+    if (i == 0 && name.starts_with("\xEF\xBB\xBF")) name.remove_prefix(3);
+    name = TrimAscii(name);
+    if (LooksLikeFieldName(name)) field_like_columns.emplace_back(name);
+  }
+  CheckParseError(mapping.status(), input, field_like_columns, "FromHeader");
+  if (!mapping.ok()) return;
+
+  v1::SourceProfile profile;
+  while (true) {
+    more = reader.Next(cells);
+    CheckParseError(more.status(), input, {}, "CsvReader");
+    if (!more.ok()) continue;
+    if (!*more) break;
+    if (cells.size() == 1 && cells[0].empty()) continue;
+    absl::Status parsed = ParseCsvRow(*mapping, cells, &profile);
+    CheckParseError(parsed, input, {}, "ParseCsvRow");
+    if (!parsed.ok()) continue;
+    CheckCsvProfile(*mapping, cells, profile, input_bytes);
+    CheckCsvRoundTrip(profile, *separator);
+    ValidateProfile(profile, input);
+  }
+}
+
+// As importer.cc's ReadJsonLines().
+void FuzzJsonLines(std::string_view input) {
+  std::istringstream in{std::string(input)};
+  std::string line;
+  int64_t row = 0;
+  v1::SourceProfile profile;
+  while (std::getline(in, line)) {
+    ++row;
+    if (row == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    absl::Status parsed = ParseJsonLine(line, &profile);
+    if (!parsed.ok()) {
+      CheckParseError(parsed, input, FieldLikeWords(line), "ParseJsonLine");
+      continue;
+    }
+    CheckJsonRoundTrip(profile);
+    ValidateProfile(profile, input);
+  }
+}
+
+bool LooksLikeJsonLines(std::string_view input) {
+  if (input.starts_with("\xEF\xBB\xBF")) input.remove_prefix(3);
+  size_t first = input.find_first_not_of(" \t\r\n");
+  return first != std::string_view::npos && input[first] == '{';
+}
+
+}  // namespace
+}  // namespace verkenner::indexer
+
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+  verkenner::indexer::Initialize();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  if (verkenner::indexer::LooksLikeJsonLines(input)) {
+    verkenner::indexer::FuzzJsonLines(input);
+  } else {
+    verkenner::indexer::FuzzCsv(input);
+  }
+  return 0;
+}
