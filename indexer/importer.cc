@@ -9,18 +9,15 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "engine/refdata/csv_reader.h"
 #include "engine/schema.h"
 #include "indexer/source_format.h"
+#include "indexer/source_reader.h"
 
 namespace verkenner::indexer {
 namespace {
 
 // No profile needs more; a longer line is refused rather than parsed.
 constexpr size_t kMaxRecordBytes = 1 << 20;
-
-using RowSink = std::function<absl::Status(const v1::SourceProfile&, int64_t row)>;
-using RejectSink = std::function<void(int64_t row, const absl::Status& status)>;
 
 // What an import of one file has committed so far, kept in the index metadata. Only the counts
 // that depend on the index's state at the time are kept; everything else is recomputed when the
@@ -61,74 +58,6 @@ int64_t FileSize(std::istream& in) {
   int64_t size = in.tellg();
   in.seekg(0, std::ios::beg);
   return size < 0 ? 0 : size;
-}
-
-absl::Status ReadCsv(std::istream& in, const RowSink& sink, const RejectSink& reject) {
-  std::string header_line;
-  std::getline(in, header_line);
-  if (header_line.empty() && in.eof()) {
-    return absl::InvalidArgumentError("the file is empty; expected a header row");
-  }
-  absl::StatusOr<char> separator = DetectCsvSeparator(header_line);
-  if (!separator.ok()) return separator.status();
-  in.clear();
-  in.seekg(0, std::ios::beg);
-
-  engine::CsvReader::Options csv_options;
-  csv_options.separator = *separator;
-  csv_options.max_record_bytes = kMaxRecordBytes;
-  engine::CsvReader reader(in, csv_options);
-  std::vector<std::string> fields;
-  absl::StatusOr<bool> more = reader.Next(fields);
-  if (!more.ok()) return more.status();
-  absl::StatusOr<CsvColumnMapping> mapping = CsvColumnMapping::FromHeader(fields);
-  if (!mapping.ok()) return mapping.status();
-
-  int64_t row = 0;
-  v1::SourceProfile profile;
-  while (true) {
-    more = reader.Next(fields);
-    ++row;
-    if (!more.ok()) {
-      reject(row, more.status());
-      continue;
-    }
-    if (!*more) break;
-    if (fields.size() == 1 && fields[0].empty()) {
-      --row;  // blank line, e.g. at the end of the file
-      continue;
-    }
-    profile.Clear();
-    if (absl::Status parsed = ParseCsvRow(*mapping, fields, &profile); !parsed.ok()) {
-      reject(row, parsed);
-      continue;
-    }
-    if (absl::Status status = sink(profile, row); !status.ok()) return status;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ReadJsonLines(std::istream& in, const RowSink& sink, const RejectSink& reject) {
-  std::string line;
-  int64_t row = 0;
-  v1::SourceProfile profile;
-  while (std::getline(in, line)) {
-    ++row;
-    if (row == 1 && absl::StartsWith(line, "\xEF\xBB\xBF")) line.erase(0, 3);
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    if (line.size() > kMaxRecordBytes) {
-      reject(row, absl::InvalidArgumentError(
-                      absl::StrCat("line ", row, ": longer than ", kMaxRecordBytes, " bytes")));
-      continue;
-    }
-    profile.Clear();
-    if (absl::Status parsed = ParseJsonLine(line, &profile); !parsed.ok()) {
-      reject(row, parsed);
-      continue;
-    }
-    if (absl::Status status = sink(profile, row); !status.ok()) return status;
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -322,30 +251,30 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
     return absl::OkStatus();
   };
 
+  SourceFileReader reader(in, format, kMaxRecordBytes);
+  if (absl::Status status = reader.Start(); !status.ok()) return status;
   if (absl::Status status = begin_batch(); !status.ok()) return status;
-  RowSink sink = [&](const v1::SourceProfile& profile, int64_t row) -> absl::Status {
-    const bool replay = row <= run.replay_through_row;
-    if (absl::Status status = HandleRow(profile, row, replay, run); !status.ok()) return status;
-    if (replay) return absl::OkStatus();
-    run.position.row = row;
-    if (options.after_row_applied) options.after_row_applied(row);
+  SourceRecord record;
+  while (reader.Next(record)) {
+    const bool replay = record.row <= run.replay_through_row;
+    if (!record.status.ok()) {
+      ++run.report.rows_read;
+      ++run.report.rejected;
+      run.report.rejected_rows.push_back(
+          {record.row, ErrorField(record.status), std::string(record.status.message())});
+    } else if (absl::Status status = HandleRow(record.profile, record.row, replay, run);
+               !status.ok()) {
+      abort_batch();
+      return status;
+    }
+    if (replay) continue;
+    run.position.row = record.row;
+    if (!record.status.ok()) continue;
+    if (options.after_row_applied) options.after_row_applied(record.row);
     if (++run.rows_in_batch >= options.batch_size) {
       if (absl::Status status = commit_batch(); !status.ok()) return status;
-      return begin_batch();
+      if (absl::Status status = begin_batch(); !status.ok()) return status;
     }
-    return absl::OkStatus();
-  };
-  RejectSink reject = [&](int64_t row, const absl::Status& status) {
-    ++run.report.rows_read;
-    ++run.report.rejected;
-    run.report.rejected_rows.push_back({row, ErrorField(status), std::string(status.message())});
-    if (row > run.replay_through_row) run.position.row = row;
-  };
-  absl::Status read = format == SourceFileFormat::kJsonLines ? ReadJsonLines(in, sink, reject)
-                                                             : ReadCsv(in, sink, reject);
-  if (!read.ok()) {
-    abort_batch();
-    return read;
   }
   in.clear();
 

@@ -14,10 +14,9 @@
 #include "indexer/index_writer.h"
 #include "indexer/profile_anonymizer.h"
 #include "indexer/profile_validator.h"
+#include "indexer/source_reader.h"
 
 namespace verkenner::indexer {
-
-enum class SourceFileFormat { kAuto, kCsv, kJsonLines };
 
 // A row that was not imported. Never holds the offending value.
 struct RejectedRow {

@@ -44,6 +44,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "indexer/profile_validator.h"
 #include "indexer/source_format.h"
+#include "indexer/source_reader.h"
 #include "verkenner/v1/source_profile.pb.h"
 
 namespace verkenner::indexer {
@@ -72,6 +73,7 @@ constexpr const char* kMessageSources[] = {
     "engine/refdata/csv_reader.cc",
     "indexer/source_format.cc",
     "indexer/profile_validator.cc",
+    "indexer/source_reader.cc",
 };
 
 [[noreturn]] void Fail(std::string_view what, std::string_view detail) {
@@ -507,75 +509,57 @@ void CheckJsonRoundTrip(const v1::SourceProfile& profile) {
   }
 }
 
-// As importer.cc's ReadCsv().
+// The importer's own reading loop (SourceFileReader) over a CSV file, checking every error and
+// every parsed row.
 void FuzzCsv(std::string_view input) {
   std::array<bool, 256> input_bytes{};
   for (char c : input) input_bytes[static_cast<unsigned char>(c)] = true;
 
   std::istringstream in{std::string(input)};
-  std::string header_line;
-  std::getline(in, header_line);
-  if (header_line.empty() && in.eof()) return;
-  absl::StatusOr<char> separator = DetectCsvSeparator(header_line);
-  CheckParseError(separator.status(), input, {}, "DetectCsvSeparator");
-  if (!separator.ok()) return;
-  if (*separator != ';' && *separator != ',') Fail("DetectCsvSeparator: odd separator", "");
-  in.clear();
-  in.seekg(0, std::ios::beg);
-
-  engine::CsvReader::Options options;
-  options.separator = *separator;
-  options.max_record_bytes = kMaxRecordBytes;
-  engine::CsvReader reader(in, options);
-  std::vector<std::string> cells;
-  absl::StatusOr<bool> more = reader.Next(cells);
-  CheckParseError(more.status(), input, {}, "CsvReader header");
-  if (!more.ok()) return;
-  absl::StatusOr<CsvColumnMapping> mapping = CsvColumnMapping::FromHeader(cells);
+  SourceFileReader reader(in, SourceFileFormat::kCsv, kMaxRecordBytes);
+  absl::Status started = reader.Start();
   // The documented exception: a column name that looks like a field name may be named.
   std::vector<std::string> field_like_columns;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    std::string_view name = cells[i];
+  for (size_t i = 0; i < reader.header().size(); ++i) {
+    std::string_view name = reader.header()[i];
     if (i == 0 && name.starts_with("\xEF\xBB\xBF")) name.remove_prefix(3);
     name = TrimAscii(name);
     if (LooksLikeFieldName(name)) field_like_columns.emplace_back(name);
   }
-  CheckParseError(mapping.status(), input, field_like_columns, "FromHeader");
-  if (!mapping.ok()) return;
+  CheckParseError(started, input, field_like_columns, "SourceFileReader::Start");
+  if (!started.ok()) return;
 
-  v1::SourceProfile profile;
-  while (true) {
-    more = reader.Next(cells);
-    CheckParseError(more.status(), input, {}, "CsvReader");
-    if (!more.ok()) continue;
-    if (!*more) break;
-    if (cells.size() == 1 && cells[0].empty()) continue;
-    absl::Status parsed = ParseCsvRow(*mapping, cells, &profile);
-    CheckParseError(parsed, input, {}, "ParseCsvRow");
-    if (!parsed.ok()) continue;
-    CheckCsvProfile(*mapping, cells, profile, input_bytes);
-    CheckCsvRoundTrip(profile, *separator);
-    ValidateProfile(profile, input);
+  // Start() succeeded, so the header line has a separator.
+  const char separator = *DetectCsvSeparator(input.substr(0, input.find('\n')));
+  SourceRecord record;
+  while (reader.Next(record)) {
+    CheckParseError(record.status, input, {}, "SourceFileReader::Next");
+    if (!record.status.ok()) continue;
+    CheckCsvProfile(*reader.mapping(), record.cells, record.profile, input_bytes);
+    CheckCsvRoundTrip(record.profile, separator);
+    ValidateProfile(record.profile, input);
   }
 }
 
-// As importer.cc's ReadJsonLines().
+// The importer's own reading loop over a JSON Lines file.
 void FuzzJsonLines(std::string_view input) {
   std::istringstream in{std::string(input)};
-  std::string line;
-  int64_t row = 0;
-  v1::SourceProfile profile;
-  while (std::getline(in, line)) {
-    ++row;
-    if (row == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    absl::Status parsed = ParseJsonLine(line, &profile);
-    if (!parsed.ok()) {
-      CheckParseError(parsed, input, FieldLikeWords(line), "ParseJsonLine");
+  SourceFileReader reader(in, SourceFileFormat::kJsonLines, kMaxRecordBytes);
+  if (!reader.Start().ok()) Fail("SourceFileReader::Start failed for JSON Lines", "");
+  // The lines as the reader sees them, to know which line a rejected record came from.
+  std::vector<std::string> lines;
+  std::istringstream split{std::string(input)};
+  for (std::string line; std::getline(split, line);) lines.push_back(line);
+  SourceRecord record;
+  while (reader.Next(record)) {
+    if (!record.status.ok()) {
+      // A JSON key that looks like a field name may be named, as for CSV columns.
+      const std::string& line = lines.at(static_cast<size_t>(record.row - 1));
+      CheckParseError(record.status, input, FieldLikeWords(line), "SourceFileReader::Next");
       continue;
     }
-    CheckJsonRoundTrip(profile);
-    ValidateProfile(profile, input);
+    CheckJsonRoundTrip(record.profile);
+    ValidateProfile(record.profile, input);
   }
 }
 
