@@ -106,9 +106,7 @@ struct Importer::FileRun {
 Importer::Importer(std::shared_ptr<const engine::ReferenceData> reference_data,
                    std::shared_ptr<const Pseudonymizer> pseudonymizer, RetentionRule retention,
                    IndexWriter* writer, IdentityVault* vault)
-    : reference_data_(reference_data),
-      pseudonymizer_(pseudonymizer),
-      retention_(retention),
+    : pseudonymizer_(pseudonymizer),
       validator_(reference_data),
       anonymizer_(reference_data, std::move(pseudonymizer), retention),
       writer_(writer),

@@ -102,9 +102,7 @@ class Importer {
   // committed, which are only checked so the report and the full-sync set come out the same).
   absl::Status HandleRow(const v1::SourceProfile& profile, int64_t row, bool replay, FileRun& run);
 
-  std::shared_ptr<const engine::ReferenceData> reference_data_;
   std::shared_ptr<const Pseudonymizer> pseudonymizer_;
-  RetentionRule retention_;
   ProfileValidator validator_;
   ProfileAnonymizer anonymizer_;
   IndexWriter* writer_;

@@ -1,5 +1,5 @@
 // libFuzzer target for the import row parser: the input is one import file, read the way the
-// importer reads it (indexer/importer.cc: ReadCsv, ReadJsonLines), and every row that parses is
+// importer reads it (indexer/source_reader.h: SourceFileReader), and every row that parses is
 // validated. Besides crashes and sanitizer reports, it traps when one of these breaks:
 //
 //   1. No error message (absl::Status message, its ErrorField() payload, or a validator
