@@ -38,17 +38,6 @@ absl::Status FieldError(std::string_view field, std::string_view reason) {
   return status;
 }
 
-// True for text that may appear in an error message although it came from the input: it looks
-// like a field name (lower-case ASCII letters, digits, underscores, starting with a letter). Names,
-// BSNs, e-mail addresses, phone numbers and postcodes do not.
-bool LooksLikeFieldName(std::string_view text) {
-  if (text.empty() || text.size() > 64 || !(text[0] >= 'a' && text[0] <= 'z')) return false;
-  for (char c : text) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  }
-  return true;
-}
-
 std::string_view Trim(std::string_view text) {
   absl::string_view trimmed =
       absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size()));
@@ -470,6 +459,14 @@ void AppendCsvCell(std::string_view text, char separator, std::string* out) {
     out->push_back(c);
   }
   out->push_back('"');
+}
+
+bool LooksLikeFieldName(std::string_view text) {
+  if (text.empty() || text.size() > 64 || !(text[0] >= 'a' && text[0] <= 'z')) return false;
+  for (char c : text) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
 }
 
 std::string FormatCsvHeader(char separator) {

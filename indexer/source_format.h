@@ -52,6 +52,12 @@ inline constexpr char kCsvPartSeparator = '~';
 // SourceProfile's field names in field-number order: the columns FormatCsvRow() writes.
 const std::vector<std::string>& CsvHeader();
 
+// True for text that may appear in an error message although it came from the input: it looks
+// like a field name (lower-case ASCII letters, digits and '_', starting with a letter, at most 64
+// bytes). Names, BSNs, e-mail addresses, phone numbers and postcodes do not, so an unknown column
+// or JSON key is named in an error only when this holds.
+bool LooksLikeFieldName(std::string_view text);
+
 // Appends `text` as one CSV cell, quoted as RFC 4180 says when it holds the separator, a double
 // quote or a line break.
 void AppendCsvCell(std::string_view text, char separator, std::string* out);

@@ -266,17 +266,6 @@ bool Contains(std::string_view input, std::string_view window) {
   return false;
 }
 
-// Whether `text` may be named in an error although it came from the input, as
-// source_format.cc's LooksLikeFieldName() judges it: lower-case ASCII letters, digits and '_',
-// starting with a letter, at most 64 bytes.
-bool LooksLikeFieldName(std::string_view text) {
-  if (text.empty() || text.size() > 64 || !(text[0] >= 'a' && text[0] <= 'z')) return false;
-  for (char c : text) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  }
-  return true;
-}
-
 bool IsAsciiSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
