@@ -78,7 +78,9 @@ class SearchSkeletonTest : public ::testing::Test {
       ASSERT_EQ(report->rows_read, kProfiles);
       ASSERT_EQ(report->rejected, 0)
           << report->rejected_rows.front().field << ": " << report->rejected_rows.front().reason;
-      ASSERT_EQ(report->created, kProfiles);
+      // Some generated registrations ended long enough ago to be past retention.
+      ASSERT_GT(report->expired, 0);
+      ASSERT_EQ(report->created + report->expired, kProfiles);
     }
 
     service::Server::Options server_options;
