@@ -45,12 +45,15 @@ std::string EncodeExperience(const std::vector<ExperienceEntry>& experience) {
   for (const ExperienceEntry& entry : experience) {
     // Labels are ESCO labels or scrubbed text; '~' and '\n' cannot occur in them after
     // validation, but strip them anyway so a record can never corrupt its neighbours.
-    std::string label = entry.label;
-    for (char& c : label) {
-      if (c == '~' || c == '\n') c = ' ';
-    }
+    auto clean = [](std::string text) {
+      for (char& c : text) {
+        if (c == '~' || c == '\n') c = ' ';
+      }
+      return text;
+    };
     entries.push_back(absl::StrCat(entry.esco_code, "~", entry.isco_code, "~", entry.months, "~",
-                                   entry.last_year, "~", label));
+                                   entry.last_year, "~", clean(entry.sector), "~",
+                                   clean(entry.label)));
   }
   return absl::StrJoin(entries, "\n");
 }
@@ -59,9 +62,9 @@ std::vector<ExperienceEntry> DecodeExperience(const std::string& encoded) {
   std::vector<ExperienceEntry> experience;
   if (encoded.empty()) return experience;
   for (absl::string_view line : absl::StrSplit(encoded, '\n')) {
-    std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits('~', 4));
-    if (parts.size() != 5) continue;
-    ExperienceEntry entry{parts[0], parts[1], parts[4]};
+    std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits('~', 5));
+    if (parts.size() != 6) continue;
+    ExperienceEntry entry{parts[0], parts[1], parts[5], parts[4]};
     if (!absl::SimpleAtoi(parts[2], &entry.months) ||
         !absl::SimpleAtoi(parts[3], &entry.last_year)) {
       continue;
@@ -77,8 +80,6 @@ Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenera
   document.set_data(record.display_payload);
   document.add_boolean_term(ProfileIdTerm(record.profile_id));
   document.add_boolean_term(std::string(kPrefixSource) + record.source);
-  document.add_boolean_term(std::string(kPrefixMunicipality) + record.municipality_code);
-  document.add_boolean_term(std::string(kPrefixRegion) + record.region_code);
   if (record.education_known()) {
     document.add_boolean_term(std::string(kPrefixEducation) + record.education_code);
     document.add_boolean_term(KnownTerm(kKnownEducation));
@@ -151,6 +152,7 @@ CandidateRecord ReadRecord(const Xapian::Document& document) {
   record.retain_until_day =
       static_cast<int64_t>(ReadNumber(document, kSlotRetainUntilDay).value_or(0));
   record.region_code = document.get_value(kSlotRegionCode);
+  record.municipality_code = document.get_value(kSlotMunicipalityCode);
   record.experience = DecodeExperience(document.get_value(kSlotExperience));
 
   auto term = document.termlist_begin();
@@ -169,9 +171,6 @@ CandidateRecord ReadRecord(const Xapian::Document& document) {
   term = document.termlist_begin();
   read_prefixed(kPrefixDrivingLicence,
                 [&](std::string value) { record.driving_licence = value == "ja"; });
-  term = document.termlist_begin();
-  read_prefixed(kPrefixMunicipality,
-                [&](std::string value) { record.municipality_code = std::move(value); });
   term = document.termlist_begin();
   read_prefixed(kPrefixSource, [&](std::string value) { record.source = std::move(value); });
   return record;

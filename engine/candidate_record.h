@@ -16,7 +16,8 @@ namespace verkenner::engine {
 struct ExperienceEntry {
   std::string esco_code;  // empty for free text that matched no ESCO occupation
   std::string isco_code;
-  std::string label;  // ESCO preferred label or scrubbed free text
+  std::string label;   // ESCO preferred label or scrubbed free text
+  std::string sector;  // scrubbed free text, may be empty
   int months = 0;
   int last_year = 0;
 };
@@ -59,11 +60,13 @@ struct CandidateRecord {
 // from TextAnalysis::MakeTermGenerator(); reusing one per thread avoids rebuilding its stopper.
 Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenerator& generator);
 
-// Reads back the fields the engine stores in values and terms. Text fields (skills, diplomas)
-// are not recoverable from a document and stay empty.
+// Reads back the fields the engine stores in values and terms, and the display payload. Text
+// fields (skills, diplomas, wishes) are not recoverable from a document and stay empty; the
+// display payload holds them for showing.
 CandidateRecord ReadRecord(const Xapian::Document& document);
 
-// Work experience in a value slot: entries "esco~isco~months~last_year~label" joined by '\n'.
+// Work experience in a value slot: entries "esco~isco~months~last_year~sector~label" joined by
+// '\n'.
 std::string EncodeExperience(const std::vector<ExperienceEntry>& experience);
 std::vector<ExperienceEntry> DecodeExperience(const std::string& encoded);
 

@@ -15,7 +15,7 @@
 namespace verkenner::engine::schema {
 
 // Stored in the index metadata under kSchemaVersionKey; a searcher refuses other versions.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 inline constexpr char kSchemaVersionKey[] = "verkenner.schema_version";
 
 // Boolean terms (not weighted), Xapian's convention of upper-case prefixes, "X" for our own.
@@ -23,8 +23,6 @@ inline constexpr char kPrefixProfileId[] = "Q";        // Q<pseudonym>, unique p
 inline constexpr char kPrefixOccupation[] = "XO";      // XO<esco code>, weighted (wdf 1)
 inline constexpr char kPrefixIscoGroup[] = "XI";       // XI<isco unit group>, weighted (wdf 1)
 inline constexpr char kPrefixEducation[] = "XE";       // XE<education code>
-inline constexpr char kPrefixMunicipality[] = "XM";    // XM<GMxxxx>
-inline constexpr char kPrefixRegion[] = "XR";          // XR<AMxx>
 inline constexpr char kPrefixSource[] = "XS";          // XS<GMxxxx|UWV>, for full sync
 inline constexpr char kPrefixAffinity[] = "XA";        // XA<affinity code>
 inline constexpr char kPrefixDrivingLicence[] = "XD";  // XDja / XDnee; absent when unknown
@@ -41,16 +39,18 @@ inline constexpr char kStemLanguage[] = "dutch";
 
 // Value slots. Numbers are stored with Xapian::sortable_serialise so range queries work.
 enum Slot : Xapian::valueno {
-  kSlotLatitude = 0,           // PC4 centre, degrees
-  kSlotLongitude = 1,          // PC4 centre, degrees
-  kSlotMaxTravelKm = 2,        // candidate's own limit; absent when unknown
-  kSlotHoursMin = 3,           // hours per week; absent when unknown
-  kSlotHoursMax = 4,           // hours per week; absent when unknown
-  kSlotEducationOrdinal = 5,   // 0..13; absent when unknown
-  kSlotUpdatedDay = 6,         // days since 1970-01-01 of the last source change
-  kSlotRetainUntilDay = 7,     // last day the profile may be served (days since 1970-01-01)
-  kSlotExperienceMonths = 8,   // total months of work experience
-  kSlotCompleteness = 9,       // fraction of core fields known, 0..1
+  kSlotLatitude = 0,          // PC4 centre, degrees
+  kSlotLongitude = 1,         // PC4 centre, degrees
+  kSlotMaxTravelKm = 2,       // candidate's own limit; absent when unknown
+  kSlotHoursMin = 3,          // hours per week; absent when unknown
+  kSlotHoursMax = 4,          // hours per week; absent when unknown
+  kSlotEducationOrdinal = 5,  // 0..13; absent when unknown
+  kSlotUpdatedDay = 6,        // days since 1970-01-01 of the last source change
+  kSlotRetainUntilDay = 7,    // last day the profile may be served (days since 1970-01-01)
+  kSlotExperienceMonths = 8,  // total months of work experience
+  kSlotCompleteness = 9,      // fraction of core fields known, 0..1
+  // Municipality and region are values, not terms: facets and disclosure control read them per
+  // document, and no query filters on them (each term costs import time in every document).
   kSlotRegionCode = 10,        // "AMxx", plain string, for facets
   kSlotEducationCode = 11,     // education code, plain string, for facets; absent when unknown
   kSlotExperience = 12,        // encoded work experience, see EncodeExperience()
@@ -58,8 +58,9 @@ enum Slot : Xapian::valueno {
 };
 
 // Document data is the display payload: a serialized verkenner.v1.AnonymousProfile written by
-// the indexer. The engine treats it as opaque bytes and never parses it. (Stored as a value
-// instead, it made the index 7% larger and imports no faster.)
+// the indexer, holding only what the engine does not keep in terms and values (see
+// indexer::ShownProfile). The engine treats it as opaque bytes and never parses it. (Stored as a
+// value instead, it made the index 3% larger and imports no faster.)
 
 inline std::string ProfileIdTerm(std::string_view profile_id) {
   return std::string(kPrefixProfileId).append(profile_id);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/candidate_record.h"
 #include "engine/geo.h"
 
 // The engine's query and result types. They mirror verkenner.v1's search messages without
@@ -70,7 +71,9 @@ struct CandidateMatch {
   bool shown_area_is_municipality = false;
   double score = 0;  // 0..100
   DistanceBand distance_band = DistanceBand::kUnknown;
-  std::string display_payload;  // opaque, as the indexer stored it
+  // What the engine knows of the profile (no direct identifier), with the opaque display
+  // payload the indexer stored; the service builds the shown profile from both.
+  CandidateRecord record;
   std::vector<MatchReason> reasons;
 };
 

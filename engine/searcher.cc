@@ -1,7 +1,10 @@
 #include "engine/searcher.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 
 #include "absl/status/status.h"
@@ -12,6 +15,7 @@
 #include "engine/banenafspraak.h"
 #include "engine/candidate_record.h"
 #include "engine/disclosure_control.h"
+#include "engine/index_layout.h"
 #include "engine/schema.h"
 
 namespace verkenner::engine {
@@ -167,28 +171,37 @@ std::string FormatExperience(int months) {
   return absl::StrCat(years, " jaar");
 }
 
-// Page tokens name the index revision they were made for, so a page from a changed index is
-// refused rather than silently skipping or repeating candidates.
-std::string MakePageToken(Xapian::rev revision, int offset) {
-  return absl::StrCat("r", revision, "o", offset);
+// Page tokens name the index state they were made for (generation and every shard's revision),
+// so a page from a changed index is refused rather than silently skipping or repeating
+// candidates.
+std::string MakePageToken(const std::string& index_state, int offset) {
+  return absl::StrCat("r", index_state, "o", offset);
 }
 
-absl::Status ParsePageToken(const std::string& token, Xapian::rev current_revision, int& offset) {
+absl::Status ParsePageToken(const std::string& token, const std::string& current_state,
+                            int& offset) {
   offset = 0;
   if (token.empty()) return absl::OkStatus();
-  size_t o = token.find('o');
-  uint64_t revision = 0;
-  if (token.size() < 4 || token[0] != 'r' || o == std::string::npos ||
-      !absl::SimpleAtoi(absl::string_view(token).substr(1, o - 1), &revision) ||
+  const size_t o = token.rfind('o');
+  if (token.size() < 4 || token[0] != 'r' || o == std::string::npos || o < 2 ||
       !absl::SimpleAtoi(absl::string_view(token).substr(o + 1), &offset) || offset < 0) {
     return absl::InvalidArgumentError("page_token: not a token from a previous response");
   }
-  if (revision != current_revision) {
+  if (token.compare(1, o - 1, current_state) != 0) {
     return absl::FailedPreconditionError(
         "page_token: the index has changed since the previous page; search again from the "
         "first page");
   }
   return absl::OkStatus();
+}
+
+// Identifies one version of the stub file: compaction replaces it by rename, so a new inode or
+// modification time means a new generation.
+std::string StubIdentity(const std::string& index_path) {
+  struct stat info {};
+  const std::string stub = (std::filesystem::path(index_path) / kStubFileName).string();
+  if (::stat(stub.c_str(), &info) != 0) return "";
+  return absl::StrCat(info.st_ino, ":", info.st_mtim.tv_sec, ".", info.st_mtim.tv_nsec);
 }
 
 }  // namespace
@@ -235,22 +248,42 @@ absl::Status StatusFromXapianError(const Xapian::Error& error) {
   return absl::InternalError(absl::StrCat("search index error (", type, ")"));
 }
 
-Searcher::Searcher(Xapian::Database database, std::shared_ptr<const ReferenceData> reference_data)
-    : database_(std::move(database)),
+Searcher::Searcher(std::string index_path, std::shared_ptr<const ReferenceData> reference_data)
+    : index_path_(std::move(index_path)),
       reference_data_(std::move(reference_data)),
       text_analysis_(reference_data_->stopwords()) {}
 
-absl::StatusOr<std::unique_ptr<Searcher>> Searcher::Open(
-    const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data) {
-  try {
-    Xapian::Database database(index_path);
-    std::string version = database.get_metadata(schema::kSchemaVersionKey);
+absl::Status Searcher::OpenGeneration() {
+  const std::string identity = StubIdentity(index_path_);
+  absl::StatusOr<IndexLayout> layout = ReadIndexLayout(index_path_);
+  if (!layout.ok()) return layout.status();
+  std::vector<Xapian::Database> shards;
+  Xapian::Database combined;
+  for (const std::string& path : layout->shard_paths) {
+    shards.emplace_back(path);
+    const std::string version = shards.back().get_metadata(schema::kSchemaVersionKey);
     if (version != std::to_string(schema::kSchemaVersion)) {
       return absl::FailedPreconditionError(
-          absl::StrCat("index at ", index_path, " has schema version '", version,
+          absl::StrCat("index at ", index_path_, " has schema version '", version,
                        "', this program needs ", schema::kSchemaVersion, "; rebuild the index"));
     }
-    return std::unique_ptr<Searcher>(new Searcher(std::move(database), std::move(reference_data)));
+    combined.add_database(shards.back());
+  }
+  shards_ = std::move(shards);
+  database_ = std::move(combined);
+  generation_ = layout->generation;
+  stub_identity_ = identity;
+  loaded_state_.clear();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Searcher>> Searcher::Open(
+    const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data) {
+  std::unique_ptr<Searcher> searcher(new Searcher(index_path, std::move(reference_data)));
+  try {
+    if (absl::Status status = searcher->OpenGeneration(); !status.ok()) return status;
+    searcher->Refresh();
+    return searcher;
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);
   }
@@ -324,11 +357,20 @@ Xapian::Query Searcher::BuildQuery(const SearchQuery& query, std::string& parse_
 }
 
 void Searcher::Refresh() {
-  database_.reopen();
-  if (loaded_ && database_.get_revision() == loaded_revision_) return;
-  municipality_groups_ = DecodeGroups(database_.get_metadata(kMunicipalityGroupsKey));
-  loaded_revision_ = database_.get_revision();
-  loaded_ = true;
+  if (StubIdentity(index_path_) != stub_identity_) {
+    // A compaction published a new generation. The old one may already be gone from disk when
+    // the stub was read just before the switch, so try twice.
+    absl::Status status = OpenGeneration();
+    if (!status.ok()) status = OpenGeneration();
+    if (!status.ok()) throw Xapian::DatabaseOpeningError(std::string(status.message()));
+  } else {
+    database_.reopen();  // reopens every shard, which the handles in shards_ share
+  }
+  std::string state = absl::StrCat(generation_);
+  for (const Xapian::Database& shard : shards_) absl::StrAppend(&state, ".", shard.get_revision());
+  if (state == loaded_state_) return;
+  municipality_groups_ = DecodeGroups(shards_[0].get_metadata(kMunicipalityGroupsKey));
+  loaded_state_ = std::move(state);
 }
 
 void Searcher::SetShownArea(const Xapian::Document& document, CandidateMatch& match) const {
@@ -360,8 +402,7 @@ absl::StatusOr<SearchResult> Searcher::Search(const SearchQuery& query) {
 
 absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
   int offset = 0;
-  if (absl::Status status = ParsePageToken(query.page_token, database_.get_revision(), offset);
-      !status.ok()) {
+  if (absl::Status status = ParsePageToken(query.page_token, loaded_state_, offset); !status.ok()) {
     return status;
   }
   std::string parse_error;
@@ -399,7 +440,7 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
   SearchResult result;
   result.total = mset.get_matches_estimated();
   if (offset + static_cast<int64_t>(mset.size()) < result.total) {
-    result.next_page_token = MakePageToken(database_.get_revision(), offset + query.page_size);
+    result.next_page_token = MakePageToken(loaded_state_, offset + query.page_size);
   }
 
   std::vector<std::string> wanted_codes = query.esco_codes;
@@ -409,7 +450,6 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
     CandidateMatch match;
     match.profile_id = record.profile_id;
     match.score = item.get_percent();
-    match.display_payload = std::move(record.display_payload);
     SetShownArea(document, match);
 
     std::vector<std::pair<MatchReason, double>> reasons;  // reason, weight
@@ -476,6 +516,7 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
     }
     std::stable_sort(match.reasons.begin(), match.reasons.end(),
                      [](const MatchReason& a, const MatchReason& b) { return a.share > b.share; });
+    match.record = std::move(record);
     result.matches.push_back(std::move(match));
   }
 
@@ -517,7 +558,7 @@ absl::StatusOr<CandidateMatch> Searcher::GetProfile(const std::string& profile_i
     }
     CandidateMatch match;
     match.profile_id = profile_id;
-    match.display_payload = document.get_data();
+    match.record = ReadRecord(document);
     SetShownArea(document, match);
     return match;
   } catch (const Xapian::Error& error) {

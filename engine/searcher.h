@@ -6,6 +6,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/refdata/reference_data.h"
@@ -14,7 +15,7 @@
 
 namespace verkenner::engine {
 
-// Answers vacancy searches and profile look-ups from one Xapian index.
+// Answers vacancy searches and profile look-ups from one Verkenner index (all its shards).
 //
 // Not thread-safe: a Searcher owns its Xapian::Database, and Xapian objects never cross threads.
 // Give each worker thread its own Searcher (see SearcherPool). Before every call it reopens the
@@ -40,20 +41,27 @@ class Searcher {
   absl::StatusOr<int64_t> DocumentCount();
 
  private:
-  Searcher(Xapian::Database database, std::shared_ptr<const ReferenceData> reference_data);
+  Searcher(std::string index_path, std::shared_ptr<const ReferenceData> reference_data);
 
   absl::StatusOr<SearchResult> SearchOnce(const SearchQuery& query);
-  // Reopens the database if a new revision was committed, and reloads what depends on it.
+  // Opens the generation the index stub names (engine/index_layout.h), one handle per shard.
+  absl::Status OpenGeneration();
+  // Switches to a new generation or reopens the shards if a new revision was committed, and
+  // reloads what depends on it. Throws Xapian::Error.
   void Refresh();
   // Fills the shown area of `match` for a profile in `municipality_code`.
   void SetShownArea(const Xapian::Document& document, CandidateMatch& match) const;
   Xapian::Query BuildQuery(const SearchQuery& query, std::string& parse_error);
 
-  Xapian::Database database_;
+  std::string index_path_;
+  std::vector<Xapian::Database> shards_;  // shard 0 holds the whole-index metadata
+  Xapian::Database database_;             // all shards as one
+  int generation_ = 0;
+  std::string stub_identity_;
   std::shared_ptr<const ReferenceData> reference_data_;
   TextAnalysis text_analysis_;
-  Xapian::rev loaded_revision_ = 0;
-  bool loaded_ = false;
+  // Generation and shard revisions the loaded metadata and page tokens belong to.
+  std::string loaded_state_;
   std::set<std::string> municipality_groups_;  // disclosure groups that may show the municipality
 };
 

@@ -18,9 +18,12 @@ TextAnalysis::TextAnalysis(const std::vector<std::string>& stopwords)
 
 Xapian::TermGenerator TextAnalysis::MakeTermGenerator() const {
   Xapian::TermGenerator generator;
-  generator.set_stemmer(stemmer_);
+  // A stemmer of its own: Xapian::Stem copies share one Snowball state, which is not safe to
+  // use from two threads, and each index shard writer runs on its own thread.
+  generator.set_stemmer(Xapian::Stem(schema::kStemLanguage));
   generator.set_stopper(MakeStopper(stopwords_));
   generator.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
+  generator.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
   return generator;
 }
 

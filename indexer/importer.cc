@@ -2,7 +2,12 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <limits>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -19,21 +24,22 @@ namespace {
 // No profile needs more; a longer line is refused rather than parsed.
 constexpr size_t kMaxRecordBytes = 1 << 20;
 
-// What an import of one file has committed so far, kept in the index metadata. Only the counts
-// that depend on the index's state at the time are kept; everything else is recomputed when the
-// committed rows are replayed.
+// What an import of one file has committed so far in one shard, kept in that shard's metadata.
+// Only the counts that depend on the index's state at the time are kept; everything else is
+// recomputed when the committed rows are replayed.
 struct ImportPosition {
-  int64_t row = 0;
+  int64_t row = 0;  // the last file row routed to this shard that is committed
   int64_t created = 0;
   int64_t updated = 0;
   int64_t withdrawn = 0;
   int64_t withdraw_unknown = 0;
+  int64_t full_sync_withdrawn = 0;
   bool done = false;
 
   std::string Serialize() const {
     return absl::StrCat("row=", row, " created=", created, " updated=", updated,
                         " withdrawn=", withdrawn, " unknown=", withdraw_unknown,
-                        " done=", done ? 1 : 0);
+                        " synced=", full_sync_withdrawn, " done=", done ? 1 : 0);
   }
 
   static ImportPosition Parse(const std::string& text) {
@@ -47,11 +53,109 @@ struct ImportPosition {
       if (field.first == "updated") position.updated = value;
       if (field.first == "withdrawn") position.withdrawn = value;
       if (field.first == "unknown") position.withdraw_unknown = value;
+      if (field.first == "synced") position.full_sync_withdrawn = value;
       if (field.first == "done") position.done = value != 0;
     }
     return position;
   }
 };
+
+// A parsed row on its way to its shard.
+struct RoutedRow {
+  int64_t row = 0;
+  std::string profile_id;  // empty when the row lacks source or client number
+  v1::SourceProfile profile;
+};
+
+// A change to the identity vault, held until the shard's batch commits.
+struct VaultChange {
+  bool remove = false;
+  VaultEntry entry;  // only profile_id for a removal
+};
+
+// Hands rows from the reading thread to one shard worker in chunks, with a bound on how far the
+// reader may run ahead.
+class RowQueue {
+ public:
+  static constexpr size_t kChunkRows = 256;
+  static constexpr size_t kMaxChunks = 8;
+
+  // Blocks while the queue is full. Returns false if the consumer gave up.
+  bool Push(std::vector<RoutedRow> chunk) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_full_.wait(lock, [&] { return chunks_.size() < kMaxChunks || abandoned_; });
+    if (abandoned_) return false;
+    chunks_.push_back(std::move(chunk));
+    not_empty_.notify_one();
+    return true;
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_one();
+  }
+  // The consumer failed: producers stop waiting.
+  void Abandon() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    abandoned_ = true;
+    not_full_.notify_all();
+  }
+  // Blocks until a chunk arrives; false once the queue is closed and drained.
+  bool Pop(std::vector<RoutedRow>& chunk) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_empty_.wait(lock, [&] { return !chunks_.empty() || closed_; });
+    if (chunks_.empty()) return false;
+    chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable not_full_;
+  std::condition_variable not_empty_;
+  std::deque<std::vector<RoutedRow>> chunks_;
+  bool closed_ = false;
+  bool abandoned_ = false;
+};
+
+void MergeReport(ImportReport& into, ImportReport&& from) {
+  into.rows_read += from.rows_read;
+  into.expired += from.expired;
+  into.rejected += from.rejected;
+  for (RejectedRow& row : from.rejected_rows) into.rejected_rows.push_back(std::move(row));
+  for (auto& [source, counts] : from.completeness_by_source) {
+    SourceCompleteness& total = into.completeness_by_source[source];
+    total.profiles += counts.profiles;
+    for (const auto& [field, known] : counts.known) total.known[field] += known;
+  }
+}
+
+}  // namespace
+
+// The state of one shard during one ImportFile() call. While the workers run, only the shard's
+// worker touches it; afterwards the calling thread does.
+struct Importer::ShardRun {
+  ShardRun(const Importer::Options& run_options, IndexShardWriter& shard_writer, std::string key)
+      : options(run_options), writer(shard_writer), position_key(std::move(key)) {}
+
+  const Importer::Options& options;
+  IndexShardWriter& writer;
+  const std::string position_key;
+  RowQueue queue;
+  ImportReport report;             // this shard's rows only
+  ImportPosition position;         // what is committed, including this run's batches
+  int64_t replay_through_row = 0;  // rows up to here were committed by an earlier run
+  bool finished_earlier = false;   // an earlier run completed this shard
+  int64_t rows_in_batch = 0;
+  std::vector<VaultChange> vault_changes;
+  // Profile id -> first row it appeared in; also the set a full sync keeps.
+  std::unordered_map<std::string, int64_t> seen;
+  absl::Status status;
+};
+
+namespace {
 
 int64_t FileSize(std::istream& in) {
   in.seekg(0, std::ios::end);
@@ -89,20 +193,6 @@ absl::StatusOr<std::string> FileSha256(const std::string& path) {
   return hex;
 }
 
-// The state of one ImportFile() call.
-struct Importer::FileRun {
-  explicit FileRun(const Options& run_options) : options(run_options) {}
-
-  const Options& options;
-  ImportReport report;
-  ImportPosition position;         // what is committed, including this run's batches
-  int64_t replay_through_row = 0;  // rows up to here were committed by an earlier run
-  int64_t rows_in_batch = 0;
-  int64_t last_row = 0;
-  // Profile id -> first row it appeared in; also the set a full sync keeps.
-  std::unordered_map<std::string, int64_t> seen;
-};
-
 Importer::Importer(std::shared_ptr<const engine::ReferenceData> reference_data,
                    std::shared_ptr<const Pseudonymizer> pseudonymizer, RetentionRule retention,
                    IndexWriter* writer, IdentityVault* vault)
@@ -112,8 +202,8 @@ Importer::Importer(std::shared_ptr<const engine::ReferenceData> reference_data,
       writer_(writer),
       vault_(vault) {}
 
-absl::Status Importer::HandleRow(const v1::SourceProfile& profile, int64_t row, bool replay,
-                                 FileRun& run) {
+absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::string& profile_id,
+                                 int64_t row, bool replay, ShardRun& run) {
   ImportReport& report = run.report;
   auto reject = [&](std::string field, std::string reason) {
     ++report.rejected;
@@ -125,12 +215,9 @@ absl::Status Importer::HandleRow(const v1::SourceProfile& profile, int64_t row, 
     return absl::OkStatus();
   }
   std::vector<FieldError> errors = validator_.Validate(profile);
-  const bool has_key = !profile.source().empty() && !profile.client_number().empty();
-  const std::string profile_id =
-      has_key ? pseudonymizer_->ProfileId(profile.source(), profile.client_number()) : "";
   if (!errors.empty()) {
     // A full sync keeps the existing profile of a client whose row was merely malformed.
-    if (has_key) run.seen.emplace(profile_id, row);
+    if (!profile_id.empty()) run.seen.emplace(profile_id, row);
     ++report.rejected;
     for (FieldError& error : errors) {
       report.rejected_rows.push_back({row, std::move(error.field), std::move(error.reason)});
@@ -145,10 +232,8 @@ absl::Status Importer::HandleRow(const v1::SourceProfile& profile, int64_t row, 
   }
 
   auto withdraw = [&]() -> absl::StatusOr<bool> {
-    if (vault_ != nullptr) {
-      if (absl::Status status = vault_->Remove(profile_id); !status.ok()) return status;
-    }
-    return writer_->Withdraw(profile_id);
+    if (vault_ != nullptr) run.vault_changes.push_back({true, {profile_id, "", ""}});
+    return run.writer.Withdraw(profile_id);
   };
   if (profile.action() == v1::SOURCE_ACTION_DELETE) {
     if (replay) return absl::OkStatus();  // counted in the restored position
@@ -179,14 +264,75 @@ absl::Status Importer::HandleRow(const v1::SourceProfile& profile, int64_t row, 
   if (replay) return absl::OkStatus();
 
   if (vault_ != nullptr) {
-    if (absl::Status status = vault_->Put({profile_id, profile.source(), profile.client_number()});
-        !status.ok()) {
+    run.vault_changes.push_back({false, {profile_id, profile.source(), profile.client_number()}});
+  }
+  absl::StatusOr<bool> created = run.writer.Upsert(record);
+  if (!created.ok()) return created.status();
+  ++(*created ? run.position.created : run.position.updated);
+  return absl::OkStatus();
+}
+
+absl::Status Importer::CommitShardBatch(ShardRun& run) {
+  // The vault commits first: an indexed profile must always be resolvable by the WSP.
+  if (vault_ != nullptr && !run.vault_changes.empty()) {
+    std::lock_guard<std::mutex> lock(vault_mutex_);
+    absl::Status status = vault_->BeginBatch();
+    for (const VaultChange& change : run.vault_changes) {
+      if (!status.ok()) break;
+      status = change.remove ? vault_->Remove(change.entry.profile_id) : vault_->Put(change.entry);
+    }
+    if (status.ok()) status = vault_->CommitBatch();
+    if (!status.ok()) {
+      if (vault_->InBatch()) vault_->AbortBatch();
+      run.writer.AbortBatch();
       return status;
     }
   }
-  absl::StatusOr<bool> created = writer_->Upsert(record);
-  if (!created.ok()) return created.status();
-  ++(*created ? run.position.created : run.position.updated);
+  run.vault_changes.clear();
+  run.rows_in_batch = 0;
+  return run.writer.CommitBatch({{run.position_key, run.position.Serialize()}});
+}
+
+void Importer::RunShard(ShardRun& run) {
+  auto fail = [&](absl::Status status) {
+    run.status = std::move(status);
+    run.writer.AbortBatch();
+    run.vault_changes.clear();
+    run.queue.Abandon();
+  };
+  if (absl::Status status = run.writer.BeginBatch(); !status.ok()) return fail(status);
+  std::vector<RoutedRow> chunk;
+  while (run.queue.Pop(chunk)) {
+    for (RoutedRow& routed : chunk) {
+      const bool replay = routed.row <= run.replay_through_row;
+      if (absl::Status status =
+              HandleRow(routed.profile, routed.profile_id, routed.row, replay, run);
+          !status.ok()) {
+        return fail(status);
+      }
+      if (replay) continue;
+      run.position.row = routed.row;
+      if (run.options.after_row_applied) run.options.after_row_applied(routed.row);
+      if (++run.rows_in_batch >= run.options.batch_size) {
+        if (absl::Status status = CommitShardBatch(run); !status.ok()) return fail(status);
+        if (absl::Status status = run.writer.BeginBatch(); !status.ok()) return fail(status);
+      }
+    }
+  }
+}
+
+absl::Status Importer::WithdrawAbsentProfiles(ShardRun& run) {
+  absl::StatusOr<std::vector<std::string>> held =
+      run.writer.ProfilesOfSource(run.options.full_sync_source);
+  if (!held.ok()) return held.status();
+  for (const std::string& profile_id : *held) {
+    if (run.seen.contains(profile_id)) continue;
+    if (vault_ != nullptr) run.vault_changes.push_back({true, {profile_id, "", ""}});
+    if (absl::StatusOr<bool> existed = run.writer.Withdraw(profile_id); !existed.ok()) {
+      return existed.status();
+    }
+    ++run.position.full_sync_withdrawn;
+  }
   return absl::OkStatus();
 }
 
@@ -202,116 +348,130 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
                  ? SourceFileFormat::kJsonLines
                  : SourceFileFormat::kCsv;
   }
+  ImportProgress progress;
+  progress.bytes_total = FileSize(in);  // before reading starts: it seeks
+  SourceFileReader reader(in, format, kMaxRecordBytes);
+  if (absl::Status status = reader.Start(); !status.ok()) return status;
 
-  FileRun run(options);
-  absl::StatusOr<std::string> saved = writer_->GetMetadata(position_key);
-  if (!saved.ok()) return saved.status();
-  if (!saved->empty()) {
-    ImportPosition earlier = ImportPosition::Parse(*saved);
-    if (!earlier.done) {
-      run.position = earlier;
-      run.replay_through_row = earlier.row;
-      run.report.resumed_after_row = earlier.row;
+  // Resume: if any shard holds an unfinished position for this file, every shard replays the
+  // rows it committed (a shard that finished replays all of its rows and is left as it is).
+  std::vector<std::unique_ptr<ShardRun>> shards;
+  std::vector<ImportPosition> saved(writer_->shard_count());
+  bool resuming = false;
+  for (int i = 0; i < writer_->shard_count(); ++i) {
+    shards.push_back(std::make_unique<ShardRun>(options, writer_->shard(i), position_key));
+    absl::StatusOr<std::string> text = writer_->shard(i).GetMetadata(position_key);
+    if (!text.ok()) return text.status();
+    if (text->empty()) continue;
+    saved[i] = ImportPosition::Parse(*text);
+    if (!saved[i].done) resuming = true;
+  }
+  ImportReport report;
+  if (resuming) {
+    report.resumed_after_row = std::numeric_limits<int64_t>::max();
+    for (int i = 0; i < writer_->shard_count(); ++i) {
+      ShardRun& run = *shards[i];
+      run.position = saved[i];
+      run.replay_through_row = saved[i].done ? std::numeric_limits<int64_t>::max() : saved[i].row;
+      run.finished_earlier = saved[i].done;
+      if (!saved[i].done) {
+        report.resumed_after_row = std::min(report.resumed_after_row, saved[i].row);
+      }
     }
   }
 
-  ImportProgress progress;
-  progress.bytes_total = FileSize(in);
-  auto begin_batch = [&]() -> absl::Status {
-    if (vault_ != nullptr) {
-      if (absl::Status status = vault_->BeginBatch(); !status.ok()) return status;
+  std::vector<std::thread> workers;
+  for (auto& run : shards) workers.emplace_back([this, &run] { RunShard(*run); });
+
+  // This thread reads, parses and routes; the shard workers do the rest.
+  std::vector<std::vector<RoutedRow>> pending(shards.size());
+  bool abandoned = false;
+  auto flush = [&](size_t shard) {
+    if (!pending[shard].empty() && !shards[shard]->queue.Push(std::move(pending[shard]))) {
+      abandoned = true;
     }
-    return writer_->BeginBatch();
+    pending[shard].clear();
   };
-  auto abort_batch = [&]() {
-    writer_->AbortBatch();
-    if (vault_ != nullptr) vault_->AbortBatch();
-  };
-  // The vault commits first: an indexed profile must always be resolvable by the WSP.
-  auto commit_batch = [&]() -> absl::Status {
-    if (vault_ != nullptr) {
-      if (absl::Status status = vault_->CommitBatch(); !status.ok()) {
-        abort_batch();
-        return status;
+  SourceRecord record;
+  int64_t rows_since_progress = 0;
+  while (!abandoned && reader.Next(record)) {
+    ++report.rows_read;
+    if (!record.status.ok()) {
+      ++report.rejected;
+      report.rejected_rows.push_back(
+          {record.row, ErrorField(record.status), std::string(record.status.message())});
+    } else {
+      --report.rows_read;  // counted by the shard that handles it
+      RoutedRow routed;
+      routed.row = record.row;
+      if (!record.profile.source().empty() && !record.profile.client_number().empty()) {
+        routed.profile_id =
+            pseudonymizer_->ProfileId(record.profile.source(), record.profile.client_number());
       }
+      routed.profile = std::move(record.profile);
+      const size_t shard = writer_->ShardOf(routed.profile_id);
+      pending[shard].push_back(std::move(routed));
+      if (pending[shard].size() >= RowQueue::kChunkRows) flush(shard);
     }
-    if (absl::Status status = writer_->CommitBatch({{position_key, run.position.Serialize()}});
-        !status.ok()) {
-      return status;
-    }
-    run.rows_in_batch = 0;
-    if (options.on_progress) {
-      progress.rows_read = run.report.rows_read;
+    if (options.on_progress && ++rows_since_progress >= options.batch_size) {
+      rows_since_progress = 0;
+      progress.rows_read = record.row;
       int64_t offset = in.tellg();
       progress.bytes_read = offset < 0 ? progress.bytes_total : offset;
       options.on_progress(progress);
     }
-    return absl::OkStatus();
-  };
-
-  SourceFileReader reader(in, format, kMaxRecordBytes);
-  if (absl::Status status = reader.Start(); !status.ok()) return status;
-  if (absl::Status status = begin_batch(); !status.ok()) return status;
-  SourceRecord record;
-  while (reader.Next(record)) {
-    const bool replay = record.row <= run.replay_through_row;
-    if (!record.status.ok()) {
-      ++run.report.rows_read;
-      ++run.report.rejected;
-      run.report.rejected_rows.push_back(
-          {record.row, ErrorField(record.status), std::string(record.status.message())});
-    } else if (absl::Status status = HandleRow(record.profile, record.row, replay, run);
-               !status.ok()) {
-      abort_batch();
-      return status;
-    }
-    if (replay) continue;
-    run.position.row = record.row;
-    if (!record.status.ok()) continue;
-    if (options.after_row_applied) options.after_row_applied(record.row);
-    if (++run.rows_in_batch >= options.batch_size) {
-      if (absl::Status status = commit_batch(); !status.ok()) return status;
-      if (absl::Status status = begin_batch(); !status.ok()) return status;
-    }
   }
+  for (size_t shard = 0; shard < shards.size(); ++shard) {
+    if (!abandoned) flush(shard);
+    shards[shard]->queue.Close();
+  }
+  for (std::thread& worker : workers) worker.join();
   in.clear();
 
-  ImportReport& report = run.report;
-  report.created = run.position.created;
-  report.updated = run.position.updated;
-  report.withdrawn = run.position.withdrawn;
-  report.withdraw_unknown = run.position.withdraw_unknown;
-  if (!options.full_sync_source.empty()) {
-    if (report.accepted() == 0) {
-      abort_batch();
-      return absl::FailedPreconditionError(absl::StrCat(
-          "full sync of ", options.full_sync_source,
-          ": the file has no accepted row; nothing was withdrawn (a broken export is likelier "
-          "than a source without clients)"));
+  // The workers are done; from here this thread uses the shards.
+  auto abort_all = [&]() {
+    for (auto& run : shards) {
+      run->writer.AbortBatch();
+      run->vault_changes.clear();
     }
-    absl::StatusOr<std::vector<std::string>> held =
-        writer_->ProfilesOfSource(options.full_sync_source);
-    if (!held.ok()) {
-      abort_batch();
-      return held.status();
-    }
-    for (const std::string& profile_id : *held) {
-      if (run.seen.contains(profile_id)) continue;
-      if (vault_ != nullptr) {
-        if (absl::Status status = vault_->Remove(profile_id); !status.ok()) {
-          abort_batch();
-          return status;
-        }
-      }
-      if (absl::StatusOr<bool> existed = writer_->Withdraw(profile_id); !existed.ok()) {
-        abort_batch();
-        return existed.status();
-      }
-      ++report.full_sync_withdrawn;
+  };
+  for (auto& run : shards) {
+    if (!run->status.ok()) {
+      abort_all();
+      return run->status;
     }
   }
-  run.position.done = true;
-  if (absl::Status status = commit_batch(); !status.ok()) return status;
+  for (auto& run : shards) {
+    MergeReport(report, std::move(run->report));
+    report.created += run->position.created;
+    report.updated += run->position.updated;
+    report.withdrawn += run->position.withdrawn;
+    report.withdraw_unknown += run->position.withdraw_unknown;
+  }
+  std::stable_sort(report.rejected_rows.begin(), report.rejected_rows.end(),
+                   [](const RejectedRow& a, const RejectedRow& b) { return a.row < b.row; });
+  if (!options.full_sync_source.empty() && report.accepted() == 0) {
+    abort_all();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "full sync of ", options.full_sync_source,
+        ": the file has no accepted row; nothing was withdrawn (a broken export is likelier "
+        "than a source without clients)"));
+  }
+  for (auto& run : shards) {
+    if (run->finished_earlier) {
+      run->writer.AbortBatch();  // holds nothing: every row was a replay
+    } else {
+      absl::Status status = absl::OkStatus();
+      if (!options.full_sync_source.empty()) status = WithdrawAbsentProfiles(*run);
+      run->position.done = true;
+      if (status.ok()) status = CommitShardBatch(*run);
+      if (!status.ok()) {
+        abort_all();
+        return status;
+      }
+    }
+    report.full_sync_withdrawn += run->position.full_sync_withdrawn;
+  }
   return report;
 }
 

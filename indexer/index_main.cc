@@ -43,8 +43,15 @@ ABSL_FLAG(int, k, verkenner::engine::kDefaultMinimumGroupSize,
           "a municipality is shown only where at least k profiles share its group of "
           "municipality and education level; otherwise the arbeidsmarktregio");
 ABSL_FLAG(bool, sweep_only, false, "only purge expired profiles; import no files");
-ABSL_FLAG(int64_t, batch_size, 10000, "rows per committed batch");
+ABSL_FLAG(int64_t, batch_size, verkenner::indexer::Importer::Options().batch_size,
+          "rows per committed batch and shard; a killed import resumes after the last commit");
 ABSL_FLAG(int, show_rejected, 20, "rejected rows to list in the summary");
+ABSL_FLAG(bool, compact, true,
+          "after the import, rewrite the index with full blocks (about 40% smaller; takes a few "
+          "seconds per million profiles, searchers switch over atomically)");
+ABSL_FLAG(int, shards, 0,
+          "when creating a new index: the number of shards, each written by its own thread "
+          "(default: one per core)");
 
 namespace {
 
@@ -174,7 +181,15 @@ int main(int argc, char** argv) {
     std::cerr << "verkenner-index: " << pseudonymizer.status().message() << "\n";
     return kExitFailed;
   }
-  auto writer = verkenner::indexer::IndexWriter::Open(index, *reference_data);
+  const int shards = absl::GetFlag(FLAGS_shards);
+  if (shards < 0 || shards > verkenner::engine::kMaxShards) {
+    std::cerr << "verkenner-index: --shards must be between 1 and " << verkenner::engine::kMaxShards
+              << "\n";
+    return kExitUsage;
+  }
+  verkenner::indexer::IndexWriter::Options writer_options;
+  writer_options.shards_if_new = shards;
+  auto writer = verkenner::indexer::IndexWriter::Open(index, *reference_data, writer_options);
   if (!writer.ok()) {
     std::cerr << "verkenner-index: " << writer.status().message() << "\n";
     return kExitFailed;
@@ -243,6 +258,15 @@ int main(int argc, char** argv) {
       "arbeidsmarktregio level instead of municipality\n",
       groups->k, static_cast<long long>(groups->smallest_shown_group),
       static_cast<long long>(groups->profiles_shown_at_region_level));
+  if (absl::GetFlag(FLAGS_compact)) {
+    auto compacted = (*writer)->Compact();
+    if (!compacted.ok()) {
+      std::cerr << "verkenner-index: compaction: " << compacted.status().message() << "\n";
+      return kExitFailed;
+    }
+    std::printf("compacted the index from %.0f MB to %.0f MB\n", compacted->bytes_before / 1e6,
+                compacted->bytes_after / 1e6);
+  }
   std::printf("index %s now holds %lld profiles; identity vault %s\n", index.c_str(),
               static_cast<long long>((*writer)->DocumentCount()), vault_path.c_str());
   return any_rejected ? kExitRowsRejected : kExitOk;

@@ -1,44 +1,81 @@
 #include "indexer/index_writer.h"
 
+#include <filesystem>
+#include <limits>
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "engine/schema.h"
 #include "engine/searcher.h"
 
 namespace verkenner::indexer {
+namespace {
 
-IndexWriter::IndexWriter(Xapian::WritableDatabase database,
-                         const engine::TextAnalysis& text_analysis)
+// The profile id of a document, from its unique Q term.
+std::string ProfileIdOf(const Xapian::Document& document) {
+  const std::string prefix = engine::schema::kPrefixProfileId;
+  Xapian::TermIterator term = document.termlist_begin();
+  term.skip_to(prefix);
+  if (term == document.termlist_end() || (*term).compare(0, prefix.size(), prefix) != 0) return "";
+  return (*term).substr(prefix.size());
+}
+
+int64_t DirectoryBytes(const std::string& directory) {
+  int64_t bytes = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory, error)) {
+    if (entry.is_regular_file(error)) bytes += static_cast<int64_t>(entry.file_size(error));
+  }
+  return bytes;
+}
+
+// Opens (or creates) one shard and checks its schema version.
+absl::StatusOr<Xapian::WritableDatabase> OpenShard(const std::string& path, bool create) {
+  Xapian::WritableDatabase database(path, create ? Xapian::DB_CREATE : Xapian::DB_OPEN);
+  const std::string expected = std::to_string(engine::schema::kSchemaVersion);
+  if (create) {
+    database.set_metadata(engine::schema::kSchemaVersionKey, expected);
+    database.commit();
+    return database;
+  }
+  const std::string version = database.get_metadata(engine::schema::kSchemaVersionKey);
+  if (version != expected) {
+    return absl::FailedPreconditionError(absl::StrCat("index shard ", path, " has schema version '",
+                                                      version, "', this program writes ", expected,
+                                                      "; import into a new index directory"));
+  }
+  return database;
+}
+
+// An index directory may be created in if it is absent, empty, or holds only generation
+// directories left by a creation that crashed before publishing its stub.
+absl::Status CheckCreatable(const std::string& directory) {
+  std::error_code error;
+  if (!std::filesystem::exists(directory, error)) return absl::OkStatus();
+  for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
+    const std::string name = entry.path().filename().string();
+    if (!(entry.is_directory(error) && name.size() == 7 && name[0] == 'g')) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          directory, " holds files but no index stub (", engine::kStubFileName,
+          "); it is not a Verkenner index of this version. Import into a new index directory"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---- IndexShardWriter ----
+
+IndexShardWriter::IndexShardWriter(Xapian::WritableDatabase database,
+                                   const engine::TextAnalysis& text_analysis)
     : database_(std::move(database)), term_generator_(text_analysis.MakeTermGenerator()) {}
 
-IndexWriter::~IndexWriter() {
+IndexShardWriter::~IndexShardWriter() {
   if (in_batch_) AbortBatch();
 }
 
-absl::StatusOr<std::unique_ptr<IndexWriter>> IndexWriter::Open(
-    const std::string& path, std::shared_ptr<const engine::ReferenceData> reference_data) {
-  try {
-    Xapian::WritableDatabase database(path, Xapian::DB_CREATE_OR_OPEN);
-    const std::string expected = std::to_string(engine::schema::kSchemaVersion);
-    std::string version = database.get_metadata(engine::schema::kSchemaVersionKey);
-    if (version.empty() && database.get_doccount() == 0) {
-      database.set_metadata(engine::schema::kSchemaVersionKey, expected);
-      database.commit();
-    } else if (version != expected) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("index at ", path, " has schema version '", version,
-                       "', this program writes ", expected, "; import into a new index directory"));
-    }
-    return std::unique_ptr<IndexWriter>(
-        new IndexWriter(std::move(database), engine::TextAnalysis(reference_data->stopwords())));
-  } catch (const Xapian::DatabaseLockError&) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("index at ", path, " is locked by another writer"));
-  } catch (const Xapian::Error& error) {
-    return engine::StatusFromXapianError(error);
-  }
-}
-
-absl::Status IndexWriter::BeginBatch() {
+absl::Status IndexShardWriter::BeginBatch() {
   try {
     database_.begin_transaction(/*flushed=*/true);
     in_batch_ = true;
@@ -48,7 +85,7 @@ absl::Status IndexWriter::BeginBatch() {
   }
 }
 
-absl::Status IndexWriter::CommitBatch(
+absl::Status IndexShardWriter::CommitBatch(
     const std::vector<std::pair<std::string, std::string>>& metadata) {
   try {
     for (const auto& [key, value] : metadata) database_.set_metadata(key, value);
@@ -61,7 +98,7 @@ absl::Status IndexWriter::CommitBatch(
   }
 }
 
-void IndexWriter::AbortBatch() {
+void IndexShardWriter::AbortBatch() {
   try {
     database_.cancel_transaction();
   } catch (const Xapian::Error&) {
@@ -70,18 +107,23 @@ void IndexWriter::AbortBatch() {
   in_batch_ = false;
 }
 
-absl::StatusOr<bool> IndexWriter::Upsert(const engine::CandidateRecord& record) {
+absl::StatusOr<bool> IndexShardWriter::Upsert(const engine::CandidateRecord& record) {
   try {
     const std::string id_term = engine::schema::ProfileIdTerm(record.profile_id);
     const bool existed = database_.term_exists(id_term);
-    database_.replace_document(id_term, engine::BuildDocument(record, term_generator_));
+    // replace_document() would look the id term up again; a new profile needs no replacing.
+    if (existed) {
+      database_.replace_document(id_term, engine::BuildDocument(record, term_generator_));
+    } else {
+      database_.add_document(engine::BuildDocument(record, term_generator_));
+    }
     return !existed;
   } catch (const Xapian::Error& error) {
     return engine::StatusFromXapianError(error);
   }
 }
 
-absl::StatusOr<bool> IndexWriter::Withdraw(const std::string& profile_id) {
+absl::StatusOr<bool> IndexShardWriter::Withdraw(const std::string& profile_id) {
   try {
     const std::string id_term = engine::schema::ProfileIdTerm(profile_id);
     const bool existed = database_.term_exists(id_term);
@@ -92,20 +134,8 @@ absl::StatusOr<bool> IndexWriter::Withdraw(const std::string& profile_id) {
   }
 }
 
-namespace {
-
-// The profile id of a document, from its unique Q term.
-std::string ProfileIdOf(const Xapian::Document& document) {
-  const std::string prefix = engine::schema::kPrefixProfileId;
-  Xapian::TermIterator term = document.termlist_begin();
-  term.skip_to(prefix);
-  if (term == document.termlist_end() || (*term).compare(0, prefix.size(), prefix) != 0) return "";
-  return (*term).substr(prefix.size());
-}
-
-}  // namespace
-
-absl::StatusOr<std::vector<std::string>> IndexWriter::ProfilesOfSource(const std::string& source) {
+absl::StatusOr<std::vector<std::string>> IndexShardWriter::ProfilesOfSource(
+    const std::string& source) {
   try {
     std::vector<std::string> ids;
     const std::string term = std::string(engine::schema::kPrefixSource) + source;
@@ -119,7 +149,7 @@ absl::StatusOr<std::vector<std::string>> IndexWriter::ProfilesOfSource(const std
   }
 }
 
-absl::StatusOr<std::vector<std::string>> IndexWriter::ExpiredProfiles(int64_t today_day) {
+absl::StatusOr<std::vector<std::string>> IndexShardWriter::ExpiredProfiles(int64_t today_day) {
   try {
     Xapian::Enquire enquire(database_);
     // Retention ends after its last day: expired means retain_until_day < today_day.
@@ -138,24 +168,7 @@ absl::StatusOr<std::vector<std::string>> IndexWriter::ExpiredProfiles(int64_t to
   }
 }
 
-absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(int k) {
-  try {
-    engine::DisclosureGroups groups = engine::CountDisclosureGroups(database_, k);
-    database_.begin_transaction();
-    database_.set_metadata(engine::kMunicipalityGroupsKey,
-                           engine::EncodeGroups(groups.municipality_groups));
-    database_.set_metadata(
-        engine::kDisclosureSummaryKey,
-        absl::StrCat("k=", k, " smallest_shown_group=", groups.smallest_shown_group,
-                     " region_level=", groups.profiles_shown_at_region_level));
-    database_.commit_transaction();
-    return groups;
-  } catch (const Xapian::Error& error) {
-    return engine::StatusFromXapianError(error);
-  }
-}
-
-absl::StatusOr<std::string> IndexWriter::GetMetadata(const std::string& key) {
+absl::StatusOr<std::string> IndexShardWriter::GetMetadata(const std::string& key) {
   try {
     return database_.get_metadata(key);
   } catch (const Xapian::Error& error) {
@@ -163,6 +176,191 @@ absl::StatusOr<std::string> IndexWriter::GetMetadata(const std::string& key) {
   }
 }
 
-int64_t IndexWriter::DocumentCount() { return database_.get_doccount(); }
+int64_t IndexShardWriter::DocumentCount() { return database_.get_doccount(); }
+
+// ---- IndexWriter ----
+
+absl::StatusOr<std::unique_ptr<IndexWriter>> IndexWriter::Open(
+    const std::string& directory, std::shared_ptr<const engine::ReferenceData> reference_data,
+    const Options& options) {
+  absl::StatusOr<engine::IndexLayout> layout = engine::ReadIndexLayout(directory);
+  const bool create = absl::IsNotFound(layout.status());
+  if (create) {
+    if (absl::Status status = CheckCreatable(directory); !status.ok()) return status;
+    const int shards =
+        options.shards_if_new > 0 ? options.shards_if_new : engine::DefaultShardCount();
+    if (shards > engine::kMaxShards) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("shards: at most ", engine::kMaxShards, ", not ", shards));
+    }
+    engine::RemoveGenerationsBefore(directory, std::numeric_limits<int>::max());
+    layout = engine::MakeIndexLayout(directory, 1, shards);
+    std::error_code error;
+    std::filesystem::create_directories(std::filesystem::path(layout->shard_paths[0]).parent_path(),
+                                        error);
+  } else if (!layout.ok()) {
+    return layout.status();
+  }
+
+  const engine::TextAnalysis text_analysis(reference_data->stopwords());
+  std::vector<std::unique_ptr<IndexShardWriter>> shards;
+  try {
+    for (const std::string& path : layout->shard_paths) {
+      absl::StatusOr<Xapian::WritableDatabase> database = OpenShard(path, create);
+      if (!database.ok()) return database.status();
+      shards.push_back(std::unique_ptr<IndexShardWriter>(
+          new IndexShardWriter(std::move(*database), text_analysis)));
+    }
+  } catch (const Xapian::DatabaseLockError&) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("index at ", directory, " is locked by another writer"));
+  } catch (const Xapian::Error& error) {
+    return engine::StatusFromXapianError(error);
+  }
+  // Published only once every shard exists, so a searcher never sees a half-created index.
+  if (create) {
+    if (absl::Status status = engine::PublishIndexLayout(*layout); !status.ok()) return status;
+  }
+  return std::unique_ptr<IndexWriter>(new IndexWriter(std::move(*layout), std::move(shards)));
+}
+
+absl::Status IndexWriter::BeginBatch() {
+  for (auto& shard : shards_) {
+    if (absl::Status status = shard->BeginBatch(); !status.ok()) {
+      AbortBatch();
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IndexWriter::CommitBatch(
+    const std::vector<std::pair<std::string, std::string>>& metadata) {
+  for (auto& shard : shards_) {
+    if (absl::Status status = shard->CommitBatch(metadata); !status.ok()) {
+      AbortBatch();
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void IndexWriter::AbortBatch() {
+  for (auto& shard : shards_) {
+    if (shard->in_batch_) shard->AbortBatch();
+  }
+}
+
+absl::StatusOr<bool> IndexWriter::Upsert(const engine::CandidateRecord& record) {
+  return shards_[ShardOf(record.profile_id)]->Upsert(record);
+}
+
+absl::StatusOr<bool> IndexWriter::Withdraw(const std::string& profile_id) {
+  return shards_[ShardOf(profile_id)]->Withdraw(profile_id);
+}
+
+absl::StatusOr<std::vector<std::string>> IndexWriter::ProfilesOfSource(const std::string& source) {
+  std::vector<std::string> ids;
+  for (auto& shard : shards_) {
+    absl::StatusOr<std::vector<std::string>> shard_ids = shard->ProfilesOfSource(source);
+    if (!shard_ids.ok()) return shard_ids.status();
+    ids.insert(ids.end(), shard_ids->begin(), shard_ids->end());
+  }
+  return ids;
+}
+
+absl::StatusOr<std::vector<std::string>> IndexWriter::ExpiredProfiles(int64_t today_day) {
+  std::vector<std::string> ids;
+  for (auto& shard : shards_) {
+    absl::StatusOr<std::vector<std::string>> shard_ids = shard->ExpiredProfiles(today_day);
+    if (!shard_ids.ok()) return shard_ids.status();
+    ids.insert(ids.end(), shard_ids->begin(), shard_ids->end());
+  }
+  return ids;
+}
+
+absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(int k) {
+  try {
+    Xapian::Database everything;
+    for (auto& shard : shards_) everything.add_database(shard->database_);
+    engine::DisclosureGroups groups = engine::CountDisclosureGroups(everything, k);
+    Xapian::WritableDatabase& first = shards_[0]->database_;
+    first.begin_transaction();
+    first.set_metadata(engine::kMunicipalityGroupsKey,
+                       engine::EncodeGroups(groups.municipality_groups));
+    first.set_metadata(engine::kDisclosureSummaryKey,
+                       absl::StrCat("k=", k, " smallest_shown_group=", groups.smallest_shown_group,
+                                    " region_level=", groups.profiles_shown_at_region_level));
+    first.commit_transaction();
+    return groups;
+  } catch (const Xapian::Error& error) {
+    return engine::StatusFromXapianError(error);
+  }
+}
+
+absl::StatusOr<IndexWriter::CompactionResult> IndexWriter::Compact() {
+  for (auto& shard : shards_) {
+    if (shard->in_batch_) {
+      return absl::FailedPreconditionError("compaction needs every batch committed first");
+    }
+  }
+  CompactionResult result;
+  result.bytes_before =
+      DirectoryBytes(std::filesystem::path(layout_.shard_paths[0]).parent_path().string());
+  const engine::IndexLayout next =
+      engine::MakeIndexLayout(layout_.directory, layout_.generation + 1, shard_count());
+  const std::filesystem::path next_directory =
+      std::filesystem::path(next.shard_paths[0]).parent_path();
+  std::error_code ignored;
+  std::filesystem::remove_all(next_directory, ignored);  // left by a compaction that crashed
+  std::filesystem::create_directories(next_directory, ignored);
+
+  std::vector<std::string> failures(shards_.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        // Keep document ids: nothing depends on them, but equal ids keep runs comparable.
+        shards_[i]->database_.compact(next.shard_paths[i], Xapian::DBCOMPACT_NO_RENUMBER);
+      } catch (const Xapian::Error& error) {
+        failures[i] = error.get_type();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const std::string& failure : failures) {
+    if (!failure.empty()) {
+      std::filesystem::remove_all(next_directory, ignored);
+      return absl::InternalError(absl::StrCat("compaction failed (", failure, ")"));
+    }
+  }
+
+  std::vector<Xapian::WritableDatabase> reopened;
+  try {
+    for (const std::string& path : next.shard_paths) {
+      reopened.emplace_back(path, Xapian::DB_OPEN);
+    }
+  } catch (const Xapian::Error& error) {
+    return engine::StatusFromXapianError(error);
+  }
+  if (absl::Status status = engine::PublishIndexLayout(next); !status.ok()) return status;
+  for (size_t i = 0; i < shards_.size(); ++i) shards_[i]->database_ = std::move(reopened[i]);
+  // Searchers still reading the replaced generation keep its files open until their next
+  // request, when they switch to the new stub; Linux keeps removed open files readable.
+  engine::RemoveGenerationsBefore(layout_.directory, next.generation);
+  layout_ = next;
+  result.bytes_after = DirectoryBytes(next_directory.string());
+  return result;
+}
+
+absl::StatusOr<std::string> IndexWriter::GetMetadata(const std::string& key) {
+  return shards_[0]->GetMetadata(key);
+}
+
+int64_t IndexWriter::DocumentCount() {
+  int64_t count = 0;
+  for (auto& shard : shards_) count += shard->DocumentCount();
+  return count;
+}
 
 }  // namespace verkenner::indexer

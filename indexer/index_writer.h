@@ -11,24 +11,22 @@
 #include "absl/status/statusor.h"
 #include "engine/candidate_record.h"
 #include "engine/disclosure_control.h"
+#include "engine/index_layout.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/text_analysis.h"
 
 namespace verkenner::indexer {
 
-// The one writer of a Verkenner index: owns the only Xapian::WritableDatabase (Xapian allows one
-// writer per database, enforced with a lock). Changes are grouped in batches; a batch becomes
-// visible to searchers atomically when CommitBatch() returns, and a crash before that leaves the
-// index as it was at the previous commit.
+// The writer of one shard (engine/index_layout.h): owns that shard's Xapian::WritableDatabase,
+// the only one (Xapian enforces one writer per database with a lock). Changes are grouped in
+// batches; a batch becomes visible to searchers atomically when CommitBatch() returns, and a
+// crash before that leaves the shard as it was at its previous commit.
 //
-// Not thread-safe: one importing thread uses it.
-class IndexWriter {
+// Not thread-safe: one thread at a time uses a shard, so the importer can give each shard a
+// thread of its own.
+class IndexShardWriter {
  public:
-  // Opens the index at `path`, creating it if absent. Errors: FailedPrecondition if it was built
-  // with another schema version or another process holds the write lock.
-  static absl::StatusOr<std::unique_ptr<IndexWriter>> Open(
-      const std::string& path, std::shared_ptr<const engine::ReferenceData> reference_data);
-  ~IndexWriter();
+  ~IndexShardWriter();
 
   // Starts a batch. Every change must happen inside one.
   absl::Status BeginBatch();
@@ -37,30 +35,93 @@ class IndexWriter {
   // Drops the batch's changes.
   void AbortBatch();
 
-  // Adds or replaces the profile's document. Returns true if it was new.
+  // Adds or replaces the profile's document. Returns true if it was new. The caller routes the
+  // profile here: IndexWriter::ShardOf(record.profile_id).
   absl::StatusOr<bool> Upsert(const engine::CandidateRecord& record);
-  // Removes the profile. Returns true if it existed.
+  // Removes the profile. Returns true if this shard held it.
   absl::StatusOr<bool> Withdraw(const std::string& profile_id);
 
-  // The profile ids the index holds for `source` (as committed and changed in the open batch).
+  // The profile ids this shard holds for `source` (as committed and changed in the open batch).
   absl::StatusOr<std::vector<std::string>> ProfilesOfSource(const std::string& source);
-
-  // The profile ids whose retention ended before `today_day` (days since 1970-01-01).
+  // The profile ids in this shard whose retention ended before `today_day`.
   absl::StatusOr<std::vector<std::string>> ExpiredProfiles(int64_t today_day);
-
-  // Counts the disclosure-control groups (engine/disclosure_control.h) over the whole index and
-  // commits the small ones for searchers, in a batch of its own. Call after imports and sweeps.
-  absl::StatusOr<engine::DisclosureGroups> UpdateDisclosureControl(int k);
 
   absl::StatusOr<std::string> GetMetadata(const std::string& key);
   int64_t DocumentCount();
 
  private:
-  IndexWriter(Xapian::WritableDatabase database, const engine::TextAnalysis& text_analysis);
+  friend class IndexWriter;
+  IndexShardWriter(Xapian::WritableDatabase database, const engine::TextAnalysis& text_analysis);
 
   Xapian::WritableDatabase database_;
   Xapian::TermGenerator term_generator_;
   bool in_batch_ = false;
+};
+
+// The writer of a Verkenner index: one IndexShardWriter per shard, plus the operations that span
+// all shards (disclosure control, compaction, whole-index queries).
+//
+// Not thread-safe itself; its shards may be used from one thread each while nothing calls the
+// IndexWriter's own methods.
+class IndexWriter {
+ public:
+  struct Options {
+    int shards_if_new = 0;  // shard count when the index is created; 0: one per core
+  };
+
+  // Opens the index at `directory`, creating it (empty, with Options::shards_if_new shards) if
+  // absent. Errors: FailedPrecondition if it was built with another schema version or layout, or
+  // another process holds the write lock.
+  static absl::StatusOr<std::unique_ptr<IndexWriter>> Open(
+      const std::string& directory, std::shared_ptr<const engine::ReferenceData> reference_data,
+      const Options& options);
+  static absl::StatusOr<std::unique_ptr<IndexWriter>> Open(
+      const std::string& directory, std::shared_ptr<const engine::ReferenceData> reference_data) {
+    return Open(directory, std::move(reference_data), Options());
+  }
+
+  int shard_count() const { return static_cast<int>(shards_.size()); }
+  IndexShardWriter& shard(int index) { return *shards_[index]; }
+  int ShardOf(const std::string& profile_id) const {
+    return engine::ShardOf(profile_id, shard_count());
+  }
+  const engine::IndexLayout& layout() const { return layout_; }
+
+  // Whole-index conveniences for sequential callers (sweeps, tools, tests). A batch spans every
+  // shard and commits shard by shard, so it is atomic per shard, not across shards: use it for
+  // work that is safe to repeat. `metadata` goes to every shard.
+  absl::Status BeginBatch();
+  absl::Status CommitBatch(const std::vector<std::pair<std::string, std::string>>& metadata = {});
+  void AbortBatch();
+  absl::StatusOr<bool> Upsert(const engine::CandidateRecord& record);
+  absl::StatusOr<bool> Withdraw(const std::string& profile_id);
+  absl::StatusOr<std::vector<std::string>> ProfilesOfSource(const std::string& source);
+  absl::StatusOr<std::vector<std::string>> ExpiredProfiles(int64_t today_day);
+
+  // Counts the disclosure-control groups (engine/disclosure_control.h) over the whole index and
+  // commits the allow-list for searchers in shard 0, in a batch of its own. Call after imports
+  // and sweeps.
+  absl::StatusOr<engine::DisclosureGroups> UpdateDisclosureControl(int k);
+
+  struct CompactionResult {
+    int64_t bytes_before = 0;
+    int64_t bytes_after = 0;
+  };
+  // Rewrites every shard with full B-tree blocks into the next generation (one thread per shard)
+  // and switches searchers to it atomically. Batches must be closed. Bulk imports leave blocks
+  // about half full; compaction brings the index to roughly 60% of its size.
+  absl::StatusOr<CompactionResult> Compact();
+
+  // From shard 0, which holds the whole-index metadata.
+  absl::StatusOr<std::string> GetMetadata(const std::string& key);
+  int64_t DocumentCount();
+
+ private:
+  IndexWriter(engine::IndexLayout layout, std::vector<std::unique_ptr<IndexShardWriter>> shards)
+      : layout_(std::move(layout)), shards_(std::move(shards)) {}
+
+  engine::IndexLayout layout_;
+  std::vector<std::unique_ptr<IndexShardWriter>> shards_;
 };
 
 }  // namespace verkenner::indexer

@@ -122,7 +122,6 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
   v1::AnonymousProfile shown;
   record.profile_id = pseudonymizer_->ProfileId(profile.source(), profile.client_number());
   record.source = profile.source();
-  shown.set_profile_id(record.profile_id);
 
   // Validation guarantees a well-formed postcode; PO-box and new postcodes have no area of
   // their own and take the numerically nearest one.
@@ -141,9 +140,6 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
       !profile.education_level().empty() && level != nullptr) {
     record.education_code = level->code;
     record.education_ordinal = level->ordinal;
-    shown.mutable_education()->set_code(level->code);
-    shown.mutable_education()->set_label(level->label);
-    shown.mutable_education()->set_ordinal(level->ordinal);
   }
   for (const std::string& diploma : profile.diplomas()) {
     std::string safe = FilterShortText(diploma);
@@ -162,15 +158,9 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
       entry.label = FilterShortText(source.occupation());
       if (entry.label.empty()) continue;
     }
+    entry.sector = FilterShortText(source.sector());
     entry.months = source.months();
     entry.last_year = source.last_year();
-    v1::WorkExperience* shown_experience = shown.add_work_experience();
-    shown_experience->mutable_occupation()->set_esco_code(entry.esco_code);
-    shown_experience->mutable_occupation()->set_isco_code(entry.isco_code);
-    shown_experience->mutable_occupation()->set_label(entry.label);
-    shown_experience->set_sector(FilterShortText(source.sector()));
-    shown_experience->set_months(entry.months);
-    shown_experience->set_last_year(entry.last_year);
     record.experience.push_back(std::move(entry));
   }
   for (const std::string& skill : profile.skills()) {
@@ -183,9 +173,6 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
   if (profile.has_hours_min() && profile.has_hours_max()) {
     record.hours_min = profile.hours_min();
     record.hours_max = profile.hours_max();
-    shown.mutable_availability()->set_min_hours(profile.hours_min());
-    shown.mutable_availability()->set_max_hours(profile.hours_max());
-    shown.set_banen(profile.hours_max() / engine::kHoursPerBaan);
   }
   for (const std::string& day : profile.days()) shown.add_days(WeekdayFromCode(day));
   if (std::optional<int64_t> from = ParseIsoDay(profile.available_from());
@@ -198,20 +185,17 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
   }
   if (profile.has_max_travel_km()) {
     record.max_travel_km = profile.max_travel_km();
-    shown.set_max_travel_km(profile.max_travel_km());
   }
   shown.set_travel_mode(TravelModeFromCode(profile.travel_mode()));
   for (const std::string& affinity : profile.affinities()) {
     if (!IsCode(affinity)) continue;
     record.affinities.push_back(affinity);
-    shown.add_affinities(affinity);
   }
   for (const std::string& need : profile.support_needs()) {
     if (IsCode(need)) shown.add_support_needs(need);
   }
   if (profile.has_driving_licence()) {
     record.driving_licence = profile.driving_licence();
-    shown.set_driving_licence(profile.driving_licence());
   }
   if (!profile.wishes().empty()) {
     if (std::optional<std::string> safe =
@@ -226,8 +210,44 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
 
   record.updated_day = ParseIsoDay(profile.updated_at()).value_or(today_day);
   record.retain_until_day = RetainUntilDay(profile.register_end(), retention_);
-  shown.mutable_update_time()->set_seconds(record.updated_day * 86400);
+  record.display_payload = shown.SerializeAsString();
+  return record;
+}
 
+absl::StatusOr<v1::AnonymousProfile> ShownProfile(const engine::CandidateRecord& record,
+                                                  const engine::ReferenceData& reference_data) {
+  v1::AnonymousProfile shown;
+  if (!shown.ParseFromString(record.display_payload)) {
+    return absl::InternalError("stored profile cannot be decoded; the index needs a rebuild");
+  }
+  shown.set_profile_id(record.profile_id);
+  if (record.education_known()) {
+    v1::EducationLevel* education = shown.mutable_education();
+    education->set_code(record.education_code);
+    education->set_ordinal(*record.education_ordinal);
+    if (const engine::EducationLevelInfo* level =
+            reference_data.FindEducationLevel(record.education_code)) {
+      education->set_label(level->label);
+    }
+  }
+  for (const engine::ExperienceEntry& entry : record.experience) {
+    v1::WorkExperience* experience = shown.add_work_experience();
+    experience->mutable_occupation()->set_esco_code(entry.esco_code);
+    experience->mutable_occupation()->set_isco_code(entry.isco_code);
+    experience->mutable_occupation()->set_label(entry.label);
+    experience->set_sector(entry.sector);
+    experience->set_months(entry.months);
+    experience->set_last_year(entry.last_year);
+  }
+  if (record.availability_known()) {
+    shown.mutable_availability()->set_min_hours(*record.hours_min);
+    shown.mutable_availability()->set_max_hours(*record.hours_max);
+    shown.set_banen(*record.hours_max / engine::kHoursPerBaan);
+  }
+  if (record.max_travel_km.has_value()) shown.set_max_travel_km(*record.max_travel_km);
+  for (const std::string& affinity : record.affinities) shown.add_affinities(affinity);
+  if (record.driving_licence.has_value()) shown.set_driving_licence(*record.driving_licence);
+  shown.mutable_update_time()->set_seconds(record.updated_day * 86400);
   v1::Completeness* completeness = shown.mutable_completeness();
   completeness->set_education_known(record.education_known());
   completeness->set_experience_known(record.experience_known());
@@ -235,9 +255,7 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
   completeness->set_travel_distance_known(record.travel_distance_known());
   completeness->set_affinities_known(record.affinities_known());
   completeness->set_fraction(record.Completeness());
-
-  record.display_payload = shown.SerializeAsString();
-  return record;
+  return shown;
 }
 
 }  // namespace verkenner::indexer

@@ -5,10 +5,12 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "engine/candidate_record.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/pseudonymizer.h"
 #include "indexer/text_scrubber.h"
+#include "verkenner/v1/profile.pb.h"
 #include "verkenner/v1/source_profile.pb.h"
 
 namespace verkenner::indexer {
@@ -25,8 +27,11 @@ struct RetentionRule {
 // area's centre; short free text passes a conservative filter or is left out, and the wishes
 // text goes through the TextScrubber (also left out if it cannot be made safe).
 //
-// The shown profile carries no area: the searcher adds municipality or arbeidsmarktregio when it
-// serves the profile, by disclosure control over all profiles (engine/disclosure_control.h).
+// The record's display payload is a v1.AnonymousProfile holding only what the engine does not
+// keep anyway (diplomas, skills, days, start date, travel mode, support needs, languages,
+// wishes); ShownProfile() adds the rest back from the record, so nothing is stored twice. It
+// carries no area: the searcher picks municipality or arbeidsmarktregio when it serves the
+// profile, by disclosure control over all profiles (engine/disclosure_control.h).
 //
 // Thread-safe (immutable).
 class ProfileAnonymizer {
@@ -44,6 +49,11 @@ class ProfileAnonymizer {
   RetentionRule retention_;
   TextScrubber scrubber_;
 };
+
+// The profile as an employer sees it (without the area): the record's display payload plus the
+// fields the engine keeps in the record. Errors: Internal for a payload that cannot be decoded.
+absl::StatusOr<v1::AnonymousProfile> ShownProfile(const engine::CandidateRecord& record,
+                                                  const engine::ReferenceData& reference_data);
 
 // Keeps a short free-text item (a skill, a diploma, an unrecognised occupation) only if it cannot
 // carry personal data: at most 60 characters of lower-case words and short upper-case acronyms

@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "engine/banenafspraak.h"
+#include "indexer/profile_anonymizer.h"
 #include "service/rpc/status_mapping.h"
 #include "verkenner/v1/profile.pb.h"
 
@@ -101,13 +102,13 @@ v1::ReasonCode ToProtoReason(engine::ReasonCode code) {
   return v1::REASON_CODE_UNSPECIFIED;
 }
 
-// Decodes the stored profile and adds the area the engine decided may be shown.
+// Builds the shown profile and adds the area the engine decided may be shown.
 absl::Status FillProfile(const engine::CandidateMatch& match,
                          const engine::ReferenceData& reference_data,
                          v1::AnonymousProfile* profile) {
-  if (!profile->ParseFromString(match.display_payload)) {
-    return absl::InternalError("stored profile cannot be decoded; the index needs a rebuild");
-  }
+  absl::StatusOr<v1::AnonymousProfile> shown = indexer::ShownProfile(match.record, reference_data);
+  if (!shown.ok()) return shown.status();
+  *profile = std::move(*shown);
   v1::Area* area = profile->mutable_area();
   std::string region_code = match.shown_area_code;
   if (match.shown_area_is_municipality) {

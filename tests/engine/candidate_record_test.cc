@@ -20,7 +20,7 @@ TEST(CandidateRecordTest, DocumentRoundTripKeepsMatchingFields) {
   record.hours_max = 24;
   record.education_code = "mbo2";
   record.education_ordinal = 6;
-  record.experience = {{"9333.1", "9333", "orderpicker", 36, 2025}};
+  record.experience = {{"9333.1", "9333", "orderpicker", "logistiek", 36, 2025}};
   record.affinities = {"logistiek", "techniek"};
   record.driving_licence = true;
   record.updated_day = 20000;
@@ -31,6 +31,7 @@ TEST(CandidateRecordTest, DocumentRoundTripKeepsMatchingFields) {
   CandidateRecord read = ReadRecord(BuildDocument(record, generator));
   EXPECT_EQ(read.profile_id, record.profile_id);
   EXPECT_EQ(read.source, "GM0344");
+  EXPECT_EQ(read.municipality_code, "GM0344");
   EXPECT_DOUBLE_EQ(read.home.lat, 52.09);
   EXPECT_EQ(read.max_travel_km, 12);
   EXPECT_EQ(read.hours_min, 16);
@@ -39,6 +40,7 @@ TEST(CandidateRecordTest, DocumentRoundTripKeepsMatchingFields) {
   EXPECT_EQ(read.education_ordinal, 6);
   ASSERT_EQ(read.experience.size(), 1u);
   EXPECT_EQ(read.experience[0].label, "orderpicker");
+  EXPECT_EQ(read.experience[0].sector, "logistiek");
   EXPECT_EQ(read.experience[0].months, 36);
   EXPECT_THAT(read.affinities, ::testing::ElementsAre("logistiek", "techniek"));
   EXPECT_EQ(read.driving_licence, true);
@@ -62,11 +64,12 @@ TEST(CandidateRecordTest, UnknownFieldsStayUnknownAndLackKnownTerms) {
 }
 
 TEST(CandidateRecordTest, ExperienceEncodingSurvivesSeparatorsInLabels) {
-  std::vector<ExperienceEntry> experience = {{"", "", "tuin~man\nhulp", 5, 2024},
-                                             {"9112.1", "9112", "schoonmaker", 12, 2023}};
+  std::vector<ExperienceEntry> experience = {{"", "", "tuin~man\nhulp", "groen~", 5, 2024},
+                                             {"9112.1", "9112", "schoonmaker", "", 12, 2023}};
   std::vector<ExperienceEntry> decoded = DecodeExperience(EncodeExperience(experience));
   ASSERT_EQ(decoded.size(), 2u);
   EXPECT_EQ(decoded[0].label, "tuin man hulp");
+  EXPECT_EQ(decoded[0].sector, "groen ");
   EXPECT_EQ(decoded[1].esco_code, "9112.1");
   EXPECT_EQ(decoded[1].months, 12);
 }

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
+#include "absl/strings/str_cat.h"
 #include "indexer/import_report_writer.h"
 #include "indexer/source_format.h"
 #include "indexer/synthetic/synthetic_profile_generator.h"
@@ -235,15 +237,21 @@ TEST_F(ImporterTest, RerunOfAnInterruptedImportResumesAfterTheLastCommittedRow) 
   auto complete = Import(path);
   ASSERT_TRUE(complete.ok()) << complete.status();
 
-  // Pretend an earlier run committed the first 100 rows and was killed: the position says so.
   auto sha = FileSha256(path);
   ASSERT_TRUE(sha.ok());
-  ASSERT_TRUE(writer_->BeginBatch().ok());
-  ASSERT_TRUE(writer_
-                  ->CommitBatch({{ImportPositionKey(*sha),
-                                  "row=100 created=90 updated=0 withdrawn=0 unknown=0 "
-                                  "done=0"}})
-                  .ok());
+  // Pretend an earlier run committed the first 100 rows and was killed: each shard's position
+  // says so, and together they claim 90 created profiles.
+  const int shards = writer_->shard_count();
+  for (int i = 0; i < shards; ++i) {
+    const int created = 90 / shards + (i == 0 ? 90 % shards : 0);
+    IndexShardWriter& shard = writer_->shard(i);
+    ASSERT_TRUE(shard.BeginBatch().ok());
+    ASSERT_TRUE(shard
+                    .CommitBatch({{ImportPositionKey(*sha),
+                                   absl::StrCat("row=100 created=", created,
+                                                " updated=0 withdrawn=0 unknown=0 done=0")}})
+                    .ok());
+  }
   auto resumed = Import(path);
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_EQ(resumed->resumed_after_row, 100);
@@ -366,6 +374,76 @@ TEST_F(ImporterTest, RejectedRowsReportHoldsRowsFieldsAndReasonsButNoValues) {
       EXPECT_EQ(content.find(profiles[i].client_number()), std::string::npos) << name;
     }
   }
+}
+
+}  // namespace
+}  // namespace verkenner::indexer
+
+namespace verkenner::indexer {
+namespace {
+
+// The shard count is a matter of speed only: the same file gives the same report and the same
+// profiles with one shard as with three, including bad rows, duplicates and deletes.
+TEST_F(ImporterTest, ShardCountChangesNothingButSpeed) {
+  std::vector<v1::SourceProfile> profiles = Generate(400, /*invalid_share=*/0.05);
+  profiles.push_back(profiles[10]);  // a duplicate client
+  v1::SourceProfile withdrawal = profiles[20];
+  withdrawal.set_action(v1::SOURCE_ACTION_DELETE);
+  const std::string first_file = WriteCsv("first.csv", profiles);
+  const std::string second_file = WriteCsv("second.csv", {withdrawal, profiles[30]});
+
+  struct Outcome {
+    std::vector<ImportReport> reports;
+    std::set<std::string> profile_ids;
+  };
+  auto run = [&](int shards) {
+    Outcome outcome;
+    IndexWriter::Options writer_options;
+    writer_options.shards_if_new = shards;
+    const std::string path = (directory_ / ("index-" + std::to_string(shards))).string();
+    auto writer = IndexWriter::Open(path, reference_, writer_options);
+    EXPECT_TRUE(writer.ok()) << writer.status();
+    auto pseudonymizer = Pseudonymizer::FromKey(std::string(32, 'k'));
+    Importer importer(reference_, std::move(*pseudonymizer), RetentionRule{}, writer->get(),
+                      nullptr);
+    Importer::Options options;
+    options.batch_size = 37;
+    options.today_day = kToday;
+    for (const std::string& file : {first_file, second_file}) {
+      auto report = importer.ImportFile(file, options);
+      EXPECT_TRUE(report.ok()) << report.status();
+      outcome.reports.push_back(*report);
+    }
+    // Every profile: all have retention ending before the year 10000.
+    auto all = (*writer)->ExpiredProfiles(/*today_day=*/3'000'000);
+    EXPECT_TRUE(all.ok()) << all.status();
+    outcome.profile_ids.insert(all->begin(), all->end());
+    return outcome;
+  };
+  const Outcome one = run(1);
+  const Outcome three = run(3);
+  ASSERT_EQ(one.reports.size(), three.reports.size());
+  for (size_t i = 0; i < one.reports.size(); ++i) {
+    const ImportReport& a = one.reports[i];
+    const ImportReport& b = three.reports[i];
+    EXPECT_EQ(a.rows_read, b.rows_read);
+    EXPECT_EQ(a.created, b.created);
+    EXPECT_EQ(a.updated, b.updated);
+    EXPECT_EQ(a.withdrawn, b.withdrawn);
+    EXPECT_EQ(a.expired, b.expired);
+    EXPECT_EQ(a.rejected, b.rejected);
+    ASSERT_EQ(a.rejected_rows.size(), b.rejected_rows.size());
+    for (size_t r = 0; r < a.rejected_rows.size(); ++r) {
+      EXPECT_EQ(a.rejected_rows[r].row, b.rejected_rows[r].row);
+      EXPECT_EQ(a.rejected_rows[r].field, b.rejected_rows[r].field);
+      EXPECT_EQ(a.rejected_rows[r].reason, b.rejected_rows[r].reason);
+    }
+    EXPECT_EQ(a.completeness_by_source.size(), b.completeness_by_source.size());
+  }
+  EXPECT_GT(one.reports[0].rejected, 1) << "the test file should hold bad rows and a duplicate";
+  EXPECT_EQ(one.reports[1].withdrawn, 1);
+  EXPECT_GT(one.profile_ids.size(), 300u);
+  EXPECT_EQ(one.profile_ids, three.profile_ids);
 }
 
 }  // namespace

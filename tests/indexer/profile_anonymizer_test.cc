@@ -36,6 +36,7 @@ class ProfileAnonymizerTest : public ::testing::Test {
     auto pseudonymizer = Pseudonymizer::FromKey(std::string(32, 'k'));
     ASSERT_TRUE(pseudonymizer.ok());
     pseudonymizer_ = std::move(*pseudonymizer);
+    reference_ = *reference;
     anonymizer_ = std::make_unique<ProfileAnonymizer>(*reference, pseudonymizer_, RetentionRule{});
 
     profile_.set_source("GM0344");
@@ -58,6 +59,7 @@ class ProfileAnonymizerTest : public ::testing::Test {
     experience->set_occupation("orderpicker");
     experience->set_months(30);
     experience->set_last_year(2025);
+    experience->set_sector("logistiek");
     profile_.set_hours_min(16);
     profile_.set_hours_max(24);
     profile_.set_max_travel_km(12);
@@ -66,6 +68,17 @@ class ProfileAnonymizerTest : public ::testing::Test {
     profile_.set_register_end("2024-06-30");
   }
 
+  // The profile as served: through a Xapian document and back, then ShownProfile().
+  v1::AnonymousProfile Served(const engine::CandidateRecord& record) {
+    Xapian::TermGenerator generator =
+        engine::TextAnalysis(reference_->stopwords()).MakeTermGenerator();
+    absl::StatusOr<v1::AnonymousProfile> shown =
+        ShownProfile(engine::ReadRecord(engine::BuildDocument(record, generator)), *reference_);
+    EXPECT_TRUE(shown.ok()) << shown.status();
+    return shown.value_or(v1::AnonymousProfile());
+  }
+
+  std::shared_ptr<const engine::ReferenceData> reference_;
   std::shared_ptr<const Pseudonymizer> pseudonymizer_;
   std::unique_ptr<ProfileAnonymizer> anonymizer_;
   v1::SourceProfile profile_;
@@ -75,8 +88,8 @@ TEST_F(ProfileAnonymizerTest, NoDirectIdentifierReachesTheRecordOrTheShownProfil
   engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
   v1::AnonymousProfile shown;
   ASSERT_TRUE(shown.ParseFromString(record.display_payload));
-  const std::string everything =
-      record.display_payload + shown.DebugString() + record.source + record.profile_id;
+  const std::string everything = record.display_payload + shown.DebugString() +
+                                 Served(record).DebugString() + record.source + record.profile_id;
   for (const std::string& personal :
        {profile_.client_number(), profile_.bsn(), profile_.first_name(), profile_.last_name(),
         profile_.birth_date(), profile_.street(), profile_.house_number(), profile_.phone(),
@@ -109,10 +122,32 @@ TEST_F(ProfileAnonymizerTest, KeepsWhatMatchingNeedsAtCoarseGranularity) {
   ASSERT_EQ(record.experience.size(), 1u);
   EXPECT_FALSE(record.experience[0].esco_code.empty());
   EXPECT_EQ(record.hours_max, 24);
-  v1::AnonymousProfile shown;
-  ASSERT_TRUE(shown.ParseFromString(record.display_payload));
-  EXPECT_FALSE(shown.has_area()) << "the searcher decides the shown area";
+  v1::AnonymousProfile stored;
+  ASSERT_TRUE(stored.ParseFromString(record.display_payload));
+  EXPECT_FALSE(stored.has_area()) << "the searcher decides the shown area";
+  // The payload holds only what the engine does not keep: nothing is stored twice.
+  EXPECT_TRUE(stored.profile_id().empty());
+  EXPECT_EQ(stored.work_experience_size(), 0);
+  EXPECT_FALSE(stored.has_education());
+
+  // Served, the profile is whole again.
+  v1::AnonymousProfile shown = Served(record);
+  EXPECT_FALSE(shown.has_area());
+  EXPECT_EQ(shown.profile_id(), record.profile_id);
+  EXPECT_EQ(shown.education().code(), "mbo2");
+  EXPECT_FALSE(shown.education().label().empty());
+  ASSERT_EQ(shown.work_experience_size(), 1);
+  EXPECT_EQ(shown.work_experience(0).occupation().label(), record.experience[0].label);
+  EXPECT_EQ(shown.work_experience(0).sector(), "logistiek");
+  EXPECT_EQ(shown.work_experience(0).months(), 30);
+  EXPECT_EQ(shown.availability().min_hours(), 16);
   EXPECT_NEAR(shown.banen(), 24 / 25.5, 1e-9);
+  EXPECT_EQ(shown.max_travel_km(), 12);
+  ASSERT_EQ(shown.affinities_size(), 1);
+  EXPECT_EQ(shown.affinities(0), "logistiek");
+  EXPECT_TRUE(shown.completeness().education_known());
+  EXPECT_DOUBLE_EQ(shown.completeness().fraction(), 1.0);
+  EXPECT_EQ(shown.diplomas_size(), 1);
 }
 
 TEST_F(ProfileAnonymizerTest, RetentionEndsOnDecember31OfTheSecondYearAfterRegisterEnd) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/index_layout.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
 #include "indexer/identity_vault.h"
@@ -46,30 +47,35 @@ int RunIndexer(const std::filesystem::path& directory, const std::string& index,
   return status;
 }
 
-// Everything a search could observe of an index, document by document, plus its metadata.
+// Everything a search could observe of an index, shard by shard and document by document, plus
+// each shard's metadata (which holds its import position).
 std::vector<std::string> Dump(const std::string& path) {
-  Xapian::Database database(path);
   std::vector<std::string> lines;
-  lines.push_back("lastdocid " + std::to_string(database.get_lastdocid()));
-  for (Xapian::docid docid = 1; docid <= database.get_lastdocid(); ++docid) {
-    Xapian::Document document;
-    try {
-      document = database.get_document(docid);
-    } catch (const Xapian::DocNotFoundError&) {
-      lines.push_back(std::to_string(docid) + " absent");
-      continue;
+  auto layout = engine::ReadIndexLayout(path);
+  if (!layout.ok()) return {std::string(layout.status().message())};
+  for (const std::string& shard_path : layout->shard_paths) {
+    Xapian::Database database(shard_path);
+    lines.push_back("shard lastdocid " + std::to_string(database.get_lastdocid()));
+    for (Xapian::docid docid = 1; docid <= database.get_lastdocid(); ++docid) {
+      Xapian::Document document;
+      try {
+        document = database.get_document(docid);
+      } catch (const Xapian::DocNotFoundError&) {
+        lines.push_back(std::to_string(docid) + " absent");
+        continue;
+      }
+      std::string line = std::to_string(docid) + " data=" + document.get_data();
+      for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
+        line += " " + *term + ":" + std::to_string(term.get_wdf());
+      }
+      for (auto value = document.values_begin(); value != document.values_end(); ++value) {
+        line += " v" + std::to_string(value.get_valueno()) + "=" + *value;
+      }
+      lines.push_back(std::move(line));
     }
-    std::string line = std::to_string(docid) + " data=" + document.get_data();
-    for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
-      line += " " + *term + ":" + std::to_string(term.get_wdf());
+    for (auto key = database.metadata_keys_begin(); key != database.metadata_keys_end(); ++key) {
+      lines.push_back("meta " + *key + "=" + database.get_metadata(*key));
     }
-    for (auto value = document.values_begin(); value != document.values_end(); ++value) {
-      line += " v" + std::to_string(value.get_valueno()) + "=" + *value;
-    }
-    lines.push_back(std::move(line));
-  }
-  for (auto key = database.metadata_keys_begin(); key != database.metadata_keys_end(); ++key) {
-    lines.push_back("meta " + *key + "=" + database.get_metadata(*key));
   }
   return lines;
 }

@@ -1,0 +1,56 @@
+#ifndef VERKENNER_ENGINE_INDEX_LAYOUT_H_
+#define VERKENNER_ENGINE_INDEX_LAYOUT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+// The on-disk layout of a Verkenner index directory:
+//
+//   <index>/XAPIANDB            a Xapian stub file naming the shards of the current generation
+//   <index>/g000003/s0 .. sN-1  the shards, each a glass database
+//
+// Shards let the importer write with one thread per core (Xapian allows one writer per
+// database, and one writer saturates one core). A profile lives in exactly one shard, chosen by
+// ShardOf(profile_id). A generation is a complete set of shards; compaction writes the next one
+// and switches the stub atomically, so a searcher always opens one consistent generation.
+// Xapian opens the directory as one database over all shards, through the stub.
+namespace verkenner::engine {
+
+inline constexpr char kStubFileName[] = "XAPIANDB";
+inline constexpr int kMaxShards = 16;
+
+struct IndexLayout {
+  std::string directory;
+  int generation = 0;
+  std::vector<std::string> shard_paths;  // absolute or relative to the working directory
+
+  int shard_count() const { return static_cast<int>(shard_paths.size()); }
+};
+
+// Reads the stub of the index at `directory`. Errors: NotFound (no index there), DataLoss (a stub
+// that is not ours).
+absl::StatusOr<IndexLayout> ReadIndexLayout(const std::string& directory);
+
+// The layout of generation `generation` with `shard_count` shards (paths only, nothing on disk).
+IndexLayout MakeIndexLayout(const std::string& directory, int generation, int shard_count);
+
+// Makes `layout` the current generation: writes the stub to a temporary file, syncs it and
+// renames it over the old one, so readers see either the old or the new generation.
+absl::Status PublishIndexLayout(const IndexLayout& layout);
+
+// Removes generation directories older than `keep_from_generation`. Searchers that still have an
+// older generation open keep reading it through their open files.
+void RemoveGenerationsBefore(const std::string& directory, int keep_from_generation);
+
+// The shard that holds `profile_id`, stable across runs and machines (FNV-1a).
+int ShardOf(const std::string& profile_id, int shard_count);
+
+// One shard per core, at most kMaxShards.
+int DefaultShardCount();
+
+}  // namespace verkenner::engine
+
+#endif  // VERKENNER_ENGINE_INDEX_LAYOUT_H_

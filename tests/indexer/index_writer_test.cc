@@ -1,0 +1,158 @@
+// The sharded index on disk: creation, routing, compaction into a new generation while a
+// searcher is reading, and refusing directories that are not an index of this version.
+#include "indexer/index_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/index_layout.h"
+#include "engine/searcher.h"
+
+namespace verkenner::indexer {
+namespace {
+
+constexpr int64_t kToday = 20758;
+
+class IndexWriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
+    ASSERT_TRUE(reference.ok()) << reference.status();
+    reference_ = *reference;
+    path_ =
+        (std::filesystem::temp_directory_path() / ("verkenner-writer-" + std::to_string(getpid())))
+            .string();
+    std::filesystem::remove_all(path_);
+  }
+  void TearDown() override { std::filesystem::remove_all(path_); }
+
+  std::unique_ptr<IndexWriter> OpenWriter(int shards) {
+    IndexWriter::Options options;
+    options.shards_if_new = shards;
+    auto writer = IndexWriter::Open(path_, reference_, options);
+    EXPECT_TRUE(writer.ok()) << writer.status();
+    return writer.ok() ? std::move(*writer) : nullptr;
+  }
+
+  engine::CandidateRecord Record(const std::string& id) {
+    engine::CandidateRecord record;
+    record.profile_id = id;
+    record.source = "GM0344";
+    record.municipality_code = "GM0344";
+    record.region_code = reference_->FindMunicipality("GM0344")->region_code;
+    record.home = {52.09, 5.12};
+    record.retain_until_day = kToday + 1000;
+    record.display_payload = "payload of " + id;
+    return record;
+  }
+
+  void AddProfiles(IndexWriter& writer, int count) {
+    ASSERT_TRUE(writer.BeginBatch().ok());
+    for (int i = 0; i < count; ++i) {
+      ASSERT_TRUE(writer.Upsert(Record("profile-" + std::to_string(i))).ok());
+    }
+    ASSERT_TRUE(writer.CommitBatch().ok());
+  }
+
+  std::shared_ptr<const engine::ReferenceData> reference_;
+  std::string path_;
+};
+
+TEST_F(IndexWriterTest, ANewIndexHasTheAskedShardsAndEachProfileLivesInItsOwnShard) {
+  std::unique_ptr<IndexWriter> writer = OpenWriter(3);
+  ASSERT_NE(writer, nullptr);
+  EXPECT_EQ(writer->shard_count(), 3);
+  AddProfiles(*writer, 60);
+  EXPECT_EQ(writer->DocumentCount(), 60);
+  int64_t in_shards = 0;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_GT(writer->shard(i).DocumentCount(), 0) << "shard " << i << " got nothing";
+    in_shards += writer->shard(i).DocumentCount();
+  }
+  EXPECT_EQ(in_shards, 60);
+  // Re-adding a profile replaces it in its own shard rather than adding a copy elsewhere.
+  ASSERT_TRUE(writer->BeginBatch().ok());
+  auto created = writer->Upsert(Record("profile-7"));
+  ASSERT_TRUE(created.ok());
+  EXPECT_FALSE(*created);
+  ASSERT_TRUE(writer->CommitBatch().ok());
+  EXPECT_EQ(writer->DocumentCount(), 60);
+
+  // Reopened, the index keeps its shard count whatever the options say.
+  writer.reset();
+  writer = OpenWriter(5);
+  ASSERT_NE(writer, nullptr);
+  EXPECT_EQ(writer->shard_count(), 3);
+}
+
+TEST_F(IndexWriterTest, CompactionSwitchesALiveSearcherToTheNewGeneration) {
+  std::unique_ptr<IndexWriter> writer = OpenWriter(2);
+  ASSERT_NE(writer, nullptr);
+  AddProfiles(*writer, 40);
+  ASSERT_TRUE(writer->UpdateDisclosureControl(5).ok());
+
+  auto searcher = engine::Searcher::Open(path_, reference_);
+  ASSERT_TRUE(searcher.ok()) << searcher.status();
+  auto before = (*searcher)->GetProfile("profile-3", kToday);
+  ASSERT_TRUE(before.ok()) << before.status();
+  const std::string old_generation =
+      std::filesystem::path(writer->layout().shard_paths[0]).parent_path().string();
+
+  auto compacted = writer->Compact();
+  ASSERT_TRUE(compacted.ok()) << compacted.status();
+  EXPECT_GT(compacted->bytes_before, 0);
+  EXPECT_GT(compacted->bytes_after, 0);
+  EXPECT_EQ(writer->layout().generation, 2);
+  EXPECT_FALSE(std::filesystem::exists(old_generation)) << "replaced generation left on disk";
+  auto layout = engine::ReadIndexLayout(path_);
+  ASSERT_TRUE(layout.ok());
+  EXPECT_EQ(layout->generation, 2);
+
+  // The searcher opened before the switch follows it, with the metadata (disclosure groups) too.
+  auto after = (*searcher)->GetProfile("profile-3", kToday);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->record.display_payload, before->record.display_payload);
+  EXPECT_EQ(after->shown_area_is_municipality, before->shown_area_is_municipality);
+  EXPECT_EQ(*(*searcher)->DocumentCount(), 40);
+
+  // The writer goes on writing into the new generation, and searchers see that too.
+  ASSERT_TRUE(writer->BeginBatch().ok());
+  ASSERT_TRUE(writer->Upsert(Record("profile-new")).ok());
+  ASSERT_TRUE(writer->CommitBatch().ok());
+  EXPECT_TRUE((*searcher)->GetProfile("profile-new", kToday).ok());
+  EXPECT_EQ(*(*searcher)->DocumentCount(), 41);
+}
+
+TEST_F(IndexWriterTest, CompactionNeedsEveryBatchClosed) {
+  std::unique_ptr<IndexWriter> writer = OpenWriter(2);
+  ASSERT_NE(writer, nullptr);
+  ASSERT_TRUE(writer->BeginBatch().ok());
+  auto compacted = writer->Compact();
+  EXPECT_EQ(compacted.status().code(), absl::StatusCode::kFailedPrecondition);
+  writer->AbortBatch();
+}
+
+TEST_F(IndexWriterTest, ADirectoryThatIsNotAnIndexOfThisVersionIsRefused) {
+  std::filesystem::create_directories(path_);
+  std::ofstream(std::filesystem::path(path_) / "iamglass") << "an old single-database index";
+  auto writer = IndexWriter::Open(path_, reference_);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_EQ(writer.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(writer.status().message().find("XAPIANDB"), absl::string_view::npos);
+
+  auto searcher = engine::Searcher::Open(path_, reference_);
+  EXPECT_EQ(searcher.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(IndexWriterTest, ASecondWriterIsRefusedWhileTheFirstHoldsTheIndex) {
+  std::unique_ptr<IndexWriter> first = OpenWriter(2);
+  ASSERT_NE(first, nullptr);
+  auto second = IndexWriter::Open(path_, reference_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace verkenner::indexer
