@@ -12,19 +12,14 @@
 #include <fstream>
 #include <iostream>
 
+#include "benchmarks/benchmark_index.h"
 #include "engine/refdata/reference_data.h"
-#include "indexer/identity_vault.h"
-#include "indexer/importer.h"
-#include "indexer/index_writer.h"
-#include "indexer/pseudonymizer.h"
-#include "indexer/source_format.h"
-#include "indexer/synthetic/synthetic_profile_generator.h"
 
 namespace {
 
 int64_t DirectoryBytes(const std::filesystem::path& directory) {
   int64_t bytes = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory)) {
     if (entry.is_regular_file()) bytes += entry.file_size();
   }
   return bytes;
@@ -53,49 +48,18 @@ int main(int argc, char** argv) {
 
   auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
   if (!reference.ok()) return Fail(reference.status());
-  indexer::SyntheticProfileGenerator::Options generator_options;
-  generator_options.seed = 7;
-  auto generator = indexer::SyntheticProfileGenerator::Create(
-      *reference, engine::ReferenceData::DefaultDirectory(), generator_options);
-  if (!generator.ok()) return Fail(generator.status());
   const std::filesystem::path input = work / "export.csv";
-  {
-    std::ofstream out(input, std::ios::binary);
-    std::string buffer = indexer::FormatCsvHeader(';') + "\n";
-    v1::SourceProfile profile;
-    for (int64_t i = 0; i < profiles; ++i) {
-      (*generator)->Next(&profile);
-      indexer::AppendCsvRow(profile, ';', &buffer);
-      buffer.push_back('\n');
-      if (buffer.size() > (1 << 22)) {
-        out << buffer;
-        buffer.clear();
-      }
-    }
-    out << buffer;
+  if (absl::Status status = benchmarks::WriteGeneratedExport(*reference, profiles, input);
+      !status.ok()) {
+    return Fail(status);
   }
   const int64_t rss_before_kib = PeakResidentKib();
 
-  auto pseudonymizer = indexer::Pseudonymizer::FromKey(std::string(32, 'b'));
-  auto writer = indexer::IndexWriter::Open((work / "index").string(), *reference);
-  if (!writer.ok()) return Fail(writer.status());
-  auto vault = indexer::IdentityVault::Open((work / "vault").string());
-  if (!vault.ok()) return Fail(vault.status());
-  indexer::Importer importer(*reference, std::move(*pseudonymizer), {}, writer->get(),
-                             vault->get());
-  indexer::Importer::Options options;
-  options.today_day = 20758;  // 2026-11-01, the generator's reference date
-
-  const auto start = std::chrono::steady_clock::now();
-  auto report = importer.ImportFile(input.string(), options);
-  if (!report.ok()) return Fail(report.status());
-  auto groups = (*writer)->UpdateDisclosureControl(5);
-  if (!groups.ok()) return Fail(groups.status());
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  const int64_t indexed = (*writer)->DocumentCount();
-  writer->reset();
+  auto imported = benchmarks::ImportExport(*reference, input, work / "index", work / "vault");
+  if (!imported.ok()) return Fail(imported.status());
+  const double seconds = imported->seconds;
+  const int64_t indexed = imported->indexed;
+  const indexer::ImportReport* report = &imported->report;
   const int64_t index_bytes = DirectoryBytes(work / "index");
   std::printf("profiles in file        %lld (%.0f MB CSV)\n", static_cast<long long>(profiles),
               std::filesystem::file_size(input) / 1e6);
@@ -104,7 +68,7 @@ int main(int argc, char** argv) {
               static_cast<long long>(report->expired));
   std::printf(
       "import time             %.1f s, %.0f rows/s (parse, validate, anonymise, index, "
-      "vault, commit, disclosure count)\n",
+      "vault, commit, disclosure count, compaction)\n",
       seconds, profiles / seconds);
   std::printf("peak resident memory    %.0f MiB (%.0f MiB before the import, for generating)\n",
               PeakResidentKib() / 1024.0, rss_before_kib / 1024.0);
