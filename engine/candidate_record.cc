@@ -155,24 +155,31 @@ CandidateRecord ReadRecord(const Xapian::Document& document) {
   record.municipality_code = document.get_value(kSlotMunicipalityCode);
   record.experience = DecodeExperience(document.get_value(kSlotExperience));
 
-  auto term = document.termlist_begin();
-  auto read_prefixed = [&](const char* prefix, auto&& consume) {
-    const std::string prefix_string(prefix);
-    for (term.skip_to(prefix_string); term != document.termlist_end(); ++term) {
-      const std::string& name = *term;
-      if (name.compare(0, prefix_string.size(), prefix_string) != 0) break;
-      consume(name.substr(prefix_string.size()));
-    }
+  // One pass over the term list: each restart would read and decompress it again.
+  auto has_prefix = [](const std::string& term, const char* prefix, std::string& rest) {
+    const size_t length = std::char_traits<char>::length(prefix);
+    if (term.compare(0, length, prefix) != 0) return false;
+    rest = term.substr(length);
+    return true;
   };
-  read_prefixed(kPrefixProfileId, [&](std::string value) { record.profile_id = std::move(value); });
-  term = document.termlist_begin();
-  read_prefixed(kPrefixAffinity,
-                [&](std::string value) { record.affinities.push_back(std::move(value)); });
-  term = document.termlist_begin();
-  read_prefixed(kPrefixDrivingLicence,
-                [&](std::string value) { record.driving_licence = value == "ja"; });
-  term = document.termlist_begin();
-  read_prefixed(kPrefixSource, [&](std::string value) { record.source = std::move(value); });
+  std::string rest;
+  for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
+    const std::string& name = *term;
+    if (name.empty()) continue;
+    // Terms are sorted bytewise: text starting with a digit comes before the upper-case
+    // prefixes, text starting with a letter (lower case or accented) after them.
+    if (name[0] >= 'a' || static_cast<unsigned char>(name[0]) >= 0x80) break;
+    if (name[0] < 'A' || name[0] > 'Z') continue;
+    if (has_prefix(name, kPrefixProfileId, rest)) {
+      record.profile_id = rest;
+    } else if (has_prefix(name, kPrefixAffinity, rest)) {
+      record.affinities.push_back(rest);
+    } else if (has_prefix(name, kPrefixDrivingLicence, rest)) {
+      record.driving_licence = rest == "ja";
+    } else if (has_prefix(name, kPrefixSource, rest)) {
+      record.source = rest;
+    }
+  }
   return record;
 }
 

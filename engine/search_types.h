@@ -39,6 +39,13 @@ enum class ReasonCode {
   kUnknownField,
 };
 
+// Narrows the results to profiles whose value of `facet` is one of `values` (the values a facet
+// count reported). Several filters must all hold.
+struct FacetFilter {
+  FacetKind facet;
+  std::vector<std::string> values;
+};
+
 // A vacancy as the engine searches for it. The service has validated and resolved it: the
 // workplace is a point, occupations are ESCO codes, the education level is a known code.
 struct SearchQuery {
@@ -49,11 +56,14 @@ struct SearchQuery {
   std::optional<int> hours_max;
   std::string min_education_code;  // empty: no education criterion
   Requirement education = Requirement::kNone;
+  Requirement driving_licence = Requirement::kNone;  // kRequired excludes profiles without one
+  std::vector<std::string> affinities;               // preferred: ranks profiles that share them
   UnknownFieldPolicy unknown_fields = UnknownFieldPolicy::kTolerant;
   SortOrder sort = SortOrder::kRelevance;
   int page_size = 20;
   std::string page_token;
   std::vector<FacetKind> facets;
+  std::vector<FacetFilter> facet_filters;
   int64_t today_day = 0;  // days since 1970-01-01; expired profiles are never served
 };
 
@@ -88,6 +98,9 @@ struct SearchResult {
   int64_t total = 0;  // exact size of the matching set
   std::string next_page_token;
   std::map<FacetKind, std::vector<FacetValueCount>> facets;
+  // The vacancy text with unknown words replaced by the nearest known occupation word, when
+  // some word matched no profile and a near one exists; else empty.
+  std::string spelling_suggestion;
 };
 
 DistanceBand BandForDistance(double km);

@@ -21,22 +21,10 @@
 namespace verkenner::engine {
 namespace {
 
-using schema::Slot;
-
-// A profile whose own travel limit is unknown is, in tolerant mode, assumed to travel this far:
-// unknown is not "no", but it is not "anywhere in the country" either.
-constexpr int kAssumedTravelKmWhenUnknown = 15;
-
-// ISCO unit-group matches count for less than exact ESCO occupation matches.
-constexpr double kRelatedOccupationWeight = 0.5;
-
-// Interim explanation weights until the ranking model of issue 4 replaces them; a reason's share
-// is its weight divided by the sum over the reasons present.
-constexpr double kOccupationReasonWeight = 0.40;
-constexpr double kTextReasonWeight = 0.25;
-constexpr double kDistanceReasonWeight = 0.15;
-constexpr double kAvailabilityReasonWeight = 0.10;
-constexpr double kEducationReasonWeight = 0.10;
+// Longest vacancy text read, and most distinct words used, so that a pasted document cannot
+// make a search expensive.
+constexpr size_t kMaxQueryTextBytes = 2000;
+constexpr size_t kMaxQueryTerms = 32;
 
 std::optional<double> NumberValue(const Xapian::Document& document, Xapian::valueno slot) {
   std::string value = document.get_value(slot);
@@ -44,120 +32,10 @@ std::optional<double> NumberValue(const Xapian::Document& document, Xapian::valu
   return Xapian::sortable_unserialise(value);
 }
 
-// The travel limit that applies to a profile, or nullopt if it is excluded for lack of one.
-std::optional<double> TravelLimitKm(const Xapian::Document& document, UnknownFieldPolicy policy) {
-  std::optional<double> limit = NumberValue(document, schema::kSlotMaxTravelKm);
-  if (limit.has_value()) return limit;
-  if (policy == UnknownFieldPolicy::kStrict) return std::nullopt;
-  return kAssumedTravelKmWhenUnknown;
+std::string Readable(std::string code) {
+  std::replace(code.begin(), code.end(), '_', ' ');
+  return code;
 }
-
-double DistanceToDocument(const Xapian::Document& document, const GeoPoint& workplace) {
-  GeoPoint home{NumberValue(document, schema::kSlotLatitude).value_or(0),
-                NumberValue(document, schema::kSlotLongitude).value_or(0)};
-  return DistanceKm(home, workplace);
-}
-
-// Keeps only candidates for whom the workplace lies within their own travel limit.
-class ReachabilityDecider : public Xapian::MatchDecider {
- public:
-  ReachabilityDecider(GeoPoint workplace, UnknownFieldPolicy policy)
-      : workplace_(workplace), policy_(policy) {}
-
-  bool operator()(const Xapian::Document& document) const override {
-    std::optional<double> limit = TravelLimitKm(document, policy_);
-    return limit.has_value() && DistanceToDocument(document, workplace_) <= *limit;
-  }
-
- private:
-  GeoPoint workplace_;
-  UnknownFieldPolicy policy_;
-};
-
-// Sort key for nearest-first ordering.
-class DistanceKeyMaker : public Xapian::KeyMaker {
- public:
-  explicit DistanceKeyMaker(GeoPoint workplace) : workplace_(workplace) {}
-  std::string operator()(const Xapian::Document& document) const override {
-    return Xapian::sortable_serialise(DistanceToDocument(document, workplace_));
-  }
-
- private:
-  GeoPoint workplace_;
-};
-
-const char* HoursBand(double hours) {
-  if (hours < 12) return "0-12";
-  if (hours < 20) return "12-20";
-  if (hours < 26) return "20-26";
-  if (hours < 32) return "26-32";
-  return "32-40";
-}
-
-const char* ExperienceBand(double months) {
-  if (months <= 0) return "0";
-  if (months <= 12) return "1-12";
-  if (months <= 36) return "12-36";
-  if (months <= 120) return "36-120";
-  return "120+";
-}
-
-// Counts facet values over every document of the matching set (the enquire asks for an exact
-// count, so the spy sees all of them).
-class FacetSpy : public Xapian::MatchSpy {
- public:
-  FacetSpy(std::vector<FacetKind> facets, std::optional<GeoPoint> workplace)
-      : facets_(std::move(facets)), workplace_(workplace) {}
-
-  void operator()(const Xapian::Document& document, double /*weight*/) override {
-    for (FacetKind facet : facets_) {
-      std::map<std::string, int64_t>& counts = counts_[facet];
-      switch (facet) {
-        case FacetKind::kEducationLevel: {
-          std::string code = document.get_value(schema::kSlotEducationCode);
-          ++counts[code.empty() ? "onbekend" : code];
-          break;
-        }
-        case FacetKind::kRegion:
-          ++counts[document.get_value(schema::kSlotRegionCode)];
-          break;
-        case FacetKind::kHoursBand: {
-          std::optional<double> hours = NumberValue(document, schema::kSlotHoursMax);
-          ++counts[hours.has_value() ? HoursBand(*hours) : "onbekend"];
-          break;
-        }
-        case FacetKind::kDistanceBand:
-          if (workplace_.has_value()) {
-            ++counts[DistanceBandLabel(BandForDistance(DistanceToDocument(document, *workplace_)))];
-          }
-          break;
-        case FacetKind::kExperienceBand:
-          ++counts[ExperienceBand(
-              NumberValue(document, schema::kSlotExperienceMonths).value_or(0))];
-          break;
-        case FacetKind::kAffinity: {
-          const std::string prefix = schema::kPrefixAffinity;
-          auto term = document.termlist_begin();
-          for (term.skip_to(prefix); term != document.termlist_end(); ++term) {
-            const std::string& name = *term;
-            if (name.compare(0, prefix.size(), prefix) != 0) break;
-            ++counts[name.substr(prefix.size())];
-          }
-          break;
-        }
-      }
-    }
-  }
-
-  std::string name() const override { return "verkenner::FacetSpy"; }
-
-  const std::map<FacetKind, std::map<std::string, int64_t>>& counts() const { return counts_; }
-
- private:
-  std::vector<FacetKind> facets_;
-  std::optional<GeoPoint> workplace_;
-  std::map<FacetKind, std::map<std::string, int64_t>> counts_;
-};
 
 std::string FormatBanen(double hours) {
   std::string text = absl::StrFormat("%.2f", hours / kHoursPerBaan);
@@ -248,10 +126,17 @@ absl::Status StatusFromXapianError(const Xapian::Error& error) {
   return absl::InternalError(absl::StrCat("search index error (", type, ")"));
 }
 
-Searcher::Searcher(std::string index_path, std::shared_ptr<const ReferenceData> reference_data)
+Searcher::Searcher(std::string index_path, std::shared_ptr<const ReferenceData> reference_data,
+                   std::shared_ptr<CandidateIndexCache> cache,
+                   std::shared_ptr<const QueryVocabulary> vocabulary)
     : index_path_(std::move(index_path)),
       reference_data_(std::move(reference_data)),
-      text_analysis_(reference_data_->stopwords()) {}
+      text_analysis_(reference_data_->stopwords()),
+      term_generator_(text_analysis_.MakeTermGenerator()),
+      cache_(cache != nullptr ? std::move(cache)
+                              : std::make_shared<CandidateIndexCache>(reference_data_)),
+      vocabulary_(vocabulary != nullptr ? std::move(vocabulary)
+                                        : std::make_shared<QueryVocabulary>(*reference_data_)) {}
 
 absl::Status Searcher::OpenGeneration() {
   const std::string identity = StubIdentity(index_path_);
@@ -278,14 +163,24 @@ absl::Status Searcher::OpenGeneration() {
 }
 
 absl::StatusOr<std::unique_ptr<Searcher>> Searcher::Open(
-    const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data) {
-  std::unique_ptr<Searcher> searcher(new Searcher(index_path, std::move(reference_data)));
+    const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
+    std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary) {
+  std::unique_ptr<Searcher> searcher(
+      new Searcher(index_path, std::move(reference_data), std::move(cache), std::move(vocabulary)));
   try {
     if (absl::Status status = searcher->OpenGeneration(); !status.ok()) return status;
     searcher->Refresh();
     return searcher;
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);
+  }
+}
+
+void Searcher::Prefetch() {
+  try {
+    Refresh();
+  } catch (const Xapian::Error&) {
+    // A commit raced the load, or the index is being replaced; the next round retries.
   }
 }
 
@@ -298,62 +193,211 @@ absl::StatusOr<int64_t> Searcher::DocumentCount() {
   }
 }
 
-Xapian::Query Searcher::BuildQuery(const SearchQuery& query, std::string& parse_error) {
-  using Xapian::Query;
-  std::vector<Query> relevance;
-  if (!query.text.empty()) {
-    Xapian::QueryParser parser = text_analysis_.MakeQueryParser();
-    parser.set_database(database_);
-    try {
-      // No FLAG_PHRASE: profile text is indexed without positions (smaller, faster index), so
-      // quoted words are ordinary words here.
-      relevance.push_back(parser.parse_query(query.text, Xapian::QueryParser::FLAG_LOVEHATE));
-    } catch (const Xapian::QueryParserError&) {
-      parse_error = "vacancy.text: cannot be parsed as a query";
-      return Query();
+absl::StatusOr<ResolvedQuery> Searcher::Resolve(const SearchQuery& query) {
+  ResolvedQuery resolved;
+  resolved.query = &query;
+  if (absl::Status status = ParsePageToken(query.page_token, candidates_->state(), resolved.offset);
+      !status.ok()) {
+    return status;
+  }
+  if (resolved.offset >= CandidateIndex::kMaxReachableResults) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_token: results beyond the first ", CandidateIndex::kMaxReachableResults,
+                     " are not served; narrow the search to reach the others"));
+  }
+  const std::string text = query.text.substr(0, kMaxQueryTextBytes);
+  if (!text.empty()) {
+    // The vacancy text goes through the indexer's own term generator, so its words become
+    // exactly the terms profiles were indexed with (Dutch stems, stop words left out).
+    Xapian::Document scratch;
+    term_generator_.set_document(scratch);
+    term_generator_.index_text_without_positions(text);
+    for (auto term = scratch.termlist_begin(); term != scratch.termlist_end(); ++term) {
+      if (resolved.text_terms.size() >= kMaxQueryTerms) break;
+      resolved.text_terms.push_back(*term);
     }
   }
-  for (const std::string& esco_code : query.esco_codes) {
-    relevance.emplace_back(std::string(schema::kPrefixOccupation) + esco_code);
-    const OccupationInfo* occupation = reference_data_->FindOccupation(esco_code);
-    if (occupation != nullptr && !occupation->isco_code.empty()) {
-      relevance.emplace_back(Query::OP_SCALE_WEIGHT,
-                             Query(std::string(schema::kPrefixIscoGroup) + occupation->isco_code),
-                             kRelatedOccupationWeight);
+  auto add_occupation = [&](const std::string& code) {
+    if (std::find(resolved.esco_codes.begin(), resolved.esco_codes.end(), code) ==
+        resolved.esco_codes.end()) {
+      resolved.esco_codes.push_back(code);
     }
-  }
-  Query matched =
-      relevance.empty() ? Query::MatchAll : Query(Query::OP_OR, relevance.begin(), relevance.end());
-
-  const bool tolerant = query.unknown_fields == UnknownFieldPolicy::kTolerant;
-  auto or_unknown = [&](Query known_match, const char* known_field) {
-    if (!tolerant) return known_match;
-    Query unknown(Query::OP_AND_NOT, Query::MatchAll, Query(schema::KnownTerm(known_field)));
-    return Query(Query::OP_OR, known_match, unknown);
   };
-
-  std::vector<Query> filters;
-  filters.emplace_back(Query::OP_VALUE_GE, schema::kSlotRetainUntilDay,
-                       Xapian::sortable_serialise(static_cast<double>(query.today_day)));
-  if (query.hours_min.has_value() || query.hours_max.has_value()) {
-    // Overlap of [candidate min, candidate max] with [offered min, offered max].
-    const double offered_min = query.hours_min.value_or(0);
-    const double offered_max = query.hours_max.value_or(kMaxHoursPerWeek);
-    Query overlap(
-        Query::OP_AND,
-        Query(Query::OP_VALUE_GE, schema::kSlotHoursMax, Xapian::sortable_serialise(offered_min)),
-        Query(Query::OP_VALUE_LE, schema::kSlotHoursMin, Xapian::sortable_serialise(offered_max)));
-    filters.push_back(or_unknown(overlap, schema::kKnownAvailability));
-  }
-  if (query.education == Requirement::kRequired && !query.min_education_code.empty()) {
-    const EducationLevelInfo* level = reference_data_->FindEducationLevel(query.min_education_code);
-    if (level != nullptr) {
-      Query meets(Query::OP_VALUE_GE, schema::kSlotEducationOrdinal,
-                  Xapian::sortable_serialise(level->ordinal));
-      filters.push_back(or_unknown(meets, schema::kKnownEducation));
+  for (const std::string& code : query.esco_codes) add_occupation(code);
+  // Occupation labels in the text, alternative labels included, count as occupations asked for:
+  // a vacancy for an "orderpicker" finds experienced warehouse workers.
+  for (const std::string& code : vocabulary_->OccupationsNamedIn(text)) add_occupation(code);
+  for (const std::string& code : resolved.esco_codes) {
+    const OccupationInfo* occupation = reference_data_->FindOccupation(code);
+    if (occupation != nullptr && !occupation->isco_code.empty() &&
+        std::find(resolved.isco_codes.begin(), resolved.isco_codes.end(), occupation->isco_code) ==
+            resolved.isco_codes.end()) {
+      resolved.isco_codes.push_back(occupation->isco_code);
     }
   }
-  return Query(Query::OP_FILTER, matched, Query(Query::OP_AND, filters.begin(), filters.end()));
+  if (!query.min_education_code.empty() && query.education != Requirement::kNone) {
+    const EducationLevelInfo* level = reference_data_->FindEducationLevel(query.min_education_code);
+    if (level == nullptr) {
+      return absl::InvalidArgumentError("vacancy.education.minimum_level_code: unknown level");
+    }
+    resolved.minimum_education_ordinal = level->ordinal;
+  }
+  return resolved;
+}
+
+std::string Searcher::SpellingSuggestion(const std::string& text) {
+  const std::string clipped = text.substr(0, kMaxQueryTextBytes);
+  auto stem_of = [&](const std::string& word) {
+    Xapian::Document scratch;
+    term_generator_.set_document(scratch);
+    term_generator_.index_text_without_positions(word);
+    return scratch.termlist_count() == 0 ? std::string() : *scratch.termlist_begin();
+  };
+  return vocabulary_->SuggestSpelling(
+      clipped,
+      [&](const std::string& word) {
+        const std::string stem = stem_of(word);
+        return stem.empty() || candidates_->HasTextTerm(stem);  // stop words count as known
+      },
+      [&](const std::string& word) { return candidates_->TextTermFrequency(stem_of(word)); });
+}
+
+void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
+                       const CandidateRecord& record, CandidateMatch& match) const {
+  using namespace ranking;
+  double total = 0;
+  for (float contribution : ranked.contribution) total += contribution;
+  auto add = [&](ReasonCode code, std::string text, Feature feature) {
+    const double share = total > 0 ? ranked.contribution[feature] / total : 0;
+    match.reasons.push_back({code, std::move(text), share});
+  };
+  auto asked = [&](Feature feature) { return (ranked.present & (1u << feature)) != 0; };
+  if (asked(kOccupation) && ranked.contribution[kOccupation] > 0 &&
+      !ranked.matched_esco_code.empty()) {
+    for (const ExperienceEntry& entry : record.experience) {
+      const bool same = ranked.matched_related ? entry.isco_code == ranked.matched_esco_code
+                                               : entry.esco_code == ranked.matched_esco_code;
+      if (!same) continue;
+      if (ranked.matched_related) {
+        add(ReasonCode::kRelatedOccupation,
+            absl::StrCat(FormatExperience(entry.months), " ervaring in verwant beroep ",
+                         entry.label),
+            kOccupation);
+      } else {
+        add(ReasonCode::kOccupationExperience,
+            absl::StrCat(FormatExperience(entry.months), " ervaring als ", entry.label),
+            kOccupation);
+      }
+      break;
+    }
+  }
+  if (asked(kText) && !ranked.matched_terms.empty()) {
+    add(ReasonCode::kText,
+        absl::StrCat("komt overeen met: ", absl::StrJoin(ranked.matched_terms, ", ")), kText);
+  }
+  if (asked(kDistance)) {
+    add(ReasonCode::kDistance, absl::StrCat("woont op ", DistanceBandLabel(match.distance_band)),
+        kDistance);
+  }
+  if (ranked.availability_unknown) {
+    match.reasons.push_back({ReasonCode::kUnknownField, "beschikbaarheid onbekend", 0});
+  } else if (record.availability_known()) {
+    const std::string hours = *record.hours_min == *record.hours_max
+                                  ? absl::StrCat(*record.hours_max)
+                                  : absl::StrCat(*record.hours_min, "-", *record.hours_max);
+    add(ReasonCode::kAvailability,
+        absl::StrCat("beschikbaar ", hours, " uur per week (", FormatBanen(*record.hours_max),
+                     " baan)"),
+        kAvailability);
+  }
+  if (ranked.education_unknown) {
+    match.reasons.push_back({ReasonCode::kUnknownField, "opleidingsniveau onbekend", 0});
+  } else if (asked(kEducation) && ranked.contribution[kEducation] > 0) {
+    const EducationLevelInfo* level = reference_data_->FindEducationLevel(record.education_code);
+    add(ReasonCode::kEducation,
+        absl::StrCat("opleiding: ", level != nullptr ? level->label : record.education_code),
+        kEducation);
+  }
+  if (asked(kAffinity) && ranked.contribution[kAffinity] > 0) {
+    std::vector<std::string> shared;
+    for (const std::string& affinity : record.affinities) {
+      if (std::find(query.affinities.begin(), query.affinities.end(), affinity) !=
+          query.affinities.end()) {
+        shared.push_back(Readable(affinity));
+      }
+    }
+    if (!shared.empty()) {
+      add(ReasonCode::kAffinity, absl::StrCat("affiniteit met ", absl::StrJoin(shared, ", ")),
+          kAffinity);
+    }
+  }
+  add(ReasonCode::kCompleteness,
+      absl::StrCat("profiel ", std::lround(record.Completeness() * 100), "% compleet"),
+      kCompleteness);
+  const int64_t age_days = query.today_day - record.updated_day;
+  add(ReasonCode::kFreshness,
+      age_days < 31 ? std::string("deze maand bijgewerkt")
+                    : absl::StrCat(age_days / 30, age_days / 30 == 1 ? " maand" : " maanden",
+                                   " geleden bijgewerkt"),
+      kFreshness);
+  std::stable_sort(match.reasons.begin(), match.reasons.end(),
+                   [](const MatchReason& a, const MatchReason& b) { return a.share > b.share; });
+}
+
+absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
+  absl::StatusOr<ResolvedQuery> resolved = Resolve(query);
+  if (!resolved.ok()) return resolved.status();
+  MatchOutcome outcome = candidates_->Match(*resolved);
+
+  SearchResult result;
+  result.total = outcome.total;
+  const int next_offset = resolved->offset + static_cast<int>(outcome.page.size());
+  if (!outcome.page.empty() && next_offset < result.total &&
+      next_offset < CandidateIndex::kMaxReachableResults) {
+    result.next_page_token = MakePageToken(candidates_->state(), next_offset);
+  }
+  if (result.total == 0 && !query.text.empty())
+    result.spelling_suggestion = SpellingSuggestion(query.text);
+
+  for (const RankedCandidate& ranked : outcome.page) {
+    Xapian::Document document;
+    try {
+      document = database_.get_document(ranked.docid);
+    } catch (const Xapian::DocNotFoundError&) {
+      continue;  // withdrawn since the image was loaded
+    }
+    CandidateMatch match;
+    match.record = ReadRecord(document);
+    match.profile_id = match.record.profile_id;
+    match.score = ranked.score;
+    if (ranked.distance_km >= 0) match.distance_band = BandForDistance(ranked.distance_km);
+    SetShownArea(document, match);
+    Explain(query, ranked, match.record, match);
+    result.matches.push_back(std::move(match));
+  }
+
+  for (const auto& [facet, counts] : outcome.facet_counts) {
+    std::vector<FacetValueCount>& values = result.facets[facet];
+    for (const auto& [value, count] : counts) {
+      std::string label = value;
+      if (facet == FacetKind::kEducationLevel) {
+        if (const EducationLevelInfo* level = reference_data_->FindEducationLevel(value)) {
+          label = level->label;
+        }
+      } else if (facet == FacetKind::kRegion) {
+        if (const LabourMarketRegion* region = reference_data_->FindRegion(value)) {
+          label = region->name;
+        }
+      } else if (facet == FacetKind::kAffinity) {
+        label = Readable(value);
+      }
+      values.push_back({value, std::move(label), count});
+    }
+    std::stable_sort(
+        values.begin(), values.end(),
+        [](const FacetValueCount& a, const FacetValueCount& b) { return a.count > b.count; });
+  }
+  return result;
 }
 
 void Searcher::Refresh() {
@@ -368,9 +412,13 @@ void Searcher::Refresh() {
   }
   std::string state = absl::StrCat(generation_);
   for (const Xapian::Database& shard : shards_) absl::StrAppend(&state, ".", shard.get_revision());
-  if (state == loaded_state_) return;
-  municipality_groups_ = DecodeGroups(shards_[0].get_metadata(kMunicipalityGroupsKey));
-  loaded_state_ = std::move(state);
+  if (state != loaded_state_) {
+    municipality_groups_ = DecodeGroups(shards_[0].get_metadata(kMunicipalityGroupsKey));
+    loaded_state_ = state;
+  }
+  if (candidates_ == nullptr || candidates_->state() != state) {
+    candidates_ = cache_->Get(state, database_, loads_images_);
+  }
 }
 
 void Searcher::SetShownArea(const Xapian::Document& document, CandidateMatch& match) const {
@@ -398,148 +446,6 @@ absl::StatusOr<SearchResult> Searcher::Search(const SearchQuery& query) {
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);
   }
-}
-
-absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
-  int offset = 0;
-  if (absl::Status status = ParsePageToken(query.page_token, loaded_state_, offset); !status.ok()) {
-    return status;
-  }
-  std::string parse_error;
-  Xapian::Query xapian_query = BuildQuery(query, parse_error);
-  if (!parse_error.empty()) return absl::InvalidArgumentError(parse_error);
-
-  Xapian::Enquire enquire(database_);
-  enquire.set_query(xapian_query);
-  enquire.set_docid_order(Xapian::Enquire::ASCENDING);  // deterministic tie-break
-  std::unique_ptr<DistanceKeyMaker> distance_key;
-  switch (query.sort) {
-    case SortOrder::kRelevance:
-      break;
-    case SortOrder::kDistance:
-      if (query.workplace.has_value()) {
-        distance_key = std::make_unique<DistanceKeyMaker>(*query.workplace);
-        enquire.set_sort_by_key_then_relevance(distance_key.get(), false);
-      }
-      break;
-    case SortOrder::kLastUpdate:
-      enquire.set_sort_by_value_then_relevance(schema::kSlotUpdatedDay, true);
-      break;
-  }
-  FacetSpy facet_spy(query.facets, query.workplace);
-  if (!query.facets.empty()) enquire.add_matchspy(&facet_spy);
-  std::unique_ptr<ReachabilityDecider> decider;
-  if (query.workplace.has_value()) {
-    decider = std::make_unique<ReachabilityDecider>(*query.workplace, query.unknown_fields);
-  }
-
-  // check_at_least covering the whole index makes the total and the facet counts exact.
-  const Xapian::doccount everything = database_.get_doccount();
-  Xapian::MSet mset = enquire.get_mset(offset, query.page_size, everything, nullptr, decider.get());
-
-  SearchResult result;
-  result.total = mset.get_matches_estimated();
-  if (offset + static_cast<int64_t>(mset.size()) < result.total) {
-    result.next_page_token = MakePageToken(loaded_state_, offset + query.page_size);
-  }
-
-  std::vector<std::string> wanted_codes = query.esco_codes;
-  for (auto item = mset.begin(); item != mset.end(); ++item) {
-    Xapian::Document document = item.get_document();
-    CandidateRecord record = ReadRecord(document);
-    CandidateMatch match;
-    match.profile_id = record.profile_id;
-    match.score = item.get_percent();
-    SetShownArea(document, match);
-
-    std::vector<std::pair<MatchReason, double>> reasons;  // reason, weight
-    for (const ExperienceEntry& entry : record.experience) {
-      if (std::find(wanted_codes.begin(), wanted_codes.end(), entry.esco_code) !=
-          wanted_codes.end()) {
-        reasons.push_back(
-            {{ReasonCode::kOccupationExperience,
-              absl::StrCat(FormatExperience(entry.months), " ervaring als ", entry.label)},
-             kOccupationReasonWeight});
-        break;
-      }
-    }
-    std::vector<std::string> text_terms;
-    for (auto term = enquire.get_matching_terms_begin(item);
-         term != enquire.get_matching_terms_end(item); ++term) {
-      // Text terms are unprefixed words or "Z"-prefixed stems; other prefixes are our own.
-      std::string name = *term;
-      if (name.size() > 1 && name[0] == 'Z') name.erase(0, 1);
-      if (!name.empty() && std::islower(static_cast<unsigned char>(name[0])) &&
-          std::find(text_terms.begin(), text_terms.end(), name) == text_terms.end()) {
-        text_terms.push_back(std::move(name));
-      }
-    }
-    if (!text_terms.empty()) {
-      reasons.push_back(
-          {{ReasonCode::kText, absl::StrCat("komt overeen met: ", absl::StrJoin(text_terms, ", "))},
-           kTextReasonWeight});
-    }
-    if (query.workplace.has_value()) {
-      match.distance_band = BandForDistance(DistanceKm(record.home, *query.workplace));
-      reasons.push_back({{ReasonCode::kDistance,
-                          absl::StrCat("woont op ", DistanceBandLabel(match.distance_band))},
-                         kDistanceReasonWeight});
-    }
-    if (record.availability_known()) {
-      std::string hours = *record.hours_min == *record.hours_max
-                              ? absl::StrCat(*record.hours_max)
-                              : absl::StrCat(*record.hours_min, "-", *record.hours_max);
-      reasons.push_back(
-          {{ReasonCode::kAvailability, absl::StrCat("beschikbaar ", hours, " uur per week (",
-                                                    FormatBanen(*record.hours_max), " baan)")},
-           kAvailabilityReasonWeight});
-    } else if (query.hours_min.has_value() || query.hours_max.has_value()) {
-      reasons.push_back({{ReasonCode::kUnknownField, "beschikbaarheid onbekend"}, 0});
-    }
-    if (!query.min_education_code.empty()) {
-      if (record.education_known()) {
-        const EducationLevelInfo* level =
-            reference_data_->FindEducationLevel(record.education_code);
-        reasons.push_back(
-            {{ReasonCode::kEducation,
-              absl::StrCat("opleiding: ", level != nullptr ? level->label : record.education_code)},
-             kEducationReasonWeight});
-      } else {
-        reasons.push_back({{ReasonCode::kUnknownField, "opleidingsniveau onbekend"}, 0});
-      }
-    }
-    double total_weight = 0;
-    for (const auto& [reason, weight] : reasons) total_weight += weight;
-    for (auto& [reason, weight] : reasons) {
-      reason.share = total_weight > 0 ? weight / total_weight : 0;
-      match.reasons.push_back(std::move(reason));
-    }
-    std::stable_sort(match.reasons.begin(), match.reasons.end(),
-                     [](const MatchReason& a, const MatchReason& b) { return a.share > b.share; });
-    match.record = std::move(record);
-    result.matches.push_back(std::move(match));
-  }
-
-  for (const auto& [facet, counts] : facet_spy.counts()) {
-    std::vector<FacetValueCount>& values = result.facets[facet];
-    for (const auto& [value, count] : counts) {
-      std::string label = value;
-      if (facet == FacetKind::kEducationLevel) {
-        if (const EducationLevelInfo* level = reference_data_->FindEducationLevel(value)) {
-          label = level->label;
-        }
-      } else if (facet == FacetKind::kRegion) {
-        if (const LabourMarketRegion* region = reference_data_->FindRegion(value)) {
-          label = region->name;
-        }
-      }
-      values.push_back({value, std::move(label), count});
-    }
-    std::stable_sort(
-        values.begin(), values.end(),
-        [](const FacetValueCount& a, const FacetValueCount& b) { return a.count > b.count; });
-  }
-  return result;
 }
 
 absl::StatusOr<CandidateMatch> Searcher::GetProfile(const std::string& profile_id,

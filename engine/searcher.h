@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/candidate_index.h"
+#include "engine/query_vocabulary.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/search_types.h"
 #include "engine/text_analysis.h"
@@ -17,10 +19,15 @@ namespace verkenner::engine {
 
 // Answers vacancy searches and profile look-ups from one Verkenner index (all its shards).
 //
+// A search resolves the vacancy's words (Dutch stems, occupation labels as synonyms), matches and
+// ranks over the in-memory CandidateIndex the searchers share, then reads the page's profiles
+// from Xapian for showing and explains each.
+//
 // Not thread-safe: a Searcher owns its Xapian::Database, and Xapian objects never cross threads.
 // Give each worker thread its own Searcher (see SearcherPool). Before every call it reopens the
 // database if the index writer committed a new revision, so searches see imports without a
-// restart.
+// restart (the shared CandidateIndex follows within a load time, about a second per million
+// profiles).
 //
 // Errors: InvalidArgument for a query or page token it cannot use (naming the field),
 // FailedPrecondition when a page token belongs to an older index revision, NotFound for an
@@ -29,8 +36,11 @@ class Searcher {
  public:
   // Opens the index at `index_path`. Errors: NotFound if there is no index, FailedPrecondition
   // if its schema version is not ours.
+  // `cache` and `vocabulary` may be shared by the searchers of a pool; null makes private ones.
   static absl::StatusOr<std::unique_ptr<Searcher>> Open(
-      const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data);
+      const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
+      std::shared_ptr<CandidateIndexCache> cache = nullptr,
+      std::shared_ptr<const QueryVocabulary> vocabulary = nullptr);
 
   absl::StatusOr<SearchResult> Search(const SearchQuery& query);
 
@@ -40,10 +50,30 @@ class Searcher {
   // Number of documents in the index as this searcher sees it.
   absl::StatusOr<int64_t> DocumentCount();
 
+  // Catches up with the index (new revision or generation), loading its in-memory image into the
+  // shared cache if nobody has yet. Errors are left for the next search to report.
+  void Prefetch();
+
+  // Whether searches may load a new in-memory image themselves (the default), or leave that to
+  // a background thread calling Prefetch() and meanwhile use the previous image.
+  void set_loads_images(bool loads) { loads_images_ = loads; }
+
+  // How the in-memory image this searcher uses was loaded.
+  CandidateIndex::LoadStats candidate_index_stats() const { return candidates_->load_stats(); }
+
  private:
-  Searcher(std::string index_path, std::shared_ptr<const ReferenceData> reference_data);
+  Searcher(std::string index_path, std::shared_ptr<const ReferenceData> reference_data,
+           std::shared_ptr<CandidateIndexCache> cache,
+           std::shared_ptr<const QueryVocabulary> vocabulary);
 
   absl::StatusOr<SearchResult> SearchOnce(const SearchQuery& query);
+  // The query's words against the vocabulary and the index; InvalidArgument naming the field.
+  absl::StatusOr<ResolvedQuery> Resolve(const SearchQuery& query);
+  // A corrected vacancy text when some word is unknown to the index, else empty.
+  std::string SpellingSuggestion(const std::string& text);
+  // The reasons of one result, with their shares of its score.
+  void Explain(const SearchQuery& query, const RankedCandidate& ranked,
+               const CandidateRecord& record, CandidateMatch& match) const;
   // Opens the generation the index stub names (engine/index_layout.h), one handle per shard.
   absl::Status OpenGeneration();
   // Switches to a new generation or reopens the shards if a new revision was committed, and
@@ -51,7 +81,6 @@ class Searcher {
   void Refresh();
   // Fills the shown area of `match` for a profile in `municipality_code`.
   void SetShownArea(const Xapian::Document& document, CandidateMatch& match) const;
-  Xapian::Query BuildQuery(const SearchQuery& query, std::string& parse_error);
 
   std::string index_path_;
   std::vector<Xapian::Database> shards_;  // shard 0 holds the whole-index metadata
@@ -60,6 +89,11 @@ class Searcher {
   std::string stub_identity_;
   std::shared_ptr<const ReferenceData> reference_data_;
   TextAnalysis text_analysis_;
+  Xapian::TermGenerator term_generator_;  // for vacancy texts, as the indexer makes terms
+  std::shared_ptr<CandidateIndexCache> cache_;
+  std::shared_ptr<const QueryVocabulary> vocabulary_;
+  std::shared_ptr<const CandidateIndex> candidates_;
+  bool loads_images_ = true;  // the image of loaded_state_ (or older)
   // Generation and shard revisions the loaded metadata and page tokens belong to.
   std::string loaded_state_;
   std::set<std::string> municipality_groups_;  // disclosure groups that may show the municipality

@@ -6,14 +6,25 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
   int threads =
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   // Open every searcher before starting any thread, so a bad index fails Start() cleanly.
+  // The searchers share one in-memory image of the index and one query vocabulary.
+  auto cache = std::make_shared<CandidateIndexCache>(options.reference_data);
+  auto vocabulary = std::make_shared<const QueryVocabulary>(*options.reference_data);
   std::vector<std::unique_ptr<Searcher>> searchers;
   for (int i = 0; i < threads; ++i) {
     absl::StatusOr<std::unique_ptr<Searcher>> searcher =
-        Searcher::Open(options.index_path, options.reference_data);
+        Searcher::Open(options.index_path, options.reference_data, cache, vocabulary);
     if (!searcher.ok()) return searcher.status();
+    (*searcher)->set_loads_images(false);  // the refresher below loads new images
     searchers.push_back(std::move(*searcher));
   }
+  absl::StatusOr<std::unique_ptr<Searcher>> watcher =
+      Searcher::Open(options.index_path, options.reference_data, cache, vocabulary);
+  if (!watcher.ok()) return watcher.status();
   std::unique_ptr<SearcherPool> pool(new SearcherPool());
+  pool->refresher_ = std::thread(
+      [raw = pool.get(), w = std::move(*watcher), interval = options.refresh_interval]() mutable {
+        raw->RunRefresher(std::move(w), interval);
+      });
   for (auto& searcher : searchers) {
     pool->workers_.emplace_back(
         [raw = pool.get(), s = std::move(searcher)]() mutable { raw->RunWorker(std::move(s)); });
@@ -27,7 +38,22 @@ SearcherPool::~SearcherPool() {
     stopping_ = true;
   }
   work_available_.notify_all();
+  stop_refreshing_.notify_all();
   for (std::thread& worker : workers_) worker.join();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+void SearcherPool::RunRefresher(std::unique_ptr<Searcher> watcher,
+                                std::chrono::milliseconds interval) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    // Loads the in-memory image of a newly committed state here, off the search threads, so
+    // that searches see imports soon after the commit without waiting for the load themselves.
+    watcher->Prefetch();
+    lock.lock();
+    stop_refreshing_.wait_for(lock, interval, [this] { return stopping_; });
+  }
 }
 
 void SearcherPool::Submit(std::function<void(Searcher&)> work) {

@@ -1,6 +1,7 @@
 #ifndef VERKENNER_ENGINE_SEARCHER_POOL_H_
 #define VERKENNER_ENGINE_SEARCHER_POOL_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -17,7 +18,8 @@ namespace verkenner::engine {
 
 // A fixed set of worker threads, each owning its own Searcher (and so its own Xapian::Database),
 // running work submitted from any thread. gRPC reactions hand searches to the pool and return at
-// once; the work calls back on a worker thread when done.
+// once; the work calls back on a worker thread when done. The searchers share one in-memory
+// image of the index (CandidateIndexCache), which a background thread keeps current.
 //
 // Thread-safe. Destruction stops accepting work, finishes what is queued and joins the workers.
 class SearcherPool {
@@ -27,6 +29,9 @@ class SearcherPool {
     std::shared_ptr<const ReferenceData> reference_data;
     // Worker threads; 0 means one per hardware thread.
     int threads = 0;
+    // How often a background thread looks for a newly committed index state and loads its
+    // in-memory image; a commit becomes searchable within this plus the load time.
+    std::chrono::milliseconds refresh_interval{200};
   };
 
   // Opens one Searcher per thread. Errors: those of Searcher::Open.
@@ -44,12 +49,15 @@ class SearcherPool {
  private:
   SearcherPool() = default;
   void RunWorker(std::unique_ptr<Searcher> searcher);
+  void RunRefresher(std::unique_ptr<Searcher> watcher, std::chrono::milliseconds interval);
 
   std::mutex mutex_;
   std::condition_variable work_available_;
+  std::condition_variable stop_refreshing_;  // its own, so that Submit() never wakes the refresher
   std::deque<std::function<void(Searcher&)>> queue_;  // guarded by mutex_
   bool stopping_ = false;                             // guarded by mutex_
   std::vector<std::thread> workers_;
+  std::thread refresher_;
 };
 
 }  // namespace verkenner::engine

@@ -15,6 +15,9 @@ namespace {
 // Caps applied before anything is parsed, so a hostile request cannot make a search unbounded.
 constexpr size_t kMaxVacancyTextBytes = 1000;
 constexpr int kMaxOccupations = 20;
+constexpr int kMaxAffinities = 20;
+constexpr int kMaxFacetFilterValues = 50;
+constexpr int kFacetKindCount = v1::FACET_AFFINITY;  // the facets are numbered 1..6
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 constexpr size_t kMaxPageTokenBytes = 64;
@@ -155,6 +158,7 @@ absl::Status FillResponse(engine::SearchResult result, const engine::ReferenceDa
   }
   response->set_total_size(result.total);
   response->set_next_page_token(std::move(result.next_page_token));
+  response->set_spelling_suggestion(std::move(result.spelling_suggestion));
   for (auto& [facet, values] : result.facets) {
     v1::FacetResult* out = response->add_facets();
     out->set_facet(ToProtoFacet(facet));
@@ -235,6 +239,26 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
                           : engine::Requirement::kPreferred;
   }
 
+  switch (vacancy.driving_licence()) {
+    case v1::REQUIREMENT_REQUIRED:
+      query.driving_licence = engine::Requirement::kRequired;
+      break;
+    case v1::REQUIREMENT_PREFERRED:
+      query.driving_licence = engine::Requirement::kPreferred;
+      break;
+    default:
+      break;
+  }
+  if (vacancy.affinities_size() > kMaxAffinities) {
+    return Invalid("vacancy.affinities", "more than 20 affinities");
+  }
+  for (const std::string& affinity : vacancy.affinities()) {
+    if (affinity.empty() || affinity.size() > 40) {
+      return Invalid("vacancy.affinities", "expected affinity codes such as buiten_werken");
+    }
+    query.affinities.push_back(affinity);
+  }
+
   query.unknown_fields = request.unknown_field_policy() == v1::UNKNOWN_FIELD_POLICY_STRICT
                              ? engine::UnknownFieldPolicy::kStrict
                              : engine::UnknownFieldPolicy::kTolerant;
@@ -264,8 +288,22 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     }
     query.facets.push_back(ToEngineFacet(static_cast<v1::Facet>(facet)));
   }
-  if (request.facet_filters_size() > 0) {
-    return absl::UnimplementedError("facet_filters: narrowing by facet is not available yet");
+  if (request.facet_filters_size() > kFacetKindCount) {
+    return Invalid("facet_filters", "at most one filter per facet");
+  }
+  for (const v1::FacetFilter& filter : request.facet_filters()) {
+    if (filter.facet() <= v1::FACET_UNSPECIFIED || filter.facet() > v1::FACET_AFFINITY) {
+      return Invalid("facet_filters.facet", "unknown facet");
+    }
+    if (filter.values_size() == 0 || filter.values_size() > kMaxFacetFilterValues) {
+      return Invalid("facet_filters.values", "expected 1 to 50 values from a facet count");
+    }
+    engine::FacetFilter engine_filter{ToEngineFacet(filter.facet()), {}};
+    for (const std::string& value : filter.values()) {
+      if (value.size() > 64) return Invalid("facet_filters.values", "not a facet value");
+      engine_filter.values.push_back(value);
+    }
+    query.facet_filters.push_back(std::move(engine_filter));
   }
   return query;
 }

@@ -262,6 +262,41 @@ TEST_F(SearchSkeletonTest, BadPostcodeIsInvalidArgumentNamingTheField) {
   EXPECT_NE(status.error_message().find("vacancy.workplace.postcode"), std::string::npos);
 }
 
+TEST_F(SearchSkeletonTest, FacetFiltersNarrowToTheCountedValue) {
+  v1::SearchCandidatesRequest request;
+  request.mutable_vacancy()->mutable_workplace()->set_postcode("3511");
+  request.add_facets(v1::FACET_EDUCATION_LEVEL);
+  v1::SearchCandidatesResponse all;
+  ASSERT_TRUE(Search(request, all).ok());
+  ASSERT_EQ(all.facets_size(), 1);
+  ASSERT_GT(all.facets(0).values_size(), 1);
+  const v1::FacetValue& chosen = all.facets(0).values(0);
+
+  v1::FacetFilter* filter = request.add_facet_filters();
+  filter->set_facet(v1::FACET_EDUCATION_LEVEL);
+  filter->add_values(chosen.value());
+  v1::SearchCandidatesResponse narrowed;
+  ASSERT_TRUE(Search(request, narrowed).ok());
+  EXPECT_EQ(narrowed.total_size(), chosen.count());
+  ASSERT_EQ(narrowed.facets_size(), 1);
+  ASSERT_EQ(narrowed.facets(0).values_size(), 1);
+  EXPECT_EQ(narrowed.facets(0).values(0).value(), chosen.value());
+
+  filter->set_facet(v1::FACET_UNSPECIFIED);
+  grpc::Status status = Search(request, narrowed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("facet_filters"), std::string::npos);
+}
+
+TEST_F(SearchSkeletonTest, TypoGetsASpellingSuggestion) {
+  v1::SearchCandidatesRequest request;
+  request.mutable_vacancy()->set_text("schoonmakre");
+  v1::SearchCandidatesResponse response;
+  ASSERT_TRUE(Search(request, response).ok());
+  EXPECT_EQ(response.total_size(), 0);
+  EXPECT_EQ(response.spelling_suggestion(), "schoonmaker");
+}
+
 TEST_F(SearchSkeletonTest, GetProfileReturnsTheSearchedProfile) {
   v1::SearchCandidatesRequest request;
   request.set_page_size(1);

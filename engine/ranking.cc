@@ -1,0 +1,36 @@
+#include "engine/ranking.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace verkenner::engine::ranking {
+
+double OccupationFeature(int months, int last_year, int current_year, bool related) {
+  const double duration = std::clamp(static_cast<double>(months) / kFullExperienceMonths, 0.0, 1.0);
+  double feature = kKnownMatchFloor + (1 - kKnownMatchFloor) * duration;
+  if (last_year > 0 && current_year - last_year > kRecencyYears) feature *= 0.5;
+  return related ? feature * kRelatedOccupationShare : feature;
+}
+
+double AvailabilityFeature(int candidate_min, int candidate_max, int offered_min, int offered_max) {
+  const int overlap = std::min(candidate_max, offered_max) - std::max(candidate_min, offered_min);
+  if (overlap < 0) return 0;
+  // The candidate can work the offered maximum: a full fit; else the share of it they cover.
+  const double cover =
+      offered_max > 0
+          ? std::min(1.0, static_cast<double>(candidate_max) / static_cast<double>(offered_max))
+          : 1.0;
+  return kKnownMatchFloor + (1 - kKnownMatchFloor) * cover;
+}
+
+double DistanceFeature(double distance_km, double limit_km) {
+  if (limit_km <= 0) return 1;
+  return std::clamp(1 - distance_km / limit_km, 0.0, 1.0);
+}
+
+double FreshnessFeature(int64_t days_since_update) {
+  return std::pow(
+      0.5, std::max<double>(0, static_cast<double>(days_since_update)) / kFreshnessHalfLifeDays);
+}
+
+}  // namespace verkenner::engine::ranking
