@@ -226,7 +226,6 @@ absl::StatusOr<PeerResult> ColumnScanPeer::Search(const engine::SearchQuery& que
   const ResolvedQuery& q = *resolved;
   PeerResult result;
   for (FacetKind facet : q.facets) result.facets[facet];
-  if (q.match_nothing) return result;
   result.examined_before_travel = 0;
 
   if (++current_stamp_ == 0) {  // wrapped: forget every old stamp
@@ -274,6 +273,7 @@ absl::StatusOr<PeerResult> ColumnScanPeer::Search(const engine::SearchQuery& que
         !(tolerant && !(flags_[i] & kAvailabilityKnown))) {
       return;
     }
+    if (!tolerant && q.education_asked && !(flags_[i] & kEducationKnown)) return;
     if (education && !(education_ordinal_[i] >= minimum_ordinal) &&
         !(tolerant && !(flags_[i] & kEducationKnown))) {
       return;

@@ -15,38 +15,6 @@ void AddUnique(const std::string& value, std::vector<std::string>& values) {
 
 bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
 
-// Adds `query` (from the QueryParser) to `clauses` as an OR of AND-clauses of terms. False for
-// an operator it cannot express that way.
-bool AddClauses(const Xapian::Query& query, std::vector<std::vector<std::string>>& clauses) {
-  switch (query.get_type()) {
-    case Xapian::Query::LEAF_TERM:
-      clauses.push_back({*query.get_terms_begin()});
-      return true;
-    case Xapian::Query::LEAF_MATCH_NOTHING:
-      return true;
-    case Xapian::Query::OP_OR:
-      for (size_t i = 0; i < query.get_num_subqueries(); ++i) {
-        if (!AddClauses(query.get_subquery(i), clauses)) return false;
-      }
-      return true;
-    case Xapian::Query::OP_AND:
-    case Xapian::Query::OP_PHRASE:
-    case Xapian::Query::OP_NEAR: {
-      // Without positions in the index, a phrase is an AND of its terms.
-      std::vector<std::string> clause;
-      for (size_t i = 0; i < query.get_num_subqueries(); ++i) {
-        std::vector<std::vector<std::string>> inner;
-        if (!AddClauses(query.get_subquery(i), inner) || inner.size() != 1) return false;
-        for (std::string& term : inner[0]) AddUnique(term, clause);
-      }
-      if (!clause.empty()) clauses.push_back(std::move(clause));
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 const char* HoursBandLabel(double hours) {
@@ -113,44 +81,42 @@ absl::Status ForEachIndexedProfile(
 QueryResolver::QueryResolver(std::shared_ptr<const engine::ReferenceData> reference)
     : reference_(std::move(reference)),
       text_analysis_(reference_->stopwords()),
-      parser_(text_analysis_.MakeQueryParser()) {}
+      term_generator_(text_analysis_.MakeTermGenerator()),
+      vocabulary_(*reference_) {}
 
 absl::StatusOr<ResolvedQuery> QueryResolver::Resolve(const engine::SearchQuery& query) {
+  // The engine's reading of a vacancy (Searcher::Resolve): the text's words become the terms
+  // the indexer would make of them, any one of which matches; occupation labels in the text add
+  // their occupations, and every occupation its ISCO unit group.
   ResolvedQuery resolved;
-  if (!query.text.empty()) {
-    try {
-      // The engine's flags (Searcher::BuildQuery).
-      Xapian::Query parsed = parser_.parse_query(query.text, Xapian::QueryParser::FLAG_LOVEHATE);
-      std::vector<std::vector<std::string>> clauses;
-      if (!AddClauses(parsed, clauses)) {
-        return absl::UnimplementedError("vacancy.text: operators the peers do not mirror");
-      }
-      for (std::vector<std::string>& clause : clauses) {
-        std::sort(clause.begin(), clause.end());
-        if (std::find(resolved.text_clauses.begin(), resolved.text_clauses.end(), clause) ==
-            resolved.text_clauses.end()) {
-          resolved.text_clauses.push_back(std::move(clause));
-        }
-      }
-    } catch (const Xapian::QueryParserError&) {
-      return absl::InvalidArgumentError("vacancy.text: cannot be parsed as a query");
+  const std::string text = query.text.substr(0, 2000);
+  if (!text.empty()) {
+    Xapian::Document scratch;
+    term_generator_.set_document(scratch);
+    term_generator_.index_text_without_positions(text);
+    for (auto term = scratch.termlist_begin(); term != scratch.termlist_end(); ++term) {
+      if (resolved.text_clauses.size() >= 32) break;
+      resolved.text_clauses.push_back({*term});
     }
   }
-  for (const std::string& code : query.esco_codes) {
+  std::vector<std::string> codes = query.esco_codes;
+  for (const std::string& code : vocabulary_.OccupationsNamedIn(text)) codes.push_back(code);
+  for (const std::string& code : codes) {
     AddUnique(code, resolved.esco_codes);
     const engine::OccupationInfo* occupation = reference_->FindOccupation(code);
     if (occupation != nullptr && !occupation->isco_code.empty()) {
       AddUnique(occupation->isco_code, resolved.isco_codes);
     }
   }
-  resolved.match_all = query.text.empty() && query.esco_codes.empty();
-  resolved.match_nothing = !resolved.match_all && resolved.text_clauses.empty() &&
-                           resolved.esco_codes.empty() && resolved.isco_codes.empty();
+  resolved.match_all = resolved.text_clauses.empty() && resolved.esco_codes.empty();
   resolved.tolerant = query.unknown_fields == engine::UnknownFieldPolicy::kTolerant;
   if (query.hours_min.has_value() || query.hours_max.has_value()) {
     resolved.offered_hours = {query.hours_min.value_or(0),
                               query.hours_max.value_or(engine::kMaxHoursPerWeek)};
   }
+  // Strict mode excludes unknown education whenever the vacancy names a level at all.
+  resolved.education_asked =
+      query.education != engine::Requirement::kNone && !query.min_education_code.empty();
   if (query.education == engine::Requirement::kRequired && !query.min_education_code.empty()) {
     if (const engine::EducationLevelInfo* level =
             reference_->FindEducationLevel(query.min_education_code)) {

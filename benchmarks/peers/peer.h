@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "engine/candidate_record.h"
 #include "engine/geo.h"
+#include "engine/query_vocabulary.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/search_types.h"
 #include "engine/text_analysis.h"
@@ -76,21 +77,18 @@ absl::Status ForEachIndexedProfile(const std::string& index_path,
 
 // A SearchQuery as the engine interprets it (Searcher::BuildQuery and its decider).
 struct ResolvedQuery {
-  // No text and no occupations: every active profile matches the relevance part.
+  // No text terms (none given, or only stop words) and no occupations: every active profile
+  // matches the relevance part.
   bool match_all = false;
-  // Text or occupations were given but yield no term at all (e.g. only stop words): nothing
-  // matches, as an empty Xapian query matches nothing.
-  bool match_nothing = false;
-  // The text as the engine's QueryParser reads it, as an OR of clauses, each an AND of stemmed
-  // terms. Most clauses are one word; words joined by a hyphen, slash or other phrase generator
-  // ("ICT-technicus", "barman/barvrouw") become a phrase, which Xapian evaluates as AND since
-  // the index has no positions, so they are one clause of several terms here.
+  // The text's terms, as an OR of clauses each an AND of terms. The engine matches any one term,
+  // so every clause is a single term.
   std::vector<std::vector<std::string>> text_clauses;
-  std::vector<std::string> esco_codes;  // unique
-  std::vector<std::string> isco_codes;  // unique; of the occupations asked for
+  std::vector<std::string> esco_codes;  // unique: asked for, or named by a label in the text
+  std::vector<std::string> isco_codes;  // unique; of those occupations
   bool tolerant = true;
   std::optional<std::pair<double, double>> offered_hours;  // min, max
   std::optional<int> required_education_ordinal;
+  bool education_asked = false;  // required or preferred
   std::optional<engine::GeoPoint> workplace;
   int64_t today_day = 0;
   int page_size = 20;
@@ -100,14 +98,13 @@ struct ResolvedQuery {
 class QueryResolver {
  public:
   explicit QueryResolver(std::shared_ptr<const engine::ReferenceData> reference);
-  // InvalidArgument for text the engine cannot parse either; Unimplemented for text that parses
-  // into operators other than OR, AND and phrases (such as +word and -word).
   absl::StatusOr<ResolvedQuery> Resolve(const engine::SearchQuery& query);
 
  private:
   std::shared_ptr<const engine::ReferenceData> reference_;
   engine::TextAnalysis text_analysis_;
-  Xapian::QueryParser parser_;
+  Xapian::TermGenerator term_generator_;
+  engine::QueryVocabulary vocabulary_;
 };
 
 }  // namespace verkenner::benchmarks

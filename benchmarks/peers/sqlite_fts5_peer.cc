@@ -294,10 +294,6 @@ absl::StatusOr<PeerResult> SqliteFts5Peer::Search(const engine::SearchQuery& que
   if (!resolved.ok()) return resolved.status();
   const ResolvedQuery& q = *resolved;
   PeerResult result;
-  if (q.match_nothing) {
-    for (FacetKind facet : q.facets) result.facets[facet];
-    return result;
-  }
 
   // ?1 ?2 workplace, ?3 MATCH expression, ?4 today, ?5 ?6 offered hours, ?7 education ordinal.
   std::string sql =
@@ -321,6 +317,8 @@ absl::StatusOr<PeerResult> SqliteFts5Peer::Search(const engine::SearchQuery& que
   if (q.required_education_ordinal.has_value()) {
     absl::StrAppend(&sql, " AND (p.education_ordinal >= ?7",
                     q.tolerant ? " OR p.education_known = 0)" : ")");
+  } else if (q.education_asked && !q.tolerant) {
+    absl::StrAppend(&sql, " AND p.education_known = 1");
   }
   if (q.workplace.has_value()) {
     absl::StrAppend(&sql,
