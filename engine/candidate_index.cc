@@ -144,6 +144,8 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
   x.updated_day_.assign(size, 0);
   x.completeness_.assign(size, 0);
   x.affinities_.assign(size, 0);
+  x.days_.assign(size, 0);
+  x.available_from_day_.assign(size, 0);
   x.text_length_.assign(size, 0);
   x.education_codes_ = {""};
   x.document_count_ = database.get_doccount();
@@ -194,6 +196,12 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
   });
   each_value(kSlotCompleteness, [&](Xapian::docid d, const std::string& v) {
     x.completeness_[d] = static_cast<uint8_t>(std::lround(std::clamp(Number(v), 0.0, 1.0) * 100));
+  });
+  each_value(kSlotDays, [&](Xapian::docid d, const std::string& v) {
+    if (v.size() == 1) x.days_[d] = static_cast<uint8_t>(v[0]) & 0x7f;
+  });
+  each_value(kSlotAvailableFromDay, [&](Xapian::docid d, const std::string& v) {
+    x.available_from_day_[d] = static_cast<int32_t>(Number(v));
   });
   each_value(kSlotRegionCode, [&](Xapian::docid d, const std::string& v) {
     x.region_[d] = static_cast<uint8_t>(std::min(IndexIn(v, x.regions_), 255));
@@ -280,8 +288,9 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
   int64_t bytes = VectorBytes(x.gate_) + VectorBytes(x.lat_) + VectorBytes(x.lon_) +
                   VectorBytes(x.education_code_) + VectorBytes(x.region_) +
                   VectorBytes(x.experience_months_) + VectorBytes(x.updated_day_) +
-                  VectorBytes(x.completeness_) + VectorBytes(x.affinities_) +
-                  VectorBytes(x.text_length_) + VectorBytes(x.area_lat_) + VectorBytes(x.area_lon_);
+                  VectorBytes(x.completeness_) + VectorBytes(x.affinities_) + VectorBytes(x.days_) +
+                  VectorBytes(x.available_from_day_) + VectorBytes(x.text_length_) +
+                  VectorBytes(x.area_lat_) + VectorBytes(x.area_lon_);
   for (const auto& [term, list] : x.text_) {
     bytes +=
         static_cast<int64_t>(term.capacity()) + VectorBytes(list.documents) + VectorBytes(list.wdf);
@@ -341,6 +350,8 @@ void CandidateIndex::ArrangeSpatially() {
   permute(updated_day_);
   permute(completeness_);
   permute(affinities_);
+  permute(days_);
+  permute(available_from_day_);
   permute(text_length_);
   docid_ = std::move(order);
 
@@ -560,6 +571,8 @@ MatchOutcome CandidateIndex::Match(const ResolvedQuery& resolved) const {
   uint64_t wanted_affinities = 0;
   for (const std::string& code : query.affinities) wanted_affinities |= AffinityBit(code);
   const bool affinities_asked = !query.affinities.empty();
+  const bool days_asked = query.days != 0;
+  const bool start_asked = query.start_day.has_value();
   bool want[6] = {};
   for (FacetKind facet : query.facets) want[static_cast<int>(facet)] = true;
   std::vector<int64_t> education_counts(education_codes_.size());
@@ -628,11 +641,26 @@ MatchOutcome CandidateIndex::Match(const ResolvedQuery& resolved) const {
       const double closeness = DistanceFeature(distance, limit);
       set(kDistance, gate_[d].max_travel_km < 0 ? kUnknownFeature * closeness : closeness);
     }
-    if (hours_asked) {
-      set(kAvailability, candidate.availability_unknown
-                             ? kUnknownFeature
-                             : AvailabilityFeature(gate_[d].hours_min, gate_[d].hours_max,
-                                                   offered_min, offered_max));
+    if (hours_asked || days_asked || start_asked) {
+      // The mean of the parts the vacancy asks about: hours, days and start date.
+      double sum = 0;
+      int parts = 0;
+      if (hours_asked) {
+        sum += candidate.availability_unknown
+                   ? kUnknownFeature
+                   : AvailabilityFeature(gate_[d].hours_min, gate_[d].hours_max, offered_min,
+                                         offered_max);
+        ++parts;
+      }
+      if (days_asked) {
+        sum += DaysFeature(days_[d], query.days);
+        ++parts;
+      }
+      if (start_asked) {
+        sum += available_from_day_[d] <= *query.start_day ? 1.0 : 0.0;
+        ++parts;
+      }
+      set(kAvailability, sum / parts);
     }
     if (education_asked) {
       set(kEducation, candidate.education_unknown ? kUnknownFeature

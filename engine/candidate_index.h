@@ -154,9 +154,11 @@ class CandidateIndex {
   std::vector<uint8_t> region_;          // index into regions_
   std::vector<int32_t> experience_months_;
   std::vector<int32_t> updated_day_;
-  std::vector<uint8_t> completeness_;  // percent
-  std::vector<uint64_t> affinities_;   // bit per affinity_codes_ entry
-  std::vector<uint16_t> text_length_;  // sum of text wdf, for BM25
+  std::vector<uint8_t> completeness_;        // percent
+  std::vector<uint64_t> affinities_;         // bit per affinity_codes_ entry
+  std::vector<uint8_t> days_;                // bit 0 Monday .. bit 6 Sunday; 0 unknown
+  std::vector<int32_t> available_from_day_;  // 0: available now
+  std::vector<uint16_t> text_length_;        // sum of text wdf, for BM25
   std::vector<double> area_lat_;
   std::vector<double> area_lon_;
   double average_text_length_ = 1;

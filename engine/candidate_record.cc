@@ -129,6 +129,11 @@ Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenera
   AddNumber(document, kSlotRetainUntilDay, static_cast<double>(record.retain_until_day));
   AddNumber(document, kSlotExperienceMonths, record.TotalExperienceMonths());
   AddNumber(document, kSlotCompleteness, record.Completeness());
+  if (record.days_known())
+    document.add_value(kSlotDays, std::string(1, static_cast<char>(record.days)));
+  if (record.available_from_day.has_value()) {
+    AddNumber(document, kSlotAvailableFromDay, static_cast<double>(*record.available_from_day));
+  }
   document.add_value(kSlotRegionCode, record.region_code);
   document.add_value(kSlotMunicipalityCode, record.municipality_code);
   if (!record.experience.empty()) {
@@ -152,6 +157,12 @@ CandidateRecord ReadRecord(const Xapian::Document& document) {
   record.retain_until_day =
       static_cast<int64_t>(ReadNumber(document, kSlotRetainUntilDay).value_or(0));
   record.region_code = document.get_value(kSlotRegionCode);
+  if (const std::string days = document.get_value(kSlotDays); days.size() == 1) {
+    record.days = static_cast<uint8_t>(days[0]) & 0x7f;
+  }
+  if (std::optional<double> from = ReadNumber(document, kSlotAvailableFromDay)) {
+    record.available_from_day = static_cast<int64_t>(*from);
+  }
   record.municipality_code = document.get_value(kSlotMunicipalityCode);
   record.experience = DecodeExperience(document.get_value(kSlotExperience));
 

@@ -42,13 +42,16 @@ struct CandidateRecord {
   std::vector<std::string> affinities;
   std::string wishes;  // already scrubbed of personal data
   std::optional<bool> driving_licence;
-  int64_t updated_day = 0;       // days since 1970-01-01
-  int64_t retain_until_day = 0;  // last day it may be served
-  std::string display_payload;   // opaque bytes returned with results
+  uint8_t days = 0;  // working days: bit 0 Monday .. bit 6 Sunday; 0 when unknown
+  std::optional<int64_t> available_from_day;  // later than the import day; else available now
+  int64_t updated_day = 0;                    // days since 1970-01-01
+  int64_t retain_until_day = 0;               // last day it may be served
+  std::string display_payload;                // opaque bytes returned with results
 
   bool education_known() const { return education_ordinal.has_value(); }
   bool experience_known() const { return !experience.empty(); }
   bool availability_known() const { return hours_min.has_value() && hours_max.has_value(); }
+  bool days_known() const { return days != 0; }
   bool travel_distance_known() const { return max_travel_km.has_value(); }
   bool affinities_known() const { return !affinities.empty(); }
   // Share of the five core fields that are known, 0..1.

@@ -1,6 +1,7 @@
 #include "engine/ranking.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 namespace verkenner::engine::ranking {
@@ -26,6 +27,13 @@ double AvailabilityFeature(int candidate_min, int candidate_max, int offered_min
 double DistanceFeature(double distance_km, double limit_km) {
   if (limit_km <= 0) return 1;
   return std::clamp(1 - distance_km / limit_km, 0.0, 1.0);
+}
+
+double DaysFeature(uint8_t days, uint8_t wanted) {
+  if (days == 0) return kUnknownFeature;
+  if (wanted == 0) return 1;
+  return static_cast<double>(std::popcount(static_cast<unsigned>(days & wanted))) /
+         static_cast<double>(std::popcount(static_cast<unsigned>(wanted)));
 }
 
 double FreshnessFeature(int64_t days_since_update) {

@@ -2,6 +2,7 @@
 #define VERKENNER_ENGINE_RANKING_H_
 
 #include <array>
+#include <cstdint>
 
 #include "engine/search_types.h"
 
@@ -20,7 +21,7 @@ enum Feature {
   kOccupation,    // experience in an occupation asked for (ESCO), or its ISCO unit group
   kText,          // BM25 of the vacancy text against the profile's words, scaled to 0..1
   kDistance,      // closer is better, relative to the candidate's own limit
-  kAvailability,  // how well the candidate's hours cover the hours offered
+  kAvailability,  // how well the candidate's hours, days and start date fit the job
   kEducation,     // meets the minimum level asked for
   kAffinity,      // share of the vacancy's affinities the candidate has
   kCompleteness,  // share of the five core fields known
@@ -60,6 +61,9 @@ double OccupationFeature(int months, int last_year, int current_year, bool relat
 // Candidate range [candidate_min, candidate_max] against the offered [offered_min, offered_max].
 double AvailabilityFeature(int candidate_min, int candidate_max, int offered_min, int offered_max);
 double DistanceFeature(double distance_km, double limit_km);
+// The share of the `wanted` working days (bit 0 Monday) the candidate's `days` cover;
+// kUnknownFeature when the candidate's days are unknown (0).
+double DaysFeature(uint8_t days, uint8_t wanted);
 double FreshnessFeature(int64_t days_since_update);
 
 }  // namespace verkenner::engine::ranking

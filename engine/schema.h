@@ -15,7 +15,7 @@
 namespace verkenner::engine::schema {
 
 // Stored in the index metadata under kSchemaVersionKey; a searcher refuses other versions.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 inline constexpr char kSchemaVersionKey[] = "verkenner.schema_version";
 
 // Boolean terms (not weighted), Xapian's convention of upper-case prefixes, "X" for our own.
@@ -55,6 +55,8 @@ enum Slot : Xapian::valueno {
   kSlotEducationCode = 11,     // education code, plain string, for facets; absent when unknown
   kSlotExperience = 12,        // encoded work experience, see EncodeExperience()
   kSlotMunicipalityCode = 13,  // "GMxxxx", plain string, for disclosure control
+  kSlotDays = 14,              // one byte, bit 0 Monday .. bit 6 Sunday; absent when unknown
+  kSlotAvailableFromDay = 15,  // days since 1970-01-01; absent when available now
 };
 
 // Document data is the display payload: a serialized verkenner.v1.AnonymousProfile written by

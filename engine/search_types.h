@@ -54,7 +54,9 @@ struct SearchQuery {
   std::optional<GeoPoint> workplace;
   std::optional<int> hours_min;  // offered hours per week
   std::optional<int> hours_max;
-  std::string min_education_code;  // empty: no education criterion
+  uint8_t days = 0;                  // days the job needs: bit 0 Monday .. bit 6 Sunday; 0 any
+  std::optional<int64_t> start_day;  // when the job starts, days since 1970-01-01
+  std::string min_education_code;    // empty: no education criterion
   Requirement education = Requirement::kNone;
   Requirement driving_licence = Requirement::kNone;  // kRequired excludes profiles without one
   std::vector<std::string> affinities;               // preferred: ranks profiles that share them

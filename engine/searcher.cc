@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -41,6 +42,17 @@ std::string FormatBanen(double hours) {
   std::string text = absl::StrFormat("%.2f", hours / kHoursPerBaan);
   std::replace(text.begin(), text.end(), '.', ',');  // Dutch decimal comma
   return text;
+}
+
+// "1 december 2026".
+std::string FormatDate(int64_t day) {
+  static constexpr const char* kMonths[] = {"januari",   "februari", "maart",    "april",
+                                            "mei",       "juni",     "juli",     "augustus",
+                                            "september", "oktober",  "november", "december"};
+  const std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(day))};
+  return absl::StrCat(static_cast<unsigned>(date.day()), " ",
+                      kMonths[static_cast<unsigned>(date.month()) - 1], " ",
+                      static_cast<int>(date.year()));
 }
 
 std::string FormatExperience(int months) {
@@ -301,14 +313,27 @@ void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
   }
   if (ranked.availability_unknown) {
     match.reasons.push_back({ReasonCode::kUnknownField, "beschikbaarheid onbekend", 0});
-  } else if (record.availability_known()) {
-    const std::string hours = *record.hours_min == *record.hours_max
-                                  ? absl::StrCat(*record.hours_max)
-                                  : absl::StrCat(*record.hours_min, "-", *record.hours_max);
-    add(ReasonCode::kAvailability,
-        absl::StrCat("beschikbaar ", hours, " uur per week (", FormatBanen(*record.hours_max),
-                     " baan)"),
-        kAvailability);
+  } else if (record.availability_known() || (asked(kAvailability) && record.days_known())) {
+    std::string text = "beschikbaar";
+    if (record.availability_known()) {
+      const std::string hours = *record.hours_min == *record.hours_max
+                                    ? absl::StrCat(*record.hours_max)
+                                    : absl::StrCat(*record.hours_min, "-", *record.hours_max);
+      absl::StrAppend(&text, " ", hours, " uur per week (", FormatBanen(*record.hours_max),
+                      " baan)");
+    }
+    if (query.days != 0 && record.days_known()) {
+      static constexpr const char* kDays[] = {"ma", "di", "wo", "do", "vr", "za", "zo"};
+      std::vector<std::string> days;
+      for (int day = 0; day < 7; ++day) {
+        if (record.days & (1u << day)) days.push_back(kDays[day]);
+      }
+      absl::StrAppend(&text, " op ", absl::StrJoin(days, ", "));
+    }
+    if (record.available_from_day.has_value() && *record.available_from_day > query.today_day) {
+      absl::StrAppend(&text, " vanaf ", FormatDate(*record.available_from_day));
+    }
+    add(ReasonCode::kAvailability, std::move(text), kAvailability);
   }
   if (ranked.education_unknown) {
     match.reasons.push_back({ReasonCode::kUnknownField, "opleidingsniveau onbekend", 0});

@@ -174,14 +174,14 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
     record.hours_min = profile.hours_min();
     record.hours_max = profile.hours_max();
   }
-  for (const std::string& day : profile.days()) shown.add_days(WeekdayFromCode(day));
+  for (const std::string& day : profile.days()) {
+    const v1::Weekday weekday = WeekdayFromCode(day);
+    if (weekday != v1::WEEKDAY_UNSPECIFIED)
+      record.days |= static_cast<uint8_t>(1u << (weekday - 1));
+  }
   if (std::optional<int64_t> from = ParseIsoDay(profile.available_from());
       from.has_value() && *from > today_day) {
-    std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(*from))};
-    shown.mutable_available_from()->set_year(static_cast<int>(date.year()));
-    shown.mutable_available_from()->set_month(
-        static_cast<int>(static_cast<unsigned>(date.month())));
-    shown.mutable_available_from()->set_day(static_cast<int>(static_cast<unsigned>(date.day())));
+    record.available_from_day = *from;
   }
   if (profile.has_max_travel_km()) {
     record.max_travel_km = profile.max_travel_km();
@@ -247,6 +247,17 @@ absl::StatusOr<v1::AnonymousProfile> ShownProfile(const engine::CandidateRecord&
   if (record.max_travel_km.has_value()) shown.set_max_travel_km(*record.max_travel_km);
   for (const std::string& affinity : record.affinities) shown.add_affinities(affinity);
   if (record.driving_licence.has_value()) shown.set_driving_licence(*record.driving_licence);
+  for (int day = 0; day < 7; ++day) {
+    if (record.days & (1u << day)) shown.add_days(static_cast<v1::Weekday>(day + 1));
+  }
+  if (record.available_from_day.has_value()) {
+    std::chrono::year_month_day date{
+        std::chrono::sys_days(std::chrono::days(*record.available_from_day))};
+    shown.mutable_available_from()->set_year(static_cast<int>(date.year()));
+    shown.mutable_available_from()->set_month(
+        static_cast<int>(static_cast<unsigned>(date.month())));
+    shown.mutable_available_from()->set_day(static_cast<int>(static_cast<unsigned>(date.day())));
+  }
   shown.mutable_update_time()->set_seconds(record.updated_day * 86400);
   v1::Completeness* completeness = shown.mutable_completeness();
   completeness->set_education_known(record.education_known());

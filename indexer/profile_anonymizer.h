@@ -28,10 +28,10 @@ struct RetentionRule {
 // text goes through the TextScrubber (also left out if it cannot be made safe).
 //
 // The record's display payload is a v1.AnonymousProfile holding only what the engine does not
-// keep anyway (diplomas, skills, days, start date, travel mode, support needs, languages,
-// wishes); ShownProfile() adds the rest back from the record, so nothing is stored twice. It
-// carries no area: the searcher picks municipality or arbeidsmarktregio when it serves the
-// profile, by disclosure control over all profiles (engine/disclosure_control.h).
+// keep anyway (diplomas, skills, travel mode, support needs, languages, wishes); ShownProfile()
+// adds the rest back from the record, so nothing is stored twice. It carries no area: the searcher
+// picks municipality or arbeidsmarktregio when it serves the profile, by disclosure control over
+// all profiles (engine/disclosure_control.h).
 //
 // Thread-safe (immutable).
 class ProfileAnonymizer {

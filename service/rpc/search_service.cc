@@ -239,6 +239,22 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
                           : engine::Requirement::kPreferred;
   }
 
+  for (int day : vacancy.days()) {
+    if (day < v1::WEEKDAY_MONDAY || day > v1::WEEKDAY_SUNDAY) {
+      return Invalid("vacancy.days", "unknown weekday");
+    }
+    query.days |= static_cast<uint8_t>(1u << (day - v1::WEEKDAY_MONDAY));
+  }
+  if (vacancy.has_start_date()) {
+    const v1::Date& date = vacancy.start_date();
+    const std::chrono::year_month_day start{std::chrono::year(date.year()),
+                                            std::chrono::month(static_cast<unsigned>(date.month())),
+                                            std::chrono::day(static_cast<unsigned>(date.day()))};
+    if (!start.ok() || date.year() < 2000 || date.year() > 2100) {
+      return Invalid("vacancy.start_date", "not a valid date");
+    }
+    query.start_day = std::chrono::sys_days(start).time_since_epoch().count();
+  }
   switch (vacancy.driving_licence()) {
     case v1::REQUIREMENT_REQUIRED:
       query.driving_licence = engine::Requirement::kRequired;

@@ -1,5 +1,6 @@
 #include "indexer/profile_anonymizer.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "verkenner/v1/profile.pb.h"
@@ -66,6 +67,9 @@ class ProfileAnonymizerTest : public ::testing::Test {
     profile_.add_affinities("logistiek");
     profile_.set_wishes("Bel mij op 06-98765432, groet Noëlle");
     profile_.set_register_end("2024-06-30");
+    profile_.add_days("ma");
+    profile_.add_days("vr");
+    profile_.set_available_from("2027-01-15");
   }
 
   // The profile as served: through a Xapian document and back, then ShownProfile().
@@ -148,6 +152,9 @@ TEST_F(ProfileAnonymizerTest, KeepsWhatMatchingNeedsAtCoarseGranularity) {
   EXPECT_TRUE(shown.completeness().education_known());
   EXPECT_DOUBLE_EQ(shown.completeness().fraction(), 1.0);
   EXPECT_EQ(shown.diplomas_size(), 1);
+  EXPECT_THAT(shown.days(), ::testing::ElementsAre(v1::WEEKDAY_MONDAY, v1::WEEKDAY_FRIDAY));
+  EXPECT_EQ(shown.available_from().year(), 2027);
+  EXPECT_EQ(shown.available_from().day(), 15);
 }
 
 TEST_F(ProfileAnonymizerTest, RetentionEndsOnDecember31OfTheSecondYearAfterRegisterEnd) {

@@ -196,6 +196,26 @@ TEST_F(SearcherTest, ExplanationsShareTheScoreAndSpeakDutch) {
   }
 }
 
+TEST_F(SearcherTest, DaysAndStartDateRankTheCandidatesWhoFitTheRosterFirst) {
+  CandidateRecord weekdays = Profile("weekdays");
+  weekdays.days = 0b0000011;  // Monday, Tuesday
+  CandidateRecord weekend = Profile("weekend");
+  weekend.days = 0b1100000;  // Saturday, Sunday
+  CandidateRecord later = Profile("later");
+  later.days = 0b0000011;
+  later.available_from_day = kToday + 60;
+  Commit({weekdays, weekend, later});
+  SearchQuery query = Vacancy("orderpicker");
+  query.days = 0b0000011;
+  query.start_day = kToday + 7;
+  engine::SearchResult result = Search(query);
+  ASSERT_THAT(Ids(result), ElementsAre("weekdays", "later", "weekend"));
+  const engine::MatchReason* availability = Reason(result.matches[1], ReasonCode::kAvailability);
+  ASSERT_NE(availability, nullptr);
+  EXPECT_EQ(availability->text,
+            "beschikbaar 16-24 uur per week (0,94 baan) op ma, di vanaf 31 december 2026");
+}
+
 TEST_F(SearcherTest, HardConstraintsTravelHoursLicenceAndRetention) {
   CandidateRecord far = Profile("far");
   far.max_travel_km = 5;
