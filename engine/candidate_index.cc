@@ -145,6 +145,7 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
   x.completeness_.assign(size, 0);
   x.affinities_.assign(size, 0);
   x.days_.assign(size, 0);
+  x.sectors_.assign(size, 0);
   x.available_from_day_.assign(size, 0);
   x.text_length_.assign(size, 0);
   x.education_codes_ = {""};
@@ -226,6 +227,10 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
         list.last_year.push_back(static_cast<uint16_t>(std::clamp(entry.last_year, 0, 65535)));
         ++postings;
       };
+      if (const std::string sector = NormalizeKey(entry.sector); !sector.empty()) {
+        const int bit = IndexIn(sector, x.sector_codes_);
+        if (bit < 64) x.sectors_[d] |= uint64_t{1} << bit;
+      }
       if (!entry.esco_code.empty()) add(x.occupations_[entry.esco_code]);
       if (!entry.isco_code.empty()) add(x.unit_groups_[entry.isco_code]);
     }
@@ -351,6 +356,7 @@ void CandidateIndex::ArrangeSpatially() {
   permute(completeness_);
   permute(affinities_);
   permute(days_);
+  permute(sectors_);
   permute(available_from_day_);
   permute(text_length_);
   docid_ = std::move(order);
@@ -568,9 +574,20 @@ MatchOutcome CandidateIndex::Match(const ResolvedQuery& resolved) const {
   }
 
   // Facets and ranking over the admitted documents.
-  uint64_t wanted_affinities = 0;
-  for (const std::string& code : query.affinities) wanted_affinities |= AffinityBit(code);
-  const bool affinities_asked = !query.affinities.empty();
+  // What the vacancy's affinities and sectors ask for: each is met by the candidate's affinity
+  // of that name or by experience in a sector of that name.
+  struct Interest {
+    uint64_t affinity_bit;
+    uint64_t sector_bit;
+  };
+  std::vector<Interest> interests;
+  for (const std::string& wanted : query.affinities) {
+    interests.push_back({AffinityBit(wanted), SectorBit(wanted)});
+  }
+  for (const std::string& wanted : query.sectors) {
+    interests.push_back({AffinityBit(wanted), SectorBit(wanted)});
+  }
+  const bool affinities_asked = !interests.empty();
   const bool days_asked = query.days != 0;
   const bool start_asked = query.start_day.has_value();
   bool want[6] = {};
@@ -668,10 +685,15 @@ MatchOutcome CandidateIndex::Match(const ResolvedQuery& resolved) const {
                                                                                          : 0.0);
     }
     if (affinities_asked) {
-      set(kAffinity, affinities_[d] == 0
-                         ? kUnknownFeature
-                         : static_cast<double>(std::popcount(affinities_[d] & wanted_affinities)) /
-                               static_cast<double>(query.affinities.size()));
+      if (affinities_[d] == 0 && sectors_[d] == 0) {
+        set(kAffinity, kUnknownFeature);
+      } else {
+        int met = 0;
+        for (const Interest& interest : interests) {
+          met += (affinities_[d] & interest.affinity_bit) || (sectors_[d] & interest.sector_bit);
+        }
+        set(kAffinity, static_cast<double>(met) / static_cast<double>(interests.size()));
+      }
     }
     set(kCompleteness, completeness_[d] / 100.0);
     set(kFreshness, FreshnessFeature(today - updated_day_[d]));
@@ -742,6 +764,13 @@ MatchOutcome CandidateIndex::Match(const ResolvedQuery& resolved) const {
   fill(
       FacetKind::kAffinity, [&](size_t k) { return affinity_codes_[k]; }, affinity_counts);
   return outcome;
+}
+
+uint64_t CandidateIndex::SectorBit(const std::string& sector) const {
+  const std::string key = NormalizeKey(sector);
+  auto found = std::find(sector_codes_.begin(), sector_codes_.end(), key);
+  const auto bit = found - sector_codes_.begin();
+  return found != sector_codes_.end() && bit < 64 ? uint64_t{1} << bit : 0;
 }
 
 uint64_t CandidateIndex::AffinityBit(const std::string& code) const {

@@ -127,6 +127,7 @@ class CandidateIndex {
   CompiledFilters CompileFilters(const std::vector<FacetFilter>& facet_filters) const;
   bool PassesFilters(const CompiledFilters& filters, uint32_t d, double distance) const;
   uint64_t AffinityBit(const std::string& code) const;  // 0 for an unknown code
+  uint64_t SectorBit(const std::string& sector) const;  // 0 for a sector nobody worked in
 
   std::string state_;
   LoadStats load_stats_;
@@ -156,6 +157,7 @@ class CandidateIndex {
   std::vector<int32_t> updated_day_;
   std::vector<uint8_t> completeness_;        // percent
   std::vector<uint64_t> affinities_;         // bit per affinity_codes_ entry
+  std::vector<uint64_t> sectors_;            // bit per sector_codes_ entry: sectors worked in
   std::vector<uint8_t> days_;                // bit 0 Monday .. bit 6 Sunday; 0 unknown
   std::vector<int32_t> available_from_day_;  // 0: available now
   std::vector<uint16_t> text_length_;        // sum of text wdf, for BM25
@@ -166,6 +168,7 @@ class CandidateIndex {
   std::vector<std::string> education_codes_;  // [0] = "" (unknown)
   std::vector<std::string> regions_;
   std::vector<std::string> affinity_codes_;
+  std::vector<std::string> sector_codes_;  // normalised (refdata NormalizeKey)
 
   // Rows of latitude strip s (counted from strip_base_) are [strip_begin_[s], strip_begin_[s+1]),
   // in longitude order.

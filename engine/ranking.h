@@ -23,7 +23,8 @@ enum Feature {
   kDistance,      // closer is better, relative to the candidate's own limit
   kAvailability,  // how well the candidate's hours, days and start date fit the job
   kEducation,     // meets the minimum level asked for
-  kAffinity,      // share of the vacancy's affinities the candidate has
+  kAffinity,      // share of the vacancy's affinities and sectors the candidate has (as an
+                  // affinity, or as experience in that sector)
   kCompleteness,  // share of the five core fields known
   kFreshness,     // how recently the profile changed
   kFeatureCount,

@@ -60,6 +60,7 @@ struct SearchQuery {
   Requirement education = Requirement::kNone;
   Requirement driving_licence = Requirement::kNone;  // kRequired excludes profiles without one
   std::vector<std::string> affinities;               // preferred: ranks profiles that share them
+  std::vector<std::string> sectors;  // preferred: ranks profiles with that affinity or experience
   UnknownFieldPolicy unknown_fields = UnknownFieldPolicy::kTolerant;
   SortOrder sort = SortOrder::kRelevance;
   int page_size = 20;

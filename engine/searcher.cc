@@ -344,17 +344,25 @@ void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
         kEducation);
   }
   if (asked(kAffinity) && ranked.contribution[kAffinity] > 0) {
-    std::vector<std::string> shared;
-    for (const std::string& affinity : record.affinities) {
-      if (std::find(query.affinities.begin(), query.affinities.end(), affinity) !=
-          query.affinities.end()) {
-        shared.push_back(Readable(affinity));
+    std::vector<std::string> wanted = query.affinities;
+    wanted.insert(wanted.end(), query.sectors.begin(), query.sectors.end());
+    std::vector<std::string> affinities;
+    std::vector<std::string> sectors;
+    for (const std::string& item : wanted) {
+      const std::string key = NormalizeKey(item);
+      if (std::any_of(record.affinities.begin(), record.affinities.end(),
+                      [&](const std::string& a) { return NormalizeKey(a) == key; })) {
+        affinities.push_back(Readable(item));
+      } else if (std::any_of(
+                     record.experience.begin(), record.experience.end(),
+                     [&](const ExperienceEntry& e) { return NormalizeKey(e.sector) == key; })) {
+        sectors.push_back(item);
       }
     }
-    if (!shared.empty()) {
-      add(ReasonCode::kAffinity, absl::StrCat("affiniteit met ", absl::StrJoin(shared, ", ")),
-          kAffinity);
-    }
+    std::vector<std::string> parts;
+    if (!affinities.empty()) parts.push_back("affiniteit met " + absl::StrJoin(affinities, ", "));
+    if (!sectors.empty()) parts.push_back("ervaring in de sector " + absl::StrJoin(sectors, ", "));
+    if (!parts.empty()) add(ReasonCode::kAffinity, absl::StrJoin(parts, "; "), kAffinity);
   }
   add(ReasonCode::kCompleteness,
       absl::StrCat("profiel ", std::lround(record.Completeness() * 100), "% compleet"),

@@ -274,6 +274,15 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     }
     query.affinities.push_back(affinity);
   }
+  if (vacancy.sectors_size() > kMaxAffinities) {
+    return Invalid("vacancy.sectors", "more than 20 sectors");
+  }
+  for (const std::string& sector : vacancy.sectors()) {
+    if (sector.empty() || sector.size() > 60) {
+      return Invalid("vacancy.sectors", "expected sector names such as logistiek");
+    }
+    query.sectors.push_back(sector);
+  }
 
   query.unknown_fields = request.unknown_field_policy() == v1::UNKNOWN_FIELD_POLICY_STRICT
                              ? engine::UnknownFieldPolicy::kStrict

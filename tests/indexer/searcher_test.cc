@@ -216,6 +216,23 @@ TEST_F(SearcherTest, DaysAndStartDateRankTheCandidatesWhoFitTheRosterFirst) {
             "beschikbaar 16-24 uur per week (0,94 baan) op ma, di vanaf 31 december 2026");
 }
 
+TEST_F(SearcherTest, SectorsMatchExperienceInTheSectorOrTheAffinity) {
+  CandidateRecord logistics = Profile("logistics");  // sector logistiek, affinity techniek
+  logistics.affinities.clear();
+  CandidateRecord care = Profile("care");
+  care.experience[0].sector = "zorg";
+  care.affinities.clear();
+  Commit({logistics, care});
+  SearchQuery query = Vacancy("orderpicker");
+  query.sectors = {"Logistiek"};
+  engine::SearchResult result = Search(query);
+  ASSERT_THAT(Ids(result), ElementsAre("logistics", "care"));
+  const engine::MatchReason* reason = Reason(result.matches[0], ReasonCode::kAffinity);
+  ASSERT_NE(reason, nullptr);
+  EXPECT_EQ(reason->text, "ervaring in de sector Logistiek");
+  EXPECT_EQ(Reason(result.matches[1], ReasonCode::kAffinity), nullptr);
+}
+
 TEST_F(SearcherTest, HardConstraintsTravelHoursLicenceAndRetention) {
   CandidateRecord far = Profile("far");
   far.max_travel_km = 5;
