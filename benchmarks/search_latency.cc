@@ -321,7 +321,7 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   rows.reserve(1 + peers.size());  // `ours` and `row` below stay valid
   Row& ours = rows.emplace_back();
-  ours.approach = "Verkenner engine::Searcher (Xapian)";
+  ours.approach = "Verkenner engine::Searcher";
   std::vector<int64_t> our_totals;
   std::vector<FacetCounts> our_facets;
   int64_t matched = 0;
@@ -408,8 +408,8 @@ int main(int argc, char** argv) {
   if (examined_queries > 0) {
     std::printf(
         "mean before travel      %.0f candidates per query match text and every other filter "
-        "before the travel-limit check (the engine's MatchDecider reads each one's values; grows "
-        "linearly with the index)\n",
+        "before the travel-limit check (what an engine without a spatial order has to examine; "
+        "grows linearly with the index)\n",
         static_cast<double>(examined) / static_cast<double>(examined_queries));
   }
   std::printf("\n");

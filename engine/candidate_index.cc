@@ -55,13 +55,22 @@ int64_t VectorBytes(const std::vector<T>& values) {
   return static_cast<int64_t>(values.capacity() * sizeof(T));
 }
 
-// Index of `value` in `table`, appending it if new.
-int IndexIn(const std::string& value, std::vector<std::string>& table) {
-  auto found = std::find(table.begin(), table.end(), value);
-  if (found != table.end()) return static_cast<int>(found - table.begin());
-  table.push_back(value);
-  return static_cast<int>(table.size() - 1);
-}
+// Index of values in a table, appending new ones; the table stays a plain vector for searches.
+class Interner {
+ public:
+  explicit Interner(std::vector<std::string>& table) : table_(table) {
+    for (size_t i = 0; i < table_.size(); ++i) index_.emplace(table_[i], static_cast<int>(i));
+  }
+  int operator()(const std::string& value) {
+    auto [it, inserted] = index_.try_emplace(value, static_cast<int>(table_.size()));
+    if (inserted) table_.push_back(value);
+    return it->second;
+  }
+
+ private:
+  std::vector<std::string>& table_;
+  std::unordered_map<std::string, int> index_;
+};
 
 double Number(const std::string& value) { return Xapian::sortable_unserialise(value); }
 
@@ -163,7 +172,12 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
   // Profiles live at PC4 centres: a few thousand distinct points, so a search can compute one
   // distance per area instead of one per profile.
   {
-    std::map<std::pair<double, double>, uint32_t> areas;
+    struct PointHash {
+      size_t operator()(const std::pair<double, double>& point) const {
+        return std::hash<double>()(point.first) * 31 + std::hash<double>()(point.second);
+      }
+    };
+    std::unordered_map<std::pair<double, double>, uint32_t, PointHash> areas;
     for (size_t d = 0; d < size; ++d) {
       auto [it, inserted] =
           areas.try_emplace({x.lat_[d], x.lon_[d]}, static_cast<uint32_t>(x.area_lat_.size()));
@@ -204,11 +218,15 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
   each_value(kSlotAvailableFromDay, [&](Xapian::docid d, const std::string& v) {
     x.available_from_day_[d] = static_cast<int32_t>(Number(v));
   });
+  Interner region_index(x.regions_);
+  Interner education_index(x.education_codes_);
+  Interner sector_index(x.sector_codes_);
+  Interner affinity_index(x.affinity_codes_);
   each_value(kSlotRegionCode, [&](Xapian::docid d, const std::string& v) {
-    x.region_[d] = static_cast<uint8_t>(std::min(IndexIn(v, x.regions_), 255));
+    x.region_[d] = static_cast<uint8_t>(std::min(region_index(v), 255));
   });
   each_value(kSlotEducationCode, [&](Xapian::docid d, const std::string& v) {
-    x.education_code_[d] = static_cast<uint8_t>(std::min(IndexIn(v, x.education_codes_), 255));
+    x.education_code_[d] = static_cast<uint8_t>(std::min(education_index(v), 255));
   });
   int64_t postings = 0;
   each_value(kSlotExperience, [&](Xapian::docid d, const std::string& v) {
@@ -228,7 +246,7 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
         ++postings;
       };
       if (const std::string sector = NormalizeKey(entry.sector); !sector.empty()) {
-        const int bit = IndexIn(sector, x.sector_codes_);
+        const int bit = sector_index(sector);
         if (bit < 64) x.sectors_[d] |= uint64_t{1} << bit;
       }
       if (!entry.esco_code.empty()) add(x.occupations_[entry.esco_code]);
@@ -239,7 +257,7 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
   const std::string affinity_prefix = kPrefixAffinity;
   for (auto term = database.allterms_begin(affinity_prefix);
        term != database.allterms_end(affinity_prefix); ++term) {
-    const int bit = IndexIn((*term).substr(affinity_prefix.size()), x.affinity_codes_);
+    const int bit = affinity_index((*term).substr(affinity_prefix.size()));
     if (bit >= 64) continue;  // more kinds than the reference set has; not countable here
     for (auto posting = database.postlist_begin(*term); posting != database.postlist_end(*term);
          ++posting) {
@@ -602,8 +620,11 @@ MatchOutcome CandidateIndex::Match(const ResolvedQuery& resolved) const {
   // Better first: by the requested order, then by score, then by docid, so that identical
   // queries give identical orderings.
   auto better = [&](const RankedCandidate& a, const RankedCandidate& b) {
-    if (query.sort == SortOrder::kDistance && located && a.distance_km != b.distance_km) {
-      return a.distance_km < b.distance_km;
+    if (query.sort == SortOrder::kDistance && located) {
+      // By band only: an order by exact distance would leak it, as a score would.
+      const DistanceBand a_band = BandForDistance(a.distance_km);
+      const DistanceBand b_band = BandForDistance(b.distance_km);
+      if (a_band != b_band) return a_band < b_band;
     }
     if (query.sort == SortOrder::kLastUpdate) {
       const int32_t a_day = updated_day_[a.row];
@@ -655,7 +676,7 @@ MatchOutcome CandidateIndex::Match(const ResolvedQuery& resolved) const {
     if (located) {
       const double limit =
           gate_[d].max_travel_km < 0 ? kAssumedTravelKmWhenUnknown : gate_[d].max_travel_km;
-      const double closeness = DistanceFeature(distance, limit);
+      const double closeness = DistanceFeature(BandForDistance(distance), limit);
       set(kDistance, gate_[d].max_travel_km < 0 ? kUnknownFeature * closeness : closeness);
     }
     if (hours_asked || days_asked || start_asked) {

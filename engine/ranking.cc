@@ -24,9 +24,29 @@ double AvailabilityFeature(int candidate_min, int candidate_max, int offered_min
   return kKnownMatchFloor + (1 - kKnownMatchFloor) * cover;
 }
 
-double DistanceFeature(double distance_km, double limit_km) {
+double DistanceFeature(DistanceBand band, double limit_km) {
+  // The middle of the band stands for the distance, so the score says no more than the band.
+  double representative_km = 0;
+  switch (band) {
+    case DistanceBand::k0To5:
+      representative_km = 2.5;
+      break;
+    case DistanceBand::k5To10:
+      representative_km = 7.5;
+      break;
+    case DistanceBand::k10To20:
+      representative_km = 15;
+      break;
+    case DistanceBand::k20To30:
+      representative_km = 25;
+      break;
+    case DistanceBand::k30Plus:
+    case DistanceBand::kUnknown:
+      representative_km = 35;
+      break;
+  }
   if (limit_km <= 0) return 1;
-  return std::clamp(1 - distance_km / limit_km, 0.0, 1.0);
+  return std::clamp(1 - representative_km / std::max(limit_km, representative_km + 1), 0.0, 1.0);
 }
 
 double DaysFeature(uint8_t days, uint8_t wanted) {

@@ -20,7 +20,7 @@ namespace verkenner::engine::ranking {
 enum Feature {
   kOccupation,    // experience in an occupation asked for (ESCO), or its ISCO unit group
   kText,          // BM25 of the vacancy text against the profile's words, scaled to 0..1
-  kDistance,      // closer is better, relative to the candidate's own limit
+  kDistance,      // closer is better, by distance band, relative to the candidate's own limit
   kAvailability,  // how well the candidate's hours, days and start date fit the job
   kEducation,     // meets the minimum level asked for
   kAffinity,      // share of the vacancy's affinities and sectors the candidate has (as an
@@ -61,7 +61,10 @@ inline constexpr double kFreshnessHalfLifeDays = 365;
 double OccupationFeature(int months, int last_year, int current_year, bool related);
 // Candidate range [candidate_min, candidate_max] against the offered [offered_min, offered_max].
 double AvailabilityFeature(int candidate_min, int candidate_max, int offered_min, int offered_max);
-double DistanceFeature(double distance_km, double limit_km);
+// Closeness by distance band, relative to the candidate's own limit. Bands, not kilometres: a
+// score that moved with the exact distance would let repeated searches from different places
+// locate a person (issue 4, "no triangulation").
+double DistanceFeature(DistanceBand band, double limit_km);
 // The share of the `wanted` working days (bit 0 Monday) the candidate's `days` cover;
 // kUnknownFeature when the candidate's days are unknown (0).
 double DaysFeature(uint8_t days, uint8_t wanted);

@@ -132,9 +132,6 @@ absl::Status StatusFromXapianError(const Xapian::Error& error) {
   if (type == "DatabaseModifiedError" || type == "DatabaseLockError") {
     return absl::UnavailableError(absl::StrCat("search index is busy (", type, "); retry"));
   }
-  if (type == "QueryParserError") {
-    return absl::InvalidArgumentError("vacancy.text: cannot be parsed as a query");
-  }
   return absl::InternalError(absl::StrCat("search index error (", type, ")"));
 }
 

@@ -31,7 +31,7 @@ class SearcherPool {
     int threads = 0;
     // How often a background thread looks for a newly committed index state and loads its
     // in-memory image; a commit becomes searchable within this plus the load time.
-    std::chrono::milliseconds refresh_interval{200};
+    std::chrono::milliseconds refresh_interval{50};
   };
 
   // Opens one Searcher per thread. Errors: those of Searcher::Open.

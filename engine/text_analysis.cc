@@ -13,8 +13,7 @@ Xapian::Stopper* MakeStopper(const std::vector<std::string>& words) {
 
 }  // namespace
 
-TextAnalysis::TextAnalysis(const std::vector<std::string>& stopwords)
-    : stemmer_(schema::kStemLanguage), stopwords_(stopwords) {}
+TextAnalysis::TextAnalysis(const std::vector<std::string>& stopwords) : stopwords_(stopwords) {}
 
 Xapian::TermGenerator TextAnalysis::MakeTermGenerator() const {
   Xapian::TermGenerator generator;
@@ -25,15 +24,6 @@ Xapian::TermGenerator TextAnalysis::MakeTermGenerator() const {
   generator.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
   generator.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
   return generator;
-}
-
-Xapian::QueryParser TextAnalysis::MakeQueryParser() const {
-  Xapian::QueryParser parser;
-  parser.set_stemmer(stemmer_);
-  parser.set_stopper(MakeStopper(stopwords_));
-  parser.set_stemming_strategy(Xapian::QueryParser::STEM_ALL);
-  parser.set_default_op(Xapian::Query::OP_OR);
-  return parser;
 }
 
 }  // namespace verkenner::engine

@@ -10,22 +10,19 @@
 namespace verkenner::engine {
 
 // The one Dutch text analysis of the project: Xapian's Dutch stemmer and the reference stop
-// words, applied identically when documents are indexed and when vacancies are parsed, so a
-// stem written by the indexer is the stem the query looks for.
+// words. Profiles are indexed and vacancy texts are read through the same term generator, so a
+// stem written by the indexer is the stem a search looks for.
 //
-// Immutable and shareable between threads; each thread makes its own TermGenerator or
-// QueryParser from it, since those Xapian objects must not cross threads.
+// Immutable and shareable between threads; each thread makes its own TermGenerator from it,
+// since Xapian objects must not cross threads.
 class TextAnalysis {
  public:
   explicit TextAnalysis(const std::vector<std::string>& stopwords);
 
-  // A term generator set up for indexing profile text into `document`.
+  // A term generator for profile and vacancy text: Dutch stems only, stop words left out.
   Xapian::TermGenerator MakeTermGenerator() const;
-  // A query parser set up for vacancy text against `database` (used for spelling data).
-  Xapian::QueryParser MakeQueryParser() const;
 
  private:
-  Xapian::Stem stemmer_;
   std::vector<std::string> stopwords_;
 };
 

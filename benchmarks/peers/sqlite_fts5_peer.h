@@ -25,8 +25,8 @@ namespace verkenner::benchmarks {
 //   affinity      (id, code), WITHOUT ROWID, for the affinity facet.
 //   profile_text  FTS5 with three columns: the document's unprefixed terms (the stemmed free text,
 //                 each repeated by its wdf), its ESCO occupation codes and its ISCO unit groups as
-//                 tokens. The query side gets its terms from the engine's own QueryParser, so both
-//                 sides use the same Dutch stemmer and stop words.
+//                 tokens. The query side gets its terms from the engine's own term generator, so
+//                 both sides use the same Dutch stemmer and stop words.
 //
 // A search runs one INSERT ... SELECT that applies every hard constraint (retention, hours
 // overlap, required education, the candidate's own travel limit with a bounding-box prefilter

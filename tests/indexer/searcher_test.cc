@@ -252,6 +252,25 @@ TEST_F(SearcherTest, HardConstraintsTravelHoursLicenceAndRetention) {
   EXPECT_THAT(Ids(Search(query)), ElementsAre("fits"));
 }
 
+TEST_F(SearcherTest, ScoresAndReasonsDoNotMoveWithinADistanceBand) {
+  Commit({Profile("p")});
+  // Two workplaces about 1 and 4 km north of the candidate: both in the 0-5 km band.
+  SearchQuery near = Vacancy("orderpicker");
+  near.workplace = engine::GeoPoint{kUtrecht.lat + 0.009, kUtrecht.lon};
+  SearchQuery farther = near;
+  farther.workplace = engine::GeoPoint{kUtrecht.lat + 0.036, kUtrecht.lon};
+  engine::SearchResult a = Search(near);
+  engine::SearchResult b = Search(farther);
+  ASSERT_EQ(a.matches.size(), 1u);
+  ASSERT_EQ(b.matches.size(), 1u);
+  EXPECT_EQ(a.matches[0].score, b.matches[0].score);
+  ASSERT_EQ(a.matches[0].reasons.size(), b.matches[0].reasons.size());
+  for (size_t i = 0; i < a.matches[0].reasons.size(); ++i) {
+    EXPECT_EQ(a.matches[0].reasons[i].text, b.matches[0].reasons[i].text);
+    EXPECT_EQ(a.matches[0].reasons[i].share, b.matches[0].reasons[i].share);
+  }
+}
+
 TEST_F(SearcherTest, IdenticalQueriesGiveIdenticalOrderings) {
   std::vector<CandidateRecord> records;
   for (int i = 0; i < 30; ++i) records.push_back(Profile("p" + std::to_string(i)));
