@@ -6,9 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 
+#include "engine/searcher_pool.h"
 #include "indexer/index_writer.h"
 
 namespace verkenner::indexer {
@@ -367,6 +369,42 @@ TEST_F(SearcherTest, CommittedImportsAreSearchableWithoutRestart) {
   EXPECT_EQ(Search(Vacancy("orderpicker")).total, 1);
   Commit({Profile("second")});
   EXPECT_EQ(Search(Vacancy("orderpicker")).total, 2);
+}
+
+TEST_F(SearcherTest, ConcurrentSearchesWhileImportsCommit) {
+  std::vector<CandidateRecord> first;
+  for (int i = 0; i < 50; ++i) first.push_back(Profile("a" + std::to_string(i)));
+  Commit(first);
+  engine::SearcherPool::Options options;
+  options.index_path = path_;
+  options.reference_data = reference_;
+  options.threads = 3;
+  auto pool = engine::SearcherPool::Start(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  std::atomic<int> done = 0;
+  std::atomic<int> failed = 0;
+  std::atomic<int> out_of_range = 0;
+  constexpr int kSearches = 300;
+  for (int i = 0; i < kSearches; ++i) {
+    (*pool)->Submit([&](engine::Searcher& searcher) {
+      absl::StatusOr<engine::SearchResult> result = searcher.Search(Vacancy("orderpicker"));
+      if (!result.ok()) {
+        ++failed;
+      } else if (result->total < 50 || result->total > 100) {
+        ++out_of_range;
+      }
+      ++done;
+    });
+  }
+  for (int batch = 0; batch < 5; ++batch) {  // imports land while the searches run
+    std::vector<CandidateRecord> more;
+    for (int i = 0; i < 10; ++i) more.push_back(Profile("b" + std::to_string(batch * 10 + i)));
+    Commit(more);
+  }
+  pool->reset();  // finishes the queued searches
+  EXPECT_EQ(done, kSearches);
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(out_of_range, 0);
 }
 
 TEST_F(SearcherTest, HugeOrEmptyTextsAreSafe) {
