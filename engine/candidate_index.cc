@@ -8,6 +8,7 @@
 #include <numbers>
 #include <tuple>
 
+#include "absl/strings/str_split.h"
 #include "engine/banenafspraak.h"
 #include "engine/candidate_record.h"
 #include "engine/geo.h"
@@ -254,23 +255,16 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
     }
   });
 
-  const std::string affinity_prefix = kPrefixAffinity;
-  for (auto term = database.allterms_begin(affinity_prefix);
-       term != database.allterms_end(affinity_prefix); ++term) {
-    const int bit = affinity_index((*term).substr(affinity_prefix.size()));
-    if (bit >= 64) continue;  // more kinds than the reference set has; not countable here
-    for (auto posting = database.postlist_begin(*term); posting != database.postlist_end(*term);
-         ++posting) {
-      x.affinities_[*posting] |= uint64_t{1} << bit;
+  each_value(kSlotAffinities, [&](Xapian::docid d, const std::string& v) {
+    for (absl::string_view code : absl::StrSplit(v, ' ', absl::SkipEmpty())) {
+      const int bit = affinity_index(std::string(code));
+      // More kinds than the reference set has are not countable here.
+      if (bit < 64) x.affinities_[d] |= uint64_t{1} << bit;
     }
-  }
-  for (const auto& [value, licence] : {std::pair{"ja", 1}, std::pair{"nee", 0}}) {
-    const std::string term = std::string(kPrefixDrivingLicence) + value;
-    for (auto posting = database.postlist_begin(term); posting != database.postlist_end(term);
-         ++posting) {
-      x.gate_[*posting].driving_licence = static_cast<int8_t>(licence);
-    }
-  }
+  });
+  each_value(kSlotDrivingLicence, [&](Xapian::docid d, const std::string& v) {
+    x.gate_[d].driving_licence = static_cast<int8_t>(v == "1" ? 1 : 0);
+  });
 
   // Text terms are the unprefixed ones: they start with a digit, a lower-case letter or a
   // non-ASCII byte, while every prefix is upper-case ASCII.

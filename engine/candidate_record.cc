@@ -80,32 +80,18 @@ Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenera
   document.set_data(record.display_payload);
   document.add_boolean_term(ProfileIdTerm(record.profile_id));
   document.add_boolean_term(std::string(kPrefixSource) + record.source);
-  if (record.education_known()) {
-    document.add_boolean_term(std::string(kPrefixEducation) + record.education_code);
-    document.add_boolean_term(KnownTerm(kKnownEducation));
-    document.add_value(kSlotEducationCode, record.education_code);
-  }
-  if (record.experience_known()) document.add_boolean_term(KnownTerm(kKnownExperience));
-  if (record.availability_known()) document.add_boolean_term(KnownTerm(kKnownAvailability));
-  if (record.travel_distance_known()) document.add_boolean_term(KnownTerm(kKnownTravelDistance));
-  if (record.affinities_known()) document.add_boolean_term(KnownTerm(kKnownAffinities));
-  for (const std::string& affinity : record.affinities) {
-    document.add_boolean_term(std::string(kPrefixAffinity) + affinity);
+  // Which core fields are known follows from the values (an absent value is unknown), so no
+  // terms record it: every term costs import time in every document.
+  if (record.education_known()) document.add_value(kSlotEducationCode, record.education_code);
+  if (!record.affinities.empty()) {
+    document.add_value(kSlotAffinities, absl::StrJoin(record.affinities, " "));
   }
   if (record.driving_licence.has_value()) {
-    document.add_boolean_term(std::string(kPrefixDrivingLicence) +
-                              (*record.driving_licence ? "ja" : "nee"));
+    document.add_value(kSlotDrivingLicence, *record.driving_licence ? "1" : "0");
   }
 
   generator.set_document(document);
   for (const ExperienceEntry& entry : record.experience) {
-    if (!entry.esco_code.empty()) {
-      // Weighted (wdf 1) rather than boolean, so BM25 ranks occupation matches by rarity.
-      document.add_term(std::string(kPrefixOccupation) + entry.esco_code);
-    }
-    if (!entry.isco_code.empty()) {
-      document.add_term(std::string(kPrefixIscoGroup) + entry.isco_code);
-    }
     generator.index_text_without_positions(entry.label);
     generator.increase_termpos();
   }
@@ -164,6 +150,10 @@ CandidateRecord ReadRecord(const Xapian::Document& document) {
     record.available_from_day = static_cast<int64_t>(*from);
   }
   record.municipality_code = document.get_value(kSlotMunicipalityCode);
+  record.affinities = absl::StrSplit(document.get_value(kSlotAffinities), ' ', absl::SkipEmpty());
+  if (const std::string licence = document.get_value(kSlotDrivingLicence); !licence.empty()) {
+    record.driving_licence = licence == "1";
+  }
   record.experience = DecodeExperience(document.get_value(kSlotExperience));
 
   // One pass over the term list: each restart would read and decompress it again.
@@ -183,10 +173,6 @@ CandidateRecord ReadRecord(const Xapian::Document& document) {
     if (name[0] < 'A' || name[0] > 'Z') continue;
     if (has_prefix(name, kPrefixProfileId, rest)) {
       record.profile_id = rest;
-    } else if (has_prefix(name, kPrefixAffinity, rest)) {
-      record.affinities.push_back(rest);
-    } else if (has_prefix(name, kPrefixDrivingLicence, rest)) {
-      record.driving_licence = rest == "ja";
     } else if (has_prefix(name, kPrefixSource, rest)) {
       record.source = rest;
     }

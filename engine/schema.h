@@ -15,19 +15,14 @@
 namespace verkenner::engine::schema {
 
 // Stored in the index metadata under kSchemaVersionKey; a searcher refuses other versions.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 inline constexpr char kSchemaVersionKey[] = "verkenner.schema_version";
 
 // Boolean terms (not weighted), Xapian's convention of upper-case prefixes, "X" for our own.
-inline constexpr char kPrefixProfileId[] = "Q";        // Q<pseudonym>, unique per document
-inline constexpr char kPrefixOccupation[] = "XO";      // XO<esco code>, weighted (wdf 1)
-inline constexpr char kPrefixIscoGroup[] = "XI";       // XI<isco unit group>, weighted (wdf 1)
-inline constexpr char kPrefixEducation[] = "XE";       // XE<education code>
-inline constexpr char kPrefixSource[] = "XS";          // XS<GMxxxx|UWV>, for full sync
-inline constexpr char kPrefixAffinity[] = "XA";        // XA<affinity code>
-inline constexpr char kPrefixDrivingLicence[] = "XD";  // XDja / XDnee; absent when unknown
-// XK<field>: the core field is known. Absence means unknown, which is not "no".
-inline constexpr char kPrefixKnown[] = "XK";
+inline constexpr char kPrefixProfileId[] = "Q";  // Q<pseudonym>, unique per document
+inline constexpr char kPrefixSource[] = "XS";    // XS<GMxxxx|UWV>, for full sync
+// The core fields whose completeness the import reports. A field is known when its value is
+// present (CandidateRecord::*_known()); absence means unknown, which is not "no".
 inline constexpr char kKnownEducation[] = "education";
 inline constexpr char kKnownExperience[] = "experience";
 inline constexpr char kKnownAvailability[] = "availability";
@@ -57,6 +52,8 @@ enum Slot : Xapian::valueno {
   kSlotMunicipalityCode = 13,  // "GMxxxx", plain string, for disclosure control
   kSlotDays = 14,              // one byte, bit 0 Monday .. bit 6 Sunday; absent when unknown
   kSlotAvailableFromDay = 15,  // days since 1970-01-01; absent when available now
+  kSlotAffinities = 16,        // affinity codes separated by spaces; absent when unknown
+  kSlotDrivingLicence = 17,    // "1" or "0"; absent when unknown
 };
 
 // Document data is the display payload: a serialized verkenner.v1.AnonymousProfile written by
@@ -66,9 +63,6 @@ enum Slot : Xapian::valueno {
 
 inline std::string ProfileIdTerm(std::string_view profile_id) {
   return std::string(kPrefixProfileId).append(profile_id);
-}
-inline std::string KnownTerm(std::string_view field) {
-  return std::string(kPrefixKnown).append(field);
 }
 
 }  // namespace verkenner::engine::schema

@@ -16,6 +16,10 @@ namespace {
 
 using engine::FacetKind;
 
+// Keys of the occupation and unit-group posting lists among the text terms.
+constexpr char kOccupationKey[] = "XO";
+constexpr char kUnitGroupKey[] = "XI";
+
 constexpr uint8_t kAvailabilityKnown = 1;
 constexpr uint8_t kEducationKnown = 2;
 constexpr double kKmPerDegree = 6371.0088 * std::numbers::pi / 180.0;  // engine/geo.cc's radius
@@ -115,10 +119,10 @@ absl::StatusOr<std::unique_ptr<ColumnScanPeer>> ColumnScanPeer::Build(
     };
     for (const auto& [term, wdf] : profile.text_terms) add(term, wdf);
     for (const std::string& code : profile.esco_codes) {
-      add(std::string(engine::schema::kPrefixOccupation) + code, 1);
+      add(std::string(kOccupationKey) + code, 1);
     }
     for (const std::string& code : profile.isco_codes) {
-      add(std::string(engine::schema::kPrefixIscoGroup) + code, 1);
+      add(std::string(kUnitGroupKey) + code, 1);
     }
     p.length_.push_back(length);
     total_length += length;
@@ -236,10 +240,10 @@ absl::StatusOr<PeerResult> ColumnScanPeer::Search(const engine::SearchQuery& que
   if (!q.match_all) {
     for (const std::vector<std::string>& clause : q.text_clauses) AccumulateAll(clause);
     for (const std::string& code : q.esco_codes) {
-      Accumulate(std::string(engine::schema::kPrefixOccupation) + code, 1.0);
+      Accumulate(std::string(kOccupationKey) + code, 1.0);
     }
     for (const std::string& code : q.isco_codes) {
-      Accumulate(std::string(engine::schema::kPrefixIscoGroup) + code, kRelatedOccupationWeight);
+      Accumulate(std::string(kUnitGroupKey) + code, kRelatedOccupationWeight);
     }
   }
 

@@ -13,8 +13,6 @@ void AddUnique(const std::string& value, std::vector<std::string>& values) {
   if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
 }
 
-bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
-
 }  // namespace
 
 const char* HoursBandLabel(double hours) {
@@ -39,16 +37,14 @@ absl::Status ForEachIndexedProfile(
   namespace schema = engine::schema;
   try {
     Xapian::Database database(index_path);
-    const std::string known_availability = schema::KnownTerm(schema::kKnownAvailability);
-    const std::string known_education = schema::KnownTerm(schema::kKnownEducation);
     IndexedProfile profile;
     for (auto posting = database.postlist_begin(""); posting != database.postlist_end("");
          ++posting) {
       const Xapian::Document document = database.get_document(*posting);
       profile.docid = *posting;
       profile.record = engine::ReadRecord(document);
-      profile.availability_known = false;
-      profile.education_known = false;
+      profile.availability_known = profile.record.availability_known();
+      profile.education_known = profile.record.education_known();
       const std::string months = document.get_value(schema::kSlotExperienceMonths);
       profile.experience_months = months.empty() ? 0 : Xapian::sortable_unserialise(months);
       profile.text_terms.clear();
@@ -60,15 +56,11 @@ absl::Status ForEachIndexedProfile(
         if (name[0] < 'A' || name[0] > 'Z') {
           // Xapian's convention: prefixes are upper case, so the rest is free text.
           profile.text_terms.emplace_back(name, term.get_wdf());
-        } else if (StartsWith(name, schema::kPrefixOccupation)) {
-          profile.esco_codes.push_back(name.substr(std::string(schema::kPrefixOccupation).size()));
-        } else if (StartsWith(name, schema::kPrefixIscoGroup)) {
-          profile.isco_codes.push_back(name.substr(std::string(schema::kPrefixIscoGroup).size()));
-        } else if (name == known_availability) {
-          profile.availability_known = true;
-        } else if (name == known_education) {
-          profile.education_known = true;
         }
+      }
+      for (const engine::ExperienceEntry& entry : profile.record.experience) {
+        if (!entry.esco_code.empty()) AddUnique(entry.esco_code, profile.esco_codes);
+        if (!entry.isco_code.empty()) AddUnique(entry.isco_code, profile.isco_codes);
       }
       if (absl::Status status = visit(profile); !status.ok()) return status;
     }

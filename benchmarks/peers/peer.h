@@ -61,8 +61,8 @@ class SearchPeer {
 struct IndexedProfile {
   Xapian::docid docid = 0;
   engine::CandidateRecord record;
-  bool availability_known = false;  // XKavailability
-  bool education_known = false;     // XKeducation
+  bool availability_known = false;  // both hours values present
+  bool education_known = false;     // the education values present
   double experience_months = 0;     // kSlotExperienceMonths
   // Unprefixed terms (the stemmed free text) with their wdf.
   std::vector<std::pair<std::string, Xapian::termcount>> text_terms;
