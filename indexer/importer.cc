@@ -395,13 +395,12 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
   SourceRecord record;
   int64_t rows_since_progress = 0;
   while (!abandoned && reader.Next(record)) {
-    ++report.rows_read;
-    if (!record.status.ok()) {
+    if (!record.status.ok()) {  // unparsable: counted here; parsed rows by their shard
+      ++report.rows_read;
       ++report.rejected;
       report.rejected_rows.push_back(
           {record.row, ErrorField(record.status), std::string(record.status.message())});
     } else {
-      --report.rows_read;  // counted by the shard that handles it
       RoutedRow routed;
       routed.row = record.row;
       if (!record.profile.source().empty() && !record.profile.client_number().empty()) {
