@@ -13,17 +13,10 @@
 #include <iostream>
 
 #include "benchmarks/benchmark_index.h"
+#include "engine/index_layout.h"
 #include "engine/refdata/reference_data.h"
 
 namespace {
-
-int64_t DirectoryBytes(const std::filesystem::path& directory) {
-  int64_t bytes = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory)) {
-    if (entry.is_regular_file()) bytes += entry.file_size();
-  }
-  return bytes;
-}
 
 int64_t PeakResidentKib() {
   rusage usage{};
@@ -60,7 +53,7 @@ int main(int argc, char** argv) {
   const double seconds = imported->seconds;
   const int64_t indexed = imported->indexed;
   const indexer::ImportReport* report = &imported->report;
-  const int64_t index_bytes = DirectoryBytes(work / "index");
+  const int64_t index_bytes = engine::DirectoryBytes((work / "index").string());
   std::printf("profiles in file        %lld (%.0f MB CSV)\n", static_cast<long long>(profiles),
               std::filesystem::file_size(input) / 1e6);
   std::printf("indexed                 %lld (rejected %lld, expired %lld)\n",

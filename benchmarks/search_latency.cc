@@ -33,6 +33,7 @@
 #include "benchmarks/peers/peer.h"
 #include "benchmarks/peers/sqlite_fts5_peer.h"
 #include "benchmarks/vacancy_mix.h"
+#include "engine/index_layout.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/searcher.h"
 #include "engine/searcher_pool.h"
@@ -51,14 +52,6 @@ constexpr int kDisagreementsShown = 5;
 int Fail(const absl::Status& status) {
   std::cerr << "search_latency: " << status << "\n";
   return 1;
-}
-
-int64_t DirectoryBytes(const std::filesystem::path& directory) {
-  int64_t bytes = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory)) {
-    if (entry.is_regular_file()) bytes += static_cast<int64_t>(entry.file_size());
-  }
-  return bytes;
 }
 
 // Current resident set size, from /proc/self/statm.
@@ -263,7 +256,7 @@ int main(int argc, char** argv) {
   } else if (run_sqlite) {
     std::filesystem::create_directories(work);  // for the peer's database file
   }
-  const int64_t index_bytes = DirectoryBytes(index_path);
+  const int64_t index_bytes = engine::DirectoryBytes(index_path);
 
   benchmarks::VacancyMix::Options mix_options;
   auto mix = benchmarks::VacancyMix::Create(*reference, mix_options);

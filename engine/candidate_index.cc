@@ -22,7 +22,6 @@ namespace {
 constexpr int kAssumedTravelKmWhenUnknown = 15;
 // The distance is at least the latitude difference times this (engine/geo.cc's Earth radius).
 constexpr double kRadiansPerDegree = std::numbers::pi / 180.0;
-constexpr double kKmPerDegreeLatitude = 6371.0088 * kRadiansPerDegree;
 
 // Xapian's BM25Weight defaults, so text scores rank as Xapian's would.
 constexpr double kK1 = 1.0;

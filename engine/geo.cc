@@ -6,7 +6,6 @@
 namespace verkenner::engine {
 
 double DistanceKm(const GeoPoint& a, const GeoPoint& b) {
-  constexpr double kEarthRadiusKm = 6371.0088;
   constexpr double kRadians = std::numbers::pi / 180.0;
   const double dlat = (b.lat - a.lat) * kRadians;
   const double dlon = (b.lon - a.lon) * kRadians;

@@ -3,6 +3,10 @@
 
 namespace verkenner::engine {
 
+// Mean Earth radius, and the length of one degree of latitude on it.
+inline constexpr double kEarthRadiusKm = 6371.0088;
+inline constexpr double kKmPerDegreeLatitude = kEarthRadiusKm * 3.14159265358979323846 / 180.0;
+
 // A point in WGS84 degrees.
 struct GeoPoint {
   double lat = 0;

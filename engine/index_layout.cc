@@ -115,6 +115,15 @@ void RemoveGenerationsBefore(const std::string& directory, int keep_from_generat
   }
 }
 
+int64_t DirectoryBytes(const std::string& directory) {
+  int64_t bytes = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory, error)) {
+    if (entry.is_regular_file(error)) bytes += static_cast<int64_t>(entry.file_size(error));
+  }
+  return bytes;
+}
+
 int ShardOf(const std::string& profile_id, int shard_count) {
   uint32_t hash = 2166136261u;
   for (unsigned char c : profile_id) {

@@ -1,6 +1,7 @@
 #ifndef VERKENNER_ENGINE_INDEX_LAYOUT_H_
 #define VERKENNER_ENGINE_INDEX_LAYOUT_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ absl::Status PublishIndexLayout(const IndexLayout& layout);
 // Removes generation directories older than `keep_from_generation`. Searchers that still have an
 // older generation open keep reading it through their open files.
 void RemoveGenerationsBefore(const std::string& directory, int keep_from_generation);
+
+// Bytes the files below `directory` take (an index directory, or one generation of it).
+int64_t DirectoryBytes(const std::string& directory);
 
 // The shard that holds `profile_id`, stable across runs and machines (FNV-1a).
 int ShardOf(const std::string& profile_id, int shard_count);

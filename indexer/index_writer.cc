@@ -20,15 +20,6 @@ std::string ProfileIdOf(const Xapian::Document& document) {
   return (*term).substr(prefix.size());
 }
 
-int64_t DirectoryBytes(const std::string& directory) {
-  int64_t bytes = 0;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(directory, error)) {
-    if (entry.is_regular_file(error)) bytes += static_cast<int64_t>(entry.file_size(error));
-  }
-  return bytes;
-}
-
 // Opens (or creates) one shard and checks its schema version.
 absl::StatusOr<Xapian::WritableDatabase> OpenShard(const std::string& path, bool create) {
   Xapian::WritableDatabase database(path, create ? Xapian::DB_CREATE : Xapian::DB_OPEN);
@@ -306,7 +297,7 @@ absl::StatusOr<IndexWriter::CompactionResult> IndexWriter::Compact() {
   }
   CompactionResult result;
   result.bytes_before =
-      DirectoryBytes(std::filesystem::path(layout_.shard_paths[0]).parent_path().string());
+      engine::DirectoryBytes(std::filesystem::path(layout_.shard_paths[0]).parent_path().string());
   const engine::IndexLayout next =
       engine::MakeIndexLayout(layout_.directory, layout_.generation + 1, shard_count());
   const std::filesystem::path next_directory =
@@ -349,7 +340,7 @@ absl::StatusOr<IndexWriter::CompactionResult> IndexWriter::Compact() {
   // request, when they switch to the new stub; Linux keeps removed open files readable.
   engine::RemoveGenerationsBefore(layout_.directory, next.generation);
   layout_ = next;
-  result.bytes_after = DirectoryBytes(next_directory.string());
+  result.bytes_after = engine::DirectoryBytes(next_directory.string());
   return result;
 }
 

@@ -22,7 +22,7 @@ constexpr char kUnitGroupKey[] = "XI";
 
 constexpr uint8_t kAvailabilityKnown = 1;
 constexpr uint8_t kEducationKnown = 2;
-constexpr double kKmPerDegree = 6371.0088 * std::numbers::pi / 180.0;  // engine/geo.cc's radius
+constexpr double kKmPerDegree = engine::kKmPerDegreeLatitude;
 
 // Xapian's BM25Weight defaults.
 constexpr double kK1 = 1.0;

@@ -14,7 +14,7 @@ namespace {
 
 using engine::FacetKind;
 
-constexpr double kKmPerDegree = 6371.0088 * std::numbers::pi / 180.0;  // engine/geo.cc's radius
+constexpr double kKmPerDegree = engine::kKmPerDegreeLatitude;
 
 absl::Status SqliteError(sqlite3* database, const std::string& what) {
   return absl::InternalError(absl::StrCat("sqlite peer: ", what, ": ", sqlite3_errmsg(database)));
