@@ -1,10 +1,11 @@
 #include "indexer/pseudonymizer.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -14,7 +15,25 @@
 namespace verkenner::indexer {
 namespace {
 constexpr size_t kProfileIdBytes = 12;
+constexpr size_t kSha256BlockBytes = 64;
+
+struct DigestContextDeleter {
+  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+using DigestContext = std::unique_ptr<EVP_MD_CTX, DigestContextDeleter>;
+struct DigestDeleter {
+  void operator()(EVP_MD* digest) const { EVP_MD_free(digest); }
+};
 }  // namespace
+
+struct Pseudonymizer::PadStates {
+  std::unique_ptr<EVP_MD, DigestDeleter> sha256;
+  DigestContext inner;  // after absorbing key XOR ipad
+  DigestContext outer;  // after absorbing key XOR opad
+};
+
+Pseudonymizer::Pseudonymizer(std::unique_ptr<PadStates> pads) : pads_(std::move(pads)) {}
+Pseudonymizer::~Pseudonymizer() = default;
 
 std::string Pseudonymizer::DefaultKeyFile() {
   if (const char* configured = std::getenv("VERKENNER_PSEUDONYM_KEY");
@@ -50,18 +69,55 @@ absl::StatusOr<std::unique_ptr<Pseudonymizer>> Pseudonymizer::FromKey(std::strin
     return absl::InvalidArgumentError(absl::StrCat(
         "pseudonym key has ", key.size(), " bytes; at least ", kMinimumKeyBytes, " are needed"));
   }
-  return std::unique_ptr<Pseudonymizer>(new Pseudonymizer(std::move(key)));
+  auto pads = std::make_unique<PadStates>();
+  pads->sha256.reset(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  pads->inner.reset(EVP_MD_CTX_new());
+  pads->outer.reset(EVP_MD_CTX_new());
+  if (pads->sha256 == nullptr || pads->inner == nullptr || pads->outer == nullptr) {
+    return absl::InternalError("OpenSSL provides no SHA-256");
+  }
+  unsigned char block[kSha256BlockBytes] = {};
+  if (key.size() > kSha256BlockBytes) {
+    unsigned int length = 0;
+    EVP_Digest(key.data(), key.size(), block, &length, pads->sha256.get(), nullptr);
+  } else {
+    std::memcpy(block, key.data(), key.size());
+  }
+  OPENSSL_cleanse(key.data(), key.size());
+  unsigned char inner_pad[kSha256BlockBytes];
+  unsigned char outer_pad[kSha256BlockBytes];
+  for (size_t i = 0; i < kSha256BlockBytes; ++i) {
+    inner_pad[i] = block[i] ^ 0x36;
+    outer_pad[i] = block[i] ^ 0x5c;
+  }
+  const bool ready = EVP_DigestInit_ex(pads->inner.get(), pads->sha256.get(), nullptr) == 1 &&
+                     EVP_DigestUpdate(pads->inner.get(), inner_pad, sizeof(inner_pad)) == 1 &&
+                     EVP_DigestInit_ex(pads->outer.get(), pads->sha256.get(), nullptr) == 1 &&
+                     EVP_DigestUpdate(pads->outer.get(), outer_pad, sizeof(outer_pad)) == 1;
+  OPENSSL_cleanse(block, sizeof(block));
+  OPENSSL_cleanse(inner_pad, sizeof(inner_pad));
+  OPENSSL_cleanse(outer_pad, sizeof(outer_pad));
+  if (!ready) return absl::InternalError("cannot set up HMAC-SHA256");
+  return std::unique_ptr<Pseudonymizer>(new Pseudonymizer(std::move(pads)));
 }
 
 std::string Pseudonymizer::ProfileId(std::string_view source,
                                      std::string_view client_number) const {
   // The unit separator cannot occur in either part, so ("GM01", "23") and ("GM012", "3") differ.
-  std::string message = absl::StrCat(std::string(source), "\x1f", std::string(client_number));
+  static constexpr char kSeparator = '\x1f';
+  // One context per thread, so that ids can be computed concurrently without allocating.
+  thread_local DigestContext context(EVP_MD_CTX_new());
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
-       &digest_length);
+  EVP_MD_CTX* hash = context.get();
+  EVP_MD_CTX_copy_ex(hash, pads_->inner.get());
+  EVP_DigestUpdate(hash, source.data(), source.size());
+  EVP_DigestUpdate(hash, &kSeparator, 1);
+  EVP_DigestUpdate(hash, client_number.data(), client_number.size());
+  EVP_DigestFinal_ex(hash, digest, &digest_length);
+  EVP_MD_CTX_copy_ex(hash, pads_->outer.get());
+  EVP_DigestUpdate(hash, digest, digest_length);
+  EVP_DigestFinal_ex(hash, digest, &digest_length);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   id.reserve(kProfileIdBytes * 2);

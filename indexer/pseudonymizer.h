@@ -25,6 +25,7 @@ class Pseudonymizer {
   static absl::StatusOr<std::unique_ptr<Pseudonymizer>> FromKeyFile(const std::string& key_file);
   // For tests: a key given directly.
   static absl::StatusOr<std::unique_ptr<Pseudonymizer>> FromKey(std::string key);
+  ~Pseudonymizer();
 
   std::string ProfileId(std::string_view source, std::string_view client_number) const;
 
@@ -33,8 +34,13 @@ class Pseudonymizer {
   static std::string DefaultKeyFile();
 
  private:
-  explicit Pseudonymizer(std::string key) : key_(std::move(key)) {}
-  std::string key_;
+  // SHA-256 states after absorbing the key XOR ipad and XOR opad (RFC 2104): HMAC needs them
+  // for every id, and computing them once saves two of the four compression rounds per id, and
+  // OpenSSL's algorithm look-up (a lock) that its one-shot HMAC() does on every call.
+  struct PadStates;
+  explicit Pseudonymizer(std::unique_ptr<PadStates> pads);
+
+  std::unique_ptr<PadStates> pads_;
 };
 
 }  // namespace verkenner::indexer
