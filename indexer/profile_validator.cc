@@ -1,7 +1,5 @@
 #include "indexer/profile_validator.h"
 
-#include <google/protobuf/message.h>
-
 #include <chrono>
 
 #include "absl/strings/ascii.h"
@@ -22,71 +20,6 @@ bool OneOf(const std::string& value, std::initializer_list<const char*> allowed)
     if (value == candidate) return true;
   }
   return false;
-}
-
-// Well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
-bool IsValidUtf8(const std::string& text) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t size = text.size();
-  for (size_t i = 0; i < size;) {
-    const unsigned char lead = bytes[i];
-    int length = 0;
-    uint32_t code_point = 0;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    } else if ((lead & 0xE0) == 0xC0) {
-      length = 2;
-      code_point = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3;
-      code_point = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4;
-      code_point = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > size) return false;
-    for (int k = 1; k < length; ++k) {
-      if ((bytes[i + k] & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (bytes[i + k] & 0x3F);
-    }
-    static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < kMinimum[length] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
-}
-
-// The name of the first string field of `message` (nested messages included) that is not
-// well-formed UTF-8, or empty.
-std::string FirstInvalidUtf8Field(const google::protobuf::Message& message) {
-  using google::protobuf::FieldDescriptor;
-  const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
-  const google::protobuf::Reflection* reflection = message.GetReflection();
-  for (int i = 0; i < descriptor->field_count(); ++i) {
-    const FieldDescriptor* field = descriptor->field(i);
-    if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-      if (field->is_repeated()) {
-        for (int k = 0; k < reflection->FieldSize(message, field); ++k) {
-          if (!IsValidUtf8(reflection->GetRepeatedString(message, field, k))) return field->name();
-        }
-      } else if (!IsValidUtf8(reflection->GetString(message, field))) {
-        return field->name();
-      }
-    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && field->is_repeated()) {
-      for (int k = 0; k < reflection->FieldSize(message, field); ++k) {
-        if (!FirstInvalidUtf8Field(reflection->GetRepeatedMessage(message, field, k)).empty()) {
-          return field->name();
-        }
-      }
-    }
-  }
-  return "";
 }
 
 bool HasControlCharacter(const std::string& text) {
@@ -119,11 +52,6 @@ ProfileValidator::ProfileValidator(std::shared_ptr<const engine::ReferenceData> 
 std::vector<FieldError> ProfileValidator::Validate(const v1::SourceProfile& profile) const {
   std::vector<FieldError> errors;
   auto fail = [&](const char* field, const char* reason) { errors.push_back({field, reason}); };
-  // Nothing else is checked in a row with broken text: its bytes could be anything.
-  if (std::string field = FirstInvalidUtf8Field(profile); !field.empty()) {
-    errors.push_back({field, "is not valid UTF-8 (save the export as UTF-8)"});
-    return errors;
-  }
   auto check_date = [&](const char* field, const std::string& value) {
     if (!value.empty() && !ParseIsoDay(value).has_value()) {
       fail(field, "not a valid date (expected YYYY-MM-DD)");

@@ -22,7 +22,9 @@ struct FieldError {
 
 // Checks a SourceProfile against the import rules of docs/import-format.md and the reference
 // data. Unknown (empty) values are allowed everywhere except source, client_number and
-// postcode; a delete row needs only source and client_number. Thread-safe (immutable).
+// postcode; a delete row needs only source and client_number. Text is not checked for UTF-8:
+// whatever parsed the profile did (ParseCsvRow and ParseJsonLine, and protobuf for its wire
+// format). Thread-safe (immutable).
 class ProfileValidator {
  public:
   explicit ProfileValidator(std::shared_ptr<const engine::ReferenceData> reference_data);

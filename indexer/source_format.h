@@ -100,13 +100,17 @@ class CsvColumnMapping {
   std::vector<const google::protobuf::FieldDescriptor*> fields_;
 };
 
+// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points above
+// U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
 // Fills `out` (cleared first) from one CSV record read with the file's mapping. Errors
-// (InvalidArgument): the record has a different number of fields than the header; a cell that
-// does not parse as its field's type (a number, ja/nee, upsert/delete, a work_experience entry with
-// too many parts). The message names the field, e.g. "hours_min: not a whole number" or
-// "work_experience[1].months: not a whole number" (entries counted from 0), never the cell.
-// Checks syntax only: whether a BSN passes the elfproef or a postcode exists is the validator's
-// business.
+// (InvalidArgument): the record has a different number of fields than the header; a cell that is
+// not valid UTF-8 ("last_name: is not valid UTF-8 ..."), or that does not parse as its field's type
+// (a number, ja/nee, upsert/delete, a work_experience entry with too many parts). The message names
+// the field, e.g. "hours_min: not a whole number" or "work_experience[1].months: not a whole
+// number" (entries counted from 0), never the cell. Checks syntax only: whether a BSN passes the
+// elfproef or a postcode exists is the validator's business.
 absl::Status ParseCsvRow(const CsvColumnMapping& mapping, const std::vector<std::string>& fields,
                          v1::SourceProfile* out);
 
@@ -116,9 +120,9 @@ absl::StatusOr<std::string> FormatJsonLine(const v1::SourceProfile& profile);
 
 // Fills `out` (cleared first) from one JSON Lines line. A UTF-8 byte order mark before the line
 // and white space (including "\r") around it are ignored. Errors (InvalidArgument): an empty line;
-// malformed JSON; a value of the wrong type (named by its field path); an unknown field (named only
-// if it looks like a field name). Protobuf's own error text, which can quote the input, is never
-// passed on.
+// a line that is not valid UTF-8; malformed JSON; a value of the wrong type (named by its field
+// path); an unknown field (named only if it looks like a field name). Protobuf's own error text,
+// which can quote the input, is never passed on.
 absl::Status ParseJsonLine(std::string_view line, v1::SourceProfile* out);
 
 // The field an error from this header is about: a column or field path such as "hours_min" or
