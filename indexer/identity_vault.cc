@@ -33,11 +33,12 @@ constexpr size_t kProfileIdLength = 24;
 
 // A rowid table, not WITHOUT ROWID, although look-ups go through the primary-key index first:
 // profile ids are random, so with the rows ordered by them every batch rewrites pages all over
-// the file. Ordered by rowid, new rows append, and so do their (source, rowid) index entries; only
-// the small primary-key index takes random writes. Measured with 1,000,000 random ids in batches of
-// 10,000: 100,000 rows/s against 55,000, and near the end 70,000 against 36,000.
-// STRICT: a later bug that binds the wrong type fails loudly. The index on source serves a full
-// sync of one source and per-source counts.
+// the file. Ordered by rowid, new rows append; only the primary-key index takes random writes.
+// Measured with 1,000,000 random ids in batches of 10,000: 100,000 rows/s against 55,000, and near
+// the end 70,000 against 36,000.
+// STRICT: a later bug that binds the wrong type fails loudly. No index on source: look-ups are by
+// profile id only (a full sync finds a source's profiles in the search index), and version 1's
+// index on source took a quarter of the vault's import time.
 constexpr const char* kCreateSchema = R"sql(
 CREATE TABLE identity (
   profile_id TEXT PRIMARY KEY NOT NULL,
@@ -45,7 +46,14 @@ CREATE TABLE identity (
   client_number TEXT NOT NULL,
   updated_at INTEGER NOT NULL  -- Unix seconds of the last Put, for audits of the link
 ) STRICT;
-CREATE INDEX identity_by_source ON identity (source);
+)sql";
+
+// From version 1: drop the index on source.
+constexpr const char* kMigrateFromVersion1 = R"sql(
+BEGIN IMMEDIATE;
+DROP INDEX IF EXISTS identity_by_source;
+PRAGMA user_version = 2;
+COMMIT;
 )sql";
 
 // An upsert rather than INSERT OR REPLACE: the row is updated in place, keeping its rowid, instead
@@ -279,9 +287,17 @@ absl::Status IdentityVault::CheckOrCreateSchema() {
             absl::StrCat("identity vault ", path_, " has schema version ", *version,
                          "; this program knows up to ", kSchemaVersion, ": upgrade it"));
       }
-      // Versions before kSchemaVersion would be migrated here; 1 is the first. The journal mode
-      // is set only now, so that another application's file is refused without being changed.
-      return mode_ == Mode::kReadWrite ? EnableWal() : absl::OkStatus();
+      // The journal mode is set only now, so that another application's file is refused without
+      // being changed. A reader reads older versions as they are.
+      if (mode_ == Mode::kReadOnly) return absl::OkStatus();
+      if (absl::Status status = EnableWal(); !status.ok()) return status;
+      if (*version == 1) {
+        if (absl::Status status = Execute(kMigrateFromVersion1, "migrate schema"); !status.ok()) {
+          AbortBatch();
+          return status;
+        }
+      }
+      return absl::OkStatus();
     }
     if (mode_ == Mode::kReadOnly) {
       return absl::FailedPreconditionError(

@@ -48,8 +48,9 @@ struct VaultEntry {
 // lets one write while the others read.
 class IdentityVault {
  public:
-  // The schema this code writes; stored as PRAGMA user_version.
-  static constexpr int kSchemaVersion = 1;
+  // The schema this code writes; stored as PRAGMA user_version. Opening for writing migrates
+  // older versions: 1 had an index on source that nothing read.
+  static constexpr int kSchemaVersion = 2;
 
   // Opens the vault at `path` for reading and writing, creating the file (mode 0600) and the
   // schema if needed. Errors: PermissionDenied if the file exists with any group or other

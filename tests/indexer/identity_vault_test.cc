@@ -260,6 +260,49 @@ TEST_F(IdentityVaultTest, NewerSchemaVersionIsRefused) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+// Version 1 had an index on source; opening for writing drops it and keeps every entry, while a
+// reader reads the old file as it is.
+TEST_F(IdentityVaultTest, VersionOneVaultIsMigratedWhenOpenedForWriting) {
+  CreateVaultWith(3);
+  ExecuteRaw(path_,
+             "CREATE INDEX identity_by_source ON identity (source); PRAGMA user_version = 1;");
+  auto count_index = [&] {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'identity_by_source'",
+                       -1, &statement, nullptr);
+    const int count = sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int(statement, 0) : -1;
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return count;
+  };
+  {
+    auto reader = IdentityVault::OpenReadOnly(path_);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    EXPECT_TRUE((*reader)->Lookup(ProfileId(2)).ok());
+  }
+  EXPECT_EQ(count_index(), 1);
+
+  std::unique_ptr<IdentityVault> vault = OpenVault();
+  ASSERT_NE(vault, nullptr);
+  EXPECT_EQ(count_index(), 0);
+  for (int n = 0; n < 3; ++n) {
+    absl::StatusOr<std::optional<VaultEntry>> entry = vault->Lookup(ProfileId(n));
+    ASSERT_TRUE(entry.ok() && entry->has_value()) << n;
+    EXPECT_EQ((*entry)->client_number, Entry(n).client_number);
+  }
+  vault.reset();
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* statement = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &statement, nullptr);
+  ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(statement, 0), IdentityVault::kSchemaVersion);
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+}
+
 TEST_F(IdentityVaultTest, AnotherApplicationsDatabaseIsRefusedAndLeftUnchanged) {
   ExecuteRaw(path_, "CREATE TABLE account (name TEXT)");
   ASSERT_EQ(chmod(path_.c_str(), 0600), 0);
