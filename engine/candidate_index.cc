@@ -8,7 +8,6 @@
 #include <numbers>
 #include <tuple>
 
-#include "absl/strings/str_split.h"
 #include "engine/banenafspraak.h"
 #include "engine/candidate_record.h"
 #include "engine/geo.h"
@@ -71,8 +70,6 @@ class Interner {
   std::vector<std::string>& table_;
   std::unordered_map<std::string, int> index_;
 };
-
-double Number(const std::string& value) { return Xapian::sortable_unserialise(value); }
 
 // Sorts keys (row << 32 | position) by row. Posting lists hold up to every row, so a two-pass
 // radix sort on the row bits beats a comparison sort for the long ones.
@@ -160,77 +157,47 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
   x.education_codes_ = {""};
   x.document_count_ = database.get_doccount();
 
-  auto each_value = [&](Xapian::valueno slot, auto&& visit) {
-    for (auto value = database.valuestream_begin(slot); value != database.valuestream_end(slot);
-         ++value) {
-      visit(value.get_docid(), *value);
-    }
-  };
-  using namespace schema;
-  each_value(kSlotLatitude, [&](Xapian::docid d, const std::string& v) { x.lat_[d] = Number(v); });
-  each_value(kSlotLongitude, [&](Xapian::docid d, const std::string& v) { x.lon_[d] = Number(v); });
-  // Profiles live at PC4 centres: a few thousand distinct points, so a search can compute one
-  // distance per area instead of one per profile.
-  {
-    struct PointHash {
-      size_t operator()(const std::pair<double, double>& point) const {
-        return std::hash<double>()(point.first) * 31 + std::hash<double>()(point.second);
-      }
-    };
-    std::unordered_map<std::pair<double, double>, uint32_t, PointHash> areas;
-    for (size_t d = 0; d < size; ++d) {
-      auto [it, inserted] =
-          areas.try_emplace({x.lat_[d], x.lon_[d]}, static_cast<uint32_t>(x.area_lat_.size()));
-      if (inserted) {
-        x.area_lat_.push_back(x.lat_[d]);
-        x.area_lon_.push_back(x.lon_[d]);
-      }
-      x.gate_[d].area = it->second;
-    }
-  }
-  each_value(kSlotMaxTravelKm, [&](Xapian::docid d, const std::string& v) {
-    x.gate_[d].max_travel_km = static_cast<int16_t>(std::clamp(Number(v), 0.0, 30000.0));
-  });
-  each_value(kSlotHoursMin, [&](Xapian::docid d, const std::string& v) {
-    x.gate_[d].hours_min = static_cast<int8_t>(std::clamp(Number(v), 0.0, 100.0));
-  });
-  each_value(kSlotHoursMax, [&](Xapian::docid d, const std::string& v) {
-    x.gate_[d].hours_max = static_cast<int8_t>(std::clamp(Number(v), 0.0, 100.0));
-  });
-  each_value(kSlotEducationOrdinal, [&](Xapian::docid d, const std::string& v) {
-    x.gate_[d].education_ordinal = static_cast<int8_t>(std::clamp(Number(v), 0.0, 100.0));
-  });
-  each_value(kSlotUpdatedDay, [&](Xapian::docid d, const std::string& v) {
-    x.updated_day_[d] = static_cast<int32_t>(Number(v));
-  });
-  each_value(kSlotRetainUntilDay, [&](Xapian::docid d, const std::string& v) {
-    x.gate_[d].retain_until_day = static_cast<int32_t>(Number(v));
-  });
-  each_value(kSlotExperienceMonths, [&](Xapian::docid d, const std::string& v) {
-    x.experience_months_[d] = static_cast<int32_t>(Number(v));
-  });
-  each_value(kSlotCompleteness, [&](Xapian::docid d, const std::string& v) {
-    x.completeness_[d] = static_cast<uint8_t>(std::lround(std::clamp(Number(v), 0.0, 1.0) * 100));
-  });
-  each_value(kSlotDays, [&](Xapian::docid d, const std::string& v) {
-    if (v.size() == 1) x.days_[d] = static_cast<uint8_t>(v[0]) & 0x7f;
-  });
-  each_value(kSlotAvailableFromDay, [&](Xapian::docid d, const std::string& v) {
-    x.available_from_day_[d] = static_cast<int32_t>(Number(v));
-  });
   Interner region_index(x.regions_);
   Interner education_index(x.education_codes_);
   Interner sector_index(x.sector_codes_);
   Interner affinity_index(x.affinity_codes_);
-  each_value(kSlotRegionCode, [&](Xapian::docid d, const std::string& v) {
-    x.region_[d] = static_cast<uint8_t>(std::min(region_index(v), 255));
-  });
-  each_value(kSlotEducationCode, [&](Xapian::docid d, const std::string& v) {
-    x.education_code_[d] = static_cast<uint8_t>(std::min(education_index(v), 255));
-  });
   int64_t postings = 0;
-  each_value(kSlotExperience, [&](Xapian::docid d, const std::string& v) {
-    for (const ExperienceEntry& entry : DecodeExperience(v)) {
+  CandidateRecord record;  // reused: decoding then reuses its strings and vectors
+  for (auto value = database.valuestream_begin(schema::kSlotSearchFields);
+       value != database.valuestream_end(schema::kSlotSearchFields); ++value) {
+    const Xapian::docid d = value.get_docid();
+    // A malformed record stays out of every result: its retention is 0.
+    if (!DecodeSearchFields(*value, record)) continue;
+    x.lat_[d] = record.home.lat;
+    x.lon_[d] = record.home.lon;
+    Gate& gate = x.gate_[d];
+    gate.retain_until_day = static_cast<int32_t>(record.retain_until_day);
+    if (record.max_travel_km) {
+      gate.max_travel_km = static_cast<int16_t>(std::clamp(*record.max_travel_km, 0, 30000));
+    }
+    if (record.hours_min)
+      gate.hours_min = static_cast<int8_t>(std::clamp(*record.hours_min, 0, 100));
+    if (record.hours_max)
+      gate.hours_max = static_cast<int8_t>(std::clamp(*record.hours_max, 0, 100));
+    if (record.education_ordinal) {
+      gate.education_ordinal = static_cast<int8_t>(std::clamp(*record.education_ordinal, 0, 100));
+    }
+    if (record.driving_licence) gate.driving_licence = *record.driving_licence ? 1 : 0;
+    x.updated_day_[d] = static_cast<int32_t>(record.updated_day);
+    x.experience_months_[d] = record.TotalExperienceMonths();
+    x.completeness_[d] = static_cast<uint8_t>(std::lround(record.Completeness() * 100));
+    x.days_[d] = record.days;
+    if (record.available_from_day) {
+      x.available_from_day_[d] = static_cast<int32_t>(*record.available_from_day);
+    }
+    if (!record.region_code.empty()) {
+      x.region_[d] = static_cast<uint8_t>(std::min(region_index(record.region_code), 255));
+    }
+    if (!record.education_code.empty()) {
+      x.education_code_[d] =
+          static_cast<uint8_t>(std::min(education_index(record.education_code), 255));
+    }
+    for (const ExperienceEntry& entry : record.experience) {
       auto add = [&](OccupationPostings& list) {
         // One entry per document: several jobs in one occupation add up.
         if (!list.documents.empty() && list.documents.back() == d) {
@@ -252,18 +219,31 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
       if (!entry.esco_code.empty()) add(x.occupations_[entry.esco_code]);
       if (!entry.isco_code.empty()) add(x.unit_groups_[entry.isco_code]);
     }
-  });
-
-  each_value(kSlotAffinities, [&](Xapian::docid d, const std::string& v) {
-    for (absl::string_view code : absl::StrSplit(v, ' ', absl::SkipEmpty())) {
-      const int bit = affinity_index(std::string(code));
+    for (const std::string& code : record.affinities) {
+      const int bit = affinity_index(code);
       // More kinds than the reference set has are not countable here.
       if (bit < 64) x.affinities_[d] |= uint64_t{1} << bit;
     }
-  });
-  each_value(kSlotDrivingLicence, [&](Xapian::docid d, const std::string& v) {
-    x.gate_[d].driving_licence = static_cast<int8_t>(v == "1" ? 1 : 0);
-  });
+  }
+  // Profiles live at PC4 centres: a few thousand distinct points, so a search can compute one
+  // distance per area instead of one per profile.
+  {
+    struct PointHash {
+      size_t operator()(const std::pair<double, double>& point) const {
+        return std::hash<double>()(point.first) * 31 + std::hash<double>()(point.second);
+      }
+    };
+    std::unordered_map<std::pair<double, double>, uint32_t, PointHash> areas;
+    for (size_t d = 0; d < size; ++d) {
+      auto [it, inserted] =
+          areas.try_emplace({x.lat_[d], x.lon_[d]}, static_cast<uint32_t>(x.area_lat_.size()));
+      if (inserted) {
+        x.area_lat_.push_back(x.lat_[d]);
+        x.area_lon_.push_back(x.lon_[d]);
+      }
+      x.gate_[d].area = it->second;
+    }
+  }
 
   // Text terms are the unprefixed ones: they start with a digit, a lower-case letter or a
   // non-ASCII byte, while every prefix is upper-case ASCII.

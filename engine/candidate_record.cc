@@ -1,29 +1,113 @@
 #include "engine/candidate_record.h"
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include <cstring>
+#include <limits>
+
 #include "engine/schema.h"
 
 namespace verkenner::engine {
 namespace {
 
-void AddNumber(Xapian::Document& document, Xapian::valueno slot, std::optional<double> value) {
-  if (value.has_value()) document.add_value(slot, Xapian::sortable_serialise(*value));
-}
+// Which optional fields a packed record holds, in its first varint.
+enum PresentField : uint32_t {
+  kMaxTravelKm = 1 << 0,
+  kHoursMin = 1 << 1,
+  kHoursMax = 1 << 2,
+  kEducationOrdinal = 1 << 3,
+  kAvailableFromDay = 1 << 4,
+  kDrivingLicenceKnown = 1 << 5,
+  kHasDrivingLicence = 1 << 6,
+};
 
-std::optional<double> ReadNumber(const Xapian::Document& document, Xapian::valueno slot) {
-  std::string value = document.get_value(slot);
-  if (value.empty()) return std::nullopt;
-  return Xapian::sortable_unserialise(value);
-}
+// LEB128 varints, zigzag for signed numbers, length-prefixed strings, raw little-endian doubles.
+class FieldWriter {
+ public:
+  explicit FieldWriter(std::string& out) : out_(out) {}
+  void Unsigned(uint64_t value) {
+    while (value >= 0x80) {
+      out_.push_back(static_cast<char>((value & 0x7f) | 0x80));
+      value >>= 7;
+    }
+    out_.push_back(static_cast<char>(value));
+  }
+  void Signed(int64_t value) {
+    Unsigned((static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63));
+  }
+  void Double(double value) {
+    char bytes[sizeof(double)];
+    std::memcpy(bytes, &value, sizeof(double));
+    out_.append(bytes, sizeof(double));
+  }
+  void Text(std::string_view text) {
+    Unsigned(text.size());
+    out_.append(text);
+  }
 
-std::optional<int> ReadInt(const Xapian::Document& document, Xapian::valueno slot) {
-  std::optional<double> value = ReadNumber(document, slot);
-  if (!value.has_value()) return std::nullopt;
-  return static_cast<int>(*value);
-}
+ private:
+  std::string& out_;
+};
+
+// Reads what FieldWriter wrote; after the first malformed read every read fails.
+class FieldReader {
+ public:
+  explicit FieldReader(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  bool at_end() const { return in_.empty(); }
+  uint64_t Unsigned() {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 64 && !in_.empty(); shift += 7) {
+      const uint8_t byte = static_cast<uint8_t>(in_.front());
+      in_.remove_prefix(1);
+      value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return value;
+    }
+    ok_ = false;
+    return 0;
+  }
+  int64_t Signed() {
+    const uint64_t value = Unsigned();
+    return static_cast<int64_t>((value >> 1) ^ (~(value & 1) + 1));
+  }
+  int Int() {
+    const int64_t value = Signed();
+    if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+      ok_ = false;
+      return 0;
+    }
+    return static_cast<int>(value);
+  }
+  double Double() {
+    double value = 0;
+    if (in_.size() < sizeof(double)) {
+      ok_ = false;
+      return value;
+    }
+    std::memcpy(&value, in_.data(), sizeof(double));
+    in_.remove_prefix(sizeof(double));
+    return value;
+  }
+  void Text(std::string& text) {
+    const uint64_t size = Unsigned();
+    if (!ok_ || size > in_.size()) {
+      ok_ = false;
+      text.clear();
+      return;
+    }
+    text.assign(in_.data(), size);
+    in_.remove_prefix(size);
+  }
+  // A count of items that take at least one byte each, so a corrupt count cannot make the
+  // caller allocate more than the value's size.
+  size_t Count() {
+    const uint64_t count = Unsigned();
+    if (count > in_.size()) ok_ = false;
+    return ok_ ? static_cast<size_t>(count) : 0;
+  }
+
+ private:
+  std::string_view in_;
+  bool ok_ = true;
+};
 
 }  // namespace
 
@@ -39,55 +123,102 @@ int CandidateRecord::TotalExperienceMonths() const {
   return months;
 }
 
-std::string EncodeExperience(const std::vector<ExperienceEntry>& experience) {
-  std::vector<std::string> entries;
-  entries.reserve(experience.size());
-  for (const ExperienceEntry& entry : experience) {
-    // Labels are ESCO labels or scrubbed text; '~' and '\n' cannot occur in them after
-    // validation, but strip them anyway so a record can never corrupt its neighbours.
-    auto clean = [](std::string text) {
-      for (char& c : text) {
-        if (c == '~' || c == '\n') c = ' ';
-      }
-      return text;
-    };
-    entries.push_back(absl::StrCat(entry.esco_code, "~", entry.isco_code, "~", entry.months, "~",
-                                   entry.last_year, "~", clean(entry.sector), "~",
-                                   clean(entry.label)));
+std::string EncodeSearchFields(const CandidateRecord& record) {
+  uint32_t present = 0;
+  if (record.max_travel_km.has_value()) present |= kMaxTravelKm;
+  if (record.hours_min.has_value()) present |= kHoursMin;
+  if (record.hours_max.has_value()) present |= kHoursMax;
+  if (record.education_ordinal.has_value()) present |= kEducationOrdinal;
+  if (record.available_from_day.has_value()) present |= kAvailableFromDay;
+  if (record.driving_licence.has_value()) {
+    present |= kDrivingLicenceKnown;
+    if (*record.driving_licence) present |= kHasDrivingLicence;
   }
-  return absl::StrJoin(entries, "\n");
+  std::string encoded;
+  encoded.reserve(128);
+  FieldWriter out(encoded);
+  out.Unsigned(present);
+  out.Double(record.home.lat);
+  out.Double(record.home.lon);
+  out.Unsigned(record.days);
+  out.Signed(record.updated_day);
+  out.Signed(record.retain_until_day);
+  if (present & kMaxTravelKm) out.Signed(*record.max_travel_km);
+  if (present & kHoursMin) out.Signed(*record.hours_min);
+  if (present & kHoursMax) out.Signed(*record.hours_max);
+  if (present & kEducationOrdinal) out.Signed(*record.education_ordinal);
+  if (present & kAvailableFromDay) out.Signed(*record.available_from_day);
+  out.Text(record.municipality_code);
+  out.Text(record.region_code);
+  out.Text(record.education_code);
+  out.Unsigned(record.affinities.size());
+  for (const std::string& affinity : record.affinities) out.Text(affinity);
+  out.Unsigned(record.experience.size());
+  for (const ExperienceEntry& entry : record.experience) {
+    out.Text(entry.esco_code);
+    out.Text(entry.isco_code);
+    out.Text(entry.label);
+    out.Text(entry.sector);
+    out.Signed(entry.months);
+    out.Signed(entry.last_year);
+  }
+  return encoded;
 }
 
-std::vector<ExperienceEntry> DecodeExperience(const std::string& encoded) {
-  std::vector<ExperienceEntry> experience;
-  if (encoded.empty()) return experience;
-  for (absl::string_view line : absl::StrSplit(encoded, '\n')) {
-    std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits('~', 5));
-    if (parts.size() != 6) continue;
-    ExperienceEntry entry{parts[0], parts[1], parts[5], parts[4]};
-    if (!absl::SimpleAtoi(parts[2], &entry.months) ||
-        !absl::SimpleAtoi(parts[3], &entry.last_year)) {
-      continue;
+bool DecodeSearchFields(std::string_view encoded, CandidateRecord& record) {
+  FieldReader in(encoded);
+  const uint64_t present = in.Unsigned();
+  record.home.lat = in.Double();
+  record.home.lon = in.Double();
+  record.days = static_cast<uint8_t>(in.Unsigned() & 0x7f);
+  record.updated_day = in.Signed();
+  record.retain_until_day = in.Signed();
+  auto optional_int = [&](uint32_t field, std::optional<int>& value) {
+    if (present & field) {
+      value = in.Int();
+    } else {
+      value.reset();
     }
-    experience.push_back(std::move(entry));
+  };
+  optional_int(kMaxTravelKm, record.max_travel_km);
+  optional_int(kHoursMin, record.hours_min);
+  optional_int(kHoursMax, record.hours_max);
+  optional_int(kEducationOrdinal, record.education_ordinal);
+  if (present & kAvailableFromDay) {
+    record.available_from_day = in.Signed();
+  } else {
+    record.available_from_day.reset();
   }
-  return experience;
+  if (present & kDrivingLicenceKnown) {
+    record.driving_licence = (present & kHasDrivingLicence) != 0;
+  } else {
+    record.driving_licence.reset();
+  }
+  in.Text(record.municipality_code);
+  in.Text(record.region_code);
+  in.Text(record.education_code);
+  record.affinities.resize(in.Count());
+  for (std::string& affinity : record.affinities) in.Text(affinity);
+  record.experience.resize(in.Count());
+  for (ExperienceEntry& entry : record.experience) {
+    in.Text(entry.esco_code);
+    in.Text(entry.isco_code);
+    in.Text(entry.label);
+    in.Text(entry.sector);
+    entry.months = in.Int();
+    entry.last_year = in.Int();
+  }
+  return in.ok() && in.at_end();
 }
 
 Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenerator& generator) {
   using namespace schema;
   Xapian::Document document;
-  document.set_data(record.display_payload);
   document.add_boolean_term(ProfileIdTerm(record.profile_id));
   document.add_boolean_term(std::string(kPrefixSource) + record.source);
-  // Which core fields are known follows from the values (an absent value is unknown), so no
-  // terms record it: every term costs import time in every document.
-  if (record.education_known()) document.add_value(kSlotEducationCode, record.education_code);
-  if (!record.affinities.empty()) {
-    document.add_value(kSlotAffinities, absl::StrJoin(record.affinities, " "));
-  }
-  if (record.driving_licence.has_value()) {
-    document.add_value(kSlotDrivingLicence, *record.driving_licence ? "1" : "0");
+  document.add_value(kSlotSearchFields, EncodeSearchFields(record));
+  if (!record.display_payload.empty()) {
+    document.add_value(kSlotDisplayPayload, record.display_payload);
   }
 
   generator.set_document(document);
@@ -104,57 +235,15 @@ Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenera
     generator.increase_termpos();
   }
   generator.index_text_without_positions(record.wishes);
-
-  AddNumber(document, kSlotLatitude, record.home.lat);
-  AddNumber(document, kSlotLongitude, record.home.lon);
-  AddNumber(document, kSlotMaxTravelKm, record.max_travel_km);
-  AddNumber(document, kSlotHoursMin, record.hours_min);
-  AddNumber(document, kSlotHoursMax, record.hours_max);
-  AddNumber(document, kSlotEducationOrdinal, record.education_ordinal);
-  AddNumber(document, kSlotUpdatedDay, static_cast<double>(record.updated_day));
-  AddNumber(document, kSlotRetainUntilDay, static_cast<double>(record.retain_until_day));
-  AddNumber(document, kSlotExperienceMonths, record.TotalExperienceMonths());
-  AddNumber(document, kSlotCompleteness, record.Completeness());
-  if (record.days_known())
-    document.add_value(kSlotDays, std::string(1, static_cast<char>(record.days)));
-  if (record.available_from_day.has_value()) {
-    AddNumber(document, kSlotAvailableFromDay, static_cast<double>(*record.available_from_day));
-  }
-  document.add_value(kSlotRegionCode, record.region_code);
-  document.add_value(kSlotMunicipalityCode, record.municipality_code);
-  if (!record.experience.empty()) {
-    document.add_value(kSlotExperience, EncodeExperience(record.experience));
-  }
   return document;
 }
 
 CandidateRecord ReadRecord(const Xapian::Document& document) {
   using namespace schema;
   CandidateRecord record;
-  record.display_payload = document.get_data();
-  record.home.lat = ReadNumber(document, kSlotLatitude).value_or(0);
-  record.home.lon = ReadNumber(document, kSlotLongitude).value_or(0);
-  record.max_travel_km = ReadInt(document, kSlotMaxTravelKm);
-  record.hours_min = ReadInt(document, kSlotHoursMin);
-  record.hours_max = ReadInt(document, kSlotHoursMax);
-  record.education_ordinal = ReadInt(document, kSlotEducationOrdinal);
-  record.education_code = document.get_value(kSlotEducationCode);
-  record.updated_day = static_cast<int64_t>(ReadNumber(document, kSlotUpdatedDay).value_or(0));
-  record.retain_until_day =
-      static_cast<int64_t>(ReadNumber(document, kSlotRetainUntilDay).value_or(0));
-  record.region_code = document.get_value(kSlotRegionCode);
-  if (const std::string days = document.get_value(kSlotDays); days.size() == 1) {
-    record.days = static_cast<uint8_t>(days[0]) & 0x7f;
-  }
-  if (std::optional<double> from = ReadNumber(document, kSlotAvailableFromDay)) {
-    record.available_from_day = static_cast<int64_t>(*from);
-  }
-  record.municipality_code = document.get_value(kSlotMunicipalityCode);
-  record.affinities = absl::StrSplit(document.get_value(kSlotAffinities), ' ', absl::SkipEmpty());
-  if (const std::string licence = document.get_value(kSlotDrivingLicence); !licence.empty()) {
-    record.driving_licence = licence == "1";
-  }
-  record.experience = DecodeExperience(document.get_value(kSlotExperience));
+  // A malformed value leaves defaults behind: the record then matches nothing (retention 0).
+  if (!DecodeSearchFields(document.get_value(kSlotSearchFields), record)) record = {};
+  record.display_payload = document.get_value(kSlotDisplayPayload);
 
   // One pass over the term list: each restart would read and decompress it again.
   auto has_prefix = [](const std::string& term, const char* prefix, std::string& rest) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/geo.h"
@@ -68,10 +69,13 @@ Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenera
 // display payload holds them for showing.
 CandidateRecord ReadRecord(const Xapian::Document& document);
 
-// Work experience in a value slot: entries "esco~isco~months~last_year~sector~label" joined by
-// '\n'.
-std::string EncodeExperience(const std::vector<ExperienceEntry>& experience);
-std::vector<ExperienceEntry> DecodeExperience(const std::string& encoded);
+// The fields the engine matches, ranks and explains on, in one compact binary value: location,
+// travel limit, hours, days, start, education, licence, dates, codes, affinities and work
+// experience. Not the profile id, source, free text or display payload.
+std::string EncodeSearchFields(const CandidateRecord& record);
+// Sets those fields of `record` from `encoded`, reusing its storage; the other fields are left
+// alone. False, with the fields in an unspecified state, when `encoded` is malformed.
+bool DecodeSearchFields(std::string_view encoded, CandidateRecord& record);
 
 }  // namespace verkenner::engine
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "engine/candidate_record.h"
 #include "engine/schema.h"
 
 namespace verkenner::engine {
@@ -15,49 +16,54 @@ std::string DisclosureGroupKey(const std::string& municipality_code,
   return municipality_code + "|" + (education_code.empty() ? "?" : education_code);
 }
 
-DisclosureGroups CountDisclosureGroups(const Xapian::Database& database, int k) {
-  // Value streams run in document order; walk the municipality, region and education streams
-  // side by side (education is absent where unknown).
+DisclosureCounts CountDisclosureCombinations(const Xapian::Database& database) {
+  DisclosureCounts counts;
+  CandidateRecord record;  // reused across documents
+  std::string key;
+  for (auto value = database.valuestream_begin(schema::kSlotSearchFields);
+       value != database.valuestream_end(schema::kSlotSearchFields); ++value) {
+    if (!DecodeSearchFields(*value, record) || record.municipality_code.empty()) continue;
+    key.assign(record.municipality_code).append("|").append(record.region_code).append("|");
+    key.append(record.education_code.empty() ? "?" : record.education_code);
+    ++counts[key];
+  }
+  return counts;
+}
+
+void AddDisclosureCounts(const DisclosureCounts& counts, DisclosureCounts& into) {
+  for (const auto& [combination, count] : counts) into[combination] += count;
+}
+
+DisclosureGroups DecideDisclosureGroups(const DisclosureCounts& counts, int k) {
+  struct Combination {
+    std::string group;         // municipality|education
+    std::string region_group;  // region|education
+    int64_t count;
+  };
+  std::vector<Combination> combinations;
   std::map<std::string, int64_t> municipality_groups;
   std::map<std::string, int64_t> region_groups;
-  Xapian::ValueIterator municipality = database.valuestream_begin(schema::kSlotMunicipalityCode);
-  Xapian::ValueIterator region = database.valuestream_begin(schema::kSlotRegionCode);
-  Xapian::ValueIterator education = database.valuestream_begin(schema::kSlotEducationCode);
-  const Xapian::ValueIterator end = database.valuestream_end(schema::kSlotMunicipalityCode);
-  std::vector<std::pair<std::string, std::string>> profiles;  // (group, region group)
-  for (; municipality != end; ++municipality) {
-    const Xapian::docid docid = municipality.get_docid();
-    if (region != database.valuestream_end(schema::kSlotRegionCode)) region.skip_to(docid);
-    std::string education_code;
-    if (education != database.valuestream_end(schema::kSlotEducationCode)) {
-      education.skip_to(docid);
-      if (education != database.valuestream_end(schema::kSlotEducationCode) &&
-          education.get_docid() == docid) {
-        education_code = *education;
-      }
-    }
-    std::string region_code;
-    if (region != database.valuestream_end(schema::kSlotRegionCode) &&
-        region.get_docid() == docid) {
-      region_code = *region;
-    }
-    std::string group = DisclosureGroupKey(*municipality, education_code);
-    std::string region_group = DisclosureGroupKey(region_code, education_code);
-    ++municipality_groups[group];
-    ++region_groups[region_group];
-    profiles.emplace_back(std::move(group), std::move(region_group));
+  for (const auto& [key, count] : counts) {
+    std::vector<std::string> parts = absl::StrSplit(key, absl::MaxSplits('|', 2));
+    if (parts.size() != 3) continue;
+    const std::string education = parts[2] == "?" ? "" : parts[2];
+    Combination combination{DisclosureGroupKey(parts[0], education),
+                            DisclosureGroupKey(parts[1], education), count};
+    municipality_groups[combination.group] += count;
+    region_groups[combination.region_group] += count;
+    combinations.push_back(std::move(combination));
   }
 
   DisclosureGroups result;
   result.k = k;
   int64_t smallest = -1;
-  for (const auto& [group, region_group] : profiles) {
-    int64_t shown_size = municipality_groups[group];
+  for (const Combination& combination : combinations) {
+    int64_t shown_size = municipality_groups[combination.group];
     if (shown_size >= k) {
-      result.municipality_groups.insert(group);
+      result.municipality_groups.insert(combination.group);
     } else {
-      ++result.profiles_shown_at_region_level;
-      shown_size = region_groups[region_group];
+      result.profiles_shown_at_region_level += combination.count;
+      shown_size = region_groups[combination.region_group];
     }
     if (smallest < 0 || shown_size < smallest) smallest = shown_size;
   }

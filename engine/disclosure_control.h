@@ -7,6 +7,8 @@
 #include <set>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
+
 // Disclosure control for where a candidate lives. An employer may see the municipality only where
 // at least k active profiles share the shown combination of quasi-identifiers; otherwise the
 // arbeidsmarktregio is shown. The quasi-identifiers are what a neighbour could know and an
@@ -37,9 +39,19 @@ struct DisclosureGroups {
 std::string DisclosureGroupKey(const std::string& municipality_code,
                                const std::string& education_code);
 
-// Counts the groups over every document of `database` (reads two value streams, so it takes
-// well under a second per million profiles).
-DisclosureGroups CountDisclosureGroups(const Xapian::Database& database, int k);
+// Profiles per "municipality|region|education" combination. Counts of several shards add up.
+using DisclosureCounts = absl::flat_hash_map<std::string, int64_t>;
+
+// Counts the combinations over every document of `database` (one value stream).
+DisclosureCounts CountDisclosureCombinations(const Xapian::Database& database);
+void AddDisclosureCounts(const DisclosureCounts& counts, DisclosureCounts& into);
+// Decides which groups may show their municipality.
+DisclosureGroups DecideDisclosureGroups(const DisclosureCounts& counts, int k);
+
+// Both steps over one database.
+inline DisclosureGroups CountDisclosureGroups(const Xapian::Database& database, int k) {
+  return DecideDisclosureGroups(CountDisclosureCombinations(database), k);
+}
 
 // Metadata encoding of a set of groups, for the searcher to read on reopen.
 std::string EncodeGroups(const std::set<std::string>& groups);

@@ -27,12 +27,6 @@ namespace {
 constexpr size_t kMaxQueryTextBytes = 2000;
 constexpr size_t kMaxQueryTerms = 32;
 
-std::optional<double> NumberValue(const Xapian::Document& document, Xapian::valueno slot) {
-  std::string value = document.get_value(slot);
-  if (value.empty()) return std::nullopt;
-  return Xapian::sortable_unserialise(value);
-}
-
 std::string Readable(std::string code) {
   std::replace(code.begin(), code.end(), '_', ' ');
   return code;
@@ -401,7 +395,7 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
     match.profile_id = match.record.profile_id;
     match.score = ranked.score;
     if (ranked.distance_km >= 0) match.distance_band = BandForDistance(ranked.distance_km);
-    SetShownArea(document, match);
+    SetShownArea(match);
     Explain(query, ranked, match.record, match);
     result.matches.push_back(std::move(match));
   }
@@ -451,14 +445,13 @@ void Searcher::Refresh() {
   }
 }
 
-void Searcher::SetShownArea(const Xapian::Document& document, CandidateMatch& match) const {
-  const std::string municipality = document.get_value(schema::kSlotMunicipalityCode);
-  const std::string education = document.get_value(schema::kSlotEducationCode);
+void Searcher::SetShownArea(CandidateMatch& match) const {
+  const CandidateRecord& record = match.record;
   match.shown_area_is_municipality =
-      !municipality.empty() &&
-      municipality_groups_.contains(DisclosureGroupKey(municipality, education));
+      !record.municipality_code.empty() && municipality_groups_.contains(DisclosureGroupKey(
+                                               record.municipality_code, record.education_code));
   match.shown_area_code =
-      match.shown_area_is_municipality ? municipality : document.get_value(schema::kSlotRegionCode);
+      match.shown_area_is_municipality ? record.municipality_code : record.region_code;
 }
 
 absl::StatusOr<SearchResult> Searcher::Search(const SearchQuery& query) {
@@ -487,15 +480,13 @@ absl::StatusOr<CandidateMatch> Searcher::GetProfile(const std::string& profile_i
     if (posting == database_.postlist_end(term)) {
       return absl::NotFoundError("profile_id: no such profile");
     }
-    Xapian::Document document = database_.get_document(*posting);
-    std::optional<double> retain_until = NumberValue(document, schema::kSlotRetainUntilDay);
-    if (!retain_until.has_value() || *retain_until < static_cast<double>(today_day)) {
+    CandidateMatch match;
+    match.record = ReadRecord(database_.get_document(*posting));
+    if (match.record.retain_until_day < today_day) {
       return absl::NotFoundError("profile_id: no such profile");
     }
-    CandidateMatch match;
     match.profile_id = profile_id;
-    match.record = ReadRecord(document);
-    SetShownArea(document, match);
+    SetShownArea(match);
     return match;
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);

@@ -79,8 +79,9 @@ class Searcher {
   // Switches to a new generation or reopens the shards if a new revision was committed, and
   // reloads what depends on it. Throws Xapian::Error.
   void Refresh();
-  // Fills the shown area of `match` for a profile in `municipality_code`.
-  void SetShownArea(const Xapian::Document& document, CandidateMatch& match) const;
+  // Fills the shown area of `match` from its record: the municipality where disclosure control
+  // allows it, else the arbeidsmarktregio.
+  void SetShownArea(CandidateMatch& match) const;
 
   std::string index_path_;
   std::vector<Xapian::Database> shards_;  // shard 0 holds the whole-index metadata

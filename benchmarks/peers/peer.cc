@@ -34,7 +34,6 @@ const char* ExperienceBandLabel(double months) {
 absl::Status ForEachIndexedProfile(
     const std::string& index_path,
     const std::function<absl::Status(const IndexedProfile&)>& visit) {
-  namespace schema = engine::schema;
   try {
     Xapian::Database database(index_path);
     IndexedProfile profile;
@@ -45,8 +44,7 @@ absl::Status ForEachIndexedProfile(
       profile.record = engine::ReadRecord(document);
       profile.availability_known = profile.record.availability_known();
       profile.education_known = profile.record.education_known();
-      const std::string months = document.get_value(schema::kSlotExperienceMonths);
-      profile.experience_months = months.empty() ? 0 : Xapian::sortable_unserialise(months);
+      profile.experience_months = profile.record.TotalExperienceMonths();
       profile.text_terms.clear();
       profile.esco_codes.clear();
       profile.isco_codes.clear();

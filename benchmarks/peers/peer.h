@@ -63,7 +63,7 @@ struct IndexedProfile {
   engine::CandidateRecord record;
   bool availability_known = false;  // both hours values present
   bool education_known = false;     // the education values present
-  double experience_months = 0;     // kSlotExperienceMonths
+  double experience_months = 0;     // CandidateRecord::TotalExperienceMonths()
   // Unprefixed terms (the stemmed free text) with their wdf.
   std::vector<std::pair<std::string, Xapian::termcount>> text_terms;
   std::vector<std::string> esco_codes;  // XO terms

@@ -87,6 +87,33 @@ TEST_F(IndexWriterTest, ANewIndexHasTheAskedShardsAndEachProfileLivesInItsOwnSha
   EXPECT_EQ(writer->shard_count(), 3);
 }
 
+// The writer remembers which profiles a shard may hold, to skip a look-up for new ones. Whatever
+// it remembers, new and known profiles must come out right: after reopening, after withdrawing,
+// and after a batch that was rolled back.
+TEST_F(IndexWriterTest, NewAndKnownProfilesAreToldApartAcrossReopenWithdrawalAndRollback) {
+  {
+    std::unique_ptr<IndexWriter> writer = OpenWriter(2);
+    ASSERT_NE(writer, nullptr);
+    AddProfiles(*writer, 10);
+  }
+  std::unique_ptr<IndexWriter> writer = OpenWriter(2);
+  ASSERT_NE(writer, nullptr);
+  ASSERT_TRUE(writer->BeginBatch().ok());
+  EXPECT_EQ(writer->Upsert(Record("profile-3")).value_or(true), false);  // held before reopen
+  EXPECT_EQ(writer->Withdraw("profile-4").value_or(false), true);
+  EXPECT_EQ(writer->Withdraw("profile-4").value_or(true), false);
+  EXPECT_EQ(writer->Upsert(Record("profile-4")).value_or(false), true);  // back after withdrawal
+  EXPECT_EQ(writer->Upsert(Record("profile-new")).value_or(false), true);
+  EXPECT_EQ(writer->Upsert(Record("profile-new")).value_or(true), false);
+  writer->AbortBatch();
+
+  ASSERT_TRUE(writer->BeginBatch().ok());
+  EXPECT_EQ(writer->Upsert(Record("profile-new")).value_or(false), true);  // rolled back before
+  EXPECT_EQ(writer->Withdraw("profile-never").value_or(true), false);
+  ASSERT_TRUE(writer->CommitBatch().ok());
+  EXPECT_EQ(writer->DocumentCount(), 11);
+}
+
 TEST_F(IndexWriterTest, CompactionSwitchesALiveSearcherToTheNewGeneration) {
   std::unique_ptr<IndexWriter> writer = OpenWriter(2);
   ASSERT_NE(writer, nullptr);
