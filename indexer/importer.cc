@@ -74,11 +74,13 @@ struct VaultChange {
 };
 
 // Hands rows from the reading thread to one shard worker in chunks, with a bound on how far the
-// reader may run ahead.
+// reader may run ahead. The bound must cover a commit: while one shard commits (about 0.4 s at a
+// million profiles), the reader blocks on that shard's full queue, and the other shards live on
+// what their queues hold. With 2,048 rows they ran dry, and workers waited 15% of the import.
 class RowQueue {
  public:
   static constexpr size_t kChunkRows = 256;
-  static constexpr size_t kMaxChunks = 8;
+  static constexpr size_t kMaxChunks = 64;
 
   // Blocks while the queue is full. Returns false if the consumer gave up.
   bool Push(std::vector<RoutedRow> chunk) {
@@ -100,6 +102,20 @@ class RowQueue {
     abandoned_ = true;
     not_full_.notify_all();
   }
+  // A handled chunk goes back to the reader, which parses the next rows into its profiles: their
+  // strings and nested messages are reused instead of freed and allocated again per row.
+  void Recycle(std::vector<RoutedRow> chunk) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (spare_.size() < kMaxChunks) spare_.push_back(std::move(chunk));
+  }
+  // A recycled chunk, or an empty one.
+  std::vector<RoutedRow> TakeSpare() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (spare_.empty()) return {};
+    std::vector<RoutedRow> chunk = std::move(spare_.back());
+    spare_.pop_back();
+    return chunk;
+  }
   // Blocks until a chunk arrives; false once the queue is closed and drained.
   bool Pop(std::vector<RoutedRow>& chunk) {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -116,6 +132,7 @@ class RowQueue {
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
   std::deque<std::vector<RoutedRow>> chunks_;
+  std::vector<std::vector<RoutedRow>> spare_;
   bool closed_ = false;
   bool abandoned_ = false;
 };
@@ -318,6 +335,7 @@ void Importer::RunShard(ShardRun& run) {
         if (absl::Status status = run.writer.BeginBatch(); !status.ok()) return fail(status);
       }
     }
+    run.queue.Recycle(std::move(chunk));
   }
 }
 
@@ -383,14 +401,18 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
   std::vector<std::thread> workers;
   for (auto& run : shards) workers.emplace_back([this, &run] { RunShard(*run); });
 
-  // This thread reads, parses and routes; the shard workers do the rest.
+  // This thread reads, parses and routes; the shard workers do the rest. A shard's pending chunk
+  // is filled up to `filled[shard]` rows, reusing the rows of a recycled chunk.
   std::vector<std::vector<RoutedRow>> pending(shards.size());
+  std::vector<size_t> filled(shards.size(), 0);
   bool abandoned = false;
   auto flush = [&](size_t shard) {
+    pending[shard].resize(filled[shard]);
     if (!pending[shard].empty() && !shards[shard]->queue.Push(std::move(pending[shard]))) {
       abandoned = true;
     }
-    pending[shard].clear();
+    pending[shard] = shards[shard]->queue.TakeSpare();
+    filled[shard] = 0;
   };
   SourceRecord record;
   int64_t rows_since_progress = 0;
@@ -401,16 +423,19 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
       report.rejected_rows.push_back(
           {record.row, ErrorField(record.status), std::string(record.status.message())});
     } else {
-      RoutedRow routed;
-      routed.row = record.row;
+      std::string profile_id;
       if (!record.profile.source().empty() && !record.profile.client_number().empty()) {
-        routed.profile_id =
+        profile_id =
             pseudonymizer_->ProfileId(record.profile.source(), record.profile.client_number());
       }
-      routed.profile = std::move(record.profile);
-      const size_t shard = writer_->ShardOf(routed.profile_id);
-      pending[shard].push_back(std::move(routed));
-      if (pending[shard].size() >= RowQueue::kChunkRows) flush(shard);
+      const size_t shard = writer_->ShardOf(profile_id);
+      if (filled[shard] == pending[shard].size()) pending[shard].emplace_back();
+      RoutedRow& routed = pending[shard][filled[shard]++];
+      routed.row = record.row;
+      routed.profile_id = std::move(profile_id);
+      // The reader parses its next row into the recycled profile it gets back.
+      routed.profile.Swap(&record.profile);
+      if (filled[shard] >= RowQueue::kChunkRows) flush(shard);
     }
     if (options.on_progress && ++rows_since_progress >= options.batch_size) {
       rows_since_progress = 0;
