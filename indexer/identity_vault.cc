@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "indexer/sqlite_connection.h"
 
 namespace verkenner::indexer {
 namespace {
@@ -30,6 +31,8 @@ constexpr int kBusyTimeoutMs = 10'000;
 constexpr int kCacheKibibytes = 32 * 1024;
 
 constexpr size_t kProfileIdLength = 24;
+
+constexpr char kWhat[] = "identity vault";
 
 // A rowid table, not WITHOUT ROWID, although look-ups go through the primary-key index first:
 // profile ids are random, so with the rows ordered by them every batch rewrites pages all over
@@ -110,59 +113,6 @@ std::string ColumnText(sqlite3_stmt* statement, int column) {
   return std::string(text, static_cast<size_t>(sqlite3_column_bytes(statement, column)));
 }
 
-absl::Status FileError(const std::string& path, std::string_view what, int error) {
-  std::string message =
-      absl::StrCat("identity vault ", path, ": ", std::string(what), ": ", std::strerror(error));
-  switch (error) {
-    case ENOENT:
-      return absl::NotFoundError(message);
-    case EEXIST:
-      return absl::AlreadyExistsError(message);
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-absl::Status CheckMode(const std::string& path, const struct stat& info) {
-  if (!S_ISREG(info.st_mode)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("identity vault ", path, " is not a regular file"));
-  }
-  // Any access for group or others is refused, not only reading: whoever may write the vault can
-  // point a pseudonym at another person.
-  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "identity vault ", path, " is accessible to group or others; run: chmod 600 ", path));
-  }
-  return absl::OkStatus();
-}
-
-// Creates an empty owner-only file and makes its directory entry durable; SQLite syncs the
-// directory for its journals but not for the database file, which it expects to exist already.
-absl::Status CreateOwnerOnlyFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
-  if (fd < 0) return FileError(path, "cannot create", errno);
-  // The umask may only have narrowed 0600; set it exactly so the vault is writable by its owner.
-  const bool written = fchmod(fd, S_IRUSR | S_IWUSR) == 0 && fsync(fd) == 0;
-  const int write_error = errno;
-  close(fd);
-  if (!written) return FileError(path, "cannot set up", write_error);
-
-  std::filesystem::path directory = std::filesystem::path(path).parent_path();
-  if (directory.empty()) directory = ".";
-  const int dir_fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) return FileError(path, "cannot open its directory", errno);
-  const bool synced = fsync(dir_fd) == 0;
-  const int sync_error = errno;
-  close(dir_fd);
-  if (!synced) return FileError(path, "cannot sync its directory", sync_error);
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<IdentityVault>> IdentityVault::Open(const std::string& path) {
@@ -178,19 +128,19 @@ absl::StatusOr<std::unique_ptr<IdentityVault>> IdentityVault::OpenWithMode(const
                                                                            Mode mode) {
   struct stat info {};
   if (stat(path.c_str(), &info) == 0) {
-    if (absl::Status status = CheckMode(path, info); !status.ok()) return status;
+    if (absl::Status status = CheckOwnerOnlyFile(kWhat, path, info); !status.ok()) return status;
   } else if (errno == ENOENT && mode == Mode::kReadWrite) {
     // Created here rather than by SQLite so that the mode is 0600 from the first byte; SQLite
     // gives its -wal and -shm files the database file's mode.
-    absl::Status status = CreateOwnerOnlyFile(path);
+    absl::Status status = CreateOwnerOnlyFile(kWhat, path);
     // Another process may have created it in between; then its mode is checked like any other.
     if (absl::IsAlreadyExists(status)) {
-      if (stat(path.c_str(), &info) != 0) return FileError(path, "cannot stat", errno);
-      status = CheckMode(path, info);
+      if (stat(path.c_str(), &info) != 0) return FileStatus(kWhat, path, "cannot stat", errno);
+      status = CheckOwnerOnlyFile(kWhat, path, info);
     }
     if (!status.ok()) return status;
   } else {
-    return FileError(path, "cannot open", errno);
+    return FileStatus(kWhat, path, "cannot open", errno);
   }
 
   // NOMUTEX: an instance is confined to one thread, so SQLite's own locking would be pure cost.
@@ -447,27 +397,7 @@ absl::StatusOr<std::string> IdentityVault::QueryText(const char* sql, std::strin
 }
 
 absl::Status IdentityVault::SqliteError(int code, std::string_view operation) const {
-  std::string message =
-      absl::StrCat("identity vault ", path_, ": ", std::string(operation), " failed: SQLite error ",
-                   code, " (", sqlite3_errstr(code), ")");
-  switch (code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError(message);
-    case SQLITE_READONLY:
-    case SQLITE_CANTOPEN:
-      return absl::FailedPreconditionError(message);
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-      return absl::PermissionDeniedError(message);
-    case SQLITE_FULL:
-      return absl::ResourceExhaustedError(message);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::DataLossError(message);
-    default:
-      return absl::InternalError(message);
-  }
+  return SqliteStatus(kWhat, path_, code, operation);
 }
 
 }  // namespace verkenner::indexer

@@ -1,0 +1,273 @@
+#include "indexer/sqlite_connection.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace verkenner::indexer {
+namespace {
+
+// Long enough to wait out another connection's commit or checkpoint, short enough that a stuck
+// writer shows up as an error rather than a hang.
+constexpr int kBusyTimeoutMs = 10'000;
+
+}  // namespace
+
+absl::Status FileStatus(std::string_view what, const std::string& path, std::string_view action,
+                        int error) {
+  std::string message = absl::StrCat(std::string(what), " ", path, ": ", std::string(action), ": ",
+                                     std::strerror(error));
+  switch (error) {
+    case ENOENT:
+      return absl::NotFoundError(message);
+    case EEXIST:
+      return absl::AlreadyExistsError(message);
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return absl::PermissionDeniedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+absl::Status CheckOwnerOnlyFile(std::string_view what, const std::string& path,
+                                const struct stat& info) {
+  if (!S_ISREG(info.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(std::string(what), " ", path, " is not a regular file"));
+  }
+  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        std::string(what), " ", path, " is accessible to group or others; run: chmod 600 ", path));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CreateOwnerOnlyFile(std::string_view what, const std::string& path) {
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  if (fd < 0) return FileStatus(what, path, "cannot create", errno);
+  // The umask may only have narrowed 0600; set it exactly so the file is writable by its owner.
+  const bool written = fchmod(fd, S_IRUSR | S_IWUSR) == 0 && fsync(fd) == 0;
+  const int write_error = errno;
+  close(fd);
+  if (!written) return FileStatus(what, path, "cannot set up", write_error);
+
+  std::filesystem::path directory = std::filesystem::path(path).parent_path();
+  if (directory.empty()) directory = ".";
+  const int dir_fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return FileStatus(what, path, "cannot open its directory", errno);
+  const bool synced = fsync(dir_fd) == 0;
+  const int sync_error = errno;
+  close(dir_fd);
+  if (!synced) return FileStatus(what, path, "cannot sync its directory", sync_error);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStatus(std::string_view what, const std::string& path, int code,
+                          std::string_view operation) {
+  std::string message =
+      absl::StrCat(std::string(what), " ", path, ": ", std::string(operation),
+                   " failed: SQLite error ", code, " (", sqlite3_errstr(code), ")");
+  switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(message);
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+      return absl::FailedPreconditionError(message);
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return absl::PermissionDeniedError(message);
+    case SQLITE_FULL:
+      return absl::ResourceExhaustedError(message);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::DataLossError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(std::string_view what,
+                                                                         const std::string& path,
+                                                                         Mode mode) {
+  struct stat info {};
+  if (stat(path.c_str(), &info) == 0) {
+    if (absl::Status status = CheckOwnerOnlyFile(what, path, info); !status.ok()) return status;
+  } else if (errno == ENOENT && mode == Mode::kReadWrite) {
+    absl::Status status = CreateOwnerOnlyFile(what, path);
+    if (absl::IsAlreadyExists(status)) {  // created by another process in between
+      if (stat(path.c_str(), &info) != 0) return FileStatus(what, path, "cannot stat", errno);
+      status = CheckOwnerOnlyFile(what, path, info);
+    }
+    if (!status.ok()) return status;
+  } else {
+    return FileStatus(what, path, "cannot open", errno);
+  }
+  // NOMUTEX: a connection is confined to one thread, so SQLite's own locking would be pure cost.
+  const int flags = (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+                    SQLITE_OPEN_NOMUTEX;
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  // From here the connection owns `db`, also when opening failed (SQLite then still allocates it).
+  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(std::string(what), path, db));
+  if (rc != SQLITE_OK) return connection->Error(rc, "open");
+  if (absl::Status status = connection->Configure(mode); !status.ok()) return status;
+  return connection;
+}
+
+SqliteConnection::~SqliteConnection() {
+  // close_v2 rather than close: it cannot fail with SQLITE_BUSY and leak the connection.
+  sqlite3_close_v2(db_);
+}
+
+absl::Status SqliteConnection::Configure(Mode mode) {
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  // Nothing stored in the file may run code of its own.
+  int unused = 0;
+  const std::pair<int, int> settings[] = {
+      {SQLITE_DBCONFIG_DEFENSIVE, 1},
+      {SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0},
+      {SQLITE_DBCONFIG_ENABLE_TRIGGER, 0},
+      {SQLITE_DBCONFIG_ENABLE_VIEW, 0},
+      {SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0},
+      {SQLITE_DBCONFIG_ENABLE_FKEY, 1},
+  };
+  for (const auto& [option, value] : settings) {
+    if (const int rc = sqlite3_db_config(db_, option, value, &unused); rc != SQLITE_OK) {
+      return Error(rc, "configure");
+    }
+  }
+  if (mode == Mode::kReadOnly) return Execute("PRAGMA query_only = ON");
+  if (sqlite3_db_readonly(db_, "main") == 1) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(what_, " ", path_, " cannot be opened for writing"));
+  }
+  // FULL: in WAL mode NORMAL may lose the last commits on power loss, and the service
+  // acknowledges a change only after its commit.
+  if (absl::Status status = Execute("PRAGMA synchronous = FULL"); !status.ok()) return status;
+  sqlite3_stmt* statement = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode = WAL", -1, &statement, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_step(statement);
+  const bool wal =
+      rc == SQLITE_ROW &&
+      std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(statement, 0))) == "wal";
+  sqlite3_finalize(statement);
+  if (rc != SQLITE_ROW) return Error(rc, "configure");
+  if (!wal) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what_, " ", path_, ": the file system does not support WAL"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteConnection::Execute(const char* sql) {
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return Error(rc, "execute");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SqliteStatement> SqliteConnection::Prepare(std::string_view sql) {
+  sqlite3_stmt* statement = nullptr;
+  const int rc =
+      sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(statement);
+    return Error(rc, "prepare");
+  }
+  return SqliteStatement(this, statement);
+}
+
+absl::StatusOr<int64_t> SqliteConnection::QueryInteger(const char* sql) {
+  absl::StatusOr<SqliteStatement> statement = Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  absl::StatusOr<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  return *row ? statement->Integer(0) : 0;
+}
+
+absl::Status SqliteConnection::Error(int code, std::string_view operation) const {
+  return SqliteStatus(what_, path_, code, operation);
+}
+
+SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
+    : connection_(other.connection_),
+      statement_(std::exchange(other.statement_, nullptr)),
+      bind_status_(std::move(other.bind_status_)) {}
+
+SqliteStatement& SqliteStatement::operator=(SqliteStatement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(statement_);
+    connection_ = other.connection_;
+    statement_ = std::exchange(other.statement_, nullptr);
+    bind_status_ = std::move(other.bind_status_);
+  }
+  return *this;
+}
+
+SqliteStatement::~SqliteStatement() { sqlite3_finalize(statement_); }
+
+SqliteStatement& SqliteStatement::Bind(int index, std::string_view text) {
+  const int rc = sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
+                                   SQLITE_STATIC);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = connection_->Error(rc, "bind");
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::BindBlob(int index, std::string_view bytes) {
+  const int rc = sqlite3_bind_blob(statement_, index, bytes.data(), static_cast<int>(bytes.size()),
+                                   SQLITE_STATIC);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = connection_->Error(rc, "bind");
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
+  const int rc = sqlite3_bind_int64(statement_, index, value);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = connection_->Error(rc, "bind");
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::BindNull(int index) {
+  const int rc = sqlite3_bind_null(statement_, index);
+  if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = connection_->Error(rc, "bind");
+  return *this;
+}
+
+absl::StatusOr<bool> SqliteStatement::Step() {
+  if (!bind_status_.ok()) return bind_status_;
+  const int rc = sqlite3_step(statement_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return connection_->Error(rc, "step");
+}
+
+absl::Status SqliteStatement::Run() {
+  absl::StatusOr<bool> row = Step();
+  if (!row.ok()) return row.status();
+  return absl::OkStatus();
+}
+
+std::string SqliteStatement::Text(int column) const {
+  const auto* text = sqlite3_column_blob(statement_, column);
+  if (text == nullptr) return std::string();
+  return std::string(static_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
+}
+
+int64_t SqliteStatement::Integer(int column) const {
+  return sqlite3_column_int64(statement_, column);
+}
+
+bool SqliteStatement::IsNull(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+}  // namespace verkenner::indexer
