@@ -1,0 +1,180 @@
+#include "service/store/accounts.h"
+
+#include <chrono>
+
+#include "service/store/records.h"
+
+namespace verkenner::service {
+namespace {
+
+using indexer::SqliteConnection;
+using indexer::SqliteStatement;
+
+constexpr char kAccountColumns[] =
+    "id, email, display_name, role, organisation, region_code, source, disabled";
+
+AccountRecord ReadAccount(const SqliteStatement& row) {
+  AccountRecord account;
+  account.id = row.Text(0);
+  account.email = row.Text(1);
+  account.display_name = row.Text(2);
+  account.role = static_cast<v1::AccountRole>(row.Integer(3));
+  account.organisation = row.Text(4);
+  account.region_code = row.Text(5);
+  account.source = row.Text(6);
+  account.disabled = row.Integer(7) != 0;
+  return account;
+}
+
+bool IsEmail(const std::string& email) {
+  const size_t at = email.find('@');
+  return email.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < email.size() &&
+         email.find('@', at + 1) == std::string::npos &&
+         email.find_first_of(" \t\r\n") == std::string::npos;
+}
+
+absl::Status CheckNewAccount(const NewAccount& account) {
+  if (!IsEmail(account.email)) return absl::InvalidArgumentError("email: not an e-mail address");
+  if (account.display_name.empty() || account.display_name.size() > 200) {
+    return absl::InvalidArgumentError("display_name: 1 to 200 characters");
+  }
+  if (account.organisation.empty() || account.organisation.size() > 200) {
+    return absl::InvalidArgumentError("organisation: 1 to 200 characters");
+  }
+  const bool wsp = account.role == v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+  const bool importer = account.role == v1::ACCOUNT_ROLE_IMPORTER;
+  switch (account.role) {
+    case v1::ACCOUNT_ROLE_EMPLOYER:
+    case v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER:
+    case v1::ACCOUNT_ROLE_IMPORTER:
+    case v1::ACCOUNT_ROLE_ADMIN:
+      break;
+    default:
+      return absl::InvalidArgumentError("role: unknown");
+  }
+  if (wsp != !account.region_code.empty()) {
+    return absl::InvalidArgumentError(
+        "region_code: required for WSP account managers, and only for them");
+  }
+  if (importer != !account.source.empty()) {
+    return absl::InvalidArgumentError("source: required for importers, and only for them");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::StatusOr<AccountRecord> CreateAccount(SqliteConnection& db, const NewAccount& account,
+                                            int64_t now_micros) {
+  if (absl::Status status = CheckNewAccount(account); !status.ok()) return status;
+  absl::StatusOr<std::optional<std::pair<AccountRecord, std::string>>> existing =
+      FindAccountByEmail(db, account.email);
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) return absl::AlreadyExistsError("email: an account has it already");
+  absl::StatusOr<SqliteStatement> insert = db.Prepare(
+      "INSERT INTO account (id, email, display_name, role, organisation, region_code, source, "
+      "password_hash, create_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!insert.ok()) return insert.status();
+  AccountRecord record;
+  record.id = NewResourceId();
+  record.email = account.email;
+  record.display_name = account.display_name;
+  record.role = account.role;
+  record.organisation = account.organisation;
+  record.region_code = account.region_code;
+  record.source = account.source;
+  insert->Bind(1, record.id)
+      .Bind(2, record.email)
+      .Bind(3, record.display_name)
+      .Bind(4, static_cast<int64_t>(record.role))
+      .Bind(5, record.organisation)
+      .Bind(6, record.region_code)
+      .Bind(7, record.source)
+      .Bind(9, now_micros);
+  if (account.password_hash.empty()) {
+    insert->BindNull(8);
+  } else {
+    insert->Bind(8, account.password_hash);
+  }
+  if (absl::Status status = insert->Run(); !status.ok()) return status;
+  return record;
+}
+
+absl::StatusOr<std::optional<std::pair<AccountRecord, std::string>>> FindAccountByEmail(
+    SqliteConnection& db, const std::string& email) {
+  absl::StatusOr<SqliteStatement> select =
+      db.Prepare(std::string("SELECT ") + kAccountColumns +
+                 ", coalesce(password_hash, '') FROM account WHERE email = ?1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, email);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return std::make_pair(ReadAccount(*select), select->Text(8));
+}
+
+absl::StatusOr<std::optional<AccountRecord>> FindAccount(SqliteConnection& db,
+                                                         const std::string& id) {
+  absl::StatusOr<SqliteStatement> select =
+      db.Prepare(std::string("SELECT ") + kAccountColumns + " FROM account WHERE id = ?1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, id);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return ReadAccount(*select);
+}
+
+absl::Status AddToken(SqliteConnection& db, const std::string& token_hash,
+                      const std::string& account_id, TokenKind kind, int64_t now_micros,
+                      int64_t expire_micros) {
+  absl::StatusOr<SqliteStatement> insert = db.Prepare(
+      "INSERT INTO token (hash, account_id, kind, create_time, expire_time, last_use_time) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?4)");
+  if (!insert.ok()) return insert.status();
+  insert->Bind(1, token_hash)
+      .Bind(2, account_id)
+      .Bind(3, static_cast<int64_t>(kind))
+      .Bind(4, now_micros)
+      .Bind(5, expire_micros);
+  return insert->Run();
+}
+
+absl::StatusOr<std::optional<std::pair<AccountRecord, TokenKind>>> AccountOfToken(
+    SqliteConnection& db, const std::string& token_hash, int64_t now_micros,
+    int64_t session_idle_micros) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare(
+      "SELECT a.id, a.email, a.display_name, a.role, a.organisation, a.region_code, a.source, "
+      "a.disabled, t.kind FROM token t JOIN account a ON a.id = t.account_id "
+      "WHERE t.hash = ?1 AND (t.expire_time = 0 OR t.expire_time > ?2) AND a.disabled = 0 "
+      "AND (t.kind = 2 OR t.last_use_time > ?3)");
+  if (!select.ok()) return select.status();
+  select->Bind(1, token_hash).Bind(2, now_micros).Bind(3, now_micros - session_idle_micros);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return std::make_pair(ReadAccount(*select), static_cast<TokenKind>(select->Integer(8)));
+}
+
+absl::Status TouchToken(SqliteConnection& db, const std::string& token_hash, int64_t now_micros) {
+  absl::StatusOr<SqliteStatement> update =
+      db.Prepare("UPDATE token SET last_use_time = max(last_use_time, ?2) WHERE hash = ?1");
+  if (!update.ok()) return update.status();
+  update->Bind(1, token_hash).Bind(2, now_micros);
+  return update->Run();
+}
+
+absl::Status RemoveToken(SqliteConnection& db, const std::string& token_hash) {
+  absl::StatusOr<SqliteStatement> remove = db.Prepare("DELETE FROM token WHERE hash = ?1");
+  if (!remove.ok()) return remove.status();
+  remove->Bind(1, token_hash);
+  return remove->Run();
+}
+
+}  // namespace verkenner::service

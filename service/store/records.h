@@ -1,0 +1,64 @@
+#ifndef VERKENNER_SERVICE_STORE_RECORDS_H_
+#define VERKENNER_SERVICE_STORE_RECORDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "indexer/sqlite_connection.h"
+#include "verkenner/v1/contact_requests.pb.h"
+
+// Contact requests, idempotency keys and the audit log in the store (service/store/store.h).
+// Functions take the connection of a Store::Read or Store::Write; they never commit themselves.
+namespace verkenner::service {
+
+// A contact request with what the store filters and checks ownership on.
+struct StoredContactRequest {
+  std::string id;              // the resource name is "contactRequests/<id>"
+  std::string organisation;    // of the employer that sent it
+  std::string created_by;      // account id
+  std::string assigned_to;     // account id, empty while nobody holds it
+  v1::ContactRequest request;  // as the API shows it to the WSP (all notes)
+};
+
+// A new random id for a resource: 16 random bytes as hex. Ids are never sequential, so that they
+// do not reveal how many resources others have.
+std::string NewResourceId();
+
+absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(
+    indexer::SqliteConnection& db, const std::string& id);
+// Inserts or replaces the request (by id).
+absl::Status SaveContactRequest(indexer::SqliteConnection& db, const StoredContactRequest& stored);
+// Every request of an organisation (`by_region` false) or of a region (`by_region` true), oldest
+// first.
+absl::StatusOr<std::vector<StoredContactRequest>> ListStoredContactRequests(
+    indexer::SqliteConnection& db, bool by_region, const std::string& key);
+
+// What an idempotency key stands for: the resource its first call made or changed. Nullopt when
+// the key is new; AlreadyExists when it was used with a different `content_hash`.
+absl::StatusOr<std::optional<std::string>> FindIdempotencyKey(indexer::SqliteConnection& db,
+                                                              const std::string& account_id,
+                                                              const std::string& key,
+                                                              const std::string& content_hash);
+absl::Status RememberIdempotencyKey(indexer::SqliteConnection& db, const std::string& account_id,
+                                    const std::string& key, const std::string& content_hash,
+                                    const std::string& resource, int64_t now_micros);
+
+// One row of the audit log: who did what to which profile, when, why, and how it ended.
+struct AuditEntry {
+  int64_t time_micros = 0;
+  std::string account_id;
+  std::string action;      // e.g. "view_profile", "create_contact_request", "resolve_identity"
+  std::string profile_id;  // pseudonym, or empty
+  std::string resource;    // e.g. "contactRequests/...", or empty
+  std::string purpose;     // identity resolution: the stated purpose
+  std::string outcome;     // "ok" or the error code's name
+};
+// Appends the entry; returns its id.
+absl::StatusOr<int64_t> AppendAudit(indexer::SqliteConnection& db, const AuditEntry& entry);
+
+}  // namespace verkenner::service
+
+#endif  // VERKENNER_SERVICE_STORE_RECORDS_H_

@@ -1,0 +1,80 @@
+#ifndef VERKENNER_SERVICE_STORE_STORE_H_
+#define VERKENNER_SERVICE_STORE_STORE_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "indexer/sqlite_connection.h"
+
+namespace verkenner::service {
+
+// The service's own data in one SQLite file: accounts and their tokens, saved profiles, contact
+// requests, shortlists and the audit log (the schema is in store.cc). Candidate data is not here:
+// profiles live in the search index, identities in the identity vault.
+//
+// Writes are durable when acknowledged: every write runs in a transaction on the one writer
+// thread, and its `done` callback runs only after the COMMIT (WAL, synchronous=FULL) returned.
+// Writes that arrive while a commit is under way are grouped into the next transaction, each in a
+// savepoint of its own, so one fsync acknowledges many requests while a failing write still
+// changes nothing. Reads run on the calling thread on a pooled read-only connection; in WAL mode
+// they never wait for the writer.
+//
+// Thread-safe. The destructor finishes the writes already accepted, then stops.
+class Store {
+ public:
+  using Work = std::function<absl::Status(indexer::SqliteConnection&)>;
+
+  // Opens or creates the store at `path` (mode 0600) and brings its schema up to date. Errors:
+  // those of SqliteConnection::Open; FailedPrecondition when the file is another application's or
+  // has a newer schema.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+
+  // Runs `work` in a write transaction on the writer thread; `done` gets work's status once the
+  // transaction has committed, or the commit's error. `done` runs on the writer thread: it must
+  // not block (finishing a gRPC reactor is fine).
+  void Write(Work work, std::function<void(absl::Status)> done);
+  // Write() for callers that may block: the admin CLI and tests.
+  absl::Status WriteAndWait(Work work);
+  // Runs `work` on a read-only connection. Blocks only as long as the reads take.
+  absl::Status Read(const Work& work);
+
+  // The schema version this code writes (PRAGMA user_version).
+  static constexpr int kSchemaVersion = 1;
+
+ private:
+  struct PendingWrite {
+    Work work;
+    std::function<void(absl::Status)> done;
+  };
+
+  explicit Store(std::string path, std::unique_ptr<indexer::SqliteConnection> writer)
+      : path_(std::move(path)), writer_(std::move(writer)) {}
+  void RunWriter();
+  // Runs one group of writes in one transaction and reports every outcome.
+  void CommitGroup(std::vector<PendingWrite>& group);
+
+  std::string path_;
+  std::unique_ptr<indexer::SqliteConnection> writer_;  // used by the writer thread only
+
+  std::mutex mutex_;
+  std::condition_variable pending_or_stopping_;
+  std::deque<PendingWrite> pending_;
+  bool stopping_ = false;
+  std::thread writer_thread_;
+
+  std::mutex readers_mutex_;
+  std::vector<std::unique_ptr<indexer::SqliteConnection>> idle_readers_;
+};
+
+}  // namespace verkenner::service
+
+#endif  // VERKENNER_SERVICE_STORE_STORE_H_

@@ -1,0 +1,219 @@
+// The service store on a real SQLite file: schema, durable grouped writes, reads, accounts and
+// tokens.
+#include "service/store/store.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "service/store/accounts.h"
+
+namespace verkenner::service {
+namespace {
+
+using indexer::SqliteConnection;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = std::filesystem::temp_directory_path() /
+                 ("verkenner-store-" + std::to_string(getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(directory_);
+    std::filesystem::create_directories(directory_);
+    path_ = (directory_ / "store.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(directory_); }
+
+  std::unique_ptr<Store> OpenStore() {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  static NewAccount Employer(const std::string& email) {
+    NewAccount account;
+    account.email = email;
+    account.display_name = "Fatima de Vries";
+    account.role = v1::ACCOUNT_ROLE_EMPLOYER;
+    account.organisation = "Bakkerij Het Zuiden";
+    return account;
+  }
+
+  std::filesystem::path directory_;
+  std::string path_;
+};
+
+int64_t CountAccounts(Store& store) {
+  int64_t count = -1;
+  EXPECT_TRUE(store
+                  .Read([&](SqliteConnection& db) {
+                    absl::StatusOr<int64_t> n = db.QueryInteger("SELECT count(*) FROM account");
+                    if (!n.ok()) return n.status();
+                    count = *n;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  return count;
+}
+
+TEST_F(StoreTest, ANewStoreIsOwnerOnlyAndReopens) {
+  { ASSERT_NE(OpenStore(), nullptr); }
+  struct stat info {};
+  ASSERT_EQ(stat(path_.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  std::unique_ptr<Store> again = OpenStore();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(CountAccounts(*again), 0);
+}
+
+TEST_F(StoreTest, AnotherApplicationsDatabaseIsRefused) {
+  {
+    auto other = SqliteConnection::Open("other", path_, SqliteConnection::Mode::kReadWrite);
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE((*other)->Execute("CREATE TABLE something (x)").ok());
+  }
+  EXPECT_EQ(Store::Open(path_).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, AcknowledgedWritesSurviveReopenAndAFailedWriteChangesNothing) {
+  {
+    std::unique_ptr<Store> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store
+                    ->WriteAndWait([](SqliteConnection& db) {
+                      return CreateAccount(db, Employer("a@example.nl"), 1).status();
+                    })
+                    .ok());
+    absl::Status failed = store->WriteAndWait([](SqliteConnection& db) {
+      if (absl::Status status = CreateAccount(db, Employer("b@example.nl"), 1).status();
+          !status.ok()) {
+        return status;
+      }
+      return absl::InvalidArgumentError("changed my mind");  // after a successful insert
+    });
+    EXPECT_EQ(failed.code(), absl::StatusCode::kInvalidArgument);
+  }
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(CountAccounts(*store), 1);
+}
+
+// Many writers at once: their writes share transactions, and each gets its own outcome.
+TEST_F(StoreTest, ConcurrentWritesAreGroupedButKeepTheirOwnOutcome) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  constexpr int kWrites = 400;
+  std::vector<std::promise<absl::Status>> outcomes(kWrites);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kWrites; i += 4) {
+        // Every tenth write reuses an e-mail address and must fail alone.
+        const std::string email = i % 10 == 9 ? "a" + std::to_string(i - 1) + "@example.nl"
+                                              : "a" + std::to_string(i) + "@example.nl";
+        store->Write(
+            [email](SqliteConnection& db) {
+              return CreateAccount(db, Employer(email), 1).status();
+            },
+            [&outcomes, i](absl::Status status) { outcomes[i].set_value(std::move(status)); });
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  int ok = 0;
+  int already_exists = 0;
+  for (int i = 0; i < kWrites; ++i) {
+    const absl::Status status = outcomes[i].get_future().get();
+    if (status.ok()) ++ok;
+    if (absl::IsAlreadyExists(status)) ++already_exists;
+  }
+  // Which of two writes with one address wins depends on timing; one of them must lose.
+  EXPECT_EQ(ok, kWrites - kWrites / 10);
+  EXPECT_EQ(already_exists, kWrites / 10);
+  EXPECT_EQ(CountAccounts(*store), kWrites - kWrites / 10);
+}
+
+TEST_F(StoreTest, AccountsAreCheckedForTheirRoleAndEmailsAreUniqueIgnoringCase) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto create = [&](const NewAccount& account) {
+    return store->WriteAndWait(
+        [&](SqliteConnection& db) { return CreateAccount(db, account, 1).status(); });
+  };
+  EXPECT_TRUE(create(Employer("Jan@Example.nl")).ok());
+  EXPECT_EQ(create(Employer("jan@example.NL")).code(), absl::StatusCode::kAlreadyExists);
+  NewAccount wsp = Employer("wsp@example.nl");
+  wsp.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+  absl::Status no_region = create(wsp);
+  EXPECT_EQ(no_region.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(no_region.message().find("region_code"), absl::string_view::npos);
+  wsp.region_code = "AM20";
+  EXPECT_TRUE(create(wsp).ok());
+  NewAccount employer_with_source = Employer("e@example.nl");
+  employer_with_source.source = "GM0344";
+  EXPECT_EQ(create(employer_with_source).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(create(Employer("not an address")).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(StoreTest, ATokenActsForItsAccountUntilItExpiresOrIsRemoved) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  AccountRecord account;
+  ASSERT_TRUE(store
+                  ->WriteAndWait([&](SqliteConnection& db) {
+                    absl::StatusOr<AccountRecord> created =
+                        CreateAccount(db, Employer("a@example.nl"), 1);
+                    if (!created.ok()) return created.status();
+                    account = *created;
+                    if (absl::Status status = AddToken(db, "session-hash", account.id,
+                                                       TokenKind::kSession, 100, 10'000'000);
+                        !status.ok()) {
+                      return status;
+                    }
+                    return AddToken(db, "api-hash", account.id, TokenKind::kApi, 100, 0);
+                  })
+                  .ok());
+  auto lookup = [&](const std::string& hash, int64_t now) {
+    std::optional<std::pair<AccountRecord, TokenKind>> found;
+    EXPECT_TRUE(store
+                    ->Read([&](SqliteConnection& db) {
+                      auto result = AccountOfToken(db, hash, now, /*idle=*/1'000'000);
+                      if (!result.ok()) return result.status();
+                      found = *result;
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return found;
+  };
+  ASSERT_TRUE(lookup("session-hash", 150).has_value());
+  EXPECT_EQ(lookup("session-hash", 150)->first.id, account.id);
+  EXPECT_EQ(lookup("session-hash", 150)->second, TokenKind::kSession);
+  EXPECT_FALSE(lookup("session-hash", 1'000'200).has_value());  // idle for longer than allowed
+  ASSERT_TRUE(store
+                  ->WriteAndWait(
+                      [](SqliteConnection& db) { return TouchToken(db, "session-hash", 900'000); })
+                  .ok());
+  EXPECT_TRUE(lookup("session-hash", 1'000'200).has_value());
+  EXPECT_FALSE(lookup("session-hash", 10'000'000).has_value());  // past its lifetime
+  EXPECT_TRUE(lookup("api-hash", 100 + 2'000'000).has_value());  // API tokens never idle out
+  EXPECT_TRUE(lookup("api-hash", 1'000'000'000).has_value());
+  EXPECT_FALSE(lookup("unknown-hash", 150).has_value());
+  ASSERT_TRUE(
+      store->WriteAndWait([](SqliteConnection& db) { return RemoveToken(db, "api-hash"); }).ok());
+  EXPECT_FALSE(lookup("api-hash", 150).has_value());
+  ASSERT_TRUE(store
+                  ->WriteAndWait([&](SqliteConnection& db) {
+                    return db.Execute("UPDATE account SET disabled = 1");
+                  })
+                  .ok());
+  EXPECT_FALSE(lookup("session-hash", 150).has_value());  // a disabled account acts no more
+}
+
+}  // namespace
+}  // namespace verkenner::service
