@@ -11,6 +11,8 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on (port 0: any)");
 ABSL_FLAG(std::string, index, "", "directory of the search index (required)");
+ABSL_FLAG(std::string, store, "",
+          "the service store: accounts, requests, audit log (required; created if absent)");
 ABSL_FLAG(std::string, refdata, "",
           "reference data directory (default: $VERKENNER_REFDATA or "
           "../shared/refdata)");
@@ -23,11 +25,12 @@ void RequestStop(int) { stop_requested = 1; }
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Serves the Verkenner v1 gRPC API.\n  verkenner-server --index DIR [--listen HOST:PORT]");
+      "Serves the Verkenner v1 gRPC API.\n  verkenner-server --index DIR --store FILE "
+      "[--listen HOST:PORT]");
   absl::ParseCommandLine(argc, argv);
   const std::string index = absl::GetFlag(FLAGS_index);
-  if (index.empty()) {
-    std::cerr << "verkenner-server: --index is required (see --help)\n";
+  if (index.empty() || absl::GetFlag(FLAGS_store).empty()) {
+    std::cerr << "verkenner-server: --index and --store are required (see --help)\n";
     return 2;
   }
   std::string refdata_dir = absl::GetFlag(FLAGS_refdata);
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
   verkenner::service::Server::Options options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.index_path = index;
+  options.store_path = absl::GetFlag(FLAGS_store);
   options.reference_data = *reference_data;
   options.search_threads = absl::GetFlag(FLAGS_search_threads);
   auto server = verkenner::service::Server::Start(std::move(options));

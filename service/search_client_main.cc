@@ -2,6 +2,8 @@
 // operators checking a running server.
 #include <grpcpp/grpcpp.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "absl/flags/flag.h"
@@ -17,6 +19,8 @@ ABSL_FLAG(std::string, occupation, "", "ESCO occupation code or label");
 ABSL_FLAG(std::string, postcode, "", "workplace postcode (1234 or 1234 AB)");
 ABSL_FLAG(std::string, hours, "", "hours per week offered, MIN-MAX, e.g. 16-24");
 ABSL_FLAG(int, limit, 5, "results to show (1-100)");
+ABSL_FLAG(std::string, token_file, "",
+          "file holding an API token (verkenner-admin create-token); default: $VERKENNER_TOKEN");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -49,6 +53,15 @@ int main(int argc, char** argv) {
       grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  // From a file or the environment, never the command line: others can read process lists.
+  std::string token;
+  if (const std::string file = absl::GetFlag(FLAGS_token_file); !file.empty()) {
+    std::ifstream in(file);
+    std::getline(in, token);
+  } else if (const char* from_environment = std::getenv("VERKENNER_TOKEN")) {
+    token = from_environment;
+  }
+  context.AddMetadata("authorization", "Bearer " + token);
   verkenner::v1::SearchCandidatesResponse response;
   grpc::Status status = stub->SearchCandidates(&context, request, &response);
   if (!status.ok()) {

@@ -1,5 +1,6 @@
 #include "service/server.h"
 
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
@@ -13,12 +14,25 @@ constexpr int kMaxReceiveMessageBytes = 4 << 20;
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   std::unique_ptr<Server> server(new Server());
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options.store_path);
+  if (!store.ok()) return store.status();
+  server->store_ = std::move(*store);
+  server->authenticator_ = std::make_unique<Authenticator>(server->store_.get());
+  server->quotas_ = std::make_unique<QuotaLimiter>(options.quotas);
+  server->environment_.store = server->store_.get();
+  server->environment_.authenticator = server->authenticator_.get();
+  server->environment_.quotas = server->quotas_.get();
+  server->environment_.reference_data = options.reference_data;
+
   absl::StatusOr<std::unique_ptr<engine::SearcherPool>> pool = engine::SearcherPool::Start(
       {options.index_path, options.reference_data, options.search_threads});
   if (!pool.ok()) return pool.status();
   server->pool_ = std::move(*pool);
   server->search_service_ = std::make_unique<CandidateSearchService>(
-      options.reference_data, server->pool_.get(), options.today);
+      &server->environment_, server->pool_.get(), options.today);
+  server->session_service_ = std::make_unique<SessionService>(&server->environment_);
+  server->contact_request_service_ = std::make_unique<ContactRequestService>(
+      &server->environment_, server->pool_.get(), options.today);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -26,7 +40,26 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
                            &server->port_);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
-  builder.RegisterService(server->search_service_.get());
+  for (grpc::Service* service : std::initializer_list<grpc::Service*>{
+           server->search_service_.get(), server->session_service_.get(),
+           server->contact_request_service_.get()}) {
+    builder.RegisterService(service);
+  }
+  // Our own methods get their series up front, so that probing with made-up method names
+  // (counted under "unknown" beyond a limit) can never crowd them out.
+  for (const char* name :
+       {v1::CandidateSearchService::service_full_name(), v1::SessionService::service_full_name(),
+        v1::ContactRequestService::service_full_name()}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
+      (void)server->metrics_->RegisterMethod(
+          absl::StrCat("/", service->full_name(), "/", service->method(i)->name()));
+    }
+  }
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(server->metrics_.get()));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -42,8 +75,10 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     if (grpc_server_ != nullptr) {
       grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
     }
-    // In-flight searches finish in the pool before its workers are joined.
+    // In-flight searches finish in the pool before its workers are joined; then the store
+    // commits what it accepted.
     pool_.reset();
+    store_.reset();
   });
 }
 

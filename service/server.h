@@ -10,12 +10,19 @@
 #include "absl/status/statusor.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/searcher_pool.h"
+#include "service/auth/authenticator.h"
+#include "service/auth/quota.h"
+#include "service/observability/metrics.h"
+#include "service/rpc/contact_request_service.h"
+#include "service/rpc/environment.h"
 #include "service/rpc/search_service.h"
+#include "service/rpc/session_service.h"
+#include "service/store/store.h"
 
 namespace verkenner::service {
 
 // The Verkenner server process's gRPC side: the v1 services, gRPC health checking and server
-// reflection, wired to one index through a SearcherPool.
+// reflection, wired to one index through a SearcherPool and to the service store.
 //
 // Start() returns a running server; Shutdown() stops accepting calls, lets in-flight calls
 // finish (up to the deadline), then stops the engine workers. Thread-safe.
@@ -25,6 +32,9 @@ class Server {
     // host:port; port 0 picks a free port (see port()).
     std::string listen_address = "127.0.0.1:50051";
     std::string index_path;
+    // The service store (accounts, tokens, requests, ...); created if absent.
+    std::string store_path;
+    QuotaLimiter::Limits quotas;
     std::shared_ptr<const engine::ReferenceData> reference_data;
     // Engine worker threads; 0: one per hardware thread.
     int search_threads = 0;
@@ -32,12 +42,15 @@ class Server {
     std::function<int64_t()> today = TodayFromSystemClock;
   };
 
-  // Errors: those of SearcherPool::Start; Unavailable if the address cannot be bound.
+  // Errors: those of SearcherPool::Start and Store::Open; Unavailable if the address cannot be
+  // bound.
   static absl::StatusOr<std::unique_ptr<Server>> Start(Options options);
   ~Server();
 
   // The bound port.
   int port() const { return port_; }
+  // Calls, codes and latencies of every method, for a Prometheus scrape.
+  const MetricsRegistry& metrics() const { return *metrics_; }
   // Stops the server, waiting at most `grace` for calls in flight.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
   // Blocks until Shutdown() has completed.
@@ -46,8 +59,16 @@ class Server {
  private:
   Server() = default;
 
+  // Declared in the order they are needed: the services use what comes before them.
+  std::unique_ptr<MetricsRegistry> metrics_ = std::make_unique<MetricsRegistry>();
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<QuotaLimiter> quotas_;
+  ServiceEnvironment environment_;
   std::unique_ptr<engine::SearcherPool> pool_;
   std::unique_ptr<CandidateSearchService> search_service_;
+  std::unique_ptr<SessionService> session_service_;
+  std::unique_ptr<ContactRequestService> contact_request_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   std::once_flag shutdown_once_;

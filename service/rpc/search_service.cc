@@ -7,6 +7,7 @@
 #include "engine/banenafspraak.h"
 #include "indexer/profile_anonymizer.h"
 #include "service/rpc/status_mapping.h"
+#include "service/store/records.h"
 #include "verkenner/v1/profile.pb.h"
 
 namespace verkenner::service {
@@ -333,15 +334,39 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
   return query;
 }
 
-CandidateSearchService::CandidateSearchService(
-    std::shared_ptr<const engine::ReferenceData> reference_data, engine::SearcherPool* pool,
-    std::function<int64_t()> today)
-    : reference_data_(std::move(reference_data)), pool_(pool), today_(std::move(today)) {}
+CandidateSearchService::CandidateSearchService(const ServiceEnvironment* environment,
+                                               engine::SearcherPool* pool,
+                                               std::function<int64_t()> today)
+    : environment_(*environment),
+      reference_data_(environment->reference_data),
+      pool_(pool),
+      today_(std::move(today)) {}
+
+std::optional<Caller> CandidateSearchService::Admit(grpc::CallbackServerContext* context,
+                                                    grpc::ServerUnaryReactor* reactor,
+                                                    QuotaLimiter::Kind kind) {
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor,
+                  {v1::ACCOUNT_ROLE_EMPLOYER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+  if (!caller.has_value()) return std::nullopt;
+  const QuotaLimiter::Outcome quota =
+      environment_.quotas->Take(caller->account.id, kind, environment_.now());
+  if (!quota.allowed) {
+    FinishWith(context, reactor,
+               absl::ResourceExhaustedError(kind == QuotaLimiter::Kind::kSearch
+                                                ? "searches per minute used up"
+                                                : "profile views for today used up"),
+               quota.retry_after_seconds);
+    return std::nullopt;
+  }
+  return caller;
+}
 
 grpc::ServerUnaryReactor* CandidateSearchService::SearchCandidates(
     grpc::CallbackServerContext* context, const v1::SearchCandidatesRequest* request,
     v1::SearchCandidatesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!Admit(context, reactor, QuotaLimiter::Kind::kSearch).has_value()) return reactor;
   absl::StatusOr<engine::SearchQuery> query = ToEngineQuery(*request, *reference_data_);
   if (!query.ok()) {
     reactor->Finish(ToGrpcStatus(query.status()));
@@ -368,15 +393,34 @@ grpc::ServerUnaryReactor* CandidateSearchService::GetProfile(grpc::CallbackServe
     reactor->Finish(ToGrpcStatus(Invalid("profile_id", "missing or longer than 64 characters")));
     return reactor;
   }
-  pool_->Submit([reactor, response, id = request->profile_id(), today = today_(),
-                 reference_data = reference_data_](engine::Searcher& searcher) {
+  std::optional<Caller> caller = Admit(context, reactor, QuotaLimiter::Kind::kProfileView);
+  if (!caller.has_value()) return reactor;
+  pool_->Submit([this, context, reactor, response, account_id = caller->account.id,
+                 id = request->profile_id(), today = today_()](engine::Searcher& searcher) {
     absl::StatusOr<engine::CandidateMatch> profile = searcher.GetProfile(id, today);
-    if (!profile.ok()) {
-      reactor->Finish(ToGrpcStatus(profile.status()));
-      return;
+    absl::Status outcome = profile.status();
+    if (outcome.ok()) {
+      outcome = FillProfile(*profile, *reference_data_, response->mutable_profile());
     }
-    reactor->Finish(
-        ToGrpcStatus(FillProfile(*profile, *reference_data, response->mutable_profile())));
+    // Every view is audited, also one of a profile that is not there (probing leaves a trace);
+    // the profile goes out only after its audit row has committed.
+    const AuditEntry entry{absl::ToUnixMicros(environment_.now()),
+                           account_id,
+                           "view_profile",
+                           id,
+                           "",
+                           "",
+                           outcome.ok() ? "ok" : absl::StatusCodeToString(outcome.code())};
+    environment_.store->Write(
+        [entry](indexer::SqliteConnection& db) { return AppendAudit(db, entry).status(); },
+        [context, reactor, response, outcome](absl::Status audited) {
+          if (!audited.ok()) {
+            response->Clear();
+            FinishWith(context, reactor, absl::UnavailableError("cannot show the profile now"));
+            return;
+          }
+          FinishWith(context, reactor, outcome);
+        });
   });
   return reactor;
 }

@@ -8,20 +8,22 @@
 #include "engine/refdata/reference_data.h"
 #include "engine/search_types.h"
 #include "engine/searcher_pool.h"
+#include "service/rpc/environment.h"
 #include "verkenner/v1/search.grpc.pb.h"
 
 namespace verkenner::service {
 
-// verkenner.v1.CandidateSearchService on the gRPC callback API. Each call is validated on the
-// gRPC thread, then handed to the SearcherPool; the reactor finishes from the worker thread, so
-// no gRPC thread ever waits on Xapian.
+// verkenner.v1.CandidateSearchService on the gRPC callback API. Each call is authenticated,
+// counted against the caller's quota and validated on the gRPC thread, then handed to the
+// SearcherPool; the reactor finishes from the worker thread (or, for a profile view, once its
+// audit row has committed), so no gRPC thread ever waits on Xapian or the disk.
 //
-// Thread-safe. Does not own the pool, which must outlive the service.
+// Thread-safe. Does not own the environment or the pool, which must outlive the service.
 class CandidateSearchService final : public v1::CandidateSearchService::CallbackService {
  public:
   // `today` returns days since 1970-01-01; injectable so tests can fix the date.
-  CandidateSearchService(std::shared_ptr<const engine::ReferenceData> reference_data,
-                         engine::SearcherPool* pool, std::function<int64_t()> today);
+  CandidateSearchService(const ServiceEnvironment* environment, engine::SearcherPool* pool,
+                         std::function<int64_t()> today);
 
   grpc::ServerUnaryReactor* SearchCandidates(grpc::CallbackServerContext* context,
                                              const v1::SearchCandidatesRequest* request,
@@ -31,6 +33,12 @@ class CandidateSearchService final : public v1::CandidateSearchService::Callback
                                        v1::GetProfileResponse* response) override;
 
  private:
+  // The caller, when authenticated, of a role that may search, and within its quota of `kind`;
+  // else the call is finished with the reason.
+  std::optional<Caller> Admit(grpc::CallbackServerContext* context,
+                              grpc::ServerUnaryReactor* reactor, QuotaLimiter::Kind kind);
+
+  const ServiceEnvironment& environment_;
   std::shared_ptr<const engine::ReferenceData> reference_data_;
   engine::SearcherPool* pool_;
   std::function<int64_t()> today_;

@@ -26,15 +26,9 @@ AccountRecord ReadAccount(const SqliteStatement& row) {
   return account;
 }
 
-bool IsEmail(const std::string& email) {
-  const size_t at = email.find('@');
-  return email.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < email.size() &&
-         email.find('@', at + 1) == std::string::npos &&
-         email.find_first_of(" \t\r\n") == std::string::npos;
-}
-
 absl::Status CheckNewAccount(const NewAccount& account) {
-  if (!IsEmail(account.email)) return absl::InvalidArgumentError("email: not an e-mail address");
+  if (!IsEmailAddress(account.email))
+    return absl::InvalidArgumentError("email: not an e-mail address");
   if (account.display_name.empty() || account.display_name.size() > 200) {
     return absl::InvalidArgumentError("display_name: 1 to 200 characters");
   }
@@ -63,6 +57,13 @@ absl::Status CheckNewAccount(const NewAccount& account) {
 }
 
 }  // namespace
+
+bool IsEmailAddress(const std::string& text) {
+  const size_t at = text.find('@');
+  return text.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < text.size() &&
+         text.find('@', at + 1) == std::string::npos &&
+         text.find_first_of(" \t\r\n") == std::string::npos;
+}
 
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(

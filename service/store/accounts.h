@@ -67,6 +67,10 @@ absl::Status TouchToken(indexer::SqliteConnection& db, const std::string& token_
 // Removes a token; removing one that is gone succeeds.
 absl::Status RemoveToken(indexer::SqliteConnection& db, const std::string& token_hash);
 
+// Whether `text` has the shape of an e-mail address (one @, something on both sides, no spaces,
+// at most 254 characters). Whether it exists is not this function's business.
+bool IsEmailAddress(const std::string& text);
+
 // Microseconds since 1970-01-01 UTC by the system clock.
 int64_t NowMicros();
 

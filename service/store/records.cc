@@ -1,6 +1,7 @@
 #include "service/store/records.h"
 
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <cstdlib>
 
@@ -24,18 +25,29 @@ absl::StatusOr<StoredContactRequest> ReadRequest(const SqliteStatement& row) {
   return stored;
 }
 
+std::string Hex(const unsigned char* bytes, size_t size) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    hex.push_back(kHex[bytes[i] >> 4]);
+    hex.push_back(kHex[bytes[i] & 0xf]);
+  }
+  return hex;
+}
+
 }  // namespace
 
 std::string NewResourceId() {
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();  // no randomness: nothing is safe
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char byte : bytes) {
-    id.push_back(kHex[byte >> 4]);
-    id.push_back(kHex[byte & 0xf]);
-  }
-  return id;
+  return Hex(bytes, sizeof(bytes));
+}
+
+std::string Sha256Hex(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  return Hex(digest, sizeof(digest));
 }
 
 absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(SqliteConnection& db,

@@ -26,6 +26,8 @@ struct StoredContactRequest {
 // A new random id for a resource: 16 random bytes as hex. Ids are never sequential, so that they
 // do not reveal how many resources others have.
 std::string NewResourceId();
+// SHA-256 of `bytes` as 64 lowercase hexadecimal characters.
+std::string Sha256Hex(std::string_view bytes);
 
 absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(
     indexer::SqliteConnection& db, const std::string& id);

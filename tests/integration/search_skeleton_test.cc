@@ -17,6 +17,7 @@
 #include "indexer/source_format.h"
 #include "indexer/synthetic/synthetic_profile_generator.h"
 #include "service/server.h"
+#include "tests/integration/test_accounts.h"
 #include "verkenner/v1/search.grpc.pb.h"
 
 namespace verkenner {
@@ -83,9 +84,18 @@ class SearchSkeletonTest : public ::testing::Test {
       ASSERT_EQ(report->created + report->expired, kProfiles);
     }
 
+    const std::string store = (*directory_ / "store.db").string();
+    auto token = testing::AddAccountWithToken(
+        store, testing::TestEmployer("werkgever@example.nl", "Bakkerij De Korenbloem"));
+    ASSERT_TRUE(token.ok()) << token.status();
+    token_ = new std::string(*token);
+
     service::Server::Options server_options;
     server_options.listen_address = "127.0.0.1:0";
     server_options.index_path = index;
+    server_options.store_path = store;
+    // These tests page through whole result sets; quotas have tests of their own.
+    server_options.quotas.searches_per_minute = 100'000;
     server_options.reference_data = *reference_;
     server_options.search_threads = 2;
     server_options.today = [] { return kToday; };
@@ -102,6 +112,7 @@ class SearchSkeletonTest : public ::testing::Test {
     delete profiles_;
     delete pseudonymizer_;
     delete reference_;
+    delete token_;
   }
 
   std::unique_ptr<v1::CandidateSearchService::Stub> Connect() {
@@ -113,7 +124,7 @@ class SearchSkeletonTest : public ::testing::Test {
   grpc::Status Search(const v1::SearchCandidatesRequest& request,
                       v1::SearchCandidatesResponse& response) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    testing::Authorize(context, *token_);
     return Connect()->SearchCandidates(&context, request, &response);
   }
 
@@ -148,6 +159,7 @@ class SearchSkeletonTest : public ::testing::Test {
   static std::vector<v1::SourceProfile>* profiles_;
   static std::filesystem::path* directory_;
   static service::Server* server_;
+  static std::string* token_;  // an employer's API token
 };
 
 std::shared_ptr<const engine::ReferenceData>* SearchSkeletonTest::reference_ = nullptr;
@@ -155,6 +167,7 @@ std::shared_ptr<const indexer::Pseudonymizer>* SearchSkeletonTest::pseudonymizer
 std::vector<v1::SourceProfile>* SearchSkeletonTest::profiles_ = nullptr;
 std::filesystem::path* SearchSkeletonTest::directory_ = nullptr;
 service::Server* SearchSkeletonTest::server_ = nullptr;
+std::string* SearchSkeletonTest::token_ = nullptr;
 
 TEST_F(SearchSkeletonTest, FilterSearchReturnsExactlyTheReachableAvailableCandidates) {
   const std::set<std::string> expected = ExpectedMatches(3511, 16, 24);
@@ -308,12 +321,14 @@ TEST_F(SearchSkeletonTest, GetProfileReturnsTheSearchedProfile) {
   get.set_profile_id(response.matches(0).profile().profile_id());
   v1::GetProfileResponse profile;
   grpc::ClientContext context;
+  testing::Authorize(context, *token_);
   ASSERT_TRUE(Connect()->GetProfile(&context, get, &profile).ok());
   EXPECT_EQ(profile.profile().SerializeAsString(),
             response.matches(0).profile().SerializeAsString());
 
   get.set_profile_id("000000000000000000000000");
   grpc::ClientContext missing_context;
+  testing::Authorize(missing_context, *token_);
   EXPECT_EQ(Connect()->GetProfile(&missing_context, get, &profile).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }

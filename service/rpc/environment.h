@@ -1,0 +1,53 @@
+#ifndef VERKENNER_SERVICE_RPC_ENVIRONMENT_H_
+#define VERKENNER_SERVICE_RPC_ENVIRONMENT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "engine/refdata/reference_data.h"
+#include "service/auth/authenticator.h"
+#include "service/auth/quota.h"
+#include "service/store/store.h"
+#include "verkenner/v1/sessions.pb.h"
+
+namespace verkenner::service {
+
+// What the services of one server share. Not owned; everything outlives the services.
+struct ServiceEnvironment {
+  Store* store = nullptr;
+  Authenticator* authenticator = nullptr;
+  QuotaLimiter* quotas = nullptr;
+  std::shared_ptr<const engine::ReferenceData> reference_data;
+  std::function<absl::Time()> now = [] { return absl::Now(); };
+};
+
+// The API's view of an account, with its quotas as they stand when `with_quotas`.
+void FillAccount(const AccountRecord& account, const ServiceEnvironment& environment,
+                 bool with_quotas, v1::Account* out);
+void FillAccountReference(const AccountRecord& account, v1::AccountReference* out);
+
+// The caller of `context` when it is authenticated and has one of `roles`; else finishes the
+// call with the reason (Unauthenticated, PermissionDenied) and returns nullopt.
+std::optional<Caller> AdmitCaller(const ServiceEnvironment& environment,
+                                  grpc::CallbackServerContext* context,
+                                  grpc::ServerUnaryReactor* reactor,
+                                  std::initializer_list<v1::AccountRole> roles);
+
+// Finishes `reactor` with `status`. For ResourceExhausted that goes away by waiting, pass
+// `retry_after_seconds` > 0: it goes out as trailing metadata `retry-after`.
+void FinishWith(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                const absl::Status& status, int64_t retry_after_seconds = 0);
+
+// Timestamp of Unix microseconds.
+void SetTimestamp(int64_t micros, google::protobuf::Timestamp* out);
+
+}  // namespace verkenner::service
+
+#endif  // VERKENNER_SERVICE_RPC_ENVIRONMENT_H_

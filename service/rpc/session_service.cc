@@ -1,0 +1,184 @@
+#include "service/rpc/session_service.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "service/auth/credentials.h"
+
+namespace verkenner::service {
+namespace {
+
+constexpr size_t kMaxEmailBytes = 254;
+
+absl::Status WrongCredentials() {
+  // One answer for an unknown address, a wrong password and a disabled account.
+  return absl::UnauthenticatedError("e-mail address or password is not correct");
+}
+
+int64_t SecondsUntil(absl::Time end, absl::Time now) {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(end - now))));
+}
+
+}  // namespace
+
+int64_t LoginThrottle::RetryAfterSeconds(const std::string& email, const std::string& peer,
+                                         absl::Time now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t wait = 0;
+  auto check = [&](std::unordered_map<std::string, Window>& windows, const std::string& key,
+                   int limit) {
+    auto found = windows.find(key);
+    if (found == windows.end()) return;
+    if (now - found->second.start >= kWindow) {
+      windows.erase(found);
+      return;
+    }
+    if (found->second.failures >= limit) {
+      wait = std::max(wait, SecondsUntil(found->second.start + kWindow, now));
+    }
+  };
+  check(by_email_, email, kFailuresPerEmail);
+  check(by_peer_, peer, kFailuresPerPeer);
+  return wait;
+}
+
+void LoginThrottle::RecordFailure(const std::string& email, const std::string& peer,
+                                  absl::Time now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto* windows : {&by_email_, &by_peer_}) {
+    Window& window = (*windows)[windows == &by_email_ ? email : peer];
+    if (window.failures == 0 || now - window.start >= kWindow) window = Window{now, 0};
+    ++window.failures;
+  }
+}
+
+SessionService::SessionService(const ServiceEnvironment* environment)
+    : environment_(*environment) {}
+
+grpc::ServerUnaryReactor* SessionService::CreateSession(grpc::CallbackServerContext* context,
+                                                        const v1::CreateSessionRequest* request,
+                                                        v1::CreateSessionResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->email().empty() || request->email().size() > kMaxEmailBytes) {
+    FinishWith(context, reactor, absl::InvalidArgumentError("email: 1 to 254 characters"));
+    return reactor;
+  }
+  if (request->password().empty() || request->password().size() > kMaxPasswordBytes) {
+    FinishWith(context, reactor, absl::InvalidArgumentError("password: 1 to 1,024 bytes"));
+    return reactor;
+  }
+  const std::string email = absl::AsciiStrToLower(request->email());
+  // The address without the port: one machine trying many ports is one guesser.
+  std::string peer = context->peer();
+  if (const size_t colon = peer.rfind(':'); colon != std::string::npos) peer.resize(colon);
+  if (const int64_t wait = throttle_.RetryAfterSeconds(email, peer, environment_.now()); wait > 0) {
+    FinishWith(context, reactor,
+               absl::ResourceExhaustedError("too many failed logins; try again later"), wait);
+    return reactor;
+  }
+  password_threads_.Submit([this, context, reactor, request, response, email, peer] {
+    std::optional<std::pair<AccountRecord, std::string>> found;
+    absl::Status read = environment_.store->Read([&](indexer::SqliteConnection& db) {
+      auto result = FindAccountByEmail(db, email);
+      if (!result.ok()) return result.status();
+      found = std::move(*result);
+      return absl::OkStatus();
+    });
+    if (!read.ok()) {
+      FinishWith(context, reactor, absl::UnavailableError("cannot log in now; try again"));
+      return;
+    }
+    bool verified = false;
+    if (found.has_value() && !found->second.empty()) {
+      verified = VerifyPassword(request->password(), found->second);
+    } else {
+      VerifyAgainstDummyHash(request->password());
+    }
+    if (!verified || found->first.disabled) {
+      throttle_.RecordFailure(email, peer, environment_.now());
+      FinishWith(context, reactor, WrongCredentials());
+      return;
+    }
+    const AccountRecord account = found->first;
+    // The only moment the password is known: upgrade a hash of an older cost.
+    std::string new_hash;
+    if (PasswordHashNeedsRehash(found->second)) {
+      if (absl::StatusOr<std::string> rehashed = HashPassword(request->password()); rehashed.ok()) {
+        new_hash = std::move(*rehashed);
+      }
+    }
+    const std::string token = NewToken();
+    const absl::Time now = environment_.now();
+    const int64_t now_micros = absl::ToUnixMicros(now);
+    const int64_t expire_micros =
+        now_micros + std::chrono::microseconds(Authenticator::kSessionLifetime).count();
+    response->set_session_token(token);
+    SetTimestamp(expire_micros, response->mutable_expire_time());
+    FillAccount(account, environment_, /*with_quotas=*/true, response->mutable_account());
+    environment_.store->Write(
+        [hash = TokenHash(token), account, now_micros, expire_micros,
+         new_hash](indexer::SqliteConnection& db) {
+          if (!new_hash.empty()) {
+            absl::StatusOr<indexer::SqliteStatement> update =
+                db.Prepare("UPDATE account SET password_hash = ?2 WHERE id = ?1");
+            if (!update.ok()) return update.status();
+            update->Bind(1, account.id).Bind(2, new_hash);
+            if (absl::Status status = update->Run(); !status.ok()) return status;
+          }
+          return AddToken(db, hash, account.id, TokenKind::kSession, now_micros, expire_micros);
+        },
+        [context, reactor, response](absl::Status status) {
+          if (!status.ok()) {
+            response->Clear();  // the token was never stored: do not hand it out
+            status = absl::UnavailableError("cannot log in now; try again");
+          }
+          FinishWith(context, reactor, status);
+        });
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SessionService::DeleteSession(grpc::CallbackServerContext* context,
+                                                        const v1::DeleteSessionRequest*,
+                                                        v1::DeleteSessionResponse*) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::string token = Authenticator::BearerToken(*context);
+  if (!LooksLikeToken(token)) {
+    FinishWith(context, reactor, absl::UnauthenticatedError("missing or invalid token"));
+    return reactor;
+  }
+  absl::StatusOr<Caller> caller = environment_.authenticator->Authenticate(*context);
+  if (caller.ok() && caller->token_kind == TokenKind::kApi) {
+    FinishWith(context, reactor,
+               absl::FailedPreconditionError("an API token is revoked with the admin CLI"));
+    return reactor;
+  }
+  // An ended or expired session succeeds too: logging out twice is not an error.
+  environment_.store->Write(
+      [hash = TokenHash(token)](indexer::SqliteConnection& db) {
+        absl::StatusOr<indexer::SqliteStatement> remove =
+            db.Prepare("DELETE FROM token WHERE hash = ?1 AND kind = 1");
+        if (!remove.ok()) return remove.status();
+        remove->Bind(1, hash);
+        return remove->Run();
+      },
+      [context, reactor](absl::Status status) { FinishWith(context, reactor, status); });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SessionService::GetCurrentAccount(
+    grpc::CallbackServerContext* context, const v1::GetCurrentAccountRequest*,
+    v1::GetCurrentAccountResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = environment_.authenticator->Authenticate(*context);
+  if (!caller.ok()) {
+    FinishWith(context, reactor, caller.status());
+    return reactor;
+  }
+  FillAccount(caller->account, environment_, /*with_quotas=*/true, response->mutable_account());
+  FinishWith(context, reactor, absl::OkStatus());
+  return reactor;
+}
+
+}  // namespace verkenner::service

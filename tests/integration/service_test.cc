@@ -1,0 +1,465 @@
+// The service's accounts, sessions, quotas and contact requests through a real gRPC channel on
+// 127.0.0.1 port 0, against a real index and a real store file.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/refdata/reference_data.h"
+#include "indexer/importer.h"
+#include "indexer/index_writer.h"
+#include "indexer/pseudonymizer.h"
+#include "indexer/source_format.h"
+#include "indexer/synthetic/synthetic_profile_generator.h"
+#include "service/auth/credentials.h"
+#include "service/rpc/contact_request_service.h"
+#include "service/server.h"
+#include "tests/integration/test_accounts.h"
+#include "verkenner/v1/contact_requests.grpc.pb.h"
+#include "verkenner/v1/search.grpc.pb.h"
+#include "verkenner/v1/sessions.grpc.pb.h"
+
+namespace verkenner {
+namespace {
+
+constexpr int kProfiles = 400;
+constexpr int64_t kToday = 20758;  // 2026-11-01, the generator's reference date
+constexpr char kPassword[] = "correct horse battery staple";
+constexpr int kSearchesPerMinute = 25;
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
+    ASSERT_TRUE(reference.ok()) << reference.status();
+    directory_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
+                                           ("verkenner-service-" + std::to_string(getpid())));
+    std::filesystem::remove_all(*directory_);
+    std::filesystem::create_directories(*directory_);
+    const std::string export_file = (*directory_ / "export.csv").string();
+    auto generator = indexer::SyntheticProfileGenerator::Create(
+        *reference, engine::ReferenceData::DefaultDirectory(), {});
+    ASSERT_TRUE(generator.ok()) << generator.status();
+    std::string csv = indexer::FormatCsvHeader(indexer::kCsvSeparator) + "\n";
+    v1::SourceProfile profile;
+    for (int i = 0; i < kProfiles; ++i) {
+      (*generator)->Next(&profile);
+      profile.clear_register_end();  // every profile active
+      indexer::AppendCsvRow(profile, indexer::kCsvSeparator, &csv);
+      csv.push_back('\n');
+    }
+    std::ofstream(export_file) << csv;
+    const std::string index = (*directory_ / "index").string();
+    {
+      auto writer = indexer::IndexWriter::Open(index, *reference);
+      ASSERT_TRUE(writer.ok()) << writer.status();
+      auto pseudonymizer = indexer::Pseudonymizer::FromKey(std::string(32, 'k'));
+      ASSERT_TRUE(pseudonymizer.ok());
+      indexer::Importer importer(*reference, std::move(*pseudonymizer), {}, writer->get(), nullptr);
+      indexer::Importer::Options import_options;
+      import_options.today_day = kToday;
+      auto report = importer.ImportFile(export_file, import_options);
+      ASSERT_TRUE(report.ok()) << report.status();
+      ASSERT_EQ(report->created, kProfiles);
+    }
+
+    store_path_ = new std::string((*directory_ / "store.db").string());
+    auto employer_a = testing::TestEmployer("inkoop@korenbloem.example", "Bakkerij De Korenbloem");
+    auto hashed = service::HashPassword(kPassword);
+    ASSERT_TRUE(hashed.ok());
+    employer_a.password_hash = *hashed;
+    employer_a_ = new std::string(Token(employer_a));
+    employer_b_ = new std::string(
+        Token(testing::TestEmployer("planning@vandijk.example", "Transportbedrijf Van Dijk")));
+    service::NewAccount importer = testing::TestEmployer("koppeling@utrecht.example", "Utrecht");
+    importer.role = v1::ACCOUNT_ROLE_IMPORTER;
+    importer.source = "GM0344";
+    importer_ = new std::string(Token(importer));
+
+    service::Server::Options options;
+    options.listen_address = "127.0.0.1:0";
+    options.index_path = index;
+    options.store_path = *store_path_;
+    options.reference_data = *reference;
+    options.search_threads = 2;
+    options.today = [] { return kToday; };
+    options.quotas.searches_per_minute = kSearchesPerMinute;
+    auto server = service::Server::Start(std::move(options));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+
+    // A profile to ask about, and WSP account managers of its region and of another one.
+    v1::SearchCandidatesRequest search;
+    search.set_page_size(1);
+    v1::SearchCandidatesResponse found;
+    grpc::ClientContext context;
+    testing::Authorize(context, *employer_b_);
+    ASSERT_TRUE(Search()->SearchCandidates(&context, search, &found).ok());
+    ASSERT_EQ(found.matches_size(), 1);
+    profile_ = new v1::AnonymousProfile(found.matches(0).profile());
+    const std::string region = profile_->area().labour_market_region_code();
+    ASSERT_FALSE(region.empty());
+    service::NewAccount wsp = testing::TestEmployer("am@wsp.example", "WSP " + region);
+    wsp.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+    wsp.region_code = region;
+    wsp_ = new std::string(Token(wsp));
+    wsp.email = "collega@wsp.example";
+    colleague_ = new std::string(Token(wsp));
+    wsp.email = "am@ander-wsp.example";
+    wsp.region_code = region == "AM01" ? "AM02" : "AM01";
+    other_wsp_ = new std::string(Token(wsp));
+  }
+
+  static void TearDownTestSuite() {
+    delete server_;
+    std::filesystem::remove_all(*directory_);
+    for (std::string* token :
+         {employer_a_, employer_b_, importer_, wsp_, colleague_, other_wsp_, store_path_}) {
+      delete token;
+    }
+    delete profile_;
+    delete directory_;
+  }
+
+  static std::string Token(const service::NewAccount& account) {
+    auto token = testing::AddAccountWithToken(*store_path_, account);
+    EXPECT_TRUE(token.ok()) << token.status();
+    return token.ok() ? *token : "";
+  }
+
+  static std::shared_ptr<grpc::Channel> Channel() {
+    return grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                               grpc::InsecureChannelCredentials());
+  }
+  static std::unique_ptr<v1::CandidateSearchService::Stub> Search() {
+    return v1::CandidateSearchService::NewStub(Channel());
+  }
+  static std::unique_ptr<v1::ContactRequestService::Stub> Requests() {
+    return v1::ContactRequestService::NewStub(Channel());
+  }
+  static std::unique_ptr<v1::SessionService::Stub> Sessions() {
+    return v1::SessionService::NewStub(Channel());
+  }
+
+  static v1::CreateContactRequestRequest NewRequest(const std::string& request_id) {
+    v1::CreateContactRequestRequest request;
+    request.set_request_id(request_id);
+    request.set_profile_id(profile_->profile_id());
+    v1::ContactRequestVacancy* vacancy = request.mutable_vacancy();
+    vacancy->set_title("Medewerker inpak");
+    vacancy->mutable_hours()->set_min_hours(16);
+    vacancy->mutable_hours()->set_max_hours(24);
+    vacancy->mutable_workplace()->set_postcode("3511 AB");
+    request.set_message("Wij zoeken iemand voor de ochtendploeg.");
+    request.mutable_contact_person()->set_name("Anna Bakker");
+    request.mutable_contact_person()->set_email("anna@korenbloem.example");
+    return request;
+  }
+
+  // Calls `method` of `stub` as the holder of `token`.
+  template <typename Stub, typename Request, typename Response>
+  static grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                        Response*),
+                           Stub& stub, const std::string& token, const Request& request,
+                           Response& response) {
+    grpc::ClientContext context;
+    testing::Authorize(context, token);
+    return (stub.*method)(&context, request, &response);
+  }
+
+  static std::filesystem::path* directory_;
+  static std::string* store_path_;
+  static service::Server* server_;
+  static v1::AnonymousProfile* profile_;
+  static std::string* employer_a_;
+  static std::string* employer_b_;
+  static std::string* importer_;
+  static std::string* wsp_;
+  static std::string* colleague_;
+  static std::string* other_wsp_;
+};
+
+std::filesystem::path* ServiceTest::directory_ = nullptr;
+std::string* ServiceTest::store_path_ = nullptr;
+service::Server* ServiceTest::server_ = nullptr;
+v1::AnonymousProfile* ServiceTest::profile_ = nullptr;
+std::string* ServiceTest::employer_a_ = nullptr;
+std::string* ServiceTest::employer_b_ = nullptr;
+std::string* ServiceTest::importer_ = nullptr;
+std::string* ServiceTest::wsp_ = nullptr;
+std::string* ServiceTest::colleague_ = nullptr;
+std::string* ServiceTest::other_wsp_ = nullptr;
+
+TEST_F(ServiceTest, CallsWithoutAValidTokenAreUnauthenticatedAndRolesAreChecked) {
+  v1::SearchCandidatesRequest request;
+  v1::SearchCandidatesResponse response;
+  auto stub = Search();
+  for (const std::string& token : {std::string(), std::string("not-a-token"),
+                                   service::NewToken() /* well-formed, never issued */}) {
+    EXPECT_EQ(
+        Call(&v1::CandidateSearchService::Stub::SearchCandidates, *stub, token, request, response)
+            .error_code(),
+        grpc::StatusCode::UNAUTHENTICATED);
+  }
+  EXPECT_EQ(Call(&v1::CandidateSearchService::Stub::SearchCandidates, *stub, *importer_, request,
+                 response)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListRegionContactRequestsRequest queue;
+  v1::ListRegionContactRequestsResponse queue_response;
+  auto requests = Requests();
+  EXPECT_EQ(Call(&v1::ContactRequestService::Stub::ListRegionContactRequests, *requests,
+                 *employer_a_, queue, queue_response)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ServiceTest, LoginGivesASessionThatEndsAtLogoutAndWrongPasswordsLookAlike) {
+  auto sessions = Sessions();
+  v1::CreateSessionRequest login;
+  login.set_email("INKOOP@korenbloem.example");  // addresses compare case-insensitively
+  login.set_password(kPassword);
+  v1::CreateSessionResponse session;
+  grpc::ClientContext login_context;
+  ASSERT_TRUE(sessions->CreateSession(&login_context, login, &session).ok());
+  EXPECT_TRUE(service::LooksLikeToken(session.session_token()));
+  EXPECT_EQ(session.account().role(), v1::ACCOUNT_ROLE_EMPLOYER);
+  EXPECT_EQ(session.account().organisation_name(), "Bakkerij De Korenbloem");
+  EXPECT_EQ(session.account().searches().limit(), kSearchesPerMinute);
+
+  v1::GetCurrentAccountResponse me;
+  ASSERT_TRUE(Call(&v1::SessionService::Stub::GetCurrentAccount, *sessions, session.session_token(),
+                   v1::GetCurrentAccountRequest(), me)
+                  .ok());
+  EXPECT_EQ(me.account().email(), "inkoop@korenbloem.example");
+
+  v1::DeleteSessionResponse deleted;
+  ASSERT_TRUE(Call(&v1::SessionService::Stub::DeleteSession, *sessions, session.session_token(),
+                   v1::DeleteSessionRequest(), deleted)
+                  .ok());
+  EXPECT_EQ(Call(&v1::SessionService::Stub::GetCurrentAccount, *sessions, session.session_token(),
+                 v1::GetCurrentAccountRequest(), me)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Call(&v1::SessionService::Stub::DeleteSession, *sessions, *employer_b_,
+                 v1::DeleteSessionRequest(), deleted)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // API tokens are the admin CLI's business
+
+  std::string messages[2];
+  for (int i = 0; i < 2; ++i) {
+    login.set_email(i == 0 ? "inkoop@korenbloem.example" : "niemand@example.nl");
+    login.set_password("wrong password");
+    grpc::ClientContext context;
+    grpc::Status status = sessions->CreateSession(&context, login, &session);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    messages[i] = status.error_message();
+  }
+  EXPECT_EQ(messages[0], messages[1]);
+}
+
+TEST_F(ServiceTest, SearchesBeyondTheQuotaAreRefusedWithARetryHint) {
+  const std::string token = Token(testing::TestEmployer("quota@example.nl", "Quota BV"));
+  auto stub = Search();
+  v1::SearchCandidatesRequest request;
+  request.set_page_size(1);
+  v1::SearchCandidatesResponse response;
+  int refused = 0;
+  std::string retry_after;
+  for (int i = 0; i < kSearchesPerMinute + 1; ++i) {
+    grpc::ClientContext context;
+    testing::Authorize(context, token);
+    grpc::Status status = stub->SearchCandidates(&context, request, &response);
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++refused;
+      auto hint = context.GetServerTrailingMetadata().find("retry-after");
+      if (hint != context.GetServerTrailingMetadata().end()) {
+        retry_after = std::string(hint->second.data(), hint->second.size());
+      }
+    } else {
+      EXPECT_TRUE(status.ok()) << status.error_message();
+    }
+  }
+  // The last call may fall into the next minute; then the window just reset.
+  EXPECT_LE(refused, 1);
+  if (refused == 1) {
+    const int seconds = std::stoi(retry_after);
+    EXPECT_GE(seconds, 1);
+    EXPECT_LE(seconds, 60);
+  }
+}
+
+TEST_F(ServiceTest, AContactRequestTravelsFromEmployerToTheRegionsWspAndBack) {
+  auto requests = Requests();
+  using Stub = v1::ContactRequestService::Stub;
+  v1::CreateContactRequestResponse created;
+  ASSERT_TRUE(
+      Call(&Stub::CreateContactRequest, *requests, *employer_a_, NewRequest("req-1"), created)
+          .ok());
+  const v1::ContactRequest& request = created.contact_request();
+  EXPECT_EQ(request.status(), v1::CONTACT_REQUEST_STATUS_NEW);
+  EXPECT_EQ(request.labour_market_region_code(), profile_->area().labour_market_region_code());
+  EXPECT_FALSE(request.overdue());
+  EXPECT_TRUE(request.has_due_time());
+
+  // A retry creates nothing; the same key with other content is refused.
+  v1::CreateContactRequestResponse retried;
+  ASSERT_TRUE(
+      Call(&Stub::CreateContactRequest, *requests, *employer_a_, NewRequest("req-1"), retried)
+          .ok());
+  EXPECT_EQ(retried.contact_request().name(), request.name());
+  v1::CreateContactRequestRequest changed = NewRequest("req-1");
+  changed.set_message("iets anders");
+  EXPECT_EQ(
+      Call(&Stub::CreateContactRequest, *requests, *employer_a_, changed, retried).error_code(),
+      grpc::StatusCode::ALREADY_EXISTS);
+  v1::ListContactRequestsResponse mine;
+  ASSERT_TRUE(Call(&Stub::ListContactRequests, *requests, *employer_a_,
+                   v1::ListContactRequestsRequest(), mine)
+                  .ok());
+  EXPECT_EQ(mine.total_size(), 1);
+
+  // Not yours looks like not there.
+  v1::GetContactRequestRequest get;
+  get.set_name(request.name());
+  v1::GetContactRequestResponse got;
+  EXPECT_EQ(Call(&Stub::GetContactRequest, *requests, *employer_b_, get, got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Call(&Stub::GetContactRequest, *requests, *other_wsp_, get, got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::ListRegionContactRequestsResponse queue;
+  ASSERT_TRUE(Call(&Stub::ListRegionContactRequests, *requests, *other_wsp_,
+                   v1::ListRegionContactRequestsRequest(), queue)
+                  .ok());
+  EXPECT_EQ(queue.total_size(), 0);
+  v1::ListRegionContactRequestsRequest unassigned;
+  unassigned.set_assignment(v1::ASSIGNMENT_FILTER_UNASSIGNED);
+  ASSERT_TRUE(Call(&Stub::ListRegionContactRequests, *requests, *wsp_, unassigned, queue).ok());
+  ASSERT_EQ(queue.total_size(), 1);
+  EXPECT_EQ(queue.contact_requests(0).name(), request.name());
+
+  // The WSP must claim before it moves the status; a colleague may not without taking over.
+  v1::UpdateContactRequestStatusRequest approach;
+  approach.set_name(request.name());
+  approach.set_request_id("step-1");
+  approach.set_status(v1::CONTACT_REQUEST_STATUS_CANDIDATE_APPROACHED);
+  approach.set_note("Kandidaat gebeld via de gemeente.");
+  approach.set_note_audience(v1::NOTE_AUDIENCE_WSP_AND_EMPLOYER);
+  v1::UpdateContactRequestStatusResponse moved;
+  EXPECT_EQ(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  v1::ClaimContactRequestRequest claim;
+  claim.set_name(request.name());
+  v1::ClaimContactRequestResponse claimed;
+  ASSERT_TRUE(Call(&Stub::ClaimContactRequest, *requests, *wsp_, claim, claimed).ok());
+  EXPECT_EQ(claimed.contact_request().status(), v1::CONTACT_REQUEST_STATUS_IN_PROGRESS);
+  EXPECT_EQ(Call(&Stub::ClaimContactRequest, *requests, *colleague_, claim, claimed).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved).ok());
+  EXPECT_EQ(moved.contact_request().status(), v1::CONTACT_REQUEST_STATUS_CANDIDATE_APPROACHED);
+  ASSERT_TRUE(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved).ok());
+  EXPECT_EQ(moved.contact_request().notes_size(), 1) << "a retry adds no second note";
+  EXPECT_EQ(moved.contact_request().status_history_size(), 3);  // new, in progress, approached
+
+  v1::AddContactRequestNoteRequest internal;
+  internal.set_name(request.name());
+  internal.set_request_id("note-1");
+  internal.set_text("Intern: kandidaat wil eerst een proefdag.");
+  v1::AddContactRequestNoteResponse noted;
+  ASSERT_TRUE(Call(&Stub::AddContactRequestNote, *requests, *wsp_, internal, noted).ok());
+  EXPECT_EQ(noted.contact_request().notes_size(), 2);
+
+  // Backwards is not allowed; NOT_PLACED needs a reason.
+  v1::UpdateContactRequestStatusRequest back = approach;
+  back.set_request_id("step-2");
+  back.set_status(v1::CONTACT_REQUEST_STATUS_IN_PROGRESS);
+  EXPECT_EQ(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, back, moved).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  v1::UpdateContactRequestStatusRequest not_placed = approach;
+  not_placed.set_request_id("step-3");
+  not_placed.set_status(v1::CONTACT_REQUEST_STATUS_NOT_PLACED);
+  not_placed.clear_note();
+  grpc::Status no_reason =
+      Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, not_placed, moved);
+  EXPECT_EQ(no_reason.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(no_reason.error_message().find("note"), std::string::npos);
+
+  // The employer sees the shared note, not the internal one, and withdraws.
+  ASSERT_TRUE(Call(&Stub::GetContactRequest, *requests, *employer_a_, get, got).ok());
+  ASSERT_EQ(got.contact_request().notes_size(), 1);
+  EXPECT_EQ(got.contact_request().notes(0).text(), "Kandidaat gebeld via de gemeente.");
+  v1::WithdrawContactRequestRequest withdraw;
+  withdraw.set_name(request.name());
+  withdraw.set_reason("Vacature is intern vervuld.");
+  v1::WithdrawContactRequestResponse withdrawn;
+  ASSERT_TRUE(
+      Call(&Stub::WithdrawContactRequest, *requests, *employer_a_, withdraw, withdrawn).ok());
+  EXPECT_EQ(withdrawn.contact_request().status(), v1::CONTACT_REQUEST_STATUS_WITHDRAWN);
+  EXPECT_FALSE(withdrawn.contact_request().has_due_time());
+  ASSERT_TRUE(
+      Call(&Stub::WithdrawContactRequest, *requests, *employer_a_, withdraw, withdrawn).ok());
+  approach.set_request_id("step-4");
+  approach.set_status(v1::CONTACT_REQUEST_STATUS_PLACED);
+  EXPECT_EQ(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(ServiceTest, InvalidContactRequestsNameTheField) {
+  auto requests = Requests();
+  struct Case {
+    std::function<void(v1::CreateContactRequestRequest&)> spoil;
+    std::string field;
+  };
+  const Case cases[] = {
+      {[](auto& r) { r.set_request_id("met spatie"); }, "request_id"},
+      {[](auto& r) { r.mutable_vacancy()->clear_title(); }, "vacancy.title"},
+      {[](auto& r) { r.mutable_vacancy()->mutable_workplace()->set_postcode("12"); },
+       "vacancy.workplace.postcode"},
+      {[](auto& r) { r.mutable_vacancy()->mutable_hours()->set_min_hours(30); }, "vacancy.hours"},
+      {[](auto& r) { r.mutable_contact_person()->set_email("geen adres"); },
+       "contact_person.email"},
+      {[](auto& r) {
+         r.mutable_vacancy()->mutable_start_date()->set_year(2027);
+         r.mutable_vacancy()->mutable_start_date()->set_month(2);
+         r.mutable_vacancy()->mutable_start_date()->set_day(30);
+       },
+       "vacancy.start_date"},
+  };
+  int n = 0;
+  for (const Case& c : cases) {
+    v1::CreateContactRequestRequest request = NewRequest("bad-" + std::to_string(n++));
+    c.spoil(request);
+    v1::CreateContactRequestResponse response;
+    grpc::Status status = Call(&v1::ContactRequestService::Stub::CreateContactRequest, *requests,
+                               *employer_b_, request, response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_EQ(status.error_message().rfind(c.field + ":", 0), 0u)
+        << c.field << " got " << status.error_message();
+  }
+  v1::CreateContactRequestRequest unknown = NewRequest("unknown-profile");
+  unknown.set_profile_id("000000000000000000000000");
+  v1::CreateContactRequestResponse response;
+  EXPECT_EQ(Call(&v1::ContactRequestService::Stub::CreateContactRequest, *requests, *employer_b_,
+                 unknown, response)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+// Five working days, Monday to Friday in Amsterdam, at the same time of day.
+TEST(ContactRequestDueTest, FiveWorkingDaysSkipTheWeekend) {
+  absl::TimeZone amsterdam;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Amsterdam", &amsterdam));
+  auto at = [&](int year, int month, int day, int hour) {
+    return absl::ToUnixMicros(absl::FromCivil(absl::CivilHour(year, month, day, hour), amsterdam));
+  };
+  // Friday 27 November 2026, 10:00 -> Friday 4 December, 10:00.
+  EXPECT_EQ(service::ContactRequestDueMicros(at(2026, 11, 27, 10)), at(2026, 12, 4, 10));
+  // Saturday counts from Monday: -> Friday 4 December.
+  EXPECT_EQ(service::ContactRequestDueMicros(at(2026, 11, 28, 10)), at(2026, 12, 4, 10));
+  // Tuesday 24 March 2026 -> Tuesday 31 March, across the change to summer time.
+  EXPECT_EQ(service::ContactRequestDueMicros(at(2026, 3, 24, 9)), at(2026, 3, 31, 9));
+}
+
+}  // namespace
+}  // namespace verkenner
