@@ -33,6 +33,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   server->session_service_ = std::make_unique<SessionService>(&server->environment_);
   server->contact_request_service_ = std::make_unique<ContactRequestService>(
       &server->environment_, server->pool_.get(), options.today);
+  server->saved_profile_service_ = std::make_unique<SavedProfileService>(
+      &server->environment_, server->pool_.get(), options.today);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -40,21 +42,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
                            &server->port_);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
-  for (grpc::Service* service : std::initializer_list<grpc::Service*>{
-           server->search_service_.get(), server->session_service_.get(),
-           server->contact_request_service_.get()}) {
+  const std::pair<grpc::Service*, const char*> services[] = {
+      {server->search_service_.get(), v1::CandidateSearchService::service_full_name()},
+      {server->session_service_.get(), v1::SessionService::service_full_name()},
+      {server->contact_request_service_.get(), v1::ContactRequestService::service_full_name()},
+      {server->saved_profile_service_.get(), v1::SavedProfileService::service_full_name()},
+  };
+  for (const auto& [service, name] : services) {
     builder.RegisterService(service);
-  }
-  // Our own methods get their series up front, so that probing with made-up method names
-  // (counted under "unknown" beyond a limit) can never crowd them out.
-  for (const char* name :
-       {v1::CandidateSearchService::service_full_name(), v1::SessionService::service_full_name(),
-        v1::ContactRequestService::service_full_name()}) {
-    const google::protobuf::ServiceDescriptor* service =
+    // Our own methods get their series up front, so that probing with made-up method names
+    // (counted under "unknown" beyond a limit) can never crowd them out.
+    const google::protobuf::ServiceDescriptor* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
-    for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
+    for (int i = 0; descriptor != nullptr && i < descriptor->method_count(); ++i) {
       (void)server->metrics_->RegisterMethod(
-          absl::StrCat("/", service->full_name(), "/", service->method(i)->name()));
+          absl::StrCat("/", descriptor->full_name(), "/", descriptor->method(i)->name()));
     }
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;

@@ -15,6 +15,7 @@
 #include "service/observability/metrics.h"
 #include "service/rpc/contact_request_service.h"
 #include "service/rpc/environment.h"
+#include "service/rpc/saved_profile_service.h"
 #include "service/rpc/search_service.h"
 #include "service/rpc/session_service.h"
 #include "service/store/store.h"
@@ -69,6 +70,7 @@ class Server {
   std::unique_ptr<CandidateSearchService> search_service_;
   std::unique_ptr<SessionService> session_service_;
   std::unique_ptr<ContactRequestService> contact_request_service_;
+  std::unique_ptr<SavedProfileService> saved_profile_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   std::once_flag shutdown_once_;

@@ -106,40 +106,6 @@ v1::ReasonCode ToProtoReason(engine::ReasonCode code) {
   return v1::REASON_CODE_UNSPECIFIED;
 }
 
-// Builds the shown profile and adds the area the engine decided may be shown.
-absl::Status FillProfile(const engine::CandidateMatch& match,
-                         const engine::ReferenceData& reference_data,
-                         v1::AnonymousProfile* profile) {
-  absl::StatusOr<v1::AnonymousProfile> shown = indexer::ShownProfile(match.record, reference_data);
-  if (!shown.ok()) return shown.status();
-  *profile = std::move(*shown);
-  v1::Area* area = profile->mutable_area();
-  std::string region_code = match.shown_area_code;
-  if (match.shown_area_is_municipality) {
-    const engine::Municipality* municipality =
-        reference_data.FindMunicipality(match.shown_area_code);
-    if (municipality == nullptr) {
-      return absl::InternalError("stored profile names an unknown municipality; rebuild the index");
-    }
-    area->set_level(v1::AREA_LEVEL_MUNICIPALITY);
-    area->set_code(municipality->code);
-    area->set_name(municipality->name);
-    region_code = municipality->region_code;
-  }
-  const engine::LabourMarketRegion* region = reference_data.FindRegion(region_code);
-  if (region == nullptr) {
-    return absl::InternalError("stored profile names an unknown region; rebuild the index");
-  }
-  if (!match.shown_area_is_municipality) {
-    area->set_level(v1::AREA_LEVEL_LABOUR_MARKET_REGION);
-    area->set_code(region->code);
-    area->set_name(region->name);
-  }
-  area->set_labour_market_region_code(region->code);
-  area->set_labour_market_region_name(region->name);
-  return absl::OkStatus();
-}
-
 absl::Status FillResponse(engine::SearchResult result, const engine::ReferenceData& reference_data,
                           v1::SearchCandidatesResponse* response) {
   for (engine::CandidateMatch& match : result.matches) {
@@ -174,6 +140,40 @@ absl::Status FillResponse(engine::SearchResult result, const engine::ReferenceDa
 }
 
 }  // namespace
+
+absl::Status FillProfile(const engine::CandidateMatch& match,
+                         const engine::ReferenceData& reference_data,
+                         v1::AnonymousProfile* profile) {
+  absl::StatusOr<v1::AnonymousProfile> shown = indexer::ShownProfile(match.record, reference_data);
+  if (!shown.ok()) return shown.status();
+  *profile = std::move(*shown);
+  v1::Area* area = profile->mutable_area();
+  std::string region_code = match.shown_area_code;
+  if (match.shown_area_is_municipality) {
+    const engine::Municipality* municipality =
+        reference_data.FindMunicipality(match.shown_area_code);
+    if (municipality == nullptr) {
+      return absl::InternalError("stored profile names an unknown municipality; rebuild the index");
+    }
+    area->set_level(v1::AREA_LEVEL_MUNICIPALITY);
+    area->set_code(municipality->code);
+    area->set_name(municipality->name);
+    region_code = municipality->region_code;
+  }
+  const engine::LabourMarketRegion* region = reference_data.FindRegion(region_code);
+  if (region == nullptr) {
+    return absl::InternalError("stored profile names an unknown region; rebuild the index");
+  }
+  if (!match.shown_area_is_municipality) {
+    area->set_level(v1::AREA_LEVEL_LABOUR_MARKET_REGION);
+    area->set_code(region->code);
+    area->set_name(region->name);
+  }
+  area->set_labour_market_region_code(region->code);
+  area->set_labour_market_region_name(region->name);
+  return absl::OkStatus();
+}
+
 
 int64_t TodayFromSystemClock() {
   return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())

@@ -49,6 +49,12 @@ class CandidateSearchService final : public v1::CandidateSearchService::Callback
 absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequest& request,
                                                   const engine::ReferenceData& reference_data);
 
+// The anonymous profile of a match as the API shows it: the shown profile (indexer::ShownProfile)
+// with the area disclosure control allows. Internal when the index names codes the reference
+// data does not know (an index built with other reference data).
+absl::Status FillProfile(const engine::CandidateMatch& match,
+                         const engine::ReferenceData& reference_data, v1::AnonymousProfile* profile);
+
 // Days since 1970-01-01 by the system clock (UTC).
 int64_t TodayFromSystemClock();
 

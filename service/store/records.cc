@@ -146,6 +146,115 @@ absl::Status RememberIdempotencyKey(SqliteConnection& db, const std::string& acc
   return insert->Run();
 }
 
+namespace {
+
+constexpr char kSavedColumns[] =
+    "s.profile_id, s.note, s.saved_by, a.display_name, a.role, s.create_time, s.update_time "
+    "FROM saved_profile s JOIN account a ON a.id = s.saved_by";
+
+SavedProfileRecord ReadSaved(const SqliteStatement& row) {
+  SavedProfileRecord saved;
+  saved.profile_id = row.Text(0);
+  saved.note = row.Text(1);
+  saved.saved_by = row.Text(2);
+  saved.saved_by_display_name = row.Text(3);
+  saved.saved_by_role = static_cast<v1::AccountRole>(row.Integer(4));
+  saved.create_time_micros = row.Integer(5);
+  saved.update_time_micros = row.Integer(6);
+  return saved;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<SavedProfileRecord>> FindSavedProfile(SqliteConnection& db,
+                                                                   const std::string& organisation,
+                                                                   const std::string& profile_id) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare(
+      std::string("SELECT ") + kSavedColumns + " WHERE s.organisation = ?1 AND s.profile_id = ?2");
+  if (!select.ok()) return select.status();
+  select->Bind(1, organisation).Bind(2, profile_id);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return ReadSaved(*select);
+}
+
+absl::StatusOr<std::pair<std::vector<SavedProfileRecord>, int64_t>> SavedProfilesOf(
+    SqliteConnection& db, const std::string& organisation, int64_t offset, int64_t limit) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare(
+      std::string("SELECT ") + kSavedColumns +
+      " WHERE s.organisation = ?1 ORDER BY s.create_time DESC, s.profile_id LIMIT ?2 OFFSET ?3");
+  if (!select.ok()) return select.status();
+  select->Bind(1, organisation).Bind(2, limit).Bind(3, offset);
+  std::vector<SavedProfileRecord> page;
+  while (true) {
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    page.push_back(ReadSaved(*select));
+  }
+  absl::StatusOr<SqliteStatement> count =
+      db.Prepare("SELECT count(*) FROM saved_profile WHERE organisation = ?1");
+  if (!count.ok()) return count.status();
+  count->Bind(1, organisation);
+  absl::StatusOr<bool> counted = count->Step();
+  if (!counted.ok()) return counted.status();
+  return std::make_pair(std::move(page), count->Integer(0));
+}
+
+absl::Status AddSavedProfile(SqliteConnection& db, const std::string& organisation,
+                             const SavedProfileRecord& saved, int64_t max_per_organisation) {
+  absl::StatusOr<std::optional<SavedProfileRecord>> existing =
+      FindSavedProfile(db, organisation, saved.profile_id);
+  if (!existing.ok()) return existing.status();
+  if (existing->has_value()) {
+    return absl::AlreadyExistsError("profile_id: your organisation has saved this profile");
+  }
+  absl::StatusOr<SqliteStatement> count =
+      db.Prepare("SELECT count(*) FROM saved_profile WHERE organisation = ?1");
+  if (!count.ok()) return count.status();
+  count->Bind(1, organisation);
+  if (absl::StatusOr<bool> row = count->Step(); !row.ok()) return row.status();
+  if (count->Integer(0) >= max_per_organisation) {
+    return absl::ResourceExhaustedError(
+        "your organisation keeps the most saved profiles allowed; delete some first");
+  }
+  absl::StatusOr<SqliteStatement> insert = db.Prepare(
+      "INSERT INTO saved_profile (organisation, profile_id, note, saved_by, create_time, "
+      "update_time) VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
+  if (!insert.ok()) return insert.status();
+  insert->Bind(1, organisation)
+      .Bind(2, saved.profile_id)
+      .Bind(3, saved.note)
+      .Bind(4, saved.saved_by)
+      .Bind(5, saved.create_time_micros);
+  return insert->Run();
+}
+
+absl::Status SetSavedProfileNote(SqliteConnection& db, const std::string& organisation,
+                                 const std::string& profile_id, const std::string& note,
+                                 int64_t now_micros) {
+  absl::StatusOr<SqliteStatement> update = db.Prepare(
+      "UPDATE saved_profile SET note = ?3, update_time = ?4 "
+      "WHERE organisation = ?1 AND profile_id = ?2");
+  if (!update.ok()) return update.status();
+  update->Bind(1, organisation).Bind(2, profile_id).Bind(3, note).Bind(4, now_micros);
+  if (absl::Status status = update->Run(); !status.ok()) return status;
+  if (db.changes() == 0) return absl::NotFoundError("profile_id: not among your saved profiles");
+  return absl::OkStatus();
+}
+
+absl::Status RemoveSavedProfile(SqliteConnection& db, const std::string& organisation,
+                                const std::string& profile_id) {
+  absl::StatusOr<SqliteStatement> remove =
+      db.Prepare("DELETE FROM saved_profile WHERE organisation = ?1 AND profile_id = ?2");
+  if (!remove.ok()) return remove.status();
+  remove->Bind(1, organisation).Bind(2, profile_id);
+  if (absl::Status status = remove->Run(); !status.ok()) return status;
+  if (db.changes() == 0) return absl::NotFoundError("profile_id: not among your saved profiles");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<int64_t> AppendAudit(SqliteConnection& db, const AuditEntry& entry) {
   absl::StatusOr<SqliteStatement> insert = db.Prepare(
       "INSERT INTO audit (time, account_id, action, profile_id, resource, purpose, outcome) "

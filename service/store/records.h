@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "indexer/sqlite_connection.h"
 #include "verkenner/v1/contact_requests.pb.h"
+#include "verkenner/v1/sessions.pb.h"
 
 // Contact requests, idempotency keys and the audit log in the store (service/store/store.h).
 // Functions take the connection of a Store::Read or Store::Write; they never commit themselves.
@@ -47,6 +48,37 @@ absl::StatusOr<std::optional<std::string>> FindIdempotencyKey(indexer::SqliteCon
 absl::Status RememberIdempotencyKey(indexer::SqliteConnection& db, const std::string& account_id,
                                     const std::string& key, const std::string& content_hash,
                                     const std::string& resource, int64_t now_micros);
+
+// A profile an employer organisation saved, with its note.
+struct SavedProfileRecord {
+  std::string profile_id;
+  std::string note;
+  std::string saved_by;               // account id
+  std::string saved_by_display_name;  // as the account is called now
+  v1::AccountRole saved_by_role = v1::ACCOUNT_ROLE_UNSPECIFIED;
+  int64_t create_time_micros = 0;
+  int64_t update_time_micros = 0;
+};
+
+// The organisation's saved profile, or nullopt.
+absl::StatusOr<std::optional<SavedProfileRecord>> FindSavedProfile(indexer::SqliteConnection& db,
+                                                                   const std::string& organisation,
+                                                                   const std::string& profile_id);
+// The organisation's saved profiles, most recently saved first, `limit` from `offset`, and how
+// many it has in all.
+absl::StatusOr<std::pair<std::vector<SavedProfileRecord>, int64_t>> SavedProfilesOf(
+    indexer::SqliteConnection& db, const std::string& organisation, int64_t offset, int64_t limit);
+// Adds a saved profile. AlreadyExists when the organisation saved it before; ResourceExhausted
+// when it keeps `max_per_organisation` already.
+absl::Status AddSavedProfile(indexer::SqliteConnection& db, const std::string& organisation,
+                             const SavedProfileRecord& saved, int64_t max_per_organisation);
+// Replaces the note; NotFound when the organisation has not saved the profile.
+absl::Status SetSavedProfileNote(indexer::SqliteConnection& db, const std::string& organisation,
+                                 const std::string& profile_id, const std::string& note,
+                                 int64_t now_micros);
+// Removes it; NotFound when the organisation has not saved the profile.
+absl::Status RemoveSavedProfile(indexer::SqliteConnection& db, const std::string& organisation,
+                                const std::string& profile_id);
 
 // One row of the audit log: who did what to which profile, when, why, and how it ended.
 struct AuditEntry {

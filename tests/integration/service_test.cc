@@ -17,6 +17,7 @@
 #include "service/server.h"
 #include "tests/integration/test_accounts.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
+#include "verkenner/v1/saved_profiles.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
 
@@ -137,6 +138,9 @@ class ServiceTest : public ::testing::Test {
   }
   static std::unique_ptr<v1::ContactRequestService::Stub> Requests() {
     return v1::ContactRequestService::NewStub(Channel());
+  }
+  static std::unique_ptr<v1::SavedProfileService::Stub> Saved() {
+    return v1::SavedProfileService::NewStub(Channel());
   }
   static std::unique_ptr<v1::SessionService::Stub> Sessions() {
     return v1::SessionService::NewStub(Channel());
@@ -403,6 +407,70 @@ TEST_F(ServiceTest, AContactRequestTravelsFromEmployerToTheRegionsWspAndBack) {
   approach.set_status(v1::CONTACT_REQUEST_STATUS_PLACED);
   EXPECT_EQ(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(ServiceTest, SavedProfilesBelongToTheOrganisationWithTheirNotes) {
+  auto saved = Saved();
+  using Stub = v1::SavedProfileService::Stub;
+  const std::string token =
+      Token(testing::TestEmployer("hr@schoonmaak.example", "Schoonmaakbedrijf Glans"));
+  const std::string colleague =
+      Token(testing::TestEmployer("directie@schoonmaak.example", "Schoonmaakbedrijf Glans"));
+  v1::SaveProfileRequest save;
+  save.set_profile_id(profile_->profile_id());
+  save.set_note("Bellen na de zomer");
+  v1::SaveProfileResponse stored;
+  grpc::Status first = Call(&Stub::SaveProfile, *saved, token, save, stored);
+  ASSERT_TRUE(first.ok()) << first.error_message();
+  EXPECT_EQ(stored.saved_profile().profile().profile_id(), profile_->profile_id());
+  EXPECT_EQ(stored.saved_profile().saved_by().display_name(), "Test hr@schoonmaak.example");
+  EXPECT_EQ(Call(&Stub::SaveProfile, *saved, colleague, save, stored).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);  // the list is the organisation's
+  v1::SaveProfileRequest unknown = save;
+  unknown.set_profile_id("000000000000000000000000");
+  EXPECT_EQ(Call(&Stub::SaveProfile, *saved, token, unknown, stored).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::ListSavedProfilesResponse listed;
+  ASSERT_TRUE(
+      Call(&Stub::ListSavedProfiles, *saved, colleague, v1::ListSavedProfilesRequest(), listed)
+          .ok());
+  ASSERT_EQ(listed.total_size(), 1);
+  EXPECT_EQ(listed.saved_profiles(0).note(), "Bellen na de zomer");
+  EXPECT_TRUE(listed.saved_profiles(0).has_profile());
+  ASSERT_TRUE(
+      Call(&Stub::ListSavedProfiles, *saved, *employer_b_, v1::ListSavedProfilesRequest(), listed)
+          .ok());
+  EXPECT_EQ(listed.total_size(), 0);  // another organisation sees nothing
+
+  v1::GetSavedProfileRequest get;
+  get.set_profile_id(profile_->profile_id());
+  v1::GetSavedProfileResponse got;
+  EXPECT_EQ(Call(&Stub::GetSavedProfile, *saved, *employer_b_, get, got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::UpdateSavedProfileNoteRequest update;
+  update.set_profile_id(profile_->profile_id());
+  update.set_note("Gesprek gepland");
+  v1::UpdateSavedProfileNoteResponse updated;
+  ASSERT_TRUE(Call(&Stub::UpdateSavedProfileNote, *saved, colleague, update, updated).ok());
+  EXPECT_EQ(updated.saved_profile().note(), "Gesprek gepland");
+  EXPECT_EQ(Call(&Stub::UpdateSavedProfileNote, *saved, *employer_b_, update, updated).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  update.set_note(std::string(2001, 'x'));
+  grpc::Status too_long = Call(&Stub::UpdateSavedProfileNote, *saved, token, update, updated);
+  EXPECT_EQ(too_long.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(too_long.error_message().rfind("note:", 0), 0u);
+
+  v1::DeleteSavedProfileRequest remove;
+  remove.set_profile_id(profile_->profile_id());
+  v1::DeleteSavedProfileResponse removed;
+  EXPECT_EQ(Call(&Stub::DeleteSavedProfile, *saved, *employer_b_, remove, removed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Call(&Stub::DeleteSavedProfile, *saved, token, remove, removed).ok());
+  EXPECT_EQ(Call(&Stub::DeleteSavedProfile, *saved, token, remove, removed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Call(&Stub::GetSavedProfile, *saved, token, get, got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(ServiceTest, InvalidContactRequestsNameTheField) {
