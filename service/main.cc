@@ -11,6 +11,9 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on (port 0: any)");
 ABSL_FLAG(std::string, index, "", "directory of the search index (required)");
+ABSL_FLAG(std::string, vault, "",
+          "the identity vault verkenner-index writes, for the WSP's audited identity look-up "
+          "(default: INDEX.vault beside the index)");
 ABSL_FLAG(std::string, store, "",
           "the service store: accounts, requests, audit log (required; created if absent)");
 ABSL_FLAG(std::string, refdata, "",
@@ -45,6 +48,11 @@ int main(int argc, char** argv) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.index_path = index;
   options.store_path = absl::GetFlag(FLAGS_store);
+  options.vault_path = absl::GetFlag(FLAGS_vault);
+  if (options.vault_path.empty()) {
+    options.vault_path =
+        (index.back() == '/' ? index.substr(0, index.size() - 1) : index) + ".vault";
+  }
   options.reference_data = *reference_data;
   options.search_threads = absl::GetFlag(FLAGS_search_threads);
   auto server = verkenner::service::Server::Start(std::move(options));

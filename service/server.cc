@@ -35,6 +35,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
       &server->environment_, server->pool_.get(), options.today);
   server->saved_profile_service_ = std::make_unique<SavedProfileService>(
       &server->environment_, server->pool_.get(), options.today);
+  server->identity_service_ =
+      std::make_unique<IdentityService>(&server->environment_, options.vault_path);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -47,6 +49,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
       {server->session_service_.get(), v1::SessionService::service_full_name()},
       {server->contact_request_service_.get(), v1::ContactRequestService::service_full_name()},
       {server->saved_profile_service_.get(), v1::SavedProfileService::service_full_name()},
+      {server->identity_service_.get(), v1::IdentityService::service_full_name()},
   };
   for (const auto& [service, name] : services) {
     builder.RegisterService(service);

@@ -15,6 +15,7 @@
 #include "service/observability/metrics.h"
 #include "service/rpc/contact_request_service.h"
 #include "service/rpc/environment.h"
+#include "service/rpc/identity_service.h"
 #include "service/rpc/saved_profile_service.h"
 #include "service/rpc/search_service.h"
 #include "service/rpc/session_service.h"
@@ -35,6 +36,9 @@ class Server {
     std::string index_path;
     // The service store (accounts, tokens, requests, ...); created if absent.
     std::string store_path;
+    // The identity vault the importer writes, read for identity resolution; empty: none (every
+    // resolution then fails with FAILED_PRECONDITION).
+    std::string vault_path;
     QuotaLimiter::Limits quotas;
     std::shared_ptr<const engine::ReferenceData> reference_data;
     // Engine worker threads; 0: one per hardware thread.
@@ -71,6 +75,7 @@ class Server {
   std::unique_ptr<SessionService> session_service_;
   std::unique_ptr<ContactRequestService> contact_request_service_;
   std::unique_ptr<SavedProfileService> saved_profile_service_;
+  std::unique_ptr<IdentityService> identity_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   std::once_flag shutdown_once_;

@@ -32,14 +32,6 @@ bool IsIdempotencyKey(const std::string& key) {
   });
 }
 
-// The id in "contactRequests/<id>", or empty when `name` is not such a name.
-std::string IdOfName(const std::string& name) {
-  if (!name.starts_with(kNamePrefix)) return "";
-  const std::string id = name.substr(sizeof(kNamePrefix) - 1);
-  if (id.size() != 32 || id.find_first_not_of("0123456789abcdef") != std::string::npos) return "";
-  return id;
-}
-
 // What an idempotency key is checked against: a retry sends the same bytes.
 std::string ContentHash(const google::protobuf::Message& message) {
   return Sha256Hex(message.SerializeAsString());
@@ -176,6 +168,13 @@ bool MaySee(const Caller& caller, const StoredContactRequest& stored) {
 
 }  // namespace
 
+std::string ContactRequestIdOfName(const std::string& name) {
+  if (!name.starts_with(kNamePrefix)) return "";
+  const std::string id = name.substr(sizeof(kNamePrefix) - 1);
+  if (id.size() != 32 || id.find_first_not_of("0123456789abcdef") != std::string::npos) return "";
+  return id;
+}
+
 int64_t ContactRequestDueMicros(int64_t last_activity_micros) {
   static const absl::TimeZone amsterdam = [] {
     absl::TimeZone zone;
@@ -261,7 +260,7 @@ grpc::ServerUnaryReactor* ContactRequestService::CreateContactRequest(
           if (!earlier.ok()) return earlier.status();
           if (earlier->has_value()) {
             absl::StatusOr<std::optional<StoredContactRequest>> first =
-                LoadContactRequest(db, IdOfName(**earlier));
+                LoadContactRequest(db, ContactRequestIdOfName(**earlier));
             if (!first.ok()) return first.status();
             if (!first->has_value()) return NotFound();
             *stored = std::move(**first);
@@ -312,7 +311,7 @@ void ContactRequestService::ChangeRequest(grpc::CallbackServerContext* context,
                                           const std::string& idempotency_key,
                                           const std::string& content_hash, Change change,
                                           v1::ContactRequest* out) {
-  const std::string id = IdOfName(name);
+  const std::string id = ContactRequestIdOfName(name);
   if (id.empty()) {
     FinishWith(context, reactor, Invalid("name", "expected contactRequests/<id>"));
     return;
@@ -363,7 +362,7 @@ grpc::ServerUnaryReactor* ContactRequestService::GetContactRequest(
                   {v1::ACCOUNT_ROLE_EMPLOYER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
   if (!caller.has_value()) return reactor;
   absl::Status valid;
-  const std::string id = IdOfName(request->name());
+  const std::string id = ContactRequestIdOfName(request->name());
   if (valid.ok() && id.empty()) valid = Invalid("name", "expected contactRequests/<id>");
   if (valid.ok()) {
     valid = environment_.store->Read([&](indexer::SqliteConnection& db) -> absl::Status {

@@ -71,6 +71,9 @@ class ContactRequestService final : public v1::ContactRequestService::CallbackSe
   std::function<int64_t()> today_;
 };
 
+// The id in "contactRequests/<id>", or empty when `name` is not such a name.
+std::string ContactRequestIdOfName(const std::string& name);
+
 // When a request becomes overdue: `last_activity_micros` plus 5 working days (Monday to Friday,
 // Europe/Amsterdam), at the same time of day.
 int64_t ContactRequestDueMicros(int64_t last_activity_micros);

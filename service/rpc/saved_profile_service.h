@@ -42,8 +42,7 @@ class SavedProfileService final : public v1::SavedProfileService::CallbackServic
   // Fills `out` (one per record, in order) with the records and their current profiles, then
   // finishes the call. Runs the look-ups on the pool.
   void ShowAndFinish(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                     std::vector<SavedProfileRecord> records,
-                     std::vector<v1::SavedProfile*> out);
+                     std::vector<SavedProfileRecord> records, std::vector<v1::SavedProfile*> out);
 
   const ServiceEnvironment& environment_;
   engine::SearcherPool* pool_;

@@ -174,7 +174,6 @@ absl::Status FillProfile(const engine::CandidateMatch& match,
   return absl::OkStatus();
 }
 
-
 int64_t TodayFromSystemClock() {
   return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
       .time_since_epoch()

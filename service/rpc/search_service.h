@@ -53,7 +53,8 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
 // with the area disclosure control allows. Internal when the index names codes the reference
 // data does not know (an index built with other reference data).
 absl::Status FillProfile(const engine::CandidateMatch& match,
-                         const engine::ReferenceData& reference_data, v1::AnonymousProfile* profile);
+                         const engine::ReferenceData& reference_data,
+                         v1::AnonymousProfile* profile);
 
 // Days since 1970-01-01 by the system clock (UTC).
 int64_t TodayFromSystemClock();

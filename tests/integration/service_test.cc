@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "engine/refdata/reference_data.h"
+#include "indexer/identity_vault.h"
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
 #include "indexer/pseudonymizer.h"
@@ -17,6 +18,7 @@
 #include "service/server.h"
 #include "tests/integration/test_accounts.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
+#include "verkenner/v1/identity.grpc.pb.h"
 #include "verkenner/v1/saved_profiles.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
@@ -43,8 +45,8 @@ class ServiceTest : public ::testing::Test {
         *reference, engine::ReferenceData::DefaultDirectory(), {});
     ASSERT_TRUE(generator.ok()) << generator.status();
     std::string csv = indexer::FormatCsvHeader(indexer::kCsvSeparator) + "\n";
-    v1::SourceProfile profile;
-    for (int i = 0; i < kProfiles; ++i) {
+    sources_ = new std::vector<v1::SourceProfile>(kProfiles);
+    for (v1::SourceProfile& profile : *sources_) {
       (*generator)->Next(&profile);
       profile.clear_register_end();  // every profile active
       indexer::AppendCsvRow(profile, indexer::kCsvSeparator, &csv);
@@ -52,12 +54,16 @@ class ServiceTest : public ::testing::Test {
     }
     std::ofstream(export_file) << csv;
     const std::string index = (*directory_ / "index").string();
+    vault_path_ = new std::string((*directory_ / "vault.db").string());
+    auto pseudonymizer = indexer::Pseudonymizer::FromKey(std::string(32, 'k'));
+    ASSERT_TRUE(pseudonymizer.ok());
+    pseudonymizer_ = new std::shared_ptr<const indexer::Pseudonymizer>(std::move(*pseudonymizer));
     {
       auto writer = indexer::IndexWriter::Open(index, *reference);
       ASSERT_TRUE(writer.ok()) << writer.status();
-      auto pseudonymizer = indexer::Pseudonymizer::FromKey(std::string(32, 'k'));
-      ASSERT_TRUE(pseudonymizer.ok());
-      indexer::Importer importer(*reference, std::move(*pseudonymizer), {}, writer->get(), nullptr);
+      auto vault = indexer::IdentityVault::Open(*vault_path_);
+      ASSERT_TRUE(vault.ok()) << vault.status();
+      indexer::Importer importer(*reference, *pseudonymizer_, {}, writer->get(), vault->get());
       indexer::Importer::Options import_options;
       import_options.today_day = kToday;
       auto report = importer.ImportFile(export_file, import_options);
@@ -82,6 +88,7 @@ class ServiceTest : public ::testing::Test {
     options.listen_address = "127.0.0.1:0";
     options.index_path = index;
     options.store_path = *store_path_;
+    options.vault_path = *vault_path_;
     options.reference_data = *reference;
     options.search_threads = 2;
     options.today = [] { return kToday; };
@@ -121,6 +128,9 @@ class ServiceTest : public ::testing::Test {
     }
     delete profile_;
     delete directory_;
+    delete vault_path_;
+    delete sources_;
+    delete pseudonymizer_;
   }
 
   static std::string Token(const service::NewAccount& account) {
@@ -174,6 +184,9 @@ class ServiceTest : public ::testing::Test {
 
   static std::filesystem::path* directory_;
   static std::string* store_path_;
+  static std::string* vault_path_;
+  static std::vector<v1::SourceProfile>* sources_;
+  static std::shared_ptr<const indexer::Pseudonymizer>* pseudonymizer_;
   static service::Server* server_;
   static v1::AnonymousProfile* profile_;
   static std::string* employer_a_;
@@ -186,6 +199,9 @@ class ServiceTest : public ::testing::Test {
 
 std::filesystem::path* ServiceTest::directory_ = nullptr;
 std::string* ServiceTest::store_path_ = nullptr;
+std::string* ServiceTest::vault_path_ = nullptr;
+std::vector<v1::SourceProfile>* ServiceTest::sources_ = nullptr;
+std::shared_ptr<const indexer::Pseudonymizer>* ServiceTest::pseudonymizer_ = nullptr;
 service::Server* ServiceTest::server_ = nullptr;
 v1::AnonymousProfile* ServiceTest::profile_ = nullptr;
 std::string* ServiceTest::employer_a_ = nullptr;
@@ -471,6 +487,68 @@ TEST_F(ServiceTest, SavedProfilesBelongToTheOrganisationWithTheirNotes) {
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Call(&Stub::GetSavedProfile, *saved, token, get, got).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, OnlyTheHolderInTheRegionResolvesAnIdentityAndEveryAttemptIsAudited) {
+  auto requests = Requests();
+  v1::CreateContactRequestResponse created;
+  ASSERT_TRUE(Call(&v1::ContactRequestService::Stub::CreateContactRequest, *requests, *employer_b_,
+                   NewRequest("identity-1"), created)
+                  .ok());
+  const std::string name = created.contact_request().name();
+  auto identities = v1::IdentityService::NewStub(Channel());
+  using Stub = v1::IdentityService::Stub;
+  v1::ResolveIdentityRequest resolve;
+  resolve.set_contact_request(name);
+  resolve.set_purpose("Kandidaat benaderen voor een kennismakingsgesprek");
+  v1::ResolveIdentityResponse identity;
+  EXPECT_EQ(Call(&Stub::ResolveIdentity, *identities, *employer_b_, resolve, identity).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Call(&Stub::ResolveIdentity, *identities, *other_wsp_, resolve, identity).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Call(&Stub::ResolveIdentity, *identities, *wsp_, resolve, identity).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);  // not claimed yet
+  v1::ClaimContactRequestRequest claim;
+  claim.set_name(name);
+  v1::ClaimContactRequestResponse claimed;
+  ASSERT_TRUE(
+      Call(&v1::ContactRequestService::Stub::ClaimContactRequest, *requests, *wsp_, claim, claimed)
+          .ok());
+  v1::ResolveIdentityRequest vague = resolve;
+  vague.set_purpose("bellen");
+  grpc::Status no_purpose = Call(&Stub::ResolveIdentity, *identities, *wsp_, vague, identity);
+  EXPECT_EQ(no_purpose.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(no_purpose.error_message().rfind("purpose:", 0), 0u);
+
+  grpc::Status resolved = Call(&Stub::ResolveIdentity, *identities, *wsp_, resolve, identity);
+  ASSERT_TRUE(resolved.ok()) << resolved.error_message();
+  const v1::SourceProfile* source = nullptr;
+  for (const v1::SourceProfile& candidate : *sources_) {
+    if ((*pseudonymizer_)->ProfileId(candidate.source(), candidate.client_number()) ==
+        profile_->profile_id()) {
+      source = &candidate;
+    }
+  }
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(identity.source(), source->source());
+  EXPECT_EQ(identity.client_number(), source->client_number());
+  EXPECT_FALSE(identity.source_name().empty());
+  EXPECT_TRUE(identity.audit_id().starts_with("audit/"));
+
+  // Four attempts got past authentication and the role check: four audit rows.
+  auto store = service::Store::Open(*store_path_);
+  ASSERT_TRUE(store.ok());
+  int64_t rows = 0;
+  ASSERT_TRUE((*store)
+                  ->Read([&](indexer::SqliteConnection& db) {
+                    auto count = db.QueryInteger(
+                        "SELECT count(*) FROM audit WHERE action = 'resolve_identity'");
+                    if (!count.ok()) return count.status();
+                    rows = *count;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(rows, 4);
 }
 
 TEST_F(ServiceTest, InvalidContactRequestsNameTheField) {

@@ -1,0 +1,41 @@
+#ifndef VERKENNER_SERVICE_RPC_IDENTITY_SERVICE_H_
+#define VERKENNER_SERVICE_RPC_IDENTITY_SERVICE_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "indexer/identity_vault.h"
+#include "service/rpc/environment.h"
+#include "verkenner/v1/identity.grpc.pb.h"
+
+namespace verkenner::service {
+
+// verkenner.v1.IdentityService: the only way back from a pseudonym to a person, for the WSP
+// account manager who holds a contact request of the own region. Every call that gets past
+// authentication writes an audit row (account, request, pseudonym, purpose, outcome) and answers
+// only after that row has committed, also when it refuses.
+//
+// Thread-safe. Opens the vault read-only once, on first use; the importer may write it
+// meanwhile (SQLite WAL). Does not own the environment.
+class IdentityService final : public v1::IdentityService::CallbackService {
+ public:
+  IdentityService(const ServiceEnvironment* environment, std::string vault_path);
+
+  grpc::ServerUnaryReactor* ResolveIdentity(grpc::CallbackServerContext* context,
+                                            const v1::ResolveIdentityRequest* request,
+                                            v1::ResolveIdentityResponse* response) override;
+
+ private:
+  // The vault's entry for `profile_id`: nullopt when it holds none.
+  absl::StatusOr<std::optional<indexer::VaultEntry>> Lookup(const std::string& profile_id);
+
+  const ServiceEnvironment& environment_;
+  const std::string vault_path_;
+  std::mutex vault_mutex_;  // an IdentityVault is for one thread at a time
+  std::unique_ptr<indexer::IdentityVault> vault_;
+};
+
+}  // namespace verkenner::service
+
+#endif  // VERKENNER_SERVICE_RPC_IDENTITY_SERVICE_H_
