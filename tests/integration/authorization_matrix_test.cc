@@ -1,0 +1,393 @@
+// The authorization matrix of issue 5: every RPC, called by every role, on the caller's own
+// object and on someone else's, through a real gRPC channel; each cell asserts the exact code.
+// "Not found and not yours look the same to the caller": another organisation's or region's
+// object is NOT_FOUND, a role that may not call the RPC at all is PERMISSION_DENIED (checked
+// before the object is looked at), no valid token is UNAUTHENTICATED.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+
+#include "service/auth/credentials.h"
+#include "service/server.h"
+#include "tests/integration/test_accounts.h"
+#include "tests/integration/test_index.h"
+#include "verkenner/v1/contact_requests.grpc.pb.h"
+#include "verkenner/v1/identity.grpc.pb.h"
+#include "verkenner/v1/saved_profiles.grpc.pb.h"
+#include "verkenner/v1/search.grpc.pb.h"
+#include "verkenner/v1/sessions.grpc.pb.h"
+
+namespace verkenner {
+namespace {
+
+using grpc::StatusCode;
+
+// The callers of the matrix. "Own" objects belong to kEmployer's organisation and kWsp's region.
+enum Caller {
+  kAnonymous,      // no token
+  kEmployer,       // the employer organisation that owns the objects
+  kOtherEmployer,  // another employer organisation
+  kWsp,            // WSP account manager of the objects' region
+  kOtherWsp,       // WSP account manager of another region
+  kImporter,
+  kAdmin,
+};
+const char* CallerName(Caller caller) {
+  static const char* kNames[] = {"anonymous", "employer", "other employer", "wsp",
+                                 "other wsp", "importer", "admin"};
+  return kNames[caller];
+}
+constexpr Caller kEveryCaller[] = {kAnonymous, kEmployer, kOtherEmployer, kWsp,
+                                   kOtherWsp,  kImporter, kAdmin};
+
+class AuthorizationMatrixTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
+    ASSERT_TRUE(reference.ok()) << reference.status();
+    directory_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
+                                           ("verkenner-matrix-" + std::to_string(getpid())));
+    std::filesystem::remove_all(*directory_);
+    std::filesystem::create_directories(*directory_);
+    auto index = testing::BuildTestIndex(*directory_, 200, *reference);
+    ASSERT_TRUE(index.ok()) << index.status();
+    const std::string store = (*directory_ / "store.db").string();
+    tokens_ = new std::map<Caller, std::string>();
+    auto add = [&](Caller caller, service::NewAccount account) {
+      auto token = testing::AddAccountWithToken(store, account);
+      ASSERT_TRUE(token.ok()) << token.status();
+      (*tokens_)[caller] = *token;
+    };
+    add(kEmployer, testing::TestEmployer("eigen@werkgever.example", "Eigen Werkgever BV"));
+    add(kOtherEmployer, testing::TestEmployer("ander@werkgever.example", "Andere Werkgever BV"));
+    service::NewAccount importer = testing::TestEmployer("koppeling@gemeente.example", "GM0344");
+    importer.role = v1::ACCOUNT_ROLE_IMPORTER;
+    importer.source = "GM0344";
+    add(kImporter, importer);
+    service::NewAccount admin = testing::TestEmployer("beheer@verkenner.example", "Beheer");
+    admin.role = v1::ACCOUNT_ROLE_ADMIN;
+    add(kAdmin, admin);
+    (*tokens_)[kAnonymous] = "";
+
+    service::Server::Options options;
+    options.listen_address = "127.0.0.1:0";
+    options.index_path = index->index_path;
+    options.vault_path = index->vault_path;
+    options.store_path = store;
+    options.reference_data = *reference;
+    options.search_threads = 2;
+    options.today = [] { return testing::kTestToday; };
+    auto server = service::Server::Start(std::move(options));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+
+    // The profile the objects are about, and WSP accounts of its region and another.
+    v1::SearchCandidatesRequest search;
+    search.set_page_size(2);
+    v1::SearchCandidatesResponse found;
+    grpc::ClientContext context;
+    testing::Authorize(context, (*tokens_)[kEmployer]);
+    ASSERT_TRUE(v1::CandidateSearchService::NewStub(Channel())
+                    ->SearchCandidates(&context, search, &found)
+                    .ok());
+    ASSERT_EQ(found.matches_size(), 2);
+    profile_id_ = new std::string(found.matches(0).profile().profile_id());
+    other_profile_id_ = new std::string(found.matches(1).profile().profile_id());
+    const std::string region = found.matches(0).profile().area().labour_market_region_code();
+    service::NewAccount wsp = testing::TestEmployer("am@wsp.example", "WSP");
+    wsp.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+    wsp.region_code = region;
+    add(kWsp, wsp);
+    wsp.email = "am@andere-wsp.example";
+    wsp.region_code = region == "AM01" ? "AM02" : "AM01";
+    add(kOtherWsp, wsp);
+  }
+
+  static void TearDownTestSuite() {
+    delete server_;
+    std::filesystem::remove_all(*directory_);
+    delete directory_;
+    delete tokens_;
+    delete profile_id_;
+    delete other_profile_id_;
+  }
+
+  static std::shared_ptr<grpc::Channel> Channel() {
+    return grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                               grpc::InsecureChannelCredentials());
+  }
+
+  // Calls `method` as `caller`.
+  template <typename Stub, typename Request, typename Response>
+  static StatusCode Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                      Response*),
+                         Stub& stub, Caller caller, const Request& request,
+                         Response* response = nullptr) {
+    Response ignored;
+    grpc::ClientContext context;
+    testing::Authorize(context, (*tokens_)[caller]);
+    return (stub.*method)(&context, request, response != nullptr ? response : &ignored)
+        .error_code();
+  }
+
+  // Checks every caller against `expected` (callers not listed: PERMISSION_DENIED, except
+  // kAnonymous: UNAUTHENTICATED), in the order listed after the others, so that the owner's
+  // successful change comes last.
+  static void ExpectMatrix(const std::function<StatusCode(Caller)>& call,
+                           const std::vector<std::pair<Caller, StatusCode>>& expected) {
+    std::map<Caller, StatusCode> outcome_of;
+    for (const auto& [caller, code] : expected) outcome_of[caller] = code;
+    std::vector<Caller> order;
+    for (Caller caller : kEveryCaller) {
+      if (!outcome_of.contains(caller)) order.push_back(caller);
+    }
+    for (const auto& [caller, code] : expected) order.push_back(caller);
+    for (Caller caller : order) {
+      StatusCode want = StatusCode::PERMISSION_DENIED;
+      if (caller == kAnonymous) want = StatusCode::UNAUTHENTICATED;
+      if (outcome_of.contains(caller)) want = outcome_of[caller];
+      EXPECT_EQ(call(caller), want) << "caller: " << CallerName(caller);
+    }
+  }
+
+  // A new contact request of kEmployer about the profile, claimed by kWsp when `claimed`.
+  static std::string NewContactRequest(const std::string& key, bool claimed) {
+    auto stub = v1::ContactRequestService::NewStub(Channel());
+    v1::CreateContactRequestRequest request;
+    request.set_request_id(key);
+    request.set_profile_id(*profile_id_);
+    request.mutable_vacancy()->set_title("Magazijnmedewerker");
+    request.mutable_vacancy()->mutable_hours()->set_min_hours(20);
+    request.mutable_vacancy()->mutable_hours()->set_max_hours(32);
+    request.mutable_vacancy()->mutable_workplace()->set_postcode("3511");
+    request.mutable_contact_person()->set_name("Piet de Boer");
+    request.mutable_contact_person()->set_phone("030 123 4567");
+    v1::CreateContactRequestResponse created;
+    EXPECT_EQ(Call(&v1::ContactRequestService::Stub::CreateContactRequest, *stub, kEmployer,
+                   request, &created),
+              StatusCode::OK);
+    if (claimed) {
+      v1::ClaimContactRequestRequest claim;
+      claim.set_name(created.contact_request().name());
+      EXPECT_EQ(Call(&v1::ContactRequestService::Stub::ClaimContactRequest, *stub, kWsp, claim),
+                StatusCode::OK);
+    }
+    return created.contact_request().name();
+  }
+
+  static std::filesystem::path* directory_;
+  static service::Server* server_;
+  static std::map<Caller, std::string>* tokens_;
+  static std::string* profile_id_;
+  static std::string* other_profile_id_;
+};
+
+std::filesystem::path* AuthorizationMatrixTest::directory_ = nullptr;
+service::Server* AuthorizationMatrixTest::server_ = nullptr;
+std::map<Caller, std::string>* AuthorizationMatrixTest::tokens_ = nullptr;
+std::string* AuthorizationMatrixTest::profile_id_ = nullptr;
+std::string* AuthorizationMatrixTest::other_profile_id_ = nullptr;
+
+TEST_F(AuthorizationMatrixTest, CandidateSearchService) {
+  auto stub = v1::CandidateSearchService::NewStub(Channel());
+  using Stub = v1::CandidateSearchService::Stub;
+  const auto searchers =
+      std::vector<std::pair<Caller, StatusCode>>{{kEmployer, StatusCode::OK},
+                                                 {kOtherEmployer, StatusCode::OK},
+                                                 {kWsp, StatusCode::OK},
+                                                 {kOtherWsp, StatusCode::OK}};
+  ExpectMatrix(
+      [&](Caller caller) {
+        return Call(&Stub::SearchCandidates, *stub, caller, v1::SearchCandidatesRequest());
+      },
+      searchers);
+  v1::GetProfileRequest get;
+  get.set_profile_id(*profile_id_);
+  ExpectMatrix([&](Caller caller) { return Call(&Stub::GetProfile, *stub, caller, get); },
+               searchers);
+}
+
+TEST_F(AuthorizationMatrixTest, SessionService) {
+  auto stub = v1::SessionService::NewStub(Channel());
+  using Stub = v1::SessionService::Stub;
+  const auto everyone = std::vector<std::pair<Caller, StatusCode>>{
+      {kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}, {kWsp, StatusCode::OK},
+      {kOtherWsp, StatusCode::OK}, {kImporter, StatusCode::OK},      {kAdmin, StatusCode::OK}};
+  ExpectMatrix(
+      [&](Caller caller) {
+        return Call(&Stub::GetCurrentAccount, *stub, caller, v1::GetCurrentAccountRequest());
+      },
+      everyone);
+  // The matrix's callers hold API tokens, which only the admin CLI revokes.
+  std::vector<std::pair<Caller, StatusCode>> api_tokens = everyone;
+  for (auto& [caller, code] : api_tokens) code = StatusCode::FAILED_PRECONDITION;
+  ExpectMatrix(
+      [&](Caller caller) {
+        return Call(&Stub::DeleteSession, *stub, caller, v1::DeleteSessionRequest());
+      },
+      api_tokens);
+  // Logging in needs no token; a wrong password is the same answer for everyone.
+  v1::CreateSessionRequest login;
+  login.set_email("eigen@werkgever.example");
+  login.set_password("geen wachtwoord");
+  for (Caller caller : kEveryCaller) {
+    EXPECT_EQ(Call(&Stub::CreateSession, *stub, caller, login), StatusCode::UNAUTHENTICATED)
+        << CallerName(caller);
+  }
+}
+
+TEST_F(AuthorizationMatrixTest, ContactRequestServiceEmployerSide) {
+  auto stub = v1::ContactRequestService::NewStub(Channel());
+  using Stub = v1::ContactRequestService::Stub;
+  int key = 0;
+  ExpectMatrix(
+      [&](Caller caller) {
+        v1::CreateContactRequestRequest request;
+        request.set_request_id("matrix-create-" + std::to_string(key++));
+        request.set_profile_id(*other_profile_id_);
+        request.mutable_vacancy()->set_title("Schoonmaker");
+        request.mutable_vacancy()->mutable_hours()->set_min_hours(8);
+        request.mutable_vacancy()->mutable_hours()->set_max_hours(16);
+        request.mutable_vacancy()->mutable_workplace()->set_postcode("1012");
+        request.mutable_contact_person()->set_name("Els Visser");
+        request.mutable_contact_person()->set_email("els@example.nl");
+        return Call(&Stub::CreateContactRequest, *stub, caller, request);
+      },
+      {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}});
+
+  const std::string own = NewContactRequest("matrix-own", /*claimed=*/false);
+  v1::GetContactRequestRequest get;
+  get.set_name(own);
+  ExpectMatrix([&](Caller caller) { return Call(&Stub::GetContactRequest, *stub, caller, get); },
+               {{kEmployer, StatusCode::OK},
+                {kOtherEmployer, StatusCode::NOT_FOUND},
+                {kWsp, StatusCode::OK},
+                {kOtherWsp, StatusCode::NOT_FOUND}});
+  // Listing is always of the caller's own organisation: another's request is never in it.
+  v1::ListContactRequestsRequest list;
+  list.set_profile_id(*profile_id_);
+  std::map<Caller, int32_t> totals;
+  ExpectMatrix(
+      [&](Caller caller) {
+        v1::ListContactRequestsResponse listed;
+        StatusCode code = Call(&Stub::ListContactRequests, *stub, caller, list, &listed);
+        totals[caller] = listed.total_size();
+        return code;
+      },
+      {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}});
+  EXPECT_EQ(totals[kEmployer], 1);
+  EXPECT_EQ(totals[kOtherEmployer], 0);
+
+  v1::WithdrawContactRequestRequest withdraw;
+  withdraw.set_name(own);
+  ExpectMatrix(
+      [&](Caller caller) { return Call(&Stub::WithdrawContactRequest, *stub, caller, withdraw); },
+      {{kOtherEmployer, StatusCode::NOT_FOUND}, {kEmployer, StatusCode::OK}});
+}
+
+TEST_F(AuthorizationMatrixTest, ContactRequestServiceWspSide) {
+  auto stub = v1::ContactRequestService::NewStub(Channel());
+  using Stub = v1::ContactRequestService::Stub;
+  const std::string own = NewContactRequest("matrix-queue", /*claimed=*/false);
+  std::map<Caller, bool> sees_it;
+  ExpectMatrix(
+      [&](Caller caller) {
+        v1::ListRegionContactRequestsResponse listed;
+        StatusCode code = Call(&Stub::ListRegionContactRequests, *stub, caller,
+                               v1::ListRegionContactRequestsRequest(), &listed);
+        for (const v1::ContactRequest& request : listed.contact_requests()) {
+          if (request.name() == own) sees_it[caller] = true;
+        }
+        return code;
+      },
+      {{kWsp, StatusCode::OK}, {kOtherWsp, StatusCode::OK}});
+  EXPECT_TRUE(sees_it[kWsp]);
+  EXPECT_FALSE(sees_it[kOtherWsp]);
+
+  v1::ClaimContactRequestRequest claim;
+  claim.set_name(own);
+  ExpectMatrix(
+      [&](Caller caller) { return Call(&Stub::ClaimContactRequest, *stub, caller, claim); },
+      {{kOtherWsp, StatusCode::NOT_FOUND}, {kWsp, StatusCode::OK}});
+  int key = 0;
+  ExpectMatrix(
+      [&](Caller caller) {
+        v1::AddContactRequestNoteRequest note;
+        note.set_name(own);
+        note.set_request_id("matrix-note-" + std::to_string(key++));
+        note.set_text("Gebeld met de gemeente.");
+        return Call(&Stub::AddContactRequestNote, *stub, caller, note);
+      },
+      {{kOtherWsp, StatusCode::NOT_FOUND}, {kWsp, StatusCode::OK}});
+  ExpectMatrix(
+      [&](Caller caller) {
+        v1::UpdateContactRequestStatusRequest update;
+        update.set_name(own);
+        update.set_request_id("matrix-status-" + std::to_string(key++));
+        update.set_status(v1::CONTACT_REQUEST_STATUS_CANDIDATE_APPROACHED);
+        return Call(&Stub::UpdateContactRequestStatus, *stub, caller, update);
+      },
+      {{kOtherWsp, StatusCode::NOT_FOUND}, {kWsp, StatusCode::OK}});
+}
+
+TEST_F(AuthorizationMatrixTest, SavedProfileService) {
+  auto stub = v1::SavedProfileService::NewStub(Channel());
+  using Stub = v1::SavedProfileService::Stub;
+  v1::SaveProfileRequest save;
+  save.set_profile_id(*profile_id_);
+  save.set_note("Terugbellen");
+  ExpectMatrix([&](Caller caller) { return Call(&Stub::SaveProfile, *stub, caller, save); },
+               {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}});
+  std::map<Caller, int32_t> totals;
+  ExpectMatrix(
+      [&](Caller caller) {
+        v1::ListSavedProfilesResponse listed;
+        StatusCode code =
+            Call(&Stub::ListSavedProfiles, *stub, caller, v1::ListSavedProfilesRequest(), &listed);
+        totals[caller] = listed.total_size();
+        return code;
+      },
+      {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}});
+  EXPECT_EQ(totals[kEmployer], 1);
+  EXPECT_EQ(totals[kOtherEmployer], 1);  // its own save, not the other's
+
+  // The other organisation's list holds this profile too; its note and entry are its own. Seen
+  // from the owner's side, an entry of the other organisation's is NOT_FOUND: use a profile only
+  // kEmployer saved.
+  v1::SaveProfileRequest only_own = save;
+  only_own.set_profile_id(*other_profile_id_);
+  ASSERT_EQ(Call(&Stub::SaveProfile, *stub, kEmployer, only_own), StatusCode::OK);
+  v1::GetSavedProfileRequest get;
+  get.set_profile_id(*other_profile_id_);
+  ExpectMatrix([&](Caller caller) { return Call(&Stub::GetSavedProfile, *stub, caller, get); },
+               {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::NOT_FOUND}});
+  v1::UpdateSavedProfileNoteRequest update;
+  update.set_profile_id(*other_profile_id_);
+  update.set_note("Gesprek gepland");
+  ExpectMatrix(
+      [&](Caller caller) { return Call(&Stub::UpdateSavedProfileNote, *stub, caller, update); },
+      {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::NOT_FOUND}});
+  v1::DeleteSavedProfileRequest remove;
+  remove.set_profile_id(*other_profile_id_);
+  ExpectMatrix(
+      [&](Caller caller) { return Call(&Stub::DeleteSavedProfile, *stub, caller, remove); },
+      {{kOtherEmployer, StatusCode::NOT_FOUND}, {kEmployer, StatusCode::OK}});
+}
+
+TEST_F(AuthorizationMatrixTest, IdentityService) {
+  auto stub = v1::IdentityService::NewStub(Channel());
+  const std::string own = NewContactRequest("matrix-identity", /*claimed=*/true);
+  v1::ResolveIdentityRequest resolve;
+  resolve.set_contact_request(own);
+  resolve.set_purpose("Kandidaat uitnodigen voor een gesprek bij de werkgever");
+  ExpectMatrix(
+      [&](Caller caller) {
+        return Call(&v1::IdentityService::Stub::ResolveIdentity, *stub, caller, resolve);
+      },
+      {{kOtherWsp, StatusCode::NOT_FOUND}, {kWsp, StatusCode::OK}});
+}
+
+}  // namespace
+}  // namespace verkenner
