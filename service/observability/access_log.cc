@@ -1,0 +1,95 @@
+#include "service/observability/access_log.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace verkenner::service {
+namespace {
+
+constexpr const char* kCodeNames[] = {
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
+
+class AccessLogInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  AccessLogInterceptor(StructuredLog* log, const char* method)
+      : log_(log),
+        method_(method != nullptr ? method : ""),
+        start_(std::chrono::steady_clock::now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const int code = static_cast<int>(methods->GetSendStatus().error_code());
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+              .count();
+      char duration[32];
+      std::snprintf(duration, sizeof(duration), "%.3f", ms);
+      log_->Write(code == 0 ? "info" : "warning", "rpc",
+                  {"\"method\":" + StructuredLog::Quote(method_),
+                   "\"code\":\"" +
+                       std::string(code >= 0 && code <= 16 ? kCodeNames[code] : "UNKNOWN") + "\"",
+                   std::string("\"ms\":") + duration});
+    }
+    methods->Proceed();
+  }
+
+ private:
+  StructuredLog* const log_;
+  // Copied: for unknown methods gRPC frees the name before the interceptor is destroyed.
+  const std::string method_;
+  const std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+std::string StructuredLog::Quote(std::string_view text) {
+  std::string quoted = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        quoted += "\\\"";
+        break;
+      case '\\':
+        quoted += "\\\\";
+        break;
+      case '\n':
+        quoted += "\\n";
+        break;
+      default:
+        if (c < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
+          quoted += escaped;
+        } else {
+          quoted.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  quoted.push_back('"');
+  return quoted;
+}
+
+void StructuredLog::Write(std::string_view level, std::string_view event,
+                          std::initializer_list<std::string> fields) {
+  std::string line = "{\"time\":\"" +
+                     absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()) +
+                     "\",\"level\":" + Quote(level) + ",\"event\":" + Quote(event);
+  for (const std::string& field : fields) line += "," + field;
+  line += "}\n";
+  std::lock_guard<std::mutex> lock(mutex_);
+  *out_ << line << std::flush;
+}
+
+grpc::experimental::Interceptor* AccessLogInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new AccessLogInterceptor(log_, info->method());
+}
+
+}  // namespace verkenner::service
