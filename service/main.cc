@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.index_path = index;
   options.store_path = absl::GetFlag(FLAGS_store);
+  // Structured logs on stderr, one JSON object per call; stdout keeps the human lines.
+  options.log = &std::cerr;
   options.vault_path = absl::GetFlag(FLAGS_vault);
   if (options.vault_path.empty()) {
     options.vault_path =

@@ -35,6 +35,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
       &server->environment_, server->pool_.get(), options.today);
   server->saved_profile_service_ = std::make_unique<SavedProfileService>(
       &server->environment_, server->pool_.get(), options.today);
+  server->shortlist_service_ =
+      std::make_unique<ShortlistService>(&server->environment_, server->pool_.get(), options.today);
   server->identity_service_ =
       std::make_unique<IdentityService>(&server->environment_, options.vault_path);
 
@@ -49,6 +51,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
       {server->session_service_.get(), v1::SessionService::service_full_name()},
       {server->contact_request_service_.get(), v1::ContactRequestService::service_full_name()},
       {server->saved_profile_service_.get(), v1::SavedProfileService::service_full_name()},
+      {server->shortlist_service_.get(), v1::ShortlistService::service_full_name()},
       {server->identity_service_.get(), v1::IdentityService::service_full_name()},
   };
   for (const auto& [service, name] : services) {
@@ -64,6 +67,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(server->metrics_.get()));
+  if (options.log != nullptr) {
+    server->log_ = std::make_unique<StructuredLog>(options.log);
+    interceptors.push_back(std::make_unique<AccessLogInterceptorFactory>(server->log_.get()));
+  }
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {

@@ -12,6 +12,7 @@
 #include "engine/searcher_pool.h"
 #include "service/auth/authenticator.h"
 #include "service/auth/quota.h"
+#include "service/observability/access_log.h"
 #include "service/observability/metrics.h"
 #include "service/rpc/contact_request_service.h"
 #include "service/rpc/environment.h"
@@ -19,6 +20,7 @@
 #include "service/rpc/saved_profile_service.h"
 #include "service/rpc/search_service.h"
 #include "service/rpc/session_service.h"
+#include "service/rpc/shortlist_service.h"
 #include "service/store/store.h"
 
 namespace verkenner::service {
@@ -40,6 +42,8 @@ class Server {
     // resolution then fails with FAILED_PRECONDITION).
     std::string vault_path;
     QuotaLimiter::Limits quotas;
+    // Where structured log lines go (service/observability/access_log.h); null: nowhere.
+    std::ostream* log = nullptr;
     std::shared_ptr<const engine::ReferenceData> reference_data;
     // Engine worker threads; 0: one per hardware thread.
     int search_threads = 0;
@@ -66,6 +70,7 @@ class Server {
 
   // Declared in the order they are needed: the services use what comes before them.
   std::unique_ptr<MetricsRegistry> metrics_ = std::make_unique<MetricsRegistry>();
+  std::unique_ptr<StructuredLog> log_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<QuotaLimiter> quotas_;
@@ -75,6 +80,7 @@ class Server {
   std::unique_ptr<SessionService> session_service_;
   std::unique_ptr<ContactRequestService> contact_request_service_;
   std::unique_ptr<SavedProfileService> saved_profile_service_;
+  std::unique_ptr<ShortlistService> shortlist_service_;
   std::unique_ptr<IdentityService> identity_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;

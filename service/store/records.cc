@@ -114,6 +114,63 @@ absl::StatusOr<std::vector<StoredContactRequest>> ListStoredContactRequests(
   return requests;
 }
 
+absl::StatusOr<std::optional<v1::Shortlist>> LoadShortlist(SqliteConnection& db,
+                                                           const std::string& id) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare("SELECT body FROM shortlist WHERE id = ?1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, id);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  v1::Shortlist shortlist;
+  if (!shortlist.ParseFromString(select->Text(0))) {
+    return absl::DataLossError("store: a shortlist cannot be read");
+  }
+  return shortlist;
+}
+
+absl::Status SaveShortlist(SqliteConnection& db, const std::string& id,
+                           const v1::Shortlist& shortlist) {
+  absl::StatusOr<SqliteStatement> upsert = db.Prepare(
+      "INSERT INTO shortlist (id, region_code, body, create_time) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (id) DO UPDATE SET body = excluded.body");
+  if (!upsert.ok()) return upsert.status();
+  const std::string body = shortlist.SerializeAsString();  // bound by pointer: keep it alive
+  const google::protobuf::Timestamp& created = shortlist.create_time();
+  upsert->Bind(1, id)
+      .Bind(2, shortlist.labour_market_region_code())
+      .BindBlob(3, body)
+      .Bind(4, created.seconds() * 1'000'000 + created.nanos() / 1000);
+  return upsert->Run();
+}
+
+absl::Status DeleteStoredShortlist(SqliteConnection& db, const std::string& id) {
+  absl::StatusOr<SqliteStatement> remove = db.Prepare("DELETE FROM shortlist WHERE id = ?1");
+  if (!remove.ok()) return remove.status();
+  remove->Bind(1, id);
+  if (absl::Status status = remove->Run(); !status.ok()) return status;
+  if (db.changes() == 0) return absl::NotFoundError("no such shortlist");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Shortlist>> ListStoredShortlists(SqliteConnection& db,
+                                                                const std::string& region_code) {
+  absl::StatusOr<SqliteStatement> select =
+      db.Prepare("SELECT body FROM shortlist WHERE region_code = ?1 ORDER BY create_time, id");
+  if (!select.ok()) return select.status();
+  select->Bind(1, region_code);
+  std::vector<v1::Shortlist> shortlists;
+  while (true) {
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (!shortlists.emplace_back().ParseFromString(select->Text(0))) {
+      return absl::DataLossError("store: a shortlist cannot be read");
+    }
+  }
+  return shortlists;
+}
+
 absl::StatusOr<std::optional<std::string>> FindIdempotencyKey(SqliteConnection& db,
                                                               const std::string& account_id,
                                                               const std::string& key,

@@ -10,9 +10,11 @@
 #include "indexer/sqlite_connection.h"
 #include "verkenner/v1/contact_requests.pb.h"
 #include "verkenner/v1/sessions.pb.h"
+#include "verkenner/v1/shortlists.pb.h"
 
-// Contact requests, idempotency keys and the audit log in the store (service/store/store.h).
-// Functions take the connection of a Store::Read or Store::Write; they never commit themselves.
+// Contact requests, shortlists, idempotency keys and the audit log in the store
+// (service/store/store.h). Functions take the connection of a Store::Read or Store::Write; they
+// never commit themselves.
 namespace verkenner::service {
 
 // A contact request with what the store filters and checks ownership on.
@@ -38,6 +40,20 @@ absl::Status SaveContactRequest(indexer::SqliteConnection& db, const StoredConta
 // first.
 absl::StatusOr<std::vector<StoredContactRequest>> ListStoredContactRequests(
     indexer::SqliteConnection& db, bool by_region, const std::string& key);
+
+// Shortlists are stored whole: the v1::Shortlist as the API shows it, with its name, but with
+// entries without their `profile` (the index holds profiles; a stored copy would outlive a
+// withdrawal). `id` is the id in "shortlists/<id>".
+absl::StatusOr<std::optional<v1::Shortlist>> LoadShortlist(indexer::SqliteConnection& db,
+                                                           const std::string& id);
+// Inserts or replaces the shortlist (by id); its region is labour_market_region_code.
+absl::Status SaveShortlist(indexer::SqliteConnection& db, const std::string& id,
+                           const v1::Shortlist& shortlist);
+// Removes it; NotFound when there is no shortlist `id`.
+absl::Status DeleteStoredShortlist(indexer::SqliteConnection& db, const std::string& id);
+// Every shortlist of the region, oldest first.
+absl::StatusOr<std::vector<v1::Shortlist>> ListStoredShortlists(indexer::SqliteConnection& db,
+                                                                const std::string& region_code);
 
 // What an idempotency key stands for: the resource its first call made or changed. Nullopt when
 // the key is new; AlreadyExists when it was used with a different `content_hash`.

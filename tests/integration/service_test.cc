@@ -1,5 +1,5 @@
-// The service's accounts, sessions, quotas and contact requests through a real gRPC channel on
-// 127.0.0.1 port 0, against a real index and a real store file.
+// The service's accounts, sessions, quotas, contact requests, saved profiles and shortlists
+// through a real gRPC channel on 127.0.0.1 port 0, against a real index and a real store file.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -22,6 +22,7 @@
 #include "verkenner/v1/saved_profiles.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
+#include "verkenner/v1/shortlists.grpc.pb.h"
 
 namespace verkenner {
 namespace {
@@ -154,6 +155,9 @@ class ServiceTest : public ::testing::Test {
   }
   static std::unique_ptr<v1::SessionService::Stub> Sessions() {
     return v1::SessionService::NewStub(Channel());
+  }
+  static std::unique_ptr<v1::ShortlistService::Stub> Shortlists() {
+    return v1::ShortlistService::NewStub(Channel());
   }
 
   static v1::CreateContactRequestRequest NewRequest(const std::string& request_id) {
@@ -590,6 +594,344 @@ TEST_F(ServiceTest, InvalidContactRequestsNameTheField) {
                  unknown, response)
                 .error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, ShortlistsBelongToTheRegionAndExportAsSafeCsv) {
+  auto shortlists = Shortlists();
+  using Stub = v1::ShortlistService::Stub;
+  v1::CreateShortlistRequest create;
+  create.set_request_id("shortlist-1");
+  create.set_title("Medewerker inpak, Bakkerij Jansen");
+  create.set_vacancy_text("Inpakken van brood in de ochtendploeg.");
+  v1::CreateShortlistResponse created;
+  grpc::Status first = Call(&Stub::CreateShortlist, *shortlists, *wsp_, create, created);
+  ASSERT_TRUE(first.ok()) << first.error_message();
+  const v1::Shortlist& shortlist = created.shortlist();
+  const std::string name = shortlist.name();
+  EXPECT_TRUE(name.starts_with("shortlists/")) << name;
+  EXPECT_EQ(shortlist.labour_market_region_code(), profile_->area().labour_market_region_code());
+  EXPECT_EQ(shortlist.created_by().display_name(), "Test am@wsp.example");
+  EXPECT_EQ(shortlist.entry_count(), 0);
+
+  // A retry creates nothing; the same key with other content is refused.
+  v1::CreateShortlistResponse retried;
+  ASSERT_TRUE(Call(&Stub::CreateShortlist, *shortlists, *wsp_, create, retried).ok());
+  EXPECT_EQ(retried.shortlist().name(), name);
+  v1::CreateShortlistRequest changed = create;
+  changed.set_title("Iets anders");
+  EXPECT_EQ(Call(&Stub::CreateShortlist, *shortlists, *wsp_, changed, retried).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Call(&Stub::CreateShortlist, *shortlists, *employer_a_, create, retried).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Entries: active profiles only, each once.
+  std::vector<std::string> others;
+  for (const v1::SourceProfile& source : *sources_) {
+    const std::string id = (*pseudonymizer_)->ProfileId(source.source(), source.client_number());
+    if (id != profile_->profile_id() && others.size() < 2) others.push_back(id);
+  }
+  ASSERT_EQ(others.size(), 2u);
+  v1::AddShortlistEntryRequest add;
+  add.set_name(name);
+  add.set_profile_id(profile_->profile_id());
+  add.set_note("=SUM(A1)");
+  v1::AddShortlistEntryResponse added;
+  grpc::Status adding = Call(&Stub::AddShortlistEntry, *shortlists, *wsp_, add, added);
+  ASSERT_TRUE(adding.ok()) << adding.error_message();
+  ASSERT_EQ(added.shortlist().entries_size(), 1);
+  EXPECT_EQ(added.shortlist().entry_count(), 1);
+  EXPECT_EQ(added.shortlist().entries(0).profile().profile_id(), profile_->profile_id());
+  EXPECT_EQ(added.shortlist().entries(0).added_by().display_name(), "Test am@wsp.example");
+  EXPECT_EQ(Call(&Stub::AddShortlistEntry, *shortlists, *wsp_, add, added).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  v1::AddShortlistEntryRequest unknown = add;
+  unknown.set_profile_id("000000000000000000000000");
+  EXPECT_EQ(Call(&Stub::AddShortlistEntry, *shortlists, *wsp_, unknown, added).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  for (const std::string& other : others) {
+    add.set_profile_id(other);
+    add.set_note("Ervaren; wil \"graag\" starten");
+    ASSERT_TRUE(Call(&Stub::AddShortlistEntry, *shortlists, *colleague_, add, added).ok());
+  }
+  ASSERT_EQ(added.shortlist().entries_size(), 3);
+  EXPECT_EQ(added.shortlist().entries(2).profile_id(), others[1]) << "the new entry is last";
+  EXPECT_EQ(added.shortlist().entries(0).added_by().name(), shortlist.created_by().name());
+  EXPECT_NE(added.shortlist().entries(2).added_by().name(), shortlist.created_by().name())
+      << "added by the colleague";
+
+  // Another region sees nothing, employers may not look at all.
+  v1::GetShortlistRequest get;
+  get.set_name(name);
+  v1::GetShortlistResponse got;
+  EXPECT_EQ(Call(&Stub::GetShortlist, *shortlists, *other_wsp_, get, got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Call(&Stub::GetShortlist, *shortlists, *employer_b_, get, got).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Call(&Stub::AddShortlistEntry, *shortlists, *other_wsp_, add, added).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::ListShortlistsResponse listed;
+  ASSERT_TRUE(
+      Call(&Stub::ListShortlists, *shortlists, *other_wsp_, v1::ListShortlistsRequest(), listed)
+          .ok());
+  for (const v1::Shortlist& theirs : listed.shortlists()) EXPECT_NE(theirs.name(), name);
+
+  // The colleague reads and reorders; reading costs no profile views.
+  auto sessions = Sessions();
+  v1::GetCurrentAccountResponse before;
+  ASSERT_TRUE(Call(&v1::SessionService::Stub::GetCurrentAccount, *sessions, *colleague_,
+                   v1::GetCurrentAccountRequest(), before)
+                  .ok());
+  ASSERT_TRUE(Call(&Stub::GetShortlist, *shortlists, *colleague_, get, got).ok());
+  ASSERT_EQ(got.shortlist().entries_size(), 3);
+  for (const v1::ShortlistEntry& entry : got.shortlist().entries()) {
+    EXPECT_TRUE(entry.has_profile()) << entry.profile_id();
+  }
+  v1::ReorderShortlistEntriesRequest reorder;
+  reorder.set_name(name);
+  for (int i = 2; i >= 0; --i) reorder.add_profile_ids(got.shortlist().entries(i).profile_id());
+  v1::ReorderShortlistEntriesResponse reordered;
+  ASSERT_TRUE(
+      Call(&Stub::ReorderShortlistEntries, *shortlists, *colleague_, reorder, reordered).ok());
+  ASSERT_EQ(reordered.shortlist().entries_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(reordered.shortlist().entries(i).profile_id(), reorder.profile_ids(i));
+  }
+  v1::ReorderShortlistEntriesRequest stale = reorder;
+  stale.mutable_profile_ids()->RemoveLast();
+  EXPECT_EQ(
+      Call(&Stub::ReorderShortlistEntries, *shortlists, *colleague_, stale, reordered).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
+  stale.add_profile_ids("000000000000000000000000");
+  EXPECT_EQ(
+      Call(&Stub::ReorderShortlistEntries, *shortlists, *colleague_, stale, reordered).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
+  v1::ReorderShortlistEntriesRequest twice = reorder;
+  twice.set_profile_ids(2, reorder.profile_ids(0));
+  grpc::Status duplicate =
+      Call(&Stub::ReorderShortlistEntries, *shortlists, *colleague_, twice, reordered);
+  EXPECT_EQ(duplicate.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(duplicate.error_message().rfind("profile_ids:", 0), 0u) << duplicate.error_message();
+
+  // Remove one; removing it again finds nothing.
+  v1::RemoveShortlistEntryRequest remove;
+  remove.set_name(name);
+  remove.set_profile_id(others[0]);
+  v1::RemoveShortlistEntryResponse removed;
+  ASSERT_TRUE(Call(&Stub::RemoveShortlistEntry, *shortlists, *wsp_, remove, removed).ok());
+  EXPECT_EQ(removed.shortlist().entry_count(), 2);
+  EXPECT_EQ(Call(&Stub::RemoveShortlistEntry, *shortlists, *wsp_, remove, removed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // A second shortlist, for a contact request of the region.
+  v1::CreateContactRequestResponse request;
+  ASSERT_TRUE(Call(&v1::ContactRequestService::Stub::CreateContactRequest, *Requests(),
+                   *employer_a_, NewRequest("shortlist-request"), request)
+                  .ok());
+  v1::CreateShortlistRequest for_request = create;
+  for_request.set_request_id("shortlist-2");
+  for_request.set_title("Chauffeur");
+  for_request.set_contact_request(request.contact_request().name());
+  EXPECT_EQ(
+      Call(&Stub::CreateShortlist, *shortlists, *other_wsp_, for_request, retried).error_code(),
+      grpc::StatusCode::NOT_FOUND);  // the request is of another region
+  ASSERT_TRUE(Call(&Stub::CreateShortlist, *shortlists, *wsp_, for_request, retried).ok());
+  const std::string second = retried.shortlist().name();
+
+  // Most recently changed first: a note on the first shortlist puts it back on top.
+  ASSERT_TRUE(
+      Call(&Stub::ListShortlists, *shortlists, *colleague_, v1::ListShortlistsRequest(), listed)
+          .ok());
+  EXPECT_EQ(listed.total_size(), 2);
+  ASSERT_EQ(listed.shortlists_size(), 2);
+  EXPECT_EQ(listed.shortlists(0).name(), second);
+  v1::UpdateShortlistEntryNoteRequest note;
+  note.set_name(name);
+  note.set_profile_id(profile_->profile_id());
+  note.set_note("=SUM(A1)\nbellen; na 10 uur");
+  v1::UpdateShortlistEntryNoteResponse noted;
+  ASSERT_TRUE(Call(&Stub::UpdateShortlistEntryNote, *shortlists, *colleague_, note, noted).ok());
+  v1::ListShortlistsRequest page;
+  page.set_page_size(1);
+  ASSERT_TRUE(Call(&Stub::ListShortlists, *shortlists, *wsp_, page, listed).ok());
+  EXPECT_EQ(listed.total_size(), 2);
+  ASSERT_EQ(listed.shortlists_size(), 1);
+  EXPECT_EQ(listed.shortlists(0).name(), name);
+  EXPECT_EQ(listed.shortlists(0).entries_size(), 0);
+  EXPECT_EQ(listed.shortlists(0).entry_count(), 2);
+  ASSERT_FALSE(listed.next_page_token().empty());
+  v1::ListShortlistsRequest filtered;
+  filtered.set_contact_request(request.contact_request().name());
+  filtered.set_page_token(listed.next_page_token());
+  grpc::Status foreign_token = Call(&Stub::ListShortlists, *shortlists, *wsp_, filtered, listed);
+  EXPECT_EQ(foreign_token.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(foreign_token.error_message().rfind("page_token:", 0), 0u);
+  filtered.clear_page_token();
+  ASSERT_TRUE(Call(&Stub::ListShortlists, *shortlists, *wsp_, filtered, listed).ok());
+  ASSERT_EQ(listed.total_size(), 1);
+  EXPECT_EQ(listed.shortlists(0).name(), second);
+
+  // The export: a spreadsheet file with the entries in order, formulas defused, audited.
+  v1::ExportShortlistRequest export_request;
+  export_request.set_name(name);
+  v1::ExportShortlistResponse exported;
+  EXPECT_EQ(Call(&Stub::ExportShortlist, *shortlists, *employer_a_, export_request, exported)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      Call(&Stub::ExportShortlist, *shortlists, *other_wsp_, export_request, exported).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  grpc::Status exporting =
+      Call(&Stub::ExportShortlist, *shortlists, *colleague_, export_request, exported);
+  ASSERT_TRUE(exporting.ok()) << exporting.error_message();
+  EXPECT_EQ(exported.content_type(), "text/csv; charset=utf-8");
+  const std::string& csv = exported.content();
+  ASSERT_TRUE(csv.starts_with("\xEF\xBB\xBF")) << "byte order mark";
+  EXPECT_TRUE(
+      csv.starts_with("\xEF\xBB\xBFpositie;profiel_id;woongebied;arbeidsmarktregio;"
+                      "opleidingsniveau;ervaring;uren_min;uren_max;banen;max_reisafstand_km;"
+                      "affiniteiten;ondersteuning;notitie\r\n"))
+      << csv.substr(0, 200);
+  EXPECT_NE(csv.find("\"'=SUM(A1)\nbellen; na 10 uur\"\r\n"), std::string::npos) << csv;
+  EXPECT_EQ(csv.find(";=SUM"), std::string::npos);
+  EXPECT_NE(csv.find("\r\n1;" + reorder.profile_ids(0) + ";"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\r\n2;" + profile_->profile_id() + ";" + profile_->area().name() + ";"),
+            std::string::npos)
+      << csv;
+  EXPECT_TRUE(exported.filename().starts_with("shortlist-medewerker-inpak-bakkerij-jansen-"))
+      << exported.filename();
+  EXPECT_TRUE(exported.filename().ends_with(".csv"));
+  EXPECT_EQ(exported.filename().find_first_not_of(
+                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-."),
+            std::string::npos)
+      << exported.filename();
+  v1::GetCurrentAccountResponse after;
+  ASSERT_TRUE(Call(&v1::SessionService::Stub::GetCurrentAccount, *sessions, *colleague_,
+                   v1::GetCurrentAccountRequest(), after)
+                  .ok());
+  EXPECT_EQ(after.account().profile_views().remaining(),
+            before.account().profile_views().remaining());
+
+  // One audit row per exported profile, committed before the file went out.
+  auto store = service::Store::Open(*store_path_);
+  ASSERT_TRUE(store.ok());
+  int64_t rows = 0;
+  ASSERT_TRUE((*store)
+                  ->Read([&](indexer::SqliteConnection& db) {
+                    auto statement = db.Prepare(
+                        "SELECT count(*) FROM audit WHERE action = 'export_shortlist' AND "
+                        "resource = ?1 AND profile_id != ''");
+                    if (!statement.ok()) return statement.status();
+                    statement->Bind(1, name);
+                    if (auto row = statement->Step(); !row.ok()) return row.status();
+                    rows = statement->Integer(0);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(rows, 2);
+
+  // Deleted is gone, also for a retry.
+  v1::DeleteShortlistRequest remove_list;
+  remove_list.set_name(name);
+  v1::DeleteShortlistResponse deleted;
+  EXPECT_EQ(
+      Call(&Stub::DeleteShortlist, *shortlists, *other_wsp_, remove_list, deleted).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Call(&Stub::DeleteShortlist, *shortlists, *wsp_, remove_list, deleted).ok());
+  EXPECT_EQ(Call(&Stub::DeleteShortlist, *shortlists, *wsp_, remove_list, deleted).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Call(&Stub::GetShortlist, *shortlists, *colleague_, get, got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, ShortlistFieldsAreCheckedAndHoldAtMost200Entries) {
+  auto shortlists = Shortlists();
+  using Stub = v1::ShortlistService::Stub;
+  // Another region than the other shortlist test, so that its lists stay its own.
+  const std::string& token = *other_wsp_;
+  struct Case {
+    std::function<void(v1::CreateShortlistRequest&)> spoil;
+    std::string field;
+  };
+  const Case cases[] = {
+      {[](auto& r) { r.set_request_id(""); }, "request_id"},
+      {[](auto& r) { r.set_request_id(std::string(65, 'a')); }, "request_id"},
+      {[](auto& r) { r.clear_title(); }, "title"},
+      {[](auto& r) { r.set_title(std::string(201, 'x')); }, "title"},
+      {[](auto& r) { r.set_vacancy_text(std::string(4001, 'x')); }, "vacancy_text"},
+      {[](auto& r) { r.set_contact_request("shortlists/0123"); }, "contact_request"},
+  };
+  int n = 0;
+  v1::CreateShortlistResponse created;
+  for (const Case& c : cases) {
+    v1::CreateShortlistRequest request;
+    request.set_request_id("bad-shortlist-" + std::to_string(n++));
+    request.set_title("Magazijnmedewerker");
+    c.spoil(request);
+    grpc::Status status = Call(&Stub::CreateShortlist, *shortlists, token, request, created);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_EQ(status.error_message().rfind(c.field + ":", 0), 0u)
+        << c.field << " got " << status.error_message();
+  }
+  v1::CreateShortlistRequest unknown_request;
+  unknown_request.set_request_id("unknown-request");
+  unknown_request.set_title("Magazijnmedewerker");
+  unknown_request.set_contact_request("contactRequests/" + std::string(32, '0'));
+  EXPECT_EQ(Call(&Stub::CreateShortlist, *shortlists, token, unknown_request, created).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // Limits count characters, not bytes: 200 two-byte letters make a valid title.
+  v1::CreateShortlistRequest create;
+  create.set_request_id("full-shortlist");
+  std::string title;
+  for (int i = 0; i < 200; ++i) title += "é";
+  create.set_title(title);
+  create.set_vacancy_text(std::string(4000, 'v'));
+  grpc::Status first = Call(&Stub::CreateShortlist, *shortlists, token, create, created);
+  ASSERT_TRUE(first.ok()) << first.error_message();
+  const std::string name = created.shortlist().name();
+
+  v1::GetShortlistRequest malformed;
+  malformed.set_name("shortlists/../" + name);
+  v1::GetShortlistResponse got;
+  grpc::Status bad_name = Call(&Stub::GetShortlist, *shortlists, token, malformed, got);
+  EXPECT_EQ(bad_name.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(bad_name.error_message().rfind("name:", 0), 0u) << bad_name.error_message();
+  v1::ListShortlistsRequest big_page;
+  big_page.set_page_size(101);
+  v1::ListShortlistsResponse listed;
+  grpc::Status bad_page = Call(&Stub::ListShortlists, *shortlists, token, big_page, listed);
+  EXPECT_EQ(bad_page.error_message().rfind("page_size:", 0), 0u) << bad_page.error_message();
+
+  v1::AddShortlistEntryRequest add;
+  add.set_name(name);
+  v1::AddShortlistEntryResponse added;
+  grpc::Status no_profile = Call(&Stub::AddShortlistEntry, *shortlists, token, add, added);
+  EXPECT_EQ(no_profile.error_message().rfind("profile_id:", 0), 0u) << no_profile.error_message();
+  add.set_profile_id(profile_->profile_id());
+  add.set_note(std::string(2001, 'n'));
+  grpc::Status long_note = Call(&Stub::AddShortlistEntry, *shortlists, token, add, added);
+  EXPECT_EQ(long_note.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(long_note.error_message().rfind("note:", 0), 0u) << long_note.error_message();
+
+  // 200 entries fit; the 201st is refused, without a hint to retry.
+  std::vector<std::string> ids;
+  for (const v1::SourceProfile& source : *sources_) {
+    ids.push_back((*pseudonymizer_)->ProfileId(source.source(), source.client_number()));
+  }
+  ASSERT_GT(ids.size(), 200u);
+  add.set_note("");
+  for (int i = 0; i < 200; ++i) {
+    add.set_profile_id(ids[i]);
+    grpc::Status status = Call(&Stub::AddShortlistEntry, *shortlists, token, add, added);
+    ASSERT_TRUE(status.ok()) << i << ": " << status.error_message();
+  }
+  EXPECT_EQ(added.shortlist().entry_count(), 200);
+  add.set_profile_id(ids[200]);
+  grpc::ClientContext context;
+  testing::Authorize(context, token);
+  EXPECT_EQ(shortlists->AddShortlistEntry(&context, add, &added).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(context.GetServerTrailingMetadata().count("retry-after"), 0u);
 }
 
 // Five working days, Monday to Friday in Amsterdam, at the same time of day.

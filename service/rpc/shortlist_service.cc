@@ -1,0 +1,695 @@
+#include "service/rpc/shortlist_service.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "service/rpc/contact_request_service.h"
+#include "service/rpc/search_service.h"
+
+namespace verkenner::service {
+namespace {
+
+constexpr char kNamePrefix[] = "shortlists/";
+constexpr size_t kMaxTitleCharacters = 200;
+constexpr size_t kMaxVacancyTextCharacters = 4000;
+constexpr size_t kMaxNoteCharacters = 2000;
+constexpr int kDefaultPageSize = 20;
+constexpr int kMaxPageSize = 100;
+// Long titles make unwieldy file names; the date after the slug keeps them apart anyway.
+constexpr size_t kMaxSlugLength = 60;
+
+absl::Status Invalid(std::string_view field, std::string_view reason) {
+  return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(reason)));
+}
+
+absl::Status NotFound() {
+  // The same answer for a shortlist that does not exist and one of another region.
+  return absl::NotFoundError("no such shortlist");
+}
+
+// The contract counts characters; protobuf has already refused strings that are not UTF-8, so
+// counting the bytes that start a character is enough.
+size_t CharacterCount(const std::string& text) {
+  return std::count_if(text.begin(), text.end(),
+                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+}
+
+bool IsIdempotencyKey(const std::string& key) {
+  return !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+// What an idempotency key is checked against: a retry sends the same bytes. The message type is
+// hashed along, so that a key reused for another method is a reuse, not a retry.
+std::string ContentHash(const google::protobuf::Message& message) {
+  return Sha256Hex(
+      absl::StrCat(message.GetDescriptor()->full_name(), "\n", message.SerializeAsString()));
+}
+
+// The id in "shortlists/<id>", or empty when `name` is not such a name.
+std::string ShortlistIdOfName(const std::string& name) {
+  if (!name.starts_with(kNamePrefix)) return "";
+  const std::string id = name.substr(sizeof(kNamePrefix) - 1);
+  if (id.size() != 32 || id.find_first_not_of("0123456789abcdef") != std::string::npos) return "";
+  return id;
+}
+
+absl::Status CheckName(const std::string& name) {
+  if (ShortlistIdOfName(name).empty()) return Invalid("name", "expected shortlists/<id>");
+  return absl::OkStatus();
+}
+
+absl::Status CheckProfileId(const std::string& profile_id) {
+  if (profile_id.empty() || profile_id.size() > 64) {
+    return Invalid("profile_id", "missing or longer than 64 characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNote(const std::string& note) {
+  if (CharacterCount(note) > kMaxNoteCharacters) return Invalid("note", "at most 2,000 characters");
+  return absl::OkStatus();
+}
+
+absl::Status CheckContactRequest(const std::string& contact_request) {
+  if (!contact_request.empty() && ContactRequestIdOfName(contact_request).empty()) {
+    return Invalid("contact_request", "expected contactRequests/<id>, or empty for none");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCreate(const v1::CreateShortlistRequest& request) {
+  if (!IsIdempotencyKey(request.request_id())) {
+    return Invalid("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
+  }
+  const size_t title = CharacterCount(request.title());
+  if (title == 0 || title > kMaxTitleCharacters) return Invalid("title", "1 to 200 characters");
+  if (CharacterCount(request.vacancy_text()) > kMaxVacancyTextCharacters) {
+    return Invalid("vacancy_text", "at most 4,000 characters");
+  }
+  return CheckContactRequest(request.contact_request());
+}
+
+int64_t MicrosOf(const google::protobuf::Timestamp& time) {
+  return time.seconds() * 1'000'000 + time.nanos() / 1000;
+}
+
+// The stored shortlist `id` when it belongs to the caller's region; else NotFound.
+absl::StatusOr<v1::Shortlist> LoadVisible(indexer::SqliteConnection& db, const Caller& caller,
+                                          const std::string& id) {
+  absl::StatusOr<std::optional<v1::Shortlist>> loaded = LoadShortlist(db, id);
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded->has_value() ||
+      (**loaded).labour_market_region_code() != caller.account.region_code) {
+    return NotFound();
+  }
+  return std::move(**loaded);
+}
+
+// The shortlist `name` when it is well-formed and belongs to the caller's region, read on the
+// calling thread; else InvalidArgument or NotFound.
+absl::StatusOr<v1::Shortlist> ReadVisible(Store& store, const Caller& caller,
+                                          const std::string& name) {
+  if (absl::Status valid = CheckName(name); !valid.ok()) return valid;
+  v1::Shortlist found;
+  absl::Status read = store.Read([&](indexer::SqliteConnection& db) {
+    absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, ShortlistIdOfName(name));
+    if (!loaded.ok()) return loaded.status();
+    found = std::move(*loaded);
+    return absl::OkStatus();
+  });
+  if (!read.ok()) return read;
+  return found;
+}
+
+v1::ShortlistEntry* FindEntry(v1::Shortlist& shortlist, const std::string& profile_id) {
+  for (v1::ShortlistEntry& entry : *shortlist.mutable_entries()) {
+    if (entry.profile_id() == profile_id) return &entry;
+  }
+  return nullptr;
+}
+
+// Export dates are the users' dates: Dutch ones.
+const absl::TimeZone& Amsterdam() {
+  static const absl::TimeZone amsterdam = [] {
+    absl::TimeZone zone;
+    if (!absl::LoadTimeZone("Europe/Amsterdam", &zone)) zone = absl::UTCTimeZone();
+    return zone;
+  }();
+  return amsterdam;
+}
+
+// One CSV cell. A leading "=", "+", "-" or "@" (and tab or carriage return, which some
+// spreadsheets skip before looking for one) gets a "'" so that the cell stays text; then the cell
+// is quoted when it holds a separator, a quote or a line break (RFC 4180).
+void AppendCell(std::string_view value, std::string* out) {
+  std::string cell;
+  if (!value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string::npos) {
+    cell.push_back('\'');
+  }
+  cell.append(value);
+  if (cell.find_first_of(";\"\r\n") == std::string::npos) {
+    out->append(cell);
+    return;
+  }
+  out->push_back('"');
+  for (char c : cell) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+void AppendRow(const std::vector<std::string>& cells, std::string* out) {
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i > 0) out->push_back(';');
+    AppendCell(cells[i], out);
+  }
+  out->append("\r\n");
+}
+
+// "0,94": Dutch spreadsheets read a decimal point as a thousands separator or as text. Built
+// from integers, so that no locale can change it.
+std::string DecimalComma(double value) {
+  const int64_t hundredths = std::llround(value * 100);
+  const int64_t fraction = hundredths % 100;
+  return absl::StrCat(hundredths / 100, fraction < 10 ? ",0" : ",", fraction);
+}
+
+std::string Experience(const v1::AnonymousProfile& profile) {
+  std::vector<std::string> parts;
+  for (const v1::WorkExperience& experience : profile.work_experience()) {
+    std::string part = experience.occupation().label();
+    if (experience.months() > 0) absl::StrAppend(&part, " (", experience.months(), " mnd)");
+    parts.push_back(std::move(part));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
+}  // namespace
+
+std::string ShortlistCsv(const v1::Shortlist& shortlist) {
+  std::string csv = "\xEF\xBB\xBF";  // the byte order mark tells Excel the file is UTF-8
+  AppendRow({"positie", "profiel_id", "woongebied", "arbeidsmarktregio", "opleidingsniveau",
+             "ervaring", "uren_min", "uren_max", "banen", "max_reisafstand_km", "affiniteiten",
+             "ondersteuning", "notitie"},
+            &csv);
+  int position = 0;
+  for (const v1::ShortlistEntry& entry : shortlist.entries()) {
+    std::vector<std::string> row(13);
+    row[0] = absl::StrCat(++position);
+    row[1] = entry.profile_id();
+    // Withdrawn: only what the WSP itself wrote stays, next to the pseudonym.
+    if (entry.has_profile()) {
+      const v1::AnonymousProfile& profile = entry.profile();
+      row[2] = profile.area().name();
+      row[3] = profile.area().labour_market_region_name();
+      row[4] = profile.education().label();
+      row[5] = Experience(profile);
+      // Unknown stays empty: 0 would read as "no hours" or "no distance".
+      if (profile.has_availability()) {
+        row[6] = absl::StrCat(profile.availability().min_hours());
+        row[7] = absl::StrCat(profile.availability().max_hours());
+        row[8] = DecimalComma(profile.banen());
+      }
+      if (profile.max_travel_km() > 0) row[9] = absl::StrCat(profile.max_travel_km());
+      row[10] = absl::StrJoin(profile.affinities(), ", ");
+      row[11] = absl::StrJoin(profile.support_needs(), ", ");
+    }
+    row[12] = entry.note();
+    AppendRow(row, &csv);
+  }
+  return csv;
+}
+
+std::string ShortlistFilename(const std::string& title, absl::CivilDay day) {
+  // U+00C0 to U+00FF (two bytes in UTF-8, the first 0xC3) by their plain letter, so that
+  // "Café" gives "cafe"; "-" for the two signs among them.
+  static constexpr char kLatin1Letters[] =
+      "AAAAAAACEEEEIIIIDNOOOOO-OUUUUYTsaaaaaaaceeeeiiiidnooooo-ouuuuyty";
+  std::string slug;
+  bool gap = false;
+  for (size_t i = 0; i < title.size() && slug.size() < kMaxSlugLength; ++i) {
+    const unsigned char c = static_cast<unsigned char>(title[i]);
+    char letter = '-';
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      letter = static_cast<char>(c);
+    } else if (c >= 'A' && c <= 'Z') {
+      letter = static_cast<char>(c - 'A' + 'a');
+    } else if (c == 0xC3 && i + 1 < title.size() &&
+               (static_cast<unsigned char>(title[i + 1]) & 0xC0) == 0x80) {
+      letter = kLatin1Letters[static_cast<unsigned char>(title[++i]) - 0x80];
+      if (letter >= 'A' && letter <= 'Z') letter = static_cast<char>(letter - 'A' + 'a');
+    }
+    if (letter == '-') {
+      gap = !slug.empty();
+      continue;
+    }
+    if (gap) slug.push_back('-');
+    gap = false;
+    slug.push_back(letter);
+  }
+  return absl::StrCat("shortlist-", slug, slug.empty() ? "" : "-", absl::FormatCivilTime(day),
+                      ".csv");
+}
+
+ShortlistService::ShortlistService(const ServiceEnvironment* environment,
+                                   engine::SearcherPool* pool, std::function<int64_t()> today)
+    : environment_(*environment), pool_(pool), today_(std::move(today)) {}
+
+void ShortlistService::ShowProfiles(v1::Shortlist shortlist,
+                                    std::function<void(absl::StatusOr<v1::Shortlist>)> then) {
+  pool_->Submit([this, shortlist = std::move(shortlist), then = std::move(then),
+                 today = today_()](engine::Searcher& searcher) mutable {
+    for (v1::ShortlistEntry& entry : *shortlist.mutable_entries()) {
+      absl::StatusOr<engine::CandidateMatch> match = searcher.GetProfile(entry.profile_id(), today);
+      // Withdrawn or ended: the entry stays, with its note, without the profile.
+      if (absl::IsNotFound(match.status())) continue;
+      absl::Status shown = match.status();
+      if (shown.ok()) {
+        shown = FillProfile(*match, *environment_.reference_data, entry.mutable_profile());
+      }
+      // Index trouble must not pass for a withdrawal: an export would silently lose profiles.
+      if (!shown.ok()) {
+        then(shown);
+        return;
+      }
+    }
+    then(std::move(shortlist));
+  });
+}
+
+void ShortlistService::ShowAndFinish(grpc::CallbackServerContext* context,
+                                     grpc::ServerUnaryReactor* reactor, v1::Shortlist shortlist,
+                                     v1::Shortlist* out) {
+  ShowProfiles(std::move(shortlist), [context, reactor, out](absl::StatusOr<v1::Shortlist> shown) {
+    if (shown.ok()) *out = std::move(*shown);
+    FinishWith(context, reactor, shown.status());
+  });
+}
+
+void ShortlistService::ChangeShortlist(grpc::CallbackServerContext* context,
+                                       grpc::ServerUnaryReactor* reactor, const Caller& caller,
+                                       const std::string& id, Change change, v1::Shortlist* out) {
+  const int64_t now = absl::ToUnixMicros(environment_.now());
+  auto stored = std::make_shared<v1::Shortlist>();
+  environment_.store->Write(
+      [caller, id, change = std::move(change), now,
+       stored](indexer::SqliteConnection& db) -> absl::Status {
+        // Loaded, checked and saved in one write: two colleagues changing the same shortlist
+        // at once each see the other's change.
+        absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, id);
+        if (!loaded.ok()) return loaded.status();
+        *stored = std::move(*loaded);
+        const std::string before = stored->SerializeAsString();
+        if (absl::Status status = change(*stored, caller, now); !status.ok()) return status;
+        // A retry, the same order, the same note: nothing changed, so nothing to write.
+        if (stored->SerializeAsString() == before) return absl::OkStatus();
+        stored->set_entry_count(stored->entries_size());
+        SetTimestamp(now, stored->mutable_update_time());
+        return SaveShortlist(db, id, *stored);
+      },
+      [this, context, reactor, stored, out](absl::Status status) {
+        if (!status.ok()) {
+          FinishWith(context, reactor, status);
+          return;
+        }
+        ShowAndFinish(context, reactor, std::move(*stored), out);
+      });
+}
+
+grpc::ServerUnaryReactor* ShortlistService::CreateShortlist(
+    grpc::CallbackServerContext* context, const v1::CreateShortlistRequest* request,
+    v1::CreateShortlistResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+  if (!caller.has_value()) return reactor;
+  if (absl::Status valid = CheckCreate(*request); !valid.ok()) {
+    FinishWith(context, reactor, valid);
+    return reactor;
+  }
+  const std::string content_hash = ContentHash(*request);
+  const int64_t now = absl::ToUnixMicros(environment_.now());
+  auto stored = std::make_shared<v1::Shortlist>();
+  environment_.store->Write(
+      [request, caller = *caller, content_hash, now,
+       stored](indexer::SqliteConnection& db) -> absl::Status {
+        // Checked in the same write as the creation: a retry finds the key and the shortlist,
+        // or neither.
+        absl::StatusOr<std::optional<std::string>> earlier =
+            FindIdempotencyKey(db, caller.account.id, request->request_id(), content_hash);
+        if (!earlier.ok()) return earlier.status();
+        if (earlier->has_value()) {
+          // As it stands now; NotFound once it has been deleted, as for any call on it.
+          absl::StatusOr<v1::Shortlist> first =
+              LoadVisible(db, caller, ShortlistIdOfName(**earlier));
+          if (!first.ok()) return first.status();
+          *stored = std::move(*first);
+          return absl::OkStatus();
+        }
+        if (!request->contact_request().empty()) {
+          absl::StatusOr<std::optional<StoredContactRequest>> belongs =
+              LoadContactRequest(db, ContactRequestIdOfName(request->contact_request()));
+          if (!belongs.ok()) return belongs.status();
+          if (!belongs->has_value() ||
+              (**belongs).request.labour_market_region_code() != caller.account.region_code) {
+            return absl::NotFoundError("contact_request: no such contact request in your region");
+          }
+        }
+        const std::string id = NewResourceId();
+        stored->set_name(kNamePrefix + id);
+        stored->set_title(request->title());
+        stored->set_vacancy_text(request->vacancy_text());
+        stored->set_contact_request(request->contact_request());
+        stored->set_labour_market_region_code(caller.account.region_code);
+        FillAccountReference(caller.account, stored->mutable_created_by());
+        stored->set_entry_count(0);
+        SetTimestamp(now, stored->mutable_create_time());
+        SetTimestamp(now, stored->mutable_update_time());
+        if (absl::Status status = SaveShortlist(db, id, *stored); !status.ok()) return status;
+        return RememberIdempotencyKey(db, caller.account.id, request->request_id(), content_hash,
+                                      stored->name(), now);
+      },
+      [this, context, reactor, response, stored](absl::Status status) {
+        if (!status.ok()) {
+          FinishWith(context, reactor, status);
+          return;
+        }
+        ShowAndFinish(context, reactor, std::move(*stored), response->mutable_shortlist());
+      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ShortlistService::GetShortlist(grpc::CallbackServerContext* context,
+                                                         const v1::GetShortlistRequest* request,
+                                                         v1::GetShortlistResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+  if (!caller.has_value()) return reactor;
+  absl::StatusOr<v1::Shortlist> found = ReadVisible(*environment_.store, *caller, request->name());
+  if (!found.ok()) {
+    FinishWith(context, reactor, found.status());
+    return reactor;
+  }
+  ShowAndFinish(context, reactor, std::move(*found), response->mutable_shortlist());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ShortlistService::ListShortlists(grpc::CallbackServerContext* context,
+                                                           const v1::ListShortlistsRequest* request,
+                                                           v1::ListShortlistsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+  if (!caller.has_value()) return reactor;
+  absl::Status valid = CheckContactRequest(request->contact_request());
+  if (valid.ok() && (request->page_size() < 0 || request->page_size() > kMaxPageSize)) {
+    valid = Invalid("page_size", "expected 0 (default 20) to 100");
+  }
+  // A page token is the offset and a hash of the filters, so that a token from a differently
+  // filtered list is refused instead of silently skipping shortlists.
+  v1::ListShortlistsRequest filters = *request;
+  filters.clear_page_token();
+  filters.clear_page_size();
+  const std::string token_prefix = ContentHash(filters).substr(0, 16) + ".";
+  int offset = 0;
+  if (valid.ok() && !request->page_token().empty() &&
+      (!request->page_token().starts_with(token_prefix) ||
+       !absl::SimpleAtoi(request->page_token().substr(token_prefix.size()), &offset) ||
+       offset < 0)) {
+    valid = Invalid("page_token", "not a token of this list with these filters");
+  }
+  if (!valid.ok()) {
+    FinishWith(context, reactor, valid);
+    return reactor;
+  }
+  const int size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
+  absl::Status status = environment_.store->Read([&](indexer::SqliteConnection& db) {
+    absl::StatusOr<std::vector<v1::Shortlist>> all =
+        ListStoredShortlists(db, caller->account.region_code);
+    if (!all.ok()) return all.status();
+    std::vector<v1::Shortlist> shown;
+    for (v1::Shortlist& shortlist : *all) {
+      if (!request->contact_request().empty() &&
+          shortlist.contact_request() != request->contact_request()) {
+        continue;
+      }
+      shown.push_back(std::move(shortlist));
+    }
+    // Most recently changed first; the newer of two changed at once first, then by name, so
+    // that pages never overlap.
+    std::sort(shown.begin(), shown.end(), [](const v1::Shortlist& a, const v1::Shortlist& b) {
+      const int64_t a_update = MicrosOf(a.update_time()), b_update = MicrosOf(b.update_time());
+      if (a_update != b_update) return a_update > b_update;
+      const int64_t a_create = MicrosOf(a.create_time()), b_create = MicrosOf(b.create_time());
+      if (a_create != b_create) return a_create > b_create;
+      return a.name() < b.name();
+    });
+    response->set_total_size(static_cast<int32_t>(shown.size()));
+    for (int i = offset; i < static_cast<int>(shown.size()) && i < offset + size; ++i) {
+      v1::Shortlist* out = response->add_shortlists();
+      *out = std::move(shown[i]);
+      out->clear_entries();
+    }
+    if (offset + size < static_cast<int>(shown.size())) {
+      response->set_next_page_token(token_prefix + std::to_string(offset + size));
+    }
+    return absl::OkStatus();
+  });
+  FinishWith(context, reactor, status);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ShortlistService::DeleteShortlist(
+    grpc::CallbackServerContext* context, const v1::DeleteShortlistRequest* request,
+    v1::DeleteShortlistResponse*) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+  if (!caller.has_value()) return reactor;
+  if (absl::Status valid = CheckName(request->name()); !valid.ok()) {
+    FinishWith(context, reactor, valid);
+    return reactor;
+  }
+  environment_.store->Write(
+      [caller = *caller,
+       id = ShortlistIdOfName(request->name())](indexer::SqliteConnection& db) -> absl::Status {
+        absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, id);
+        if (!loaded.ok()) return loaded.status();
+        return DeleteStoredShortlist(db, id);
+      },
+      [context, reactor](absl::Status status) { FinishWith(context, reactor, status); });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ShortlistService::AddShortlistEntry(
+    grpc::CallbackServerContext* context, const v1::AddShortlistEntryRequest* request,
+    v1::AddShortlistEntryResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+  if (!caller.has_value()) return reactor;
+  absl::Status valid = CheckName(request->name());
+  if (valid.ok()) valid = CheckProfileId(request->profile_id());
+  if (valid.ok()) valid = CheckNote(request->note());
+  if (!valid.ok()) {
+    FinishWith(context, reactor, valid);
+    return reactor;
+  }
+  // Only an active profile can be added: look it up first, then change the shortlist.
+  pool_->Submit([this, context, reactor, request, response, caller = *caller,
+                 today = today_()](engine::Searcher& searcher) {
+    absl::StatusOr<engine::CandidateMatch> match =
+        searcher.GetProfile(request->profile_id(), today);
+    if (!match.ok() && !absl::IsNotFound(match.status())) {
+      FinishWith(context, reactor, match.status());
+      return;
+    }
+    ChangeShortlist(
+        context, reactor, caller, ShortlistIdOfName(request->name()),
+        [request, active = match.ok()](v1::Shortlist& shortlist, const Caller& adder,
+                                       int64_t now) -> absl::Status {
+          // Before the active check: the retry of a call that succeeded is ALREADY_EXISTS even
+          // after the profile was withdrawn.
+          if (FindEntry(shortlist, request->profile_id()) != nullptr) {
+            return absl::AlreadyExistsError("profile_id: already on this shortlist");
+          }
+          if (!active) return absl::NotFoundError("profile_id: no active profile has this id");
+          if (shortlist.entries_size() >= kMaxEntries) {
+            return absl::ResourceExhaustedError(
+                "a shortlist holds at most 200 entries; remove some first");
+          }
+          v1::ShortlistEntry* entry = shortlist.add_entries();
+          entry->set_profile_id(request->profile_id());
+          entry->set_note(request->note());
+          FillAccountReference(adder.account, entry->mutable_added_by());
+          SetTimestamp(now, entry->mutable_create_time());
+          SetTimestamp(now, entry->mutable_update_time());
+          return absl::OkStatus();
+        },
+        response->mutable_shortlist());
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ShortlistService::RemoveShortlistEntry(
+    grpc::CallbackServerContext* context, const v1::RemoveShortlistEntryRequest* request,
+    v1::RemoveShortlistEntryResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+  if (!caller.has_value()) return reactor;
+  absl::Status valid = CheckName(request->name());
+  if (valid.ok()) valid = CheckProfileId(request->profile_id());
+  if (!valid.ok()) {
+    FinishWith(context, reactor, valid);
+    return reactor;
+  }
+  ChangeShortlist(
+      context, reactor, *caller, ShortlistIdOfName(request->name()),
+      [request](v1::Shortlist& shortlist, const Caller&, int64_t) -> absl::Status {
+        auto* entries = shortlist.mutable_entries();
+        auto found =
+            std::find_if(entries->begin(), entries->end(), [&](const v1::ShortlistEntry& entry) {
+              return entry.profile_id() == request->profile_id();
+            });
+        if (found == entries->end()) {
+          return absl::NotFoundError("profile_id: not on this shortlist");
+        }
+        entries->erase(found);
+        return absl::OkStatus();
+      },
+      response->mutable_shortlist());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ShortlistService::ReorderShortlistEntries(
+    grpc::CallbackServerContext* context, const v1::ReorderShortlistEntriesRequest* request,
+    v1::ReorderShortlistEntriesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+  if (!caller.has_value()) return reactor;
+  absl::Status valid = CheckName(request->name());
+  if (valid.ok()) {
+    const std::set<std::string> distinct(request->profile_ids().begin(),
+                                         request->profile_ids().end());
+    if (distinct.size() != static_cast<size_t>(request->profile_ids_size())) {
+      valid = Invalid("profile_ids", "holds a profile more than once");
+    }
+  }
+  if (!valid.ok()) {
+    FinishWith(context, reactor, valid);
+    return reactor;
+  }
+  ChangeShortlist(
+      context, reactor, *caller, ShortlistIdOfName(request->name()),
+      [request](v1::Shortlist& shortlist, const Caller&, int64_t) -> absl::Status {
+        const absl::Status changed_meanwhile = absl::FailedPreconditionError(
+            "profile_ids: not the profiles on the shortlist (it changed meanwhile?); read it "
+            "again");
+        // The ids are distinct (checked above) and so are the entries: the same count and every
+        // id found make the new order a permutation.
+        if (request->profile_ids_size() != shortlist.entries_size()) return changed_meanwhile;
+        std::vector<v1::ShortlistEntry> ordered;
+        for (const std::string& profile_id : request->profile_ids()) {
+          v1::ShortlistEntry* entry = FindEntry(shortlist, profile_id);
+          if (entry == nullptr) return changed_meanwhile;
+          ordered.push_back(*entry);
+        }
+        shortlist.clear_entries();
+        for (v1::ShortlistEntry& entry : ordered) *shortlist.add_entries() = std::move(entry);
+        return absl::OkStatus();
+      },
+      response->mutable_shortlist());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ShortlistService::UpdateShortlistEntryNote(
+    grpc::CallbackServerContext* context, const v1::UpdateShortlistEntryNoteRequest* request,
+    v1::UpdateShortlistEntryNoteResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+  if (!caller.has_value()) return reactor;
+  absl::Status valid = CheckName(request->name());
+  if (valid.ok()) valid = CheckProfileId(request->profile_id());
+  if (valid.ok()) valid = CheckNote(request->note());
+  if (!valid.ok()) {
+    FinishWith(context, reactor, valid);
+    return reactor;
+  }
+  ChangeShortlist(
+      context, reactor, *caller, ShortlistIdOfName(request->name()),
+      [request](v1::Shortlist& shortlist, const Caller&, int64_t now) -> absl::Status {
+        v1::ShortlistEntry* entry = FindEntry(shortlist, request->profile_id());
+        if (entry == nullptr) return absl::NotFoundError("profile_id: not on this shortlist");
+        if (entry->note() == request->note()) return absl::OkStatus();  // a retry
+        entry->set_note(request->note());
+        SetTimestamp(now, entry->mutable_update_time());
+        return absl::OkStatus();
+      },
+      response->mutable_shortlist());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ShortlistService::ExportShortlist(
+    grpc::CallbackServerContext* context, const v1::ExportShortlistRequest* request,
+    v1::ExportShortlistResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+  if (!caller.has_value()) return reactor;
+  absl::StatusOr<v1::Shortlist> found = ReadVisible(*environment_.store, *caller, request->name());
+  if (!found.ok()) {
+    FinishWith(context, reactor, found.status());
+    return reactor;
+  }
+  ShowProfiles(std::move(*found), [this, context, reactor, response,
+                                   caller = *caller](absl::StatusOr<v1::Shortlist> shown) {
+    if (!shown.ok()) {
+      FinishWith(context, reactor, shown.status());
+      return;
+    }
+    const absl::Time now = environment_.now();
+    response->set_content_type("text/csv; charset=utf-8");
+    response->set_content(ShortlistCsv(*shown));
+    response->set_filename(ShortlistFilename(shown->title(), absl::ToCivilDay(now, Amsterdam())));
+    // One row per entry, so that "who exported profile X" has an answer; one without a profile
+    // for an empty shortlist, so that every export leaves a trace.
+    std::vector<AuditEntry> audit;
+    for (const v1::ShortlistEntry& entry : shown->entries()) {
+      audit.push_back({absl::ToUnixMicros(now), caller.account.id, "export_shortlist",
+                       entry.profile_id(), shown->name(), "", "ok"});
+    }
+    if (audit.empty()) {
+      audit.push_back({absl::ToUnixMicros(now), caller.account.id, "export_shortlist", "",
+                       shown->name(), "", "ok"});
+    }
+    // The file goes out only once its audit rows have committed.
+    environment_.store->Write(
+        [audit = std::move(audit)](indexer::SqliteConnection& db) {
+          for (const AuditEntry& entry : audit) {
+            if (absl::Status status = AppendAudit(db, entry).status(); !status.ok()) return status;
+          }
+          return absl::OkStatus();
+        },
+        [context, reactor, response](absl::Status status) {
+          if (!status.ok()) response->Clear();
+          FinishWith(context, reactor, status);
+        });
+  });
+  return reactor;
+}
+
+}  // namespace verkenner::service
