@@ -96,7 +96,8 @@ class ServerProcess:
             try:
                 line = self._lines.get(timeout=max(deadline - time.monotonic(), 0))
             except queue.Empty:
-                raise RuntimeError(f"verkenner-server not ready after {STARTUP_TIMEOUT_SECONDS} s")
+                raise RuntimeError(
+                    f"verkenner-server not ready after {STARTUP_TIMEOUT_SECONDS} s") from None
             if line is None:
                 self._process.wait()
                 with open(self._stderr_path, encoding="utf-8", errors="replace") as stderr:
@@ -191,13 +192,16 @@ class GrpcClientTest(unittest.TestCase):
         return raised.exception
 
     def test_calls_without_a_valid_token_are_unauthenticated(self):
-        never_issued = "A" * 43  # has the shape of a token, but no account holds it
-        for metadata in [(),
-                         bearer("not-a-token"),
-                         bearer(never_issued),
-                         (("authorization", self.employer_token),),  # no "Bearer " scheme
-                         (("authorization", f"Basic {self.employer_token}"),)]:
-            with self.subTest(metadata=metadata):
+        cases = {
+            "no token": (),
+            "malformed token": bearer("not-a-token"),
+            "well-formed, never issued": bearer("A" * 43),
+            "valid token without the Bearer scheme": (("authorization", self.employer_token),),
+            "valid token with another scheme": (("authorization",
+                                                 f"Basic {self.employer_token}"),),
+        }
+        for case, metadata in cases.items():
+            with self.subTest(case):
                 self.assert_code(grpc.StatusCode.UNAUTHENTICATED, self.search.SearchCandidates,
                                  search_pb2.SearchCandidatesRequest(), metadata=metadata)
                 self.assert_code(grpc.StatusCode.UNAUTHENTICATED,
