@@ -110,10 +110,18 @@ absl::Status FillResponse(engine::SearchResult result, const engine::ReferenceDa
                           v1::SearchCandidatesResponse* response) {
   for (engine::CandidateMatch& match : result.matches) {
     v1::CandidateMatch* out = response->add_matches();
-    if (absl::Status status = FillProfile(match, reference_data, out->mutable_profile());
-        !status.ok()) {
+    v1::AnonymousProfile* card = out->mutable_profile();
+    if (absl::Status status = FillProfile(match, reference_data, card); !status.ok()) {
       return status;
     }
+    // A result is a card: what an employer compares candidates on. The details come with
+    // GetProfile, which counts against the daily quota of profile views, so that paging through
+    // searches does not copy whole profiles past it.
+    card->clear_diplomas();
+    card->clear_skills();
+    card->clear_support_needs();
+    card->clear_languages();
+    card->clear_wishes();
     out->set_score(match.score);
     out->set_distance_band(ToProtoBand(match.distance_band));
     for (engine::MatchReason& reason : match.reasons) {
