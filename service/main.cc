@@ -6,6 +6,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "engine/refdata/reference_data.h"
 #include "service/server.h"
 
@@ -46,6 +47,15 @@ int main(int argc, char** argv) {
 
   verkenner::service::Server::Options options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
+  // gRPC takes an out-of-range port modulo 65536 and listens somewhere unexpected.
+  const size_t colon = options.listen_address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(options.listen_address.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    std::cerr << "verkenner-server: --listen must be HOST:PORT with a port from 0 to 65535\n";
+    return 2;
+  }
   options.index_path = index;
   options.store_path = absl::GetFlag(FLAGS_store);
   // Structured logs on stderr, one JSON object per call; stdout keeps the human lines.

@@ -18,6 +18,7 @@
 #include "verkenner/v1/saved_profiles.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
+#include "verkenner/v1/shortlists.grpc.pb.h"
 
 namespace verkenner {
 namespace {
@@ -387,6 +388,80 @@ TEST_F(AuthorizationMatrixTest, IdentityService) {
         return Call(&v1::IdentityService::Stub::ResolveIdentity, *stub, caller, resolve);
       },
       {{kOtherWsp, StatusCode::NOT_FOUND}, {kWsp, StatusCode::OK}});
+}
+
+TEST_F(AuthorizationMatrixTest, ShortlistService) {
+  auto stub = v1::ShortlistService::NewStub(Channel());
+  using Stub = v1::ShortlistService::Stub;
+  int key = 0;
+  std::string own;
+  ExpectMatrix(
+      [&](Caller caller) {
+        v1::CreateShortlistRequest create;
+        create.set_request_id("matrix-shortlist-" + std::to_string(key++));
+        create.set_title("Medewerker inpak");
+        v1::CreateShortlistResponse created;
+        StatusCode code = Call(&Stub::CreateShortlist, *stub, caller, create, &created);
+        if (caller == kWsp) own = created.shortlist().name();
+        return code;
+      },
+      {{kOtherWsp, StatusCode::OK}, {kWsp, StatusCode::OK}});
+  ASSERT_FALSE(own.empty());
+
+  const std::vector<std::pair<Caller, StatusCode>> own_region_only = {
+      {kOtherWsp, StatusCode::NOT_FOUND}, {kWsp, StatusCode::OK}};
+  v1::AddShortlistEntryRequest add;
+  add.set_name(own);
+  add.set_profile_id(*profile_id_);
+  ExpectMatrix([&](Caller caller) { return Call(&Stub::AddShortlistEntry, *stub, caller, add); },
+               own_region_only);
+  v1::GetShortlistRequest get;
+  get.set_name(own);
+  ExpectMatrix([&](Caller caller) { return Call(&Stub::GetShortlist, *stub, caller, get); },
+               own_region_only);
+  std::map<Caller, bool> lists_it;
+  ExpectMatrix(
+      [&](Caller caller) {
+        v1::ListShortlistsResponse listed;
+        StatusCode code =
+            Call(&Stub::ListShortlists, *stub, caller, v1::ListShortlistsRequest(), &listed);
+        for (const v1::Shortlist& shortlist : listed.shortlists()) {
+          if (shortlist.name() == own) lists_it[caller] = true;
+        }
+        return code;
+      },
+      {{kWsp, StatusCode::OK}, {kOtherWsp, StatusCode::OK}});
+  EXPECT_TRUE(lists_it[kWsp]);
+  EXPECT_FALSE(lists_it[kOtherWsp]);
+  v1::UpdateShortlistEntryNoteRequest note;
+  note.set_name(own);
+  note.set_profile_id(*profile_id_);
+  note.set_note("Sterke kandidaat");
+  ExpectMatrix(
+      [&](Caller caller) { return Call(&Stub::UpdateShortlistEntryNote, *stub, caller, note); },
+      own_region_only);
+  v1::ReorderShortlistEntriesRequest reorder;
+  reorder.set_name(own);
+  reorder.add_profile_ids(*profile_id_);
+  ExpectMatrix(
+      [&](Caller caller) { return Call(&Stub::ReorderShortlistEntries, *stub, caller, reorder); },
+      own_region_only);
+  v1::ExportShortlistRequest export_request;
+  export_request.set_name(own);
+  ExpectMatrix(
+      [&](Caller caller) { return Call(&Stub::ExportShortlist, *stub, caller, export_request); },
+      own_region_only);
+  v1::RemoveShortlistEntryRequest remove;
+  remove.set_name(own);
+  remove.set_profile_id(*profile_id_);
+  ExpectMatrix(
+      [&](Caller caller) { return Call(&Stub::RemoveShortlistEntry, *stub, caller, remove); },
+      own_region_only);
+  v1::DeleteShortlistRequest remove_list;
+  remove_list.set_name(own);
+  ExpectMatrix(
+      [&](Caller caller) { return Call(&Stub::DeleteShortlist, *stub, caller, remove_list); },
+      own_region_only);
 }
 
 }  // namespace
