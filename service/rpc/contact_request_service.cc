@@ -229,9 +229,7 @@ grpc::ServerUnaryReactor* ContactRequestService::CreateContactRequest(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_EMPLOYER});
   if (!caller.has_value()) return reactor;
-  absl::Status valid;
-  if (valid.ok()) valid = CheckCreate(*request, *environment_.reference_data);
-  if (!valid.ok()) {
+  if (absl::Status valid = CheckCreate(*request, *environment_.reference_data); !valid.ok()) {
     FinishWith(context, reactor, valid);
     return reactor;
   }
@@ -361,9 +359,9 @@ grpc::ServerUnaryReactor* ContactRequestService::GetContactRequest(
       AdmitCaller(environment_, context, reactor,
                   {v1::ACCOUNT_ROLE_EMPLOYER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
   if (!caller.has_value()) return reactor;
-  absl::Status valid;
   const std::string id = ContactRequestIdOfName(request->name());
-  if (valid.ok() && id.empty()) valid = Invalid("name", "expected contactRequests/<id>");
+  absl::Status valid =
+      id.empty() ? Invalid("name", "expected contactRequests/<id>") : absl::OkStatus();
   if (valid.ok()) {
     valid = environment_.store->Read([&](indexer::SqliteConnection& db) -> absl::Status {
       absl::StatusOr<std::optional<StoredContactRequest>> loaded = LoadContactRequest(db, id);
@@ -430,9 +428,7 @@ grpc::ServerUnaryReactor* ContactRequestService::ListContactRequests(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_EMPLOYER});
   if (!caller.has_value()) return reactor;
-  absl::Status valid;
-  valid = CheckStatuses(request->statuses());
-  if (!valid.ok()) {
+  if (absl::Status valid = CheckStatuses(request->statuses()); !valid.ok()) {
     FinishWith(context, reactor, valid);
     return reactor;
   }
@@ -460,9 +456,7 @@ grpc::ServerUnaryReactor* ContactRequestService::ListRegionContactRequests(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
   if (!caller.has_value()) return reactor;
-  absl::Status valid;
-  valid = CheckStatuses(request->statuses());
-  if (!valid.ok()) {
+  if (absl::Status valid = CheckStatuses(request->statuses()); !valid.ok()) {
     FinishWith(context, reactor, valid);
     return reactor;
   }
@@ -497,12 +491,8 @@ grpc::ServerUnaryReactor* ContactRequestService::WithdrawContactRequest(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_EMPLOYER});
   if (!caller.has_value()) return reactor;
-  absl::Status valid;
-  if (valid.ok() && request->reason().size() > 2000) {
-    valid = Invalid("reason", "at most 2,000 characters");
-  }
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
+  if (request->reason().size() > 2000) {
+    FinishWith(context, reactor, Invalid("reason", "at most 2,000 characters"));
     return reactor;
   }
   ChangeRequest(
@@ -532,11 +522,6 @@ grpc::ServerUnaryReactor* ContactRequestService::ClaimContactRequest(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
   if (!caller.has_value()) return reactor;
-  absl::Status valid;
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
   ChangeRequest(
       context, reactor, *caller, request->name(),
       request->take_over() ? "take_over_contact_request" : "claim_contact_request", "", "",
@@ -570,10 +555,10 @@ grpc::ServerUnaryReactor* ContactRequestService::UpdateContactRequestStatus(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
   if (!caller.has_value()) return reactor;
-  absl::Status valid;
-  if (valid.ok() && !IsIdempotencyKey(request->request_id())) {
-    valid = Invalid("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
-  }
+  absl::Status valid =
+      IsIdempotencyKey(request->request_id())
+          ? absl::OkStatus()
+          : Invalid("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
   if (valid.ok() && (request->status() <= v1::CONTACT_REQUEST_STATUS_NEW ||
                      request->status() > v1::CONTACT_REQUEST_STATUS_WITHDRAWN)) {
     valid = Invalid("status", "one of the statuses after NEW");
@@ -620,10 +605,10 @@ grpc::ServerUnaryReactor* ContactRequestService::AddContactRequestNote(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
   if (!caller.has_value()) return reactor;
-  absl::Status valid;
-  if (valid.ok() && !IsIdempotencyKey(request->request_id())) {
-    valid = Invalid("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
-  }
+  absl::Status valid =
+      IsIdempotencyKey(request->request_id())
+          ? absl::OkStatus()
+          : Invalid("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
   if (valid.ok() && (request->text().empty() || request->text().size() > 2000)) {
     valid = Invalid("text", "1 to 2,000 characters");
   }
