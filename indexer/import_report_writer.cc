@@ -2,7 +2,9 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -10,6 +12,78 @@
 #include "indexer/source_format.h"
 
 namespace verkenner::indexer {
+namespace {
+
+// Problems listed one by one; beyond this the counts per field and reason still count them all.
+constexpr size_t kMaxListedRejections = 10'000;
+
+v1::RejectionReason ToProtoReason(RejectionKind kind) {
+  switch (kind) {
+    case RejectionKind::kMissing:
+      return v1::REJECTION_REASON_MISSING;
+    case RejectionKind::kBadFormat:
+      return v1::REJECTION_REASON_BAD_FORMAT;
+    case RejectionKind::kOutOfRange:
+      return v1::REJECTION_REASON_OUT_OF_RANGE;
+    case RejectionKind::kUnknownCode:
+      return v1::REJECTION_REASON_UNKNOWN_CODE;
+    case RejectionKind::kInvalidBsn:
+      return v1::REJECTION_REASON_INVALID_BSN;
+    case RejectionKind::kUnknownPostcode:
+      return v1::REJECTION_REASON_UNKNOWN_POSTCODE;
+    case RejectionKind::kInconsistent:
+      return v1::REJECTION_REASON_INCONSISTENT;
+    case RejectionKind::kTooLong:
+      return v1::REJECTION_REASON_TOO_LONG;
+    case RejectionKind::kSourceMismatch:
+      return v1::REJECTION_REASON_SOURCE_MISMATCH;
+    case RejectionKind::kDuplicate:
+      return v1::REJECTION_REASON_DUPLICATE;
+  }
+  return v1::REJECTION_REASON_UNSPECIFIED;
+}
+
+// The explanation for the municipality's staff: the field and the rule, never the value.
+std::string DutchMessage(RejectionKind kind, const std::string& field) {
+  const std::string named = field.empty() ? "De rij" : "Veld " + field;
+  switch (kind) {
+    case RejectionKind::kMissing:
+      return named + " is verplicht maar leeg";
+    case RejectionKind::kBadFormat:
+      return named + " heeft niet de juiste vorm (zie de beschrijving van het importformaat)";
+    case RejectionKind::kOutOfRange:
+      return named + " ligt buiten het toegestane bereik";
+    case RejectionKind::kUnknownCode:
+      return named + " bevat een onbekende code: gebruik een code uit de lijst";
+    case RejectionKind::kInvalidBsn:
+      return "Het BSN voldoet niet aan de elfproef";
+    case RejectionKind::kUnknownPostcode:
+      return named + " bevat een postcode die niet bestaat";
+    case RejectionKind::kInconsistent:
+      return named + " past niet bij een ander veld van deze rij";
+    case RejectionKind::kTooLong:
+      return named + " is te lang";
+    case RejectionKind::kSourceMismatch:
+      return "De bron van deze rij is niet de bron van deze import";
+    case RejectionKind::kDuplicate:
+      return "Deze cliënt staat eerder in deze import; alleen die eerdere rij telt";
+  }
+  return named + " is afgekeurd";
+}
+
+// "work_experience[1].months" -> "work_experience.months", for counting.
+std::string FieldWithoutIndex(const std::string& field) {
+  std::string plain;
+  bool in_index = false;
+  for (char c : field) {
+    if (c == '[') in_index = true;
+    if (!in_index) plain.push_back(c);
+    if (c == ']') in_index = false;
+  }
+  return plain;
+}
+
+}  // namespace
 
 v1::ImportReport ToProtoReport(const ImportReport& report, const std::string& file_name,
                                const std::string& full_sync_source) {
@@ -24,14 +98,35 @@ v1::ImportReport ToProtoReport(const ImportReport& report, const std::string& fi
   out.set_updated(report.updated);
   out.set_deleted(report.withdrawn);
   out.set_expired(report.expired);
+  out.set_unchanged(report.withdraw_unknown);
   out.set_withdrawn_absent(report.full_sync_withdrawn);
   out.set_rejected_rows(report.rejected);
+  std::map<std::pair<std::string, v1::RejectionReason>, int64_t> counts;
   for (const RejectedRow& rejected : report.rejected_rows) {
+    ++counts[{FieldWithoutIndex(rejected.field), ToProtoReason(rejected.kind)}];
+    if (static_cast<size_t>(out.rejections_size()) >= kMaxListedRejections) {
+      out.set_rejections_truncated(true);
+      continue;
+    }
     v1::RowRejection* rejection = out.add_rejections();
     rejection->set_row_number(rejected.row);
     rejection->set_field(rejected.field);
+    rejection->set_reason(ToProtoReason(rejected.kind));
+    rejection->set_message_nl(DutchMessage(rejected.kind, rejected.field));
     rejection->set_message_en(rejected.reason);
   }
+  std::vector<v1::RejectionCount> sorted;
+  for (const auto& [key, rows] : counts) {
+    v1::RejectionCount count;
+    count.set_field(key.first);
+    count.set_reason(key.second);
+    count.set_rows(rows);
+    sorted.push_back(std::move(count));
+  }
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const v1::RejectionCount& a, const v1::RejectionCount& b) { return a.rows() > b.rows(); });
+  for (v1::RejectionCount& count : sorted) *out.add_rejection_counts() = std::move(count);
   int64_t profiles = 0;
   std::map<std::string, int64_t> known;
   for (const auto& [source, completeness] : report.completeness_by_source) {

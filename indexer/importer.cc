@@ -222,13 +222,16 @@ Importer::Importer(std::shared_ptr<const engine::ReferenceData> reference_data,
 absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::string& profile_id,
                                  int64_t row, bool replay, ShardRun& run) {
   ImportReport& report = run.report;
-  auto reject = [&](std::string field, std::string reason) {
+  auto reject = [&](std::string field, std::string reason, RejectionKind kind) {
     ++report.rejected;
-    report.rejected_rows.push_back({row, std::move(field), std::move(reason)});
+    report.rejected_rows.push_back({row, std::move(field), std::move(reason), kind});
   };
   ++report.rows_read;
-  if (!run.options.full_sync_source.empty() && profile.source() != run.options.full_sync_source) {
-    reject("source", "differs from the source being fully synchronised");
+  const std::string& only_source = !run.options.full_sync_source.empty()
+                                       ? run.options.full_sync_source
+                                       : run.options.only_source;
+  if (!only_source.empty() && profile.source() != only_source) {
+    reject("source", "differs from the source this import is for", RejectionKind::kSourceMismatch);
     return absl::OkStatus();
   }
   std::vector<FieldError> errors = validator_.Validate(profile);
@@ -237,14 +240,17 @@ absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::st
     if (!profile_id.empty()) run.seen.emplace(profile_id, row);
     ++report.rejected;
     for (FieldError& error : errors) {
-      report.rejected_rows.push_back({row, std::move(error.field), std::move(error.reason)});
+      report.rejected_rows.push_back(
+          {row, std::move(error.field), std::move(error.reason), error.kind});
     }
     return absl::OkStatus();
   }
   auto [first, inserted] = run.seen.emplace(profile_id, row);
   if (!inserted) {
-    reject("client_number", absl::StrCat("the same client is in row ", first->second,
-                                         " of this file already; only that row is imported"));
+    reject("client_number",
+           absl::StrCat("the same client is in row ", first->second,
+                        " of this file already; only that row is imported"),
+           RejectionKind::kDuplicate);
     return absl::OkStatus();
   }
 
@@ -366,11 +372,34 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
                  ? SourceFileFormat::kJsonLines
                  : SourceFileFormat::kCsv;
   }
-  ImportProgress progress;
-  progress.bytes_total = FileSize(in);  // before reading starts: it seeks
-  SourceFileReader reader(in, format, kMaxRecordBytes);
-  if (absl::Status status = reader.Start(); !status.ok()) return status;
+  // The file's reader as a record source, with the file's size and position for progress.
+  class FileRecordSource final : public RecordSource {
+   public:
+    FileRecordSource(std::ifstream& in, SourceFileFormat format)
+        : in_(in), total_(FileSize(in)), reader_(in, format, kMaxRecordBytes) {}
+    absl::Status Start() { return reader_.Start(); }
+    bool Next(SourceRecord& record) override { return reader_.Next(record); }
+    int64_t BytesRead() override {
+      const int64_t offset = in_.tellg();
+      return offset < 0 ? total_ : offset;
+    }
+    int64_t BytesTotal() override { return total_; }
 
+   private:
+    std::ifstream& in_;
+    const int64_t total_;  // before reading starts: it seeks
+    SourceFileReader reader_;
+  };
+  FileRecordSource file(in, format);
+  if (absl::Status status = file.Start(); !status.ok()) return status;
+  return ImportRecords(file, position_key, options);
+}
+
+absl::StatusOr<ImportReport> Importer::ImportRecords(RecordSource& source,
+                                                     const std::string& position_key,
+                                                     const Options& options) {
+  ImportProgress progress;
+  progress.bytes_total = source.BytesTotal();
   // Resume: if any shard holds an unfinished position for this file, every shard replays the
   // rows it committed (a shard that finished replays all of its rows and is left as it is).
   std::vector<std::unique_ptr<ShardRun>> shards;
@@ -416,12 +445,16 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
   };
   SourceRecord record;
   int64_t rows_since_progress = 0;
-  while (!abandoned && reader.Next(record)) {
+  while (!abandoned && source.Next(record)) {
     if (!record.status.ok()) {  // unparsable: counted here; parsed rows by their shard
       ++report.rows_read;
       ++report.rejected;
-      report.rejected_rows.push_back(
-          {record.row, ErrorField(record.status), std::string(record.status.message())});
+      const std::string message(record.status.message());
+      // The readers say "longer than N bytes" for oversized records; everything else is form.
+      report.rejected_rows.push_back({record.row, ErrorField(record.status), message,
+                                      message.find("longer than") != std::string::npos
+                                          ? RejectionKind::kTooLong
+                                          : RejectionKind::kBadFormat});
     } else {
       std::string profile_id;
       if (!record.profile.source().empty() && !record.profile.client_number().empty()) {
@@ -440,8 +473,7 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
     if (options.on_progress && ++rows_since_progress >= options.batch_size) {
       rows_since_progress = 0;
       progress.rows_read = record.row;
-      int64_t offset = in.tellg();
-      progress.bytes_read = offset < 0 ? progress.bytes_total : offset;
+      progress.bytes_read = source.BytesRead();
       options.on_progress(progress);
     }
   }
@@ -450,7 +482,6 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
     shards[shard]->queue.Close();
   }
   for (std::thread& worker : workers) worker.join();
-  in.clear();
 
   // The workers are done; from here this thread uses the shards.
   auto abort_all = [&]() {

@@ -24,6 +24,7 @@ struct RejectedRow {
   int64_t row = 0;  // CSV: data row number (1 = first row after the header); JSONL: line number
   std::string field;
   std::string reason;
+  RejectionKind kind = RejectionKind::kBadFormat;
 };
 
 struct ImportProgress {
@@ -59,6 +60,18 @@ struct ImportReport {
   int64_t accepted() const { return created + updated + withdrawn + withdraw_unknown + expired; }
 };
 
+// Where an import's records come from: an import file (ImportFile reads it) or a stream of
+// profiles (the service's import RPC). Next() is called from ImportRecords' calling thread only.
+class RecordSource {
+ public:
+  virtual ~RecordSource() = default;
+  // Fills `record` with the next record (row numbers counting from 1); false at the end.
+  virtual bool Next(SourceRecord& record) = 0;
+  // For progress: bytes read so far, and in all; 0 when unknown.
+  virtual int64_t BytesRead() { return 0; }
+  virtual int64_t BytesTotal() { return 0; }
+};
+
 // Runs the import pipeline: read -> validate -> anonymise -> write, committing in batches.
 //
 // - The calling thread reads and parses the file and routes each row by its profile id to the
@@ -91,6 +104,9 @@ class Importer {
     int64_t batch_size = 50000;
     int64_t today_day = 0;         // days since 1970-01-01
     std::string full_sync_source;  // empty: incremental; else GMxxxx or UWV
+    // Empty: rows of any source. Else rows of other sources are rejected (a full sync rejects
+    // them anyway); an importer account imports its own source only.
+    std::string only_source;
     std::function<void(const ImportProgress&)> on_progress;  // called from the calling thread
     // Called after each row is applied to the open batch (not for replayed rows), from the
     // row's shard worker thread. Crash tests use it to die at a chosen point.
@@ -104,6 +120,11 @@ class Importer {
   // Imports one file. Errors: NotFound (file), InvalidArgument (header, naming the column),
   // FailedPrecondition (full sync without accepted rows), or the stores' errors.
   absl::StatusOr<ImportReport> ImportFile(const std::string& path, const Options& options);
+  // Imports the records of `source`. `position_key` names the import in the shards' metadata
+  // (ImportPositionKey): a run with the key of an interrupted one resumes it, as ImportFile
+  // resumes a file by its contents. Errors as ImportFile's, without the file's.
+  absl::StatusOr<ImportReport> ImportRecords(RecordSource& source, const std::string& position_key,
+                                             const Options& options);
 
  private:
   struct ShardRun;

@@ -51,45 +51,52 @@ ProfileValidator::ProfileValidator(std::shared_ptr<const engine::ReferenceData> 
 
 std::vector<FieldError> ProfileValidator::Validate(const v1::SourceProfile& profile) const {
   std::vector<FieldError> errors;
-  auto fail = [&](const char* field, const char* reason) { errors.push_back({field, reason}); };
+  auto fail = [&](const char* field, const char* reason, RejectionKind kind) {
+    errors.push_back({field, reason, kind});
+  };
   auto check_date = [&](const char* field, const std::string& value) {
     if (!value.empty() && !ParseIsoDay(value).has_value()) {
-      fail(field, "not a valid date (expected YYYY-MM-DD)");
+      fail(field, "not a valid date (expected YYYY-MM-DD)", RejectionKind::kBadFormat);
     }
   };
 
   if (profile.source().empty()) {
-    fail("source", "is required");
+    fail("source", "is required", RejectionKind::kMissing);
   } else if (profile.source() != "UWV" &&
              reference_data_->FindMunicipality(profile.source()) == nullptr) {
-    fail("source", "not UWV or a known CBS municipality code (GMxxxx)");
+    fail("source", "not UWV or a known CBS municipality code (GMxxxx)",
+         RejectionKind::kUnknownCode);
   }
   if (profile.client_number().empty()) {
-    fail("client_number", "is required");
+    fail("client_number", "is required", RejectionKind::kMissing);
   } else if (profile.client_number().size() > kMaxClientNumberLength ||
              HasControlCharacter(profile.client_number())) {
-    fail("client_number", "longer than 64 characters or contains control characters");
+    fail("client_number", "longer than 64 characters or contains control characters",
+         RejectionKind::kTooLong);
   }
   // A delete row needs only the profile's key; whatever else it carries is not used.
   if (profile.action() == v1::SOURCE_ACTION_DELETE) return errors;
   if (!profile.bsn().empty() && !IsValidBsn(profile.bsn())) {
-    fail("bsn", "does not pass the elfproef");
+    fail("bsn", "does not pass the elfproef", RejectionKind::kInvalidBsn);
   }
   check_date("birth_date", profile.birth_date());
   if (profile.postcode().empty()) {
-    fail("postcode", "is required (travel distances are computed from it)");
+    fail("postcode", "is required (travel distances are computed from it)",
+         RejectionKind::kMissing);
   } else if (!engine::ParsePc4(profile.postcode()).has_value()) {
-    fail("postcode", "not a Dutch postcode (expected 1234 AB or 1234)");
+    fail("postcode", "not a Dutch postcode (expected 1234 AB or 1234)", RejectionKind::kBadFormat);
   }
   if (!profile.target_group().empty() &&
       !OneOf(profile.target_group(), {"wajong", "wsw", "participatiewet", "wiw_id", "vso_pro"})) {
-    fail("target_group", "not one of wajong, wsw, participatiewet, wiw_id, vso_pro");
+    fail("target_group", "not one of wajong, wsw, participatiewet, wiw_id, vso_pro",
+         RejectionKind::kUnknownCode);
   }
   check_date("register_start", profile.register_start());
   check_date("register_end", profile.register_end());
   if (!profile.education_level().empty() &&
       reference_data_->FindEducationLevel(profile.education_level()) == nullptr) {
-    fail("education_level", "not a code, label or alias from education_levels_nl.csv");
+    fail("education_level", "not a code, label or alias from education_levels_nl.csv",
+         RejectionKind::kUnknownCode);
   }
   const int this_year =
       static_cast<int>(std::chrono::year_month_day(
@@ -97,40 +104,41 @@ std::vector<FieldError> ProfileValidator::Validate(const v1::SourceProfile& prof
                            .year());
   for (const v1::SourceWorkExperience& experience : profile.work_experience()) {
     if (experience.occupation().empty() || experience.occupation().size() > kMaxShortTextLength) {
-      fail("work_experience", "occupation is empty or longer than 200 characters");
+      fail("work_experience", "occupation is empty or longer than 200 characters",
+           RejectionKind::kTooLong);
     }
     if (experience.has_months() &&
         (experience.months() < 0 || experience.months() > kMaxExperienceMonths)) {
-      fail("work_experience", "months outside 0..600");
+      fail("work_experience", "months outside 0..600", RejectionKind::kOutOfRange);
     }
     if (experience.has_last_year() &&
         (experience.last_year() < 1950 || experience.last_year() > this_year + 1)) {
-      fail("work_experience", "last_year outside 1950..next year");
+      fail("work_experience", "last_year outside 1950..next year", RejectionKind::kOutOfRange);
     }
   }
   if (profile.has_max_travel_km() &&
       (profile.max_travel_km() < 0 || profile.max_travel_km() > kMaxTravelKm)) {
-    fail("max_travel_km", "outside 0..200");
+    fail("max_travel_km", "outside 0..200", RejectionKind::kOutOfRange);
   }
   if (!profile.travel_mode().empty() &&
       !OneOf(profile.travel_mode(), {"lopen", "fiets", "ov", "auto", "begeleid"})) {
-    fail("travel_mode", "not one of lopen, fiets, ov, auto, begeleid");
+    fail("travel_mode", "not one of lopen, fiets, ov, auto, begeleid", RejectionKind::kUnknownCode);
   }
   if (profile.has_hours_min() &&
       (profile.hours_min() < 0 || profile.hours_min() > engine::kMaxHoursPerWeek)) {
-    fail("hours_min", "outside 0..40");
+    fail("hours_min", "outside 0..40", RejectionKind::kOutOfRange);
   }
   if (profile.has_hours_max() &&
       (profile.hours_max() < 0 || profile.hours_max() > engine::kMaxHoursPerWeek)) {
-    fail("hours_max", "outside 0..40");
+    fail("hours_max", "outside 0..40", RejectionKind::kOutOfRange);
   }
   if (profile.has_hours_min() && profile.has_hours_max() &&
       profile.hours_min() > profile.hours_max()) {
-    fail("hours_min", "greater than hours_max");
+    fail("hours_min", "greater than hours_max", RejectionKind::kInconsistent);
   }
   for (const std::string& day : profile.days()) {
     if (!OneOf(day, {"ma", "di", "wo", "do", "vr", "za", "zo"})) {
-      fail("days", "not one of ma, di, wo, do, vr, za, zo");
+      fail("days", "not one of ma, di, wo, do, vr, za, zo", RejectionKind::kUnknownCode);
       break;
     }
   }

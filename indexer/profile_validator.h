@@ -13,11 +13,27 @@
 
 namespace verkenner::indexer {
 
+// Which kind of rule a row broke, for reports that count problems by kind (the service's import
+// API maps these one to one onto verkenner.v1.RejectionReason).
+enum class RejectionKind {
+  kMissing,          // a required field is empty
+  kBadFormat,        // not a number, date, postcode, ... or not parsable at all
+  kOutOfRange,       // a number or date outside its range
+  kUnknownCode,      // a code or label in none of the reference lists
+  kInvalidBsn,       // fails the elfproef
+  kUnknownPostcode,  // a well-formed postcode of no PC4 area
+  kInconsistent,     // contradicts another field of the row
+  kTooLong,          // a text or list longer than allowed
+  kSourceMismatch,   // another source than the import is for
+  kDuplicate,        // the same client earlier in the same import
+};
+
 // A reason a source row cannot be imported. Names the field and the rule, never the value: the
 // value may be a BSN, a name or an address.
 struct FieldError {
   std::string field;   // SourceProfile field name, e.g. "postcode"
   std::string reason;  // English, e.g. "not a known Dutch postcode"
+  RejectionKind kind = RejectionKind::kBadFormat;
 };
 
 // Checks a SourceProfile against the import rules of docs/import-format.md and the reference

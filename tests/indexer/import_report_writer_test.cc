@@ -1,0 +1,49 @@
+#include "indexer/import_report_writer.h"
+
+#include <gtest/gtest.h>
+
+namespace verkenner::indexer {
+namespace {
+
+TEST(ImportReportWriterTest, RejectionsCarryReasonDutchTextAndCountsPerFieldWithoutIndex) {
+  ImportReport report;
+  report.rows_read = 5;
+  report.created = 2;
+  report.withdraw_unknown = 1;
+  report.rejected = 2;
+  report.rejected_rows = {
+      {3, "work_experience[1].months", "months outside 0..600", RejectionKind::kOutOfRange},
+      {4, "work_experience[0].months", "months outside 0..600", RejectionKind::kOutOfRange},
+      {4, "bsn", "does not pass the elfproef", RejectionKind::kInvalidBsn},
+  };
+  const v1::ImportReport out = ToProtoReport(report, "export.csv", "");
+  EXPECT_EQ(out.accepted_rows(), 3);
+  EXPECT_EQ(out.unchanged(), 1);  // a delete of a profile that was not there
+  ASSERT_EQ(out.rejections_size(), 3);
+  EXPECT_EQ(out.rejections(0).reason(), v1::REJECTION_REASON_OUT_OF_RANGE);
+  EXPECT_EQ(out.rejections(0).message_nl(),
+            "Veld work_experience[1].months ligt buiten het toegestane bereik");
+  EXPECT_EQ(out.rejections(2).reason(), v1::REJECTION_REASON_INVALID_BSN);
+  ASSERT_EQ(out.rejection_counts_size(), 2);
+  EXPECT_EQ(out.rejection_counts(0).field(), "work_experience.months");
+  EXPECT_EQ(out.rejection_counts(0).rows(), 2);
+  EXPECT_EQ(out.rejection_counts(1).field(), "bsn");
+  EXPECT_FALSE(out.rejections_truncated());
+}
+
+TEST(ImportReportWriterTest, BeyondTenThousandProblemsOnlyTheCountsGoOn) {
+  ImportReport report;
+  for (int row = 1; row <= 10'005; ++row) {
+    report.rejected_rows.push_back({row, "postcode", "is required", RejectionKind::kMissing});
+  }
+  report.rejected = 10'005;
+  const v1::ImportReport out = ToProtoReport(report, "", "GM0344");
+  EXPECT_EQ(out.rejections_size(), 10'000);
+  EXPECT_TRUE(out.rejections_truncated());
+  ASSERT_EQ(out.rejection_counts_size(), 1);
+  EXPECT_EQ(out.rejection_counts(0).rows(), 10'005);
+  EXPECT_EQ(out.mode(), v1::IMPORT_MODE_FULL_SYNC);
+}
+
+}  // namespace
+}  // namespace verkenner::indexer
