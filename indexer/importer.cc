@@ -496,6 +496,10 @@ absl::StatusOr<ImportReport> Importer::ImportRecords(RecordSource& source,
       return run->status;
     }
   }
+  if (absl::Status broken = source.status(); !broken.ok()) {
+    abort_all();
+    return broken;
+  }
   for (auto& run : shards) {
     MergeReport(report, std::move(run->report));
     report.created += run->position.created;

@@ -70,6 +70,11 @@ class RecordSource {
   // For progress: bytes read so far, and in all; 0 when unknown.
   virtual int64_t BytesRead() { return 0; }
   virtual int64_t BytesTotal() { return 0; }
+  // After Next() returned false: OK when the source reached its end, else why it broke off
+  // (a client that went away). Then the batches still open are dropped, no full-sync withdrawal
+  // happens, and ImportRecords returns this status; batches committed before stay, and a run
+  // with the same position key resumes after them.
+  virtual absl::Status status() { return absl::OkStatus(); }
 };
 
 // Runs the import pipeline: read -> validate -> anonymise -> write, committing in batches.

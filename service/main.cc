@@ -8,6 +8,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "engine/refdata/reference_data.h"
+#include "indexer/pseudonymizer.h"
 #include "service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on (port 0: any)");
@@ -15,6 +16,9 @@ ABSL_FLAG(std::string, index, "", "directory of the search index (required)");
 ABSL_FLAG(std::string, vault, "",
           "the identity vault verkenner-index writes, for the WSP's audited identity look-up "
           "(default: INDEX.vault beside the index)");
+ABSL_FLAG(std::string, key_file, "",
+          "pseudonym key for imports through the API, the one verkenner-index uses (default: "
+          "$VERKENNER_PSEUDONYM_KEY or ~/.config/verkenner/pseudonym.key)");
 ABSL_FLAG(std::string, store, "",
           "the service store: accounts, requests, audit log (required; created if absent)");
 ABSL_FLAG(std::string, refdata, "",
@@ -58,6 +62,16 @@ int main(int argc, char** argv) {
   }
   options.index_path = index;
   options.store_path = absl::GetFlag(FLAGS_store);
+  std::string key_file = absl::GetFlag(FLAGS_key_file);
+  if (key_file.empty()) key_file = verkenner::indexer::Pseudonymizer::DefaultKeyFile();
+  if (auto pseudonymizer = verkenner::indexer::Pseudonymizer::FromKeyFile(key_file);
+      pseudonymizer.ok()) {
+    options.pseudonymizer = std::move(*pseudonymizer);
+  } else {
+    // Searching needs no key; only imports through the API do, and they say so.
+    std::cerr << "verkenner-server: no pseudonym key, imports through the API are off: "
+              << pseudonymizer.status().message() << "\n";
+  }
   // Structured logs on stderr, one JSON object per call; stdout keeps the human lines.
   options.log = &std::cerr;
   options.vault_path = absl::GetFlag(FLAGS_vault);

@@ -39,6 +39,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
       std::make_unique<ShortlistService>(&server->environment_, server->pool_.get(), options.today);
   server->identity_service_ =
       std::make_unique<IdentityService>(&server->environment_, options.vault_path);
+  ProfileImportService::Options import_options;
+  import_options.index_path = options.index_path;
+  import_options.vault_path = options.vault_path;
+  import_options.pseudonymizer = options.pseudonymizer;
+  import_options.today = options.today;
+  server->profile_import_service_ =
+      std::make_unique<ProfileImportService>(&server->environment_, std::move(import_options));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -53,6 +60,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
       {server->saved_profile_service_.get(), v1::SavedProfileService::service_full_name()},
       {server->shortlist_service_.get(), v1::ShortlistService::service_full_name()},
       {server->identity_service_.get(), v1::IdentityService::service_full_name()},
+      {server->profile_import_service_.get(), v1::ProfileImportService::service_full_name()},
   };
   for (const auto& [service, name] : services) {
     builder.RegisterService(service);

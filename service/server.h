@@ -17,6 +17,7 @@
 #include "service/rpc/contact_request_service.h"
 #include "service/rpc/environment.h"
 #include "service/rpc/identity_service.h"
+#include "service/rpc/profile_import_service.h"
 #include "service/rpc/saved_profile_service.h"
 #include "service/rpc/search_service.h"
 #include "service/rpc/session_service.h"
@@ -41,6 +42,9 @@ class Server {
     // The identity vault the importer writes, read for identity resolution; empty: none (every
     // resolution then fails with FAILED_PRECONDITION).
     std::string vault_path;
+    // The pseudonym key of imports through the API (the one verkenner-index uses); without it
+    // ImportProfiles fails with FAILED_PRECONDITION.
+    std::shared_ptr<const indexer::Pseudonymizer> pseudonymizer;
     QuotaLimiter::Limits quotas;
     // Where structured log lines go (service/observability/access_log.h); null: nowhere.
     std::ostream* log = nullptr;
@@ -82,6 +86,7 @@ class Server {
   std::unique_ptr<SavedProfileService> saved_profile_service_;
   std::unique_ptr<ShortlistService> shortlist_service_;
   std::unique_ptr<IdentityService> identity_service_;
+  std::unique_ptr<ProfileImportService> profile_import_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   std::once_flag shutdown_once_;

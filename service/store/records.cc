@@ -312,6 +312,39 @@ absl::Status RemoveSavedProfile(SqliteConnection& db, const std::string& organis
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<v1::ImportReport>> LoadImportReport(SqliteConnection& db,
+                                                                 const std::string& source,
+                                                                 const std::string& import_id) {
+  absl::StatusOr<SqliteStatement> select =
+      db.Prepare("SELECT report FROM import_run WHERE source = ?1 AND import_id = ?2");
+  if (!select.ok()) return select.status();
+  select->Bind(1, source).Bind(2, import_id);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  v1::ImportReport report;
+  if (!report.ParseFromString(select->Text(0))) {
+    return absl::DataLossError("store: an import report cannot be read");
+  }
+  return report;
+}
+
+absl::Status SaveImportReport(SqliteConnection& db, const v1::ImportReport& report,
+                              int64_t now_micros) {
+  absl::StatusOr<SqliteStatement> upsert = db.Prepare(
+      "INSERT INTO import_run (source, import_id, state, report, update_time) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source, import_id) DO UPDATE SET "
+      "state = excluded.state, report = excluded.report, update_time = excluded.update_time");
+  if (!upsert.ok()) return upsert.status();
+  const std::string body = report.SerializeAsString();
+  upsert->Bind(1, report.source())
+      .Bind(2, report.import_id())
+      .Bind(3, static_cast<int64_t>(report.state()))
+      .BindBlob(4, body)
+      .Bind(5, now_micros);
+  return upsert->Run();
+}
+
 absl::StatusOr<int64_t> AppendAudit(SqliteConnection& db, const AuditEntry& entry) {
   absl::StatusOr<SqliteStatement> insert = db.Prepare(
       "INSERT INTO audit (time, account_id, action, profile_id, resource, purpose, outcome) "

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "indexer/sqlite_connection.h"
 #include "verkenner/v1/contact_requests.pb.h"
+#include "verkenner/v1/profile_import.pb.h"
 #include "verkenner/v1/sessions.pb.h"
 #include "verkenner/v1/shortlists.pb.h"
 
@@ -95,6 +96,14 @@ absl::Status SetSavedProfileNote(indexer::SqliteConnection& db, const std::strin
 // Removes it; NotFound when the organisation has not saved the profile.
 absl::Status RemoveSavedProfile(indexer::SqliteConnection& db, const std::string& organisation,
                                 const std::string& profile_id);
+
+// The report of an import through the API, by source and import id; nullopt when there is none.
+absl::StatusOr<std::optional<v1::ImportReport>> LoadImportReport(indexer::SqliteConnection& db,
+                                                                 const std::string& source,
+                                                                 const std::string& import_id);
+// Inserts or replaces the report (by its source and import id).
+absl::Status SaveImportReport(indexer::SqliteConnection& db, const v1::ImportReport& report,
+                              int64_t now_micros);
 
 // One row of the audit log: who did what to which profile, when, why, and how it ended.
 struct AuditEntry {

@@ -94,6 +94,18 @@ CREATE TABLE shortlist (
 CREATE INDEX shortlist_by_region ON shortlist (region_code, create_time);
 )sql";
 
+// Version 2: the reports of imports through the API, by source and import id.
+constexpr const char* kImportRunTable = R"sql(
+CREATE TABLE import_run (
+  source TEXT NOT NULL,
+  import_id TEXT NOT NULL,
+  state INTEGER NOT NULL,            -- verkenner.v1.ImportState
+  report BLOB NOT NULL,              -- the serialized verkenner.v1.ImportReport
+  update_time INTEGER NOT NULL,
+  PRIMARY KEY (source, import_id)
+) STRICT;
+)sql";
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
@@ -115,6 +127,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   if (!objects.ok()) return fail(objects.status());
   if (*application_id == 0 && *version == 0 && *objects == 0) {
     if (absl::Status status = db.Execute(kCreateSchema); !status.ok()) return fail(status);
+    if (absl::Status status = db.Execute(kImportRunTable); !status.ok()) return fail(status);
     const std::string stamp = absl::StrCat("PRAGMA application_id = ", kApplicationId,
                                            "; PRAGMA user_version = ", kSchemaVersion, ";");
     if (absl::Status status = db.Execute(stamp.c_str()); !status.ok()) return fail(status);
@@ -125,6 +138,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     return fail(absl::FailedPreconditionError(absl::StrCat("store ", path, " has schema version ",
                                                            *version, "; this program knows up to ",
                                                            kSchemaVersion, ": upgrade it")));
+  } else if (*version == 1) {
+    if (absl::Status status = db.Execute(kImportRunTable); !status.ok()) return fail(status);
+    if (absl::Status status = db.Execute("PRAGMA user_version = 2"); !status.ok()) {
+      return fail(status);
+    }
   }
   if (absl::Status status = db.Execute("COMMIT"); !status.ok()) return fail(status);
 

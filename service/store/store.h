@@ -47,8 +47,9 @@ class Store {
   // Runs `work` on a read-only connection. Blocks only as long as the reads take.
   absl::Status Read(const Work& work);
 
-  // The schema version this code writes (PRAGMA user_version).
-  static constexpr int kSchemaVersion = 1;
+  // The schema version this code writes (PRAGMA user_version). Open() migrates older ones:
+  // version 2 added the reports of API imports.
+  static constexpr int kSchemaVersion = 2;
 
  private:
   struct PendingWrite {

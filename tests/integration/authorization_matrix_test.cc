@@ -15,6 +15,7 @@
 #include "tests/integration/test_index.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 #include "verkenner/v1/identity.grpc.pb.h"
+#include "verkenner/v1/profile_import.grpc.pb.h"
 #include "verkenner/v1/saved_profiles.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
@@ -76,6 +77,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     options.listen_address = "127.0.0.1:0";
     options.index_path = index->index_path;
     options.vault_path = index->vault_path;
+    options.pseudonymizer = index->pseudonymizer;
     options.store_path = store;
     options.reference_data = *reference;
     options.search_threads = 2;
@@ -462,6 +464,37 @@ TEST_F(AuthorizationMatrixTest, ShortlistService) {
   ExpectMatrix(
       [&](Caller caller) { return Call(&Stub::DeleteShortlist, *stub, caller, remove_list); },
       own_region_only);
+}
+
+TEST_F(AuthorizationMatrixTest, ProfileImportService) {
+  auto stub = v1::ProfileImportService::NewStub(Channel());
+  // An empty import (header only) of the importer's own source: it succeeds and is kept.
+  int key = 0;
+  ExpectMatrix(
+      [&](Caller caller) {
+        grpc::ClientContext context;
+        testing::Authorize(context, (*tokens_)[caller]);
+        v1::ImportProfilesResponse response;
+        auto writer = stub->ImportProfiles(&context, &response);
+        v1::ImportProfilesRequest header;
+        header.mutable_header()->set_import_id("matrix-import-" + std::to_string(key++));
+        header.mutable_header()->set_source("GM0344");
+        writer->Write(header);
+        writer->WritesDone();
+        return writer->Finish().error_code();
+      },
+      {{kImporter, StatusCode::OK}});
+  // Another source's import: the caller's own import of that id does not exist.
+  v1::GetImportRequest get;
+  get.set_import_id("matrix-import-" + std::to_string(key - 1));
+  ExpectMatrix(
+      [&](Caller caller) {
+        return Call(&v1::ProfileImportService::Stub::GetImport, *stub, caller, get);
+      },
+      {{kImporter, StatusCode::OK}});
+  get.set_import_id("matrix-import-of-another-source");
+  EXPECT_EQ(Call(&v1::ProfileImportService::Stub::GetImport, *stub, kImporter, get),
+            StatusCode::NOT_FOUND);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
 
 #include "engine/refdata/reference_data.h"
 #include "indexer/identity_vault.h"
@@ -19,6 +21,7 @@
 #include "tests/integration/test_accounts.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 #include "verkenner/v1/identity.grpc.pb.h"
+#include "verkenner/v1/profile_import.grpc.pb.h"
 #include "verkenner/v1/saved_profiles.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
@@ -90,6 +93,7 @@ class ServiceTest : public ::testing::Test {
     options.index_path = index;
     options.store_path = *store_path_;
     options.vault_path = *vault_path_;
+    options.pseudonymizer = *pseudonymizer_;
     options.reference_data = *reference;
     options.search_threads = 2;
     options.today = [] { return kToday; };
@@ -553,6 +557,122 @@ TEST_F(ServiceTest, OnlyTheHolderInTheRegionResolvesAnIdentityAndEveryAttemptIsA
                   })
                   .ok());
   EXPECT_EQ(rows, 4);
+}
+
+// Streams `batches` after `header` as the holder of `token`.
+grpc::Status StreamImport(v1::ProfileImportService::Stub& stub, const std::string& token,
+                          const std::optional<v1::ImportHeader>& header,
+                          const std::vector<std::vector<v1::SourceProfile>>& batches,
+                          v1::ImportProfilesResponse& response) {
+  grpc::ClientContext context;
+  testing::Authorize(context, token);
+  std::unique_ptr<grpc::ClientWriter<v1::ImportProfilesRequest>> writer =
+      stub.ImportProfiles(&context, &response);
+  v1::ImportProfilesRequest message;
+  if (header.has_value()) {
+    *message.mutable_header() = *header;
+    writer->Write(message);
+  }
+  for (const std::vector<v1::SourceProfile>& batch : batches) {
+    message.Clear();
+    for (const v1::SourceProfile& profile : batch)
+      *message.mutable_batch()->add_profiles() = profile;
+    if (!writer->Write(message)) break;  // the server answered early
+  }
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+TEST_F(ServiceTest, ImportersStreamTheirOwnProfilesAndEveryRowIsAccountedFor) {
+  auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
+  ASSERT_TRUE(reference.ok());
+  indexer::SyntheticProfileGenerator::Options generator_options;
+  generator_options.seed = 99;
+  auto generator = indexer::SyntheticProfileGenerator::Create(
+      *reference, engine::ReferenceData::DefaultDirectory(), generator_options);
+  ASSERT_TRUE(generator.ok());
+  std::vector<std::vector<v1::SourceProfile>> batches(2);
+  for (int i = 0; i < 12; ++i) {
+    v1::SourceProfile profile;
+    (*generator)->Next(&profile);
+    profile.set_source("GM0344");
+    profile.set_client_number("API-" + std::to_string(i));
+    profile.clear_register_end();
+    if (i == 4) profile.set_bsn("123456789");  // fails the elfproef
+    if (i == 8) profile.set_source("GM0363");  // not the importer's source
+    batches[i / 6].push_back(profile);
+  }
+  v1::ImportHeader header;
+  header.set_import_id("api-import-1");
+  header.set_source("GM0344");
+  header.set_mode(v1::IMPORT_MODE_INCREMENTAL);
+  header.set_file_name("export-utrecht.csv");
+  header.set_expected_rows(12);
+  auto stub = v1::ProfileImportService::NewStub(Channel());
+
+  v1::ImportProfilesResponse response;
+  grpc::Status status = StreamImport(*stub, *importer_, header, batches, response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const v1::ImportReport& report = response.report();
+  EXPECT_FALSE(response.replayed());
+  EXPECT_EQ(report.state(), v1::IMPORT_STATE_SUCCEEDED);
+  EXPECT_EQ(report.received_rows(), 12);
+  EXPECT_EQ(report.accepted_rows(), 10);
+  EXPECT_EQ(report.created(), 10);
+  EXPECT_EQ(report.rejected_rows(), 2);
+  ASSERT_EQ(report.rejections_size(), 2);
+  EXPECT_EQ(report.rejections(0).row_number(), 5);
+  EXPECT_EQ(report.rejections(0).reason(), v1::REJECTION_REASON_INVALID_BSN);
+  EXPECT_EQ(report.rejections(1).row_number(), 9);
+  EXPECT_EQ(report.rejections(1).reason(), v1::REJECTION_REASON_SOURCE_MISMATCH);
+  EXPECT_EQ(report.completeness_size(), 5);
+  EXPECT_GE(report.active_profiles(), 10);
+  EXPECT_EQ(report.imported_by().role(), v1::ACCOUNT_ROLE_IMPORTER);
+  EXPECT_EQ(report.file_name(), "export-utrecht.csv");
+
+  // The same import again is a replay; the same id with another mode is refused.
+  v1::ImportProfilesResponse again;
+  ASSERT_TRUE(StreamImport(*stub, *importer_, header, batches, again).ok());
+  EXPECT_TRUE(again.replayed());
+  EXPECT_EQ(again.report().created(), 10);
+  v1::ImportHeader full_sync = header;
+  full_sync.set_mode(v1::IMPORT_MODE_FULL_SYNC);
+  EXPECT_EQ(StreamImport(*stub, *importer_, full_sync, batches, again).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  v1::ImportHeader other_source = header;
+  other_source.set_import_id("api-import-2");
+  other_source.set_source("GM0363");
+  EXPECT_EQ(StreamImport(*stub, *importer_, other_source, batches, again).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(StreamImport(*stub, *employer_a_, header, batches, again).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status headless = StreamImport(*stub, *importer_, std::nullopt, batches, again);
+  EXPECT_EQ(headless.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(headless.error_message().rfind("header:", 0), 0u);
+
+  v1::GetImportRequest get;
+  get.set_import_id("api-import-1");
+  v1::GetImportResponse got;
+  ASSERT_TRUE(Call(&v1::ProfileImportService::Stub::GetImport, *stub, *importer_, get, got).ok());
+  EXPECT_EQ(got.report().state(), v1::IMPORT_STATE_SUCCEEDED);
+  get.set_import_id("never-sent");
+  EXPECT_EQ(
+      Call(&v1::ProfileImportService::Stub::GetImport, *stub, *importer_, get, got).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+
+  // The imported profiles become searchable without a restart.
+  const std::string viewer = Token(testing::TestEmployer("kijker@example.nl", "Kijk BV"));
+  v1::GetProfileRequest view;
+  view.set_profile_id((*pseudonymizer_)->ProfileId("GM0344", "API-0"));
+  auto search = Search();
+  grpc::StatusCode code = grpc::StatusCode::NOT_FOUND;
+  for (int attempt = 0; attempt < 100 && code == grpc::StatusCode::NOT_FOUND; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    v1::GetProfileResponse profile;
+    code = Call(&v1::CandidateSearchService::Stub::GetProfile, *search, viewer, view, profile)
+               .error_code();
+  }
+  EXPECT_EQ(code, grpc::StatusCode::OK);
 }
 
 TEST_F(ServiceTest, InvalidContactRequestsNameTheField) {

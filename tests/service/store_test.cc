@@ -72,6 +72,33 @@ TEST_F(StoreTest, ANewStoreIsOwnerOnlyAndReopens) {
   EXPECT_EQ(CountAccounts(*again), 0);
 }
 
+TEST_F(StoreTest, AVersionOneStoreGetsTheImportReportTable) {
+  { ASSERT_NE(OpenStore(), nullptr); }
+  {
+    auto raw = SqliteConnection::Open("store", path_, SqliteConnection::Mode::kReadWrite);
+    ASSERT_TRUE(raw.ok());
+    ASSERT_TRUE((*raw)->Execute("DROP TABLE import_run; PRAGMA user_version = 1;").ok());
+  }
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  int64_t tables = -1;
+  int64_t version = -1;
+  ASSERT_TRUE(store
+                  ->Read([&](SqliteConnection& db) {
+                    auto count = db.QueryInteger(
+                        "SELECT count(*) FROM sqlite_schema WHERE name = 'import_run'");
+                    auto user_version = db.QueryInteger("PRAGMA user_version");
+                    if (!count.ok()) return count.status();
+                    if (!user_version.ok()) return user_version.status();
+                    tables = *count;
+                    version = *user_version;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(tables, 1);
+  EXPECT_EQ(version, Store::kSchemaVersion);
+}
+
 TEST_F(StoreTest, AnotherApplicationsDatabaseIsRefused) {
   {
     auto other = SqliteConnection::Open("other", path_, SqliteConnection::Mode::kReadWrite);
