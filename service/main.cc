@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/pseudonymizer.h"
+#include "service/http/metrics_listener.h"
 #include "service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on (port 0: any)");
@@ -25,6 +26,9 @@ ABSL_FLAG(std::string, refdata, "",
           "reference data directory (default: $VERKENNER_REFDATA or "
           "../shared/refdata)");
 ABSL_FLAG(int, search_threads, 0, "engine worker threads (0: one per core)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port for GET /metrics (Prometheus) and GET /healthz over HTTP, e.g. "
+          "127.0.0.1:9464; empty: off");
 
 namespace {
 volatile std::sig_atomic_t stop_requested = 0;
@@ -85,6 +89,17 @@ int main(int argc, char** argv) {
   if (!server.ok()) {
     std::cerr << "verkenner-server: " << server.status().message() << "\n";
     return 1;
+  }
+  std::unique_ptr<verkenner::service::MetricsListener> metrics;
+  if (const std::string address = absl::GetFlag(FLAGS_metrics_listen); !address.empty()) {
+    auto listener = verkenner::service::MetricsListener::Start(
+        address, [server = server->get()] { return server->metrics().PrometheusText(); });
+    if (!listener.ok()) {
+      std::cerr << "verkenner-server: " << listener.status().message() << "\n";
+      return 1;
+    }
+    metrics = std::move(*listener);
+    std::cout << "verkenner-server: metrics on port " << metrics->port() << std::endl;
   }
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);
