@@ -375,12 +375,14 @@ grpc::ServerUnaryReactor* ContactRequestService::GetContactRequest(
   return reactor;
 }
 
-void ContactRequestService::ListFor(
-    grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor, const Caller& caller,
-    bool region_queue, std::function<bool(const v1::ContactRequest&)> filter, bool newest_first,
-    int32_t page_size, const std::string& page_token, const std::string& filter_key,
-    google::protobuf::RepeatedPtrField<v1::ContactRequest>* out, std::string* next_page_token,
-    std::function<void(int32_t)> set_total_size) {
+void ContactRequestService::ListFor(grpc::CallbackServerContext* context,
+                                    grpc::ServerUnaryReactor* reactor, const Caller& caller,
+                                    bool region_queue, Filter filter, bool newest_first,
+                                    int32_t page_size, const std::string& page_token,
+                                    const std::string& filter_key,
+                                    google::protobuf::RepeatedPtrField<v1::ContactRequest>* out,
+                                    std::string* next_page_token,
+                                    std::function<void(int32_t)> set_total_size) {
   if (page_size < 0 || page_size > kMaxPageSize) {
     FinishWith(context, reactor, Invalid("page_size", "expected 0 (default 20) to 100"));
     return;
@@ -399,19 +401,23 @@ void ContactRequestService::ListFor(
     }
   }
   absl::Status status = environment_.store->Read([&](indexer::SqliteConnection& db) {
-    absl::StatusOr<std::vector<StoredContactRequest>> all = ListStoredContactRequests(
+    absl::StatusOr<std::vector<ContactRequestSummary>> all = ListContactRequestSummaries(
         db, region_queue, region_queue ? caller.account.region_code : caller.account.organisation);
     if (!all.ok()) return all.status();
-    std::vector<v1::ContactRequest> shown;
-    for (const StoredContactRequest& stored : *all) {
-      v1::ContactRequest presented;
-      Present(stored, caller, &presented);
-      if (filter(presented)) shown.push_back(std::move(presented));
+    const int64_t now = absl::ToUnixMicros(environment_.now());
+    std::vector<const ContactRequestSummary*> shown;
+    for (const ContactRequestSummary& summary : *all) {
+      const bool overdue = !IsFinal(summary.status) &&
+                           now > ContactRequestDueMicros(summary.last_activity_time_micros);
+      if (filter(summary, overdue)) shown.push_back(&summary);
     }
     if (newest_first) std::reverse(shown.begin(), shown.end());
     set_total_size(static_cast<int32_t>(shown.size()));
     for (int i = offset; i < static_cast<int>(shown.size()) && i < offset + size; ++i) {
-      *out->Add() = std::move(shown[i]);
+      absl::StatusOr<std::optional<StoredContactRequest>> stored =
+          LoadContactRequest(db, shown[i]->id);
+      if (!stored.ok()) return stored.status();
+      if (stored->has_value()) Present(**stored, caller, out->Add());
     }
     if (offset + size < static_cast<int>(shown.size())) {
       *next_page_token = token_prefix + std::to_string(offset + size);
@@ -437,11 +443,11 @@ grpc::ServerUnaryReactor* ContactRequestService::ListContactRequests(
   filters.clear_page_size();
   ListFor(
       context, reactor, *caller, /*region_queue=*/false,
-      [request](const v1::ContactRequest& shown) {
-        if (!request->profile_id().empty() && shown.profile_id() != request->profile_id()) {
+      [request](const ContactRequestSummary& summary, bool) {
+        if (!request->profile_id().empty() && summary.profile_id != request->profile_id()) {
           return false;
         }
-        return HasStatus(request->statuses(), shown.status());
+        return HasStatus(request->statuses(), summary.status);
       },
       /*newest_first=*/true, request->page_size(), request->page_token(), ContentHash(filters),
       response->mutable_contact_requests(), response->mutable_next_page_token(),
@@ -463,19 +469,18 @@ grpc::ServerUnaryReactor* ContactRequestService::ListRegionContactRequests(
   v1::ListRegionContactRequestsRequest filters = *request;
   filters.clear_page_token();
   filters.clear_page_size();
-  const std::string me = caller->account.resource_name();
   ListFor(
       context, reactor, *caller, /*region_queue=*/true,
-      [request, me](const v1::ContactRequest& shown) {
-        if (request->overdue_only() && !shown.overdue()) return false;
-        if (request->assignment() == v1::ASSIGNMENT_FILTER_UNASSIGNED && shown.has_assigned_to()) {
+      [request, me = caller->account.id](const ContactRequestSummary& summary, bool overdue) {
+        if (request->overdue_only() && !overdue) return false;
+        if (request->assignment() == v1::ASSIGNMENT_FILTER_UNASSIGNED &&
+            !summary.assigned_to.empty()) {
           return false;
         }
-        if (request->assignment() == v1::ASSIGNMENT_FILTER_MINE &&
-            shown.assigned_to().name() != me) {
+        if (request->assignment() == v1::ASSIGNMENT_FILTER_MINE && summary.assigned_to != me) {
           return false;
         }
-        return HasStatus(request->statuses(), shown.status());
+        return HasStatus(request->statuses(), summary.status);
       },
       request->order() == v1::CONTACT_REQUEST_ORDER_NEWEST_FIRST, request->page_size(),
       request->page_token(), ContentHash(filters), response->mutable_contact_requests(),

@@ -59,9 +59,11 @@ class ContactRequestService final : public v1::ContactRequestService::CallbackSe
   // The request as `caller` may see it, with its due time and overdue flag as of now.
   void Present(const StoredContactRequest& stored, const Caller& caller,
                v1::ContactRequest* out) const;
+  // Lists the caller's organisation's requests or its region's queue: `filter` picks by the
+  // summary (with whether it is overdue now), then only the page's requests are read whole.
+  using Filter = std::function<bool(const ContactRequestSummary&, bool overdue)>;
   void ListFor(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-               const Caller& caller, bool region_queue,
-               std::function<bool(const v1::ContactRequest&)> filter, bool newest_first,
+               const Caller& caller, bool region_queue, Filter filter, bool newest_first,
                int32_t page_size, const std::string& page_token, const std::string& filter_key,
                google::protobuf::RepeatedPtrField<v1::ContactRequest>* out,
                std::string* next_page_token, std::function<void(int32_t)> set_total_size);

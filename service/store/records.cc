@@ -95,23 +95,29 @@ absl::Status SaveContactRequest(SqliteConnection& db, const StoredContactRequest
   return upsert->Run();
 }
 
-absl::StatusOr<std::vector<StoredContactRequest>> ListStoredContactRequests(
+absl::StatusOr<std::vector<ContactRequestSummary>> ListContactRequestSummaries(
     SqliteConnection& db, bool by_region, const std::string& key) {
-  absl::StatusOr<SqliteStatement> select =
-      db.Prepare(std::string("SELECT ") + kRequestColumns + " FROM contact_request WHERE " +
-                 (by_region ? "region_code" : "organisation") + " = ?1 ORDER BY create_time, id");
+  absl::StatusOr<SqliteStatement> select = db.Prepare(
+      std::string("SELECT id, profile_id, status, coalesce(assigned_to, ''), create_time, "
+                  "last_activity_time FROM contact_request WHERE ") +
+      (by_region ? "region_code" : "organisation") + " = ?1 ORDER BY create_time, id");
   if (!select.ok()) return select.status();
   select->Bind(1, key);
-  std::vector<StoredContactRequest> requests;
+  std::vector<ContactRequestSummary> summaries;
   while (true) {
     absl::StatusOr<bool> row = select->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    absl::StatusOr<StoredContactRequest> stored = ReadRequest(*select);
-    if (!stored.ok()) return stored.status();
-    requests.push_back(std::move(*stored));
+    ContactRequestSummary summary;
+    summary.id = select->Text(0);
+    summary.profile_id = select->Text(1);
+    summary.status = static_cast<v1::ContactRequestStatus>(select->Integer(2));
+    summary.assigned_to = select->Text(3);
+    summary.create_time_micros = select->Integer(4);
+    summary.last_activity_time_micros = select->Integer(5);
+    summaries.push_back(std::move(summary));
   }
-  return requests;
+  return summaries;
 }
 
 absl::StatusOr<std::optional<v1::Shortlist>> LoadShortlist(SqliteConnection& db,

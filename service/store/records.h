@@ -37,9 +37,19 @@ absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(
     indexer::SqliteConnection& db, const std::string& id);
 // Inserts or replaces the request (by id).
 absl::Status SaveContactRequest(indexer::SqliteConnection& db, const StoredContactRequest& stored);
+// What a list of contact requests filters and orders on, read from columns alone (no message
+// parsing), so that a list costs little per request it skips.
+struct ContactRequestSummary {
+  std::string id;
+  std::string profile_id;
+  v1::ContactRequestStatus status = v1::CONTACT_REQUEST_STATUS_UNSPECIFIED;
+  std::string assigned_to;  // account id, or empty
+  int64_t create_time_micros = 0;
+  int64_t last_activity_time_micros = 0;
+};
 // Every request of an organisation (`by_region` false) or of a region (`by_region` true), oldest
 // first.
-absl::StatusOr<std::vector<StoredContactRequest>> ListStoredContactRequests(
+absl::StatusOr<std::vector<ContactRequestSummary>> ListContactRequestSummaries(
     indexer::SqliteConnection& db, bool by_region, const std::string& key);
 
 // Shortlists are stored whole: the v1::Shortlist as the API shows it, with its name, but with

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "engine/refdata/reference_data.h"
@@ -673,6 +674,44 @@ TEST_F(ServiceTest, ImportersStreamTheirOwnProfilesAndEveryRowIsAccountedFor) {
                .error_code();
   }
   EXPECT_EQ(code, grpc::StatusCode::OK);
+}
+
+TEST_F(ServiceTest, ListsPageThroughEveryRequestOnceWithTokensBoundToTheirFilters) {
+  auto requests = Requests();
+  using Stub = v1::ContactRequestService::Stub;
+  const std::string token = Token(testing::TestEmployer("paging@example.nl", "Paging BV"));
+  for (int i = 0; i < 5; ++i) {
+    v1::CreateContactRequestResponse created;
+    ASSERT_TRUE(Call(&Stub::CreateContactRequest, *requests, token,
+                     NewRequest("paging-" + std::to_string(i)), created)
+                    .ok());
+  }
+  std::set<std::string> seen;
+  v1::ListContactRequestsRequest list;
+  list.set_page_size(2);
+  int pages = 0;
+  do {
+    v1::ListContactRequestsResponse page;
+    ASSERT_TRUE(Call(&Stub::ListContactRequests, *requests, token, list, page).ok());
+    EXPECT_EQ(page.total_size(), 5);
+    for (const v1::ContactRequest& request : page.contact_requests()) {
+      EXPECT_TRUE(seen.insert(request.name()).second) << "listed twice";
+    }
+    list.set_page_token(page.next_page_token());
+    ++pages;
+  } while (!list.page_token().empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen.size(), 5u);
+  // A token does not carry over to other filters.
+  list.set_page_size(2);
+  v1::ListContactRequestsResponse first;
+  ASSERT_TRUE(Call(&Stub::ListContactRequests, *requests, token, list, first).ok());
+  list.set_page_token(first.next_page_token());
+  list.add_statuses(v1::CONTACT_REQUEST_STATUS_NEW);
+  v1::ListContactRequestsResponse refused;
+  grpc::Status status = Call(&Stub::ListContactRequests, *requests, token, list, refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("page_token:", 0), 0u);
 }
 
 TEST_F(ServiceTest, InvalidContactRequestsNameTheField) {
