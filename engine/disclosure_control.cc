@@ -16,18 +16,83 @@ std::string DisclosureGroupKey(const std::string& municipality_code,
   return municipality_code + "|" + (education_code.empty() ? "?" : education_code);
 }
 
+namespace {
+
+// Counts the combination of one document's packed search fields.
+void CountCombination(const std::string& value, CandidateRecord& record, std::string& key,
+                      DisclosureCounts& counts) {
+  if (!DecodeSearchFields(value, record) || record.municipality_code.empty()) return;
+  key.assign(record.municipality_code).append("|").append(record.region_code).append("|");
+  key.append(record.education_code.empty() ? "?" : record.education_code);
+  ++counts[key];
+}
+
+// The three parts of a combination key, or false.
+bool SplitCombination(const std::string& combination, std::string& municipality,
+                      std::string& region, std::string& education) {
+  std::vector<std::string> parts = absl::StrSplit(combination, absl::MaxSplits('|', 2));
+  if (parts.size() != 3) return false;
+  municipality = std::move(parts[0]);
+  region = std::move(parts[1]);
+  education = parts[2] == "?" ? "" : std::move(parts[2]);
+  return true;
+}
+
+}  // namespace
+
 DisclosureCounts CountDisclosureCombinations(const Xapian::Database& database) {
   DisclosureCounts counts;
   CandidateRecord record;  // reused across documents
   std::string key;
   for (auto value = database.valuestream_begin(schema::kSlotSearchFields);
        value != database.valuestream_end(schema::kSlotSearchFields); ++value) {
-    if (!DecodeSearchFields(*value, record) || record.municipality_code.empty()) continue;
-    key.assign(record.municipality_code).append("|").append(record.region_code).append("|");
-    key.append(record.education_code.empty() ? "?" : record.education_code);
-    ++counts[key];
+    CountCombination(*value, record, key, counts);
   }
   return counts;
+}
+
+DisclosureCounts CountDisclosureCombinationsOfSource(const Xapian::Database& database,
+                                                     const std::string& source) {
+  DisclosureCounts counts;
+  CandidateRecord record;
+  std::string key;
+  const std::string term = std::string(schema::kPrefixSource) + source;
+  // Postings and values both run in document order: one pass over each.
+  Xapian::ValueIterator value = database.valuestream_begin(schema::kSlotSearchFields);
+  const Xapian::ValueIterator end = database.valuestream_end(schema::kSlotSearchFields);
+  for (auto posting = database.postlist_begin(term); posting != database.postlist_end(term);
+       ++posting) {
+    if (value == end) break;
+    value.skip_to(*posting);
+    if (value != end && value.get_docid() == *posting)
+      CountCombination(*value, record, key, counts);
+  }
+  return counts;
+}
+
+SourceDisclosure DescribeSourceDisclosure(const DisclosureCounts& all,
+                                          const DisclosureCounts& of_source, int k) {
+  std::map<std::string, int64_t> municipality_groups;
+  std::map<std::string, int64_t> region_groups;
+  std::string municipality, region, education;
+  for (const auto& [combination, count] : all) {
+    if (!SplitCombination(combination, municipality, region, education)) continue;
+    municipality_groups[DisclosureGroupKey(municipality, education)] += count;
+    region_groups[DisclosureGroupKey(region, education)] += count;
+  }
+  SourceDisclosure result;
+  int64_t smallest = -1;
+  for (const auto& [combination, count] : of_source) {
+    if (!SplitCombination(combination, municipality, region, education)) continue;
+    int64_t shown = municipality_groups[DisclosureGroupKey(municipality, education)];
+    if (shown < k) {
+      result.profiles_shown_at_region_level += count;
+      shown = region_groups[DisclosureGroupKey(region, education)];
+    }
+    if (smallest < 0 || shown < smallest) smallest = shown;
+  }
+  result.smallest_shown_group = std::max<int64_t>(0, smallest);
+  return result;
 }
 
 void AddDisclosureCounts(const DisclosureCounts& counts, DisclosureCounts& into) {

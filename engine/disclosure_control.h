@@ -48,6 +48,20 @@ void AddDisclosureCounts(const DisclosureCounts& counts, DisclosureCounts& into)
 // Decides which groups may show their municipality.
 DisclosureGroups DecideDisclosureGroups(const DisclosureCounts& counts, int k);
 
+// The combinations of the documents of one source (term XS<source>) only.
+DisclosureCounts CountDisclosureCombinationsOfSource(const Xapian::Database& database,
+                                                     const std::string& source);
+
+// What disclosure control does to one source's profiles, given the counts of the whole index and
+// of that source: the smallest group as shown that holds one of its profiles (0 when it has
+// none), and how many of its profiles are shown at arbeidsmarktregio level.
+struct SourceDisclosure {
+  int64_t smallest_shown_group = 0;
+  int64_t profiles_shown_at_region_level = 0;
+};
+SourceDisclosure DescribeSourceDisclosure(const DisclosureCounts& all,
+                                          const DisclosureCounts& of_source, int k);
+
 // Both steps over one database.
 inline DisclosureGroups CountDisclosureGroups(const Xapian::Database& database, int k) {
   return DecideDisclosureGroups(CountDisclosureCombinations(database), k);

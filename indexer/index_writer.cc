@@ -318,11 +318,15 @@ absl::StatusOr<std::vector<std::string>> IndexWriter::ExpiredProfiles(int64_t to
   return ids;
 }
 
-absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(int k) {
+absl::StatusOr<engine::DisclosureCounts> IndexWriter::CountCombinations(
+    const std::string* only_source) {
   std::vector<engine::DisclosureCounts> per_shard(shards_.size());
   absl::Status status = OnEveryShard([&](int i) {
     try {
-      per_shard[i] = engine::CountDisclosureCombinations(shards_[i]->database_);
+      per_shard[i] =
+          only_source == nullptr
+              ? engine::CountDisclosureCombinations(shards_[i]->database_)
+              : engine::CountDisclosureCombinationsOfSource(shards_[i]->database_, *only_source);
       return absl::OkStatus();
     } catch (const Xapian::Error& error) {
       return engine::StatusFromXapianError(error);
@@ -333,7 +337,22 @@ absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(in
   for (const engine::DisclosureCounts& shard_counts : per_shard) {
     engine::AddDisclosureCounts(shard_counts, counts);
   }
-  const engine::DisclosureGroups groups = engine::DecideDisclosureGroups(counts, k);
+  return counts;
+}
+
+absl::StatusOr<engine::SourceDisclosure> IndexWriter::DisclosureOfSource(const std::string& source,
+                                                                         int k) {
+  absl::StatusOr<engine::DisclosureCounts> all = CountCombinations(nullptr);
+  if (!all.ok()) return all.status();
+  absl::StatusOr<engine::DisclosureCounts> of_source = CountCombinations(&source);
+  if (!of_source.ok()) return of_source.status();
+  return engine::DescribeSourceDisclosure(*all, *of_source, k);
+}
+
+absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(int k) {
+  absl::StatusOr<engine::DisclosureCounts> counts = CountCombinations(nullptr);
+  if (!counts.ok()) return counts.status();
+  const engine::DisclosureGroups groups = engine::DecideDisclosureGroups(*counts, k);
   try {
     Xapian::WritableDatabase& first = shards_[0]->database_;
     first.begin_transaction();

@@ -114,6 +114,8 @@ class IndexWriter {
   // shards in parallel, and commits the allow-list for searchers in shard 0, in a batch of its
   // own. Call after imports and sweeps.
   absl::StatusOr<engine::DisclosureGroups> UpdateDisclosureControl(int k);
+  // What disclosure control with `k` does to one source's profiles (an import's report).
+  absl::StatusOr<engine::SourceDisclosure> DisclosureOfSource(const std::string& source, int k);
 
   struct CompactionResult {
     int64_t bytes_before = 0;
@@ -136,6 +138,8 @@ class IndexWriter {
   // the first error. Whole-index reads (sweeps, counts, compaction) then take the time of one
   // shard instead of all of them.
   absl::Status OnEveryShard(const std::function<absl::Status(int)>& work);
+  // The disclosure combinations of every shard, or of one source's profiles, added up.
+  absl::StatusOr<engine::DisclosureCounts> CountCombinations(const std::string* only_source);
 
   engine::IndexLayout layout_;
   std::vector<std::unique_ptr<IndexShardWriter>> shards_;

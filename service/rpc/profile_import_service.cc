@@ -254,10 +254,11 @@ class ProfileImportService::ImportReactor final
       auto swept = indexer::SweepExpiredProfiles(*writer, vault.get(), options.today());
       if (!swept.ok()) outcome = swept.status();
     }
-    absl::StatusOr<engine::DisclosureGroups> groups = absl::UnknownError("not counted");
+    absl::StatusOr<engine::SourceDisclosure> disclosure = absl::UnknownError("not counted");
+    if (outcome.ok()) outcome = writer->UpdateDisclosureControl(options.disclosure_k).status();
     if (outcome.ok()) {
-      groups = writer->UpdateDisclosureControl(options.disclosure_k);
-      outcome = groups.status();
+      disclosure = writer->DisclosureOfSource(header_.source(), options.disclosure_k);
+      outcome = disclosure.status();
     }
     int64_t active = 0;
     if (outcome.ok()) {
@@ -275,10 +276,10 @@ class ProfileImportService::ImportReactor final
       counted.MergeFrom(report);  // identity, times and account from above
       counted.set_state(v1::IMPORT_STATE_SUCCEEDED);
       counted.set_active_profiles(active);
-      // Disclosure control is counted over the whole index (every source shares the groups).
-      counted.set_k_threshold(groups->k);
-      counted.set_smallest_group_size(static_cast<int32_t>(groups->smallest_shown_group));
-      counted.set_generalised_profiles(groups->profiles_shown_at_region_level);
+      // Groups span sources; the figures are about the groups this source's profiles are in.
+      counted.set_k_threshold(options.disclosure_k);
+      counted.set_smallest_group_size(static_cast<int32_t>(disclosure->smallest_shown_group));
+      counted.set_generalised_profiles(disclosure->profiles_shown_at_region_level);
       report = std::move(counted);
     } else {
       report.set_state(v1::IMPORT_STATE_FAILED);

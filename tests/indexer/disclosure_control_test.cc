@@ -97,5 +97,32 @@ TEST_F(DisclosureControlTest, SmallGroupsAreShownAtRegionLevelAndLargeOnesByMuni
   EXPECT_TRUE(grown->shown_area_is_municipality);
 }
 
+// An import's report tells its source what disclosure control did to that source's profiles,
+// counted against every source's (groups span sources).
+TEST_F(DisclosureControlTest, ASourceLearnsItsOwnSmallestGroupAndGeneralisedProfiles) {
+  ASSERT_TRUE(writer_->BeginBatch().ok());
+  for (int i = 0; i < 5; ++i) Add("utrecht-mbo2-" + std::to_string(i), "GM0344", "mbo2");
+  Add("utrecht-hbo", "GM0344", "hbo_bachelor");
+  for (int i = 0; i < 3; ++i) Add("zeist-unknown-" + std::to_string(i), "GM0355", "");
+  for (int i = 0; i < 3; ++i) Add("utrecht-unknown-" + std::to_string(i), "GM0344", "");
+  ASSERT_TRUE(writer_->CommitBatch().ok());
+  ASSERT_EQ(reference_->FindMunicipality("GM0344")->region_code,
+            reference_->FindMunicipality("GM0355")->region_code);
+
+  // Zeist's three are below k=5 in their municipality; their region holds Utrecht's three too.
+  absl::StatusOr<engine::SourceDisclosure> zeist = writer_->DisclosureOfSource("GM0355", 5);
+  ASSERT_TRUE(zeist.ok()) << zeist.status();
+  EXPECT_EQ(zeist->smallest_shown_group, 6);
+  EXPECT_EQ(zeist->profiles_shown_at_region_level, 3);
+  // Utrecht: mbo2 shown by municipality (5), the lone hbo at region level (1), unknown (6).
+  absl::StatusOr<engine::SourceDisclosure> utrecht = writer_->DisclosureOfSource("GM0344", 5);
+  ASSERT_TRUE(utrecht.ok()) << utrecht.status();
+  EXPECT_EQ(utrecht->smallest_shown_group, 1);
+  EXPECT_EQ(utrecht->profiles_shown_at_region_level, 4);
+  absl::StatusOr<engine::SourceDisclosure> none = writer_->DisclosureOfSource("UWV", 5);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->smallest_shown_group, 0);
+}
+
 }  // namespace
 }  // namespace verkenner::indexer
