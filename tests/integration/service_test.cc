@@ -35,6 +35,7 @@ constexpr int kProfiles = 400;
 constexpr int64_t kToday = 20758;  // 2026-11-01, the generator's reference date
 constexpr char kPassword[] = "correct horse battery staple";
 constexpr int kSearchesPerMinute = 25;
+constexpr int kProfileViewsPerDay = 30;
 
 class ServiceTest : public ::testing::Test {
  protected:
@@ -99,6 +100,7 @@ class ServiceTest : public ::testing::Test {
     options.search_threads = 2;
     options.today = [] { return kToday; };
     options.quotas.searches_per_minute = kSearchesPerMinute;
+    options.quotas.profile_views_per_day = kProfileViewsPerDay;
     auto server = service::Server::Start(std::move(options));
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
@@ -317,6 +319,61 @@ TEST_F(ServiceTest, SearchesBeyondTheQuotaAreRefusedWithARetryHint) {
     EXPECT_GE(seconds, 1);
     EXPECT_LE(seconds, 60);
   }
+}
+
+TEST_F(ServiceTest, ProfileViewsAreAuditedAndStopAtTheDailyQuota) {
+  const std::string token = Token(testing::TestEmployer("views@example.nl", "Views BV"));
+  auto stub = Search();
+  v1::GetProfileRequest get;
+  get.set_profile_id(profile_->profile_id());
+  for (int i = 0; i < kProfileViewsPerDay; ++i) {
+    v1::GetProfileResponse profile;
+    ASSERT_TRUE(
+        Call(&v1::CandidateSearchService::Stub::GetProfile, *stub, token, get, profile).ok())
+        << i;
+  }
+  grpc::ClientContext context;
+  testing::Authorize(context, token);
+  v1::GetProfileResponse refused;
+  EXPECT_EQ(stub->GetProfile(&context, get, &refused).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  auto hint = context.GetServerTrailingMetadata().find("retry-after");
+  ASSERT_NE(hint, context.GetServerTrailingMetadata().end());
+  const int seconds = std::stoi(std::string(hint->second.data(), hint->second.size()));
+  EXPECT_GE(seconds, 1);
+  EXPECT_LE(seconds, 25 * 3600);  // midnight in Amsterdam, a day at most (and DST)
+  EXPECT_FALSE(refused.has_profile());
+
+  // Every view that was served left an audit row with the account and the pseudonym.
+  auto store = service::Store::Open(*store_path_);
+  ASSERT_TRUE(store.ok());
+  int64_t rows = 0;
+  ASSERT_TRUE((*store)
+                  ->Read([&](indexer::SqliteConnection& db) {
+                    auto statement = db.Prepare(
+                        "SELECT count(*) FROM audit a JOIN account c ON c.id = a.account_id "
+                        "WHERE a.action = 'view_profile' AND c.email = 'views@example.nl' "
+                        "AND a.profile_id = ?1 AND a.outcome = 'ok'");
+                    if (!statement.ok()) return statement.status();
+                    statement->Bind(1, profile_->profile_id());
+                    auto row = statement->Step();
+                    if (!row.ok()) return row.status();
+                    rows = statement->Integer(0);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(rows, kProfileViewsPerDay);
+}
+
+TEST_F(ServiceTest, OversizedMessagesAreRefusedBeforeAnyHandlerRuns) {
+  auto requests = Requests();
+  v1::CreateContactRequestRequest huge = NewRequest("huge");
+  huge.set_message(std::string(5 << 20, 'x'));  // above the server's 4 MiB limit
+  v1::CreateContactRequestResponse response;
+  EXPECT_EQ(Call(&v1::ContactRequestService::Stub::CreateContactRequest, *requests, *employer_b_,
+                 huge, response)
+                .error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 TEST_F(ServiceTest, AContactRequestTravelsFromEmployerToTheRegionsWspAndBack) {
@@ -664,13 +721,18 @@ TEST_F(ServiceTest, ImportersStreamTheirOwnProfilesAndEveryRowIsAccountedFor) {
       grpc::StatusCode::NOT_FOUND);
 
   // The imported profiles become searchable without a restart.
-  const std::string viewer = Token(testing::TestEmployer("kijker@example.nl", "Kijk BV"));
   v1::GetProfileRequest view;
   view.set_profile_id((*pseudonymizer_)->ProfileId("GM0344", "API-0"));
   auto search = Search();
   grpc::StatusCode code = grpc::StatusCode::NOT_FOUND;
-  for (int attempt = 0; attempt < 100 && code == grpc::StatusCode::NOT_FOUND; ++attempt) {
+  std::string viewer;
+  for (int attempt = 0; attempt < 200 && code == grpc::StatusCode::NOT_FOUND; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Each look is a profile view: a fresh account before the daily quota runs out.
+    if (attempt % 20 == 0) {
+      viewer = Token(
+          testing::TestEmployer("kijker" + std::to_string(attempt) + "@example.nl", "Kijk BV"));
+    }
     v1::GetProfileResponse profile;
     code = Call(&v1::CandidateSearchService::Stub::GetProfile, *search, viewer, view, profile)
                .error_code();
