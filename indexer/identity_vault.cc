@@ -21,10 +21,6 @@ namespace {
 // (the service's store, say) instead of adding a table to it.
 constexpr int32_t kApplicationId = 0x564B4956;
 
-// Long enough to wait out a reader's checkpoint or another instance's batch commit, short enough
-// that a stuck writer shows up as an error rather than a hang.
-constexpr int kBusyTimeoutMs = 10'000;
-
 // Page cache per connection (SQLite's default is 2 MiB). Profile ids are random, so a batch touches
 // pages all over the primary-key index; at 1,000,000 rows (a ~110 MB file) a quarter of the
 // cache's size made the import 20% slower.
@@ -167,24 +163,10 @@ IdentityVault::~IdentityVault() {
 }
 
 absl::Status IdentityVault::Configure() {
-  sqlite3_extended_result_codes(db_, 1);
-  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-  // Nothing stored in the file may run code of its own: a vault that someone tampered with must
-  // not be able to copy client numbers elsewhere through a trigger, a view or a function call in
-  // its schema, nor load an extension.
-  int unused = 0;
-  const std::pair<int, int> settings[] = {
-      {SQLITE_DBCONFIG_DEFENSIVE, 1},
-      {SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0},
-      {SQLITE_DBCONFIG_ENABLE_TRIGGER, 0},
-      {SQLITE_DBCONFIG_ENABLE_VIEW, 0},
-      {SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0},
-      {SQLITE_DBCONFIG_ENABLE_FKEY, 0},
-  };
-  for (const auto& [option, value] : settings) {
-    if (const int rc = sqlite3_db_config(db_, option, value, &unused); rc != SQLITE_OK) {
-      return SqliteError(rc, "configure");
-    }
+  // A vault that someone tampered with must not be able to copy client numbers elsewhere
+  // through a trigger, a view or a function call in its schema, nor load an extension.
+  if (const int rc = HardenSqliteConnection(db_, /*foreign_keys=*/false); rc != SQLITE_OK) {
+    return SqliteError(rc, "configure");
   }
   if (absl::Status status =
           Execute(absl::StrCat("PRAGMA cache_size = -", kCacheKibibytes).c_str(), "configure");

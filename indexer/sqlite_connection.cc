@@ -128,10 +128,9 @@ SqliteConnection::~SqliteConnection() {
   sqlite3_close_v2(db_);
 }
 
-absl::Status SqliteConnection::Configure(Mode mode) {
-  sqlite3_extended_result_codes(db_, 1);
-  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-  // Nothing stored in the file may run code of its own.
+int HardenSqliteConnection(sqlite3* db, bool foreign_keys) {
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
   int unused = 0;
   const std::pair<int, int> settings[] = {
       {SQLITE_DBCONFIG_DEFENSIVE, 1},
@@ -139,12 +138,17 @@ absl::Status SqliteConnection::Configure(Mode mode) {
       {SQLITE_DBCONFIG_ENABLE_TRIGGER, 0},
       {SQLITE_DBCONFIG_ENABLE_VIEW, 0},
       {SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0},
-      {SQLITE_DBCONFIG_ENABLE_FKEY, 1},
+      {SQLITE_DBCONFIG_ENABLE_FKEY, foreign_keys ? 1 : 0},
   };
   for (const auto& [option, value] : settings) {
-    if (const int rc = sqlite3_db_config(db_, option, value, &unused); rc != SQLITE_OK) {
-      return Error(rc, "configure");
-    }
+    if (const int rc = sqlite3_db_config(db, option, value, &unused); rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
+absl::Status SqliteConnection::Configure(Mode mode) {
+  if (const int rc = HardenSqliteConnection(db_, /*foreign_keys=*/true); rc != SQLITE_OK) {
+    return Error(rc, "configure");
   }
   if (mode == Mode::kReadOnly) return Execute("PRAGMA query_only = ON");
   if (sqlite3_db_readonly(db_, "main") == 1) {

@@ -37,6 +37,12 @@ absl::Status FileStatus(std::string_view what, const std::string& path, std::str
 absl::Status SqliteStatus(std::string_view what, const std::string& path, int code,
                           std::string_view operation);
 
+// Sets what every connection to such a file needs: extended result codes, a busy timeout, and
+// nothing in the file that runs code of its own (no triggers, views or extensions; defensive
+// mode; an untrusted schema), so that a tampered file cannot copy data elsewhere. Returns an
+// SQLite result code.
+int HardenSqliteConnection(sqlite3* db, bool foreign_keys);
+
 // One SQLite connection to the service's store, configured the way every connection to it must
 // be: extended result codes, a busy timeout, foreign keys on, nothing in the file that runs code
 // (triggers, views, extensions), and for writers WAL with synchronous=FULL, so that a committed

@@ -49,8 +49,13 @@ void SavedProfileService::ShowAndFinish(grpc::CallbackServerContext* context,
       FillSaved(records[i], out[i]);
       absl::StatusOr<engine::CandidateMatch> match =
           searcher.GetProfile(records[i].profile_id, today);
-      // Withdrawn or ended: the entry stays, with its note, without the profile.
-      if (!match.ok()) continue;
+      // Withdrawn or ended: the entry stays, with its note, without the profile. Any other
+      // error fails the call rather than hide a profile that is there.
+      if (absl::IsNotFound(match.status())) continue;
+      if (!match.ok()) {
+        FinishWith(context, reactor, match.status());
+        return;
+      }
       if (absl::Status status =
               FillProfile(*match, *environment_.reference_data, out[i]->mutable_profile());
           !status.ok()) {
