@@ -380,8 +380,14 @@ grpc::ServerUnaryReactor* CandidateSearchService::SearchCandidates(
     return reactor;
   }
   query->today_day = today_();
-  pool_->Submit([reactor, response, query = std::move(*query),
+  pool_->Submit([context, reactor, response, query = std::move(*query),
                  reference_data = reference_data_](engine::Searcher& searcher) {
+    // A search that waited past its deadline (or whose client left) in a busy pool is not run:
+    // nobody would read the answer, and the queue behind it would only grow.
+    if (context->IsCancelled()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before it ran"));
+      return;
+    }
     absl::StatusOr<engine::SearchResult> result = searcher.Search(query);
     if (!result.ok()) {
       reactor->Finish(ToGrpcStatus(result.status()));
