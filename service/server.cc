@@ -90,6 +90,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
 
 Server::~Server() { Shutdown(); }
 
+std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
+  grpc::ChannelArguments arguments;
+  return grpc_server_->InProcessChannel(arguments);
+}
+
 void Server::Shutdown(std::chrono::milliseconds grace) {
   std::call_once(shutdown_once_, [&] {
     if (grpc_server_ != nullptr) {

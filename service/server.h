@@ -62,6 +62,9 @@ class Server {
 
   // The bound port.
   int port() const { return port_; }
+  // A channel to this server's services without a socket, for the HTTP gateway: its calls go
+  // through the same authentication, checks, metrics and logs as any other.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
   // Calls, codes and latencies of every method, for a Prometheus scrape.
   const MetricsRegistry& metrics() const { return *metrics_; }
   // Stops the server, waiting at most `grace` for calls in flight.

@@ -1,0 +1,276 @@
+#include "service/http/api_gateway.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace verkenner::service {
+namespace {
+
+constexpr char kApiPrefix[] = "/api/v1/";
+constexpr char kPackage[] = "verkenner.v1.";
+constexpr char kSessionRoute[] = "/api/v1/session";
+constexpr char kLogoutRoute[] = "/api/v1/session/logout";
+constexpr int kSessionSeconds = 12 * 3600;  // Authenticator::kSessionLifetime
+constexpr std::chrono::seconds kCallDeadline{30};
+
+int HttpStatusOf(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return 200;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return 400;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 404;
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::ABORTED:
+      return 409;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return 412;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+const char* CodeName(grpc::StatusCode code) {
+  static const char* kNames[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
+  const int index = static_cast<int>(code);
+  return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
+}
+
+// {"code": ..., "message": ...} through protobuf's JSON mapping.
+ApiResponse ErrorResponse(grpc::StatusCode code, const std::string& message) {
+  google::protobuf::Struct error;
+  (*error.mutable_fields())["code"].set_string_value(CodeName(code));
+  (*error.mutable_fields())["message"].set_string_value(message);
+  ApiResponse response;
+  response.status = HttpStatusOf(code);
+  (void)google::protobuf::util::MessageToJsonString(error, &response.body);
+  return response;
+}
+
+std::string SessionCookie(const std::string& token, int max_age_seconds) {
+  return absl::StrCat(ApiGateway::kSessionCookie, "=", token,
+                      "; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=", max_age_seconds);
+}
+
+}  // namespace
+
+std::string CookieValue(const std::string& header, const std::string& name) {
+  size_t start = 0;
+  while (start < header.size()) {
+    size_t end = header.find(';', start);
+    if (end == std::string::npos) end = header.size();
+    std::string_view pair(header.data() + start, end - start);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
+      return std::string(pair.substr(name.size() + 1));
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+ApiGateway::ApiGateway(std::shared_ptr<grpc::Channel> channel, std::string csrf_key)
+    : channel_(std::move(channel)),
+      stub_(std::make_unique<grpc::GenericStub>(channel_)),
+      csrf_key_(std::move(csrf_key)) {}
+
+std::string ApiGateway::CsrfToken(const std::string& session_token) const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), csrf_key_.data(), static_cast<int>(csrf_key_.size()),
+       reinterpret_cast<const unsigned char*>(session_token.data()), session_token.size(), digest,
+       &length);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0xf]);
+  }
+  return hex;
+}
+
+void ApiGateway::Call(
+    const std::string& full_method, const std::string& json, const std::string& token,
+    std::function<void(grpc::Status, std::string json, std::string retry_after)> done) {
+  // "/verkenner.v1.Service/Method" -> its descriptor, for the message types.
+  const size_t slash = full_method.rfind('/');
+  const google::protobuf::MethodDescriptor* method =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+          full_method.substr(1, slash - 1) + "." + full_method.substr(slash + 1));
+  if (method == nullptr || method->client_streaming() || method->server_streaming()) {
+    done(grpc::Status(grpc::StatusCode::NOT_FOUND, "no such API method"), "", "");
+    return;
+  }
+  google::protobuf::MessageFactory* factory = google::protobuf::MessageFactory::generated_factory();
+  std::unique_ptr<google::protobuf::Message> request(
+      factory->GetPrototype(method->input_type())->New());
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  if (!google::protobuf::util::JsonStringToMessage(json.empty() ? "{}" : json, request.get(),
+                                                   options)
+           .ok()) {
+    // Protobuf's message could quote the input; say only what is wrong in general.
+    done(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      "body: not a JSON object of the method's request message"),
+         "", "");
+    return;
+  }
+  struct CallState {
+    grpc::ClientContext context;
+    grpc::ByteBuffer request;
+    grpc::ByteBuffer response;
+    std::unique_ptr<google::protobuf::Message> reply;
+  };
+  auto state = std::make_shared<CallState>();
+  state->reply.reset(factory->GetPrototype(method->output_type())->New());
+  if (!token.empty()) state->context.AddMetadata("authorization", "Bearer " + token);
+  state->context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+  const std::string bytes = request->SerializeAsString();
+  grpc::Slice slice(bytes);
+  state->request = grpc::ByteBuffer(&slice, 1);
+  stub_->UnaryCall(
+      &state->context, full_method, grpc::StubOptions(), &state->request, &state->response,
+      [state, done = std::move(done)](grpc::Status status) {
+        std::string retry_after;
+        const auto& trailers = state->context.GetServerTrailingMetadata();
+        if (auto hint = trailers.find("retry-after"); hint != trailers.end()) {
+          retry_after.assign(hint->second.data(), hint->second.size());
+        }
+        std::string reply_json;
+        if (status.ok()) {
+          std::vector<grpc::Slice> slices;
+          std::string bytes_out;
+          if (state->response.Dump(&slices).ok()) {
+            for (const grpc::Slice& part : slices) {
+              bytes_out.append(reinterpret_cast<const char*>(part.begin()), part.size());
+            }
+          }
+          if (!state->reply->ParseFromString(bytes_out) ||
+              !google::protobuf::util::MessageToJsonString(*state->reply, &reply_json).ok()) {
+            status = grpc::Status(grpc::StatusCode::INTERNAL, "bad reply");
+          }
+        }
+        done(std::move(status), std::move(reply_json), std::move(retry_after));
+      });
+}
+
+void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> done) {
+  if (request.method != "POST") {
+    ApiResponse response = ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, "use POST");
+    response.status = 405;
+    done(std::move(response));
+    return;
+  }
+  const std::string session = CookieValue(request.cookie, kSessionCookie);
+
+  if (request.target == kSessionRoute) {  // login: needs no session, gets one
+    Call("/verkenner.v1.SessionService/CreateSession", request.body, "",
+         [this, done = std::move(done)](grpc::Status status, std::string json, std::string) {
+           if (!status.ok()) {
+             done(ErrorResponse(status.error_code(), status.error_message()));
+             return;
+           }
+           google::protobuf::Struct reply;
+           (void)google::protobuf::util::JsonStringToMessage(json, &reply);
+           auto found = reply.fields().find("sessionToken");
+           if (found == reply.fields().end()) {
+             done(ErrorResponse(grpc::StatusCode::INTERNAL, "login gave no session"));
+             return;
+           }
+           const std::string token = found->second.string_value();
+           // The token lives in the cookie only: page scripts never see it.
+           reply.mutable_fields()->erase("sessionToken");
+           ApiResponse response;
+           (void)google::protobuf::util::MessageToJsonString(reply, &response.body);
+           response.headers.emplace_back("Set-Cookie", SessionCookie(token, kSessionSeconds));
+           response.headers.emplace_back("X-CSRF-Token", CsrfToken(token));
+           done(std::move(response));
+         });
+    return;
+  }
+  if (!request.target.starts_with(kApiPrefix)) {
+    done(ErrorResponse(grpc::StatusCode::NOT_FOUND, "no such API route"));
+    return;
+  }
+  if (session.empty()) {
+    done(ErrorResponse(grpc::StatusCode::UNAUTHENTICATED, "log in first"));
+    return;
+  }
+  // Compared in constant time: the token is a secret derived from the session.
+  const std::string expected = CsrfToken(session);
+  if (request.csrf_token.size() != expected.size() ||
+      CRYPTO_memcmp(request.csrf_token.data(), expected.data(), expected.size()) != 0) {
+    done(ErrorResponse(grpc::StatusCode::PERMISSION_DENIED,
+                       "missing or wrong X-CSRF-Token header; log in again"));
+    return;
+  }
+  if (request.target == kLogoutRoute) {
+    Call("/verkenner.v1.SessionService/DeleteSession", "{}", session,
+         [done = std::move(done)](grpc::Status status, std::string json, std::string) {
+           ApiResponse response = status.ok()
+                                      ? ApiResponse{200, json, {}}
+                                      : ErrorResponse(status.error_code(), status.error_message());
+           response.headers.emplace_back("Set-Cookie", SessionCookie("", 0));
+           done(std::move(response));
+         });
+    return;
+  }
+  // "/api/v1/<Service>/<Method>" -> "/verkenner.v1.<Service>/<Method>"
+  const std::string rest = request.target.substr(sizeof(kApiPrefix) - 1);
+  const size_t slash = rest.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 >= rest.size() ||
+      rest.find_first_of("/?#", slash + 1) != std::string::npos) {
+    done(ErrorResponse(grpc::StatusCode::NOT_FOUND, "no such API route"));
+    return;
+  }
+  const std::string full_method =
+      absl::StrCat("/", kPackage, rest.substr(0, slash), "/", rest.substr(slash + 1));
+  Call(full_method, request.body, session,
+       [done = std::move(done)](grpc::Status status, std::string json, std::string retry_after) {
+         ApiResponse response = status.ok()
+                                    ? ApiResponse{200, std::move(json), {}}
+                                    : ErrorResponse(status.error_code(), status.error_message());
+         if (!retry_after.empty()) response.headers.emplace_back("Retry-After", retry_after);
+         done(std::move(response));
+       });
+}
+
+}  // namespace verkenner::service
