@@ -1,4 +1,6 @@
 // verkenner-server: serves the Verkenner v1 gRPC API from a search index.
+#include <openssl/rand.h>
+
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -9,7 +11,10 @@
 #include "absl/strings/numbers.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/pseudonymizer.h"
+#include "service/http/api_gateway.h"
+#include "service/http/http_listener.h"
 #include "service/http/metrics_listener.h"
+#include "service/http/web_handler.h"
 #include "service/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on (port 0: any)");
@@ -26,6 +31,10 @@ ABSL_FLAG(std::string, refdata, "",
           "reference data directory (default: $VERKENNER_REFDATA or "
           "../shared/refdata)");
 ABSL_FLAG(int, search_threads, 0, "engine worker threads (0: one per core)");
+ABSL_FLAG(std::string, http_listen, "",
+          "host:port for the web app and its JSON API over HTTP (put TLS in front: the session "
+          "cookie is Secure); empty: off");
+ABSL_FLAG(std::string, web_root, "", "directory of the built web app served over --http_listen");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port for GET /metrics (Prometheus) and GET /healthz over HTTP, e.g. "
           "127.0.0.1:9464; empty: off");
@@ -100,6 +109,29 @@ int main(int argc, char** argv) {
     }
     metrics = std::move(*listener);
     std::cout << "verkenner-server: metrics on port " << metrics->port() << std::endl;
+  }
+  // The web app: its files and the JSON API onto this server's own services.
+  std::unique_ptr<verkenner::service::ApiGateway> gateway;
+  std::unique_ptr<verkenner::service::WebHandler> web;
+  std::unique_ptr<verkenner::service::HttpListener> http;
+  if (const std::string address = absl::GetFlag(FLAGS_http_listen); !address.empty()) {
+    // CSRF tokens are keyed per process: after a restart the web app logs in again.
+    std::string csrf_key(32, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(csrf_key.data()), 32) != 1) return 1;
+    gateway = std::make_unique<verkenner::service::ApiGateway>((*server)->InProcessChannel(),
+                                                               std::move(csrf_key));
+    web = std::make_unique<verkenner::service::WebHandler>(gateway.get(),
+                                                           absl::GetFlag(FLAGS_web_root));
+    auto listener = verkenner::service::HttpListener::Start(
+        address, {}, [handler = web.get()](verkenner::service::HttpRequest request, auto respond) {
+          handler->Handle(std::move(request), std::move(respond));
+        });
+    if (!listener.ok()) {
+      std::cerr << "verkenner-server: " << listener.status().message() << "\n";
+      return 1;
+    }
+    http = std::move(*listener);
+    std::cout << "verkenner-server: web app on port " << http->port() << std::endl;
   }
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "service/http/http_listener.h"
 
 namespace verkenner::service {
 
@@ -15,17 +16,16 @@ namespace verkenner::service {
 // Meant for a scraper on the operator's network, not for people: the web app gets a listener of
 // its own. Every connection has a read timeout and a header size limit.
 //
-// One thread of its own runs an Asio event loop (Beast, one session per connection, as in
-// Beast's async server example). Thread-safe; the destructor stops it.
+// Runs on an HttpListener of its own (one thread). Thread-safe; the destructor stops it.
 class MetricsListener {
  public:
   // Listens on `address` ("host:port", port 0 for any free one). Errors: InvalidArgument for an
   // address that is not host:port, Unavailable when it cannot be bound.
   static absl::StatusOr<std::unique_ptr<MetricsListener>> Start(
       const std::string& address, std::function<std::string()> metrics_text);
-  ~MetricsListener();
+  ~MetricsListener() = default;
 
-  int port() const { return port_; }
+  int port() const { return listener_->port(); }
 
   // Builds the response to one request, without any socket: what the sessions call.
   struct Response {
@@ -37,12 +37,10 @@ class MetricsListener {
                          const std::function<std::string()>& metrics_text);
 
  private:
-  struct Loop;
   MetricsListener() = default;
 
-  std::unique_ptr<Loop> loop_;
-  std::thread thread_;
-  int port_ = 0;
+  std::function<std::string()> metrics_text_;
+  std::unique_ptr<HttpListener> listener_;
 };
 
 }  // namespace verkenner::service

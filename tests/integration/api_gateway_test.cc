@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio.hpp>
 #include <filesystem>
 #include <future>
 
 #include "service/auth/credentials.h"
+#include "service/http/http_listener.h"
+#include "service/http/web_handler.h"
 #include "service/server.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
@@ -167,6 +170,78 @@ TEST_F(ApiGatewayTest, EveryCallNeedsTheSessionAndItsCsrfTokenAndLogoutEndsBoth)
   EXPECT_NE(Header(logout, "Set-Cookie").find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(Send({"POST", me, "{}", cookie, csrf}).status, 401);
   EXPECT_EQ(Send({"POST", me, "{}", other_cookie, other_csrf}).status, 200);
+}
+
+// A raw HTTP/1.1 exchange over a real socket.
+std::string Exchange(int port, const std::string& request) {
+  boost::asio::io_context context;
+  boost::asio::ip::tcp::socket socket(context);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+  boost::asio::write(socket, boost::asio::buffer(request));
+  std::string response;
+  boost::system::error_code error;
+  char buffer[4096];
+  while (true) {
+    const size_t read = socket.read_some(boost::asio::buffer(buffer), error);
+    response.append(buffer, read);
+    if (error) break;
+  }
+  return response;
+}
+
+TEST_F(ApiGatewayTest, TheWebListenerServesTheAppWithAStrictPolicyAndTheApi) {
+  const std::filesystem::path root = *directory_ / "web";
+  std::filesystem::create_directories(root / "assets");
+  std::ofstream(root / "index.html") << "<!doctype html><title>Verkenner</title>";
+  std::ofstream(root / "assets" / "app.js") << "console.log('hallo');";
+  std::ofstream(*directory_ / "secret.txt") << "not for the web";
+  service::WebHandler web(gateway_, root.string());
+  service::HttpListener::Options options;
+  options.max_body_bytes = 64 * 1024;
+  auto listener = service::HttpListener::Start("127.0.0.1:0", options,
+                                               [&](service::HttpRequest request, auto respond) {
+                                                 web.Handle(std::move(request), std::move(respond));
+                                               });
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  const int port = (*listener)->port();
+
+  const std::string index = Exchange(port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(index.rfind("HTTP/1.1 200", 0), 0u) << index;
+  EXPECT_NE(index.find("Content-Security-Policy: default-src 'self'; script-src 'self'"),
+            std::string::npos);
+  EXPECT_NE(index.find("X-Content-Type-Options: nosniff"), std::string::npos);
+  EXPECT_NE(index.find("<title>Verkenner</title>"), std::string::npos);
+  // The app's own routes get the app; its files their type; nothing outside the root.
+  EXPECT_NE(Exchange(port, "GET /zoeken HTTP/1.1\r\nHost: x\r\n\r\n").find("<title>"),
+            std::string::npos);
+  EXPECT_NE(Exchange(port, "GET /assets/app.js HTTP/1.1\r\nHost: x\r\n\r\n")
+                .find("Content-Type: text/javascript"),
+            std::string::npos);
+  for (const char* bad : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2fsecret.txt"}) {
+    const std::string answer =
+        Exchange(port, std::string("GET ") + bad + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(answer.find("not for the web"), std::string::npos) << bad;
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << bad << answer;
+  }
+  EXPECT_EQ(Exchange(port, "GET /nope.css HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 404", 0),
+            0u);
+
+  // The API through the socket: login sets the cookie, a too large body is refused.
+  const std::string body =
+      R"({"email":"werkgever@gateway.example","password":")" + std::string(kPassword) + R"("})";
+  const std::string login =
+      Exchange(port,
+               "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Content-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body);
+  EXPECT_EQ(login.rfind("HTTP/1.1 200", 0), 0u) << login;
+  EXPECT_NE(login.find("Set-Cookie: verkenner_session="), std::string::npos);
+  EXPECT_NE(login.find("Cache-Control: no-store"), std::string::npos);
+  const std::string huge(100 * 1024, 'x');
+  EXPECT_EQ(Exchange(port, "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                               std::to_string(huge.size()) + "\r\n\r\n" + huge)
+                .rfind("HTTP/1.1 413", 0),
+            0u);
 }
 
 TEST(CookieValueTest, FindsTheNamedCookieAmongOthers) {

@@ -1,0 +1,73 @@
+#ifndef VERKENNER_SERVICE_HTTP_HTTP_LISTENER_H_
+#define VERKENNER_SERVICE_HTTP_HTTP_LISTENER_H_
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace verkenner::service {
+
+struct HttpRequest {
+  std::string method;                          // "GET", "POST", ...
+  std::string target;                          // "/api/v1/...", with its query
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+
+  std::string Header(const std::string& lower_case_name) const {
+    auto found = headers.find(lower_case_name);
+    return found == headers.end() ? "" : found->second;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// An HTTP/1.1 listener on Boost.Beast and Asio, as in Beast's async server example: one session
+// per connection on a strand of its own, a deadline on every read and write, limits on header and
+// body size (a request over them is answered 413 or dropped), one request per connection. The
+// handler never touches a socket: it gets the request and answers through `respond`, from any
+// thread, once.
+//
+// Thread-safe; the destructor stops the listener and waits for its threads.
+class HttpListener {
+ public:
+  struct Options {
+    size_t max_header_bytes = 8 * 1024;
+    size_t max_body_bytes = 1 << 20;
+    std::chrono::seconds timeout{10};  // per read and per write
+    int threads = 1;
+  };
+  using Handler =
+      std::function<void(HttpRequest request, std::function<void(HttpResponse)> respond)>;
+
+  // Listens on "host:port" (port 0: any free one). Errors: InvalidArgument for a malformed
+  // address, Unavailable when it cannot be bound.
+  static absl::StatusOr<std::unique_ptr<HttpListener>> Start(const std::string& address,
+                                                             Options options, Handler handler);
+  ~HttpListener();
+
+  int port() const { return port_; }
+
+ private:
+  struct Loop;
+  HttpListener() = default;
+
+  std::unique_ptr<Loop> loop_;
+  std::vector<std::thread> threads_;
+  int port_ = 0;
+};
+
+}  // namespace verkenner::service
+
+#endif  // VERKENNER_SERVICE_HTTP_HTTP_LISTENER_H_
