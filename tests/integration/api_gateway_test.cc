@@ -177,7 +177,10 @@ std::string Exchange(int port, const std::string& request) {
   boost::asio::io_context context;
   boost::asio::ip::tcp::socket socket(context);
   socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
-  boost::asio::write(socket, boost::asio::buffer(request));
+  // The server may refuse and close before it has read everything: a failed write is part of
+  // the exchange, the answer (if any) is still read.
+  boost::system::error_code write_error;
+  boost::asio::write(socket, boost::asio::buffer(request), write_error);
   std::string response;
   boost::system::error_code error;
   char buffer[4096];
@@ -237,9 +240,10 @@ TEST_F(ApiGatewayTest, TheWebListenerServesTheAppWithAStrictPolicyAndTheApi) {
   EXPECT_EQ(login.rfind("HTTP/1.1 200", 0), 0u) << login;
   EXPECT_NE(login.find("Set-Cookie: verkenner_session="), std::string::npos);
   EXPECT_NE(login.find("Cache-Control: no-store"), std::string::npos);
-  const std::string huge(100 * 1024, 'x');
+  // Refused on the announced length, before any of the body is read: the body is not sent, or
+  // the refusal's close would reset the connection under an unread body.
   EXPECT_EQ(Exchange(port, "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                               std::to_string(huge.size()) + "\r\n\r\n" + huge)
+                               std::to_string(100 * 1024) + "\r\n\r\n")
                 .rfind("HTTP/1.1 413", 0),
             0u);
 }
