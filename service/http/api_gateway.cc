@@ -10,6 +10,7 @@
 #include <openssl/hmac.h>
 
 #include "absl/strings/str_cat.h"
+#include "service/observability/metrics.h"
 
 namespace verkenner::service {
 namespace {
@@ -51,32 +52,10 @@ int HttpStatusOf(grpc::StatusCode code) {
   }
 }
 
-const char* CodeName(grpc::StatusCode code) {
-  static const char* kNames[] = {"OK",
-                                 "CANCELLED",
-                                 "UNKNOWN",
-                                 "INVALID_ARGUMENT",
-                                 "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND",
-                                 "ALREADY_EXISTS",
-                                 "PERMISSION_DENIED",
-                                 "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION",
-                                 "ABORTED",
-                                 "OUT_OF_RANGE",
-                                 "UNIMPLEMENTED",
-                                 "INTERNAL",
-                                 "UNAVAILABLE",
-                                 "DATA_LOSS",
-                                 "UNAUTHENTICATED"};
-  const int index = static_cast<int>(code);
-  return index >= 0 && index <= 16 ? kNames[index] : "UNKNOWN";
-}
-
 // {"code": ..., "message": ...} through protobuf's JSON mapping.
 ApiResponse ErrorResponse(grpc::StatusCode code, const std::string& message) {
   google::protobuf::Struct error;
-  (*error.mutable_fields())["code"].set_string_value(CodeName(code));
+  (*error.mutable_fields())["code"].set_string_value(GrpcCodeName(code));
   (*error.mutable_fields())["message"].set_string_value(message);
   ApiResponse response;
   response.status = HttpStatusOf(code);

@@ -5,15 +5,10 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "service/observability/metrics.h"
 
 namespace verkenner::service {
 namespace {
-
-constexpr const char* kCodeNames[] = {
-    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
-    "DATA_LOSS", "UNAUTHENTICATED"};
 
 class AccessLogInterceptor final : public grpc::experimental::Interceptor {
  public:
@@ -25,16 +20,15 @@ class AccessLogInterceptor final : public grpc::experimental::Interceptor {
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
-      const int code = static_cast<int>(methods->GetSendStatus().error_code());
+      const grpc::StatusCode code = methods->GetSendStatus().error_code();
       const double ms =
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
               .count();
       char duration[32];
       std::snprintf(duration, sizeof(duration), "%.3f", ms);
-      log_->Write(code == 0 ? "info" : "warning", "rpc",
+      log_->Write(code == grpc::StatusCode::OK ? "info" : "warning", "rpc",
                   {"\"method\":" + StructuredLog::Quote(method_),
-                   "\"code\":\"" +
-                       std::string(code >= 0 && code <= 16 ? kCodeNames[code] : "UNKNOWN") + "\"",
+                   "\"code\":\"" + std::string(GrpcCodeName(code)) + "\"",
                    std::string("\"ms\":") + duration});
     }
     methods->Proceed();

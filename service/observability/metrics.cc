@@ -171,6 +171,11 @@ absl::string_view ToAbsl(std::string_view text) { return {text.data(), text.size
 
 }  // namespace
 
+const char* GrpcCodeName(grpc::StatusCode code) {
+  const auto index = static_cast<size_t>(code);
+  return index < kCodeNames.size() ? kCodeNames[index] : "UNKNOWN";
+}
+
 struct MetricsRegistry::MethodSeries {
   MethodSeries(std::string_view full, std::string_view service_name, std::string_view method_name)
       : full_method(full), service(service_name), method(method_name) {}

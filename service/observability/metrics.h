@@ -21,6 +21,10 @@
 
 namespace verkenner::service {
 
+// The canonical name of a gRPC status code ("INVALID_ARGUMENT"); "UNKNOWN" out of range. The
+// metric labels, the access log and the web API's error bodies all use these names.
+const char* GrpcCodeName(grpc::StatusCode code);
+
 // Counts and times the server's gRPC calls and renders them, with a few gauges, in the Prometheus
 // text exposition format 0.0.4 (the HTTP layer serves PrometheusText() at /metrics).
 //

@@ -16,10 +16,6 @@ constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 constexpr int kWorkingDaysUntilOverdue = 5;
 
-absl::Status Invalid(std::string_view field, std::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(reason)));
-}
-
 absl::Status NotFound() {
   // The same answer for a request that does not exist and one of another organisation or region.
   return absl::NotFoundError("no such contact request");
@@ -40,34 +36,35 @@ std::string ContentHash(const google::protobuf::Message& message) {
 absl::Status CheckCreate(const v1::CreateContactRequestRequest& request,
                          const engine::ReferenceData& reference) {
   if (!IsIdempotencyKey(request.request_id())) {
-    return Invalid("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
+    return InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
   }
   if (request.profile_id().empty() || request.profile_id().size() > 64) {
-    return Invalid("profile_id", "missing or longer than 64 characters");
+    return InvalidField("profile_id", "missing or longer than 64 characters");
   }
-  if (!request.has_vacancy()) return Invalid("vacancy", "required");
+  if (!request.has_vacancy()) return InvalidField("vacancy", "required");
   const v1::ContactRequestVacancy& vacancy = request.vacancy();
   if (vacancy.title().empty() || vacancy.title().size() > 200) {
-    return Invalid("vacancy.title", "1 to 200 characters");
+    return InvalidField("vacancy.title", "1 to 200 characters");
   }
-  if (vacancy.text().size() > 4000) return Invalid("vacancy.text", "at most 4,000 characters");
-  if (!vacancy.has_hours()) return Invalid("vacancy.hours", "required");
+  if (vacancy.text().size() > 4000) return InvalidField("vacancy.text", "at most 4,000 characters");
+  if (!vacancy.has_hours()) return InvalidField("vacancy.hours", "required");
   if (vacancy.hours().min_hours() < 0 || vacancy.hours().max_hours() > 40 ||
       vacancy.hours().min_hours() > vacancy.hours().max_hours() ||
       vacancy.hours().max_hours() == 0) {
-    return Invalid("vacancy.hours", "expected 0 <= min_hours <= max_hours <= 40, max_hours > 0");
+    return InvalidField("vacancy.hours",
+                        "expected 0 <= min_hours <= max_hours <= 40, max_hours > 0");
   }
-  if (!vacancy.has_workplace()) return Invalid("vacancy.workplace", "required");
+  if (!vacancy.has_workplace()) return InvalidField("vacancy.workplace", "required");
   const v1::Location& workplace = vacancy.workplace();
   if (workplace.postcode().empty() && workplace.municipality_code().empty()) {
-    return Invalid("vacancy.workplace", "a postcode or a municipality code");
+    return InvalidField("vacancy.workplace", "a postcode or a municipality code");
   }
   if (!workplace.postcode().empty() && !engine::ParsePc4(workplace.postcode()).has_value()) {
-    return Invalid("vacancy.workplace.postcode", "not a Dutch postcode (1234 or 1234 AB)");
+    return InvalidField("vacancy.workplace.postcode", "not a Dutch postcode (1234 or 1234 AB)");
   }
   if (!workplace.municipality_code().empty() &&
       reference.FindMunicipality(workplace.municipality_code()) == nullptr) {
-    return Invalid("vacancy.workplace.municipality_code", "not a known CBS municipality code");
+    return InvalidField("vacancy.workplace.municipality_code", "not a known CBS municipality code");
   }
   if (vacancy.has_start_date()) {
     const v1::Date& date = vacancy.start_date();
@@ -75,24 +72,24 @@ absl::Status CheckCreate(const v1::CreateContactRequestRequest& request,
     const absl::CivilDay day(date.year(), date.month(), date.day());
     if (date.year() < 2000 || date.year() > 9999 || day.year() != date.year() ||
         day.month() != date.month() || day.day() != date.day()) {
-      return Invalid("vacancy.start_date", "not a valid date");
+      return InvalidField("vacancy.start_date", "not a valid date");
     }
   }
-  if (request.message().size() > 4000) return Invalid("message", "at most 4,000 characters");
-  if (!request.has_contact_person()) return Invalid("contact_person", "required");
+  if (request.message().size() > 4000) return InvalidField("message", "at most 4,000 characters");
+  if (!request.has_contact_person()) return InvalidField("contact_person", "required");
   const v1::EmployerContact& contact = request.contact_person();
   if (contact.name().empty() || contact.name().size() > 200) {
-    return Invalid("contact_person.name", "1 to 200 characters");
+    return InvalidField("contact_person.name", "1 to 200 characters");
   }
   if (contact.email().empty() && contact.phone().empty()) {
-    return Invalid("contact_person", "an e-mail address or a phone number");
+    return InvalidField("contact_person", "an e-mail address or a phone number");
   }
   if (!contact.email().empty() && !IsEmailAddress(contact.email())) {
-    return Invalid("contact_person.email", "not an e-mail address");
+    return InvalidField("contact_person.email", "not an e-mail address");
   }
   if (contact.phone().size() > 32 ||
       contact.phone().find_first_not_of("+0123456789 -()") != std::string::npos) {
-    return Invalid("contact_person.phone", "at most 32 characters: digits, spaces, + - ( )");
+    return InvalidField("contact_person.phone", "at most 32 characters: digits, spaces, + - ( )");
   }
   return absl::OkStatus();
 }
@@ -101,7 +98,7 @@ absl::Status CheckStatuses(const google::protobuf::RepeatedField<int>& statuses)
   for (int status : statuses) {
     if (status <= v1::CONTACT_REQUEST_STATUS_UNSPECIFIED ||
         status > v1::CONTACT_REQUEST_STATUS_WITHDRAWN) {
-      return Invalid("statuses", "unknown or unspecified status");
+      return InvalidField("statuses", "unknown or unspecified status");
     }
   }
   return absl::OkStatus();
@@ -311,7 +308,7 @@ void ContactRequestService::ChangeRequest(grpc::CallbackServerContext* context,
                                           v1::ContactRequest* out) {
   const std::string id = ContactRequestIdOfName(name);
   if (id.empty()) {
-    FinishWith(context, reactor, Invalid("name", "expected contactRequests/<id>"));
+    FinishWith(context, reactor, InvalidField("name", "expected contactRequests/<id>"));
     return;
   }
   const int64_t now = absl::ToUnixMicros(environment_.now());
@@ -361,7 +358,7 @@ grpc::ServerUnaryReactor* ContactRequestService::GetContactRequest(
   if (!caller.has_value()) return reactor;
   const std::string id = ContactRequestIdOfName(request->name());
   absl::Status valid =
-      id.empty() ? Invalid("name", "expected contactRequests/<id>") : absl::OkStatus();
+      id.empty() ? InvalidField("name", "expected contactRequests/<id>") : absl::OkStatus();
   if (valid.ok()) {
     valid = environment_.store->Read([&](indexer::SqliteConnection& db) -> absl::Status {
       absl::StatusOr<std::optional<StoredContactRequest>> loaded = LoadContactRequest(db, id);
@@ -384,7 +381,7 @@ void ContactRequestService::ListFor(grpc::CallbackServerContext* context,
                                     std::string* next_page_token,
                                     std::function<void(int32_t)> set_total_size) {
   if (page_size < 0 || page_size > kMaxPageSize) {
-    FinishWith(context, reactor, Invalid("page_size", "expected 0 (default 20) to 100"));
+    FinishWith(context, reactor, InvalidField("page_size", "expected 0 (default 20) to 100"));
     return;
   }
   const int size = page_size == 0 ? kDefaultPageSize : page_size;
@@ -396,7 +393,7 @@ void ContactRequestService::ListFor(grpc::CallbackServerContext* context,
     if (!page_token.starts_with(token_prefix) ||
         !absl::SimpleAtoi(page_token.substr(token_prefix.size()), &offset) || offset < 0) {
       FinishWith(context, reactor,
-                 Invalid("page_token", "not a token of this list with these filters"));
+                 InvalidField("page_token", "not a token of this list with these filters"));
       return;
     }
   }
@@ -497,7 +494,7 @@ grpc::ServerUnaryReactor* ContactRequestService::WithdrawContactRequest(
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_EMPLOYER});
   if (!caller.has_value()) return reactor;
   if (request->reason().size() > 2000) {
-    FinishWith(context, reactor, Invalid("reason", "at most 2,000 characters"));
+    FinishWith(context, reactor, InvalidField("reason", "at most 2,000 characters"));
     return reactor;
   }
   ChangeRequest(
@@ -563,17 +560,17 @@ grpc::ServerUnaryReactor* ContactRequestService::UpdateContactRequestStatus(
   absl::Status valid =
       IsIdempotencyKey(request->request_id())
           ? absl::OkStatus()
-          : Invalid("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
+          : InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
   if (valid.ok() && (request->status() <= v1::CONTACT_REQUEST_STATUS_NEW ||
                      request->status() > v1::CONTACT_REQUEST_STATUS_WITHDRAWN)) {
-    valid = Invalid("status", "one of the statuses after NEW");
+    valid = InvalidField("status", "one of the statuses after NEW");
   }
   if (valid.ok() && request->note().size() > 2000) {
-    valid = Invalid("note", "at most 2,000 characters");
+    valid = InvalidField("note", "at most 2,000 characters");
   }
   if (valid.ok() && request->status() == v1::CONTACT_REQUEST_STATUS_NOT_PLACED &&
       request->note().empty()) {
-    valid = Invalid("note", "required for NOT_PLACED: say why");
+    valid = InvalidField("note", "required for NOT_PLACED: say why");
   }
   if (!valid.ok()) {
     FinishWith(context, reactor, valid);
@@ -613,9 +610,9 @@ grpc::ServerUnaryReactor* ContactRequestService::AddContactRequestNote(
   absl::Status valid =
       IsIdempotencyKey(request->request_id())
           ? absl::OkStatus()
-          : Invalid("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
+          : InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
   if (valid.ok() && (request->text().empty() || request->text().size() > 2000)) {
-    valid = Invalid("text", "1 to 2,000 characters");
+    valid = InvalidField("text", "1 to 2,000 characters");
   }
   if (!valid.ok()) {
     FinishWith(context, reactor, valid);

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "service/rpc/status_mapping.h"
 
 namespace verkenner::service {
@@ -56,6 +57,10 @@ void FinishWith(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* 
     context->AddTrailingMetadata("retry-after", std::to_string(retry_after_seconds));
   }
   reactor->Finish(ToGrpcStatus(status));
+}
+
+absl::Status InvalidField(std::string_view field, std::string_view reason) {
+  return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(reason)));
 }
 
 void SetTimestamp(int64_t micros, google::protobuf::Timestamp* out) {

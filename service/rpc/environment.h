@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
@@ -44,6 +45,9 @@ std::optional<Caller> AdmitCaller(const ServiceEnvironment& environment,
 // `retry_after_seconds` > 0: it goes out as trailing metadata `retry-after`.
 void FinishWith(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
                 const absl::Status& status, int64_t retry_after_seconds = 0);
+
+// InvalidArgument "<field>: <reason>": every bad-input error of the API names its field first.
+absl::Status InvalidField(std::string_view field, std::string_view reason);
 
 // Timestamp of Unix microseconds.
 void SetTimestamp(int64_t micros, google::protobuf::Timestamp* out);

@@ -21,10 +21,6 @@ constexpr int kMaxBatchProfiles = 1000;
 // fast client cannot make the server hold its whole file.
 constexpr size_t kMaxQueuedBatches = 4;
 
-absl::Status Invalid(std::string_view field, std::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(reason)));
-}
-
 bool IsImportId(const std::string& id) {
   return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -63,7 +59,7 @@ class ProfileImportService::ImportReactor final
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client has sent everything (or gone)
       if (!header_seen_) {
-        Finish(ToGrpcStatus(Invalid("header", "the first message must carry the header")));
+        Finish(ToGrpcStatus(InvalidField("header", "the first message must carry the header")));
         return;
       }
       Close(absl::OkStatus());
@@ -74,12 +70,12 @@ class ProfileImportService::ImportReactor final
       return;
     }
     if (message_.has_header()) {
-      Close(Invalid("header", "only the first message carries one"));
+      Close(InvalidField("header", "only the first message carries one"));
       return;
     }
     const int profiles = message_.batch().profiles_size();
     if (profiles == 0 || profiles > kMaxBatchProfiles) {
-      Close(Invalid("batch.profiles", "1 to 1,000 profiles per message"));
+      Close(InvalidField("batch.profiles", "1 to 1,000 profiles per message"));
       return;
     }
     // Out of message_ before anyone may start the next read into it.
@@ -145,18 +141,18 @@ class ProfileImportService::ImportReactor final
   void OnHeader() {
     header_seen_ = true;
     if (!message_.has_header()) {
-      Finish(ToGrpcStatus(Invalid("header", "the first message must carry the header")));
+      Finish(ToGrpcStatus(InvalidField("header", "the first message must carry the header")));
       return;
     }
     header_ = message_.header();
     absl::Status valid;
     if (!IsImportId(header_.import_id())) {
-      valid = Invalid("header.import_id", "1 to 64 characters from A-Z, a-z, 0-9, ., _ and -");
+      valid = InvalidField("header.import_id", "1 to 64 characters from A-Z, a-z, 0-9, ., _ and -");
     } else if (header_.mode() < v1::IMPORT_MODE_UNSPECIFIED ||
                header_.mode() > v1::IMPORT_MODE_FULL_SYNC) {
-      valid = Invalid("header.mode", "INCREMENTAL or FULL_SYNC");
+      valid = InvalidField("header.mode", "INCREMENTAL or FULL_SYNC");
     } else if (header_.file_name().size() > 255) {
-      valid = Invalid("header.file_name", "at most 255 characters");
+      valid = InvalidField("header.file_name", "at most 255 characters");
     } else if (header_.source() != caller_.account.source) {
       valid = absl::PermissionDeniedError("header.source: you import only for your own source");
     }
@@ -357,7 +353,7 @@ grpc::ServerUnaryReactor* ProfileImportService::GetImport(grpc::CallbackServerCo
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_IMPORTER});
   if (!caller.has_value()) return reactor;
   if (!IsImportId(request->import_id())) {
-    FinishWith(context, reactor, Invalid("import_id", "missing or not an import id"));
+    FinishWith(context, reactor, InvalidField("import_id", "missing or not an import id"));
     return reactor;
   }
   std::optional<v1::ImportReport> found;

@@ -23,10 +23,6 @@ constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
 constexpr size_t kMaxPageTokenBytes = 64;
 
-absl::Status Invalid(std::string_view field, std::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(reason)));
-}
-
 engine::FacetKind ToEngineFacet(v1::Facet facet) {
   switch (facet) {
     case v1::FACET_EDUCATION_LEVEL:
@@ -193,17 +189,17 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
   engine::SearchQuery query;
   const v1::Vacancy& vacancy = request.vacancy();
   if (vacancy.text().size() > kMaxVacancyTextBytes) {
-    return Invalid("vacancy.text", "longer than 1000 bytes");
+    return InvalidField("vacancy.text", "longer than 1000 bytes");
   }
   query.text = vacancy.text();
 
   if (vacancy.occupations_size() > kMaxOccupations) {
-    return Invalid("vacancy.occupations", "more than 20 occupations");
+    return InvalidField("vacancy.occupations", "more than 20 occupations");
   }
   for (const std::string& occupation : vacancy.occupations()) {
     const engine::OccupationInfo* info = reference_data.FindOccupation(occupation);
     if (info == nullptr) {
-      return Invalid("vacancy.occupations", "not an ESCO occupation code or label");
+      return InvalidField("vacancy.occupations", "not an ESCO occupation code or label");
     }
     query.esco_codes.push_back(info->esco_code);
   }
@@ -212,7 +208,7 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
   if (!workplace.postcode().empty()) {
     std::optional<int> pc4 = engine::ParsePc4(workplace.postcode());
     if (!pc4.has_value()) {
-      return Invalid("vacancy.workplace.postcode", "not a Dutch postcode (1234 or 1234 AB)");
+      return InvalidField("vacancy.workplace.postcode", "not a Dutch postcode (1234 or 1234 AB)");
     }
     const engine::PostcodeArea* area = reference_data.NearestPostcodeArea(*pc4);
     query.workplace = engine::GeoPoint{area->lat, area->lon};
@@ -220,7 +216,8 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     const engine::Municipality* municipality =
         reference_data.FindMunicipality(workplace.municipality_code());
     if (municipality == nullptr) {
-      return Invalid("vacancy.workplace.municipality_code", "not a known CBS municipality code");
+      return InvalidField("vacancy.workplace.municipality_code",
+                          "not a known CBS municipality code");
     }
     query.workplace = engine::GeoPoint{municipality->lat, municipality->lon};
   }
@@ -229,7 +226,7 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     const v1::HoursRange& hours = vacancy.hours();
     if (hours.min_hours() < 0 || hours.max_hours() > engine::kMaxHoursPerWeek ||
         hours.min_hours() > hours.max_hours()) {
-      return Invalid("vacancy.hours", "expected 0 <= min_hours <= max_hours <= 40");
+      return InvalidField("vacancy.hours", "expected 0 <= min_hours <= max_hours <= 40");
     }
     query.hours_min = hours.min_hours();
     query.hours_max = hours.max_hours();
@@ -239,7 +236,7 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     const engine::EducationLevelInfo* level =
         reference_data.FindEducationLevel(vacancy.education().minimum_level_code());
     if (level == nullptr) {
-      return Invalid("vacancy.education.minimum_level_code", "not a known education level");
+      return InvalidField("vacancy.education.minimum_level_code", "not a known education level");
     }
     query.min_education_code = level->code;
     query.education = vacancy.education().requirement() == v1::REQUIREMENT_REQUIRED
@@ -249,7 +246,7 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
 
   for (int day : vacancy.days()) {
     if (day < v1::WEEKDAY_MONDAY || day > v1::WEEKDAY_SUNDAY) {
-      return Invalid("vacancy.days", "unknown weekday");
+      return InvalidField("vacancy.days", "unknown weekday");
     }
     query.days |= static_cast<uint8_t>(1u << (day - v1::WEEKDAY_MONDAY));
   }
@@ -259,7 +256,7 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
                                             std::chrono::month(static_cast<unsigned>(date.month())),
                                             std::chrono::day(static_cast<unsigned>(date.day()))};
     if (!start.ok() || date.year() < 2000 || date.year() > 2100) {
-      return Invalid("vacancy.start_date", "not a valid date");
+      return InvalidField("vacancy.start_date", "not a valid date");
     }
     query.start_day = std::chrono::sys_days(start).time_since_epoch().count();
   }
@@ -274,20 +271,20 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
       break;
   }
   if (vacancy.affinities_size() > kMaxAffinities) {
-    return Invalid("vacancy.affinities", "more than 20 affinities");
+    return InvalidField("vacancy.affinities", "more than 20 affinities");
   }
   for (const std::string& affinity : vacancy.affinities()) {
     if (affinity.empty() || affinity.size() > 40) {
-      return Invalid("vacancy.affinities", "expected affinity codes such as buiten_werken");
+      return InvalidField("vacancy.affinities", "expected affinity codes such as buiten_werken");
     }
     query.affinities.push_back(affinity);
   }
   if (vacancy.sectors_size() > kMaxAffinities) {
-    return Invalid("vacancy.sectors", "more than 20 sectors");
+    return InvalidField("vacancy.sectors", "more than 20 sectors");
   }
   for (const std::string& sector : vacancy.sectors()) {
     if (sector.empty() || sector.size() > 60) {
-      return Invalid("vacancy.sectors", "expected sector names such as logistiek");
+      return InvalidField("vacancy.sectors", "expected sector names such as logistiek");
     }
     query.sectors.push_back(sector);
   }
@@ -307,33 +304,33 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
   }
 
   if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
-    return Invalid("page_size", "expected 0 (default 20) to 100");
+    return InvalidField("page_size", "expected 0 (default 20) to 100");
   }
   query.page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   if (request.page_token().size() > kMaxPageTokenBytes) {
-    return Invalid("page_token", "not a token from a previous response");
+    return InvalidField("page_token", "not a token from a previous response");
   }
   query.page_token = request.page_token();
 
   for (int facet : request.facets()) {
     if (facet <= v1::FACET_UNSPECIFIED || facet > v1::FACET_AFFINITY) {
-      return Invalid("facets", "unknown facet");
+      return InvalidField("facets", "unknown facet");
     }
     query.facets.push_back(ToEngineFacet(static_cast<v1::Facet>(facet)));
   }
   if (request.facet_filters_size() > kFacetKindCount) {
-    return Invalid("facet_filters", "at most one filter per facet");
+    return InvalidField("facet_filters", "at most one filter per facet");
   }
   for (const v1::FacetFilter& filter : request.facet_filters()) {
     if (filter.facet() <= v1::FACET_UNSPECIFIED || filter.facet() > v1::FACET_AFFINITY) {
-      return Invalid("facet_filters.facet", "unknown facet");
+      return InvalidField("facet_filters.facet", "unknown facet");
     }
     if (filter.values_size() == 0 || filter.values_size() > kMaxFacetFilterValues) {
-      return Invalid("facet_filters.values", "expected 1 to 50 values from a facet count");
+      return InvalidField("facet_filters.values", "expected 1 to 50 values from a facet count");
     }
     engine::FacetFilter engine_filter{ToEngineFacet(filter.facet()), {}};
     for (const std::string& value : filter.values()) {
-      if (value.size() > 64) return Invalid("facet_filters.values", "not a facet value");
+      if (value.size() > 64) return InvalidField("facet_filters.values", "not a facet value");
       engine_filter.values.push_back(value);
     }
     query.facet_filters.push_back(std::move(engine_filter));
@@ -403,7 +400,8 @@ grpc::ServerUnaryReactor* CandidateSearchService::GetProfile(grpc::CallbackServe
                                                              v1::GetProfileResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (request->profile_id().empty() || request->profile_id().size() > 64) {
-    reactor->Finish(ToGrpcStatus(Invalid("profile_id", "missing or longer than 64 characters")));
+    reactor->Finish(
+        ToGrpcStatus(InvalidField("profile_id", "missing or longer than 64 characters")));
     return reactor;
   }
   std::optional<Caller> caller = Admit(context, reactor, QuotaLimiter::Kind::kProfileView);

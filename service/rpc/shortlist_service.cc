@@ -24,10 +24,6 @@ constexpr int kMaxPageSize = 100;
 // Long titles make unwieldy file names; the date after the slug keeps them apart anyway.
 constexpr size_t kMaxSlugLength = 60;
 
-absl::Status Invalid(std::string_view field, std::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(reason)));
-}
-
 absl::Status NotFound() {
   // The same answer for a shortlist that does not exist and one of another region.
   return absl::NotFoundError("no such shortlist");
@@ -63,37 +59,39 @@ std::string ShortlistIdOfName(const std::string& name) {
 }
 
 absl::Status CheckName(const std::string& name) {
-  if (ShortlistIdOfName(name).empty()) return Invalid("name", "expected shortlists/<id>");
+  if (ShortlistIdOfName(name).empty()) return InvalidField("name", "expected shortlists/<id>");
   return absl::OkStatus();
 }
 
 absl::Status CheckProfileId(const std::string& profile_id) {
   if (profile_id.empty() || profile_id.size() > 64) {
-    return Invalid("profile_id", "missing or longer than 64 characters");
+    return InvalidField("profile_id", "missing or longer than 64 characters");
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckNote(const std::string& note) {
-  if (CharacterCount(note) > kMaxNoteCharacters) return Invalid("note", "at most 2,000 characters");
+  if (CharacterCount(note) > kMaxNoteCharacters)
+    return InvalidField("note", "at most 2,000 characters");
   return absl::OkStatus();
 }
 
 absl::Status CheckContactRequest(const std::string& contact_request) {
   if (!contact_request.empty() && ContactRequestIdOfName(contact_request).empty()) {
-    return Invalid("contact_request", "expected contactRequests/<id>, or empty for none");
+    return InvalidField("contact_request", "expected contactRequests/<id>, or empty for none");
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckCreate(const v1::CreateShortlistRequest& request) {
   if (!IsIdempotencyKey(request.request_id())) {
-    return Invalid("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
+    return InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
   }
   const size_t title = CharacterCount(request.title());
-  if (title == 0 || title > kMaxTitleCharacters) return Invalid("title", "1 to 200 characters");
+  if (title == 0 || title > kMaxTitleCharacters)
+    return InvalidField("title", "1 to 200 characters");
   if (CharacterCount(request.vacancy_text()) > kMaxVacancyTextCharacters) {
-    return Invalid("vacancy_text", "at most 4,000 characters");
+    return InvalidField("vacancy_text", "at most 4,000 characters");
   }
   return CheckContactRequest(request.contact_request());
 }
@@ -414,7 +412,7 @@ grpc::ServerUnaryReactor* ShortlistService::ListShortlists(grpc::CallbackServerC
   if (!caller.has_value()) return reactor;
   absl::Status valid = CheckContactRequest(request->contact_request());
   if (valid.ok() && (request->page_size() < 0 || request->page_size() > kMaxPageSize)) {
-    valid = Invalid("page_size", "expected 0 (default 20) to 100");
+    valid = InvalidField("page_size", "expected 0 (default 20) to 100");
   }
   // A page token is the offset and a hash of the filters, so that a token from a differently
   // filtered list is refused instead of silently skipping shortlists.
@@ -427,7 +425,7 @@ grpc::ServerUnaryReactor* ShortlistService::ListShortlists(grpc::CallbackServerC
       (!request->page_token().starts_with(token_prefix) ||
        !absl::SimpleAtoi(request->page_token().substr(token_prefix.size()), &offset) ||
        offset < 0)) {
-    valid = Invalid("page_token", "not a token of this list with these filters");
+    valid = InvalidField("page_token", "not a token of this list with these filters");
   }
   if (!valid.ok()) {
     FinishWith(context, reactor, valid);
@@ -585,7 +583,7 @@ grpc::ServerUnaryReactor* ShortlistService::ReorderShortlistEntries(
     const std::set<std::string> distinct(request->profile_ids().begin(),
                                          request->profile_ids().end());
     if (distinct.size() != static_cast<size_t>(request->profile_ids_size())) {
-      valid = Invalid("profile_ids", "holds a profile more than once");
+      valid = InvalidField("profile_ids", "holds a profile more than once");
     }
   }
   if (!valid.ok()) {
