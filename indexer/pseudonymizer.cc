@@ -10,6 +10,7 @@
 #include <iterator>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace verkenner::indexer {
@@ -118,14 +119,8 @@ std::string Pseudonymizer::ProfileId(std::string_view source,
   EVP_MD_CTX_copy_ex(hash, pads_->outer.get());
   EVP_DigestUpdate(hash, digest, digest_length);
   EVP_DigestFinal_ex(hash, digest, &digest_length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(kProfileIdBytes * 2);
-  for (size_t i = 0; i < kProfileIdBytes; ++i) {
-    id.push_back(kHex[digest[i] >> 4]);
-    id.push_back(kHex[digest[i] & 0xf]);
-  }
-  return id;
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), kProfileIdBytes));
 }
 
 }  // namespace verkenner::indexer

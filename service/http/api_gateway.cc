@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "service/observability/metrics.h"
 
@@ -97,13 +98,7 @@ std::string ApiGateway::CsrfToken(const std::string& session_token) const {
   HMAC(EVP_sha256(), csrf_key_.data(), static_cast<int>(csrf_key_.size()),
        reinterpret_cast<const unsigned char*>(session_token.data()), session_token.size(), digest,
        &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 void ApiGateway::Call(

@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "absl/strings/escaping.h"
+
 namespace verkenner::service {
 namespace {
 
@@ -26,14 +28,7 @@ absl::StatusOr<StoredContactRequest> ReadRequest(const SqliteStatement& row) {
 }
 
 std::string Hex(const unsigned char* bytes, size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    hex.push_back(kHex[bytes[i] >> 4]);
-    hex.push_back(kHex[bytes[i] & 0xf]);
-  }
-  return hex;
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), size));
 }
 
 }  // namespace
