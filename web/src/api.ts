@@ -1,0 +1,152 @@
+// The JSON API client. Every call is POST /api/v1/<Service>/<Method> with the request message in
+// protobuf's JSON mapping; the session is an HttpOnly cookie the page never sees, and the CSRF
+// token the server gave at login goes back in the X-CSRF-Token header.
+
+import type { Account } from "./types";
+
+const CSRF_STORAGE_KEY = "verkenner.csrf";
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+// Called when the server no longer knows the session (expired, logged out elsewhere).
+let onSessionLost: () => void = () => {};
+export function setSessionLostHandler(handler: () => void): void {
+  onSessionLost = handler;
+}
+
+function csrfToken(): string {
+  return sessionStorage.getItem(CSRF_STORAGE_KEY) ?? "";
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let code = "UNKNOWN";
+  let message = "";
+  try {
+    const body = (await response.json()) as { code?: string; message?: string };
+    code = body.code ?? code;
+    message = body.message ?? "";
+  } catch {
+    // Not JSON: a proxy or the listener itself answered.
+  }
+  const retryAfter = Number(response.headers.get("Retry-After"));
+  return new ApiError(
+    response.status,
+    code,
+    message,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+  );
+}
+
+async function post(path: string, body: BodyInit, contentType: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": contentType, "X-CSRF-Token": csrfToken() },
+      body,
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError(0, "UNAVAILABLE", "Geen verbinding met Verkenner.");
+  }
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (error.status === 401) {
+      sessionStorage.removeItem(CSRF_STORAGE_KEY);
+      onSessionLost();
+    }
+    throw error;
+  }
+  return response;
+}
+
+export async function call<T>(service: string, method: string, request: object = {}): Promise<T> {
+  const response = await post(`/api/v1/${service}/${method}`, JSON.stringify(request),
+                              "application/json");
+  return (await response.json()) as T;
+}
+
+export function hasSession(): boolean {
+  return csrfToken() !== "";
+}
+
+export async function login(email: string, password: string): Promise<Account> {
+  sessionStorage.removeItem(CSRF_STORAGE_KEY);
+  const response = await post("/api/v1/session", JSON.stringify({ email, password }),
+                              "application/json");
+  const token = response.headers.get("X-CSRF-Token");
+  if (!token) throw new ApiError(500, "INTERNAL", "De server gaf geen CSRF-token.");
+  sessionStorage.setItem(CSRF_STORAGE_KEY, token);
+  const body = (await response.json()) as { account: Account };
+  return body.account;
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await post("/api/v1/session/logout", "{}", "application/json");
+  } finally {
+    sessionStorage.removeItem(CSRF_STORAGE_KEY);
+  }
+}
+
+// Uploads an import file as the request body; the server streams it into ProfileImportService.
+export async function uploadImport(
+  file: File,
+  importId: string,
+  mode: string,
+): Promise<{ importId: string }> {
+  const query = new URLSearchParams({ import_id: importId, mode, file_name: file.name });
+  const response = await post(`/api/v1/imports?${query}`, file,
+                              file.type || "application/octet-stream");
+  return (await response.json()) as { importId: string };
+}
+
+// A message for people: what went wrong and what they can do.
+export function describeError(error: unknown): string {
+  if (!(error instanceof ApiError)) return "Er ging iets mis. Probeer het later opnieuw.";
+  switch (error.status) {
+    case 0:
+      return error.message;
+    case 400:
+      return `De invoer klopt niet: ${error.message}`;
+    case 401:
+      return "Uw sessie is verlopen. Log opnieuw in.";
+    case 403:
+      return "U heeft geen toegang tot deze gegevens.";
+    case 404:
+      return "Niet gevonden. Misschien is het verwijderd of hoort het bij een andere organisatie.";
+    case 409:
+      return `Dit kan nu niet: ${error.message}`;
+    case 412:
+      return `Dit kan nu niet: ${error.message}`;
+    case 429:
+      return error.retryAfterSeconds
+        ? `U heeft de limiet bereikt. Probeer het over ${formatWait(error.retryAfterSeconds)} opnieuw.`
+        : "U heeft de limiet bereikt. Probeer het later opnieuw.";
+    case 503:
+    case 504:
+      return "Verkenner is tijdelijk niet bereikbaar. Probeer het zo opnieuw.";
+    default:
+      return "Er ging iets mis op de server. Probeer het later opnieuw.";
+  }
+}
+
+function formatWait(seconds: number): string {
+  if (seconds < 90) return `${Math.ceil(seconds)} seconden`;
+  if (seconds < 5400) return `${Math.ceil(seconds / 60)} minuten`;
+  return `${Math.ceil(seconds / 3600)} uur`;
+}
+
+// An idempotency key for calls that create something, so a resend after a lost answer is safe.
+export function requestId(): string {
+  return crypto.randomUUID();
+}

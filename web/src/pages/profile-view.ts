@@ -1,0 +1,137 @@
+// How an anonymous profile is shown: the facts an employer may see, never who the person is.
+
+import { h } from "../dom";
+import {
+  affinityLabel,
+  DISTANCE_LABELS,
+  formatDate,
+  formatDecimal,
+  formatMonths,
+  formatPercent,
+  TRAVEL_MODE_LABELS,
+  WEEKDAYS,
+} from "../labels";
+import type { AnonymousProfile } from "../types";
+
+export function areaText(profile: AnonymousProfile): string {
+  const area = profile.area;
+  if (!area?.name) return "onbekende regio";
+  return area.level === "AREA_LEVEL_MUNICIPALITY" && area.labourMarketRegionName
+    ? `${area.name} (${area.labourMarketRegionName})`
+    : area.name;
+}
+
+export function availabilityText(profile: AnonymousProfile): string {
+  const hours = profile.availability;
+  if (!hours?.maxHours) return "onbekend";
+  const range = hours.minHours && hours.minHours !== hours.maxHours
+    ? `${hours.minHours} tot ${hours.maxHours} uur per week`
+    : `${hours.maxHours} uur per week`;
+  // A "baan" in the banenafspraak is 25.5 hours a week; the service computes the equivalent.
+  return profile.banen ? `${range} (${formatDecimal(profile.banen)} baan)` : range;
+}
+
+export function experienceText(profile: AnonymousProfile): string {
+  const experience = profile.workExperience ?? [];
+  if (experience.length === 0) return "geen werkervaring bekend";
+  return experience
+    .slice(0, 3)
+    .map((item) => `${item.occupation?.label ?? item.sector ?? "werk"} (${formatMonths(item.months)})`)
+    .join(", ");
+}
+
+export function daysText(days: string[] | undefined): string {
+  if (!days?.length) return "";
+  return WEEKDAYS.filter(([code]) => days.includes(code)).map(([, , short]) => short).join(", ");
+}
+
+// The share of the five core fields that is known, as a bar and in words.
+export function completenessMeter(profile: AnonymousProfile): HTMLElement {
+  const fraction = profile.completeness?.fraction ?? 0;
+  const fill = h("span", { class: "vk-meter__fill" });
+  fill.style.width = `${Math.round(fraction * 100)}%`;
+  const missing = missingFields(profile);
+  return h(
+    "span",
+    {},
+    h("span", { class: "vk-meter", "aria-hidden": "true" }, fill),
+    `${formatPercent(fraction)} ingevuld`,
+    missing.length > 0 && h("span", { class: "vk-muted" }, ` (onbekend: ${missing.join(", ")})`),
+  );
+}
+
+function missingFields(profile: AnonymousProfile): string[] {
+  const known = profile.completeness ?? {};
+  const missing: string[] = [];
+  if (!known.educationKnown) missing.push("opleiding");
+  if (!known.experienceKnown) missing.push("werkervaring");
+  if (!known.availabilityKnown) missing.push("uren");
+  if (!known.travelDistanceKnown) missing.push("reisafstand");
+  if (!known.affinitiesKnown) missing.push("affiniteiten");
+  return missing;
+}
+
+export function shortId(profileId: string | undefined): string {
+  return (profileId ?? "").slice(0, 8).toUpperCase();
+}
+
+// The facts of a card, in a definition list.
+export function profileFacts(profile: AnonymousProfile, distanceBand?: string): HTMLElement {
+  const facts: Array<[string, string | Node]> = [
+    ["Opleiding", profile.education?.label ?? "onbekend"],
+    ["Werkervaring", experienceText(profile)],
+    ["Beschikbaar", availabilityText(profile)],
+  ];
+  if (distanceBand && DISTANCE_LABELS[distanceBand]) {
+    facts.push(["Afstand tot werkplek", DISTANCE_LABELS[distanceBand]]);
+  }
+  if (profile.maxTravelKm) {
+    const mode = TRAVEL_MODE_LABELS[profile.travelMode ?? ""];
+    facts.push(["Reist maximaal", `${profile.maxTravelKm} km${mode ? ` (${mode})` : ""}`]);
+  }
+  facts.push(["Affiniteiten", (profile.affinities ?? []).map(affinityLabel).join(", ") || "onbekend"]);
+  facts.push(["Volledigheid", completenessMeter(profile)]);
+  return h(
+    "dl",
+    { class: "vk-card__facts" },
+    facts.map(([key, value]) => h("div", {}, h("dt", {}, key), h("dd", {}, value))),
+  );
+}
+
+// Every field of a profile, for the detail page.
+export function profileDetails(profile: AnonymousProfile): Array<[string, string | Node]> {
+  const rows: Array<[string, string | Node]> = [
+    ["Woongebied", areaText(profile)],
+    ["Opleidingsniveau", profile.education?.label ?? "onbekend"],
+    ["Diploma's en certificaten", (profile.diplomas ?? []).join(", ") || "geen bekend"],
+    ["Werkervaring", workExperienceList(profile)],
+    ["Vaardigheden", (profile.skills ?? []).join(", ") || "geen bekend"],
+    ["Beschikbaarheid", availabilityText(profile)],
+    ["Dagen", daysText(profile.days) || "onbekend"],
+    ["Beschikbaar vanaf", formatDate(profile.availableFrom) || "direct"],
+    ["Reisafstand", profile.maxTravelKm
+      ? `${profile.maxTravelKm} km${profile.travelMode ? `, ${TRAVEL_MODE_LABELS[profile.travelMode] ?? ""}` : ""}`
+      : "onbekend"],
+    ["Rijbewijs", profile.drivingLicence === undefined ? "onbekend" : profile.drivingLicence ? "ja" : "nee"],
+    ["Affiniteiten", (profile.affinities ?? []).map(affinityLabel).join(", ") || "onbekend"],
+    ["Ondersteuning", (profile.supportNeeds ?? []).map((need) => need.replaceAll("_", " ")).join(", ") || "geen bekend"],
+    ["Talen", (profile.languages ?? []).join(", ") || "onbekend"],
+    ["Wensen", profile.wishes || "geen bekend"],
+    ["Volledigheid", completenessMeter(profile)],
+  ];
+  return rows;
+}
+
+function workExperienceList(profile: AnonymousProfile): Node | string {
+  const experience = profile.workExperience ?? [];
+  if (experience.length === 0) return "geen bekend";
+  return h(
+    "ul",
+    { class: "utrecht-unordered-list" },
+    experience.map((item) =>
+      h("li", {},
+        `${item.occupation?.label ?? "werk"}${item.sector ? `, ${item.sector}` : ""}: `,
+        formatMonths(item.months),
+        item.lastYear ? ` (tot ${item.lastYear})` : "")),
+  );
+}
