@@ -106,6 +106,20 @@ struct SearchResult {
   std::string spelling_suggestion;
 };
 
+// How many profiles of a group there are and how many of them lack each core field
+// (schema::kKnown*; unknown is not "no").
+struct CompletenessCount {
+  int64_t profiles = 0;
+  int64_t missing_education = 0;
+  int64_t missing_experience = 0;
+  int64_t missing_availability = 0;
+  int64_t missing_travel_distance = 0;
+  int64_t missing_affinities = 0;
+
+  void Add(const CandidateRecord& record);
+  void Add(const CompletenessCount& other);
+};
+
 DistanceBand BandForDistance(double km);
 // "0-5 km" style Dutch label.
 const char* DistanceBandLabel(DistanceBand band);

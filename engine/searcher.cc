@@ -90,6 +90,24 @@ std::string StubIdentity(const std::string& index_path) {
 
 }  // namespace
 
+void CompletenessCount::Add(const CandidateRecord& record) {
+  ++profiles;
+  missing_education += record.education_known() ? 0 : 1;
+  missing_experience += record.experience_known() ? 0 : 1;
+  missing_availability += record.availability_known() ? 0 : 1;
+  missing_travel_distance += record.travel_distance_known() ? 0 : 1;
+  missing_affinities += record.affinities_known() ? 0 : 1;
+}
+
+void CompletenessCount::Add(const CompletenessCount& other) {
+  profiles += other.profiles;
+  missing_education += other.missing_education;
+  missing_experience += other.missing_experience;
+  missing_availability += other.missing_availability;
+  missing_travel_distance += other.missing_travel_distance;
+  missing_affinities += other.missing_affinities;
+}
+
 DistanceBand BandForDistance(double km) {
   if (km < 5) return DistanceBand::k0To5;
   if (km < 10) return DistanceBand::k5To10;
@@ -466,6 +484,29 @@ absl::StatusOr<SearchResult> Searcher::Search(const SearchQuery& query) {
     } catch (const Xapian::Error& error) {
       return StatusFromXapianError(error);
     }
+  } catch (const Xapian::Error& error) {
+    return StatusFromXapianError(error);
+  }
+}
+
+absl::StatusOr<std::map<std::string, CompletenessCount>> Searcher::CompletenessOfSource(
+    const std::string& source, int64_t today_day) {
+  try {
+    Refresh();
+    std::map<std::string, CompletenessCount> counts;
+    CandidateRecord record;  // reused across documents
+    const std::string term = std::string(schema::kPrefixSource) + source;
+    // Postings and values both run in document order: one pass over each.
+    Xapian::ValueIterator value = database_.valuestream_begin(schema::kSlotSearchFields);
+    const Xapian::ValueIterator end = database_.valuestream_end(schema::kSlotSearchFields);
+    for (auto posting = database_.postlist_begin(term);
+         posting != database_.postlist_end(term) && value != end; ++posting) {
+      value.skip_to(*posting);
+      if (value == end || value.get_docid() != *posting) continue;
+      if (!DecodeSearchFields(*value, record) || record.retain_until_day < today_day) continue;
+      counts[record.municipality_code].Add(record);
+    }
+    return counts;
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);
   }

@@ -3,6 +3,7 @@
 
 #include <xapian.h>
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -46,6 +47,12 @@ class Searcher {
 
   // An active profile as a match without score or reasons.
   absl::StatusOr<CandidateMatch> GetProfile(const std::string& profile_id, int64_t today_day);
+
+  // The active profiles (registration within retention on `today_day`) of one source, per
+  // municipality of residence code, with the core fields each lacks. Errors: Unavailable or
+  // Internal for index trouble.
+  absl::StatusOr<std::map<std::string, CompletenessCount>> CompletenessOfSource(
+      const std::string& source, int64_t today_day);
 
   // Number of documents in the index as this searcher sees it.
   absl::StatusOr<int64_t> DocumentCount();

@@ -23,7 +23,7 @@ namespace verkenner::indexer {
 namespace {
 
 // No profile needs more; a longer line is refused rather than parsed.
-constexpr size_t kMaxRecordBytes = 1 << 20;
+constexpr size_t kMaxRecordBytes = kMaxSourceRecordBytes;
 
 // What an import of one file has committed so far in one shard, kept in that shard's metadata.
 // Only the counts that depend on the index's state at the time are kept; everything else is

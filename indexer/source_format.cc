@@ -682,6 +682,10 @@ absl::Status ParseJsonLine(std::string_view line, v1::SourceProfile* out) {
   return TranslateJsonError(std::string_view(message.data(), message.size()));
 }
 
+absl::Status InvalidFieldStatus(std::string_view field, std::string_view reason) {
+  return FieldError(field, reason);
+}
+
 std::string ErrorField(const absl::Status& status) {
   auto payload = status.GetPayload(kFieldPayloadUrl);
   return payload.has_value() ? std::string(*payload) : std::string();

@@ -125,6 +125,10 @@ absl::StatusOr<std::string> FormatJsonLine(const v1::SourceProfile& profile);
 // which can quote the input, is never passed on.
 absl::Status ParseJsonLine(std::string_view line, v1::SourceProfile* out);
 
+// An InvalidArgument error "<field>: <reason>" about `field`, which ErrorField() gives back.
+// `reason` must not contain input values.
+absl::Status InvalidFieldStatus(std::string_view field, std::string_view reason);
+
 // The field an error from this header is about: a column or field path such as "hours_min" or
 // "work_experience[1].months", or "" when the error is not about one field.
 std::string ErrorField(const absl::Status& status);

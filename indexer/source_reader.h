@@ -17,6 +17,9 @@ namespace verkenner::indexer {
 
 enum class SourceFileFormat { kAuto, kCsv, kJsonLines };
 
+// The longest record (CSV record or JSON line) an import reads; a longer one is a rejected row.
+inline constexpr size_t kMaxSourceRecordBytes = 1 << 20;
+
 // One record of an import file.
 struct SourceRecord {
   int64_t row = 0;  // CSV: data row number (1 = first row after the header); JSONL: line number

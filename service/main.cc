@@ -122,8 +122,14 @@ int main(int argc, char** argv) {
                                                                std::move(csrf_key));
     web = std::make_unique<verkenner::service::WebHandler>(gateway.get(),
                                                            absl::GetFlag(FLAGS_web_root));
+    verkenner::service::HttpListener::Options http_options;
+    // Import files are larger than anything else the app sends, and take longer to arrive.
+    http_options.body_limits = [handler = web.get()](const verkenner::service::HttpRequest& head) {
+      return handler->BodyLimitsFor(head);
+    };
     auto listener = verkenner::service::HttpListener::Start(
-        address, {}, [handler = web.get()](verkenner::service::HttpRequest request, auto respond) {
+        address, std::move(http_options),
+        [handler = web.get()](verkenner::service::HttpRequest request, auto respond) {
           handler->Handle(std::move(request), std::move(respond));
         });
     if (!listener.ok()) {

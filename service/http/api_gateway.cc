@@ -9,8 +9,14 @@
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 
+#include <cstdint>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "service/http/import_upload.h"
 #include "service/observability/metrics.h"
 
 namespace verkenner::service {
@@ -69,6 +75,39 @@ std::string SessionCookie(const std::string& token, int max_age_seconds) {
                       "; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=", max_age_seconds);
 }
 
+// The percent-decoded value of parameter `name` in a query string ("" when absent); false when
+// the query is malformed.
+bool QueryParameter(const std::string& query, const std::string& name, std::string* value) {
+  value->clear();
+  for (absl::string_view pair : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    const size_t equals = pair.find('=');
+    if (pair.substr(0, equals) != name) continue;
+    const absl::string_view encoded =
+        equals == absl::string_view::npos ? absl::string_view() : pair.substr(equals + 1);
+    for (size_t i = 0; i < encoded.size(); ++i) {
+      if (encoded[i] == '+') {
+        value->push_back(' ');
+      } else if (encoded[i] != '%') {
+        value->push_back(encoded[i]);
+      } else {
+        int byte = 0;
+        if (i + 2 >= encoded.size() || !absl::ascii_isxdigit(encoded[i + 1]) ||
+            !absl::ascii_isxdigit(encoded[i + 2])) {
+          return false;
+        }
+        for (int k = 1; k <= 2; ++k) {
+          const char c = absl::ascii_tolower(encoded[i + k]);
+          byte = byte * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+        value->push_back(static_cast<char>(byte));
+        i += 2;
+      }
+    }
+    return true;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string CookieValue(const std::string& header, const std::string& name) {
@@ -90,6 +129,7 @@ std::string CookieValue(const std::string& header, const std::string& name) {
 ApiGateway::ApiGateway(std::shared_ptr<grpc::Channel> channel, std::string csrf_key)
     : channel_(std::move(channel)),
       stub_(std::make_unique<grpc::GenericStub>(channel_)),
+      sessions_(v1::SessionService::NewStub(channel_)),
       csrf_key_(std::move(csrf_key)) {}
 
 std::string ApiGateway::CsrfToken(const std::string& session_token) const {
@@ -99,6 +139,94 @@ std::string ApiGateway::CsrfToken(const std::string& session_token) const {
        reinterpret_cast<const unsigned char*>(session_token.data()), session_token.size(), digest,
        &length);
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+bool ApiGateway::CsrfTokenMatches(const std::string& session, const std::string& csrf_token) const {
+  // Compared in constant time: the token is a secret derived from the session.
+  const std::string expected = CsrfToken(session);
+  return csrf_token.size() == expected.size() &&
+         CRYPTO_memcmp(csrf_token.data(), expected.data(), expected.size()) == 0;
+}
+
+bool ApiGateway::MaySendImportFile(const std::string& method, const std::string& path,
+                                   const std::string& cookie, const std::string& csrf_token) const {
+  if (method != "POST" || path != kImportRoute) return false;
+  const std::string session = CookieValue(cookie, kSessionCookie);
+  return !session.empty() && CsrfTokenMatches(session, csrf_token);
+}
+
+void ApiGateway::StartImport(const ApiRequest& request, std::string body,
+                             const std::string& session, std::function<void(ApiResponse)> done) {
+  v1::ImportHeader header;
+  std::string mode;
+  std::string file_name;
+  if (!QueryParameter(request.query, "import_id", header.mutable_import_id()) ||
+      !QueryParameter(request.query, "mode", &mode) ||
+      !QueryParameter(request.query, "file_name", &file_name)) {
+    done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, "query: not a valid query string"));
+    return;
+  }
+  // The short names, or the enum's own as protobuf's JSON mapping writes them.
+  if (mode.empty() || mode == "INCREMENTAL" || mode == "IMPORT_MODE_INCREMENTAL") {
+    header.set_mode(v1::IMPORT_MODE_INCREMENTAL);
+  } else if (mode == "FULL_SYNC" || mode == "IMPORT_MODE_FULL_SYNC") {
+    header.set_mode(v1::IMPORT_MODE_FULL_SYNC);
+  } else {
+    done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, "mode: INCREMENTAL or FULL_SYNC"));
+    return;
+  }
+  const std::string lower_name = absl::AsciiStrToLower(file_name);
+  indexer::SourceFileFormat format;
+  if (absl::EndsWith(lower_name, ".csv")) {
+    format = indexer::SourceFileFormat::kCsv;
+  } else if (absl::EndsWith(lower_name, ".jsonl")) {
+    format = indexer::SourceFileFormat::kJsonLines;
+  } else {
+    done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT,
+                       "file_name: required, ending in .csv (CSV) or .jsonl (JSON Lines)"));
+    return;
+  }
+  header.set_file_name(file_name);
+  // For the progress bar: the file's lines that are not blank, without a CSV's header row. Line
+  // breaks inside quoted CSV cells make it an estimate, which is all expected_rows is for.
+  int64_t lines = 0;
+  for (absl::string_view line : absl::StrSplit(body, '\n')) {
+    if (!absl::StripAsciiWhitespace(line).empty()) ++lines;
+  }
+  if (format == indexer::SourceFileFormat::kCsv && lines > 0) --lines;
+  header.set_expected_rows(lines);
+  // The header's source is the caller's own: the service refuses any other.
+  auto account = std::make_shared<v1::GetCurrentAccountResponse>();
+  auto context = std::make_shared<grpc::ClientContext>();
+  context->AddMetadata("authorization", "Bearer " + session);
+  context->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+  auto request_message = std::make_shared<v1::GetCurrentAccountRequest>();
+  sessions_->async()->GetCurrentAccount(
+      context.get(), request_message.get(), account.get(),
+      [this, context, request_message, account, header = std::move(header), format,
+       body = std::move(body), session, done = std::move(done)](grpc::Status status) mutable {
+        if (!status.ok()) {
+          done(ErrorResponse(status.error_code(), status.error_message()));
+          return;
+        }
+        header.set_source(account->account().source());
+        const std::string import_id = header.import_id();
+        StartImportUpload(
+            channel_, session, header, format, std::move(body),
+            [import_id, done = std::move(done)](const grpc::Status& started, bool replayed) {
+              if (!started.ok()) {
+                done(ErrorResponse(started.error_code(), started.error_message()));
+                return;
+              }
+              google::protobuf::Struct reply;
+              (*reply.mutable_fields())["importId"].set_string_value(import_id);
+              if (replayed) (*reply.mutable_fields())["replayed"].set_bool_value(true);
+              ApiResponse response;
+              response.status = 202;
+              (void)google::protobuf::util::MessageToJsonString(reply, &response.body);
+              done(std::move(response));
+            });
+      });
 }
 
 void ApiGateway::Call(
@@ -208,12 +336,14 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
     done(ErrorResponse(grpc::StatusCode::UNAUTHENTICATED, "log in first"));
     return;
   }
-  // Compared in constant time: the token is a secret derived from the session.
-  const std::string expected = CsrfToken(session);
-  if (request.csrf_token.size() != expected.size() ||
-      CRYPTO_memcmp(request.csrf_token.data(), expected.data(), expected.size()) != 0) {
+  if (!CsrfTokenMatches(session, request.csrf_token)) {
     done(ErrorResponse(grpc::StatusCode::PERMISSION_DENIED,
                        "missing or wrong X-CSRF-Token header; log in again"));
+    return;
+  }
+  if (request.target == kImportRoute) {
+    std::string body = std::move(request.body);
+    StartImport(request, std::move(body), session, std::move(done));
     return;
   }
   if (request.target == kLogoutRoute) {

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "verkenner/v1/sessions.grpc.pb.h"
+
 namespace verkenner::service {
 
 // One HTTP request as the gateway needs it; the listener fills it from the wire.
@@ -19,6 +21,7 @@ struct ApiRequest {
   std::string body;        // JSON
   std::string cookie;      // the Cookie header, or empty
   std::string csrf_token;  // the X-CSRF-Token header, or empty
+  std::string query = {};  // the target's query string, without '?'; or empty
 };
 
 struct ApiResponse {
@@ -39,6 +42,16 @@ struct ApiResponse {
 // same header (state-changing or not: every API call is a POST). POST /api/v1/session/logout
 // ends the session and clears the cookie.
 //
+// Import files: POST /api/v1/imports?import_id=ID&mode=INCREMENTAL|FULL_SYNC&file_name=NAME with
+// the file as the body (CSV when NAME ends in .csv, JSON Lines when in .jsonl; at most
+// kMaxImportBytes; mode may also be the enum's name, IMPORT_MODE_FULL_SYNC, and absent means
+// INCREMENTAL) starts ProfileImportService.ImportProfiles as the session's account (header
+// source: the account's own; the service checks role, source, import id and rows) and streams
+// the file's rows in (StartImportUpload). The answer comes once the service has started the
+// import: 202 with {"importId": ID}, plus "replayed": true when that import id had succeeded
+// before; the import runs on, and GetImport reports progress and the outcome. Errors before the
+// start are mapped like every other call's; a bad query or file name is 400.
+//
 // Status codes: OK 200, INVALID_ARGUMENT 400, UNAUTHENTICATED 401, PERMISSION_DENIED or a bad
 // CSRF token 403, NOT_FOUND 404, ALREADY_EXISTS and ABORTED 409, FAILED_PRECONDITION 412,
 // RESOURCE_EXHAUSTED 429 (with Retry-After), UNAVAILABLE 503, DEADLINE_EXCEEDED 504, others 500.
@@ -48,6 +61,8 @@ struct ApiResponse {
 class ApiGateway {
  public:
   static constexpr char kSessionCookie[] = "verkenner_session";
+  static constexpr char kImportRoute[] = "/api/v1/imports";
+  static constexpr size_t kMaxImportBytes = 64 << 20;
 
   // `channel` reaches the services (Server::InProcessChannel()); `csrf_key` is a secret of at
   // least 32 bytes for the CSRF tokens, new per process (sessions outlive it only with a reload).
@@ -58,12 +73,22 @@ class ApiGateway {
   // The CSRF token of a session token.
   std::string CsrfToken(const std::string& session_token) const;
 
+  // Whether a request with this head may send a body of up to kMaxImportBytes: a POST to
+  // kImportRoute with a session cookie and its CSRF token (so that only a signed-in user's
+  // browser makes the server hold that much). Does not check the session itself.
+  bool MaySendImportFile(const std::string& method, const std::string& path,
+                         const std::string& cookie, const std::string& csrf_token) const;
+
  private:
+  bool CsrfTokenMatches(const std::string& session, const std::string& csrf_token) const;
+  void StartImport(const ApiRequest& request, std::string body, const std::string& session,
+                   std::function<void(ApiResponse)> done);
   void Call(const std::string& full_method, const std::string& json, const std::string& token,
             std::function<void(grpc::Status, std::string json, std::string retry_after)> done);
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::GenericStub> stub_;
+  std::unique_ptr<v1::SessionService::Stub> sessions_;
   std::string csrf_key_;
 };
 

@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <limits>
 #include <optional>
 
 #include "absl/strings/ascii.h"
@@ -26,35 +27,65 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start() {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options_->max_header_bytes));
-    parser_->body_limit(options_->max_body_bytes);
+    // Decided once the head is read (OnHead); until then no body is parsed.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(options_->timeout);
-    http::async_read(
+    http::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code error, size_t) { self->OnRead(error); });
+        [self = shared_from_this()](beast::error_code error, size_t) { self->OnHead(error); });
   }
 
  private:
-  void OnRead(beast::error_code error) {
-    if (error == http::error::body_limit) {
-      HttpResponse too_large;
-      too_large.status = 413;
-      too_large.body = "request body too large\n";
-      Write(std::move(too_large), 11);
-      return;
-    }
+  void OnHead(beast::error_code error) {
     if (error) {  // timeout, oversized header, broken request: hang up
       beast::error_code ignored;
       stream_.socket().close(ignored);
       return;
     }
-    http::request<http::string_body> message = parser_->release();
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
+    const http::request<http::string_body>& message = parser_->get();
+    request_.method = std::string(message.method_string());
+    request_.target = std::string(message.target());
     for (const auto& field : message) {
-      request.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
+      request_.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
           std::string(field.value());
     }
+    HttpListener::BodyLimits limits{options_->max_body_bytes, options_->timeout};
+    if (options_->body_limits) {
+      if (std::optional<HttpListener::BodyLimits> route = options_->body_limits(request_)) {
+        limits = *route;
+      }
+    }
+    // Refused on the announced length, before any of the body is read.
+    if (const auto length = parser_->content_length(); length && *length > limits.max_body_bytes) {
+      TooLarge();
+      return;
+    }
+    parser_->body_limit(limits.max_body_bytes);
+    stream_.expires_after(limits.timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code read, size_t) { self->OnRead(read); });
+  }
+
+  void TooLarge() {
+    HttpResponse too_large;
+    too_large.status = 413;
+    too_large.body = "request body too large\n";
+    Write(std::move(too_large), 11);
+  }
+
+  void OnRead(beast::error_code error) {
+    if (error == http::error::body_limit) {
+      TooLarge();
+      return;
+    }
+    if (error) {  // timeout, broken request: hang up
+      beast::error_code ignored;
+      stream_.socket().close(ignored);
+      return;
+    }
+    http::request<http::string_body> message = parser_->release();
+    HttpRequest request = std::move(request_);
     request.body = std::move(message.body());
     const unsigned version = message.version();
     // The handler may answer from any thread: the write goes back onto this session's strand.
@@ -85,6 +116,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  HttpRequest request_;  // the head, from OnHead to OnRead
   http::response<http::string_body> response_;
   const HttpListener::Options* options_;
   const HttpListener::Handler* handler_;

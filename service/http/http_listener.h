@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -36,17 +37,28 @@ struct HttpResponse {
 // An HTTP/1.1 listener on Boost.Beast and Asio, as in Beast's async server example: one session
 // per connection on a strand of its own, a deadline on every read and write, limits on header and
 // body size (a request over them is answered 413 or dropped), one request per connection. The
+// head is read first, so that a route may get a larger body limit and more time (an upload) than
+// the rest; a body announced larger than its limit is refused before any of it is read. The
 // handler never touches a socket: it gets the request and answers through `respond`, from any
 // thread, once.
 //
 // Thread-safe; the destructor stops the listener and waits for its threads.
 class HttpListener {
  public:
+  // The limits of one request's body: its size, and the time to read it.
+  struct BodyLimits {
+    size_t max_body_bytes = 0;
+    std::chrono::seconds timeout{0};
+  };
   struct Options {
     size_t max_header_bytes = 8 * 1024;
     size_t max_body_bytes = 1 << 20;
     std::chrono::seconds timeout{10};  // per read and per write
     int threads = 1;
+    // Called on the listener's thread with a request's head (no body yet): other limits for its
+    // body than max_body_bytes and timeout, or nullopt for those. Must not block. Unset: the
+    // defaults for every request.
+    std::function<std::optional<BodyLimits>(const HttpRequest& head)> body_limits;
   };
   using Handler =
       std::function<void(HttpRequest request, std::function<void(HttpResponse)> respond)>;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 namespace verkenner::service {
 namespace {
@@ -40,9 +41,15 @@ WebHandler::WebHandler(ApiGateway* gateway, std::string web_root)
 
 void WebHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> respond) const {
   if (request.target.starts_with("/api/")) {
-    ApiRequest api{request.method, request.target.substr(0, request.target.find('?')),
-                   std::move(request.body), request.Header("cookie"),
-                   request.Header("x-csrf-token")};
+    const size_t question = request.target.find('?');
+    std::string query;
+    if (question != std::string::npos) {
+      query = request.target.substr(question + 1);
+      query.erase(std::min(query.find('#'), query.size()));
+    }
+    ApiRequest api{
+        request.method,           request.target.substr(0, question), std::move(request.body),
+        request.Header("cookie"), request.Header("x-csrf-token"),     std::move(query)};
     gateway_->Handle(std::move(api), [respond = std::move(respond)](ApiResponse answer) {
       HttpResponse response;
       response.status = answer.status;
@@ -58,6 +65,15 @@ void WebHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> r
   HttpResponse response = StaticFile(request);
   AddSecurityHeaders(response);
   respond(std::move(response));
+}
+
+std::optional<HttpListener::BodyLimits> WebHandler::BodyLimitsFor(const HttpRequest& head) const {
+  const std::string path = head.target.substr(0, head.target.find('?'));
+  if (!gateway_->MaySendImportFile(head.method, path, head.Header("cookie"),
+                                   head.Header("x-csrf-token"))) {
+    return std::nullopt;
+  }
+  return HttpListener::BodyLimits{ApiGateway::kMaxImportBytes, kImportUploadTimeout};
 }
 
 HttpResponse WebHandler::StaticFile(const HttpRequest& request) const {

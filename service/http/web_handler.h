@@ -1,7 +1,9 @@
 #ifndef VERKENNER_SERVICE_HTTP_WEB_HANDLER_H_
 #define VERKENNER_SERVICE_HTTP_WEB_HANDLER_H_
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "service/http/api_gateway.h"
@@ -21,6 +23,14 @@ class WebHandler {
   WebHandler(ApiGateway* gateway, std::string web_root);
 
   void Handle(HttpRequest request, std::function<void(HttpResponse)> respond) const;
+
+  // For HttpListener::Options::body_limits: an import file (ApiGateway::kImportRoute, from a
+  // signed-in session) may be up to ApiGateway::kMaxImportBytes and take kImportUploadTimeout to
+  // arrive; everything else gets the listener's defaults.
+  std::optional<HttpListener::BodyLimits> BodyLimitsFor(const HttpRequest& head) const;
+
+  // 64 MiB in ten minutes is about 1 Mbit/s.
+  static constexpr std::chrono::seconds kImportUploadTimeout{600};
 
   static constexpr char kContentSecurityPolicy[] =
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +11,7 @@
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
 #include "indexer/retention_sweep.h"
+#include "indexer/source_format.h"
 #include "service/rpc/status_mapping.h"
 #include "service/store/records.h"
 
@@ -26,6 +28,46 @@ bool IsImportId(const std::string& id) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-';
   });
+}
+
+// A field path as the parsers name fields ("hours_min", "work_experience[1].months"): safe to
+// store in a report, since it cannot carry a value from the file.
+bool IsFieldPath(const std::string& text) {
+  return text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+                  c == '[' || c == ']';
+         });
+}
+
+// The record of a row the client could not read, as the file reader would have made it: the
+// importer reports it under its row, naming the field.
+absl::Status UnreadableStatus(const v1::UnreadableRow& row) {
+  if (row.reason() == v1::REJECTION_REASON_TOO_LONG) {
+    return absl::InvalidArgumentError("the row is longer than the reader allows");
+  }
+  if (row.field().empty()) {
+    return absl::InvalidArgumentError(
+        "the row cannot be read: wrong number of fields, broken quoting, text that is not UTF-8 "
+        "or not a JSON object");
+  }
+  return indexer::InvalidFieldStatus(row.field(),
+                                     "cannot be read as its type, or is not valid UTF-8");
+}
+
+void AddMissing(const engine::CompletenessCount& count,
+                google::protobuf::RepeatedPtrField<v1::MissingFieldCount>* out) {
+  const std::pair<v1::CoreField, int64_t> fields[] = {
+      {v1::CORE_FIELD_EDUCATION, count.missing_education},
+      {v1::CORE_FIELD_EXPERIENCE, count.missing_experience},
+      {v1::CORE_FIELD_AVAILABILITY, count.missing_availability},
+      {v1::CORE_FIELD_TRAVEL_DISTANCE, count.missing_travel_distance},
+      {v1::CORE_FIELD_AFFINITIES, count.missing_affinities},
+  };
+  for (const auto& [field, missing] : fields) {
+    v1::MissingFieldCount* entry = out->Add();
+    entry->set_field(field);
+    entry->set_missing_profiles(missing);
+  }
 }
 
 v1::ImportMode ModeOf(const v1::ImportHeader& header) {
@@ -73,18 +115,18 @@ class ProfileImportService::ImportReactor final
       Close(InvalidField("header", "only the first message carries one"));
       return;
     }
-    const int profiles = message_.batch().profiles_size();
-    if (profiles == 0 || profiles > kMaxBatchProfiles) {
-      Close(InvalidField("batch.profiles", "1 to 1,000 profiles per message"));
+    QueuedBatch queued;
+    if (absl::Status valid = OrderRows(message_.batch(), queued.rows); !valid.ok()) {
+      Close(std::move(valid));
       return;
     }
     // Out of message_ before anyone may start the next read into it.
-    v1::ProfileBatch batch = std::move(*message_.mutable_batch());
+    queued.batch = std::move(*message_.mutable_batch());
     message_.Clear();
     bool read_more = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      queue_.push_back(std::move(batch));
+      queue_.push_back(std::move(queued));
       read_more = queue_.size() < kMaxQueuedBatches;
       read_waiting_ = !read_more;
     }
@@ -101,7 +143,7 @@ class ProfileImportService::ImportReactor final
 
   // indexer::RecordSource, called on the import thread.
   bool Next(indexer::SourceRecord& record) override {
-    while (next_in_batch_ >= batch_.profiles_size()) {
+    while (next_in_batch_ >= batch_.rows.size()) {
       bool resume_reading = false;
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -115,10 +157,16 @@ class ProfileImportService::ImportReactor final
       }
       if (resume_reading) StartRead(&message_);
     }
-    record.row = ++rows_;
-    record.status = absl::OkStatus();
-    record.profile.Swap(batch_.mutable_profiles(next_in_batch_++));
-    received_rows_.store(rows_);
+    const BatchRow& row = batch_.rows[next_in_batch_++];
+    record.row = row.number;
+    if (row.profile >= 0) {
+      record.status = absl::OkStatus();
+      record.profile.Swap(batch_.batch.mutable_profiles(row.profile));
+    } else {
+      record.status = UnreadableStatus(batch_.batch.unreadable_rows(row.unreadable));
+      record.profile.Clear();
+    }
+    received_rows_.store(++rows_);
     return true;
   }
   absl::Status status() override {
@@ -127,6 +175,70 @@ class ProfileImportService::ImportReactor final
   }
 
  private:
+  // One row of a batch: a profile or an unreadable row, with its number.
+  struct BatchRow {
+    int64_t number = 0;
+    int profile = -1;     // index in ProfileBatch.profiles, or -1
+    int unreadable = -1;  // index in ProfileBatch.unreadable_rows, or -1
+  };
+  struct QueuedBatch {
+    v1::ProfileBatch batch;
+    std::vector<BatchRow> rows;  // in row order
+  };
+
+  // Checks a batch's rows and numbers them in order (ProfileBatch), after the rows of the
+  // batches before. gRPC threads only, one read at a time.
+  absl::Status OrderRows(const v1::ProfileBatch& batch, std::vector<BatchRow>& rows) {
+    const int profiles = batch.profiles_size();
+    const int unreadable = batch.unreadable_rows_size();
+    if (profiles + unreadable == 0 || profiles + unreadable > kMaxBatchProfiles) {
+      return InvalidField("batch.profiles", "1 to 1,000 rows per message");
+    }
+    const bool numbered = batch.row_numbers_size() > 0;
+    if (numbered && batch.row_numbers_size() != profiles) {
+      return InvalidField("batch.row_numbers", "one per profile, or none");
+    }
+    for (const v1::UnreadableRow& row : batch.unreadable_rows()) {
+      if (!IsFieldPath(row.field())) {
+        return InvalidField("batch.unreadable_rows.field", "a field path, or empty");
+      }
+      if (row.reason() != v1::REJECTION_REASON_UNSPECIFIED &&
+          row.reason() != v1::REJECTION_REASON_BAD_FORMAT &&
+          row.reason() != v1::REJECTION_REASON_TOO_LONG) {
+        return InvalidField("batch.unreadable_rows.reason", "BAD_FORMAT or TOO_LONG");
+      }
+    }
+    rows.clear();
+    rows.reserve(profiles + unreadable);
+    int64_t last = last_row_;
+    int p = 0;
+    int u = 0;
+    while (p < profiles || u < unreadable) {
+      constexpr int64_t kNone = std::numeric_limits<int64_t>::max();
+      const int64_t next_profile =
+          p < profiles ? (numbered ? batch.row_numbers(p) : last + 1) : kNone;
+      const int64_t next_unreadable =
+          u < unreadable ? batch.unreadable_rows(u).row_number() : kNone;
+      if (u < unreadable && next_unreadable <= next_profile) {
+        if (next_unreadable <= last || (numbered && next_unreadable == next_profile)) {
+          return InvalidField("batch.unreadable_rows.row_number",
+                              "increasing, after the rows sent before and apart from the "
+                              "profiles' numbers");
+        }
+        rows.push_back({next_unreadable, -1, u++});
+        last = next_unreadable;
+      } else {
+        if (next_profile <= last) {
+          return InvalidField("batch.row_numbers", "increasing, after the rows sent before");
+        }
+        rows.push_back({next_profile, p++, -1});
+        last = next_profile;
+      }
+    }
+    last_row_ = last;
+    return absl::OkStatus();
+  }
+
   // Ends the stream of records: `why` OK at the client's end, else the reason to give up.
   void Close(absl::Status why) {
     {
@@ -232,6 +344,9 @@ class ProfileImportService::ImportReactor final
       }
     }
     if (outcome.ok()) {
+      // The import has started: a client that only starts it may stop waiting (see the proto).
+      context_->AddInitialMetadata("verkenner-import-started", "1");
+      StartSendInitialMetadata();
       indexer::Importer importer(service_->environment_.reference_data, options.pseudonymizer,
                                  options.retention, writer.get(), vault.get());
       indexer::Importer::Options import_options;
@@ -300,20 +415,21 @@ class ProfileImportService::ImportReactor final
   Caller caller_;
   v1::ImportProfilesRequest message_;  // the message being read
   bool header_seen_ = false;           // gRPC threads only, one read at a time
+  int64_t last_row_ = 0;               // gRPC threads only: the last row number read
   v1::ImportHeader header_;
   int64_t start_micros_ = 0;
   std::thread import_thread_;
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<v1::ProfileBatch> queue_;  // guarded by mutex_
-  bool closed_ = false;                 // guarded by mutex_
-  bool read_waiting_ = false;           // guarded by mutex_: a read is due when room frees up
-  absl::Status end_;                    // guarded by mutex_
+  std::deque<QueuedBatch> queue_;  // guarded by mutex_
+  bool closed_ = false;            // guarded by mutex_
+  bool read_waiting_ = false;      // guarded by mutex_: a read is due when room frees up
+  absl::Status end_;               // guarded by mutex_
 
   // The import thread's own.
-  v1::ProfileBatch batch_;
-  int next_in_batch_ = 0;
+  QueuedBatch batch_;
+  size_t next_in_batch_ = 0;
   int64_t rows_ = 0;
   std::atomic<int64_t> received_rows_{0};
 };
@@ -377,6 +493,59 @@ grpc::ServerUnaryReactor* ProfileImportService::GetImport(grpc::CallbackServerCo
     }
   }
   FinishWith(context, reactor, status);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ProfileImportService::GetCompletenessStatistics(
+    grpc::CallbackServerContext* context, const v1::GetCompletenessStatisticsRequest*,
+    v1::GetCompletenessStatisticsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_IMPORTER});
+  if (!caller.has_value()) return reactor;
+  if (options_.pool == nullptr || !options_.today) {
+    FinishWith(context, reactor, absl::UnavailableError("this server has no index to count"));
+    return reactor;
+  }
+  options_.pool->Submit([this, context, reactor, response, source = caller->account.source,
+                         today = options_.today()](engine::Searcher& searcher) {
+    absl::StatusOr<std::map<std::string, engine::CompletenessCount>> counts =
+        searcher.CompletenessOfSource(source, today);
+    if (!counts.ok()) {
+      FinishWith(context, reactor, counts.status());
+      return;
+    }
+    const int k = options_.disclosure_k;
+    response->set_source(source);
+    response->set_k_threshold(k);
+    engine::CompletenessCount total;
+    engine::CompletenessCount small;  // the municipalities below k, together
+    for (const auto& [code, count] : *counts) {
+      total.Add(count);
+      if (count.profiles < k) {
+        small.Add(count);
+        continue;
+      }
+      v1::MunicipalityCompleteness* group = response->add_municipalities();
+      group->set_municipality_code(code);
+      if (const engine::Municipality* municipality =
+              environment_.reference_data->FindMunicipality(code)) {
+        group->set_municipality_name(municipality->name);
+      }
+      group->set_active_profiles(count.profiles);
+      AddMissing(count, group->mutable_missing());
+    }
+    if (small.profiles > 0) {
+      v1::MunicipalityCompleteness* group = response->add_municipalities();
+      group->set_municipality_code("OVERIG");
+      group->set_municipality_name("overige gemeenten");
+      group->set_active_profiles(small.profiles);
+      AddMissing(small, group->mutable_missing());
+    }
+    response->set_active_profiles(total.profiles);
+    AddMissing(total, response->mutable_missing());
+    FinishWith(context, reactor, absl::OkStatus());
+  });
   return reactor;
 }
 

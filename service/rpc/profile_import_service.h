@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "engine/searcher_pool.h"
 #include "indexer/profile_anonymizer.h"
 #include "indexer/pseudonymizer.h"
 #include "service/rpc/environment.h"
@@ -24,6 +25,7 @@ namespace verkenner::service {
 // and the identity vault for the import and closes them after, so verkenner-index may run when
 // no API import does (while one does, the other gets ABORTED). After an import it updates the
 // disclosure allow-list and purges expired profiles; compaction stays with verkenner-index.
+// GetCompletenessStatistics reads the index on the search pool's workers, as searches do.
 //
 // Thread-safe. Does not own the environment.
 class ProfileImportService final : public v1::ProfileImportService::CallbackService {
@@ -36,6 +38,8 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
     indexer::RetentionRule retention;
     std::function<int64_t()> today;  // days since 1970-01-01
     int disclosure_k = 5;
+    // Where GetCompletenessStatistics reads the index (not owned); null: it is UNAVAILABLE.
+    engine::SearcherPool* pool = nullptr;
   };
 
   ProfileImportService(const ServiceEnvironment* environment, Options options);
@@ -46,6 +50,9 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   grpc::ServerUnaryReactor* GetImport(grpc::CallbackServerContext* context,
                                       const v1::GetImportRequest* request,
                                       v1::GetImportResponse* response) override;
+  grpc::ServerUnaryReactor* GetCompletenessStatistics(
+      grpc::CallbackServerContext* context, const v1::GetCompletenessStatisticsRequest* request,
+      v1::GetCompletenessStatisticsResponse* response) override;
 
  private:
   class ImportReactor;

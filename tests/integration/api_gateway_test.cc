@@ -2,12 +2,17 @@
 // session cookie and CSRF token, protobuf's JSON mapping both ways, and the HTTP status codes.
 #include "service/http/api_gateway.h"
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include <boost/asio.hpp>
 #include <filesystem>
 #include <future>
+#include <set>
+#include <thread>
 
+#include "indexer/synthetic/synthetic_profile_generator.h"
 #include "service/auth/credentials.h"
 #include "service/http/http_listener.h"
 #include "service/http/web_handler.h"
@@ -38,12 +43,32 @@ class ApiGatewayTest : public ::testing::Test {
     ASSERT_TRUE(hash.ok());
     employer.password_hash = *hash;
     ASSERT_TRUE(testing::AddAccountWithToken(store, employer).ok());
+    // The importer's source delivered none of the index's profiles, so that its statistics count
+    // only what the tests upload.
+    std::set<std::string> used;
+    for (const v1::SourceProfile& profile : index->sources) used.insert(profile.source());
+    importer_source_ = new std::string();
+    for (const char* code : {"GM0344", "GM0307", "GM0599", "GM0518", "GM0363"}) {
+      if (!used.contains(code)) {
+        *importer_source_ = code;
+        break;
+      }
+    }
+    ASSERT_FALSE(importer_source_->empty());
+    service::NewAccount importer =
+        testing::TestEmployer("koppeling@gateway.example", *importer_source_);
+    importer.role = v1::ACCOUNT_ROLE_IMPORTER;
+    importer.source = *importer_source_;
+    importer.password_hash = *hash;
+    ASSERT_TRUE(testing::AddAccountWithToken(store, importer).ok());
+    reference_ = new std::shared_ptr<const engine::ReferenceData>(*reference);
 
     service::Server::Options options;
     options.listen_address = "127.0.0.1:0";
     options.index_path = index->index_path;
     options.vault_path = index->vault_path;
     options.store_path = store;
+    options.pseudonymizer = index->pseudonymizer;
     options.reference_data = *reference;
     options.search_threads = 2;
     options.today = [] { return testing::kTestToday; };
@@ -58,6 +83,8 @@ class ApiGatewayTest : public ::testing::Test {
     delete server_;
     std::filesystem::remove_all(*directory_);
     delete directory_;
+    delete importer_source_;
+    delete reference_;
   }
 
   static service::ApiResponse Send(service::ApiRequest request) {
@@ -75,11 +102,11 @@ class ApiGatewayTest : public ::testing::Test {
   }
 
   // Logs in; returns the cookie header to send and the CSRF token.
-  static std::pair<std::string, std::string> LogIn() {
+  static std::pair<std::string, std::string> LogIn(
+      const std::string& email = "werkgever@gateway.example") {
     service::ApiResponse login = Send(
         {"POST", "/api/v1/session",
-         R"({"email":"werkgever@gateway.example","password":")" + std::string(kPassword) + R"("})",
-         "", ""});
+         R"({"email":")" + email + R"(","password":")" + std::string(kPassword) + R"("})", "", ""});
     EXPECT_EQ(login.status, 200) << login.body;
     const std::string cookie = Header(login, "Set-Cookie");
     return {cookie.substr(0, cookie.find(';')), Header(login, "X-CSRF-Token")};
@@ -88,11 +115,15 @@ class ApiGatewayTest : public ::testing::Test {
   static std::filesystem::path* directory_;
   static service::Server* server_;
   static service::ApiGateway* gateway_;
+  static std::string* importer_source_;
+  static std::shared_ptr<const engine::ReferenceData>* reference_;
 };
 
 std::filesystem::path* ApiGatewayTest::directory_ = nullptr;
 service::Server* ApiGatewayTest::server_ = nullptr;
 service::ApiGateway* ApiGatewayTest::gateway_ = nullptr;
+std::string* ApiGatewayTest::importer_source_ = nullptr;
+std::shared_ptr<const engine::ReferenceData>* ApiGatewayTest::reference_ = nullptr;
 
 TEST_F(ApiGatewayTest, LoginSetsAStrictHttpOnlyCookieAndNeverShowsTheTokenToScripts) {
   service::ApiResponse login = Send(
@@ -246,6 +277,280 @@ TEST_F(ApiGatewayTest, TheWebListenerServesTheAppWithAStrictPolicyAndTheApi) {
                                std::to_string(100 * 1024) + "\r\n\r\n")
                 .rfind("HTTP/1.1 413", 0),
             0u);
+}
+
+// The value of header `name` in a raw HTTP response, or "".
+std::string RawHeader(const std::string& response, const std::string& name) {
+  const size_t at = response.find("\r\n" + name + ": ");
+  if (at == std::string::npos) return "";
+  const size_t start = at + name.size() + 4;
+  return response.substr(start, response.find("\r\n", start) - start);
+}
+
+std::string RawBody(const std::string& response) {
+  const size_t at = response.find("\r\n\r\n");
+  return at == std::string::npos ? "" : response.substr(at + 4);
+}
+
+std::string Post(int port, const std::string& target, const std::string& cookie,
+                 const std::string& csrf, const std::string& body) {
+  std::string request = "POST " + target + " HTTP/1.1\r\nHost: x\r\n";
+  if (!cookie.empty()) request += "Cookie: " + cookie + "\r\n";
+  if (!csrf.empty()) request += "X-CSRF-Token: " + csrf + "\r\n";
+  return Exchange(port,
+                  request + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+}
+
+// The web listener as verkenner-server wires it, with a small general body limit.
+class ImportUploadTest : public ApiGatewayTest {
+ protected:
+  void SetUp() override {
+    web_ = std::make_unique<service::WebHandler>(gateway_, (*directory_ / "web").string());
+    service::HttpListener::Options options;
+    options.max_body_bytes = 64 * 1024;
+    options.body_limits = [web = web_.get()](const service::HttpRequest& head) {
+      return web->BodyLimitsFor(head);
+    };
+    auto listener = service::HttpListener::Start(
+        "127.0.0.1:0", options, [web = web_.get()](service::HttpRequest request, auto respond) {
+          web->Handle(std::move(request), std::move(respond));
+        });
+    ASSERT_TRUE(listener.ok()) << listener.status();
+    listener_ = std::move(*listener);
+  }
+
+  // Logs in over HTTP; returns the cookie to send and the CSRF token.
+  std::pair<std::string, std::string> LogInOverHttp(const std::string& email) {
+    const std::string login =
+        Post(listener_->port(), "/api/v1/session", "", "",
+             R"({"email":")" + email + R"(","password":")" + std::string(kPassword) + R"("})");
+    EXPECT_EQ(login.rfind("HTTP/1.1 200", 0), 0u) << login;
+    const std::string cookie = RawHeader(login, "Set-Cookie");
+    return {cookie.substr(0, cookie.find(';')), RawHeader(login, "X-CSRF-Token")};
+  }
+
+  // A CSV export of the importer's source: `good` generated profiles, with at data row 3 one
+  // whose postcode is malformed and at data row 7 a row with too few columns. Returns the file
+  // and the accepted profiles.
+  std::pair<std::string, std::vector<v1::SourceProfile>> ExportFile(int good) {
+    indexer::SyntheticProfileGenerator::Options options;
+    options.seed = 42;
+    options.sources = {*importer_source_};
+    auto generator = indexer::SyntheticProfileGenerator::Create(
+        *reference_, engine::ReferenceData::DefaultDirectory(), options);
+    EXPECT_TRUE(generator.ok()) << generator.status();
+    std::string csv = indexer::FormatCsvHeader(indexer::kCsvSeparator) + "\n";
+    std::vector<v1::SourceProfile> accepted;
+    int row = 0;
+    while (static_cast<int>(accepted.size()) < good) {
+      ++row;
+      if (row == 7) {
+        csv += *importer_source_ + ";K-too-short\n";
+        continue;
+      }
+      v1::SourceProfile profile;
+      (*generator)->Next(&profile);
+      profile.clear_register_end();
+      profile.set_action(v1::SOURCE_ACTION_UPSERT);
+      if (row == 3) profile.set_postcode("12345");
+      // Two profiles in another municipality: a group below k.
+      if (row == 5 || row == 9) profile.set_postcode("1011 AB");
+      indexer::AppendCsvRow(profile, indexer::kCsvSeparator, &csv);
+      csv.push_back('\n');
+      if (row != 3) accepted.push_back(profile);
+    }
+    return {csv, accepted};
+  }
+
+  static v1::ImportReport WaitForImport(const std::string& cookie, const std::string& csrf,
+                                        const std::string& import_id) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < give_up) {
+      service::ApiResponse got = Send({"POST", "/api/v1/ProfileImportService/GetImport",
+                                       R"({"importId":")" + import_id + R"("})", cookie, csrf});
+      EXPECT_EQ(got.status, 200) << got.body;
+      v1::GetImportResponse response;
+      EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(got.body, &response).ok());
+      if (got.status != 200 || response.report().state() != v1::IMPORT_STATE_RUNNING) {
+        return response.report();
+      }
+      // Polling, as the web app does: the import runs on after the upload's answer.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "the import did not finish";
+    return {};
+  }
+
+  std::unique_ptr<service::WebHandler> web_;
+  std::unique_ptr<service::HttpListener> listener_;
+};
+
+TEST_F(ImportUploadTest, AnImporterUploadsAFileAndFollowsItToItsReport) {
+  const auto [cookie, csrf] = LogInOverHttp("koppeling@gateway.example");
+  auto [csv, accepted] = ExportFile(14);
+  // Blank lines, which the reader skips, carry the body past the listener's general limit.
+  csv.append(200 * 1024, '\n');
+  const int port = listener_->port();
+  const std::string upload =
+      Post(port, "/api/v1/imports?import_id=upload-1&mode=INCREMENTAL&file_name=export%20maart.csv",
+           cookie, csrf, csv);
+  ASSERT_EQ(upload.rfind("HTTP/1.1 202", 0), 0u) << upload;
+  EXPECT_EQ(RawBody(upload), R"({"importId":"upload-1"})");
+
+  const v1::ImportReport report = WaitForImport(cookie, csrf, "upload-1");
+  ASSERT_EQ(report.state(), v1::IMPORT_STATE_SUCCEEDED) << report.DebugString();
+  EXPECT_EQ(report.file_name(), "export maart.csv");
+  EXPECT_EQ(report.source(), *importer_source_);
+  // The file's non-blank lines but its header row, for the progress bar.
+  EXPECT_EQ(report.expected_rows(), 16);
+  EXPECT_EQ(report.received_rows(), 16);
+  EXPECT_EQ(report.accepted_rows(), 14);
+  EXPECT_EQ(report.created(), 14);
+  EXPECT_EQ(report.rejected_rows(), 2);
+  ASSERT_EQ(report.rejections_size(), 2) << report.DebugString();
+  EXPECT_EQ(report.rejections(0).row_number(), 3);
+  EXPECT_EQ(report.rejections(0).field(), "postcode");
+  EXPECT_EQ(report.rejections(1).row_number(), 7);
+  EXPECT_EQ(report.rejections(1).reason(), v1::REJECTION_REASON_BAD_FORMAT);
+  EXPECT_EQ(report.active_profiles(), 14);
+  // Nothing personal of the file comes back.
+  const std::string report_json = RawBody(upload) + report.DebugString();
+  for (const v1::SourceProfile& profile : accepted) {
+    EXPECT_EQ(report_json.find(profile.client_number()), std::string::npos);
+    EXPECT_EQ(report_json.find(profile.last_name()), std::string::npos);
+  }
+
+  // The same import again is a replay.
+  const std::string again =
+      Post(port, "/api/v1/imports?import_id=upload-1&mode=INCREMENTAL&file_name=export%20maart.csv",
+           cookie, csrf, csv);
+  ASSERT_EQ(again.rfind("HTTP/1.1 202", 0), 0u) << again;
+  google::protobuf::Struct replayed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(RawBody(again), &replayed).ok());
+  EXPECT_EQ(replayed.fields().at("importId").string_value(), "upload-1");
+  EXPECT_TRUE(replayed.fields().at("replayed").bool_value());
+
+  // The dashboard's statistics, through the generic gateway, count what was accepted.
+  service::ApiResponse statistics =
+      Send({"POST", "/api/v1/ProfileImportService/GetCompletenessStatistics", "{}", cookie, csrf});
+  ASSERT_EQ(statistics.status, 200) << statistics.body;
+  EXPECT_NE(statistics.body.find("\"municipalities\":["), std::string::npos) << statistics.body;
+  EXPECT_NE(statistics.body.find("\"missingProfiles\""), std::string::npos) << statistics.body;
+  v1::GetCompletenessStatisticsResponse counted;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(statistics.body, &counted).ok());
+  EXPECT_EQ(counted.source(), *importer_source_);
+  EXPECT_EQ(counted.active_profiles(), 14);
+  EXPECT_EQ(counted.k_threshold(), 5);
+  // Missing per core field: what the import report says is known, the other way round.
+  ASSERT_EQ(counted.missing_size(), 5);
+  ASSERT_EQ(report.completeness_size(), 5);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(counted.missing(i).field(), report.completeness(i).field());
+    EXPECT_EQ(counted.missing(i).missing_profiles(), 14 - report.completeness(i).known_rows()) << i;
+  }
+  // Per municipality, from the postcodes that were sent; groups below k go into one bucket.
+  std::map<std::string, int64_t> expected;
+  for (const v1::SourceProfile& profile : accepted) {
+    const engine::PostcodeArea* area =
+        (*reference_)->FindPostcodeArea(*engine::ParsePc4(profile.postcode()));
+    ASSERT_NE(area, nullptr);
+    ++expected[area->municipality_code];
+  }
+  std::map<std::string, int64_t> shown;
+  int64_t small = 0;
+  for (const auto& [code, count] : expected) {
+    if (count >= 5) {
+      shown[code] = count;
+    } else {
+      small += count;
+    }
+  }
+  if (small > 0) shown["OVERIG"] = small;
+  EXPECT_GE(small, 2);
+  std::map<std::string, int64_t> got;
+  int64_t missing_education = 0;
+  for (const v1::MunicipalityCompleteness& group : counted.municipalities()) {
+    got[group.municipality_code()] = group.active_profiles();
+    EXPECT_FALSE(group.municipality_name().empty()) << group.municipality_code();
+    ASSERT_EQ(group.missing_size(), 5);
+    EXPECT_EQ(group.missing(0).field(), v1::CORE_FIELD_EDUCATION);
+    missing_education += group.missing(0).missing_profiles();
+  }
+  EXPECT_EQ(got, shown);
+  EXPECT_EQ(missing_education, counted.missing(0).missing_profiles());
+}
+
+TEST_F(ImportUploadTest, OnlyAnImporterWithItsCsrfTokenAndAKnownFormatMayUpload) {
+  const int port = listener_->port();
+  const std::string target = "/api/v1/imports?import_id=upload-2&file_name=export.csv";
+  const auto [csv, accepted] = ExportFile(3);
+  // An employer is refused by the import service itself.
+  const auto [employer_cookie, employer_csrf] = LogInOverHttp("werkgever@gateway.example");
+  const std::string employer = Post(port, target, employer_cookie, employer_csrf, csv);
+  EXPECT_EQ(employer.rfind("HTTP/1.1 403", 0), 0u) << employer;
+  EXPECT_NE(RawBody(employer).find("\"code\":\"PERMISSION_DENIED\""), std::string::npos);
+  EXPECT_EQ(Send({"POST", "/api/v1/ProfileImportService/GetCompletenessStatistics", "{}",
+                  employer_cookie, employer_csrf})
+                .status,
+            403);
+
+  const auto [cookie, csrf] = LogInOverHttp("koppeling@gateway.example");
+  const std::string no_csrf = Post(port, target, cookie, "", csv);
+  EXPECT_EQ(no_csrf.rfind("HTTP/1.1 403", 0), 0u) << no_csrf;
+  EXPECT_NE(RawBody(no_csrf).find("X-CSRF-Token"), std::string::npos);
+  // Without a session a large body is refused on its announced length.
+  EXPECT_EQ(Exchange(port, "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                               std::to_string(1 << 20) + "\r\n\r\n")
+                .rfind("HTTP/1.1 413", 0),
+            0u);
+  const std::string xlsx =
+      Post(port, "/api/v1/imports?import_id=upload-2&file_name=export.xlsx", cookie, csrf, csv);
+  EXPECT_EQ(xlsx.rfind("HTTP/1.1 400", 0), 0u) << xlsx;
+  EXPECT_NE(RawBody(xlsx).find("file_name"), std::string::npos);
+  const std::string mode =
+      Post(port, "/api/v1/imports?import_id=upload-2&mode=ALL&file_name=e.csv", cookie, csrf, csv);
+  EXPECT_EQ(mode.rfind("HTTP/1.1 400", 0), 0u) << mode;
+  const std::string bad_id =
+      Post(port, "/api/v1/imports?import_id=no%20spaces&file_name=e.csv", cookie, csrf, csv);
+  EXPECT_EQ(bad_id.rfind("HTTP/1.1 400", 0), 0u) << bad_id;
+  EXPECT_NE(RawBody(bad_id).find("header.import_id"), std::string::npos);
+  // A CSV file without its header row: refused without quoting the row.
+  const std::string headless = Post(port, "/api/v1/imports?import_id=upload-3&file_name=e.csv",
+                                    cookie, csrf, csv.substr(csv.find('\n') + 1));
+  EXPECT_EQ(headless.rfind("HTTP/1.1 400", 0), 0u) << headless;
+  EXPECT_EQ(headless.find(accepted[0].client_number()), std::string::npos);
+}
+
+TEST_F(ImportUploadTest, JsonLinesKeepTheirLineNumbersAcrossBlankAndBrokenLines) {
+  const auto [cookie, csrf] = LogInOverHttp("koppeling@gateway.example");
+  // Deletes of clients never imported: accepted, and no profile changes.
+  const std::string line = R"({"source":")" + *importer_source_ +
+                           R"(","client_number":"K-%","action":"SOURCE_ACTION_DELETE"})";
+  std::string jsonl;
+  for (const char* row : {"1", "2", "", "broken", "5"}) {
+    if (std::string(row) == "broken") {
+      jsonl += "{\"source\": \n";
+    } else if (*row == '\0') {
+      jsonl += "\n";
+    } else {
+      std::string text = line;
+      text.replace(text.find('%'), 1, row);
+      jsonl += text + "\n";
+    }
+  }
+  const std::string upload =
+      Post(listener_->port(), "/api/v1/imports?import_id=upload-jsonl&file_name=export.JSONL",
+           cookie, csrf, jsonl);
+  ASSERT_EQ(upload.rfind("HTTP/1.1 202", 0), 0u) << upload;
+  const v1::ImportReport report = WaitForImport(cookie, csrf, "upload-jsonl");
+  ASSERT_EQ(report.state(), v1::IMPORT_STATE_SUCCEEDED) << report.DebugString();
+  EXPECT_EQ(report.expected_rows(), 4);  // JSON Lines has no header row; blank lines don't count
+  EXPECT_EQ(report.received_rows(), 4);
+  EXPECT_EQ(report.accepted_rows(), 3);
+  EXPECT_EQ(report.unchanged(), 3);
+  ASSERT_EQ(report.rejections_size(), 1);
+  EXPECT_EQ(report.rejections(0).row_number(), 4);
+  EXPECT_EQ(report.rejections(0).reason(), v1::REJECTION_REASON_BAD_FORMAT);
 }
 
 TEST(CookieValueTest, FindsTheNamedCookieAmongOthers) {

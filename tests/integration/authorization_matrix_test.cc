@@ -495,6 +495,14 @@ TEST_F(AuthorizationMatrixTest, ProfileImportService) {
   get.set_import_id("matrix-import-of-another-source");
   EXPECT_EQ(Call(&v1::ProfileImportService::Stub::GetImport, *stub, kImporter, get),
             StatusCode::NOT_FOUND);
+  // Always the caller's own source: nothing to name, so nothing of another source to reach.
+  v1::GetCompletenessStatisticsRequest statistics;
+  ExpectMatrix(
+      [&](Caller caller) {
+        return Call(&v1::ProfileImportService::Stub::GetCompletenessStatistics, *stub, caller,
+                    statistics);
+      },
+      {{kImporter, StatusCode::OK}});
 }
 
 }  // namespace
