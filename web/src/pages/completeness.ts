@@ -46,9 +46,7 @@ export async function completenessPage({ account, main, setTitle }: PageContext)
   main.append(paragraph(
     `Hoeveel actieve profielen van ${account.organisationName ?? "uw bron"} een kerngegeven missen, per `,
     "woongemeente. Vul deze gegevens aan in het bronsysteem: complete profielen worden beter gevonden."));
-  main.append(paragraph(
-    "Gemeenten met minder dan k profielen van uw bron staan samen onder \"overige gemeenten\", zodat ",
-    "niemand in een kleine groep herkenbaar wordt."));
+
   const reply = await call<CompletenessResponse>("ProfileImportService", "GetCompletenessStatistics");
   const municipalities = reply.municipalities ?? [];
   const total: MunicipalityCompleteness = {
@@ -60,6 +58,11 @@ export async function completenessPage({ account, main, setTitle }: PageContext)
   if (count(total.activeProfiles) === 0) {
     main.append(alertBox("info", "Uw bron heeft nog geen actieve profielen. Importeer eerst een bestand."));
     return;
+  }
+  if (reply.kThreshold) {
+    main.append(paragraph(
+      `Gemeenten met minder dan ${reply.kThreshold} profielen van uw bron staan samen onder `,
+      "\"overige gemeenten\", zodat niemand in een kleine groep herkenbaar wordt."));
   }
   const groups = [total, ...municipalities];
   const chooser = selectField("gemeente", "Gemeente in de grafiek",
