@@ -70,8 +70,11 @@ async function post(path: string, body: BodyInit, contentType: string): Promise<
 }
 
 export async function call<T>(service: string, method: string, request: object = {}): Promise<T> {
-  const response = await post(`/api/v1/${service}/${method}`, JSON.stringify(request),
-                              "application/json");
+  const response = await post(
+    `/api/v1/${service}/${method}`,
+    JSON.stringify(request),
+    "application/json",
+  );
   return (await response.json()) as T;
 }
 
@@ -81,8 +84,11 @@ export function hasSession(): boolean {
 
 export async function login(email: string, password: string): Promise<Account> {
   sessionStorage.removeItem(CSRF_STORAGE_KEY);
-  const response = await post("/api/v1/session", JSON.stringify({ email, password }),
-                              "application/json");
+  const response = await post(
+    "/api/v1/session",
+    JSON.stringify({ email, password }),
+    "application/json",
+  );
   const token = response.headers.get("X-CSRF-Token");
   if (!token) throw new ApiError(500, "INTERNAL", "De server gaf geen CSRF-token.");
   sessionStorage.setItem(CSRF_STORAGE_KEY, token);
@@ -105,8 +111,11 @@ export async function uploadImport(
   mode: string,
 ): Promise<{ importId: string }> {
   const query = new URLSearchParams({ import_id: importId, mode, file_name: file.name });
-  const response = await post(`/api/v1/imports?${query}`, file,
-                              file.type || "application/octet-stream");
+  const response = await post(
+    `/api/v1/imports?${query}`,
+    file,
+    file.type || "application/octet-stream",
+  );
   return (await response.json()) as { importId: string };
 }
 

@@ -18,7 +18,7 @@ export type Page = (context: PageContext) => Promise<void> | void;
 interface Route {
   path: string;
   page: () => Promise<Page>;
-  roles: string[];  // empty: any signed-in role
+  roles: string[]; // empty: any signed-in role
 }
 
 const EMPLOYER = "ACCOUNT_ROLE_EMPLOYER";
@@ -27,23 +27,78 @@ const IMPORTER = "ACCOUNT_ROLE_IMPORTER";
 
 // Pages load on demand so the first load carries only the shell and the login page.
 const ROUTES: Route[] = [
-  { path: "/zoeken", page: () => import("./pages/search").then((m) => m.searchPage), roles: [EMPLOYER, WSP] },
-  { path: "/profiel", page: () => import("./pages/profile").then((m) => m.profilePage), roles: [EMPLOYER, WSP] },
-  { path: "/bewaard", page: () => import("./pages/saved").then((m) => m.savedPage), roles: [EMPLOYER] },
-  { path: "/aanvragen", page: () => import("./pages/requests").then((m) => m.myRequestsPage), roles: [EMPLOYER] },
-  { path: "/aanvraag", page: () => import("./pages/request").then((m) => m.requestPage), roles: [EMPLOYER, WSP] },
-  { path: "/wsp/aanvragen", page: () => import("./pages/queue").then((m) => m.queuePage), roles: [WSP] },
-  { path: "/wsp/shortlists", page: () => import("./pages/shortlists").then((m) => m.shortlistsPage), roles: [WSP] },
-  { path: "/wsp/shortlist", page: () => import("./pages/shortlists").then((m) => m.shortlistPage), roles: [WSP] },
-  { path: "/import", page: () => import("./pages/import").then((m) => m.importPage), roles: [IMPORTER] },
-  { path: "/import/status", page: () => import("./pages/import").then((m) => m.importStatusPage), roles: [IMPORTER] },
-  { path: "/volledigheid", page: () => import("./pages/completeness").then((m) => m.completenessPage), roles: [IMPORTER] },
+  {
+    path: "/zoeken",
+    page: () => import("./pages/search").then((m) => m.searchPage),
+    roles: [EMPLOYER, WSP],
+  },
+  {
+    path: "/profiel",
+    page: () => import("./pages/profile").then((m) => m.profilePage),
+    roles: [EMPLOYER, WSP],
+  },
+  {
+    path: "/bewaard",
+    page: () => import("./pages/saved").then((m) => m.savedPage),
+    roles: [EMPLOYER],
+  },
+  {
+    path: "/aanvragen",
+    page: () => import("./pages/requests").then((m) => m.myRequestsPage),
+    roles: [EMPLOYER],
+  },
+  {
+    path: "/aanvraag",
+    page: () => import("./pages/request").then((m) => m.requestPage),
+    roles: [EMPLOYER, WSP],
+  },
+  {
+    path: "/wsp/aanvragen",
+    page: () => import("./pages/queue").then((m) => m.queuePage),
+    roles: [WSP],
+  },
+  {
+    path: "/wsp/shortlists",
+    page: () => import("./pages/shortlists").then((m) => m.shortlistsPage),
+    roles: [WSP],
+  },
+  {
+    path: "/wsp/shortlist",
+    page: () => import("./pages/shortlists").then((m) => m.shortlistPage),
+    roles: [WSP],
+  },
+  {
+    path: "/import",
+    page: () => import("./pages/import").then((m) => m.importPage),
+    roles: [IMPORTER],
+  },
+  {
+    path: "/import/status",
+    page: () => import("./pages/import").then((m) => m.importStatusPage),
+    roles: [IMPORTER],
+  },
+  {
+    path: "/volledigheid",
+    page: () => import("./pages/completeness").then((m) => m.completenessPage),
+    roles: [IMPORTER],
+  },
 ];
 
 const NAVIGATION: Record<string, Array<[string, string]>> = {
-  [EMPLOYER]: [["/zoeken", "Kandidaten zoeken"], ["/bewaard", "Bewaarde profielen"], ["/aanvragen", "Mijn aanvragen"]],
-  [WSP]: [["/wsp/aanvragen", "Aanvragen regio"], ["/wsp/shortlists", "Shortlists"], ["/zoeken", "Kandidaten zoeken"]],
-  [IMPORTER]: [["/import", "Bestand importeren"], ["/volledigheid", "Volledigheid"]],
+  [EMPLOYER]: [
+    ["/zoeken", "Kandidaten zoeken"],
+    ["/bewaard", "Bewaarde profielen"],
+    ["/aanvragen", "Mijn aanvragen"],
+  ],
+  [WSP]: [
+    ["/wsp/aanvragen", "Aanvragen regio"],
+    ["/wsp/shortlists", "Shortlists"],
+    ["/zoeken", "Kandidaten zoeken"],
+  ],
+  [IMPORTER]: [
+    ["/import", "Bestand importeren"],
+    ["/volledigheid", "Volledigheid"],
+  ],
 };
 
 export function homeOf(account: Account): string {
@@ -73,37 +128,64 @@ export function setAccount(account: Account | null): void {
 }
 
 function header(account: Account | null): HTMLElement {
-  const items = account ? NAVIGATION[account.role ?? ""] ?? [] : [];
+  const items = account ? (NAVIGATION[account.role ?? ""] ?? []) : [];
   return h(
     "header",
     { class: "utrecht-page-header vk-header" },
-    h("div", { class: "vk-header__bar" },
-      h("a", { class: "vk-logo", href: account ? homeOf(account) : "/inloggen" },
+    h(
+      "div",
+      { class: "vk-header__bar" },
+      h(
+        "a",
+        { class: "vk-logo", href: account ? homeOf(account) : "/inloggen" },
         h("span", { class: "vk-logo__mark", "aria-hidden": "true" }, "V"),
         h("span", {}, "Verkenner"),
-        h("span", { class: "vk-logo__tagline" }, "banenafspraak")),
+        h("span", { class: "vk-logo__tagline" }, "banenafspraak"),
+      ),
       account &&
-        h("div", { class: "vk-header__account" },
+        h(
+          "div",
+          { class: "vk-header__account" },
           h("span", {}, `${account.displayName ?? ""} · ${account.organisationName ?? ""}`),
-          h("button", {
-            type: "button",
-            class: "utrecht-button utrecht-button--subtle vk-logout",
-            onclick: async () => {
-              await logout().catch(() => undefined);
-              currentAccount = null;
-              navigate("/inloggen");
+          h(
+            "button",
+            {
+              type: "button",
+              class: "utrecht-button utrecht-button--subtle vk-logout",
+              onclick: async () => {
+                await logout().catch(() => undefined);
+                currentAccount = null;
+                navigate("/inloggen");
+              },
             },
-          }, "Uitloggen"))),
+            "Uitloggen",
+          ),
+        ),
+    ),
     items.length > 0 &&
-      h("nav", { class: "utrecht-nav-bar vk-nav", "aria-label": "Hoofdmenu" },
-        h("ul", { class: "utrecht-nav-list" },
+      h(
+        "nav",
+        { class: "utrecht-nav-bar vk-nav", "aria-label": "Hoofdmenu" },
+        h(
+          "ul",
+          { class: "utrecht-nav-list" },
           items.map(([href, text]) =>
-            h("li", { class: "utrecht-nav-list__item" },
-              h("a", {
-                class: "utrecht-nav-list__link",
-                href,
-                "aria-current": location.pathname === href ? "page" : null,
-              }, text))))),
+            h(
+              "li",
+              { class: "utrecht-nav-list__item" },
+              h(
+                "a",
+                {
+                  class: "utrecht-nav-list__link",
+                  href,
+                  "aria-current": location.pathname === href ? "page" : null,
+                },
+                text,
+              ),
+            ),
+          ),
+        ),
+      ),
   );
 }
 
@@ -111,15 +193,26 @@ function shell(account: Account | null): HTMLElement {
   const main = h("main", { id: "inhoud", class: "utrecht-page-content vk-main", tabindex: "-1" });
   replaceChildren(
     root,
-    h("a", { class: "utrecht-skip-link utrecht-skip-link--visible-on-focus", href: "#inhoud" },
-      "Naar de inhoud"),
-    h("div", { class: "utrecht-page vk-page" },
+    h(
+      "a",
+      { class: "utrecht-skip-link utrecht-skip-link--visible-on-focus", href: "#inhoud" },
+      "Naar de inhoud",
+    ),
+    h(
+      "div",
+      { class: "utrecht-page vk-page" },
       header(account),
       main,
-      h("footer", { class: "utrecht-page-footer vk-footer" },
-        h("p", { class: "utrecht-paragraph" },
+      h(
+        "footer",
+        { class: "utrecht-page-footer vk-footer" },
+        h(
+          "p",
+          { class: "utrecht-paragraph" },
           "Verkenner toont geen namen, adressen of BSN's. Wie een kandidaat is, weet alleen het ",
-          "Werkgeversservicepunt van de regio.")),
+          "Werkgeversservicepunt van de regio.",
+        ),
+      ),
     ),
   );
   return main;
@@ -170,7 +263,13 @@ export async function render(): Promise<void> {
   const main = shell(account);
   if (route.roles.length > 0 && !route.roles.includes(account.role ?? "")) {
     context(account, main).setTitle("Geen toegang");
-    main.append(alertBox("warning", "Deze pagina hoort niet bij uw rol. ", link(homeOf(account), "Naar de startpagina")));
+    main.append(
+      alertBox(
+        "warning",
+        "Deze pagina hoort niet bij uw rol. ",
+        link(homeOf(account), "Naar de startpagina"),
+      ),
+    );
     return;
   }
   const loading = h("p", { class: "utrecht-paragraph vk-loading", role: "status" }, "Laden…");

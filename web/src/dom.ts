@@ -30,7 +30,10 @@ export function append(parent: Node, children: Child[]): void {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
     if (Array.isArray(child)) append(parent, child);
-    else parent.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+    else
+      parent.appendChild(
+        typeof child === "object" ? child : document.createTextNode(String(child)),
+      );
   }
 }
 
@@ -96,8 +99,11 @@ function formField(
   return h(
     "div",
     { class: `utrecht-form-field utrecht-form-field--${kind}` },
-    h("div", { class: "utrecht-form-field__label" },
-      h("label", { class: "utrecht-form-label", for: id }, options.label)),
+    h(
+      "div",
+      { class: "utrecht-form-field__label" },
+      h("label", { class: "utrecht-form-label", for: id }, options.label),
+    ),
     descriptionId &&
       h("div", { class: "utrecht-form-field-description", id: descriptionId }, options.description),
     h("div", { class: "utrecht-form-field__input" }, control(id, descriptionId)),
@@ -113,7 +119,8 @@ export function textField(name: string, options: FieldOptions): HTMLDivElement {
       type: "text",
       "aria-describedby": describedBy,
       ...options.attributes,
-    }));
+    }),
+  );
 }
 
 export function textArea(name: string, options: FieldOptions): HTMLDivElement {
@@ -125,7 +132,8 @@ export function textArea(name: string, options: FieldOptions): HTMLDivElement {
       rows: 4,
       "aria-describedby": describedBy,
       ...options.attributes,
-    }));
+    }),
+  );
 }
 
 export function selectField(
@@ -135,16 +143,27 @@ export function selectField(
   selected = "",
 ): HTMLDivElement {
   return formField("select", name, { label }, (id) =>
-    h("select", { class: "utrecht-select utrecht-select--html-select", id, name },
-      choices.map(([value, text]) => h("option", { value, selected: value === selected }, text))));
+    h(
+      "select",
+      { class: "utrecht-select utrecht-select--html-select", id, name },
+      choices.map(([value, text]) => h("option", { value, selected: value === selected }, text)),
+    ),
+  );
 }
 
-export function checkbox(name: string, value: string, label: Child, checked = false): HTMLDivElement {
+export function checkbox(
+  name: string,
+  value: string,
+  label: Child,
+  checked = false,
+): HTMLDivElement {
   // The input sits inside its label, so the whole text is a click target.
   return h(
     "div",
     { class: "utrecht-form-field utrecht-form-field--checkbox vk-check" },
-    h("label", { class: "utrecht-form-label utrecht-form-label--checkbox" },
+    h(
+      "label",
+      { class: "utrecht-form-label utrecht-form-label--checkbox" },
       h("input", {
         class: "utrecht-checkbox utrecht-checkbox--html-input",
         type: "checkbox",
@@ -152,7 +171,8 @@ export function checkbox(name: string, value: string, label: Child, checked = fa
         value,
         checked,
       }),
-      h("span", {}, label)),
+      h("span", {}, label),
+    ),
   );
 }
 
@@ -160,8 +180,11 @@ export function fieldset(legend: string, ...children: Child[]): HTMLFieldSetElem
   return h(
     "fieldset",
     { class: "utrecht-form-fieldset utrecht-form-fieldset--html-fieldset" },
-    h("legend", { class: "utrecht-form-fieldset__legend utrecht-form-fieldset__legend--html-legend" },
-      legend),
+    h(
+      "legend",
+      { class: "utrecht-form-fieldset__legend utrecht-form-fieldset__legend--html-legend" },
+      legend,
+    ),
     ...children,
   );
 }
@@ -173,8 +196,11 @@ export function alertBox(kind: AlertKind, ...children: Child[]): HTMLDivElement 
   return h(
     "div",
     { class: `utrecht-alert utrecht-alert--${kind}`, role: kind === "error" ? "alert" : "status" },
-    h("div", { class: "utrecht-alert__content" },
-      h("div", { class: "utrecht-alert__message" }, ...children)),
+    h(
+      "div",
+      { class: "utrecht-alert__content" },
+      h("div", { class: "utrecht-alert__message" }, ...children),
+    ),
   );
 }
 
@@ -183,10 +209,17 @@ export function dataList(items: Array<[string, Child]>): HTMLDListElement {
     "dl",
     { class: "utrecht-data-list utrecht-data-list--rows" },
     items.map(([key, value]) =>
-      h("div", { class: "utrecht-data-list__item" },
+      h(
+        "div",
+        { class: "utrecht-data-list__item" },
         h("dt", { class: "utrecht-data-list__item-key" }, key),
-        h("dd", { class: "utrecht-data-list__item-value utrecht-data-list__item-value--html-dd" },
-          value))),
+        h(
+          "dd",
+          { class: "utrecht-data-list__item-value utrecht-data-list__item-value--html-dd" },
+          value,
+        ),
+      ),
+    ),
   );
 }
 
@@ -204,22 +237,48 @@ export function table<T>(caption: string, columns: Column<T>[], rows: T[]): HTML
   return h(
     "div",
     { class: "utrecht-table-container utrecht-table-container--overflow-inline" },
-    h("table", { class: "utrecht-table utrecht-table--html-table" },
+    h(
+      "table",
+      { class: "utrecht-table utrecht-table--html-table" },
       h("caption", { class: "utrecht-table__caption" }, caption),
-      h("thead", { class: "utrecht-table__header" },
-        h("tr", { class: "utrecht-table__row" },
+      h(
+        "thead",
+        { class: "utrecht-table__header" },
+        h(
+          "tr",
+          { class: "utrecht-table__row" },
           columns.map((column) =>
-            h("th", {
-              class: `utrecht-table__header-cell${column.numeric ? " utrecht-table__header-cell--numeric-column" : ""}`,
-              scope: "col",
-            }, column.header)))),
-      h("tbody", { class: "utrecht-table__body" },
+            h(
+              "th",
+              {
+                class: `utrecht-table__header-cell${column.numeric ? " utrecht-table__header-cell--numeric-column" : ""}`,
+                scope: "col",
+              },
+              column.header,
+            ),
+          ),
+        ),
+      ),
+      h(
+        "tbody",
+        { class: "utrecht-table__body" },
         rows.map((row) =>
-          h("tr", { class: "utrecht-table__row" },
+          h(
+            "tr",
+            { class: "utrecht-table__row" },
             columns.map((column) =>
-              h("td", {
-                class: `utrecht-table__cell${column.numeric ? " utrecht-table__cell--numeric-data" : ""}`,
-              }, column.cell(row))))))),
+              h(
+                "td",
+                {
+                  class: `utrecht-table__cell${column.numeric ? " utrecht-table__cell--numeric-data" : ""}`,
+                },
+                column.cell(row),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
   );
 }
 

@@ -110,8 +110,14 @@ export const IMPORT_STATE_LABELS: Record<string, string> = {
 
 const numberFormat = new Intl.NumberFormat("nl-NL");
 const decimalFormat = new Intl.NumberFormat("nl-NL", { maximumFractionDigits: 2 });
-const percentFormat = new Intl.NumberFormat("nl-NL", { style: "percent", maximumFractionDigits: 0 });
-const dateFormat = new Intl.DateTimeFormat("nl-NL", { dateStyle: "long", timeZone: "Europe/Amsterdam" });
+const percentFormat = new Intl.NumberFormat("nl-NL", {
+  style: "percent",
+  maximumFractionDigits: 0,
+});
+const dateFormat = new Intl.DateTimeFormat("nl-NL", {
+  dateStyle: "long",
+  timeZone: "Europe/Amsterdam",
+});
 const dateTimeFormat = new Intl.DateTimeFormat("nl-NL", {
   dateStyle: "medium",
   timeStyle: "short",
@@ -140,7 +146,9 @@ export function formatTimestamp(value: string | undefined): string {
 
 export function formatDate(value: DateValue | undefined): string {
   if (!value?.year) return "";
-  return dateFormat.format(new Date(Date.UTC(value.year, (value.month ?? 1) - 1, value.day ?? 1, 12)));
+  return dateFormat.format(
+    new Date(Date.UTC(value.year, (value.month ?? 1) - 1, value.day ?? 1, 12)),
+  );
 }
 
 export function formatMonths(months: number | undefined): string {

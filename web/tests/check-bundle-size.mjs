@@ -3,17 +3,17 @@
 // (<script src>, <link rel="stylesheet">, <link rel="modulepreload">), gzipped at level 9, may
 // not exceed 200 KB (204,800 bytes) together. Prints each file's raw and gzipped size.
 // Usage: node web/tests/check-bundle-size.mjs [--dist DIR] [--limit BYTES]
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import zlib from 'node:zlib';
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import zlib from "node:zlib";
 
-const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values: options } = parseArgs({
   options: {
-    dist: { type: 'string', default: path.join(webDir, 'dist') },
-    limit: { type: 'string', default: '204800' },
+    dist: { type: "string", default: path.join(webDir, "dist") },
+    limit: { type: "string", default: "204800" },
   },
 });
 const dist = path.resolve(options.dist);
@@ -24,16 +24,16 @@ function fail(message) {
   process.exit(1);
 }
 
-const indexFile = path.join(dist, 'index.html');
+const indexFile = path.join(dist, "index.html");
 if (!fs.existsSync(indexFile)) {
   fail(`${indexFile} is missing: build the web app first (scripts/build-web)`);
 }
-const html = fs.readFileSync(indexFile, 'utf8');
+const html = fs.readFileSync(indexFile, "utf8");
 
 function attributes(tag) {
   const found = {};
   for (const m of tag.matchAll(/([a-zA-Z:-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g)) {
-    found[m[1].toLowerCase()] = m[2] ?? m[3] ?? m[4] ?? '';
+    found[m[1].toLowerCase()] = m[2] ?? m[3] ?? m[4] ?? "";
   }
   return found;
 }
@@ -41,11 +41,11 @@ function attributes(tag) {
 const urls = [];
 for (const [tag, name] of html.matchAll(/<(script|link)\b[^>]*>/gi)) {
   const attrs = attributes(tag.slice(name.length + 1));
-  if (name.toLowerCase() === 'script') {
+  if (name.toLowerCase() === "script") {
     if (attrs.src) urls.push(attrs.src);
   } else {
-    const rel = (attrs.rel ?? '').toLowerCase().split(/\s+/);
-    if ((rel.includes('stylesheet') || rel.includes('modulepreload')) && attrs.href) {
+    const rel = (attrs.rel ?? "").toLowerCase().split(/\s+/);
+    if ((rel.includes("stylesheet") || rel.includes("modulepreload")) && attrs.href) {
       urls.push(attrs.href);
     }
   }
@@ -56,11 +56,11 @@ if (!urls.some((u) => /\.m?js(\?|#|$)/.test(u))) {
 
 const files = [];
 for (const url of urls) {
-  if (url.startsWith('data:')) continue;
-  if (/^[a-z]+:\/\//i.test(url) || url.startsWith('//')) {
+  if (url.startsWith("data:")) continue;
+  if (/^[a-z]+:\/\//i.test(url) || url.startsWith("//")) {
     fail(`index.html loads ${url} from another origin (the Content-Security-Policy forbids it)`);
   }
-  const relative = decodeURIComponent(url.replace(/[?#].*$/, '')).replace(/^\/+/, '');
+  const relative = decodeURIComponent(url.replace(/[?#].*$/, "")).replace(/^\/+/, "");
   const file = path.resolve(dist, relative);
   if (!file.startsWith(dist + path.sep)) fail(`${url} points outside ${dist}`);
   if (!fs.existsSync(file)) fail(`index.html loads ${url}, but ${file} does not exist`);
@@ -70,7 +70,7 @@ for (const url of urls) {
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 let totalRaw = 0;
 let totalGzip = 0;
-console.log('bundle size (gzip -9) of what index.html loads:');
+console.log("bundle size (gzip -9) of what index.html loads:");
 for (const file of files) {
   const raw = fs.readFileSync(file);
   const gzipped = zlib.gzipSync(raw, { level: 9 }).length;
@@ -100,7 +100,7 @@ for (const file of lazy) {
   console.log(`  (loaded on demand) ${path.relative(dist, file)}: ${gzipped} B gzip`);
 }
 console.log(`  loaded at start: ${totalRaw} B raw, ${totalGzip} B gzip (${kb(totalGzip)})`);
-const verdict = appGzip <= limit ? 'OK' : 'FAIL';
+const verdict = appGzip <= limit ? "OK" : "FAIL";
 console.log(
   `  whole app: ${appGzip} B gzip (${kb(appGzip)}) of ${limit} B (${kb(limit)}) allowed: ${verdict}`,
 );

@@ -31,11 +31,11 @@
 //   checkAccessibility(page, label, {exclude}?)   axe-core WCAG 2.1 A/AA; throws on violations
 //   screenshot(page, name)     full-page PNG; returns the path
 //   serverLogTail(n)
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import {
   checkAccessibility,
   defaultRefdata,
@@ -47,17 +47,17 @@ import {
   SetupError,
   startStack,
   webDir,
-} from './harness.mjs';
+} from "./harness.mjs";
 
 const { values: options } = parseArgs({
   options: {
-    bin: { type: 'string', default: process.env.VERKENNER_WEB_BIN },
-    'web-root': { type: 'string', default: process.env.VERKENNER_WEB_ROOT },
-    refdata: { type: 'string', default: process.env.VERKENNER_REFDATA },
-    only: { type: 'string', default: process.env.VERKENNER_WEB_ONLY },
-    profiles: { type: 'string', default: process.env.VERKENNER_WEB_PROFILES ?? '3000' },
-    timeout: { type: 'string', default: process.env.VERKENNER_WEB_TIMEOUT ?? '270' },
-    keep: { type: 'boolean', default: false },
+    bin: { type: "string", default: process.env.VERKENNER_WEB_BIN },
+    "web-root": { type: "string", default: process.env.VERKENNER_WEB_ROOT },
+    refdata: { type: "string", default: process.env.VERKENNER_REFDATA },
+    only: { type: "string", default: process.env.VERKENNER_WEB_ONLY },
+    profiles: { type: "string", default: process.env.VERKENNER_WEB_PROFILES ?? "3000" },
+    timeout: { type: "string", default: process.env.VERKENNER_WEB_TIMEOUT ?? "270" },
+    keep: { type: "boolean", default: false },
   },
 });
 
@@ -66,11 +66,11 @@ const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 function findBinDir() {
   if (options.bin) return path.resolve(options.bin);
-  for (const preset of ['asan', 'release', 'debug']) {
-    const dir = path.join(repoRoot, 'build', preset);
-    if (fs.existsSync(path.join(dir, 'service/verkenner-server'))) return dir;
+  for (const preset of ["asan", "release", "debug"]) {
+    const dir = path.join(repoRoot, "build", preset);
+    if (fs.existsSync(path.join(dir, "service/verkenner-server"))) return dir;
   }
-  throw new SetupError('no build with service/verkenner-server found: pass --bin BUILD_DIR');
+  throw new SetupError("no build with service/verkenner-server found: pass --bin BUILD_DIR");
 }
 
 let workDir = null;
@@ -94,7 +94,7 @@ async function cleanUp() {
         failed = true;
         log(
           `FAIL verkenner-server ended with ${ended.signal ?? ended.code}` +
-            `${ended.problems.length ? ` (${ended.problems.join(', ')})` : ''}; log tail:\n` +
+            `${ended.problems.length ? ` (${ended.problems.join(", ")})` : ""}; log tail:\n` +
             stack.logTail(60),
         );
       }
@@ -111,7 +111,10 @@ async function cleanUp() {
   return cleaning;
 }
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+]) {
   process.on(signal, () => {
     log(`\nweb tests: ${signal}, stopping`);
     failed = true;
@@ -130,9 +133,12 @@ const globalTimer = setTimeout(() => {
 }, timeoutSeconds * 1000);
 
 function loadScenarioFiles() {
-  const dir = process.env.VERKENNER_WEB_SCENARIOS || path.join(webDir, 'tests', 'scenarios');
+  const dir = process.env.VERKENNER_WEB_SCENARIOS || path.join(webDir, "tests", "scenarios");
   const files = fs.existsSync(dir)
-    ? fs.readdirSync(dir).filter((f) => f.endsWith('.mjs')).sort()
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".mjs"))
+        .sort()
     : [];
   if (files.length === 0) throw new SetupError(`no scenarios in ${dir}`);
   return files.map((f) => path.join(dir, f));
@@ -151,7 +157,7 @@ async function withTimeout(promise, ms, what) {
 }
 
 async function runScenario(file, scenario, index) {
-  const label = path.basename(file, '.mjs');
+  const label = path.basename(file, ".mjs");
   const contexts = [];
   const pages = [];
   const pageErrors = [];
@@ -168,8 +174,8 @@ async function runScenario(file, scenario, index) {
     async newPage(contextOptions = {}) {
       const context = await browser.newContext({
         baseURL: stack.baseUrl,
-        locale: 'nl-NL',
-        timezoneId: 'Europe/Amsterdam',
+        locale: "nl-NL",
+        timezoneId: "Europe/Amsterdam",
         viewport: { width: 1280, height: 900 },
         ...contextOptions,
       });
@@ -179,18 +185,18 @@ async function runScenario(file, scenario, index) {
       contexts.push(context);
       const page = await context.newPage();
       pages.push(page);
-      page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-      page.on('console', (message) => {
-        if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
+      page.on("pageerror", (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+      page.on("console", (message) => {
+        if (message.type() === "error") consoleErrors.push(`${page.url()}: ${message.text()}`);
       });
       return page;
     },
     async login(page, account) {
-      await page.goto('/inloggen');
-      await page.getByLabel('E-mailadres').fill(account.email);
-      await page.getByLabel('Wachtwoord').fill(account.password);
-      await page.getByRole('button', { name: 'Inloggen' }).click();
-      await page.waitForURL((url) => !url.pathname.startsWith('/inloggen'));
+      await page.goto("/inloggen");
+      await page.getByLabel("E-mailadres").fill(account.email);
+      await page.getByLabel("Wachtwoord").fill(account.password);
+      await page.getByRole("button", { name: "Inloggen" }).click();
+      await page.waitForURL((url) => !url.pathname.startsWith("/inloggen"));
     },
   };
   const started = Date.now();
@@ -199,7 +205,7 @@ async function runScenario(file, scenario, index) {
     const cspErrors = consoleErrors.filter((m) => /Content Security Policy/i.test(m));
     if (!scenario.allowPageErrors && (pageErrors.length > 0 || cspErrors.length > 0)) {
       throw new Error(
-        `errors in the page:\n${[...pageErrors, ...cspErrors].map((e) => `  ${e}`).join('\n')}`,
+        `errors in the page:\n${[...pageErrors, ...cspErrors].map((e) => `  ${e}`).join("\n")}`,
       );
     }
     log(`PASS ${label} (${scenario.name ?? label}) in ${seconds(Date.now() - started)}`);
@@ -207,25 +213,30 @@ async function runScenario(file, scenario, index) {
   } catch (error) {
     if (aborting) return false;
     log(`FAIL ${label} (${scenario.name ?? label}) in ${seconds(Date.now() - started)}`);
-    log(`  ${(error?.stack ?? String(error)).replace(/\n/g, '\n  ')}`);
+    log(`  ${(error?.stack ?? String(error)).replace(/\n/g, "\n  ")}`);
     const otherConsoleErrors = consoleErrors.filter((m) => !/Content Security Policy/i.test(m));
     if (otherConsoleErrors.length > 0) {
-      log(`  console errors:\n${otherConsoleErrors.slice(-10).map((e) => `    ${e}`).join('\n')}`);
+      log(
+        `  console errors:\n${otherConsoleErrors
+          .slice(-10)
+          .map((e) => `    ${e}`)
+          .join("\n")}`,
+      );
     }
     for (const [i, page] of pages.entries()) {
       if (page.isClosed()) continue;
       try {
         const shot = await withTimeout(
-          screenshot(page, `FAIL-${String(index).padStart(2, '0')}-${label}-${i}`),
+          screenshot(page, `FAIL-${String(index).padStart(2, "0")}-${label}-${i}`),
           15_000,
-          'screenshot',
+          "screenshot",
         );
         log(`  screenshot of ${page.url()}: ${shot}`);
       } catch (shotError) {
         log(`  (no screenshot: ${shotError.message})`);
       }
     }
-    log(`  server log tail:\n    ${stack.logTail(25).replace(/\n/g, '\n    ')}`);
+    log(`  server log tail:\n    ${stack.logTail(25).replace(/\n/g, "\n    ")}`);
     return false;
   } finally {
     for (const context of contexts) await context.close().catch(() => {});
@@ -234,38 +245,38 @@ async function runScenario(file, scenario, index) {
 
 async function main() {
   const started = Date.now();
-  if (!fs.existsSync(path.join(webDir, 'node_modules', 'playwright-core'))) {
-    throw new SetupError('web/node_modules has no playwright-core: run scripts/setup');
+  if (!fs.existsSync(path.join(webDir, "node_modules", "playwright-core"))) {
+    throw new SetupError("web/node_modules has no playwright-core: run scripts/setup");
   }
   const binDir = findBinDir();
-  const webRoot = path.resolve(options['web-root'] ?? path.join(webDir, 'dist'));
+  const webRoot = path.resolve(options["web-root"] ?? path.join(webDir, "dist"));
   const refdata = path.resolve(options.refdata ?? defaultRefdata());
-  if (!fs.existsSync(path.join(webRoot, 'index.html'))) {
+  if (!fs.existsSync(path.join(webRoot, "index.html"))) {
     throw new SetupError(
       `${webRoot}/index.html is missing: build the web app first (scripts/build-web, or ` +
-        '`npm run build` in web/)',
+        "`npm run build` in web/)",
     );
   }
   let scenarios = [];
   for (const file of loadScenarioFiles()) {
     const module = await import(pathToFileURL(file).href);
-    if (typeof module.run !== 'function') throw new SetupError(`${file} exports no run(ctx)`);
+    if (typeof module.run !== "function") throw new SetupError(`${file} exports no run(ctx)`);
     scenarios.push([file, module]);
   }
   if (options.only) {
     // By file name (with or without .mjs) or by the exported name.
-    const wanted = options.only.split(',').map((s) => s.trim());
+    const wanted = options.only.split(",").map((s) => s.trim());
     scenarios = scenarios.filter(
       ([file, module]) =>
         wanted.includes(path.basename(file)) ||
-        wanted.includes(path.basename(file, '.mjs')) ||
+        wanted.includes(path.basename(file, ".mjs")) ||
         wanted.includes(module.name),
     );
   }
   if (scenarios.length === 0) throw new SetupError(`--only ${options.only}: no such scenario`);
 
   log(`web tests: ${scenarios.length} scenario(s); server programs from ${binDir}`);
-  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'verkenner-web-'));
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), "verkenner-web-"));
   stack = await startStack({
     binDir,
     workDir,
@@ -283,9 +294,7 @@ async function main() {
     if (await runScenario(file, scenario, i)) passed++;
     else failed = true;
   }
-  log(
-    `web tests: ${passed} of ${scenarios.length} passed in ${seconds(Date.now() - started)}`,
-  );
+  log(`web tests: ${passed} of ${scenarios.length} passed in ${seconds(Date.now() - started)}`);
 }
 
 try {

@@ -48,21 +48,34 @@ function newImportId(account: string): string {
 
 export function importPage({ account, main, setTitle }: PageContext): void {
   setTitle("Bestand importeren");
-  main.append(paragraph(
-    `Lever de profielen van ${account.organisationName ?? "uw organisatie"} (bron ${account.source ?? ""}) aan als `,
-    "CSV- of JSON Lines-bestand, in het Sonar-exportformaat. Rijen met fouten worden overgeslagen; ",
-    "u krijgt per rij te zien wat er mis is."));
+  main.append(
+    paragraph(
+      `Lever de profielen van ${account.organisationName ?? "uw organisatie"} (bron ${account.source ?? ""}) aan als `,
+      "CSV- of JSON Lines-bestand, in het Sonar-exportformaat. Rijen met fouten worden overgeslagen; ",
+      "u krijgt per rij te zien wat er mis is.",
+    ),
+  );
   const message = h("div", { "aria-live": "polite" });
   const fileId = "importbestand";
   const form = h(
     "form",
     { novalidate: true },
-    h("div", { class: "utrecht-form-field" },
-      h("div", { class: "utrecht-form-field__label" },
-        h("label", { class: "utrecht-form-label", for: fileId }, "Importbestand")),
-      h("div", { class: "utrecht-form-field-description", id: `${fileId}-description` },
-        "Een .csv- of .jsonl-bestand van ten hoogste 64 MB."),
-      h("div", { class: "utrecht-form-field__input" },
+    h(
+      "div",
+      { class: "utrecht-form-field" },
+      h(
+        "div",
+        { class: "utrecht-form-field__label" },
+        h("label", { class: "utrecht-form-label", for: fileId }, "Importbestand"),
+      ),
+      h(
+        "div",
+        { class: "utrecht-form-field-description", id: `${fileId}-description` },
+        "Een .csv- of .jsonl-bestand van ten hoogste 64 MB.",
+      ),
+      h(
+        "div",
+        { class: "utrecht-form-field__input" },
         h("input", {
           id: fileId,
           name: "file",
@@ -70,8 +83,14 @@ export function importPage({ account, main, setTitle }: PageContext): void {
           accept: ".csv,.jsonl,text/csv,application/x-ndjson",
           required: true,
           "aria-describedby": `${fileId}-description`,
-        }))),
-    checkbox("full_sync", "ja", "Dit is het volledige bestand: trek profielen in die er niet meer in staan"),
+        }),
+      ),
+    ),
+    checkbox(
+      "full_sync",
+      "ja",
+      "Dit is het volledige bestand: trek profielen in die er niet meer in staan",
+    ),
     message,
     button("Importeren", null, "primary"),
   );
@@ -85,14 +104,20 @@ export function importPage({ account, main, setTitle }: PageContext): void {
       return;
     }
     if (!/\.(csv|jsonl)$/i.test(file.name)) {
-      message.replaceChildren(alertBox("error", "Alleen .csv- en .jsonl-bestanden kunnen worden geïmporteerd."));
+      message.replaceChildren(
+        alertBox("error", "Alleen .csv- en .jsonl-bestanden kunnen worden geïmporteerd."),
+      );
       return;
     }
     const submit = form.querySelector<HTMLButtonElement>("button[type=submit]")!;
     submit.disabled = true;
-    message.replaceChildren(h("p", { class: "utrecht-paragraph", role: "status" }, "Bestand wordt verstuurd…"));
+    message.replaceChildren(
+      h("p", { class: "utrecht-paragraph", role: "status" }, "Bestand wordt verstuurd…"),
+    );
     try {
-      const mode = new FormData(form).get("full_sync") ? "IMPORT_MODE_FULL_SYNC" : "IMPORT_MODE_INCREMENTAL";
+      const mode = new FormData(form).get("full_sync")
+        ? "IMPORT_MODE_FULL_SYNC"
+        : "IMPORT_MODE_INCREMENTAL";
       const { importId } = await uploadImport(file, newImportId(account.source ?? "import"), mode);
       remember(importId);
       navigate(`/import/status?id=${encodeURIComponent(importId)}`);
@@ -105,10 +130,22 @@ export function importPage({ account, main, setTitle }: PageContext): void {
 
   const recent = recentImports();
   if (recent.length > 0) {
-    main.append(h("section", { class: "vk-panel", "aria-labelledby": "recent-kop" },
-      h("h2", { class: "utrecht-heading-2", id: "recent-kop" }, "Recente imports in deze browser"),
-      h("ul", { class: "utrecht-unordered-list" },
-        recent.map((id) => h("li", {}, link(`/import/status?id=${encodeURIComponent(id)}`, id))))));
+    main.append(
+      h(
+        "section",
+        { class: "vk-panel", "aria-labelledby": "recent-kop" },
+        h(
+          "h2",
+          { class: "utrecht-heading-2", id: "recent-kop" },
+          "Recente imports in deze browser",
+        ),
+        h(
+          "ul",
+          { class: "utrecht-unordered-list" },
+          recent.map((id) => h("li", {}, link(`/import/status?id=${encodeURIComponent(id)}`, id))),
+        ),
+      ),
+    );
   }
 }
 
@@ -119,8 +156,10 @@ export async function importStatusPage({ main, params, setTitle }: PageContext):
   main.append(paragraph(link("/import", "Nieuw bestand importeren")), content);
   const page = location.pathname + location.search;
   for (;;) {
-    const reply = await call<{ report: ImportReport }>("ProfileImportService", "GetImport", { importId });
-    if (location.pathname + location.search !== page) return;  // the user went elsewhere
+    const reply = await call<{ report: ImportReport }>("ProfileImportService", "GetImport", {
+      importId,
+    });
+    if (location.pathname + location.search !== page) return; // the user went elsewhere
     const report = reply.report;
     showReport(content, report);
     if (report.state !== "IMPORT_STATE_RUNNING") return;
@@ -140,15 +179,22 @@ function showReport(content: HTMLElement, report: ImportReport): void {
   });
   replaceChildren(
     content,
-    h("h2", { class: "utrecht-heading-2" }, `${report.fileName || report.importId} · `,
-      IMPORT_STATE_LABELS[report.state ?? ""] ?? ""),
+    h(
+      "h2",
+      { class: "utrecht-heading-2" },
+      `${report.fileName || report.importId} · `,
+      IMPORT_STATE_LABELS[report.state ?? ""] ?? "",
+    ),
     running && progress,
-    h("p", { class: "utrecht-paragraph", role: "status" },
+    h(
+      "p",
+      { class: "utrecht-paragraph", role: "status" },
       running
         ? `${formatNumber(received)}${expected ? ` van ${formatNumber(expected)}` : ""} rijen verwerkt…`
         : report.state === "IMPORT_STATE_SUCCEEDED"
           ? `Klaar: ${formatNumber(report.acceptedRows)} rijen verwerkt, ${formatNumber(report.rejectedRows)} afgekeurd.`
-          : "De import is afgebroken. Verstuur het bestand opnieuw; wat al verwerkt is, wordt niet dubbel verwerkt."),
+          : "De import is afgebroken. Verstuur het bestand opnieuw; wat al verwerkt is, wordt niet dubbel verwerkt.",
+    ),
     dataList([
       ["Gestart", formatTimestamp(report.startTime)],
       ["Klaar", formatTimestamp(report.endTime) || "nog bezig"],
@@ -157,19 +203,30 @@ function showReport(content: HTMLElement, report: ImportReport): void {
       ["Nieuw", formatNumber(report.created)],
       ["Bijgewerkt", formatNumber(report.updated)],
       ["Ongewijzigd", formatNumber(report.unchanged)],
-      ["Verwijderd", formatNumber(count(report.deleted) + count(report.expired) + count(report.withdrawnAbsent))],
+      [
+        "Verwijderd",
+        formatNumber(count(report.deleted) + count(report.expired) + count(report.withdrawnAbsent)),
+      ],
       ["Afgekeurd", formatNumber(report.rejectedRows)],
       ["Actieve profielen van uw bron", formatNumber(report.activeProfiles)],
       ["Op regioniveau getoond (privacy)", formatNumber(report.generalisedProfiles)],
     ]),
     !running && rejectionsSection(report),
-    !running && (report.completeness ?? []).length > 0 &&
-      table("Volledigheid van de nieuwe en bijgewerkte profielen", [
-        { header: "Gegeven", cell: (field: { field?: string; knownRows?: string | number; fraction?: number }) =>
-            CORE_FIELD_LABELS[field.field ?? ""] ?? field.field ?? "" },
-        { header: "Ingevuld", numeric: true, cell: (field) => formatNumber(field.knownRows) },
-        { header: "Aandeel", numeric: true, cell: (field) => formatPercent(field.fraction) },
-      ], report.completeness ?? []),
+    !running &&
+      (report.completeness ?? []).length > 0 &&
+      table(
+        "Volledigheid van de nieuwe en bijgewerkte profielen",
+        [
+          {
+            header: "Gegeven",
+            cell: (field: { field?: string; knownRows?: string | number; fraction?: number }) =>
+              CORE_FIELD_LABELS[field.field ?? ""] ?? field.field ?? "",
+          },
+          { header: "Ingevuld", numeric: true, cell: (field) => formatNumber(field.knownRows) },
+          { header: "Aandeel", numeric: true, cell: (field) => formatPercent(field.fraction) },
+        ],
+        report.completeness ?? [],
+      ),
   );
 }
 
@@ -180,18 +237,35 @@ function rejectionsSection(report: ImportReport): HTMLElement | null {
     "section",
     { class: "vk-panel", "aria-labelledby": "afgekeurd-kop" },
     h("h2", { class: "utrecht-heading-2", id: "afgekeurd-kop" }, "Afgekeurde rijen"),
-    paragraph(`${formatNumber(report.rejectedRows)} rijen zijn afgekeurd en niet verwerkt. `,
+    paragraph(
+      `${formatNumber(report.rejectedRows)} rijen zijn afgekeurd en niet verwerkt. `,
       "Verbeter ze in het bronsysteem en lever ze opnieuw aan.",
-      report.rejectionsTruncated ? " Het rapport toont de eerste 10.000 problemen." : ""),
-    h("div", { class: "vk-actions" },
-      button("Download afgekeurde rijen (CSV)", () => {
-        downloadBlob(rejectionsCsv(rejections), `afgekeurd-${report.importId}.csv`);
-      }, "primary")),
-    table("Eerste problemen", [
-      { header: "Rij", numeric: true, cell: (rejection: RowRejection) => String(rejection.rowNumber ?? "") },
-      { header: "Veld", cell: (rejection) => rejection.field ?? "" },
-      { header: "Probleem", cell: (rejection) => rejection.messageNl ?? "" },
-    ], rejections.slice(0, 50)),
+      report.rejectionsTruncated ? " Het rapport toont de eerste 10.000 problemen." : "",
+    ),
+    h(
+      "div",
+      { class: "vk-actions" },
+      button(
+        "Download afgekeurde rijen (CSV)",
+        () => {
+          downloadBlob(rejectionsCsv(rejections), `afgekeurd-${report.importId}.csv`);
+        },
+        "primary",
+      ),
+    ),
+    table(
+      "Eerste problemen",
+      [
+        {
+          header: "Rij",
+          numeric: true,
+          cell: (rejection: RowRejection) => String(rejection.rowNumber ?? ""),
+        },
+        { header: "Veld", cell: (rejection) => rejection.field ?? "" },
+        { header: "Probleem", cell: (rejection) => rejection.messageNl ?? "" },
+      ],
+      rejections.slice(0, 50),
+    ),
   );
 }
 
@@ -204,8 +278,16 @@ function rejectionsCsv(rejections: RowRejection[]): Blob {
   };
   const lines = ["rij;veld;reden;toelichting"];
   for (const rejection of rejections) {
-    lines.push([String(rejection.rowNumber ?? ""), rejection.field ?? "", rejection.reason ?? "",
-                rejection.messageNl ?? ""].map(cell).join(";"));
+    lines.push(
+      [
+        String(rejection.rowNumber ?? ""),
+        rejection.field ?? "",
+        rejection.reason ?? "",
+        rejection.messageNl ?? "",
+      ]
+        .map(cell)
+        .join(";"),
+    );
   }
   return new Blob(["\uFEFF", lines.join("\r\n"), "\r\n"], { type: "text/csv;charset=utf-8" });
 }

@@ -37,11 +37,15 @@ export function loginPage({ main, params, setTitle }: PageContext): void {
       const account = await login(email, password);
       setAccount(account);
       const back = params.get("terug");
-      navigate(back && back.startsWith("/") && !back.startsWith("//") ? back : homeOf(account), true);
+      navigate(
+        back && back.startsWith("/") && !back.startsWith("//") ? back : homeOf(account),
+        true,
+      );
     } catch (error) {
-      const text = (error as { status?: number }).status === 401
-        ? "Deze combinatie van e-mailadres en wachtwoord kennen we niet."
-        : describeError(error);
+      const text =
+        (error as { status?: number }).status === 401
+          ? "Deze combinatie van e-mailadres en wachtwoord kennen we niet."
+          : describeError(error);
       message.replaceChildren(alertBox("error", text));
       submit.disabled = false;
     }

@@ -24,9 +24,10 @@ export function areaText(profile: AnonymousProfile): string {
 export function availabilityText(profile: AnonymousProfile): string {
   const hours = profile.availability;
   if (!hours?.maxHours) return "onbekend";
-  const range = hours.minHours && hours.minHours !== hours.maxHours
-    ? `${hours.minHours} tot ${hours.maxHours} uur per week`
-    : `${hours.maxHours} uur per week`;
+  const range =
+    hours.minHours && hours.minHours !== hours.maxHours
+      ? `${hours.minHours} tot ${hours.maxHours} uur per week`
+      : `${hours.maxHours} uur per week`;
   // A "baan" in the banenafspraak is 25.5 hours a week; the service computes the equivalent.
   return profile.banen ? `${range} (${formatDecimal(profile.banen)} baan)` : range;
 }
@@ -36,13 +37,17 @@ export function experienceText(profile: AnonymousProfile): string {
   if (experience.length === 0) return "geen werkervaring bekend";
   return experience
     .slice(0, 3)
-    .map((item) => `${item.occupation?.label ?? item.sector ?? "werk"} (${formatMonths(item.months)})`)
+    .map(
+      (item) => `${item.occupation?.label ?? item.sector ?? "werk"} (${formatMonths(item.months)})`,
+    )
     .join(", ");
 }
 
 export function daysText(days: string[] | undefined): string {
   if (!days?.length) return "";
-  return WEEKDAYS.filter(([code]) => days.includes(code)).map(([, , short]) => short).join(", ");
+  return WEEKDAYS.filter(([code]) => days.includes(code))
+    .map(([, , short]) => short)
+    .join(", ");
 }
 
 // The share of the five core fields that is known, as a bar and in words.
@@ -89,7 +94,10 @@ export function profileFacts(profile: AnonymousProfile, distanceBand?: string): 
     const mode = TRAVEL_MODE_LABELS[profile.travelMode ?? ""];
     facts.push(["Reist maximaal", `${profile.maxTravelKm} km${mode ? ` (${mode})` : ""}`]);
   }
-  facts.push(["Affiniteiten", (profile.affinities ?? []).map(affinityLabel).join(", ") || "onbekend"]);
+  facts.push([
+    "Affiniteiten",
+    (profile.affinities ?? []).map(affinityLabel).join(", ") || "onbekend",
+  ]);
   facts.push(["Volledigheid", completenessMeter(profile)]);
   return h(
     "dl",
@@ -109,12 +117,22 @@ export function profileDetails(profile: AnonymousProfile): Array<[string, string
     ["Beschikbaarheid", availabilityText(profile)],
     ["Dagen", daysText(profile.days) || "onbekend"],
     ["Beschikbaar vanaf", formatDate(profile.availableFrom) || "direct"],
-    ["Reisafstand", profile.maxTravelKm
-      ? `${profile.maxTravelKm} km${profile.travelMode ? `, ${TRAVEL_MODE_LABELS[profile.travelMode] ?? ""}` : ""}`
-      : "onbekend"],
-    ["Rijbewijs", profile.drivingLicence === undefined ? "onbekend" : profile.drivingLicence ? "ja" : "nee"],
+    [
+      "Reisafstand",
+      profile.maxTravelKm
+        ? `${profile.maxTravelKm} km${profile.travelMode ? `, ${TRAVEL_MODE_LABELS[profile.travelMode] ?? ""}` : ""}`
+        : "onbekend",
+    ],
+    [
+      "Rijbewijs",
+      profile.drivingLicence === undefined ? "onbekend" : profile.drivingLicence ? "ja" : "nee",
+    ],
     ["Affiniteiten", (profile.affinities ?? []).map(affinityLabel).join(", ") || "onbekend"],
-    ["Ondersteuning", (profile.supportNeeds ?? []).map((need) => need.replaceAll("_", " ")).join(", ") || "geen bekend"],
+    [
+      "Ondersteuning",
+      (profile.supportNeeds ?? []).map((need) => need.replaceAll("_", " ")).join(", ") ||
+        "geen bekend",
+    ],
     ["Talen", (profile.languages ?? []).join(", ") || "onbekend"],
     ["Wensen", profile.wishes || "geen bekend"],
     ["Volledigheid", completenessMeter(profile)],
@@ -129,9 +147,13 @@ function workExperienceList(profile: AnonymousProfile): Node | string {
     "ul",
     { class: "utrecht-unordered-list" },
     experience.map((item) =>
-      h("li", {},
+      h(
+        "li",
+        {},
         `${item.occupation?.label ?? "werk"}${item.sector ? `, ${item.sector}` : ""}: `,
         formatMonths(item.months),
-        item.lastYear ? ` (tot ${item.lastYear})` : "")),
+        item.lastYear ? ` (tot ${item.lastYear})` : "",
+      ),
+    ),
   );
 }

@@ -28,8 +28,11 @@ export async function profilePage({ account, main, params, setTitle }: PageConte
   const profile = reply.profile;
   setTitle(`Kandidaat ${shortId(profileId)} · ${areaText(profile)}`);
   main.append(
-    h("p", { class: "utrecht-paragraph vk-muted" },
-      "Een anoniem profiel: naam, adres en BSN blijven bij de gemeente of het UWV."),
+    h(
+      "p",
+      { class: "utrecht-paragraph vk-muted" },
+      "Een anoniem profiel: naam, adres en BSN blijven bij de gemeente of het UWV.",
+    ),
     dataList(profileDetails(profile)),
   );
   if (account.role === "ACCOUNT_ROLE_EMPLOYER") {
@@ -42,11 +45,13 @@ export async function profilePage({ account, main, params, setTitle }: PageConte
 async function savePanel(profileId: string): Promise<HTMLElement> {
   let saved: SavedProfile | null = null;
   try {
-    saved = (await call<{ savedProfile: SavedProfile }>("SavedProfileService", "GetSavedProfile", {
-      profileId,
-    })).savedProfile;
+    saved = (
+      await call<{ savedProfile: SavedProfile }>("SavedProfileService", "GetSavedProfile", {
+        profileId,
+      })
+    ).savedProfile;
   } catch {
-    saved = null;  // not saved yet
+    saved = null; // not saved yet
   }
   const message = h("div", { "aria-live": "polite" });
   const form = h(
@@ -54,7 +59,8 @@ async function savePanel(profileId: string): Promise<HTMLElement> {
     { novalidate: true },
     textArea("note", {
       label: "Notitie bij dit profiel",
-      description: "Zichtbaar voor de collega's van uw organisatie. Schrijf geen persoonsgegevens op.",
+      description:
+        "Zichtbaar voor de collega's van uw organisatie. Schrijf geen persoonsgegevens op.",
       attributes: { maxlength: 2000 },
     }),
     message,
@@ -71,15 +77,28 @@ async function savePanel(profileId: string): Promise<HTMLElement> {
       });
       saved = { profileId, note: note.value };
       (form.querySelector("button") as HTMLButtonElement).textContent = "Notitie opslaan";
-      message.replaceChildren(alertBox("ok", "Bewaard. U vindt het profiel terug onder ",
-        link("/bewaard", "Bewaarde profielen"), "."));
+      message.replaceChildren(
+        alertBox(
+          "ok",
+          "Bewaard. U vindt het profiel terug onder ",
+          link("/bewaard", "Bewaarde profielen"),
+          ".",
+        ),
+      );
     } catch (error) {
       message.replaceChildren(alertBox("error", describeError(error)));
     }
   });
-  return h("section", { class: "vk-panel", "aria-labelledby": "bewaren-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "bewaren-kop" }, saved ? "Bewaard profiel" : "Bewaren"),
-    form);
+  return h(
+    "section",
+    { class: "vk-panel", "aria-labelledby": "bewaren-kop" },
+    h(
+      "h2",
+      { class: "utrecht-heading-2", id: "bewaren-kop" },
+      saved ? "Bewaard profiel" : "Bewaren",
+    ),
+    form,
+  );
 }
 
 function contactPanel(profileId: string): HTMLElement {
@@ -89,19 +108,48 @@ function contactPanel(profileId: string): HTMLElement {
   const form = h(
     "form",
     { novalidate: true },
-    paragraph("Het Werkgeversservicepunt van de regio van deze kandidaat neemt uw aanvraag in ",
-      "behandeling en benadert de kandidaat. U hoort binnen vijf werkdagen van hen."),
+    paragraph(
+      "Het Werkgeversservicepunt van de regio van deze kandidaat neemt uw aanvraag in ",
+      "behandeling en benadert de kandidaat. U hoort binnen vijf werkdagen van hen.",
+    ),
     textField("title", { label: "Functietitel", attributes: { required: true, maxlength: 200 } }),
-    textArea("text", { label: "Wat houdt het werk in? (optioneel)", attributes: { maxlength: 4000 } }),
-    h("div", { class: "vk-inline-fields" },
-      textField("hours_min", { label: "Uren per week, minimaal", attributes: { inputmode: "numeric", maxlength: 2, required: true } }),
-      textField("hours_max", { label: "Uren per week, maximaal", attributes: { inputmode: "numeric", maxlength: 2, required: true } })),
-    textField("postcode", { label: "Postcode werkplek", attributes: { maxlength: 7, autocomplete: "postal-code", required: true } }),
+    textArea("text", {
+      label: "Wat houdt het werk in? (optioneel)",
+      attributes: { maxlength: 4000 },
+    }),
+    h(
+      "div",
+      { class: "vk-inline-fields" },
+      textField("hours_min", {
+        label: "Uren per week, minimaal",
+        attributes: { inputmode: "numeric", maxlength: 2, required: true },
+      }),
+      textField("hours_max", {
+        label: "Uren per week, maximaal",
+        attributes: { inputmode: "numeric", maxlength: 2, required: true },
+      }),
+    ),
+    textField("postcode", {
+      label: "Postcode werkplek",
+      attributes: { maxlength: 7, autocomplete: "postal-code", required: true },
+    }),
     textField("start", { label: "Gewenste startdatum", attributes: { type: "date" } }),
-    textArea("message", { label: "Bericht aan het Werkgeversservicepunt", attributes: { maxlength: 2000 } }),
-    textField("contact_name", { label: "Contactpersoon", attributes: { autocomplete: "name", required: true } }),
-    textField("contact_email", { label: "E-mailadres contactpersoon", attributes: { type: "email", autocomplete: "email" } }),
-    textField("contact_phone", { label: "Telefoonnummer contactpersoon", attributes: { type: "tel", autocomplete: "tel" } }),
+    textArea("message", {
+      label: "Bericht aan het Werkgeversservicepunt",
+      attributes: { maxlength: 2000 },
+    }),
+    textField("contact_name", {
+      label: "Contactpersoon",
+      attributes: { autocomplete: "name", required: true },
+    }),
+    textField("contact_email", {
+      label: "E-mailadres contactpersoon",
+      attributes: { type: "email", autocomplete: "email" },
+    }),
+    textField("contact_phone", {
+      label: "Telefoonnummer contactpersoon",
+      attributes: { type: "tel", autocomplete: "tel" },
+    }),
     message,
     button("Contact aanvragen", null, "primary"),
   );
@@ -113,13 +161,20 @@ function contactPanel(profileId: string): HTMLElement {
     const maxHours = Number(value("hours_max"));
     const problems: string[] = [];
     if (!value("title")) problems.push("de functietitel");
-    if (!Number.isInteger(minHours) || !Number.isInteger(maxHours) || maxHours < 1 || maxHours > 40 ||
-        minHours > maxHours) {
+    if (
+      !Number.isInteger(minHours) ||
+      !Number.isInteger(maxHours) ||
+      maxHours < 1 ||
+      maxHours > 40 ||
+      minHours > maxHours
+    ) {
       problems.push("de uren per week (hele getallen tot en met 40)");
     }
-    if (!/^[1-9][0-9]{3} ?([A-Za-z]{2})?$/.test(value("postcode"))) problems.push("de postcode van de werkplek");
+    if (!/^[1-9][0-9]{3} ?([A-Za-z]{2})?$/.test(value("postcode")))
+      problems.push("de postcode van de werkplek");
     if (!value("contact_name")) problems.push("de naam van de contactpersoon");
-    if (!value("contact_email") && !value("contact_phone")) problems.push("een e-mailadres of telefoonnummer");
+    if (!value("contact_email") && !value("contact_phone"))
+      problems.push("een e-mailadres of telefoonnummer");
     if (problems.length > 0) {
       message.replaceChildren(alertBox("error", `Vul nog in: ${problems.join(", ")}.`));
       return;
@@ -136,43 +191,69 @@ function contactPanel(profileId: string): HTMLElement {
     submit.disabled = true;
     try {
       const reply = await call<{ contactRequest: ContactRequest }>(
-        "ContactRequestService", "CreateContactRequest", {
+        "ContactRequestService",
+        "CreateContactRequest",
+        {
           requestId: key,
           profileId,
           vacancy,
           message: value("message"),
-          contactPerson: { name: value("contact_name"), email: value("contact_email"), phone: value("contact_phone") },
-        });
+          contactPerson: {
+            name: value("contact_name"),
+            email: value("contact_email"),
+            phone: value("contact_phone"),
+          },
+        },
+      );
       const created = reply.contactRequest;
       key = requestId();
       form.reset();
-      message.replaceChildren(alertBox("ok",
-        `Uw aanvraag is verstuurd naar het Werkgeversservicepunt ${created.labourMarketRegionName ?? ""}. `,
-        link(`/aanvraag?naam=${encodeURIComponent(created.name ?? "")}`, "Bekijk de aanvraag")));
+      message.replaceChildren(
+        alertBox(
+          "ok",
+          `Uw aanvraag is verstuurd naar het Werkgeversservicepunt ${created.labourMarketRegionName ?? ""}. `,
+          link(`/aanvraag?naam=${encodeURIComponent(created.name ?? "")}`, "Bekijk de aanvraag"),
+        ),
+      );
     } catch (error) {
       message.replaceChildren(alertBox("error", describeError(error)));
     } finally {
       submit.disabled = false;
     }
   });
-  return h("section", { class: "vk-panel", "aria-labelledby": "contact-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "contact-kop" }, "Contact aanvragen"), form);
+  return h(
+    "section",
+    { class: "vk-panel", "aria-labelledby": "contact-kop" },
+    h("h2", { class: "utrecht-heading-2", id: "contact-kop" }, "Contact aanvragen"),
+    form,
+  );
 }
 
 async function shortlistPanel(profileId: string): Promise<HTMLElement> {
-  const section = h("section", { class: "vk-panel", "aria-labelledby": "shortlist-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "shortlist-kop" }, "Op een shortlist zetten"));
-  const reply = await call<{ shortlists?: Shortlist[] }>("ShortlistService", "ListShortlists", { pageSize: 100 });
+  const section = h(
+    "section",
+    { class: "vk-panel", "aria-labelledby": "shortlist-kop" },
+    h("h2", { class: "utrecht-heading-2", id: "shortlist-kop" }, "Op een shortlist zetten"),
+  );
+  const reply = await call<{ shortlists?: Shortlist[] }>("ShortlistService", "ListShortlists", {
+    pageSize: 100,
+  });
   const shortlists = reply.shortlists ?? [];
   if (shortlists.length === 0) {
-    section.append(paragraph("Er zijn nog geen shortlists. ", link("/wsp/shortlists", "Maak een shortlist")));
+    section.append(
+      paragraph("Er zijn nog geen shortlists. ", link("/wsp/shortlists", "Maak een shortlist")),
+    );
     return section;
   }
   const message = h("div", { "aria-live": "polite" });
   const form = h(
     "form",
     { novalidate: true },
-    selectField("shortlist", "Shortlist", shortlists.map((list) => [list.name ?? "", list.title ?? ""])),
+    selectField(
+      "shortlist",
+      "Shortlist",
+      shortlists.map((list) => [list.name ?? "", list.title ?? ""]),
+    ),
     textField("note", { label: "Notitie", attributes: { maxlength: 2000 } }),
     message,
     button("Toevoegen", null, "secondary"),
@@ -182,9 +263,18 @@ async function shortlistPanel(profileId: string): Promise<HTMLElement> {
     const data = new FormData(form);
     const name = String(data.get("shortlist"));
     try {
-      await call("ShortlistService", "AddShortlistEntry", { name, profileId, note: String(data.get("note") ?? "") });
-      message.replaceChildren(alertBox("ok", "Toegevoegd. ",
-        link(`/wsp/shortlist?naam=${encodeURIComponent(name)}`, "Bekijk de shortlist")));
+      await call("ShortlistService", "AddShortlistEntry", {
+        name,
+        profileId,
+        note: String(data.get("note") ?? ""),
+      });
+      message.replaceChildren(
+        alertBox(
+          "ok",
+          "Toegevoegd. ",
+          link(`/wsp/shortlist?naam=${encodeURIComponent(name)}`, "Bekijk de shortlist"),
+        ),
+      );
     } catch (error) {
       message.replaceChildren(alertBox("error", describeError(error)));
     }

@@ -2,7 +2,18 @@
 
 import { call, describeError } from "../api";
 import type { PageContext } from "../app";
-import { alertBox, button, checkbox, h, link, paragraph, replaceChildren, selectField, statusBadge, table } from "../dom";
+import {
+  alertBox,
+  button,
+  checkbox,
+  h,
+  link,
+  paragraph,
+  replaceChildren,
+  selectField,
+  statusBadge,
+  table,
+} from "../dom";
 import { ageInDays, formatTimestamp, STATUS_BADGE_KIND, STATUS_LABELS } from "../labels";
 import type { ContactRequest } from "../types";
 
@@ -15,16 +26,21 @@ const OPEN_STATUSES = [
 
 export async function queuePage({ account, main, setTitle }: PageContext): Promise<void> {
   setTitle(`Aanvragen ${account.labourMarketRegionName ?? ""}`.trim());
-  main.append(paragraph("Aanvragen van werkgevers voor kandidaten uit uw arbeidsmarktregio. ",
-    "Een aanvraag is over tijd als hij na vijf werkdagen nog niet is opgepakt."));
+  main.append(
+    paragraph(
+      "Aanvragen van werkgevers voor kandidaten uit uw arbeidsmarktregio. ",
+      "Een aanvraag is over tijd als hij na vijf werkdagen nog niet is opgepakt.",
+    ),
+  );
   const form = h(
     "form",
     { class: "vk-search-form", "aria-label": "Filters", novalidate: true },
-    selectField("status", "Status", [
-      ["open", "Alle openstaande"],
-      ["", "Alle"],
-      ...Object.entries(STATUS_LABELS),
-    ], "open"),
+    selectField(
+      "status",
+      "Status",
+      [["open", "Alle openstaande"], ["", "Alle"], ...Object.entries(STATUS_LABELS)],
+      "open",
+    ),
     selectField("assignment", "Behandelaar", [
       ["ASSIGNMENT_FILTER_ANY", "Iedereen"],
       ["ASSIGNMENT_FILTER_UNASSIGNED", "Nog niemand"],
@@ -46,29 +62,58 @@ export async function queuePage({ account, main, setTitle }: PageContext): Promi
     results.setAttribute("aria-busy", "true");
     try {
       const reply = await call<{ contactRequests?: ContactRequest[]; totalSize?: number }>(
-        "ContactRequestService", "ListRegionContactRequests", {
+        "ContactRequestService",
+        "ListRegionContactRequests",
+        {
           statuses: status === "open" ? OPEN_STATUSES : status ? [status] : [],
           overdueOnly: data.get("overdue") !== null,
           assignment: data.get("assignment"),
           order: data.get("order"),
           pageSize: 100,
-        });
+        },
+      );
       const requests = reply.contactRequests ?? [];
-      replaceChildren(results,
+      replaceChildren(
+        results,
         requests.length === 0
           ? alertBox("info", "Geen aanvragen met deze filters.")
-          : table(`${reply.totalSize ?? requests.length} aanvragen`, [
-              { header: "Vacature", cell: (request: ContactRequest) =>
-                  link(`/aanvraag?naam=${encodeURIComponent(request.name ?? "")}`, request.vacancy?.title ?? "(zonder titel)") },
-              { header: "Werkgever", cell: (request) => request.employerOrganisationName ?? "" },
-              { header: "Status", cell: (request) => [
-                  statusBadge(STATUS_LABELS[request.status ?? ""] ?? "", STATUS_BADGE_KIND[request.status ?? ""]),
-                  request.overdue && " ",
-                  request.overdue && statusBadge("Over tijd", "danger")] },
-              { header: "Leeftijd", numeric: true, cell: (request) => `${ageInDays(request.createTime)} d` },
-              { header: "Ontvangen", cell: (request) => formatTimestamp(request.createTime) },
-              { header: "Behandelaar", cell: (request) => request.assignedTo?.displayName ?? "—" },
-            ], requests));
+          : table(
+              `${reply.totalSize ?? requests.length} aanvragen`,
+              [
+                {
+                  header: "Vacature",
+                  cell: (request: ContactRequest) =>
+                    link(
+                      `/aanvraag?naam=${encodeURIComponent(request.name ?? "")}`,
+                      request.vacancy?.title ?? "(zonder titel)",
+                    ),
+                },
+                { header: "Werkgever", cell: (request) => request.employerOrganisationName ?? "" },
+                {
+                  header: "Status",
+                  cell: (request) => [
+                    statusBadge(
+                      STATUS_LABELS[request.status ?? ""] ?? "",
+                      STATUS_BADGE_KIND[request.status ?? ""],
+                    ),
+                    request.overdue && " ",
+                    request.overdue && statusBadge("Over tijd", "danger"),
+                  ],
+                },
+                {
+                  header: "Leeftijd",
+                  numeric: true,
+                  cell: (request) => `${ageInDays(request.createTime)} d`,
+                },
+                { header: "Ontvangen", cell: (request) => formatTimestamp(request.createTime) },
+                {
+                  header: "Behandelaar",
+                  cell: (request) => request.assignedTo?.displayName ?? "—",
+                },
+              ],
+              requests,
+            ),
+      );
     } catch (error) {
       replaceChildren(results, alertBox("error", describeError(error)));
     } finally {

@@ -38,7 +38,10 @@ export async function requestPage(context: PageContext): Promise<void> {
   const name = params.get("naam") ?? "";
   setTitle("Aanvraag");
   const reply = await call<{ contactRequest: ContactRequest }>(
-    "ContactRequestService", "GetContactRequest", { name });
+    "ContactRequestService",
+    "GetContactRequest",
+    { name },
+  );
   const content = h("div", {});
   main.append(content);
   show(context, content, reply.contactRequest);
@@ -53,25 +56,45 @@ function show(context: PageContext, content: HTMLElement, request: ContactReques
   replaceChildren(
     content,
     paragraph(link(isWsp ? "/wsp/aanvragen" : "/aanvragen", "Terug naar de aanvragen")),
-    h("p", { class: "utrecht-paragraph" },
+    h(
+      "p",
+      { class: "utrecht-paragraph" },
       statusBadge(STATUS_LABELS[status] ?? status, STATUS_BADGE_KIND[status]),
       request.overdue && " ",
-      request.overdue && statusBadge("Over tijd", "danger")),
+      request.overdue && statusBadge("Over tijd", "danger"),
+    ),
     dataList([
-      ["Kandidaat", request.profileWithdrawn
-        ? `${shortId(request.profileId)} (profiel niet meer beschikbaar)`
-        : link(`/profiel?id=${encodeURIComponent(request.profileId ?? "")}`, `Kandidaat ${shortId(request.profileId)}`)],
+      [
+        "Kandidaat",
+        request.profileWithdrawn
+          ? `${shortId(request.profileId)} (profiel niet meer beschikbaar)`
+          : link(
+              `/profiel?id=${encodeURIComponent(request.profileId ?? "")}`,
+              `Kandidaat ${shortId(request.profileId)}`,
+            ),
+      ],
       ["Werkgever", request.employerOrganisationName ?? ""],
-      ["Contactpersoon", [request.contactPerson?.name, request.contactPerson?.email, request.contactPerson?.phone]
-        .filter(Boolean).join(", ")],
+      [
+        "Contactpersoon",
+        [request.contactPerson?.name, request.contactPerson?.email, request.contactPerson?.phone]
+          .filter(Boolean)
+          .join(", "),
+      ],
       ["Werkgeversservicepunt", request.labourMarketRegionName ?? ""],
       ["Vacature", request.vacancy?.text ?? ""],
-      ["Uren per week", request.vacancy?.hours?.maxHours
-        ? `${request.vacancy.hours.minHours ?? 0} tot ${request.vacancy.hours.maxHours}` : "niet opgegeven"],
+      [
+        "Uren per week",
+        request.vacancy?.hours?.maxHours
+          ? `${request.vacancy.hours.minHours ?? 0} tot ${request.vacancy.hours.maxHours}`
+          : "niet opgegeven",
+      ],
       ["Postcode werkplek", request.vacancy?.workplace?.postcode ?? "niet opgegeven"],
       ["Startdatum", formatDate(request.vacancy?.startDate) || "niet opgegeven"],
       ["Bericht", request.message || "geen"],
-      ["Verstuurd", `${formatTimestamp(request.createTime)} (${ageInDays(request.createTime)} dagen geleden)`],
+      [
+        "Verstuurd",
+        `${formatTimestamp(request.createTime)} (${ageInDays(request.createTime)} dagen geleden)`,
+      ],
       ["Uiterlijk opgepakt", formatTimestamp(request.dueTime)],
       ["Behandelaar", request.assignedTo?.displayName ?? "nog niemand"],
     ]),
@@ -89,46 +112,82 @@ function notesSection(request: ContactRequest): HTMLElement {
     h("h2", { class: "utrecht-heading-2", id: "verloop-kop" }, "Verloop"),
     history.length === 0 && notes.length === 0 && paragraph("Nog geen activiteit."),
     history.length > 0 &&
-      h("ul", { class: "vk-notes" },
+      h(
+        "ul",
+        { class: "vk-notes" },
         history.map((change) =>
-          h("li", {},
+          h(
+            "li",
+            {},
             `${formatTimestamp(change.changeTime)}: ${STATUS_LABELS[change.fromStatus ?? ""] ?? "—"} → `,
-            `${STATUS_LABELS[change.toStatus ?? ""] ?? ""} (${change.actor?.displayName ?? ""})`))),
+            `${STATUS_LABELS[change.toStatus ?? ""] ?? ""} (${change.actor?.displayName ?? ""})`,
+          ),
+        ),
+      ),
     notes.length > 0 && h("h3", { class: "utrecht-heading-3" }, "Notities"),
     notes.length > 0 &&
-      h("ul", { class: "vk-notes" },
+      h(
+        "ul",
+        { class: "vk-notes" },
         notes.map((note) =>
-          h("li", {},
+          h(
+            "li",
+            {},
             h("p", { class: "utrecht-paragraph" }, note.text ?? ""),
-            h("p", { class: "utrecht-paragraph vk-muted" },
+            h(
+              "p",
+              { class: "utrecht-paragraph vk-muted" },
               `${note.author?.displayName ?? ""}, ${formatTimestamp(note.createTime)}`,
-              note.audience === "NOTE_AUDIENCE_WSP_ONLY" ? " · alleen voor het WSP" : "")))),
+              note.audience === "NOTE_AUDIENCE_WSP_ONLY" ? " · alleen voor het WSP" : "",
+            ),
+          ),
+        ),
+      ),
   );
 }
 
-function employerActions(request: ContactRequest, update: (next: ContactRequest) => void): HTMLElement | null {
+function employerActions(
+  request: ContactRequest,
+  update: (next: ContactRequest) => void,
+): HTMLElement | null {
   if (FINAL_STATUSES.includes(request.status ?? "")) return null;
   const message = h("div", { "aria-live": "polite" });
-  const form = h("form", { novalidate: true },
-    textArea("reason", { label: "Reden van intrekken (optioneel)", attributes: { maxlength: 500 } }),
+  const form = h(
+    "form",
+    { novalidate: true },
+    textArea("reason", {
+      label: "Reden van intrekken (optioneel)",
+      attributes: { maxlength: 500 },
+    }),
     message,
-    button("Aanvraag intrekken", null, "secondary"));
+    button("Aanvraag intrekken", null, "secondary"),
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
       const reply = await call<{ contactRequest: ContactRequest }>(
-        "ContactRequestService", "WithdrawContactRequest",
-        { name: request.name, reason: String(new FormData(form).get("reason") ?? "") });
+        "ContactRequestService",
+        "WithdrawContactRequest",
+        { name: request.name, reason: String(new FormData(form).get("reason") ?? "") },
+      );
       update(reply.contactRequest);
     } catch (error) {
       message.replaceChildren(alertBox("error", describeError(error)));
     }
   });
-  return h("section", { class: "vk-panel", "aria-labelledby": "intrekken-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "intrekken-kop" }, "Intrekken"), form);
+  return h(
+    "section",
+    { class: "vk-panel", "aria-labelledby": "intrekken-kop" },
+    h("h2", { class: "utrecht-heading-2", id: "intrekken-kop" }, "Intrekken"),
+    form,
+  );
 }
 
-function wspActions(account: Account, request: ContactRequest, update: (next: ContactRequest) => void): HTMLElement {
+function wspActions(
+  account: Account,
+  request: ContactRequest,
+  update: (next: ContactRequest) => void,
+): HTMLElement {
   const section = h("div", {});
   const message = h("div", { "aria-live": "polite" });
   const mine = request.assignedTo?.name === account.name;
@@ -136,35 +195,58 @@ function wspActions(account: Account, request: ContactRequest, update: (next: Co
   section.append(message);
 
   if (!mine && !finished) {
-    section.append(h("section", { class: "vk-panel", "aria-labelledby": "oppakken-kop" },
-      h("h2", { class: "utrecht-heading-2", id: "oppakken-kop" }, "Oppakken"),
-      paragraph(request.assignedTo
-        ? `${request.assignedTo.displayName} behandelt deze aanvraag. U kunt haar of hem vervangen.`
-        : "Deze aanvraag heeft nog geen behandelaar."),
-      button(request.assignedTo ? "Overnemen" : "Oppakken", async () => {
-        try {
-          const reply = await call<{ contactRequest: ContactRequest }>(
-            "ContactRequestService", "ClaimContactRequest",
-            { name: request.name, takeOver: Boolean(request.assignedTo) });
-          update(reply.contactRequest);
-        } catch (error) {
-          message.replaceChildren(alertBox("error", describeError(error)));
-        }
-      }, "primary")));
+    section.append(
+      h(
+        "section",
+        { class: "vk-panel", "aria-labelledby": "oppakken-kop" },
+        h("h2", { class: "utrecht-heading-2", id: "oppakken-kop" }, "Oppakken"),
+        paragraph(
+          request.assignedTo
+            ? `${request.assignedTo.displayName} behandelt deze aanvraag. U kunt haar of hem vervangen.`
+            : "Deze aanvraag heeft nog geen behandelaar.",
+        ),
+        button(
+          request.assignedTo ? "Overnemen" : "Oppakken",
+          async () => {
+            try {
+              const reply = await call<{ contactRequest: ContactRequest }>(
+                "ContactRequestService",
+                "ClaimContactRequest",
+                { name: request.name, takeOver: Boolean(request.assignedTo) },
+              );
+              update(reply.contactRequest);
+            } catch (error) {
+              message.replaceChildren(alertBox("error", describeError(error)));
+            }
+          },
+          "primary",
+        ),
+      ),
+    );
   }
 
   if (mine && !finished) section.append(statusForm(request, update, message));
   if (mine) section.append(identityPanel(request));
-  section.append(paragraph(
-    link(`/wsp/shortlists?aanvraag=${encodeURIComponent(request.name ?? "")}`, "Shortlists voor deze aanvraag")));
+  section.append(
+    paragraph(
+      link(
+        `/wsp/shortlists?aanvraag=${encodeURIComponent(request.name ?? "")}`,
+        "Shortlists voor deze aanvraag",
+      ),
+    ),
+  );
   return section;
 }
 
-function statusForm(request: ContactRequest, update: (next: ContactRequest) => void, message: HTMLElement): HTMLElement {
+function statusForm(
+  request: ContactRequest,
+  update: (next: ContactRequest) => void,
+  message: HTMLElement,
+): HTMLElement {
   const current = STATUS_ORDER.indexOf(request.status ?? "");
-  const choices = STATUS_ORDER
-    .filter((status, index) => index > current && status !== "CONTACT_REQUEST_STATUS_WITHDRAWN")
-    .map((status): [string, string] => [status, STATUS_LABELS[status]]);
+  const choices = STATUS_ORDER.filter(
+    (status, index) => index > current && status !== "CONTACT_REQUEST_STATUS_WITHDRAWN",
+  ).map((status): [string, string] => [status, STATUS_LABELS[status]]);
   let key = requestId();
   const form = h(
     "form",
@@ -193,10 +275,22 @@ function statusForm(request: ContactRequest, update: (next: ContactRequest) => v
     }
     try {
       const reply = status
-        ? await call<{ contactRequest: ContactRequest }>("ContactRequestService", "UpdateContactRequestStatus",
-            { name: request.name, requestId: key, status, note, noteAudience: note ? audience : undefined })
-        : await call<{ contactRequest: ContactRequest }>("ContactRequestService", "AddContactRequestNote",
-            { name: request.name, requestId: key, text: note, audience });
+        ? await call<{ contactRequest: ContactRequest }>(
+            "ContactRequestService",
+            "UpdateContactRequestStatus",
+            {
+              name: request.name,
+              requestId: key,
+              status,
+              note,
+              noteAudience: note ? audience : undefined,
+            },
+          )
+        : await call<{ contactRequest: ContactRequest }>(
+            "ContactRequestService",
+            "AddContactRequestNote",
+            { name: request.name, requestId: key, text: note, audience },
+          );
       key = requestId();
       update(reply.contactRequest);
       document.querySelector<HTMLElement>("main h1")?.focus();
@@ -204,8 +298,12 @@ function statusForm(request: ContactRequest, update: (next: ContactRequest) => v
       message.replaceChildren(alertBox("error", describeError(error)));
     }
   });
-  return h("section", { class: "vk-panel", "aria-labelledby": "status-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "status-kop" }, "Status en notities"), form);
+  return h(
+    "section",
+    { class: "vk-panel", "aria-labelledby": "status-kop" },
+    h("h2", { class: "utrecht-heading-2", id: "status-kop" }, "Status en notities"),
+    form,
+  );
 }
 
 // Looking up who a candidate is happens only with a stated purpose, and is logged.
@@ -214,11 +312,14 @@ function identityPanel(request: ContactRequest): HTMLElement {
   const form = h(
     "form",
     { novalidate: true },
-    paragraph("Om de kandidaat te benaderen kunt u opvragen bij welke gemeente of welk UWV-kantoor ",
-      "de kandidaat bekend is, met het klantnummer. Dit wordt vastgelegd met uw naam en het doel."),
+    paragraph(
+      "Om de kandidaat te benaderen kunt u opvragen bij welke gemeente of welk UWV-kantoor ",
+      "de kandidaat bekend is, met het klantnummer. Dit wordt vastgelegd met uw naam en het doel.",
+    ),
     textArea("purpose", {
       label: "Doel van het opvragen",
-      description: "Tussen 10 en 500 tekens, bijvoorbeeld: kandidaat benaderen voor de vacature orderpicker.",
+      description:
+        "Tussen 10 en 500 tekens, bijvoorbeeld: kandidaat benaderen voor de vacature orderpicker.",
       attributes: { required: true, minlength: 10, maxlength: 500 },
     }),
     button("Identiteit opvragen", null, "secondary"),
@@ -231,21 +332,37 @@ function identityPanel(request: ContactRequest): HTMLElement {
       return;
     }
     try {
-      const reply = await call<{ source?: string; sourceName?: string; clientNumber?: string; auditId?: string }>(
-        "IdentityService", "ResolveIdentity", { contactRequest: request.name, purpose });
+      const reply = await call<{
+        source?: string;
+        sourceName?: string;
+        clientNumber?: string;
+        auditId?: string;
+      }>("IdentityService", "ResolveIdentity", { contactRequest: request.name, purpose });
       form.remove();
-      result.replaceChildren(h("div", { class: "vk-identity" },
-        dataList([
-          ["Bekend bij", `${reply.sourceName ?? ""} (${reply.source ?? ""})`],
-          ["Klantnummer", reply.clientNumber ?? ""],
-          ["Vastgelegd onder", reply.auditId ?? ""],
-        ]),
-        paragraph("Neem contact op met de klantmanager van deze organisatie. ",
-          "Bewaar het klantnummer niet buiten het dossier.")));
+      result.replaceChildren(
+        h(
+          "div",
+          { class: "vk-identity" },
+          dataList([
+            ["Bekend bij", `${reply.sourceName ?? ""} (${reply.source ?? ""})`],
+            ["Klantnummer", reply.clientNumber ?? ""],
+            ["Vastgelegd onder", reply.auditId ?? ""],
+          ]),
+          paragraph(
+            "Neem contact op met de klantmanager van deze organisatie. ",
+            "Bewaar het klantnummer niet buiten het dossier.",
+          ),
+        ),
+      );
     } catch (error) {
       result.replaceChildren(alertBox("error", describeError(error)));
     }
   });
-  return h("section", { class: "vk-panel", "aria-labelledby": "identiteit-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "identiteit-kop" }, "Wie is de kandidaat?"), form, result);
+  return h(
+    "section",
+    { class: "vk-panel", "aria-labelledby": "identiteit-kop" },
+    h("h2", { class: "utrecht-heading-2", id: "identiteit-kop" }, "Wie is de kandidaat?"),
+    form,
+    result,
+  );
 }

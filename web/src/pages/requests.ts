@@ -11,21 +11,50 @@ export async function myRequestsPage({ main, setTitle }: PageContext): Promise<v
   setTitle("Mijn aanvragen");
   main.append(paragraph("Uw aanvragen bij de Werkgeversservicepunten en hoe ver ze zijn."));
   const reply = await call<{ contactRequests?: ContactRequest[] }>(
-    "ContactRequestService", "ListContactRequests", { pageSize: 100 });
+    "ContactRequestService",
+    "ListContactRequests",
+    { pageSize: 100 },
+  );
   const requests = reply.contactRequests ?? [];
   if (requests.length === 0) {
-    main.append(alertBox("info", "U heeft nog geen aanvragen gedaan. ", link("/zoeken", "Zoek kandidaten")));
+    main.append(
+      alertBox("info", "U heeft nog geen aanvragen gedaan. ", link("/zoeken", "Zoek kandidaten")),
+    );
     return;
   }
-  main.append(table("Aanvragen van uw organisatie", [
-    { header: "Vacature", cell: (request: ContactRequest) =>
-        link(`/aanvraag?naam=${encodeURIComponent(request.name ?? "")}`, request.vacancy?.title ?? "(zonder titel)") },
-    { header: "Kandidaat", cell: (request) => shortId(request.profileId) },
-    { header: "Werkgeversservicepunt", cell: (request) => request.labourMarketRegionName ?? "" },
-    { header: "Status", cell: (request) => statusBadge(STATUS_LABELS[request.status ?? ""] ?? "",
-        STATUS_BADGE_KIND[request.status ?? ""]) },
-    { header: "Verstuurd", cell: (request) => formatTimestamp(request.createTime) },
-    { header: "Laatste activiteit", cell: (request) => formatTimestamp(request.lastActivityTime) },
-  ], requests));
+  main.append(
+    table(
+      "Aanvragen van uw organisatie",
+      [
+        {
+          header: "Vacature",
+          cell: (request: ContactRequest) =>
+            link(
+              `/aanvraag?naam=${encodeURIComponent(request.name ?? "")}`,
+              request.vacancy?.title ?? "(zonder titel)",
+            ),
+        },
+        { header: "Kandidaat", cell: (request) => shortId(request.profileId) },
+        {
+          header: "Werkgeversservicepunt",
+          cell: (request) => request.labourMarketRegionName ?? "",
+        },
+        {
+          header: "Status",
+          cell: (request) =>
+            statusBadge(
+              STATUS_LABELS[request.status ?? ""] ?? "",
+              STATUS_BADGE_KIND[request.status ?? ""],
+            ),
+        },
+        { header: "Verstuurd", cell: (request) => formatTimestamp(request.createTime) },
+        {
+          header: "Laatste activiteit",
+          cell: (request) => formatTimestamp(request.lastActivityTime),
+        },
+      ],
+      requests,
+    ),
+  );
   main.append(h("p", { class: "utrecht-paragraph vk-muted" }, `${requests.length} aanvragen.`));
 }

@@ -16,13 +16,7 @@ import {
   textField,
   visuallyHidden,
 } from "../dom";
-import {
-  AFFINITIES,
-  EDUCATION_MINIMUMS,
-  FACET_LABELS,
-  formatNumber,
-  WEEKDAYS,
-} from "../labels";
+import { AFFINITIES, EDUCATION_MINIMUMS, FACET_LABELS, formatNumber, WEEKDAYS } from "../labels";
 import type { CandidateMatch, FacetResult, SearchResponse } from "../types";
 import { areaText, profileFacts, shortId } from "./profile-view";
 
@@ -40,7 +34,7 @@ interface SearchState {
   vacancy: Record<string, unknown>;
   sortOrder: string;
   filters: Map<string, Set<string>>;
-  pageTokens: string[];  // token of each page visited so far; "" for the first
+  pageTokens: string[]; // token of each page visited so far; "" for the first
   response: SearchResponse | null;
   formValues: Record<string, string[]>;
   elapsedMs: number;
@@ -51,10 +45,12 @@ let state: SearchState | null = null;
 
 export function searchPage({ main, setTitle }: PageContext): void {
   setTitle("Kandidaten zoeken");
-  main.append(paragraph(
-    "Beschrijf de vacature. Verkenner zoekt anonieme profielen van mensen uit het ",
-    "doelgroepregister die erbij passen, en legt uit waarom.",
-  ));
+  main.append(
+    paragraph(
+      "Beschrijf de vacature. Verkenner zoekt anonieme profielen van mensen uit het ",
+      "doelgroepregister die erbij passen, en legt uit waarom.",
+    ),
+  );
   const form = searchForm();
   const results = h("section", { class: "vk-search-results", "aria-labelledby": "resultaten-kop" });
   main.append(form, results);
@@ -88,36 +84,67 @@ function searchForm(): HTMLFormElement {
   return h(
     "form",
     { class: "vk-search-form", role: "search", "aria-label": "Vacature", novalidate: true },
-    h("div", { class: "vk-search-form__wide" },
+    h(
+      "div",
+      { class: "vk-search-form__wide" },
       textField("text", {
         label: "Functie en taken",
         description: "Bijvoorbeeld: orderpicker magazijn, inpakken en sorteren",
         attributes: { autocomplete: "off" },
-      })),
+      }),
+    ),
     textField("postcode", {
       label: "Postcode werkplek",
       description: "Vier cijfers, met of zonder letters: 3511 of 3511 AB",
       attributes: { autocomplete: "postal-code", inputmode: "text", maxlength: 7 },
     }),
-    h("div", { class: "vk-inline-fields" },
-      textField("hours_min", { label: "Uren per week, minimaal", attributes: { inputmode: "numeric", maxlength: 2 } }),
-      textField("hours_max", { label: "Uren per week, maximaal", attributes: { inputmode: "numeric", maxlength: 2 } })),
-    h("div", {},
+    h(
+      "div",
+      { class: "vk-inline-fields" },
+      textField("hours_min", {
+        label: "Uren per week, minimaal",
+        attributes: { inputmode: "numeric", maxlength: 2 },
+      }),
+      textField("hours_max", {
+        label: "Uren per week, maximaal",
+        attributes: { inputmode: "numeric", maxlength: 2 },
+      }),
+    ),
+    h(
+      "div",
+      {},
       selectField("education", "Opleiding, minimaal", EDUCATION_MINIMUMS),
-      checkbox("education_required", "ja", "Opleiding is een harde eis")),
+      checkbox("education_required", "ja", "Opleiding is een harde eis"),
+    ),
     selectField("driving_licence", "Rijbewijs", [
       ["", "Maakt niet uit"],
       ["REQUIREMENT_PREFERRED", "Gewenst"],
       ["REQUIREMENT_REQUIRED", "Vereist"],
     ]),
-    h("div", { class: "vk-search-form__wide" },
-      fieldset("Werkdagen",
-        h("div", { class: "vk-checkbox-grid" },
-          WEEKDAYS.map(([code, label]) => checkbox("days", code, label))))),
-    h("div", { class: "vk-search-form__wide" },
-      fieldset("Affiniteiten die bij het werk passen",
-        h("div", { class: "vk-checkbox-grid" },
-          AFFINITIES.map(([code, label]) => checkbox("affinities", code, label))))),
+    h(
+      "div",
+      { class: "vk-search-form__wide" },
+      fieldset(
+        "Werkdagen",
+        h(
+          "div",
+          { class: "vk-checkbox-grid" },
+          WEEKDAYS.map(([code, label]) => checkbox("days", code, label)),
+        ),
+      ),
+    ),
+    h(
+      "div",
+      { class: "vk-search-form__wide" },
+      fieldset(
+        "Affiniteiten die bij het werk passen",
+        h(
+          "div",
+          { class: "vk-checkbox-grid" },
+          AFFINITIES.map(([code, label]) => checkbox("affinities", code, label)),
+        ),
+      ),
+    ),
     selectField("sort", "Sorteren op", [
       ["SORT_ORDER_RELEVANCE", "Best passend"],
       ["SORT_ORDER_DISTANCE", "Kortste afstand"],
@@ -131,7 +158,9 @@ function searchForm(): HTMLFormElement {
 function vacancyFrom(form: HTMLFormElement): Record<string, unknown> | string {
   const data = new FormData(form);
   const text = String(data.get("text") ?? "").trim();
-  const postcode = String(data.get("postcode") ?? "").trim().toUpperCase();
+  const postcode = String(data.get("postcode") ?? "")
+    .trim()
+    .toUpperCase();
   const vacancy: Record<string, unknown> = {};
   if (text) vacancy.text = text;
   if (postcode) {
@@ -145,7 +174,14 @@ function vacancyFrom(form: HTMLFormElement): Record<string, unknown> | string {
   if (hoursMin || hoursMax) {
     const min = hoursMin ? Number(hoursMin) : 0;
     const max = hoursMax ? Number(hoursMax) : 40;
-    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max > 40 || max < 1 || min > max) {
+    if (
+      !Number.isInteger(min) ||
+      !Number.isInteger(max) ||
+      min < 0 ||
+      max > 40 ||
+      max < 1 ||
+      min > max
+    ) {
       return "Vul de uren per week in als hele getallen van 0 tot 40, de eerste niet groter dan de tweede.";
     }
     vacancy.hours = { minHours: min, maxHours: max };
@@ -156,7 +192,9 @@ function vacancyFrom(form: HTMLFormElement): Record<string, unknown> | string {
   if (education) {
     vacancy.education = {
       minimumLevelCode: education,
-      requirement: data.get("education_required") ? "REQUIREMENT_REQUIRED" : "REQUIREMENT_PREFERRED",
+      requirement: data.get("education_required")
+        ? "REQUIREMENT_REQUIRED"
+        : "REQUIREMENT_PREFERRED",
     };
   }
   const licence = String(data.get("driving_licence") ?? "");
@@ -198,10 +236,12 @@ async function runSearch(results: HTMLElement, moveFocus: boolean): Promise<void
       pageSize: PAGE_SIZE,
       pageToken: pageToken || undefined,
       facets: FACETS,
-      facetFilters: Array.from(current.filters, ([facet, values]) => ({ facet, values: Array.from(values) }))
-        .filter((filter) => filter.values.length > 0),
+      facetFilters: Array.from(current.filters, ([facet, values]) => ({
+        facet,
+        values: Array.from(values),
+      })).filter((filter) => filter.values.length > 0),
     });
-    if (state !== current) return;  // a newer search started meanwhile
+    if (state !== current) return; // a newer search started meanwhile
     current.response = response;
     current.elapsedMs = performance.now() - started;
     renderResults(results, current, moveFocus);
@@ -217,32 +257,49 @@ function renderResults(results: HTMLElement, current: SearchState, moveFocus: bo
   const total = Number(response.totalSize ?? 0);
   const page = current.pageTokens.length;
   const first = (page - 1) * PAGE_SIZE + 1;
-  const summary = h("h2", { class: "utrecht-heading-2", id: "resultaten-kop", tabindex: "-1" },
+  const summary = h(
+    "h2",
+    { class: "utrecht-heading-2", id: "resultaten-kop", tabindex: "-1" },
     total === 0
       ? "Geen kandidaten gevonden"
-      : `${formatNumber(total)} ${total === 1 ? "kandidaat" : "kandidaten"} gevonden`);
+      : `${formatNumber(total)} ${total === 1 ? "kandidaat" : "kandidaten"} gevonden`,
+  );
   replaceChildren(
     results,
     summary,
-    total > 0 && paragraph(
-      `Resultaat ${first} tot ${first + matches.length - 1}. `,
-      h("span", { class: "vk-muted", "data-search-ms": Math.round(current.elapsedMs) },
-        `Zoektijd ${Math.round(current.elapsedMs)} ms.`)),
-    response.spellingSuggestion &&
-      paragraph(`Bedoelt u: ${response.spellingSuggestion}?`),
-    h("div", { class: "vk-results" },
+    total > 0 &&
+      paragraph(
+        `Resultaat ${first} tot ${first + matches.length - 1}. `,
+        h(
+          "span",
+          { class: "vk-muted", "data-search-ms": Math.round(current.elapsedMs) },
+          `Zoektijd ${Math.round(current.elapsedMs)} ms.`,
+        ),
+      ),
+    response.spellingSuggestion && paragraph(`Bedoelt u: ${response.spellingSuggestion}?`),
+    h(
+      "div",
+      { class: "vk-results" },
       facetPanel(results, current, response.facets ?? []),
-      h("div", {},
+      h(
+        "div",
+        {},
         matches.length > 0
           ? h("ol", { class: "vk-cards", start: first }, matches.map(card))
           : alertBox("info", "Probeer minder eisen, een grotere afstand of andere woorden."),
-        pagination(results, current))),
+        pagination(results, current),
+      ),
+    ),
   );
   results.removeAttribute("aria-busy");
   if (moveFocus) summary.focus();
 }
 
-function facetPanel(results: HTMLElement, current: SearchState, facets: FacetResult[]): HTMLElement {
+function facetPanel(
+  results: HTMLElement,
+  current: SearchState,
+  facets: FacetResult[],
+): HTMLElement {
   return h(
     "aside",
     { class: "vk-facets", "aria-label": "Filters" },
@@ -252,11 +309,17 @@ function facetPanel(results: HTMLElement, current: SearchState, facets: FacetRes
       .map((facet) => {
         const name = facet.facet ?? "";
         const selected = current.filters.get(name) ?? new Set<string>();
-        const group = fieldset(FACET_LABELS[name] ?? name,
+        const group = fieldset(
+          FACET_LABELS[name] ?? name,
           (facet.values ?? []).map((value) =>
-            checkbox(`facet-${name}`, value.value ?? "",
+            checkbox(
+              `facet-${name}`,
+              value.value ?? "",
               `${value.label ?? value.value} (${formatNumber(value.count)})`,
-              selected.has(value.value ?? ""))));
+              selected.has(value.value ?? ""),
+            ),
+          ),
+        );
         group.addEventListener("change", (event) => {
           const input = event.target as HTMLInputElement;
           const values = current.filters.get(name) ?? new Set<string>();
@@ -267,7 +330,8 @@ function facetPanel(results: HTMLElement, current: SearchState, facets: FacetRes
           void runSearch(results, false).then(() => {
             // Keep keyboard users where they were: the same checkbox after the re-render.
             const again = results.querySelector<HTMLInputElement>(
-              `input[name="facet-${name}"][value="${CSS.escape(input.value)}"]`);
+              `input[name="facet-${name}"][value="${CSS.escape(input.value)}"]`,
+            );
             again?.focus();
           });
         });
@@ -283,15 +347,27 @@ function card(match: CandidateMatch): HTMLElement {
   return h(
     "li",
     { class: "vk-card", "aria-labelledby": titleId },
-    h("h3", { class: "utrecht-heading-3", id: titleId },
-      `Kandidaat ${shortId(id)} · ${areaText(profile)}`),
+    h(
+      "h3",
+      { class: "utrecht-heading-3", id: titleId },
+      `Kandidaat ${shortId(id)} · ${areaText(profile)}`,
+    ),
     profileFacts(profile, match.distanceBand),
     (match.reasons ?? []).length > 0 &&
-      h("div", {},
+      h(
+        "div",
+        {},
         h("p", { class: "utrecht-paragraph" }, h("strong", {}, "Waarom deze kandidaat:")),
-        h("ul", { class: "vk-reasons" },
-          (match.reasons ?? []).slice(0, 4).map((reason) => h("li", {}, reason.text ?? "")))),
-    link(`/profiel?id=${encodeURIComponent(id)}`, ["Bekijk profiel ", visuallyHidden(`van kandidaat ${shortId(id)}`)]),
+        h(
+          "ul",
+          { class: "vk-reasons" },
+          (match.reasons ?? []).slice(0, 4).map((reason) => h("li", {}, reason.text ?? "")),
+        ),
+      ),
+    link(`/profiel?id=${encodeURIComponent(id)}`, [
+      "Bekijk profiel ",
+      visuallyHidden(`van kandidaat ${shortId(id)}`),
+    ]),
   );
 }
 
@@ -315,4 +391,3 @@ function pagination(results: HTMLElement, current: SearchState): HTMLElement | n
       }),
   );
 }
-

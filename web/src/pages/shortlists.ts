@@ -21,22 +21,36 @@ import { areaText, profileFacts, shortId } from "./profile-view";
 export async function shortlistsPage({ main, params, setTitle }: PageContext): Promise<void> {
   const contactRequest = params.get("aanvraag") ?? "";
   setTitle(contactRequest ? "Shortlists voor een aanvraag" : "Shortlists");
-  const reply = await call<{ shortlists?: Shortlist[] }>("ShortlistService", "ListShortlists",
-    { contactRequest: contactRequest || undefined, pageSize: 100 });
+  const reply = await call<{ shortlists?: Shortlist[] }>("ShortlistService", "ListShortlists", {
+    contactRequest: contactRequest || undefined,
+    pageSize: 100,
+  });
   const shortlists = reply.shortlists ?? [];
   main.append(
     contactRequest
-      ? paragraph(link(`/aanvraag?naam=${encodeURIComponent(contactRequest)}`, "Terug naar de aanvraag"))
+      ? paragraph(
+          link(`/aanvraag?naam=${encodeURIComponent(contactRequest)}`, "Terug naar de aanvraag"),
+        )
       : paragraph("Shortlists van uw regio: kandidaten die u voor een vacature op een rij zet."),
     shortlists.length === 0
       ? alertBox("info", "Nog geen shortlists.")
-      : table("Shortlists", [
-          { header: "Titel", cell: (list: Shortlist) =>
-              link(`/wsp/shortlist?naam=${encodeURIComponent(list.name ?? "")}`, list.title ?? "") },
-          { header: "Kandidaten", numeric: true, cell: (list) => String(list.entryCount ?? 0) },
-          { header: "Gemaakt door", cell: (list) => list.createdBy?.displayName ?? "" },
-          { header: "Bijgewerkt", cell: (list) => formatTimestamp(list.updateTime) },
-        ], shortlists),
+      : table(
+          "Shortlists",
+          [
+            {
+              header: "Titel",
+              cell: (list: Shortlist) =>
+                link(
+                  `/wsp/shortlist?naam=${encodeURIComponent(list.name ?? "")}`,
+                  list.title ?? "",
+                ),
+            },
+            { header: "Kandidaten", numeric: true, cell: (list) => String(list.entryCount ?? 0) },
+            { header: "Gemaakt door", cell: (list) => list.createdBy?.displayName ?? "" },
+            { header: "Bijgewerkt", cell: (list) => formatTimestamp(list.updateTime) },
+          ],
+          shortlists,
+        ),
     createForm(contactRequest),
   );
 }
@@ -44,11 +58,18 @@ export async function shortlistsPage({ main, params, setTitle }: PageContext): P
 function createForm(contactRequest: string): HTMLElement {
   const message = h("div", { "aria-live": "polite" });
   const key = requestId();
-  const form = h("form", { novalidate: true },
-    textField("title", { label: "Titel", description: "Bijvoorbeeld de vacature en de werkgever", attributes: { required: true, maxlength: 200 } }),
+  const form = h(
+    "form",
+    { novalidate: true },
+    textField("title", {
+      label: "Titel",
+      description: "Bijvoorbeeld de vacature en de werkgever",
+      attributes: { required: true, maxlength: 200 },
+    }),
     textArea("vacancy", { label: "Vacaturetekst (optioneel)", attributes: { maxlength: 5000 } }),
     message,
-    button("Shortlist maken", null, "primary"));
+    button("Shortlist maken", null, "primary"),
+  );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
@@ -69,8 +90,12 @@ function createForm(contactRequest: string): HTMLElement {
       message.replaceChildren(alertBox("error", describeError(error)));
     }
   });
-  return h("section", { class: "vk-panel", "aria-labelledby": "nieuw-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "nieuw-kop" }, "Nieuwe shortlist"), form);
+  return h(
+    "section",
+    { class: "vk-panel", "aria-labelledby": "nieuw-kop" },
+    h("h2", { class: "utrecht-heading-2", id: "nieuw-kop" }, "Nieuwe shortlist"),
+    form,
+  );
 }
 
 export async function shortlistPage({ main, params, setTitle }: PageContext): Promise<void> {
@@ -86,29 +111,54 @@ export async function shortlistPage({ main, params, setTitle }: PageContext): Pr
     content.replaceChildren(
       shortlist.vacancyText ? paragraph(shortlist.vacancyText) : "",
       shortlist.contactRequest
-        ? paragraph(link(`/aanvraag?naam=${encodeURIComponent(shortlist.contactRequest)}`, "Bij aanvraag"))
+        ? paragraph(
+            link(`/aanvraag?naam=${encodeURIComponent(shortlist.contactRequest)}`, "Bij aanvraag"),
+          )
         : "",
-      h("div", { class: "vk-actions" },
-        button("Exporteren als CSV", async () => {
-          try {
-            const reply = await call<{ content?: string; filename?: string; contentType?: string }>(
-              "ShortlistService", "ExportShortlist", { name });
-            download(reply.content ?? "", reply.filename ?? "shortlist.csv", reply.contentType ?? "text/csv");
-            message.replaceChildren(alertBox("ok", "De export is gedownload. Het exporteren is vastgelegd."));
-          } catch (error) {
-            message.replaceChildren(alertBox("error", describeError(error)));
-          }
-        }, "secondary"),
-        link("/zoeken", "Kandidaten zoeken om toe te voegen")),
+      h(
+        "div",
+        { class: "vk-actions" },
+        button(
+          "Exporteren als CSV",
+          async () => {
+            try {
+              const reply = await call<{
+                content?: string;
+                filename?: string;
+                contentType?: string;
+              }>("ShortlistService", "ExportShortlist", { name });
+              download(
+                reply.content ?? "",
+                reply.filename ?? "shortlist.csv",
+                reply.contentType ?? "text/csv",
+              );
+              message.replaceChildren(
+                alertBox("ok", "De export is gedownload. Het exporteren is vastgelegd."),
+              );
+            } catch (error) {
+              message.replaceChildren(alertBox("error", describeError(error)));
+            }
+          },
+          "secondary",
+        ),
+        link("/zoeken", "Kandidaten zoeken om toe te voegen"),
+      ),
       entries.length === 0
         ? alertBox("info", "Nog geen kandidaten. Voeg ze toe vanaf een profiel.")
-        : h("ol", { class: "vk-cards" }, entries.map((entry, index) => entryCard(entry, index, entries))),
+        : h(
+            "ol",
+            { class: "vk-cards" },
+            entries.map((entry, index) => entryCard(entry, index, entries)),
+          ),
     );
   };
 
   const change = async (method: string, request: object) => {
     try {
-      const reply = await call<{ shortlist: Shortlist }>("ShortlistService", method, { name, ...request });
+      const reply = await call<{ shortlist: Shortlist }>("ShortlistService", method, {
+        name,
+        ...request,
+      });
       render(reply.shortlist);
     } catch (error) {
       message.replaceChildren(alertBox("error", describeError(error)));
@@ -123,17 +173,36 @@ export async function shortlistPage({ main, params, setTitle }: PageContext): Pr
       [order[index], order[index + offset]] = [order[index + offset], order[index]];
       void change("ReorderShortlistEntries", { profileIds: order });
     };
-    return h("li", { class: "vk-card", "aria-label": label },
-      h("h2", { class: "utrecht-heading-3" },
-        `${index + 1}. Kandidaat ${shortId(id)}${entry.profile ? ` · ${areaText(entry.profile)}` : ""}`),
-      entry.profile ? profileFacts(entry.profile) : alertBox("warning", "Dit profiel is niet meer beschikbaar."),
+    return h(
+      "li",
+      { class: "vk-card", "aria-label": label },
+      h(
+        "h2",
+        { class: "utrecht-heading-3" },
+        `${index + 1}. Kandidaat ${shortId(id)}${entry.profile ? ` · ${areaText(entry.profile)}` : ""}`,
+      ),
+      entry.profile
+        ? profileFacts(entry.profile)
+        : alertBox("warning", "Dit profiel is niet meer beschikbaar."),
       entry.note && paragraph(h("strong", {}, "Notitie: "), entry.note),
-      h("div", { class: "vk-actions" },
-        entry.profile && link(`/profiel?id=${encodeURIComponent(id)}`, ["Bekijk profiel", visuallyHidden(` van ${label}`)]),
+      h(
+        "div",
+        { class: "vk-actions" },
+        entry.profile &&
+          link(`/profiel?id=${encodeURIComponent(id)}`, [
+            "Bekijk profiel",
+            visuallyHidden(` van ${label}`),
+          ]),
         index > 0 && button(["Omhoog", visuallyHidden(` ${label}`)], () => move(-1), "subtle"),
-        index < entries.length - 1 && button(["Omlaag", visuallyHidden(` ${label}`)], () => move(1), "subtle"),
-        button(["Verwijderen", visuallyHidden(` ${label}`)],
-          () => void change("RemoveShortlistEntry", { profileId: id }), "subtle")));
+        index < entries.length - 1 &&
+          button(["Omlaag", visuallyHidden(` ${label}`)], () => move(1), "subtle"),
+        button(
+          ["Verwijderen", visuallyHidden(` ${label}`)],
+          () => void change("RemoveShortlistEntry", { profileId: id }),
+          "subtle",
+        ),
+      ),
+    );
   };
 
   const reply = await call<{ shortlist: Shortlist }>("ShortlistService", "GetShortlist", { name });
