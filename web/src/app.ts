@@ -304,7 +304,9 @@ function context(account: Account, main: HTMLElement): PageContext {
 export function start(): void {
   setSessionLostHandler(() => {
     currentAccount = null;
-    if (location.pathname !== "/inloggen") navigate("/inloggen");
+    if (location.pathname === "/inloggen") return;
+    const back = encodeURIComponent(location.pathname + location.search);
+    navigate(`/inloggen?verlopen=1&terug=${back}`);
   });
   // Links inside the app change the page without a reload.
   document.addEventListener("click", (event) => {

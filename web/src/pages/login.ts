@@ -6,7 +6,11 @@ import { alertBox, button, h, paragraph, textField } from "../dom";
 
 export function loginPage({ main, params, setTitle }: PageContext): void {
   setTitle("Inloggen");
-  const message = h("div", { "aria-live": "polite" });
+  const message = h(
+    "div",
+    { "aria-live": "polite" },
+    params.get("verlopen") && alertBox("warning", "Uw sessie is verlopen. Log opnieuw in."),
+  );
   const form = h(
     "form",
     { class: "utrecht-form vk-login", novalidate: true },
