@@ -132,6 +132,12 @@ export function formatNumber(value: Int64 | undefined): string {
   return numberFormat.format(count(value));
 }
 
+// "1 aanvraag", "3 aanvragen".
+export function countOf(value: Int64 | undefined, singular: string, plural: string): string {
+  const n = count(value);
+  return `${numberFormat.format(n)} ${n === 1 ? singular : plural}`;
+}
+
 export function formatDecimal(value: number | undefined): string {
   return decimalFormat.format(value ?? 0);
 }

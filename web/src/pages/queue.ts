@@ -14,7 +14,7 @@ import {
   statusBadge,
   table,
 } from "../dom";
-import { ageInDays, formatTimestamp, STATUS_BADGE_KIND, STATUS_LABELS } from "../labels";
+import { ageInDays, countOf, formatTimestamp, STATUS_BADGE_KIND, STATUS_LABELS } from "../labels";
 import type { ContactRequest } from "../types";
 
 const OPEN_STATUSES = [
@@ -78,7 +78,7 @@ export async function queuePage({ account, main, setTitle }: PageContext): Promi
         requests.length === 0
           ? alertBox("info", "Geen aanvragen met deze filters.")
           : table(
-              `${reply.totalSize ?? requests.length} aanvragen`,
+              countOf(reply.totalSize ?? requests.length, "aanvraag", "aanvragen"),
               [
                 {
                   header: "Vacature",

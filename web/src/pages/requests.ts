@@ -3,7 +3,7 @@
 import { call } from "../api";
 import type { PageContext } from "../app";
 import { alertBox, h, link, paragraph, statusBadge, table } from "../dom";
-import { formatTimestamp, STATUS_BADGE_KIND, STATUS_LABELS } from "../labels";
+import { countOf, formatTimestamp, STATUS_BADGE_KIND, STATUS_LABELS } from "../labels";
 import type { ContactRequest } from "../types";
 import { shortId } from "./profile-view";
 
@@ -56,5 +56,11 @@ export async function myRequestsPage({ main, setTitle }: PageContext): Promise<v
       requests,
     ),
   );
-  main.append(h("p", { class: "utrecht-paragraph vk-muted" }, `${requests.length} aanvragen.`));
+  main.append(
+    h(
+      "p",
+      { class: "utrecht-paragraph vk-muted" },
+      `${countOf(requests.length, "aanvraag", "aanvragen")}.`,
+    ),
+  );
 }
