@@ -189,6 +189,16 @@ export function fieldset(legend: string, ...children: Child[]): HTMLFieldSetElem
   );
 }
 
+// A bordered section of a page with its own heading, named by that heading for screen readers.
+export function panel(headingId: string, title: Child, ...children: Child[]): HTMLElement {
+  return h(
+    "section",
+    { class: "vk-panel", "aria-labelledby": headingId },
+    h("h2", { class: "utrecht-heading-2", id: headingId }, title),
+    ...children,
+  );
+}
+
 export type AlertKind = "info" | "ok" | "warning" | "error";
 
 // Errors are announced with role=alert, other messages politely with role=status.

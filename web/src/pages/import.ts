@@ -11,6 +11,7 @@ import {
   downloadBlob,
   h,
   link,
+  panel,
   paragraph,
   replaceChildren,
   table,
@@ -131,14 +132,9 @@ export function importPage({ account, main, setTitle }: PageContext): void {
   const recent = recentImports();
   if (recent.length > 0) {
     main.append(
-      h(
-        "section",
-        { class: "vk-panel", "aria-labelledby": "recent-kop" },
-        h(
-          "h2",
-          { class: "utrecht-heading-2", id: "recent-kop" },
-          "Recente imports in deze browser",
-        ),
+      panel(
+        "recent-kop",
+        "Recente imports in deze browser",
         h(
           "ul",
           { class: "utrecht-unordered-list" },
@@ -233,10 +229,9 @@ function showReport(content: HTMLElement, report: ImportReport): void {
 function rejectionsSection(report: ImportReport): HTMLElement | null {
   const rejections = report.rejections ?? [];
   if (count(report.rejectedRows) === 0) return alertBox("ok", "Alle rijen zijn goedgekeurd.");
-  return h(
-    "section",
-    { class: "vk-panel", "aria-labelledby": "afgekeurd-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "afgekeurd-kop" }, "Afgekeurde rijen"),
+  return panel(
+    "afgekeurd-kop",
+    "Afgekeurde rijen",
     paragraph(
       `${formatNumber(report.rejectedRows)} rijen zijn afgekeurd en niet verwerkt. `,
       "Verbeter ze in het bronsysteem en lever ze opnieuw aan.",

@@ -9,6 +9,7 @@ import {
   dataList,
   h,
   link,
+  panel,
   paragraph,
   selectField,
   textArea,
@@ -89,16 +90,7 @@ async function savePanel(profileId: string): Promise<HTMLElement> {
       message.replaceChildren(alertBox("error", describeError(error)));
     }
   });
-  return h(
-    "section",
-    { class: "vk-panel", "aria-labelledby": "bewaren-kop" },
-    h(
-      "h2",
-      { class: "utrecht-heading-2", id: "bewaren-kop" },
-      saved ? "Bewaard profiel" : "Bewaren",
-    ),
-    form,
-  );
+  return panel("bewaren-kop", saved ? "Bewaard profiel" : "Bewaren", form);
 }
 
 function contactPanel(profileId: string): HTMLElement {
@@ -221,20 +213,11 @@ function contactPanel(profileId: string): HTMLElement {
       submit.disabled = false;
     }
   });
-  return h(
-    "section",
-    { class: "vk-panel", "aria-labelledby": "contact-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "contact-kop" }, "Contact aanvragen"),
-    form,
-  );
+  return panel("contact-kop", "Contact aanvragen", form);
 }
 
 async function shortlistPanel(profileId: string): Promise<HTMLElement> {
-  const section = h(
-    "section",
-    { class: "vk-panel", "aria-labelledby": "shortlist-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "shortlist-kop" }, "Op een shortlist zetten"),
-  );
+  const section = panel("shortlist-kop", "Op een shortlist zetten");
   const reply = await call<{ shortlists?: Shortlist[] }>("ShortlistService", "ListShortlists", {
     pageSize: 100,
   });

@@ -9,6 +9,7 @@ import {
   dataList,
   h,
   link,
+  panel,
   paragraph,
   replaceChildren,
   selectField,
@@ -106,10 +107,9 @@ function show(context: PageContext, content: HTMLElement, request: ContactReques
 function notesSection(request: ContactRequest): HTMLElement {
   const notes = request.notes ?? [];
   const history = request.statusHistory ?? [];
-  return h(
-    "section",
-    { class: "vk-panel", "aria-labelledby": "verloop-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "verloop-kop" }, "Verloop"),
+  return panel(
+    "verloop-kop",
+    "Verloop",
     history.length === 0 && notes.length === 0 && paragraph("Nog geen activiteit."),
     history.length > 0 &&
       h(
@@ -175,12 +175,7 @@ function employerActions(
       message.replaceChildren(alertBox("error", describeError(error)));
     }
   });
-  return h(
-    "section",
-    { class: "vk-panel", "aria-labelledby": "intrekken-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "intrekken-kop" }, "Intrekken"),
-    form,
-  );
+  return panel("intrekken-kop", "Intrekken", form);
 }
 
 function wspActions(
@@ -196,10 +191,9 @@ function wspActions(
 
   if (!mine && !finished) {
     section.append(
-      h(
-        "section",
-        { class: "vk-panel", "aria-labelledby": "oppakken-kop" },
-        h("h2", { class: "utrecht-heading-2", id: "oppakken-kop" }, "Oppakken"),
+      panel(
+        "oppakken-kop",
+        "Oppakken",
         paragraph(
           request.assignedTo
             ? `${request.assignedTo.displayName} behandelt deze aanvraag. U kunt haar of hem vervangen.`
@@ -298,12 +292,7 @@ function statusForm(
       message.replaceChildren(alertBox("error", describeError(error)));
     }
   });
-  return h(
-    "section",
-    { class: "vk-panel", "aria-labelledby": "status-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "status-kop" }, "Status en notities"),
-    form,
-  );
+  return panel("status-kop", "Status en notities", form);
 }
 
 // Looking up who a candidate is happens only with a stated purpose, and is logged.
@@ -358,11 +347,5 @@ function identityPanel(request: ContactRequest): HTMLElement {
       result.replaceChildren(alertBox("error", describeError(error)));
     }
   });
-  return h(
-    "section",
-    { class: "vk-panel", "aria-labelledby": "identiteit-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "identiteit-kop" }, "Wie is de kandidaat?"),
-    form,
-    result,
-  );
+  return panel("identiteit-kop", "Wie is de kandidaat?", form, result);
 }

@@ -8,6 +8,7 @@ import {
   downloadBlob,
   h,
   link,
+  panel,
   paragraph,
   table,
   textArea,
@@ -90,12 +91,7 @@ function createForm(contactRequest: string): HTMLElement {
       message.replaceChildren(alertBox("error", describeError(error)));
     }
   });
-  return h(
-    "section",
-    { class: "vk-panel", "aria-labelledby": "nieuw-kop" },
-    h("h2", { class: "utrecht-heading-2", id: "nieuw-kop" }, "Nieuwe shortlist"),
-    form,
-  );
+  return panel("nieuw-kop", "Nieuwe shortlist", form);
 }
 
 export async function shortlistPage({ main, params, setTitle }: PageContext): Promise<void> {
