@@ -6,13 +6,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { defaultRefdata } from "../harness.mjs";
+import { expect } from "../checks.mjs";
 
 export const name = "werkgever vraagt contact aan, WSP behandelt, andere werkgever ziet niets";
 export const timeoutMs = 180_000;
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 async function count(locator) {
   return Number((await locator.textContent()).replace(/\D/g, ""));

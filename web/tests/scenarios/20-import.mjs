@@ -1,13 +1,10 @@
 // A municipality uploads its export with bad rows, follows the import, gets the rejected rows
 // as a CSV file, and looks at how complete its profiles are.
 import fs from "node:fs";
+import { expect } from "../checks.mjs";
 
 export const name = "gemeente importeert een bestand met foute rijen en krijgt het rapport";
 export const timeoutMs = 180_000;
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 // Columns of the Sonar-style CSV (see verkenner-generate --format csv).
 const POSTCODE = 9;

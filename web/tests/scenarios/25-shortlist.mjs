@@ -1,13 +1,10 @@
 // The WSP account manager builds a shortlist for a vacancy from search results, reorders it and
 // exports it as a CSV file for a spreadsheet.
 import fs from "node:fs";
+import { expect } from "../checks.mjs";
 
 export const name = "WSP maakt een shortlist, ordent hem en exporteert hem als CSV";
 export const timeoutMs = 150_000;
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 export async function run(ctx) {
   const { wsp } = ctx.accounts;

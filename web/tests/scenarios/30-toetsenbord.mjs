@@ -1,43 +1,8 @@
 // Keyboard only: log in, search, narrow by a facet and open a profile without the mouse, and
 // every element that takes focus on the way shows it (WCAG 2.1.1 and 2.4.7).
+import { expect, focused, keyboardLogin, tabTo } from "../checks.mjs";
+
 export const name = "alles werkt met alleen het toetsenbord, met zichtbare focus";
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-// What the focused element looks like: its name and whether an outline or shadow marks it.
-async function focused(page) {
-  return page.evaluate(() => {
-    const element = document.activeElement;
-    if (!element || element === document.body) return { name: "(body)", visible: false };
-    const style = getComputedStyle(element);
-    const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
-    const shadow = style.boxShadow !== "none";
-    const label =
-      element.getAttribute("aria-label") ||
-      element.labels?.[0]?.textContent ||
-      element.textContent ||
-      element.getAttribute("name") ||
-      element.tagName;
-    return {
-      name: `${element.tagName.toLowerCase()} "${label.trim().slice(0, 40)}"`,
-      visible: outline || shadow,
-    };
-  });
-}
-
-// Presses Tab until the element matching `predicate` has focus, checking focus is visible on
-// every stop; fails after `limit` presses.
-async function tabTo(page, description, predicate, limit = 60) {
-  for (let i = 0; i < limit; i++) {
-    await page.keyboard.press("Tab");
-    const state = await focused(page);
-    expect(state.visible, `focus is not visible on ${state.name}`);
-    if (await page.evaluate(predicate)) return state;
-  }
-  throw new Error(`${description}: not reached in ${limit} Tab presses`);
-}
 
 export async function run(ctx) {
   const { employer } = ctx.accounts;
@@ -54,11 +19,7 @@ export async function run(ctx) {
   );
   expect(skip.visible, "the skip link shows when focused");
 
-  await tabTo(page, "e-mail field", () => document.activeElement?.getAttribute("name") === "email");
-  await page.keyboard.type(employer.email);
-  await page.keyboard.press("Tab");
-  await page.keyboard.type(employer.password);
-  await page.keyboard.press("Enter");
+  await keyboardLogin(page, employer);
   await page.getByRole("heading", { level: 1, name: "Kandidaten zoeken" }).waitFor();
 
   await tabTo(
@@ -112,7 +73,7 @@ export async function run(ctx) {
     page,
     "first profile link",
     () => /Bekijk profiel/.test(document.activeElement?.textContent ?? ""),
-    120,
+    { limit: 120 },
   );
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { level: 2, name: "Contact aanvragen" }).waitFor();
@@ -120,7 +81,7 @@ export async function run(ctx) {
     page,
     "save button",
     () => document.activeElement?.textContent === "Profiel bewaren",
-    80,
+    { limit: 80 },
   );
   await page.keyboard.press("Enter");
   await page.getByText("Bewaard. U vindt het profiel terug").waitFor();

@@ -1,10 +1,8 @@
 // Reflow (WCAG 1.4.10): at 320 CSS pixels wide, as on a phone or zoomed to 400%, the pages fit
 // without scrolling sideways; only data tables may scroll inside their own box.
-export const name = "op een smal scherm past alles zonder horizontaal scrollen";
+import { expect } from "../checks.mjs";
 
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
+export const name = "op een smal scherm past alles zonder horizontaal scrollen";
 
 async function expectNoSidewaysScroll(page, label) {
   const overflow = await page.evaluate(() => {

@@ -1,11 +1,9 @@
 // Sessions end cleanly: a tab whose CSRF token no longer fits (as after a server restart) goes
 // to the login page and comes back where it was; logging out ends the session on the server
 // too; a page of another role says so instead of showing anything.
-export const name = "sessie verlopen, uitloggen en pagina's van een andere rol";
+import { expect } from "../checks.mjs";
 
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
+export const name = "sessie verlopen, uitloggen en pagina's van een andere rol";
 
 export async function run(ctx) {
   const { employer } = ctx.accounts;
