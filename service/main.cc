@@ -1,5 +1,4 @@
 // verkenner-server: serves the Verkenner v1 gRPC API from a search index.
-#include <openssl/rand.h>
 
 #include <csignal>
 #include <iostream>
@@ -115,11 +114,13 @@ int main(int argc, char** argv) {
   std::unique_ptr<verkenner::service::WebHandler> web;
   std::unique_ptr<verkenner::service::HttpListener> http;
   if (const std::string address = absl::GetFlag(FLAGS_http_listen); !address.empty()) {
-    // CSRF tokens are keyed per process: after a restart the web app logs in again.
-    std::string csrf_key(32, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(csrf_key.data()), 32) != 1) return 1;
+    absl::StatusOr<std::string> csrf_key = (*server)->CsrfKey();
+    if (!csrf_key.ok()) {
+      std::cerr << "verkenner-server: " << csrf_key.status().message() << "\n";
+      return 1;
+    }
     gateway = std::make_unique<verkenner::service::ApiGateway>((*server)->InProcessChannel(),
-                                                               std::move(csrf_key));
+                                                               std::move(*csrf_key));
     web = std::make_unique<verkenner::service::WebHandler>(gateway.get(),
                                                            absl::GetFlag(FLAGS_web_root));
     verkenner::service::HttpListener::Options http_options;

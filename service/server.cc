@@ -5,6 +5,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "service/store/records.h"
 
 namespace verkenner::service {
 namespace {
@@ -94,6 +95,18 @@ Server::~Server() { Shutdown(); }
 std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
   grpc::ChannelArguments arguments;
   return grpc_server_->InProcessChannel(arguments);
+}
+
+absl::StatusOr<std::string> Server::CsrfKey() {
+  std::string key;
+  absl::Status status = store_->WriteAndWait([&key](indexer::SqliteConnection& db) {
+    absl::StatusOr<std::string> secret = ServerSecret(db, "web_csrf_key");
+    if (!secret.ok()) return secret.status();
+    key = std::move(*secret);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return key;
 }
 
 void Server::Shutdown(std::chrono::milliseconds grace) {

@@ -65,6 +65,9 @@ class Server {
   // A channel to this server's services without a socket, for the HTTP gateway: its calls go
   // through the same authentication, checks, metrics and logs as any other.
   std::shared_ptr<grpc::Channel> InProcessChannel();
+  // The key of the web app's CSRF tokens: kept in the store, so that open browser tabs keep
+  // working across restarts, as their sessions do. Errors: the store's.
+  absl::StatusOr<std::string> CsrfKey();
   // Calls, codes and latencies of every method, for a Prometheus scrape.
   const MetricsRegistry& metrics() const { return *metrics_; }
   // Stops the server, waiting at most `grace` for calls in flight.

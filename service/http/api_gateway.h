@@ -65,7 +65,8 @@ class ApiGateway {
   static constexpr size_t kMaxImportBytes = 64 << 20;
 
   // `channel` reaches the services (Server::InProcessChannel()); `csrf_key` is a secret of at
-  // least 32 bytes for the CSRF tokens, new per process (sessions outlive it only with a reload).
+  // least 32 bytes for the CSRF tokens (Server::CsrfKey(), kept in the store so that open tabs
+  // survive a restart).
   ApiGateway(std::shared_ptr<grpc::Channel> channel, std::string csrf_key);
 
   void Handle(ApiRequest request, std::function<void(ApiResponse)> done);

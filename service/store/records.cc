@@ -346,6 +346,24 @@ absl::Status SaveImportReport(SqliteConnection& db, const v1::ImportReport& repo
   return upsert->Run();
 }
 
+absl::StatusOr<std::string> ServerSecret(SqliteConnection& db, const std::string& name) {
+  absl::StatusOr<SqliteStatement> select =
+      db.Prepare("SELECT value FROM server_secret WHERE name = ?1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, name);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (*row) return std::string(select->Text(0));
+  std::string secret(32, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32) != 1) std::abort();
+  absl::StatusOr<SqliteStatement> insert =
+      db.Prepare("INSERT INTO server_secret (name, value) VALUES (?1, ?2)");
+  if (!insert.ok()) return insert.status();
+  insert->Bind(1, name).BindBlob(2, secret);
+  if (absl::Status status = insert->Run(); !status.ok()) return status;
+  return secret;
+}
+
 absl::StatusOr<int64_t> AppendAudit(SqliteConnection& db, const AuditEntry& entry) {
   absl::StatusOr<SqliteStatement> insert = db.Prepare(
       "INSERT INTO audit (time, account_id, action, profile_id, resource, purpose, outcome) "

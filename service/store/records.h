@@ -115,6 +115,10 @@ absl::StatusOr<std::optional<v1::ImportReport>> LoadImportReport(indexer::Sqlite
 absl::Status SaveImportReport(indexer::SqliteConnection& db, const v1::ImportReport& report,
                               int64_t now_micros);
 
+// The server's secret `name` (32 random bytes), made and stored on first use, so it outlives
+// restarts. Needs a write connection.
+absl::StatusOr<std::string> ServerSecret(indexer::SqliteConnection& db, const std::string& name);
+
 // One row of the audit log: who did what to which profile, when, why, and how it ended.
 struct AuditEntry {
   int64_t time_micros = 0;

@@ -106,6 +106,15 @@ CREATE TABLE import_run (
 ) STRICT;
 )sql";
 
+// Version 3: secrets of the server that must outlive a restart, e.g. the key of the web app's
+// CSRF tokens (sessions live in the store, so their CSRF key lives beside them).
+constexpr const char* kServerSecretTable = R"sql(
+CREATE TABLE server_secret (
+  name TEXT PRIMARY KEY NOT NULL,
+  value BLOB NOT NULL
+) STRICT;
+)sql";
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
@@ -128,6 +137,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   if (*application_id == 0 && *version == 0 && *objects == 0) {
     if (absl::Status status = db.Execute(kCreateSchema); !status.ok()) return fail(status);
     if (absl::Status status = db.Execute(kImportRunTable); !status.ok()) return fail(status);
+    if (absl::Status status = db.Execute(kServerSecretTable); !status.ok()) return fail(status);
     const std::string stamp = absl::StrCat("PRAGMA application_id = ", kApplicationId,
                                            "; PRAGMA user_version = ", kSchemaVersion, ";");
     if (absl::Status status = db.Execute(stamp.c_str()); !status.ok()) return fail(status);
@@ -138,11 +148,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     return fail(absl::FailedPreconditionError(absl::StrCat("store ", path, " has schema version ",
                                                            *version, "; this program knows up to ",
                                                            kSchemaVersion, ": upgrade it")));
-  } else if (*version == 1) {
-    if (absl::Status status = db.Execute(kImportRunTable); !status.ok()) return fail(status);
-    if (absl::Status status = db.Execute("PRAGMA user_version = 2"); !status.ok()) {
-      return fail(status);
+  } else if (*version < kSchemaVersion) {
+    // Each step adds what its version brought.
+    if (*version < 2) {
+      if (absl::Status status = db.Execute(kImportRunTable); !status.ok()) return fail(status);
     }
+    if (*version < 3) {
+      if (absl::Status status = db.Execute(kServerSecretTable); !status.ok()) return fail(status);
+    }
+    const std::string stamp = absl::StrCat("PRAGMA user_version = ", kSchemaVersion, ";");
+    if (absl::Status status = db.Execute(stamp.c_str()); !status.ok()) return fail(status);
   }
   if (absl::Status status = db.Execute("COMMIT"); !status.ok()) return fail(status);
 

@@ -48,8 +48,8 @@ class Store {
   absl::Status Read(const Work& work);
 
   // The schema version this code writes (PRAGMA user_version). Open() migrates older ones:
-  // version 2 added the reports of API imports.
-  static constexpr int kSchemaVersion = 2;
+  // version 2 added the reports of API imports, version 3 the server's secrets.
+  static constexpr int kSchemaVersion = 3;
 
  private:
   struct PendingWrite {

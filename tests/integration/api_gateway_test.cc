@@ -203,6 +203,47 @@ TEST_F(ApiGatewayTest, EveryCallNeedsTheSessionAndItsCsrfTokenAndLogoutEndsBoth)
   EXPECT_EQ(Send({"POST", me, "{}", other_cookie, other_csrf}).status, 200);
 }
 
+TEST_F(ApiGatewayTest, ATabsCsrfTokenOutlivesARestartOfTheServer) {
+  // The key comes from the store, so a server started later on the same store accepts the
+  // session and CSRF token an earlier one gave: open browser tabs keep working over a restart.
+  absl::StatusOr<std::string> key = server_->CsrfKey();
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(key->size(), 32u);
+  service::ApiGateway before(server_->InProcessChannel(), *key);
+  std::promise<service::ApiResponse> answer;
+  before.Handle(
+      {"POST", "/api/v1/session",
+       R"({"email":"werkgever@gateway.example","password":")" + std::string(kPassword) + R"("})",
+       "", ""},
+      [&](service::ApiResponse response) { answer.set_value(std::move(response)); });
+  const service::ApiResponse login = answer.get_future().get();
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string cookie =
+      Header(login, "Set-Cookie").substr(0, Header(login, "Set-Cookie").find(';'));
+  const std::string csrf = Header(login, "X-CSRF-Token");
+
+  service::Server::Options options;
+  options.listen_address = "127.0.0.1:0";
+  options.index_path = (*directory_ / "index").string();
+  options.store_path = (*directory_ / "store.db").string();
+  options.reference_data = *reference_;
+  options.search_threads = 1;
+  options.today = [] { return testing::kTestToday; };
+  auto restarted = service::Server::Start(std::move(options));
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  absl::StatusOr<std::string> key_after = (*restarted)->CsrfKey();
+  ASSERT_TRUE(key_after.ok()) << key_after.status();
+  EXPECT_EQ(*key_after, *key);
+  service::ApiGateway after((*restarted)->InProcessChannel(), *key_after);
+  std::promise<service::ApiResponse> me;
+  after.Handle({"POST", "/api/v1/SessionService/GetCurrentAccount", "{}", cookie, csrf},
+               [&](service::ApiResponse response) { me.set_value(std::move(response)); });
+  const service::ApiResponse account = me.get_future().get();
+  EXPECT_EQ(account.status, 200) << account.body;
+  EXPECT_NE(account.body.find("werkgever@gateway.example"), std::string::npos);
+  (*restarted)->Shutdown(std::chrono::milliseconds(0));
+}
+
 // A raw HTTP/1.1 exchange over a real socket.
 std::string Exchange(int port, const std::string& request) {
   boost::asio::io_context context;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "service/store/accounts.h"
+#include "service/store/records.h"
 
 namespace verkenner::service {
 namespace {
@@ -72,12 +73,15 @@ TEST_F(StoreTest, ANewStoreIsOwnerOnlyAndReopens) {
   EXPECT_EQ(CountAccounts(*again), 0);
 }
 
-TEST_F(StoreTest, AVersionOneStoreGetsTheImportReportTable) {
+TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
   { ASSERT_NE(OpenStore(), nullptr); }
   {
     auto raw = SqliteConnection::Open("store", path_, SqliteConnection::Mode::kReadWrite);
     ASSERT_TRUE(raw.ok());
-    ASSERT_TRUE((*raw)->Execute("DROP TABLE import_run; PRAGMA user_version = 1;").ok());
+    ASSERT_TRUE(
+        (*raw)
+            ->Execute("DROP TABLE import_run; DROP TABLE server_secret; PRAGMA user_version = 1;")
+            .ok());
   }
   std::unique_ptr<Store> store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -86,7 +90,8 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheImportReportTable) {
   ASSERT_TRUE(store
                   ->Read([&](SqliteConnection& db) {
                     auto count = db.QueryInteger(
-                        "SELECT count(*) FROM sqlite_schema WHERE name = 'import_run'");
+                        "SELECT count(*) FROM sqlite_schema "
+                        "WHERE name IN ('import_run', 'server_secret')");
                     auto user_version = db.QueryInteger("PRAGMA user_version");
                     if (!count.ok()) return count.status();
                     if (!user_version.ok()) return user_version.status();
@@ -95,8 +100,37 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheImportReportTable) {
                     return absl::OkStatus();
                   })
                   .ok());
-  EXPECT_EQ(tables, 1);
+  EXPECT_EQ(tables, 2);
   EXPECT_EQ(version, Store::kSchemaVersion);
+}
+
+TEST_F(StoreTest, AServerSecretIsMadeOnceAndOutlivesAReopen) {
+  auto secret_of = [](Store& store, const std::string& name) {
+    std::string secret;
+    EXPECT_TRUE(store
+                    .WriteAndWait([&](SqliteConnection& db) {
+                      absl::StatusOr<std::string> value = ServerSecret(db, name);
+                      if (!value.ok()) return value.status();
+                      secret = *value;
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return secret;
+  };
+  std::string first;
+  std::string other;
+  {
+    std::unique_ptr<Store> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    first = secret_of(*store, "web_csrf_key");
+    other = secret_of(*store, "another");
+    EXPECT_EQ(secret_of(*store, "web_csrf_key"), first);
+  }
+  EXPECT_EQ(first.size(), 32u);
+  EXPECT_NE(first, other);
+  std::unique_ptr<Store> reopened = OpenStore();
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(secret_of(*reopened, "web_csrf_key"), first);
 }
 
 TEST_F(StoreTest, AnotherApplicationsDatabaseIsRefused) {

@@ -61,8 +61,8 @@ async function post(path: string, body: BodyInit, contentType: string): Promise<
   if (!response.ok) {
     const error = await errorOf(response);
     // 401: the session ended. 403 about the CSRF token: the token in this tab is not the
-    // session's any more (the server restarted, which renews its CSRF key). Either way only
-    // logging in again helps.
+    // session's (damaged, or from before the store was replaced). Either way only logging in
+    // again helps.
     if (error.status === 401 || (error.status === 403 && error.message.includes("X-CSRF-Token"))) {
       sessionStorage.removeItem(CSRF_STORAGE_KEY);
       onSessionLost();

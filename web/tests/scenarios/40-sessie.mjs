@@ -1,6 +1,6 @@
-// Sessions end cleanly: a tab whose CSRF token no longer fits (as after a server restart) goes
-// to the login page and comes back where it was; logging out ends the session on the server
-// too; a page of another role says so instead of showing anything.
+// Sessions end cleanly: a tab whose CSRF token no longer fits (damaged, or from a replaced
+// store) goes to the login page and comes back where it was; logging out ends the session on the
+// server too; a page of another role says so instead of showing anything.
 import { expect } from "../checks.mjs";
 
 export const name = "sessie verlopen, uitloggen en pagina's van een andere rol";
