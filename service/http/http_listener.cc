@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <limits>
+#include <map>
+#include <mutex>
 #include <optional>
 
 #include "absl/strings/ascii.h"
@@ -18,11 +20,12 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+struct ListenerState;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpListener::Options* options,
-          const HttpListener::Handler* handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+  // `state` outlives every operation of the session on the listener's threads.
+  Session(tcp::socket socket, ListenerState* state);
 
   void Start() {
     parser_.emplace();
@@ -87,15 +90,11 @@ class Session : public std::enable_shared_from_this<Session> {
     http::request<http::string_body> message = parser_->release();
     HttpRequest request = std::move(request_);
     request.body = std::move(message.body());
-    const unsigned version = message.version();
-    // The handler may answer from any thread: the write goes back onto this session's strand.
-    (*handler_)(std::move(request), [self = shared_from_this(), version](HttpResponse response) {
-      asio::post(self->stream_.get_executor(),
-                 [self, version, response = std::move(response)]() mutable {
-                   self->Write(std::move(response), version);
-                 });
-    });
+    AwaitAnswer(std::move(request), message.version());
   }
+
+  // Hands the request to the handler and waits for its answer (after ListenerState).
+  void AwaitAnswer(HttpRequest request, unsigned version);
 
   void Write(HttpResponse answer, unsigned version) {
     response_.result(answer.status);
@@ -118,27 +117,70 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpRequest request_;  // the head, from OnHead to OnRead
   http::response<http::string_body> response_;
+  ListenerState* state_;
   const HttpListener::Options* options_;
-  const HttpListener::Handler* handler_;
 };
+
+// What the listener's threads, its sessions and late answers share. Owned by the listener and,
+// for the moment it takes to post an answer, by the answer; so the io_context lives as long as
+// anything may still post to it.
+struct ListenerState : std::enable_shared_from_this<ListenerState> {
+  explicit ListenerState(int threads) : context(threads) {}
+
+  // Declared first, destroyed last: every socket belongs to it.
+  asio::io_context context;
+  tcp::acceptor acceptor{context};
+  HttpListener::Options options;
+  HttpListener::Handler handler;
+  // Sessions whose request is with the handler. They are owned here, not by the answer callback,
+  // so that when the listener stops they go before the io_context does; a later answer then
+  // finds nothing to write to. (An answer callback that owned its session could destroy the
+  // session, and close its socket, after the io_context was gone.)
+  std::mutex awaiting_mutex;
+  std::map<Session*, std::shared_ptr<Session>> awaiting;
+
+  void Accept() {
+    acceptor.async_accept(asio::make_strand(context),
+                          [this](beast::error_code error, tcp::socket socket) {
+                            if (error) return;  // closed: stopping
+                            std::make_shared<Session>(std::move(socket), this)->Start();
+                            Accept();
+                          });
+  }
+};
+
+Session::Session(tcp::socket socket, ListenerState* state)
+    : stream_(std::move(socket)), state_(state), options_(&state->options) {}
+
+void Session::AwaitAnswer(HttpRequest request, unsigned version) {
+  {
+    std::lock_guard<std::mutex> lock(state_->awaiting_mutex);
+    state_->awaiting.emplace(this, shared_from_this());
+  }
+  // The handler may answer from any thread: the write goes back onto this session's strand.
+  state_->handler(std::move(request), [weak_state = state_->weak_from_this(), session = this,
+                                       version](HttpResponse response) {
+    std::shared_ptr<ListenerState> state = weak_state.lock();
+    if (state == nullptr) return;  // the listener has stopped
+    std::shared_ptr<Session> self;
+    {
+      std::lock_guard<std::mutex> lock(state->awaiting_mutex);
+      auto found = state->awaiting.find(session);
+      if (found == state->awaiting.end()) return;  // answered already, or stopping
+      self = std::move(found->second);
+      state->awaiting.erase(found);
+    }
+    asio::post(self->stream_.get_executor(),
+               [self, version, response = std::move(response)]() mutable {
+                 self->Write(std::move(response), version);
+               });
+  });
+}
 
 }  // namespace
 
-struct HttpListener::Loop {
-  explicit Loop(int threads) : context(threads) {}
-  asio::io_context context;
-  tcp::acceptor acceptor{context};
-  Options options;
-  Handler handler;
-
-  void Accept() {
-    acceptor.async_accept(
-        asio::make_strand(context), [this](beast::error_code error, tcp::socket socket) {
-          if (error) return;  // closed: stopping
-          std::make_shared<Session>(std::move(socket), &options, &handler)->Start();
-          Accept();
-        });
-  }
+struct HttpListener::Loop : ListenerState {
+  using ListenerState::ListenerState;
 };
 
 absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const std::string& address,
@@ -154,7 +196,7 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const std::str
   const asio::ip::address host = asio::ip::make_address(address.substr(0, colon), error);
   if (error) return absl::InvalidArgumentError("HTTP address: not an IP address");
   std::unique_ptr<HttpListener> listener(new HttpListener());
-  listener->loop_ = std::make_unique<Loop>(std::max(1, options.threads));
+  listener->loop_ = std::make_shared<Loop>(std::max(1, options.threads));
   Loop& loop = *listener->loop_;
   loop.options = options;
   loop.handler = std::move(handler);
@@ -184,6 +226,14 @@ HttpListener::~HttpListener() {
     loop_->context.stop();
   }
   for (std::thread& thread : threads_) thread.join();
+  if (loop_ != nullptr) {
+    // Sessions still waiting for an answer close now, while their io_context exists.
+    std::map<Session*, std::shared_ptr<Session>> awaiting;
+    {
+      std::lock_guard<std::mutex> lock(loop_->awaiting_mutex);
+      awaiting.swap(loop_->awaiting);
+    }
+  }
 }
 
 }  // namespace verkenner::service

@@ -42,7 +42,8 @@ struct HttpResponse {
 // handler never touches a socket: it gets the request and answers through `respond`, from any
 // thread, once.
 //
-// Thread-safe; the destructor stops the listener and waits for its threads.
+// Thread-safe; the destructor stops the listener and waits for its threads. An answer that comes
+// after that is dropped (its connection is closed).
 class HttpListener {
  public:
   // The limits of one request's body: its size, and the time to read it.
@@ -75,7 +76,7 @@ class HttpListener {
   struct Loop;
   HttpListener() = default;
 
-  std::unique_ptr<Loop> loop_;
+  std::shared_ptr<Loop> loop_;  // shared with answers being posted (see the .cc)
   std::vector<std::thread> threads_;
   int port_ = 0;
 };

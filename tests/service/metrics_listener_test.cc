@@ -1,9 +1,19 @@
 #include "service/http/metrics_listener.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <boost/asio.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <future>
 #include <string>
+#include <thread>
+
+#include "service/http/http_listener.h"
 
 namespace verkenner::service {
 namespace {
@@ -55,6 +65,41 @@ TEST(MetricsListenerTest, ServesThePrometheusTextAndHealthOverHttp) {
   EXPECT_EQ(Get(port, "NOT HTTP\r\n\r\n"), "");
   EXPECT_EQ(Get(port, "GET /metrics HTTP/1.1\r\nX: " + std::string(10000, 'a') + "\r\n\r\n"), "");
   EXPECT_EQ(scrapes, 1);
+}
+
+// The handler keeps `respond` and answers only after the listener has stopped, as a gRPC call of
+// the web gateway may. The answer must be dropped without touching the stopped listener's
+// connection (under ASan, a session that outlived its io_context was a heap-use-after-free).
+TEST(HttpListenerTest, AnAnswerAfterTheListenerStoppedIsDropped) {
+  std::promise<std::function<void(HttpResponse)>> kept;
+  auto listener = HttpListener::Start("127.0.0.1:0", HttpListener::Options{},
+                                      [&](HttpRequest, std::function<void(HttpResponse)> respond) {
+                                        kept.set_value(std::move(respond));
+                                      });
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  const int port = (*listener)->port();
+  std::thread client([port] {
+    // The connection is closed when the listener stops, and no answer comes. (Waiting for
+    // 10 s instead means a stopped listener left its connection open.)
+    boost::asio::io_context context;
+    boost::asio::ip::tcp::socket socket(context);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+    const timeval ten_seconds{10, 0};
+    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &ten_seconds, sizeof ten_seconds);
+    boost::asio::write(socket, boost::asio::buffer(std::string("GET /slow HTTP/1.1\r\n\r\n")));
+    // Plain recv: Asio's own blocking read would wait past the socket's timeout.
+    char buffer[256];
+    const ssize_t read = recv(socket.native_handle(), buffer, sizeof buffer, 0);
+    EXPECT_TRUE(read == 0 || (read < 0 && errno == ECONNRESET))
+        << "read " << read << ": " << (read < 0 ? strerror(errno) : "an answer");
+  });
+  std::function<void(HttpResponse)> respond = kept.get_future().get();
+  listener->reset();  // stops it while the request waits for its answer
+  client.join();
+  HttpResponse late;
+  late.body = "too late\n";
+  respond(std::move(late));  // must not write, nor crash
+  respond = nullptr;         // the last reference to the request goes here
 }
 
 TEST(MetricsListenerTest, BadAddressesAreRefused) {
