@@ -5,13 +5,16 @@
 #include <limits>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "indexer/identity_vault.h"
 #include "indexer/import_report_writer.h"
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
 #include "indexer/retention_sweep.h"
 #include "indexer/source_format.h"
+#include "service/rpc/spreadsheet_csv.h"
 #include "service/rpc/status_mapping.h"
 #include "service/store/records.h"
 
@@ -73,6 +76,21 @@ void AddMissing(const engine::CompletenessCount& count,
 v1::ImportMode ModeOf(const v1::ImportHeader& header) {
   return header.mode() == v1::IMPORT_MODE_FULL_SYNC ? v1::IMPORT_MODE_FULL_SYNC
                                                     : v1::IMPORT_MODE_INCREMENTAL;
+}
+
+// The rejected rows as a spreadsheet file, one line per problem.
+std::string RejectedRowsCsv(const v1::ImportReport& report) {
+  std::string csv = kSpreadsheetCsvStart;
+  AppendSpreadsheetRow({"rij", "veld", "reden", "toelichting"}, &csv);
+  for (const v1::RowRejection& rejection : report.rejections()) {
+    // "REJECTION_REASON_BAD_FORMAT" -> "bad_format"
+    std::string reason = v1::RejectionReason_Name(rejection.reason());
+    reason = absl::AsciiStrToLower(absl::StripPrefix(reason, "REJECTION_REASON_"));
+    AppendSpreadsheetRow(
+        {absl::StrCat(rejection.row_number()), rejection.field(), reason, rejection.message_nl()},
+        &csv);
+  }
+  return csv;
 }
 
 }  // namespace
@@ -461,6 +479,30 @@ grpc::ServerReadReactor<v1::ImportProfilesRequest>* ProfileImportService::Import
   return new ImportReactor(this, context, response);
 }
 
+absl::StatusOr<v1::ImportReport> ProfileImportService::ReportOf(const Caller& caller,
+                                                                const std::string& import_id) {
+  if (!IsImportId(import_id)) return InvalidField("import_id", "missing or not an import id");
+  std::optional<v1::ImportReport> found;
+  absl::Status status = environment_.store->Read([&](indexer::SqliteConnection& db) {
+    auto loaded = LoadImportReport(db, caller.account.source, import_id);
+    if (!loaded.ok()) return loaded.status();
+    found = std::move(*loaded);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!found.has_value()) return absl::NotFoundError("no such import");
+  std::lock_guard<std::mutex> lock(mutex_);
+  const bool running_here =
+      running_ && running_source_ == caller.account.source && running_import_id_ == import_id;
+  if (running_here && running_received_ != nullptr) {
+    found->set_received_rows(running_received_->load());
+  } else if (found->state() == v1::IMPORT_STATE_RUNNING) {
+    // Stored as running, but no import of this server runs it: the server stopped during it.
+    found->set_state(v1::IMPORT_STATE_FAILED);
+  }
+  return *std::move(found);
+}
+
 grpc::ServerUnaryReactor* ProfileImportService::GetImport(grpc::CallbackServerContext* context,
                                                           const v1::GetImportRequest* request,
                                                           v1::GetImportResponse* response) {
@@ -468,31 +510,26 @@ grpc::ServerUnaryReactor* ProfileImportService::GetImport(grpc::CallbackServerCo
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_IMPORTER});
   if (!caller.has_value()) return reactor;
-  if (!IsImportId(request->import_id())) {
-    FinishWith(context, reactor, InvalidField("import_id", "missing or not an import id"));
-    return reactor;
+  absl::StatusOr<v1::ImportReport> report = ReportOf(*caller, request->import_id());
+  if (report.ok()) *response->mutable_report() = *std::move(report);
+  FinishWith(context, reactor, report.status());
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ProfileImportService::ExportRejectedRows(
+    grpc::CallbackServerContext* context, const v1::ExportRejectedRowsRequest* request,
+    v1::ExportRejectedRowsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller =
+      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_IMPORTER});
+  if (!caller.has_value()) return reactor;
+  absl::StatusOr<v1::ImportReport> report = ReportOf(*caller, request->import_id());
+  if (report.ok()) {
+    response->set_content_type("text/csv; charset=utf-8");
+    response->set_content(RejectedRowsCsv(*report));
+    response->set_filename(absl::StrCat("afgekeurd-", report->import_id(), ".csv"));
   }
-  std::optional<v1::ImportReport> found;
-  absl::Status status = environment_.store->Read([&](indexer::SqliteConnection& db) {
-    auto loaded = LoadImportReport(db, caller->account.source, request->import_id());
-    if (!loaded.ok()) return loaded.status();
-    found = std::move(*loaded);
-    return absl::OkStatus();
-  });
-  if (status.ok() && !found.has_value()) status = absl::NotFoundError("no such import");
-  if (status.ok()) {
-    *response->mutable_report() = std::move(*found);
-    std::lock_guard<std::mutex> lock(mutex_);
-    const bool running_here = running_ && running_source_ == caller->account.source &&
-                              running_import_id_ == request->import_id();
-    if (running_here && running_received_ != nullptr) {
-      response->mutable_report()->set_received_rows(running_received_->load());
-    } else if (response->report().state() == v1::IMPORT_STATE_RUNNING) {
-      // Stored as running, but no import of this server runs it: the server stopped during it.
-      response->mutable_report()->set_state(v1::IMPORT_STATE_FAILED);
-    }
-  }
-  FinishWith(context, reactor, status);
+  FinishWith(context, reactor, report.status());
   return reactor;
 }
 

@@ -50,6 +50,9 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   grpc::ServerUnaryReactor* GetImport(grpc::CallbackServerContext* context,
                                       const v1::GetImportRequest* request,
                                       v1::GetImportResponse* response) override;
+  grpc::ServerUnaryReactor* ExportRejectedRows(grpc::CallbackServerContext* context,
+                                               const v1::ExportRejectedRowsRequest* request,
+                                               v1::ExportRejectedRowsResponse* response) override;
   grpc::ServerUnaryReactor* GetCompletenessStatistics(
       grpc::CallbackServerContext* context, const v1::GetCompletenessStatisticsRequest* request,
       v1::GetCompletenessStatisticsResponse* response) override;
@@ -62,6 +65,9 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   bool TryStartImport(const std::string& source, const std::string& import_id,
                       std::atomic<int64_t>* received_rows);
   void EndImport();
+  // The report of the caller's source's import `import_id`, with the counts of the import
+  // running now. Errors: InvalidArgument naming import_id, NotFound, the store's.
+  absl::StatusOr<v1::ImportReport> ReportOf(const Caller& caller, const std::string& import_id);
 
   const ServiceEnvironment& environment_;
   const Options options_;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "service/rpc/contact_request_service.h"
 #include "service/rpc/search_service.h"
+#include "service/rpc/spreadsheet_csv.h"
 
 namespace verkenner::service {
 namespace {
@@ -145,35 +146,6 @@ const absl::TimeZone& Amsterdam() {
   return amsterdam;
 }
 
-// One CSV cell. A leading "=", "+", "-" or "@" (and tab or carriage return, which some
-// spreadsheets skip before looking for one) gets a "'" so that the cell stays text; then the cell
-// is quoted when it holds a separator, a quote or a line break (RFC 4180).
-void AppendCell(std::string_view value, std::string* out) {
-  std::string cell;
-  if (!value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string::npos) {
-    cell.push_back('\'');
-  }
-  cell.append(value);
-  if (cell.find_first_of(";\"\r\n") == std::string::npos) {
-    out->append(cell);
-    return;
-  }
-  out->push_back('"');
-  for (char c : cell) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
-void AppendRow(const std::vector<std::string>& cells, std::string* out) {
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (i > 0) out->push_back(';');
-    AppendCell(cells[i], out);
-  }
-  out->append("\r\n");
-}
-
 // "0,94": Dutch spreadsheets read a decimal point as a thousands separator or as text. Built
 // from integers, so that no locale can change it.
 std::string DecimalComma(double value) {
@@ -195,11 +167,11 @@ std::string Experience(const v1::AnonymousProfile& profile) {
 }  // namespace
 
 std::string ShortlistCsv(const v1::Shortlist& shortlist) {
-  std::string csv = "\xEF\xBB\xBF";  // the byte order mark tells Excel the file is UTF-8
-  AppendRow({"positie", "profiel_id", "woongebied", "arbeidsmarktregio", "opleidingsniveau",
-             "ervaring", "uren_min", "uren_max", "banen", "max_reisafstand_km", "affiniteiten",
-             "ondersteuning", "notitie"},
-            &csv);
+  std::string csv = kSpreadsheetCsvStart;
+  AppendSpreadsheetRow({"positie", "profiel_id", "woongebied", "arbeidsmarktregio",
+                        "opleidingsniveau", "ervaring", "uren_min", "uren_max", "banen",
+                        "max_reisafstand_km", "affiniteiten", "ondersteuning", "notitie"},
+                       &csv);
   int position = 0;
   for (const v1::ShortlistEntry& entry : shortlist.entries()) {
     std::vector<std::string> row(13);
@@ -223,7 +195,7 @@ std::string ShortlistCsv(const v1::Shortlist& shortlist) {
       row[11] = absl::StrJoin(profile.support_needs(), ", ");
     }
     row[12] = entry.note();
-    AppendRow(row, &csv);
+    AppendSpreadsheetRow(row, &csv);
   }
   return csv;
 }

@@ -6,6 +6,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <filesystem>
 #include <future>
@@ -454,8 +455,20 @@ TEST_F(ImportUploadTest, AnImporterUploadsAFileAndFollowsItToItsReport) {
   EXPECT_EQ(report.rejections(1).row_number(), 7);
   EXPECT_EQ(report.rejections(1).reason(), v1::REJECTION_REASON_BAD_FORMAT);
   EXPECT_EQ(report.active_profiles(), 14);
+  // The rejected rows as a spreadsheet file: one line per problem, the file's row numbers.
+  service::ApiResponse exported = Send({"POST", "/api/v1/ProfileImportService/ExportRejectedRows",
+                                        R"({"importId":"upload-1"})", cookie, csrf});
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  v1::ExportRejectedRowsResponse rejected_rows;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(exported.body, &rejected_rows).ok());
+  EXPECT_EQ(rejected_rows.filename(), "afgekeurd-upload-1.csv");
+  const std::string& file = rejected_rows.content();
+  ASSERT_EQ(file.rfind("\xEF\xBB\xBFrij;veld;reden;toelichting\r\n3;postcode;", 0), 0u) << file;
+  EXPECT_NE(file.find("\r\n7;;bad_format;"), std::string::npos) << file;
+  EXPECT_EQ(std::count(file.begin(), file.end(), '\n'), 3);
+
   // Nothing personal of the file comes back.
-  const std::string report_json = RawBody(upload) + report.DebugString();
+  const std::string report_json = RawBody(upload) + report.DebugString() + file;
   for (const v1::SourceProfile& profile : accepted) {
     EXPECT_EQ(report_json.find(profile.client_number()), std::string::npos);
     EXPECT_EQ(report_json.find(profile.last_name()), std::string::npos);

@@ -492,8 +492,18 @@ TEST_F(AuthorizationMatrixTest, ProfileImportService) {
         return Call(&v1::ProfileImportService::Stub::GetImport, *stub, caller, get);
       },
       {{kImporter, StatusCode::OK}});
+  v1::ExportRejectedRowsRequest rejected;
+  rejected.set_import_id(get.import_id());
+  ExpectMatrix(
+      [&](Caller caller) {
+        return Call(&v1::ProfileImportService::Stub::ExportRejectedRows, *stub, caller, rejected);
+      },
+      {{kImporter, StatusCode::OK}});
   get.set_import_id("matrix-import-of-another-source");
   EXPECT_EQ(Call(&v1::ProfileImportService::Stub::GetImport, *stub, kImporter, get),
+            StatusCode::NOT_FOUND);
+  rejected.set_import_id(get.import_id());
+  EXPECT_EQ(Call(&v1::ProfileImportService::Stub::ExportRejectedRows, *stub, kImporter, rejected),
             StatusCode::NOT_FOUND);
   // Always the caller's own source: nothing to name, so nothing of another source to reach.
   v1::GetCompletenessStatisticsRequest statistics;

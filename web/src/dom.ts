@@ -1,6 +1,8 @@
 // A small DOM builder: the app renders with plain elements, no framework, to stay within its
 // 200 KB budget and to keep every element's role and label visible in one place.
 
+import type { ExportedFile } from "./types";
+
 type Child = Node | string | number | null | undefined | false | Child[];
 type Attributes = Record<string, string | number | boolean | null | undefined | EventListener>;
 
@@ -292,8 +294,17 @@ export function table<T>(caption: string, columns: Column<T>[], rows: T[]): HTML
   );
 }
 
-// Offers a file the page made to the browser's downloads.
-export function downloadBlob(blob: Blob, filename: string): void {
+// Offers a file an export method returned (protobuf's JSON mapping sends bytes as base64).
+export function downloadExport(reply: ExportedFile): void {
+  const bytes = Uint8Array.from(atob(reply.content ?? ""), (char) => char.charCodeAt(0));
+  downloadBlob(
+    new Blob([bytes], { type: reply.contentType ?? "text/csv" }),
+    reply.filename ?? "export.csv",
+  );
+}
+
+// Offers a file to the browser's downloads.
+function downloadBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
   const anchor = h("a", { href: url, download: filename });
   document.body.append(anchor);

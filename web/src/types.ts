@@ -238,3 +238,10 @@ export interface ImportReport {
   kThreshold?: number;
   generalisedProfiles?: Int64;
 }
+
+// The response of an export method (ExportShortlist, ExportRejectedRows): a file.
+export interface ExportedFile {
+  contentType?: string;
+  content?: string; // base64
+  filename?: string;
+}

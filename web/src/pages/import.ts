@@ -8,7 +8,7 @@ import {
   button,
   checkbox,
   dataList,
-  downloadBlob,
+  downloadExport,
   h,
   link,
   panel,
@@ -24,7 +24,7 @@ import {
   formatTimestamp,
   IMPORT_STATE_LABELS,
 } from "../labels";
-import type { ImportReport, RowRejection } from "../types";
+import type { ExportedFile, ImportReport, RowRejection } from "../types";
 
 const RECENT_KEY = "verkenner.recent-imports";
 const POLL_INTERVAL_MS = 1000;
@@ -229,6 +229,7 @@ function showReport(content: HTMLElement, report: ImportReport): void {
 function rejectionsSection(report: ImportReport): HTMLElement | null {
   const rejections = report.rejections ?? [];
   if (count(report.rejectedRows) === 0) return alertBox("ok", "Alle rijen zijn goedgekeurd.");
+  const exportMessage = h("div", { "aria-live": "polite" });
   return panel(
     "afgekeurd-kop",
     "Afgekeurde rijen",
@@ -242,12 +243,21 @@ function rejectionsSection(report: ImportReport): HTMLElement | null {
       { class: "vk-actions" },
       button(
         "Download afgekeurde rijen (CSV)",
-        () => {
-          downloadBlob(rejectionsCsv(rejections), `afgekeurd-${report.importId}.csv`);
+        async () => {
+          try {
+            downloadExport(
+              await call<ExportedFile>("ProfileImportService", "ExportRejectedRows", {
+                importId: report.importId,
+              }),
+            );
+          } catch (error) {
+            exportMessage.replaceChildren(alertBox("error", describeError(error)));
+          }
         },
         "primary",
       ),
     ),
+    exportMessage,
     table(
       "Eerste problemen",
       [
@@ -262,27 +272,4 @@ function rejectionsSection(report: ImportReport): HTMLElement | null {
       rejections.slice(0, 50),
     ),
   );
-}
-
-// Semicolon-separated with a BOM, as Dutch spreadsheet programs open it; cells that a spreadsheet
-// would run as a formula are prefixed with an apostrophe.
-function rejectionsCsv(rejections: RowRejection[]): Blob {
-  const cell = (value: string) => {
-    const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-    return /[";\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
-  };
-  const lines = ["rij;veld;reden;toelichting"];
-  for (const rejection of rejections) {
-    lines.push(
-      [
-        String(rejection.rowNumber ?? ""),
-        rejection.field ?? "",
-        rejection.reason ?? "",
-        rejection.messageNl ?? "",
-      ]
-        .map(cell)
-        .join(";"),
-    );
-  }
-  return new Blob(["\uFEFF", lines.join("\r\n"), "\r\n"], { type: "text/csv;charset=utf-8" });
 }

@@ -5,7 +5,7 @@ import { navigate, type PageContext } from "../app";
 import {
   alertBox,
   button,
-  downloadBlob,
+  downloadExport,
   h,
   link,
   panel,
@@ -16,7 +16,7 @@ import {
   visuallyHidden,
 } from "../dom";
 import { formatTimestamp } from "../labels";
-import type { Shortlist, ShortlistEntry } from "../types";
+import type { ExportedFile, Shortlist, ShortlistEntry } from "../types";
 import { areaText, profileFacts, shortId } from "./profile-view";
 
 export async function shortlistsPage({ main, params, setTitle }: PageContext): Promise<void> {
@@ -118,15 +118,8 @@ export async function shortlistPage({ main, params, setTitle }: PageContext): Pr
           "Exporteren als CSV",
           async () => {
             try {
-              const reply = await call<{
-                content?: string;
-                filename?: string;
-                contentType?: string;
-              }>("ShortlistService", "ExportShortlist", { name });
-              download(
-                reply.content ?? "",
-                reply.filename ?? "shortlist.csv",
-                reply.contentType ?? "text/csv",
+              downloadExport(
+                await call<ExportedFile>("ShortlistService", "ExportShortlist", { name }),
               );
               message.replaceChildren(
                 alertBox("ok", "De export is gedownload. Het exporteren is vastgelegd."),
@@ -203,10 +196,4 @@ export async function shortlistPage({ main, params, setTitle }: PageContext): Pr
 
   const reply = await call<{ shortlist: Shortlist }>("ShortlistService", "GetShortlist", { name });
   render(reply.shortlist);
-}
-
-// protobuf's JSON mapping sends bytes as base64.
-function download(base64: string, filename: string, contentType: string): void {
-  const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-  downloadBlob(new Blob([bytes], { type: contentType }), filename);
 }
