@@ -8,6 +8,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
+#include "absl/time/time.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/pseudonymizer.h"
 #include "service/http/api_gateway.h"
@@ -37,6 +38,16 @@ ABSL_FLAG(std::string, web_root, "", "directory of the built web app served over
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port for GET /metrics (Prometheus) and GET /healthz over HTTP, e.g. "
           "127.0.0.1:9464; empty: off");
+
+ABSL_FLAG(absl::Duration, import_idle_timeout, absl::Seconds(60),
+          "an import through the API that sends no message for this long is interrupted; nothing "
+          "of it is applied");
+ABSL_FLAG(int, max_import_mib, 256,
+          "largest import through the API, in MiB as sent (about 2,000 profiles per MiB): an "
+          "import is held in memory until its client says it is complete");
+ABSL_FLAG(int, max_concurrent_imports, 4,
+          "imports through the API received at the same time, one per source; they are applied "
+          "one after another");
 
 namespace {
 volatile std::sig_atomic_t stop_requested = 0;
@@ -93,6 +104,15 @@ int main(int argc, char** argv) {
   }
   options.reference_data = *reference_data;
   options.search_threads = absl::GetFlag(FLAGS_search_threads);
+  options.imports.idle_timeout = absl::GetFlag(FLAGS_import_idle_timeout);
+  options.imports.max_bytes = int64_t{absl::GetFlag(FLAGS_max_import_mib)} << 20;
+  options.imports.max_concurrent = absl::GetFlag(FLAGS_max_concurrent_imports);
+  if (options.imports.idle_timeout <= absl::ZeroDuration() || options.imports.max_bytes <= 0 ||
+      options.imports.max_concurrent <= 0) {
+    std::cerr << "verkenner-server: --import_idle_timeout, --max_import_mib and "
+                 "--max_concurrent_imports must be positive\n";
+    return 2;
+  }
   auto server = verkenner::service::Server::Start(std::move(options));
   if (!server.ok()) {
     std::cerr << "verkenner-server: " << server.status().message() << "\n";

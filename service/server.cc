@@ -46,6 +46,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   import_options.pseudonymizer = options.pseudonymizer;
   import_options.today = options.today;
   import_options.pool = server->pool_.get();
+  import_options.limits = options.imports;
   server->profile_import_service_ =
       std::make_unique<ProfileImportService>(&server->environment_, std::move(import_options));
 

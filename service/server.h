@@ -46,6 +46,7 @@ class Server {
     // ImportProfiles fails with FAILED_PRECONDITION.
     std::shared_ptr<const indexer::Pseudonymizer> pseudonymizer;
     QuotaLimiter::Limits quotas;
+    ProfileImportService::Limits imports;
     // Where structured log lines go (service/observability/access_log.h); null: nowhere.
     std::ostream* log = nullptr;
     std::shared_ptr<const engine::ReferenceData> reference_data;

@@ -29,8 +29,8 @@ std::string FieldPathOf(const absl::Status& status) {
   return path ? field : "";
 }
 
-// One upload: a client-streaming call whose reactions read the file's next batch. Deletes itself
-// when the call is done.
+// One upload: a client-streaming call whose reactions read the file's next batch, and send the
+// ImportEnd after the last. Deletes itself when the call is done.
 class UploadReactor final : public grpc::ClientWriteReactor<v1::ImportProfilesRequest> {
  public:
   UploadReactor(std::shared_ptr<grpc::Channel> channel, indexer::SourceFileFormat format,
@@ -60,11 +60,16 @@ class UploadReactor final : public grpc::ClientWriteReactor<v1::ImportProfilesRe
 
   void OnWriteDone(bool ok) override {
     if (!ok) return;  // the service ended the call: OnDone says how
-    if (NextBatch()) {
-      StartWrite(&request_);
-    } else {
+    if (end_sent_) {
       StartWritesDone();
+      return;
     }
+    if (!NextBatch()) {
+      // The whole file is sent: only now does the import count as complete.
+      request_.mutable_end()->set_rows(rows_sent_);
+      end_sent_ = true;
+    }
+    StartWrite(&request_);
   }
 
   void OnDone(const grpc::Status& status) override {
@@ -95,6 +100,7 @@ class UploadReactor final : public grpc::ClientWriteReactor<v1::ImportProfilesRe
                             : v1::REJECTION_REASON_BAD_FORMAT);
       }
     }
+    rows_sent_ += rows;
     if (rows == 0) {
       request_.Clear();
       in_ = std::istringstream();  // the file is sent: let it go before the import ends
@@ -119,6 +125,8 @@ class UploadReactor final : public grpc::ClientWriteReactor<v1::ImportProfilesRe
   std::istringstream in_;              // the file, moved in, not copied
   indexer::SourceFileReader reader_;
   indexer::SourceRecord record_;  // reused for every row
+  int64_t rows_sent_ = 0;
+  bool end_sent_ = false;
   std::mutex mutex_;
   std::function<void(const grpc::Status&, bool)> started_;  // guarded by mutex_; null once called
 };

@@ -1,9 +1,10 @@
 #include "service/rpc/profile_import_service.h"
 
 #include <condition_variable>
-#include <deque>
 #include <limits>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -22,9 +23,6 @@ namespace verkenner::service {
 namespace {
 
 constexpr int kMaxBatchProfiles = 1000;
-// Batches received but not yet imported; the reactor stops reading when this many wait, so a
-// fast client cannot make the server hold its whole file.
-constexpr size_t kMaxQueuedBatches = 4;
 
 bool IsImportId(const std::string& id) {
   return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
@@ -93,14 +91,64 @@ std::string RejectedRowsCsv(const v1::ImportReport& report) {
   return csv;
 }
 
+// A row of a received batch: a profile or an unreadable row, with its number.
+struct BatchRow {
+  int64_t number = 0;
+  int profile = -1;     // index in ProfileBatch.profiles, or -1
+  int unreadable = -1;  // index in ProfileBatch.unreadable_rows, or -1
+};
+
+// A batch held until the import is complete: serialized as the client sent it (far smaller than
+// the parsed message), with its rows in order.
+struct SpooledBatch {
+  std::string bytes;
+  std::vector<BatchRow> rows;
+};
+
+// The spooled batches of a complete import as the importer's records, parsed back one batch at a
+// time.
+class SpooledRecords final : public indexer::RecordSource {
+ public:
+  explicit SpooledRecords(std::vector<SpooledBatch> batches) : batches_(std::move(batches)) {}
+
+  bool Next(indexer::SourceRecord& record) override {
+    while (next_row_ >= rows_.size()) {
+      if (next_batch_ >= batches_.size()) return false;
+      SpooledBatch& spooled = batches_[next_batch_++];
+      // The bytes were parsed once when they arrived, so this cannot fail.
+      (void)batch_.ParseFromString(spooled.bytes);
+      std::string().swap(spooled.bytes);
+      rows_ = std::move(spooled.rows);
+      next_row_ = 0;
+    }
+    const BatchRow& row = rows_[next_row_++];
+    record.row = row.number;
+    if (row.profile >= 0) {
+      record.status = absl::OkStatus();
+      record.profile.Swap(batch_.mutable_profiles(row.profile));
+    } else {
+      record.status = UnreadableStatus(batch_.unreadable_rows(row.unreadable));
+      record.profile.Clear();
+    }
+    return true;
+  }
+
+ private:
+  std::vector<SpooledBatch> batches_;
+  size_t next_batch_ = 0;
+  v1::ProfileBatch batch_;
+  std::vector<BatchRow> rows_;
+  size_t next_row_ = 0;
+};
+
 }  // namespace
 
-// One ImportProfiles call. gRPC threads deliver messages (OnReadDone) into a bounded queue; an
-// import thread of the call's own takes them out as records and runs the importer on them, then
-// finishes the call with the report once it is committed and stored.
+// One ImportProfiles call. gRPC threads check the header and each batch and spool the batches
+// (OnReadDone); from the header on, a thread of the call's own waits until the client's
+// ImportEnd completes the stream or something interrupts it, then applies the import or records
+// why not, and finishes the call.
 class ProfileImportService::ImportReactor final
-    : public grpc::ServerReadReactor<v1::ImportProfilesRequest>,
-      public indexer::RecordSource {
+    : public grpc::ServerReadReactor<v1::ImportProfilesRequest> {
  public:
   ImportReactor(ProfileImportService* service, grpc::CallbackServerContext* context,
                 v1::ImportProfilesResponse* response)
@@ -117,95 +165,84 @@ class ProfileImportService::ImportReactor final
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // the client has sent everything (or gone)
-      if (!header_seen_) {
+    if (!header_seen_) {
+      header_seen_ = true;
+      if (!ok || !message_.has_header()) {
         Finish(ToGrpcStatus(InvalidField("header", "the first message must carry the header")));
         return;
       }
-      Close(absl::OkStatus());
-      return;
-    }
-    if (!header_seen_) {
       OnHeader();
       return;
     }
-    if (message_.has_header()) {
-      Close(InvalidField("header", "only the first message carries one"));
+    if (!ok) {
+      // Both a cancelled call and a client that half-closed end the reads; only ImportEnd says
+      // the client sent everything.
+      Interrupt(context_->IsCancelled()
+                    ? absl::CancelledError("the client cancelled the import or went away")
+                    : InvalidField("end",
+                                   "the stream ended without ImportEnd; nothing was "
+                                   "applied, send the import again"));
       return;
     }
-    QueuedBatch queued;
-    if (absl::Status valid = OrderRows(message_.batch(), queued.rows); !valid.ok()) {
-      Close(std::move(valid));
-      return;
+    absl::Status received = absl::OkStatus();
+    switch (message_.content_case()) {
+      case v1::ImportProfilesRequest::kBatch:
+        received = Spool(message_.batch());
+        break;
+      case v1::ImportProfilesRequest::kEnd:
+        Complete(message_.end());
+        return;  // nothing is read after the end
+      case v1::ImportProfilesRequest::kHeader:
+        received = InvalidField("header", "only the first message carries one");
+        break;
+      default:
+        received = InvalidField("content", "a batch or the end");
     }
-    // Out of message_ before anyone may start the next read into it.
-    queued.batch = std::move(*message_.mutable_batch());
     message_.Clear();
-    bool read_more = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      queue_.push_back(std::move(queued));
-      read_more = queue_.size() < kMaxQueuedBatches;
-      read_waiting_ = !read_more;
+    if (!received.ok()) {
+      Fail(std::move(received));
+      return;
     }
-    changed_.notify_one();
-    if (read_more) StartRead(&message_);
+    StartRead(&message_);
   }
 
-  void OnCancel() override { Close(absl::CancelledError("the client cancelled the import")); }
+  void OnCancel() override {
+    Interrupt(absl::CancelledError("the client cancelled the import or went away"));
+  }
 
   void OnDone() override {
-    if (import_thread_.joinable()) import_thread_.join();
+    if (call_thread_.joinable()) call_thread_.join();
     delete this;
   }
 
-  // indexer::RecordSource, called on the import thread.
-  bool Next(indexer::SourceRecord& record) override {
-    while (next_in_batch_ >= batch_.rows.size()) {
-      bool resume_reading = false;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [&] { return !queue_.empty() || closed_; });
-        if (queue_.empty()) return false;
-        batch_ = std::move(queue_.front());
-        queue_.pop_front();
-        next_in_batch_ = 0;
-        resume_reading = read_waiting_ && !closed_;
-        read_waiting_ = false;
-      }
-      if (resume_reading) StartRead(&message_);
-    }
-    const BatchRow& row = batch_.rows[next_in_batch_++];
-    record.row = row.number;
-    if (row.profile >= 0) {
-      record.status = absl::OkStatus();
-      record.profile.Swap(batch_.batch.mutable_profiles(row.profile));
-    } else {
-      record.status = UnreadableStatus(batch_.batch.unreadable_rows(row.unreadable));
-      record.profile.Clear();
-    }
-    received_rows_.store(++rows_);
-    return true;
-  }
-  absl::Status status() override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return end_;
-  }
-
  private:
-  // One row of a batch: a profile or an unreadable row, with its number.
-  struct BatchRow {
-    int64_t number = 0;
-    int profile = -1;     // index in ProfileBatch.profiles, or -1
-    int unreadable = -1;  // index in ProfileBatch.unreadable_rows, or -1
-  };
-  struct QueuedBatch {
-    v1::ProfileBatch batch;
-    std::vector<BatchRow> rows;  // in row order
-  };
+  enum class Phase { kReceiving, kComplete, kInterrupted, kFailed };
 
-  // Checks a batch's rows and numbers them in order (ProfileBatch), after the rows of the
-  // batches before. gRPC threads only, one read at a time.
+  // Checks a batch's rows, numbers them in order (ProfileBatch) after the rows of the batches
+  // before, and keeps it until the import is complete. gRPC threads only, one read at a time.
+  absl::Status Spool(const v1::ProfileBatch& batch) {
+    SpooledBatch spooled;
+    if (absl::Status valid = OrderRows(batch, spooled.rows); !valid.ok()) return valid;
+    if (!batch.SerializeToString(&spooled.bytes)) {
+      return absl::InternalError("a batch could not be kept");
+    }
+    const int64_t rows = static_cast<int64_t>(spooled.rows.size());
+    spooled_bytes_ += static_cast<int64_t>(spooled.bytes.size() + rows * sizeof(BatchRow));
+    if (spooled_bytes_ > service_->options_.limits.max_bytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the import is larger than this server takes (",
+                       service_->options_.limits.max_bytes >> 20, " MiB); nothing was applied"));
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      spool_.push_back(std::move(spooled));
+      last_message_ = absl::Now();
+    }
+    received_rows_->fetch_add(rows);
+    return absl::OkStatus();
+  }
+
+  // Checks a batch's rows and numbers them (see Spool).
   absl::Status OrderRows(const v1::ProfileBatch& batch, std::vector<BatchRow>& rows) {
     const int profiles = batch.profiles_size();
     const int unreadable = batch.unreadable_rows_size();
@@ -257,24 +294,35 @@ class ProfileImportService::ImportReactor final
     return absl::OkStatus();
   }
 
-  // Ends the stream of records: `why` OK at the client's end, else the reason to give up.
-  void Close(absl::Status why) {
+  // The client's end: the stream is complete when it counts the rows that arrived.
+  void Complete(const v1::ImportEnd& end) {
+    const int64_t received = received_rows_->load();
+    if (end.rows() != received) {
+      Fail(InvalidField("end.rows", absl::StrCat("the service received ", received,
+                                                 " rows; nothing was applied")));
+      return;
+    }
+    EndReceiving(Phase::kComplete, absl::OkStatus());
+  }
+  // The stream ended before it was complete.
+  void Interrupt(absl::Status why) { EndReceiving(Phase::kInterrupted, std::move(why)); }
+  // The service refuses what the client sent.
+  void Fail(absl::Status why) { EndReceiving(Phase::kFailed, std::move(why)); }
+
+  // The first end of the stream counts; the call thread acts on it.
+  void EndReceiving(Phase phase, absl::Status why) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (closed_) return;
-      closed_ = true;
+      if (phase_ != Phase::kReceiving) return;
+      phase_ = phase;
       end_ = std::move(why);
     }
     changed_.notify_one();
   }
 
   void OnHeader() {
-    header_seen_ = true;
-    if (!message_.has_header()) {
-      Finish(ToGrpcStatus(InvalidField("header", "the first message must carry the header")));
-      return;
-    }
     header_ = message_.header();
+    message_.Clear();
     absl::Status valid;
     if (!IsImportId(header_.import_id())) {
       valid = InvalidField("header.import_id", "1 to 64 characters from A-Z, a-z, 0-9, ., _ and -");
@@ -313,19 +361,53 @@ class ProfileImportService::ImportReactor final
       Finish(grpc::Status::OK);
       return;
     }
-    if (!service_->TryStartImport(header_.source(), header_.import_id(), &received_rows_)) {
-      Finish(ToGrpcStatus(absl::AbortedError("an import is running; try again later")));
+    if (absl::Status slot =
+            service_->StartImport(header_.source(), {header_.import_id(), received_rows_});
+        !slot.ok()) {
+      Finish(ToGrpcStatus(slot));
       return;
     }
     start_micros_ = absl::ToUnixMicros(service_->environment_.now());
-    message_.Clear();
-    import_thread_ = std::thread([this] { RunImport(); });
+    last_message_ = absl::Now();
+    call_thread_ = std::thread([this] { RunCall(); });
     StartRead(&message_);
   }
 
-  // The import thread: open the stores, import, record the outcome, finish the call.
-  void RunImport() {
-    const ProfileImportService::Options& options = service_->options_;
+  // The call's thread: record the start, wait for the end of the stream, apply the import or
+  // record why not, finish the call.
+  void RunCall() {
+    v1::ImportReport report = StartingReport();
+    absl::Status outcome = Save(report);
+    Phase phase = Phase::kFailed;
+    if (outcome.ok()) {
+      // The import has started: a client that only starts it may stop waiting (see the proto).
+      context_->AddInitialMetadata("verkenner-import-started", "1");
+      StartSendInitialMetadata();
+      std::tie(phase, outcome) = AwaitEndOfStream();
+    }
+    if (phase == Phase::kComplete) {
+      absl::StatusOr<v1::ImportReport> applied = Apply(report);
+      if (applied.ok()) {
+        report = std::move(*applied);
+      } else {
+        outcome = applied.status();
+        phase = Phase::kFailed;
+      }
+    }
+    if (phase != Phase::kComplete) {
+      report.set_state(phase == Phase::kInterrupted ? v1::IMPORT_STATE_INTERRUPTED
+                                                    : v1::IMPORT_STATE_FAILED);
+      report.set_received_rows(received_rows_->load());
+    }
+    SetTimestamp(absl::ToUnixMicros(service_->environment_.now()), report.mutable_end_time());
+    if (absl::Status saved = Save(report); outcome.ok()) outcome = saved;
+    service_->EndImport(header_.source());
+    if (outcome.ok()) *response_->mutable_report() = report;
+    Finish(ToGrpcStatus(outcome));
+  }
+
+  // The RUNNING report: who sent what, when.
+  v1::ImportReport StartingReport() const {
     v1::ImportReport report;
     report.set_import_id(header_.import_id());
     report.set_source(header_.source());
@@ -335,90 +417,99 @@ class ProfileImportService::ImportReactor final
     FillAccountReference(caller_.account, report.mutable_imported_by());
     SetTimestamp(start_micros_, report.mutable_start_time());
     report.set_state(v1::IMPORT_STATE_RUNNING);
-    absl::Status outcome = Save(report);
+    return report;
+  }
 
-    std::unique_ptr<indexer::IndexWriter> writer;
-    std::unique_ptr<indexer::IdentityVault> vault;
-    absl::StatusOr<indexer::ImportReport> imported = absl::UnknownError("not run");
-    if (outcome.ok() && options.pseudonymizer == nullptr) {
-      outcome = absl::FailedPreconditionError("this server has no pseudonym key for imports");
+  // Waits until the stream ends, or has been idle for the idle timeout.
+  std::pair<Phase, absl::Status> AwaitEndOfStream() {
+    const absl::Duration idle_timeout = service_->options_.limits.idle_timeout;
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (phase_ == Phase::kReceiving) {
+      const absl::Time idle_until = last_message_ + idle_timeout;
+      if (absl::Now() >= idle_until) {
+        phase_ = Phase::kInterrupted;
+        end_ = absl::DeadlineExceededError(
+            absl::StrCat("no message for ", absl::FormatDuration(idle_timeout),
+                         ": the import was interrupted and nothing was applied; send it again"));
+        break;
+      }
+      changed_.wait_until(lock, absl::ToChronoTime(idle_until));
     }
-    if (outcome.ok()) {
+    return {phase_, end_};
+  }
+
+  // Applies the complete import: takes the index writer, imports the spooled rows, purges expired
+  // profiles and counts disclosure groups. Returns the SUCCEEDED report built on `started`.
+  absl::StatusOr<v1::ImportReport> Apply(const v1::ImportReport& started) {
+    const ProfileImportService::Options& options = service_->options_;
+    if (options.pseudonymizer == nullptr) {
+      return absl::FailedPreconditionError("this server has no pseudonym key for imports");
+    }
+    std::vector<SpooledBatch> batches;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      batches = std::move(spool_);
+    }
+    std::lock_guard<std::mutex> one_writer(service_->writer_mutex_);
+    absl::StatusOr<std::unique_ptr<indexer::IndexWriter>> writer = OpenWriter();
+    if (!writer.ok()) return writer.status();
+    auto vault = indexer::IdentityVault::Open(options.vault_path);
+    if (!vault.ok()) return absl::UnavailableError("the identity vault cannot be opened now");
+
+    indexer::Importer importer(service_->environment_.reference_data, options.pseudonymizer,
+                               options.retention, writer->get(), vault->get());
+    indexer::Importer::Options import_options;
+    import_options.today_day = options.today();
+    import_options.only_source = header_.source();
+    if (ModeOf(header_) == v1::IMPORT_MODE_FULL_SYNC) {
+      import_options.full_sync_source = header_.source();
+    }
+    const std::string position_key = indexer::ImportPositionKey(
+        Sha256Hex(absl::StrCat("api\x1f", header_.source(), "\x1f", header_.import_id())));
+    SpooledRecords records(std::move(batches));
+    absl::StatusOr<indexer::ImportReport> imported =
+        importer.ImportRecords(records, position_key, import_options);
+    if (!imported.ok()) return imported.status();
+    // What the command line does after its files, but compaction: that is for quiet hours.
+    auto swept = indexer::SweepExpiredProfiles(**writer, vault->get(), options.today());
+    if (!swept.ok()) return swept.status();
+    if (auto updated = (*writer)->UpdateDisclosureControl(options.disclosure_k); !updated.ok()) {
+      return updated.status();
+    }
+    absl::StatusOr<engine::SourceDisclosure> disclosure =
+        (*writer)->DisclosureOfSource(header_.source(), options.disclosure_k);
+    if (!disclosure.ok()) return disclosure.status();
+    auto held = (*writer)->ProfilesOfSource(header_.source());
+    if (!held.ok()) return held.status();
+
+    v1::ImportReport counted = indexer::ToProtoReport(
+        *imported, header_.file_name(),
+        ModeOf(header_) == v1::IMPORT_MODE_FULL_SYNC ? header_.source() : "");
+    counted.MergeFrom(started);  // identity, times and account
+    counted.set_state(v1::IMPORT_STATE_SUCCEEDED);
+    counted.set_active_profiles(static_cast<int64_t>(held->size()));
+    // Groups span sources; the figures are about the groups this source's profiles are in.
+    counted.set_k_threshold(options.disclosure_k);
+    counted.set_smallest_group_size(static_cast<int32_t>(disclosure->smallest_shown_group));
+    counted.set_generalised_profiles(disclosure->profiles_shown_at_region_level);
+    return counted;
+  }
+
+  // The index writer, once verkenner-index (the only other writer) lets go of it.
+  absl::StatusOr<std::unique_ptr<indexer::IndexWriter>> OpenWriter() {
+    const ProfileImportService::Options& options = service_->options_;
+    const absl::Time give_up = absl::Now() + options.limits.writer_wait;
+    while (true) {
       auto opened =
           indexer::IndexWriter::Open(options.index_path, service_->environment_.reference_data);
-      if (opened.ok()) {
-        writer = std::move(*opened);
-      } else {
-        // Most likely verkenner-index holds the writer.
-        outcome = absl::AbortedError("the index is being written by another import; try again");
+      if (opened.ok()) return opened;
+      if (absl::Now() >= give_up) {
+        return absl::AbortedError(
+            "the index is being written by verkenner-index; nothing was applied, send the "
+            "import again later");
       }
+      absl::SleepFor(absl::Milliseconds(200));
     }
-    if (outcome.ok()) {
-      auto opened = indexer::IdentityVault::Open(options.vault_path);
-      if (opened.ok()) {
-        vault = std::move(*opened);
-      } else {
-        outcome = absl::UnavailableError("the identity vault cannot be opened now");
-      }
-    }
-    if (outcome.ok()) {
-      // The import has started: a client that only starts it may stop waiting (see the proto).
-      context_->AddInitialMetadata("verkenner-import-started", "1");
-      StartSendInitialMetadata();
-      indexer::Importer importer(service_->environment_.reference_data, options.pseudonymizer,
-                                 options.retention, writer.get(), vault.get());
-      indexer::Importer::Options import_options;
-      import_options.today_day = options.today();
-      import_options.only_source = header_.source();
-      if (ModeOf(header_) == v1::IMPORT_MODE_FULL_SYNC) {
-        import_options.full_sync_source = header_.source();
-      }
-      const std::string position_key = indexer::ImportPositionKey(
-          Sha256Hex(absl::StrCat("api\x1f", header_.source(), "\x1f", header_.import_id())));
-      imported = importer.ImportRecords(*this, position_key, import_options);
-      outcome = imported.status();
-    }
-    if (outcome.ok()) {
-      // What the command line does after its files, but compaction: that is for quiet hours.
-      auto swept = indexer::SweepExpiredProfiles(*writer, vault.get(), options.today());
-      if (!swept.ok()) outcome = swept.status();
-    }
-    absl::StatusOr<engine::SourceDisclosure> disclosure = absl::UnknownError("not counted");
-    if (outcome.ok()) outcome = writer->UpdateDisclosureControl(options.disclosure_k).status();
-    if (outcome.ok()) {
-      disclosure = writer->DisclosureOfSource(header_.source(), options.disclosure_k);
-      outcome = disclosure.status();
-    }
-    int64_t active = 0;
-    if (outcome.ok()) {
-      auto held = writer->ProfilesOfSource(header_.source());
-      outcome = held.status();
-      if (held.ok()) active = static_cast<int64_t>(held->size());
-    }
-    vault.reset();
-    writer.reset();  // before the slot is free, so the next import can open the index
-
-    if (outcome.ok()) {
-      v1::ImportReport counted = indexer::ToProtoReport(
-          *imported, header_.file_name(),
-          ModeOf(header_) == v1::IMPORT_MODE_FULL_SYNC ? header_.source() : "");
-      counted.MergeFrom(report);  // identity, times and account from above
-      counted.set_state(v1::IMPORT_STATE_SUCCEEDED);
-      counted.set_active_profiles(active);
-      // Groups span sources; the figures are about the groups this source's profiles are in.
-      counted.set_k_threshold(options.disclosure_k);
-      counted.set_smallest_group_size(static_cast<int32_t>(disclosure->smallest_shown_group));
-      counted.set_generalised_profiles(disclosure->profiles_shown_at_region_level);
-      report = std::move(counted);
-    } else {
-      report.set_state(v1::IMPORT_STATE_FAILED);
-      report.set_received_rows(received_rows_.load());
-    }
-    SetTimestamp(absl::ToUnixMicros(service_->environment_.now()), report.mutable_end_time());
-    if (absl::Status saved = Save(report); outcome.ok()) outcome = saved;
-    service_->EndImport();
-    if (outcome.ok()) *response_->mutable_report() = report;
-    Finish(ToGrpcStatus(outcome));
   }
 
   absl::Status Save(const v1::ImportReport& report) {
@@ -434,22 +525,19 @@ class ProfileImportService::ImportReactor final
   v1::ImportProfilesRequest message_;  // the message being read
   bool header_seen_ = false;           // gRPC threads only, one read at a time
   int64_t last_row_ = 0;               // gRPC threads only: the last row number read
+  int64_t spooled_bytes_ = 0;          // gRPC threads only
   v1::ImportHeader header_;
   int64_t start_micros_ = 0;
-  std::thread import_thread_;
+  std::thread call_thread_;
+  const std::shared_ptr<std::atomic<int64_t>> received_rows_ =
+      std::make_shared<std::atomic<int64_t>>(0);
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<QueuedBatch> queue_;  // guarded by mutex_
-  bool closed_ = false;            // guarded by mutex_
-  bool read_waiting_ = false;      // guarded by mutex_: a read is due when room frees up
-  absl::Status end_;               // guarded by mutex_
-
-  // The import thread's own.
-  QueuedBatch batch_;
-  size_t next_in_batch_ = 0;
-  int64_t rows_ = 0;
-  std::atomic<int64_t> received_rows_{0};
+  Phase phase_ = Phase::kReceiving;  // guarded by mutex_
+  absl::Status end_;                 // guarded by mutex_: why receiving ended
+  absl::Time last_message_;          // guarded by mutex_
+  std::vector<SpooledBatch> spool_;  // guarded by mutex_
 };
 
 ProfileImportService::ProfileImportService(const ServiceEnvironment* environment, Options options)
@@ -457,21 +545,24 @@ ProfileImportService::ProfileImportService(const ServiceEnvironment* environment
 
 ProfileImportService::~ProfileImportService() = default;
 
-bool ProfileImportService::TryStartImport(const std::string& source, const std::string& import_id,
-                                          std::atomic<int64_t>* received_rows) {
+absl::Status ProfileImportService::StartImport(const std::string& source, RunningImport running) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (running_) return false;
-  running_ = true;
-  running_source_ = source;
-  running_import_id_ = import_id;
-  running_received_ = received_rows;
-  return true;
+  if (running_.count(source) > 0) {
+    return absl::AbortedError(
+        "an import of this source is running; send this one when it has ended");
+  }
+  if (static_cast<int>(running_.size()) >= options_.limits.max_concurrent) {
+    return absl::UnavailableError(absl::StrCat("this server is receiving ",
+                                               options_.limits.max_concurrent,
+                                               " imports, as many as it takes; try again later"));
+  }
+  running_.emplace(source, std::move(running));
+  return absl::OkStatus();
 }
 
-void ProfileImportService::EndImport() {
+void ProfileImportService::EndImport(const std::string& source) {
   std::lock_guard<std::mutex> lock(mutex_);
-  running_ = false;
-  running_received_ = nullptr;
+  running_.erase(source);
 }
 
 grpc::ServerReadReactor<v1::ImportProfilesRequest>* ProfileImportService::ImportProfiles(
@@ -492,13 +583,12 @@ absl::StatusOr<v1::ImportReport> ProfileImportService::ReportOf(const Caller& ca
   if (!status.ok()) return status;
   if (!found.has_value()) return absl::NotFoundError("no such import");
   std::lock_guard<std::mutex> lock(mutex_);
-  const bool running_here =
-      running_ && running_source_ == caller.account.source && running_import_id_ == import_id;
-  if (running_here && running_received_ != nullptr) {
-    found->set_received_rows(running_received_->load());
+  auto running = running_.find(caller.account.source);
+  if (running != running_.end() && running->second.import_id == import_id) {
+    found->set_received_rows(running->second.received_rows->load());
   } else if (found->state() == v1::IMPORT_STATE_RUNNING) {
     // Stored as running, but no import of this server runs it: the server stopped during it.
-    found->set_state(v1::IMPORT_STATE_FAILED);
+    found->set_state(v1::IMPORT_STATE_INTERRUPTED);
   }
   return *std::move(found);
 }

@@ -3,10 +3,12 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "absl/time/time.h"
 #include "engine/searcher_pool.h"
 #include "indexer/profile_anonymizer.h"
 #include "indexer/pseudonymizer.h"
@@ -17,19 +19,43 @@ namespace verkenner::service {
 
 // verkenner.v1.ProfileImportService: municipalities and UWV stream their profiles in, through the
 // importer library the command line uses (indexer::Importer::ImportRecords), so validation,
-// anonymisation, the identity vault, batching and resumption are the same. The import's position
-// in the index is keyed by source and import id, so a broken call sent again resumes where the
-// committed batches end; a SUCCEEDED import id answers with its stored report (replayed).
+// anonymisation, the identity vault, batching and resumption are the same.
 //
-// One import at a time per server: the index has one writer. The service opens the index writer
-// and the identity vault for the import and closes them after, so verkenner-index may run when
-// no API import does (while one does, the other gets ABORTED). After an import it updates the
-// disclosure allow-list and purges expired profiles; compaction stays with verkenner-index.
-// GetCompletenessStatistics reads the index on the search pool's workers, as searches do.
+// An import is received whole before anything is applied: the batches wait in memory (as the
+// client sent them, at most Limits::max_bytes) until the client's ImportEnd says the
+// stream is complete, and a stream that ends any other way applies nothing (INTERRUPTED). So a
+// broken stream can never count as a complete one, a FULL_SYNC withdraws only after a complete
+// stream, and a slow client never holds the index writer: imports of different sources are
+// received side by side (at most Limits::max_concurrent, one per source) and applied one after
+// another. A stream that sends nothing for Limits::idle_timeout is interrupted. The import's
+// position in the index is keyed by source and import id, so an apply that broke off (a full disk,
+// a killed server) resumes after its committed batches when the import is sent again; a SUCCEEDED
+// import id answers with its stored report (replayed).
 //
-// Thread-safe. Does not own the environment.
+// The service opens the index writer and the identity vault for each apply and closes them
+// after, so verkenner-index may run when no apply does (a complete import waits up to
+// writer_wait for it). After an import it updates the disclosure allow-list and purges expired
+// profiles; compaction stays with verkenner-index. GetCompletenessStatistics reads the index on
+// the search pool's workers, as searches do.
+//
+// Each ImportProfiles call has a thread of its own from its header on: it waits for the stream to
+// complete, applies it and finishes the call, so gRPC's threads never wait on the index or the
+// store's writer. Thread-safe. Does not own the environment.
 class ProfileImportService final : public v1::ProfileImportService::CallbackService {
  public:
+  // What one import may take of the server (verkenner-server's --import_* flags).
+  struct Limits {
+    // A receiving import that gets no message for this long is interrupted (DEADLINE_EXCEEDED).
+    absl::Duration idle_timeout = absl::Seconds(60);
+    // The largest import held until its end, counted as the serialized batches (a profile is
+    // about half a kilobyte): beyond it the import fails with RESOURCE_EXHAUSTED.
+    int64_t max_bytes = int64_t{256} << 20;
+    // Imports received at the same time, each of another source; one more is UNAVAILABLE.
+    int max_concurrent = 4;
+    // How long a complete import waits for verkenner-index to release the index writer before
+    // it fails with ABORTED.
+    absl::Duration writer_wait = absl::Minutes(2);
+  };
   struct Options {
     std::string index_path;
     std::string vault_path;
@@ -40,6 +66,7 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
     int disclosure_k = 5;
     // Where GetCompletenessStatistics reads the index (not owned); null: it is UNAVAILABLE.
     engine::SearcherPool* pool = nullptr;
+    Limits limits;
   };
 
   ProfileImportService(const ServiceEnvironment* environment, Options options);
@@ -61,10 +88,16 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   class ImportReactor;
   friend class ImportReactor;
 
-  // Claims the one import slot; false when an import runs.
-  bool TryStartImport(const std::string& source, const std::string& import_id,
-                      std::atomic<int64_t>* received_rows);
-  void EndImport();
+  // An import being received or applied, by source.
+  struct RunningImport {
+    std::string import_id;
+    std::shared_ptr<const std::atomic<int64_t>> received_rows;  // for GetImport's progress
+  };
+
+  // Claims the source's import slot. Errors: Aborted when the source has an import running,
+  // Unavailable when Limits::max_concurrent are.
+  absl::Status StartImport(const std::string& source, RunningImport running);
+  void EndImport(const std::string& source);
   // The report of the caller's source's import `import_id`, with the counts of the import
   // running now. Errors: InvalidArgument naming import_id, NotFound, the store's.
   absl::StatusOr<v1::ImportReport> ReportOf(const Caller& caller, const std::string& import_id);
@@ -72,10 +105,9 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   const ServiceEnvironment& environment_;
   const Options options_;
   std::mutex mutex_;
-  bool running_ = false;                              // guarded by mutex_
-  std::string running_source_;                        // guarded by mutex_
-  std::string running_import_id_;                     // guarded by mutex_
-  std::atomic<int64_t>* running_received_ = nullptr;  // guarded by mutex_: for GetImport
+  std::map<std::string, RunningImport> running_;  // guarded by mutex_
+  // Held by the import that applies its rows: the index has one writer.
+  std::mutex writer_mutex_;
 };
 
 }  // namespace verkenner::service

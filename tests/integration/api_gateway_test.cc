@@ -613,5 +613,46 @@ TEST(CookieValueTest, FindsTheNamedCookieAmongOthers) {
   EXPECT_EQ(service::CookieValue("", "verkenner_session"), "");
 }
 
+// An upload whose body breaks off (the browser closes the connection midway) imports nothing:
+// no import is started and the source's profiles are as they were. Last, since its FULL_SYNC
+// withdraws what the tests before it uploaded.
+TEST_F(ImportUploadTest, AnUploadWhoseBodyBreaksOffImportsNothing) {
+  const auto [cookie, csrf] = LogInOverHttp("koppeling@gateway.example");
+  auto active_profiles = [&, cookie = cookie, csrf = csrf] {
+    service::ApiResponse statistics = Send(
+        {"POST", "/api/v1/ProfileImportService/GetCompletenessStatistics", "{}", cookie, csrf});
+    v1::GetCompletenessStatisticsResponse counted;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(statistics.body, &counted).ok());
+    return counted.active_profiles();
+  };
+  const int64_t before = active_profiles();
+  auto [csv, accepted] = ExportFile(40);
+  for (size_t sent : {size_t{0}, csv.size() / 2, csv.size() - 1}) {
+    SCOPED_TRACE(sent);
+    boost::asio::io_context context;
+    boost::asio::ip::tcp::socket socket(context);
+    socket.connect(
+        {boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(listener_->port())});
+    const std::string head =
+        "POST /api/v1/imports?import_id=broken-upload&mode=FULL_SYNC&file_name=e.csv HTTP/1.1\r\n"
+        "Host: x\r\nCookie: " +
+        cookie + "\r\nX-CSRF-Token: " + csrf + "\r\nContent-Length: " + std::to_string(csv.size()) +
+        "\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(head + csv.substr(0, sent)));
+    socket.close();
+  }
+  EXPECT_EQ(active_profiles(), before);
+  // Sent whole, the same import runs: none of the broken ones counted as done.
+  const std::string whole = Post(
+      listener_->port(), "/api/v1/imports?import_id=broken-upload&mode=FULL_SYNC&file_name=e.csv",
+      cookie, csrf, csv);
+  ASSERT_EQ(whole.rfind("HTTP/1.1 202", 0), 0u) << whole;
+  EXPECT_EQ(RawBody(whole), R"({"importId":"broken-upload"})");
+  const v1::ImportReport report = WaitForImport(cookie, csrf, "broken-upload");
+  EXPECT_EQ(report.state(), v1::IMPORT_STATE_SUCCEEDED);
+  EXPECT_EQ(report.received_rows(), 42);
+  EXPECT_EQ(active_profiles(), 40);
+}
+
 }  // namespace
 }  // namespace verkenner

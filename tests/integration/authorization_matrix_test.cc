@@ -468,7 +468,7 @@ TEST_F(AuthorizationMatrixTest, ShortlistService) {
 
 TEST_F(AuthorizationMatrixTest, ProfileImportService) {
   auto stub = v1::ProfileImportService::NewStub(Channel());
-  // An empty import (header only) of the importer's own source: it succeeds and is kept.
+  // An empty import (header and end) of the importer's own source: it succeeds and is kept.
   int key = 0;
   ExpectMatrix(
       [&](Caller caller) {
@@ -480,6 +480,9 @@ TEST_F(AuthorizationMatrixTest, ProfileImportService) {
         header.mutable_header()->set_import_id("matrix-import-" + std::to_string(key++));
         header.mutable_header()->set_source("GM0344");
         writer->Write(header);
+        v1::ImportProfilesRequest end;
+        end.mutable_end()->set_rows(0);
+        writer->Write(end);
         writer->WritesDone();
         return writer->Finish().error_code();
       },

@@ -9,9 +9,7 @@
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xapian.h>
@@ -35,11 +33,10 @@
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
 #include "indexer/sqlite_connection.h"
+#include "tests/integration/server_process.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
-
-extern char** environ;
 
 namespace verkenner {
 namespace {
@@ -57,87 +54,13 @@ int EnvironmentInteger(const char* name, int fallback) {
   return std::atoi(value);
 }
 
-// One verkenner-server child process: its stdout is a pipe (for the port line), its stderr is
-// appended to a log file in the test directory.
-// A server still running when its ServerProcess goes (a failed assertion) is killed.
-struct ServerProcess {
-  ServerProcess() = default;
-  ServerProcess(ServerProcess&& other) noexcept
-      : pid(std::exchange(other.pid, -1)), output(other.output), port(other.port) {}
-  ServerProcess& operator=(ServerProcess&&) = delete;
-  ~ServerProcess() {
-    if (pid < 0) return;
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    close(output);
-  }
-
-  pid_t pid = -1;
-  int output = -1;
-  int port = 0;
-};
-
-absl::StatusOr<ServerProcess> StartServer(const std::string& index, const std::string& store,
-                                          const std::string& log) {
-  const std::vector<std::string> arguments = {VERKENNER_SERVER_BINARY, "--index=" + index,
-                                              "--store=" + store, "--listen=127.0.0.1:0",
-                                              "--search_threads=1"};
-  std::vector<char*> argv;
-  for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
-
-  int pipe_ends[2];
-  if (pipe2(pipe_ends, O_CLOEXEC) != 0) return absl::InternalError("pipe2 failed");
-  // posix_spawn, not fork: the test process runs gRPC threads, and a forked child of a
-  // multithreaded process may only call async-signal-safe functions.
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0600);
-  ServerProcess server;
-  const int spawned = posix_spawn(&server.pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_ends[1]);
-  if (spawned != 0) {
-    close(pipe_ends[0]);
-    return absl::InternalError(absl::StrCat("posix_spawn ", argv[0], " failed: ", spawned));
-  }
-  server.output = pipe_ends[0];
-
-  constexpr char kServing[] = "serving on port ";
-  std::string seen;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (true) {
-    const size_t at = seen.find(kServing);
-    const size_t end = at == std::string::npos ? at : seen.find('\n', at);
-    if (end != std::string::npos) {
-      server.port = std::atoi(seen.c_str() + at + sizeof(kServing) - 1);
-      return server;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        give_up - std::chrono::steady_clock::now());
-    pollfd readable = {server.output, POLLIN, 0};
-    char buffer[256];
-    const ssize_t got = left.count() > 0 && poll(&readable, 1, static_cast<int>(left.count())) > 0
-                            ? read(server.output, buffer, sizeof(buffer))
-                            : -1;
-    if (got <= 0) {
-      return absl::InternalError(
-          absl::StrCat("verkenner-server did not report a port; output: ", seen, "; see ", log));
-    }
-    seen.append(buffer, static_cast<size_t>(got));
-  }
-}
-
-// The wait status of the server after `signal`.
-int Signal(ServerProcess& server, int signal) {
-  kill(server.pid, signal);
-  int status = 0;
-  waitpid(server.pid, &status, 0);
-  close(server.output);
-  server.pid = -1;
-  return status;
+absl::StatusOr<testing::ServerProcess> StartServer(const std::string& index,
+                                                   const std::string& store,
+                                                   const std::string& log) {
+  return testing::StartServerProcess(
+      {VERKENNER_SERVER_BINARY, "--index=" + index, "--store=" + store, "--listen=127.0.0.1:0",
+       "--search_threads=1"},
+      log);
 }
 
 struct Attempt {
@@ -496,7 +419,7 @@ TEST_F(RequestKillTest, AcknowledgedRequestsSurviveKilledServersExactlyOnce) {
   std::cout << "rounds " << rounds << ", seed " << seed << std::endl;
 
   for (int round = 0; round < rounds; ++round) {
-    absl::StatusOr<ServerProcess> server = StartServer(index_, store_, log_);
+    absl::StatusOr<testing::ServerProcess> server = StartServer(index_, store_, log_);
     ASSERT_TRUE(server.ok()) << "round " << round << ": " << server.status();
     std::atomic<bool> killing = false;
     std::vector<std::thread> threads;
@@ -507,7 +430,7 @@ TEST_F(RequestKillTest, AcknowledgedRequestsSurviveKilledServersExactlyOnce) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
     killing = true;
-    const int status = Signal(*server, SIGKILL);
+    const int status = testing::Signal(*server, SIGKILL);
     for (std::thread& thread : threads) thread.join();
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
         << "round " << round << ": the server was not running when killed (" << status << "); see "
@@ -525,7 +448,7 @@ TEST_F(RequestKillTest, AcknowledgedRequestsSurviveKilledServersExactlyOnce) {
 
   // One more server: the retrying clients settle what they could not, and every organisation
   // sees its requests.
-  absl::StatusOr<ServerProcess> server = StartServer(index_, store_, log_);
+  absl::StatusOr<testing::ServerProcess> server = StartServer(index_, store_, log_);
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = Connect(server->port);
   size_t retried_at_end = 0;
@@ -571,7 +494,7 @@ TEST_F(RequestKillTest, AcknowledgedRequestsSurviveKilledServersExactlyOnce) {
   // An open client connection, even an idle one, holds a graceful stop for its whole grace
   // period (5 s).
   stub.reset();
-  const int status = Signal(*server, SIGTERM);
+  const int status = testing::Signal(*server, SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "; see " << log_;
   // The retries landed exactly once too, and a clean stop leaves a sound file.
   ExpectStoreMatches(store_, clients);

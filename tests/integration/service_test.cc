@@ -617,7 +617,7 @@ TEST_F(ServiceTest, OnlyTheHolderInTheRegionResolvesAnIdentityAndEveryAttemptIsA
   EXPECT_EQ(rows, 4);
 }
 
-// Streams `batches` after `header` as the holder of `token`.
+// Streams `batches` after `header`, and the end, as the holder of `token`.
 grpc::Status StreamImport(v1::ProfileImportService::Stub& stub, const std::string& token,
                           const std::optional<v1::ImportHeader>& header,
                           const std::vector<std::vector<v1::SourceProfile>>& batches,
@@ -631,11 +631,20 @@ grpc::Status StreamImport(v1::ProfileImportService::Stub& stub, const std::strin
     *message.mutable_header() = *header;
     writer->Write(message);
   }
+  int64_t rows = 0;
+  bool answered_early = false;
   for (const std::vector<v1::SourceProfile>& batch : batches) {
     message.Clear();
     for (const v1::SourceProfile& profile : batch)
       *message.mutable_batch()->add_profiles() = profile;
-    if (!writer->Write(message)) break;  // the server answered early
+    rows += static_cast<int64_t>(batch.size());
+    answered_early = !writer->Write(message);
+    if (answered_early) break;
+  }
+  if (!answered_early) {
+    message.Clear();
+    message.mutable_end()->set_rows(rows);
+    writer->Write(message);
   }
   writer->WritesDone();
   return writer->Finish();

@@ -106,6 +106,7 @@ export const IMPORT_STATE_LABELS: Record<string, string> = {
   IMPORT_STATE_RUNNING: "Bezig",
   IMPORT_STATE_SUCCEEDED: "Klaar",
   IMPORT_STATE_FAILED: "Mislukt",
+  IMPORT_STATE_INTERRUPTED: "Onderbroken",
 };
 
 const numberFormat = new Intl.NumberFormat("nl-NL");

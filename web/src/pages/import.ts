@@ -189,7 +189,9 @@ function showReport(content: HTMLElement, report: ImportReport): void {
         ? `${formatNumber(received)}${expected ? ` van ${formatNumber(expected)}` : ""} rijen verwerkt…`
         : report.state === "IMPORT_STATE_SUCCEEDED"
           ? `Klaar: ${formatNumber(report.acceptedRows)} rijen verwerkt, ${formatNumber(report.rejectedRows)} afgekeurd.`
-          : "De import is afgebroken. Verstuur het bestand opnieuw; wat al verwerkt is, wordt niet dubbel verwerkt.",
+          : report.state === "IMPORT_STATE_INTERRUPTED"
+            ? "De import is onderbroken voordat het hele bestand binnen was; er is niets verwerkt. Verstuur het bestand opnieuw."
+            : "De import is afgebroken. Verstuur het bestand opnieuw; wat al verwerkt is, wordt niet dubbel verwerkt.",
     ),
     dataList([
       ["Gestart", formatTimestamp(report.startTime)],
