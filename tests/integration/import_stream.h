@@ -128,6 +128,25 @@ inline std::map<std::string, std::string> IndexContents(const std::string& path)
   return contents;
 }
 
+// What differs between two IndexContents, in a line ("" when nothing does).
+inline std::string IndexChanges(const std::map<std::string, std::string>& before,
+                                const std::map<std::string, std::string>& after) {
+  int added = 0;
+  int removed = 0;
+  int changed = 0;
+  for (const auto& [id, values] : after) {
+    auto found = before.find(id);
+    if (found == before.end()) {
+      ++added;
+    } else if (found->second != values) {
+      ++changed;
+    }
+  }
+  for (const auto& [id, values] : before) removed += after.count(id) == 0 ? 1 : 0;
+  if (added + removed + changed == 0) return "";
+  return absl::StrCat(added, " profiles added, ", removed, " withdrawn, ", changed, " changed");
+}
+
 }  // namespace verkenner::testing
 
 #endif  // VERKENNER_TESTS_INTEGRATION_IMPORT_STREAM_H_
