@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "engine/disk_space.h"
 
 namespace verkenner::engine {
 namespace {
@@ -35,8 +37,12 @@ absl::Status SyncPath(const std::string& path, int flags) {
   int fd = ::open(path.c_str(), flags);
   if (fd < 0) return absl::InternalError(absl::StrCat("cannot open ", path, " to sync it"));
   int result = ::fsync(fd);
+  const int sync_error = errno;
   ::close(fd);
-  if (result != 0) return absl::InternalError(absl::StrCat("cannot sync ", path));
+  if (result != 0) {
+    if (IsDiskSpaceErrno(sync_error)) return DiskFullError("search index");
+    return absl::InternalError(absl::StrCat("cannot sync ", path));
+  }
   return absl::OkStatus();
 }
 
@@ -92,6 +98,7 @@ absl::Status PublishIndexLayout(const IndexLayout& layout) {
     std::ofstream out(temporary_path, std::ios::trunc);
     out << stub.str();
     if (!out.flush()) {
+      if (IsDiskSpaceErrno(errno)) return DiskFullError("search index");
       return absl::InternalError(absl::StrCat("cannot write ", temporary_path));
     }
   }

@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
@@ -16,6 +18,7 @@
 #include "engine/banenafspraak.h"
 #include "engine/candidate_record.h"
 #include "engine/disclosure_control.h"
+#include "engine/disk_space.h"
 #include "engine/index_layout.h"
 #include "engine/schema.h"
 
@@ -134,9 +137,26 @@ const char* DistanceBandLabel(DistanceBand band) {
   return "onbekend";
 }
 
+namespace {
+
+// Xapian keeps the errno of a failed system call private and offers only its text. The whole
+// description is searched, because Xapian wraps some failures in another error whose message
+// quotes the first ("Modifications failed (DatabaseError: Error writing block 13 (No space left
+// on device))").
+bool IsDiskSpaceError(const Xapian::Error& error) {
+  const std::string description = error.get_description();
+  for (int code : {ENOSPC, EDQUOT}) {
+    if (description.find(std::strerror(code)) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::Status StatusFromXapianError(const Xapian::Error& error) {
   // Xapian's messages name files and terms, not profile content, but terms can come from a
   // vacancy text; report the error class only.
+  if (IsDiskSpaceError(error)) return DiskFullError("search index");
   const std::string type = error.get_type();
   if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
     return absl::NotFoundError(absl::StrCat("search index cannot be opened (", type, ")"));

@@ -107,7 +107,9 @@ class Searcher {
   std::set<std::string> municipality_groups_;  // disclosure groups that may show the municipality
 };
 
-// Maps a Xapian exception to a Status without passing through text that could hold user data.
+// The one place where Xapian exceptions become statuses, without passing through text that could
+// hold user data. A write that failed for lack of disk space is DiskFullError
+// (engine/disk_space.h).
 absl::Status StatusFromXapianError(const Xapian::Error& error);
 
 }  // namespace verkenner::engine

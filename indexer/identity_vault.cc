@@ -287,6 +287,7 @@ absl::Status IdentityVault::BeginBatch() {
 }
 
 absl::Status IdentityVault::CommitBatch() {
+  if (absl::Status status = CheckWritable(); !status.ok()) return status;
   if (!InBatch()) {
     return absl::FailedPreconditionError(
         absl::StrCat("identity vault ", path_, ": CommitBatch without an open batch"));
@@ -347,6 +348,11 @@ absl::StatusOr<int64_t> IdentityVault::Count() {
 }
 
 absl::Status IdentityVault::CheckWritable() const {
+  if (untrusted_) {
+    return absl::UnavailableError(
+        "identity vault: an earlier write failed at the disk (I/O error); open the vault again "
+        "(run the import again: it resumes)");
+  }
   if (mode_ == Mode::kReadWrite) return absl::OkStatus();
   return absl::FailedPreconditionError(
       absl::StrCat("identity vault ", path_, " is opened read-only"));
@@ -379,7 +385,8 @@ absl::StatusOr<std::string> IdentityVault::QueryText(const char* sql, std::strin
 }
 
 absl::Status IdentityVault::SqliteError(int code, std::string_view operation) const {
-  return SqliteStatus(kWhat, path_, code, operation);
+  if (LeavesConnectionUntrusted(code)) untrusted_ = true;
+  return SqliteStatus(kWhat, code, operation);
 }
 
 }  // namespace verkenner::indexer

@@ -36,12 +36,15 @@ struct VaultEntry {
 // images in the -wal file last until they are overwritten or the last instance closes the vault.
 //
 // Errors never contain a profile id, source or client number: only the operation, the SQLite
-// result code and its generic description, and the file path. Codes: InvalidArgument for a
-// malformed entry (naming the field), FailedPrecondition for batch calls out of order, writes to a
-// read-only vault, a file that is not a vault or a schema newer than this code, PermissionDenied
-// for file modes, NotFound for a missing vault opened read-only, Unavailable when another writer
-// holds the lock past the busy timeout, ResourceExhausted for a full disk, DataLoss for a corrupt
-// file or one that is not an SQLite database, Internal otherwise.
+// result code and its generic description, and (when opening) the file path. Codes:
+// InvalidArgument for a malformed entry (naming the field), FailedPrecondition for batch calls out
+// of order, writes to a read-only vault, a file that is not a vault or a schema newer than this
+// code, PermissionDenied for file modes, NotFound for a missing vault opened read-only,
+// Unavailable when another writer holds the lock past the busy timeout, for a full disk
+// (engine::DiskFullError) and for an I/O error, DataLoss for a corrupt file or one that is not an
+// SQLite database, Internal otherwise. After an I/O error the instance refuses every further
+// write with Unavailable (fail-closed: a failed fsync may have lost pages SQLite counts as
+// written); open the vault again to write.
 //
 // Not thread-safe: one instance belongs to one thread (the importing thread, or one service
 // worker). Several instances, also in several processes, may open the same file; SQLite's locking
@@ -113,6 +116,9 @@ class IdentityVault {
   const std::string path_;
   sqlite3* db_;
   const Mode mode_;
+  // Set by an I/O error (LeavesConnectionUntrusted): from then on every write is refused, so that
+  // no later commit on this connection claims durability the disk may not have given.
+  mutable bool untrusted_ = false;
   // Prepared once and reused: preparing costs more than executing these one-row statements.
   sqlite3_stmt* put_ = nullptr;
   sqlite3_stmt* remove_ = nullptr;

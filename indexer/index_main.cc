@@ -12,6 +12,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "engine/disclosure_control.h"
+#include "engine/disk_space.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
 #include "indexer/identity_vault.h"
@@ -60,6 +61,19 @@ constexpr int kExitOk = 0;            // every row imported
 constexpr int kExitFailed = 1;        // a file, the index, the vault or the key failed
 constexpr int kExitUsage = 2;         // bad command line
 constexpr int kExitRowsRejected = 3;  // the import ran; some rows were rejected
+
+// Says why the run failed and returns kExitFailed. A full disk gets its remedy: what the run
+// committed stays, and the same command resumes from there.
+int Failed(std::string_view context, const absl::Status& status) {
+  if (verkenner::engine::IsDiskFull(status)) {
+    std::cerr << "verkenner-index: " << status.message() << " (" << context
+              << "); free space and run the same command again: it resumes where this run "
+                 "stopped\n";
+  } else {
+    std::cerr << "verkenner-index: " << context << ": " << status.message() << "\n";
+  }
+  return kExitFailed;
+}
 
 void PrintProgress(const verkenner::indexer::ImportProgress& progress,
                    std::chrono::steady_clock::time_point start, bool terminal) {
@@ -131,7 +145,9 @@ int main(int argc, char** argv) {
       "Imports Sonar-style client profiles into an anonymous search index.\n"
       "  verkenner-index --index DIR [--full_sync GMxxxx] [--report rejected.csv] FILE ...\n"
       "  verkenner-index --index DIR --sweep_only\n"
-      "Exit codes: 0 all rows imported, 3 some rows rejected, 1 failed, 2 usage error.");
+      "Exit codes: 0 all rows imported, 3 some rows rejected, 1 failed (also a full disk: free\n"
+      "space and run the same command again, it resumes), 2 usage error.");
+  verkenner::indexer::InstallXapianTerminateHandler("verkenner-index");
   std::vector<char*> files = absl::ParseCommandLine(argc, argv);
   files.erase(files.begin());
   const std::string index = absl::GetFlag(FLAGS_index);
@@ -190,19 +206,13 @@ int main(int argc, char** argv) {
   verkenner::indexer::IndexWriter::Options writer_options;
   writer_options.shards_if_new = shards;
   auto writer = verkenner::indexer::IndexWriter::Open(index, *reference_data, writer_options);
-  if (!writer.ok()) {
-    std::cerr << "verkenner-index: " << writer.status().message() << "\n";
-    return kExitFailed;
-  }
+  if (!writer.ok()) return Failed("opening the index", writer.status());
   std::string vault_path = absl::GetFlag(FLAGS_vault);
   if (vault_path.empty()) {
     vault_path = (index.back() == '/' ? index.substr(0, index.size() - 1) : index) + ".vault";
   }
   auto vault = verkenner::indexer::IdentityVault::Open(vault_path);
-  if (!vault.ok()) {
-    std::cerr << "verkenner-index: " << vault.status().message() << "\n";
-    return kExitFailed;
-  }
+  if (!vault.ok()) return Failed("opening the identity vault", vault.status());
 
   verkenner::indexer::Importer importer(*reference_data, std::move(*pseudonymizer), retention,
                                         writer->get(), vault->get());
@@ -223,10 +233,7 @@ int main(int argc, char** argv) {
     };
     auto report = importer.ImportFile(file, options);
     if (terminal) std::fprintf(stderr, "\n");
-    if (!report.ok()) {
-      std::cerr << "verkenner-index: " << file << ": " << report.status().message() << "\n";
-      return kExitFailed;
-    }
+    if (!report.ok()) return Failed(file, report.status());
     PrintSummary(file, *report,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                  absl::GetFlag(FLAGS_show_rejected));
@@ -234,8 +241,7 @@ int main(int argc, char** argv) {
       if (auto written = verkenner::indexer::WriteRejectedRowsReport(
               *report, file, options.full_sync_source, report_path);
           !written.ok()) {
-        std::cerr << "verkenner-index: " << written.message() << "\n";
-        return kExitFailed;
+        return Failed("rejected rows report", written);
       }
       std::printf("  rejected rows written to %s\n", report_path.c_str());
     }
@@ -243,16 +249,10 @@ int main(int argc, char** argv) {
   }
 
   auto swept = verkenner::indexer::SweepExpiredProfiles(**writer, vault->get(), options.today_day);
-  if (!swept.ok()) {
-    std::cerr << "verkenner-index: retention sweep: " << swept.status().message() << "\n";
-    return kExitFailed;
-  }
+  if (!swept.ok()) return Failed("retention sweep", swept.status());
   std::printf("retention sweep purged %lld expired profiles\n", static_cast<long long>(*swept));
   auto groups = (*writer)->UpdateDisclosureControl(absl::GetFlag(FLAGS_k));
-  if (!groups.ok()) {
-    std::cerr << "verkenner-index: disclosure control: " << groups.status().message() << "\n";
-    return kExitFailed;
-  }
+  if (!groups.ok()) return Failed("disclosure control", groups.status());
   std::printf(
       "disclosure control: k=%d; smallest group as shown %lld; %lld profiles shown at "
       "arbeidsmarktregio level instead of municipality\n",
@@ -260,10 +260,7 @@ int main(int argc, char** argv) {
       static_cast<long long>(groups->profiles_shown_at_region_level));
   if (absl::GetFlag(FLAGS_compact)) {
     auto compacted = (*writer)->Compact();
-    if (!compacted.ok()) {
-      std::cerr << "verkenner-index: compaction: " << compacted.status().message() << "\n";
-      return kExitFailed;
-    }
+    if (!compacted.ok()) return Failed("compaction", compacted.status());
     std::printf("compacted the index from %.0f MB to %.0f MB\n", compacted->bytes_before / 1e6,
                 compacted->bytes_after / 1e6);
   }

@@ -1,12 +1,18 @@
 #include "indexer/index_writer.h"
 
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <limits>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "engine/disk_space.h"
 #include "engine/schema.h"
 #include "engine/searcher.h"
 
@@ -25,6 +31,24 @@ namespace {
   return true;
 }();
 
+// The index directory whose Xapian write this thread is inside, for the terminate handler
+// (InstallXapianTerminateHandler); null outside one.
+thread_local const std::string* xapian_write_directory = nullptr;
+
+// Marks the calling thread as writing to the index at `directory` while it lives.
+class XapianWriteScope {
+ public:
+  explicit XapianWriteScope(const std::string& directory) : previous_(xapian_write_directory) {
+    xapian_write_directory = &directory;
+  }
+  XapianWriteScope(const XapianWriteScope&) = delete;
+  XapianWriteScope& operator=(const XapianWriteScope&) = delete;
+  ~XapianWriteScope() { xapian_write_directory = previous_; }
+
+ private:
+  const std::string* previous_;
+};
+
 // The profile id of a document, from its unique Q term.
 std::string ProfileIdOf(const Xapian::Document& document) {
   const std::string prefix = engine::schema::kPrefixProfileId;
@@ -36,6 +60,7 @@ std::string ProfileIdOf(const Xapian::Document& document) {
 
 // Opens (or creates) one shard and checks its schema version.
 absl::StatusOr<Xapian::WritableDatabase> OpenShard(const std::string& path, bool create) {
+  XapianWriteScope writing(path);
   Xapian::WritableDatabase database(path, create ? Xapian::DB_CREATE : Xapian::DB_OPEN);
   const std::string expected = std::to_string(engine::schema::kSchemaVersion);
   if (create) {
@@ -72,9 +97,11 @@ absl::Status CheckCreatable(const std::string& directory) {
 
 // ---- IndexShardWriter ----
 
-IndexShardWriter::IndexShardWriter(Xapian::WritableDatabase database,
+IndexShardWriter::IndexShardWriter(std::string path, Xapian::WritableDatabase database,
                                    const engine::TextAnalysis& text_analysis)
-    : database_(std::move(database)), term_generator_(text_analysis.MakeTermGenerator()) {}
+    : path_(std::move(path)),
+      database_(std::move(database)),
+      term_generator_(text_analysis.MakeTermGenerator()) {}
 
 IndexShardWriter::~IndexShardWriter() {
   if (in_batch_) AbortBatch();
@@ -92,6 +119,7 @@ absl::Status IndexShardWriter::BeginBatch() {
 
 absl::Status IndexShardWriter::CommitBatch(
     const std::vector<std::pair<std::string, std::string>>& metadata) {
+  XapianWriteScope writing(path_);
   try {
     for (const auto& [key, value] : metadata) database_.set_metadata(key, value);
     database_.commit_transaction();
@@ -127,6 +155,7 @@ bool IndexShardWriter::MayHold(const std::string& id_term) {
 }
 
 absl::StatusOr<bool> IndexShardWriter::Upsert(const engine::CandidateRecord& record) {
+  XapianWriteScope writing(path_);
   try {
     const std::string id_term = engine::schema::ProfileIdTerm(record.profile_id);
     const bool existed = MayHold(id_term) && database_.term_exists(id_term);
@@ -144,6 +173,7 @@ absl::StatusOr<bool> IndexShardWriter::Upsert(const engine::CandidateRecord& rec
 }
 
 absl::StatusOr<bool> IndexShardWriter::Withdraw(const std::string& profile_id) {
+  XapianWriteScope writing(path_);
   try {
     const std::string id_term = engine::schema::ProfileIdTerm(profile_id);
     const bool existed = MayHold(id_term) && database_.term_exists(id_term);
@@ -229,7 +259,7 @@ absl::StatusOr<std::unique_ptr<IndexWriter>> IndexWriter::Open(
       absl::StatusOr<Xapian::WritableDatabase> database = OpenShard(path, create);
       if (!database.ok()) return database.status();
       shards.push_back(std::unique_ptr<IndexShardWriter>(
-          new IndexShardWriter(std::move(*database), text_analysis)));
+          new IndexShardWriter(path, std::move(*database), text_analysis)));
     }
   } catch (const Xapian::DatabaseLockError&) {
     return absl::FailedPreconditionError(
@@ -353,6 +383,7 @@ absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(in
   absl::StatusOr<engine::DisclosureCounts> counts = CountCombinations(nullptr);
   if (!counts.ok()) return counts.status();
   const engine::DisclosureGroups groups = engine::DecideDisclosureGroups(*counts, k);
+  XapianWriteScope writing(shards_[0]->path_);
   try {
     Xapian::WritableDatabase& first = shards_[0]->database_;
     first.begin_transaction();
@@ -385,13 +416,22 @@ absl::StatusOr<IndexWriter::CompactionResult> IndexWriter::Compact() {
   std::filesystem::remove_all(next_directory, ignored);  // left by a compaction that crashed
   std::filesystem::create_directories(next_directory, ignored);
 
+  // The compacted copy is never larger than the generation it copies. Without that much free
+  // space compaction would fail half-way (and Xapian 1.4 leaks what it holds when it does).
+  struct statvfs disk {};
+  if (statvfs(layout_.directory.c_str(), &disk) == 0 &&
+      static_cast<int64_t>(disk.f_bavail) * static_cast<int64_t>(disk.f_frsize) <
+          result.bytes_before) {
+    return engine::DiskFullError("search index compaction");
+  }
   absl::Status compacted = OnEveryShard([&](int i) {
+    XapianWriteScope writing(next.shard_paths[i]);
     try {
       // Keep document ids: nothing depends on them, but equal ids keep runs comparable.
       shards_[i]->database_.compact(next.shard_paths[i], Xapian::DBCOMPACT_NO_RENUMBER);
       return absl::OkStatus();
     } catch (const Xapian::Error& error) {
-      return absl::InternalError(absl::StrCat("compaction failed (", error.get_type(), ")"));
+      return engine::StatusFromXapianError(error);
     }
   });
   if (!compacted.ok()) {
@@ -408,13 +448,70 @@ absl::StatusOr<IndexWriter::CompactionResult> IndexWriter::Compact() {
     return engine::StatusFromXapianError(error);
   }
   if (absl::Status status = engine::PublishIndexLayout(next); !status.ok()) return status;
-  for (size_t i = 0; i < shards_.size(); ++i) shards_[i]->database_ = std::move(reopened[i]);
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    shards_[i]->database_ = std::move(reopened[i]);
+    shards_[i]->path_ = next.shard_paths[i];
+  }
   // Searchers still reading the replaced generation keep its files open until their next
   // request, when they switch to the new stub; Linux keeps removed open files readable.
   engine::RemoveGenerationsBefore(layout_.directory, next.generation);
   layout_ = next;
   result.bytes_after = engine::DirectoryBytes(next_directory.string());
   return result;
+}
+
+namespace {
+
+std::terminate_handler previous_terminate_handler = nullptr;
+const char* terminating_program = "";
+
+// Less free space than this where a Xapian write failed means the disk filled up.
+constexpr int64_t kNearlyFullBytes = 4 << 20;
+
+// What a Xapian write in `directory` that ended in std::terminate most likely met. Xapian's
+// commit may call std::terminate from a destructor without an exception we could look at, so the
+// disk is asked.
+absl::Status FailedXapianWrite(const std::string& directory) {
+  struct statvfs disk {};
+  if (statvfs(directory.c_str(), &disk) == 0 &&
+      static_cast<int64_t>(disk.f_bavail) * static_cast<int64_t>(disk.f_frsize) <
+          kNearlyFullBytes) {
+    return engine::DiskFullError("search index");
+  }
+  return absl::InternalError("search index: a write failed inside Xapian");
+}
+
+// See InstallXapianTerminateHandler.
+[[noreturn]] void ExitOnXapianError() {
+  absl::Status status;  // stays OK unless Xapian is why the program terminates
+  if (std::exception_ptr current = std::current_exception(); current != nullptr) {
+    try {
+      std::rethrow_exception(current);
+    } catch (const Xapian::Error& error) {
+      status = engine::StatusFromXapianError(error);
+    } catch (...) {
+    }
+  } else if (xapian_write_directory != nullptr) {
+    status = FailedXapianWrite(*xapian_write_directory);
+  }
+  if (status.ok()) {
+    previous_terminate_handler();
+    std::abort();
+  }
+  std::fprintf(stderr, "%s: %s%s\n", terminating_program, std::string(status.message()).c_str(),
+               engine::IsDiskFull(status)
+                   ? "; free space and run the same command again: it resumes where this run "
+                     "stopped"
+                   : "; run the same command again: it resumes where this run stopped");
+  std::fflush(stderr);
+  _exit(EXIT_FAILURE);
+}
+
+}  // namespace
+
+void InstallXapianTerminateHandler(const char* program) {
+  terminating_program = program;
+  previous_terminate_handler = std::set_terminate(ExitOnXapianError);
 }
 
 absl::StatusOr<std::string> IndexWriter::GetMetadata(const std::string& key) {

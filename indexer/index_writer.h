@@ -53,11 +53,13 @@ class IndexShardWriter {
 
  private:
   friend class IndexWriter;
-  IndexShardWriter(Xapian::WritableDatabase database, const engine::TextAnalysis& text_analysis);
+  IndexShardWriter(std::string path, Xapian::WritableDatabase database,
+                   const engine::TextAnalysis& text_analysis);
 
   // Whether the shard may hold the profile with this id term: false means certainly not.
   bool MayHold(const std::string& id_term);
 
+  std::string path_;  // the shard's directory in the current generation
   Xapian::WritableDatabase database_;
   Xapian::TermGenerator term_generator_;
   bool in_batch_ = false;
@@ -144,6 +146,19 @@ class IndexWriter {
   engine::IndexLayout layout_;
   std::vector<std::unique_ptr<IndexShardWriter>> shards_;
 };
+
+// For programs that write an index (call once at the start of main, before any thread exists).
+// Xapian 1.4's commit can throw a second exception from inside the library while it unwinds from
+// a failed write (seen with a full disk: std::terminate under
+// WritableDatabase::commit_transaction, exit 134), which no catch block of ours can intercept.
+// With this handler, a termination during one of the index writer's Xapian writes ends the
+// program with exit status 1 and a message on stderr, prefixed by `program`: the mapped Xapian
+// error when one is at hand, else a full disk when the index's file system has (almost) no space
+// left, else a failed write. That is safe because Xapian
+// publishes a commit atomically: the index is as its last commit left it, exactly as after a
+// kill, and the next run of the same import resumes (tests/integration/import_kill_test.cc).
+// Anything else that terminates the program still goes to the previous handler (abort).
+void InstallXapianTerminateHandler(const char* program);
 
 }  // namespace verkenner::indexer
 

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/disk_space.h"
 
 namespace verkenner::indexer {
 namespace {
@@ -32,6 +33,9 @@ absl::Status FileStatus(std::string_view what, const std::string& path, std::str
     case EPERM:
     case EROFS:
       return absl::PermissionDeniedError(message);
+    case ENOSPC:
+    case EDQUOT:
+      return engine::DiskFullError(what);
     default:
       return absl::InternalError(message);
   }
@@ -70,15 +74,19 @@ absl::Status CreateOwnerOnlyFile(std::string_view what, const std::string& path)
   return absl::OkStatus();
 }
 
-absl::Status SqliteStatus(std::string_view what, const std::string& path, int code,
-                          std::string_view operation) {
+absl::Status SqliteStatus(std::string_view what, int code, std::string_view operation) {
   std::string message =
-      absl::StrCat(std::string(what), " ", path, ": ", std::string(operation),
-                   " failed: SQLite error ", code, " (", sqlite3_errstr(code), ")");
+      absl::StrCat(std::string(what), ": ", std::string(operation), " failed: SQLite error ", code,
+                   " (", sqlite3_errstr(code), ")");
   switch (code & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return absl::UnavailableError(message);
+    case SQLITE_IOERR:
+      return absl::UnavailableError(
+          absl::StrCat(message,
+                       ": the disk reported an I/O error; the change is not acknowledged, "
+                       "and no more writes are taken until a restart"));
     case SQLITE_READONLY:
     case SQLITE_CANTOPEN:
       return absl::FailedPreconditionError(message);
@@ -86,7 +94,7 @@ absl::Status SqliteStatus(std::string_view what, const std::string& path, int co
     case SQLITE_AUTH:
       return absl::PermissionDeniedError(message);
     case SQLITE_FULL:
-      return absl::ResourceExhaustedError(message);
+      return engine::DiskFullError(what);
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return absl::DataLossError(message);
@@ -94,6 +102,8 @@ absl::Status SqliteStatus(std::string_view what, const std::string& path, int co
       return absl::InternalError(message);
   }
 }
+
+bool LeavesConnectionUntrusted(int code) { return (code & 0xff) == SQLITE_IOERR; }
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(std::string_view what,
                                                                          const std::string& path,
@@ -173,13 +183,23 @@ absl::Status SqliteConnection::Configure(Mode mode) {
   return absl::OkStatus();
 }
 
+absl::Status SqliteConnection::RefuseIfUntrusted() const {
+  if (!untrusted_) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat(what_,
+                   ": an earlier write failed at the disk (I/O error); no more writes are "
+                   "taken until a restart"));
+}
+
 absl::Status SqliteConnection::Execute(const char* sql) {
+  if (absl::Status refused = RefuseIfUntrusted(); !refused.ok()) return refused;
   const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return Error(rc, "execute");
   return absl::OkStatus();
 }
 
 absl::StatusOr<SqliteStatement> SqliteConnection::Prepare(std::string_view sql) {
+  if (absl::Status refused = RefuseIfUntrusted(); !refused.ok()) return refused;
   sqlite3_stmt* statement = nullptr;
   const int rc =
       sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &statement, nullptr);
@@ -199,7 +219,8 @@ absl::StatusOr<int64_t> SqliteConnection::QueryInteger(const char* sql) {
 }
 
 absl::Status SqliteConnection::Error(int code, std::string_view operation) const {
-  return SqliteStatus(what_, path_, code, operation);
+  if (LeavesConnectionUntrusted(code)) untrusted_ = true;
+  return SqliteStatus(what_, code, operation);
 }
 
 SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept

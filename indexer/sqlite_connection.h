@@ -28,14 +28,21 @@ absl::Status CheckOwnerOnlyFile(std::string_view what, const std::string& path,
 // AlreadyExists when another process created it first.
 absl::Status CreateOwnerOnlyFile(std::string_view what, const std::string& path);
 // The status for `errno` value `error` in `action` on the file ("cannot open"): NotFound,
-// AlreadyExists, PermissionDenied (also for a read-only file system), Internal otherwise.
+// AlreadyExists, PermissionDenied (also for a read-only file system), engine::DiskFullError for a
+// full disk, Internal otherwise.
 absl::Status FileStatus(std::string_view what, const std::string& path, std::string_view action,
                         int error);
-// The status for SQLite result `code` in `operation`: Unavailable for busy or locked,
-// FailedPrecondition for read-only, PermissionDenied, ResourceExhausted for a full disk, DataLoss
-// for a corrupt file or one that is not a database, Internal otherwise.
-absl::Status SqliteStatus(std::string_view what, const std::string& path, int code,
-                          std::string_view operation);
+// The one place where SQLite result codes become statuses, for `operation` on the file that
+// `what` names. Unavailable for busy or locked, for an I/O error and (engine::DiskFullError) for a
+// full disk: the same request may succeed later. FailedPrecondition for read-only,
+// PermissionDenied, DataLoss for a corrupt file or one that is not a database, Internal otherwise.
+// The message holds `what`, the operation and SQLite's generic text for the code, never the file's
+// path: these statuses reach the service's clients.
+absl::Status SqliteStatus(std::string_view what, int code, std::string_view operation);
+// Whether a connection that got SQLite result `code` may no longer be trusted to write: after an
+// I/O error (a failed fsync above all) the kernel may have dropped pages that SQLite believes
+// written, so a later commit on that connection could acknowledge what is not on disk.
+bool LeavesConnectionUntrusted(int code);
 
 // Sets what every connection to such a file needs: extended result codes, a busy timeout, and
 // nothing in the file that runs code of its own (no triggers, views or extensions; defensive
@@ -49,7 +56,11 @@ int HardenSqliteConnection(sqlite3* db, bool foreign_keys);
 // transaction survives kill -9 and power loss.
 //
 // Not thread-safe: one connection belongs to one thread at a time. Errors never contain bound
-// values: only the operation and SQLite's error code.
+// values or the path: only the operation and SQLite's error code.
+//
+// Fail-closed: once an operation hits an I/O error (LeavesConnectionUntrusted), every later
+// Execute and Prepare answers Unavailable without touching the file; only a new connection (a
+// restart of the program) writes again.
 class SqliteConnection {
  public:
   enum class Mode { kReadWrite, kReadOnly };
@@ -70,8 +81,11 @@ class SqliteConnection {
   // The first column of the first row of `sql` as an integer (0 when there is no row).
   absl::StatusOr<int64_t> QueryInteger(const char* sql);
 
-  // The status for SQLite result `code` in `operation`, e.g. Unavailable for SQLITE_BUSY.
+  // The status for SQLite result `code` in `operation`, e.g. Unavailable for SQLITE_BUSY; marks the
+  // connection untrusted after an I/O error.
   absl::Status Error(int code, std::string_view operation) const;
+  // Whether an I/O error has made this connection refuse further work.
+  bool untrusted() const { return untrusted_; }
   int64_t changes() const { return sqlite3_changes64(db_); }
   sqlite3* handle() { return db_; }
 
@@ -79,10 +93,12 @@ class SqliteConnection {
   SqliteConnection(std::string what, std::string path, sqlite3* db)
       : what_(std::move(what)), path_(std::move(path)), db_(db) {}
   absl::Status Configure(Mode mode);
+  absl::Status RefuseIfUntrusted() const;
 
   std::string what_;
   std::string path_;
   sqlite3* db_;
+  mutable bool untrusted_ = false;  // set by Error(), which statements call too
 };
 
 // A prepared statement. Bind values by index (from 1), then Step() through the rows. Text and

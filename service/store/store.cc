@@ -213,6 +213,7 @@ absl::Status Store::Read(const Work& work) {
   absl::Status status = reader->Execute("BEGIN");
   if (status.ok()) status = work(*reader);
   (void)reader->Execute("COMMIT");
+  if (reader->untrusted()) return status;  // closed here rather than reused
   std::lock_guard<std::mutex> lock(readers_mutex_);
   idle_readers_.push_back(std::move(reader));
   return status;
@@ -259,7 +260,11 @@ void Store::CommitGroup(std::vector<PendingWrite>& group) {
       outcomes[i] = std::move(status);
     }
     transaction = db.Execute("COMMIT");
-    if (!transaction.ok()) (void)db.Execute("ROLLBACK");
+    // Directly, not through Execute: an untrusted connection refuses statements, but must not
+    // keep the failed transaction (and its write lock) open.
+    if (!transaction.ok() && sqlite3_get_autocommit(db.handle()) == 0) {
+      sqlite3_exec(db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
   }
   for (size_t i = 0; i < group.size(); ++i) {
     // Nothing is acknowledged that did not reach the disk.

@@ -27,6 +27,12 @@ namespace verkenner::service {
 // changes nothing. Reads run on the calling thread on a pooled read-only connection; in WAL mode
 // they never wait for the writer.
 //
+// A full disk fails the writes of that transaction with Unavailable (engine::DiskFullError);
+// later writes succeed once space is free. An I/O error (a failed write or fsync) is fail-closed:
+// the writer's connection is no longer trusted (SqliteConnection), so that write and every later
+// one answer Unavailable until the server restarts and opens the store again; nothing that failed
+// is acknowledged. Error messages never hold the file's path: they reach clients.
+//
 // Thread-safe. The destructor finishes the writes already accepted, then stops.
 class Store {
  public:

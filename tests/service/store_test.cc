@@ -1,18 +1,24 @@
 // The service store on a real SQLite file: schema, durable grouped writes, reads, accounts and
-// tokens.
+// tokens, and faults of the disk (a small tmpfs, strace fault injection: these need root, as CI
+// has).
 #include "service/store/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <thread>
 
+#include "engine/disk_space.h"
 #include "service/store/accounts.h"
 #include "service/store/records.h"
+#include "tests/syscall_fault_injector.h"
 
 namespace verkenner::service {
 namespace {
@@ -274,6 +280,126 @@ TEST_F(StoreTest, ATokenActsForItsAccountUntilItExpiresOrIsRemoved) {
                   })
                   .ok());
   EXPECT_FALSE(lookup("session-hash", 150).has_value());  // a disabled account acts no more
+}
+
+// ---- Faults of the disk: a full file system, a failing write, a failing fsync ----
+
+// Writes and reads rows of the server_secret table named "test-..." (a real table of the store,
+// with a blob column to fill a disk with).
+class StoreDiskFaultTest : public StoreTest {
+ protected:
+  static Store::Work Insert(const std::string& name, int bytes) {
+    return [name, bytes](SqliteConnection& db) -> absl::Status {
+      absl::StatusOr<indexer::SqliteStatement> statement =
+          db.Prepare("INSERT INTO server_secret (name, value) VALUES (?1, randomblob(?2))");
+      if (!statement.ok()) return statement.status();
+      return statement->Bind(1, name).Bind(2, static_cast<int64_t>(bytes)).Run();
+    };
+  }
+
+  static std::vector<std::string> TestRows(Store& store) {
+    std::vector<std::string> names;
+    absl::Status status = store.Read([&](SqliteConnection& db) -> absl::Status {
+      absl::StatusOr<indexer::SqliteStatement> statement =
+          db.Prepare("SELECT name FROM server_secret WHERE name LIKE 'test-%' ORDER BY name");
+      if (!statement.ok()) return statement.status();
+      while (true) {
+        absl::StatusOr<bool> row = statement->Step();
+        if (!row.ok()) return row.status();
+        if (!*row) return absl::OkStatus();
+        names.push_back(statement->Text(0));
+      }
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    return names;
+  }
+
+  // What a client may be told: UNAVAILABLE (try again later), never RESOURCE_EXHAUSTED (which
+  // clients read as their own quota), and never where the file is.
+  void ExpectUnavailableWithoutPath(const absl::Status& status) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+    EXPECT_EQ(status.message().find(directory_.string()), std::string::npos) << status;
+    EXPECT_EQ(status.message().find("store.db"), std::string::npos) << status;
+  }
+};
+
+TEST_F(StoreDiskFaultTest, AWriteOnAFullDiskAnswersUnavailableAndSucceedsOnceThereIsSpace) {
+  ASSERT_EQ(geteuid(), 0u) << "this test mounts a small tmpfs and needs root (CI runs as root)";
+  const std::filesystem::path mount_point = directory_ / "small-disk";
+  std::filesystem::create_directories(mount_point);
+  ASSERT_EQ(mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=512k,mode=0700"), 0)
+      << std::strerror(errno);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{mount_point.string()};
+  path_ = (mount_point / "store.db").string();
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+
+  absl::Status failed;
+  int written = 0;
+  for (; written < 64 && failed.ok(); ++written) {
+    failed = store->WriteAndWait(Insert("test-" + std::to_string(100 + written), 32 << 10));
+  }
+  ASSERT_FALSE(failed.ok()) << "512 KiB never filled up";
+  ExpectUnavailableWithoutPath(failed);
+  EXPECT_TRUE(engine::IsDiskFull(failed)) << failed;
+  EXPECT_NE(failed.message().find("disk is full"), std::string::npos) << failed;
+  EXPECT_EQ(TestRows(*store).size(), static_cast<size_t>(written - 1));  // the failed one: absent
+
+  ASSERT_EQ(mount("tmpfs", mount_point.c_str(), "tmpfs", MS_REMOUNT, "size=8m"), 0);
+  EXPECT_TRUE(store->WriteAndWait(Insert("test-999", 32 << 10)).ok());
+  EXPECT_EQ(TestRows(*store).size(), static_cast<size_t>(written));
+}
+
+TEST_F(StoreDiskFaultTest, AFailedWriteToTheFileIsNotAcknowledgedAndLeavesNothingBehind) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->WriteAndWait(Insert("test-before", 100)).ok());
+  absl::Status failed;
+  {
+    // The WAL is written with pwrite64; its first write of the transaction succeeds, the rest
+    // find the disk full, so the change is half on disk when SQLite gives up.
+    verkenner::testing::SyscallFaultInjector full_disk("pwrite64:error=ENOSPC:when=2+");
+    ASSERT_TRUE(full_disk.attached()) << full_disk.error();
+    failed = store->WriteAndWait([](SqliteConnection& db) -> absl::Status {
+      for (const char* name : {"test-during-1", "test-during-2", "test-during-3"}) {
+        if (absl::Status status = Insert(name, 64 << 10)(db); !status.ok()) return status;
+      }
+      return absl::OkStatus();
+    });
+  }
+  ExpectUnavailableWithoutPath(failed);
+  EXPECT_TRUE(engine::IsDiskFull(failed)) << failed;
+  EXPECT_EQ(TestRows(*store), std::vector<std::string>{"test-before"});
+  // A full disk is no reason to distrust the file: once there is space, writes go on.
+  EXPECT_TRUE(store->WriteAndWait(Insert("test-after", 100)).ok());
+  store.reset();
+  store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(TestRows(*store), (std::vector<std::string>{"test-after", "test-before"}));
+}
+
+TEST_F(StoreDiskFaultTest, AFailedFsyncIsNotAcknowledgedAndNoWriteIsTakenUntilARestart) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->WriteAndWait(Insert("test-before", 100)).ok());
+  {
+    verkenner::testing::SyscallFaultInjector failing_disk("fsync,fdatasync:error=EIO");
+    ASSERT_TRUE(failing_disk.attached()) << failing_disk.error();
+    ExpectUnavailableWithoutPath(store->WriteAndWait(Insert("test-during", 100)));
+  }
+  // The disk answers again, but after a failed fsync the kernel may have dropped pages SQLite
+  // counts as written: this process acknowledges no more writes (fail-closed).
+  ExpectUnavailableWithoutPath(store->WriteAndWait(Insert("test-after", 100)));
+  EXPECT_EQ(TestRows(*store), std::vector<std::string>{"test-before"});
+
+  store.reset();  // a restart
+  store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->WriteAndWait(Insert("test-restarted", 100)).ok());
+  EXPECT_EQ(TestRows(*store), (std::vector<std::string>{"test-before", "test-restarted"}));
 }
 
 }  // namespace
