@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
 #include "engine/refdata/reference_data.h"
+#include "indexer/index_writer.h"
 #include "indexer/pseudonymizer.h"
 #include "service/http/api_gateway.h"
 #include "service/http/http_listener.h"
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
       "Serves the Verkenner v1 gRPC API.\n  verkenner-server --index DIR --store FILE "
       "[--listen HOST:PORT]");
   absl::ParseCommandLine(argc, argv);
+  // A full disk during an import through the API can make Xapian terminate the process: then say
+  // so and exit 1 instead of aborting (indexer/index_writer.h).
+  verkenner::indexer::InstallXapianTerminateHandler("verkenner-server");
   const std::string index = absl::GetFlag(FLAGS_index);
   if (index.empty() || absl::GetFlag(FLAGS_store).empty()) {
     std::cerr << "verkenner-server: --index and --store are required (see --help)\n";
