@@ -55,6 +55,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
                            &server->port_);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  // gRPC sets SO_REUSEPORT by default, which lets a second server bind a port in use and take
+  // half its connections (each with its own throttles and quotas): one server per port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   const std::pair<grpc::Service*, const char*> services[] = {
       {server->search_service_.get(), v1::CandidateSearchService::service_full_name()},
       {server->session_service_.get(), v1::SessionService::service_full_name()},
@@ -85,7 +88,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen_address, " (address in use?)"));
+        absl::StrCat("cannot listen for gRPC on ", options.listen_address,
+                     ": address already in use, or not one of this machine"));
   }
   return server;
 }

@@ -56,7 +56,7 @@ class Server {
   };
 
   // Errors: those of SearcherPool::Start and Store::Open; Unavailable if the address cannot be
-  // bound.
+  // bound, also when another server listens on it (SO_REUSEPORT is off: one server per port).
   static absl::StatusOr<std::unique_ptr<Server>> Start(Options options);
   ~Server();
 

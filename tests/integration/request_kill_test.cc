@@ -6,12 +6,9 @@
 //
 // VERKENNER_KILL_ROUNDS raises the number of kills (default 20) for a longer run;
 // VERKENNER_KILL_SEED changes the kill delays (the seed is printed, to repeat a failing run).
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xapian.h>
@@ -35,11 +32,10 @@
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
 #include "indexer/sqlite_connection.h"
+#include "tests/integration/server_process.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
-
-extern char** environ;
 
 namespace verkenner {
 namespace {
@@ -57,87 +53,14 @@ int EnvironmentInteger(const char* name, int fallback) {
   return std::atoi(value);
 }
 
-// One verkenner-server child process: its stdout is a pipe (for the port line), its stderr is
-// appended to a log file in the test directory.
-// A server still running when its ServerProcess goes (a failed assertion) is killed.
-struct ServerProcess {
-  ServerProcess() = default;
-  ServerProcess(ServerProcess&& other) noexcept
-      : pid(std::exchange(other.pid, -1)), output(other.output), port(other.port) {}
-  ServerProcess& operator=(ServerProcess&&) = delete;
-  ~ServerProcess() {
-    if (pid < 0) return;
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    close(output);
-  }
-
-  pid_t pid = -1;
-  int output = -1;
-  int port = 0;
-};
+using testing::ServerProcess;
+using testing::Signal;
 
 absl::StatusOr<ServerProcess> StartServer(const std::string& index, const std::string& store,
                                           const std::string& log) {
-  const std::vector<std::string> arguments = {VERKENNER_SERVER_BINARY, "--index=" + index,
-                                              "--store=" + store, "--listen=127.0.0.1:0",
-                                              "--search_threads=1"};
-  std::vector<char*> argv;
-  for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
-
-  int pipe_ends[2];
-  if (pipe2(pipe_ends, O_CLOEXEC) != 0) return absl::InternalError("pipe2 failed");
-  // posix_spawn, not fork: the test process runs gRPC threads, and a forked child of a
-  // multithreaded process may only call async-signal-safe functions.
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0600);
-  ServerProcess server;
-  const int spawned = posix_spawn(&server.pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_ends[1]);
-  if (spawned != 0) {
-    close(pipe_ends[0]);
-    return absl::InternalError(absl::StrCat("posix_spawn ", argv[0], " failed: ", spawned));
-  }
-  server.output = pipe_ends[0];
-
-  constexpr char kServing[] = "serving on port ";
-  std::string seen;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (true) {
-    const size_t at = seen.find(kServing);
-    const size_t end = at == std::string::npos ? at : seen.find('\n', at);
-    if (end != std::string::npos) {
-      server.port = std::atoi(seen.c_str() + at + sizeof(kServing) - 1);
-      return server;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        give_up - std::chrono::steady_clock::now());
-    pollfd readable = {server.output, POLLIN, 0};
-    char buffer[256];
-    const ssize_t got = left.count() > 0 && poll(&readable, 1, static_cast<int>(left.count())) > 0
-                            ? read(server.output, buffer, sizeof(buffer))
-                            : -1;
-    if (got <= 0) {
-      return absl::InternalError(
-          absl::StrCat("verkenner-server did not report a port; output: ", seen, "; see ", log));
-    }
-    seen.append(buffer, static_cast<size_t>(got));
-  }
-}
-
-// The wait status of the server after `signal`.
-int Signal(ServerProcess& server, int signal) {
-  kill(server.pid, signal);
-  int status = 0;
-  waitpid(server.pid, &status, 0);
-  close(server.output);
-  server.pid = -1;
-  return status;
+  return testing::StartServer({VERKENNER_SERVER_BINARY, "--index=" + index, "--store=" + store,
+                               "--listen=127.0.0.1:0", "--search_threads=1"},
+                              log);
 }
 
 struct Attempt {
