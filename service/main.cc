@@ -37,6 +37,11 @@ ABSL_FLAG(std::string, web_root, "", "directory of the built web app served over
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port for GET /metrics (Prometheus) and GET /healthz over HTTP, e.g. "
           "127.0.0.1:9464; empty: off");
+ABSL_FLAG(int, http_max_connections, 1000,
+          "connections open at once on --http_listen; one more is answered 503 with Retry-After "
+          "and closed");
+ABSL_FLAG(int, metrics_max_connections, 100,
+          "connections open at once on --metrics_listen; one more is answered 503 and closed");
 
 namespace {
 volatile std::sig_atomic_t stop_requested = 0;
@@ -51,6 +56,12 @@ int main(int argc, char** argv) {
   const std::string index = absl::GetFlag(FLAGS_index);
   if (index.empty() || absl::GetFlag(FLAGS_store).empty()) {
     std::cerr << "verkenner-server: --index and --store are required (see --help)\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_http_max_connections) < 1 ||
+      absl::GetFlag(FLAGS_metrics_max_connections) < 1) {
+    std::cerr << "verkenner-server: --http_max_connections and --metrics_max_connections must be "
+                 "at least 1\n";
     return 2;
   }
   std::string refdata_dir = absl::GetFlag(FLAGS_refdata);
@@ -100,8 +111,12 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<verkenner::service::MetricsListener> metrics;
   if (const std::string address = absl::GetFlag(FLAGS_metrics_listen); !address.empty()) {
+    verkenner::service::MetricsListener::Options metrics_options;
+    metrics_options.max_connections = absl::GetFlag(FLAGS_metrics_max_connections);
+    metrics_options.log = (*server)->log();
     auto listener = verkenner::service::MetricsListener::Start(
-        address, [server = server->get()] { return server->metrics().PrometheusText(); });
+        address, [server = server->get()] { return server->metrics().PrometheusText(); },
+        metrics_options);
     if (!listener.ok()) {
       std::cerr << "verkenner-server: " << listener.status().message() << "\n";
       return 1;
@@ -124,6 +139,9 @@ int main(int argc, char** argv) {
     web = std::make_unique<verkenner::service::WebHandler>(gateway.get(),
                                                            absl::GetFlag(FLAGS_web_root));
     verkenner::service::HttpListener::Options http_options;
+    http_options.max_connections = absl::GetFlag(FLAGS_http_max_connections);
+    http_options.name = "web";
+    http_options.log = (*server)->log();
     // Import files are larger than anything else the app sends, and take longer to arrive.
     http_options.body_limits = [handler = web.get()](const verkenner::service::HttpRequest& head) {
       return handler->BodyLimitsFor(head);

@@ -70,6 +70,8 @@ class Server {
   absl::StatusOr<std::string> CsrfKey();
   // Calls, codes and latencies of every method, for a Prometheus scrape.
   const MetricsRegistry& metrics() const { return *metrics_; }
+  // The structured log on Options::log, for the HTTP listeners to share; null without one.
+  StructuredLog* log() const { return log_.get(); }
   // Stops the server, waiting at most `grace` for calls in flight.
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
   // Blocks until Shutdown() has completed.
