@@ -1,5 +1,7 @@
 // verkenner-server: serves the Verkenner v1 gRPC API from a search index.
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -8,6 +10,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
+#include "absl/time/time.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/pseudonymizer.h"
 #include "service/http/api_gateway.h"
@@ -42,6 +45,9 @@ ABSL_FLAG(int, http_max_connections, 1000,
           "and closed");
 ABSL_FLAG(int, metrics_max_connections, 100,
           "connections open at once on --metrics_listen; one more is answered 503 and closed");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "on SIGTERM or SIGINT, how long calls in flight (gRPC and web) may take to finish; "
+          "connections without a call close at once");
 
 namespace {
 volatile std::sig_atomic_t stop_requested = 0;
@@ -62,6 +68,11 @@ int main(int argc, char** argv) {
       absl::GetFlag(FLAGS_metrics_max_connections) < 1) {
     std::cerr << "verkenner-server: --http_max_connections and --metrics_max_connections must be "
                  "at least 1\n";
+    return 2;
+  }
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  if (grace < absl::ZeroDuration()) {
+    std::cerr << "verkenner-server: --shutdown_grace must not be negative\n";
     return 2;
   }
   std::string refdata_dir = absl::GetFlag(FLAGS_refdata);
@@ -166,7 +177,13 @@ int main(int argc, char** argv) {
   std::thread watcher([&] {
     while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::cout << "verkenner-server: stopping, finishing calls in flight" << std::endl;
-    (*server)->Shutdown();
+    const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(grace);
+    // The web first: its calls go through the in-process channel, which the server's Shutdown
+    // cuts at once; its listener takes no new connections meanwhile.
+    if (http != nullptr) http->Drain(deadline);
+    (*server)->Shutdown(std::max(std::chrono::milliseconds(0),
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     deadline - std::chrono::steady_clock::now())));
   });
   (*server)->Wait();
   watcher.join();
