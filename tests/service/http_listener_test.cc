@@ -20,7 +20,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using testing::ConnectToLoopback;
 using testing::Exchange;
-using testing::kNoEnd;
 using testing::ReadUntilClosed;
 using testing::SendAll;
 
