@@ -1,5 +1,7 @@
 // verkenner-server: serves the Verkenner v1 gRPC API from a search index.
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -39,6 +41,14 @@ ABSL_FLAG(std::string, web_root, "", "directory of the built web app served over
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port for GET /metrics (Prometheus) and GET /healthz over HTTP, e.g. "
           "127.0.0.1:9464; empty: off");
+ABSL_FLAG(int, http_max_connections, 1000,
+          "connections open at once on --http_listen; one more is answered 503 with Retry-After "
+          "and closed");
+ABSL_FLAG(int, metrics_max_connections, 100,
+          "connections open at once on --metrics_listen; one more is answered 503 and closed");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "on SIGTERM or SIGINT, how long calls in flight (gRPC and web) may take to finish; "
+          "connections without a call close at once");
 
 ABSL_FLAG(absl::Duration, import_idle_timeout, absl::Seconds(60),
           "an import through the API that sends no message for this long is interrupted; nothing "
@@ -66,6 +76,17 @@ int main(int argc, char** argv) {
   const std::string index = absl::GetFlag(FLAGS_index);
   if (index.empty() || absl::GetFlag(FLAGS_store).empty()) {
     std::cerr << "verkenner-server: --index and --store are required (see --help)\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_http_max_connections) < 1 ||
+      absl::GetFlag(FLAGS_metrics_max_connections) < 1) {
+    std::cerr << "verkenner-server: --http_max_connections and --metrics_max_connections must be "
+                 "at least 1\n";
+    return 2;
+  }
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  if (grace < absl::ZeroDuration()) {
+    std::cerr << "verkenner-server: --shutdown_grace must not be negative\n";
     return 2;
   }
   std::string refdata_dir = absl::GetFlag(FLAGS_refdata);
@@ -124,8 +145,12 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<verkenner::service::MetricsListener> metrics;
   if (const std::string address = absl::GetFlag(FLAGS_metrics_listen); !address.empty()) {
+    verkenner::service::MetricsListener::Options metrics_options;
+    metrics_options.max_connections = absl::GetFlag(FLAGS_metrics_max_connections);
+    metrics_options.log = (*server)->log();
     auto listener = verkenner::service::MetricsListener::Start(
-        address, [server = server->get()] { return server->metrics().PrometheusText(); });
+        address, [server = server->get()] { return server->metrics().PrometheusText(); },
+        metrics_options);
     if (!listener.ok()) {
       std::cerr << "verkenner-server: " << listener.status().message() << "\n";
       return 1;
@@ -148,6 +173,9 @@ int main(int argc, char** argv) {
     web = std::make_unique<verkenner::service::WebHandler>(gateway.get(),
                                                            absl::GetFlag(FLAGS_web_root));
     verkenner::service::HttpListener::Options http_options;
+    http_options.max_connections = absl::GetFlag(FLAGS_http_max_connections);
+    http_options.name = "web";
+    http_options.log = (*server)->log();
     // Import files are larger than anything else the app sends, and take longer to arrive.
     http_options.body_limits = [handler = web.get()](const verkenner::service::HttpRequest& head) {
       return handler->BodyLimitsFor(head);
@@ -172,7 +200,13 @@ int main(int argc, char** argv) {
   std::thread watcher([&] {
     while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     std::cout << "verkenner-server: stopping, finishing calls in flight" << std::endl;
-    (*server)->Shutdown();
+    const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(grace);
+    // The web first: its calls go through the in-process channel, which the server's Shutdown
+    // cuts at once; its listener takes no new connections meanwhile.
+    if (http != nullptr) http->Drain(deadline);
+    (*server)->Shutdown(std::max(std::chrono::milliseconds(0),
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     deadline - std::chrono::steady_clock::now())));
   });
   (*server)->Wait();
   watcher.join();

@@ -1,8 +1,14 @@
 #include "service/server.h"
 
 #include <google/protobuf/descriptor.h>
+#include <grpc/grpc.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "service/store/records.h"
@@ -11,6 +17,8 @@ namespace verkenner::service {
 namespace {
 // Bounds what one request may make the server read.
 constexpr int kMaxReceiveMessageBytes = 4 << 20;
+// How often a stopping server looks whether calls are still in flight.
+constexpr std::chrono::milliseconds kIdleCheckInterval{10};
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
@@ -56,6 +64,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
                            &server->port_);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  // gRPC sets SO_REUSEPORT by default, which lets a second server bind a port in use and take
+  // half its connections (each with its own throttles and quotas): one server per port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   const std::pair<grpc::Service*, const char*> services[] = {
       {server->search_service_.get(), v1::CandidateSearchService::service_full_name()},
       {server->session_service_.get(), v1::SessionService::service_full_name()},
@@ -86,7 +97,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen_address, " (address in use?)"));
+        absl::StrCat("cannot listen for gRPC on ", options.listen_address,
+                     ": address already in use, or not one of this machine"));
   }
   return server;
 }
@@ -112,14 +124,39 @@ absl::StatusOr<std::string> Server::CsrfKey() {
 
 void Server::Shutdown(std::chrono::milliseconds grace) {
   std::call_once(shutdown_once_, [&] {
-    if (grpc_server_ != nullptr) {
-      grpc_server_->Shutdown(std::chrono::system_clock::now() + grace);
-    }
+    if (grpc_server_ != nullptr) StopGrpc(std::chrono::system_clock::now() + grace);
     // In-flight searches finish in the pool before its workers are joined; then the store
     // commits what it accepted.
     pool_.reset();
     store_.reset();
   });
+}
+
+void Server::StopGrpc(std::chrono::system_clock::time_point deadline) {
+  // gRPC's Shutdown waits until every call has ended and every connection has closed, so a
+  // client that keeps an idle channel open would hold the stop until the deadline. Once no call
+  // is in flight, the connections are closed (there is no call left to cancel).
+  std::mutex mutex;
+  std::condition_variable stopped;
+  bool done = false;
+  std::thread idle_closer([&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!stopped.wait_until(
+        lock, std::min(deadline, std::chrono::system_clock::now() + kIdleCheckInterval),
+        [&] { return done; })) {
+      if (metrics_->InFlightCalls() == 0) {
+        grpc_server_cancel_all_calls(grpc_server_->c_server());
+      }
+      if (std::chrono::system_clock::now() >= deadline) break;
+    }
+  });
+  grpc_server_->Shutdown(deadline);
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+  }
+  stopped.notify_all();
+  idle_closer.join();
 }
 
 void Server::Wait() {

@@ -30,7 +30,8 @@ namespace verkenner::service {
 // reflection, wired to one index through a SearcherPool and to the service store.
 //
 // Start() returns a running server; Shutdown() stops accepting calls, lets in-flight calls
-// finish (up to the deadline), then stops the engine workers. Thread-safe.
+// finish (up to the deadline) without waiting for idle connections, then stops the engine
+// workers. Thread-safe.
 class Server {
  public:
   struct Options {
@@ -57,7 +58,7 @@ class Server {
   };
 
   // Errors: those of SearcherPool::Start and Store::Open; Unavailable if the address cannot be
-  // bound.
+  // bound, also when another server listens on it (SO_REUSEPORT is off: one server per port).
   static absl::StatusOr<std::unique_ptr<Server>> Start(Options options);
   ~Server();
 
@@ -71,13 +72,21 @@ class Server {
   absl::StatusOr<std::string> CsrfKey();
   // Calls, codes and latencies of every method, for a Prometheus scrape.
   const MetricsRegistry& metrics() const { return *metrics_; }
-  // Stops the server, waiting at most `grace` for calls in flight.
+  // The structured log on Options::log, for the HTTP listeners to share; null without one.
+  StructuredLog* log() const { return log_.get(); }
+  // Stops the server: no new calls, calls in flight may take at most `grace` to finish, and
+  // connections without a call close as soon as none is in flight. Calls through
+  // InProcessChannel() end at once (gRPC's in-process transport cancels them): stop their
+  // callers first (HttpListener::Drain for the web).
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
   // Blocks until Shutdown() has completed.
   void Wait();
 
  private:
   Server() = default;
+
+  // gRPC's part of Shutdown: calls in flight until `deadline`, idle connections closed at once.
+  void StopGrpc(std::chrono::system_clock::time_point deadline);
 
   // Declared in the order they are needed: the services use what comes before them.
   std::unique_ptr<MetricsRegistry> metrics_ = std::make_unique<MetricsRegistry>();

@@ -1,8 +1,13 @@
 #include "service/http/http_listener.h"
 
+#include <string.h>
+
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <future>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -20,14 +25,44 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+// The pause after a failed accept(), doubling while failures last.
+constexpr std::chrono::milliseconds kFirstAcceptPause{50};
+constexpr std::chrono::milliseconds kLongestAcceptPause{500};
+// How long a connection answered before its request was read (refused, 413) may go on sending
+// before it is closed.
+constexpr std::chrono::seconds kLinger{1};
+
 struct ListenerState;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   // `state` outlives every operation of the session on the listener's threads.
   Session(tcp::socket socket, ListenerState* state);
+  // Gives back its connection slot (ListenerState::Admit).
+  ~Session();
+
+  // Over the connection cap: a 503 at once, without reading the request.
+  void Refuse() {
+    HttpResponse busy;
+    busy.status = 503;
+    busy.headers.emplace_back("Retry-After", "1");
+    busy.body =
+        "Te veel verbindingen tegelijk; probeer het zo opnieuw.\n"
+        "Too many connections at once; try again shortly.\n";
+    Write(std::move(busy), 11);
+  }
+
+  // On the session's strand, when the listener drains: a connection still waiting for its
+  // request's head, with nothing of it arriving, carries no request and is closed.
+  void CloseIfIdle() {
+    beast::error_code ignored;
+    if (phase_ == Phase::kHead && stream_.socket().available(ignored) == 0) {
+      stream_.socket().close(ignored);
+    }
+  }
 
   void Start() {
+    phase_ = Phase::kHead;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options_->max_header_bytes));
     // Decided once the head is read (OnHead); until then no body is parsed.
@@ -64,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     parser_->body_limit(limits.max_body_bytes);
+    phase_ = Phase::kBody;
     stream_.expires_after(limits.timeout);
     http::async_read(
         stream_, buffer_, *parser_,
@@ -88,6 +124,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     http::request<http::string_body> message = parser_->release();
+    phase_ = Phase::kAnswer;
+    request_read_ = true;
     HttpRequest request = std::move(request_);
     request.body = std::move(message.body());
     AwaitAnswer(std::move(request), message.version());
@@ -97,6 +135,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void AwaitAnswer(HttpRequest request, unsigned version);
 
   void Write(HttpResponse answer, unsigned version) {
+    phase_ = Phase::kAnswer;
     response_.result(answer.status);
     response_.version(version);
     response_.set(http::field::server, "verkenner");
@@ -109,7 +148,19 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code, size_t) {
       beast::error_code ignored;
       self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      if (!self->request_read_) self->Linger();
     });
+  }
+
+  // Reads and drops what the client still sends, until it closes or kLinger has passed: closing
+  // a socket with unread input resets the connection, and the client may lose the answer.
+  void Linger() {
+    stream_.expires_after(kLinger);
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code error, size_t) {
+                              if (!error) self->Linger();
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -119,6 +170,13 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::string_body> response_;
   ListenerState* state_;
   const HttpListener::Options* options_;
+  // Where the exchange is, for Drain: waiting for the head, reading the body, or answering.
+  enum class Phase { kHead, kBody, kAnswer };
+  Phase phase_ = Phase::kHead;
+  bool request_read_ = false;
+  bool admitted_ = false;  // holds a connection slot
+
+  friend struct ListenerState;
 };
 
 // What the listener's threads, its sessions and late answers share. Owned by the listener and,
@@ -127,9 +185,23 @@ class Session : public std::enable_shared_from_this<Session> {
 struct ListenerState : std::enable_shared_from_this<ListenerState> {
   explicit ListenerState(int threads) : context(threads) {}
 
-  // Declared first, destroyed last: every socket belongs to it.
+  // Every admitted session, for the cap and for Drain; `closed` is signalled as they end.
+  // Declared before the io_context: sessions that the io_context's destructor destroys (with
+  // their pending operations) still leave this register.
+  std::mutex sessions_mutex;
+  std::condition_variable closed;
+  std::map<Session*, std::weak_ptr<Session>> sessions;
+  // Declared before the rest, destroyed after them: every socket belongs to it.
   asio::io_context context;
-  tcp::acceptor acceptor{context};
+  // Keeps the threads running while no operation is pending: when the listener drains, answers
+  // still come for sessions that wait for their handler. The destructor stops the io_context.
+  asio::executor_work_guard<asio::io_context::executor_type> keep_running =
+      asio::make_work_guard(context);
+  // The acceptor and its retry timer share a strand, which Drain and the destructor post to.
+  asio::strand<asio::io_context::executor_type> accept_strand = asio::make_strand(context);
+  tcp::acceptor acceptor{accept_strand};
+  asio::steady_timer accept_retry{accept_strand};
+  std::chrono::milliseconds accept_pause = kFirstAcceptPause;
   HttpListener::Options options;
   HttpListener::Handler handler;
   // Sessions whose request is with the handler. They are owned here, not by the answer callback,
@@ -142,15 +214,80 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
   void Accept() {
     acceptor.async_accept(asio::make_strand(context),
                           [this](beast::error_code error, tcp::socket socket) {
-                            if (error) return;  // closed: stopping
-                            std::make_shared<Session>(std::move(socket), this)->Start();
+                            if (!acceptor.is_open()) return;  // stopping
+                            if (error) {
+                              PauseAccepting(error);
+                              return;
+                            }
+                            accept_pause = kFirstAcceptPause;
+                            auto session = std::make_shared<Session>(std::move(socket), this);
+                            if (Admit(session)) {
+                              session->Start();
+                            } else {
+                              session->Refuse();
+                            }
                             Accept();
                           });
+  }
+
+  // accept() failed, most likely for want of descriptors or memory: say so and try again later,
+  // when closing connections may have freed some. Asio retries the transient errors itself.
+  void PauseAccepting(const beast::error_code& error) {
+    if (options.log != nullptr) {
+      // accept() fails with an errno. strerrordesc_np, not error.message(): the same text
+      // without a virtual call, which UBSan (in the asan build) verifies with a pipe() that
+      // fails when no descriptor is left, and reports as a bad object.
+      const char* description = strerrordesc_np(error.value());
+      options.log->Write(
+          "error", "http_accept_failed",
+          {"\"listener\":" + StructuredLog::Quote(options.name),
+           "\"error\":" +
+               StructuredLog::Quote(description != nullptr ? description : "unknown error"),
+           absl::StrCat("\"errno\":", error.value()),
+           absl::StrCat("\"retry_ms\":", accept_pause.count())});
+    }
+    accept_retry.expires_after(accept_pause);
+    accept_pause = std::min(accept_pause * 2, kLongestAcceptPause);
+    accept_retry.async_wait([this](beast::error_code waited) {
+      if (!waited && acceptor.is_open()) Accept();
+    });
+  }
+
+  // Whether `session` gets one of the max_connections slots.
+  bool Admit(const std::shared_ptr<Session>& session) {
+    std::lock_guard<std::mutex> lock(sessions_mutex);
+    if (sessions.size() >= static_cast<size_t>(std::max(0, options.max_connections))) return false;
+    sessions.emplace(session.get(), session);
+    session->admitted_ = true;
+    return true;
+  }
+
+  void Release(Session* session) {
+    std::lock_guard<std::mutex> lock(sessions_mutex);
+    sessions.erase(session);
+    if (sessions.empty()) closed.notify_all();
+  }
+
+  // On the acceptor's strand: no new connections, and the idle ones closed.
+  void StopAccepting() {
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    accept_retry.cancel();
+    std::lock_guard<std::mutex> lock(sessions_mutex);
+    for (const auto& [raw, weak] : sessions) {
+      if (std::shared_ptr<Session> session = weak.lock()) {
+        asio::post(session->stream_.get_executor(), [session] { session->CloseIfIdle(); });
+      }
+    }
   }
 };
 
 Session::Session(tcp::socket socket, ListenerState* state)
     : stream_(std::move(socket)), state_(state), options_(&state->options) {}
+
+Session::~Session() {
+  if (admitted_) state_->Release(this);
+}
 
 void Session::AwaitAnswer(HttpRequest request, unsigned version) {
   {
@@ -217,11 +354,25 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const std::str
   return listener;
 }
 
+void HttpListener::Drain(std::chrono::steady_clock::time_point deadline) {
+  auto stopped = std::make_shared<std::promise<void>>();
+  std::future<void> accepting_stopped = stopped->get_future();
+  asio::post(loop_->accept_strand, [loop = loop_.get(), stopped] {
+    loop->StopAccepting();
+    stopped->set_value();
+  });
+  // Once the acceptor is closed, no session joins those waited for.
+  accepting_stopped.wait_until(deadline);
+  std::unique_lock<std::mutex> lock(loop_->sessions_mutex);
+  loop_->closed.wait_until(lock, deadline, [&] { return loop_->sessions.empty(); });
+}
+
 HttpListener::~HttpListener() {
   if (loop_ != nullptr) {
-    asio::post(loop_->context, [loop = loop_.get()] {
+    asio::post(loop_->accept_strand, [loop = loop_.get()] {
       beast::error_code ignored;
       loop->acceptor.close(ignored);
+      loop->accept_retry.cancel();
     });
     loop_->context.stop();
   }

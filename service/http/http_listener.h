@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "service/observability/access_log.h"
 
 namespace verkenner::service {
 
@@ -42,6 +43,13 @@ struct HttpResponse {
 // handler never touches a socket: it gets the request and answers through `respond`, from any
 // thread, once.
 //
+// Resource exhaustion does not stop it: when accept() fails (EMFILE when descriptors run out,
+// ENOBUFS, ...) it logs one "http_accept_failed" line and tries again after a pause that grows
+// from 50 ms to 500 ms while the failures last. At most `max_connections` connections are open at
+// once; one more is answered at once with 503, Retry-After: 1 and a short Dutch and English text,
+// without reading its request, and closed (after reading what the client still sends, for at
+// most a second, so that closing does not reset the answer away).
+//
 // Thread-safe; the destructor stops the listener and waits for its threads. An answer that comes
 // after that is dropped (its connection is closed).
 class HttpListener {
@@ -60,6 +68,12 @@ class HttpListener {
     // body than max_body_bytes and timeout, or nullopt for those. Must not block. Unset: the
     // defaults for every request.
     std::function<std::optional<BodyLimits>(const HttpRequest& head)> body_limits;
+    // Connections open at once, from accept to close; the one after is refused with 503.
+    int max_connections = 1000;
+    // Names the listener in log lines ("web", "metrics").
+    std::string name = "http";
+    // Where accept failures are logged; not owned, must outlive the listener; null: nowhere.
+    StructuredLog* log = nullptr;
   };
   using Handler =
       std::function<void(HttpRequest request, std::function<void(HttpResponse)> respond)>;
@@ -71,6 +85,13 @@ class HttpListener {
   ~HttpListener();
 
   int port() const { return port_; }
+
+  // The first half of a graceful stop: stops accepting, closes the connections that carry no
+  // request (nothing received, or a head that stalled), and waits until the requests in flight
+  // have been answered or `deadline` has passed. Their handlers still run and their answers are
+  // still written. Whatever is left at the deadline ends with the destructor. Call once, not
+  // from a handler.
+  void Drain(std::chrono::steady_clock::time_point deadline);
 
  private:
   struct Loop;

@@ -15,12 +15,16 @@ MetricsListener::Response MetricsListener::Handle(
 }
 
 absl::StatusOr<std::unique_ptr<MetricsListener>> MetricsListener::Start(
-    const std::string& address, std::function<std::string()> metrics_text) {
+    const std::string& address, std::function<std::string()> metrics_text,
+    Options metrics_options) {
   std::unique_ptr<MetricsListener> metrics(new MetricsListener());
   metrics->metrics_text_ = std::move(metrics_text);
   HttpListener::Options options;
   options.max_body_bytes = 0;  // GET only
   options.timeout = std::chrono::seconds(5);
+  options.max_connections = metrics_options.max_connections;
+  options.name = "metrics";
+  options.log = metrics_options.log;
   absl::StatusOr<std::unique_ptr<HttpListener>> listener =
       HttpListener::Start(address, options,
                           [text = &metrics->metrics_text_](

@@ -14,15 +14,28 @@ namespace verkenner::service {
 // The operator's HTTP endpoint: GET /metrics answers the Prometheus text exposition (format
 // 0.0.4) that `metrics_text` returns, GET /healthz answers "ok"; anything else is 404 or 405.
 // Meant for a scraper on the operator's network, not for people: the web app gets a listener of
-// its own. Every connection has a read timeout and a header size limit.
+// its own. Every connection has a read timeout and a header size limit; the listener has a
+// connection cap and survives accept() failures (see HttpListener).
 //
 // Runs on an HttpListener of its own (one thread). Thread-safe; the destructor stops it.
 class MetricsListener {
  public:
+  struct Options {
+    // Connections open at once (HttpListener::Options::max_connections): a few scrapers and
+    // health checks need a handful.
+    int max_connections = 100;
+    // Where accept failures are logged; not owned; null: nowhere.
+    StructuredLog* log = nullptr;
+  };
+
   // Listens on `address` ("host:port", port 0 for any free one). Errors: InvalidArgument for an
   // address that is not host:port, Unavailable when it cannot be bound.
   static absl::StatusOr<std::unique_ptr<MetricsListener>> Start(
-      const std::string& address, std::function<std::string()> metrics_text);
+      const std::string& address, std::function<std::string()> metrics_text, Options options);
+  static absl::StatusOr<std::unique_ptr<MetricsListener>> Start(
+      const std::string& address, std::function<std::string()> metrics_text) {
+    return Start(address, std::move(metrics_text), Options());
+  }
   ~MetricsListener() = default;
 
   int port() const { return listener_->port(); }

@@ -91,6 +91,8 @@ class MetricsRegistry {
   // The in-flight gauge: calls started and not yet ended. MetricsInterceptorFactory pairs these.
   void CallStarted();
   void CallEnded();
+  // The gauge's value: calls started and not yet ended.
+  int64_t InFlightCalls() const { return in_flight_.load(std::memory_order_relaxed); }
 
   // Sets the gauge `name` (e.g. "verkenner_index_documents") to `value`, with `help` as its
   // description; the latest help wins. Errors: InvalidArgument when `name` is not a Prometheus

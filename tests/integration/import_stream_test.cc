@@ -366,10 +366,10 @@ TEST_F(ImportStreamTest, AServerStoppedBySigtermAppliesNoBrokenImport) {
     for (v1::ImportMode mode : {v1::IMPORT_MODE_FULL_SYNC, v1::IMPORT_MODE_INCREMENTAL}) {
       SCOPED_TRACE(absl::StrCat(point.name, "-", v1::ImportMode_Name(mode)));
       const std::map<std::string, std::string> before = testing::IndexContents(index_.index_path);
-      auto process = testing::StartServerProcess(
+      auto process = testing::StartServer(
           {VERKENNER_SERVER_BINARY, "--index=" + index_.index_path, "--store=" + store_path_,
            "--vault=" + index_.vault_path, "--key_file=" + key_file_, "--listen=127.0.0.1:0",
-           "--search_threads=1"},
+           "--search_threads=1", "--shutdown_grace=1s"},
           (directory_ / "server.log").string());
       ASSERT_TRUE(process.ok()) << process.status();
       stub_ = v1::ProfileImportService::NewStub(grpc::CreateChannel(

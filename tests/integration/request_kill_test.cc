@@ -6,7 +6,6 @@
 //
 // VERKENNER_KILL_ROUNDS raises the number of kills (default 20) for a longer run;
 // VERKENNER_KILL_SEED changes the kill delays (the seed is printed, to repeat a failing run).
-#include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -54,13 +53,14 @@ int EnvironmentInteger(const char* name, int fallback) {
   return std::atoi(value);
 }
 
-absl::StatusOr<testing::ServerProcess> StartServer(const std::string& index,
-                                                   const std::string& store,
-                                                   const std::string& log) {
-  return testing::StartServerProcess(
-      {VERKENNER_SERVER_BINARY, "--index=" + index, "--store=" + store, "--listen=127.0.0.1:0",
-       "--search_threads=1"},
-      log);
+using testing::ServerProcess;
+using testing::Signal;
+
+absl::StatusOr<ServerProcess> StartServer(const std::string& index, const std::string& store,
+                                          const std::string& log) {
+  return testing::StartServer({VERKENNER_SERVER_BINARY, "--index=" + index, "--store=" + store,
+                               "--listen=127.0.0.1:0", "--search_threads=1"},
+                              log);
 }
 
 struct Attempt {
@@ -419,7 +419,7 @@ TEST_F(RequestKillTest, AcknowledgedRequestsSurviveKilledServersExactlyOnce) {
   std::cout << "rounds " << rounds << ", seed " << seed << std::endl;
 
   for (int round = 0; round < rounds; ++round) {
-    absl::StatusOr<testing::ServerProcess> server = StartServer(index_, store_, log_);
+    absl::StatusOr<ServerProcess> server = StartServer(index_, store_, log_);
     ASSERT_TRUE(server.ok()) << "round " << round << ": " << server.status();
     std::atomic<bool> killing = false;
     std::vector<std::thread> threads;
@@ -430,7 +430,7 @@ TEST_F(RequestKillTest, AcknowledgedRequestsSurviveKilledServersExactlyOnce) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
     killing = true;
-    const int status = testing::Signal(*server, SIGKILL);
+    const int status = Signal(*server, SIGKILL);
     for (std::thread& thread : threads) thread.join();
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
         << "round " << round << ": the server was not running when killed (" << status << "); see "
@@ -448,7 +448,7 @@ TEST_F(RequestKillTest, AcknowledgedRequestsSurviveKilledServersExactlyOnce) {
 
   // One more server: the retrying clients settle what they could not, and every organisation
   // sees its requests.
-  absl::StatusOr<testing::ServerProcess> server = StartServer(index_, store_, log_);
+  absl::StatusOr<ServerProcess> server = StartServer(index_, store_, log_);
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = Connect(server->port);
   size_t retried_at_end = 0;
@@ -491,10 +491,8 @@ TEST_F(RequestKillTest, AcknowledgedRequestsSurviveKilledServersExactlyOnce) {
       EXPECT_EQ(*shown, request_id) << name;
     }
   }
-  // An open client connection, even an idle one, holds a graceful stop for its whole grace
-  // period (5 s).
-  stub.reset();
-  const int status = testing::Signal(*server, SIGTERM);
+  // The channel stays open: an idle connection no longer holds a graceful stop.
+  const int status = Signal(*server, SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "; see " << log_;
   // The retries landed exactly once too, and a clean stop leaves a sound file.
   ExpectStoreMatches(store_, clients);

@@ -21,34 +21,40 @@ extern char** environ;
 
 namespace verkenner::testing {
 
-// One verkenner-server child process: its stdout is a pipe (for the port line), its stderr is
-// appended to a log file in the test directory.
-// A server still running when its ServerProcess goes (a failed assertion) is killed.
+// One verkenner-server child process: its stdout is a pipe (for the port lines), its stderr is
+// appended to a log file. A server still running when its ServerProcess goes (a failed
+// assertion) is killed. Used by one thread.
 struct ServerProcess {
   ServerProcess() = default;
   ServerProcess(ServerProcess&& other) noexcept
-      : pid(std::exchange(other.pid, -1)), output(other.output), port(other.port) {}
+      : pid(std::exchange(other.pid, -1)),
+        output(std::exchange(other.output, -1)),
+        port(other.port),
+        http_port(other.http_port),
+        said(std::move(other.said)) {}
   ServerProcess& operator=(ServerProcess&&) = delete;
   ~ServerProcess() {
-    if (pid < 0) return;
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    close(output);
+    if (pid >= 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    if (output >= 0) close(output);
   }
 
   pid_t pid = -1;
   int output = -1;
-  int port = 0;
+  int port = 0;       // gRPC, from "serving on port N"
+  int http_port = 0;  // from "web app on port N", if it said so
+  std::string said;   // its stdout so far
 };
 
-// Starts `arguments` (the verkenner-server binary first) with its stderr appended to `log`, and
-// waits up to a minute for its "serving on port" line.
-inline absl::StatusOr<ServerProcess> StartServerProcess(const std::vector<std::string>& arguments,
-                                                        const std::string& log) {
+// Starts `argv` (argv[0] is the binary) with its stderr appended to `log`. Errors: Internal when
+// it cannot be spawned.
+inline absl::StatusOr<ServerProcess> SpawnServer(const std::vector<std::string>& arguments,
+                                                 const std::string& log) {
   std::vector<char*> argv;
   for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
-
   int pipe_ends[2];
   if (pipe2(pipe_ends, O_CLOEXEC) != 0) return absl::InternalError("pipe2 failed");
   // posix_spawn, not fork: the test process runs gRPC threads, and a forked child of a
@@ -64,19 +70,28 @@ inline absl::StatusOr<ServerProcess> StartServerProcess(const std::vector<std::s
   close(pipe_ends[1]);
   if (spawned != 0) {
     close(pipe_ends[0]);
+    server.pid = -1;
     return absl::InternalError(absl::StrCat("posix_spawn ", argv[0], " failed: ", spawned));
   }
   server.output = pipe_ends[0];
+  return server;
+}
 
-  constexpr char kServing[] = "serving on port ";
-  std::string seen;
+// The number after `label` in a complete line of `text`, or 0.
+inline int PortAfter(const std::string& text, const std::string& label) {
+  const size_t at = text.find(label);
+  if (at == std::string::npos || text.find('\n', at) == std::string::npos) return 0;
+  return std::atoi(text.c_str() + at + label.size());
+}
+
+// Reads the server's stdout until it says it serves gRPC (within 60 s), and notes its ports.
+// Errors: Internal, with what it said, when it exits or falls silent first.
+inline absl::Status AwaitServing(ServerProcess& server, const std::string& log) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (true) {
-    const size_t at = seen.find(kServing);
-    const size_t end = at == std::string::npos ? at : seen.find('\n', at);
-    if (end != std::string::npos) {
-      server.port = std::atoi(seen.c_str() + at + sizeof(kServing) - 1);
-      return server;
+    if ((server.port = PortAfter(server.said, "serving on port ")) != 0) {
+      server.http_port = PortAfter(server.said, "web app on port ");
+      return absl::OkStatus();
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         give_up - std::chrono::steady_clock::now());
@@ -86,21 +101,34 @@ inline absl::StatusOr<ServerProcess> StartServerProcess(const std::vector<std::s
                             ? read(server.output, buffer, sizeof(buffer))
                             : -1;
     if (got <= 0) {
-      return absl::InternalError(
-          absl::StrCat("verkenner-server did not report a port; output: ", seen, "; see ", log));
+      return absl::InternalError(absl::StrCat(
+          "verkenner-server did not report a port; output: ", server.said, "; see ", log));
     }
-    seen.append(buffer, static_cast<size_t>(got));
+    server.said.append(buffer, static_cast<size_t>(got));
   }
+}
+
+// SpawnServer and AwaitServing.
+inline absl::StatusOr<ServerProcess> StartServer(const std::vector<std::string>& arguments,
+                                                 const std::string& log) {
+  absl::StatusOr<ServerProcess> server = SpawnServer(arguments, log);
+  if (!server.ok()) return server.status();
+  if (absl::Status serving = AwaitServing(*server, log); !serving.ok()) return serving;
+  return server;
+}
+
+// Waits for the server to exit; returns its wait status.
+inline int WaitForExit(ServerProcess& server) {
+  int status = 0;
+  waitpid(server.pid, &status, 0);
+  server.pid = -1;
+  return status;
 }
 
 // The wait status of the server after `signal`.
 inline int Signal(ServerProcess& server, int signal) {
   kill(server.pid, signal);
-  int status = 0;
-  waitpid(server.pid, &status, 0);
-  close(server.output);
-  server.pid = -1;
-  return status;
+  return WaitForExit(server);
 }
 
 }  // namespace verkenner::testing

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <cerrno>
@@ -14,6 +15,7 @@
 #include <thread>
 
 #include "service/http/http_listener.h"
+#include "tests/service/raw_http_client.h"
 
 namespace verkenner::service {
 namespace {
@@ -100,6 +102,21 @@ TEST(HttpListenerTest, AnAnswerAfterTheListenerStoppedIsDropped) {
   late.body = "too late\n";
   respond(std::move(late));  // must not write, nor crash
   respond = nullptr;         // the last reference to the request goes here
+}
+
+// The metrics listener has a cap of its own, far below the web app's.
+TEST(MetricsListenerTest, AConnectionOverItsCapIsRefused) {
+  MetricsListener::Options options;
+  options.max_connections = 1;
+  auto listener = MetricsListener::Start(
+      "127.0.0.1:0", [] { return std::string(); }, options);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  const int idle = testing::ConnectToLoopback((*listener)->port());
+  ASSERT_GE(idle, 0);
+  const std::string refused =
+      testing::Exchange((*listener)->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused;
+  close(idle);
 }
 
 TEST(MetricsListenerTest, BadAddressesAreRefused) {
