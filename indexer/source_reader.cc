@@ -1,8 +1,41 @@
 #include "indexer/source_reader.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace verkenner::indexer {
+namespace {
+
+// Reads `prefix`, then what `rest` has: so that a line read to look at it can be read again
+// without seeking back, which a stream that arrives over the network cannot do.
+class PrefixedStreamBuffer final : public std::streambuf {
+ public:
+  PrefixedStreamBuffer(std::string prefix, std::streambuf* rest)
+      : prefix_(std::move(prefix)), rest_(rest) {
+    setg(prefix_.data(), prefix_.data(), prefix_.data() + prefix_.size());
+  }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    // Whatever `rest` has at hand, without waiting for more than one of its parts.
+    if (traits_type::eq_int_type(rest_->sgetc(), traits_type::eof())) return traits_type::eof();
+    const std::streamsize available = std::max<std::streamsize>(1, rest_->in_avail());
+    const std::streamsize got =
+        rest_->sgetn(buffer_, std::min<std::streamsize>(available, sizeof(buffer_)));
+    if (got <= 0) return traits_type::eof();
+    setg(buffer_, buffer_, buffer_ + got);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  std::string prefix_;
+  std::streambuf* rest_;
+  char buffer_[64 * 1024];
+};
+
+}  // namespace
 
 SourceFileReader::SourceFileReader(std::istream& in, SourceFileFormat format,
                                    size_t max_record_bytes)
@@ -17,13 +50,14 @@ absl::Status SourceFileReader::Start() {
   }
   absl::StatusOr<char> separator = DetectCsvSeparator(header_line);
   if (!separator.ok()) return separator.status();
-  in_.clear();
-  in_.seekg(0, std::ios::beg);
+  if (!in_.eof()) header_line.push_back('\n');  // getline took it
+  replayed_ = std::make_unique<PrefixedStreamBuffer>(std::move(header_line), in_.rdbuf());
+  replayed_in_ = std::make_unique<std::istream>(replayed_.get());
 
   engine::CsvReader::Options options;
   options.separator = *separator;
   options.max_record_bytes = max_record_bytes_;
-  csv_ = std::make_unique<engine::CsvReader>(in_, options);
+  csv_ = std::make_unique<engine::CsvReader>(*replayed_in_, options);
   absl::StatusOr<bool> read = csv_->Next(header_);
   if (!read.ok()) return read.status();
   absl::StatusOr<CsvColumnMapping> mapping = CsvColumnMapping::FromHeader(header_);

@@ -5,6 +5,7 @@
 #include <istream>
 #include <memory>
 #include <optional>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,10 @@ class SourceFileReader {
   std::istream& in_;
   SourceFileFormat format_;
   size_t max_record_bytes_;
+  // CSV: the header line the separator was read from, then the rest of `in_` (which need not
+  // be seekable: an upload's body arrives as it is read).
+  std::unique_ptr<std::streambuf> replayed_;
+  std::unique_ptr<std::istream> replayed_in_;
   std::unique_ptr<engine::CsvReader> csv_;
   std::vector<std::string> header_;
   std::optional<CsvColumnMapping> mapping_;

@@ -14,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "service/http/import_upload.h"
@@ -130,7 +131,8 @@ ApiGateway::ApiGateway(std::shared_ptr<grpc::Channel> channel, std::string csrf_
     : channel_(std::move(channel)),
       stub_(std::make_unique<grpc::GenericStub>(channel_)),
       sessions_(v1::SessionService::NewStub(channel_)),
-      csrf_key_(std::move(csrf_key)) {}
+      csrf_key_(std::move(csrf_key)),
+      uploads_(channel_) {}
 
 std::string ApiGateway::CsrfToken(const std::string& session_token) const {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -148,21 +150,26 @@ bool ApiGateway::CsrfTokenMatches(const std::string& session, const std::string&
          CRYPTO_memcmp(csrf_token.data(), expected.data(), expected.size()) == 0;
 }
 
-bool ApiGateway::MaySendImportFile(const std::string& method, const std::string& path,
-                                   const std::string& cookie, const std::string& csrf_token) const {
-  if (method != "POST" || path != kImportRoute) return false;
-  const std::string session = CookieValue(cookie, kSessionCookie);
-  return !session.empty() && CsrfTokenMatches(session, csrf_token);
+bool ApiGateway::StartUploadOf(const std::string& account_id) {
+  std::lock_guard<std::mutex> lock(uploading_mutex_);
+  return uploading_.insert(account_id).second;
 }
 
-void ApiGateway::StartImport(const ApiRequest& request, std::string body,
+void ApiGateway::EndUploadOf(const std::string& account_id) {
+  std::lock_guard<std::mutex> lock(uploading_mutex_);
+  uploading_.erase(account_id);
+}
+
+void ApiGateway::StartImport(const ApiRequest& request, std::shared_ptr<BodyStream> body,
                              const std::string& session, std::function<void(ApiResponse)> done) {
   v1::ImportHeader header;
   std::string mode;
   std::string file_name;
+  std::string expected_rows;
   if (!QueryParameter(request.query, "import_id", header.mutable_import_id()) ||
       !QueryParameter(request.query, "mode", &mode) ||
-      !QueryParameter(request.query, "file_name", &file_name)) {
+      !QueryParameter(request.query, "file_name", &file_name) ||
+      !QueryParameter(request.query, "expected_rows", &expected_rows)) {
     done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, "query: not a valid query string"));
     return;
   }
@@ -175,6 +182,13 @@ void ApiGateway::StartImport(const ApiRequest& request, std::string body,
     done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, "mode: INCREMENTAL or FULL_SYNC"));
     return;
   }
+  int64_t expected = 0;
+  if (!expected_rows.empty() && (!absl::SimpleAtoi(expected_rows, &expected) || expected < 0)) {
+    done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT,
+                       "expected_rows: a number of rows, 0 or more"));
+    return;
+  }
+  header.set_expected_rows(expected);
   const std::string lower_name = absl::AsciiStrToLower(file_name);
   indexer::SourceFileFormat format;
   if (absl::EndsWith(lower_name, ".csv")) {
@@ -187,15 +201,7 @@ void ApiGateway::StartImport(const ApiRequest& request, std::string body,
     return;
   }
   header.set_file_name(file_name);
-  // For the progress bar: the file's lines that are not blank, without a CSV's header row. Line
-  // breaks inside quoted CSV cells make it an estimate, which is all expected_rows is for.
-  int64_t lines = 0;
-  for (absl::string_view line : absl::StrSplit(body, '\n')) {
-    if (!absl::StripAsciiWhitespace(line).empty()) ++lines;
-  }
-  if (format == indexer::SourceFileFormat::kCsv && lines > 0) --lines;
-  header.set_expected_rows(lines);
-  // The header's source is the caller's own: the service refuses any other.
+  // Who sends it, before any of the body is read: an importer, whose source is the header's.
   auto account = std::make_shared<v1::GetCurrentAccountResponse>();
   auto context = std::make_shared<grpc::ClientContext>();
   context->AddMetadata("authorization", "Bearer " + session);
@@ -209,23 +215,35 @@ void ApiGateway::StartImport(const ApiRequest& request, std::string body,
           done(ErrorResponse(status.error_code(), status.error_message()));
           return;
         }
+        if (account->account().role() != v1::ACCOUNT_ROLE_IMPORTER) {
+          done(ErrorResponse(grpc::StatusCode::PERMISSION_DENIED,
+                             "only a municipality's or UWV's importer uploads import files"));
+          return;
+        }
+        const std::string account_id = account->account().name();
+        if (!StartUploadOf(account_id)) {
+          done(ErrorResponse(grpc::StatusCode::ABORTED,
+                             "you are uploading a file already; send this one when it is in"));
+          return;
+        }
         header.set_source(account->account().source());
         const std::string import_id = header.import_id();
-        StartImportUpload(
-            channel_, session, header, format, std::move(body),
-            [import_id, done = std::move(done)](const grpc::Status& started, bool replayed) {
-              if (!started.ok()) {
-                done(ErrorResponse(started.error_code(), started.error_message()));
-                return;
-              }
-              google::protobuf::Struct reply;
-              (*reply.mutable_fields())["importId"].set_string_value(import_id);
-              if (replayed) (*reply.mutable_fields())["replayed"].set_bool_value(true);
-              ApiResponse response;
-              response.status = 202;
-              (void)google::protobuf::util::MessageToJsonString(reply, &response.body);
-              done(std::move(response));
-            });
+        uploads_.Start(session, header, format, std::move(body),
+                       [this, account_id, import_id, done = std::move(done)](
+                           const grpc::Status& answered, bool replayed) {
+                         EndUploadOf(account_id);
+                         if (!answered.ok()) {
+                           done(ErrorResponse(answered.error_code(), answered.error_message()));
+                           return;
+                         }
+                         google::protobuf::Struct reply;
+                         (*reply.mutable_fields())["importId"].set_string_value(import_id);
+                         if (replayed) (*reply.mutable_fields())["replayed"].set_bool_value(true);
+                         ApiResponse response;
+                         response.status = 202;
+                         (void)google::protobuf::util::MessageToJsonString(reply, &response.body);
+                         done(std::move(response));
+                       });
       });
 }
 
@@ -342,7 +360,9 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
     return;
   }
   if (request.target == kImportRoute) {
-    std::string body = std::move(request.body);
+    std::shared_ptr<BodyStream> body = request.body_stream != nullptr
+                                           ? std::move(request.body_stream)
+                                           : std::make_shared<StringBodyStream>(request.body);
     StartImport(request, std::move(body), session, std::move(done));
     return;
   }

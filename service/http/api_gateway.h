@@ -6,10 +6,14 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "service/http/body_stream.h"
+#include "service/http/import_upload.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
 
 namespace verkenner::service {
@@ -22,6 +26,8 @@ struct ApiRequest {
   std::string cookie;      // the Cookie header, or empty
   std::string csrf_token;  // the X-CSRF-Token header, or empty
   std::string query = {};  // the target's query string, without '?'; or empty
+  // The import route's body as it arrives (HttpListener streams it); null: `body` is all of it.
+  std::shared_ptr<BodyStream> body_stream = nullptr;
 };
 
 struct ApiResponse {
@@ -42,15 +48,20 @@ struct ApiResponse {
 // same header (state-changing or not: every API call is a POST). POST /api/v1/session/logout
 // ends the session and clears the cookie.
 //
-// Import files: POST /api/v1/imports?import_id=ID&mode=INCREMENTAL|FULL_SYNC&file_name=NAME with
-// the file as the body (CSV when NAME ends in .csv, JSON Lines when in .jsonl; at most
-// kMaxImportBytes; mode may also be the enum's name, IMPORT_MODE_FULL_SYNC, and absent means
-// INCREMENTAL) starts ProfileImportService.ImportProfiles as the session's account (header
-// source: the account's own; the service checks role, source, import id and rows) and streams
-// the file's rows in (StartImportUpload). The answer comes once the service has started the
-// import: 202 with {"importId": ID}, plus "replayed": true when that import id had succeeded
-// before; the import runs on, and GetImport reports progress and the outcome. Errors before the
-// start are mapped like every other call's; a bad query or file name is 400.
+// Import files: POST /api/v1/imports?import_id=ID&mode=INCREMENTAL|FULL_SYNC&file_name=NAME
+// [&expected_rows=N] with the file as the body (CSV when NAME ends in .csv, JSON Lines when in
+// .jsonl; at most kMaxImportBytes; mode may also be the enum's name, IMPORT_MODE_FULL_SYNC, and
+// absent means INCREMENTAL; expected_rows, the file's rows as the browser counted them, is only
+// for the progress bar). Before any of the body is read, the session, its CSRF token and the
+// importer role are checked (an employer or a logged-out cookie gets its 401 or 403 without the
+// server reading the file), and an account uploads one file at a time (409 for a second while
+// the first arrives). Then ProfileImportService.ImportProfiles starts as the session's account
+// (header source: the account's own; the service checks source, import id, its own limits and
+// rows) and the file's rows stream in as the body arrives (ImportUploads), never held whole. The
+// answer comes once the whole file is sent: 202 with {"importId": ID}, plus "replayed": true
+// when that import id had succeeded before (then the body is not read); the import is applied
+// after, and GetImport reports progress and the outcome. A body that breaks off imports nothing.
+// Errors are mapped like every other call's; a bad query or file name is 400.
 //
 // Status codes: OK 200, INVALID_ARGUMENT 400, UNAUTHENTICATED 401, PERMISSION_DENIED or a bad
 // CSRF token 403, NOT_FOUND 404, ALREADY_EXISTS and ABORTED 409, FAILED_PRECONDITION 412,
@@ -74,16 +85,13 @@ class ApiGateway {
   // The CSRF token of a session token.
   std::string CsrfToken(const std::string& session_token) const;
 
-  // Whether a request with this head may send a body of up to kMaxImportBytes: a POST to
-  // kImportRoute with a session cookie and its CSRF token (so that only a signed-in user's
-  // browser makes the server hold that much). Does not check the session itself.
-  bool MaySendImportFile(const std::string& method, const std::string& path,
-                         const std::string& cookie, const std::string& csrf_token) const;
-
  private:
   bool CsrfTokenMatches(const std::string& session, const std::string& csrf_token) const;
-  void StartImport(const ApiRequest& request, std::string body, const std::string& session,
-                   std::function<void(ApiResponse)> done);
+  void StartImport(const ApiRequest& request, std::shared_ptr<BodyStream> body,
+                   const std::string& session, std::function<void(ApiResponse)> done);
+  // Claims the account's one upload at a time; false when it has one running.
+  bool StartUploadOf(const std::string& account_id);
+  void EndUploadOf(const std::string& account_id);
   void Call(const std::string& full_method, const std::string& json, const std::string& token,
             std::function<void(grpc::Status, std::string json, std::string retry_after)> done);
 
@@ -91,6 +99,9 @@ class ApiGateway {
   std::unique_ptr<grpc::GenericStub> stub_;
   std::unique_ptr<v1::SessionService::Stub> sessions_;
   std::string csrf_key_;
+  std::mutex uploading_mutex_;
+  std::set<std::string> uploading_;  // guarded by uploading_mutex_: accounts sending a file
+  ImportUploads uploads_;            // last: its threads end before the rest goes
 };
 
 // The value of cookie `name` in a Cookie header, or empty.

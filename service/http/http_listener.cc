@@ -32,7 +32,69 @@ constexpr std::chrono::milliseconds kLongestAcceptPause{500};
 // before it is closed.
 constexpr std::chrono::seconds kLinger{1};
 
+// The largest part of a streamed body handed over at once.
+constexpr size_t kBodyPartBytes = 64 * 1024;
+
 struct ListenerState;
+
+// A streamed body (BodyStream) between a session, which reads one part when asked, and the
+// handler's thread, which asks and waits. At most one part is read ahead of the handler.
+class SessionBodyStream final : public BodyStream {
+ public:
+  // `read_more` starts the read of the next part (on the session's strand); it must not block.
+  explicit SessionBodyStream(std::function<void()> read_more) : read_more_(std::move(read_more)) {}
+
+  bool Read(std::string& part) override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!has_part_ && !ended_ && !asked_) {
+      asked_ = true;
+      lock.unlock();
+      read_more_();
+      lock.lock();
+    }
+    changed_.wait(lock, [&] { return has_part_ || ended_; });
+    if (!has_part_) return false;
+    part.swap(part_);
+    part_.clear();
+    has_part_ = false;
+    return true;
+  }
+  absl::Status status() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return status_;
+  }
+
+  // The session's side: a part has arrived.
+  void Deliver(std::string part) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      part_ = std::move(part);
+      has_part_ = true;
+      asked_ = false;
+    }
+    changed_.notify_all();
+  }
+  // The session's side: no more parts will come, for `why` (OK: the body is complete).
+  void End(absl::Status why) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (ended_) return;
+      ended_ = true;
+      status_ = std::move(why);
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  const std::function<void()> read_more_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string part_;       // guarded by mutex_
+  bool has_part_ = false;  // guarded by mutex_
+  bool asked_ = false;     // guarded by mutex_: a read is under way
+  bool ended_ = false;     // guarded by mutex_
+  absl::Status status_;    // guarded by mutex_
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -98,12 +160,80 @@ class Session : public std::enable_shared_from_this<Session> {
       TooLarge();
       return;
     }
-    parser_->body_limit(limits.max_body_bytes);
     phase_ = Phase::kBody;
     stream_.expires_after(limits.timeout);
+    if (limits.stream) {
+      StreamBody(limits.max_body_bytes);
+      return;
+    }
+    parser_->body_limit(limits.max_body_bytes);
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code read, size_t) { self->OnRead(read); });
+  }
+
+  // Hands the request to the handler now, with a BodyStream that reads the body as it is asked.
+  void StreamBody(size_t max_body_bytes) {
+    const unsigned version = parser_->get().version();
+    body_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    body_parser_->body_limit(max_body_bytes);
+    body_ = std::make_shared<SessionBodyStream>(
+        [weak = weak_from_this(), executor = stream_.get_executor()] {
+          asio::post(executor, [weak] {
+            if (std::shared_ptr<Session> self = weak.lock()) self->ReadBodyPart();
+          });
+        });
+    HttpRequest request = std::move(request_);
+    request.body_stream = body_;
+    AwaitAnswer(std::move(request), version);
+  }
+
+  // On the strand, when the handler asks for more of a streamed body.
+  void ReadBodyPart() {
+    if (answered_) {
+      body_->End(absl::UnavailableError("the request was answered before its body was read"));
+      return;
+    }
+    if (body_parser_->is_done()) {
+      request_read_ = true;
+      body_->End(absl::OkStatus());
+      return;
+    }
+    body_part_.resize(kBodyPartBytes);
+    body_parser_->get().body().data = body_part_.data();
+    body_parser_->get().body().size = body_part_.size();
+    body_read_in_flight_ = true;
+    http::async_read(
+        stream_, buffer_, *body_parser_,
+        [self = shared_from_this()](beast::error_code error, size_t) { self->OnBodyPart(error); });
+  }
+
+  void OnBodyPart(beast::error_code error) {
+    body_read_in_flight_ = false;
+    if (error == http::error::need_buffer) error = {};  // the part is full
+    if (answered_) {
+      body_->End(absl::UnavailableError("the request was answered before its body was read"));
+      Linger();
+      return;
+    }
+    if (error) {
+      body_->End(error == http::error::body_limit ? absl::ResourceExhaustedError("body too large")
+                 : error == beast::error::timeout ? absl::DeadlineExceededError("body too slow")
+                                                  : absl::UnavailableError("connection broken"));
+      return;
+    }
+    const size_t got = body_part_.size() - body_parser_->get().body().size;
+    if (got == 0 && !body_parser_->is_done()) {
+      ReadBodyPart();
+      return;
+    }
+    body_part_.resize(got);
+    if (got > 0) body_->Deliver(std::move(body_part_));
+    if (body_parser_->is_done()) {
+      request_read_ = true;
+      body_->End(absl::OkStatus());
+    }
   }
 
   void TooLarge() {
@@ -136,6 +266,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(HttpResponse answer, unsigned version) {
     phase_ = Phase::kAnswer;
+    answered_ = true;
     response_.result(answer.status);
     response_.version(version);
     response_.set(http::field::server, "verkenner");
@@ -148,7 +279,8 @@ class Session : public std::enable_shared_from_this<Session> {
     http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code, size_t) {
       beast::error_code ignored;
       self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-      if (!self->request_read_) self->Linger();
+      // A streamed body's read in flight lingers when it completes (OnBodyPart).
+      if (!self->request_read_ && !self->body_read_in_flight_) self->Linger();
     });
   }
 
@@ -166,6 +298,12 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  // For a streamed body: the parser after the head, the part being read, the handler's side.
+  std::optional<http::request_parser<http::buffer_body>> body_parser_;
+  std::string body_part_;
+  std::shared_ptr<SessionBodyStream> body_;
+  bool body_read_in_flight_ = false;
+  bool answered_ = false;
   HttpRequest request_;  // the head, from OnHead to OnRead
   http::response<http::string_body> response_;
   ListenerState* state_;
@@ -286,6 +424,7 @@ Session::Session(tcp::socket socket, ListenerState* state)
     : stream_(std::move(socket)), state_(state), options_(&state->options) {}
 
 Session::~Session() {
+  if (body_ != nullptr) body_->End(absl::UnavailableError("the connection closed"));
   if (admitted_) state_->Release(this);
 }
 

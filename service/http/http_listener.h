@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "service/http/body_stream.h"
 #include "service/observability/access_log.h"
 
 namespace verkenner::service {
@@ -21,6 +22,9 @@ struct HttpRequest {
   std::string target;                          // "/api/v1/...", with its query
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
+  // Set instead of `body` for a route whose BodyLimits say stream: the handler gets the request
+  // right after its head and reads the body as it arrives, or answers without reading it.
+  std::shared_ptr<BodyStream> body_stream;
 
   std::string Header(const std::string& lower_case_name) const {
     auto found = headers.find(lower_case_name);
@@ -58,6 +62,8 @@ class HttpListener {
   struct BodyLimits {
     size_t max_body_bytes = 0;
     std::chrono::seconds timeout{0};
+    // Hand the request over at once, with HttpRequest::body_stream, instead of after its body.
+    bool stream = false;
   };
   struct Options {
     size_t max_header_bytes = 8 * 1024;

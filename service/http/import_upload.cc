@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
-#include <sstream>
+#include <istream>
 
 #include "indexer/source_format.h"
 #include "verkenner/v1/profile_import.grpc.pb.h"
@@ -29,124 +28,127 @@ std::string FieldPathOf(const absl::Status& status) {
   return path ? field : "";
 }
 
-// One upload: a client-streaming call whose reactions read the file's next batch, and send the
-// ImportEnd after the last. Deletes itself when the call is done.
-class UploadReactor final : public grpc::ClientWriteReactor<v1::ImportProfilesRequest> {
- public:
-  UploadReactor(std::shared_ptr<grpc::Channel> channel, indexer::SourceFileFormat format,
-                std::string file, std::function<void(const grpc::Status&, bool)> started)
-      : stub_(v1::ProfileImportService::NewStub(std::move(channel))),
-        in_(std::move(file)),
-        reader_(in_, format, indexer::kMaxSourceRecordBytes),
-        started_(std::move(started)) {}
-
-  // The file's header row, before anything is sent.
-  absl::Status Prepare() { return reader_.Start(); }
-
-  void Begin(const std::string& token, const v1::ImportHeader& header) {
-    context_.AddMetadata("authorization", "Bearer " + token);
-    context_.set_deadline(std::chrono::system_clock::now() + kImportDeadline);
-    stub_->async()->ImportProfiles(&context_, &response_, this);
-    *request_.mutable_header() = header;
-    StartWrite(&request_);
-    StartCall();
-  }
-
-  void OnReadInitialMetadataDone(bool ok) override {
-    if (ok && context_.GetServerInitialMetadata().count(kStartedKey) > 0) {
-      Report(grpc::Status::OK, false);
+// Fills `batch` with the reader's next rows; returns how many (0 at the end of the file).
+int NextBatch(indexer::SourceFileReader& reader, indexer::SourceRecord& record,
+              v1::ProfileBatch& batch) {
+  batch.Clear();
+  size_t bytes = 0;
+  int rows = 0;
+  while (rows < kMaxBatchRows && bytes < kMaxBatchBytes && reader.Next(record)) {
+    ++rows;
+    if (record.status.ok()) {
+      bytes += record.profile.ByteSizeLong();
+      batch.add_profiles()->Swap(&record.profile);
+      batch.add_row_numbers(record.row);
+    } else {
+      v1::UnreadableRow* row = batch.add_unreadable_rows();
+      row->set_row_number(record.row);
+      row->set_field(FieldPathOf(record.status));
+      // The reader says "longer than N bytes" for oversized records; everything else is form.
+      row->set_reason(record.status.message().find("longer than") != absl::string_view::npos
+                          ? v1::REJECTION_REASON_TOO_LONG
+                          : v1::REJECTION_REASON_BAD_FORMAT);
     }
   }
+  return rows;
+}
 
-  void OnWriteDone(bool ok) override {
-    if (!ok) return;  // the service ended the call: OnDone says how
-    if (end_sent_) {
-      StartWritesDone();
-      return;
-    }
-    if (!NextBatch()) {
-      // The whole file is sent: only now does the import count as complete.
-      request_.mutable_end()->set_rows(rows_sent_);
-      end_sent_ = true;
-    }
-    StartWrite(&request_);
+// One upload, on its own thread: the file's header row, the import call, the rows as the body
+// arrives, the end (only for a whole body); then it waits for the call, which ends after the
+// import is applied.
+void RunUpload(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
+               const v1::ImportHeader& header, indexer::SourceFileFormat format, BodyStream& body,
+               const std::function<void(const grpc::Status&, bool)>& answered) {
+  BodyStreamBuffer buffer(body);
+  std::istream in(&buffer);
+  indexer::SourceFileReader reader(in, format, indexer::kMaxSourceRecordBytes);
+  if (absl::Status prepared = reader.Start(); !prepared.ok()) {
+    // The reader's messages name columns only when they look like field names, never a value.
+    answered(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "file: " + std::string(prepared.message())),
+             false);
+    return;
   }
-
-  void OnDone(const grpc::Status& status) override {
-    Report(status, status.ok() && response_.replayed());
-    delete this;
+  auto stub = v1::ProfileImportService::NewStub(channel);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  context.set_deadline(std::chrono::system_clock::now() + kImportDeadline);
+  v1::ImportProfilesResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::ImportProfilesRequest>> writer =
+      stub->ImportProfiles(&context, &response);
+  v1::ImportProfilesRequest message;
+  *message.mutable_header() = header;
+  bool open = writer->Write(message);
+  writer->WaitForInitialMetadata();
+  if (context.GetServerInitialMetadata().count(kStartedKey) == 0) {
+    // Refused, or a replay: nothing of the body beyond its first row is read.
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    answered(status, status.ok() && response.replayed());
+    return;
   }
-
- private:
-  // Fills request_ with the next rows; false at the end of the file.
-  bool NextBatch() {
-    v1::ProfileBatch* batch = request_.mutable_batch();
-    batch->Clear();
-    size_t bytes = 0;
-    int rows = 0;
-    while (rows < kMaxBatchRows && bytes < kMaxBatchBytes && reader_.Next(record_)) {
-      ++rows;
-      if (record_.status.ok()) {
-        bytes += record_.profile.ByteSizeLong();
-        batch->add_profiles()->Swap(&record_.profile);
-        batch->add_row_numbers(record_.row);
-      } else {
-        v1::UnreadableRow* row = batch->add_unreadable_rows();
-        row->set_row_number(record_.row);
-        row->set_field(FieldPathOf(record_.status));
-        // The reader says "longer than N bytes" for oversized records; everything else is form.
-        row->set_reason(record_.status.message().find("longer than") != absl::string_view::npos
-                            ? v1::REJECTION_REASON_TOO_LONG
-                            : v1::REJECTION_REASON_BAD_FORMAT);
-      }
-    }
-    rows_sent_ += rows;
-    if (rows == 0) {
-      request_.Clear();
-      in_ = std::istringstream();  // the file is sent: let it go before the import ends
-    }
-    return rows > 0;
+  indexer::SourceRecord record;
+  int64_t rows_sent = 0;
+  for (int rows = 0; open && (rows = NextBatch(reader, record, *message.mutable_batch())) > 0;) {
+    open = writer->Write(message);
+    rows_sent += rows;
   }
-
-  void Report(const grpc::Status& status, bool replayed) {
-    std::function<void(const grpc::Status&, bool)> started;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      started = std::move(started_);
-      started_ = nullptr;
-    }
-    if (started) started(status, replayed);
+  const absl::Status received = body.status();
+  if (open && received.ok()) {
+    message.mutable_end()->set_rows(rows_sent);
+    open = writer->Write(message);
+    writer->WritesDone();
+  } else {
+    context.TryCancel();  // not the whole file: the service applies nothing of it
   }
-
-  std::unique_ptr<v1::ProfileImportService::Stub> stub_;
-  grpc::ClientContext context_;
-  v1::ImportProfilesResponse response_;
-  v1::ImportProfilesRequest request_;  // the message being written
-  std::istringstream in_;              // the file, moved in, not copied
-  indexer::SourceFileReader reader_;
-  indexer::SourceRecord record_;  // reused for every row
-  int64_t rows_sent_ = 0;
-  bool end_sent_ = false;
-  std::mutex mutex_;
-  std::function<void(const grpc::Status&, bool)> started_;  // guarded by mutex_; null once called
-};
+  if (open && received.ok()) answered(grpc::Status::OK, false);
+  grpc::Status status = writer->Finish();
+  if (!received.ok()) {
+    answered(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "file: the upload broke off before its end; nothing was imported"),
+             false);
+  } else if (!open) {
+    answered(status, false);  // the service ended the import early: its reason
+  }
+}
 
 }  // namespace
 
-void StartImportUpload(std::shared_ptr<grpc::Channel> channel, const std::string& token,
-                       const v1::ImportHeader& header, indexer::SourceFileFormat format,
-                       std::string file,
-                       std::function<void(const grpc::Status& status, bool replayed)> started) {
-  auto* reactor = new UploadReactor(std::move(channel), format, std::move(file), started);
-  if (absl::Status prepared = reactor->Prepare(); !prepared.ok()) {
-    delete reactor;
-    // The reader's messages name columns only when they look like field names, never a value.
-    started(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                         "file: " + std::string(prepared.message())),
-            false);
-    return;
+ImportUploads::~ImportUploads() {
+  std::list<Upload> uploads;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    uploads.swap(uploads_);
   }
-  reactor->Begin(token, header);
+  for (Upload& upload : uploads) upload.thread.join();
+}
+
+void ImportUploads::Start(const std::string& token, const v1::ImportHeader& header,
+                          indexer::SourceFileFormat format, std::shared_ptr<BodyStream> body,
+                          std::function<void(const grpc::Status&, bool)> answered) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // The threads of uploads that ended go first.
+  for (auto it = uploads_.begin(); it != uploads_.end();) {
+    if (it->done) {
+      it->thread.join();
+      it = uploads_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  Upload& upload = uploads_.emplace_back();
+  upload.thread = std::thread([this, &upload, token, header, format, body = std::move(body),
+                               answered = std::move(answered)] {
+    // `answered` is called once: the first answer counts.
+    bool said = false;
+    RunUpload(channel_, token, header, format, *body,
+              [&](const grpc::Status& status, bool replayed) {
+                if (!said) answered(status, replayed);
+                said = true;
+              });
+    std::lock_guard<std::mutex> ended(mutex_);
+    upload.done = true;
+  });
 }
 
 }  // namespace verkenner::service

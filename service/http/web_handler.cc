@@ -47,9 +47,13 @@ void WebHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> r
       query = request.target.substr(question + 1);
       query.erase(std::min(query.find('#'), query.size()));
     }
-    ApiRequest api{
-        request.method,           request.target.substr(0, question), std::move(request.body),
-        request.Header("cookie"), request.Header("x-csrf-token"),     std::move(query)};
+    ApiRequest api{request.method,
+                   request.target.substr(0, question),
+                   std::move(request.body),
+                   request.Header("cookie"),
+                   request.Header("x-csrf-token"),
+                   std::move(query),
+                   std::move(request.body_stream)};
     gateway_->Handle(std::move(api), [respond = std::move(respond)](ApiResponse answer) {
       HttpResponse response;
       response.status = answer.status;
@@ -69,11 +73,9 @@ void WebHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> r
 
 std::optional<HttpListener::BodyLimits> WebHandler::BodyLimitsFor(const HttpRequest& head) const {
   const std::string path = head.target.substr(0, head.target.find('?'));
-  if (!gateway_->MaySendImportFile(head.method, path, head.Header("cookie"),
-                                   head.Header("x-csrf-token"))) {
-    return std::nullopt;
-  }
-  return HttpListener::BodyLimits{ApiGateway::kMaxImportBytes, kImportUploadTimeout};
+  if (head.method != "POST" || path != ApiGateway::kImportRoute) return std::nullopt;
+  // Streamed: the gateway checks who sends it before it reads any of it.
+  return HttpListener::BodyLimits{ApiGateway::kMaxImportBytes, kImportUploadTimeout, true};
 }
 
 HttpResponse WebHandler::StaticFile(const HttpRequest& request) const {

@@ -24,9 +24,10 @@ class WebHandler {
 
   void Handle(HttpRequest request, std::function<void(HttpResponse)> respond) const;
 
-  // For HttpListener::Options::body_limits: an import file (ApiGateway::kImportRoute, from a
-  // signed-in session) may be up to ApiGateway::kMaxImportBytes and take kImportUploadTimeout to
-  // arrive; everything else gets the listener's defaults.
+  // For HttpListener::Options::body_limits: an import file (ApiGateway::kImportRoute) is
+  // streamed to the gateway, which checks the session and role before it reads any of it, and
+  // may be up to ApiGateway::kMaxImportBytes and take kImportUploadTimeout to arrive; everything
+  // else gets the listener's defaults.
   std::optional<HttpListener::BodyLimits> BodyLimitsFor(const HttpRequest& head) const;
 
   // 64 MiB in ten minutes is about 1 Mbit/s.

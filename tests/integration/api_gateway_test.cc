@@ -20,6 +20,7 @@
 #include "service/server.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
+#include "tests/service/raw_http_client.h"
 
 namespace verkenner {
 namespace {
@@ -433,9 +434,11 @@ TEST_F(ImportUploadTest, AnImporterUploadsAFileAndFollowsItToItsReport) {
   // Blank lines, which the reader skips, carry the body past the listener's general limit.
   csv.append(200 * 1024, '\n');
   const int port = listener_->port();
-  const std::string upload =
-      Post(port, "/api/v1/imports?import_id=upload-1&mode=INCREMENTAL&file_name=export%20maart.csv",
-           cookie, csrf, csv);
+  const std::string upload = Post(
+      port,
+      "/api/v1/"
+      "imports?import_id=upload-1&mode=INCREMENTAL&file_name=export%20maart.csv&expected_rows=16",
+      cookie, csrf, csv);
   ASSERT_EQ(upload.rfind("HTTP/1.1 202", 0), 0u) << upload;
   EXPECT_EQ(RawBody(upload), R"({"importId":"upload-1"})");
 
@@ -443,7 +446,7 @@ TEST_F(ImportUploadTest, AnImporterUploadsAFileAndFollowsItToItsReport) {
   ASSERT_EQ(report.state(), v1::IMPORT_STATE_SUCCEEDED) << report.DebugString();
   EXPECT_EQ(report.file_name(), "export maart.csv");
   EXPECT_EQ(report.source(), *importer_source_);
-  // The file's non-blank lines but its header row, for the progress bar.
+  // As the browser counted them, for the progress bar.
   EXPECT_EQ(report.expected_rows(), 16);
   EXPECT_EQ(report.received_rows(), 16);
   EXPECT_EQ(report.accepted_rows(), 14);
@@ -475,9 +478,11 @@ TEST_F(ImportUploadTest, AnImporterUploadsAFileAndFollowsItToItsReport) {
   }
 
   // The same import again is a replay.
-  const std::string again =
-      Post(port, "/api/v1/imports?import_id=upload-1&mode=INCREMENTAL&file_name=export%20maart.csv",
-           cookie, csrf, csv);
+  const std::string again = Post(
+      port,
+      "/api/v1/"
+      "imports?import_id=upload-1&mode=INCREMENTAL&file_name=export%20maart.csv&expected_rows=16",
+      cookie, csrf, csv);
   ASSERT_EQ(again.rfind("HTTP/1.1 202", 0), 0u) << again;
   google::protobuf::Struct replayed;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(RawBody(again), &replayed).ok());
@@ -552,10 +557,10 @@ TEST_F(ImportUploadTest, OnlyAnImporterWithItsCsrfTokenAndAKnownFormatMayUpload)
   const std::string no_csrf = Post(port, target, cookie, "", csv);
   EXPECT_EQ(no_csrf.rfind("HTTP/1.1 403", 0), 0u) << no_csrf;
   EXPECT_NE(RawBody(no_csrf).find("X-CSRF-Token"), std::string::npos);
-  // Without a session a large body is refused on its announced length.
+  // Without a session the upload is refused before any of its body is read (none is sent).
   EXPECT_EQ(Exchange(port, "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
                                std::to_string(1 << 20) + "\r\n\r\n")
-                .rfind("HTTP/1.1 413", 0),
+                .rfind("HTTP/1.1 401", 0),
             0u);
   const std::string xlsx =
       Post(port, "/api/v1/imports?import_id=upload-2&file_name=export.xlsx", cookie, csrf, csv);
@@ -593,12 +598,13 @@ TEST_F(ImportUploadTest, JsonLinesKeepTheirLineNumbersAcrossBlankAndBrokenLines)
     }
   }
   const std::string upload =
-      Post(listener_->port(), "/api/v1/imports?import_id=upload-jsonl&file_name=export.JSONL",
-           cookie, csrf, jsonl);
+      Post(listener_->port(),
+           "/api/v1/imports?import_id=upload-jsonl&file_name=export.JSONL&expected_rows=4", cookie,
+           csrf, jsonl);
   ASSERT_EQ(upload.rfind("HTTP/1.1 202", 0), 0u) << upload;
   const v1::ImportReport report = WaitForImport(cookie, csrf, "upload-jsonl");
   ASSERT_EQ(report.state(), v1::IMPORT_STATE_SUCCEEDED) << report.DebugString();
-  EXPECT_EQ(report.expected_rows(), 4);  // JSON Lines has no header row; blank lines don't count
+  EXPECT_EQ(report.expected_rows(), 4);  // as the browser counted them
   EXPECT_EQ(report.received_rows(), 4);
   EXPECT_EQ(report.accepted_rows(), 3);
   EXPECT_EQ(report.unchanged(), 3);
@@ -611,6 +617,72 @@ TEST(CookieValueTest, FindsTheNamedCookieAmongOthers) {
   EXPECT_EQ(service::CookieValue("a=1; verkenner_session=abc; b=2", "verkenner_session"), "abc");
   EXPECT_EQ(service::CookieValue("verkenner_session_x=1", "verkenner_session"), "");
   EXPECT_EQ(service::CookieValue("", "verkenner_session"), "");
+}
+
+// The head of an upload of `body_bytes` bytes as `cookie` and `csrf` send it.
+std::string UploadHead(const std::string& import_id, const std::string& cookie,
+                       const std::string& csrf, size_t body_bytes) {
+  return "POST /api/v1/imports?import_id=" + import_id +
+         "&mode=INCREMENTAL&file_name=e.csv HTTP/1.1\r\nHost: x\r\nCookie: " + cookie +
+         "\r\nX-CSRF-Token: " + csrf + "\r\nContent-Length: " + std::to_string(body_bytes) +
+         "\r\n\r\n";
+}
+
+// Who uploads is known from the head: an employer, or a cookie whose session has ended, is
+// answered at once, with none of the announced 60 MB read (none is sent).
+TEST_F(ImportUploadTest, AnUploadIsRefusedOnItsHeadBeforeItsBodyIsRead) {
+  const int port = listener_->port();
+  constexpr size_t kAnnounced = 60 << 20;
+  const auto [employer_cookie, employer_csrf] = LogInOverHttp("werkgever@gateway.example");
+  const std::string employer =
+      testing::Exchange(port, UploadHead("head-1", employer_cookie, employer_csrf, kAnnounced),
+                        std::chrono::seconds(5));
+  EXPECT_EQ(employer.rfind("HTTP/1.1 403", 0), 0u) << employer;
+
+  const auto [cookie, csrf] = LogInOverHttp("koppeling@gateway.example");
+  ASSERT_EQ(Send({"POST", "/api/v1/session/logout", "{}", cookie, csrf}).status, 200);
+  const std::string logged_out = testing::Exchange(
+      port, UploadHead("head-2", cookie, csrf, kAnnounced), std::chrono::seconds(5));
+  EXPECT_EQ(logged_out.rfind("HTTP/1.1 401", 0), 0u) << logged_out;
+}
+
+// The body goes into the import while it arrives: the rows sent so far are received before the
+// body ends, and a second upload of the same account meanwhile is refused on its head.
+TEST_F(ImportUploadTest, AnUploadStreamsIntoTheImportAndAnAccountSendsOneAtATime) {
+  const int port = listener_->port();
+  const auto [cookie, csrf] = LogInOverHttp("koppeling@gateway.example");
+  // More than a batch (1,000 rows) in each half.
+  auto [csv, accepted] = ExportFile(2500);
+  const size_t half = csv.size() / 2;
+  const int upload = testing::ConnectToLoopback(port);
+  ASSERT_GE(upload, 0);
+  ASSERT_TRUE(testing::SendAll(
+      upload, UploadHead("streamed", cookie, csrf, csv.size()) + csv.substr(0, half)));
+  // The first half is in the import before the second is sent.
+  int64_t received = 0;
+  for (int attempt = 0; attempt < 500 && received == 0; ++attempt) {
+    service::ApiResponse got = Send({"POST", "/api/v1/ProfileImportService/GetImport",
+                                     R"({"importId":"streamed"})", cookie, csrf});
+    v1::GetImportResponse response;
+    if (got.status == 200 &&
+        google::protobuf::util::JsonStringToMessage(got.body, &response).ok()) {
+      received = response.report().received_rows();
+    }
+    if (received == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GT(received, 0) << "nothing of the body reached the import before its end";
+  const std::string second = testing::Exchange(
+      port, UploadHead("streamed-2", cookie, csrf, csv.size()), std::chrono::seconds(5));
+  EXPECT_EQ(second.rfind("HTTP/1.1 409", 0), 0u) << second;
+
+  ASSERT_TRUE(testing::SendAll(upload, csv.substr(half)));
+  const std::string answer = testing::ReadUntilClosed(upload, std::chrono::seconds(60));
+  close(upload);
+  ASSERT_EQ(answer.rfind("HTTP/1.1 202", 0), 0u) << answer;
+  const v1::ImportReport report = WaitForImport(cookie, csrf, "streamed");
+  EXPECT_EQ(report.state(), v1::IMPORT_STATE_SUCCEEDED);
+  EXPECT_EQ(report.received_rows(), 2502);
+  EXPECT_EQ(report.accepted_rows(), 2500);
 }
 
 // An upload whose body breaks off (the browser closes the connection midway) imports nothing:
@@ -642,10 +714,16 @@ TEST_F(ImportUploadTest, AnUploadWhoseBodyBreaksOffImportsNothing) {
     socket.close();
   }
   EXPECT_EQ(active_profiles(), before);
-  // Sent whole, the same import runs: none of the broken ones counted as done.
-  const std::string whole = Post(
-      listener_->port(), "/api/v1/imports?import_id=broken-upload&mode=FULL_SYNC&file_name=e.csv",
-      cookie, csrf, csv);
+  // Sent whole, the same import runs: none of the broken ones counted as done. (An upload of the
+  // account is refused with 409 until the server has noticed that the last broken one ended.)
+  std::string whole;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    whole = Post(listener_->port(),
+                 "/api/v1/imports?import_id=broken-upload&mode=FULL_SYNC&file_name=e.csv", cookie,
+                 csrf, csv);
+    if (whole.rfind("HTTP/1.1 409", 0) != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   ASSERT_EQ(whole.rfind("HTTP/1.1 202", 0), 0u) << whole;
   EXPECT_EQ(RawBody(whole), R"({"importId":"broken-upload"})");
   const v1::ImportReport report = WaitForImport(cookie, csrf, "broken-upload");
