@@ -3,6 +3,7 @@
 #include <csignal>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -33,6 +34,10 @@ ABSL_FLAG(int, search_threads, 0, "engine worker threads (0: one per core)");
 ABSL_FLAG(std::string, http_listen, "",
           "host:port for the web app and its JSON API over HTTP (put TLS in front: the session "
           "cookie is Secure); empty: off");
+ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
+          "comma-separated IP addresses of reverse proxies in front of --http_listen whose "
+          "X-Forwarded-For is believed (the last address in it that is not a trusted proxy is "
+          "the client's); default none: logins are throttled by the HTTP peer's address");
 ABSL_FLAG(std::string, web_root, "", "directory of the built web app served over --http_listen");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port for GET /metrics (Prometheus) and GET /healthz over HTTP, e.g. "
@@ -119,8 +124,8 @@ int main(int argc, char** argv) {
       std::cerr << "verkenner-server: " << csrf_key.status().message() << "\n";
       return 1;
     }
-    gateway = std::make_unique<verkenner::service::ApiGateway>((*server)->InProcessChannel(),
-                                                               std::move(*csrf_key));
+    gateway = std::make_unique<verkenner::service::ApiGateway>(
+        (*server)->InProcessChannel(), std::move(*csrf_key), absl::GetFlag(FLAGS_trusted_proxies));
     web = std::make_unique<verkenner::service::WebHandler>(gateway.get(),
                                                            absl::GetFlag(FLAGS_web_root));
     verkenner::service::HttpListener::Options http_options;

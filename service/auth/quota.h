@@ -25,6 +25,8 @@ class QuotaLimiter {
   struct Limits {
     int searches_per_minute = 60;
     int profile_views_per_day = 300;
+    int organisation_searches_per_minute = 300;
+    int organisation_profile_views_per_day = 1000;
   };
   enum class Kind { kSearch, kProfileView };
 

@@ -20,6 +20,9 @@ struct HttpRequest {
   std::string target;                          // "/api/v1/...", with its query
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
+  // The IP address of the connection's other end, without its port (a proxy's, when there is
+  // one in front; see ApiGateway for X-Forwarded-For).
+  std::string remote_address;
 
   std::string Header(const std::string& lower_case_name) const {
     auto found = headers.find(lower_case_name);

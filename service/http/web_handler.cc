@@ -49,7 +49,8 @@ void WebHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> r
     }
     ApiRequest api{
         request.method,           request.target.substr(0, question), std::move(request.body),
-        request.Header("cookie"), request.Header("x-csrf-token"),     std::move(query)};
+        request.Header("cookie"), request.Header("x-csrf-token"),     std::move(query),
+        request.remote_address,   request.Header("x-forwarded-for")};
     gateway_->Handle(std::move(api), [respond = std::move(respond)](ApiResponse answer) {
       HttpResponse response;
       response.status = answer.status;
