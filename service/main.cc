@@ -31,6 +31,15 @@ ABSL_FLAG(std::string, refdata, "",
           "reference data directory (default: $VERKENNER_REFDATA or "
           "../shared/refdata)");
 ABSL_FLAG(int, search_threads, 0, "engine worker threads (0: one per core)");
+ABSL_FLAG(int, searches_per_minute, 60,
+          "searches per account per minute (fixed one-minute windows, counted in memory)");
+ABSL_FLAG(int, profile_views_per_day, 300,
+          "profile views per account per calendar day, Europe/Amsterdam (counted in the store: a "
+          "restart forgives nothing)");
+ABSL_FLAG(int, organisation_searches_per_minute, 300,
+          "searches per minute of all accounts of one organisation together");
+ABSL_FLAG(int, organisation_profile_views_per_day, 1000,
+          "profile views per day of all accounts of one organisation together (in the store)");
 ABSL_FLAG(std::string, http_listen, "",
           "host:port for the web app and its JSON API over HTTP (put TLS in front: the session "
           "cookie is Secure); empty: off");
@@ -98,6 +107,20 @@ int main(int argc, char** argv) {
   }
   options.reference_data = *reference_data;
   options.search_threads = absl::GetFlag(FLAGS_search_threads);
+  options.quotas.searches_per_minute = absl::GetFlag(FLAGS_searches_per_minute);
+  options.quotas.profile_views_per_day = absl::GetFlag(FLAGS_profile_views_per_day);
+  options.quotas.organisation_searches_per_minute =
+      absl::GetFlag(FLAGS_organisation_searches_per_minute);
+  options.quotas.organisation_profile_views_per_day =
+      absl::GetFlag(FLAGS_organisation_profile_views_per_day);
+  for (const int limit : {options.quotas.searches_per_minute, options.quotas.profile_views_per_day,
+                          options.quotas.organisation_searches_per_minute,
+                          options.quotas.organisation_profile_views_per_day}) {
+    if (limit < 1) {
+      std::cerr << "verkenner-server: quota limits must be at least 1 (see --help)\n";
+      return 2;
+    }
+  }
   auto server = verkenner::service::Server::Start(std::move(options));
   if (!server.ok()) {
     std::cerr << "verkenner-server: " << server.status().message() << "\n";

@@ -268,5 +268,66 @@ TEST_F(AbuseLimitsTest, AClientOverTheNetworkCannotNameAnotherAddress) {
   EXPECT_EQ(code, grpc::StatusCode::RESOURCE_EXHAUSTED) << "the metadata of a network peer counted";
 }
 
+TEST_F(AbuseLimitsTest, ProfileViewsOfTheDayOutliveARestart) {
+  service::QuotaLimiter::Limits quotas;
+  quotas.profile_views_per_day = 3;
+  StartServer(quotas);
+  const std::string token = AddEmployer("kijker@herstart.example", "Herstart BV");
+  EXPECT_EQ(View(token, ProfileId(0)), grpc::StatusCode::OK);
+  EXPECT_EQ(View(token, ProfileId(1)), grpc::StatusCode::OK);
+  server_.reset();  // a restart: the store is closed and opened again
+  StartServer(quotas);
+  EXPECT_EQ(View(token, ProfileId(2)), grpc::StatusCode::OK);
+  EXPECT_EQ(View(token, ProfileId(3)), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(AbuseLimitsTest, AnOrganisationsAccountsShareItsDailyLimit) {
+  service::QuotaLimiter::Limits quotas;
+  quotas.profile_views_per_day = 4;
+  quotas.organisation_profile_views_per_day = 5;
+  StartServer(quotas);
+  const std::string first = AddEmployer("een@samen.example", "Samen BV");
+  const std::string second = AddEmployer("twee@samen.example", "Samen BV");
+  const std::string elsewhere = AddEmployer("een@elders.example", "Elders BV");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(View(first, ProfileId(i)), grpc::StatusCode::OK) << i;
+  EXPECT_EQ(View(first, ProfileId(4)), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // A new account of the same organisation brings no fresh quota beyond the organisation's.
+  EXPECT_EQ(View(second, ProfileId(5)), grpc::StatusCode::OK);
+  EXPECT_EQ(View(second, ProfileId(6)), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(View(elsewhere, ProfileId(7)), grpc::StatusCode::OK);
+}
+
+TEST_F(AbuseLimitsTest, CallsThatFailValidationUseNoQuota) {
+  service::QuotaLimiter::Limits quotas;
+  quotas.profile_views_per_day = 2;
+  quotas.searches_per_minute = 2;
+  StartServer(quotas);
+  const std::string token = AddEmployer("foutje@valide.example", "Valide BV");
+  for (const char* malformed : {"../../etc/passwd", "ZZZZ", "'; DROP TABLE audit; --"}) {
+    EXPECT_EQ(View(token, malformed), grpc::StatusCode::INVALID_ARGUMENT) << malformed;
+  }
+  EXPECT_EQ(View(token, ProfileId(0)), grpc::StatusCode::OK);
+  EXPECT_EQ(View(token, ProfileId(1)), grpc::StatusCode::OK);
+  EXPECT_EQ(View(token, ProfileId(2)), grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  auto stub = v1::CandidateSearchService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+  auto search = [&](const std::string& postcode) {
+    grpc::ClientContext context;
+    testing::Authorize(context, token);
+    v1::SearchCandidatesRequest request;
+    request.set_page_size(1);
+    if (!postcode.empty()) request.mutable_vacancy()->mutable_workplace()->set_postcode(postcode);
+    v1::SearchCandidatesResponse response;
+    return stub->SearchCandidates(&context, request, &response).error_code();
+  };
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(search("geen postcode"), grpc::StatusCode::INVALID_ARGUMENT);
+  // Two searches in the same minute; should the minute turn between them, the second one is
+  // allowed anyway, so only a charge for the invalid ones could refuse it.
+  EXPECT_EQ(search(""), grpc::StatusCode::OK);
+  EXPECT_EQ(search(""), grpc::StatusCode::OK);
+}
+
 }  // namespace
 }  // namespace verkenner
