@@ -7,7 +7,6 @@
 #include "engine/banenafspraak.h"
 #include "indexer/profile_anonymizer.h"
 #include "indexer/pseudonymizer.h"
-#include "indexer/pseudonymizer.h"
 #include "service/rpc/status_mapping.h"
 #include "service/store/records.h"
 #include "verkenner/v1/profile.pb.h"

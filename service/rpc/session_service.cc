@@ -1,8 +1,11 @@
 #include "service/rpc/session_service.h"
 
 #include <chrono>
+#include <cstring>
+#include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "service/auth/credentials.h"
 
 namespace verkenner::service {
@@ -29,12 +32,14 @@ std::string ClientAddressOf(const grpc::CallbackServerContext& context) {
     }
     return peer;
   }
-  // "ipv4:1.2.3.4:5678", "ipv6:[::1]:5678": the address without the scheme and port, so that
-  // one machine trying many ports is one guesser.
+  // "ipv4:1.2.3.4:5678", "ipv6:[::1]:5678" (or with the brackets percent-encoded): the address
+  // without the scheme and port, so that one machine trying many ports is one guesser.
   if (const size_t colon = peer.rfind(':'); colon != std::string::npos) peer.resize(colon);
   if (const size_t scheme = peer.find(':'); scheme != std::string::npos) peer.erase(0, scheme + 1);
-  if (peer.size() >= 2 && peer.front() == '[' && peer.back() == ']') {
-    peer = peer.substr(1, peer.size() - 2);
+  for (const auto& [open, close] : {std::pair{"[", "]"}, std::pair{"%5B", "%5D"}}) {
+    if (absl::StartsWith(peer, open) && absl::EndsWith(peer, close)) {
+      return peer.substr(strlen(open), peer.size() - strlen(open) - strlen(close));
+    }
   }
   return peer;
 }
