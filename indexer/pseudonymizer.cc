@@ -102,6 +102,11 @@ absl::StatusOr<std::unique_ptr<Pseudonymizer>> Pseudonymizer::FromKey(std::strin
   return std::unique_ptr<Pseudonymizer>(new Pseudonymizer(std::move(pads)));
 }
 
+bool Pseudonymizer::LooksLikeProfileId(std::string_view text) {
+  return text.size() == 2 * kProfileIdBytes &&
+         text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 std::string Pseudonymizer::ProfileId(std::string_view source,
                                      std::string_view client_number) const {
   // The unit separator cannot occur in either part, so ("GM01", "23") and ("GM012", "3") differ.

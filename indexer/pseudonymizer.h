@@ -28,6 +28,10 @@ class Pseudonymizer {
   ~Pseudonymizer();
 
   std::string ProfileId(std::string_view source, std::string_view client_number) const;
+  // Whether `text` has the shape of a ProfileId (24 lowercase hexadecimal characters), so that
+  // callers can turn away malformed ids before they cost anything. Says nothing about whether
+  // such a profile exists.
+  static bool LooksLikeProfileId(std::string_view text);
 
   // $VERKENNER_PSEUDONYM_KEY if set, else ~/.config/verkenner/pseudonym.key (outside any
   // repository; scripts/setup creates it).

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -34,9 +35,22 @@ ABSL_FLAG(std::string, refdata, "",
           "reference data directory (default: $VERKENNER_REFDATA or "
           "../shared/refdata)");
 ABSL_FLAG(int, search_threads, 0, "engine worker threads (0: one per core)");
+ABSL_FLAG(int, searches_per_minute, 60,
+          "searches per account per minute (fixed one-minute windows, counted in memory)");
+ABSL_FLAG(int, profile_views_per_day, 300,
+          "profile views per account per calendar day, Europe/Amsterdam (counted in the store: a "
+          "restart forgives nothing)");
+ABSL_FLAG(int, organisation_searches_per_minute, 300,
+          "searches per minute of all accounts of one organisation together");
+ABSL_FLAG(int, organisation_profile_views_per_day, 1000,
+          "profile views per day of all accounts of one organisation together (in the store)");
 ABSL_FLAG(std::string, http_listen, "",
           "host:port for the web app and its JSON API over HTTP (put TLS in front: the session "
           "cookie is Secure); empty: off");
+ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
+          "comma-separated IP addresses of reverse proxies in front of --http_listen whose "
+          "X-Forwarded-For is believed (the last address in it that is not a trusted proxy is "
+          "the client's); default none: logins are throttled by the HTTP peer's address");
 ABSL_FLAG(std::string, web_root, "", "directory of the built web app served over --http_listen");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port for GET /metrics (Prometheus) and GET /healthz over HTTP, e.g. "
@@ -138,6 +152,20 @@ int main(int argc, char** argv) {
                  "--max_concurrent_imports must be positive\n";
     return 2;
   }
+  options.quotas.searches_per_minute = absl::GetFlag(FLAGS_searches_per_minute);
+  options.quotas.profile_views_per_day = absl::GetFlag(FLAGS_profile_views_per_day);
+  options.quotas.organisation_searches_per_minute =
+      absl::GetFlag(FLAGS_organisation_searches_per_minute);
+  options.quotas.organisation_profile_views_per_day =
+      absl::GetFlag(FLAGS_organisation_profile_views_per_day);
+  for (const int limit : {options.quotas.searches_per_minute, options.quotas.profile_views_per_day,
+                          options.quotas.organisation_searches_per_minute,
+                          options.quotas.organisation_profile_views_per_day}) {
+    if (limit < 1) {
+      std::cerr << "verkenner-server: quota limits must be at least 1 (see --help)\n";
+      return 2;
+    }
+  }
   auto server = verkenner::service::Server::Start(std::move(options));
   if (!server.ok()) {
     std::cerr << "verkenner-server: " << server.status().message() << "\n";
@@ -168,8 +196,8 @@ int main(int argc, char** argv) {
       std::cerr << "verkenner-server: " << csrf_key.status().message() << "\n";
       return 1;
     }
-    gateway = std::make_unique<verkenner::service::ApiGateway>((*server)->InProcessChannel(),
-                                                               std::move(*csrf_key));
+    gateway = std::make_unique<verkenner::service::ApiGateway>(
+        (*server)->InProcessChannel(), std::move(*csrf_key), absl::GetFlag(FLAGS_trusted_proxies));
     web = std::make_unique<verkenner::service::WebHandler>(gateway.get(),
                                                            absl::GetFlag(FLAGS_web_root));
     verkenner::service::HttpListener::Options http_options;

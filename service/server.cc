@@ -27,7 +27,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
   server->authenticator_ = std::make_unique<Authenticator>(server->store_.get());
-  server->quotas_ = std::make_unique<QuotaLimiter>(options.quotas);
+  server->quotas_ = std::make_unique<QuotaLimiter>(options.quotas, server->store_.get());
   server->environment_.store = server->store_.get();
   server->environment_.authenticator = server->authenticator_.get();
   server->environment_.quotas = server->quotas_.get();

@@ -46,6 +46,8 @@ class Server {
     // The pseudonym key of imports through the API (the one verkenner-index uses); without it
     // ImportProfiles fails with FAILED_PRECONDITION.
     std::shared_ptr<const indexer::Pseudonymizer> pseudonymizer;
+    // Per account and per organisation (service/auth/quota.h); profile views are counted in the
+    // store.
     QuotaLimiter::Limits quotas;
     ProfileImportService::Limits imports;
     // Where structured log lines go (service/observability/access_log.h); null: nowhere.

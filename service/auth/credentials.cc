@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 
@@ -24,6 +25,8 @@ static_assert(sodium_base64_ENCODED_LEN(kTokenBytes, sodium_base64_VARIANT_URLSA
 
 // libsodium must be initialised before use (it picks implementations and seeds its generator).
 // A function-local static makes that happen exactly once, whichever thread comes first.
+std::atomic<int64_t> verifications{0};
+
 bool SodiumReady() {
   static const bool ready = sodium_init() >= 0;
   return ready;
@@ -64,9 +67,12 @@ absl::StatusOr<std::string> HashPassword(std::string_view password) {
   return std::string(encoded.data());
 }
 
+int64_t PasswordVerifications() { return verifications.load(std::memory_order_relaxed); }
+
 bool VerifyPassword(std::string_view password, const std::string& encoded_hash) {
   if (!PasswordLengthAccepted(password) || !EncodedHashFitsLibsodium(encoded_hash)) return false;
   if (!SodiumReady()) return false;
+  verifications.fetch_add(1, std::memory_order_relaxed);
   return crypto_pwhash_str_verify(encoded_hash.c_str(), password.data(), password.size()) == 0;
 }
 

@@ -53,6 +53,10 @@ absl::StatusOr<std::string> HashPassword(std::string_view password);
 // `encoded_hash`.
 bool VerifyPassword(std::string_view password, const std::string& encoded_hash);
 
+// How many argon2id verifications (VerifyPassword, VerifyAgainstDummyHash) this process has
+// started: what a throttle must keep from growing. For metrics and tests.
+int64_t PasswordVerifications();
+
 // Whether `encoded_hash` was made with a cost other than today's, and should be replaced by
 // HashPassword after the next successful login (the only moment the password is known). True for
 // argon2i and malformed hashes too.

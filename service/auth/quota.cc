@@ -1,10 +1,32 @@
 #include "service/auth/quota.h"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "service/store/records.h"
 
 namespace verkenner::service {
+namespace {
 
-QuotaLimiter::QuotaLimiter(Limits limits) : limits_(limits) {
+std::string AccountSubject(const AccountRecord& account) {
+  return absl::StrCat("account/", account.id);
+}
+
+// Empty for an account without an organisation: it has no organisation quota.
+std::string OrganisationSubject(const AccountRecord& account) {
+  return account.organisation.empty() ? "" : absl::StrCat("organisation/", account.organisation);
+}
+
+int64_t SecondsUntil(absl::Time end, absl::Time now) {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(end - now))));
+}
+
+}  // namespace
+
+QuotaLimiter::QuotaLimiter(Limits limits, Store* store) : limits_(limits), store_(store) {
   // Without the time zone database the day would end at midnight UTC: an hour or two off, which
   // makes a quota a little longer or shorter, never absent.
   if (!absl::LoadTimeZone("Europe/Amsterdam", &amsterdam_)) amsterdam_ = absl::UTCTimeZone();
@@ -20,44 +42,138 @@ std::pair<absl::Time, absl::Time> QuotaLimiter::WindowOf(Kind kind, absl::Time n
   return {absl::FromCivil(today, amsterdam_), absl::FromCivil(today + 1, amsterdam_)};
 }
 
-int QuotaLimiter::LimitOf(Kind kind) const {
+int QuotaLimiter::AccountLimit(Kind kind) const {
   return std::max(
       1, kind == Kind::kSearch ? limits_.searches_per_minute : limits_.profile_views_per_day);
 }
 
-v1::QuotaStatus QuotaLimiter::StatusOf(Kind kind, const Window& window, absl::Time end) const {
+int QuotaLimiter::OrganisationLimit(Kind kind) const {
+  return std::max(1, kind == Kind::kSearch ? limits_.organisation_searches_per_minute
+                                           : limits_.organisation_profile_views_per_day);
+}
+
+v1::QuotaStatus QuotaLimiter::StatusOf(Kind kind, int64_t account_used, int64_t organisation_used,
+                                       absl::Time end) const {
+  const int64_t remaining =
+      std::min(AccountLimit(kind) - account_used, OrganisationLimit(kind) - organisation_used);
   v1::QuotaStatus status;
-  status.set_limit(LimitOf(kind));
-  status.set_remaining(std::max(0, LimitOf(kind) - window.used));
+  status.set_limit(AccountLimit(kind));
+  status.set_remaining(static_cast<int32_t>(std::clamp<int64_t>(remaining, 0, AccountLimit(kind))));
   status.mutable_reset_time()->set_seconds(absl::ToUnixSeconds(end));
   return status;
 }
 
-QuotaLimiter::Outcome QuotaLimiter::Take(const std::string& account_id, Kind kind, absl::Time now) {
-  const auto [start, end] = WindowOf(kind, now);
-  std::lock_guard<std::mutex> lock(mutex_);
-  Window& window = windows_[static_cast<int>(kind)][account_id];
-  if (window.start != start) window = Window{start, 0};
-  Outcome outcome;
-  outcome.allowed = window.used < LimitOf(kind);
-  if (outcome.allowed) {
-    ++window.used;
+void QuotaLimiter::Take(const AccountRecord& account, Kind kind, absl::Time now,
+                        std::function<void(Outcome)> done) {
+  if (kind == Kind::kSearch) {
+    done(TakeSearch(account, now));
   } else {
-    outcome.retry_after_seconds =
-        std::max<int64_t>(1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(end - now))));
+    TakeProfileView(account, now, std::move(done));
   }
-  outcome.status = StatusOf(kind, window, end);
+}
+
+QuotaLimiter::Outcome QuotaLimiter::TakeSearch(const AccountRecord& account, absl::Time now) {
+  const auto [start, end] = WindowOf(Kind::kSearch, now);
+  const std::string organisation = OrganisationSubject(account);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto current = [&, start = start](const std::string& subject) -> Window& {
+    Window& window = search_windows_[subject];
+    if (window.start != start) window = Window{start, 0};
+    return window;
+  };
+  Window& mine = current(AccountSubject(account));
+  Window unlimited;
+  Window& ours = organisation.empty() ? unlimited : current(organisation);
+  Outcome outcome;
+  outcome.allowed = mine.used < AccountLimit(Kind::kSearch) &&
+                    (organisation.empty() || ours.used < OrganisationLimit(Kind::kSearch));
+  if (outcome.allowed) {
+    ++mine.used;
+    ++ours.used;
+  } else {
+    outcome.retry_after_seconds = SecondsUntil(end, now);
+  }
+  outcome.status = StatusOf(Kind::kSearch, mine.used, ours.used, end);
   return outcome;
 }
 
-v1::QuotaStatus QuotaLimiter::Peek(const std::string& account_id, Kind kind, absl::Time now) {
+void QuotaLimiter::TakeProfileView(const AccountRecord& account, absl::Time now,
+                                   std::function<void(Outcome)> done) {
+  const auto [start, end] = WindowOf(Kind::kProfileView, now);
+  const int64_t window = absl::ToUnixMicros(start);
+  const int64_t kind = static_cast<int64_t>(Kind::kProfileView);
+  struct Counted {
+    std::optional<int64_t> account_used;
+    std::optional<int64_t> organisation_used = 0;
+    bool refused = false;
+  };
+  auto counted = std::make_shared<Counted>();
+  store_->Write(
+      [this, counted, window, kind, mine = AccountSubject(account),
+       ours = OrganisationSubject(account)](indexer::SqliteConnection& db) -> absl::Status {
+        absl::StatusOr<std::optional<int64_t>> used =
+            TakeQuotaUse(db, mine, kind, window, AccountLimit(Kind::kProfileView));
+        if (!used.ok()) return used.status();
+        counted->account_used = *used;
+        if (used->has_value() && !ours.empty()) {
+          used = TakeQuotaUse(db, ours, kind, window, OrganisationLimit(Kind::kProfileView));
+          if (!used.ok()) return used.status();
+          counted->organisation_used = *used;
+        }
+        // Refused: the savepoint's rollback takes back the account's count too.
+        if (!counted->account_used.has_value() || !counted->organisation_used.has_value()) {
+          counted->refused = true;
+          return absl::ResourceExhaustedError("used up");
+        }
+        return absl::OkStatus();
+      },
+      [this, counted, now, end = end, done = std::move(done)](absl::Status status) {
+        Outcome outcome;
+        outcome.allowed = status.ok();
+        if (outcome.allowed) {
+          outcome.status = StatusOf(Kind::kProfileView, *counted->account_used,
+                                    *counted->organisation_used, end);
+        } else if (counted->refused) {
+          outcome.status = StatusOf(Kind::kProfileView, AccountLimit(Kind::kProfileView),
+                                    OrganisationLimit(Kind::kProfileView), end);
+          outcome.retry_after_seconds = SecondsUntil(end, now);
+        } else {
+          outcome.error = absl::UnavailableError("cannot count the profile view now; try again");
+        }
+        done(std::move(outcome));
+      });
+}
+
+v1::QuotaStatus QuotaLimiter::Peek(const AccountRecord& account, Kind kind, absl::Time now) {
   const auto [start, end] = WindowOf(kind, now);
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto& windows = windows_[static_cast<int>(kind)];
-  auto found = windows.find(account_id);
-  Window window{start, 0};
-  if (found != windows.end() && found->second.start == start) window = found->second;
-  return StatusOf(kind, window, end);
+  const std::string organisation = OrganisationSubject(account);
+  if (kind == Kind::kSearch) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto used = [&, start = start](const std::string& subject) {
+      auto found = search_windows_.find(subject);
+      return found != search_windows_.end() && found->second.start == start ? found->second.used
+                                                                            : 0;
+    };
+    return StatusOf(kind, used(AccountSubject(account)),
+                    organisation.empty() ? 0 : used(organisation), end);
+  }
+  int64_t account_used = AccountLimit(kind);
+  int64_t organisation_used = 0;
+  const int64_t window = absl::ToUnixMicros(start);
+  (void)store_->Read([&](indexer::SqliteConnection& db) {
+    absl::StatusOr<int64_t> mine =
+        QuotaUses(db, AccountSubject(account), static_cast<int64_t>(kind), window);
+    if (!mine.ok()) return mine.status();
+    if (!organisation.empty()) {
+      absl::StatusOr<int64_t> ours =
+          QuotaUses(db, organisation, static_cast<int64_t>(kind), window);
+      if (!ours.ok()) return ours.status();
+      organisation_used = *ours;
+    }
+    account_used = *mine;
+    return absl::OkStatus();
+  });
+  return StatusOf(kind, account_used, organisation_used, end);
 }
 
 }  // namespace verkenner::service

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "absl/strings/ascii.h"
@@ -17,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "service/auth/login_throttle.h"
 #include "service/http/import_upload.h"
 #include "service/observability/metrics.h"
 
@@ -60,14 +62,17 @@ int HttpStatusOf(grpc::StatusCode code) {
   }
 }
 
-// {"code": ..., "message": ...} through protobuf's JSON mapping.
-ApiResponse ErrorResponse(grpc::StatusCode code, const std::string& message) {
+// {"code": ..., "message": ...} through protobuf's JSON mapping; with the service's retry-after
+// hint (a quota, a throttled login) as Retry-After.
+ApiResponse ErrorResponse(grpc::StatusCode code, const std::string& message,
+                          const std::string& retry_after = "") {
   google::protobuf::Struct error;
   (*error.mutable_fields())["code"].set_string_value(GrpcCodeName(code));
   (*error.mutable_fields())["message"].set_string_value(message);
   ApiResponse response;
   response.status = HttpStatusOf(code);
   (void)google::protobuf::util::MessageToJsonString(error, &response.body);
+  if (!retry_after.empty()) response.headers.emplace_back("Retry-After", retry_after);
   return response;
 }
 
@@ -109,7 +114,32 @@ bool QueryParameter(const std::string& query, const std::string& name, std::stri
   return true;
 }
 
+bool IsTrusted(absl::string_view address, const std::vector<std::string>& trusted_proxies) {
+  return std::find(trusted_proxies.begin(), trusted_proxies.end(), address) !=
+         trusted_proxies.end();
+}
+
+// Only what an IP address is made of: anything else in X-Forwarded-For is not an address.
+bool LooksLikeIpAddress(absl::string_view text) {
+  return !text.empty() && text.size() <= 45 &&
+         text.find_first_not_of("0123456789abcdefABCDEF.:") == absl::string_view::npos;
+}
+
 }  // namespace
+
+std::string ClientAddress(const std::string& peer, const std::string& forwarded_for,
+                          const std::vector<std::string>& trusted_proxies) {
+  std::string client = peer;
+  if (!IsTrusted(client, trusted_proxies)) return client;
+  std::vector<absl::string_view> hops = absl::StrSplit(forwarded_for, ',');
+  for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
+    const absl::string_view address = absl::StripAsciiWhitespace(*hop);
+    if (!LooksLikeIpAddress(address)) break;  // the proxy we trust did not write this
+    client = std::string(address);
+    if (!IsTrusted(client, trusted_proxies)) break;
+  }
+  return client;
+}
 
 std::string CookieValue(const std::string& header, const std::string& name) {
   size_t start = 0;
@@ -127,12 +157,14 @@ std::string CookieValue(const std::string& header, const std::string& name) {
   return "";
 }
 
-ApiGateway::ApiGateway(std::shared_ptr<grpc::Channel> channel, std::string csrf_key)
+ApiGateway::ApiGateway(std::shared_ptr<grpc::Channel> channel, std::string csrf_key,
+                       std::vector<std::string> trusted_proxies)
     : channel_(std::move(channel)),
       stub_(std::make_unique<grpc::GenericStub>(channel_)),
       sessions_(v1::SessionService::NewStub(channel_)),
       csrf_key_(std::move(csrf_key)),
-      uploads_(channel_) {}
+      uploads_(channel_),
+      trusted_proxies_(std::move(trusted_proxies)) {}
 
 std::string ApiGateway::CsrfToken(const std::string& session_token) const {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -249,7 +281,8 @@ void ApiGateway::StartImport(const ApiRequest& request, std::shared_ptr<BodyStre
 
 void ApiGateway::Call(
     const std::string& full_method, const std::string& json, const std::string& token,
-    std::function<void(grpc::Status, std::string json, std::string retry_after)> done) {
+    std::function<void(grpc::Status, std::string json, std::string retry_after)> done,
+    const std::string& client_address) {
   // "/verkenner.v1.Service/Method" -> its descriptor, for the message types.
   const size_t slash = full_method.rfind('/');
   const google::protobuf::MethodDescriptor* method =
@@ -282,6 +315,9 @@ void ApiGateway::Call(
   auto state = std::make_shared<CallState>();
   state->reply.reset(factory->GetPrototype(method->output_type())->New());
   if (!token.empty()) state->context.AddMetadata("authorization", "Bearer " + token);
+  if (!client_address.empty()) {
+    state->context.AddMetadata(kClientAddressMetadata, client_address);
+  }
   state->context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   const std::string bytes = request->SerializeAsString();
   grpc::Slice slice(bytes);
@@ -322,28 +358,31 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
   const std::string session = CookieValue(request.cookie, kSessionCookie);
 
   if (request.target == kSessionRoute) {  // login: needs no session, gets one
-    Call("/verkenner.v1.SessionService/CreateSession", request.body, "",
-         [this, done = std::move(done)](grpc::Status status, std::string json, std::string) {
-           if (!status.ok()) {
-             done(ErrorResponse(status.error_code(), status.error_message()));
-             return;
-           }
-           google::protobuf::Struct reply;
-           (void)google::protobuf::util::JsonStringToMessage(json, &reply);
-           auto found = reply.fields().find("sessionToken");
-           if (found == reply.fields().end()) {
-             done(ErrorResponse(grpc::StatusCode::INTERNAL, "login gave no session"));
-             return;
-           }
-           const std::string token = found->second.string_value();
-           // The token lives in the cookie only: page scripts never see it.
-           reply.mutable_fields()->erase("sessionToken");
-           ApiResponse response;
-           (void)google::protobuf::util::MessageToJsonString(reply, &response.body);
-           response.headers.emplace_back("Set-Cookie", SessionCookie(token, kSessionSeconds));
-           response.headers.emplace_back("X-CSRF-Token", CsrfToken(token));
-           done(std::move(response));
-         });
+    Call(
+        "/verkenner.v1.SessionService/CreateSession", request.body, "",
+        [this, done = std::move(done)](grpc::Status status, std::string json,
+                                       std::string retry_after) {
+          if (!status.ok()) {
+            done(ErrorResponse(status.error_code(), status.error_message(), retry_after));
+            return;
+          }
+          google::protobuf::Struct reply;
+          (void)google::protobuf::util::JsonStringToMessage(json, &reply);
+          auto found = reply.fields().find("sessionToken");
+          if (found == reply.fields().end()) {
+            done(ErrorResponse(grpc::StatusCode::INTERNAL, "login gave no session"));
+            return;
+          }
+          const std::string token = found->second.string_value();
+          // The token lives in the cookie only: page scripts never see it.
+          reply.mutable_fields()->erase("sessionToken");
+          ApiResponse response;
+          (void)google::protobuf::util::MessageToJsonString(reply, &response.body);
+          response.headers.emplace_back("Set-Cookie", SessionCookie(token, kSessionSeconds));
+          response.headers.emplace_back("X-CSRF-Token", CsrfToken(token));
+          done(std::move(response));
+        },
+        ClientAddress(request.remote_address, request.forwarded_for, trusted_proxies_));
     return;
   }
   if (!request.target.starts_with(kApiPrefix)) {
@@ -389,11 +428,9 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
       absl::StrCat("/", kPackage, rest.substr(0, slash), "/", rest.substr(slash + 1));
   Call(full_method, request.body, session,
        [done = std::move(done)](grpc::Status status, std::string json, std::string retry_after) {
-         ApiResponse response = status.ok()
-                                    ? ApiResponse{200, std::move(json), {}}
-                                    : ErrorResponse(status.error_code(), status.error_message());
-         if (!retry_after.empty()) response.headers.emplace_back("Retry-After", retry_after);
-         done(std::move(response));
+         done(status.ok()
+                  ? ApiResponse{200, std::move(json), {}}
+                  : ErrorResponse(status.error_code(), status.error_message(), retry_after));
        });
 }
 

@@ -28,6 +28,8 @@ struct ApiRequest {
   std::string query = {};  // the target's query string, without '?'; or empty
   // The import route's body as it arrives (HttpListener streams it); null: `body` is all of it.
   std::shared_ptr<BodyStream> body_stream = nullptr;
+  std::string remote_address = {};  // HttpRequest::remote_address: the HTTP peer
+  std::string forwarded_for = {};   // the X-Forwarded-For header, or empty
 };
 
 struct ApiResponse {
@@ -63,6 +65,12 @@ struct ApiResponse {
 // after, and GetImport reports progress and the outcome. A body that breaks off imports nothing.
 // Errors are mapped like every other call's; a bad query or file name is 400.
 //
+// Logins are throttled by the client's address (SessionService, service/auth/login_throttle.h):
+// the gateway sends it along as metadata kClientAddressMetadata (service/auth/login_throttle.h),
+// which the session service believes only from the in-process channel. The client's address is the
+// HTTP peer's, or, when that peer is one of `trusted_proxies`, the last address in X-Forwarded-For
+// that is not a trusted proxy (ClientAddress()).
+//
 // Status codes: OK 200, INVALID_ARGUMENT 400, UNAUTHENTICATED 401, PERMISSION_DENIED or a bad
 // CSRF token 403, NOT_FOUND 404, ALREADY_EXISTS and ABORTED 409, FAILED_PRECONDITION 412,
 // RESOURCE_EXHAUSTED 429 (with Retry-After), UNAVAILABLE 503, DEADLINE_EXCEEDED 504, others 500.
@@ -77,8 +85,10 @@ class ApiGateway {
 
   // `channel` reaches the services (Server::InProcessChannel()); `csrf_key` is a secret of at
   // least 32 bytes for the CSRF tokens (Server::CsrfKey(), kept in the store so that open tabs
-  // survive a restart).
-  ApiGateway(std::shared_ptr<grpc::Channel> channel, std::string csrf_key);
+  // survive a restart). `trusted_proxies`: IP addresses, exactly as the HTTP listener reports
+  // its peers, whose X-Forwarded-For is believed.
+  ApiGateway(std::shared_ptr<grpc::Channel> channel, std::string csrf_key,
+             std::vector<std::string> trusted_proxies = {});
 
   void Handle(ApiRequest request, std::function<void(ApiResponse)> done);
 
@@ -93,16 +103,25 @@ class ApiGateway {
   bool StartUploadOf(const std::string& account_id);
   void EndUploadOf(const std::string& account_id);
   void Call(const std::string& full_method, const std::string& json, const std::string& token,
-            std::function<void(grpc::Status, std::string json, std::string retry_after)> done);
+            std::function<void(grpc::Status, std::string json, std::string retry_after)> done,
+            const std::string& client_address = "");
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::GenericStub> stub_;
   std::unique_ptr<v1::SessionService::Stub> sessions_;
   std::string csrf_key_;
+  std::vector<std::string> trusted_proxies_;
   std::mutex uploading_mutex_;
   std::set<std::string> uploading_;  // guarded by uploading_mutex_: accounts sending a file
   ImportUploads uploads_;            // last: its threads end before the rest goes
 };
+
+// The address of the client behind a request from `peer` carrying X-Forwarded-For
+// `forwarded_for`: `peer` itself unless it is one of `trusted_proxies`; else, walking the header
+// from its end (each proxy appends the address it saw), the first address that is not a trusted
+// proxy. A client can write anything at the start of the header, never at its end.
+std::string ClientAddress(const std::string& peer, const std::string& forwarded_for,
+                          const std::vector<std::string>& trusted_proxies);
 
 // The value of cookie `name` in a Cookie header, or empty.
 std::string CookieValue(const std::string& header, const std::string& name);

@@ -95,6 +95,17 @@ class SessionBodyStream final : public BodyStream {
   bool ended_ = false;     // guarded by mutex_
   absl::Status status_;    // guarded by mutex_
 };
+// The peer's address as text; an IPv4 client of a dual-stack socket as plain IPv4.
+std::string RemoteAddress(const tcp::socket& socket) {
+  beast::error_code error;
+  const tcp::endpoint peer = socket.remote_endpoint(error);
+  if (error) return "";
+  const asio::ip::address address = peer.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  return address.to_string();
+}
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -145,6 +156,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const http::request<http::string_body>& message = parser_->get();
     request_.method = std::string(message.method_string());
     request_.target = std::string(message.target());
+    request_.remote_address = RemoteAddress(stream_.socket());
     for (const auto& field : message) {
       request_.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
           std::string(field.value());

@@ -25,6 +25,9 @@ struct HttpRequest {
   // Set instead of `body` for a route whose BodyLimits say stream: the handler gets the request
   // right after its head and reads the body as it arrives, or answers without reading it.
   std::shared_ptr<BodyStream> body_stream;
+  // The IP address of the connection's other end, without its port (a proxy's, when there is
+  // one in front; see ApiGateway for X-Forwarded-For).
+  std::string remote_address;
 
   std::string Header(const std::string& lower_case_name) const {
     auto found = headers.find(lower_case_name);

@@ -53,7 +53,9 @@ void WebHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> r
                    request.Header("cookie"),
                    request.Header("x-csrf-token"),
                    std::move(query),
-                   std::move(request.body_stream)};
+                   std::move(request.body_stream),
+                   request.remote_address,
+                   request.Header("x-forwarded-for")};
     gateway_->Handle(std::move(api), [respond = std::move(respond)](ApiResponse answer) {
       HttpResponse response;
       response.status = answer.status;

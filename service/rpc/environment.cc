@@ -25,9 +25,8 @@ void FillAccount(const AccountRecord& account, const ServiceEnvironment& environ
   if (with_quotas && searches) {
     const absl::Time now = environment.now();
     *out->mutable_profile_views() =
-        environment.quotas->Peek(account.id, QuotaLimiter::Kind::kProfileView, now);
-    *out->mutable_searches() =
-        environment.quotas->Peek(account.id, QuotaLimiter::Kind::kSearch, now);
+        environment.quotas->Peek(account, QuotaLimiter::Kind::kProfileView, now);
+    *out->mutable_searches() = environment.quotas->Peek(account, QuotaLimiter::Kind::kSearch, now);
   }
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/banenafspraak.h"
 #include "indexer/profile_anonymizer.h"
+#include "indexer/pseudonymizer.h"
 #include "service/rpc/status_mapping.h"
 #include "service/store/records.h"
 #include "verkenner/v1/profile.pb.h"
@@ -347,37 +348,56 @@ CandidateSearchService::CandidateSearchService(const ServiceEnvironment* environ
       today_(std::move(today)) {}
 
 std::optional<Caller> CandidateSearchService::Admit(grpc::CallbackServerContext* context,
-                                                    grpc::ServerUnaryReactor* reactor,
-                                                    QuotaLimiter::Kind kind) {
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor,
-                  {v1::ACCOUNT_ROLE_EMPLOYER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return std::nullopt;
-  const QuotaLimiter::Outcome quota =
-      environment_.quotas->Take(caller->account.id, kind, environment_.now());
-  if (!quota.allowed) {
-    FinishWith(context, reactor,
-               absl::ResourceExhaustedError(kind == QuotaLimiter::Kind::kSearch
-                                                ? "searches per minute used up"
-                                                : "profile views for today used up"),
-               quota.retry_after_seconds);
-    return std::nullopt;
-  }
-  return caller;
+                                                    grpc::ServerUnaryReactor* reactor) {
+  return AdmitCaller(environment_, context, reactor,
+                     {v1::ACCOUNT_ROLE_EMPLOYER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
+}
+
+void CandidateSearchService::TakeQuota(grpc::CallbackServerContext* context,
+                                       grpc::ServerUnaryReactor* reactor,
+                                       const AccountRecord& account, QuotaLimiter::Kind kind,
+                                       std::function<void()> then) {
+  environment_.quotas->Take(
+      account, kind, environment_.now(),
+      [context, reactor, kind, then = std::move(then)](QuotaLimiter::Outcome quota) {
+        if (!quota.error.ok()) {
+          FinishWith(context, reactor, quota.error);
+        } else if (!quota.allowed) {
+          FinishWith(context, reactor,
+                     absl::ResourceExhaustedError(kind == QuotaLimiter::Kind::kSearch
+                                                      ? "searches per minute used up"
+                                                      : "profile views for today used up"),
+                     quota.retry_after_seconds);
+        } else {
+          then();
+        }
+      });
 }
 
 grpc::ServerUnaryReactor* CandidateSearchService::SearchCandidates(
     grpc::CallbackServerContext* context, const v1::SearchCandidatesRequest* request,
     v1::SearchCandidatesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!Admit(context, reactor, QuotaLimiter::Kind::kSearch).has_value()) return reactor;
+  std::optional<Caller> caller = Admit(context, reactor);
+  if (!caller.has_value()) return reactor;
   absl::StatusOr<engine::SearchQuery> query = ToEngineQuery(*request, *reference_data_);
   if (!query.ok()) {
     reactor->Finish(ToGrpcStatus(query.status()));
     return reactor;
   }
   query->today_day = today_();
-  pool_->Submit([context, reactor, response, query = std::move(*query),
+  TakeQuota(context, reactor, caller->account, QuotaLimiter::Kind::kSearch,
+            [this, context, reactor, response, query = std::move(*query)] {
+              RunSearch(context, reactor, query, response);
+            });
+  return reactor;
+}
+
+void CandidateSearchService::RunSearch(grpc::CallbackServerContext* context,
+                                       grpc::ServerUnaryReactor* reactor,
+                                       const engine::SearchQuery& query,
+                                       v1::SearchCandidatesResponse* response) {
+  pool_->Submit([context, reactor, response, query,
                  reference_data = reference_data_](engine::Searcher& searcher) {
     // A search that waited past its deadline (or whose client left) in a busy pool is not run:
     // nobody would read the answer, and the queue behind it would only grow.
@@ -392,22 +412,32 @@ grpc::ServerUnaryReactor* CandidateSearchService::SearchCandidates(
     }
     reactor->Finish(ToGrpcStatus(FillResponse(std::move(*result), *reference_data, response)));
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* CandidateSearchService::GetProfile(grpc::CallbackServerContext* context,
                                                              const v1::GetProfileRequest* request,
                                                              v1::GetProfileResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (request->profile_id().empty() || request->profile_id().size() > 64) {
-    reactor->Finish(
-        ToGrpcStatus(InvalidField("profile_id", "missing or longer than 64 characters")));
+  // Checked before the quota is: a malformed id costs no profile view.
+  if (!indexer::Pseudonymizer::LooksLikeProfileId(request->profile_id())) {
+    reactor->Finish(ToGrpcStatus(InvalidField("profile_id", "not a profile id")));
     return reactor;
   }
-  std::optional<Caller> caller = Admit(context, reactor, QuotaLimiter::Kind::kProfileView);
+  std::optional<Caller> caller = Admit(context, reactor);
   if (!caller.has_value()) return reactor;
-  pool_->Submit([this, context, reactor, response, account_id = caller->account.id,
-                 id = request->profile_id(), today = today_()](engine::Searcher& searcher) {
+  TakeQuota(
+      context, reactor, caller->account, QuotaLimiter::Kind::kProfileView,
+      [this, context, reactor, response, account_id = caller->account.id,
+       id = request->profile_id()] { ShowProfile(context, reactor, account_id, id, response); });
+  return reactor;
+}
+
+void CandidateSearchService::ShowProfile(grpc::CallbackServerContext* context,
+                                         grpc::ServerUnaryReactor* reactor,
+                                         const std::string& account_id, const std::string& id,
+                                         v1::GetProfileResponse* response) {
+  pool_->Submit([this, context, reactor, response, account_id, id,
+                 today = today_()](engine::Searcher& searcher) {
     absl::StatusOr<engine::CandidateMatch> profile = searcher.GetProfile(id, today);
     absl::Status outcome = profile.status();
     if (outcome.ok()) {
@@ -433,7 +463,6 @@ grpc::ServerUnaryReactor* CandidateSearchService::GetProfile(grpc::CallbackServe
           FinishWith(context, reactor, outcome);
         });
   });
-  return reactor;
 }
 
 }  // namespace verkenner::service

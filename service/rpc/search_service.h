@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "engine/refdata/reference_data.h"
@@ -33,10 +34,22 @@ class CandidateSearchService final : public v1::CandidateSearchService::Callback
                                        v1::GetProfileResponse* response) override;
 
  private:
-  // The caller, when authenticated, of a role that may search, and within its quota of `kind`;
-  // else the call is finished with the reason.
+  // The caller, when authenticated and of a role that may search; else the call is finished
+  // with the reason.
   std::optional<Caller> Admit(grpc::CallbackServerContext* context,
-                              grpc::ServerUnaryReactor* reactor, QuotaLimiter::Kind kind);
+                              grpc::ServerUnaryReactor* reactor);
+  // Takes one `kind` from the quotas of `account` (and its organisation), then runs `then`; or
+  // finishes the call: RESOURCE_EXHAUSTED with retry-after, or UNAVAILABLE. Called once the
+  // request is valid: a call that fails validation uses no quota.
+  void TakeQuota(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                 const AccountRecord& account, QuotaLimiter::Kind kind, std::function<void()> then);
+  // The search, on the engine pool; finishes the call.
+  void RunSearch(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                 const engine::SearchQuery& query, v1::SearchCandidatesResponse* response);
+  // Profile `id` for `account_id`, audited, on the engine pool; finishes the call.
+  void ShowProfile(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                   const std::string& account_id, const std::string& id,
+                   v1::GetProfileResponse* response);
 
   const ServiceEnvironment& environment_;
   std::shared_ptr<const engine::ReferenceData> reference_data_;

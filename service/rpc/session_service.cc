@@ -1,9 +1,11 @@
 #include "service/rpc/session_service.h"
 
 #include <chrono>
-#include <cmath>
+#include <cstring>
+#include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "service/auth/credentials.h"
 
 namespace verkenner::service {
@@ -16,42 +18,33 @@ absl::Status WrongCredentials() {
   return absl::UnauthenticatedError("e-mail address or password is not correct");
 }
 
-int64_t SecondsUntil(absl::Time end, absl::Time now) {
-  return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(end - now))));
+// What context->peer() says of a call over Server::InProcessChannel() (gRPC 1.51's in-process
+// transport knows no address); calls over the network say "ipv4:...", "ipv6:..." or "unix:...".
+constexpr char kInProcessPeer[] = "unknown";
+
+// The address a login is throttled by (see the class comment).
+std::string ClientAddressOf(const grpc::CallbackServerContext& context) {
+  std::string peer = context.peer();
+  if (peer == kInProcessPeer) {
+    const auto& metadata = context.client_metadata();
+    if (auto named = metadata.find(kClientAddressMetadata); named != metadata.end()) {
+      return std::string(named->second.data(), named->second.size());
+    }
+    return peer;
+  }
+  // "ipv4:1.2.3.4:5678", "ipv6:[::1]:5678" (or with the brackets percent-encoded): the address
+  // without the scheme and port, so that one machine trying many ports is one guesser.
+  if (const size_t colon = peer.rfind(':'); colon != std::string::npos) peer.resize(colon);
+  if (const size_t scheme = peer.find(':'); scheme != std::string::npos) peer.erase(0, scheme + 1);
+  for (const auto& [open, close] : {std::pair{"[", "]"}, std::pair{"%5B", "%5D"}}) {
+    if (absl::StartsWith(peer, open) && absl::EndsWith(peer, close)) {
+      return peer.substr(strlen(open), peer.size() - strlen(open) - strlen(close));
+    }
+  }
+  return peer;
 }
 
 }  // namespace
-
-int64_t LoginThrottle::RetryAfterSeconds(const std::string& email, const std::string& peer,
-                                         absl::Time now) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  int64_t wait = 0;
-  auto check = [&](std::unordered_map<std::string, Window>& windows, const std::string& key,
-                   int limit) {
-    auto found = windows.find(key);
-    if (found == windows.end()) return;
-    if (now - found->second.start >= kWindow) {
-      windows.erase(found);
-      return;
-    }
-    if (found->second.failures >= limit) {
-      wait = std::max(wait, SecondsUntil(found->second.start + kWindow, now));
-    }
-  };
-  check(by_email_, email, kFailuresPerEmail);
-  check(by_peer_, peer, kFailuresPerPeer);
-  return wait;
-}
-
-void LoginThrottle::RecordFailure(const std::string& email, const std::string& peer,
-                                  absl::Time now) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (auto* windows : {&by_email_, &by_peer_}) {
-    Window& window = (*windows)[windows == &by_email_ ? email : peer];
-    if (window.failures == 0 || now - window.start >= kWindow) window = Window{now, 0};
-    ++window.failures;
-  }
-}
 
 SessionService::SessionService(const ServiceEnvironment* environment)
     : environment_(*environment) {}
@@ -69,15 +62,14 @@ grpc::ServerUnaryReactor* SessionService::CreateSession(grpc::CallbackServerCont
     return reactor;
   }
   const std::string email = absl::AsciiStrToLower(request->email());
-  // The address without the port: one machine trying many ports is one guesser.
-  std::string peer = context->peer();
-  if (const size_t colon = peer.rfind(':'); colon != std::string::npos) peer.resize(colon);
-  if (const int64_t wait = throttle_.RetryAfterSeconds(email, peer, environment_.now()); wait > 0) {
+  const std::string client = ClientAddressOf(*context);
+  // Before the password is queued: a throttled guess costs no hash.
+  if (const int64_t wait = throttle_.Admit(email, client, environment_.now()); wait > 0) {
     FinishWith(context, reactor,
                absl::ResourceExhaustedError("too many failed logins; try again later"), wait);
     return reactor;
   }
-  password_threads_.Submit([this, context, reactor, request, response, email, peer] {
+  password_threads_.Submit([this, context, reactor, request, response, email, client] {
     std::optional<std::pair<AccountRecord, std::string>> found;
     absl::Status read = environment_.store->Read([&](indexer::SqliteConnection& db) {
       auto result = FindAccountByEmail(db, email);
@@ -96,10 +88,10 @@ grpc::ServerUnaryReactor* SessionService::CreateSession(grpc::CallbackServerCont
       VerifyAgainstDummyHash(request->password());
     }
     if (!verified || found->first.disabled) {
-      throttle_.RecordFailure(email, peer, environment_.now());
-      FinishWith(context, reactor, WrongCredentials());
+      FinishWith(context, reactor, WrongCredentials());  // Admit() counted the failure
       return;
     }
+    throttle_.Succeeded(email, client);
     const AccountRecord account = found->first;
     // The only moment the password is known: upgrade a hash of an older cost.
     std::string new_hash;

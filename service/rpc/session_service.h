@@ -1,41 +1,22 @@
 #ifndef VERKENNER_SERVICE_RPC_SESSION_SERVICE_H_
 #define VERKENNER_SERVICE_RPC_SESSION_SERVICE_H_
 
-#include <mutex>
 #include <string>
-#include <unordered_map>
 
+#include "service/auth/login_throttle.h"
 #include "service/rpc/environment.h"
 #include "service/rpc/worker_threads.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
 
 namespace verkenner::service {
 
-// Counts failed logins per e-mail address and per network address in fixed windows, to slow down
-// password guessing. Thread-safe.
-class LoginThrottle {
- public:
-  static constexpr int kFailuresPerEmail = 10;
-  static constexpr int kFailuresPerPeer = 100;
-  static constexpr absl::Duration kWindow = absl::Minutes(15);
-
-  // Seconds until `email` and `peer` may try again, or 0 when they may now.
-  int64_t RetryAfterSeconds(const std::string& email, const std::string& peer, absl::Time now);
-  void RecordFailure(const std::string& email, const std::string& peer, absl::Time now);
-
- private:
-  struct Window {
-    absl::Time start;
-    int failures = 0;
-  };
-  std::mutex mutex_;
-  std::unordered_map<std::string, Window> by_email_;
-  std::unordered_map<std::string, Window> by_peer_;
-};
-
 // verkenner.v1.SessionService: login (CreateSession), logout and "who am I". Passwords are
 // checked on two threads of its own, never on a gRPC thread: an argon2id verification takes
-// about 70 ms and 64 MiB by design.
+// about 70 ms and 64 MiB by design. Logins are throttled (LoginThrottle) by account and by the
+// client's address before a password is queued for checking; a throttled login fails with
+// RESOURCE_EXHAUSTED and a `retry-after` hint. The client's address is the gRPC peer's, except
+// for calls over the in-process channel (the web gateway), which name their client in metadata
+// kClientAddressMetadata; a network client's metadata is never believed.
 //
 // Thread-safe. Does not own the environment.
 class SessionService final : public v1::SessionService::CallbackService {

@@ -364,6 +364,38 @@ absl::StatusOr<std::string> ServerSecret(SqliteConnection& db, const std::string
   return secret;
 }
 
+absl::StatusOr<std::optional<int64_t>> TakeQuotaUse(SqliteConnection& db,
+                                                    const std::string& subject, int64_t kind,
+                                                    int64_t window_start_micros, int64_t limit) {
+  absl::StatusOr<SqliteStatement> take = db.Prepare(
+      "INSERT INTO quota_use (subject, kind, window_start, used) VALUES (?1, ?2, ?3, 1) "
+      "ON CONFLICT (subject, kind) DO UPDATE SET "
+      "used = CASE WHEN window_start = ?3 THEN used + 1 ELSE 1 END, window_start = ?3 "
+      "WHERE window_start != ?3 OR used < ?4 "
+      "RETURNING used");
+  if (!take.ok()) return take.status();
+  take->Bind(1, subject).Bind(2, kind).Bind(3, window_start_micros).Bind(4, limit);
+  absl::StatusOr<bool> row = take->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<int64_t>();
+  const int64_t used = take->Integer(0);
+  // Run the statement to its end, as every statement here is (SQLite has made the change by now).
+  absl::StatusOr<bool> end = take->Step();
+  if (!end.ok()) return end.status();
+  return std::optional<int64_t>(used);
+}
+
+absl::StatusOr<int64_t> QuotaUses(SqliteConnection& db, const std::string& subject, int64_t kind,
+                                  int64_t window_start_micros) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare(
+      "SELECT used FROM quota_use WHERE subject = ?1 AND kind = ?2 AND window_start = ?3");
+  if (!select.ok()) return select.status();
+  select->Bind(1, subject).Bind(2, kind).Bind(3, window_start_micros);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  return *row ? select->Integer(0) : 0;
+}
+
 absl::StatusOr<int64_t> AppendAudit(SqliteConnection& db, const AuditEntry& entry) {
   absl::StatusOr<SqliteStatement> insert = db.Prepare(
       "INSERT INTO audit (time, account_id, action, profile_id, resource, purpose, outcome) "

@@ -13,7 +13,7 @@
 #include "verkenner/v1/sessions.pb.h"
 #include "verkenner/v1/shortlists.pb.h"
 
-// Contact requests, shortlists, idempotency keys and the audit log in the store
+// Contact requests, shortlists, idempotency keys, quota counts and the audit log in the store
 // (service/store/store.h). Functions take the connection of a Store::Read or Store::Write; they
 // never commit themselves.
 namespace verkenner::service {
@@ -118,6 +118,19 @@ absl::Status SaveImportReport(indexer::SqliteConnection& db, const v1::ImportRep
 // The server's secret `name` (32 random bytes), made and stored on first use, so it outlives
 // restarts. Needs a write connection.
 absl::StatusOr<std::string> ServerSecret(indexer::SqliteConnection& db, const std::string& name);
+
+// Counts one use of quota `kind` (QuotaLimiter::Kind) by `subject` in the window that starts at
+// `window_start_micros`, unless `limit` uses are counted in that window already; a count of an
+// earlier window starts over. One conditional statement, so concurrent writers cannot overshoot.
+// Returns the uses counted in the window now, or nullopt when the limit was reached (nothing
+// counted).
+absl::StatusOr<std::optional<int64_t>> TakeQuotaUse(indexer::SqliteConnection& db,
+                                                    const std::string& subject, int64_t kind,
+                                                    int64_t window_start_micros, int64_t limit);
+// The uses of quota `kind` by `subject` counted in the window that starts at
+// `window_start_micros` (0 when its count is of another window).
+absl::StatusOr<int64_t> QuotaUses(indexer::SqliteConnection& db, const std::string& subject,
+                                  int64_t kind, int64_t window_start_micros);
 
 // One row of the audit log: who did what to which profile, when, why, and how it ended.
 struct AuditEntry {

@@ -115,6 +115,18 @@ CREATE TABLE server_secret (
 ) STRICT;
 )sql";
 
+// Version 4: quota counts that must outlive a restart (QuotaLimiter): one row per subject
+// ("account/<id>" or "organisation/<name>") and kind, for the current window only.
+constexpr const char* kQuotaUseTable = R"sql(
+CREATE TABLE quota_use (
+  subject TEXT NOT NULL,
+  kind INTEGER NOT NULL,             -- QuotaLimiter::Kind
+  window_start INTEGER NOT NULL,     -- the counted window's start
+  used INTEGER NOT NULL,
+  PRIMARY KEY (subject, kind)
+) STRICT;
+)sql";
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
@@ -138,6 +150,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     if (absl::Status status = db.Execute(kCreateSchema); !status.ok()) return fail(status);
     if (absl::Status status = db.Execute(kImportRunTable); !status.ok()) return fail(status);
     if (absl::Status status = db.Execute(kServerSecretTable); !status.ok()) return fail(status);
+    if (absl::Status status = db.Execute(kQuotaUseTable); !status.ok()) return fail(status);
     const std::string stamp = absl::StrCat("PRAGMA application_id = ", kApplicationId,
                                            "; PRAGMA user_version = ", kSchemaVersion, ";");
     if (absl::Status status = db.Execute(stamp.c_str()); !status.ok()) return fail(status);
@@ -155,6 +168,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     }
     if (*version < 3) {
       if (absl::Status status = db.Execute(kServerSecretTable); !status.ok()) return fail(status);
+    }
+    if (*version < 4) {
+      if (absl::Status status = db.Execute(kQuotaUseTable); !status.ok()) return fail(status);
     }
     const std::string stamp = absl::StrCat("PRAGMA user_version = ", kSchemaVersion, ";");
     if (absl::Status status = db.Execute(stamp.c_str()); !status.ok()) return fail(status);

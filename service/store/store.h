@@ -17,8 +17,8 @@
 namespace verkenner::service {
 
 // The service's own data in one SQLite file: accounts and their tokens, saved profiles, contact
-// requests, shortlists and the audit log (the schema is in store.cc). Candidate data is not here:
-// profiles live in the search index, identities in the identity vault.
+// requests, shortlists, quota counts and the audit log (the schema is in store.cc). Candidate data
+// is not here: profiles live in the search index, identities in the identity vault.
 //
 // Writes are durable when acknowledged: every write runs in a transaction on the one writer
 // thread, and its `done` callback runs only after the COMMIT (WAL, synchronous=FULL) returned.
@@ -54,8 +54,9 @@ class Store {
   absl::Status Read(const Work& work);
 
   // The schema version this code writes (PRAGMA user_version). Open() migrates older ones:
-  // version 2 added the reports of API imports, version 3 the server's secrets.
-  static constexpr int kSchemaVersion = 3;
+  // version 2 added the reports of API imports, version 3 the server's secrets, version 4 the
+  // quota counts.
+  static constexpr int kSchemaVersion = 4;
 
  private:
   struct PendingWrite {

@@ -613,6 +613,22 @@ TEST_F(ImportUploadTest, JsonLinesKeepTheirLineNumbersAcrossBlankAndBrokenLines)
   EXPECT_EQ(report.rejections(0).reason(), v1::REJECTION_REASON_BAD_FORMAT);
 }
 
+TEST(ClientAddressTest, BelievesForwardedForOnlyFromTrustedProxiesAndOnlyItsLastHops) {
+  const std::vector<std::string> proxies = {"10.0.0.1", "10.0.0.2"};
+  // Not a proxy: the header is the client's own writing.
+  EXPECT_EQ(service::ClientAddress("192.0.2.9", "198.51.100.1", proxies), "192.0.2.9");
+  EXPECT_EQ(service::ClientAddress("192.0.2.9", "", {}), "192.0.2.9");
+  // Through one or two trusted proxies: the last hop that is not one of them.
+  EXPECT_EQ(service::ClientAddress("10.0.0.1", "203.0.113.5, 198.51.100.1", proxies),
+            "198.51.100.1");
+  EXPECT_EQ(service::ClientAddress("10.0.0.1", "1.2.3.4, 198.51.100.1, 10.0.0.2", proxies),
+            "198.51.100.1");
+  // A proxy that passed on no header, or garbage where its hop should be: the proxy itself.
+  EXPECT_EQ(service::ClientAddress("10.0.0.1", "", proxies), "10.0.0.1");
+  EXPECT_EQ(service::ClientAddress("10.0.0.1", "nonsense", proxies), "10.0.0.1");
+  EXPECT_EQ(service::ClientAddress("10.0.0.1", "2001:db8::1", proxies), "2001:db8::1");
+}
+
 TEST(CookieValueTest, FindsTheNamedCookieAmongOthers) {
   EXPECT_EQ(service::CookieValue("a=1; verkenner_session=abc; b=2", "verkenner_session"), "abc");
   EXPECT_EQ(service::CookieValue("verkenner_session_x=1", "verkenner_session"), "");

@@ -231,11 +231,12 @@ TEST_F(AuthorizationMatrixTest, SessionService) {
         return Call(&Stub::DeleteSession, *stub, caller, v1::DeleteSessionRequest());
       },
       api_tokens);
-  // Logging in needs no token; a wrong password is the same answer for everyone.
+  // Logging in needs no token; a wrong password is the same answer for everyone. (One account
+  // per caller: from one address, a fourth wrong password for an account is throttled.)
   v1::CreateSessionRequest login;
-  login.set_email("eigen@werkgever.example");
   login.set_password("geen wachtwoord");
   for (Caller caller : kEveryCaller) {
+    login.set_email("onbekend" + std::to_string(caller) + "@werkgever.example");
     EXPECT_EQ(Call(&Stub::CreateSession, *stub, caller, login), StatusCode::UNAUTHENTICATED)
         << CallerName(caller);
   }

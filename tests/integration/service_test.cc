@@ -737,10 +737,11 @@ TEST_F(ServiceTest, ImportersStreamTheirOwnProfilesAndEveryRowIsAccountedFor) {
   std::string viewer;
   for (int attempt = 0; attempt < 200 && code == grpc::StatusCode::NOT_FOUND; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    // Each look is a profile view: a fresh account before the daily quota runs out.
+    // Each look is a profile view: a fresh account (of a fresh organisation) before the daily
+    // quota runs out.
     if (attempt % 20 == 0) {
-      viewer = Token(
-          testing::TestEmployer("kijker" + std::to_string(attempt) + "@example.nl", "Kijk BV"));
+      viewer = Token(testing::TestEmployer("kijker" + std::to_string(attempt) + "@example.nl",
+                                           "Kijk BV " + std::to_string(attempt)));
     }
     v1::GetProfileResponse profile;
     code = Call(&v1::CandidateSearchService::Stub::GetProfile, *search, viewer, view, profile)

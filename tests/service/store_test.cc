@@ -86,7 +86,8 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
     ASSERT_TRUE(raw.ok());
     ASSERT_TRUE(
         (*raw)
-            ->Execute("DROP TABLE import_run; DROP TABLE server_secret; PRAGMA user_version = 1;")
+            ->Execute("DROP TABLE import_run; DROP TABLE server_secret; DROP TABLE quota_use; "
+                      "PRAGMA user_version = 1;")
             .ok());
   }
   std::unique_ptr<Store> store = OpenStore();
@@ -97,7 +98,7 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                   ->Read([&](SqliteConnection& db) {
                     auto count = db.QueryInteger(
                         "SELECT count(*) FROM sqlite_schema "
-                        "WHERE name IN ('import_run', 'server_secret')");
+                        "WHERE name IN ('import_run', 'server_secret', 'quota_use')");
                     auto user_version = db.QueryInteger("PRAGMA user_version");
                     if (!count.ok()) return count.status();
                     if (!user_version.ok()) return user_version.status();
@@ -106,7 +107,7 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                     return absl::OkStatus();
                   })
                   .ok());
-  EXPECT_EQ(tables, 2);
+  EXPECT_EQ(tables, 3);
   EXPECT_EQ(version, Store::kSchemaVersion);
 }
 
