@@ -163,8 +163,8 @@ ApiGateway::ApiGateway(std::shared_ptr<grpc::Channel> channel, std::string csrf_
       stub_(std::make_unique<grpc::GenericStub>(channel_)),
       sessions_(v1::SessionService::NewStub(channel_)),
       csrf_key_(std::move(csrf_key)),
-      uploads_(channel_),
-      trusted_proxies_(std::move(trusted_proxies)) {}
+      trusted_proxies_(std::move(trusted_proxies)),
+      uploads_(channel_) {}
 
 std::string ApiGateway::CsrfToken(const std::string& session_token) const {
   unsigned char digest[EVP_MAX_MD_SIZE];
