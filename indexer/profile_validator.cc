@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "engine/affinities.h"
 #include "engine/banenafspraak.h"
 #include "indexer/bsn.h"
 
@@ -139,6 +140,13 @@ std::vector<FieldError> ProfileValidator::Validate(const v1::SourceProfile& prof
   for (const std::string& day : profile.days()) {
     if (!OneOf(day, {"ma", "di", "wo", "do", "vr", "za", "zo"})) {
       fail("days", "not one of ma, di, wo, do, vr, za, zo", RejectionKind::kUnknownCode);
+      break;
+    }
+  }
+  for (const std::string& affinity : profile.affinities()) {
+    if (!engine::CanonicalAffinity(affinity).has_value()) {
+      fail("affinities", "not an affinity code or alias listed in docs/import-format.md",
+           RejectionKind::kUnknownCode);
       break;
     }
   }
