@@ -1,6 +1,7 @@
 #ifndef VERKENNER_SERVICE_HTTP_API_GATEWAY_H_
 #define VERKENNER_SERVICE_HTTP_API_GATEWAY_H_
 
+#include <google/protobuf/message.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
@@ -10,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
 
 namespace verkenner::service {
@@ -92,6 +94,13 @@ class ApiGateway {
   std::unique_ptr<v1::SessionService::Stub> sessions_;
   std::string csrf_key_;
 };
+
+// The request message of the unary v1 method `full_method` ("/verkenner.v1.Service/Method")
+// from `json`, its JSON body in protobuf's JSON mapping (empty: {}), as the gateway reads every
+// call. Errors: NotFound for no such unary method; InvalidArgument "body: ..." that names no part
+// of the body (protobuf's own message could quote it). Thread-safe.
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> RequestFromJson(
+    const std::string& full_method, const std::string& json);
 
 // The value of cookie `name` in a Cookie header, or empty.
 std::string CookieValue(const std::string& header, const std::string& name);

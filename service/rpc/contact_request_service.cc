@@ -33,8 +33,10 @@ std::string ContentHash(const google::protobuf::Message& message) {
   return Sha256Hex(message.SerializeAsString());
 }
 
-absl::Status CheckCreate(const v1::CreateContactRequestRequest& request,
-                         const engine::ReferenceData& reference) {
+}  // namespace
+
+absl::Status CheckCreateContactRequest(const v1::CreateContactRequestRequest& request,
+                                       const engine::ReferenceData& reference) {
   if (absl::Status known = CheckEnumsKnown(request); !known.ok()) return known;
   if (!IsIdempotencyKey(request.request_id())) {
     return InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
@@ -94,6 +96,8 @@ absl::Status CheckCreate(const v1::CreateContactRequestRequest& request,
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 absl::Status CheckStatuses(const google::protobuf::RepeatedField<int>& statuses) {
   for (int status : statuses) {
@@ -227,7 +231,8 @@ grpc::ServerUnaryReactor* ContactRequestService::CreateContactRequest(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_EMPLOYER});
   if (!caller.has_value()) return reactor;
-  if (absl::Status valid = CheckCreate(*request, *environment_.reference_data); !valid.ok()) {
+  if (absl::Status valid = CheckCreateContactRequest(*request, *environment_.reference_data);
+      !valid.ok()) {
     FinishWith(context, reactor, valid);
     return reactor;
   }
