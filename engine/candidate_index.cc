@@ -8,6 +8,7 @@
 #include <numbers>
 #include <tuple>
 
+#include "engine/affinities.h"
 #include "engine/banenafspraak.h"
 #include "engine/candidate_record.h"
 #include "engine/geo.h"
@@ -865,6 +866,34 @@ std::shared_ptr<const CandidateIndex> CandidateIndexCache::Get(const std::string
   std::lock_guard<std::mutex> lock(mutex_);
   current_ = loaded;
   return loaded;
+}
+
+bool IsFacetValue(FacetKind facet, std::string_view value, const ReferenceData& reference) {
+  auto in = [value](const auto& labels) {
+    return std::any_of(std::begin(labels), std::end(labels),
+                       [value](std::string_view label) { return label == value; });
+  };
+  switch (facet) {
+    case FacetKind::kEducationLevel: {
+      if (value == kUnknownFacetValue) return true;
+      const EducationLevelInfo* level = reference.FindEducationLevel(value);
+      return level != nullptr && level->code == value;
+    }
+    case FacetKind::kRegion:
+      return reference.FindRegion(value) != nullptr;
+    case FacetKind::kHoursBand:
+      return in(kHoursBands);
+    case FacetKind::kDistanceBand:
+      for (int band = 0; band <= static_cast<int>(DistanceBand::k30Plus); ++band) {
+        if (value == DistanceBandLabel(static_cast<DistanceBand>(band))) return true;
+      }
+      return false;
+    case FacetKind::kExperienceBand:
+      return in(kExperienceBands);
+    case FacetKind::kAffinity:
+      return in(kAffinityCodes);
+  }
+  return false;
 }
 
 }  // namespace verkenner::engine

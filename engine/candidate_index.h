@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -205,6 +206,12 @@ class CandidateIndexCache {
   std::mutex load_mutex_;  // held by the one thread loading
   std::shared_ptr<const CandidateIndex> current_;
 };
+
+// Whether `value` is one a facet count of `facet` can show, so that a filter on it can match:
+// an education level code of the reference data or "onbekend", a region code, an hours,
+// distance or experience band label, an affinity code (engine/affinities.h). The API refuses
+// filters on other values instead of silently matching nothing. Thread-safe.
+bool IsFacetValue(FacetKind facet, std::string_view value, const ReferenceData& reference);
 
 }  // namespace verkenner::engine
 

@@ -1,10 +1,14 @@
 #include "indexer/profile_anonymizer.h"
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string_view>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "engine/affinities.h"
 #include "engine/banenafspraak.h"
 #include "indexer/profile_validator.h"
 #include "verkenner/v1/profile.pb.h"
@@ -49,7 +53,7 @@ bool IsSafeCodeCharacter(char c) {
   return absl::ascii_islower(static_cast<unsigned char>(c)) || c == '_';
 }
 
-// Affinity and support-need codes: lower-case letters and underscores only.
+// Support-need codes: lower-case letters and underscores only.
 bool IsCode(const std::string& text) {
   if (text.empty() || text.size() > 40) return false;
   for (char c : text) {
@@ -187,9 +191,13 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
     record.max_travel_km = profile.max_travel_km();
   }
   shown.set_travel_mode(TravelModeFromCode(profile.travel_mode()));
+  // ProfileValidator has refused rows with affinities that are neither a code nor an alias.
   for (const std::string& affinity : profile.affinities()) {
-    if (!IsCode(affinity)) continue;
-    record.affinities.push_back(affinity);
+    const std::optional<std::string_view> code = engine::CanonicalAffinity(affinity);
+    if (code.has_value() && std::find(record.affinities.begin(), record.affinities.end(), *code) ==
+                                record.affinities.end()) {
+      record.affinities.emplace_back(*code);
+    }
   }
   for (const std::string& need : profile.support_needs()) {
     if (IsCode(need)) shown.add_support_needs(need);

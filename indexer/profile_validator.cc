@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "engine/affinities.h"
 #include "engine/banenafspraak.h"
 #include "indexer/bsn.h"
 
@@ -74,6 +75,12 @@ std::vector<FieldError> ProfileValidator::Validate(const v1::SourceProfile& prof
     fail("client_number", "longer than 64 characters or contains control characters",
          RejectionKind::kTooLong);
   }
+  // JSON Lines and the import API carry an open enum: a number it does not define is neither an
+  // upsert nor a delete.
+  if (!v1::SourceAction_IsValid(profile.action())) {
+    fail("action", "not upsert or delete", RejectionKind::kUnknownCode);
+    return errors;
+  }
   // A delete row needs only the profile's key; whatever else it carries is not used.
   if (profile.action() == v1::SOURCE_ACTION_DELETE) return errors;
   if (!profile.bsn().empty() && !IsValidBsn(profile.bsn())) {
@@ -139,6 +146,13 @@ std::vector<FieldError> ProfileValidator::Validate(const v1::SourceProfile& prof
   for (const std::string& day : profile.days()) {
     if (!OneOf(day, {"ma", "di", "wo", "do", "vr", "za", "zo"})) {
       fail("days", "not one of ma, di, wo, do, vr, za, zo", RejectionKind::kUnknownCode);
+      break;
+    }
+  }
+  for (const std::string& affinity : profile.affinities()) {
+    if (!engine::CanonicalAffinity(affinity).has_value()) {
+      fail("affinities", "not an affinity code or alias listed in docs/import-format.md",
+           RejectionKind::kUnknownCode);
       break;
     }
   }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "service/rpc/status_mapping.h"
 #include "service/store/records.h"
 
 namespace verkenner::service {
@@ -78,8 +79,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   };
   for (const auto& [service, name] : services) {
     builder.RegisterService(service);
-    // Our own methods get their series up front, so that probing with made-up method names
-    // (counted under "unknown" beyond a limit) can never crowd them out.
+    // Only registered methods get series of their own (and are logged by name); calls to
+    // made-up names share the "unknown" series.
     const google::protobuf::ServiceDescriptor* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     for (int i = 0; descriptor != nullptr && i < descriptor->method_count(); ++i) {
@@ -87,11 +88,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
           absl::StrCat("/", descriptor->full_name(), "/", descriptor->method(i)->name()));
     }
   }
+  // gRPC's own services: health checks and reflection count under their names too.
+  for (const char* method : {"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch",
+                             "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"}) {
+    (void)server->metrics_->RegisterMethod(method);
+  }
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  // First, so that metrics and the log see the status it corrects.
+  interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
   interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(server->metrics_.get()));
   if (options.log != nullptr) {
     server->log_ = std::make_unique<StructuredLog>(options.log);
-    interceptors.push_back(std::make_unique<AccessLogInterceptorFactory>(server->log_.get()));
+    server->protobuf_log_route_ = std::make_unique<ProtobufLogRoute>(server->log_.get());
+    interceptors.push_back(std::make_unique<AccessLogInterceptorFactory>(
+        server->log_.get(), [metrics = server->metrics_.get()](std::string_view method) {
+          return metrics->IsRegistered(method);
+        }));
   }
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();

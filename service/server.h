@@ -93,6 +93,8 @@ class Server {
   // Declared in the order they are needed: the services use what comes before them.
   std::unique_ptr<MetricsRegistry> metrics_ = std::make_unique<MetricsRegistry>();
   std::unique_ptr<StructuredLog> log_;
+  // Protobuf's own log lines go into log_ while the server lives.
+  std::unique_ptr<ProtobufLogRoute> protobuf_log_route_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<QuotaLimiter> quotas_;

@@ -125,6 +125,16 @@ bool LooksLikeIpAddress(absl::string_view text) {
          text.find_first_not_of("0123456789abcdefABCDEF.:") == absl::string_view::npos;
 }
 
+// "/verkenner.v1.Service/Method" -> "verkenner.v1.Service.Method", the descriptor pool's name;
+// empty (no method) when it is not of that shape.
+std::string MethodName(const std::string& full_method) {
+  const size_t slash = full_method.rfind('/');
+  if (full_method.empty() || full_method[0] != '/' || slash == 0 || slash == std::string::npos) {
+    return "";
+  }
+  return full_method.substr(1, slash - 1) + "." + full_method.substr(slash + 1);
+}
+
 }  // namespace
 
 std::string ClientAddress(const std::string& peer, const std::string& forwarded_for,
@@ -279,33 +289,44 @@ void ApiGateway::StartImport(const ApiRequest& request, std::shared_ptr<BodyStre
       });
 }
 
-void ApiGateway::Call(
-    const std::string& full_method, const std::string& json, const std::string& token,
-    std::function<void(grpc::Status, std::string json, std::string retry_after)> done,
-    const std::string& client_address) {
-  // "/verkenner.v1.Service/Method" -> its descriptor, for the message types.
-  const size_t slash = full_method.rfind('/');
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> RequestFromJson(
+    const std::string& full_method, const std::string& json) {
   const google::protobuf::MethodDescriptor* method =
-      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-          full_method.substr(1, slash - 1) + "." + full_method.substr(slash + 1));
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(MethodName(full_method));
   if (method == nullptr || method->client_streaming() || method->server_streaming()) {
-    done(grpc::Status(grpc::StatusCode::NOT_FOUND, "no such API method"), "", "");
-    return;
+    return absl::NotFoundError("no such API method");
   }
-  google::protobuf::MessageFactory* factory = google::protobuf::MessageFactory::generated_factory();
   std::unique_ptr<google::protobuf::Message> request(
-      factory->GetPrototype(method->input_type())->New());
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(method->input_type())
+          ->New());
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   if (!google::protobuf::util::JsonStringToMessage(json.empty() ? "{}" : json, request.get(),
                                                    options)
            .ok()) {
     // Protobuf's message could quote the input; say only what is wrong in general.
-    done(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      "body: not a JSON object of the method's request message"),
+    return absl::InvalidArgumentError("body: not a JSON object of the method's request message");
+  }
+  return request;
+}
+
+void ApiGateway::Call(
+    const std::string& full_method, const std::string& json, const std::string& token,
+    std::function<void(grpc::Status, std::string json, std::string retry_after)> done,
+    const std::string& client_address) {
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
+      RequestFromJson(full_method, json);
+  if (!request.ok()) {
+    done(grpc::Status(static_cast<grpc::StatusCode>(request.status().code()),
+                      std::string(request.status().message())),
          "", "");
     return;
   }
+  // Found: RequestFromJson found it.
+  const google::protobuf::MethodDescriptor* method =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(MethodName(full_method));
+  google::protobuf::MessageFactory* factory = google::protobuf::MessageFactory::generated_factory();
   struct CallState {
     grpc::ClientContext context;
     grpc::ByteBuffer request;
@@ -319,7 +340,7 @@ void ApiGateway::Call(
     state->context.AddMetadata(kClientAddressMetadata, client_address);
   }
   state->context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-  const std::string bytes = request->SerializeAsString();
+  const std::string bytes = (*request)->SerializeAsString();
   grpc::Slice slice(bytes);
   state->request = grpc::ByteBuffer(&slice, 1);
   stub_->UnaryCall(

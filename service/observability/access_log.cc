@@ -1,7 +1,10 @@
 #include "service/observability/access_log.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <string>
+#include <utility>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -12,10 +15,8 @@ namespace {
 
 class AccessLogInterceptor final : public grpc::experimental::Interceptor {
  public:
-  AccessLogInterceptor(StructuredLog* log, const char* method)
-      : log_(log),
-        method_(method != nullptr ? method : ""),
-        start_(std::chrono::steady_clock::now()) {}
+  AccessLogInterceptor(StructuredLog* log, std::string method)
+      : log_(log), method_(std::move(method)), start_(std::chrono::steady_clock::now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
@@ -83,7 +84,40 @@ void StructuredLog::Write(std::string_view level, std::string_view event,
 
 grpc::experimental::Interceptor* AccessLogInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new AccessLogInterceptor(log_, info->method());
+  const std::string_view method = info->method() != nullptr ? info->method() : "";
+  return new AccessLogInterceptor(log_, is_known_method_(method) ? std::string(method) : "unknown");
+}
+
+namespace {
+
+// Protobuf's log handler is a plain function, so the route's log is a process-wide pointer.
+std::atomic<StructuredLog*> protobuf_log{nullptr};
+constexpr size_t kMaxProtobufMessageBytes = 300;
+
+void WriteProtobufLog(google::protobuf::LogLevel level, const char* filename, int line,
+                      const std::string& message) {
+  StructuredLog* log = protobuf_log.load(std::memory_order_acquire);
+  if (log == nullptr) return;
+  const char* level_name = level == google::protobuf::LOGLEVEL_INFO      ? "info"
+                           : level == google::protobuf::LOGLEVEL_WARNING ? "warning"
+                                                                         : "error";
+  std::string source = filename != nullptr ? filename : "";
+  source += ":" + std::to_string(line);
+  log->Write(level_name, "protobuf",
+             {"\"source\":" + StructuredLog::Quote(source),
+              "\"message\":" + StructuredLog::Quote(
+                                   std::string_view(message).substr(0, kMaxProtobufMessageBytes))});
+}
+
+}  // namespace
+
+ProtobufLogRoute::ProtobufLogRoute(StructuredLog* log)
+    : previous_log_(protobuf_log.exchange(log, std::memory_order_acq_rel)),
+      previous_handler_(google::protobuf::SetLogHandler(WriteProtobufLog)) {}
+
+ProtobufLogRoute::~ProtobufLogRoute() {
+  google::protobuf::SetLogHandler(previous_handler_);
+  protobuf_log.store(previous_log_, std::memory_order_release);
 }
 
 }  // namespace verkenner::service

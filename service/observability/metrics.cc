@@ -242,9 +242,12 @@ absl::Status MetricsRegistry::RegisterMethod(std::string_view full_method) {
   return absl::OkStatus();
 }
 
+bool MetricsRegistry::IsRegistered(std::string_view full_method) const {
+  return Find(full_method, std::hash<std::string_view>()(full_method)) != nullptr;
+}
+
 void MetricsRegistry::Record(std::string_view full_method, grpc::StatusCode code, double seconds) {
   MethodSeries* series = Find(full_method, std::hash<std::string_view>()(full_method));
-  if (series == nullptr) series = FindOrAdd(full_method);
   if (series == nullptr) series = unknown_.get();
 
   size_t code_index = static_cast<size_t>(code);

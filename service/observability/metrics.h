@@ -45,11 +45,10 @@ const char* GrpcCodeName(grpc::StatusCode code);
 // first call, which keeps 17 mostly-zero series per method out of every scrape.
 //
 // Method names come from the client: an unknown method is still a call (answered UNIMPLEMENTED)
-// and is counted. To bound the number of series, at most Options::max_methods names get series
-// of their own; calls to further names, and to names that are not "/service/method" in valid
-// UTF-8, are counted under grpc_service="unknown", grpc_method="unknown". Register the server's
-// own methods at startup (RegisterMethod) so that probing with made-up names cannot crowd them
-// out.
+// and is counted, but only the methods registered at startup (RegisterMethod, at most
+// Options::max_methods) get series of their own. Calls to any other name are counted under
+// grpc_service="unknown", grpc_method="unknown", so a client that makes up names cannot grow the
+// scrape: the number of series is fixed once the server has started.
 //
 // Thread-safe. Record(), CallStarted() and CallEnded() never block once a method has been seen:
 // a method's counters are atomics in an entry that is created once, under a mutex, and then
@@ -84,8 +83,12 @@ class MetricsRegistry {
   // ResourceExhausted when max_methods names have series already.
   absl::Status RegisterMethod(std::string_view full_method);
 
-  // Counts one finished call of `full_method` that ended with `code` after `seconds`. Negative or
-  // NaN durations count as 0; codes outside the canonical 0..16 count as UNKNOWN.
+  // Whether `full_method` has series of its own (was registered). Never blocks.
+  bool IsRegistered(std::string_view full_method) const;
+
+  // Counts one finished call of `full_method` that ended with `code` after `seconds`, under the
+  // unknown series when the method was not registered. Negative or NaN durations count as 0;
+  // codes outside the canonical 0..16 count as UNKNOWN.
   void Record(std::string_view full_method, grpc::StatusCode code, double seconds);
 
   // The in-flight gauge: calls started and not yet ended. MetricsInterceptorFactory pairs these.
@@ -122,7 +125,7 @@ class MetricsRegistry {
   // Open addressing with linear probing, at most half full so that every probe sequence meets an
   // empty slot. A slot goes from nullptr to an entry once (release) and never changes again.
   const std::unique_ptr<std::atomic<MethodSeries*>[]> slots_;
-  // Set when max_methods entries exist, so that made-up names stop taking the mutex.
+  // Set when max_methods entries exist, so that registering more stops taking the mutex.
   std::atomic<bool> full_{false};
   // Calls to names without series of their own.
   const std::unique_ptr<MethodSeries> unknown_;
@@ -144,7 +147,7 @@ class MetricsRegistry {
 // (server shutdown before Finish) leaves the in-flight gauge and is not counted.
 //
 // Works with callback, sync and generic services, and with calls to unimplemented methods
-// (recorded as UNIMPLEMENTED under the name the client used). Never blocks; per call it adds one
+// (recorded as UNIMPLEMENTED under the unknown series). Never blocks; per call it adds one
 // small heap object (gRPC's own interceptor bookkeeping allocates as well) and a copy of the
 // status message.
 //

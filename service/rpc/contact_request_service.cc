@@ -33,8 +33,11 @@ std::string ContentHash(const google::protobuf::Message& message) {
   return Sha256Hex(message.SerializeAsString());
 }
 
-absl::Status CheckCreate(const v1::CreateContactRequestRequest& request,
-                         const engine::ReferenceData& reference) {
+}  // namespace
+
+absl::Status CheckCreateContactRequest(const v1::CreateContactRequestRequest& request,
+                                       const engine::ReferenceData& reference) {
+  if (absl::Status known = CheckEnumsKnown(request); !known.ok()) return known;
   if (!IsIdempotencyKey(request.request_id())) {
     return InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
   }
@@ -93,6 +96,8 @@ absl::Status CheckCreate(const v1::CreateContactRequestRequest& request,
   }
   return absl::OkStatus();
 }
+
+namespace {
 
 absl::Status CheckStatuses(const google::protobuf::RepeatedField<int>& statuses) {
   for (int status : statuses) {
@@ -226,7 +231,8 @@ grpc::ServerUnaryReactor* ContactRequestService::CreateContactRequest(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_EMPLOYER});
   if (!caller.has_value()) return reactor;
-  if (absl::Status valid = CheckCreate(*request, *environment_.reference_data); !valid.ok()) {
+  if (absl::Status valid = CheckCreateContactRequest(*request, *environment_.reference_data);
+      !valid.ok()) {
     FinishWith(context, reactor, valid);
     return reactor;
   }
@@ -431,7 +437,9 @@ grpc::ServerUnaryReactor* ContactRequestService::ListContactRequests(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_EMPLOYER});
   if (!caller.has_value()) return reactor;
-  if (absl::Status valid = CheckStatuses(request->statuses()); !valid.ok()) {
+  absl::Status valid = CheckEnumsKnown(*request);
+  if (valid.ok()) valid = CheckStatuses(request->statuses());
+  if (!valid.ok()) {
     FinishWith(context, reactor, valid);
     return reactor;
   }
@@ -459,7 +467,9 @@ grpc::ServerUnaryReactor* ContactRequestService::ListRegionContactRequests(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
   if (!caller.has_value()) return reactor;
-  if (absl::Status valid = CheckStatuses(request->statuses()); !valid.ok()) {
+  absl::Status valid = CheckEnumsKnown(*request);
+  if (valid.ok()) valid = CheckStatuses(request->statuses());
+  if (!valid.ok()) {
     FinishWith(context, reactor, valid);
     return reactor;
   }
@@ -557,10 +567,10 @@ grpc::ServerUnaryReactor* ContactRequestService::UpdateContactRequestStatus(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
   if (!caller.has_value()) return reactor;
-  absl::Status valid =
-      IsIdempotencyKey(request->request_id())
-          ? absl::OkStatus()
-          : InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
+  absl::Status valid = CheckEnumsKnown(*request);
+  if (valid.ok() && !IsIdempotencyKey(request->request_id())) {
+    valid = InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
+  }
   if (valid.ok() && (request->status() <= v1::CONTACT_REQUEST_STATUS_NEW ||
                      request->status() > v1::CONTACT_REQUEST_STATUS_WITHDRAWN)) {
     valid = InvalidField("status", "one of the statuses after NEW");
@@ -607,10 +617,10 @@ grpc::ServerUnaryReactor* ContactRequestService::AddContactRequestNote(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
   if (!caller.has_value()) return reactor;
-  absl::Status valid =
-      IsIdempotencyKey(request->request_id())
-          ? absl::OkStatus()
-          : InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
+  absl::Status valid = CheckEnumsKnown(*request);
+  if (valid.ok() && !IsIdempotencyKey(request->request_id())) {
+    valid = InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
+  }
   if (valid.ok() && (request->text().empty() || request->text().size() > 2000)) {
     valid = InvalidField("text", "1 to 2,000 characters");
   }

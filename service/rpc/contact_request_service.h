@@ -80,6 +80,11 @@ std::string ContactRequestIdOfName(const std::string& name);
 // Europe/Amsterdam), at the same time of day.
 int64_t ContactRequestDueMicros(int64_t last_activity_micros);
 
+// The checks CreateContactRequest makes on its request before it looks at the caller's data:
+// InvalidArgument naming the field.
+absl::Status CheckCreateContactRequest(const v1::CreateContactRequestRequest& request,
+                                       const engine::ReferenceData& reference);
+
 }  // namespace verkenner::service
 
 #endif  // VERKENNER_SERVICE_RPC_CONTACT_REQUEST_SERVICE_H_

@@ -1,11 +1,58 @@
 #include "service/rpc/environment.h"
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "service/rpc/status_mapping.h"
 
 namespace verkenner::service {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+
+absl::Status UnknownEnum(const std::string& path, const FieldDescriptor& field) {
+  return InvalidField(path, absl::StrCat("not a known ", field.enum_type()->name(), " value"));
+}
+
+absl::Status CheckEnumsKnownAt(const google::protobuf::Message& message,
+                               const std::string& prefix) {
+  const google::protobuf::Reflection& reflection = *message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection.ListFields(message, &fields);  // the fields that are set, by number
+  for (const FieldDescriptor* field : fields) {
+    const std::string path =
+        prefix.empty() ? field->name() : absl::StrCat(prefix, ".", field->name());
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+      const int count = field->is_repeated() ? reflection.FieldSize(message, field) : 1;
+      for (int i = 0; i < count; ++i) {
+        const int number = field->is_repeated() ? reflection.GetRepeatedEnumValue(message, field, i)
+                                                : reflection.GetEnumValue(message, field);
+        if (field->enum_type()->FindValueByNumber(number) == nullptr) {
+          return UnknownEnum(path, *field);
+        }
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      const int count = field->is_repeated() ? reflection.FieldSize(message, field) : 1;
+      for (int i = 0; i < count; ++i) {
+        const google::protobuf::Message& nested =
+            field->is_repeated() ? reflection.GetRepeatedMessage(message, field, i)
+                                 : reflection.GetMessage(message, field);
+        if (absl::Status status = CheckEnumsKnownAt(nested, path); !status.ok()) return status;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckEnumsKnown(const google::protobuf::Message& request) {
+  return CheckEnumsKnownAt(request, "");
+}
 
 void FillAccount(const AccountRecord& account, const ServiceEnvironment& environment,
                  bool with_quotas, v1::Account* out) {

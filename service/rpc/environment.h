@@ -49,6 +49,14 @@ void FinishWith(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* 
 // InvalidArgument "<field>: <reason>": every bad-input error of the API names its field first.
 absl::Status InvalidField(std::string_view field, std::string_view reason);
 
+// InvalidArgument naming the first field of `request` (a path such as "vacancy.driving_licence",
+// through nested and repeated messages) that holds a number its enum does not define; OK when
+// there is none. proto3 enums are open, so parsing keeps any number a client sends: every
+// handler whose request has enum fields calls this before its other checks, so an unknown
+// value is never read as a default. The message names the field and the enum type, never the
+// number.
+absl::Status CheckEnumsKnown(const google::protobuf::Message& request);
+
 // Timestamp of Unix microseconds.
 void SetTimestamp(int64_t micros, google::protobuf::Timestamp* out);
 

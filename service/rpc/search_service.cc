@@ -4,7 +4,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "engine/affinities.h"
 #include "engine/banenafspraak.h"
+#include "engine/candidate_index.h"
 #include "indexer/profile_anonymizer.h"
 #include "indexer/pseudonymizer.h"
 #include "service/rpc/status_mapping.h"
@@ -187,6 +189,7 @@ int64_t TodayFromSystemClock() {
 
 absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequest& request,
                                                   const engine::ReferenceData& reference_data) {
+  if (absl::Status known = CheckEnumsKnown(request); !known.ok()) return known;
   engine::SearchQuery query;
   const v1::Vacancy& vacancy = request.vacancy();
   if (vacancy.text().size() > kMaxVacancyTextBytes) {
@@ -275,10 +278,12 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     return InvalidField("vacancy.affinities", "more than 20 affinities");
   }
   for (const std::string& affinity : vacancy.affinities()) {
-    if (affinity.empty() || affinity.size() > 40) {
-      return InvalidField("vacancy.affinities", "expected affinity codes such as buiten_werken");
+    std::optional<std::string_view> code = engine::CanonicalAffinity(affinity);
+    if (!code.has_value()) {
+      return InvalidField("vacancy.affinities",
+                          "not an affinity code such as buiten_werken (docs/import-format.md)");
     }
-    query.affinities.push_back(affinity);
+    query.affinities.emplace_back(*code);
   }
   if (vacancy.sectors_size() > kMaxAffinities) {
     return InvalidField("vacancy.sectors", "more than 20 sectors");
@@ -331,7 +336,9 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     }
     engine::FacetFilter engine_filter{ToEngineFacet(filter.facet()), {}};
     for (const std::string& value : filter.values()) {
-      if (value.size() > 64) return InvalidField("facet_filters.values", "not a facet value");
+      if (!engine::IsFacetValue(engine_filter.facet, value, reference_data)) {
+        return InvalidField("facet_filters.values", "not a value of this facet's counts");
+      }
       engine_filter.values.push_back(value);
     }
     query.facet_filters.push_back(std::move(engine_filter));

@@ -84,7 +84,9 @@ absl::Status CheckContactRequest(const std::string& contact_request) {
   return absl::OkStatus();
 }
 
-absl::Status CheckCreate(const v1::CreateShortlistRequest& request) {
+}  // namespace
+
+absl::Status CheckCreateShortlist(const v1::CreateShortlistRequest& request) {
   if (!IsIdempotencyKey(request.request_id())) {
     return InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
   }
@@ -96,6 +98,8 @@ absl::Status CheckCreate(const v1::CreateShortlistRequest& request) {
   }
   return CheckContactRequest(request.contact_request());
 }
+
+namespace {
 
 int64_t MicrosOf(const google::protobuf::Timestamp& time) {
   return time.seconds() * 1'000'000 + time.nanos() / 1000;
@@ -303,7 +307,7 @@ grpc::ServerUnaryReactor* ShortlistService::CreateShortlist(
   std::optional<Caller> caller =
       AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
   if (!caller.has_value()) return reactor;
-  if (absl::Status valid = CheckCreate(*request); !valid.ok()) {
+  if (absl::Status valid = CheckCreateShortlist(*request); !valid.ok()) {
     FinishWith(context, reactor, valid);
     return reactor;
   }

@@ -87,6 +87,10 @@ std::string ShortlistCsv(const v1::Shortlist& shortlist);
 // ASCII letters, digits, "-" and "." only.
 std::string ShortlistFilename(const std::string& title, absl::CivilDay day);
 
+// The checks CreateShortlist makes on its request before it looks at the caller's data:
+// InvalidArgument naming the field.
+absl::Status CheckCreateShortlist(const v1::CreateShortlistRequest& request);
+
 }  // namespace verkenner::service
 
 #endif  // VERKENNER_SERVICE_RPC_SHORTLIST_SERVICE_H_

@@ -3,11 +3,9 @@
 // validated. Besides crashes and sanitizer reports, it traps when one of these breaks:
 //
 //   1. No error message (absl::Status message, its ErrorField() payload, or a validator
-//      FieldError) holds a run of kEchoWindow or more bytes copied from the input, unless every
-//      byte of it is text the parser owns: a field or enum name of the proto, or a string literal
-//      of the parser's sources (at least kMinOwnedLength bytes, so that glue such as ": " between
-//      a field name and a reason does not count, but single letters cannot piece a value
-//      together). The one documented exception: a header column or JSON key that looks like a
+//      FieldError) repeats input bytes, as tests/fuzz/echo_check.h defines it, with the parser's
+//      text as owned: the proto's field and enum names and the string literals of the parser's
+//      sources. The one documented exception: a header column or JSON key that looks like a
 //      field name may be named in the error about it (source_format.h: LooksLikeFieldName).
 //   2. Every error of the parsing functions is InvalidArgument.
 //   3. ParseCsvRow() never returns OK with a profile whose fields hold bytes that are not in the
@@ -45,24 +43,21 @@
 #include "indexer/profile_validator.h"
 #include "indexer/source_format.h"
 #include "indexer/source_reader.h"
+#include "tests/fuzz/echo_check.h"
 #include "verkenner/v1/source_profile.pb.h"
 
 namespace verkenner::indexer {
 namespace {
 
+using fuzz::BytesEqual;
+using fuzz::Contains;
+using fuzz::View;
+
 using google::protobuf::Descriptor;
-using google::protobuf::EnumDescriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 using google::protobuf::util::MessageDifferencer;
-
-// A shorter run would flag coincidences such as "2026-0" in a date and a line number; six bytes
-// are enough to hold a postcode, most of a BSN, a phone number or a name.
-constexpr size_t kEchoWindow = 6;
-
-// Owned text shorter than this does not explain message bytes (see invariant 1).
-constexpr size_t kMinOwnedLength = 3;
 
 // Smaller than the importer's 1 MiB, so that inputs of the size libFuzzer makes (a few KiB) reach
 // the "record too long" path as well. Most generated rows are shorter (median 370 bytes).
@@ -76,130 +71,17 @@ constexpr const char* kMessageSources[] = {
     "indexer/source_reader.cc",
 };
 
+constexpr char kTarget[] = "row_parser_fuzzer";
+
 [[noreturn]] void Fail(std::string_view what, std::string_view detail) {
-  std::fprintf(stderr, "row_parser_fuzzer: invariant broken: %.*s\n  %.*s\n",
-               static_cast<int>(what.size()), what.data(), static_cast<int>(detail.size()),
-               detail.data());
-  std::fflush(stderr);
-  __builtin_trap();
-}
-
-// Debian's Abseil has its own string_view rather than an alias of std::string_view.
-std::string_view View(absl::string_view text) { return std::string_view(text.data(), text.size()); }
-
-uint64_t WindowKey(std::string_view text, size_t at) {
-  uint64_t key = 0;
-  for (size_t i = 0; i < kEchoWindow; ++i) {
-    key = (key << 8) | static_cast<unsigned char>(text[at + i]);
-  }
-  return key;
-}
-
-// The string literals of a C++ source file, unescaped as far as messages need it. Comments and
-// character literals are skipped so that '"' does not open a string.
-std::vector<std::string> StringLiterals(const std::string& source) {
-  std::vector<std::string> literals;
-  size_t i = 0;
-  auto hex_value = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  size_t literal_end = std::string::npos;  // just after the last literal's closing quote
-  while (i < source.size()) {
-    char c = source[i];
-    if (source.compare(i, 2, "//") == 0) {
-      i = source.find('\n', i);
-      if (i == std::string::npos) break;
-    } else if (source.compare(i, 2, "/*") == 0) {
-      i = source.find("*/", i + 2);
-      if (i == std::string::npos) break;
-      i += 2;
-    } else if (c == '\'') {
-      // A digit separator (1'000) is not a character literal.
-      bool separator = i > 0 && std::isalnum(static_cast<unsigned char>(source[i - 1]));
-      ++i;
-      if (!separator) {
-        while (i < source.size() && source[i] != '\'') i += source[i] == '\\' ? 2 : 1;
-        ++i;
-      }
-    } else if (c == '"') {
-      // Adjacent literals ("a" "b") are one string, as the compiler sees them.
-      bool adjacent =
-          literal_end != std::string::npos && source.find_first_not_of(" \t\r\n", literal_end) == i;
-      std::string literal = adjacent ? std::move(literals.back()) : std::string();
-      if (adjacent) literals.pop_back();
-      ++i;
-      while (i < source.size() && source[i] != '"') {
-        if (source[i] != '\\' || i + 1 >= source.size()) {
-          literal.push_back(source[i++]);
-          continue;
-        }
-        char escaped = source[i + 1];
-        i += 2;
-        switch (escaped) {
-          case 'n':
-            literal.push_back('\n');
-            break;
-          case 'r':
-            literal.push_back('\r');
-            break;
-          case 't':
-            literal.push_back('\t');
-            break;
-          case 'x': {
-            int value = 0;
-            while (i < source.size() && hex_value(source[i]) >= 0) {
-              value = value * 16 + hex_value(source[i++]);
-            }
-            literal.push_back(static_cast<char>(value));
-            break;
-          }
-          default:
-            literal.push_back(escaped);
-        }
-      }
-      ++i;
-      literal_end = i;
-      literals.push_back(std::move(literal));
-    } else {
-      ++i;
-    }
-  }
-  return literals;
-}
-
-// The names a message may use: fields (proto and JSON spelling), messages, enums and enum values,
-// for SourceProfile and every type it contains.
-void AddProtoNames(const Descriptor* type, std::vector<std::string>* names) {
-  names->push_back(type->name());
-  for (int i = 0; i < type->field_count(); ++i) {
-    const FieldDescriptor* field = type->field(i);
-    names->push_back(field->name());
-    names->push_back(field->json_name());
-    if (const EnumDescriptor* enum_type = field->enum_type(); enum_type != nullptr) {
-      names->push_back(enum_type->name());
-      for (int v = 0; v < enum_type->value_count(); ++v) {
-        std::string value_name = enum_type->value(v)->name();
-        names->push_back(value_name);
-        for (char& ch : value_name) ch = static_cast<char>(std::tolower(ch));
-        names->push_back(value_name);
-      }
-    }
-    if (field->message_type() != nullptr && field->message_type() != type) {
-      AddProtoNames(field->message_type(), names);
-    }
-  }
+  fuzz::Fail(kTarget, what, detail);
 }
 
 // Everything the target needs across inputs, built once.
 struct FuzzContext {
   std::unique_ptr<ProfileValidator> validator;
-  // Windows of text the parser owns; a message window in here is not an echo.
-  std::unordered_set<uint64_t> owned_windows;
-  // The same text (kMinOwnedLength bytes or more), by its first kMinOwnedLength bytes.
-  std::unordered_multimap<std::string, std::string> owned_by_prefix;
+  // Invariant 1: the text the parser owns.
+  std::unique_ptr<fuzz::EchoCheck> echo_check;
   // The header FormatCsvHeader() writes, mapped, for reading back FormatCsvRow()'s output.
   std::unique_ptr<CsvColumnMapping> full_mapping;
 };
@@ -219,51 +101,17 @@ void Initialize() {
   built->validator = std::make_unique<ProfileValidator>(*std::move(reference_data));
 
   std::vector<std::string> owned;
-  AddProtoNames(v1::SourceProfile::descriptor(), &owned);
+  fuzz::AddProtoNames(v1::SourceProfile::descriptor(), &owned);
   for (const std::string& name : CsvHeader()) owned.push_back(name);
-  for (const char* relative : kMessageSources) {
-    std::string path = std::string(VERKENNER_SOURCE_DIR) + "/" + relative;
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-      std::fprintf(stderr, "row_parser_fuzzer: cannot read %s for its message texts\n",
-                   path.c_str());
-      std::exit(1);
-    }
-    std::string source((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    for (std::string& literal : StringLiterals(source)) owned.push_back(std::move(literal));
-  }
-  for (const std::string& text : owned) {
-    for (size_t at = 0; at + kEchoWindow <= text.size(); ++at) {
-      built->owned_windows.insert(WindowKey(text, at));
-    }
-    if (text.size() >= kMinOwnedLength) {
-      built->owned_by_prefix.emplace(text.substr(0, kMinOwnedLength), text);
-    }
-  }
+  built->echo_check = std::make_unique<fuzz::EchoCheck>(
+      kTarget, owned,
+      std::vector<std::string>(std::begin(kMessageSources), std::end(kMessageSources)));
 
   std::vector<std::string> header(CsvHeader().begin(), CsvHeader().end());
   absl::StatusOr<CsvColumnMapping> mapping = CsvColumnMapping::FromHeader(header);
   if (!mapping.ok()) Fail("CsvHeader() is not a valid header", View(mapping.status().message()));
   built->full_mapping = std::make_unique<CsvColumnMapping>(*std::move(mapping));
   context = built;
-}
-
-// The byte loops below avoid memcmp(), which libFuzzer intercepts: it would add message text to
-// its dictionary and put it into inputs, turning message text into "echoes" (the target is
-// compiled without trace-cmp for the same reason, see CMakeLists.txt).
-bool BytesEqual(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
-}
-
-bool Contains(std::string_view input, std::string_view window) {
-  for (size_t at = 0; at + window.size() <= input.size(); ++at) {
-    if (BytesEqual(input.substr(at, window.size()), window)) return true;
-  }
-  return false;
 }
 
 bool IsAsciiSpace(char c) {
@@ -296,56 +144,6 @@ std::vector<std::string> FieldLikeWords(std::string_view line) {
   return words;
 }
 
-// Which bytes of `message` are text the parser owns or one of `may_echo`.
-std::vector<bool> ExplainedBytes(std::string_view message,
-                                 const std::vector<std::string>& may_echo) {
-  std::vector<bool> explained(message.size(), false);
-  auto mark_if_at = [&](size_t at, std::string_view text) {
-    if (text.size() > message.size() - at) return;
-    if (!BytesEqual(message.substr(at, text.size()), text)) return;
-    for (size_t i = 0; i < text.size(); ++i) explained[at + i] = true;
-  };
-  for (size_t at = 0; at < message.size(); ++at) {
-    // Part of a longer owned text: "upsert" in "expected upsert or delete", from an enum name.
-    if (at + kEchoWindow <= message.size() &&
-        context->owned_windows.contains(WindowKey(message, at))) {
-      for (size_t i = 0; i < kEchoWindow; ++i) explained[at + i] = true;
-    }
-    if (at + kMinOwnedLength <= message.size()) {
-      auto [begin, end] =
-          context->owned_by_prefix.equal_range(std::string(message.substr(at, kMinOwnedLength)));
-      for (auto it = begin; it != end; ++it) mark_if_at(at, it->second);
-    }
-    for (const std::string& text : may_echo) mark_if_at(at, text);
-  }
-  return explained;
-}
-
-// Invariant 1.
-void CheckNoEcho(std::string_view message, std::string_view input,
-                 const std::vector<std::string>& may_echo, std::string_view where) {
-  // Quick pass: most windows are owned text or not in the input.
-  bool suspicious = false;
-  for (size_t at = 0; at + kEchoWindow <= message.size() && !suspicious; ++at) {
-    suspicious = !context->owned_windows.contains(WindowKey(message, at)) &&
-                 Contains(input, message.substr(at, kEchoWindow));
-  }
-  if (!suspicious) return;
-  std::vector<bool> explained = ExplainedBytes(message, may_echo);
-  size_t span_start = 0;
-  for (size_t i = 0; i <= message.size(); ++i) {
-    if (i < message.size() && !explained[i]) continue;
-    // message[span_start, i) is explained by nothing: it must not come from the input.
-    for (size_t at = span_start; at + kEchoWindow <= i; ++at) {
-      if (!Contains(input, message.substr(at, kEchoWindow))) continue;
-      Fail(std::string(where) + ": the error message repeats input bytes",
-           std::string(message) + "\n  repeated: \"" +
-               std::string(message.substr(at, kEchoWindow)) + "\"");
-    }
-    span_start = i + 1;
-  }
-}
-
 // Invariants 1 and 2 for an error of the parsing functions.
 void CheckParseError(const absl::Status& status, std::string_view input,
                      const std::vector<std::string>& may_echo, std::string_view where) {
@@ -353,14 +151,15 @@ void CheckParseError(const absl::Status& status, std::string_view input,
   if (status.code() != absl::StatusCode::kInvalidArgument) {
     Fail(std::string(where) + ": an error that is not InvalidArgument", status.ToString());
   }
-  CheckNoEcho(View(status.message()), input, may_echo, where);
-  CheckNoEcho(ErrorField(status), input, may_echo, std::string(where) + " (ErrorField)");
+  context->echo_check->Check(View(status.message()), input, may_echo, where);
+  context->echo_check->Check(ErrorField(status), input, may_echo,
+                             std::string(where) + " (ErrorField)");
 }
 
 void ValidateProfile(const v1::SourceProfile& profile, std::string_view input) {
   for (const FieldError& error : context->validator->Validate(profile)) {
-    CheckNoEcho(error.field, input, {}, "ProfileValidator field");
-    CheckNoEcho(error.reason, input, {}, "ProfileValidator reason");
+    context->echo_check->Check(error.field, input, {}, "ProfileValidator field");
+    context->echo_check->Check(error.reason, input, {}, "ProfileValidator reason");
   }
 }
 

@@ -355,6 +355,36 @@ TEST_F(ImporterTest, TenMegabyteLineIsRejectedAndReadingGoesOn) {
   EXPECT_EQ(writer_->DocumentCount(), 2);
 }
 
+// An affinity off the documented list is never kept or dropped silently, whatever it looks
+// like: a documented alias is mapped to its code, anything else rejects the row naming the
+// field (and not the value).
+TEST_F(ImporterTest, AffinitiesAreMappedThroughAliasesOrRejectedTheSameWayEveryTime) {
+  std::vector<v1::SourceProfile> profiles = Generate(4);
+  const std::vector<std::vector<std::string>> affinities = {
+      {"Buiten werken", "magazijn"},  // aliases
+      {"ruimtevaart"},                // shaped like a code, but none
+      {"Ruimte-vaart"},               // not shaped like a code either
+      {"techniek"}};
+  for (size_t i = 0; i < profiles.size(); ++i) {
+    profiles[i].clear_affinities();
+    for (const std::string& affinity : affinities[i]) profiles[i].add_affinities(affinity);
+  }
+  for (const std::string name : {"export.csv", "export.jsonl"}) {
+    auto report =
+        Import(name == "export.csv" ? WriteCsv(name, profiles) : WriteJsonLines(name, profiles));
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->rejected, 2) << name;
+    std::set<int64_t> rows;
+    for (const RejectedRow& rejected : report->rejected_rows) {
+      EXPECT_EQ(rejected.field, "affinities") << name;
+      EXPECT_EQ(rejected.kind, RejectionKind::kUnknownCode) << name;
+      EXPECT_EQ(rejected.reason.find("uimte"), std::string::npos) << rejected.reason;
+      rows.insert(rejected.row);
+    }
+    EXPECT_EQ(rows, (std::set<int64_t>{2, 3})) << name;
+  }
+}
+
 TEST_F(ImporterTest, RejectedRowsReportHoldsRowsFieldsAndReasonsButNoValues) {
   std::vector<SyntheticDefect> defects;
   std::vector<v1::SourceProfile> profiles = Generate(200, 0.2, &defects);

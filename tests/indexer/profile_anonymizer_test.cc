@@ -88,6 +88,15 @@ class ProfileAnonymizerTest : public ::testing::Test {
   v1::SourceProfile profile_;
 };
 
+TEST_F(ProfileAnonymizerTest, AffinityAliasesBecomeTheirCodesOnce) {
+  profile_.clear_affinities();
+  profile_.add_affinities("Buiten werken");
+  profile_.add_affinities("buiten_werken");
+  profile_.add_affinities("magazijn");
+  const engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
+  EXPECT_THAT(record.affinities, ::testing::ElementsAre("buiten_werken", "logistiek"));
+}
+
 TEST_F(ProfileAnonymizerTest, NoDirectIdentifierReachesTheRecordOrTheShownProfile) {
   engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
   v1::AnonymousProfile shown;

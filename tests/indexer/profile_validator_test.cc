@@ -51,6 +51,17 @@ TEST_F(ProfileValidatorTest, ErrorsNameTheFieldButNeverTheValue) {
   }
 }
 
+// JSON Lines and the import API carry the action as an open enum: a number it does not define
+// must not be read as an upsert.
+TEST_F(ProfileValidatorTest, UnknownActionNumberIsRejectedNotReadAsUpsert) {
+  v1::SourceProfile profile = valid_;
+  profile.set_action(static_cast<v1::SourceAction>(7));
+  std::vector<FieldError> errors = validator_->Validate(profile);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].field, "action");
+  EXPECT_EQ(errors[0].kind, RejectionKind::kUnknownCode);
+}
+
 TEST_F(ProfileValidatorTest, UnknownSourceAndBadPostcodeAreRejected) {
   v1::SourceProfile profile = valid_;
   profile.set_source("GM9999");

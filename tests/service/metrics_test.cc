@@ -46,8 +46,17 @@ double SampleValue(absl::string_view text, absl::string_view series) {
   return -1;
 }
 
+// A registry with series for the two methods the tests call.
+std::unique_ptr<MetricsRegistry> RegistryOfSearchAndImport() {
+  auto registry = std::make_unique<MetricsRegistry>();
+  EXPECT_TRUE(registry->RegisterMethod(kSearch).ok());
+  EXPECT_TRUE(registry->RegisterMethod(kImport).ok());
+  return registry;
+}
+
 TEST(MetricsRegistryTest, ExpositionTextForFixedCalls) {
-  MetricsRegistry registry;
+  std::unique_ptr<MetricsRegistry> owned = RegistryOfSearchAndImport();
+  MetricsRegistry& registry = *owned;
   registry.Record(kSearch, grpc::StatusCode::OK, 0.003);
   registry.Record(kSearch, grpc::StatusCode::OK, 0.02);
   registry.Record(kSearch, grpc::StatusCode::INVALID_ARGUMENT, 0.0005);
@@ -120,7 +129,8 @@ TEST(MetricsRegistryTest, EmptyRegistryWritesFamilyHeadersOnly) {
 }
 
 TEST(MetricsRegistryTest, BucketsAreCumulativeAndCountEqualsCalls) {
-  MetricsRegistry registry;
+  std::unique_ptr<MetricsRegistry> owned = RegistryOfSearchAndImport();
+  MetricsRegistry& registry = *owned;
   // Latencies from 0 to 7 s, including every bucket bound itself (le is inclusive).
   std::vector<double> latencies = {0, 0.0001, 0.0249, 0.03, 0.3, 0.75, 3, 7};
   latencies.insert(latencies.end(), MetricsRegistry::kLatencyBounds.begin(),
@@ -166,7 +176,8 @@ TEST(MetricsRegistryTest, BucketsAreCumulativeAndCountEqualsCalls) {
 }
 
 TEST(MetricsRegistryTest, NegativeAndNanLatenciesCountAsZero) {
-  MetricsRegistry registry;
+  std::unique_ptr<MetricsRegistry> owned = RegistryOfSearchAndImport();
+  MetricsRegistry& registry = *owned;
   registry.Record(kSearch, grpc::StatusCode::OK, -1);
   registry.Record(kSearch, grpc::StatusCode::OK, std::nan(""));
   const std::string text = registry.PrometheusText();
@@ -177,7 +188,8 @@ TEST(MetricsRegistryTest, NegativeAndNanLatenciesCountAsZero) {
 }
 
 TEST(MetricsRegistryTest, CodeOutsideCanonicalRangeCountsAsUnknown) {
-  MetricsRegistry registry;
+  std::unique_ptr<MetricsRegistry> owned = RegistryOfSearchAndImport();
+  MetricsRegistry& registry = *owned;
   registry.Record(kSearch, static_cast<grpc::StatusCode>(42), 0.001);
   registry.Record(kSearch, grpc::StatusCode::DO_NOT_USE, 0.001);
   EXPECT_THAT(registry.PrometheusText(), HasSubstr(",grpc_code=\"UNKNOWN\"} 2\n"));
@@ -185,6 +197,7 @@ TEST(MetricsRegistryTest, CodeOutsideCanonicalRangeCountsAsUnknown) {
 
 TEST(MetricsRegistryTest, LabelValuesAndHelpAreEscaped) {
   MetricsRegistry registry;
+  ASSERT_TRUE(registry.RegisterMethod("/a\"b\\c/d\ne").ok());
   registry.Record("/a\"b\\c/d\ne", grpc::StatusCode::UNIMPLEMENTED, 0.001);
   ASSERT_TRUE(registry.SetGauge("verkenner_escape", "back\\slash\nnew \"line\"", 1).ok());
   const std::string text = registry.PrometheusText();
@@ -210,6 +223,7 @@ TEST(MetricsRegistryTest, MalformedMethodNamesCountAsUnknown) {
     registry.Record(name, grpc::StatusCode::UNIMPLEMENTED, 0.001);
     EXPECT_EQ(registry.RegisterMethod(name).code(), absl::StatusCode::kInvalidArgument) << name;
   }
+  ASSERT_TRUE(registry.RegisterMethod("/caf\xc3\xa9.Service/M\xe2\x82\xac").ok());
   registry.Record("/caf\xc3\xa9.Service/M\xe2\x82\xac", grpc::StatusCode::OK, 0.001);
 
   const std::string text = registry.PrometheusText();
@@ -250,6 +264,24 @@ TEST(MetricsRegistryTest, MethodsBeyondLimitCountAsUnknown) {
                               "\"verkenner.v1.ProfileImportService\"} 0\n"));
 }
 
+TEST(MetricsRegistryTest, UnregisteredMethodsShareTheUnknownSeriesEvenWithRoomLeft) {
+  std::unique_ptr<MetricsRegistry> owned = RegistryOfSearchAndImport();
+  MetricsRegistry& registry = *owned;
+  const size_t before = registry.PrometheusText().size();
+  for (int i = 0; i < 500; ++i) {
+    registry.Record(absl::StrCat("/probe.Service", i, "/Method", i),
+                    grpc::StatusCode::UNIMPLEMENTED, 0.001);
+  }
+  EXPECT_FALSE(registry.IsRegistered("/probe.Service1/Method1"));
+  EXPECT_TRUE(registry.IsRegistered(kSearch));
+  const std::string text = registry.PrometheusText();
+  EXPECT_THAT(text, Not(HasSubstr("probe.Service")));
+  EXPECT_THAT(text, HasSubstr("{grpc_method=\"unknown\",grpc_service=\"unknown\","
+                              "grpc_code=\"UNIMPLEMENTED\"} 500\n"));
+  // One series more (the unknown one's counter and histogram), whatever the number of names.
+  EXPECT_LT(text.size(), before + 2000);
+}
+
 TEST(MetricsRegistryTest, SetGaugeRejectsInvalidAndReservedNames) {
   MetricsRegistry registry;
   EXPECT_EQ(registry.SetGauge("", "help", 1).code(), absl::StatusCode::kInvalidArgument);
@@ -283,6 +315,11 @@ TEST(MetricsRegistryTest, GaugeKeepsLatestValueAndHelpAndFormatsSpecialValues) {
 TEST(MetricsRegistryTest, ConcurrentRecordsGiveExactTotals) {
   constexpr int kThreads = 4;
   constexpr int kCallsPerThread = 10000;
+  auto register_methods = [](MetricsRegistry& registry) {
+    for (int m = 0; m < 8; ++m) {
+      ASSERT_TRUE(registry.RegisterMethod(absl::StrCat("/verkenner.test.Load/M", m)).ok());
+    }
+  };
   auto record = [](MetricsRegistry& registry, int thread, int n) {
     const std::string method = absl::StrCat("/verkenner.test.Load/M", (n + thread) % 8);
     const grpc::StatusCode code = n % 3 == 0 ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::OK;
@@ -292,6 +329,7 @@ TEST(MetricsRegistryTest, ConcurrentRecordsGiveExactTotals) {
   };
 
   MetricsRegistry concurrent;
+  register_methods(concurrent);
   std::latch start(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -303,6 +341,7 @@ TEST(MetricsRegistryTest, ConcurrentRecordsGiveExactTotals) {
   for (std::thread& thread : threads) thread.join();
 
   MetricsRegistry sequential;
+  register_methods(sequential);
   for (int t = 0; t < kThreads; ++t) {
     for (int n = 0; n < kCallsPerThread; ++n) record(sequential, t, n);
   }
@@ -392,6 +431,11 @@ class MetricsInterceptorTest : public ::testing::Test {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(&service_);
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    for (const char* method :
+         {"/verkenner.v1.ProfileImportService/GetImport",
+          "/verkenner.v1.ProfileImportService/ImportProfiles", "/grpc.health.v1.Health/Check"}) {
+      ASSERT_TRUE(registry_.RegisterMethod(method).ok());
+    }
     creators.push_back(std::make_unique<MetricsInterceptorFactory>(&registry_));
     builder.experimental().SetInterceptorCreators(std::move(creators));
     server_ = builder.BuildAndStart();
@@ -483,7 +527,9 @@ TEST_F(MetricsInterceptorTest, CountsClientStreamingCallsAndShowsThemInFlight) {
     service_.WaitForFirstImportMessage();
     const std::string during = registry_.PrometheusText();
     EXPECT_THAT(during, HasSubstr("\nverkenner_grpc_server_in_flight_calls 1\n"));
-    EXPECT_THAT(during, Not(HasSubstr("ImportProfiles")));
+    EXPECT_THAT(during, HasSubstr("verkenner_grpc_server_handling_seconds_count{grpc_method="
+                                  "\"ImportProfiles\",grpc_service="
+                                  "\"verkenner.v1.ProfileImportService\"} 0\n"));
 
     v1::ImportProfilesRequest batch;
     batch.mutable_batch()->add_profiles();
@@ -516,17 +562,19 @@ TEST_F(MetricsInterceptorTest, CountsClientStreamingCallsAndShowsThemInFlight) {
   EXPECT_THAT(text, HasSubstr("\nverkenner_grpc_server_in_flight_calls 0\n"));
 }
 
-TEST_F(MetricsInterceptorTest, CountsUnimplementedMethodUnderTheNameCalled) {
+TEST_F(MetricsInterceptorTest, CountsUnimplementedMethodsUnderTheUnknownSeries) {
   std::string response;
   EXPECT_EQ(GenericUnaryCall("/verkenner.test.Nergens/Bestaat", "", &response).error_code(),
             grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(GenericUnaryCall("/verkenner.test.Nergens/Ook", "", &response).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
 
   const std::string text = registry_.PrometheusText();
-  EXPECT_THAT(text, HasSubstr("verkenner_grpc_server_handled_total{grpc_method=\"Bestaat\","
-                              "grpc_service=\"verkenner.test.Nergens\","
-                              "grpc_code=\"UNIMPLEMENTED\"} 1\n"));
+  EXPECT_THAT(text, Not(HasSubstr("Nergens")));
+  EXPECT_THAT(text, HasSubstr("verkenner_grpc_server_handled_total{grpc_method=\"unknown\","
+                              "grpc_service=\"unknown\",grpc_code=\"UNIMPLEMENTED\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("verkenner_grpc_server_handling_seconds_count{grpc_method="
-                              "\"Bestaat\",grpc_service=\"verkenner.test.Nergens\"} 1\n"));
+                              "\"unknown\",grpc_service=\"unknown\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("\nverkenner_grpc_server_in_flight_calls 0\n"));
 }
 
