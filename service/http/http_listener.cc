@@ -184,22 +184,9 @@ class Session : public std::enable_shared_from_this<Session> {
         [self = shared_from_this()](beast::error_code read, size_t) { self->OnRead(read); });
   }
 
-  // Hands the request to the handler now, with a BodyStream that reads the body as it is asked.
-  void StreamBody(size_t max_body_bytes) {
-    const unsigned version = parser_->get().version();
-    body_parser_.emplace(std::move(*parser_));
-    parser_.reset();
-    body_parser_->body_limit(max_body_bytes);
-    body_ = std::make_shared<SessionBodyStream>(
-        [weak = weak_from_this(), executor = stream_.get_executor()] {
-          asio::post(executor, [weak] {
-            if (std::shared_ptr<Session> self = weak.lock()) self->ReadBodyPart();
-          });
-        });
-    HttpRequest request = std::move(request_);
-    request.body_stream = body_;
-    AwaitAnswer(std::move(request), version);
-  }
+  // Hands the request to the handler now, with a BodyStream that reads the body as it is asked
+  // (after ListenerState).
+  void StreamBody(size_t max_body_bytes);
 
   // On the strand, when the handler asks for more of a streamed body.
   void ReadBodyPart() {
@@ -438,6 +425,27 @@ Session::Session(tcp::socket socket, ListenerState* state)
 Session::~Session() {
   if (body_ != nullptr) body_->End(absl::UnavailableError("the connection closed"));
   if (admitted_) state_->Release(this);
+}
+
+void Session::StreamBody(size_t max_body_bytes) {
+  const unsigned version = parser_->get().version();
+  body_parser_.emplace(std::move(*parser_));
+  parser_.reset();
+  body_parser_->body_limit(max_body_bytes);
+  // The handler's thread asks; the read runs on the strand, unless the listener is gone (then
+  // the session has ended the stream already).
+  body_ = std::make_shared<SessionBodyStream>([weak_state = state_->weak_from_this(),
+                                               weak = weak_from_this(),
+                                               executor = stream_.get_executor()] {
+    std::shared_ptr<ListenerState> alive = weak_state.lock();
+    if (alive == nullptr) return;
+    asio::post(executor, [weak] {
+      if (std::shared_ptr<Session> self = weak.lock()) self->ReadBodyPart();
+    });
+  });
+  HttpRequest request = std::move(request_);
+  request.body_stream = body_;
+  AwaitAnswer(std::move(request), version);
 }
 
 void Session::AwaitAnswer(HttpRequest request, unsigned version) {
