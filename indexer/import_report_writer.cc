@@ -3,11 +3,13 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "engine/disk_space.h"
 #include "engine/schema.h"
 #include "indexer/source_format.h"
 
@@ -170,10 +172,15 @@ absl::Status WriteRejectedRowsReport(const ImportReport& report, const std::stri
       content.push_back('\n');
     }
   }
+  errno = 0;
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << content;
   out.close();
-  if (!out) return absl::UnavailableError(absl::StrCat("cannot write report ", path));
+  if (!out) {
+    // The failed write's errno is still set: a full disk has a remedy the operator must hear.
+    if (engine::IsDiskSpaceErrno(errno)) return engine::DiskFullError("rejected-rows report");
+    return absl::UnavailableError(absl::StrCat("cannot write report ", path));
+  }
   return absl::OkStatus();
 }
 

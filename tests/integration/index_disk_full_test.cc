@@ -106,8 +106,11 @@ class IndexDiskFullTest : public ::testing::Test {
     return file.string();
   }
 
-  // Runs verkenner-index on `file` into `where`/index and `where`/vault.
-  IndexerRun RunIndexer(const std::filesystem::path& where, const std::string& file) {
+  // Runs verkenner-index on `file` into `where`/index and `where`/vault, with `report` as its
+  // --report when not empty.
+  IndexerRun RunIndexer(const std::filesystem::path& where, const std::string& file,
+                        const std::string& report = "") {
+    const std::string report_flag = "--report=" + report;
     const std::string index_flag = "--index=" + (where / "index").string();
     const std::string vault_flag = "--vault=" + (where / "vault").string();
     const std::string key_flag = "--key_file=" + (directory_ / "key").string();
@@ -116,8 +119,15 @@ class IndexDiskFullTest : public ::testing::Test {
     if (child == 0) {
       freopen("/dev/null", "w", stdout);
       freopen(stderr_path.c_str(), "w", stderr);
-      execl(VERKENNER_INDEX_BINARY, VERKENNER_INDEX_BINARY, index_flag.c_str(), vault_flag.c_str(),
-            key_flag.c_str(), kBatchFlag, kShardsFlag, file.c_str(), static_cast<char*>(nullptr));
+      if (report.empty()) {
+        execl(VERKENNER_INDEX_BINARY, VERKENNER_INDEX_BINARY, index_flag.c_str(),
+              vault_flag.c_str(), key_flag.c_str(), kBatchFlag, kShardsFlag, file.c_str(),
+              static_cast<char*>(nullptr));
+      } else {
+        execl(VERKENNER_INDEX_BINARY, VERKENNER_INDEX_BINARY, index_flag.c_str(),
+              vault_flag.c_str(), key_flag.c_str(), report_flag.c_str(), kBatchFlag, kShardsFlag,
+              file.c_str(), static_cast<char*>(nullptr));
+      }
       _exit(127);
     }
     IndexerRun run;
@@ -198,4 +208,18 @@ TEST_F(IndexDiskFullTest, EveryRunOutOfSpaceExitsOneNamingDiskSpaceAndARerunComp
 }
 
 }  // namespace
+// The rejected-rows report is written by verkenner-index too: on a full disk it says so.
+TEST_F(IndexDiskFullTest, AReportOnAFullDiskSaysTheDiskIsFull) {
+  const std::string file = WriteExport(1000);  // with rejected rows (invalid_share)
+  const std::filesystem::path index_dir = directory_ / "beside";
+  std::filesystem::create_directories(index_dir);
+  Mount(64 << 10);
+  // Fill the mount, so the report finds no room at all.
+  std::ofstream(mount_point() / "filler", std::ios::binary) << std::string(64 << 10, 'x');
+  const IndexerRun run = RunIndexer(index_dir, file, (mount_point() / "rejected.csv").string());
+  EXPECT_TRUE(run.Exited(1)) << run.Describe();
+  EXPECT_NE(run.stderr_text.find("disk is full"), std::string::npos) << run.Describe();
+  Unmount();
+}
+
 }  // namespace verkenner
