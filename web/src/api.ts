@@ -6,12 +6,18 @@ import type { Account } from "./types";
 
 const CSRF_STORAGE_KEY = "verkenner.csrf";
 
+// The error body's "reason" for a missing or wrong X-CSRF-Token (ApiGateway::
+// kCsrfTokenInvalidReason, service/http/api_gateway.h).
+export const CSRF_TOKEN_INVALID = "CSRF_TOKEN_INVALID";
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly retryAfterSeconds: number | null = null,
+    // Set only where the client must act on one particular error (CSRF_TOKEN_INVALID).
+    readonly reason: string = "",
   ) {
     super(message);
   }
@@ -30,10 +36,12 @@ function csrfToken(): string {
 async function errorOf(response: Response): Promise<ApiError> {
   let code = "UNKNOWN";
   let message = "";
+  let reason = "";
   try {
-    const body = (await response.json()) as { code?: string; message?: string };
+    const body = (await response.json()) as { code?: string; message?: string; reason?: string };
     code = body.code ?? code;
     message = body.message ?? "";
+    reason = body.reason ?? "";
   } catch {
     // Not JSON: a proxy or the listener itself answered.
   }
@@ -43,6 +51,7 @@ async function errorOf(response: Response): Promise<ApiError> {
     code,
     message,
     Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+    reason,
   );
 }
 
@@ -63,7 +72,7 @@ async function post(path: string, body: BodyInit, contentType: string): Promise<
     // 401: the session ended. 403 about the CSRF token: the token in this tab is not the
     // session's (damaged, or from before the store was replaced). Either way only logging in
     // again helps.
-    if (error.status === 401 || (error.status === 403 && error.message.includes("X-CSRF-Token"))) {
+    if (error.status === 401 || (error.status === 403 && error.reason === CSRF_TOKEN_INVALID)) {
       sessionStorage.removeItem(CSRF_STORAGE_KEY);
       onSessionLost();
     }
