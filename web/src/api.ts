@@ -1,8 +1,55 @@
 // The JSON API client. Every call is POST /api/v1/<Service>/<Method> with the request message in
 // protobuf's JSON mapping; the session is an HttpOnly cookie the page never sees, and the CSRF
 // token the server gave at login goes back in the X-CSRF-Token header.
+//
+// The client is typed from proto/verkenner/v1: `npm run generate` (scripts/build-web) writes the
+// declarations of every message's JSON form (FooJson: lowerCamelCase names, enums by name, int64
+// as strings, every field optional) and of every service into src/gen. `call` takes the service
+// and method by their proto names and checks the request and the reply against them. Only types
+// come from there: the JSON goes over the wire as the server writes it, so no protobuf runtime
+// is bundled.
 
-import type { Account } from "./types";
+import type { DescMethod, DescService, MessageJsonType } from "@bufbuild/protobuf";
+import type * as contactRequests from "./gen/verkenner/v1/contact_requests_pb";
+import type * as identity from "./gen/verkenner/v1/identity_pb";
+import type * as profileImport from "./gen/verkenner/v1/profile_import_pb";
+import type * as savedProfiles from "./gen/verkenner/v1/saved_profiles_pb";
+import type * as search from "./gen/verkenner/v1/search_pb";
+import type * as sessions from "./gen/verkenner/v1/sessions_pb";
+import type { AccountJson } from "./gen/verkenner/v1/sessions_pb";
+import type * as shortlists from "./gen/verkenner/v1/shortlists_pb";
+
+// The proto files that define services; a new one goes here.
+type ServiceFiles = typeof contactRequests &
+  typeof identity &
+  typeof profileImport &
+  typeof savedProfiles &
+  typeof search &
+  typeof sessions &
+  typeof shortlists;
+// Every service of verkenner.v1 by its proto name ("CandidateSearchService").
+type Services = {
+  [K in keyof ServiceFiles as ServiceFiles[K] extends DescService ? K : never]: ServiceFiles[K];
+};
+export type ServiceName = keyof Services & string;
+type MethodsOf<S extends ServiceName> = Services[S] extends { method: infer M } ? M : never;
+// A service's unary methods by their proto names ("SearchCandidates"); the generated
+// descriptors name them in lowerCamelCase. Streaming methods have no JSON route.
+export type MethodName<S extends ServiceName> = {
+  [K in keyof MethodsOf<S> & string]: MethodsOf<S>[K] extends { methodKind: "unary" }
+    ? Capitalize<K>
+    : never;
+}[keyof MethodsOf<S> & string];
+type Method<S extends ServiceName, M extends MethodName<S>> = MethodsOf<S>[Uncapitalize<M> &
+  keyof MethodsOf<S>] &
+  DescMethod;
+// The JSON forms of a method's request and reply.
+export type RequestOf<S extends ServiceName, M extends MethodName<S>> = MessageJsonType<
+  Method<S, M>["input"]
+>;
+export type ReplyOf<S extends ServiceName, M extends MethodName<S>> = MessageJsonType<
+  Method<S, M>["output"]
+>;
 
 const CSRF_STORAGE_KEY = "verkenner.csrf";
 
@@ -81,20 +128,24 @@ async function post(path: string, body: BodyInit, contentType: string): Promise<
   return response;
 }
 
-export async function call<T>(service: string, method: string, request: object = {}): Promise<T> {
+export async function call<S extends ServiceName, M extends MethodName<S>>(
+  service: S,
+  method: M,
+  request: RequestOf<S, M> = {} as RequestOf<S, M>,
+): Promise<ReplyOf<S, M>> {
   const response = await post(
     `/api/v1/${service}/${method}`,
     JSON.stringify(request),
     "application/json",
   );
-  return (await response.json()) as T;
+  return (await response.json()) as ReplyOf<S, M>;
 }
 
 export function hasSession(): boolean {
   return csrfToken() !== "";
 }
 
-export async function login(email: string, password: string): Promise<Account> {
+export async function login(email: string, password: string): Promise<AccountJson> {
   sessionStorage.removeItem(CSRF_STORAGE_KEY);
   const response = await post(
     "/api/v1/session",
@@ -104,8 +155,12 @@ export async function login(email: string, password: string): Promise<Account> {
   const token = response.headers.get("X-CSRF-Token");
   if (!token) throw new ApiError(500, "INTERNAL", "De server gaf geen CSRF-token.");
   sessionStorage.setItem(CSRF_STORAGE_KEY, token);
-  const body = (await response.json()) as { account: Account };
-  return body.account;
+  // CreateSession's reply without the session token, which the gateway puts in the cookie.
+  const body = (await response.json()) as Omit<
+    ReplyOf<"SessionService", "CreateSession">,
+    "sessionToken"
+  >;
+  return body.account ?? {};
 }
 
 export async function logout(): Promise<void> {
