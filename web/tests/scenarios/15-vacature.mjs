@@ -3,7 +3,7 @@
 // lowest not above the highest, the highest at least 1) and text (at most 1,000 characters);
 // the contact request form's required title, hours and postcode. Each refusal is the form's own
 // message, not the server's 400; the page sends no call for it.
-import { expect } from "../checks.mjs";
+import { expect, openFirstProfile } from "../checks.mjs";
 
 export const name = "vacatureformulieren controleren postcode, uren en tekstlengte";
 
@@ -61,12 +61,7 @@ export async function run(ctx) {
 
   // The contact request form: title, hours and postcode are required, and its hours obey the
   // same rule (here a negative lowest number).
-  await page
-    .locator(".vk-card")
-    .first()
-    .getByRole("link", { name: /Bekijk profiel/ })
-    .click();
-  await page.getByRole("heading", { level: 2, name: "Contact aanvragen" }).waitFor();
+  await openFirstProfile(page);
   await page.getByLabel("Uren per week, minimaal").fill("-4");
   await page.getByLabel("Uren per week, maximaal").fill("20");
   await page.getByLabel("Contactpersoon", { exact: true }).fill(employer2.name);
