@@ -18,8 +18,10 @@
 namespace verkenner::engine {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 class MatchTest : public fixtures::SearchFixture {};
 
@@ -203,31 +205,46 @@ GeoPoint East(const GeoPoint& from, double km) {
 }
 
 TEST_F(MatchTest, TravelLimitHoldsToAFewHundredMetresInEveryDirection) {
-  // Every profile travels 20 km, so the search box is exactly 20 km wide: a box even a few
-  // hundred metres too small loses the profiles just inside.
+  // Every profile travels 20 km, so the search box reaches exactly 20 km: a box even a few
+  // hundred metres too small loses the profiles just inside. The box is cut into 0.1 degree
+  // latitude strips, so the northern and southern workplaces are placed for the profile just
+  // inside to lie just across a strip edge (52.3 and 52.0 degrees).
+  struct Direction {
+    std::string name;
+    GeoPoint workplace;
+    GeoPoint inside;
+    GeoPoint outside;
+  };
+  const GeoPoint north_workplace = North({52.3, kUtrecht.lon}, -19.6);
+  const GeoPoint south_workplace = North({52.0, kUtrecht.lon}, 19.6);
+  const std::vector<Direction> directions = {
+      {"north", north_workplace, North(north_workplace, 19.7), North(north_workplace, 20.3)},
+      {"south", south_workplace, North(south_workplace, -19.7), North(south_workplace, -20.3)},
+      {"east", kUtrecht, East(kUtrecht, 19.7), East(kUtrecht, 20.3)},
+      {"west", kUtrecht, East(kUtrecht, -19.7), East(kUtrecht, -20.3)},
+  };
   std::vector<CandidateRecord> records;
-  for (const auto& [id, home] :
-       std::vector<std::pair<std::string, GeoPoint>>{{"north-inside", North(kUtrecht, 19.7)},
-                                                     {"north-outside", North(kUtrecht, 20.3)},
-                                                     {"south-inside", North(kUtrecht, -19.7)},
-                                                     {"south-outside", North(kUtrecht, -20.3)},
-                                                     {"east-inside", East(kUtrecht, 19.7)},
-                                                     {"east-outside", East(kUtrecht, 20.3)},
-                                                     {"west-inside", East(kUtrecht, -19.7)},
-                                                     {"west-outside", East(kUtrecht, -20.3)}}) {
-    CandidateRecord record = Profile(id);
-    record.home = home;
-    ASSERT_EQ(*record.max_travel_km, 20);
-    records.push_back(record);
+  for (const Direction& direction : directions) {
+    for (const auto& [suffix, home] :
+         {std::pair{"-inside", direction.inside}, std::pair{"-outside", direction.outside}}) {
+      CandidateRecord record = Profile(direction.name + suffix);
+      record.home = home;
+      ASSERT_EQ(*record.max_travel_km, 20);
+      records.push_back(record);
+    }
   }
   Commit(records);
-  std::vector<std::string> ids = Ids(Search(Vacancy("orderpicker")));
-  std::sort(ids.begin(), ids.end());
-  EXPECT_THAT(ids, ElementsAre("east-inside", "north-inside", "south-inside", "west-inside"));
-  // Without text or occupations the search scans the box itself rather than posting lists.
-  ids = Ids(Search(Vacancy("")));
-  std::sort(ids.begin(), ids.end());
-  EXPECT_THAT(ids, ElementsAre("east-inside", "north-inside", "south-inside", "west-inside"));
+  for (const Direction& direction : directions) {
+    // With text, the search walks posting lists; without, it scans the box's rows itself.
+    for (const std::string text : {"orderpicker", ""}) {
+      SearchQuery query = Vacancy(text);
+      query.workplace = direction.workplace;
+      query.page_size = 10;
+      const std::vector<std::string> ids = Ids(Search(query));
+      EXPECT_THAT(ids, Contains(direction.name + "-inside")) << "text '" << text << "'";
+      EXPECT_THAT(ids, Not(Contains(direction.name + "-outside"))) << "text '" << text << "'";
+    }
+  }
 }
 
 TEST_F(MatchTest, AnUnknownTravelLimitCountsAsFifteenKilometresInTolerantModeOnly) {
