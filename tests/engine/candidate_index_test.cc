@@ -157,9 +157,7 @@ TEST_F(MatchTest, ScoresAndReasonsDoNotMoveWithinADistanceBand) {
 }
 
 TEST_F(MatchTest, IdenticalQueriesGiveIdenticalOrderings) {
-  std::vector<CandidateRecord> records;
-  for (int i = 0; i < 30; ++i) records.push_back(Profile("p" + std::to_string(i)));
-  Commit(records);  // all equal: only the tie-break orders them
+  Commit(Profiles("p", 30));  // all equal: only the tie-break orders them
   SearchQuery query = Vacancy("orderpicker");
   query.page_size = 30;
   const std::vector<std::string> first = Ids(Search(query));
@@ -335,9 +333,7 @@ TEST_F(CandidateIndexTest, AnEmptyPageStillCountsTheWholeMatchingSet) {
 }
 
 TEST_F(CandidateIndexTest, APageStartsAtItsOffsetAndEndsWithTheMatchingSet) {
-  std::vector<CandidateRecord> records;
-  for (int i = 0; i < 12; ++i) records.push_back(Profile("p" + std::to_string(i)));
-  Commit(records);
+  Commit(Profiles("p", 12));
   std::shared_ptr<const CandidateIndex> image = LoadImage();
   SearchQuery query = Vacancy("");
   query.page_size = 5;

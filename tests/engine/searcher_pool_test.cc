@@ -29,9 +29,7 @@ class SearcherPoolTest : public fixtures::SearchFixture {
 };
 
 TEST_F(SearcherPoolTest, ConcurrentSearchesWhileImportsCommit) {
-  std::vector<CandidateRecord> first;
-  for (int i = 0; i < 50; ++i) first.push_back(Profile("a" + std::to_string(i)));
-  Commit(first);
+  Commit(Profiles("a", 50));
   SearcherPool::Options options;
   options.index_path = index_->path();
   options.reference_data = reference_;
@@ -54,9 +52,7 @@ TEST_F(SearcherPoolTest, ConcurrentSearchesWhileImportsCommit) {
     });
   }
   for (int batch = 0; batch < 5; ++batch) {  // imports land while the searches run
-    std::vector<CandidateRecord> more;
-    for (int i = 0; i < 10; ++i) more.push_back(Profile("b" + std::to_string(batch * 10 + i)));
-    Commit(more);
+    Commit(Profiles("b", 10, batch * 10));
   }
   pool->reset();  // finishes the queued searches
   EXPECT_EQ(done, kSearches);

@@ -49,9 +49,7 @@ TEST_F(SearcherTest, ExplanationsShareTheScoreAndSpeakDutch) {
 }
 
 TEST_F(SearcherTest, PagingIsConsistent) {
-  std::vector<CandidateRecord> records;
-  for (int i = 0; i < 25; ++i) records.push_back(Profile("p" + std::to_string(i)));
-  Commit(records);
+  Commit(Profiles("p", 25));
   SearchQuery query = Vacancy("orderpicker");
   query.page_size = 10;
   std::vector<std::string> seen;
@@ -70,9 +68,7 @@ TEST_F(SearcherTest, PagingIsConsistent) {
 }
 
 TEST_F(SearcherTest, ResultsBeyondTheFirstThousandAreNotServed) {
-  std::vector<CandidateRecord> records;
-  for (int i = 0; i < 1005; ++i) records.push_back(Profile("p" + std::to_string(i)));
-  Commit(records);
+  Commit(Profiles("p", 1005));
   SearchQuery query = Vacancy("orderpicker");
   query.page_size = 100;
   int pages = 0;
@@ -122,9 +118,7 @@ TEST_F(SearcherTest, HugeOrEmptyTextsAreSafe) {
 // ---- Limits, each with a case just inside and just outside.
 
 TEST_F(SearcherTest, AFullLastPageHasNoNextToken) {
-  std::vector<CandidateRecord> records;
-  for (int i = 0; i < 6; ++i) records.push_back(Profile("p" + std::to_string(i)));
-  Commit(records);
+  Commit(Profiles("p", 6));
   SearchQuery query = Vacancy("orderpicker");
   query.page_size = 6;  // exactly the matching set
   SearchResult whole = Search(query);
@@ -141,9 +135,7 @@ TEST_F(SearcherTest, AFullLastPageHasNoNextToken) {
 }
 
 TEST_F(SearcherTest, TheLastReachableResultIsServedAndTheOneAfterIsNot) {
-  std::vector<CandidateRecord> records;
-  for (int i = 0; i < 1001; ++i) records.push_back(Profile("p" + std::to_string(i)));
-  Commit(records);
+  Commit(Profiles("p", 1001));
   SearchQuery query = Vacancy("orderpicker");
   query.page_size = 1;
   const std::string token = Search(query).next_page_token;  // offset 1

@@ -77,6 +77,14 @@ CandidateRecord SearchFixture::Profile(const std::string& id) const {
   return record;
 }
 
+std::vector<CandidateRecord> SearchFixture::Profiles(const std::string& prefix, int count,
+                                                     int first) const {
+  std::vector<CandidateRecord> records;
+  for (int i = first; i < first + count; ++i)
+    records.push_back(Profile(prefix + std::to_string(i)));
+  return records;
+}
+
 SearchResult SearchFixture::Search(const SearchQuery& query) {
   if (searcher_ == nullptr) {
     auto searcher = Searcher::Open(index_->path(), reference_);

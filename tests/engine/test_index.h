@@ -51,6 +51,8 @@ class SearchFixture : public ::testing::Test {
 
   // A complete profile in Utrecht: 16-24 hours, mbo2, 20 km, orderpicker for 3 years.
   CandidateRecord Profile(const std::string& id) const;
+  // `count` copies of Profile(), with ids prefix + first .. prefix + (first + count - 1).
+  std::vector<CandidateRecord> Profiles(const std::string& prefix, int count, int first = 0) const;
   void Commit(const std::vector<CandidateRecord>& records) { index_->Commit(records); }
   // Searches with the fixture's searcher (opened on first use), expecting success.
   SearchResult Search(const SearchQuery& query);
