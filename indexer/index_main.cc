@@ -249,24 +249,18 @@ void PrintUpkeep(const verkenner::indexer::ImportJob::Upkeep& upkeep) {
   }
 }
 
-// What failed, as the command line names each step of the job.
+// What failed, as the command line names each step of the job (in ImportJob::Step's order).
 std::string_view StepContext(verkenner::indexer::ImportJob::Step step) {
-  using Step = verkenner::indexer::ImportJob::Step;
-  switch (step) {
-    case Step::kOpenIndex:
-      return "opening the index";
-    case Step::kOpenVault:
-      return "opening the identity vault";
-    case Step::kImport:
-      return "import";
-    case Step::kSweep:
-      return "retention sweep";
-    case Step::kDisclosureControl:
-      return "disclosure control";
-    case Step::kCompaction:
-      return "compaction";
-  }
-  return "import";
+  constexpr std::string_view kContexts[] = {
+      "opening the index", "opening the identity vault", "import",
+      "retention sweep",   "disclosure control",         "compaction"};
+  return kContexts[static_cast<size_t>(step)];
+}
+
+// Says why an input of the run (reference data, key) cannot be used; returns kExitFailed.
+int FailedInput(const absl::Status& status) {
+  std::cerr << "verkenner-index: " << status.message() << "\n";
+  return kExitFailed;
 }
 
 }  // namespace
@@ -287,17 +281,11 @@ int main(int argc, char** argv) {
   std::string refdata_dir = absl::GetFlag(FLAGS_refdata);
   if (refdata_dir.empty()) refdata_dir = verkenner::engine::ReferenceData::DefaultDirectory();
   auto reference_data = verkenner::engine::ReferenceData::Load(refdata_dir);
-  if (!reference_data.ok()) {
-    std::cerr << "verkenner-index: " << reference_data.status().message() << "\n";
-    return kExitFailed;
-  }
+  if (!reference_data.ok()) return FailedInput(reference_data.status());
   std::string key_file = absl::GetFlag(FLAGS_key_file);
   if (key_file.empty()) key_file = verkenner::indexer::Pseudonymizer::DefaultKeyFile();
   auto pseudonymizer = verkenner::indexer::Pseudonymizer::FromKeyFile(key_file);
-  if (!pseudonymizer.ok()) {
-    std::cerr << "verkenner-index: " << pseudonymizer.status().message() << "\n";
-    return kExitFailed;
-  }
+  if (!pseudonymizer.ok()) return FailedInput(pseudonymizer.status());
 
   verkenner::indexer::ImportJob job(*reference_data, std::move(*pseudonymizer), run->job);
   if (absl::Status opened = job.Open(); !opened.ok()) {

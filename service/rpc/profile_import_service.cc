@@ -40,7 +40,7 @@ bool IsFieldPath(const std::string& text) {
 }
 
 // The record of a row the client could not read, as the file reader would have made it: the
-// importer reports it under its row, naming the field.
+// importer reports it under its row, naming the field, as `record.problem` says.
 absl::Status UnreadableStatus(const v1::UnreadableRow& row) {
   if (row.reason() == v1::REJECTION_REASON_TOO_LONG) {
     return absl::InvalidArgumentError("the row is longer than the reader allows");
@@ -126,7 +126,11 @@ class SpooledRecords final : public indexer::RecordSource {
       record.status = absl::OkStatus();
       record.profile.Swap(batch_.mutable_profiles(row.profile));
     } else {
-      record.status = UnreadableStatus(batch_.unreadable_rows(row.unreadable));
+      const v1::UnreadableRow& unreadable = batch_.unreadable_rows(row.unreadable);
+      record.status = UnreadableStatus(unreadable);
+      record.problem = unreadable.reason() == v1::REJECTION_REASON_TOO_LONG
+                           ? indexer::RejectionKind::kTooLong
+                           : indexer::RejectionKind::kBadFormat;
       record.profile.Clear();
     }
     return true;
