@@ -81,6 +81,29 @@ TEST_F(ImportJobTest, OpensTheVaultBesideTheIndexImportsAndRunsTheUpkeep) {
   EXPECT_TRUE(std::filesystem::exists(directory_ / "index.vault"));
 }
 
+// Every job ends with the retention sweep, also one that imports nothing (--sweep_only).
+TEST_F(ImportJobTest, FinishPurgesProfilesWhoseRetentionEnded) {
+  v1::SourceProfile ended = Profile("K-1");
+  ended.set_register_end("2020-06-30");  // kept until 2022-12-31
+  options_.today_day = 18628;            // 2021-01-01
+  {
+    ImportJob earlier(reference_, pseudonymizer_, options_);
+    ASSERT_TRUE(earlier.Open().ok());
+    ASSERT_TRUE(earlier.ImportFile(WriteCsv({ended, Profile("K-2")}), {}).ok());
+    ImportJob::Upkeep upkeep;
+    ASSERT_TRUE(earlier.Finish(upkeep).ok());
+    EXPECT_EQ(upkeep.expired_purged, 0);
+    EXPECT_EQ(earlier.writer().DocumentCount(), 2);
+  }
+  options_.today_day = kToday;
+  ImportJob later(reference_, pseudonymizer_, options_);
+  ASSERT_TRUE(later.Open().ok());
+  ImportJob::Upkeep upkeep;
+  ASSERT_TRUE(later.Finish(upkeep).ok());
+  EXPECT_EQ(upkeep.expired_purged, 1);
+  EXPECT_EQ(later.writer().DocumentCount(), 1);
+}
+
 TEST_F(ImportJobTest, CompactsOnlyWhenAsked) {
   options_.compact = true;
   ImportJob job(reference_, pseudonymizer_, options_);

@@ -178,6 +178,14 @@ TEST_F(ProfileAnonymizerTest, KeepsWhatMatchingNeedsAtCoarseGranularity) {
   EXPECT_EQ(shown.available_from().day(), 15);
 }
 
+// A start date that is not ahead says no more than "available now": only a later one is kept.
+TEST_F(ProfileAnonymizerTest, OnlyAStartDateAfterTodayIsKept) {
+  profile_.set_available_from("2026-11-01");  // kToday
+  EXPECT_FALSE(Anonymize().available_from_day.has_value());
+  profile_.set_available_from("2026-11-02");
+  EXPECT_EQ(Anonymize().available_from_day, kToday + 1);
+}
+
 TEST_F(ProfileAnonymizerTest, RetentionEndsOnDecember31OfTheSecondYearAfterRegisterEnd) {
   engine::CandidateRecord record = Anonymize();
   // 2026-12-31 is day 20818 since 1970-01-01.
