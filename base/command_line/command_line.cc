@@ -99,6 +99,13 @@ absl::Status SetFlag(const FlagArgument& argument, int argc, char** argv, int* n
   return absl::OkStatus();
 }
 
+// How the program spells the flag's name, with its dashes: "--invalid-share".
+std::string DisplayName(const Program& program, const absl::CommandLineFlag& flag) {
+  std::string name = absl::StrCat("--", flag.Name());
+  if (program.spelling == FlagSpelling::kDashes) absl::StrReplaceAll({{"_", "-"}}, &name);
+  return name;
+}
+
 // `text` broken into lines of at most kHelpWidth columns, each starting with kHelpIndent.
 void AppendWrapped(absl::string_view text, std::string* out) {
   size_t column = 0;
@@ -156,9 +163,7 @@ std::string UsageText(const Program& program) {
   if (flags.empty()) return text;
   absl::StrAppend(&text, "\nFlags, written --name=value or --name value:\n");
   for (const absl::CommandLineFlag* flag : flags) {
-    std::string name(flag->Name());
-    if (program.spelling == FlagSpelling::kDashes) absl::StrReplaceAll({{"_", "-"}}, &name);
-    absl::StrAppend(&text, "  --", name);
+    absl::StrAppend(&text, "  ", DisplayName(program, *flag));
     if (const std::string value = flag->DefaultValue(); !value.empty()) {
       absl::StrAppend(&text, " (default: ", value, ")");
     }
@@ -189,6 +194,16 @@ std::vector<std::string> ParseCommandLine(const Program& program, int argc, char
 void ExitWithUsageError(const Program& program, absl::string_view message) {
   std::cerr << program.name << ": " << message << "\nTry '" << program.name << " --help'.\n";
   std::exit(kExitUsage);
+}
+
+int ReportFailure(const Program& program, const absl::Status& status) {
+  std::cerr << program.name << ": " << status.message() << "\n";
+  return kExitFailure;
+}
+
+void ExitWithRequirement(const Program& program, const absl::CommandLineFlag& flag,
+                         absl::string_view requirement) {
+  ExitWithUsageError(program, absl::StrCat(DisplayName(program, flag), " must be ", requirement));
 }
 
 }  // namespace verkenner::command_line

@@ -22,6 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/commandlineflag.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/marshalling.h"
+#include "absl/flags/reflection.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
@@ -76,6 +80,46 @@ std::vector<std::string> ParseCommandLine(const Program& program, int argc, char
 // Prints "NAME: MESSAGE" and "Try 'NAME --help'." on standard error and exits kExitUsage. For
 // what only the program can check: a required flag, a value out of range, an unknown command.
 [[noreturn]] void ExitWithUsageError(const Program& program, absl::string_view message);
+
+// Prints "NAME: MESSAGE" on standard error and returns kExitFailure, for a main to return when
+// the run failed (the reference data, a file, the network).
+int ReportFailure(const Program& program, const absl::Status& status);
+
+// Exits through ExitWithUsageError with "--NAME must be REQUIREMENT", the flag named in the
+// program's spelling. The Require functions below call it; a program calls them after
+// ParseCommandLine for the limits its help texts state.
+[[noreturn]] void ExitWithRequirement(const Program& program, const absl::CommandLineFlag& flag,
+                                      absl::string_view requirement);
+
+// The flag's value is at least `minimum` ("--shards must be at least 1").
+template <typename T>
+void RequireAtLeast(const Program& program, const absl::Flag<T>& flag, const T& minimum) {
+  if (!(absl::GetFlag(flag) >= minimum)) {
+    ExitWithRequirement(program, absl::GetFlagReflectionHandle(flag),
+                        "at least " + absl::UnparseFlag<T>(minimum));
+  }
+}
+
+// The flag's value is more than `bound` ("--import_idle_timeout must be more than 0").
+template <typename T>
+void RequireAbove(const Program& program, const absl::Flag<T>& flag, const T& bound) {
+  if (!(absl::GetFlag(flag) > bound)) {
+    ExitWithRequirement(program, absl::GetFlagReflectionHandle(flag),
+                        "more than " + absl::UnparseFlag<T>(bound));
+  }
+}
+
+// The flag's value lies in [minimum, maximum] ("--limit must be from 1 to 100"); NaN does not.
+template <typename T>
+void RequireInRange(const Program& program, const absl::Flag<T>& flag, const T& minimum,
+                    const T& maximum) {
+  const T value = absl::GetFlag(flag);
+  if (!(value >= minimum && value <= maximum)) {
+    ExitWithRequirement(
+        program, absl::GetFlagReflectionHandle(flag),
+        "from " + absl::UnparseFlag<T>(minimum) + " to " + absl::UnparseFlag<T>(maximum));
+  }
+}
 
 }  // namespace verkenner::command_line
 

@@ -105,15 +105,10 @@ GenerateSettings SettingsFromFlags(const command_line::Program& program) {
       command_line::ExitWithUsageError(program, "--sources needs at least one code");
     }
   }
+  command_line::RequireInRange(program, FLAGS_invalid_share, 0.0, 1.0);
   options.invalid_share = absl::GetFlag(FLAGS_invalid_share);
+  command_line::RequireInRange(program, FLAGS_delete_share, 0.0, 1.0);
   options.delete_share = absl::GetFlag(FLAGS_delete_share);
-  for (const auto& [flag, share] : {std::pair{"--invalid-share", options.invalid_share},
-                                    {"--delete-share", options.delete_share}}) {
-    if (!(share >= 0 && share <= 1)) {
-      command_line::ExitWithUsageError(program,
-                                       absl::StrCat(flag, " must be a number from 0 to 1"));
-    }
-  }
   if (!absl::ParseCivilTime(absl::GetFlag(FLAGS_reference_date), &options.reference_date)) {
     command_line::ExitWithUsageError(program, "--reference-date must be a date as YYYY-MM-DD");
   }
@@ -147,11 +142,6 @@ void ShowProgress(SyntheticExportOptions& options) {
   };
 }
 
-int Fail(const absl::Status& status) {
-  std::cerr << "verkenner-generate: " << status.message() << "\n";
-  return command_line::kExitFailure;
-}
-
 // Reads the flags, then generates and writes.
 int Run(int argc, char** argv) {
   const command_line::Program program = ThisProgram();
@@ -159,11 +149,11 @@ int Run(int argc, char** argv) {
   GenerateSettings settings = SettingsFromFlags(program);
 
   auto reference = engine::ReferenceData::Load(settings.refdata);
-  if (!reference.ok()) return Fail(reference.status());
+  if (!reference.ok()) return command_line::ReportFailure(program, reference.status());
   CheckSources(program, **reference, settings.generator_options.sources);
   auto generator = SyntheticProfileGenerator::Create(*std::move(reference), settings.refdata,
                                                      settings.generator_options);
-  if (!generator.ok()) return Fail(generator.status());
+  if (!generator.ok()) return command_line::ReportFailure(program, generator.status());
 
   const auto start = std::chrono::steady_clock::now();
   ShowProgress(settings.export_options);
@@ -171,7 +161,7 @@ int Run(int argc, char** argv) {
   absl::Status status = output.Open(settings.output);
   if (status.ok()) status = WriteSyntheticExport(**generator, settings.export_options, output);
   if (status.ok()) status = output.Close();
-  if (!status.ok()) return Fail(status);
+  if (!status.ok()) return command_line::ReportFailure(program, status);
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,5 +1,6 @@
 #include "base/command_line/command_line.h"
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -158,6 +159,44 @@ TEST(CommandLineDeathTest, HelpExitsZeroUsageErrorsExitTwo) {
   EXPECT_EXIT(run({"a"}), ::testing::ExitedWithCode(99), "");
   EXPECT_EXIT(ExitWithUsageError(program, "--test_count must be from 1 to 9"),
               ::testing::ExitedWithCode(2), "tool: --test_count must be from 1 to 9\n");
+}
+
+TEST_F(CommandLineTest, FailureNamesTheProgramAndReturnsOne) {
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(ReportFailure(Program{.name = "tool", .usage = ""},
+                          absl::NotFoundError("cannot open refdata/postcodes.csv")),
+            kExitFailure);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "tool: cannot open refdata/postcodes.csv\n");
+}
+
+TEST(CommandLineDeathTest, RequirementsNameTheFlagInTheProgramsSpelling) {
+  Program program{.name = "tool", .usage = ""};
+  absl::SetFlag(&FLAGS_test_count, 0);
+  EXPECT_EXIT(RequireAtLeast(program, FLAGS_test_count, int64_t{1}), ::testing::ExitedWithCode(2),
+              "tool: --test_count must be at least 1\nTry 'tool --help'.\n");
+  EXPECT_EXIT(RequireAbove(program, FLAGS_test_count, int64_t{0}), ::testing::ExitedWithCode(2),
+              "--test_count must be more than 0\n");
+  program.spelling = FlagSpelling::kDashes;
+  absl::SetFlag(&FLAGS_test_share, 1.5);
+  EXPECT_EXIT(RequireInRange(program, FLAGS_test_share, 0.0, 1.0), ::testing::ExitedWithCode(2),
+              "--test-share must be from 0 to 1\n");
+  absl::SetFlag(&FLAGS_test_share, std::nan(""));
+  EXPECT_EXIT(RequireInRange(program, FLAGS_test_share, 0.0, 1.0), ::testing::ExitedWithCode(2),
+              "--test-share must be from 0 to 1\n");
+  absl::SetFlag(&FLAGS_test_grace, absl::ZeroDuration());
+  EXPECT_EXIT(RequireAbove(program, FLAGS_test_grace, absl::ZeroDuration()),
+              ::testing::ExitedWithCode(2), "--test-grace must be more than 0\n");
+
+  // Values inside the limits pass, the limits themselves included.
+  absl::SetFlag(&FLAGS_test_count, 1);
+  absl::SetFlag(&FLAGS_test_share, 1.0);
+  absl::SetFlag(&FLAGS_test_grace, absl::Nanoseconds(1));
+  RequireAtLeast(program, FLAGS_test_count, int64_t{1});
+  RequireAbove(program, FLAGS_test_count, int64_t{0});
+  RequireInRange(program, FLAGS_test_share, 0.0, 1.0);
+  RequireAbove(program, FLAGS_test_grace, absl::ZeroDuration());
+  absl::SetFlag(&FLAGS_test_share, 0.0);
+  RequireInRange(program, FLAGS_test_share, 0.0, 1.0);
 }
 
 }  // namespace
