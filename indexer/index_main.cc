@@ -9,8 +9,7 @@
 #include <iostream>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include "base/command_line/command_line.h"
 #include "engine/disclosure_control.h"
 #include "engine/disk_space.h"
 #include "engine/refdata/reference_data.h"
@@ -141,15 +140,18 @@ void PrintSummary(const std::string& file, const verkenner::indexer::ImportRepor
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Imports Sonar-style client profiles into an anonymous search index.\n"
-      "  verkenner-index --index DIR [--full_sync GMxxxx] [--report rejected.csv] FILE ...\n"
-      "  verkenner-index --index DIR --sweep_only\n"
-      "Exit codes: 0 all rows imported, 3 some rows rejected, 1 failed (also a full disk: free\n"
-      "space and run the same command again, it resumes), 2 usage error.");
+  const verkenner::command_line::Program program{
+      .name = "verkenner-index",
+      .usage =
+          "Imports Sonar-style client profiles into an anonymous search index.\n"
+          "  verkenner-index --index DIR [--full_sync GMxxxx] [--report rejected.csv] FILE ...\n"
+          "  verkenner-index --index DIR --sweep_only\n"
+          "Exit codes: 0 all rows imported, 3 some rows rejected, 1 failed (also a full disk: "
+          "free\nspace and run the same command again, it resumes), 2 usage error.",
+      .max_arguments = verkenner::command_line::kAnyNumber};
   verkenner::indexer::InstallXapianTerminateHandler("verkenner-index");
-  std::vector<char*> files = absl::ParseCommandLine(argc, argv);
-  files.erase(files.begin());
+  const std::vector<std::string> files =
+      verkenner::command_line::ParseCommandLine(program, argc, argv);
   const std::string index = absl::GetFlag(FLAGS_index);
   const bool sweep_only = absl::GetFlag(FLAGS_sweep_only);
   if (index.empty() || (files.empty() != sweep_only)) {
@@ -226,7 +228,7 @@ int main(int argc, char** argv) {
   }
   const bool terminal = isatty(STDERR_FILENO);
   bool any_rejected = false;
-  for (const char* file : files) {
+  for (const std::string& file : files) {
     const auto start = std::chrono::steady_clock::now();
     options.on_progress = [&](const verkenner::indexer::ImportProgress& progress) {
       PrintProgress(progress, start, terminal);
