@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/command_line/command_line.h"
 #include "engine/refdata/reference_data.h"
@@ -162,8 +164,19 @@ Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> refer
   return options;
 }
 
+// A listener's address that does not parse is a usage error naming its flag (exit 2), as every
+// malformed flag value is; any other failure to listen (a port in use) is returned.
+absl::Status ListenError(const command_line::Program& program, const absl::Flag<std::string>& flag,
+                         absl::Status status) {
+  if (absl::IsInvalidArgument(status)) {
+    command_line::ExitWithFlagError(program, absl::GetFlagReflectionHandle(flag), status.message());
+  }
+  return status;
+}
+
 // GET /metrics and /healthz on --metrics_listen; null when the flag is empty.
-absl::StatusOr<std::unique_ptr<MetricsListener>> StartMetrics(Server& server) {
+absl::StatusOr<std::unique_ptr<MetricsListener>> StartMetrics(const command_line::Program& program,
+                                                              Server& server) {
   const std::string address = absl::GetFlag(FLAGS_metrics_listen);
   if (address.empty()) return nullptr;
   MetricsListener::Options options;
@@ -171,7 +184,7 @@ absl::StatusOr<std::unique_ptr<MetricsListener>> StartMetrics(Server& server) {
   options.log = server.log();
   auto listener = MetricsListener::Start(
       address, [&server] { return server.metrics().PrometheusText(); }, options);
-  if (!listener.ok()) return listener.status();
+  if (!listener.ok()) return ListenError(program, FLAGS_metrics_listen, listener.status());
   std::cout << "verkenner-server: metrics on port " << (*listener)->port() << std::endl;
   return listener;
 }
@@ -185,7 +198,7 @@ struct WebApp {
 };
 
 // The web app on --http_listen; one without a listener when the flag is empty.
-absl::StatusOr<WebApp> StartWebApp(Server& server) {
+absl::StatusOr<WebApp> StartWebApp(const command_line::Program& program, Server& server) {
   WebApp web;
   const std::string address = absl::GetFlag(FLAGS_http_listen);
   if (address.empty()) return web;
@@ -207,7 +220,7 @@ absl::StatusOr<WebApp> StartWebApp(Server& server) {
                           [handler = web.handler.get()](HttpRequest request, auto respond) {
                             handler->Handle(std::move(request), std::move(respond));
                           });
-  if (!listener.ok()) return listener.status();
+  if (!listener.ok()) return ListenError(program, FLAGS_http_listen, listener.status());
   web.listener = std::move(*listener);
   std::cout << "verkenner-server: web app on port " << web.listener->port() << std::endl;
   return web;
@@ -250,9 +263,9 @@ int Run(int argc, char** argv) {
 
   auto server = Server::Start(ServerOptions(*std::move(reference_data)));
   if (!server.ok()) return command_line::ReportFailure(program, server.status());
-  auto metrics = StartMetrics(**server);
+  auto metrics = StartMetrics(program, **server);
   if (!metrics.ok()) return command_line::ReportFailure(program, metrics.status());
-  auto web = StartWebApp(**server);
+  auto web = StartWebApp(program, **server);
   if (!web.ok()) return command_line::ReportFailure(program, web.status());
   ServeUntilStopped(**server, web->listener.get(), absl::GetFlag(FLAGS_shutdown_grace));
   return command_line::kExitOk;

@@ -201,6 +201,11 @@ int ReportFailure(const Program& program, const absl::Status& status) {
   return kExitFailure;
 }
 
+void ExitWithFlagError(const Program& program, const absl::CommandLineFlag& flag,
+                       absl::string_view problem) {
+  ExitWithUsageError(program, absl::StrCat(DisplayName(program, flag), ": ", problem));
+}
+
 void ExitWithRequirement(const Program& program, const absl::CommandLineFlag& flag,
                          absl::string_view requirement) {
   ExitWithUsageError(program, absl::StrCat(DisplayName(program, flag), " must be ", requirement));

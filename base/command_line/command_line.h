@@ -85,6 +85,11 @@ std::vector<std::string> ParseCommandLine(const Program& program, int argc, char
 // the run failed (the reference data, a file, the network).
 int ReportFailure(const Program& program, const absl::Status& status);
 
+// Exits through ExitWithUsageError with "--NAME: PROBLEM", the flag named in the program's
+// spelling: for a value only a later step finds wrong (an address that does not parse).
+[[noreturn]] void ExitWithFlagError(const Program& program, const absl::CommandLineFlag& flag,
+                                    absl::string_view problem);
+
 // Exits through ExitWithUsageError with "--NAME must be REQUIREMENT", the flag named in the
 // program's spelling. The Require functions below call it; a program calls them after
 // ParseCommandLine for the limits its help texts state.

@@ -176,6 +176,9 @@ TEST(CommandLineDeathTest, RequirementsNameTheFlagInTheProgramsSpelling) {
               "tool: --test_count must be at least 1\nTry 'tool --help'.\n");
   EXPECT_EXIT(RequireAbove(program, FLAGS_test_count, int64_t{0}), ::testing::ExitedWithCode(2),
               "--test_count must be more than 0\n");
+  EXPECT_EXIT(
+      ExitWithFlagError(program, absl::GetFlagReflectionHandle(FLAGS_test_output), "not host:port"),
+      ::testing::ExitedWithCode(2), "tool: --test_output: not host:port\n");
   program.spelling = FlagSpelling::kDashes;
   absl::SetFlag(&FLAGS_test_share, 1.5);
   EXPECT_EXIT(RequireInRange(program, FLAGS_test_share, 0.0, 1.0), ::testing::ExitedWithCode(2),
