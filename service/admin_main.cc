@@ -198,9 +198,7 @@ int Fail(const command_line::Program& program, const absl::Status& status) {
 int Run(int argc, char** argv) {
   const command_line::Program program = ThisProgram();
   const std::vector<std::string> arguments = command_line::ParseCommandLine(program, argc, argv);
-  if (absl::GetFlag(FLAGS_store).empty()) {
-    command_line::ExitWithUsageError(program, "--store is required");
-  }
+  command_line::RequireGiven(program, FLAGS_store);
   absl::StatusOr<Command> command = CommandFor(arguments[0]);
   if (!command.ok()) return Fail(program, command.status());
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(absl::GetFlag(FLAGS_store));

@@ -102,12 +102,8 @@ error.)"};
 // The limits the flags' help texts state; a value outside them is a usage error (exit 2), found
 // before anything is opened.
 void CheckFlags(const command_line::Program& program) {
-  if (absl::GetFlag(FLAGS_index).empty()) {
-    command_line::ExitWithUsageError(program, "--index is required");
-  }
-  if (absl::GetFlag(FLAGS_store).empty()) {
-    command_line::ExitWithUsageError(program, "--store is required");
-  }
+  command_line::RequireGiven(program, FLAGS_index);
+  command_line::RequireGiven(program, FLAGS_store);
   // gRPC takes an out-of-range port modulo 65536 and listens somewhere unexpected.
   const std::string listen = absl::GetFlag(FLAGS_listen);
   const size_t colon = listen.rfind(':');

@@ -206,6 +206,10 @@ void ExitWithFlagError(const Program& program, const absl::CommandLineFlag& flag
   ExitWithUsageError(program, absl::StrCat(DisplayName(program, flag), ": ", problem));
 }
 
+void ExitWithMissingFlag(const Program& program, const absl::CommandLineFlag& flag) {
+  ExitWithUsageError(program, absl::StrCat(DisplayName(program, flag), " is required"));
+}
+
 void ExitWithRequirement(const Program& program, const absl::CommandLineFlag& flag,
                          absl::string_view requirement) {
   ExitWithUsageError(program, absl::StrCat(DisplayName(program, flag), " must be ", requirement));

@@ -96,6 +96,15 @@ int ReportFailure(const Program& program, const absl::Status& status);
 [[noreturn]] void ExitWithRequirement(const Program& program, const absl::CommandLineFlag& flag,
                                       absl::string_view requirement);
 
+// Exits through ExitWithUsageError with "--NAME is required".
+[[noreturn]] void ExitWithMissingFlag(const Program& program, const absl::CommandLineFlag& flag);
+
+// The flag was given: a string flag is not empty, an optional one not unset.
+template <typename T>
+void RequireGiven(const Program& program, const absl::Flag<T>& flag) {
+  if (absl::GetFlag(flag) == T{}) ExitWithMissingFlag(program, absl::GetFlagReflectionHandle(flag));
+}
+
 // The flag's value is at least `minimum` ("--shards must be at least 1").
 template <typename T>
 void RequireAtLeast(const Program& program, const absl::Flag<T>& flag, const T& minimum) {

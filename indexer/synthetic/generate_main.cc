@@ -76,15 +76,15 @@ struct GenerateSettings {
 // Checks the flags' values against their limits; a value outside them is a usage error (exit 2).
 GenerateSettings SettingsFromFlags(const command_line::Program& program) {
   GenerateSettings settings;
+  command_line::RequireGiven(program, FLAGS_count);
   const std::optional<int64_t> count = absl::GetFlag(FLAGS_count);
-  if (!count.has_value()) command_line::ExitWithUsageError(program, "--count is required");
   if (*count < 0 || *count > kMaxCount) {
     command_line::ExitWithUsageError(
         program, absl::StrCat("--count must be a whole number from 0 to ", kMaxCount));
   }
   settings.export_options.count = *count;
+  command_line::RequireGiven(program, FLAGS_output);
   settings.output = absl::GetFlag(FLAGS_output);
-  if (settings.output.empty()) command_line::ExitWithUsageError(program, "--output is required");
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format != "csv" && format != "jsonl") {
     command_line::ExitWithUsageError(program, "--format must be csv or jsonl");

@@ -179,6 +179,12 @@ TEST(CommandLineDeathTest, RequirementsNameTheFlagInTheProgramsSpelling) {
   EXPECT_EXIT(
       ExitWithFlagError(program, absl::GetFlagReflectionHandle(FLAGS_test_output), "not host:port"),
       ::testing::ExitedWithCode(2), "tool: --test_output: not host:port\n");
+  absl::SetFlag(&FLAGS_test_output, "");
+  EXPECT_EXIT(RequireGiven(program, FLAGS_test_output), ::testing::ExitedWithCode(2),
+              "tool: --test_output is required\n");
+  absl::SetFlag(&FLAGS_test_required, std::nullopt);
+  EXPECT_EXIT(RequireGiven(program, FLAGS_test_required), ::testing::ExitedWithCode(2),
+              "tool: --test_required is required\n");
   program.spelling = FlagSpelling::kDashes;
   absl::SetFlag(&FLAGS_test_share, 1.5);
   EXPECT_EXIT(RequireInRange(program, FLAGS_test_share, 0.0, 1.0), ::testing::ExitedWithCode(2),
@@ -198,6 +204,10 @@ TEST(CommandLineDeathTest, RequirementsNameTheFlagInTheProgramsSpelling) {
   RequireAbove(program, FLAGS_test_count, int64_t{0});
   RequireInRange(program, FLAGS_test_share, 0.0, 1.0);
   RequireAbove(program, FLAGS_test_grace, absl::ZeroDuration());
+  absl::SetFlag(&FLAGS_test_output, "-");
+  RequireGiven(program, FLAGS_test_output);
+  absl::SetFlag(&FLAGS_test_required, 0);
+  RequireGiven(program, FLAGS_test_required);
   absl::SetFlag(&FLAGS_test_share, 0.0);
   RequireInRange(program, FLAGS_test_share, 0.0, 1.0);
 }
