@@ -7,14 +7,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "base/command_line/command_line.h"
 #include "engine/disclosure_control.h"
 #include "engine/disk_space.h"
 #include "engine/refdata/reference_data.h"
@@ -62,7 +60,6 @@ namespace {
 // Exit codes a script can act on.
 constexpr int kExitOk = 0;            // every row imported
 constexpr int kExitFailed = 1;        // a file, the index, the vault or the key failed
-constexpr int kExitUsage = 2;         // bad command line
 constexpr int kExitRowsRejected = 3;  // the import ran; some rows were rejected
 
 // Says why the run failed and returns kExitFailed. A full disk gets its remedy: what the run
@@ -143,22 +140,21 @@ void PrintSummary(const std::string& file, const verkenner::indexer::ImportRepor
 // What a run was asked to do, from the command line.
 struct Run {
   std::string index;
-  std::vector<char*> files;
+  std::vector<std::string> files;
   verkenner::indexer::ImportJob::Options job;
   verkenner::indexer::Importer::Options import;
 };
 
-// The flags after parsing as a run, or kExitUsage with the reason on stderr.
-std::optional<Run> RunFromFlags(std::vector<char*> files) {
-  auto usage = [](std::string_view reason) {
-    std::cerr << "verkenner-index: " << reason << "\n";
-    return std::nullopt;
+// The flags after parsing as a run; a usage error exits 2 through the command-line convention.
+Run RunFromFlags(const verkenner::command_line::Program& program, std::vector<std::string> files) {
+  auto usage = [&program](absl::string_view reason) {
+    verkenner::command_line::ExitWithUsageError(program, reason);
   };
   Run run;
   run.index = absl::GetFlag(FLAGS_index);
   run.files = std::move(files);
   if (run.index.empty() || (run.files.empty() != absl::GetFlag(FLAGS_sweep_only))) {
-    return usage("give --index DIR and either files or --sweep_only (see --help)");
+    usage("give --index DIR and either files or --sweep_only");
   }
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format == "csv") {
@@ -166,20 +162,20 @@ std::optional<Run> RunFromFlags(std::vector<char*> files) {
   } else if (format == "jsonl") {
     run.import.format = verkenner::indexer::SourceFileFormat::kJsonLines;
   } else if (format != "auto") {
-    return usage("--format must be auto, csv or jsonl");
+    usage("--format must be auto, csv or jsonl");
   }
   run.import.batch_size = absl::GetFlag(FLAGS_batch_size);
   run.job.retention.calendar_years_after_end = absl::GetFlag(FLAGS_retention_years);
   if (run.import.batch_size <= 0 || run.job.retention.calendar_years_after_end < 0) {
-    return usage("--batch_size must be positive, --retention_years at least 0");
+    usage("--batch_size must be positive, --retention_years at least 0");
   }
   run.import.full_sync_source = absl::GetFlag(FLAGS_full_sync);
   if (!run.import.full_sync_source.empty() && run.files.size() != 1) {
-    return usage("--full_sync takes exactly one file");
+    usage("--full_sync takes exactly one file");
   }
   run.job.shards_if_new = absl::GetFlag(FLAGS_shards);
   if (run.job.shards_if_new < 0 || run.job.shards_if_new > verkenner::engine::kMaxShards) {
-    return usage(absl::StrCat("--shards must be between 1 and ", verkenner::engine::kMaxShards));
+    usage(absl::StrCat("--shards must be between 1 and ", verkenner::engine::kMaxShards));
   }
   run.job.index_path = run.index;
   run.job.vault_path = absl::GetFlag(FLAGS_vault);
@@ -206,7 +202,7 @@ void CrashAfterRowFromEnvironment(verkenner::indexer::Importer::Options& options
 int ImportFiles(verkenner::indexer::ImportJob& job, Run& run) {
   const bool terminal = isatty(STDERR_FILENO);
   bool any_rejected = false;
-  for (const char* file : run.files) {
+  for (const std::string& file : run.files) {
     const auto start = std::chrono::steady_clock::now();
     run.import.on_progress = [&](const verkenner::indexer::ImportProgress& progress) {
       PrintProgress(progress, start, terminal);
@@ -266,17 +262,18 @@ int FailedInput(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Imports Sonar-style client profiles into an anonymous search index.\n"
-      "  verkenner-index --index DIR [--full_sync GMxxxx] [--report rejected.csv] FILE ...\n"
-      "  verkenner-index --index DIR --sweep_only\n"
-      "Exit codes: 0 all rows imported, 3 some rows rejected, 1 failed (also a full disk: free\n"
-      "space and run the same command again, it resumes), 2 usage error.");
+  const verkenner::command_line::Program program{
+      .name = "verkenner-index",
+      .usage =
+          "Imports Sonar-style client profiles into an anonymous search index.\n"
+          "  verkenner-index --index DIR [--full_sync GMxxxx] [--report rejected.csv] FILE ...\n"
+          "  verkenner-index --index DIR --sweep_only\n"
+          "Exit codes: 0 all rows imported, 3 some rows rejected, 1 failed (also a full disk: "
+          "free\nspace and run the same command again, it resumes), 2 usage error.",
+      .max_arguments = verkenner::command_line::kAnyNumber,
+      .argument_name = "file"};
   verkenner::indexer::InstallXapianTerminateHandler("verkenner-index");
-  std::vector<char*> files = absl::ParseCommandLine(argc, argv);
-  files.erase(files.begin());
-  std::optional<Run> run = RunFromFlags(std::move(files));
-  if (!run.has_value()) return kExitUsage;
+  Run run = RunFromFlags(program, verkenner::command_line::ParseCommandLine(program, argc, argv));
 
   std::string refdata_dir = absl::GetFlag(FLAGS_refdata);
   if (refdata_dir.empty()) refdata_dir = verkenner::engine::ReferenceData::DefaultDirectory();
@@ -287,18 +284,18 @@ int main(int argc, char** argv) {
   auto pseudonymizer = verkenner::indexer::Pseudonymizer::FromKeyFile(key_file);
   if (!pseudonymizer.ok()) return FailedInput(pseudonymizer.status());
 
-  verkenner::indexer::ImportJob job(*reference_data, std::move(*pseudonymizer), run->job);
+  verkenner::indexer::ImportJob job(*reference_data, std::move(*pseudonymizer), run.job);
   if (absl::Status opened = job.Open(); !opened.ok()) {
     return Failed(StepContext(job.step()), opened);
   }
-  CrashAfterRowFromEnvironment(run->import);
-  const int imported = ImportFiles(job, *run);
+  CrashAfterRowFromEnvironment(run.import);
+  const int imported = ImportFiles(job, run);
   if (imported == kExitFailed) return imported;
   verkenner::indexer::ImportJob::Upkeep upkeep;
   absl::Status finished = job.Finish(upkeep);
   PrintUpkeep(upkeep);
   if (!finished.ok()) return Failed(StepContext(job.step()), finished);
-  std::printf("index %s now holds %lld profiles; identity vault %s\n", run->index.c_str(),
+  std::printf("index %s now holds %lld profiles; identity vault %s\n", run.index.c_str(),
               static_cast<long long>(job.writer().DocumentCount()), job.vault_path().c_str());
   return imported;
 }

@@ -1,13 +1,14 @@
 // verkenner-admin: creates and disables accounts and issues and revokes API tokens in the
 // service store. Passwords are read from standard input, never from the command line (which
 // other users of the machine can see in the process list).
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "base/command_line/command_line.h"
 #include "engine/refdata/reference_data.h"
 #include "service/auth/credentials.h"
 #include "service/store/accounts.h"
@@ -28,15 +29,30 @@ namespace {
 
 using verkenner::indexer::SqliteConnection;
 using namespace verkenner::service;
+namespace command_line = verkenner::command_line;
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
+command_line::Program ThisProgram() {
+  return {.name = "verkenner-admin",
+          .usage = R"(Usage: verkenner-admin --store=FILE COMMAND [flags]
 
-int Fail(const absl::Status& status) {
-  std::cerr << "verkenner-admin: " << status.message() << "\n";
-  return absl::IsInvalidArgument(status) ? kExitUsage : kExitFailed;
+Manages accounts and API tokens of the Verkenner service store. Commands:
+  verkenner-admin --store=FILE create-account --email=E --name=N --role=ROLE --organisation=O
+                  [--region=AMxx] [--source=GMxxxx|UWV] [--password_stdin]
+  verkenner-admin --store=FILE create-token --email=E     (prints a new API token)
+  verkenner-admin --store=FILE revoke-tokens --email=E    (API tokens and sessions)
+  verkenner-admin --store=FILE disable-account --email=E
+  verkenner-admin --store=FILE list-accounts
+
+Exit status: 0 done, 1 failed, 2 usage error.)",
+          .min_arguments = 1,
+          .max_arguments = 1,
+          .argument_name =
+              "command: create-account, create-token, revoke-tokens, "
+              "disable-account or list-accounts"};
 }
+
+// A command's work on the open store.
+using Command = std::function<absl::Status(Store&)>;
 
 absl::StatusOr<verkenner::v1::AccountRole> ParseRole(const std::string& role) {
   if (role == "employer") return verkenner::v1::ACCOUNT_ROLE_EMPLOYER;
@@ -59,9 +75,11 @@ absl::StatusOr<AccountRecord> AccountByEmail(Store& store, const std::string& em
   return found->first;
 }
 
-int CreateAccountCommand(Store& store) {
+// The account create-account makes, from the flags and the password on standard input.
+// InvalidArgument names the flag whose value is wrong.
+absl::StatusOr<NewAccount> AccountFromFlags() {
   absl::StatusOr<verkenner::v1::AccountRole> role = ParseRole(absl::GetFlag(FLAGS_role));
-  if (!role.ok()) return Fail(role.status());
+  if (!role.ok()) return role.status();
   NewAccount account;
   account.email = absl::GetFlag(FLAGS_email);
   account.display_name = absl::GetFlag(FLAGS_name);
@@ -71,21 +89,25 @@ int CreateAccountCommand(Store& store) {
   account.source = absl::GetFlag(FLAGS_source);
   auto reference =
       verkenner::engine::ReferenceData::Load(verkenner::engine::ReferenceData::DefaultDirectory());
-  if (!reference.ok()) return Fail(reference.status());
+  if (!reference.ok()) return reference.status();
   if (!account.region_code.empty() && (*reference)->FindRegion(account.region_code) == nullptr) {
-    return Fail(absl::InvalidArgumentError("--region: not an arbeidsmarktregio code (AMxx)"));
+    return absl::InvalidArgumentError("--region: not an arbeidsmarktregio code (AMxx)");
   }
   if (!account.source.empty() && account.source != "UWV" &&
       (*reference)->FindMunicipality(account.source) == nullptr) {
-    return Fail(absl::InvalidArgumentError("--source: not UWV or a CBS municipality code"));
+    return absl::InvalidArgumentError("--source: not UWV or a CBS municipality code");
   }
   if (absl::GetFlag(FLAGS_password_stdin)) {
     std::string password;
     std::getline(std::cin, password);
     absl::StatusOr<std::string> hash = HashPassword(password);
-    if (!hash.ok()) return Fail(hash.status());
+    if (!hash.ok()) return hash.status();
     account.password_hash = std::move(*hash);
   }
+  return account;
+}
+
+absl::Status CreateAccountCommand(Store& store, const NewAccount& account) {
   AccountRecord created;
   absl::Status status = store.WriteAndWait([&](SqliteConnection& db) {
     absl::StatusOr<AccountRecord> result = CreateAccount(db, account, NowMicros());
@@ -93,87 +115,98 @@ int CreateAccountCommand(Store& store) {
     created = std::move(*result);
     return absl::OkStatus();
   });
-  if (!status.ok()) return Fail(status);
+  if (!status.ok()) return status;
   std::cout << created.resource_name() << "\n";
-  return kExitOk;
+  return absl::OkStatus();
 }
 
-int CreateTokenCommand(Store& store) {
+absl::Status CreateTokenCommand(Store& store) {
   absl::StatusOr<AccountRecord> account = AccountByEmail(store, absl::GetFlag(FLAGS_email));
-  if (!account.ok()) return Fail(account.status());
+  if (!account.ok()) return account.status();
   const std::string token = NewToken();
   absl::Status status = store.WriteAndWait([&](SqliteConnection& db) {
     return AddToken(db, TokenHash(token), account->id, TokenKind::kApi, NowMicros(), 0);
   });
-  if (!status.ok()) return Fail(status);
+  if (!status.ok()) return status;
   // The only time the token exists outside the caller: the store keeps its hash.
   std::cout << token << "\n";
-  return kExitOk;
+  return absl::OkStatus();
 }
 
-int ChangeAccountCommand(Store& store, const char* sql) {
+absl::Status ChangeAccountCommand(Store& store, const char* sql) {
   absl::StatusOr<AccountRecord> account = AccountByEmail(store, absl::GetFlag(FLAGS_email));
-  if (!account.ok()) return Fail(account.status());
-  absl::Status status = store.WriteAndWait([&](SqliteConnection& db) {
+  if (!account.ok()) return account.status();
+  return store.WriteAndWait([&](SqliteConnection& db) {
     absl::StatusOr<verkenner::indexer::SqliteStatement> statement = db.Prepare(sql);
     if (!statement.ok()) return statement.status();
     statement->Bind(1, account->id);
     return statement->Run();
   });
-  if (!status.ok()) return Fail(status);
-  return kExitOk;
 }
 
-int ListAccountsCommand(Store& store) {
+absl::Status ListAccountsCommand(Store& store) {
   return store.Read([](SqliteConnection& db) {
-                absl::StatusOr<verkenner::indexer::SqliteStatement> select = db.Prepare(
-                    "SELECT email, role, organisation, region_code, source, disabled FROM account "
-                    "ORDER BY email");
-                if (!select.ok()) return select.status();
-                while (true) {
-                  absl::StatusOr<bool> row = select->Step();
-                  if (!row.ok()) return row.status();
-                  if (!*row) return absl::OkStatus();
-                  std::cout << select->Text(0) << "\t"
-                            << verkenner::v1::AccountRole_Name(
-                                   static_cast<verkenner::v1::AccountRole>(select->Integer(1)))
-                            << "\t" << select->Text(2) << "\t" << select->Text(3) << select->Text(4)
-                            << (select->Integer(5) != 0 ? "\tdisabled" : "") << "\n";
-                }
-              }).ok()
-             ? kExitOk
-             : kExitFailed;
+    absl::StatusOr<verkenner::indexer::SqliteStatement> select = db.Prepare(
+        "SELECT email, role, organisation, region_code, source, disabled FROM account "
+        "ORDER BY email");
+    if (!select.ok()) return select.status();
+    while (true) {
+      absl::StatusOr<bool> row = select->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return absl::OkStatus();
+      std::cout << select->Text(0) << "\t"
+                << verkenner::v1::AccountRole_Name(
+                       static_cast<verkenner::v1::AccountRole>(select->Integer(1)))
+                << "\t" << select->Text(2) << "\t" << select->Text(3) << select->Text(4)
+                << (select->Integer(5) != 0 ? "\tdisabled" : "") << "\n";
+    }
+  });
+}
+
+// The command `name` with its flags checked, before the store is opened. InvalidArgument for an
+// unknown command or a flag whose value is wrong.
+absl::StatusOr<Command> CommandFor(const std::string& name) {
+  if (name == "create-account") {
+    absl::StatusOr<NewAccount> account = AccountFromFlags();
+    if (!account.ok()) return account.status();
+    return [account = *std::move(account)](Store& store) {
+      return CreateAccountCommand(store, account);
+    };
+  }
+  if (name == "create-token") return Command(CreateTokenCommand);
+  if (name == "revoke-tokens") {
+    return [](Store& store) {
+      return ChangeAccountCommand(store, "DELETE FROM token WHERE account_id = ?1");
+    };
+  }
+  if (name == "disable-account") {
+    return [](Store& store) {
+      return ChangeAccountCommand(store, "UPDATE account SET disabled = 1 WHERE id = ?1");
+    };
+  }
+  if (name == "list-accounts") return Command(ListAccountsCommand);
+  return absl::InvalidArgumentError(absl::StrCat("unknown command '", name, "'"));
+}
+
+// InvalidArgument is the caller's mistake (exit 2), anything else a failure (exit 1).
+int Fail(const command_line::Program& program, const absl::Status& status) {
+  if (absl::IsInvalidArgument(status)) command_line::ExitWithUsageError(program, status.message());
+  return command_line::ReportFailure(program, status);
+}
+
+// Reads the command line, checks the command's flags, then runs it on the store.
+int Run(int argc, char** argv) {
+  const command_line::Program program = ThisProgram();
+  const std::vector<std::string> arguments = command_line::ParseCommandLine(program, argc, argv);
+  command_line::RequireGiven(program, FLAGS_store);
+  absl::StatusOr<Command> command = CommandFor(arguments[0]);
+  if (!command.ok()) return Fail(program, command.status());
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(absl::GetFlag(FLAGS_store));
+  if (!store.ok()) return Fail(program, store.status());
+  if (absl::Status status = (*command)(**store); !status.ok()) return Fail(program, status);
+  return command_line::kExitOk;
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Manages accounts and API tokens of the Verkenner service store.\n"
-      "  verkenner-admin --store FILE create-account --email E --name N --role ROLE "
-      "--organisation O [--region AMxx] [--source GMxxxx|UWV] [--password_stdin]\n"
-      "  verkenner-admin --store FILE create-token --email E     (prints a new API token)\n"
-      "  verkenner-admin --store FILE revoke-tokens --email E    (API tokens and sessions)\n"
-      "  verkenner-admin --store FILE disable-account --email E\n"
-      "  verkenner-admin --store FILE list-accounts\n"
-      "Exit codes: 0 done, 1 failed, 2 usage error.");
-  std::vector<char*> arguments = absl::ParseCommandLine(argc, argv);
-  if (arguments.size() != 2 || absl::GetFlag(FLAGS_store).empty()) {
-    std::cerr << "verkenner-admin: give --store and one command (see --help)\n";
-    return kExitUsage;
-  }
-  const std::string command = arguments[1];
-  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(absl::GetFlag(FLAGS_store));
-  if (!store.ok()) return Fail(store.status());
-  if (command == "create-account") return CreateAccountCommand(**store);
-  if (command == "create-token") return CreateTokenCommand(**store);
-  if (command == "revoke-tokens") {
-    return ChangeAccountCommand(**store, "DELETE FROM token WHERE account_id = ?1");
-  }
-  if (command == "disable-account") {
-    return ChangeAccountCommand(**store, "UPDATE account SET disabled = 1 WHERE id = ?1");
-  }
-  if (command == "list-accounts") return ListAccountsCommand(**store);
-  std::cerr << "verkenner-admin: unknown command " << command << " (see --help)\n";
-  return kExitUsage;
-}
+int main(int argc, char** argv) { return Run(argc, argv); }

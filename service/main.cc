@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include "absl/flags/reflection.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "base/command_line/command_line.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/import_job.h"
 #include "indexer/index_writer.h"
@@ -22,7 +24,8 @@
 #include "service/http/web_handler.h"
 #include "service/server.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on (port 0: any)");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port to serve gRPC on, port 0 to 65535 (0: any free port)");
 ABSL_FLAG(std::string, index, "", "directory of the search index (required)");
 ABSL_FLAG(std::string, vault, "",
           "the identity vault verkenner-index writes, for the WSP's audited identity look-up "
@@ -36,15 +39,18 @@ ABSL_FLAG(std::string, refdata, "",
           "reference data directory (default: $VERKENNER_REFDATA or "
           "../shared/refdata)");
 ABSL_FLAG(int, search_threads, 0, "engine worker threads (0: one per core)");
-ABSL_FLAG(int, searches_per_minute, 60,
-          "searches per account per minute (fixed one-minute windows, counted in memory)");
-ABSL_FLAG(int, profile_views_per_day, 300,
-          "profile views per account per calendar day, Europe/Amsterdam (counted in the store: a "
-          "restart forgives nothing)");
+ABSL_FLAG(
+    int, searches_per_minute, 60,
+    "searches per account per minute, at least 1 (fixed one-minute windows, counted in memory)");
+ABSL_FLAG(
+    int, profile_views_per_day, 300,
+    "profile views per account per calendar day, Europe/Amsterdam, at least 1 (counted in the "
+    "store: a restart forgives nothing)");
 ABSL_FLAG(int, organisation_searches_per_minute, 300,
-          "searches per minute of all accounts of one organisation together");
+          "searches per minute of all accounts of one organisation together, at least 1");
 ABSL_FLAG(int, organisation_profile_views_per_day, 1000,
-          "profile views per day of all accounts of one organisation together (in the store)");
+          "profile views per day of all accounts of one organisation together, at least 1 (in the "
+          "store)");
 ABSL_FLAG(std::string, http_listen, "",
           "host:port for the web app and its JSON API over HTTP (put TLS in front: the session "
           "cookie is Secure); empty: off");
@@ -57,78 +63,77 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "host:port for GET /metrics (Prometheus) and GET /healthz over HTTP, e.g. "
           "127.0.0.1:9464; empty: off");
 ABSL_FLAG(int, http_max_connections, 1000,
-          "connections open at once on --http_listen; one more is answered 503 with Retry-After "
-          "and closed");
+          "connections open at once on --http_listen, at least 1; one more is answered 503 with "
+          "Retry-After and closed");
 ABSL_FLAG(int, metrics_max_connections, 100,
-          "connections open at once on --metrics_listen; one more is answered 503 and closed");
+          "connections open at once on --metrics_listen, at least 1; one more is answered 503 and "
+          "closed");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
-          "on SIGTERM or SIGINT, how long calls in flight (gRPC and web) may take to finish; "
-          "connections without a call close at once");
+          "on SIGTERM or SIGINT, how long calls in flight (gRPC and web) may take to finish, 0 or "
+          "more; connections without a call close at once");
 
 ABSL_FLAG(absl::Duration, import_idle_timeout, absl::Seconds(60),
-          "an import through the API that sends no message for this long is interrupted; nothing "
-          "of it is applied");
-ABSL_FLAG(int, max_import_mib, 256,
-          "largest import through the API, in MiB as sent (about 2,000 profiles per MiB): an "
-          "import is held in memory until its client says it is complete");
+          "an import through the API that sends no message for this long (more than 0) is "
+          "interrupted; nothing of it is applied");
+ABSL_FLAG(
+    int, max_import_mib, 256,
+    "largest import through the API, in MiB as sent, at least 1 (about 2,000 profiles per MiB): an "
+    "import is held in memory until its client says it is complete");
 ABSL_FLAG(int, max_concurrent_imports, 4,
-          "imports through the API received at the same time, one per source; they are applied "
-          "one after another");
+          "imports through the API received at the same time, at least 1, one per source; they are "
+          "applied one after another");
 
+namespace verkenner::service {
 namespace {
+
 volatile std::sig_atomic_t stop_requested = 0;
 void RequestStop(int) { stop_requested = 1; }
-}  // namespace
 
-int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Serves the Verkenner v1 gRPC API.\n  verkenner-server --index DIR --store FILE "
-      "[--listen HOST:PORT]");
-  absl::ParseCommandLine(argc, argv);
-  // A full disk during an import through the API can make Xapian terminate the process: then say
-  // so and exit 1 instead of aborting (indexer/index_writer.h).
-  verkenner::indexer::InstallXapianTerminateHandler("verkenner-server");
-  const std::string index = absl::GetFlag(FLAGS_index);
-  if (index.empty() || absl::GetFlag(FLAGS_store).empty()) {
-    std::cerr << "verkenner-server: --index and --store are required (see --help)\n";
-    return 2;
-  }
-  if (absl::GetFlag(FLAGS_http_max_connections) < 1 ||
-      absl::GetFlag(FLAGS_metrics_max_connections) < 1) {
-    std::cerr << "verkenner-server: --http_max_connections and --metrics_max_connections must be "
-                 "at least 1\n";
-    return 2;
-  }
-  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
-  if (grace < absl::ZeroDuration()) {
-    std::cerr << "verkenner-server: --shutdown_grace must not be negative\n";
-    return 2;
-  }
-  std::string refdata_dir = absl::GetFlag(FLAGS_refdata);
-  if (refdata_dir.empty()) refdata_dir = verkenner::engine::ReferenceData::DefaultDirectory();
-  auto reference_data = verkenner::engine::ReferenceData::Load(refdata_dir);
-  if (!reference_data.ok()) {
-    std::cerr << "verkenner-server: " << reference_data.status().message() << "\n";
-    return 1;
-  }
+command_line::Program ThisProgram() {
+  return {.name = "verkenner-server",
+          .usage = R"(Usage: verkenner-server --index=DIR --store=FILE [--listen=HOST:PORT] [flags]
 
-  verkenner::service::Server::Options options;
-  options.listen_address = absl::GetFlag(FLAGS_listen);
+Serves the Verkenner v1 gRPC API from a search index, and with --http_listen the web app and its
+JSON API.
+
+Exit status: 0 after a stop by SIGTERM or SIGINT, 1 when the server cannot start, 2 for a usage
+error.)"};
+}
+
+// The limits the flags' help texts state; a value outside them is a usage error (exit 2), found
+// before anything is opened.
+void CheckFlags(const command_line::Program& program) {
+  command_line::RequireGiven(program, FLAGS_index);
+  command_line::RequireGiven(program, FLAGS_store);
   // gRPC takes an out-of-range port modulo 65536 and listens somewhere unexpected.
-  const size_t colon = options.listen_address.rfind(':');
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  const size_t colon = listen.rfind(':');
   int port = -1;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(options.listen_address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    std::cerr << "verkenner-server: --listen must be HOST:PORT with a port from 0 to 65535\n";
-    return 2;
+  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    command_line::ExitWithUsageError(program,
+                                     "--listen must be HOST:PORT with a port from 0 to 65535");
   }
+  for (const absl::Flag<int>* count :
+       {&FLAGS_http_max_connections, &FLAGS_metrics_max_connections, &FLAGS_max_import_mib,
+        &FLAGS_max_concurrent_imports, &FLAGS_searches_per_minute, &FLAGS_profile_views_per_day,
+        &FLAGS_organisation_searches_per_minute, &FLAGS_organisation_profile_views_per_day}) {
+    command_line::RequireAtLeast(program, *count, 1);
+  }
+  command_line::RequireAtLeast(program, FLAGS_shutdown_grace, absl::ZeroDuration());
+  command_line::RequireAbove(program, FLAGS_import_idle_timeout, absl::ZeroDuration());
+}
+
+// The server's options from the flags, which CheckFlags has checked.
+Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> reference_data) {
+  Server::Options options;
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  const std::string index = absl::GetFlag(FLAGS_index);
   options.index_path = index;
   options.store_path = absl::GetFlag(FLAGS_store);
   std::string key_file = absl::GetFlag(FLAGS_key_file);
-  if (key_file.empty()) key_file = verkenner::indexer::Pseudonymizer::DefaultKeyFile();
-  if (auto pseudonymizer = verkenner::indexer::Pseudonymizer::FromKeyFile(key_file);
-      pseudonymizer.ok()) {
+  if (key_file.empty()) key_file = indexer::Pseudonymizer::DefaultKeyFile();
+  if (auto pseudonymizer = indexer::Pseudonymizer::FromKeyFile(key_file); pseudonymizer.ok()) {
     options.pseudonymizer = std::move(*pseudonymizer);
   } else {
     // Searching needs no key; only imports through the API do, and they say so.
@@ -139,89 +144,87 @@ int main(int argc, char** argv) {
   options.log = &std::cerr;
   options.vault_path = absl::GetFlag(FLAGS_vault);
   if (options.vault_path.empty()) options.vault_path = verkenner::indexer::DefaultVaultPath(index);
-  options.reference_data = *reference_data;
+  options.reference_data = std::move(reference_data);
   options.search_threads = absl::GetFlag(FLAGS_search_threads);
   options.imports.idle_timeout = absl::GetFlag(FLAGS_import_idle_timeout);
   options.imports.max_bytes = int64_t{absl::GetFlag(FLAGS_max_import_mib)} << 20;
   options.imports.max_concurrent = absl::GetFlag(FLAGS_max_concurrent_imports);
-  if (options.imports.idle_timeout <= absl::ZeroDuration() || options.imports.max_bytes <= 0 ||
-      options.imports.max_concurrent <= 0) {
-    std::cerr << "verkenner-server: --import_idle_timeout, --max_import_mib and "
-                 "--max_concurrent_imports must be positive\n";
-    return 2;
-  }
   options.quotas.searches_per_minute = absl::GetFlag(FLAGS_searches_per_minute);
   options.quotas.profile_views_per_day = absl::GetFlag(FLAGS_profile_views_per_day);
   options.quotas.organisation_searches_per_minute =
       absl::GetFlag(FLAGS_organisation_searches_per_minute);
   options.quotas.organisation_profile_views_per_day =
       absl::GetFlag(FLAGS_organisation_profile_views_per_day);
-  for (const int limit : {options.quotas.searches_per_minute, options.quotas.profile_views_per_day,
-                          options.quotas.organisation_searches_per_minute,
-                          options.quotas.organisation_profile_views_per_day}) {
-    if (limit < 1) {
-      std::cerr << "verkenner-server: quota limits must be at least 1 (see --help)\n";
-      return 2;
-    }
+  return options;
+}
+
+// A listener's address that does not parse is a usage error naming its flag (exit 2), as every
+// malformed flag value is; any other failure to listen (a port in use) is returned.
+absl::Status ListenError(const command_line::Program& program, const absl::Flag<std::string>& flag,
+                         absl::Status status) {
+  if (absl::IsInvalidArgument(status)) {
+    command_line::ExitWithFlagError(program, absl::GetFlagReflectionHandle(flag), status.message());
   }
-  auto server = verkenner::service::Server::Start(std::move(options));
-  if (!server.ok()) {
-    std::cerr << "verkenner-server: " << server.status().message() << "\n";
-    return 1;
-  }
-  std::unique_ptr<verkenner::service::MetricsListener> metrics;
-  if (const std::string address = absl::GetFlag(FLAGS_metrics_listen); !address.empty()) {
-    verkenner::service::MetricsListener::Options metrics_options;
-    metrics_options.max_connections = absl::GetFlag(FLAGS_metrics_max_connections);
-    metrics_options.log = (*server)->log();
-    auto listener = verkenner::service::MetricsListener::Start(
-        address, [server = server->get()] { return server->metrics().PrometheusText(); },
-        metrics_options);
-    if (!listener.ok()) {
-      std::cerr << "verkenner-server: " << listener.status().message() << "\n";
-      return 1;
-    }
-    metrics = std::move(*listener);
-    std::cout << "verkenner-server: metrics on port " << metrics->port() << std::endl;
-  }
-  // The web app: its files and the JSON API onto this server's own services.
-  std::unique_ptr<verkenner::service::ApiGateway> gateway;
-  std::unique_ptr<verkenner::service::WebHandler> web;
-  std::unique_ptr<verkenner::service::HttpListener> http;
-  if (const std::string address = absl::GetFlag(FLAGS_http_listen); !address.empty()) {
-    absl::StatusOr<std::string> csrf_key = (*server)->CsrfKey();
-    if (!csrf_key.ok()) {
-      std::cerr << "verkenner-server: " << csrf_key.status().message() << "\n";
-      return 1;
-    }
-    gateway = std::make_unique<verkenner::service::ApiGateway>(
-        (*server)->InProcessChannel(), std::move(*csrf_key), absl::GetFlag(FLAGS_trusted_proxies));
-    web = std::make_unique<verkenner::service::WebHandler>(gateway.get(),
-                                                           absl::GetFlag(FLAGS_web_root));
-    verkenner::service::HttpListener::Options http_options;
-    http_options.max_connections = absl::GetFlag(FLAGS_http_max_connections);
-    http_options.name = "web";
-    http_options.log = (*server)->log();
-    // Import files are larger than anything else the app sends, and take longer to arrive.
-    http_options.body_limits = [handler = web.get()](const verkenner::service::HttpRequest& head) {
-      return handler->BodyLimitsFor(head);
-    };
-    auto listener = verkenner::service::HttpListener::Start(
-        address, std::move(http_options),
-        [handler = web.get()](verkenner::service::HttpRequest request, auto respond) {
-          handler->Handle(std::move(request), std::move(respond));
-        });
-    if (!listener.ok()) {
-      std::cerr << "verkenner-server: " << listener.status().message() << "\n";
-      return 1;
-    }
-    http = std::move(*listener);
-    std::cout << "verkenner-server: web app on port " << http->port() << std::endl;
-  }
+  return status;
+}
+
+// GET /metrics and /healthz on --metrics_listen; null when the flag is empty.
+absl::StatusOr<std::unique_ptr<MetricsListener>> StartMetrics(const command_line::Program& program,
+                                                              Server& server) {
+  const std::string address = absl::GetFlag(FLAGS_metrics_listen);
+  if (address.empty()) return nullptr;
+  MetricsListener::Options options;
+  options.max_connections = absl::GetFlag(FLAGS_metrics_max_connections);
+  options.log = server.log();
+  auto listener = MetricsListener::Start(
+      address, [&server] { return server.metrics().PrometheusText(); }, options);
+  if (!listener.ok()) return ListenError(program, FLAGS_metrics_listen, listener.status());
+  std::cout << "verkenner-server: metrics on port " << (*listener)->port() << std::endl;
+  return listener;
+}
+
+// The web app: its files and the JSON API onto the server's own services, over HTTP. Owns the
+// chain, which the listener's handler points into; declared in the order it is built.
+struct WebApp {
+  std::unique_ptr<ApiGateway> gateway;
+  std::unique_ptr<WebHandler> handler;
+  std::unique_ptr<HttpListener> listener;
+};
+
+// The web app on --http_listen; one without a listener when the flag is empty.
+absl::StatusOr<WebApp> StartWebApp(const command_line::Program& program, Server& server) {
+  WebApp web;
+  const std::string address = absl::GetFlag(FLAGS_http_listen);
+  if (address.empty()) return web;
+  absl::StatusOr<std::string> csrf_key = server.CsrfKey();
+  if (!csrf_key.ok()) return csrf_key.status();
+  web.gateway = std::make_unique<ApiGateway>(server.InProcessChannel(), std::move(*csrf_key),
+                                             absl::GetFlag(FLAGS_trusted_proxies));
+  web.handler = std::make_unique<WebHandler>(web.gateway.get(), absl::GetFlag(FLAGS_web_root));
+  HttpListener::Options options;
+  options.max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  options.name = "web";
+  options.log = server.log();
+  // Import files are larger than anything else the app sends, and take longer to arrive.
+  options.body_limits = [handler = web.handler.get()](const HttpRequest& head) {
+    return handler->BodyLimitsFor(head);
+  };
+  auto listener =
+      HttpListener::Start(address, std::move(options),
+                          [handler = web.handler.get()](HttpRequest request, auto respond) {
+                            handler->Handle(std::move(request), std::move(respond));
+                          });
+  if (!listener.ok()) return ListenError(program, FLAGS_http_listen, listener.status());
+  web.listener = std::move(*listener);
+  std::cout << "verkenner-server: web app on port " << web.listener->port() << std::endl;
+  return web;
+}
+
+// Serves until SIGTERM or SIGINT, then gives calls in flight `grace` to finish.
+void ServeUntilStopped(Server& server, HttpListener* http, absl::Duration grace) {
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);
-  std::cout << "verkenner-server: serving on port " << (*server)->port() << std::endl;
-
+  std::cout << "verkenner-server: serving on port " << server.port() << std::endl;
   // Signal handlers may not call into gRPC; a plain thread watches the flag instead.
   std::thread watcher([&] {
     while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -230,12 +233,39 @@ int main(int argc, char** argv) {
     // The web first: its calls go through the in-process channel, which the server's Shutdown
     // cuts at once; its listener takes no new connections meanwhile.
     if (http != nullptr) http->Drain(deadline);
-    (*server)->Shutdown(std::max(std::chrono::milliseconds(0),
-                                 std::chrono::duration_cast<std::chrono::milliseconds>(
-                                     deadline - std::chrono::steady_clock::now())));
+    server.Shutdown(std::max(std::chrono::milliseconds(0),
+                             std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 deadline - std::chrono::steady_clock::now())));
   });
-  (*server)->Wait();
+  server.Wait();
   watcher.join();
   std::cout << "verkenner-server: stopped" << std::endl;
-  return 0;
 }
+
+// Reads the flags, then starts the server and its listeners and serves until stopped.
+int Run(int argc, char** argv) {
+  const command_line::Program program = ThisProgram();
+  command_line::ParseCommandLine(program, argc, argv);
+  CheckFlags(program);
+  // A full disk during an import through the API can make Xapian terminate the process: then say
+  // so and exit 1 instead of aborting (indexer/index_writer.h).
+  indexer::InstallXapianTerminateHandler("verkenner-server");
+  std::string refdata_dir = absl::GetFlag(FLAGS_refdata);
+  if (refdata_dir.empty()) refdata_dir = engine::ReferenceData::DefaultDirectory();
+  auto reference_data = engine::ReferenceData::Load(refdata_dir);
+  if (!reference_data.ok()) return command_line::ReportFailure(program, reference_data.status());
+
+  auto server = Server::Start(ServerOptions(*std::move(reference_data)));
+  if (!server.ok()) return command_line::ReportFailure(program, server.status());
+  auto metrics = StartMetrics(program, **server);
+  if (!metrics.ok()) return command_line::ReportFailure(program, metrics.status());
+  auto web = StartWebApp(program, **server);
+  if (!web.ok()) return command_line::ReportFailure(program, web.status());
+  ServeUntilStopped(**server, web->listener.get(), absl::GetFlag(FLAGS_shutdown_grace));
+  return command_line::kExitOk;
+}
+
+}  // namespace
+}  // namespace verkenner::service
+
+int main(int argc, char** argv) { return verkenner::service::Run(argc, argv); }

@@ -310,8 +310,19 @@ absl::StatusOr<std::vector<std::string>> ReadColumn(const std::string& path,
 
 }  // namespace
 
-// Everything Next() draws from, prepared once.
+// Everything Next() draws from, prepared once by Create() in the steps below. None of them draws
+// random numbers, so their order does not change the profiles.
 struct SyntheticProfileGenerator::Tables {
+  // The fake first names, surnames, streets and tussenvoegsels from `refdata_directory`.
+  absl::Status ReadNameLists(const std::string& refdata_directory);
+  // Weighs the tussenvoegsels and finds the one each listed surname starts with.
+  void IndexNamePrefixes();
+  // Where the clients of the chosen sources live, and how many come from UWV.
+  absl::Status ChooseSources(const engine::ReferenceData& reference, const Options& options);
+  absl::Status ResolveEducationLevels(const engine::ReferenceData& reference,
+                                      const Options& options);
+  absl::Status CollectOccupations(const engine::ReferenceData& reference);
+
   std::vector<std::string> first_names;
   std::vector<std::string> last_names;
   // Length of the tussenvoegsel a listed surname starts with ("van den Berg": 7), or 0.
@@ -428,10 +439,10 @@ struct SyntheticProfileGenerator::Tables {
                            {"Bel {f} op {p} voor een afspraak.", 15}};
 };
 
-absl::StatusOr<std::unique_ptr<SyntheticProfileGenerator>> SyntheticProfileGenerator::Create(
-    std::shared_ptr<const engine::ReferenceData> reference, const std::string& refdata_directory,
-    const Options& options) {
-  if (reference == nullptr) return absl::InvalidArgumentError("no reference data");
+namespace {
+
+// The shares are probabilities.
+absl::Status CheckShares(const SyntheticProfileGenerator::Options& options) {
   for (auto [name, share] : {std::pair<const char*, double>{"uwv_share", options.uwv_share},
                              {"sparse_share", options.sparse_share},
                              {"education_unknown_share", options.education_unknown_share},
@@ -442,24 +453,52 @@ absl::StatusOr<std::unique_ptr<SyntheticProfileGenerator>> SyntheticProfileGener
       return absl::InvalidArgumentError(absl::StrCat(name, " must be between 0 and 1"));
     }
   }
+  return absl::OkStatus();
+}
 
-  auto tables = std::make_unique<Tables>();
-  auto file = [&](const char* name) { return absl::StrCat(refdata_directory, "/", name); };
-  auto first_names = ReadColumn(file("fake_first_names_nl.csv"), "first_name");
-  if (!first_names.ok()) return first_names.status();
-  tables->first_names = *std::move(first_names);
-  auto last_names = ReadColumn(file("fake_last_names_nl.csv"), "last_name");
-  if (!last_names.ok()) return last_names.status();
-  tables->last_names = *std::move(last_names);
-  auto streets = ReadColumn(file("fake_street_names_nl.csv"), "street_name");
-  if (!streets.ok()) return streets.status();
-  tables->streets = *std::move(streets);
-  auto prefixes = ReadColumn(file("tussenvoegsels_nl.csv"), "tussenvoegsel");
-  if (!prefixes.ok()) return prefixes.status();
-  tables->name_prefixes = *std::move(prefixes);
+// The reference data's levels for `entries` (code, weight) in `levels`, and their weights in
+// `index`. InvalidArgument names a code the reference data lacks.
+template <typename Entries>
+absl::Status ResolveLevels(const engine::ReferenceData& reference, const Entries& entries,
+                           std::vector<const EducationLevelInfo*>* levels, WeightedIndex* index) {
+  std::vector<uint32_t> weights;
+  for (const auto& [code, weight] : entries) {
+    const EducationLevelInfo* level = reference.FindEducationLevel(code);
+    if (level == nullptr || level->code != code) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("education level ", std::string(code), " is not in the reference data"));
+    }
+    levels->push_back(level);
+    weights.push_back(weight);
+  }
+  *index = WeightedIndex(weights);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status SyntheticProfileGenerator::Tables::ReadNameLists(
+    const std::string& refdata_directory) {
+  const struct {
+    const char* file;
+    const char* column;
+    std::vector<std::string> Tables::*list;
+  } kLists[] = {{"fake_first_names_nl.csv", "first_name", &Tables::first_names},
+                {"fake_last_names_nl.csv", "last_name", &Tables::last_names},
+                {"fake_street_names_nl.csv", "street_name", &Tables::streets},
+                {"tussenvoegsels_nl.csv", "tussenvoegsel", &Tables::name_prefixes}};
+  for (const auto& [file, column, list] : kLists) {
+    auto values = ReadColumn(absl::StrCat(refdata_directory, "/", file), column);
+    if (!values.ok()) return values.status();
+    this->*list = *std::move(values);
+  }
+  return absl::OkStatus();
+}
+
+void SyntheticProfileGenerator::Tables::IndexNamePrefixes() {
   // A few prefixes make up nearly all Dutch surnames that have one.
   std::vector<uint32_t> prefix_weights;
-  for (const std::string& prefix : tables->name_prefixes) {
+  for (const std::string& prefix : name_prefixes) {
     static constexpr std::pair<std::string_view, uint32_t> kCommon[] = {
         {"van", 300}, {"de", 250}, {"van der", 150}, {"van de", 100}, {"van den", 80},
         {"den", 10},  {"ter", 10}, {"ten", 10},      {"te", 5},       {"van 't", 5}};
@@ -469,23 +508,25 @@ absl::StatusOr<std::unique_ptr<SyntheticProfileGenerator>> SyntheticProfileGener
     }
     prefix_weights.push_back(weight);
   }
-  tables->name_prefix_index = WeightedIndex(prefix_weights);
-  for (const std::string& last_name : tables->last_names) {
+  name_prefix_index = WeightedIndex(prefix_weights);
+  for (const std::string& last_name : last_names) {
     size_t length = 0;
-    for (const std::string& prefix : tables->name_prefixes) {
+    for (const std::string& prefix : name_prefixes) {
       if (prefix.size() > length && last_name.size() > prefix.size() + 1 &&
           last_name.compare(0, prefix.size(), prefix) == 0 && last_name[prefix.size()] == ' ') {
         length = prefix.size();
       }
     }
-    tables->last_name_prefix_lengths.push_back(length);
+    last_name_prefix_lengths.push_back(length);
   }
+}
 
-  // Sources.
-  for (const PostcodeArea& area : reference->postcode_areas()) tables->all_areas.push_back(&area);
-  if (tables->all_areas.empty()) return absl::InvalidArgumentError("no postcode areas loaded");
+absl::Status SyntheticProfileGenerator::Tables::ChooseSources(
+    const engine::ReferenceData& reference, const Options& options) {
+  for (const PostcodeArea& area : reference.postcode_areas()) all_areas.push_back(&area);
+  if (all_areas.empty()) return absl::InvalidArgumentError("no postcode areas loaded");
   bool uwv = options.sources.empty();
-  bool all_municipalities = options.sources.empty();
+  const bool all_municipalities = options.sources.empty();
   std::vector<std::string> municipality_codes;
   for (const std::string& source : options.sources) {
     std::string code = absl::AsciiStrToUpper(source);
@@ -493,22 +534,22 @@ absl::StatusOr<std::unique_ptr<SyntheticProfileGenerator>> SyntheticProfileGener
       uwv = true;
       continue;
     }
-    const engine::Municipality* municipality = reference->FindMunicipality(code);
+    const engine::Municipality* municipality = reference.FindMunicipality(code);
     if (municipality == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown source '", source, "': expected a municipality code or UWV"));
     }
     municipality_codes.push_back(municipality->code);
   }
-  for (const PostcodeArea* area : tables->all_areas) {
+  for (const PostcodeArea* area : all_areas) {
     if (all_municipalities || std::find(municipality_codes.begin(), municipality_codes.end(),
                                         area->municipality_code) != municipality_codes.end()) {
-      tables->municipal_areas.push_back(area);
+      municipal_areas.push_back(area);
     }
   }
   for (const std::string& code : municipality_codes) {
     bool has_area =
-        std::any_of(tables->municipal_areas.begin(), tables->municipal_areas.end(),
+        std::any_of(municipal_areas.begin(), municipal_areas.end(),
                     [&](const PostcodeArea* area) { return area->municipality_code == code; });
     if (!has_area) {
       return absl::InvalidArgumentError(
@@ -516,51 +557,62 @@ absl::StatusOr<std::unique_ptr<SyntheticProfileGenerator>> SyntheticProfileGener
     }
   }
   if (!uwv) {
-    tables->uwv_probability = 0;
-  } else if (tables->municipal_areas.empty()) {
-    tables->uwv_probability = 1;
+    uwv_probability = 0;
+  } else if (municipal_areas.empty()) {
+    uwv_probability = 1;
   } else {
-    tables->uwv_probability = options.uwv_share;
+    uwv_probability = options.uwv_share;
   }
+  return absl::OkStatus();
+}
 
-  auto education_table = [&](const auto& entries, std::vector<const EducationLevelInfo*>* levels,
-                             WeightedIndex* index) -> absl::Status {
-    std::vector<uint32_t> weights;
-    for (const auto& [code, weight] : entries) {
-      const EducationLevelInfo* level = reference->FindEducationLevel(code);
-      if (level == nullptr || level->code != code) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("education level ", std::string(code), " is not in the reference data"));
-      }
-      levels->push_back(level);
-      weights.push_back(weight);
-    }
-    *index = WeightedIndex(weights);
-    return absl::OkStatus();
-  };
-  if (auto s = education_table(kEducation, &tables->education_levels, &tables->education_index);
-      !s.ok()) {
-    return s;
+absl::Status SyntheticProfileGenerator::Tables::ResolveEducationLevels(
+    const engine::ReferenceData& reference, const Options& options) {
+  if (absl::Status status =
+          ResolveLevels(reference, kEducation, &education_levels, &education_index);
+      !status.ok()) {
+    return status;
   }
-  if (auto s = education_table(kSchoolLeaverEducation, &tables->school_leaver_levels,
-                               &tables->school_leaver_index);
-      !s.ok()) {
-    return s;
+  if (absl::Status status = ResolveLevels(reference, kSchoolLeaverEducation, &school_leaver_levels,
+                                          &school_leaver_index);
+      !status.ok()) {
+    return status;
   }
-  tables->education_unknown_in_full =
+  education_unknown_in_full =
       options.sparse_share >= 1
           ? 0
           : std::max(0.0, (options.education_unknown_share - options.sparse_share) /
                               (1 - options.sparse_share));
+  return absl::OkStatus();
+}
 
-  for (const OccupationInfo& occupation : reference->occupations()) {
-    tables->occupations.push_back(&occupation);
-    if (occupation.entry_level) tables->entry_level_occupations.push_back(&occupation);
+absl::Status SyntheticProfileGenerator::Tables::CollectOccupations(
+    const engine::ReferenceData& reference) {
+  for (const OccupationInfo& occupation : reference.occupations()) {
+    occupations.push_back(&occupation);
+    if (occupation.entry_level) entry_level_occupations.push_back(&occupation);
   }
-  if (tables->entry_level_occupations.empty()) {
+  if (entry_level_occupations.empty()) {
     return absl::InvalidArgumentError("the reference data has no entry-level occupations");
   }
+  return absl::OkStatus();
+}
 
+absl::StatusOr<std::unique_ptr<SyntheticProfileGenerator>> SyntheticProfileGenerator::Create(
+    std::shared_ptr<const engine::ReferenceData> reference, const std::string& refdata_directory,
+    const Options& options) {
+  if (reference == nullptr) return absl::InvalidArgumentError("no reference data");
+  if (absl::Status status = CheckShares(options); !status.ok()) return status;
+  auto tables = std::make_unique<Tables>();
+  if (absl::Status status = tables->ReadNameLists(refdata_directory); !status.ok()) return status;
+  tables->IndexNamePrefixes();
+  if (absl::Status status = tables->ChooseSources(*reference, options); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = tables->ResolveEducationLevels(*reference, options); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = tables->CollectOccupations(*reference); !status.ok()) return status;
   return std::unique_ptr<SyntheticProfileGenerator>(
       new SyntheticProfileGenerator(std::move(reference), std::move(tables), options));
 }

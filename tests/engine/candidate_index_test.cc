@@ -63,6 +63,28 @@ TEST_F(MatchTest, UnknownIsNotNoInTolerantModeAndExcludedInStrictMode) {
   EXPECT_THAT(Ids(Search(query)), ElementsAre("known"));
 }
 
+// A required education level in tolerant mode: a known level below it excludes the profile, an
+// unknown level does not (unknown is not "no"), and a level at or above it is a match.
+TEST_F(MatchTest, RequiredEducationInTolerantModeKeepsUnknownAndExcludesTooLow) {
+  CandidateRecord known = Profile("known");  // mbo2, the required level itself
+  CandidateRecord unknown_education = Profile("unknown-education");
+  unknown_education.education_code.clear();
+  unknown_education.education_ordinal.reset();
+  CandidateRecord too_low = Profile("too-low");
+  too_low.education_code = "vmbo_bb";
+  too_low.education_ordinal = reference_->FindEducationLevel("vmbo_bb")->ordinal;
+  Commit({known, unknown_education, too_low});
+
+  SearchQuery query = Vacancy("orderpicker");
+  query.min_education_code = "mbo2";
+  query.education = Requirement::kRequired;
+  query.unknown_fields = UnknownFieldPolicy::kTolerant;
+  SearchResult result = Search(query);
+  EXPECT_THAT(Ids(result), ElementsAre("known", "unknown-education"));
+  ASSERT_EQ(result.matches.size(), 2u);
+  EXPECT_NE(Reason(result.matches[1], ReasonCode::kUnknownField), nullptr);
+}
+
 TEST_F(MatchTest, AlternativeLabelsAreSynonymsAndTheUnitGroupIsAWeakerMatch) {
   CandidateRecord exact = Profile("exact");  // orderpicker, 9333.8.1
   CandidateRecord related = Profile("related");

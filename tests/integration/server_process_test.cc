@@ -226,5 +226,24 @@ TEST_F(ServerProcessTest, ASecondServerOnAPortInUseRefusesToStart) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
+// An address that does not parse is a usage error (exit 2) naming its flag, like every other
+// malformed flag value (base/command_line), not a failure to start (exit 1).
+TEST_F(ServerProcessTest, AListenAddressThatDoesNotParseIsAUsageError) {
+  for (const std::string flag : {"--http_listen", "--metrics_listen"}) {
+    const std::string log = absl::StrCat(log_, flag);
+    auto server = testing::SpawnServer(Arguments({"--listen=127.0.0.1:0", flag + "=nowhere"}), log);
+    ASSERT_TRUE(server.ok()) << server.status();
+    if (testing::AwaitServing(*server, log).ok()) {
+      ADD_FAILURE() << "the server started with " << flag << "=nowhere";
+      continue;  // its ServerProcess kills it
+    }
+    const int status = testing::WaitForExit(*server);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << flag << ": " << status;
+    const std::string said = ReadFile(log);
+    EXPECT_NE(said.find("verkenner-server: " + flag + ": "), std::string::npos) << said;
+    EXPECT_NE(said.find("verkenner-server --help"), std::string::npos) << said;
+  }
+}
+
 }  // namespace
 }  // namespace verkenner

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "indexer/source_format.h"
 #include "indexer/synthetic/synthetic_profile_generator.h"
+#include "tests/program_run.h"
 
 #ifndef VERKENNER_GENERATE_PATH
 #error "VERKENNER_GENERATE_PATH must name the verkenner-generate executable"
@@ -24,19 +25,6 @@ namespace verkenner::indexer {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
 
 class GenerateMainTest : public ::testing::Test {
  protected:
@@ -50,16 +38,16 @@ class GenerateMainTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(directory_); }
 
   // Runs verkenner-generate with `arguments` (shell syntax) and collects what it printed.
-  Result Run(const std::string& arguments) {
+  ProgramRun Run(const std::string& arguments) {
     std::filesystem::path out = directory_ / "stdout";
     std::filesystem::path err = directory_ / "stderr";
     std::string command = absl::StrCat("'", VERKENNER_GENERATE_PATH, "' ", arguments, " >'",
                                        out.string(), "' 2>'", err.string(), "'");
     int status = std::system(command.c_str());
-    Result result;
+    ProgramRun result;
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = ReadFile(out);
-    result.err = ReadFile(err);
+    result.out = ReadWholeFile(out);
+    result.err = ReadWholeFile(err);
     std::filesystem::remove(out);
     std::filesystem::remove(err);
     return result;
@@ -69,7 +57,7 @@ class GenerateMainTest : public ::testing::Test {
 };
 
 TEST_F(GenerateMainTest, HelpExitsZeroAndListsTheOptions) {
-  Result result = Run("--help");
+  ProgramRun result = Run("--help");
   EXPECT_EQ(result.exit_code, 0);
   for (const char* option :
        {"--count", "--seed", "--format", "--output", "--invalid-share", "--refdata"}) {
@@ -90,7 +78,7 @@ TEST_F(GenerateMainTest, UsageErrorsExitTwoWithAMessage) {
       {"--count 5 --output - --reference-date 2026-13-01", "--reference-date"},
   };
   for (const auto& [arguments, message] : cases) {
-    Result result = Run(arguments);
+    ProgramRun result = Run(arguments);
     EXPECT_EQ(result.exit_code, 2) << arguments;
     EXPECT_THAT(result.err, HasSubstr(message)) << arguments;
     EXPECT_EQ(result.out, "") << arguments;
@@ -99,7 +87,7 @@ TEST_F(GenerateMainTest, UsageErrorsExitTwoWithAMessage) {
 
 TEST_F(GenerateMainTest, WritesTheSameBytesAsTheLibrary) {
   std::filesystem::path csv = directory_ / "profiles.csv";
-  Result result =
+  ProgramRun result =
       Run(absl::StrCat("--count 300 --seed 5 --invalid-share 0.1 --output '", csv.string(), "'"));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.err, HasSubstr("wrote 300 profiles"));
@@ -119,7 +107,7 @@ TEST_F(GenerateMainTest, WritesTheSameBytesAsTheLibrary) {
     AppendCsvRow(profile, ';', &expected);
     expected.push_back('\n');
   }
-  EXPECT_EQ(ReadFile(csv), expected);
+  EXPECT_EQ(ReadWholeFile(csv), expected);
   // Only the finished file is left, no temporary one.
   int files = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(directory_)) {
@@ -129,7 +117,7 @@ TEST_F(GenerateMainTest, WritesTheSameBytesAsTheLibrary) {
 }
 
 TEST_F(GenerateMainTest, JsonLinesToStandardOutputHasOneProfilePerLine) {
-  Result result = Run("--count 50 --format jsonl --seed 3 --output -");
+  ProgramRun result = Run("--count 50 --format jsonl --seed 3 --output -");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::istringstream lines(result.out);
   std::string line;
@@ -145,7 +133,7 @@ TEST_F(GenerateMainTest, JsonLinesToStandardOutputHasOneProfilePerLine) {
 }
 
 TEST_F(GenerateMainTest, CommaSeparatorAndSourcesAreHonoured) {
-  Result result = Run("--count 20 --separator , --sources GM0344,GM0363 --output -");
+  ProgramRun result = Run("--count 20 --separator , --sources GM0344,GM0363 --output -");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out.substr(0, result.out.find('\n')), FormatCsvHeader(','));
   std::istringstream lines(result.out);
@@ -157,11 +145,11 @@ TEST_F(GenerateMainTest, CommaSeparatorAndSourcesAreHonoured) {
 }
 
 TEST_F(GenerateMainTest, FailuresToReadOrWriteExitOne) {
-  Result missing_refdata = Run("--count 5 --output - --refdata /nonexistent/refdata");
+  ProgramRun missing_refdata = Run("--count 5 --output - --refdata /nonexistent/refdata");
   EXPECT_EQ(missing_refdata.exit_code, 1);
   EXPECT_THAT(missing_refdata.err, HasSubstr("/nonexistent/refdata"));
 
-  Result unwritable = Run("--count 5 --output /nonexistent/directory/profiles.csv");
+  ProgramRun unwritable = Run("--count 5 --output /nonexistent/directory/profiles.csv");
   EXPECT_EQ(unwritable.exit_code, 1);
   EXPECT_THAT(unwritable.err, HasSubstr("/nonexistent/directory"));
 }
