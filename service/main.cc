@@ -10,10 +10,10 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/command_line/command_line.h"
+#include "base/host_port.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/import_job.h"
 #include "indexer/index_writer.h"
@@ -105,12 +105,7 @@ error.)"};
 void CheckFlags(const command_line::Program& program) {
   command_line::RequireGiven(program, FLAGS_index);
   command_line::RequireGiven(program, FLAGS_store);
-  // gRPC takes an out-of-range port modulo 65536 and listens somewhere unexpected.
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  const size_t colon = listen.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
+  if (!base::SplitHostPort(absl::GetFlag(FLAGS_listen)).has_value()) {
     command_line::ExitWithUsageError(program,
                                      "--listen must be HOST:PORT with a port from 0 to 65535");
   }

@@ -14,8 +14,8 @@
 #include <optional>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/host_port.h"
 
 namespace verkenner::service {
 namespace {
@@ -482,21 +482,19 @@ struct HttpListener::Loop : ListenerState {
 absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const std::string& address,
                                                                   Options options,
                                                                   Handler handler) {
-  const size_t colon = address.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
+  const std::optional<base::HostPort> host_port = base::SplitHostPort(address);
+  if (!host_port.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat("HTTP address ", address, ": not host:port"));
   }
   beast::error_code error;
-  const asio::ip::address host = asio::ip::make_address(address.substr(0, colon), error);
+  const asio::ip::address host = asio::ip::make_address(host_port->host, error);
   if (error) return absl::InvalidArgumentError("HTTP address: not an IP address");
   std::unique_ptr<HttpListener> listener(new HttpListener());
   listener->loop_ = std::make_shared<Loop>(std::max(1, options.threads));
   Loop& loop = *listener->loop_;
   loop.options = options;
   loop.handler = std::move(handler);
-  const tcp::endpoint endpoint(host, static_cast<uint16_t>(port));
+  const tcp::endpoint endpoint(host, host_port->port);
   loop.acceptor.open(endpoint.protocol(), error);
   if (!error) loop.acceptor.set_option(asio::socket_base::reuse_address(true), error);
   if (!error) loop.acceptor.bind(endpoint, error);

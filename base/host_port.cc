@@ -1,0 +1,20 @@
+#include "base/host_port.h"
+
+#include <charconv>
+
+namespace verkenner::base {
+
+std::optional<HostPort> SplitHostPort(std::string_view address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string_view digits = address.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
+      port > 65535) {
+    return std::nullopt;
+  }
+  return HostPort{std::string(address.substr(0, colon)), static_cast<uint16_t>(port)};
+}
+
+}  // namespace verkenner::base
