@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   std::printf("profiles in file        %lld (%.0f MB CSV)\n", static_cast<long long>(profiles),
               std::filesystem::file_size(input) / 1e6);
   std::printf("indexed                 %lld (rejected %lld, expired %lld)\n",
-              static_cast<long long>(indexed), static_cast<long long>(report->rejected),
+              static_cast<long long>(indexed), static_cast<long long>(report->rejected_rows),
               static_cast<long long>(report->expired));
   std::printf(
       "import time             %.1f s, %.0f rows/s (parse, validate, anonymise, index, "

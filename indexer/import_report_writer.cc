@@ -146,18 +146,16 @@ v1::ImportReport ToProtoReport(const ImportReport& report, const std::string& fi
   out.set_source(full_sync_source);
   out.set_mode(full_sync_source.empty() ? v1::IMPORT_MODE_INCREMENTAL : v1::IMPORT_MODE_FULL_SYNC);
   out.set_state(v1::IMPORT_STATE_SUCCEEDED);
-  // The importer counts what happened to the index (withdrawn, withdraw_unknown); the API names
-  // what happened to the rows (deleted, unchanged).
-  out.set_received_rows(report.rows_read);
-  out.set_accepted_rows(report.accepted());
+  out.set_received_rows(report.received_rows);
+  out.set_accepted_rows(report.accepted_rows());
   out.set_created(report.created);
   out.set_updated(report.updated);
-  out.set_deleted(report.withdrawn);
+  out.set_deleted(report.deleted);
   out.set_expired(report.expired);
-  out.set_unchanged(report.withdraw_unknown);
-  out.set_withdrawn_absent(report.full_sync_withdrawn);
-  out.set_rejected_rows(report.rejected);
-  AddRejections(report.rejected_rows, out);
+  out.set_unchanged(report.unchanged);
+  out.set_withdrawn_absent(report.withdrawn_absent);
+  out.set_rejected_rows(report.rejected_rows);
+  AddRejections(report.rejections, out);
   AddCompleteness(report.completeness_by_source, out);
   return out;
 }
@@ -176,7 +174,7 @@ absl::Status WriteRejectedRowsReport(const ImportReport& report, const std::stri
     }
   } else {
     content = "row;field;reason\n";
-    for (const RejectedRow& rejected : report.rejected_rows) {
+    for (const RejectedRow& rejected : report.rejections) {
       absl::StrAppend(&content, rejected.row, ";");
       AppendCsvCell(rejected.field, ';', &content);
       content.push_back(';');

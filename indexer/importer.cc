@@ -29,15 +29,15 @@ struct ImportPosition {
   int64_t row = 0;  // the last file row routed to this shard that is committed
   int64_t created = 0;
   int64_t updated = 0;
-  int64_t withdrawn = 0;
-  int64_t withdraw_unknown = 0;
-  int64_t full_sync_withdrawn = 0;
+  int64_t deleted = 0;
+  int64_t unchanged = 0;
+  int64_t withdrawn_absent = 0;
   bool done = false;
 
   std::string Serialize() const {
     return absl::StrCat("row=", row, " created=", created, " updated=", updated,
-                        " withdrawn=", withdrawn, " unknown=", withdraw_unknown,
-                        " synced=", full_sync_withdrawn, " done=", done ? 1 : 0);
+                        " withdrawn=", deleted, " unknown=", unchanged,
+                        " synced=", withdrawn_absent, " done=", done ? 1 : 0);
   }
 
   static ImportPosition Parse(const std::string& text) {
@@ -49,9 +49,9 @@ struct ImportPosition {
       if (field.first == "row") position.row = value;
       if (field.first == "created") position.created = value;
       if (field.first == "updated") position.updated = value;
-      if (field.first == "withdrawn") position.withdrawn = value;
-      if (field.first == "unknown") position.withdraw_unknown = value;
-      if (field.first == "synced") position.full_sync_withdrawn = value;
+      if (field.first == "withdrawn") position.deleted = value;
+      if (field.first == "unknown") position.unchanged = value;
+      if (field.first == "synced") position.withdrawn_absent = value;
       if (field.first == "done") position.done = value != 0;
     }
     return position;
@@ -136,10 +136,10 @@ class RowQueue {
 };
 
 void MergeReport(ImportReport& into, ImportReport&& from) {
-  into.rows_read += from.rows_read;
+  into.received_rows += from.received_rows;
   into.expired += from.expired;
-  into.rejected += from.rejected;
-  for (RejectedRow& row : from.rejected_rows) into.rejected_rows.push_back(std::move(row));
+  into.rejected_rows += from.rejected_rows;
+  for (RejectedRow& row : from.rejections) into.rejections.push_back(std::move(row));
   for (auto& [source, counts] : from.completeness_by_source) {
     SourceCompleteness& total = into.completeness_by_source[source];
     total.profiles += counts.profiles;
@@ -229,8 +229,8 @@ std::optional<ValidatedProfile> Importer::CheckRow(const v1::SourceProfile& prof
                                                    ShardRun& run) {
   ImportReport& report = run.report;
   auto reject = [&](std::string field, std::string reason, RejectionKind kind) {
-    ++report.rejected;
-    report.rejected_rows.push_back({row, std::move(field), std::move(reason), kind});
+    ++report.rejected_rows;
+    report.rejections.push_back({row, std::move(field), std::move(reason), kind});
   };
   const std::string& only_source = !run.options.full_sync_source.empty()
                                        ? run.options.full_sync_source
@@ -244,9 +244,9 @@ std::optional<ValidatedProfile> Importer::CheckRow(const v1::SourceProfile& prof
   if (!valid.has_value()) {
     // A full sync keeps the existing profile of a client whose row was merely malformed.
     if (!profile_id.empty()) run.seen.emplace(profile_id, row);
-    ++report.rejected;
+    ++report.rejected_rows;
     for (FieldError& error : errors) {
-      report.rejected_rows.push_back(
+      report.rejections.push_back(
           {row, std::move(error.field), std::move(error.reason), error.kind});
     }
     return std::nullopt;
@@ -264,7 +264,7 @@ std::optional<ValidatedProfile> Importer::CheckRow(const v1::SourceProfile& prof
 
 absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::string& profile_id,
                                  int64_t row, bool replay, ShardRun& run) {
-  ++run.report.rows_read;
+  ++run.report.received_rows;
   std::optional<ValidatedProfile> valid = CheckRow(profile, profile_id, row, run);
   if (!valid.has_value()) return absl::OkStatus();
   auto withdraw = [&]() -> absl::StatusOr<bool> {
@@ -275,7 +275,7 @@ absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::st
     if (replay) return absl::OkStatus();  // counted in the restored position
     absl::StatusOr<bool> existed = withdraw();
     if (!existed.ok()) return existed.status();
-    ++(*existed ? run.position.withdrawn : run.position.withdraw_unknown);
+    ++(*existed ? run.position.deleted : run.position.unchanged);
     return absl::OkStatus();
   }
 
@@ -359,7 +359,7 @@ absl::Status Importer::WithdrawAbsentProfiles(ShardRun& run) {
     if (absl::StatusOr<bool> existed = run.writer.Withdraw(profile_id); !existed.ok()) {
       return existed.status();
     }
-    ++run.position.full_sync_withdrawn;
+    ++run.position.withdrawn_absent;
   }
   return absl::OkStatus();
 }
@@ -472,10 +472,10 @@ void Importer::ReadAndRoute(RecordSource& source, std::vector<std::unique_ptr<Sh
   int64_t rows_since_progress = 0;
   while (!abandoned && source.Next(record)) {
     if (!record.status.ok()) {  // unparsable: counted here; parsed rows by their shard
-      ++report.rows_read;
-      ++report.rejected;
-      report.rejected_rows.push_back({record.row, ErrorField(record.status),
-                                      std::string(record.status.message()), record.problem});
+      ++report.received_rows;
+      ++report.rejected_rows;
+      report.rejections.push_back({record.row, ErrorField(record.status),
+                                   std::string(record.status.message()), record.problem});
     } else {
       std::string profile_id;
       if (!record.profile.source().empty() && !record.profile.client_number().empty()) {
@@ -516,12 +516,12 @@ absl::Status Importer::FinishShards(RecordSource& source,
     MergeReport(report, std::move(run->report));
     report.created += run->position.created;
     report.updated += run->position.updated;
-    report.withdrawn += run->position.withdrawn;
-    report.withdraw_unknown += run->position.withdraw_unknown;
+    report.deleted += run->position.deleted;
+    report.unchanged += run->position.unchanged;
   }
-  std::stable_sort(report.rejected_rows.begin(), report.rejected_rows.end(),
+  std::stable_sort(report.rejections.begin(), report.rejections.end(),
                    [](const RejectedRow& a, const RejectedRow& b) { return a.row < b.row; });
-  if (!options.full_sync_source.empty() && report.accepted() == 0) {
+  if (!options.full_sync_source.empty() && report.accepted_rows() == 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "full sync of ", options.full_sync_source,
         ": the file has no accepted row; nothing was withdrawn (a broken export is likelier "
@@ -538,7 +538,7 @@ absl::Status Importer::FinishShards(RecordSource& source,
       if (status.ok()) status = CommitShardBatch(*run);
       if (!status.ok()) return status;
     }
-    report.full_sync_withdrawn += run->position.full_sync_withdrawn;
+    report.withdrawn_absent += run->position.withdrawn_absent;
   }
   return absl::OkStatus();
 }

@@ -40,25 +40,26 @@ struct SourceCompleteness {
   std::map<std::string, int64_t> known;  // core field name (schema::kKnown*) -> count
 };
 
-// What an import did. Every row read ends up in exactly one of: created, updated, withdrawn,
-// withdraw_unknown, expired, rejected.
+// What an import did, under the names of the API's v1::ImportReport (ToProtoReport copies them
+// one to one). Every row received ends up in exactly one of: created, updated, deleted,
+// unchanged, expired, rejected_rows.
 struct ImportReport {
-  int64_t rows_read = 0;
+  int64_t received_rows = 0;
   int64_t created = 0;
   int64_t updated = 0;
-  int64_t withdrawn = 0;
-  int64_t withdraw_unknown = 0;  // delete rows for profiles that were not in the index
-  int64_t expired = 0;           // registration past retention: not indexed (withdrawn if it was)
-  int64_t rejected = 0;
-  std::vector<RejectedRow> rejected_rows;  // one entry per problem, so possibly more than rejected
+  int64_t deleted = 0;    // delete rows that withdrew a profile
+  int64_t unchanged = 0;  // delete rows for profiles that were not in the index
+  int64_t expired = 0;    // registration past retention: not indexed (withdrawn if it was)
+  int64_t rejected_rows = 0;
+  std::vector<RejectedRow> rejections;  // one per problem, so possibly more than rejected_rows
   // Full sync: profiles of the source that the file no longer holds, withdrawn at the end.
-  int64_t full_sync_withdrawn = 0;
+  int64_t withdrawn_absent = 0;
   // An earlier, interrupted run of the same file had committed every row up to here (some shards
   // further), and this run did not apply those rows again.
   int64_t resumed_after_row = 0;
   std::map<std::string, SourceCompleteness> completeness_by_source;
 
-  int64_t accepted() const { return created + updated + withdrawn + withdraw_unknown + expired; }
+  int64_t accepted_rows() const { return created + updated + deleted + unchanged + expired; }
 };
 
 // Where an import's records come from: an import file (ImportFile reads it) or a stream of

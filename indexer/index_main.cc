@@ -99,8 +99,8 @@ void PrintProgress(const verkenner::indexer::ImportProgress& progress,
 void PrintSummary(const std::string& file, const verkenner::indexer::ImportReport& report,
                   double seconds, int show_rejected) {
   auto count = [](int64_t value) { return static_cast<long long>(value); };
-  std::printf("%s: %lld rows in %.1fs (%.0f rows/s)\n", file.c_str(), count(report.rows_read),
-              seconds, seconds > 0 ? report.rows_read / seconds : 0.0);
+  std::printf("%s: %lld rows in %.1fs (%.0f rows/s)\n", file.c_str(), count(report.received_rows),
+              seconds, seconds > 0 ? report.received_rows / seconds : 0.0);
   if (report.resumed_after_row > 0) {
     std::printf("  resumed an interrupted import after row %lld\n",
                 count(report.resumed_after_row));
@@ -108,11 +108,11 @@ void PrintSummary(const std::string& file, const verkenner::indexer::ImportRepor
   std::printf(
       "  created %lld, updated %lld, withdrawn %lld, delete of unknown %lld, "
       "expired %lld, rejected %lld\n",
-      count(report.created), count(report.updated), count(report.withdrawn),
-      count(report.withdraw_unknown), count(report.expired), count(report.rejected));
-  if (report.full_sync_withdrawn > 0) {
+      count(report.created), count(report.updated), count(report.deleted), count(report.unchanged),
+      count(report.expired), count(report.rejected_rows));
+  if (report.withdrawn_absent > 0) {
     std::printf("  full sync withdrew %lld profiles absent from the file\n",
-                count(report.full_sync_withdrawn));
+                count(report.withdrawn_absent));
   }
   namespace schema = verkenner::engine::schema;
   const char* kFields[] = {schema::kKnownEducation, schema::kKnownExperience,
@@ -131,8 +131,8 @@ void PrintSummary(const std::string& file, const verkenner::indexer::ImportRepor
     }
     std::printf("\n");
   }
-  for (int i = 0; i < show_rejected && i < static_cast<int>(report.rejected_rows.size()); ++i) {
-    const auto& rejected = report.rejected_rows[i];
+  for (int i = 0; i < show_rejected && i < static_cast<int>(report.rejections.size()); ++i) {
+    const auto& rejected = report.rejections[i];
     std::printf("  rejected row %lld: %s: %s\n", count(rejected.row), rejected.field.c_str(),
                 rejected.reason.c_str());
   }
@@ -221,7 +221,7 @@ int ImportFiles(verkenner::indexer::ImportJob& job, Run& run) {
       }
       std::printf("  rejected rows written to %s\n", report_path.c_str());
     }
-    any_rejected = any_rejected || report->rejected > 0;
+    any_rejected = any_rejected || report->rejected_rows > 0;
   }
   return any_rejected ? kExitRowsRejected : kExitOk;
 }

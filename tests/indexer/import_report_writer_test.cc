@@ -7,11 +7,11 @@ namespace {
 
 TEST(ImportReportWriterTest, RejectionsCarryReasonDutchTextAndCountsPerFieldWithoutIndex) {
   ImportReport report;
-  report.rows_read = 5;
+  report.received_rows = 5;
   report.created = 2;
-  report.withdraw_unknown = 1;
-  report.rejected = 2;
-  report.rejected_rows = {
+  report.unchanged = 1;
+  report.rejected_rows = 2;
+  report.rejections = {
       {3, "work_experience[1].months", "months outside 0..600", RejectionKind::kOutOfRange},
       {4, "work_experience[0].months", "months outside 0..600", RejectionKind::kOutOfRange},
       {4, "bsn", "does not pass the elfproef", RejectionKind::kInvalidBsn},
@@ -34,9 +34,9 @@ TEST(ImportReportWriterTest, RejectionsCarryReasonDutchTextAndCountsPerFieldWith
 TEST(ImportReportWriterTest, BeyondTenThousandProblemsOnlyTheCountsGoOn) {
   ImportReport report;
   for (int row = 1; row <= 10'005; ++row) {
-    report.rejected_rows.push_back({row, "postcode", "is required", RejectionKind::kMissing});
+    report.rejections.push_back({row, "postcode", "is required", RejectionKind::kMissing});
   }
-  report.rejected = 10'005;
+  report.rejected_rows = 10'005;
   const v1::ImportReport out = ToProtoReport(report, "", "GM0344");
   EXPECT_EQ(out.rejections_size(), 10'000);
   EXPECT_TRUE(out.rejections_truncated());

@@ -103,7 +103,7 @@ TEST_F(ImporterTest, ReimportUpdatesInsteadOfDuplicatingWhateverTheFormat) {
   EXPECT_GT(first->expired, 0);
   EXPECT_EQ(first->created + first->expired, 300);
   EXPECT_EQ(first->updated, 0);
-  EXPECT_EQ(first->rows_read, first->accepted() + first->rejected);
+  EXPECT_EQ(first->received_rows, first->accepted_rows() + first->rejected_rows);
   EXPECT_EQ(writer_->DocumentCount(), first->created);
 
   auto again = Import(WriteJsonLines("export.jsonl", profiles));
@@ -131,13 +131,13 @@ TEST_F(ImporterTest, DeleteRowsWithdrawProfiles) {
   ASSERT_EQ(removals.size(), 10u);
   auto report = Import(WriteCsv("removals.csv", removals));
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(report->withdrawn, 10);
-  EXPECT_EQ(report->rejected, 0);
+  EXPECT_EQ(report->deleted, 10);
+  EXPECT_EQ(report->rejected_rows, 0);
   EXPECT_EQ(writer_->DocumentCount(), indexed - 10);
 
   auto repeated = Import(WriteCsv("removals-again.csv", {removals.front()}));
   ASSERT_TRUE(repeated.ok()) << repeated.status();
-  EXPECT_EQ(repeated->withdraw_unknown, 1);
+  EXPECT_EQ(repeated->unchanged, 1);
 }
 
 TEST_F(ImporterTest, BadRowsAreRejectedWithoutTheirValuesAndGoodRowsGoIn) {
@@ -150,10 +150,10 @@ TEST_F(ImporterTest, BadRowsAreRejectedWithoutTheirValuesAndGoodRowsGoIn) {
 
   auto report = Import(WriteCsv("export.csv", profiles));
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(report->rejected, spoiled);
+  EXPECT_EQ(report->rejected_rows, spoiled);
   EXPECT_EQ(report->created, 400 - spoiled - report->expired);
   EXPECT_EQ(writer_->DocumentCount(), report->created);
-  for (const RejectedRow& rejected : report->rejected_rows) {
+  for (const RejectedRow& rejected : report->rejections) {
     ASSERT_GE(rejected.row, 1);
     ASSERT_LE(rejected.row, 400);
     EXPECT_FALSE(rejected.field.empty());
@@ -174,10 +174,10 @@ TEST_F(ImporterTest, SecondRowOfTheSameClientIsRejectedNamingTheFirst) {
   profiles.back().set_hours_max(40);
   auto report = Import(WriteCsv("export.csv", profiles));
   ASSERT_TRUE(report.ok()) << report.status();
-  ASSERT_EQ(report->rejected, 1);
-  EXPECT_EQ(report->rejected_rows[0].row, 6);
-  EXPECT_EQ(report->rejected_rows[0].field, "client_number");
-  EXPECT_NE(report->rejected_rows[0].reason.find("row 2"), std::string::npos);
+  ASSERT_EQ(report->rejected_rows, 1);
+  EXPECT_EQ(report->rejections[0].row, 6);
+  EXPECT_EQ(report->rejections[0].field, "client_number");
+  EXPECT_NE(report->rejections[0].reason.find("row 2"), std::string::npos);
 }
 
 TEST_F(ImporterTest, FullSyncWithdrawsTheSourcesAbsentProfilesOnly) {
@@ -209,8 +209,8 @@ TEST_F(ImporterTest, FullSyncWithdrawsTheSourcesAbsentProfilesOnly) {
   sync_options.full_sync_source = "GM0344";
   auto report = importer_->ImportFile(WriteCsv("utrecht.csv", sync), sync_options);
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(report->full_sync_withdrawn, 10);
-  EXPECT_EQ(report->rejected, 2);  // the malformed row and the Amsterdam row
+  EXPECT_EQ(report->withdrawn_absent, 10);
+  EXPECT_EQ(report->rejected_rows, 2);  // the malformed row and the Amsterdam row
   // The malformed row's client keeps its profile; Amsterdam is untouched.
   EXPECT_EQ(writer_->DocumentCount(), 50);
   auto held = writer_->ProfilesOfSource("GM0363");
@@ -255,7 +255,7 @@ TEST_F(ImporterTest, RerunOfAnInterruptedImportResumesAfterTheLastCommittedRow) 
   auto resumed = Import(path);
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_EQ(resumed->resumed_after_row, 100);
-  EXPECT_EQ(resumed->rows_read, 250);
+  EXPECT_EQ(resumed->received_rows, 250);
   // Rows 1-100 were not applied again: their counts come from the saved position.
   EXPECT_EQ(resumed->created, 90);
   // Only rows 101-250 were applied again, each an update of a profile the first run made.
@@ -311,16 +311,16 @@ TEST_F(ImporterTest, TruncatedLastLineCostsOnlyThatRow) {
   csv.resize(csv.size() - 60);  // the export was cut off in the middle of the last row
   auto report = Import(WriteFile("cut.csv", csv));
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(report->rejected, 1);
-  EXPECT_EQ(report->rejected_rows[0].row, 20);
+  EXPECT_EQ(report->rejected_rows, 1);
+  EXPECT_EQ(report->rejections[0].row, 20);
   EXPECT_EQ(writer_->DocumentCount(), 19);
 
   // Cut inside a quoted field: the quote is never closed.
   auto quoted = Import(WriteFile("cut-quote.csv", FormatCsvHeader(';') + "\nGM0344;\"K-1"));
   ASSERT_TRUE(quoted.ok()) << quoted.status();
-  EXPECT_EQ(quoted->rejected, 1);
-  EXPECT_NE(quoted->rejected_rows[0].reason.find("not closed"), std::string::npos)
-      << quoted->rejected_rows[0].reason;
+  EXPECT_EQ(quoted->rejected_rows, 1);
+  EXPECT_NE(quoted->rejections[0].reason.find("not closed"), std::string::npos)
+      << quoted->rejections[0].reason;
 }
 
 TEST_F(ImporterTest, InvalidUtf8IsRejectedNamingTheField) {
@@ -329,10 +329,10 @@ TEST_F(ImporterTest, InvalidUtf8IsRejectedNamingTheField) {
   profiles[1].set_last_name("Jans\xE9n");  // Latin-1, as an old export might be
   auto report = Import(WriteCsv("latin1.csv", profiles));
   ASSERT_TRUE(report.ok()) << report.status();
-  ASSERT_EQ(report->rejected, 1);
-  EXPECT_EQ(report->rejected_rows[0].row, 2);
-  EXPECT_EQ(report->rejected_rows[0].field, "last_name");
-  EXPECT_NE(report->rejected_rows[0].reason.find("UTF-8"), std::string::npos);
+  ASSERT_EQ(report->rejected_rows, 1);
+  EXPECT_EQ(report->rejections[0].row, 2);
+  EXPECT_EQ(report->rejections[0].field, "last_name");
+  EXPECT_NE(report->rejections[0].reason.find("UTF-8"), std::string::npos);
   EXPECT_EQ(writer_->DocumentCount(), 2);
 }
 
@@ -345,12 +345,12 @@ TEST_F(ImporterTest, TenMegabyteLineIsRejectedAndReadingGoesOn) {
     std::vector<v1::SourceProfile> rows = {profiles[0], huge, profiles[2]};
     auto report = Import(json ? WriteJsonLines("huge.jsonl", rows) : WriteCsv("huge.csv", rows));
     ASSERT_TRUE(report.ok()) << report.status();
-    EXPECT_EQ(report->rows_read, 3) << json;
-    ASSERT_EQ(report->rejected, 1) << json;
-    EXPECT_EQ(report->rejected_rows[0].row, 2) << json;
-    EXPECT_NE(report->rejected_rows[0].reason.find("longer than"), std::string::npos)
-        << report->rejected_rows[0].reason;
-    EXPECT_EQ(report->rejected_rows[0].reason.find("xxxx"), std::string::npos);
+    EXPECT_EQ(report->received_rows, 3) << json;
+    ASSERT_EQ(report->rejected_rows, 1) << json;
+    EXPECT_EQ(report->rejections[0].row, 2) << json;
+    EXPECT_NE(report->rejections[0].reason.find("longer than"), std::string::npos)
+        << report->rejections[0].reason;
+    EXPECT_EQ(report->rejections[0].reason.find("xxxx"), std::string::npos);
   }
   EXPECT_EQ(writer_->DocumentCount(), 2);
 }
@@ -368,10 +368,10 @@ TEST_F(ImporterTest, OnlySourceRejectsRowsOfAnotherSource) {
   auto report = importer_->ImportFile(WriteCsv("mixed.csv", profiles), options);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->created, 1);
-  ASSERT_EQ(report->rejected_rows.size(), 1u);
-  EXPECT_EQ(report->rejected_rows[0].row, 2);
-  EXPECT_EQ(report->rejected_rows[0].field, "source");
-  EXPECT_EQ(report->rejected_rows[0].kind, RejectionKind::kSourceMismatch);
+  ASSERT_EQ(report->rejections.size(), 1u);
+  EXPECT_EQ(report->rejections[0].row, 2);
+  EXPECT_EQ(report->rejections[0].field, "source");
+  EXPECT_EQ(report->rejections[0].kind, RejectionKind::kSourceMismatch);
   EXPECT_EQ(writer_->DocumentCount(), 1);
 }
 
@@ -386,16 +386,16 @@ TEST_F(ImporterTest, AnOversizedRecordIsTooLongAndABrokenOneBadFormat) {
     std::vector<v1::SourceProfile> rows = {profiles[0], huge, profiles[2]};
     auto report = Import(json ? WriteJsonLines("huge.jsonl", rows) : WriteCsv("huge.csv", rows));
     ASSERT_TRUE(report.ok()) << report.status();
-    ASSERT_EQ(report->rejected_rows.size(), 1u) << json;
-    EXPECT_EQ(report->rejected_rows[0].kind, RejectionKind::kTooLong) << json;
+    ASSERT_EQ(report->rejections.size(), 1u) << json;
+    EXPECT_EQ(report->rejections[0].kind, RejectionKind::kTooLong) << json;
   }
   const std::string broken =
       WriteFile("broken.jsonl", *FormatJsonLine(profiles[0]) + "\n{\"hours_min\": \"many\"}\n");
   auto report = Import(broken);
   ASSERT_TRUE(report.ok()) << report.status();
-  ASSERT_EQ(report->rejected_rows.size(), 1u);
-  EXPECT_EQ(report->rejected_rows[0].field, "hours_min");
-  EXPECT_EQ(report->rejected_rows[0].kind, RejectionKind::kBadFormat);
+  ASSERT_EQ(report->rejections.size(), 1u);
+  EXPECT_EQ(report->rejections[0].field, "hours_min");
+  EXPECT_EQ(report->rejections[0].kind, RejectionKind::kBadFormat);
 }
 
 // An affinity off the documented list is never kept or dropped silently, whatever it looks
@@ -416,9 +416,9 @@ TEST_F(ImporterTest, AffinitiesAreMappedThroughAliasesOrRejectedTheSameWayEveryT
     auto report =
         Import(name == "export.csv" ? WriteCsv(name, profiles) : WriteJsonLines(name, profiles));
     ASSERT_TRUE(report.ok()) << report.status();
-    EXPECT_EQ(report->rejected, 2) << name;
+    EXPECT_EQ(report->rejected_rows, 2) << name;
     std::set<int64_t> rows;
-    for (const RejectedRow& rejected : report->rejected_rows) {
+    for (const RejectedRow& rejected : report->rejections) {
       EXPECT_EQ(rejected.field, "affinities") << name;
       EXPECT_EQ(rejected.kind, RejectionKind::kUnknownCode) << name;
       EXPECT_EQ(rejected.reason.find("uimte"), std::string::npos) << rejected.reason;
@@ -433,7 +433,7 @@ TEST_F(ImporterTest, RejectedRowsReportHoldsRowsFieldsAndReasonsButNoValues) {
   std::vector<v1::SourceProfile> profiles = Generate(200, 0.2, &defects);
   auto report = Import(WriteCsv("export.csv", profiles));
   ASSERT_TRUE(report.ok()) << report.status();
-  ASSERT_GT(report->rejected, 0);
+  ASSERT_GT(report->rejected_rows, 0);
   for (const std::string name : {"rejected.csv", "rejected.json"}) {
     const std::string path = (directory_ / name).string();
     ASSERT_TRUE(WriteRejectedRowsReport(*report, "export.csv", "", path).ok());
@@ -499,22 +499,23 @@ TEST_F(ImporterTest, ShardCountChangesNothingButSpeed) {
   for (size_t i = 0; i < one.reports.size(); ++i) {
     const ImportReport& a = one.reports[i];
     const ImportReport& b = three.reports[i];
-    EXPECT_EQ(a.rows_read, b.rows_read);
+    EXPECT_EQ(a.received_rows, b.received_rows);
     EXPECT_EQ(a.created, b.created);
     EXPECT_EQ(a.updated, b.updated);
-    EXPECT_EQ(a.withdrawn, b.withdrawn);
+    EXPECT_EQ(a.deleted, b.deleted);
     EXPECT_EQ(a.expired, b.expired);
-    EXPECT_EQ(a.rejected, b.rejected);
-    ASSERT_EQ(a.rejected_rows.size(), b.rejected_rows.size());
-    for (size_t r = 0; r < a.rejected_rows.size(); ++r) {
-      EXPECT_EQ(a.rejected_rows[r].row, b.rejected_rows[r].row);
-      EXPECT_EQ(a.rejected_rows[r].field, b.rejected_rows[r].field);
-      EXPECT_EQ(a.rejected_rows[r].reason, b.rejected_rows[r].reason);
+    EXPECT_EQ(a.rejected_rows, b.rejected_rows);
+    ASSERT_EQ(a.rejections.size(), b.rejections.size());
+    for (size_t r = 0; r < a.rejections.size(); ++r) {
+      EXPECT_EQ(a.rejections[r].row, b.rejections[r].row);
+      EXPECT_EQ(a.rejections[r].field, b.rejections[r].field);
+      EXPECT_EQ(a.rejections[r].reason, b.rejections[r].reason);
     }
     EXPECT_EQ(a.completeness_by_source.size(), b.completeness_by_source.size());
   }
-  EXPECT_GT(one.reports[0].rejected, 1) << "the test file should hold bad rows and a duplicate";
-  EXPECT_EQ(one.reports[1].withdrawn, 1);
+  EXPECT_GT(one.reports[0].rejected_rows, 1)
+      << "the test file should hold bad rows and a duplicate";
+  EXPECT_EQ(one.reports[1].deleted, 1);
   EXPECT_GT(one.profile_ids.size(), 300u);
   EXPECT_EQ(one.profile_ids, three.profile_ids);
 }

@@ -76,9 +76,9 @@ class SearchSkeletonTest : public ::testing::Test {
       import_options.today_day = kToday;
       auto report = importer.ImportFile(export_file, import_options);
       ASSERT_TRUE(report.ok()) << report.status();
-      ASSERT_EQ(report->rows_read, kProfiles);
-      ASSERT_EQ(report->rejected, 0)
-          << report->rejected_rows.front().field << ": " << report->rejected_rows.front().reason;
+      ASSERT_EQ(report->received_rows, kProfiles);
+      ASSERT_EQ(report->rejected_rows, 0)
+          << report->rejections.front().field << ": " << report->rejections.front().reason;
       // Some generated registrations ended long enough ago to be past retention.
       ASSERT_GT(report->expired, 0);
       ASSERT_EQ(report->created + report->expired, kProfiles);
