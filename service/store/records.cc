@@ -10,8 +10,8 @@
 namespace verkenner::service {
 namespace {
 
-using indexer::SqliteConnection;
-using indexer::SqliteStatement;
+using sqlite::SqliteConnection;
+using sqlite::SqliteStatement;
 
 constexpr char kRequestColumns[] = "id, organisation, created_by, coalesce(assigned_to, ''), body";
 
