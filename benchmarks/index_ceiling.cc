@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   auto pseudonymizer = indexer::Pseudonymizer::FromKey(std::string(32, 'b'));
   if (!generator.ok() || !pseudonymizer.ok()) return 1;
   indexer::ProfileAnonymizer anonymizer(*reference, std::move(*pseudonymizer), {});
+  const indexer::ProfileValidator validator(*reference);
+  std::vector<indexer::FieldError> errors;
   auto writer = indexer::IndexWriter::Open((work / "index").string(), *reference);
   if (!writer.ok()) {
     std::cerr << writer.status() << "\n";
@@ -44,7 +46,9 @@ int main(int argc, char** argv) {
   v1::SourceProfile profile;
   for (int64_t i = 0; i < profiles; ++i) {
     (*generator)->Next(&profile);
-    engine::CandidateRecord record = anonymizer.Anonymize(profile, benchmarks::kBenchmarkToday);
+    std::optional<indexer::ValidatedProfile> valid = validator.Resolve(profile, errors);
+    if (!valid.has_value()) continue;  // the generator makes valid rows unless told otherwise
+    engine::CandidateRecord record = anonymizer.Anonymize(*valid, benchmarks::kBenchmarkToday);
     const int shard = (*writer)->ShardOf(record.profile_id);
     records[shard].push_back(std::move(record));
   }

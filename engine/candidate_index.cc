@@ -133,45 +133,61 @@ constexpr uint8_t kEducationUnknown = 2;
 
 }  // namespace
 
-std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
-    const Xapian::Database& database, std::string state,
-    std::shared_ptr<const ReferenceData> reference) {
-  const auto start = std::chrono::steady_clock::now();
-  std::shared_ptr<CandidateIndex> index(new CandidateIndex());
-  CandidateIndex& x = *index;
-  x.state_ = std::move(state);
-  x.reference_ = std::move(reference);
-  const size_t size = static_cast<size_t>(database.get_lastdocid()) + 1;
-  x.lat_.assign(size, 0);
-  x.lon_.assign(size, 0);
-  x.gate_.assign(size, Gate());
-  x.education_code_.assign(size, 0);
-  x.region_.assign(size, 0);
-  x.experience_months_.assign(size, 0);
-  x.updated_day_.assign(size, 0);
-  x.completeness_.assign(size, 0);
-  x.affinities_.assign(size, 0);
-  x.days_.assign(size, 0);
-  x.sectors_.assign(size, 0);
-  x.available_from_day_.assign(size, 0);
-  x.text_length_.assign(size, 0);
-  x.education_codes_ = {""};
-  x.document_count_ = database.get_doccount();
+// Reads the search fields and the posting lists of a database into the columns of an image that
+// AllocateColumns() has sized. While loading, columns and posting lists are indexed by docid.
+class CandidateIndex::Loader {
+ public:
+  Loader(CandidateIndex& index, const Xapian::Database& database)
+      : x_(index),
+        database_(database),
+        region_index_(index.regions_),
+        education_index_(index.education_codes_),
+        sector_index_(index.sector_codes_),
+        affinity_index_(index.affinity_codes_) {}
 
-  Interner region_index(x.regions_);
-  Interner education_index(x.education_codes_);
-  Interner sector_index(x.sector_codes_);
-  Interner affinity_index(x.affinity_codes_);
-  int64_t postings = 0;
-  CandidateRecord record;  // reused: decoding then reuses its strings and vectors
-  for (auto value = database.valuestream_begin(schema::kSlotSearchFields);
-       value != database.valuestream_end(schema::kSlotSearchFields); ++value) {
-    const Xapian::docid d = value.get_docid();
-    // A malformed record stays out of every result: its retention is 0.
-    if (!DecodeSearchFields(*value, record)) continue;
-    x.lat_[d] = record.home.lat;
-    x.lon_[d] = record.home.lon;
-    Gate& gate = x.gate_[d];
+  // One pass over the search-fields value stream: the columns and the occupation postings.
+  void LoadSearchFields() {
+    CandidateRecord record;  // reused: decoding then reuses its strings and vectors
+    for (auto value = database_.valuestream_begin(schema::kSlotSearchFields);
+         value != database_.valuestream_end(schema::kSlotSearchFields); ++value) {
+      const Xapian::docid d = value.get_docid();
+      // A malformed record stays out of every result: its retention is 0.
+      if (!DecodeSearchFields(*value, record)) continue;
+      StoreColumns(d, record);
+      for (const ExperienceEntry& entry : record.experience) AddExperience(d, entry);
+      for (const std::string& code : record.affinities) {
+        const int bit = affinity_index_(code);
+        // More kinds than the reference set has are not countable here.
+        if (bit < 64) x_.affinities_[d] |= uint64_t{1} << bit;
+      }
+    }
+  }
+
+  // Text terms are the unprefixed ones: they start with a digit, a lower-case letter or a
+  // non-ASCII byte, while every prefix is upper-case ASCII.
+  void LoadTextPostings() {
+    for (auto term = database_.allterms_begin(); term != database_.allterms_end(); ++term) {
+      const std::string name = *term;
+      if (name.empty()) continue;
+      const unsigned char first = static_cast<unsigned char>(name[0]);
+      if (first >= 'A' && first <= 'Z') {
+        term.skip_to("a");
+        if (term == database_.allterms_end()) break;
+        const std::string next = *term;
+        const unsigned char next_first = static_cast<unsigned char>(next[0]);
+        if (next_first >= 'A' && next_first <= 'Z') break;
+      }
+      AddTextPostings(*term, term.get_termfreq());
+    }
+  }
+
+  int64_t postings() const { return postings_; }
+
+ private:
+  void StoreColumns(Xapian::docid d, const CandidateRecord& record) {
+    x_.lat_[d] = record.home.lat;
+    x_.lon_[d] = record.home.lon;
+    Gate& gate = x_.gate_[d];
     gate.retain_until_day = static_cast<int32_t>(record.retain_until_day);
     if (record.max_travel_km) {
       gate.max_travel_km = static_cast<int16_t>(std::clamp(*record.max_travel_km, 0, 30000));
@@ -184,129 +200,168 @@ std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
       gate.education_ordinal = static_cast<int8_t>(std::clamp(*record.education_ordinal, 0, 100));
     }
     if (record.driving_licence) gate.driving_licence = *record.driving_licence ? 1 : 0;
-    x.updated_day_[d] = static_cast<int32_t>(record.updated_day);
-    x.experience_months_[d] = record.TotalExperienceMonths();
-    x.completeness_[d] = static_cast<uint8_t>(std::lround(record.Completeness() * 100));
-    x.days_[d] = record.days;
+    x_.updated_day_[d] = static_cast<int32_t>(record.updated_day);
+    x_.experience_months_[d] = record.TotalExperienceMonths();
+    x_.completeness_[d] = static_cast<uint8_t>(std::lround(record.Completeness() * 100));
+    x_.days_[d] = record.days;
     if (record.available_from_day) {
-      x.available_from_day_[d] = static_cast<int32_t>(*record.available_from_day);
+      x_.available_from_day_[d] = static_cast<int32_t>(*record.available_from_day);
     }
     if (!record.region_code.empty()) {
-      x.region_[d] = static_cast<uint8_t>(std::min(region_index(record.region_code), 255));
+      x_.region_[d] = static_cast<uint8_t>(std::min(region_index_(record.region_code), 255));
     }
     if (!record.education_code.empty()) {
-      x.education_code_[d] =
-          static_cast<uint8_t>(std::min(education_index(record.education_code), 255));
-    }
-    for (const ExperienceEntry& entry : record.experience) {
-      auto add = [&](OccupationPostings& list) {
-        // One entry per document: several jobs in one occupation add up.
-        if (!list.documents.empty() && list.documents.back() == d) {
-          list.months.back() =
-              static_cast<uint16_t>(std::min(65535, list.months.back() + entry.months));
-          list.last_year.back() =
-              static_cast<uint16_t>(std::max<int>(list.last_year.back(), entry.last_year));
-          return;
-        }
-        list.documents.push_back(d);
-        list.months.push_back(static_cast<uint16_t>(std::clamp(entry.months, 0, 65535)));
-        list.last_year.push_back(static_cast<uint16_t>(std::clamp(entry.last_year, 0, 65535)));
-        ++postings;
-      };
-      if (const std::string sector = NormalizeKey(entry.sector); !sector.empty()) {
-        const int bit = sector_index(sector);
-        if (bit < 64) x.sectors_[d] |= uint64_t{1} << bit;
-      }
-      if (!entry.esco_code.empty()) add(x.occupations_[entry.esco_code]);
-      if (!entry.isco_code.empty()) add(x.unit_groups_[entry.isco_code]);
-    }
-    for (const std::string& code : record.affinities) {
-      const int bit = affinity_index(code);
-      // More kinds than the reference set has are not countable here.
-      if (bit < 64) x.affinities_[d] |= uint64_t{1} << bit;
-    }
-  }
-  // Profiles live at PC4 centres: a few thousand distinct points, so a search can compute one
-  // distance per area instead of one per profile.
-  {
-    struct PointHash {
-      size_t operator()(const std::pair<double, double>& point) const {
-        return std::hash<double>()(point.first) * 31 + std::hash<double>()(point.second);
-      }
-    };
-    std::unordered_map<std::pair<double, double>, uint32_t, PointHash> areas;
-    for (size_t d = 0; d < size; ++d) {
-      auto [it, inserted] =
-          areas.try_emplace({x.lat_[d], x.lon_[d]}, static_cast<uint32_t>(x.area_lat_.size()));
-      if (inserted) {
-        x.area_lat_.push_back(x.lat_[d]);
-        x.area_lon_.push_back(x.lon_[d]);
-      }
-      x.gate_[d].area = it->second;
+      x_.education_code_[d] =
+          static_cast<uint8_t>(std::min(education_index_(record.education_code), 255));
     }
   }
 
-  // Text terms are the unprefixed ones: they start with a digit, a lower-case letter or a
-  // non-ASCII byte, while every prefix is upper-case ASCII.
-  auto load_text = [&](Xapian::TermIterator term) {
-    for (; term != database.allterms_end(); ++term) {
-      const std::string name = *term;
-      if (name.empty()) continue;
-      const unsigned char first = static_cast<unsigned char>(name[0]);
-      if (first >= 'A' && first <= 'Z') {
-        term.skip_to("a");
-        if (term == database.allterms_end()) break;
-        const std::string next = *term;
-        const unsigned char next_first = static_cast<unsigned char>(next[0]);
-        if (next_first >= 'A' && next_first <= 'Z') break;
-      }
-      const std::string text_term = *term;
-      TextPostings& list = x.text_[text_term];
-      list.documents.reserve(term.get_termfreq());
-      list.wdf.reserve(term.get_termfreq());
-      for (auto posting = database.postlist_begin(text_term);
-           posting != database.postlist_end(text_term); ++posting) {
-        const Xapian::termcount wdf = std::min<Xapian::termcount>(posting.get_wdf(), 65535);
-        list.documents.push_back(*posting);
-        list.wdf.push_back(static_cast<uint16_t>(wdf));
-        x.text_length_[*posting] =
-            static_cast<uint16_t>(std::min<uint32_t>(65535, x.text_length_[*posting] + wdf));
-        ++postings;
-      }
+  void AddExperience(Xapian::docid d, const ExperienceEntry& entry) {
+    if (const std::string sector = NormalizeKey(entry.sector); !sector.empty()) {
+      const int bit = sector_index_(sector);
+      if (bit < 64) x_.sectors_[d] |= uint64_t{1} << bit;
     }
-  };
-  load_text(database.allterms_begin());
-  double total_length = 0;
-  for (uint16_t length : x.text_length_) total_length += length;
-  x.average_text_length_ =
-      x.document_count_ > 0 ? std::max(1.0, total_length / x.document_count_) : 1.0;
-  x.ArrangeSpatially();
+    if (!entry.esco_code.empty()) AddOccupation(x_.occupations_[entry.esco_code], d, entry);
+    if (!entry.isco_code.empty()) AddOccupation(x_.unit_groups_[entry.isco_code], d, entry);
+  }
 
-  int64_t bytes = VectorBytes(x.gate_) + VectorBytes(x.lat_) + VectorBytes(x.lon_) +
-                  VectorBytes(x.education_code_) + VectorBytes(x.region_) +
-                  VectorBytes(x.experience_months_) + VectorBytes(x.updated_day_) +
-                  VectorBytes(x.completeness_) + VectorBytes(x.affinities_) + VectorBytes(x.days_) +
-                  VectorBytes(x.available_from_day_) + VectorBytes(x.text_length_) +
-                  VectorBytes(x.area_lat_) + VectorBytes(x.area_lon_);
-  for (const auto& [term, list] : x.text_) {
-    bytes +=
-        static_cast<int64_t>(term.capacity()) + VectorBytes(list.documents) + VectorBytes(list.wdf);
+  void AddOccupation(OccupationPostings& list, Xapian::docid d, const ExperienceEntry& entry) {
+    // One entry per document: several jobs in one occupation add up.
+    if (!list.documents.empty() && list.documents.back() == d) {
+      list.months.back() =
+          static_cast<uint16_t>(std::min(65535, list.months.back() + entry.months));
+      list.last_year.back() =
+          static_cast<uint16_t>(std::max<int>(list.last_year.back(), entry.last_year));
+      return;
+    }
+    list.documents.push_back(d);
+    list.months.push_back(static_cast<uint16_t>(std::clamp(entry.months, 0, 65535)));
+    list.last_year.push_back(static_cast<uint16_t>(std::clamp(entry.last_year, 0, 65535)));
+    ++postings_;
   }
-  for (const auto* lists : {&x.occupations_, &x.unit_groups_}) {
-    for (const auto& [code, list] : *lists) {
-      bytes += VectorBytes(list.documents) + VectorBytes(list.months) + VectorBytes(list.last_year);
+
+  // The postings of one text term, adding each document's wdf to its text length (for BM25).
+  void AddTextPostings(const std::string& text_term, Xapian::doccount frequency) {
+    TextPostings& list = x_.text_[text_term];
+    list.documents.reserve(frequency);
+    list.wdf.reserve(frequency);
+    for (auto posting = database_.postlist_begin(text_term);
+         posting != database_.postlist_end(text_term); ++posting) {
+      const Xapian::termcount wdf = std::min<Xapian::termcount>(posting.get_wdf(), 65535);
+      list.documents.push_back(*posting);
+      list.wdf.push_back(static_cast<uint16_t>(wdf));
+      x_.text_length_[*posting] =
+          static_cast<uint16_t>(std::min<uint32_t>(65535, x_.text_length_[*posting] + wdf));
+      ++postings_;
     }
   }
-  x.load_stats_.documents = x.document_count_;
-  x.load_stats_.postings = postings;
-  x.load_stats_.memory_bytes = bytes;
-  x.load_stats_.seconds =
+
+  CandidateIndex& x_;
+  const Xapian::Database& database_;
+  Interner region_index_;
+  Interner education_index_;
+  Interner sector_index_;
+  Interner affinity_index_;
+  int64_t postings_ = 0;
+};
+
+std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
+    const Xapian::Database& database, std::string state,
+    std::shared_ptr<const ReferenceData> reference) {
+  const auto start = std::chrono::steady_clock::now();
+  std::shared_ptr<CandidateIndex> index(new CandidateIndex());
+  index->state_ = std::move(state);
+  index->reference_ = std::move(reference);
+  index->AllocateColumns(static_cast<size_t>(database.get_lastdocid()) + 1);
+  index->document_count_ = database.get_doccount();
+
+  Loader loader(*index, database);
+  loader.LoadSearchFields();
+  index->GroupHomeAreas();
+  loader.LoadTextPostings();
+  index->ComputeAverageTextLength();
+  index->ArrangeSpatially();
+
+  index->load_stats_.documents = index->document_count_;
+  index->load_stats_.postings = loader.postings();
+  index->load_stats_.memory_bytes = index->MemoryBytes();
+  index->load_stats_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return index;
 }
 
+void CandidateIndex::AllocateColumns(size_t size) {
+  lat_.assign(size, 0);
+  lon_.assign(size, 0);
+  gate_.assign(size, Gate());
+  education_code_.assign(size, 0);
+  region_.assign(size, 0);
+  experience_months_.assign(size, 0);
+  updated_day_.assign(size, 0);
+  completeness_.assign(size, 0);
+  affinities_.assign(size, 0);
+  days_.assign(size, 0);
+  sectors_.assign(size, 0);
+  available_from_day_.assign(size, 0);
+  text_length_.assign(size, 0);
+  education_codes_ = {""};
+}
+
+// Profiles live at PC4 centres: a few thousand distinct points, so a search can compute one
+// distance per area instead of one per profile.
+void CandidateIndex::GroupHomeAreas() {
+  struct PointHash {
+    size_t operator()(const std::pair<double, double>& point) const {
+      return std::hash<double>()(point.first) * 31 + std::hash<double>()(point.second);
+    }
+  };
+  std::unordered_map<std::pair<double, double>, uint32_t, PointHash> areas;
+  for (size_t d = 0; d < gate_.size(); ++d) {
+    auto [it, inserted] =
+        areas.try_emplace({lat_[d], lon_[d]}, static_cast<uint32_t>(area_lat_.size()));
+    if (inserted) {
+      area_lat_.push_back(lat_[d]);
+      area_lon_.push_back(lon_[d]);
+    }
+    gate_[d].area = it->second;
+  }
+}
+
+void CandidateIndex::ComputeAverageTextLength() {
+  double total_length = 0;
+  for (uint16_t length : text_length_) total_length += length;
+  average_text_length_ = document_count_ > 0 ? std::max(1.0, total_length / document_count_) : 1.0;
+}
+
+int64_t CandidateIndex::MemoryBytes() const {
+  int64_t bytes = VectorBytes(gate_) + VectorBytes(lat_) + VectorBytes(lon_) +
+                  VectorBytes(education_code_) + VectorBytes(region_) +
+                  VectorBytes(experience_months_) + VectorBytes(updated_day_) +
+                  VectorBytes(completeness_) + VectorBytes(affinities_) + VectorBytes(days_) +
+                  VectorBytes(available_from_day_) + VectorBytes(text_length_) +
+                  VectorBytes(area_lat_) + VectorBytes(area_lon_);
+  for (const auto& [term, list] : text_) {
+    bytes +=
+        static_cast<int64_t>(term.capacity()) + VectorBytes(list.documents) + VectorBytes(list.wdf);
+  }
+  for (const auto* lists : {&occupations_, &unit_groups_}) {
+    for (const auto& [code, list] : *lists) {
+      bytes += VectorBytes(list.documents) + VectorBytes(list.months) + VectorBytes(list.last_year);
+    }
+  }
+  return bytes;
+}
+
 void CandidateIndex::ArrangeSpatially() {
-  // Rows: the documents that exist, ordered by latitude strip, then longitude, then docid.
+  std::vector<uint32_t> order = SpatialOrder();
+  std::vector<uint32_t> row_of(gate_.size(), 0);
+  for (uint32_t r = 0; r < order.size(); ++r) row_of[order[r]] = r;
+  PermuteColumns(std::move(order));
+  RenumberPostings(row_of);
+  IndexStrips();
+}
+
+std::vector<uint32_t> CandidateIndex::SpatialOrder() {
   double min_lat = 90;
   for (size_t d = 1; d < gate_.size(); ++d) {
     if (gate_[d].retain_until_day != 0) min_lat = std::min(min_lat, lat_[d]);
@@ -331,8 +386,10 @@ void CandidateIndex::ArrangeSpatially() {
   std::sort(places.begin(), places.end());
   std::vector<uint32_t> order(places.size());
   for (size_t r = 0; r < places.size(); ++r) order[r] = places[r].docid;
-  std::vector<uint32_t> row_of(gate_.size(), 0);
-  for (uint32_t r = 0; r < order.size(); ++r) row_of[order[r]] = r;
+  return order;
+}
+
+void CandidateIndex::PermuteColumns(std::vector<uint32_t> order) {
   auto permute = [&](auto& column) {
     std::remove_reference_t<decltype(column)> rows(order.size());
     for (size_t r = 0; r < order.size(); ++r) rows[r] = column[order[r]];
@@ -352,8 +409,9 @@ void CandidateIndex::ArrangeSpatially() {
   permute(available_from_day_);
   permute(text_length_);
   docid_ = std::move(order);
+}
 
-  // Posting lists in row order.
+void CandidateIndex::RenumberPostings(const std::vector<uint32_t>& row_of) {
   std::vector<uint64_t> keys;  // row << 32 | position in the list
   std::vector<uint64_t> scratch_keys;
   auto reorder = [&](std::vector<uint32_t>& documents, auto&... payloads) {
@@ -361,7 +419,7 @@ void CandidateIndex::ArrangeSpatially() {
     for (size_t k = 0; k < documents.size(); ++k) {
       keys[k] = (uint64_t{row_of[documents[k]]} << 32) | k;
     }
-    SortKeysByRow(keys, scratch_keys, order.size());
+    SortKeysByRow(keys, scratch_keys, docid_.size());
     auto apply = [&](auto& values) {
       std::remove_reference_t<decltype(values)> sorted(values.size());
       for (size_t k = 0; k < keys.size(); ++k) sorted[k] = values[keys[k] & 0xffffffffu];
@@ -374,7 +432,9 @@ void CandidateIndex::ArrangeSpatially() {
   for (auto* lists : {&occupations_, &unit_groups_}) {
     for (auto& [code, list] : *lists) reorder(list.documents, list.months, list.last_year);
   }
+}
 
+void CandidateIndex::IndexStrips() {
   const int strips = docid_.empty() ? 0 : StripOf(lat_.back()) + 1;  // rows are in strip order
   strip_begin_.assign(static_cast<size_t>(strips) + 1, static_cast<uint32_t>(docid_.size()));
   for (uint32_t r = static_cast<uint32_t>(docid_.size()); r-- > 0;) {
@@ -418,347 +478,471 @@ std::vector<std::pair<uint32_t, uint32_t>> CandidateIndex::RowsNear(const GeoPoi
   return ranges;
 }
 
+std::string CandidateIndex::EducationFacetLabel(size_t code) const {
+  return code == 0 ? std::string(kUnknownFacetValue) : education_codes_[code];
+}
+
 int64_t CandidateIndex::TextTermFrequency(const std::string& term) const {
   auto found = text_.find(term);
   return found == text_.end() ? 0 : static_cast<int64_t>(found->second.documents.size());
 }
 
-MatchOutcome CandidateIndex::Match(const ResolvedQuery& resolved) const {
-  using namespace ranking;
-  const SearchQuery& query = *resolved.query;
-  MatchOutcome outcome;
-  for (FacetKind facet : query.facets) outcome.facet_counts[facet];
-  const size_t size = docid_.size();
-  Scratch& s = scratch;
-  s.Prepare(size, area_lat_.size());
+// One search over the image: Match() as its phases. The query is read once into flags; the
+// per-document work (Admit, the reach loops, Rank) stays in tight loops over the columns, with
+// the per-thread scratch space instead of allocations.
+class CandidateIndex::MatchRun {
+ public:
+  MatchRun(const CandidateIndex& index, const ResolvedQuery& resolved, Scratch& scratch);
 
-  const bool tolerant = query.unknown_fields == UnknownFieldPolicy::kTolerant;
-  const bool hours_asked = query.hours_min.has_value() || query.hours_max.has_value();
-  const int offered_min = query.hours_min.value_or(0);
-  const int offered_max = query.hours_max.value_or(kMaxHoursPerWeek);
-  const bool education_asked = resolved.minimum_education_ordinal >= 0;
-  const bool education_required = education_asked && query.education == Requirement::kRequired;
-  const bool licence_required = query.driving_licence == Requirement::kRequired;
-  const bool located = query.workplace.has_value();
-  const GeoPoint workplace = located ? *query.workplace : GeoPoint{};
-  const auto today = static_cast<int32_t>(query.today_day);
-  const CompiledFilters filters = CompileFilters(query.facet_filters);
-
-  // The hard constraints, checked once per document the search reaches; cheap column reads, so
-  // the scoring below runs only for documents that can be in the result.
-  auto admit = [&](uint32_t d) -> bool {
-    Scratch::Slot& slot = s.slots[d];
-    if (slot.stamp == s.current) return slot.admitted != 0;
-    slot = Scratch::Slot();
-    slot.stamp = s.current;
-    const Gate& gate = gate_[d];
-    if (gate.retain_until_day < today || gate.retain_until_day == 0) return false;
-    if (located) {  // first: the most selective
-      double limit = gate.max_travel_km;
-      if (gate.max_travel_km < 0) {
-        if (!tolerant) return false;
-        limit = kAssumedTravelKmWhenUnknown;
-      }
-      // Profiles live at PC4 centres, so a search computes each area's distance once.
-      double& distance = s.area_distance[gate.area];
-      if (std::isnan(distance)) {
-        distance = DistanceKm({area_lat_[gate.area], area_lon_[gate.area]}, workplace);
-      }
-      if (!(distance <= limit)) return false;
-      slot.distance = distance;
-    }
-    if (hours_asked) {
-      if (gate.hours_max < 0 || gate.hours_min < 0) {
-        if (!tolerant) return false;
-        slot.unknowns |= kAvailabilityUnknown;
-      } else if (gate.hours_max < offered_min || gate.hours_min > offered_max) {
-        return false;
-      }
-    }
-    if (education_asked) {
-      if (gate.education_ordinal < 0) {
-        if (!tolerant) return false;
-        slot.unknowns |= kEducationUnknown;
-      } else if (education_required &&
-                 gate.education_ordinal < resolved.minimum_education_ordinal) {
-        return false;
-      }
-    }
-    if (licence_required && gate.driving_licence != 1 && (gate.driving_licence == 0 || !tolerant)) {
-      return false;
-    }
-    if (filters.any && !PassesFilters(filters, d, slot.distance)) return false;
-    slot.admitted = 1;
-    s.admitted_documents.push_back(d);
-    return true;
-  };
-
-  // A search with a workplace reads only the rows in the box its farthest traveller could come
-  // from: a few row ranges, found by binary search in every posting list.
-  std::vector<std::pair<uint32_t, uint32_t>> near;
-  if (located) near = RowsNear(workplace);
-  auto for_each_near = [&](const std::vector<uint32_t>& documents, auto&& visit) {
-    if (!located) {
-      for (size_t k = 0; k < documents.size(); ++k) visit(k);
-      return;
-    }
-    auto from = documents.begin();
-    for (const auto& [begin, end] : near) {
-      from = std::lower_bound(from, documents.end(), begin);
-      for (; from != documents.end() && *from < end; ++from) {
-        visit(static_cast<size_t>(from - documents.begin()));
-      }
-    }
-  };
-
-  // Relevance: which documents the text and occupations reach, and how well.
-  const bool has_text = !resolved.text_terms.empty();
-  const bool has_occupations = !resolved.esco_codes.empty();
-  float best_text = 0;
-  for (const std::string& term : resolved.text_terms) {
-    auto found = text_.find(term);
-    if (found == text_.end()) continue;
-    const TextPostings& list = found->second;
-    const double n = static_cast<double>(list.documents.size());
-    const double total = static_cast<double>(std::max<int64_t>(1, document_count_));
-    const double idf = std::max(0.01, std::log((total - n + 0.5) / (n + 0.5))) * (kK1 + 1);
-    for_each_near(list.documents, [&](size_t k) {
-      const uint32_t d = list.documents[k];
-      if (!admit(d)) return;
-      const double length = std::max(kMinNormalisedLength, text_length_[d] / average_text_length_);
-      const double wdf = list.wdf[k];
-      s.slots[d].text += static_cast<float>(idf * wdf / (kK1 * ((1 - kB) + kB * length) + wdf));
-      best_text = std::max(best_text, s.slots[d].text);
-    });
-  }
-  const int current_year = static_cast<int>(
-      std::chrono::year_month_day(std::chrono::sys_days(std::chrono::days(query.today_day)))
-          .year());
-  auto reach_occupations = [&](const std::unordered_map<std::string, OccupationPostings>& lists,
-                               const std::vector<std::string>& codes, bool related) {
-    for (size_t c = 0; c < codes.size(); ++c) {
-      auto found = lists.find(codes[c]);
-      if (found == lists.end()) continue;
-      const OccupationPostings& list = found->second;
-      for_each_near(list.documents, [&](size_t k) {
-        const uint32_t d = list.documents[k];
-        if (!admit(d)) return;
-        const float feature = static_cast<float>(
-            OccupationFeature(list.months[k], list.last_year[k], current_year, related));
-        if (feature > s.slots[d].occupation) {
-          s.slots[d].occupation = feature;
-          s.slots[d].occupation_code = static_cast<uint8_t>(std::min<size_t>(c, 255));
-          s.slots[d].occupation_related = related ? 1 : 0;
-        }
-      });
-    }
-  };
-  reach_occupations(occupations_, resolved.esco_codes, false);
-  reach_occupations(unit_groups_, resolved.isco_codes, true);
-  if (!has_text && !has_occupations) {
-    if (located) {
-      for (const auto& [begin, end] : near) {
-        for (uint32_t d = begin; d < end; ++d) admit(d);
-      }
-    } else {
-      for (uint32_t d = 0; d < size; ++d) admit(d);
-    }
+  MatchOutcome Run() {
+    // Spatial ranges: a search with a workplace reads only the rows in the box its farthest
+    // traveller could come from, a few row ranges found by binary search in every posting list.
+    if (located_) near_ = x_.RowsNear(workplace_);
+    // Relevance reach: which documents the text and occupations reach, and how well; each
+    // reached document passes the hard constraints (Admit) first.
+    ReachTextTerms();
+    ReachOccupations(x_.occupations_, resolved_.esco_codes, /*related=*/false);
+    ReachOccupations(x_.unit_groups_, resolved_.isco_codes, /*related=*/true);
+    if (!has_text_ && !has_occupations_) AdmitEveryRowInReach();
+    // Ranking and facets over the admitted documents, keeping only the best `wanted_`.
+    RankAndCountAdmitted();
+    // The page: the best in order, from the page's offset, with what matched.
+    FillPage();
+    // Facet lists: the counts under the labels a filter can name.
+    FillFacetLists();
+    return std::move(outcome_);
   }
 
-  // Facets and ranking over the admitted documents.
+ private:
   // What the vacancy's affinities and sectors ask for: each is met by the candidate's affinity
   // of that name or by experience in a sector of that name.
   struct Interest {
     uint64_t affinity_bit;
     uint64_t sector_bit;
   };
-  std::vector<Interest> interests;
-  for (const std::string& wanted : query.affinities) {
-    interests.push_back({AffinityBit(wanted), SectorBit(wanted)});
-  }
-  for (const std::string& wanted : query.sectors) {
-    interests.push_back({AffinityBit(wanted), SectorBit(wanted)});
-  }
-  const bool affinities_asked = !interests.empty();
-  const bool days_asked = query.days != 0;
-  const bool start_asked = query.start_day.has_value();
-  bool want[6] = {};
-  for (FacetKind facet : query.facets) want[static_cast<int>(facet)] = true;
-  std::vector<int64_t> education_counts(education_codes_.size());
-  std::vector<int64_t> region_counts(regions_.size());
-  std::array<int64_t, 6> hours_counts{};
-  std::array<int64_t, 6> distance_counts{};
-  std::array<int64_t, 5> experience_counts{};
-  std::vector<int64_t> affinity_counts(std::min<size_t>(affinity_codes_.size(), 64));
-
-  // Better first: by the requested order, then by score, then by docid, so that identical
-  // queries give identical orderings.
-  auto better = [&](const RankedCandidate& a, const RankedCandidate& b) {
-    if (query.sort == SortOrder::kDistance && located) {
-      // By band only: an order by exact distance would leak it, as a score would.
-      const DistanceBand a_band = BandForDistance(a.distance_km);
-      const DistanceBand b_band = BandForDistance(b.distance_km);
-      if (a_band != b_band) return a_band < b_band;
-    }
-    if (query.sort == SortOrder::kLastUpdate) {
-      const int32_t a_day = updated_day_[a.row];
-      const int32_t b_day = updated_day_[b.row];
-      if (a_day != b_day) return a_day > b_day;
-    }
-    if (a.score != b.score) return a.score > b.score;
-    return a.docid < b.docid;
+  struct FacetCounts {
+    std::vector<int64_t> education;
+    std::vector<int64_t> region;
+    std::array<int64_t, 6> hours{};
+    std::array<int64_t, 6> distance{};
+    std::array<int64_t, 5> experience{};
+    std::vector<int64_t> affinity;
   };
-  const size_t wanted = static_cast<size_t>(
-      std::clamp(resolved.offset + std::max(0, query.page_size), 0, kMaxReachableResults));
-  std::vector<RankedCandidate> best;  // heap, worst of the best on top
-  best.reserve(wanted + 1);
 
-  outcome.total = static_cast<int64_t>(s.admitted_documents.size());
-  for (uint32_t d : s.admitted_documents) {
-    const double distance = s.slots[d].distance;
-    if (want[static_cast<int>(FacetKind::kEducationLevel)]) ++education_counts[education_code_[d]];
-    if (want[static_cast<int>(FacetKind::kRegion)]) ++region_counts[region_[d]];
-    if (want[static_cast<int>(FacetKind::kHoursBand)])
-      ++hours_counts[HoursBand(gate_[d].hours_max)];
-    if (want[static_cast<int>(FacetKind::kDistanceBand)] && located) {
-      ++distance_counts[static_cast<int>(BandForDistance(distance))];
-    }
-    if (want[static_cast<int>(FacetKind::kExperienceBand)]) {
-      ++experience_counts[ExperienceBand(experience_months_[d])];
-    }
-    if (want[static_cast<int>(FacetKind::kAffinity)]) {
-      for (uint64_t bits = affinities_[d]; bits != 0; bits &= bits - 1) {
-        ++affinity_counts[static_cast<size_t>(std::countr_zero(bits))];
-      }
-    }
-    if (wanted == 0) continue;
+  bool Admit(uint32_t d);
+  bool AdmitDistance(const Gate& gate, Scratch::Slot& slot);
+  template <typename Visit>
+  void ForEachNear(const std::vector<uint32_t>& documents, Visit&& visit) const;
+  void ReachTextTerms();
+  void ReachOccupations(const std::unordered_map<std::string, OccupationPostings>& lists,
+                        const std::vector<std::string>& codes, bool related);
+  void AdmitEveryRowInReach();
+  void RankAndCountAdmitted();
+  void CountFacets(uint32_t d, double distance);
+  RankedCandidate Rank(uint32_t d) const;
+  double AvailabilityOf(uint32_t d, bool availability_unknown) const;
+  double AffinityOf(uint32_t d) const;
+  void KeepIfAmongBest(RankedCandidate&& candidate);
+  bool Better(const RankedCandidate& a, const RankedCandidate& b) const;
+  void FillPage();
+  void FillFacetLists();
+  bool Wants(FacetKind facet) const { return want_[static_cast<int>(facet)]; }
 
-    RankedCandidate candidate;
-    candidate.row = d;
-    candidate.docid = docid_[d];
-    candidate.distance_km = static_cast<float>(distance);
-    candidate.availability_unknown = (s.slots[d].unknowns & kAvailabilityUnknown) != 0;
-    candidate.education_unknown = (s.slots[d].unknowns & kEducationUnknown) != 0;
-    std::array<double, kFeatureCount> feature{};
-    uint16_t present = 0;
-    auto set = [&](Feature f, double value) {
-      feature[f] = value;
-      present |= static_cast<uint16_t>(1u << f);
-    };
-    if (has_occupations) set(kOccupation, s.slots[d].occupation);
-    if (has_text) set(kText, best_text > 0 ? s.slots[d].text / best_text : 0.0);
-    if (located) {
-      const double limit =
-          gate_[d].max_travel_km < 0 ? kAssumedTravelKmWhenUnknown : gate_[d].max_travel_km;
-      const double closeness = DistanceFeature(BandForDistance(distance), limit);
-      set(kDistance, gate_[d].max_travel_km < 0 ? kUnknownFeature * closeness : closeness);
-    }
-    if (hours_asked || days_asked || start_asked) {
-      // The mean of the parts the vacancy asks about: hours, days and start date.
-      double sum = 0;
-      int parts = 0;
-      if (hours_asked) {
-        sum += candidate.availability_unknown
-                   ? kUnknownFeature
-                   : AvailabilityFeature(gate_[d].hours_min, gate_[d].hours_max, offered_min,
-                                         offered_max);
-        ++parts;
-      }
-      if (days_asked) {
-        sum += DaysFeature(days_[d], query.days);
-        ++parts;
-      }
-      if (start_asked) {
-        sum += available_from_day_[d] <= *query.start_day ? 1.0 : 0.0;
-        ++parts;
-      }
-      set(kAvailability, sum / parts);
-    }
-    if (education_asked) {
-      set(kEducation, candidate.education_unknown ? kUnknownFeature
-                      : gate_[d].education_ordinal >= resolved.minimum_education_ordinal ? 1.0
-                                                                                         : 0.0);
-    }
-    if (affinities_asked) {
-      if (affinities_[d] == 0 && sectors_[d] == 0) {
-        set(kAffinity, kUnknownFeature);
-      } else {
-        int met = 0;
-        for (const Interest& interest : interests) {
-          met += (affinities_[d] & interest.affinity_bit) || (sectors_[d] & interest.sector_bit);
-        }
-        set(kAffinity, static_cast<double>(met) / static_cast<double>(interests.size()));
-      }
-    }
-    set(kCompleteness, completeness_[d] / 100.0);
-    set(kFreshness, FreshnessFeature(today - updated_day_[d]));
-    double weighted = 0;
-    double weights = 0;
-    for (int f = 0; f < kFeatureCount; ++f) {
-      if (!(present & (1u << f))) continue;
-      candidate.contribution[f] = static_cast<float>(kWeights[f] * feature[f]);
-      weighted += kWeights[f] * feature[f];
-      weights += kWeights[f];
-    }
-    candidate.present = present;
-    candidate.score = static_cast<float>(weights > 0 ? 100 * weighted / weights : 0);
-    if (best.size() < wanted) {
-      best.push_back(std::move(candidate));
-      std::push_heap(best.begin(), best.end(), better);
-    } else if (better(candidate, best.front())) {
-      std::pop_heap(best.begin(), best.end(), better);
-      best.back() = std::move(candidate);
-      std::push_heap(best.begin(), best.end(), better);
+  const CandidateIndex& x_;
+  const ResolvedQuery& resolved_;
+  const SearchQuery& query_;
+  Scratch& s_;
+  MatchOutcome outcome_;
+
+  // The hard constraints.
+  const bool tolerant_;
+  const bool hours_asked_;
+  const int offered_min_;
+  const int offered_max_;
+  const bool education_asked_;
+  const bool education_required_;
+  const bool licence_required_;
+  const bool located_;
+  const GeoPoint workplace_;
+  const int32_t today_;
+  const CompiledFilters filters_;
+
+  // Spatial ranges and relevance reach.
+  std::vector<std::pair<uint32_t, uint32_t>> near_;
+  const bool has_text_;
+  const bool has_occupations_;
+  float best_text_ = 0;
+
+  // Ranking and facets.
+  std::vector<Interest> interests_;
+  const bool days_asked_;
+  const bool start_asked_;
+  bool want_[6] = {};
+  FacetCounts counts_;
+  const size_t wanted_;                // results ranked: the page and all pages before it
+  std::vector<RankedCandidate> best_;  // heap, worst of the best on top
+};
+
+CandidateIndex::MatchRun::MatchRun(const CandidateIndex& index, const ResolvedQuery& resolved,
+                                   Scratch& scratch)
+    : x_(index),
+      resolved_(resolved),
+      query_(*resolved.query),
+      s_(scratch),
+      tolerant_(query_.unknown_fields == UnknownFieldPolicy::kTolerant),
+      hours_asked_(query_.hours_min.has_value() || query_.hours_max.has_value()),
+      offered_min_(query_.hours_min.value_or(0)),
+      offered_max_(query_.hours_max.value_or(kMaxHoursPerWeek)),
+      education_asked_(resolved.minimum_education_ordinal >= 0),
+      education_required_(education_asked_ && query_.education == Requirement::kRequired),
+      licence_required_(query_.driving_licence == Requirement::kRequired),
+      located_(query_.workplace.has_value()),
+      workplace_(located_ ? *query_.workplace : GeoPoint{}),
+      today_(static_cast<int32_t>(query_.today_day)),
+      filters_(index.CompileFilters(query_.facet_filters)),
+      has_text_(!resolved.text_terms.empty()),
+      has_occupations_(!resolved.esco_codes.empty()),
+      days_asked_(query_.days != 0),
+      start_asked_(query_.start_day.has_value()),
+      wanted_(static_cast<size_t>(
+          std::clamp(resolved.offset + std::max(0, query_.page_size), 0, kMaxReachableResults))) {
+  for (FacetKind facet : query_.facets) {
+    outcome_.facet_counts[facet];
+    want_[static_cast<int>(facet)] = true;
+  }
+  s_.Prepare(x_.docid_.size(), x_.area_lat_.size());
+  for (const std::string& wanted : query_.affinities) {
+    interests_.push_back({x_.AffinityBit(wanted), x_.SectorBit(wanted)});
+  }
+  for (const std::string& wanted : query_.sectors) {
+    interests_.push_back({x_.AffinityBit(wanted), x_.SectorBit(wanted)});
+  }
+  counts_.education.resize(x_.education_codes_.size());
+  counts_.region.resize(x_.regions_.size());
+  counts_.affinity.resize(std::min<size_t>(x_.affinity_codes_.size(), 64));
+}
+
+// The hard constraints, checked once per document the search reaches; cheap column reads, so
+// the scoring below runs only for documents that can be in the result.
+inline bool CandidateIndex::MatchRun::Admit(uint32_t d) {
+  Scratch::Slot& slot = s_.slots[d];
+  if (slot.stamp == s_.current) return slot.admitted != 0;
+  slot = Scratch::Slot();
+  slot.stamp = s_.current;
+  const Gate& gate = x_.gate_[d];
+  if (gate.retain_until_day < today_ || gate.retain_until_day == 0) return false;
+  if (located_ && !AdmitDistance(gate, slot)) return false;  // first: the most selective
+  if (hours_asked_) {
+    if (gate.hours_max < 0 || gate.hours_min < 0) {
+      if (!tolerant_) return false;
+      slot.unknowns |= kAvailabilityUnknown;
+    } else if (gate.hours_max < offered_min_ || gate.hours_min > offered_max_) {
+      return false;
     }
   }
+  if (education_asked_) {
+    if (gate.education_ordinal < 0) {
+      if (!tolerant_) return false;
+      slot.unknowns |= kEducationUnknown;
+    } else if (education_required_ &&
+               gate.education_ordinal < resolved_.minimum_education_ordinal) {
+      return false;
+    }
+  }
+  if (licence_required_ && gate.driving_licence != 1 && (gate.driving_licence == 0 || !tolerant_)) {
+    return false;
+  }
+  if (filters_.any && !x_.PassesFilters(filters_, d, slot.distance)) return false;
+  slot.admitted = 1;
+  s_.admitted_documents.push_back(d);
+  return true;
+}
 
-  std::sort(best.begin(), best.end(), better);
-  for (size_t i = static_cast<size_t>(resolved.offset); i < best.size(); ++i) {
-    RankedCandidate& candidate = best[i];
+// Within the profile's own travel limit (in tolerant mode, an unknown limit is assumed).
+inline bool CandidateIndex::MatchRun::AdmitDistance(const Gate& gate, Scratch::Slot& slot) {
+  double limit = gate.max_travel_km;
+  if (gate.max_travel_km < 0) {
+    if (!tolerant_) return false;
+    limit = kAssumedTravelKmWhenUnknown;
+  }
+  // Profiles live at PC4 centres, so a search computes each area's distance once.
+  double& distance = s_.area_distance[gate.area];
+  if (std::isnan(distance)) {
+    distance = DistanceKm({x_.area_lat_[gate.area], x_.area_lon_[gate.area]}, workplace_);
+  }
+  if (!(distance <= limit)) return false;
+  slot.distance = distance;
+  return true;
+}
+
+// Calls `visit(k)` for each position k of `documents` (rows, ascending) in the spatial ranges,
+// or for every position when the search has no workplace.
+template <typename Visit>
+inline void CandidateIndex::MatchRun::ForEachNear(const std::vector<uint32_t>& documents,
+                                                  Visit&& visit) const {
+  if (!located_) {
+    for (size_t k = 0; k < documents.size(); ++k) visit(k);
+    return;
+  }
+  auto from = documents.begin();
+  for (const auto& [begin, end] : near_) {
+    from = std::lower_bound(from, documents.end(), begin);
+    for (; from != documents.end() && *from < end; ++from) {
+      visit(static_cast<size_t>(from - documents.begin()));
+    }
+  }
+}
+
+// BM25 of the text terms, as Xapian's BM25Weight would score them.
+void CandidateIndex::MatchRun::ReachTextTerms() {
+  for (const std::string& term : resolved_.text_terms) {
+    auto found = x_.text_.find(term);
+    if (found == x_.text_.end()) continue;
+    const TextPostings& list = found->second;
+    const double n = static_cast<double>(list.documents.size());
+    const double total = static_cast<double>(std::max<int64_t>(1, x_.document_count_));
+    const double idf = std::max(0.01, std::log((total - n + 0.5) / (n + 0.5))) * (kK1 + 1);
+    ForEachNear(list.documents, [&](size_t k) {
+      const uint32_t d = list.documents[k];
+      if (!Admit(d)) return;
+      const double length =
+          std::max(kMinNormalisedLength, x_.text_length_[d] / x_.average_text_length_);
+      const double wdf = list.wdf[k];
+      s_.slots[d].text += static_cast<float>(idf * wdf / (kK1 * ((1 - kB) + kB * length) + wdf));
+      best_text_ = std::max(best_text_, s_.slots[d].text);
+    });
+  }
+}
+
+// The best occupation feature of each reached document, and which code gave it.
+void CandidateIndex::MatchRun::ReachOccupations(
+    const std::unordered_map<std::string, OccupationPostings>& lists,
+    const std::vector<std::string>& codes, bool related) {
+  const int current_year = static_cast<int>(
+      std::chrono::year_month_day(std::chrono::sys_days(std::chrono::days(query_.today_day)))
+          .year());
+  for (size_t c = 0; c < codes.size(); ++c) {
+    auto found = lists.find(codes[c]);
+    if (found == lists.end()) continue;
+    const OccupationPostings& list = found->second;
+    ForEachNear(list.documents, [&](size_t k) {
+      const uint32_t d = list.documents[k];
+      if (!Admit(d)) return;
+      const float feature = static_cast<float>(
+          ranking::OccupationFeature(list.months[k], list.last_year[k], current_year, related));
+      if (feature > s_.slots[d].occupation) {
+        s_.slots[d].occupation = feature;
+        s_.slots[d].occupation_code = static_cast<uint8_t>(std::min<size_t>(c, 255));
+        s_.slots[d].occupation_related = related ? 1 : 0;
+      }
+    });
+  }
+}
+
+// A search without text or occupations reaches every row (near the workplace, if it has one).
+void CandidateIndex::MatchRun::AdmitEveryRowInReach() {
+  if (located_) {
+    for (const auto& [begin, end] : near_) {
+      for (uint32_t d = begin; d < end; ++d) Admit(d);
+    }
+  } else {
+    for (uint32_t d = 0; d < x_.docid_.size(); ++d) Admit(d);
+  }
+}
+
+void CandidateIndex::MatchRun::RankAndCountAdmitted() {
+  best_.reserve(wanted_ + 1);
+  outcome_.total = static_cast<int64_t>(s_.admitted_documents.size());
+  for (uint32_t d : s_.admitted_documents) {
+    CountFacets(d, s_.slots[d].distance);
+    if (wanted_ == 0) continue;
+    KeepIfAmongBest(Rank(d));
+  }
+}
+
+inline void CandidateIndex::MatchRun::CountFacets(uint32_t d, double distance) {
+  if (Wants(FacetKind::kEducationLevel)) ++counts_.education[x_.education_code_[d]];
+  if (Wants(FacetKind::kRegion)) ++counts_.region[x_.region_[d]];
+  if (Wants(FacetKind::kHoursBand)) ++counts_.hours[HoursBand(x_.gate_[d].hours_max)];
+  if (Wants(FacetKind::kDistanceBand) && located_) {
+    ++counts_.distance[static_cast<int>(BandForDistance(distance))];
+  }
+  if (Wants(FacetKind::kExperienceBand)) {
+    ++counts_.experience[ExperienceBand(x_.experience_months_[d])];
+  }
+  if (Wants(FacetKind::kAffinity)) {
+    for (uint64_t bits = x_.affinities_[d]; bits != 0; bits &= bits - 1) {
+      ++counts_.affinity[static_cast<size_t>(std::countr_zero(bits))];
+    }
+  }
+}
+
+// The score: the weighted mean of the features the vacancy asks about (engine/ranking.h).
+inline RankedCandidate CandidateIndex::MatchRun::Rank(uint32_t d) const {
+  using namespace ranking;
+  const Scratch::Slot& slot = s_.slots[d];
+  const Gate& gate = x_.gate_[d];
+  RankedCandidate candidate;
+  candidate.row = d;
+  candidate.docid = x_.docid_[d];
+  candidate.distance_km = static_cast<float>(slot.distance);
+  candidate.availability_unknown = (slot.unknowns & kAvailabilityUnknown) != 0;
+  candidate.education_unknown = (slot.unknowns & kEducationUnknown) != 0;
+  std::array<double, kFeatureCount> feature{};
+  uint16_t present = 0;
+  auto set = [&](Feature f, double value) {
+    feature[f] = value;
+    present |= static_cast<uint16_t>(1u << f);
+  };
+  if (has_occupations_) set(kOccupation, slot.occupation);
+  if (has_text_) set(kText, best_text_ > 0 ? slot.text / best_text_ : 0.0);
+  if (located_) {
+    const double limit = gate.max_travel_km < 0 ? kAssumedTravelKmWhenUnknown : gate.max_travel_km;
+    const double closeness = DistanceFeature(BandForDistance(slot.distance), limit);
+    set(kDistance, gate.max_travel_km < 0 ? kUnknownFeature * closeness : closeness);
+  }
+  if (hours_asked_ || days_asked_ || start_asked_) {
+    set(kAvailability, AvailabilityOf(d, candidate.availability_unknown));
+  }
+  if (education_asked_) {
+    set(kEducation, candidate.education_unknown ? kUnknownFeature
+                    : gate.education_ordinal >= resolved_.minimum_education_ordinal ? 1.0
+                                                                                    : 0.0);
+  }
+  if (!interests_.empty()) set(kAffinity, AffinityOf(d));
+  set(kCompleteness, x_.completeness_[d] / 100.0);
+  set(kFreshness, FreshnessFeature(today_ - x_.updated_day_[d]));
+  double weighted = 0;
+  double weights = 0;
+  for (int f = 0; f < kFeatureCount; ++f) {
+    if (!(present & (1u << f))) continue;
+    candidate.contribution[f] = static_cast<float>(kWeights[f] * feature[f]);
+    weighted += kWeights[f] * feature[f];
+    weights += kWeights[f];
+  }
+  candidate.present = present;
+  candidate.score = static_cast<float>(weights > 0 ? 100 * weighted / weights : 0);
+  return candidate;
+}
+
+// The mean of the parts the vacancy asks about: hours, days and start date.
+inline double CandidateIndex::MatchRun::AvailabilityOf(uint32_t d,
+                                                       bool availability_unknown) const {
+  double sum = 0;
+  int parts = 0;
+  if (hours_asked_) {
+    sum += availability_unknown
+               ? ranking::kUnknownFeature
+               : ranking::AvailabilityFeature(x_.gate_[d].hours_min, x_.gate_[d].hours_max,
+                                              offered_min_, offered_max_);
+    ++parts;
+  }
+  if (days_asked_) {
+    sum += ranking::DaysFeature(x_.days_[d], query_.days);
+    ++parts;
+  }
+  if (start_asked_) {
+    sum += x_.available_from_day_[d] <= *query_.start_day ? 1.0 : 0.0;
+    ++parts;
+  }
+  return sum / parts;
+}
+
+// The share of the vacancy's affinities and sectors the candidate has.
+inline double CandidateIndex::MatchRun::AffinityOf(uint32_t d) const {
+  if (x_.affinities_[d] == 0 && x_.sectors_[d] == 0) return ranking::kUnknownFeature;
+  int met = 0;
+  for (const Interest& interest : interests_) {
+    met += (x_.affinities_[d] & interest.affinity_bit) || (x_.sectors_[d] & interest.sector_bit);
+  }
+  return static_cast<double>(met) / static_cast<double>(interests_.size());
+}
+
+inline void CandidateIndex::MatchRun::KeepIfAmongBest(RankedCandidate&& candidate) {
+  auto better = [this](const RankedCandidate& a, const RankedCandidate& b) { return Better(a, b); };
+  if (best_.size() < wanted_) {
+    best_.push_back(std::move(candidate));
+    std::push_heap(best_.begin(), best_.end(), better);
+  } else if (Better(candidate, best_.front())) {
+    std::pop_heap(best_.begin(), best_.end(), better);
+    best_.back() = std::move(candidate);
+    std::push_heap(best_.begin(), best_.end(), better);
+  }
+}
+
+// Better first: by the requested order, then by score, then by docid, so that identical
+// queries give identical orderings.
+inline bool CandidateIndex::MatchRun::Better(const RankedCandidate& a,
+                                             const RankedCandidate& b) const {
+  if (query_.sort == SortOrder::kDistance && located_) {
+    // By band only: an order by exact distance would leak it, as a score would.
+    const DistanceBand a_band = BandForDistance(a.distance_km);
+    const DistanceBand b_band = BandForDistance(b.distance_km);
+    if (a_band != b_band) return a_band < b_band;
+  }
+  if (query_.sort == SortOrder::kLastUpdate) {
+    const int32_t a_day = x_.updated_day_[a.row];
+    const int32_t b_day = x_.updated_day_[b.row];
+    if (a_day != b_day) return a_day > b_day;
+  }
+  if (a.score != b.score) return a.score > b.score;
+  return a.docid < b.docid;
+}
+
+void CandidateIndex::MatchRun::FillPage() {
+  std::sort(best_.begin(), best_.end(),
+            [this](const RankedCandidate& a, const RankedCandidate& b) { return Better(a, b); });
+  for (size_t i = static_cast<size_t>(resolved_.offset); i < best_.size(); ++i) {
+    RankedCandidate& candidate = best_[i];
     const uint32_t d = candidate.row;
-    if (s.slots[d].occupation > 0) {
-      const auto& codes = s.slots[d].occupation_related ? resolved.isco_codes : resolved.esco_codes;
-      if (s.slots[d].occupation_code < codes.size()) {
-        candidate.matched_esco_code = codes[s.slots[d].occupation_code];
-        candidate.matched_related = s.slots[d].occupation_related != 0;
+    const Scratch::Slot& slot = s_.slots[d];
+    if (slot.occupation > 0) {
+      const auto& codes = slot.occupation_related ? resolved_.isco_codes : resolved_.esco_codes;
+      if (slot.occupation_code < codes.size()) {
+        candidate.matched_esco_code = codes[slot.occupation_code];
+        candidate.matched_related = slot.occupation_related != 0;
       }
     }
-    for (const std::string& term : resolved.text_terms) {
-      auto found = text_.find(term);
-      if (found == text_.end()) continue;
+    for (const std::string& term : resolved_.text_terms) {
+      auto found = x_.text_.find(term);
+      if (found == x_.text_.end()) continue;
       const std::vector<uint32_t>& documents = found->second.documents;
       if (std::binary_search(documents.begin(), documents.end(), d)) {
         candidate.matched_terms.push_back(term);
       }
     }
-    outcome.page.push_back(std::move(candidate));
+    outcome_.page.push_back(std::move(candidate));
   }
+}
 
+void CandidateIndex::MatchRun::FillFacetLists() {
   auto fill = [&](FacetKind facet, auto&& label_of, const auto& counts) {
-    if (!want[static_cast<int>(facet)]) return;
-    std::map<std::string, int64_t>& out = outcome.facet_counts[facet];
+    if (!Wants(facet)) return;
+    std::map<std::string, int64_t>& out = outcome_.facet_counts[facet];
     for (size_t k = 0; k < counts.size(); ++k) {
       if (counts[k] > 0) out[label_of(k)] += counts[k];
     }
   };
   fill(
-      FacetKind::kEducationLevel,
-      [&](size_t k) { return k == 0 ? std::string(kUnknownFacetValue) : education_codes_[k]; },
-      education_counts);
+      FacetKind::kEducationLevel, [&](size_t k) { return x_.EducationFacetLabel(k); },
+      counts_.education);
   fill(
-      FacetKind::kRegion, [&](size_t k) { return regions_[k]; }, region_counts);
+      FacetKind::kRegion, [&](size_t k) { return x_.regions_[k]; }, counts_.region);
   fill(
-      FacetKind::kHoursBand, [](size_t k) { return std::string(kHoursBands[k]); }, hours_counts);
+      FacetKind::kHoursBand, [](size_t k) { return std::string(kHoursBands[k]); }, counts_.hours);
   fill(
       FacetKind::kDistanceBand,
       [](size_t k) { return std::string(DistanceBandLabel(static_cast<DistanceBand>(k))); },
-      distance_counts);
+      counts_.distance);
   fill(
       FacetKind::kExperienceBand, [](size_t k) { return std::string(kExperienceBands[k]); },
-      experience_counts);
+      counts_.experience);
   fill(
-      FacetKind::kAffinity, [&](size_t k) { return affinity_codes_[k]; }, affinity_counts);
-  return outcome;
+      FacetKind::kAffinity, [&](size_t k) { return x_.affinity_codes_[k]; }, counts_.affinity);
+}
+
+MatchOutcome CandidateIndex::Match(const ResolvedQuery& resolved) const {
+  return MatchRun(*this, resolved, scratch).Run();
 }
 
 uint64_t CandidateIndex::SectorBit(const std::string& sector) const {
@@ -790,11 +974,8 @@ CandidateIndex::CompiledFilters CandidateIndex::CompileFilters(
     };
     switch (filter.facet) {
       case FacetKind::kEducationLevel:
-        filters.education.push_back(allowed(
-            [&](size_t i) {
-              return i == 0 ? std::string(kUnknownFacetValue) : education_codes_[i];
-            },
-            education_codes_.size()));
+        filters.education.push_back(
+            allowed([&](size_t i) { return EducationFacetLabel(i); }, education_codes_.size()));
         break;
       case FacetKind::kRegion:
         filters.region.push_back(allowed([&](size_t i) { return regions_[i]; }, regions_.size()));

@@ -118,15 +118,37 @@ class CandidateIndex {
     std::vector<uint64_t> affinity;             // any of these bits
   };
 
+  // Builds the image from a database (Load()); one search over the image (Match()). Both are
+  // defined in candidate_index.cc, as classes so that their phases share state without long
+  // parameter lists.
+  class Loader;
+  class MatchRun;
+
   CandidateIndex() = default;
+  // Sizes every column for `size` document ids (rows come later, in ArrangeSpatially()).
+  void AllocateColumns(size_t size);
+  // Numbers the distinct home points (PC4 centres) and sets each document's Gate::area.
+  void GroupHomeAreas();
+  void ComputeAverageTextLength();
+  int64_t MemoryBytes() const;
   // Puts the rows in spatial order (latitude strips, then longitude) and the posting lists with
   // them, so that the profiles near a workplace are a few row ranges.
   void ArrangeSpatially();
+  // The documents that exist, ordered by latitude strip, then longitude, then docid.
+  std::vector<uint32_t> SpatialOrder();
+  // Reorders every column by `order` (document ids, in row order) and makes docid_ of it.
+  void PermuteColumns(std::vector<uint32_t> order);
+  // Replaces document ids by rows in every posting list, keeping each list sorted by row.
+  void RenumberPostings(const std::vector<uint32_t>& row_of);
+  // Fills strip_begin_ and max_reach_km_ for RowsNear().
+  void IndexStrips();
   int StripOf(double lat) const;
   // The row ranges [begin, end) of every profile that could travel to `point`.
   std::vector<std::pair<uint32_t, uint32_t>> RowsNear(const GeoPoint& point) const;
   CompiledFilters CompileFilters(const std::vector<FacetFilter>& facet_filters) const;
   bool PassesFilters(const CompiledFilters& filters, uint32_t d, double distance) const;
+  // The facet value of education_codes_[code]: the code, or "onbekend" for 0.
+  std::string EducationFacetLabel(size_t code) const;
   uint64_t AffinityBit(const std::string& code) const;  // 0 for an unknown code
   uint64_t SectorBit(const std::string& sector) const;  // 0 for a sector nobody worked in
 

@@ -70,27 +70,62 @@ DisclosureCounts CountDisclosureCombinationsOfSource(const Xapian::Database& dat
   return counts;
 }
 
+namespace {
+
+// Profiles per shown group: "municipality|education" and "region|education".
+struct GroupSizes {
+  std::map<std::string, int64_t> municipality;
+  std::map<std::string, int64_t> region;
+};
+
+GroupSizes SizeGroups(const DisclosureCounts& counts) {
+  GroupSizes sizes;
+  std::string municipality, region, education;
+  for (const auto& [combination, count] : counts) {
+    if (!SplitCombination(combination, municipality, region, education)) continue;
+    sizes.municipality[DisclosureGroupKey(municipality, education)] += count;
+    sizes.region[DisclosureGroupKey(region, education)] += count;
+  }
+  return sizes;
+}
+
+int64_t SizeOf(const std::map<std::string, int64_t>& sizes, const std::string& group) {
+  auto found = sizes.find(group);
+  return found == sizes.end() ? 0 : found->second;
+}
+
+// The one k-anonymity rule: a combination is shown by its municipality when that group holds at
+// least k profiles, else by its arbeidsmarktregio. Visits every parsable combination of
+// `counts` with how it is shown and the size of the group it is shown in.
+template <typename Visit>
+void ForEachShownCombination(const GroupSizes& sizes, const DisclosureCounts& counts, int k,
+                             Visit&& visit) {
+  std::string municipality, region, education;
+  for (const auto& [combination, count] : counts) {
+    if (!SplitCombination(combination, municipality, region, education)) continue;
+    const std::string group = DisclosureGroupKey(municipality, education);
+    const int64_t municipality_size = SizeOf(sizes.municipality, group);
+    if (municipality_size >= k) {
+      visit(group, count, /*by_municipality=*/true, municipality_size);
+    } else {
+      visit(group, count, /*by_municipality=*/false,
+            SizeOf(sizes.region, DisclosureGroupKey(region, education)));
+    }
+  }
+}
+
+}  // namespace
+
 SourceDisclosure DescribeSourceDisclosure(const DisclosureCounts& all,
                                           const DisclosureCounts& of_source, int k) {
-  std::map<std::string, int64_t> municipality_groups;
-  std::map<std::string, int64_t> region_groups;
-  std::string municipality, region, education;
-  for (const auto& [combination, count] : all) {
-    if (!SplitCombination(combination, municipality, region, education)) continue;
-    municipality_groups[DisclosureGroupKey(municipality, education)] += count;
-    region_groups[DisclosureGroupKey(region, education)] += count;
-  }
   SourceDisclosure result;
   int64_t smallest = -1;
-  for (const auto& [combination, count] : of_source) {
-    if (!SplitCombination(combination, municipality, region, education)) continue;
-    int64_t shown = municipality_groups[DisclosureGroupKey(municipality, education)];
-    if (shown < k) {
-      result.profiles_shown_at_region_level += count;
-      shown = region_groups[DisclosureGroupKey(region, education)];
-    }
-    if (smallest < 0 || shown < smallest) smallest = shown;
-  }
+  ForEachShownCombination(
+      SizeGroups(all), of_source, k,
+      [&](const std::string&, int64_t count, bool by_municipality, int64_t shown_size) {
+        if (!by_municipality) result.profiles_shown_at_region_level += count;
+        if (smallest < 0 || shown_size < smallest) smallest = shown_size;
+      });
   result.smallest_shown_group = std::max<int64_t>(0, smallest);
   return result;
 }
@@ -100,38 +135,19 @@ void AddDisclosureCounts(const DisclosureCounts& counts, DisclosureCounts& into)
 }
 
 DisclosureGroups DecideDisclosureGroups(const DisclosureCounts& counts, int k) {
-  struct Combination {
-    std::string group;         // municipality|education
-    std::string region_group;  // region|education
-    int64_t count;
-  };
-  std::vector<Combination> combinations;
-  std::map<std::string, int64_t> municipality_groups;
-  std::map<std::string, int64_t> region_groups;
-  for (const auto& [key, count] : counts) {
-    std::vector<std::string> parts = absl::StrSplit(key, absl::MaxSplits('|', 2));
-    if (parts.size() != 3) continue;
-    const std::string education = parts[2] == "?" ? "" : parts[2];
-    Combination combination{DisclosureGroupKey(parts[0], education),
-                            DisclosureGroupKey(parts[1], education), count};
-    municipality_groups[combination.group] += count;
-    region_groups[combination.region_group] += count;
-    combinations.push_back(std::move(combination));
-  }
-
   DisclosureGroups result;
   result.k = k;
   int64_t smallest = -1;
-  for (const Combination& combination : combinations) {
-    int64_t shown_size = municipality_groups[combination.group];
-    if (shown_size >= k) {
-      result.municipality_groups.insert(combination.group);
-    } else {
-      result.profiles_shown_at_region_level += combination.count;
-      shown_size = region_groups[combination.region_group];
-    }
-    if (smallest < 0 || shown_size < smallest) smallest = shown_size;
-  }
+  ForEachShownCombination(
+      SizeGroups(counts), counts, k,
+      [&](const std::string& group, int64_t count, bool by_municipality, int64_t shown_size) {
+        if (by_municipality) {
+          result.municipality_groups.insert(group);
+        } else {
+          result.profiles_shown_at_region_level += count;
+        }
+        if (smallest < 0 || shown_size < smallest) smallest = shown_size;
+      });
   result.smallest_shown_group = std::max<int64_t>(0, smallest);
   return result;
 }

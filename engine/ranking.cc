@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <iterator>
 
 namespace verkenner::engine::ranking {
 
@@ -25,26 +26,18 @@ double AvailabilityFeature(int candidate_min, int candidate_max, int offered_min
 }
 
 double DistanceFeature(DistanceBand band, double limit_km) {
-  // The middle of the band stands for the distance, so the score says no more than the band.
-  double representative_km = 0;
-  switch (band) {
-    case DistanceBand::k0To5:
-      representative_km = 2.5;
-      break;
-    case DistanceBand::k5To10:
-      representative_km = 7.5;
-      break;
-    case DistanceBand::k10To20:
-      representative_km = 15;
-      break;
-    case DistanceBand::k20To30:
-      representative_km = 25;
-      break;
-    case DistanceBand::k30Plus:
-    case DistanceBand::kUnknown:
-      representative_km = 35;
-      break;
-  }
+  // The middle of the band stands for the distance, so the score says no more than the band;
+  // an unknown distance counts as the farthest band.
+  static constexpr double kRepresentativeKm[] = {
+      35,   // kUnknown
+      2.5,  // k0To5
+      7.5,  // k5To10
+      15,   // k10To20
+      25,   // k20To30
+      35,   // k30Plus
+  };
+  static_assert(std::size(kRepresentativeKm) == static_cast<size_t>(DistanceBand::k30Plus) + 1);
+  const double representative_km = kRepresentativeKm[static_cast<size_t>(band)];
   if (limit_km <= 0) return 1;
   return std::clamp(1 - representative_km / std::max(limit_km, representative_km + 1), 0.0, 1.0);
 }

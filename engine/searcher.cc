@@ -58,6 +58,107 @@ std::string FormatExperience(int months) {
   return absl::StrCat(years, " jaar");
 }
 
+// The reasons of one match, each with its share of the score: its feature's weighted
+// contribution over the sum of them.
+class ReasonList {
+ public:
+  ReasonList(const RankedCandidate& ranked, std::vector<MatchReason>& reasons)
+      : ranked_(ranked), reasons_(reasons) {
+    for (float contribution : ranked.contribution) total_ += contribution;
+  }
+  // Whether the vacancy asked about `feature`.
+  bool Asked(ranking::Feature feature) const { return (ranked_.present & (1u << feature)) != 0; }
+  void Add(ReasonCode code, std::string text, ranking::Feature feature) {
+    const double share = total_ > 0 ? ranked_.contribution[feature] / total_ : 0;
+    reasons_.push_back({code, std::move(text), share});
+  }
+  // A field the vacancy asked about that the profile leaves unknown: no share of the score.
+  void AddUnknown(std::string text) {
+    reasons_.push_back({ReasonCode::kUnknownField, std::move(text), 0});
+  }
+
+ private:
+  const RankedCandidate& ranked_;
+  std::vector<MatchReason>& reasons_;
+  double total_ = 0;
+};
+
+// "3 jaar ervaring als orderpicker", for the experience entry that matched.
+void ExplainOccupation(const RankedCandidate& ranked, const CandidateRecord& record,
+                       ReasonList& reasons) {
+  if (ranked.matched_esco_code.empty()) return;
+  for (const ExperienceEntry& entry : record.experience) {
+    const bool same = ranked.matched_related ? entry.isco_code == ranked.matched_esco_code
+                                             : entry.esco_code == ranked.matched_esco_code;
+    if (!same) continue;
+    if (ranked.matched_related) {
+      reasons.Add(
+          ReasonCode::kRelatedOccupation,
+          absl::StrCat(FormatExperience(entry.months), " ervaring in verwant beroep ", entry.label),
+          ranking::kOccupation);
+    } else {
+      reasons.Add(ReasonCode::kOccupationExperience,
+                  absl::StrCat(FormatExperience(entry.months), " ervaring als ", entry.label),
+                  ranking::kOccupation);
+    }
+    return;
+  }
+}
+
+// "beschikbaar 16-24 uur per week (0,94 baan) op ma, di vanaf 31 december 2026".
+std::string AvailabilityText(const SearchQuery& query, const CandidateRecord& record) {
+  std::string text = "beschikbaar";
+  if (record.availability_known()) {
+    const std::string hours = *record.hours_min == *record.hours_max
+                                  ? absl::StrCat(*record.hours_max)
+                                  : absl::StrCat(*record.hours_min, "-", *record.hours_max);
+    absl::StrAppend(&text, " ", hours, " uur per week (", FormatBanen(*record.hours_max), " baan)");
+  }
+  if (query.days != 0 && record.days_known()) {
+    static constexpr const char* kDays[] = {"ma", "di", "wo", "do", "vr", "za", "zo"};
+    std::vector<std::string> days;
+    for (int day = 0; day < 7; ++day) {
+      if (record.days & (1u << day)) days.push_back(kDays[day]);
+    }
+    absl::StrAppend(&text, " op ", absl::StrJoin(days, ", "));
+  }
+  if (record.available_from_day.has_value() && *record.available_from_day > query.today_day) {
+    absl::StrAppend(&text, " vanaf ", FormatDate(*record.available_from_day));
+  }
+  return text;
+}
+
+// Which of the vacancy's affinities and sectors the profile has, as an affinity or as
+// experience in that sector; empty if none.
+std::string AffinityText(const SearchQuery& query, const CandidateRecord& record) {
+  std::vector<std::string> wanted = query.affinities;
+  wanted.insert(wanted.end(), query.sectors.begin(), query.sectors.end());
+  std::vector<std::string> affinities;
+  std::vector<std::string> sectors;
+  for (const std::string& item : wanted) {
+    const std::string key = NormalizeKey(item);
+    if (std::any_of(record.affinities.begin(), record.affinities.end(),
+                    [&](const std::string& a) { return NormalizeKey(a) == key; })) {
+      affinities.push_back(Readable(item));
+    } else if (std::any_of(
+                   record.experience.begin(), record.experience.end(),
+                   [&](const ExperienceEntry& e) { return NormalizeKey(e.sector) == key; })) {
+      sectors.push_back(item);
+    }
+  }
+  std::vector<std::string> parts;
+  if (!affinities.empty()) parts.push_back("affiniteit met " + absl::StrJoin(affinities, ", "));
+  if (!sectors.empty()) parts.push_back("ervaring in de sector " + absl::StrJoin(sectors, ", "));
+  return absl::StrJoin(parts, "; ");
+}
+
+// "deze maand bijgewerkt", "3 maanden geleden bijgewerkt".
+std::string FreshnessText(int64_t age_days) {
+  return age_days < 31 ? std::string("deze maand bijgewerkt")
+                       : absl::StrCat(age_days / 30, age_days / 30 == 1 ? " maand" : " maanden",
+                                      " geleden bijgewerkt");
+}
+
 // Page tokens name the index state they were made for (generation and every shard's revision),
 // so a page from a changed index is refused rather than silently skipping or repeating
 // candidates.
@@ -306,102 +407,43 @@ std::string Searcher::SpellingSuggestion(const std::string& text) {
 void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
                        const CandidateRecord& record, CandidateMatch& match) const {
   using namespace ranking;
-  double total = 0;
-  for (float contribution : ranked.contribution) total += contribution;
-  auto add = [&](ReasonCode code, std::string text, Feature feature) {
-    const double share = total > 0 ? ranked.contribution[feature] / total : 0;
-    match.reasons.push_back({code, std::move(text), share});
-  };
-  auto asked = [&](Feature feature) { return (ranked.present & (1u << feature)) != 0; };
-  if (asked(kOccupation) && ranked.contribution[kOccupation] > 0 &&
-      !ranked.matched_esco_code.empty()) {
-    for (const ExperienceEntry& entry : record.experience) {
-      const bool same = ranked.matched_related ? entry.isco_code == ranked.matched_esco_code
-                                               : entry.esco_code == ranked.matched_esco_code;
-      if (!same) continue;
-      if (ranked.matched_related) {
-        add(ReasonCode::kRelatedOccupation,
-            absl::StrCat(FormatExperience(entry.months), " ervaring in verwant beroep ",
-                         entry.label),
-            kOccupation);
-      } else {
-        add(ReasonCode::kOccupationExperience,
-            absl::StrCat(FormatExperience(entry.months), " ervaring als ", entry.label),
-            kOccupation);
-      }
-      break;
-    }
+  ReasonList reasons(ranked, match.reasons);
+  if (reasons.Asked(kOccupation) && ranked.contribution[kOccupation] > 0) {
+    ExplainOccupation(ranked, record, reasons);
   }
-  if (asked(kText) && !ranked.matched_terms.empty()) {
-    add(ReasonCode::kText,
-        absl::StrCat("komt overeen met: ", absl::StrJoin(ranked.matched_terms, ", ")), kText);
+  if (reasons.Asked(kText) && !ranked.matched_terms.empty()) {
+    reasons.Add(ReasonCode::kText,
+                absl::StrCat("komt overeen met: ", absl::StrJoin(ranked.matched_terms, ", ")),
+                kText);
   }
-  if (asked(kDistance)) {
-    add(ReasonCode::kDistance, absl::StrCat("woont op ", DistanceBandLabel(match.distance_band)),
-        kDistance);
+  if (reasons.Asked(kDistance)) {
+    reasons.Add(ReasonCode::kDistance,
+                absl::StrCat("woont op ", DistanceBandLabel(match.distance_band)), kDistance);
   }
   if (ranked.availability_unknown) {
-    match.reasons.push_back({ReasonCode::kUnknownField, "beschikbaarheid onbekend", 0});
-  } else if (record.availability_known() || (asked(kAvailability) && record.days_known())) {
-    std::string text = "beschikbaar";
-    if (record.availability_known()) {
-      const std::string hours = *record.hours_min == *record.hours_max
-                                    ? absl::StrCat(*record.hours_max)
-                                    : absl::StrCat(*record.hours_min, "-", *record.hours_max);
-      absl::StrAppend(&text, " ", hours, " uur per week (", FormatBanen(*record.hours_max),
-                      " baan)");
-    }
-    if (query.days != 0 && record.days_known()) {
-      static constexpr const char* kDays[] = {"ma", "di", "wo", "do", "vr", "za", "zo"};
-      std::vector<std::string> days;
-      for (int day = 0; day < 7; ++day) {
-        if (record.days & (1u << day)) days.push_back(kDays[day]);
-      }
-      absl::StrAppend(&text, " op ", absl::StrJoin(days, ", "));
-    }
-    if (record.available_from_day.has_value() && *record.available_from_day > query.today_day) {
-      absl::StrAppend(&text, " vanaf ", FormatDate(*record.available_from_day));
-    }
-    add(ReasonCode::kAvailability, std::move(text), kAvailability);
+    reasons.AddUnknown("beschikbaarheid onbekend");
+  } else if (record.availability_known() || (reasons.Asked(kAvailability) && record.days_known())) {
+    reasons.Add(ReasonCode::kAvailability, AvailabilityText(query, record), kAvailability);
   }
   if (ranked.education_unknown) {
-    match.reasons.push_back({ReasonCode::kUnknownField, "opleidingsniveau onbekend", 0});
-  } else if (asked(kEducation) && ranked.contribution[kEducation] > 0) {
+    reasons.AddUnknown("opleidingsniveau onbekend");
+  } else if (reasons.Asked(kEducation) && ranked.contribution[kEducation] > 0) {
     const EducationLevelInfo* level = reference_data_->FindEducationLevel(record.education_code);
-    add(ReasonCode::kEducation,
+    reasons.Add(
+        ReasonCode::kEducation,
         absl::StrCat("opleiding: ", level != nullptr ? level->label : record.education_code),
         kEducation);
   }
-  if (asked(kAffinity) && ranked.contribution[kAffinity] > 0) {
-    std::vector<std::string> wanted = query.affinities;
-    wanted.insert(wanted.end(), query.sectors.begin(), query.sectors.end());
-    std::vector<std::string> affinities;
-    std::vector<std::string> sectors;
-    for (const std::string& item : wanted) {
-      const std::string key = NormalizeKey(item);
-      if (std::any_of(record.affinities.begin(), record.affinities.end(),
-                      [&](const std::string& a) { return NormalizeKey(a) == key; })) {
-        affinities.push_back(Readable(item));
-      } else if (std::any_of(
-                     record.experience.begin(), record.experience.end(),
-                     [&](const ExperienceEntry& e) { return NormalizeKey(e.sector) == key; })) {
-        sectors.push_back(item);
-      }
+  if (reasons.Asked(kAffinity) && ranked.contribution[kAffinity] > 0) {
+    if (std::string text = AffinityText(query, record); !text.empty()) {
+      reasons.Add(ReasonCode::kAffinity, std::move(text), kAffinity);
     }
-    std::vector<std::string> parts;
-    if (!affinities.empty()) parts.push_back("affiniteit met " + absl::StrJoin(affinities, ", "));
-    if (!sectors.empty()) parts.push_back("ervaring in de sector " + absl::StrJoin(sectors, ", "));
-    if (!parts.empty()) add(ReasonCode::kAffinity, absl::StrJoin(parts, "; "), kAffinity);
   }
-  add(ReasonCode::kCompleteness,
-      absl::StrCat("profiel ", std::lround(record.Completeness() * 100), "% compleet"),
-      kCompleteness);
-  const int64_t age_days = query.today_day - record.updated_day;
-  add(ReasonCode::kFreshness,
-      age_days < 31 ? std::string("deze maand bijgewerkt")
-                    : absl::StrCat(age_days / 30, age_days / 30 == 1 ? " maand" : " maanden",
-                                   " geleden bijgewerkt"),
-      kFreshness);
+  reasons.Add(ReasonCode::kCompleteness,
+              absl::StrCat("profiel ", std::lround(record.Completeness() * 100), "% compleet"),
+              kCompleteness);
+  reasons.Add(ReasonCode::kFreshness, FreshnessText(query.today_day - record.updated_day),
+              kFreshness);
   std::stable_sort(match.reasons.begin(), match.reasons.end(),
                    [](const MatchReason& a, const MatchReason& b) { return a.share > b.share; });
 }

@@ -44,7 +44,7 @@ struct VaultEntry {
 // of order, writes to a read-only vault, a file that is not a vault or a schema newer than this
 // code, PermissionDenied for file modes, NotFound for a missing vault opened read-only,
 // Unavailable when another writer holds the lock past the busy timeout, for a full disk
-// (engine::DiskFullError) and for an I/O error, DataLoss for a corrupt file or one that is not an
+// (base::DiskFullError) and for an I/O error, DataLoss for a corrupt file or one that is not an
 // SQLite database, Internal otherwise. After an I/O error the instance refuses every further
 // write with Unavailable (fail-closed: a failed fsync may have lost pages SQLite counts as
 // written); open the vault again to write.

@@ -19,58 +19,48 @@ namespace {
 // Problems listed one by one; beyond this the counts per field and reason still count them all.
 constexpr size_t kMaxListedRejections = 10'000;
 
-v1::RejectionReason ToProtoReason(RejectionKind kind) {
-  switch (kind) {
-    case RejectionKind::kMissing:
-      return v1::REJECTION_REASON_MISSING;
-    case RejectionKind::kBadFormat:
-      return v1::REJECTION_REASON_BAD_FORMAT;
-    case RejectionKind::kOutOfRange:
-      return v1::REJECTION_REASON_OUT_OF_RANGE;
-    case RejectionKind::kUnknownCode:
-      return v1::REJECTION_REASON_UNKNOWN_CODE;
-    case RejectionKind::kInvalidBsn:
-      return v1::REJECTION_REASON_INVALID_BSN;
-    case RejectionKind::kUnknownPostcode:
-      return v1::REJECTION_REASON_UNKNOWN_POSTCODE;
-    case RejectionKind::kInconsistent:
-      return v1::REJECTION_REASON_INCONSISTENT;
-    case RejectionKind::kTooLong:
-      return v1::REJECTION_REASON_TOO_LONG;
-    case RejectionKind::kSourceMismatch:
-      return v1::REJECTION_REASON_SOURCE_MISMATCH;
-    case RejectionKind::kDuplicate:
-      return v1::REJECTION_REASON_DUPLICATE;
+// Each kind of rejection: its name in the public API, and its explanation for the
+// municipality's staff (the field and the rule, never the value), either after the field's name
+// ("Veld postcode is te lang") or as a sentence of its own.
+struct KindDescription {
+  RejectionKind kind;
+  v1::RejectionReason reason;
+  bool after_field_name;
+  const char* dutch;
+};
+constexpr KindDescription kKindDescriptions[] = {
+    {RejectionKind::kMissing, v1::REJECTION_REASON_MISSING, true, " is verplicht maar leeg"},
+    {RejectionKind::kBadFormat, v1::REJECTION_REASON_BAD_FORMAT, true,
+     " heeft niet de juiste vorm (zie de beschrijving van het importformaat)"},
+    {RejectionKind::kOutOfRange, v1::REJECTION_REASON_OUT_OF_RANGE, true,
+     " ligt buiten het toegestane bereik"},
+    {RejectionKind::kUnknownCode, v1::REJECTION_REASON_UNKNOWN_CODE, true,
+     " bevat een onbekende code: gebruik een code uit de lijst"},
+    {RejectionKind::kInvalidBsn, v1::REJECTION_REASON_INVALID_BSN, false,
+     "Het BSN voldoet niet aan de elfproef"},
+    {RejectionKind::kUnknownPostcode, v1::REJECTION_REASON_UNKNOWN_POSTCODE, true,
+     " bevat een postcode die niet bestaat"},
+    {RejectionKind::kInconsistent, v1::REJECTION_REASON_INCONSISTENT, true,
+     " past niet bij een ander veld van deze rij"},
+    {RejectionKind::kTooLong, v1::REJECTION_REASON_TOO_LONG, true, " is te lang"},
+    {RejectionKind::kSourceMismatch, v1::REJECTION_REASON_SOURCE_MISMATCH, false,
+     "De bron van deze rij is niet de bron van deze import"},
+    {RejectionKind::kDuplicate, v1::REJECTION_REASON_DUPLICATE, false,
+     "Deze cliënt staat eerder in deze import; alleen die eerdere rij telt"},
+};
+
+const KindDescription* Describe(RejectionKind kind) {
+  for (const KindDescription& description : kKindDescriptions) {
+    if (description.kind == kind) return &description;
   }
-  return v1::REJECTION_REASON_UNSPECIFIED;
+  return nullptr;
 }
 
-// The explanation for the municipality's staff: the field and the rule, never the value.
 std::string DutchMessage(RejectionKind kind, const std::string& field) {
   const std::string named = field.empty() ? "De rij" : "Veld " + field;
-  switch (kind) {
-    case RejectionKind::kMissing:
-      return named + " is verplicht maar leeg";
-    case RejectionKind::kBadFormat:
-      return named + " heeft niet de juiste vorm (zie de beschrijving van het importformaat)";
-    case RejectionKind::kOutOfRange:
-      return named + " ligt buiten het toegestane bereik";
-    case RejectionKind::kUnknownCode:
-      return named + " bevat een onbekende code: gebruik een code uit de lijst";
-    case RejectionKind::kInvalidBsn:
-      return "Het BSN voldoet niet aan de elfproef";
-    case RejectionKind::kUnknownPostcode:
-      return named + " bevat een postcode die niet bestaat";
-    case RejectionKind::kInconsistent:
-      return named + " past niet bij een ander veld van deze rij";
-    case RejectionKind::kTooLong:
-      return named + " is te lang";
-    case RejectionKind::kSourceMismatch:
-      return "De bron van deze rij is niet de bron van deze import";
-    case RejectionKind::kDuplicate:
-      return "Deze cliënt staat eerder in deze import; alleen die eerdere rij telt";
-  }
-  return named + " is afgekeurd";
+  const KindDescription* description = Describe(kind);
+  if (description == nullptr) return named + " is afgekeurd";
+  return description->after_field_name ? named + description->dutch : description->dutch;
 }
 
 // "work_experience[1].months" -> "work_experience.months", for counting.
@@ -87,24 +77,17 @@ std::string FieldWithoutIndex(const std::string& field) {
 
 }  // namespace
 
-v1::ImportReport ToProtoReport(const ImportReport& report, const std::string& file_name,
-                               const std::string& full_sync_source) {
-  v1::ImportReport out;
-  out.set_file_name(file_name);
-  out.set_source(full_sync_source);
-  out.set_mode(full_sync_source.empty() ? v1::IMPORT_MODE_INCREMENTAL : v1::IMPORT_MODE_FULL_SYNC);
-  out.set_state(v1::IMPORT_STATE_SUCCEEDED);
-  out.set_received_rows(report.rows_read);
-  out.set_accepted_rows(report.accepted());
-  out.set_created(report.created);
-  out.set_updated(report.updated);
-  out.set_deleted(report.withdrawn);
-  out.set_expired(report.expired);
-  out.set_unchanged(report.withdraw_unknown);
-  out.set_withdrawn_absent(report.full_sync_withdrawn);
-  out.set_rejected_rows(report.rejected);
+v1::RejectionReason ToProtoReason(RejectionKind kind) {
+  const KindDescription* description = Describe(kind);
+  return description != nullptr ? description->reason : v1::REJECTION_REASON_UNSPECIFIED;
+}
+
+namespace {
+
+// The problems one by one (up to kMaxListedRejections) and counted per field and reason.
+void AddRejections(const std::vector<RejectedRow>& rejected_rows, v1::ImportReport& out) {
   std::map<std::pair<std::string, v1::RejectionReason>, int64_t> counts;
-  for (const RejectedRow& rejected : report.rejected_rows) {
+  for (const RejectedRow& rejected : rejected_rows) {
     ++counts[{FieldWithoutIndex(rejected.field), ToProtoReason(rejected.kind)}];
     if (static_cast<size_t>(out.rejections_size()) >= kMaxListedRejections) {
       out.set_rejections_truncated(true);
@@ -129,9 +112,14 @@ v1::ImportReport ToProtoReport(const ImportReport& report, const std::string& fi
       sorted.begin(), sorted.end(),
       [](const v1::RejectionCount& a, const v1::RejectionCount& b) { return a.rows() > b.rows(); });
   for (v1::RejectionCount& count : sorted) *out.add_rejection_counts() = std::move(count);
+}
+
+// How often each core field is known, over all sources.
+void AddCompleteness(const std::map<std::string, SourceCompleteness>& by_source,
+                     v1::ImportReport& out) {
   int64_t profiles = 0;
   std::map<std::string, int64_t> known;
-  for (const auto& [source, completeness] : report.completeness_by_source) {
+  for (const auto& [source, completeness] : by_source) {
     profiles += completeness.profiles;
     for (const auto& [field, count] : completeness.known) known[field] += count;
   }
@@ -147,6 +135,30 @@ v1::ImportReport ToProtoReport(const ImportReport& report, const std::string& fi
     completeness->set_known_rows(known[name]);
     completeness->set_fraction(profiles > 0 ? static_cast<double>(known[name]) / profiles : 0);
   }
+}
+
+}  // namespace
+
+v1::ImportReport ToProtoReport(const ImportReport& report, const std::string& file_name,
+                               const std::string& full_sync_source) {
+  v1::ImportReport out;
+  out.set_file_name(file_name);
+  out.set_source(full_sync_source);
+  out.set_mode(full_sync_source.empty() ? v1::IMPORT_MODE_INCREMENTAL : v1::IMPORT_MODE_FULL_SYNC);
+  out.set_state(v1::IMPORT_STATE_SUCCEEDED);
+  // The importer counts what happened to the index (withdrawn, withdraw_unknown); the API names
+  // what happened to the rows (deleted, unchanged).
+  out.set_received_rows(report.rows_read);
+  out.set_accepted_rows(report.accepted());
+  out.set_created(report.created);
+  out.set_updated(report.updated);
+  out.set_deleted(report.withdrawn);
+  out.set_expired(report.expired);
+  out.set_unchanged(report.withdraw_unknown);
+  out.set_withdrawn_absent(report.full_sync_withdrawn);
+  out.set_rejected_rows(report.rejected);
+  AddRejections(report.rejected_rows, out);
+  AddCompleteness(report.completeness_by_source, out);
   return out;
 }
 

@@ -9,6 +9,9 @@
 
 namespace verkenner::indexer {
 
+// The public API's name for a kind of rejection.
+v1::RejectionReason ToProtoReason(RejectionKind kind);
+
 // The report in the public API's shape, as ProfileImportService returns it.
 v1::ImportReport ToProtoReport(const ImportReport& report, const std::string& file_name,
                                const std::string& full_sync_source);

@@ -22,9 +22,6 @@
 namespace verkenner::indexer {
 namespace {
 
-// No profile needs more; a longer line is refused rather than parsed.
-constexpr size_t kMaxRecordBytes = kMaxSourceRecordBytes;
-
 // What an import of one file has committed so far in one shard, kept in that shard's metadata.
 // Only the counts that depend on the index's state at the time are kept; everything else is
 // recomputed when the committed rows are replayed.
@@ -150,6 +147,19 @@ void MergeReport(ImportReport& into, ImportReport&& from) {
   }
 }
 
+// An accepted upsert in its source's completeness counts.
+void CountKnownFields(const engine::CandidateRecord& record, SourceCompleteness& completeness) {
+  ++completeness.profiles;
+  auto count_known = [&](const char* field, bool known) {
+    if (known) ++completeness.known[field];
+  };
+  count_known(engine::schema::kKnownEducation, record.education_known());
+  count_known(engine::schema::kKnownExperience, record.experience_known());
+  count_known(engine::schema::kKnownAvailability, record.availability_known());
+  count_known(engine::schema::kKnownTravelDistance, record.travel_distance_known());
+  count_known(engine::schema::kKnownAffinities, record.affinities_known());
+}
+
 }  // namespace
 
 // The state of one shard during one ImportFile() call. While the workers run, only the shard's
@@ -214,23 +224,24 @@ Importer::Importer(std::shared_ptr<const engine::ReferenceData> reference_data,
       writer_(writer),
       vault_(vault) {}
 
-absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::string& profile_id,
-                                 int64_t row, bool replay, ShardRun& run) {
+std::optional<ValidatedProfile> Importer::CheckRow(const v1::SourceProfile& profile,
+                                                   const std::string& profile_id, int64_t row,
+                                                   ShardRun& run) {
   ImportReport& report = run.report;
   auto reject = [&](std::string field, std::string reason, RejectionKind kind) {
     ++report.rejected;
     report.rejected_rows.push_back({row, std::move(field), std::move(reason), kind});
   };
-  ++report.rows_read;
   const std::string& only_source = !run.options.full_sync_source.empty()
                                        ? run.options.full_sync_source
                                        : run.options.only_source;
   if (!only_source.empty() && profile.source() != only_source) {
     reject("source", "differs from the source this import is for", RejectionKind::kSourceMismatch);
-    return absl::OkStatus();
+    return std::nullopt;
   }
-  std::vector<FieldError> errors = validator_.Validate(profile);
-  if (!errors.empty()) {
+  std::vector<FieldError> errors;
+  std::optional<ValidatedProfile> valid = validator_.Resolve(profile, errors);
+  if (!valid.has_value()) {
     // A full sync keeps the existing profile of a client whose row was merely malformed.
     if (!profile_id.empty()) run.seen.emplace(profile_id, row);
     ++report.rejected;
@@ -238,7 +249,7 @@ absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::st
       report.rejected_rows.push_back(
           {row, std::move(error.field), std::move(error.reason), error.kind});
     }
-    return absl::OkStatus();
+    return std::nullopt;
   }
   auto [first, inserted] = run.seen.emplace(profile_id, row);
   if (!inserted) {
@@ -246,14 +257,21 @@ absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::st
            absl::StrCat("the same client is in row ", first->second,
                         " of this file already; only that row is imported"),
            RejectionKind::kDuplicate);
-    return absl::OkStatus();
+    return std::nullopt;
   }
+  return valid;
+}
 
+absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::string& profile_id,
+                                 int64_t row, bool replay, ShardRun& run) {
+  ++run.report.rows_read;
+  std::optional<ValidatedProfile> valid = CheckRow(profile, profile_id, row, run);
+  if (!valid.has_value()) return absl::OkStatus();
   auto withdraw = [&]() -> absl::StatusOr<bool> {
     if (vault_ != nullptr) run.vault_changes.push_back({true, {profile_id, "", ""}});
     return run.writer.Withdraw(profile_id);
   };
-  if (profile.action() == v1::SOURCE_ACTION_DELETE) {
+  if (valid->is_delete()) {
     if (replay) return absl::OkStatus();  // counted in the restored position
     absl::StatusOr<bool> existed = withdraw();
     if (!existed.ok()) return existed.status();
@@ -261,24 +279,15 @@ absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::st
     return absl::OkStatus();
   }
 
-  engine::CandidateRecord record = anonymizer_.Anonymize(profile, run.options.today_day);
+  engine::CandidateRecord record = anonymizer_.Anonymize(*valid, run.options.today_day);
   if (record.retain_until_day < run.options.today_day) {
-    ++report.expired;
+    ++run.report.expired;
     if (!replay) {
       if (absl::StatusOr<bool> existed = withdraw(); !existed.ok()) return existed.status();
     }
     return absl::OkStatus();
   }
-  SourceCompleteness& completeness = report.completeness_by_source[record.source];
-  ++completeness.profiles;
-  auto count_known = [&](const char* field, bool known) {
-    if (known) ++completeness.known[field];
-  };
-  count_known(engine::schema::kKnownEducation, record.education_known());
-  count_known(engine::schema::kKnownExperience, record.experience_known());
-  count_known(engine::schema::kKnownAvailability, record.availability_known());
-  count_known(engine::schema::kKnownTravelDistance, record.travel_distance_known());
-  count_known(engine::schema::kKnownAffinities, record.affinities_known());
+  CountKnownFields(record, run.report.completeness_by_source[record.source]);
   if (replay) return absl::OkStatus();
 
   if (vault_ != nullptr) {
@@ -371,7 +380,7 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
   class FileRecordSource final : public RecordSource {
    public:
     FileRecordSource(std::ifstream& in, SourceFileFormat format)
-        : in_(in), total_(FileSize(in)), reader_(in, format, kMaxRecordBytes) {}
+        : in_(in), total_(FileSize(in)), reader_(in, format, kMaxSourceRecordBytes) {}
     absl::Status Start() { return reader_.Start(); }
     bool Next(SourceRecord& record) override { return reader_.Next(record); }
     int64_t BytesRead() override {
@@ -393,38 +402,57 @@ absl::StatusOr<ImportReport> Importer::ImportFile(const std::string& path, const
 absl::StatusOr<ImportReport> Importer::ImportRecords(RecordSource& source,
                                                      const std::string& position_key,
                                                      const Options& options) {
-  ImportProgress progress;
-  progress.bytes_total = source.BytesTotal();
-  // Resume: if any shard holds an unfinished position for this file, every shard replays the
-  // rows it committed (a shard that finished replays all of its rows and is left as it is).
   std::vector<std::unique_ptr<ShardRun>> shards;
-  std::vector<ImportPosition> saved(writer_->shard_count());
-  bool resuming = false;
   for (int i = 0; i < writer_->shard_count(); ++i) {
     shards.push_back(std::make_unique<ShardRun>(options, writer_->shard(i), position_key));
-    absl::StatusOr<std::string> text = writer_->shard(i).GetMetadata(position_key);
+  }
+  ImportReport report;
+  if (absl::Status restored = RestorePositions(shards, report); !restored.ok()) return restored;
+
+  std::vector<std::thread> workers;
+  for (auto& run : shards) workers.emplace_back([this, &run] { RunShard(*run); });
+  ReadAndRoute(source, shards, options, report);
+  for (std::thread& worker : workers) worker.join();
+
+  // The workers are done; from here this thread uses the shards.
+  absl::Status finished = FinishShards(source, shards, options, report);
+  if (!finished.ok()) {
+    for (auto& run : shards) {
+      run->writer.AbortBatch();
+      run->vault_changes.clear();
+    }
+    return finished;
+  }
+  return report;
+}
+
+absl::Status Importer::RestorePositions(std::vector<std::unique_ptr<ShardRun>>& shards,
+                                        ImportReport& report) {
+  // Resume: if any shard holds an unfinished position for this import, every shard replays the
+  // rows it committed (a shard that finished replays all of its rows and is left as it is).
+  std::vector<ImportPosition> saved(shards.size());
+  bool resuming = false;
+  for (size_t i = 0; i < shards.size(); ++i) {
+    absl::StatusOr<std::string> text = shards[i]->writer.GetMetadata(shards[i]->position_key);
     if (!text.ok()) return text.status();
     if (text->empty()) continue;
     saved[i] = ImportPosition::Parse(*text);
     if (!saved[i].done) resuming = true;
   }
-  ImportReport report;
-  if (resuming) {
-    report.resumed_after_row = std::numeric_limits<int64_t>::max();
-    for (int i = 0; i < writer_->shard_count(); ++i) {
-      ShardRun& run = *shards[i];
-      run.position = saved[i];
-      run.replay_through_row = saved[i].done ? std::numeric_limits<int64_t>::max() : saved[i].row;
-      run.finished_earlier = saved[i].done;
-      if (!saved[i].done) {
-        report.resumed_after_row = std::min(report.resumed_after_row, saved[i].row);
-      }
-    }
+  if (!resuming) return absl::OkStatus();
+  report.resumed_after_row = std::numeric_limits<int64_t>::max();
+  for (size_t i = 0; i < shards.size(); ++i) {
+    ShardRun& run = *shards[i];
+    run.position = saved[i];
+    run.replay_through_row = saved[i].done ? std::numeric_limits<int64_t>::max() : saved[i].row;
+    run.finished_earlier = saved[i].done;
+    if (!saved[i].done) report.resumed_after_row = std::min(report.resumed_after_row, saved[i].row);
   }
+  return absl::OkStatus();
+}
 
-  std::vector<std::thread> workers;
-  for (auto& run : shards) workers.emplace_back([this, &run] { RunShard(*run); });
-
+void Importer::ReadAndRoute(RecordSource& source, std::vector<std::unique_ptr<ShardRun>>& shards,
+                            const Options& options, ImportReport& report) {
   // This thread reads, parses and routes; the shard workers do the rest. A shard's pending chunk
   // is filled up to `filled[shard]` rows, reusing the rows of a recycled chunk.
   std::vector<std::vector<RoutedRow>> pending(shards.size());
@@ -438,18 +466,16 @@ absl::StatusOr<ImportReport> Importer::ImportRecords(RecordSource& source,
     pending[shard] = shards[shard]->queue.TakeSpare();
     filled[shard] = 0;
   };
+  ImportProgress progress;
+  progress.bytes_total = source.BytesTotal();
   SourceRecord record;
   int64_t rows_since_progress = 0;
   while (!abandoned && source.Next(record)) {
     if (!record.status.ok()) {  // unparsable: counted here; parsed rows by their shard
       ++report.rows_read;
       ++report.rejected;
-      const std::string message(record.status.message());
-      // The readers say "longer than N bytes" for oversized records; everything else is form.
-      report.rejected_rows.push_back({record.row, ErrorField(record.status), message,
-                                      message.find("longer than") != std::string::npos
-                                          ? RejectionKind::kTooLong
-                                          : RejectionKind::kBadFormat});
+      report.rejected_rows.push_back({record.row, ErrorField(record.status),
+                                      std::string(record.status.message()), record.problem});
     } else {
       std::string profile_id;
       if (!record.profile.source().empty() && !record.profile.client_number().empty()) {
@@ -476,25 +502,16 @@ absl::StatusOr<ImportReport> Importer::ImportRecords(RecordSource& source,
     if (!abandoned) flush(shard);
     shards[shard]->queue.Close();
   }
-  for (std::thread& worker : workers) worker.join();
+}
 
-  // The workers are done; from here this thread uses the shards.
-  auto abort_all = [&]() {
-    for (auto& run : shards) {
-      run->writer.AbortBatch();
-      run->vault_changes.clear();
-    }
-  };
+absl::Status Importer::FinishShards(RecordSource& source,
+                                    std::vector<std::unique_ptr<ShardRun>>& shards,
+                                    const Options& options, ImportReport& report) {
   for (auto& run : shards) {
-    if (!run->status.ok()) {
-      abort_all();
-      return run->status;
-    }
+    if (!run->status.ok()) return run->status;
   }
-  if (absl::Status broken = source.status(); !broken.ok()) {
-    abort_all();
-    return broken;
-  }
+  // A source that broke off is not complete: nothing more is committed, nothing withdrawn.
+  if (absl::Status broken = source.status(); !broken.ok()) return broken;
   for (auto& run : shards) {
     MergeReport(report, std::move(run->report));
     report.created += run->position.created;
@@ -505,12 +522,12 @@ absl::StatusOr<ImportReport> Importer::ImportRecords(RecordSource& source,
   std::stable_sort(report.rejected_rows.begin(), report.rejected_rows.end(),
                    [](const RejectedRow& a, const RejectedRow& b) { return a.row < b.row; });
   if (!options.full_sync_source.empty() && report.accepted() == 0) {
-    abort_all();
     return absl::FailedPreconditionError(absl::StrCat(
         "full sync of ", options.full_sync_source,
         ": the file has no accepted row; nothing was withdrawn (a broken export is likelier "
         "than a source without clients)"));
   }
+  // Each shard's last batch: the full sync's withdrawals and the position marked done.
   for (auto& run : shards) {
     if (run->finished_earlier) {
       run->writer.AbortBatch();  // holds nothing: every row was a replay
@@ -519,14 +536,11 @@ absl::StatusOr<ImportReport> Importer::ImportRecords(RecordSource& source,
       if (!options.full_sync_source.empty()) status = WithdrawAbsentProfiles(*run);
       run->position.done = true;
       if (status.ok()) status = CommitShardBatch(*run);
-      if (!status.ok()) {
-        abort_all();
-        return status;
-      }
+      if (!status.ok()) return status;
     }
     report.full_sync_withdrawn += run->position.full_sync_withdrawn;
   }
-  return report;
+  return absl::OkStatus();
 }
 
 }  // namespace verkenner::indexer

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -134,6 +135,20 @@ class Importer {
  private:
   struct ShardRun;
 
+  // The phases of ImportRecords: restore each shard's committed position (a resumed import);
+  // read, parse and route the records to the shard workers (this thread); after the workers,
+  // merge the shards' reports and commit their last batches (with a full sync's withdrawals).
+  absl::Status RestorePositions(std::vector<std::unique_ptr<ShardRun>>& shards,
+                                ImportReport& report);
+  void ReadAndRoute(RecordSource& source, std::vector<std::unique_ptr<ShardRun>>& shards,
+                    const Options& options, ImportReport& report);
+  absl::Status FinishShards(RecordSource& source, std::vector<std::unique_ptr<ShardRun>>& shards,
+                            const Options& options, ImportReport& report);
+  // The row resolved, if it is for this import, valid and the client's first in the import;
+  // otherwise nullopt, with the rejection in the shard's report.
+  std::optional<ValidatedProfile> CheckRow(const v1::SourceProfile& profile,
+                                           const std::string& profile_id, int64_t row,
+                                           ShardRun& run);
   // Handles one parsed row in its shard: validate, anonymise, apply (unless `replay`, for rows
   // an earlier run committed, which are only checked so the report and the full-sync set come
   // out the same).

@@ -7,20 +7,23 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
 #include "engine/disclosure_control.h"
 #include "engine/disk_space.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
-#include "indexer/identity_vault.h"
+#include "indexer/import_job.h"
 #include "indexer/import_report_writer.h"
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
 #include "indexer/pseudonymizer.h"
-#include "indexer/retention_sweep.h"
 
 ABSL_FLAG(std::string, index, "", "directory of the search index; created if absent (required)");
 ABSL_FLAG(std::string, vault, "",
@@ -137,6 +140,128 @@ void PrintSummary(const std::string& file, const verkenner::indexer::ImportRepor
                 rejected.reason.c_str());
   }
 }
+// What a run was asked to do, from the command line.
+struct Run {
+  std::string index;
+  std::vector<char*> files;
+  verkenner::indexer::ImportJob::Options job;
+  verkenner::indexer::Importer::Options import;
+};
+
+// The flags after parsing as a run, or kExitUsage with the reason on stderr.
+std::optional<Run> RunFromFlags(std::vector<char*> files) {
+  auto usage = [](std::string_view reason) {
+    std::cerr << "verkenner-index: " << reason << "\n";
+    return std::nullopt;
+  };
+  Run run;
+  run.index = absl::GetFlag(FLAGS_index);
+  run.files = std::move(files);
+  if (run.index.empty() || (run.files.empty() != absl::GetFlag(FLAGS_sweep_only))) {
+    return usage("give --index DIR and either files or --sweep_only (see --help)");
+  }
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format == "csv") {
+    run.import.format = verkenner::indexer::SourceFileFormat::kCsv;
+  } else if (format == "jsonl") {
+    run.import.format = verkenner::indexer::SourceFileFormat::kJsonLines;
+  } else if (format != "auto") {
+    return usage("--format must be auto, csv or jsonl");
+  }
+  run.import.batch_size = absl::GetFlag(FLAGS_batch_size);
+  run.job.retention.calendar_years_after_end = absl::GetFlag(FLAGS_retention_years);
+  if (run.import.batch_size <= 0 || run.job.retention.calendar_years_after_end < 0) {
+    return usage("--batch_size must be positive, --retention_years at least 0");
+  }
+  run.import.full_sync_source = absl::GetFlag(FLAGS_full_sync);
+  if (!run.import.full_sync_source.empty() && run.files.size() != 1) {
+    return usage("--full_sync takes exactly one file");
+  }
+  run.job.shards_if_new = absl::GetFlag(FLAGS_shards);
+  if (run.job.shards_if_new < 0 || run.job.shards_if_new > verkenner::engine::kMaxShards) {
+    return usage(absl::StrCat("--shards must be between 1 and ", verkenner::engine::kMaxShards));
+  }
+  run.job.index_path = run.index;
+  run.job.vault_path = absl::GetFlag(FLAGS_vault);
+  run.job.today_day = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
+                          .time_since_epoch()
+                          .count();
+  run.job.disclosure_k = absl::GetFlag(FLAGS_k);
+  run.job.compact = absl::GetFlag(FLAGS_compact);
+  return run;
+}
+
+// For the crash-safety test only: die by SIGKILL right after applying this row, as a power cut
+// or the OOM killer would, leaving whatever the index and vault hold at that moment.
+void CrashAfterRowFromEnvironment(verkenner::indexer::Importer::Options& options) {
+  if (const char* crash = std::getenv("VERKENNER_CRASH_AFTER_ROW"); crash != nullptr) {
+    const int64_t crash_row = std::atoll(crash);
+    options.after_row_applied = [crash_row](int64_t row) {
+      if (row == crash_row) std::raise(SIGKILL);
+    };
+  }
+}
+
+// Imports each file with a progress line and a summary. Returns the exit code so far.
+int ImportFiles(verkenner::indexer::ImportJob& job, Run& run) {
+  const bool terminal = isatty(STDERR_FILENO);
+  bool any_rejected = false;
+  for (const char* file : run.files) {
+    const auto start = std::chrono::steady_clock::now();
+    run.import.on_progress = [&](const verkenner::indexer::ImportProgress& progress) {
+      PrintProgress(progress, start, terminal);
+    };
+    auto report = job.ImportFile(file, run.import);
+    if (terminal) std::fprintf(stderr, "\n");
+    if (!report.ok()) return Failed(file, report.status());
+    PrintSummary(file, *report,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                 absl::GetFlag(FLAGS_show_rejected));
+    if (const std::string report_path = absl::GetFlag(FLAGS_report); !report_path.empty()) {
+      if (auto written = verkenner::indexer::WriteRejectedRowsReport(
+              *report, file, run.import.full_sync_source, report_path);
+          !written.ok()) {
+        return Failed("rejected rows report", written);
+      }
+      std::printf("  rejected rows written to %s\n", report_path.c_str());
+    }
+    any_rejected = any_rejected || report->rejected > 0;
+  }
+  return any_rejected ? kExitRowsRejected : kExitOk;
+}
+
+// Prints what the job's upkeep did, as far as it got.
+void PrintUpkeep(const verkenner::indexer::ImportJob::Upkeep& upkeep) {
+  if (upkeep.expired_purged.has_value()) {
+    std::printf("retention sweep purged %lld expired profiles\n",
+                static_cast<long long>(*upkeep.expired_purged));
+  }
+  if (const auto& groups = upkeep.disclosure; groups.has_value()) {
+    std::printf(
+        "disclosure control: k=%d; smallest group as shown %lld; %lld profiles shown at "
+        "arbeidsmarktregio level instead of municipality\n",
+        groups->k, static_cast<long long>(groups->smallest_shown_group),
+        static_cast<long long>(groups->profiles_shown_at_region_level));
+  }
+  if (const auto& compacted = upkeep.compaction; compacted.has_value()) {
+    std::printf("compacted the index from %.0f MB to %.0f MB\n", compacted->bytes_before / 1e6,
+                compacted->bytes_after / 1e6);
+  }
+}
+
+// What failed, as the command line names each step of the job (in ImportJob::Step's order).
+std::string_view StepContext(verkenner::indexer::ImportJob::Step step) {
+  constexpr std::string_view kContexts[] = {
+      "opening the index", "opening the identity vault", "import",
+      "retention sweep",   "disclosure control",         "compaction"};
+  return kContexts[static_cast<size_t>(step)];
+}
+
+// Says why an input of the run (reference data, key) cannot be used; returns kExitFailed.
+int FailedInput(const absl::Status& status) {
+  std::cerr << "verkenner-index: " << status.message() << "\n";
+  return kExitFailed;
+}
 
 }  // namespace
 
@@ -150,121 +275,30 @@ int main(int argc, char** argv) {
   verkenner::indexer::InstallXapianTerminateHandler("verkenner-index");
   std::vector<char*> files = absl::ParseCommandLine(argc, argv);
   files.erase(files.begin());
-  const std::string index = absl::GetFlag(FLAGS_index);
-  const bool sweep_only = absl::GetFlag(FLAGS_sweep_only);
-  if (index.empty() || (files.empty() != sweep_only)) {
-    std::cerr << "verkenner-index: give --index DIR and either files or --sweep_only "
-                 "(see --help)\n";
-    return kExitUsage;
-  }
-  verkenner::indexer::Importer::Options options;
-  const std::string format = absl::GetFlag(FLAGS_format);
-  if (format == "csv") {
-    options.format = verkenner::indexer::SourceFileFormat::kCsv;
-  } else if (format == "jsonl") {
-    options.format = verkenner::indexer::SourceFileFormat::kJsonLines;
-  } else if (format != "auto") {
-    std::cerr << "verkenner-index: --format must be auto, csv or jsonl\n";
-    return kExitUsage;
-  }
-  options.batch_size = absl::GetFlag(FLAGS_batch_size);
-  verkenner::indexer::RetentionRule retention;
-  retention.calendar_years_after_end = absl::GetFlag(FLAGS_retention_years);
-  if (options.batch_size <= 0 || retention.calendar_years_after_end < 0) {
-    std::cerr << "verkenner-index: --batch_size must be positive, --retention_years at least 0\n";
-    return kExitUsage;
-  }
-  options.full_sync_source = absl::GetFlag(FLAGS_full_sync);
-  if (!options.full_sync_source.empty() && files.size() != 1) {
-    std::cerr << "verkenner-index: --full_sync takes exactly one file\n";
-    return kExitUsage;
-  }
-  options.today_day = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
-                          .time_since_epoch()
-                          .count();
+  std::optional<Run> run = RunFromFlags(std::move(files));
+  if (!run.has_value()) return kExitUsage;
 
   std::string refdata_dir = absl::GetFlag(FLAGS_refdata);
   if (refdata_dir.empty()) refdata_dir = verkenner::engine::ReferenceData::DefaultDirectory();
   auto reference_data = verkenner::engine::ReferenceData::Load(refdata_dir);
-  if (!reference_data.ok()) {
-    std::cerr << "verkenner-index: " << reference_data.status().message() << "\n";
-    return kExitFailed;
-  }
+  if (!reference_data.ok()) return FailedInput(reference_data.status());
   std::string key_file = absl::GetFlag(FLAGS_key_file);
   if (key_file.empty()) key_file = verkenner::indexer::Pseudonymizer::DefaultKeyFile();
   auto pseudonymizer = verkenner::indexer::Pseudonymizer::FromKeyFile(key_file);
-  if (!pseudonymizer.ok()) {
-    std::cerr << "verkenner-index: " << pseudonymizer.status().message() << "\n";
-    return kExitFailed;
-  }
-  const int shards = absl::GetFlag(FLAGS_shards);
-  if (shards < 0 || shards > verkenner::engine::kMaxShards) {
-    std::cerr << "verkenner-index: --shards must be between 1 and " << verkenner::engine::kMaxShards
-              << "\n";
-    return kExitUsage;
-  }
-  verkenner::indexer::IndexWriter::Options writer_options;
-  writer_options.shards_if_new = shards;
-  auto writer = verkenner::indexer::IndexWriter::Open(index, *reference_data, writer_options);
-  if (!writer.ok()) return Failed("opening the index", writer.status());
-  std::string vault_path = absl::GetFlag(FLAGS_vault);
-  if (vault_path.empty()) {
-    vault_path = (index.back() == '/' ? index.substr(0, index.size() - 1) : index) + ".vault";
-  }
-  auto vault = verkenner::indexer::IdentityVault::Open(vault_path);
-  if (!vault.ok()) return Failed("opening the identity vault", vault.status());
+  if (!pseudonymizer.ok()) return FailedInput(pseudonymizer.status());
 
-  verkenner::indexer::Importer importer(*reference_data, std::move(*pseudonymizer), retention,
-                                        writer->get(), vault->get());
-  // For the crash-safety test only: die by SIGKILL right after applying this row, as a power cut
-  // or the OOM killer would, leaving whatever the index and vault hold at that moment.
-  if (const char* crash = std::getenv("VERKENNER_CRASH_AFTER_ROW"); crash != nullptr) {
-    const int64_t crash_row = std::atoll(crash);
-    options.after_row_applied = [crash_row](int64_t row) {
-      if (row == crash_row) std::raise(SIGKILL);
-    };
+  verkenner::indexer::ImportJob job(*reference_data, std::move(*pseudonymizer), run->job);
+  if (absl::Status opened = job.Open(); !opened.ok()) {
+    return Failed(StepContext(job.step()), opened);
   }
-  const bool terminal = isatty(STDERR_FILENO);
-  bool any_rejected = false;
-  for (const char* file : files) {
-    const auto start = std::chrono::steady_clock::now();
-    options.on_progress = [&](const verkenner::indexer::ImportProgress& progress) {
-      PrintProgress(progress, start, terminal);
-    };
-    auto report = importer.ImportFile(file, options);
-    if (terminal) std::fprintf(stderr, "\n");
-    if (!report.ok()) return Failed(file, report.status());
-    PrintSummary(file, *report,
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-                 absl::GetFlag(FLAGS_show_rejected));
-    if (const std::string report_path = absl::GetFlag(FLAGS_report); !report_path.empty()) {
-      if (auto written = verkenner::indexer::WriteRejectedRowsReport(
-              *report, file, options.full_sync_source, report_path);
-          !written.ok()) {
-        return Failed("rejected rows report", written);
-      }
-      std::printf("  rejected rows written to %s\n", report_path.c_str());
-    }
-    any_rejected = any_rejected || report->rejected > 0;
-  }
-
-  auto swept = verkenner::indexer::SweepExpiredProfiles(**writer, vault->get(), options.today_day);
-  if (!swept.ok()) return Failed("retention sweep", swept.status());
-  std::printf("retention sweep purged %lld expired profiles\n", static_cast<long long>(*swept));
-  auto groups = (*writer)->UpdateDisclosureControl(absl::GetFlag(FLAGS_k));
-  if (!groups.ok()) return Failed("disclosure control", groups.status());
-  std::printf(
-      "disclosure control: k=%d; smallest group as shown %lld; %lld profiles shown at "
-      "arbeidsmarktregio level instead of municipality\n",
-      groups->k, static_cast<long long>(groups->smallest_shown_group),
-      static_cast<long long>(groups->profiles_shown_at_region_level));
-  if (absl::GetFlag(FLAGS_compact)) {
-    auto compacted = (*writer)->Compact();
-    if (!compacted.ok()) return Failed("compaction", compacted.status());
-    std::printf("compacted the index from %.0f MB to %.0f MB\n", compacted->bytes_before / 1e6,
-                compacted->bytes_after / 1e6);
-  }
-  std::printf("index %s now holds %lld profiles; identity vault %s\n", index.c_str(),
-              static_cast<long long>((*writer)->DocumentCount()), vault_path.c_str());
-  return any_rejected ? kExitRowsRejected : kExitOk;
+  CrashAfterRowFromEnvironment(run->import);
+  const int imported = ImportFiles(job, *run);
+  if (imported == kExitFailed) return imported;
+  verkenner::indexer::ImportJob::Upkeep upkeep;
+  absl::Status finished = job.Finish(upkeep);
+  PrintUpkeep(upkeep);
+  if (!finished.ok()) return Failed(StepContext(job.step()), finished);
+  std::printf("index %s now holds %lld profiles; identity vault %s\n", run->index.c_str(),
+              static_cast<long long>(job.writer().DocumentCount()), job.vault_path().c_str());
+  return imported;
 }

@@ -19,34 +19,13 @@ namespace {
 constexpr size_t kMaxShortTextLength = 60;
 constexpr int64_t kNeverExpiresDay = 2932896;  // 9999-12-31
 
-int64_t RetainUntilDay(const std::string& register_end, const RetentionRule& rule) {
-  std::optional<int64_t> end = ParseIsoDay(register_end);
+int64_t RetainUntilDay(std::optional<int64_t> end, const RetentionRule& rule) {
   if (!end.has_value()) return kNeverExpiresDay;
   std::chrono::year_month_day end_date{std::chrono::sys_days(std::chrono::days(*end))};
   std::chrono::year_month_day last_day{
       end_date.year() + std::chrono::years(rule.calendar_years_after_end), std::chrono::December,
       std::chrono::day(31)};
   return std::chrono::sys_days(last_day).time_since_epoch().count();
-}
-
-v1::Weekday WeekdayFromCode(const std::string& code) {
-  static const std::pair<const char*, v1::Weekday> kDays[] = {
-      {"ma", v1::WEEKDAY_MONDAY},   {"di", v1::WEEKDAY_TUESDAY}, {"wo", v1::WEEKDAY_WEDNESDAY},
-      {"do", v1::WEEKDAY_THURSDAY}, {"vr", v1::WEEKDAY_FRIDAY},  {"za", v1::WEEKDAY_SATURDAY},
-      {"zo", v1::WEEKDAY_SUNDAY}};
-  for (const auto& [name, day] : kDays) {
-    if (code == name) return day;
-  }
-  return v1::WEEKDAY_UNSPECIFIED;
-}
-
-v1::TravelMode TravelModeFromCode(const std::string& code) {
-  if (code == "lopen") return v1::TRAVEL_MODE_WALKING;
-  if (code == "fiets") return v1::TRAVEL_MODE_BICYCLE;
-  if (code == "ov") return v1::TRAVEL_MODE_PUBLIC_TRANSPORT;
-  if (code == "auto") return v1::TRAVEL_MODE_CAR;
-  if (code == "begeleid") return v1::TRAVEL_MODE_ASSISTED;
-  return v1::TRAVEL_MODE_UNSPECIFIED;
 }
 
 bool IsSafeCodeCharacter(char c) {
@@ -120,31 +99,52 @@ ProfileAnonymizer::ProfileAnonymizer(std::shared_ptr<const engine::ReferenceData
       retention_(retention),
       scrubber_(reference_data_->stopwords()) {}
 
-engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& profile,
+engine::CandidateRecord ProfileAnonymizer::Anonymize(const ValidatedProfile& valid,
                                                      int64_t today_day) const {
+  const v1::SourceProfile& profile = valid.source();
   engine::CandidateRecord record;
   v1::AnonymousProfile shown;
   record.profile_id = pseudonymizer_->ProfileId(profile.source(), profile.client_number());
   record.source = profile.source();
-
-  // Validation guarantees a well-formed postcode; PO-box and new postcodes have no area of
-  // their own and take the numerically nearest one.
-  const engine::PostcodeArea* area =
-      reference_data_->NearestPostcodeArea(engine::ParsePc4(profile.postcode()).value_or(0));
-  record.home = {area->lat, area->lon};
-  record.municipality_code = area->municipality_code;
-  const engine::Municipality* municipality =
-      reference_data_->FindMunicipality(area->municipality_code);
-  record.region_code = municipality->region_code;
-  // The shown area is not stored: which level may be shown depends on the other profiles, so
-  // the searcher decides it when the profile is served (engine/disclosure_control.h).
-
-  if (const engine::EducationLevelInfo* level =
-          reference_data_->FindEducationLevel(profile.education_level());
-      !profile.education_level().empty() && level != nullptr) {
+  // Where the person lives, no finer than the PC4 area's centre. The shown area is not stored:
+  // which level may be shown depends on the other profiles, so the searcher decides it when the
+  // profile is served (engine/disclosure_control.h).
+  record.home = {valid.area().lat, valid.area().lon};
+  record.municipality_code = valid.area().municipality_code;
+  record.region_code = valid.municipality().region_code;
+  if (const engine::EducationLevelInfo* level = valid.education(); level != nullptr) {
     record.education_code = level->code;
     record.education_ordinal = level->ordinal;
   }
+  KeepSafeText(profile, record, shown);
+  KeepAvailability(valid, today_day, record);
+  shown.set_travel_mode(valid.travel_mode());
+  record.affinities.assign(valid.affinities().begin(), valid.affinities().end());
+  for (const std::string& need : profile.support_needs()) {
+    if (IsCode(need)) shown.add_support_needs(need);
+  }
+  if (profile.has_driving_licence()) record.driving_licence = profile.driving_licence();
+  if (!profile.wishes().empty()) {
+    if (std::optional<std::string> safe =
+            scrubber_.Scrub(profile.wishes(), ScrubContextFor(profile))) {
+      record.wishes = *safe;
+      shown.set_wishes(*safe);
+    }
+  }
+  for (const std::string& language : profile.languages()) {
+    if (language.size() == 2 && IsCode(language)) shown.add_languages(language);
+  }
+  record.updated_day = valid.updated_day().value_or(today_day);
+  record.retain_until_day = RetainUntilDay(valid.register_end_day(), retention_);
+  record.display_payload = shown.SerializeAsString();
+  return record;
+}
+
+void ProfileAnonymizer::KeepSafeText(const v1::SourceProfile& profile,
+                                     engine::CandidateRecord& record,
+                                     v1::AnonymousProfile& shown) const {
+  // Free text is kept only where it cannot carry personal data (FilterShortText); an occupation
+  // from the reference list is kept by its codes.
   for (const std::string& diploma : profile.diplomas()) {
     std::string safe = FilterShortText(diploma);
     if (safe.empty()) continue;
@@ -173,53 +173,23 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const v1::SourceProfile& pr
     record.skills.push_back(safe);
     shown.add_skills(safe);
   }
+}
+
+void ProfileAnonymizer::KeepAvailability(const ValidatedProfile& valid, int64_t today_day,
+                                         engine::CandidateRecord& record) {
+  const v1::SourceProfile& profile = valid.source();
   // A range with one end missing says too little to match on: availability stays unknown.
   if (profile.has_hours_min() && profile.has_hours_max()) {
     record.hours_min = profile.hours_min();
     record.hours_max = profile.hours_max();
   }
-  for (const std::string& day : profile.days()) {
-    const v1::Weekday weekday = WeekdayFromCode(day);
-    if (weekday != v1::WEEKDAY_UNSPECIFIED)
-      record.days |= static_cast<uint8_t>(1u << (weekday - 1));
-  }
-  if (std::optional<int64_t> from = ParseIsoDay(profile.available_from());
+  record.days = valid.days();
+  // A date already past says nothing more than "available now".
+  if (std::optional<int64_t> from = valid.available_from_day();
       from.has_value() && *from > today_day) {
     record.available_from_day = *from;
   }
-  if (profile.has_max_travel_km()) {
-    record.max_travel_km = profile.max_travel_km();
-  }
-  shown.set_travel_mode(TravelModeFromCode(profile.travel_mode()));
-  // ProfileValidator has refused rows with affinities that are neither a code nor an alias.
-  for (const std::string& affinity : profile.affinities()) {
-    const std::optional<std::string_view> code = engine::CanonicalAffinity(affinity);
-    if (code.has_value() && std::find(record.affinities.begin(), record.affinities.end(), *code) ==
-                                record.affinities.end()) {
-      record.affinities.emplace_back(*code);
-    }
-  }
-  for (const std::string& need : profile.support_needs()) {
-    if (IsCode(need)) shown.add_support_needs(need);
-  }
-  if (profile.has_driving_licence()) {
-    record.driving_licence = profile.driving_licence();
-  }
-  if (!profile.wishes().empty()) {
-    if (std::optional<std::string> safe =
-            scrubber_.Scrub(profile.wishes(), ScrubContextFor(profile))) {
-      record.wishes = *safe;
-      shown.set_wishes(*safe);
-    }
-  }
-  for (const std::string& language : profile.languages()) {
-    if (language.size() == 2 && IsCode(language)) shown.add_languages(language);
-  }
-
-  record.updated_day = ParseIsoDay(profile.updated_at()).value_or(today_day);
-  record.retain_until_day = RetainUntilDay(profile.register_end(), retention_);
-  record.display_payload = shown.SerializeAsString();
-  return record;
+  if (profile.has_max_travel_km()) record.max_travel_km = profile.max_travel_km();
 }
 
 absl::StatusOr<v1::AnonymousProfile> ShownProfile(const engine::CandidateRecord& record,

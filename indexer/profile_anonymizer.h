@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "engine/candidate_record.h"
 #include "engine/refdata/reference_data.h"
+#include "indexer/profile_validator.h"
 #include "indexer/pseudonymizer.h"
 #include "indexer/text_scrubber.h"
 #include "verkenner/v1/profile.pb.h"
@@ -21,11 +22,11 @@ struct RetentionRule {
   int calendar_years_after_end = 2;
 };
 
-// Turns a validated SourceProfile into an anonymous CandidateRecord, whose display payload is a
-// serialized verkenner.v1.AnonymousProfile. Direct identifiers (BSN, name, birth date, street,
-// house number, phone, e-mail, client number) are never copied; the location becomes the PC4
-// area's centre; short free text passes a conservative filter or is left out, and the wishes
-// text goes through the TextScrubber (also left out if it cannot be made safe).
+// Turns a validated, resolved source row (ValidatedProfile) into an anonymous CandidateRecord,
+// whose display payload is a serialized verkenner.v1.AnonymousProfile. Direct identifiers (BSN,
+// name, birth date, street, house number, phone, e-mail, client number) are never copied; the
+// location becomes the PC4 area's centre; short free text passes a conservative filter or is left
+// out, and the wishes text goes through the TextScrubber (also left out if it cannot be made safe).
 //
 // The record's display payload is a v1.AnonymousProfile holding only what the engine does not
 // keep anyway (diplomas, skills, travel mode, support needs, languages, wishes); ShownProfile()
@@ -39,11 +40,18 @@ class ProfileAnonymizer {
   ProfileAnonymizer(std::shared_ptr<const engine::ReferenceData> reference_data,
                     std::shared_ptr<const Pseudonymizer> pseudonymizer, RetentionRule retention);
 
-  // `profile` must have passed ProfileValidator. `today_day` (days since 1970-01-01) stands in
-  // for an empty updated_at.
-  engine::CandidateRecord Anonymize(const v1::SourceProfile& profile, int64_t today_day) const;
+  // The record of an upsert row that ProfileValidator resolved (not of a delete row). `today_day`
+  // (days since 1970-01-01) stands in for an empty updated_at.
+  engine::CandidateRecord Anonymize(const ValidatedProfile& profile, int64_t today_day) const;
 
  private:
+  // The diplomas, occupations and skills that pass the short-text filter.
+  void KeepSafeText(const v1::SourceProfile& profile, engine::CandidateRecord& record,
+                    v1::AnonymousProfile& shown) const;
+  // Hours, days, the start date (if still ahead) and the travel limit.
+  static void KeepAvailability(const ValidatedProfile& profile, int64_t today_day,
+                               engine::CandidateRecord& record);
+
   std::shared_ptr<const engine::ReferenceData> reference_data_;
   std::shared_ptr<const Pseudonymizer> pseudonymizer_;
   RetentionRule retention_;

@@ -1,6 +1,9 @@
 #include "indexer/profile_validator.h"
 
+#include <algorithm>
 #include <chrono>
+#include <string_view>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -13,6 +16,7 @@ namespace {
 
 constexpr int kMaxTravelKm = 200;
 constexpr int kMaxExperienceMonths = 600;
+constexpr int kMinExperienceYear = 1950;
 constexpr size_t kMaxClientNumberLength = 64;
 constexpr size_t kMaxShortTextLength = 200;
 
@@ -28,6 +32,50 @@ bool HasControlCharacter(const std::string& text) {
     if (c < 0x20) return true;
   }
   return false;
+}
+
+// The import's weekday and travel-mode codes (docs/import-format.md) and what they stand for.
+constexpr std::pair<std::string_view, v1::Weekday> kDayCodes[] = {
+    {"ma", v1::WEEKDAY_MONDAY},   {"di", v1::WEEKDAY_TUESDAY}, {"wo", v1::WEEKDAY_WEDNESDAY},
+    {"do", v1::WEEKDAY_THURSDAY}, {"vr", v1::WEEKDAY_FRIDAY},  {"za", v1::WEEKDAY_SATURDAY},
+    {"zo", v1::WEEKDAY_SUNDAY}};
+constexpr std::pair<std::string_view, v1::TravelMode> kTravelModeCodes[] = {
+    {"lopen", v1::TRAVEL_MODE_WALKING},
+    {"fiets", v1::TRAVEL_MODE_BICYCLE},
+    {"ov", v1::TRAVEL_MODE_PUBLIC_TRANSPORT},
+    {"auto", v1::TRAVEL_MODE_CAR},
+    {"begeleid", v1::TRAVEL_MODE_ASSISTED}};
+
+// The value `code` stands for in `table`, or nullopt.
+template <typename Value, size_t N>
+std::optional<Value> Lookup(const std::pair<std::string_view, Value> (&table)[N],
+                            std::string_view code) {
+  for (const auto& [name, value] : table) {
+    if (code == name) return value;
+  }
+  return std::nullopt;
+}
+
+void Fail(std::vector<FieldError>& errors, const char* field, const char* reason,
+          RejectionKind kind) {
+  errors.push_back({field, reason, kind});
+}
+
+// An empty date is unknown; any other must parse. Returns the day, or nullopt.
+std::optional<int64_t> CheckDate(std::vector<FieldError>& errors, const char* field,
+                                 const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  std::optional<int64_t> day = ParseIsoDay(value);
+  if (!day.has_value()) {
+    Fail(errors, field, "not a valid date (expected YYYY-MM-DD)", RejectionKind::kBadFormat);
+  }
+  return day;
+}
+
+// Whether `value` is set and outside minimum..maximum.
+template <typename T>
+bool OutsideRange(bool has_value, T value, T minimum, T maximum) {
+  return has_value && (value < minimum || value > maximum);
 }
 
 }  // namespace
@@ -52,58 +100,91 @@ ProfileValidator::ProfileValidator(std::shared_ptr<const engine::ReferenceData> 
 
 std::vector<FieldError> ProfileValidator::Validate(const v1::SourceProfile& profile) const {
   std::vector<FieldError> errors;
-  auto fail = [&](const char* field, const char* reason, RejectionKind kind) {
-    errors.push_back({field, reason, kind});
-  };
-  auto check_date = [&](const char* field, const std::string& value) {
-    if (!value.empty() && !ParseIsoDay(value).has_value()) {
-      fail(field, "not a valid date (expected YYYY-MM-DD)", RejectionKind::kBadFormat);
-    }
-  };
+  (void)Resolve(profile, errors);
+  return errors;
+}
 
+std::optional<ValidatedProfile> ProfileValidator::Resolve(const v1::SourceProfile& profile,
+                                                          std::vector<FieldError>& errors) const {
+  errors.clear();
+  ValidatedProfile resolved(profile);
+  // Every group is checked even after an error, so one report lists all of a row's problems.
+  if (CheckKeyAndAction(profile, errors)) {
+    CheckPersonAndRegister(profile, resolved, errors);
+    CheckEducationAndExperience(profile, resolved, errors);
+    CheckAvailability(profile, resolved, errors);
+    CheckAffinitiesAndDates(profile, resolved, errors);
+  }
+  if (!errors.empty()) return std::nullopt;
+  return resolved;
+}
+
+bool ProfileValidator::CheckKeyAndAction(const v1::SourceProfile& profile, Errors& errors) const {
   if (profile.source().empty()) {
-    fail("source", "is required", RejectionKind::kMissing);
+    Fail(errors, "source", "is required", RejectionKind::kMissing);
   } else if (profile.source() != "UWV" &&
              reference_data_->FindMunicipality(profile.source()) == nullptr) {
-    fail("source", "not UWV or a known CBS municipality code (GMxxxx)",
+    Fail(errors, "source", "not UWV or a known CBS municipality code (GMxxxx)",
          RejectionKind::kUnknownCode);
   }
   if (profile.client_number().empty()) {
-    fail("client_number", "is required", RejectionKind::kMissing);
+    Fail(errors, "client_number", "is required", RejectionKind::kMissing);
   } else if (profile.client_number().size() > kMaxClientNumberLength ||
              HasControlCharacter(profile.client_number())) {
-    fail("client_number", "longer than 64 characters or contains control characters",
+    Fail(errors, "client_number", "longer than 64 characters or contains control characters",
          RejectionKind::kTooLong);
   }
   // JSON Lines and the import API carry an open enum: a number it does not define is neither an
   // upsert nor a delete.
   if (!v1::SourceAction_IsValid(profile.action())) {
-    fail("action", "not upsert or delete", RejectionKind::kUnknownCode);
-    return errors;
+    Fail(errors, "action", "not upsert or delete", RejectionKind::kUnknownCode);
+    return false;
   }
   // A delete row needs only the profile's key; whatever else it carries is not used.
-  if (profile.action() == v1::SOURCE_ACTION_DELETE) return errors;
+  return profile.action() != v1::SOURCE_ACTION_DELETE;
+}
+
+void ProfileValidator::CheckPersonAndRegister(const v1::SourceProfile& profile,
+                                              ValidatedProfile& resolved, Errors& errors) const {
   if (!profile.bsn().empty() && !IsValidBsn(profile.bsn())) {
-    fail("bsn", "does not pass the elfproef", RejectionKind::kInvalidBsn);
+    Fail(errors, "bsn", "does not pass the elfproef", RejectionKind::kInvalidBsn);
   }
-  check_date("birth_date", profile.birth_date());
+  CheckDate(errors, "birth_date", profile.birth_date());
   if (profile.postcode().empty()) {
-    fail("postcode", "is required (travel distances are computed from it)",
+    Fail(errors, "postcode", "is required (travel distances are computed from it)",
          RejectionKind::kMissing);
-  } else if (!engine::ParsePc4(profile.postcode()).has_value()) {
-    fail("postcode", "not a Dutch postcode (expected 1234 AB or 1234)", RejectionKind::kBadFormat);
+  } else if (std::optional<int> pc4 = engine::ParsePc4(profile.postcode()); !pc4.has_value()) {
+    Fail(errors, "postcode", "not a Dutch postcode (expected 1234 AB or 1234)",
+         RejectionKind::kBadFormat);
+  } else {
+    // PO-box and new postcodes have no area of their own and take the numerically nearest one.
+    resolved.area_ = reference_data_->NearestPostcodeArea(*pc4);
+    if (resolved.area_ != nullptr) {
+      resolved.municipality_ = reference_data_->FindMunicipality(resolved.area_->municipality_code);
+    }
+    if (resolved.municipality_ == nullptr) {
+      Fail(errors, "postcode", "has no area in the reference data",
+           RejectionKind::kUnknownPostcode);
+    }
   }
   if (!profile.target_group().empty() &&
       !OneOf(profile.target_group(), {"wajong", "wsw", "participatiewet", "wiw_id", "vso_pro"})) {
-    fail("target_group", "not one of wajong, wsw, participatiewet, wiw_id, vso_pro",
+    Fail(errors, "target_group", "not one of wajong, wsw, participatiewet, wiw_id, vso_pro",
          RejectionKind::kUnknownCode);
   }
-  check_date("register_start", profile.register_start());
-  check_date("register_end", profile.register_end());
-  if (!profile.education_level().empty() &&
-      reference_data_->FindEducationLevel(profile.education_level()) == nullptr) {
-    fail("education_level", "not a code, label or alias from education_levels_nl.csv",
-         RejectionKind::kUnknownCode);
+  CheckDate(errors, "register_start", profile.register_start());
+  resolved.register_end_day_ = CheckDate(errors, "register_end", profile.register_end());
+}
+
+void ProfileValidator::CheckEducationAndExperience(const v1::SourceProfile& profile,
+                                                   ValidatedProfile& resolved,
+                                                   Errors& errors) const {
+  if (!profile.education_level().empty()) {
+    resolved.education_ = reference_data_->FindEducationLevel(profile.education_level());
+    if (resolved.education_ == nullptr) {
+      Fail(errors, "education_level", "not a code, label or alias from education_levels_nl.csv",
+           RejectionKind::kUnknownCode);
+    }
   }
   const int this_year =
       static_cast<int>(std::chrono::year_month_day(
@@ -111,54 +192,70 @@ std::vector<FieldError> ProfileValidator::Validate(const v1::SourceProfile& prof
                            .year());
   for (const v1::SourceWorkExperience& experience : profile.work_experience()) {
     if (experience.occupation().empty() || experience.occupation().size() > kMaxShortTextLength) {
-      fail("work_experience", "occupation is empty or longer than 200 characters",
+      Fail(errors, "work_experience", "occupation is empty or longer than 200 characters",
            RejectionKind::kTooLong);
     }
-    if (experience.has_months() &&
-        (experience.months() < 0 || experience.months() > kMaxExperienceMonths)) {
-      fail("work_experience", "months outside 0..600", RejectionKind::kOutOfRange);
+    if (OutsideRange(experience.has_months(), experience.months(), 0, kMaxExperienceMonths)) {
+      Fail(errors, "work_experience", "months outside 0..600", RejectionKind::kOutOfRange);
     }
-    if (experience.has_last_year() &&
-        (experience.last_year() < 1950 || experience.last_year() > this_year + 1)) {
-      fail("work_experience", "last_year outside 1950..next year", RejectionKind::kOutOfRange);
+    if (OutsideRange(experience.has_last_year(), experience.last_year(), kMinExperienceYear,
+                     this_year + 1)) {
+      Fail(errors, "work_experience", "last_year outside 1950..next year",
+           RejectionKind::kOutOfRange);
     }
   }
-  if (profile.has_max_travel_km() &&
-      (profile.max_travel_km() < 0 || profile.max_travel_km() > kMaxTravelKm)) {
-    fail("max_travel_km", "outside 0..200", RejectionKind::kOutOfRange);
+}
+
+void ProfileValidator::CheckAvailability(const v1::SourceProfile& profile,
+                                         ValidatedProfile& resolved, Errors& errors) const {
+  if (OutsideRange(profile.has_max_travel_km(), profile.max_travel_km(), 0, kMaxTravelKm)) {
+    Fail(errors, "max_travel_km", "outside 0..200", RejectionKind::kOutOfRange);
   }
-  if (!profile.travel_mode().empty() &&
-      !OneOf(profile.travel_mode(), {"lopen", "fiets", "ov", "auto", "begeleid"})) {
-    fail("travel_mode", "not one of lopen, fiets, ov, auto, begeleid", RejectionKind::kUnknownCode);
+  if (!profile.travel_mode().empty()) {
+    std::optional<v1::TravelMode> mode = Lookup(kTravelModeCodes, profile.travel_mode());
+    if (mode.has_value()) {
+      resolved.travel_mode_ = *mode;
+    } else {
+      Fail(errors, "travel_mode", "not one of lopen, fiets, ov, auto, begeleid",
+           RejectionKind::kUnknownCode);
+    }
   }
-  if (profile.has_hours_min() &&
-      (profile.hours_min() < 0 || profile.hours_min() > engine::kMaxHoursPerWeek)) {
-    fail("hours_min", "outside 0..40", RejectionKind::kOutOfRange);
+  if (OutsideRange(profile.has_hours_min(), profile.hours_min(), 0, engine::kMaxHoursPerWeek)) {
+    Fail(errors, "hours_min", "outside 0..40", RejectionKind::kOutOfRange);
   }
-  if (profile.has_hours_max() &&
-      (profile.hours_max() < 0 || profile.hours_max() > engine::kMaxHoursPerWeek)) {
-    fail("hours_max", "outside 0..40", RejectionKind::kOutOfRange);
+  if (OutsideRange(profile.has_hours_max(), profile.hours_max(), 0, engine::kMaxHoursPerWeek)) {
+    Fail(errors, "hours_max", "outside 0..40", RejectionKind::kOutOfRange);
   }
   if (profile.has_hours_min() && profile.has_hours_max() &&
       profile.hours_min() > profile.hours_max()) {
-    fail("hours_min", "greater than hours_max", RejectionKind::kInconsistent);
+    Fail(errors, "hours_min", "greater than hours_max", RejectionKind::kInconsistent);
   }
   for (const std::string& day : profile.days()) {
-    if (!OneOf(day, {"ma", "di", "wo", "do", "vr", "za", "zo"})) {
-      fail("days", "not one of ma, di, wo, do, vr, za, zo", RejectionKind::kUnknownCode);
+    std::optional<v1::Weekday> weekday = Lookup(kDayCodes, day);
+    if (!weekday.has_value()) {
+      Fail(errors, "days", "not one of ma, di, wo, do, vr, za, zo", RejectionKind::kUnknownCode);
       break;
     }
+    resolved.days_ |= static_cast<uint8_t>(1u << (*weekday - 1));
   }
+}
+
+void ProfileValidator::CheckAffinitiesAndDates(const v1::SourceProfile& profile,
+                                               ValidatedProfile& resolved, Errors& errors) const {
   for (const std::string& affinity : profile.affinities()) {
-    if (!engine::CanonicalAffinity(affinity).has_value()) {
-      fail("affinities", "not an affinity code or alias listed in docs/import-format.md",
+    const std::optional<std::string_view> code = engine::CanonicalAffinity(affinity);
+    if (!code.has_value()) {
+      Fail(errors, "affinities", "not an affinity code or alias listed in docs/import-format.md",
            RejectionKind::kUnknownCode);
       break;
     }
+    const auto kept = resolved.affinities().begin();
+    if (std::find(kept, resolved.affinities().end(), *code) == resolved.affinities().end()) {
+      resolved.affinities_[resolved.affinity_count_++] = *code;
+    }
   }
-  check_date("available_from", profile.available_from());
-  check_date("updated_at", profile.updated_at());
-  return errors;
+  resolved.available_from_day_ = CheckDate(errors, "available_from", profile.available_from());
+  resolved.updated_day_ = CheckDate(errors, "updated_at", profile.updated_at());
 }
 
 }  // namespace verkenner::indexer

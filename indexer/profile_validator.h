@@ -1,32 +1,22 @@
 #ifndef VERKENNER_INDEXER_PROFILE_VALIDATOR_H_
 #define VERKENNER_INDEXER_PROFILE_VALIDATOR_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/affinities.h"
 #include "engine/refdata/reference_data.h"
+#include "indexer/rejection_kind.h"
+#include "verkenner/v1/common.pb.h"
 #include "verkenner/v1/source_profile.pb.h"
 
 namespace verkenner::indexer {
-
-// Which kind of rule a row broke, for reports that count problems by kind (the service's import
-// API maps these one to one onto verkenner.v1.RejectionReason).
-enum class RejectionKind {
-  kMissing,          // a required field is empty
-  kBadFormat,        // not a number, date, postcode, ... or not parsable at all
-  kOutOfRange,       // a number or date outside its range
-  kUnknownCode,      // a code or label in none of the reference lists
-  kInvalidBsn,       // fails the elfproef
-  kUnknownPostcode,  // a well-formed postcode of no PC4 area
-  kInconsistent,     // contradicts another field of the row
-  kTooLong,          // a text or list longer than allowed
-  kSourceMismatch,   // another source than the import is for
-  kDuplicate,        // the same client earlier in the same import
-};
 
 // A reason a source row cannot be imported. Names the field and the rule, never the value: the
 // value may be a BSN, a name or an address.
@@ -36,19 +26,84 @@ struct FieldError {
   RejectionKind kind = RejectionKind::kBadFormat;
 };
 
+class ProfileValidator;
+
+// A source row that passed ProfileValidator, with every coded value the validator resolved while
+// checking it, so the anonymiser neither parses nor looks anything up again. Only the validator
+// makes one; it refers to the row (not owned), which must outlive it. The text fields (diplomas,
+// skills, occupations, wishes, ...) stay in source().
+class ValidatedProfile {
+ public:
+  const v1::SourceProfile& source() const { return *source_; }
+  bool is_delete() const { return source_->action() == v1::SOURCE_ACTION_DELETE; }
+
+  // Upserts only (a delete row needs nothing but its key):
+  // The PC4 area of the postcode (PO-box and new postcodes: the numerically nearest one) and
+  // its municipality.
+  const engine::PostcodeArea& area() const { return *area_; }
+  const engine::Municipality& municipality() const { return *municipality_; }
+  // Null when the row leaves the level unknown.
+  const engine::EducationLevelInfo* education() const { return education_; }
+  // Bit (weekday - 1) for each v1::Weekday in days.
+  uint8_t days() const { return days_; }
+  v1::TravelMode travel_mode() const { return travel_mode_; }
+  // The affinity codes (engine::kAffinityCodes), each once, in the row's order.
+  std::span<const std::string_view> affinities() const {
+    return {affinities_.data(), affinity_count_};
+  }
+  // Days since 1970-01-01; nullopt where the row leaves the date empty.
+  std::optional<int64_t> register_end_day() const { return register_end_day_; }
+  std::optional<int64_t> available_from_day() const { return available_from_day_; }
+  std::optional<int64_t> updated_day() const { return updated_day_; }
+
+ private:
+  friend class ProfileValidator;
+  explicit ValidatedProfile(const v1::SourceProfile& source) : source_(&source) {}
+
+  const v1::SourceProfile* source_;
+  const engine::PostcodeArea* area_ = nullptr;
+  const engine::Municipality* municipality_ = nullptr;
+  const engine::EducationLevelInfo* education_ = nullptr;
+  uint8_t days_ = 0;
+  v1::TravelMode travel_mode_ = v1::TRAVEL_MODE_UNSPECIFIED;
+  std::array<std::string_view, engine::kAffinityCodes.size()> affinities_;
+  size_t affinity_count_ = 0;
+  std::optional<int64_t> register_end_day_;
+  std::optional<int64_t> available_from_day_;
+  std::optional<int64_t> updated_day_;
+};
+
 // Checks a SourceProfile against the import rules of docs/import-format.md and the reference
-// data. Unknown (empty) values are allowed everywhere except source, client_number and
-// postcode; a delete row needs only source and client_number. Text is not checked for UTF-8:
-// whatever parsed the profile did (ParseCsvRow and ParseJsonLine, and protobuf for its wire
-// format). Thread-safe (immutable).
+// data, resolving its coded values (postcode, education level, dates, days, travel mode,
+// affinities) as it goes. Unknown (empty) values are allowed everywhere except source,
+// client_number and postcode; a delete row needs only source and client_number. Text is not
+// checked for UTF-8: whatever parsed the profile did (ParseCsvRow and ParseJsonLine, and protobuf
+// for its wire format). Thread-safe (immutable).
 class ProfileValidator {
  public:
   explicit ProfileValidator(std::shared_ptr<const engine::ReferenceData> reference_data);
 
+  // The row resolved, when it may be imported; otherwise nullopt, and `errors` (cleared first)
+  // holds every error of the row.
+  std::optional<ValidatedProfile> Resolve(const v1::SourceProfile& profile,
+                                          std::vector<FieldError>& errors) const;
   // All errors of `profile`; empty means it may be imported.
   std::vector<FieldError> Validate(const v1::SourceProfile& profile) const;
 
  private:
+  using Errors = std::vector<FieldError>;
+  // Each checks one group of the row's fields, adding to `errors` and resolving into `resolved`.
+  // False when the row's key or action already decide the outcome (a delete needs no more).
+  bool CheckKeyAndAction(const v1::SourceProfile& profile, Errors& errors) const;
+  void CheckPersonAndRegister(const v1::SourceProfile& profile, ValidatedProfile& resolved,
+                              Errors& errors) const;
+  void CheckEducationAndExperience(const v1::SourceProfile& profile, ValidatedProfile& resolved,
+                                   Errors& errors) const;
+  void CheckAvailability(const v1::SourceProfile& profile, ValidatedProfile& resolved,
+                         Errors& errors) const;
+  void CheckAffinitiesAndDates(const v1::SourceProfile& profile, ValidatedProfile& resolved,
+                               Errors& errors) const;
+
   std::shared_ptr<const engine::ReferenceData> reference_data_;
 };
 

@@ -194,6 +194,18 @@ const std::vector<const FieldDescriptor*>& FieldsInNumberOrder() {
   return *fields;
 }
 
+// Parses a whole number of the field's type into `field` of `message` with the reflection's
+// setter `set` (SetInt32, ...).
+template <typename T>
+absl::Status SetWholeNumber(absl::string_view text, std::string_view path,
+                            const FieldDescriptor* field, Message* message,
+                            void (Reflection::*set)(Message*, const FieldDescriptor*, T) const) {
+  T value;
+  if (!absl::SimpleAtoi(text, &value)) return FieldError(path, "not a whole number");
+  (message->GetReflection()->*set)(message, field, value);
+  return absl::OkStatus();
+}
+
 // Parses one scalar cell (or '~' part) into `field` of `message`. `path` names the field in
 // errors.
 absl::Status ParseScalar(std::string_view cell, const FieldDescriptor* field, std::string_view path,
@@ -207,30 +219,14 @@ absl::Status ParseScalar(std::string_view cell, const FieldDescriptor* field, st
   if (text.empty()) return absl::OkStatus();  // Unset: unknown.
   absl::string_view atext(text.data(), text.size());
   switch (field->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32: {
-      int32_t value;
-      if (!absl::SimpleAtoi(atext, &value)) return FieldError(path, "not a whole number");
-      reflection->SetInt32(message, field, value);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_INT64: {
-      int64_t value;
-      if (!absl::SimpleAtoi(atext, &value)) return FieldError(path, "not a whole number");
-      reflection->SetInt64(message, field, value);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_UINT32: {
-      uint32_t value;
-      if (!absl::SimpleAtoi(atext, &value)) return FieldError(path, "not a whole number");
-      reflection->SetUInt32(message, field, value);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_UINT64: {
-      uint64_t value;
-      if (!absl::SimpleAtoi(atext, &value)) return FieldError(path, "not a whole number");
-      reflection->SetUInt64(message, field, value);
-      return absl::OkStatus();
-    }
+    case FieldDescriptor::CPPTYPE_INT32:
+      return SetWholeNumber(atext, path, field, message, &Reflection::SetInt32);
+    case FieldDescriptor::CPPTYPE_INT64:
+      return SetWholeNumber(atext, path, field, message, &Reflection::SetInt64);
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return SetWholeNumber(atext, path, field, message, &Reflection::SetUInt32);
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return SetWholeNumber(atext, path, field, message, &Reflection::SetUInt64);
     case FieldDescriptor::CPPTYPE_BOOL: {
       std::string lower = absl::AsciiStrToLower(atext);
       // "ja"/"nee" is what we write; the rest is what spreadsheets and other systems write.

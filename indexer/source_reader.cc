@@ -68,6 +68,7 @@ absl::Status SourceFileReader::Start() {
 
 bool SourceFileReader::Next(SourceRecord& record) {
   record.status = absl::OkStatus();
+  record.problem = RejectionKind::kBadFormat;
   record.profile.Clear();
   record.cells.clear();
   return format_ == SourceFileFormat::kCsv ? NextCsv(record) : NextJsonLine(record);
@@ -80,6 +81,7 @@ bool SourceFileReader::NextCsv(SourceRecord& record) {
     record.row = ++row_;
     if (!more.ok()) {
       record.status = more.status();
+      if (csv_->record_too_long()) record.problem = RejectionKind::kTooLong;
       return true;
     }
     if (!*more) return false;
@@ -100,6 +102,7 @@ bool SourceFileReader::NextJsonLine(SourceRecord& record) {
     if (line_.size() > max_record_bytes_) {
       record.status = absl::InvalidArgumentError(
           absl::StrCat("line ", row_, ": longer than ", max_record_bytes_, " bytes"));
+      record.problem = RejectionKind::kTooLong;
     } else {
       record.status = ParseJsonLine(line_, &record.profile);
     }

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "engine/refdata/csv_reader.h"
+#include "indexer/rejection_kind.h"
 #include "indexer/source_format.h"
 #include "verkenner/v1/source_profile.pb.h"
 
@@ -26,6 +27,8 @@ struct SourceRecord {
   int64_t row = 0;  // CSV: data row number (1 = first row after the header); JSONL: line number
   // OK, or why this row cannot be parsed (InvalidArgument naming the field, never the value).
   absl::Status status;
+  // When status is not OK: kTooLong for a record over the reader's limit, else kBadFormat.
+  RejectionKind problem = RejectionKind::kBadFormat;
   v1::SourceProfile profile;       // the parsed row, when status is OK
   std::vector<std::string> cells;  // CSV only: the row's cells as read
 };

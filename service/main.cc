@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/time.h"
 #include "engine/refdata/reference_data.h"
+#include "indexer/import_job.h"
 #include "indexer/index_writer.h"
 #include "indexer/pseudonymizer.h"
 #include "service/http/api_gateway.h"
@@ -137,10 +138,7 @@ int main(int argc, char** argv) {
   // Structured logs on stderr, one JSON object per call; stdout keeps the human lines.
   options.log = &std::cerr;
   options.vault_path = absl::GetFlag(FLAGS_vault);
-  if (options.vault_path.empty()) {
-    options.vault_path =
-        (index.back() == '/' ? index.substr(0, index.size() - 1) : index) + ".vault";
-  }
+  if (options.vault_path.empty()) options.vault_path = verkenner::indexer::DefaultVaultPath(index);
   options.reference_data = *reference_data;
   options.search_threads = absl::GetFlag(FLAGS_search_threads);
   options.imports.idle_timeout = absl::GetFlag(FLAGS_import_idle_timeout);

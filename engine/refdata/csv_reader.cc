@@ -39,6 +39,7 @@ void CsvReader::SkipRestOfLine() {
 
 absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
   fields.clear();
+  record_too_long_ = false;
   if (at_start_) {
     at_start_ = false;
     // UTF-8 byte order mark, as written by spreadsheet programs.
@@ -68,6 +69,7 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>& fields) {
     }
     if (++record_bytes > options_.max_record_bytes) {
       if (c != '\n') SkipRestOfLine();
+      record_too_long_ = true;
       return absl::InvalidArgumentError(absl::StrCat(
           "line ", record_line_, ": record is longer than ", options_.max_record_bytes, " bytes"));
     }

@@ -35,6 +35,9 @@ class CsvReader {
 
   // Physical line (1-based) on which the record last returned by Next() started.
   int64_t record_line() const { return record_line_; }
+  // Whether the error Next() last returned was a record longer than max_record_bytes (an
+  // import reports that as too long, any other error as malformed).
+  bool record_too_long() const { return record_too_long_; }
 
  private:
   // Returns the next byte, or -1 at end of input.
@@ -49,6 +52,7 @@ class CsvReader {
   size_t size_ = 0;
   int64_t line_ = 1;
   int64_t record_line_ = 0;
+  bool record_too_long_ = false;
   bool at_start_ = true;
 };
 

@@ -75,6 +75,26 @@ absl::Status ParseInt(const std::string& text, int& value) {
   return absl::OkStatus();
 }
 
+std::string InDirectory(const std::string& directory, const char* name) {
+  return absl::StrCat(directory, "/", name);
+}
+
+// Indexes `items` by normalised key into `by_key`. Codes and labels win over aliases: codes
+// first (a later code replaces an earlier one), labels where still free, and aliases only where
+// still free after every code and label, the first item's alias winning.
+template <typename Item>
+void IndexByKeys(const std::vector<Item>& items, std::string Item::*code, std::string Item::*label,
+                 std::vector<std::string> Item::*aliases,
+                 std::unordered_map<std::string, size_t>& by_key) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    by_key[NormalizeKey(items[i].*code)] = i;
+    by_key.try_emplace(NormalizeKey(items[i].*label), i);
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    for (const std::string& alias : items[i].*aliases) by_key.try_emplace(NormalizeKey(alias), i);
+  }
+}
+
 }  // namespace
 
 std::string NormalizeKey(std::string_view text) {
@@ -119,123 +139,123 @@ std::string ReferenceData::DefaultDirectory() {
 absl::StatusOr<std::shared_ptr<const ReferenceData>> ReferenceData::Load(
     const std::string& directory) {
   std::shared_ptr<ReferenceData> data(new ReferenceData());
-  auto file = [&](const char* name) { return absl::StrCat(directory, "/", name); };
+  for (auto load : {&ReferenceData::LoadRegions, &ReferenceData::LoadMunicipalities,
+                    &ReferenceData::LoadPostcodeAreas, &ReferenceData::LoadEducationLevels,
+                    &ReferenceData::LoadOccupations, &ReferenceData::LoadStopwords}) {
+    if (absl::Status status = (data.get()->*load)(directory); !status.ok()) return status;
+  }
+  return std::shared_ptr<const ReferenceData>(std::move(data));
+}
 
-  absl::Status status =
-      ForEachRow(file("arbeidsmarktregios_nl.csv"), {"am_code", "arbeidsmarktregio", "lat", "lon"},
-                 [&](const RowGetter& get) {
-                   LabourMarketRegion region{get("am_code"), get("arbeidsmarktregio")};
-                   if (auto s = ParseDouble(get("lat"), region.lat); !s.ok()) return s;
-                   if (auto s = ParseDouble(get("lon"), region.lon); !s.ok()) return s;
-                   data->region_by_code_[region.code] = data->regions_.size();
-                   data->regions_.push_back(std::move(region));
-                   return absl::OkStatus();
-                 });
-  if (!status.ok()) return status;
+absl::Status ReferenceData::LoadRegions(const std::string& directory) {
+  return ForEachRow(InDirectory(directory, "arbeidsmarktregios_nl.csv"),
+                    {"am_code", "arbeidsmarktregio", "lat", "lon"}, [&](const RowGetter& get) {
+                      LabourMarketRegion region{get("am_code"), get("arbeidsmarktregio")};
+                      if (auto s = ParseDouble(get("lat"), region.lat); !s.ok()) return s;
+                      if (auto s = ParseDouble(get("lon"), region.lon); !s.ok()) return s;
+                      region_by_code_[region.code] = regions_.size();
+                      regions_.push_back(std::move(region));
+                      return absl::OkStatus();
+                    });
+}
 
-  status = ForEachRow(
-      file("gemeenten_nl.csv"),
+absl::Status ReferenceData::LoadMunicipalities(const std::string& directory) {
+  return ForEachRow(
+      InDirectory(directory, "gemeenten_nl.csv"),
       {"gm_code", "gemeente", "province", "am_code", "lat", "lon", "n_pc4"},
       [&](const RowGetter& get) {
         Municipality municipality{get("gm_code"), get("gemeente"), get("province"), get("am_code")};
         if (auto s = ParseDouble(get("lat"), municipality.lat); !s.ok()) return s;
         if (auto s = ParseDouble(get("lon"), municipality.lon); !s.ok()) return s;
         if (auto s = ParseInt(get("n_pc4"), municipality.postcode_area_count); !s.ok()) return s;
-        if (!data->region_by_code_.contains(municipality.region_code)) {
+        if (!region_by_code_.contains(municipality.region_code)) {
           return absl::InvalidArgumentError(
               absl::StrCat("unknown arbeidsmarktregio ", municipality.region_code));
         }
-        data->municipality_by_code_[municipality.code] = data->municipalities_.size();
-        data->municipalities_.push_back(std::move(municipality));
+        municipality_by_code_[municipality.code] = municipalities_.size();
+        municipalities_.push_back(std::move(municipality));
         return absl::OkStatus();
       });
-  if (!status.ok()) return status;
+}
 
-  status = ForEachRow(file("pc4_nl.csv"), {"pc4", "lat", "lon", "gm_code", "places"},
-                      [&](const RowGetter& get) {
-                        PostcodeArea area;
-                        if (auto s = ParseInt(get("pc4"), area.pc4); !s.ok()) return s;
-                        if (auto s = ParseDouble(get("lat"), area.lat); !s.ok()) return s;
-                        if (auto s = ParseDouble(get("lon"), area.lon); !s.ok()) return s;
-                        area.municipality_code = get("gm_code");
-                        const std::string& places = get("places");
-                        area.place = places.substr(0, places.find(';'));
-                        if (!data->municipality_by_code_.contains(area.municipality_code)) {
-                          return absl::InvalidArgumentError(
-                              absl::StrCat("unknown municipality ", area.municipality_code));
-                        }
-                        data->postcode_areas_.push_back(std::move(area));
-                        return absl::OkStatus();
-                      });
+absl::Status ReferenceData::LoadPostcodeAreas(const std::string& directory) {
+  absl::Status status =
+      ForEachRow(InDirectory(directory, "pc4_nl.csv"), {"pc4", "lat", "lon", "gm_code", "places"},
+                 [&](const RowGetter& get) {
+                   PostcodeArea area;
+                   if (auto s = ParseInt(get("pc4"), area.pc4); !s.ok()) return s;
+                   if (auto s = ParseDouble(get("lat"), area.lat); !s.ok()) return s;
+                   if (auto s = ParseDouble(get("lon"), area.lon); !s.ok()) return s;
+                   area.municipality_code = get("gm_code");
+                   const std::string& places = get("places");
+                   area.place = places.substr(0, places.find(';'));
+                   if (!municipality_by_code_.contains(area.municipality_code)) {
+                     return absl::InvalidArgumentError(
+                         absl::StrCat("unknown municipality ", area.municipality_code));
+                   }
+                   postcode_areas_.push_back(std::move(area));
+                   return absl::OkStatus();
+                 });
   if (!status.ok()) return status;
-  std::sort(data->postcode_areas_.begin(), data->postcode_areas_.end(),
+  std::sort(postcode_areas_.begin(), postcode_areas_.end(),
             [](const PostcodeArea& a, const PostcodeArea& b) { return a.pc4 < b.pc4; });
+  return absl::OkStatus();
+}
 
-  status = ForEachRow(file("education_levels_nl.csv"), {"code", "label_nl", "ordinal", "aliases"},
-                      [&](const RowGetter& get) {
-                        EducationLevelInfo level{get("code"), get("label_nl"), 0, {}};
-                        if (auto s = ParseInt(get("ordinal"), level.ordinal); !s.ok()) return s;
-                        level.aliases = SplitMultiValue(get("aliases"));
-                        data->education_levels_.push_back(std::move(level));
-                        return absl::OkStatus();
-                      });
+absl::Status ReferenceData::LoadEducationLevels(const std::string& directory) {
+  absl::Status status =
+      ForEachRow(InDirectory(directory, "education_levels_nl.csv"),
+                 {"code", "label_nl", "ordinal", "aliases"}, [&](const RowGetter& get) {
+                   EducationLevelInfo level{get("code"), get("label_nl"), 0, {}};
+                   if (auto s = ParseInt(get("ordinal"), level.ordinal); !s.ok()) return s;
+                   level.aliases = SplitMultiValue(get("aliases"));
+                   education_levels_.push_back(std::move(level));
+                   return absl::OkStatus();
+                 });
   if (!status.ok()) return status;
-  std::stable_sort(data->education_levels_.begin(), data->education_levels_.end(),
+  std::stable_sort(education_levels_.begin(), education_levels_.end(),
                    [](const EducationLevelInfo& a, const EducationLevelInfo& b) {
                      return a.ordinal < b.ordinal;
                    });
-  // Codes and labels win over aliases: insert those first, aliases only where still free.
-  for (size_t i = 0; i < data->education_levels_.size(); ++i) {
-    const EducationLevelInfo& level = data->education_levels_[i];
-    data->education_by_key_[NormalizeKey(level.code)] = i;
-    data->education_by_key_.try_emplace(NormalizeKey(level.label), i);
-  }
-  for (size_t i = 0; i < data->education_levels_.size(); ++i) {
-    for (const std::string& alias : data->education_levels_[i].aliases) {
-      data->education_by_key_.try_emplace(NormalizeKey(alias), i);
-    }
-  }
+  IndexByKeys(education_levels_, &EducationLevelInfo::code, &EducationLevelInfo::label,
+              &EducationLevelInfo::aliases, education_by_key_);
+  return absl::OkStatus();
+}
 
+absl::Status ReferenceData::LoadOccupations(const std::string& directory) {
   std::unordered_map<std::string, bool> entry_level_codes;
-  status =
-      ForEachRow(file("entry_level_occupations_nl.csv"), {"esco_code"}, [&](const RowGetter& get) {
-        entry_level_codes[get("esco_code")] = true;
-        return absl::OkStatus();
-      });
+  absl::Status status = ForEachRow(InDirectory(directory, "entry_level_occupations_nl.csv"),
+                                   {"esco_code"}, [&](const RowGetter& get) {
+                                     entry_level_codes[get("esco_code")] = true;
+                                     return absl::OkStatus();
+                                   });
   if (!status.ok()) return status;
 
   status =
-      ForEachRow(file("esco_occupations_nl.csv"),
+      ForEachRow(InDirectory(directory, "esco_occupations_nl.csv"),
                  {"esco_code", "isco08_code", "preferred_label_nl", "alt_labels_nl"},
                  [&](const RowGetter& get) {
                    OccupationInfo occupation{
                        get("esco_code"), get("isco08_code"), get("preferred_label_nl"), {}, false};
                    occupation.alt_labels = SplitMultiValue(get("alt_labels_nl"));
                    occupation.entry_level = entry_level_codes.contains(occupation.esco_code);
-                   data->occupations_.push_back(std::move(occupation));
+                   occupations_.push_back(std::move(occupation));
                    return absl::OkStatus();
                  });
   if (!status.ok()) return status;
-  for (size_t i = 0; i < data->occupations_.size(); ++i) {
-    const OccupationInfo& occupation = data->occupations_[i];
-    data->occupation_by_key_[NormalizeKey(occupation.esco_code)] = i;
-    data->occupation_by_key_.try_emplace(NormalizeKey(occupation.label), i);
-  }
   // An alternative label may be shared by several occupations; the first (lowest code) wins,
   // which keeps look-ups deterministic.
-  for (size_t i = 0; i < data->occupations_.size(); ++i) {
-    for (const std::string& alt : data->occupations_[i].alt_labels) {
-      data->occupation_by_key_.try_emplace(NormalizeKey(alt), i);
-    }
-  }
+  IndexByKeys(occupations_, &OccupationInfo::esco_code, &OccupationInfo::label,
+              &OccupationInfo::alt_labels, occupation_by_key_);
+  return absl::OkStatus();
+}
 
-  status = ForEachRow(file("stopwords_nl.csv"), {"word"}, [&](const RowGetter& get) {
-    data->stopwords_.push_back(get("word"));
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-
-  return std::shared_ptr<const ReferenceData>(std::move(data));
+absl::Status ReferenceData::LoadStopwords(const std::string& directory) {
+  return ForEachRow(InDirectory(directory, "stopwords_nl.csv"), {"word"},
+                    [&](const RowGetter& get) {
+                      stopwords_.push_back(get("word"));
+                      return absl::OkStatus();
+                    });
 }
 
 const PostcodeArea* ReferenceData::FindPostcodeArea(int pc4) const {

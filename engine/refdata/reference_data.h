@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace verkenner::engine {
@@ -90,6 +91,15 @@ class ReferenceData {
 
  private:
   ReferenceData() = default;
+
+  // One file each, in dependency order (municipalities name regions, postcode areas name
+  // municipalities, occupations read the entry-level list). Errors: those of Load().
+  absl::Status LoadRegions(const std::string& directory);
+  absl::Status LoadMunicipalities(const std::string& directory);
+  absl::Status LoadPostcodeAreas(const std::string& directory);
+  absl::Status LoadEducationLevels(const std::string& directory);
+  absl::Status LoadOccupations(const std::string& directory);
+  absl::Status LoadStopwords(const std::string& directory);
 
   std::vector<PostcodeArea> postcode_areas_;  // sorted by pc4
   std::vector<Municipality> municipalities_;

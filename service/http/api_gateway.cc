@@ -12,12 +12,14 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "service/auth/login_throttle.h"
 #include "service/http/import_upload.h"
 #include "service/observability/metrics.h"
@@ -63,12 +65,14 @@ int HttpStatusOf(grpc::StatusCode code) {
 }
 
 // {"code": ..., "message": ...} through protobuf's JSON mapping; with the service's retry-after
-// hint (a quota, a throttled login) as Retry-After.
+// hint (a quota, a throttled login) as Retry-After, and "reason" when the client must act on
+// this one error (ApiGateway::kCsrfTokenInvalidReason).
 ApiResponse ErrorResponse(grpc::StatusCode code, const std::string& message,
-                          const std::string& retry_after = "") {
+                          const std::string& retry_after = "", absl::string_view reason = "") {
   google::protobuf::Struct error;
   (*error.mutable_fields())["code"].set_string_value(GrpcCodeName(code));
   (*error.mutable_fields())["message"].set_string_value(message);
+  if (!reason.empty()) (*error.mutable_fields())["reason"].set_string_value(std::string(reason));
   ApiResponse response;
   response.status = HttpStatusOf(code);
   (void)google::protobuf::util::MessageToJsonString(error, &response.body);
@@ -133,6 +137,68 @@ std::string MethodName(const std::string& full_method) {
     return "";
   }
   return full_method.substr(1, slash - 1) + "." + full_method.substr(slash + 1);
+}
+
+// The import route's query (import_id, mode, file_name, expected_rows) as the stream's header,
+// and the file's format from its name. InvalidArgument names the parameter that is wrong.
+absl::Status ImportHeaderFromQuery(const std::string& query, v1::ImportHeader* header,
+                                   indexer::SourceFileFormat* format) {
+  std::string mode;
+  std::string file_name;
+  std::string expected_rows;
+  if (!QueryParameter(query, "import_id", header->mutable_import_id()) ||
+      !QueryParameter(query, "mode", &mode) || !QueryParameter(query, "file_name", &file_name) ||
+      !QueryParameter(query, "expected_rows", &expected_rows)) {
+    return absl::InvalidArgumentError("query: not a valid query string");
+  }
+  // The short names, or the enum's own as protobuf's JSON mapping writes them.
+  if (mode.empty() || mode == "INCREMENTAL" || mode == "IMPORT_MODE_INCREMENTAL") {
+    header->set_mode(v1::IMPORT_MODE_INCREMENTAL);
+  } else if (mode == "FULL_SYNC" || mode == "IMPORT_MODE_FULL_SYNC") {
+    header->set_mode(v1::IMPORT_MODE_FULL_SYNC);
+  } else {
+    return absl::InvalidArgumentError("mode: INCREMENTAL or FULL_SYNC");
+  }
+  int64_t expected = 0;
+  if (!expected_rows.empty() && (!absl::SimpleAtoi(expected_rows, &expected) || expected < 0)) {
+    return absl::InvalidArgumentError("expected_rows: a number of rows, 0 or more");
+  }
+  header->set_expected_rows(expected);
+  const std::string lower_name = absl::AsciiStrToLower(file_name);
+  if (absl::EndsWith(lower_name, ".csv")) {
+    *format = indexer::SourceFileFormat::kCsv;
+  } else if (absl::EndsWith(lower_name, ".jsonl")) {
+    *format = indexer::SourceFileFormat::kJsonLines;
+  } else {
+    return absl::InvalidArgumentError(
+        "file_name: required, ending in .csv (CSV) or .jsonl (JSON Lines)");
+  }
+  header->set_file_name(file_name);
+  return absl::OkStatus();
+}
+
+// 202 {"importId": ID} once an upload is in, with "replayed": true when that import id had
+// succeeded before.
+ApiResponse ImportAcceptedResponse(const std::string& import_id, bool replayed) {
+  google::protobuf::Struct reply;
+  (*reply.mutable_fields())["importId"].set_string_value(import_id);
+  if (replayed) (*reply.mutable_fields())["replayed"].set_bool_value(true);
+  ApiResponse response;
+  response.status = 202;
+  (void)google::protobuf::util::MessageToJsonString(reply, &response.body);
+  return response;
+}
+
+// "/api/v1/<Service>/<Method>" -> "/verkenner.v1.<Service>/<Method>"; empty when the target is
+// not of that shape.
+std::string ServiceMethodOf(const std::string& target) {
+  const std::string rest = target.substr(sizeof(kApiPrefix) - 1);
+  const size_t slash = rest.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 >= rest.size() ||
+      rest.find_first_of("/?#", slash + 1) != std::string::npos) {
+    return "";
+  }
+  return absl::StrCat("/", kPackage, rest.substr(0, slash), "/", rest.substr(slash + 1));
 }
 
 }  // namespace
@@ -204,45 +270,13 @@ void ApiGateway::EndUploadOf(const std::string& account_id) {
 
 void ApiGateway::StartImport(const ApiRequest& request, std::shared_ptr<BodyStream> body,
                              const std::string& session, std::function<void(ApiResponse)> done) {
+  // The query is checked before anything else: a bad one costs no call and no read of the body.
   v1::ImportHeader header;
-  std::string mode;
-  std::string file_name;
-  std::string expected_rows;
-  if (!QueryParameter(request.query, "import_id", header.mutable_import_id()) ||
-      !QueryParameter(request.query, "mode", &mode) ||
-      !QueryParameter(request.query, "file_name", &file_name) ||
-      !QueryParameter(request.query, "expected_rows", &expected_rows)) {
-    done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, "query: not a valid query string"));
-    return;
-  }
-  // The short names, or the enum's own as protobuf's JSON mapping writes them.
-  if (mode.empty() || mode == "INCREMENTAL" || mode == "IMPORT_MODE_INCREMENTAL") {
-    header.set_mode(v1::IMPORT_MODE_INCREMENTAL);
-  } else if (mode == "FULL_SYNC" || mode == "IMPORT_MODE_FULL_SYNC") {
-    header.set_mode(v1::IMPORT_MODE_FULL_SYNC);
-  } else {
-    done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, "mode: INCREMENTAL or FULL_SYNC"));
-    return;
-  }
-  int64_t expected = 0;
-  if (!expected_rows.empty() && (!absl::SimpleAtoi(expected_rows, &expected) || expected < 0)) {
-    done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT,
-                       "expected_rows: a number of rows, 0 or more"));
-    return;
-  }
-  header.set_expected_rows(expected);
-  const std::string lower_name = absl::AsciiStrToLower(file_name);
   indexer::SourceFileFormat format;
-  if (absl::EndsWith(lower_name, ".csv")) {
-    format = indexer::SourceFileFormat::kCsv;
-  } else if (absl::EndsWith(lower_name, ".jsonl")) {
-    format = indexer::SourceFileFormat::kJsonLines;
-  } else {
-    done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT,
-                       "file_name: required, ending in .csv (CSV) or .jsonl (JSON Lines)"));
+  if (absl::Status query = ImportHeaderFromQuery(request.query, &header, &format); !query.ok()) {
+    done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, std::string(query.message())));
     return;
   }
-  header.set_file_name(file_name);
   // Who sends it, before any of the body is read: an importer, whose source is the header's.
   auto account = std::make_shared<v1::GetCurrentAccountResponse>();
   auto context = std::make_shared<grpc::ClientContext>();
@@ -257,36 +291,36 @@ void ApiGateway::StartImport(const ApiRequest& request, std::shared_ptr<BodyStre
           done(ErrorResponse(status.error_code(), status.error_message()));
           return;
         }
-        if (account->account().role() != v1::ACCOUNT_ROLE_IMPORTER) {
-          done(ErrorResponse(grpc::StatusCode::PERMISSION_DENIED,
-                             "only a municipality's or UWV's importer uploads import files"));
-          return;
-        }
-        const std::string account_id = account->account().name();
-        if (!StartUploadOf(account_id)) {
-          done(ErrorResponse(grpc::StatusCode::ABORTED,
-                             "you are uploading a file already; send this one when it is in"));
-          return;
-        }
-        header.set_source(account->account().source());
-        const std::string import_id = header.import_id();
-        uploads_.Start(session, header, format, std::move(body),
-                       [this, account_id, import_id, done = std::move(done)](
-                           const grpc::Status& answered, bool replayed) {
-                         EndUploadOf(account_id);
-                         if (!answered.ok()) {
-                           done(ErrorResponse(answered.error_code(), answered.error_message()));
-                           return;
-                         }
-                         google::protobuf::Struct reply;
-                         (*reply.mutable_fields())["importId"].set_string_value(import_id);
-                         if (replayed) (*reply.mutable_fields())["replayed"].set_bool_value(true);
-                         ApiResponse response;
-                         response.status = 202;
-                         (void)google::protobuf::util::MessageToJsonString(reply, &response.body);
-                         done(std::move(response));
-                       });
+        UploadAs(account->account(), session, std::move(header), format, std::move(body),
+                 std::move(done));
       });
+}
+
+void ApiGateway::UploadAs(const v1::Account& account, const std::string& session,
+                          v1::ImportHeader header, indexer::SourceFileFormat format,
+                          std::shared_ptr<BodyStream> body, std::function<void(ApiResponse)> done) {
+  if (account.role() != v1::ACCOUNT_ROLE_IMPORTER) {
+    done(ErrorResponse(grpc::StatusCode::PERMISSION_DENIED,
+                       "only a municipality's or UWV's importer uploads import files"));
+    return;
+  }
+  // One file at a time per account: a second upload beside the first would race it.
+  const std::string account_id = account.name();
+  if (!StartUploadOf(account_id)) {
+    done(ErrorResponse(grpc::StatusCode::ABORTED,
+                       "you are uploading a file already; send this one when it is in"));
+    return;
+  }
+  header.set_source(account.source());
+  const std::string import_id = header.import_id();
+  uploads_.Start(session, header, format, std::move(body),
+                 [this, account_id, import_id, done = std::move(done)](const grpc::Status& answered,
+                                                                       bool replayed) {
+                   EndUploadOf(account_id);
+                   done(answered.ok()
+                            ? ImportAcceptedResponse(import_id, replayed)
+                            : ErrorResponse(answered.error_code(), answered.error_message()));
+                 });
 }
 
 absl::StatusOr<std::unique_ptr<google::protobuf::Message>> RequestFromJson(
@@ -376,47 +410,24 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
     done(std::move(response));
     return;
   }
-  const std::string session = CookieValue(request.cookie, kSessionCookie);
-
   if (request.target == kSessionRoute) {  // login: needs no session, gets one
-    Call(
-        "/verkenner.v1.SessionService/CreateSession", request.body, "",
-        [this, done = std::move(done)](grpc::Status status, std::string json,
-                                       std::string retry_after) {
-          if (!status.ok()) {
-            done(ErrorResponse(status.error_code(), status.error_message(), retry_after));
-            return;
-          }
-          google::protobuf::Struct reply;
-          (void)google::protobuf::util::JsonStringToMessage(json, &reply);
-          auto found = reply.fields().find("sessionToken");
-          if (found == reply.fields().end()) {
-            done(ErrorResponse(grpc::StatusCode::INTERNAL, "login gave no session"));
-            return;
-          }
-          const std::string token = found->second.string_value();
-          // The token lives in the cookie only: page scripts never see it.
-          reply.mutable_fields()->erase("sessionToken");
-          ApiResponse response;
-          (void)google::protobuf::util::MessageToJsonString(reply, &response.body);
-          response.headers.emplace_back("Set-Cookie", SessionCookie(token, kSessionSeconds));
-          response.headers.emplace_back("X-CSRF-Token", CsrfToken(token));
-          done(std::move(response));
-        },
-        ClientAddress(request.remote_address, request.forwarded_for, trusted_proxies_));
+    LogIn(request, std::move(done));
     return;
   }
   if (!request.target.starts_with(kApiPrefix)) {
     done(ErrorResponse(grpc::StatusCode::NOT_FOUND, "no such API route"));
     return;
   }
+  // Every other route needs the session and its CSRF token, checked here once for all of them.
+  const std::string session = CookieValue(request.cookie, kSessionCookie);
   if (session.empty()) {
     done(ErrorResponse(grpc::StatusCode::UNAUTHENTICATED, "log in first"));
     return;
   }
   if (!CsrfTokenMatches(session, request.csrf_token)) {
     done(ErrorResponse(grpc::StatusCode::PERMISSION_DENIED,
-                       "missing or wrong X-CSRF-Token header; log in again"));
+                       "missing or wrong X-CSRF-Token header; log in again",
+                       /*retry_after=*/"", kCsrfTokenInvalidReason));
     return;
   }
   if (request.target == kImportRoute) {
@@ -427,31 +438,59 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
     return;
   }
   if (request.target == kLogoutRoute) {
-    Call("/verkenner.v1.SessionService/DeleteSession", "{}", session,
-         [done = std::move(done)](grpc::Status status, std::string json, std::string) {
-           ApiResponse response = status.ok()
-                                      ? ApiResponse{200, json, {}}
-                                      : ErrorResponse(status.error_code(), status.error_message());
-           response.headers.emplace_back("Set-Cookie", SessionCookie("", 0));
-           done(std::move(response));
-         });
+    LogOut(session, std::move(done));
     return;
   }
-  // "/api/v1/<Service>/<Method>" -> "/verkenner.v1.<Service>/<Method>"
-  const std::string rest = request.target.substr(sizeof(kApiPrefix) - 1);
-  const size_t slash = rest.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 >= rest.size() ||
-      rest.find_first_of("/?#", slash + 1) != std::string::npos) {
+  const std::string full_method = ServiceMethodOf(request.target);
+  if (full_method.empty()) {
     done(ErrorResponse(grpc::StatusCode::NOT_FOUND, "no such API route"));
     return;
   }
-  const std::string full_method =
-      absl::StrCat("/", kPackage, rest.substr(0, slash), "/", rest.substr(slash + 1));
   Call(full_method, request.body, session,
        [done = std::move(done)](grpc::Status status, std::string json, std::string retry_after) {
          done(status.ok()
                   ? ApiResponse{200, std::move(json), {}}
                   : ErrorResponse(status.error_code(), status.error_message(), retry_after));
+       });
+}
+
+void ApiGateway::LogIn(const ApiRequest& request, std::function<void(ApiResponse)> done) {
+  Call(
+      "/verkenner.v1.SessionService/CreateSession", request.body, "",
+      [this, done = std::move(done)](grpc::Status status, std::string json,
+                                     std::string retry_after) {
+        if (!status.ok()) {
+          done(ErrorResponse(status.error_code(), status.error_message(), retry_after));
+          return;
+        }
+        google::protobuf::Struct reply;
+        (void)google::protobuf::util::JsonStringToMessage(json, &reply);
+        auto found = reply.fields().find("sessionToken");
+        if (found == reply.fields().end()) {
+          done(ErrorResponse(grpc::StatusCode::INTERNAL, "login gave no session"));
+          return;
+        }
+        const std::string token = found->second.string_value();
+        // The token lives in the cookie only: page scripts never see it.
+        reply.mutable_fields()->erase("sessionToken");
+        ApiResponse response;
+        (void)google::protobuf::util::MessageToJsonString(reply, &response.body);
+        response.headers.emplace_back("Set-Cookie", SessionCookie(token, kSessionSeconds));
+        response.headers.emplace_back("X-CSRF-Token", CsrfToken(token));
+        done(std::move(response));
+      },
+      ClientAddress(request.remote_address, request.forwarded_for, trusted_proxies_));
+}
+
+void ApiGateway::LogOut(const std::string& session, std::function<void(ApiResponse)> done) {
+  Call("/verkenner.v1.SessionService/DeleteSession", "{}", session,
+       [done = std::move(done)](grpc::Status status, std::string json, std::string) {
+         ApiResponse response = status.ok()
+                                    ? ApiResponse{200, json, {}}
+                                    : ErrorResponse(status.error_code(), status.error_message());
+         // The cookie goes whatever the service said: the browser forgets the session.
+         response.headers.emplace_back("Set-Cookie", SessionCookie("", 0));
+         done(std::move(response));
        });
 }
 

@@ -76,7 +76,9 @@ struct ApiResponse {
 // Status codes: OK 200, INVALID_ARGUMENT 400, UNAUTHENTICATED 401, PERMISSION_DENIED or a bad
 // CSRF token 403, NOT_FOUND 404, ALREADY_EXISTS and ABORTED 409, FAILED_PRECONDITION 412,
 // RESOURCE_EXHAUSTED 429 (with Retry-After), UNAVAILABLE 503, DEADLINE_EXCEEDED 504, others 500.
-// Errors have the body {"code": "...", "message": "..."} (a google.protobuf.Struct).
+// Errors have the body {"code": "...", "message": "..."} (a google.protobuf.Struct); a missing or
+// wrong CSRF token adds "reason": kCsrfTokenInvalidReason (the message is for people; a client
+// tells that 403, after which only logging in again helps, from others by the reason).
 //
 // Thread-safe. `done` runs on a gRPC thread or the caller's.
 class ApiGateway {
@@ -84,6 +86,9 @@ class ApiGateway {
   static constexpr char kSessionCookie[] = "verkenner_session";
   static constexpr char kImportRoute[] = "/api/v1/imports";
   static constexpr size_t kMaxImportBytes = 64 << 20;
+  // The error body's "reason" for a missing or wrong X-CSRF-Token (as google.rpc.ErrorInfo's
+  // reason: UPPER_SNAKE_CASE, stable; web/src/api.ts checks it).
+  static constexpr char kCsrfTokenInvalidReason[] = "CSRF_TOKEN_INVALID";
 
   // `channel` reaches the services (Server::InProcessChannel()); `csrf_key` is a secret of at
   // least 32 bytes for the CSRF tokens (Server::CsrfKey(), kept in the store so that open tabs
@@ -99,8 +104,17 @@ class ApiGateway {
 
  private:
   bool CsrfTokenMatches(const std::string& session, const std::string& csrf_token) const;
+  // POST /api/v1/session: CreateSession, its token into the cookie and the CSRF header.
+  void LogIn(const ApiRequest& request, std::function<void(ApiResponse)> done);
+  // POST /api/v1/session/logout: DeleteSession, and the cookie cleared whatever it answers.
+  void LogOut(const std::string& session, std::function<void(ApiResponse)> done);
+  // The import route after the session and CSRF checks: its query, then who sends it.
   void StartImport(const ApiRequest& request, std::shared_ptr<BodyStream> body,
                    const std::string& session, std::function<void(ApiResponse)> done);
+  // The upload itself once `account` is known: an importer's, one at a time.
+  void UploadAs(const v1::Account& account, const std::string& session, v1::ImportHeader header,
+                indexer::SourceFileFormat format, std::shared_ptr<BodyStream> body,
+                std::function<void(ApiResponse)> done);
   // Claims the account's one upload at a time; false when it has one running.
   bool StartUploadOf(const std::string& account_id);
   void EndUploadOf(const std::string& account_id);

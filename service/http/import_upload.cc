@@ -4,6 +4,7 @@
 #include <chrono>
 #include <istream>
 
+#include "indexer/import_report_writer.h"
 #include "indexer/source_format.h"
 #include "verkenner/v1/profile_import.grpc.pb.h"
 
@@ -44,10 +45,7 @@ int NextBatch(indexer::SourceFileReader& reader, indexer::SourceRecord& record,
       v1::UnreadableRow* row = batch.add_unreadable_rows();
       row->set_row_number(record.row);
       row->set_field(FieldPathOf(record.status));
-      // The reader says "longer than N bytes" for oversized records; everything else is form.
-      row->set_reason(record.status.message().find("longer than") != absl::string_view::npos
-                          ? v1::REJECTION_REASON_TOO_LONG
-                          : v1::REJECTION_REASON_BAD_FORMAT);
+      row->set_reason(indexer::ToProtoReason(record.problem));
     }
   }
   return rows;

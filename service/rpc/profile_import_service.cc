@@ -9,11 +9,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "indexer/identity_vault.h"
+#include "indexer/import_job.h"
 #include "indexer/import_report_writer.h"
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
-#include "indexer/retention_sweep.h"
 #include "indexer/source_format.h"
 #include "service/rpc/spreadsheet_csv.h"
 #include "service/rpc/status_mapping.h"
@@ -41,7 +40,7 @@ bool IsFieldPath(const std::string& text) {
 }
 
 // The record of a row the client could not read, as the file reader would have made it: the
-// importer reports it under its row, naming the field.
+// importer reports it under its row, naming the field, as `record.problem` says.
 absl::Status UnreadableStatus(const v1::UnreadableRow& row) {
   if (row.reason() == v1::REJECTION_REASON_TOO_LONG) {
     return absl::InvalidArgumentError("the row is longer than the reader allows");
@@ -127,7 +126,11 @@ class SpooledRecords final : public indexer::RecordSource {
       record.status = absl::OkStatus();
       record.profile.Swap(batch_.mutable_profiles(row.profile));
     } else {
-      record.status = UnreadableStatus(batch_.unreadable_rows(row.unreadable));
+      const v1::UnreadableRow& unreadable = batch_.unreadable_rows(row.unreadable);
+      record.status = UnreadableStatus(unreadable);
+      record.problem = unreadable.reason() == v1::REJECTION_REASON_TOO_LONG
+                           ? indexer::RejectionKind::kTooLong
+                           : indexer::RejectionKind::kBadFormat;
       record.profile.Clear();
     }
     return true;
@@ -438,8 +441,9 @@ class ProfileImportService::ImportReactor final
     return {phase_, end_};
   }
 
-  // Applies the complete import: takes the index writer, imports the spooled rows, purges expired
-  // profiles and counts disclosure groups. Returns the SUCCEEDED report built on `started`.
+  // Applies the complete import: takes the index writer, runs the import job on the spooled rows
+  // (import, purge of expired profiles, disclosure groups; compaction stays with verkenner-index)
+  // and returns the SUCCEEDED report built on `started`.
   absl::StatusOr<v1::ImportReport> Apply(const v1::ImportReport& started) {
     const ProfileImportService::Options& options = service_->options_;
     if (options.pseudonymizer == nullptr) {
@@ -451,15 +455,17 @@ class ProfileImportService::ImportReactor final
       batches = std::move(spool_);
     }
     std::lock_guard<std::mutex> one_writer(service_->writer_mutex_);
-    absl::StatusOr<std::unique_ptr<indexer::IndexWriter>> writer = OpenWriter();
-    if (!writer.ok()) return writer.status();
-    auto vault = indexer::IdentityVault::Open(options.vault_path);
-    if (!vault.ok()) return absl::UnavailableError("the identity vault cannot be opened now");
-
-    indexer::Importer importer(service_->environment_.reference_data, options.pseudonymizer,
-                               options.retention, writer->get(), vault->get());
+    indexer::ImportJob job(service_->environment_.reference_data, options.pseudonymizer,
+                           JobOptions());
+    if (absl::Status opened = job.Open(); !opened.ok()) {
+      if (job.step() == indexer::ImportJob::Step::kOpenVault) {
+        return absl::UnavailableError("the identity vault cannot be opened now");
+      }
+      return absl::AbortedError(
+          "the index is being written by verkenner-index; nothing was applied, send the "
+          "import again later");
+    }
     indexer::Importer::Options import_options;
-    import_options.today_day = options.today();
     import_options.only_source = header_.source();
     if (ModeOf(header_) == v1::IMPORT_MODE_FULL_SYNC) {
       import_options.full_sync_source = header_.source();
@@ -468,48 +474,50 @@ class ProfileImportService::ImportReactor final
         Sha256Hex(absl::StrCat("api\x1f", header_.source(), "\x1f", header_.import_id())));
     SpooledRecords records(std::move(batches));
     absl::StatusOr<indexer::ImportReport> imported =
-        importer.ImportRecords(records, position_key, import_options);
+        job.ImportRecords(records, position_key, import_options);
     if (!imported.ok()) return imported.status();
-    // What the command line does after its files, but compaction: that is for quiet hours.
-    auto swept = indexer::SweepExpiredProfiles(**writer, vault->get(), options.today());
-    if (!swept.ok()) return swept.status();
-    if (auto updated = (*writer)->UpdateDisclosureControl(options.disclosure_k); !updated.ok()) {
-      return updated.status();
-    }
+    indexer::ImportJob::Upkeep upkeep;
+    if (absl::Status finished = job.Finish(upkeep); !finished.ok()) return finished;
+    return CountedReport(started, *imported, job.writer());
+  }
+
+  // Where and how the job runs: this server's index and vault, waiting for verkenner-index (the
+  // only other writer) to let go of the index.
+  indexer::ImportJob::Options JobOptions() const {
+    const ProfileImportService::Options& options = service_->options_;
+    indexer::ImportJob::Options job;
+    job.index_path = options.index_path;
+    job.vault_path = options.vault_path;
+    job.writer_wait = options.limits.writer_wait;
+    job.retention = options.retention;
+    job.today_day = options.today();
+    job.disclosure_k = options.disclosure_k;
+    return job;
+  }
+
+  // The SUCCEEDED report: the importer's counts, on `started`, with what the index holds of the
+  // source afterwards.
+  absl::StatusOr<v1::ImportReport> CountedReport(const v1::ImportReport& started,
+                                                 const indexer::ImportReport& imported,
+                                                 indexer::IndexWriter& writer) {
+    const int k = service_->options_.disclosure_k;
     absl::StatusOr<engine::SourceDisclosure> disclosure =
-        (*writer)->DisclosureOfSource(header_.source(), options.disclosure_k);
+        writer.DisclosureOfSource(header_.source(), k);
     if (!disclosure.ok()) return disclosure.status();
-    auto held = (*writer)->ProfilesOfSource(header_.source());
+    auto held = writer.ProfilesOfSource(header_.source());
     if (!held.ok()) return held.status();
 
     v1::ImportReport counted = indexer::ToProtoReport(
-        *imported, header_.file_name(),
+        imported, header_.file_name(),
         ModeOf(header_) == v1::IMPORT_MODE_FULL_SYNC ? header_.source() : "");
     counted.MergeFrom(started);  // identity, times and account
     counted.set_state(v1::IMPORT_STATE_SUCCEEDED);
     counted.set_active_profiles(static_cast<int64_t>(held->size()));
     // Groups span sources; the figures are about the groups this source's profiles are in.
-    counted.set_k_threshold(options.disclosure_k);
+    counted.set_k_threshold(k);
     counted.set_smallest_group_size(static_cast<int32_t>(disclosure->smallest_shown_group));
     counted.set_generalised_profiles(disclosure->profiles_shown_at_region_level);
     return counted;
-  }
-
-  // The index writer, once verkenner-index (the only other writer) lets go of it.
-  absl::StatusOr<std::unique_ptr<indexer::IndexWriter>> OpenWriter() {
-    const ProfileImportService::Options& options = service_->options_;
-    const absl::Time give_up = absl::Now() + options.limits.writer_wait;
-    while (true) {
-      auto opened =
-          indexer::IndexWriter::Open(options.index_path, service_->environment_.reference_data);
-      if (opened.ok()) return opened;
-      if (absl::Now() >= give_up) {
-        return absl::AbortedError(
-            "the index is being written by verkenner-index; nothing was applied, send the "
-            "import again later");
-      }
-      absl::SleepFor(absl::Milliseconds(200));
-    }
   }
 
   absl::Status Save(const v1::ImportReport& report) {

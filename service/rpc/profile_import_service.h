@@ -18,8 +18,8 @@
 namespace verkenner::service {
 
 // verkenner.v1.ProfileImportService: municipalities and UWV stream their profiles in, through the
-// importer library the command line uses (indexer::Importer::ImportRecords), so validation,
-// anonymisation, the identity vault, batching and resumption are the same.
+// import job the command line uses (indexer::ImportJob), so validation, anonymisation, the
+// identity vault, batching, resumption and the upkeep after an import are the same.
 //
 // An import is received whole before anything is applied: the batches wait in memory (as the
 // client sent them, at most Limits::max_bytes) until the client's ImportEnd says the

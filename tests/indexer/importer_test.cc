@@ -355,6 +355,49 @@ TEST_F(ImporterTest, TenMegabyteLineIsRejectedAndReadingGoesOn) {
   EXPECT_EQ(writer_->DocumentCount(), 2);
 }
 
+// An importer account imports its own source only (Options::only_source): another source's row
+// is rejected as a mismatch and changes nothing, the own source's rows go in.
+TEST_F(ImporterTest, OnlySourceRejectsRowsOfAnotherSource) {
+  std::vector<v1::SourceProfile> profiles = Generate(2);
+  for (v1::SourceProfile& profile : profiles) profile.clear_register_end();
+  profiles[0].set_source("GM0344");
+  profiles[1].set_source("UWV");
+  Importer::Options options;
+  options.today_day = kToday;
+  options.only_source = "GM0344";
+  auto report = importer_->ImportFile(WriteCsv("mixed.csv", profiles), options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->created, 1);
+  ASSERT_EQ(report->rejected_rows.size(), 1u);
+  EXPECT_EQ(report->rejected_rows[0].row, 2);
+  EXPECT_EQ(report->rejected_rows[0].field, "source");
+  EXPECT_EQ(report->rejected_rows[0].kind, RejectionKind::kSourceMismatch);
+  EXPECT_EQ(writer_->DocumentCount(), 1);
+}
+
+// The kind of a rejected record is what the reader found, not a guess from its message: a record
+// over the size limit is kTooLong in both formats, a record that does not parse kBadFormat.
+TEST_F(ImporterTest, AnOversizedRecordIsTooLongAndABrokenOneBadFormat) {
+  std::vector<v1::SourceProfile> profiles = Generate(3);
+  for (v1::SourceProfile& profile : profiles) profile.clear_register_end();
+  v1::SourceProfile huge = profiles[1];
+  huge.set_wishes(std::string(kMaxSourceRecordBytes, 'x'));
+  for (const bool json : {false, true}) {
+    std::vector<v1::SourceProfile> rows = {profiles[0], huge, profiles[2]};
+    auto report = Import(json ? WriteJsonLines("huge.jsonl", rows) : WriteCsv("huge.csv", rows));
+    ASSERT_TRUE(report.ok()) << report.status();
+    ASSERT_EQ(report->rejected_rows.size(), 1u) << json;
+    EXPECT_EQ(report->rejected_rows[0].kind, RejectionKind::kTooLong) << json;
+  }
+  const std::string broken =
+      WriteFile("broken.jsonl", *FormatJsonLine(profiles[0]) + "\n{\"hours_min\": \"many\"}\n");
+  auto report = Import(broken);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->rejected_rows.size(), 1u);
+  EXPECT_EQ(report->rejected_rows[0].field, "hours_min");
+  EXPECT_EQ(report->rejected_rows[0].kind, RejectionKind::kBadFormat);
+}
+
 // An affinity off the documented list is never kept or dropped silently, whatever it looks
 // like: a documented alias is mapped to its code, anything else rejects the row naming the
 // field (and not the value).

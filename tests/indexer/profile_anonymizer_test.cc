@@ -39,6 +39,7 @@ class ProfileAnonymizerTest : public ::testing::Test {
     pseudonymizer_ = std::move(*pseudonymizer);
     reference_ = *reference;
     anonymizer_ = std::make_unique<ProfileAnonymizer>(*reference, pseudonymizer_, RetentionRule{});
+    validator_ = std::make_unique<ProfileValidator>(*reference);
 
     profile_.set_source("GM0344");
     profile_.set_client_number("K-778899");
@@ -72,6 +73,16 @@ class ProfileAnonymizerTest : public ::testing::Test {
     profile_.set_available_from("2027-01-15");
   }
 
+  // profile_ through the validator, then `anonymizer` (by default the fixture's).
+  engine::CandidateRecord Anonymize(const ProfileAnonymizer* anonymizer = nullptr) {
+    std::vector<FieldError> errors;
+    std::optional<ValidatedProfile> valid = validator_->Resolve(profile_, errors);
+    EXPECT_TRUE(valid.has_value())
+        << errors.size() << " errors, first: " << (errors.empty() ? "" : errors[0].field);
+    if (!valid.has_value()) return {};
+    return (anonymizer != nullptr ? anonymizer : anonymizer_.get())->Anonymize(*valid, kToday);
+  }
+
   // The profile as served: through a Xapian document and back, then ShownProfile().
   v1::AnonymousProfile Served(const engine::CandidateRecord& record) {
     Xapian::TermGenerator generator =
@@ -85,6 +96,7 @@ class ProfileAnonymizerTest : public ::testing::Test {
   std::shared_ptr<const engine::ReferenceData> reference_;
   std::shared_ptr<const Pseudonymizer> pseudonymizer_;
   std::unique_ptr<ProfileAnonymizer> anonymizer_;
+  std::unique_ptr<ProfileValidator> validator_;
   v1::SourceProfile profile_;
 };
 
@@ -93,12 +105,12 @@ TEST_F(ProfileAnonymizerTest, AffinityAliasesBecomeTheirCodesOnce) {
   profile_.add_affinities("Buiten werken");
   profile_.add_affinities("buiten_werken");
   profile_.add_affinities("magazijn");
-  const engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
+  const engine::CandidateRecord record = Anonymize();
   EXPECT_THAT(record.affinities, ::testing::ElementsAre("buiten_werken", "logistiek"));
 }
 
 TEST_F(ProfileAnonymizerTest, NoDirectIdentifierReachesTheRecordOrTheShownProfile) {
-  engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
+  engine::CandidateRecord record = Anonymize();
   v1::AnonymousProfile shown;
   ASSERT_TRUE(shown.ParseFromString(record.display_payload));
   const std::string everything = record.display_payload + shown.DebugString() +
@@ -117,7 +129,7 @@ TEST_F(ProfileAnonymizerTest, NoDirectIdentifierReachesTheRecordOrTheShownProfil
 
 TEST_F(ProfileAnonymizerTest, WishesAreScrubbedOfThePersonsOwnDataAndKept) {
   profile_.set_wishes("Ik wil graag buiten werken met dieren. Bel Noëlle op 06-98765432.");
-  engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
+  engine::CandidateRecord record = Anonymize();
   v1::AnonymousProfile shown;
   ASSERT_TRUE(shown.ParseFromString(record.display_payload));
   EXPECT_NE(shown.wishes().find("buiten werken met dieren"), std::string::npos) << shown.wishes();
@@ -127,7 +139,7 @@ TEST_F(ProfileAnonymizerTest, WishesAreScrubbedOfThePersonsOwnDataAndKept) {
 }
 
 TEST_F(ProfileAnonymizerTest, KeepsWhatMatchingNeedsAtCoarseGranularity) {
-  engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
+  engine::CandidateRecord record = Anonymize();
   EXPECT_EQ(record.profile_id, pseudonymizer_->ProfileId("GM0344", "K-778899"));
   EXPECT_EQ(record.municipality_code, "GM0344");
   EXPECT_EQ(record.region_code.substr(0, 2), "AM");
@@ -166,8 +178,16 @@ TEST_F(ProfileAnonymizerTest, KeepsWhatMatchingNeedsAtCoarseGranularity) {
   EXPECT_EQ(shown.available_from().day(), 15);
 }
 
+// A start date that is not ahead says no more than "available now": only a later one is kept.
+TEST_F(ProfileAnonymizerTest, OnlyAStartDateAfterTodayIsKept) {
+  profile_.set_available_from("2026-11-01");  // kToday
+  EXPECT_FALSE(Anonymize().available_from_day.has_value());
+  profile_.set_available_from("2026-11-02");
+  EXPECT_EQ(Anonymize().available_from_day, kToday + 1);
+}
+
 TEST_F(ProfileAnonymizerTest, RetentionEndsOnDecember31OfTheSecondYearAfterRegisterEnd) {
-  engine::CandidateRecord record = anonymizer_->Anonymize(profile_, kToday);
+  engine::CandidateRecord record = Anonymize();
   // 2026-12-31 is day 20818 since 1970-01-01.
   EXPECT_EQ(record.retain_until_day, 20818);
   RetentionRule longer;
@@ -175,7 +195,7 @@ TEST_F(ProfileAnonymizerTest, RetentionEndsOnDecember31OfTheSecondYearAfterRegis
   ProfileAnonymizer lenient(
       engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory()).value(),
       pseudonymizer_, longer);
-  EXPECT_EQ(lenient.Anonymize(profile_, kToday).retain_until_day, 20818 + 365);
+  EXPECT_EQ(Anonymize(&lenient).retain_until_day, 20818 + 365);
 }
 
 }  // namespace

@@ -1,6 +1,11 @@
 #include "indexer/profile_validator.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <string_view>
 
 namespace verkenner::indexer {
 namespace {
@@ -81,6 +86,147 @@ TEST_F(ProfileValidatorTest, DeleteRowNeedsOnlySourceAndClientNumber) {
   removal.clear_client_number();
   ASSERT_EQ(validator_->Validate(removal).size(), 1u);
   EXPECT_EQ(validator_->Validate(removal)[0].field, "client_number");
+}
+
+// Every limit of the validator, with a value just inside (accepted) and just outside (rejected,
+// naming the field with the kind of rule).
+TEST_F(ProfileValidatorTest, EveryLimitAcceptsItsEdgeAndRejectsOnePast) {
+  const int next_year =
+      static_cast<int>(std::chrono::year_month_day(
+                           std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()))
+                           .year()) +
+      1;
+  struct Edge {
+    const char* name;
+    std::function<void(v1::SourceProfile&)> inside;
+    std::function<void(v1::SourceProfile&)> outside;
+    const char* field;
+    RejectionKind kind;
+  };
+  auto experience = [](v1::SourceProfile& p) -> v1::SourceWorkExperience& {
+    if (p.work_experience_size() == 0) p.add_work_experience()->set_occupation("orderpicker");
+    return *p.mutable_work_experience(0);
+  };
+  const Edge edges[] = {
+      {"client_number 64 bytes", [](auto& p) { p.set_client_number(std::string(64, 'k')); },
+       [](auto& p) { p.set_client_number(std::string(65, 'k')); }, "client_number",
+       RejectionKind::kTooLong},
+      {"occupation 200 bytes",
+       [&](auto& p) { experience(p).set_occupation(std::string(200, 'o')); },
+       [&](auto& p) { experience(p).set_occupation(std::string(201, 'o')); }, "work_experience",
+       RejectionKind::kTooLong},
+      {"occupation not empty", [&](auto& p) { experience(p).set_occupation("o"); },
+       [&](auto& p) { experience(p).set_occupation(""); }, "work_experience",
+       RejectionKind::kTooLong},
+      {"months at least 0", [&](auto& p) { experience(p).set_months(0); },
+       [&](auto& p) { experience(p).set_months(-1); }, "work_experience",
+       RejectionKind::kOutOfRange},
+      {"months at most 600", [&](auto& p) { experience(p).set_months(600); },
+       [&](auto& p) { experience(p).set_months(601); }, "work_experience",
+       RejectionKind::kOutOfRange},
+      {"last_year from 1950", [&](auto& p) { experience(p).set_last_year(1950); },
+       [&](auto& p) { experience(p).set_last_year(1949); }, "work_experience",
+       RejectionKind::kOutOfRange},
+      {"last_year up to next year", [&](auto& p) { experience(p).set_last_year(next_year); },
+       [&](auto& p) { experience(p).set_last_year(next_year + 1); }, "work_experience",
+       RejectionKind::kOutOfRange},
+      {"max_travel_km at least 0", [](auto& p) { p.set_max_travel_km(0); },
+       [](auto& p) { p.set_max_travel_km(-1); }, "max_travel_km", RejectionKind::kOutOfRange},
+      {"max_travel_km at most 200", [](auto& p) { p.set_max_travel_km(200); },
+       [](auto& p) { p.set_max_travel_km(201); }, "max_travel_km", RejectionKind::kOutOfRange},
+      {"hours_min at least 0", [](auto& p) { p.set_hours_min(0); },
+       [](auto& p) { p.set_hours_min(-1); }, "hours_min", RejectionKind::kOutOfRange},
+      {"hours_max at most 40",
+       [](auto& p) {
+         p.clear_hours_min();
+         p.set_hours_max(40);
+       },
+       [](auto& p) {
+         p.clear_hours_min();
+         p.set_hours_max(41);
+       },
+       "hours_max", RejectionKind::kOutOfRange},
+      {"hours_min at most 40",
+       [](auto& p) {
+         p.clear_hours_max();
+         p.set_hours_min(40);
+       },
+       [](auto& p) {
+         p.clear_hours_max();
+         p.set_hours_min(41);
+       },
+       "hours_min", RejectionKind::kOutOfRange},
+      {"hours_max at least 0",
+       [](auto& p) {
+         p.clear_hours_min();
+         p.set_hours_max(0);
+       },
+       [](auto& p) {
+         p.clear_hours_min();
+         p.set_hours_max(-1);
+       },
+       "hours_max", RejectionKind::kOutOfRange},
+      {"hours_min up to hours_max",
+       [](auto& p) {
+         p.set_hours_min(24);
+         p.set_hours_max(24);
+       },
+       [](auto& p) {
+         p.set_hours_min(25);
+         p.set_hours_max(24);
+       },
+       "hours_min", RejectionKind::kInconsistent},
+      {"dates from 1900", [](auto& p) { p.set_birth_date("1900-01-01"); },
+       [](auto& p) { p.set_birth_date("1899-12-31"); }, "birth_date", RejectionKind::kBadFormat},
+      {"dates that exist", [](auto& p) { p.set_register_end("2024-02-29"); },
+       [](auto& p) { p.set_register_end("2023-02-29"); }, "register_end",
+       RejectionKind::kBadFormat},
+  };
+  for (const Edge& edge : edges) {
+    v1::SourceProfile inside = valid_;
+    edge.inside(inside);
+    std::vector<FieldError> errors = validator_->Validate(inside);
+    EXPECT_TRUE(errors.empty()) << edge.name << ": " << (errors.empty() ? "" : errors[0].reason);
+    v1::SourceProfile outside = valid_;
+    edge.outside(outside);
+    errors = validator_->Validate(outside);
+    ASSERT_EQ(errors.size(), 1u) << edge.name;
+    EXPECT_EQ(errors[0].field, edge.field) << edge.name;
+    EXPECT_EQ(errors[0].kind, edge.kind) << edge.name;
+  }
+}
+
+// The validator hands the anonymiser what it resolved, so nothing is parsed or looked up twice.
+TEST_F(ProfileValidatorTest, ResolvesTheCodedValuesOfAValidRow) {
+  v1::SourceProfile profile = valid_;
+  profile.set_register_end("1970-01-11");
+  profile.set_updated_at("1970-01-02T08:00:00Z");
+  profile.add_days("vr");
+  profile.add_days("ma");
+  profile.set_travel_mode("fiets");
+  profile.add_affinities("Buiten werken");
+  profile.add_affinities("buiten_werken");
+  profile.add_affinities("techniek");
+  std::vector<FieldError> errors;
+  std::optional<ValidatedProfile> valid = validator_->Resolve(profile, errors);
+  ASSERT_TRUE(valid.has_value()) << errors[0].reason;
+  EXPECT_EQ(&valid->source(), &profile);
+  EXPECT_EQ(valid->area().pc4, 3511);
+  EXPECT_EQ(valid->municipality().code, "GM0344");
+  ASSERT_NE(valid->education(), nullptr);
+  EXPECT_EQ(valid->education()->code, "mbo2");
+  EXPECT_EQ(valid->register_end_day(), 10);
+  EXPECT_EQ(valid->updated_day(), 1);
+  EXPECT_FALSE(valid->available_from_day().has_value());
+  EXPECT_EQ(valid->days(), (1u << 0) | (1u << 4));  // Monday and Friday
+  EXPECT_EQ(valid->travel_mode(), v1::TRAVEL_MODE_BICYCLE);
+  EXPECT_THAT(std::vector<std::string_view>(valid->affinities().begin(), valid->affinities().end()),
+              ::testing::ElementsAre("buiten_werken", "techniek"));
+
+  profile.set_postcode("35");  // no longer a postcode: nothing is resolved, the error says why
+  EXPECT_FALSE(validator_->Resolve(profile, errors).has_value());
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].field, "postcode");
 }
 
 TEST(ParseIsoDayTest, AcceptsDatesAndDateTimesOnly) {

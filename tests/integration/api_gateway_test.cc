@@ -205,6 +205,31 @@ TEST_F(ApiGatewayTest, EveryCallNeedsTheSessionAndItsCsrfTokenAndLogoutEndsBoth)
   EXPECT_EQ(Send({"POST", me, "{}", other_cookie, other_csrf}).status, 200);
 }
 
+// The web app tells a wrong CSRF token (only logging in again helps) from any other 403 by the
+// error's "reason", never by its message text.
+TEST_F(ApiGatewayTest, AWrongCsrfTokenSaysSoInTheErrorsReasonAndNoOther403Does) {
+  const auto [cookie, csrf] = LogIn();
+  const auto reason_of = [](const service::ApiResponse& response) -> std::string {
+    google::protobuf::Struct body;
+    if (!google::protobuf::util::JsonStringToMessage(response.body, &body).ok()) return "(no JSON)";
+    auto found = body.fields().find("reason");
+    return found == body.fields().end() ? "" : found->second.string_value();
+  };
+  const std::string me = "/api/v1/SessionService/GetCurrentAccount";
+  for (const std::string& wrong : {std::string(), std::string(csrf.size(), '0')}) {
+    service::ApiResponse refused = Send({"POST", me, "{}", cookie, wrong});
+    EXPECT_EQ(refused.status, 403);
+    EXPECT_EQ(reason_of(refused), "CSRF_TOKEN_INVALID") << refused.body;
+  }
+  // A role the service refuses is a 403 without that reason: logging in again would not help.
+  service::ApiResponse role =
+      Send({"POST", "/api/v1/ContactRequestService/ListRegionContactRequests", "{}", cookie, csrf});
+  EXPECT_EQ(role.status, 403);
+  EXPECT_EQ(reason_of(role), "") << role.body;
+  // Nor do the other errors carry one.
+  EXPECT_EQ(reason_of(Send({"POST", me, "{}", "", csrf})), "");
+}
+
 TEST_F(ApiGatewayTest, ATabsCsrfTokenOutlivesARestartOfTheServer) {
   // The key comes from the store, so a server started later on the same store accepts the
   // session and CSRF token an earlier one gave: open browser tabs keep working over a restart.

@@ -1,10 +1,61 @@
 // The JSON API client. Every call is POST /api/v1/<Service>/<Method> with the request message in
 // protobuf's JSON mapping; the session is an HttpOnly cookie the page never sees, and the CSRF
 // token the server gave at login goes back in the X-CSRF-Token header.
+//
+// The client is typed from proto/verkenner/v1: `npm run generate` (scripts/build-web) writes the
+// declarations of every message's JSON form (FooJson: lowerCamelCase names, enums by name, int64
+// as strings, every field optional) and of every service into src/gen. `call` takes the service
+// and method by their proto names and checks the request and the reply against them. Only types
+// come from there: the JSON goes over the wire as the server writes it, so no protobuf runtime
+// is bundled.
 
-import type { Account } from "./types";
+import type { DescMethod, DescService, MessageJsonType } from "@bufbuild/protobuf";
+import type * as contactRequests from "./gen/verkenner/v1/contact_requests_pb";
+import type * as identity from "./gen/verkenner/v1/identity_pb";
+import type * as profileImport from "./gen/verkenner/v1/profile_import_pb";
+import type * as savedProfiles from "./gen/verkenner/v1/saved_profiles_pb";
+import type * as search from "./gen/verkenner/v1/search_pb";
+import type * as sessions from "./gen/verkenner/v1/sessions_pb";
+import type { AccountJson } from "./gen/verkenner/v1/sessions_pb";
+import type * as shortlists from "./gen/verkenner/v1/shortlists_pb";
+
+// The proto files that define services; a new one goes here.
+type ServiceFiles = typeof contactRequests &
+  typeof identity &
+  typeof profileImport &
+  typeof savedProfiles &
+  typeof search &
+  typeof sessions &
+  typeof shortlists;
+// Every service of verkenner.v1 by its proto name ("CandidateSearchService").
+type Services = {
+  [K in keyof ServiceFiles as ServiceFiles[K] extends DescService ? K : never]: ServiceFiles[K];
+};
+export type ServiceName = keyof Services & string;
+type MethodsOf<S extends ServiceName> = Services[S] extends { method: infer M } ? M : never;
+// A service's unary methods by their proto names ("SearchCandidates"); the generated
+// descriptors name them in lowerCamelCase. Streaming methods have no JSON route.
+export type MethodName<S extends ServiceName> = {
+  [K in keyof MethodsOf<S> & string]: MethodsOf<S>[K] extends { methodKind: "unary" }
+    ? Capitalize<K>
+    : never;
+}[keyof MethodsOf<S> & string];
+type Method<S extends ServiceName, M extends MethodName<S>> = MethodsOf<S>[Uncapitalize<M> &
+  keyof MethodsOf<S>] &
+  DescMethod;
+// The JSON forms of a method's request and reply.
+export type RequestOf<S extends ServiceName, M extends MethodName<S>> = MessageJsonType<
+  Method<S, M>["input"]
+>;
+export type ReplyOf<S extends ServiceName, M extends MethodName<S>> = MessageJsonType<
+  Method<S, M>["output"]
+>;
 
 const CSRF_STORAGE_KEY = "verkenner.csrf";
+
+// The error body's "reason" for a missing or wrong X-CSRF-Token (ApiGateway::
+// kCsrfTokenInvalidReason, service/http/api_gateway.h).
+export const CSRF_TOKEN_INVALID = "CSRF_TOKEN_INVALID";
 
 export class ApiError extends Error {
   constructor(
@@ -12,6 +63,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly retryAfterSeconds: number | null = null,
+    // Set only where the client must act on one particular error (CSRF_TOKEN_INVALID).
+    readonly reason: string = "",
   ) {
     super(message);
   }
@@ -30,10 +83,12 @@ function csrfToken(): string {
 async function errorOf(response: Response): Promise<ApiError> {
   let code = "UNKNOWN";
   let message = "";
+  let reason = "";
   try {
-    const body = (await response.json()) as { code?: string; message?: string };
+    const body = (await response.json()) as { code?: string; message?: string; reason?: string };
     code = body.code ?? code;
     message = body.message ?? "";
+    reason = body.reason ?? "";
   } catch {
     // Not JSON: a proxy or the listener itself answered.
   }
@@ -43,6 +98,7 @@ async function errorOf(response: Response): Promise<ApiError> {
     code,
     message,
     Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null,
+    reason,
   );
 }
 
@@ -63,7 +119,7 @@ async function post(path: string, body: BodyInit, contentType: string): Promise<
     // 401: the session ended. 403 about the CSRF token: the token in this tab is not the
     // session's (damaged, or from before the store was replaced). Either way only logging in
     // again helps.
-    if (error.status === 401 || (error.status === 403 && error.message.includes("X-CSRF-Token"))) {
+    if (error.status === 401 || (error.status === 403 && error.reason === CSRF_TOKEN_INVALID)) {
       sessionStorage.removeItem(CSRF_STORAGE_KEY);
       onSessionLost();
     }
@@ -72,20 +128,24 @@ async function post(path: string, body: BodyInit, contentType: string): Promise<
   return response;
 }
 
-export async function call<T>(service: string, method: string, request: object = {}): Promise<T> {
+export async function call<S extends ServiceName, M extends MethodName<S>>(
+  service: S,
+  method: M,
+  request: RequestOf<S, M> = {} as RequestOf<S, M>,
+): Promise<ReplyOf<S, M>> {
   const response = await post(
     `/api/v1/${service}/${method}`,
     JSON.stringify(request),
     "application/json",
   );
-  return (await response.json()) as T;
+  return (await response.json()) as ReplyOf<S, M>;
 }
 
 export function hasSession(): boolean {
   return csrfToken() !== "";
 }
 
-export async function login(email: string, password: string): Promise<Account> {
+export async function login(email: string, password: string): Promise<AccountJson> {
   sessionStorage.removeItem(CSRF_STORAGE_KEY);
   const response = await post(
     "/api/v1/session",
@@ -95,8 +155,12 @@ export async function login(email: string, password: string): Promise<Account> {
   const token = response.headers.get("X-CSRF-Token");
   if (!token) throw new ApiError(500, "INTERNAL", "De server gaf geen CSRF-token.");
   sessionStorage.setItem(CSRF_STORAGE_KEY, token);
-  const body = (await response.json()) as { account: Account };
-  return body.account;
+  // CreateSession's reply without the session token, which the gateway puts in the cookie.
+  const body = (await response.json()) as Omit<
+    ReplyOf<"SessionService", "CreateSession">,
+    "sessionToken"
+  >;
+  return body.account ?? {};
 }
 
 export async function logout(): Promise<void> {

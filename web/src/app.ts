@@ -3,27 +3,26 @@
 
 import { ApiError, call, describeError, hasSession, logout, setSessionLostHandler } from "./api";
 import { alertBox, h, link, replaceChildren } from "./dom";
-import type { Account } from "./types";
-
-export interface PageContext {
-  account: Account;
-  params: URLSearchParams;
-  main: HTMLElement;
-  // Sets the document title and the page heading, and returns the heading.
-  setTitle(title: string): HTMLElement;
-}
-
-export type Page = (context: PageContext) => Promise<void> | void;
+import {
+  currentAccount,
+  EMPLOYER,
+  homeOf,
+  IMPORTER,
+  navigate,
+  NAVIGATION,
+  setAccount,
+  setRenderer,
+  WSP,
+  type Account,
+  type Page,
+  type PageContext,
+} from "./router";
 
 interface Route {
   path: string;
   page: () => Promise<Page>;
   roles: string[]; // empty: any signed-in role
 }
-
-const EMPLOYER = "ACCOUNT_ROLE_EMPLOYER";
-const WSP = "ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER";
-const IMPORTER = "ACCOUNT_ROLE_IMPORTER";
 
 // Pages load on demand so the first load carries only the shell and the login page.
 const ROUTES: Route[] = [
@@ -84,35 +83,7 @@ const ROUTES: Route[] = [
   },
 ];
 
-const NAVIGATION: Record<string, Array<[string, string]>> = {
-  [EMPLOYER]: [
-    ["/zoeken", "Kandidaten zoeken"],
-    ["/bewaard", "Bewaarde profielen"],
-    ["/aanvragen", "Mijn aanvragen"],
-  ],
-  [WSP]: [
-    ["/wsp/aanvragen", "Aanvragen regio"],
-    ["/wsp/shortlists", "Shortlists"],
-    ["/zoeken", "Kandidaten zoeken"],
-  ],
-  [IMPORTER]: [
-    ["/import", "Bestand importeren"],
-    ["/volledigheid", "Volledigheid"],
-  ],
-};
-
-export function homeOf(account: Account): string {
-  return NAVIGATION[account.role ?? ""]?.[0]?.[0] ?? "/inloggen";
-}
-
-let currentAccount: Account | null = null;
 const root = document.getElementById("app") as HTMLElement;
-
-export function navigate(path: string, replace = false): void {
-  if (replace) history.replaceState(null, "", path);
-  else history.pushState(null, "", path);
-  void render().then(focusHeading);
-}
 
 // After a page change inside the app, focus goes to the new page's heading, so keyboard and
 // screen reader users start at the top of the new content, as after a full page load.
@@ -123,12 +94,8 @@ function focusHeading(): void {
   root.querySelector<HTMLElement>("main h1")?.focus();
 }
 
-export function setAccount(account: Account | null): void {
-  currentAccount = account;
-}
-
 function header(account: Account | null): HTMLElement {
-  const items = account ? (NAVIGATION[account.role ?? ""] ?? []) : [];
+  const items = (account?.role && NAVIGATION[account.role]) || [];
   return h(
     "header",
     { class: "utrecht-page-header vk-header" },
@@ -154,7 +121,7 @@ function header(account: Account | null): HTMLElement {
               class: "utrecht-button utrecht-button--subtle vk-logout",
               onclick: async () => {
                 await logout().catch(() => undefined);
-                currentAccount = null;
+                setAccount(null);
                 navigate("/inloggen");
               },
             },
@@ -219,12 +186,13 @@ function shell(account: Account | null): HTMLElement {
 }
 
 async function currentAccountOrNull(): Promise<Account | null> {
-  if (currentAccount) return currentAccount;
+  const known = currentAccount();
+  if (known) return known;
   if (!hasSession()) return null;
   try {
-    const reply = await call<{ account: Account }>("SessionService", "GetCurrentAccount");
-    currentAccount = reply.account;
-    return currentAccount;
+    const reply = await call("SessionService", "GetCurrentAccount");
+    setAccount(reply.account ?? null);
+    return currentAccount();
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return null;
     throw error;
@@ -233,7 +201,7 @@ async function currentAccountOrNull(): Promise<Account | null> {
 
 let renderGeneration = 0;
 
-export async function render(): Promise<void> {
+async function render(): Promise<void> {
   const generation = ++renderGeneration;
   const path = location.pathname.replace(/\/+$/, "") || "/";
   let account: Account | null;
@@ -302,8 +270,9 @@ function context(account: Account, main: HTMLElement): PageContext {
 }
 
 export function start(): void {
+  setRenderer(() => void render().then(focusHeading));
   setSessionLostHandler(() => {
-    currentAccount = null;
+    setAccount(null);
     if (location.pathname === "/inloggen") return;
     const back = encodeURIComponent(location.pathname + location.search);
     navigate(`/inloggen?verlopen=1&terug=${back}`);

@@ -1,7 +1,12 @@
 // A small DOM builder: the app renders with plain elements, no framework, to stay within its
 // 200 KB budget and to keep every element's role and label visible in one place.
 
-import type { ExportedFile } from "./types";
+import type { ExportRejectedRowsResponseJson } from "./gen/verkenner/v1/profile_import_pb";
+import type { ExportShortlistResponseJson } from "./gen/verkenner/v1/shortlists_pb";
+
+// The reply of an export method (ExportShortlist, ExportRejectedRows): a file, its content
+// base64 as protobuf's JSON mapping writes bytes.
+export type ExportedFile = ExportShortlistResponseJson | ExportRejectedRowsResponseJson;
 
 type Child = Node | string | number | null | undefined | false | Child[];
 type Attributes = Record<string, string | number | boolean | null | undefined | EventListener>;

@@ -1,6 +1,11 @@
 // Dutch words for the API's codes, and the formats the pages show numbers and dates in.
 
-import type { DateValue, Int64 } from "./types";
+import type { DateJson as DateValue } from "./gen/verkenner/v1/common_pb";
+
+// Numbers as protobuf's JSON mapping writes them: int64 as a string, int32 as a number; a double
+// as a number or, for the values JSON has no number for, "NaN", "Infinity", "-Infinity".
+type Count = string | number;
+type JsonDouble = number | "NaN" | "Infinity" | "-Infinity";
 
 export const STATUS_LABELS: Record<string, string> = {
   CONTACT_REQUEST_STATUS_NEW: "Nieuw",
@@ -125,26 +130,26 @@ const dateTimeFormat = new Intl.DateTimeFormat("nl-NL", {
   timeZone: "Europe/Amsterdam",
 });
 
-export function count(value: Int64 | undefined): number {
+export function count(value: Count | undefined): number {
   return Number(value ?? 0);
 }
 
-export function formatNumber(value: Int64 | undefined): string {
+export function formatNumber(value: Count | undefined): string {
   return numberFormat.format(count(value));
 }
 
 // "1 aanvraag", "3 aanvragen".
-export function countOf(value: Int64 | undefined, singular: string, plural: string): string {
+export function countOf(value: Count | undefined, singular: string, plural: string): string {
   const n = count(value);
   return `${numberFormat.format(n)} ${n === 1 ? singular : plural}`;
 }
 
-export function formatDecimal(value: number | undefined): string {
-  return decimalFormat.format(value ?? 0);
+export function formatDecimal(value: JsonDouble | undefined): string {
+  return decimalFormat.format(Number(value ?? 0));
 }
 
-export function formatPercent(fraction: number | undefined): string {
-  return percentFormat.format(fraction ?? 0);
+export function formatPercent(fraction: JsonDouble | undefined): string {
+  return percentFormat.format(Number(fraction ?? 0));
 }
 
 export function formatTimestamp(value: string | undefined): string {

@@ -48,3 +48,13 @@ export async function keyboardLogin(page, account) {
   await page.keyboard.press("Enter");
   await page.waitForURL((url) => !url.pathname.startsWith("/inloggen"));
 }
+
+// From search results, opens the first card's profile and waits for its contact form.
+export async function openFirstProfile(page) {
+  await page
+    .locator(".vk-card")
+    .first()
+    .getByRole("link", { name: /Bekijk profiel/ })
+    .click();
+  await page.getByRole("heading", { level: 2, name: "Contact aanvragen" }).waitFor();
+}

@@ -2,7 +2,7 @@
 // core field. Incomplete profiles stay findable, but rank lower and tell employers less.
 
 import { call } from "../api";
-import type { PageContext } from "../app";
+import type { PageContext } from "../router";
 import {
   alertBox,
   h,
@@ -13,27 +13,8 @@ import {
   visuallyHidden,
 } from "../dom";
 import { CORE_FIELD_LABELS, count, formatNumber, formatPercent } from "../labels";
-import type { Int64 } from "../types";
 
-interface MissingField {
-  field?: string;
-  missingProfiles?: Int64;
-}
-
-interface MunicipalityCompleteness {
-  municipalityCode?: string;
-  municipalityName?: string;
-  activeProfiles?: Int64;
-  missing?: MissingField[];
-}
-
-interface CompletenessResponse {
-  source?: string;
-  municipalities?: MunicipalityCompleteness[];
-  activeProfiles?: Int64;
-  missing?: MissingField[];
-  kThreshold?: number;
-}
+import type { MunicipalityCompletenessJson as MunicipalityCompleteness } from "../gen/verkenner/v1/profile_import_pb";
 
 const FIELDS = Object.keys(CORE_FIELD_LABELS);
 
@@ -50,10 +31,7 @@ export async function completenessPage({ account, main, setTitle }: PageContext)
     ),
   );
 
-  const reply = await call<CompletenessResponse>(
-    "ProfileImportService",
-    "GetCompletenessStatistics",
-  );
+  const reply = await call("ProfileImportService", "GetCompletenessStatistics");
   const municipalities = reply.municipalities ?? [];
   const total: MunicipalityCompleteness = {
     municipalityCode: "",

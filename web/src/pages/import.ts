@@ -2,7 +2,7 @@
 // rejected rows as a CSV file to correct in the source system.
 
 import { call, describeError, uploadImport } from "../api";
-import { navigate, type PageContext } from "../app";
+import { navigate, type PageContext } from "../router";
 import {
   alertBox,
   button,
@@ -24,7 +24,11 @@ import {
   formatTimestamp,
   IMPORT_STATE_LABELS,
 } from "../labels";
-import type { ExportedFile, ImportReport, RowRejection } from "../types";
+import type {
+  FieldCompletenessJson as FieldCompleteness,
+  ImportReportJson as ImportReport,
+  RowRejectionJson as RowRejection,
+} from "../gen/verkenner/v1/profile_import_pb";
 
 const RECENT_KEY = "verkenner.recent-imports";
 const POLL_INTERVAL_MS = 1000;
@@ -152,11 +156,11 @@ export async function importStatusPage({ main, params, setTitle }: PageContext):
   main.append(paragraph(link("/import", "Nieuw bestand importeren")), content);
   const page = location.pathname + location.search;
   for (;;) {
-    const reply = await call<{ report: ImportReport }>("ProfileImportService", "GetImport", {
+    const reply = await call("ProfileImportService", "GetImport", {
       importId,
     });
     if (location.pathname + location.search !== page) return; // the user went elsewhere
-    const report = reply.report;
+    const report = reply.report ?? {};
     showReport(content, report);
     if (report.state !== "IMPORT_STATE_RUNNING") return;
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
@@ -217,7 +221,7 @@ function showReport(content: HTMLElement, report: ImportReport): void {
         [
           {
             header: "Gegeven",
-            cell: (field: { field?: string; knownRows?: string | number; fraction?: number }) =>
+            cell: (field: FieldCompleteness) =>
               CORE_FIELD_LABELS[field.field ?? ""] ?? field.field ?? "",
           },
           { header: "Ingevuld", numeric: true, cell: (field) => formatNumber(field.knownRows) },
@@ -248,7 +252,7 @@ function rejectionsSection(report: ImportReport): HTMLElement | null {
         async () => {
           try {
             downloadExport(
-              await call<ExportedFile>("ProfileImportService", "ExportRejectedRows", {
+              await call("ProfileImportService", "ExportRejectedRows", {
                 importId: report.importId,
               }),
             );

@@ -1,7 +1,7 @@
 // Login with e-mail address and password; the server sets the session cookie.
 
 import { describeError, login } from "../api";
-import { homeOf, navigate, setAccount, type PageContext } from "../app";
+import { homeOf, navigate, setAccount, type PageContext } from "../router";
 import { alertBox, button, h, paragraph, textField } from "../dom";
 
 export function loginPage({ main, params, setTitle }: PageContext): void {

@@ -11,7 +11,7 @@ import {
   TRAVEL_MODE_LABELS,
   WEEKDAYS,
 } from "../labels";
-import type { AnonymousProfile } from "../types";
+import type { AnonymousProfileJson as AnonymousProfile } from "../gen/verkenner/v1/profile_pb";
 
 export function areaText(profile: AnonymousProfile): string {
   const area = profile.area;
@@ -52,7 +52,7 @@ export function daysText(days: string[] | undefined): string {
 
 // The share of the five core fields that is known, as a bar and in words.
 export function completenessMeter(profile: AnonymousProfile): HTMLElement {
-  const fraction = profile.completeness?.fraction ?? 0;
+  const fraction = Number(profile.completeness?.fraction ?? 0);
   const fill = h("span", { class: "vk-meter__fill" });
   fill.style.width = `${Math.round(fraction * 100)}%`;
   const missing = missingFields(profile);

@@ -2,7 +2,7 @@
 // employers save it with a note or ask for contact; WSP account managers put it on a shortlist.
 
 import { call, describeError, requestId } from "../api";
-import type { PageContext } from "../app";
+import type { PageContext } from "../router";
 import {
   alertBox,
   button,
@@ -16,17 +16,33 @@ import {
   textField,
 } from "../dom";
 import { dateFromInput } from "../labels";
-import type { AnonymousProfile, ContactRequest, SavedProfile, Shortlist } from "../types";
+import type { ContactRequestVacancyJson as ContactRequestVacancy } from "../gen/verkenner/v1/contact_requests_pb";
+import type { SavedProfileJson as SavedProfile } from "../gen/verkenner/v1/saved_profiles_pb";
+import {
+  checkVacancy,
+  MAX_HOURS_PER_WEEK,
+  REQUEST_TEXT_MAX_CHARS,
+  REQUEST_VACANCY,
+  type VacancyProblem,
+} from "../vacancy";
 import { areaText, profileDetails, shortId } from "./profile-view";
+
+// What the contact request form asks to correct, per vacancy field (after "Vul nog in: ").
+const VACANCY_PROBLEMS: Record<VacancyProblem, string> = {
+  title: "de functietitel",
+  text: `een kortere omschrijving van het werk (ten hoogste ${REQUEST_TEXT_MAX_CHARS.toLocaleString("nl-NL")} tekens)`,
+  hours: `de uren per week (hele getallen tot en met ${MAX_HOURS_PER_WEEK})`,
+  postcode: "de postcode van de werkplek",
+};
 
 export async function profilePage({ account, main, params, setTitle }: PageContext): Promise<void> {
   const profileId = params.get("id") ?? "";
   setTitle(`Kandidaat ${shortId(profileId)}`);
   main.append(paragraph(link("/zoeken", "Terug naar de zoekresultaten")));
-  const reply = await call<{ profile: AnonymousProfile }>("CandidateSearchService", "GetProfile", {
+  const reply = await call("CandidateSearchService", "GetProfile", {
     profileId,
   });
-  const profile = reply.profile;
+  const profile = reply.profile ?? {};
   setTitle(`Kandidaat ${shortId(profileId)} · ${areaText(profile)}`);
   main.append(
     h(
@@ -46,11 +62,12 @@ export async function profilePage({ account, main, params, setTitle }: PageConte
 async function savePanel(profileId: string): Promise<HTMLElement> {
   let saved: SavedProfile | null = null;
   try {
-    saved = (
-      await call<{ savedProfile: SavedProfile }>("SavedProfileService", "GetSavedProfile", {
-        profileId,
-      })
-    ).savedProfile;
+    saved =
+      (
+        await call("SavedProfileService", "GetSavedProfile", {
+          profileId,
+        })
+      ).savedProfile ?? null;
   } catch {
     saved = null; // not saved yet
   }
@@ -149,21 +166,17 @@ function contactPanel(profileId: string): HTMLElement {
     event.preventDefault();
     const data = new FormData(form);
     const value = (name: string) => String(data.get(name) ?? "").trim();
-    const minHours = Number(value("hours_min") || 0);
-    const maxHours = Number(value("hours_max"));
-    const problems: string[] = [];
-    if (!value("title")) problems.push("de functietitel");
-    if (
-      !Number.isInteger(minHours) ||
-      !Number.isInteger(maxHours) ||
-      maxHours < 1 ||
-      maxHours > 40 ||
-      minHours > maxHours
-    ) {
-      problems.push("de uren per week (hele getallen tot en met 40)");
-    }
-    if (!/^[1-9][0-9]{3} ?([A-Za-z]{2})?$/.test(value("postcode")))
-      problems.push("de postcode van de werkplek");
+    const checked = checkVacancy(
+      {
+        title: value("title"),
+        text: value("text"),
+        postcode: value("postcode"),
+        hoursMin: value("hours_min"),
+        hoursMax: value("hours_max"),
+      },
+      REQUEST_VACANCY,
+    );
+    const problems = checked.problems.map((problem) => VACANCY_PROBLEMS[problem]);
     if (!value("contact_name")) problems.push("de naam van de contactpersoon");
     if (!value("contact_email") && !value("contact_phone"))
       problems.push("een e-mailadres of telefoonnummer");
@@ -171,33 +184,29 @@ function contactPanel(profileId: string): HTMLElement {
       message.replaceChildren(alertBox("error", `Vul nog in: ${problems.join(", ")}.`));
       return;
     }
-    const vacancy: Record<string, unknown> = {
-      title: value("title"),
-      text: value("text"),
-      hours: { minHours, maxHours },
-      workplace: { postcode: value("postcode").toUpperCase() },
+    const vacancy: ContactRequestVacancy = {
+      title: checked.title,
+      text: checked.text,
+      hours: checked.hours,
+      workplace: { postcode: checked.postcode },
     };
     const start = dateFromInput(value("start"));
     if (start) vacancy.startDate = start;
     const submit = form.querySelector("button[type=submit]") as HTMLButtonElement;
     submit.disabled = true;
     try {
-      const reply = await call<{ contactRequest: ContactRequest }>(
-        "ContactRequestService",
-        "CreateContactRequest",
-        {
-          requestId: key,
-          profileId,
-          vacancy,
-          message: value("message"),
-          contactPerson: {
-            name: value("contact_name"),
-            email: value("contact_email"),
-            phone: value("contact_phone"),
-          },
+      const reply = await call("ContactRequestService", "CreateContactRequest", {
+        requestId: key,
+        profileId,
+        vacancy,
+        message: value("message"),
+        contactPerson: {
+          name: value("contact_name"),
+          email: value("contact_email"),
+          phone: value("contact_phone"),
         },
-      );
-      const created = reply.contactRequest;
+      });
+      const created = reply.contactRequest ?? {};
       key = requestId();
       form.reset();
       message.replaceChildren(
@@ -218,7 +227,7 @@ function contactPanel(profileId: string): HTMLElement {
 
 async function shortlistPanel(profileId: string): Promise<HTMLElement> {
   const section = panel("shortlist-kop", "Op een shortlist zetten");
-  const reply = await call<{ shortlists?: Shortlist[] }>("ShortlistService", "ListShortlists", {
+  const reply = await call("ShortlistService", "ListShortlists", {
     pageSize: 100,
   });
   const shortlists = reply.shortlists ?? [];

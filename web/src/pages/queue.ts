@@ -1,7 +1,7 @@
 // The region's request queue for the WSP account manager: filters, age and overdue flags.
 
 import { call, describeError } from "../api";
-import type { PageContext } from "../app";
+import type { PageContext } from "../router";
 import {
   alertBox,
   button,
@@ -15,9 +15,14 @@ import {
   table,
 } from "../dom";
 import { ageInDays, countOf, formatTimestamp, STATUS_BADGE_KIND, STATUS_LABELS } from "../labels";
-import type { ContactRequest } from "../types";
+import type {
+  AssignmentFilterJson as AssignmentFilter,
+  ContactRequestJson as ContactRequest,
+  ContactRequestOrderJson as Order,
+  ContactRequestStatusJson as Status,
+} from "../gen/verkenner/v1/contact_requests_pb";
 
-const OPEN_STATUSES = [
+const OPEN_STATUSES: Status[] = [
   "CONTACT_REQUEST_STATUS_NEW",
   "CONTACT_REQUEST_STATUS_IN_PROGRESS",
   "CONTACT_REQUEST_STATUS_CANDIDATE_APPROACHED",
@@ -61,17 +66,14 @@ export async function queuePage({ account, main, setTitle }: PageContext): Promi
     const status = String(data.get("status") ?? "");
     results.setAttribute("aria-busy", "true");
     try {
-      const reply = await call<{ contactRequests?: ContactRequest[]; totalSize?: number }>(
-        "ContactRequestService",
-        "ListRegionContactRequests",
-        {
-          statuses: status === "open" ? OPEN_STATUSES : status ? [status] : [],
-          overdueOnly: data.get("overdue") !== null,
-          assignment: data.get("assignment"),
-          order: data.get("order"),
-          pageSize: 100,
-        },
-      );
+      const reply = await call("ContactRequestService", "ListRegionContactRequests", {
+        // The lists offer only the enums' own values.
+        statuses: status === "open" ? OPEN_STATUSES : status ? [status as Status] : [],
+        overdueOnly: data.get("overdue") !== null,
+        assignment: (data.get("assignment") ?? undefined) as AssignmentFilter | undefined,
+        order: (data.get("order") ?? undefined) as Order | undefined,
+        pageSize: 100,
+      });
       const requests = reply.contactRequests ?? [];
       replaceChildren(
         results,

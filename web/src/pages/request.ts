@@ -2,7 +2,7 @@
 // claims it, moves its status with notes, and (audited) looks up who the candidate is.
 
 import { call, describeError, requestId } from "../api";
-import type { PageContext } from "../app";
+import type { Account, PageContext } from "../router";
 import {
   alertBox,
   button,
@@ -24,7 +24,11 @@ import {
   STATUS_LABELS,
   STATUS_ORDER,
 } from "../labels";
-import type { Account, ContactRequest } from "../types";
+import type {
+  ContactRequestJson as ContactRequest,
+  ContactRequestStatusJson as Status,
+  NoteAudienceJson as NoteAudience,
+} from "../gen/verkenner/v1/contact_requests_pb";
 import { shortId } from "./profile-view";
 
 const WSP = "ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER";
@@ -38,14 +42,10 @@ export async function requestPage(context: PageContext): Promise<void> {
   const { main, params, setTitle } = context;
   const name = params.get("naam") ?? "";
   setTitle("Aanvraag");
-  const reply = await call<{ contactRequest: ContactRequest }>(
-    "ContactRequestService",
-    "GetContactRequest",
-    { name },
-  );
+  const reply = await call("ContactRequestService", "GetContactRequest", { name });
   const content = h("div", {});
   main.append(content);
-  show(context, content, reply.contactRequest);
+  show(context, content, reply.contactRequest ?? {});
 }
 
 function show(context: PageContext, content: HTMLElement, request: ContactRequest): void {
@@ -165,12 +165,11 @@ function employerActions(
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const reply = await call<{ contactRequest: ContactRequest }>(
-        "ContactRequestService",
-        "WithdrawContactRequest",
-        { name: request.name, reason: String(new FormData(form).get("reason") ?? "") },
-      );
-      update(reply.contactRequest);
+      const reply = await call("ContactRequestService", "WithdrawContactRequest", {
+        name: request.name,
+        reason: String(new FormData(form).get("reason") ?? ""),
+      });
+      update(reply.contactRequest ?? {});
     } catch (error) {
       message.replaceChildren(alertBox("error", describeError(error)));
     }
@@ -203,12 +202,11 @@ function wspActions(
           request.assignedTo ? "Overnemen" : "Oppakken",
           async () => {
             try {
-              const reply = await call<{ contactRequest: ContactRequest }>(
-                "ContactRequestService",
-                "ClaimContactRequest",
-                { name: request.name, takeOver: Boolean(request.assignedTo) },
-              );
-              update(reply.contactRequest);
+              const reply = await call("ContactRequestService", "ClaimContactRequest", {
+                name: request.name,
+                takeOver: Boolean(request.assignedTo),
+              });
+              update(reply.contactRequest ?? {});
             } catch (error) {
               message.replaceChildren(alertBox("error", describeError(error)));
             }
@@ -260,33 +258,31 @@ function statusForm(
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(form);
-    const status = String(data.get("status") ?? "");
+    // The lists offer only the enums' own values.
+    const status = String(data.get("status") ?? "") as Status | "";
     const note = String(data.get("note") ?? "").trim();
-    const audience = String(data.get("audience"));
+    const audience = String(data.get("audience")) as NoteAudience;
     if (!status && !note) {
       message.replaceChildren(alertBox("error", "Kies een nieuwe status of schrijf een notitie."));
       return;
     }
     try {
       const reply = status
-        ? await call<{ contactRequest: ContactRequest }>(
-            "ContactRequestService",
-            "UpdateContactRequestStatus",
-            {
-              name: request.name,
-              requestId: key,
-              status,
-              note,
-              noteAudience: note ? audience : undefined,
-            },
-          )
-        : await call<{ contactRequest: ContactRequest }>(
-            "ContactRequestService",
-            "AddContactRequestNote",
-            { name: request.name, requestId: key, text: note, audience },
-          );
+        ? await call("ContactRequestService", "UpdateContactRequestStatus", {
+            name: request.name,
+            requestId: key,
+            status,
+            note,
+            noteAudience: note ? audience : undefined,
+          })
+        : await call("ContactRequestService", "AddContactRequestNote", {
+            name: request.name,
+            requestId: key,
+            text: note,
+            audience,
+          });
       key = requestId();
-      update(reply.contactRequest);
+      update(reply.contactRequest ?? {});
       document.querySelector<HTMLElement>("main h1")?.focus();
     } catch (error) {
       message.replaceChildren(alertBox("error", describeError(error)));
@@ -321,12 +317,10 @@ function identityPanel(request: ContactRequest): HTMLElement {
       return;
     }
     try {
-      const reply = await call<{
-        source?: string;
-        sourceName?: string;
-        clientNumber?: string;
-        auditId?: string;
-      }>("IdentityService", "ResolveIdentity", { contactRequest: request.name, purpose });
+      const reply = await call("IdentityService", "ResolveIdentity", {
+        contactRequest: request.name,
+        purpose,
+      });
       form.remove();
       result.replaceChildren(
         h(

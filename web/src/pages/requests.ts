@@ -1,20 +1,16 @@
 // The employer's own contact requests and where each stands.
 
 import { call } from "../api";
-import type { PageContext } from "../app";
+import type { PageContext } from "../router";
 import { alertBox, h, link, paragraph, statusBadge, table } from "../dom";
 import { countOf, formatTimestamp, STATUS_BADGE_KIND, STATUS_LABELS } from "../labels";
-import type { ContactRequest } from "../types";
+import type { ContactRequestJson as ContactRequest } from "../gen/verkenner/v1/contact_requests_pb";
 import { shortId } from "./profile-view";
 
 export async function myRequestsPage({ main, setTitle }: PageContext): Promise<void> {
   setTitle("Mijn aanvragen");
   main.append(paragraph("Uw aanvragen bij de Werkgeversservicepunten en hoe ver ze zijn."));
-  const reply = await call<{ contactRequests?: ContactRequest[] }>(
-    "ContactRequestService",
-    "ListContactRequests",
-    { pageSize: 100 },
-  );
+  const reply = await call("ContactRequestService", "ListContactRequests", { pageSize: 100 });
   const requests = reply.contactRequests ?? [];
   if (requests.length === 0) {
     main.append(

@@ -1,20 +1,15 @@
 // The organisation's saved profiles, with their notes.
 
 import { call, describeError } from "../api";
-import type { PageContext } from "../app";
+import type { PageContext } from "../router";
 import { alertBox, button, h, link, paragraph, visuallyHidden } from "../dom";
 import { formatTimestamp } from "../labels";
-import type { SavedProfile } from "../types";
 import { areaText, profileFacts, shortId } from "./profile-view";
 
 export async function savedPage({ main, setTitle }: PageContext): Promise<void> {
   setTitle("Bewaarde profielen");
   main.append(paragraph("Profielen die u of uw collega's hebben bewaard, met hun notities."));
-  const reply = await call<{ savedProfiles?: SavedProfile[]; totalSize?: number }>(
-    "SavedProfileService",
-    "ListSavedProfiles",
-    { pageSize: 100 },
-  );
+  const reply = await call("SavedProfileService", "ListSavedProfiles", { pageSize: 100 });
   const saved = reply.savedProfiles ?? [];
   if (saved.length === 0) {
     main.append(

@@ -2,7 +2,7 @@
 // facets narrow the results down.
 
 import { call, describeError } from "../api";
-import type { PageContext } from "../app";
+import type { PageContext } from "../router";
 import {
   alertBox,
   button,
@@ -17,11 +17,24 @@ import {
   visuallyHidden,
 } from "../dom";
 import { AFFINITIES, EDUCATION_MINIMUMS, FACET_LABELS, formatNumber, WEEKDAYS } from "../labels";
-import type { CandidateMatch, FacetResult, SearchResponse } from "../types";
+import type {
+  CandidateMatchJson as CandidateMatch,
+  FacetJson as Facet,
+  FacetResultJson as FacetResult,
+  SearchCandidatesResponseJson as SearchResponse,
+  SortOrderJson as SortOrder,
+  VacancyJson as Vacancy,
+} from "../gen/verkenner/v1/search_pb";
+import {
+  checkVacancy,
+  MAX_HOURS_PER_WEEK,
+  SEARCH_TEXT_MAX_CHARS,
+  SEARCH_VACANCY,
+} from "../vacancy";
 import { areaText, profileFacts, shortId } from "./profile-view";
 
 const PAGE_SIZE = 10;
-const FACETS = [
+const FACETS: Facet[] = [
   "FACET_EDUCATION_LEVEL",
   "FACET_HOURS_BAND",
   "FACET_DISTANCE_BAND",
@@ -31,9 +44,9 @@ const FACETS = [
 ];
 
 interface SearchState {
-  vacancy: Record<string, unknown>;
-  sortOrder: string;
-  filters: Map<string, Set<string>>;
+  vacancy: Vacancy;
+  sortOrder: SortOrder;
+  filters: Map<string, Set<string>>; // by FacetResult.facet, the Facet enum's names
   pageTokens: string[]; // token of each page visited so far; "" for the first
   response: SearchResponse | null;
   formValues: Record<string, string[]>;
@@ -64,7 +77,7 @@ export function searchPage({ main, setTitle }: PageContext): void {
     }
     state = {
       vacancy,
-      sortOrder: String(new FormData(form).get("sort") ?? "SORT_ORDER_RELEVANCE"),
+      sortOrder: String(new FormData(form).get("sort") ?? "SORT_ORDER_RELEVANCE") as SortOrder,
       filters: new Map(),
       pageTokens: [""],
       response: null,
@@ -155,40 +168,35 @@ function searchForm(): HTMLFormElement {
 }
 
 // The form as a Vacancy message, or a message saying what to correct.
-function vacancyFrom(form: HTMLFormElement): Record<string, unknown> | string {
+function vacancyFrom(form: HTMLFormElement): Vacancy | string {
   const data = new FormData(form);
-  const text = String(data.get("text") ?? "").trim();
-  const postcode = String(data.get("postcode") ?? "")
-    .trim()
-    .toUpperCase();
-  const vacancy: Record<string, unknown> = {};
-  if (text) vacancy.text = text;
-  if (postcode) {
-    if (!/^[1-9][0-9]{3}( ?[A-Z]{2})?$/.test(postcode)) {
-      return "De postcode klopt niet. Gebruik vier cijfers, eventueel met twee letters.";
-    }
-    vacancy.workplace = { postcode };
+  const field = (name: string) => String(data.get(name) ?? "");
+  const checked = checkVacancy(
+    {
+      text: field("text"),
+      postcode: field("postcode"),
+      hoursMin: field("hours_min"),
+      hoursMax: field("hours_max"),
+    },
+    SEARCH_VACANCY,
+  );
+  if (checked.problems.includes("postcode")) {
+    return "De postcode klopt niet. Gebruik vier cijfers, eventueel met twee letters.";
   }
-  const hoursMin = String(data.get("hours_min") ?? "").trim();
-  const hoursMax = String(data.get("hours_max") ?? "").trim();
-  if (hoursMin || hoursMax) {
-    const min = hoursMin ? Number(hoursMin) : 0;
-    const max = hoursMax ? Number(hoursMax) : 40;
-    if (
-      !Number.isInteger(min) ||
-      !Number.isInteger(max) ||
-      min < 0 ||
-      max > 40 ||
-      max < 1 ||
-      min > max
-    ) {
-      return "Vul de uren per week in als hele getallen van 0 tot 40, de eerste niet groter dan de tweede.";
-    }
-    vacancy.hours = { minHours: min, maxHours: max };
+  if (checked.problems.includes("hours")) {
+    return `Vul de uren per week in als hele getallen van 0 tot ${MAX_HOURS_PER_WEEK}, de eerste niet groter dan de tweede.`;
   }
-  const days = data.getAll("days").map(String);
+  if (checked.problems.includes("text")) {
+    return `Beschrijf de functie en taken in ten hoogste ${formatNumber(SEARCH_TEXT_MAX_CHARS)} tekens.`;
+  }
+  const vacancy: Vacancy = {};
+  if (checked.text) vacancy.text = checked.text;
+  if (checked.postcode) vacancy.workplace = { postcode: checked.postcode };
+  if (checked.hours) vacancy.hours = checked.hours;
+  // The check boxes and lists below offer only the enums' own values.
+  const days = data.getAll("days").map(String) as NonNullable<Vacancy["days"]>;
   if (days.length) vacancy.days = days;
-  const education = String(data.get("education") ?? "");
+  const education = field("education");
   if (education) {
     vacancy.education = {
       minimumLevelCode: education,
@@ -197,7 +205,7 @@ function vacancyFrom(form: HTMLFormElement): Record<string, unknown> | string {
         : "REQUIREMENT_PREFERRED",
     };
   }
-  const licence = String(data.get("driving_licence") ?? "");
+  const licence = field("driving_licence") as Vacancy["drivingLicence"];
   if (licence) vacancy.drivingLicence = licence;
   const affinities = data.getAll("affinities").map(String);
   if (affinities.length) vacancy.affinities = affinities;
@@ -230,14 +238,14 @@ async function runSearch(results: HTMLElement, moveFocus: boolean): Promise<void
   results.setAttribute("aria-busy", "true");
   const started = performance.now();
   try {
-    const response = await call<SearchResponse>("CandidateSearchService", "SearchCandidates", {
+    const response = await call("CandidateSearchService", "SearchCandidates", {
       vacancy: current.vacancy,
       sortOrder: current.sortOrder,
       pageSize: PAGE_SIZE,
       pageToken: pageToken || undefined,
       facets: FACETS,
       facetFilters: Array.from(current.filters, ([facet, values]) => ({
-        facet,
+        facet: facet as Facet,
         values: Array.from(values),
       })).filter((filter) => filter.values.length > 0),
     });

@@ -1,7 +1,7 @@
 // Shortlists per vacancy for the WSP account manager, with a CSV export.
 
 import { call, describeError, requestId } from "../api";
-import { navigate, type PageContext } from "../app";
+import { navigate, type PageContext } from "../router";
 import {
   alertBox,
   button,
@@ -16,13 +16,16 @@ import {
   visuallyHidden,
 } from "../dom";
 import { formatTimestamp } from "../labels";
-import type { ExportedFile, Shortlist, ShortlistEntry } from "../types";
+import type {
+  ShortlistEntryJson as ShortlistEntry,
+  ShortlistJson as Shortlist,
+} from "../gen/verkenner/v1/shortlists_pb";
 import { areaText, profileFacts, shortId } from "./profile-view";
 
 export async function shortlistsPage({ main, params, setTitle }: PageContext): Promise<void> {
   const contactRequest = params.get("aanvraag") ?? "";
   setTitle(contactRequest ? "Shortlists voor een aanvraag" : "Shortlists");
-  const reply = await call<{ shortlists?: Shortlist[] }>("ShortlistService", "ListShortlists", {
+  const reply = await call("ShortlistService", "ListShortlists", {
     contactRequest: contactRequest || undefined,
     pageSize: 100,
   });
@@ -80,13 +83,13 @@ function createForm(contactRequest: string): HTMLElement {
       return;
     }
     try {
-      const reply = await call<{ shortlist: Shortlist }>("ShortlistService", "CreateShortlist", {
+      const reply = await call("ShortlistService", "CreateShortlist", {
         requestId: key,
         title,
         vacancyText: String(data.get("vacancy") ?? ""),
         contactRequest: contactRequest || undefined,
       });
-      navigate(`/wsp/shortlist?naam=${encodeURIComponent(reply.shortlist.name ?? "")}`);
+      navigate(`/wsp/shortlist?naam=${encodeURIComponent(reply.shortlist?.name ?? "")}`);
     } catch (error) {
       message.replaceChildren(alertBox("error", describeError(error)));
     }
@@ -118,9 +121,7 @@ export async function shortlistPage({ main, params, setTitle }: PageContext): Pr
           "Exporteren als CSV",
           async () => {
             try {
-              downloadExport(
-                await call<ExportedFile>("ShortlistService", "ExportShortlist", { name }),
-              );
+              downloadExport(await call("ShortlistService", "ExportShortlist", { name }));
               message.replaceChildren(
                 alertBox("ok", "De export is gedownload. Het exporteren is vastgelegd."),
               );
@@ -142,13 +143,16 @@ export async function shortlistPage({ main, params, setTitle }: PageContext): Pr
     );
   };
 
-  const change = async (method: string, request: object) => {
+  const change = async (
+    method: "ReorderShortlistEntries" | "RemoveShortlistEntry",
+    request: { profileIds: string[] } | { profileId: string },
+  ) => {
     try {
-      const reply = await call<{ shortlist: Shortlist }>("ShortlistService", method, {
+      const reply = await call("ShortlistService", method, {
         name,
         ...request,
       });
-      render(reply.shortlist);
+      render(reply.shortlist ?? {});
     } catch (error) {
       message.replaceChildren(alertBox("error", describeError(error)));
     }
@@ -194,6 +198,6 @@ export async function shortlistPage({ main, params, setTitle }: PageContext): Pr
     );
   };
 
-  const reply = await call<{ shortlist: Shortlist }>("ShortlistService", "GetShortlist", { name });
-  render(reply.shortlist);
+  const reply = await call("ShortlistService", "GetShortlist", { name });
+  render(reply.shortlist ?? {});
 }

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { defaultRefdata } from "../harness.mjs";
-import { expect } from "../checks.mjs";
+import { expect, openFirstProfile } from "../checks.mjs";
 
 export const name = "werkgever vraagt contact aan, WSP behandelt, andere werkgever ziet niets";
 export const timeoutMs = 180_000;
@@ -110,12 +110,7 @@ export async function run(ctx) {
   await ctx.checkAccessibility(page, "zoekresultaten met filter");
 
   // The profile.
-  await page
-    .locator(".vk-card")
-    .first()
-    .getByRole("link", { name: /Bekijk profiel/ })
-    .click();
-  await page.getByRole("heading", { level: 2, name: "Contact aanvragen" }).waitFor();
+  await openFirstProfile(page);
   const profileUrl = page.url();
   await ctx.checkAccessibility(page, "profiel");
   await ctx.screenshot(page, "12-profiel");

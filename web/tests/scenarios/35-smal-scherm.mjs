@@ -1,6 +1,6 @@
 // Reflow (WCAG 1.4.10): at 320 CSS pixels wide, as on a phone or zoomed to 400%, the pages fit
 // without scrolling sideways; only data tables may scroll inside their own box.
-import { expect } from "../checks.mjs";
+import { expect, openFirstProfile } from "../checks.mjs";
 
 export const name = "op een smal scherm past alles zonder horizontaal scrollen";
 
@@ -39,12 +39,7 @@ export async function run(ctx) {
   await expectNoSidewaysScroll(page, "zoekresultaten");
   await ctx.checkAccessibility(page, "zoekresultaten (smal)");
   await ctx.screenshot(page, "35-smal-zoekresultaten");
-  await page
-    .locator(".vk-card")
-    .first()
-    .getByRole("link", { name: /Bekijk profiel/ })
-    .click();
-  await page.getByRole("heading", { level: 2, name: "Contact aanvragen" }).waitFor();
+  await openFirstProfile(page);
   await expectNoSidewaysScroll(page, "profiel");
 
   const wspPage = await ctx.newPage({ viewport: { width: 320, height: 640 } });

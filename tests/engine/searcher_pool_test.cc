@@ -1,0 +1,129 @@
+// SearcherPool: searches run on worker threads, each with its own Searcher, while imports commit;
+// a bad index fails Start(); a commit becomes searchable without a restart.
+#include "engine/searcher_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tests/engine/test_index.h"
+
+namespace verkenner::engine {
+namespace {
+
+class SearcherPoolTest : public fixtures::SearchFixture {
+ protected:
+  SearcherPool::Options PoolOptions(int threads) const {
+    SearcherPool::Options options;
+    options.index_path = index_->path();
+    options.reference_data = reference_;
+    options.threads = threads;
+    return options;
+  }
+};
+
+TEST_F(SearcherPoolTest, ConcurrentSearchesWhileImportsCommit) {
+  Commit(Profiles("a", 50));
+  SearcherPool::Options options;
+  options.index_path = index_->path();
+  options.reference_data = reference_;
+  options.threads = 3;
+  auto pool = SearcherPool::Start(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  std::atomic<int> done = 0;
+  std::atomic<int> failed = 0;
+  std::atomic<int> out_of_range = 0;
+  constexpr int kSearches = 300;
+  for (int i = 0; i < kSearches; ++i) {
+    (*pool)->Submit([&](Searcher& searcher) {
+      absl::StatusOr<SearchResult> result = searcher.Search(Vacancy("orderpicker"));
+      if (!result.ok()) {
+        ++failed;
+      } else if (result->total < 50 || result->total > 100) {
+        ++out_of_range;
+      }
+      ++done;
+    });
+  }
+  for (int batch = 0; batch < 5; ++batch) {  // imports land while the searches run
+    Commit(Profiles("b", 10, batch * 10));
+  }
+  pool->reset();  // finishes the queued searches
+  EXPECT_EQ(done, kSearches);
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(out_of_range, 0);
+}
+
+TEST_F(SearcherPoolTest, ZeroThreadsMeansOnePerHardwareThread) {
+  auto pool = SearcherPool::Start(PoolOptions(0));
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  EXPECT_EQ((*pool)->thread_count(),
+            static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  auto three = SearcherPool::Start(PoolOptions(3));
+  ASSERT_TRUE(three.ok()) << three.status();
+  EXPECT_EQ((*three)->thread_count(), 3);
+}
+
+TEST_F(SearcherPoolTest, StartFailsWhereThereIsNoIndex) {
+  SearcherPool::Options options = PoolOptions(2);
+  options.index_path = index_->path() + "-missing";
+  auto pool = SearcherPool::Start(options);
+  ASSERT_FALSE(pool.ok());
+  EXPECT_EQ(pool.status().code(), absl::StatusCode::kNotFound) << pool.status();
+}
+
+// Xapian objects must not cross threads: a worker always hands work its own Searcher.
+TEST_F(SearcherPoolTest, EachWorkerKeepsItsOwnSearcher) {
+  Commit({Profile("p")});
+  auto pool = SearcherPool::Start(PoolOptions(3));
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  std::mutex mutex;
+  std::map<std::thread::id, std::set<const Searcher*>> searchers_of_thread;
+  std::map<const Searcher*, std::set<std::thread::id>> threads_of_searcher;
+  constexpr int kWork = 60;
+  for (int i = 0; i < kWork; ++i) {
+    (*pool)->Submit([&](Searcher& searcher) {
+      std::lock_guard<std::mutex> lock(mutex);
+      searchers_of_thread[std::this_thread::get_id()].insert(&searcher);
+      threads_of_searcher[&searcher].insert(std::this_thread::get_id());
+    });
+  }
+  pool->reset();
+  EXPECT_LE(threads_of_searcher.size(), 3u);
+  for (const auto& [thread, searchers] : searchers_of_thread) EXPECT_EQ(searchers.size(), 1u);
+  for (const auto& [searcher, threads] : threads_of_searcher) EXPECT_EQ(threads.size(), 1u);
+}
+
+TEST_F(SearcherPoolTest, ACommitBecomesSearchableWithoutARestart) {
+  Commit({Profile("first")});
+  SearcherPool::Options options = PoolOptions(1);
+  options.refresh_interval = std::chrono::milliseconds(1);
+  auto pool = SearcherPool::Start(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto total = [&]() {
+    std::promise<int64_t> promise;
+    std::future<int64_t> future = promise.get_future();
+    (*pool)->Submit([&](Searcher& searcher) {
+      absl::StatusOr<SearchResult> result = searcher.Search(Vacancy("orderpicker"));
+      promise.set_value(result.ok() ? result->total : -1);
+    });
+    return future.get();
+  };
+  EXPECT_EQ(total(), 1);
+  Commit({Profile("second")});
+  // The background refresher loads the new image; each search either sees the old one or the
+  // new one, never an error, and the new one arrives (bounded by a deadline, not a sleep).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int64_t seen = 1;
+  while (seen == 1 && std::chrono::steady_clock::now() < deadline) seen = total();
+  EXPECT_EQ(seen, 2);
+}
+
+}  // namespace
+}  // namespace verkenner::engine
