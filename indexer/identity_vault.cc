@@ -1,18 +1,12 @@
 #include "indexer/identity_vault.h"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <filesystem>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "indexer/sqlite_connection.h"
+#include "base/sqlite/sqlite_connection.h"
 
 namespace verkenner::indexer {
 namespace {
@@ -122,90 +116,54 @@ absl::StatusOr<std::unique_ptr<IdentityVault>> IdentityVault::OpenReadOnly(
 
 absl::StatusOr<std::unique_ptr<IdentityVault>> IdentityVault::OpenWithMode(const std::string& path,
                                                                            Mode mode) {
-  struct stat info {};
-  if (stat(path.c_str(), &info) == 0) {
-    if (absl::Status status = CheckOwnerOnlyFile(kWhat, path, info); !status.ok()) return status;
-  } else if (errno == ENOENT && mode == Mode::kReadWrite) {
-    // Created here rather than by SQLite so that the mode is 0600 from the first byte; SQLite
-    // gives its -wal and -shm files the database file's mode.
-    absl::Status status = CreateOwnerOnlyFile(kWhat, path);
-    // Another process may have created it in between; then its mode is checked like any other.
-    if (absl::IsAlreadyExists(status)) {
-      if (stat(path.c_str(), &info) != 0) return FileStatus(kWhat, path, "cannot stat", errno);
-      status = CheckOwnerOnlyFile(kWhat, path, info);
-    }
-    if (!status.ok()) return status;
-  } else {
-    return FileStatus(kWhat, path, "cannot open", errno);
-  }
-
-  // NOMUTEX: an instance is confined to one thread, so SQLite's own locking would be pure cost.
-  // No SQLITE_OPEN_CREATE: the file exists by now, and a vanished file should fail, not be
-  // silently recreated empty.
-  const int flags = (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-                    SQLITE_OPEN_NOMUTEX;
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
-  // From here the destructor owns `db`, also when opening failed (SQLite then still allocates it).
-  std::unique_ptr<IdentityVault> vault(new IdentityVault(path, db, mode));
-  if (rc != SQLITE_OK) return vault->SqliteError(rc, "open");
+  // No foreign keys: the schema has none. WAL only once CheckOrCreateSchema knows the file is a
+  // vault, so that another application's file is refused without being changed.
+  absl::StatusOr<std::unique_ptr<sqlite::SqliteConnection>> connection =
+      sqlite::SqliteConnection::Open(
+          kWhat, path,
+          {.mode = mode == Mode::kReadOnly ? sqlite::SqliteConnection::Mode::kReadOnly
+                                           : sqlite::SqliteConnection::Mode::kReadWrite,
+           .foreign_keys = false,
+           .wal_on_open = false});
+  if (!connection.ok()) return connection.status();
+  std::unique_ptr<IdentityVault> vault(new IdentityVault(path, std::move(*connection), mode));
   if (absl::Status status = vault->Configure(); !status.ok()) return status;
   if (absl::Status status = vault->CheckOrCreateSchema(); !status.ok()) return status;
   if (absl::Status status = vault->PrepareStatements(); !status.ok()) return status;
   return vault;
 }
 
+IdentityVault::IdentityVault(std::string path, std::unique_ptr<sqlite::SqliteConnection> connection,
+                             Mode mode)
+    : path_(std::move(path)), connection_(std::move(connection)), mode_(mode) {}
+
 IdentityVault::~IdentityVault() {
   AbortBatch();
+  // Before the connection closes with connection_.
   for (sqlite3_stmt* statement : {put_, remove_, lookup_, count_}) sqlite3_finalize(statement);
-  // close_v2 rather than close: it cannot fail with SQLITE_BUSY and leak the connection.
-  sqlite3_close_v2(db_);
 }
 
 absl::Status IdentityVault::Configure() {
-  // A vault that someone tampered with must not be able to copy client numbers elsewhere
-  // through a trigger, a view or a function call in its schema, nor load an extension.
-  if (const int rc = HardenSqliteConnection(db_, /*foreign_keys=*/false); rc != SQLITE_OK) {
-    return SqliteError(rc, "configure");
-  }
-  if (absl::Status status =
-          Execute(absl::StrCat("PRAGMA cache_size = -", kCacheKibibytes).c_str(), "configure");
+  // The connection is hardened already (nothing in a tampered vault can copy client numbers
+  // elsewhere through a trigger, a view or an extension); what is particular to the vault:
+  if (absl::Status status = connection_->Execute(
+          absl::StrCat("PRAGMA cache_size = -", kCacheKibibytes).c_str(), "configure");
       !status.ok()) {
     return status;
   }
-  if (mode_ == Mode::kReadOnly) return Execute("PRAGMA query_only = ON", "configure");
-
-  // SQLite falls back to read-only, silently, when the operating system refuses write access.
-  if (sqlite3_db_readonly(db_, "main") == 1) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("identity vault ", path_, " cannot be opened for writing"));
-  }
-  // FULL: in WAL mode NORMAL may lose the last commits on power loss, and the importer
-  // acknowledges a batch only after CommitBatch. secure_delete: see the class comment.
-  for (const char* pragma : {"PRAGMA synchronous = FULL", "PRAGMA secure_delete = ON"}) {
-    if (absl::Status status = Execute(pragma, "configure"); !status.ok()) return status;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status IdentityVault::EnableWal() {
-  // Persistent in the file; set on every open because it is cheap and checks the file system.
-  absl::StatusOr<std::string> journal_mode = QueryText("PRAGMA journal_mode = WAL", "configure");
-  if (!journal_mode.ok()) return journal_mode.status();
-  if (*journal_mode != "wal") {
-    return absl::FailedPreconditionError(
-        absl::StrCat("identity vault ", path_, ": the file system does not support WAL"));
-  }
-  return absl::OkStatus();
+  // secure_delete: see the class comment.
+  if (mode_ == Mode::kReadOnly) return absl::OkStatus();
+  return connection_->Execute("PRAGMA secure_delete = ON", "configure");
 }
 
 absl::Status IdentityVault::CheckOrCreateSchema() {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    absl::StatusOr<int64_t> application_id = QueryInteger("PRAGMA application_id", "open");
+    absl::StatusOr<int64_t> application_id = connection_->QueryInteger("PRAGMA application_id");
     if (!application_id.ok()) return application_id.status();
-    absl::StatusOr<int64_t> version = QueryInteger("PRAGMA user_version", "open");
+    absl::StatusOr<int64_t> version = connection_->QueryInteger("PRAGMA user_version");
     if (!version.ok()) return version.status();
-    absl::StatusOr<int64_t> objects = QueryInteger("SELECT count(*) FROM sqlite_schema", "open");
+    absl::StatusOr<int64_t> objects =
+        connection_->QueryInteger("SELECT count(*) FROM sqlite_schema");
     if (!objects.ok()) return objects.status();
 
     const bool fresh = *application_id == 0 && *version == 0 && *objects == 0;
@@ -222,9 +180,10 @@ absl::Status IdentityVault::CheckOrCreateSchema() {
       // The journal mode is set only now, so that another application's file is refused without
       // being changed. A reader reads older versions as they are.
       if (mode_ == Mode::kReadOnly) return absl::OkStatus();
-      if (absl::Status status = EnableWal(); !status.ok()) return status;
+      if (absl::Status status = connection_->EnableWal(); !status.ok()) return status;
       if (*version == 1) {
-        if (absl::Status status = Execute(kMigrateFromVersion1, "migrate schema"); !status.ok()) {
+        if (absl::Status status = connection_->Execute(kMigrateFromVersion1, "migrate schema");
+            !status.ok()) {
           AbortBatch();
           return status;
         }
@@ -236,14 +195,15 @@ absl::Status IdentityVault::CheckOrCreateSchema() {
           absl::StrCat("identity vault ", path_, " has no schema yet; the importer creates it"));
     }
     if (attempt > 0) break;
-    if (absl::Status status = EnableWal(); !status.ok()) return status;
+    if (absl::Status status = connection_->EnableWal(); !status.ok()) return status;
     // The write lock makes the check and the creation one step against a concurrent Open; the
     // loop checks again under the lock.
-    if (absl::Status status = Execute("BEGIN IMMEDIATE", "create schema"); !status.ok()) {
+    if (absl::Status status = connection_->Execute("BEGIN IMMEDIATE", "create schema");
+        !status.ok()) {
       return status;
     }
     absl::StatusOr<int64_t> still_empty =
-        QueryInteger("SELECT count(*) FROM sqlite_schema", "create schema");
+        connection_->QueryInteger("SELECT count(*) FROM sqlite_schema");
     if (!still_empty.ok()) {
       AbortBatch();
       return still_empty.status();
@@ -255,7 +215,7 @@ absl::Status IdentityVault::CheckOrCreateSchema() {
     const std::string create =
         absl::StrCat(kCreateSchema, "PRAGMA application_id = ", kApplicationId,
                      ";\nPRAGMA user_version = ", kSchemaVersion, ";\nCOMMIT;");
-    if (absl::Status status = Execute(create.c_str(), "create schema"); !status.ok()) {
+    if (absl::Status status = connection_->Execute(create.c_str(), "create schema"); !status.ok()) {
       AbortBatch();
       return status;
     }
@@ -269,13 +229,14 @@ absl::Status IdentityVault::PrepareStatements() {
   const std::pair<const char*, sqlite3_stmt**> statements[] = {
       {kPut, &put_}, {kRemove, &remove_}, {kLookup, &lookup_}, {kCount, &count_}};
   for (const auto& [sql, statement] : statements) {
-    const int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, statement, nullptr);
-    if (rc != SQLITE_OK) return SqliteError(rc, "prepare");
+    const int rc = sqlite3_prepare_v3(connection_->handle(), sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                      statement, nullptr);
+    if (rc != SQLITE_OK) return connection_->Error(rc, "prepare");
   }
   return absl::OkStatus();
 }
 
-bool IdentityVault::InBatch() const { return sqlite3_get_autocommit(db_) == 0; }
+bool IdentityVault::InBatch() const { return sqlite3_get_autocommit(connection_->handle()) == 0; }
 
 absl::Status IdentityVault::BeginBatch() {
   if (absl::Status status = CheckWritable(); !status.ok()) return status;
@@ -283,7 +244,7 @@ absl::Status IdentityVault::BeginBatch() {
     return absl::FailedPreconditionError(
         absl::StrCat("identity vault ", path_, ": BeginBatch while a batch is open"));
   }
-  return Execute("BEGIN IMMEDIATE", "begin batch");
+  return connection_->Execute("BEGIN IMMEDIATE", "begin batch");
 }
 
 absl::Status IdentityVault::CommitBatch() {
@@ -292,13 +253,13 @@ absl::Status IdentityVault::CommitBatch() {
     return absl::FailedPreconditionError(
         absl::StrCat("identity vault ", path_, ": CommitBatch without an open batch"));
   }
-  return Execute("COMMIT", "commit batch");
+  return connection_->Execute("COMMIT", "commit batch");
 }
 
 void IdentityVault::AbortBatch() {
   // A failed ROLLBACK leaves nothing to do: SQLite rolls back a transaction that never committed
   // when the connection closes or, after a crash, when the file is next opened.
-  if (InBatch()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (InBatch()) sqlite3_exec(connection_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 absl::Status IdentityVault::Put(const VaultEntry& entry) {
@@ -316,7 +277,7 @@ absl::Status IdentityVault::Put(const VaultEntry& entry) {
   if (rc == SQLITE_OK) rc = BindText(put_, 3, entry.client_number);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(put_, 4, now);
   if (rc == SQLITE_OK) rc = sqlite3_step(put_);
-  if (rc != SQLITE_DONE) return SqliteError(rc, "put");
+  if (rc != SQLITE_DONE) return connection_->Error(rc, "put");
   return absl::OkStatus();
 }
 
@@ -326,7 +287,7 @@ absl::Status IdentityVault::Remove(const std::string& profile_id) {
   ResetOnExit reset(remove_);
   int rc = BindText(remove_, 1, profile_id);
   if (rc == SQLITE_OK) rc = sqlite3_step(remove_);
-  if (rc != SQLITE_DONE) return SqliteError(rc, "remove");
+  if (rc != SQLITE_DONE) return connection_->Error(rc, "remove");
   return absl::OkStatus();
 }
 
@@ -336,19 +297,19 @@ absl::StatusOr<std::optional<VaultEntry>> IdentityVault::Lookup(const std::strin
   int rc = BindText(lookup_, 1, profile_id);
   if (rc == SQLITE_OK) rc = sqlite3_step(lookup_);
   if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) return SqliteError(rc, "lookup");
+  if (rc != SQLITE_ROW) return connection_->Error(rc, "lookup");
   return VaultEntry{profile_id, ColumnText(lookup_, 0), ColumnText(lookup_, 1)};
 }
 
 absl::StatusOr<int64_t> IdentityVault::Count() {
   ResetOnExit reset(count_);
   const int rc = sqlite3_step(count_);
-  if (rc != SQLITE_ROW) return SqliteError(rc, "count");
+  if (rc != SQLITE_ROW) return connection_->Error(rc, "count");
   return sqlite3_column_int64(count_, 0);
 }
 
 absl::Status IdentityVault::CheckWritable() const {
-  if (untrusted_) {
+  if (connection_->untrusted()) {
     return absl::UnavailableError(
         "identity vault: an earlier write failed at the disk (I/O error); open the vault again "
         "(run the import again: it resumes)");
@@ -356,37 +317,6 @@ absl::Status IdentityVault::CheckWritable() const {
   if (mode_ == Mode::kReadWrite) return absl::OkStatus();
   return absl::FailedPreconditionError(
       absl::StrCat("identity vault ", path_, " is opened read-only"));
-}
-
-absl::Status IdentityVault::Execute(const char* sql, std::string_view operation) {
-  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(rc, operation);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<int64_t> IdentityVault::QueryInteger(const char* sql, std::string_view operation) {
-  sqlite3_stmt* statement = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql, -1, &statement, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_step(statement);
-  const int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : 0;
-  sqlite3_finalize(statement);
-  if (rc != SQLITE_ROW) return SqliteError(rc, operation);
-  return value;
-}
-
-absl::StatusOr<std::string> IdentityVault::QueryText(const char* sql, std::string_view operation) {
-  sqlite3_stmt* statement = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql, -1, &statement, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_step(statement);
-  std::string value = rc == SQLITE_ROW ? ColumnText(statement, 0) : std::string();
-  sqlite3_finalize(statement);
-  if (rc != SQLITE_ROW) return SqliteError(rc, operation);
-  return value;
-}
-
-absl::Status IdentityVault::SqliteError(int code, std::string_view operation) const {
-  if (LeavesConnectionUntrusted(code)) untrusted_ = true;
-  return SqliteStatus(kWhat, code, operation);
 }
 
 }  // namespace verkenner::indexer

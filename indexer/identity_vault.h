@@ -12,8 +12,11 @@
 #include "absl/status/statusor.h"
 
 // The SQLite handles stay opaque so that users of the vault do not include sqlite3.h.
-struct sqlite3;
 struct sqlite3_stmt;
+
+namespace verkenner::sqlite {
+class SqliteConnection;
+}  // namespace verkenner::sqlite
 
 namespace verkenner::indexer {
 
@@ -41,7 +44,7 @@ struct VaultEntry {
 // of order, writes to a read-only vault, a file that is not a vault or a schema newer than this
 // code, PermissionDenied for file modes, NotFound for a missing vault opened read-only,
 // Unavailable when another writer holds the lock past the busy timeout, for a full disk
-// (engine::DiskFullError) and for an I/O error, DataLoss for a corrupt file or one that is not an
+// (base::DiskFullError) and for an I/O error, DataLoss for a corrupt file or one that is not an
 // SQLite database, Internal otherwise. After an I/O error the instance refuses every further
 // write with Unavailable (fail-closed: a failed fsync may have lost pages SQLite counts as
 // written); open the vault again to write.
@@ -98,27 +101,19 @@ class IdentityVault {
 
   static absl::StatusOr<std::unique_ptr<IdentityVault>> OpenWithMode(const std::string& path,
                                                                      Mode mode);
-  IdentityVault(std::string path, sqlite3* db, Mode mode)
-      : path_(std::move(path)), db_(db), mode_(mode) {}
+  IdentityVault(std::string path, std::unique_ptr<sqlite::SqliteConnection> connection, Mode mode);
 
   absl::Status Configure();
-  absl::Status EnableWal();
   absl::Status CheckOrCreateSchema();
   absl::Status PrepareStatements();
   absl::Status CheckWritable() const;
-  absl::Status Execute(const char* sql, std::string_view operation);
-  absl::StatusOr<int64_t> QueryInteger(const char* sql, std::string_view operation);
-  absl::StatusOr<std::string> QueryText(const char* sql, std::string_view operation);
-  // The status for SQLite result `code` during `operation`. Never includes sqlite3_errmsg, which
-  // may quote data from the statement.
-  absl::Status SqliteError(int code, std::string_view operation) const;
 
   const std::string path_;
-  sqlite3* db_;
+  // Its Error() maps SQLite results (never quoting sqlite3_errmsg, which may hold data from the
+  // statement) and marks it untrusted after an I/O error: from then on every write is refused, so
+  // that no later commit on it claims durability the disk may not have given.
+  const std::unique_ptr<sqlite::SqliteConnection> connection_;
   const Mode mode_;
-  // Set by an I/O error (LeavesConnectionUntrusted): from then on every write is refused, so that
-  // no later commit on this connection claims durability the disk may not have given.
-  mutable bool untrusted_ = false;
   // Prepared once and reused: preparing costs more than executing these one-row statements.
   sqlite3_stmt* put_ = nullptr;
   sqlite3_stmt* remove_ = nullptr;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "base/utf8.h"
 #include "engine/refdata/csv_reader.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -583,52 +584,6 @@ absl::StatusOr<CsvColumnMapping> CsvColumnMapping::FromHeader(
   return CsvColumnMapping(std::move(fields));
 }
 
-bool IsValidUtf8(std::string_view text) {
-  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t size = text.size();
-  for (size_t i = 0; i < size;) {
-    // Most text is ASCII: skip it eight bytes at a time.
-    if (i + 8 <= size) {
-      uint64_t chunk;
-      std::memcpy(&chunk, bytes + i, sizeof(chunk));
-      if ((chunk & 0x8080808080808080ULL) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    const unsigned char lead = bytes[i];
-    int length = 0;
-    uint32_t code_point = 0;
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    } else if ((lead & 0xE0) == 0xC0) {
-      length = 2;
-      code_point = lead & 0x1F;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3;
-      code_point = lead & 0x0F;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4;
-      code_point = lead & 0x07;
-    } else {
-      return false;
-    }
-    if (i + length > size) return false;
-    for (int k = 1; k < length; ++k) {
-      if ((bytes[i + k] & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (bytes[i + k] & 0x3F);
-    }
-    static constexpr uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < kMinimum[length] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
-}
-
 absl::Status ParseCsvRow(const CsvColumnMapping& mapping, const std::vector<std::string>& fields,
                          v1::SourceProfile* out) {
   out->Clear();
@@ -638,7 +593,7 @@ absl::Status ParseCsvRow(const CsvColumnMapping& mapping, const std::vector<std:
   }
   for (size_t i = 0; i < fields.size(); ++i) {
     // Checked per cell, so the error can name the field; JSON and protobuf check it themselves.
-    if (!IsValidUtf8(fields[i])) return FieldError(mapping.field(i)->name(), kNotUtf8);
+    if (!base::IsValidUtf8(fields[i])) return FieldError(mapping.field(i)->name(), kNotUtf8);
     absl::Status status = ParseCell(fields[i], mapping.field(i), out);
     if (!status.ok()) return status;
   }
@@ -667,7 +622,7 @@ absl::Status ParseJsonLine(std::string_view line, v1::SourceProfile* out) {
   line = Trim(line);
   if (line.empty()) return absl::InvalidArgumentError("empty line; expected a JSON object");
   // Protobuf would refuse it as malformed JSON, which does not say what to do about it.
-  if (!IsValidUtf8(line)) return absl::InvalidArgumentError(absl::StrCat("line ", kNotUtf8));
+  if (!base::IsValidUtf8(line)) return absl::InvalidArgumentError(absl::StrCat("line ", kNotUtf8));
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
   auto status = google::protobuf::util::JsonStringToMessage(

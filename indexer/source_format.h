@@ -100,10 +100,6 @@ class CsvColumnMapping {
   std::vector<const google::protobuf::FieldDescriptor*> fields_;
 };
 
-// Whether `text` is well-formed UTF-8 (no overlong forms, surrogates or code points above
-// U+10FFFF).
-bool IsValidUtf8(std::string_view text);
-
 // Fills `out` (cleared first) from one CSV record read with the file's mapping. Errors
 // (InvalidArgument): the record has a different number of fields than the header; a cell that is
 // not valid UTF-8 ("last_name: is not valid UTF-8 ..."), or that does not parse as its field's type

@@ -27,7 +27,7 @@ ABSL_FLAG(bool, password_stdin, false,
 
 namespace {
 
-using verkenner::indexer::SqliteConnection;
+using verkenner::sqlite::SqliteConnection;
 using namespace verkenner::service;
 namespace command_line = verkenner::command_line;
 
@@ -137,7 +137,7 @@ absl::Status ChangeAccountCommand(Store& store, const char* sql) {
   absl::StatusOr<AccountRecord> account = AccountByEmail(store, absl::GetFlag(FLAGS_email));
   if (!account.ok()) return account.status();
   return store.WriteAndWait([&](SqliteConnection& db) {
-    absl::StatusOr<verkenner::indexer::SqliteStatement> statement = db.Prepare(sql);
+    absl::StatusOr<verkenner::sqlite::SqliteStatement> statement = db.Prepare(sql);
     if (!statement.ok()) return statement.status();
     statement->Bind(1, account->id);
     return statement->Run();
@@ -146,7 +146,7 @@ absl::Status ChangeAccountCommand(Store& store, const char* sql) {
 
 absl::Status ListAccountsCommand(Store& store) {
   return store.Read([](SqliteConnection& db) {
-    absl::StatusOr<verkenner::indexer::SqliteStatement> select = db.Prepare(
+    absl::StatusOr<verkenner::sqlite::SqliteStatement> select = db.Prepare(
         "SELECT email, role, organisation, region_code, source, disabled FROM account "
         "ORDER BY email");
     if (!select.ok()) return select.status();

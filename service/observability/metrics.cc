@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/utf8.h"
 
 namespace verkenner::service {
 namespace {
@@ -49,42 +50,6 @@ constexpr char kInFlight[] = "verkenner_grpc_server_in_flight_calls";
 // this service takes a day.
 constexpr double kMaxRecordedSeconds = 86400;
 
-bool IsValidUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  auto continuation = [](unsigned char c) { return (c & 0xC0) == 0x80; };
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int extra;
-    // The second byte's range excludes overlong forms and UTF-16 surrogates.
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      if (c == 0xE0) low = 0xA0;
-      if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      if (c == 0xF0) low = 0x90;
-      if (c == 0xF4) high = 0x8F;
-    } else {
-      return false;
-    }
-    if (end - p <= extra || p[1] < low || p[1] > high) return false;
-    for (int i = 2; i <= extra; ++i) {
-      if (!continuation(p[i])) return false;
-    }
-    p += extra + 1;
-  }
-  return true;
-}
-
 struct MethodParts {
   std::string_view service;
   std::string_view method;
@@ -99,7 +64,7 @@ std::optional<MethodParts> SplitMethod(std::string_view full_method) {
   MethodParts parts{full_method.substr(1, slash - 1), full_method.substr(slash + 1)};
   if (parts.service.empty() || parts.method.empty()) return std::nullopt;
   if (parts.service == kUnknownLabel && parts.method == kUnknownLabel) return std::nullopt;
-  if (!IsValidUtf8(full_method)) return std::nullopt;
+  if (!base::IsValidUtf8(full_method)) return std::nullopt;
   return parts;
 }
 

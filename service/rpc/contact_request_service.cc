@@ -255,7 +255,7 @@ grpc::ServerUnaryReactor* ContactRequestService::CreateContactRequest(
     auto stored = std::make_shared<StoredContactRequest>();
     environment_.store->Write(
         [this, request, caller, region_code, content_hash, now,
-         stored](indexer::SqliteConnection& db) -> absl::Status {
+         stored](sqlite::SqliteConnection& db) -> absl::Status {
           absl::StatusOr<std::optional<std::string>> earlier =
               FindIdempotencyKey(db, caller.account.id, request->request_id(), content_hash);
           if (!earlier.ok()) return earlier.status();
@@ -321,7 +321,7 @@ void ContactRequestService::ChangeRequest(grpc::CallbackServerContext* context,
   auto stored = std::make_shared<StoredContactRequest>();
   environment_.store->Write(
       [caller, id, action, idempotency_key, content_hash, change = std::move(change), now,
-       stored](indexer::SqliteConnection& db) -> absl::Status {
+       stored](sqlite::SqliteConnection& db) -> absl::Status {
         absl::StatusOr<std::optional<StoredContactRequest>> loaded = LoadContactRequest(db, id);
         if (!loaded.ok()) return loaded.status();
         if (!loaded->has_value() || !MaySee(caller, **loaded)) return NotFound();
@@ -366,7 +366,7 @@ grpc::ServerUnaryReactor* ContactRequestService::GetContactRequest(
   absl::Status valid =
       id.empty() ? InvalidField("name", "expected contactRequests/<id>") : absl::OkStatus();
   if (valid.ok()) {
-    valid = environment_.store->Read([&](indexer::SqliteConnection& db) -> absl::Status {
+    valid = environment_.store->Read([&](sqlite::SqliteConnection& db) -> absl::Status {
       absl::StatusOr<std::optional<StoredContactRequest>> loaded = LoadContactRequest(db, id);
       if (!loaded.ok()) return loaded.status();
       if (!loaded->has_value() || !MaySee(*caller, **loaded)) return NotFound();
@@ -403,7 +403,7 @@ void ContactRequestService::ListFor(grpc::CallbackServerContext* context,
       return;
     }
   }
-  absl::Status status = environment_.store->Read([&](indexer::SqliteConnection& db) {
+  absl::Status status = environment_.store->Read([&](sqlite::SqliteConnection& db) {
     absl::StatusOr<std::vector<ContactRequestSummary>> all = ListContactRequestSummaries(
         db, region_queue, region_queue ? caller.account.region_code : caller.account.organisation);
     if (!all.ok()) return all.status();

@@ -58,7 +58,7 @@ grpc::ServerUnaryReactor* IdentityService::ResolveIdentity(
     outcome = absl::InvalidArgumentError(
         "purpose: say in 10 to 500 characters why you need to reach the person");
   } else {
-    outcome = environment_.store->Read([&](indexer::SqliteConnection& db) -> absl::Status {
+    outcome = environment_.store->Read([&](sqlite::SqliteConnection& db) -> absl::Status {
       absl::StatusOr<std::optional<StoredContactRequest>> stored = LoadContactRequest(db, id);
       if (!stored.ok()) return stored.status();
       if (!stored->has_value() ||
@@ -103,7 +103,7 @@ grpc::ServerUnaryReactor* IdentityService::ResolveIdentity(
                    outcome.ok() ? "ok" : absl::StatusCodeToString(outcome.code())};
   auto audit_id = std::make_shared<int64_t>(0);
   environment_.store->Write(
-      [audit, audit_id](indexer::SqliteConnection& db) {
+      [audit, audit_id](sqlite::SqliteConnection& db) {
         absl::StatusOr<int64_t> appended = AppendAudit(db, audit);
         if (!appended.ok()) return appended.status();
         *audit_id = *appended;

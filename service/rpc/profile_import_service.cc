@@ -343,7 +343,7 @@ class ProfileImportService::ImportReactor final
     }
     // A SUCCEEDED import id answers with its report and applies nothing.
     std::optional<v1::ImportReport> earlier;
-    absl::Status read = service_->environment_.store->Read([&](indexer::SqliteConnection& db) {
+    absl::Status read = service_->environment_.store->Read([&](sqlite::SqliteConnection& db) {
       auto loaded = LoadImportReport(db, header_.source(), header_.import_id());
       if (!loaded.ok()) return loaded.status();
       earlier = std::move(*loaded);
@@ -523,7 +523,7 @@ class ProfileImportService::ImportReactor final
   absl::Status Save(const v1::ImportReport& report) {
     return service_->environment_.store->WriteAndWait(
         [&report, now = absl::ToUnixMicros(service_->environment_.now())](
-            indexer::SqliteConnection& db) { return SaveImportReport(db, report, now); });
+            sqlite::SqliteConnection& db) { return SaveImportReport(db, report, now); });
   }
 
   ProfileImportService* service_;
@@ -582,7 +582,7 @@ absl::StatusOr<v1::ImportReport> ProfileImportService::ReportOf(const Caller& ca
                                                                 const std::string& import_id) {
   if (!IsImportId(import_id)) return InvalidField("import_id", "missing or not an import id");
   std::optional<v1::ImportReport> found;
-  absl::Status status = environment_.store->Read([&](indexer::SqliteConnection& db) {
+  absl::Status status = environment_.store->Read([&](sqlite::SqliteConnection& db) {
     auto loaded = LoadImportReport(db, caller.account.source, import_id);
     if (!loaded.ok()) return loaded.status();
     found = std::move(*loaded);

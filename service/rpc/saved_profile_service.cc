@@ -103,7 +103,7 @@ grpc::ServerUnaryReactor* SavedProfileService::SaveProfile(grpc::CallbackServerC
     record.saved_by_role = caller.account.role;
     record.create_time_micros = record.update_time_micros = absl::ToUnixMicros(environment_.now());
     environment_.store->Write(
-        [record, organisation = caller.account.organisation](indexer::SqliteConnection& db) {
+        [record, organisation = caller.account.organisation](sqlite::SqliteConnection& db) {
           return AddSavedProfile(db, organisation, record, kMaxPerOrganisation);
         },
         [context, reactor, response, record](absl::Status status) {
@@ -140,7 +140,7 @@ grpc::ServerUnaryReactor* SavedProfileService::ListSavedProfiles(
   }
   std::vector<SavedProfileRecord> page;
   int64_t total = 0;
-  absl::Status read = environment_.store->Read([&](indexer::SqliteConnection& db) {
+  absl::Status read = environment_.store->Read([&](sqlite::SqliteConnection& db) {
     auto listed = SavedProfilesOf(db, caller->account.organisation, offset, size);
     if (!listed.ok()) return listed.status();
     page = std::move(listed->first);
@@ -169,7 +169,7 @@ grpc::ServerUnaryReactor* SavedProfileService::GetSavedProfile(
   std::optional<SavedProfileRecord> found;
   absl::Status status = CheckProfileId(request->profile_id());
   if (status.ok()) {
-    status = environment_.store->Read([&](indexer::SqliteConnection& db) {
+    status = environment_.store->Read([&](sqlite::SqliteConnection& db) {
       auto result = FindSavedProfile(db, caller->account.organisation, request->profile_id());
       if (!result.ok()) return result.status();
       found = std::move(*result);
@@ -203,7 +203,7 @@ grpc::ServerUnaryReactor* SavedProfileService::UpdateSavedProfileNote(
   auto updated = std::make_shared<SavedProfileRecord>();
   environment_.store->Write(
       [request, updated, organisation = caller->account.organisation,
-       now = absl::ToUnixMicros(environment_.now())](indexer::SqliteConnection& db) {
+       now = absl::ToUnixMicros(environment_.now())](sqlite::SqliteConnection& db) {
         if (absl::Status status =
                 SetSavedProfileNote(db, organisation, request->profile_id(), request->note(), now);
             !status.ok()) {
@@ -237,7 +237,7 @@ grpc::ServerUnaryReactor* SavedProfileService::DeleteSavedProfile(
     return reactor;
   }
   environment_.store->Write(
-      [request, organisation = caller->account.organisation](indexer::SqliteConnection& db) {
+      [request, organisation = caller->account.organisation](sqlite::SqliteConnection& db) {
         return RemoveSavedProfile(db, organisation, request->profile_id());
       },
       [context, reactor](absl::Status status) { FinishWith(context, reactor, status); });

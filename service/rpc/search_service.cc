@@ -460,7 +460,7 @@ void CandidateSearchService::ShowProfile(grpc::CallbackServerContext* context,
                            "",
                            outcome.ok() ? "ok" : absl::StatusCodeToString(outcome.code())};
     environment_.store->Write(
-        [entry](indexer::SqliteConnection& db) { return AppendAudit(db, entry).status(); },
+        [entry](sqlite::SqliteConnection& db) { return AppendAudit(db, entry).status(); },
         [context, reactor, response, outcome](absl::Status audited) {
           if (!audited.ok()) {
             response->Clear();

@@ -71,7 +71,7 @@ grpc::ServerUnaryReactor* SessionService::CreateSession(grpc::CallbackServerCont
   }
   password_threads_.Submit([this, context, reactor, request, response, email, client] {
     std::optional<std::pair<AccountRecord, std::string>> found;
-    absl::Status read = environment_.store->Read([&](indexer::SqliteConnection& db) {
+    absl::Status read = environment_.store->Read([&](sqlite::SqliteConnection& db) {
       auto result = FindAccountByEmail(db, email);
       if (!result.ok()) return result.status();
       found = std::move(*result);
@@ -110,9 +110,9 @@ grpc::ServerUnaryReactor* SessionService::CreateSession(grpc::CallbackServerCont
     FillAccount(account, environment_, /*with_quotas=*/true, response->mutable_account());
     environment_.store->Write(
         [hash = TokenHash(token), account, now_micros, expire_micros,
-         new_hash](indexer::SqliteConnection& db) {
+         new_hash](sqlite::SqliteConnection& db) {
           if (!new_hash.empty()) {
-            absl::StatusOr<indexer::SqliteStatement> update =
+            absl::StatusOr<sqlite::SqliteStatement> update =
                 db.Prepare("UPDATE account SET password_hash = ?2 WHERE id = ?1");
             if (!update.ok()) return update.status();
             update->Bind(1, account.id).Bind(2, new_hash);
@@ -148,8 +148,8 @@ grpc::ServerUnaryReactor* SessionService::DeleteSession(grpc::CallbackServerCont
   }
   // An ended or expired session succeeds too: logging out twice is not an error.
   environment_.store->Write(
-      [hash = TokenHash(token)](indexer::SqliteConnection& db) {
-        absl::StatusOr<indexer::SqliteStatement> remove =
+      [hash = TokenHash(token)](sqlite::SqliteConnection& db) {
+        absl::StatusOr<sqlite::SqliteStatement> remove =
             db.Prepare("DELETE FROM token WHERE hash = ?1 AND kind = 1");
         if (!remove.ok()) return remove.status();
         remove->Bind(1, hash);

@@ -106,7 +106,7 @@ int64_t MicrosOf(const google::protobuf::Timestamp& time) {
 }
 
 // The stored shortlist `id` when it belongs to the caller's region; else NotFound.
-absl::StatusOr<v1::Shortlist> LoadVisible(indexer::SqliteConnection& db, const Caller& caller,
+absl::StatusOr<v1::Shortlist> LoadVisible(sqlite::SqliteConnection& db, const Caller& caller,
                                           const std::string& id) {
   absl::StatusOr<std::optional<v1::Shortlist>> loaded = LoadShortlist(db, id);
   if (!loaded.ok()) return loaded.status();
@@ -123,7 +123,7 @@ absl::StatusOr<v1::Shortlist> ReadVisible(Store& store, const Caller& caller,
                                           const std::string& name) {
   if (absl::Status valid = CheckName(name); !valid.ok()) return valid;
   v1::Shortlist found;
-  absl::Status read = store.Read([&](indexer::SqliteConnection& db) {
+  absl::Status read = store.Read([&](sqlite::SqliteConnection& db) {
     absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, ShortlistIdOfName(name));
     if (!loaded.ok()) return loaded.status();
     found = std::move(*loaded);
@@ -277,7 +277,7 @@ void ShortlistService::ChangeShortlist(grpc::CallbackServerContext* context,
   auto stored = std::make_shared<v1::Shortlist>();
   environment_.store->Write(
       [caller, id, change = std::move(change), now,
-       stored](indexer::SqliteConnection& db) -> absl::Status {
+       stored](sqlite::SqliteConnection& db) -> absl::Status {
         // Loaded, checked and saved in one write: two colleagues changing the same shortlist
         // at once each see the other's change.
         absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, id);
@@ -316,7 +316,7 @@ grpc::ServerUnaryReactor* ShortlistService::CreateShortlist(
   auto stored = std::make_shared<v1::Shortlist>();
   environment_.store->Write(
       [request, caller = *caller, content_hash, now,
-       stored](indexer::SqliteConnection& db) -> absl::Status {
+       stored](sqlite::SqliteConnection& db) -> absl::Status {
         // Checked in the same write as the creation: a retry finds the key and the shortlist,
         // or neither.
         absl::StatusOr<std::optional<std::string>> earlier =
@@ -408,7 +408,7 @@ grpc::ServerUnaryReactor* ShortlistService::ListShortlists(grpc::CallbackServerC
     return reactor;
   }
   const int size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
-  absl::Status status = environment_.store->Read([&](indexer::SqliteConnection& db) {
+  absl::Status status = environment_.store->Read([&](sqlite::SqliteConnection& db) {
     absl::StatusOr<std::vector<v1::Shortlist>> all =
         ListStoredShortlists(db, caller->account.region_code);
     if (!all.ok()) return all.status();
@@ -457,7 +457,7 @@ grpc::ServerUnaryReactor* ShortlistService::DeleteShortlist(
   }
   environment_.store->Write(
       [caller = *caller,
-       id = ShortlistIdOfName(request->name())](indexer::SqliteConnection& db) -> absl::Status {
+       id = ShortlistIdOfName(request->name())](sqlite::SqliteConnection& db) -> absl::Status {
         absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, id);
         if (!loaded.ok()) return loaded.status();
         return DeleteStoredShortlist(db, id);
@@ -652,7 +652,7 @@ grpc::ServerUnaryReactor* ShortlistService::ExportShortlist(
     }
     // The file goes out only once its audit rows have committed.
     environment_.store->Write(
-        [audit = std::move(audit)](indexer::SqliteConnection& db) {
+        [audit = std::move(audit)](sqlite::SqliteConnection& db) {
           for (const AuditEntry& entry : audit) {
             if (absl::Status status = AppendAudit(db, entry).status(); !status.ok()) return status;
           }

@@ -7,8 +7,8 @@
 namespace verkenner::service {
 namespace {
 
-using indexer::SqliteConnection;
-using indexer::SqliteStatement;
+using sqlite::SqliteConnection;
+using sqlite::SqliteStatement;
 
 constexpr char kAccountColumns[] =
     "id, email, display_name, role, organisation, region_code, source, disabled";

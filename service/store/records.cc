@@ -10,8 +10,8 @@
 namespace verkenner::service {
 namespace {
 
-using indexer::SqliteConnection;
-using indexer::SqliteStatement;
+using sqlite::SqliteConnection;
+using sqlite::SqliteStatement;
 
 constexpr char kRequestColumns[] = "id, organisation, created_by, coalesce(assigned_to, ''), body";
 
@@ -29,6 +29,20 @@ absl::StatusOr<StoredContactRequest> ReadRequest(const SqliteStatement& row) {
 
 std::string Hex(const unsigned char* bytes, size_t size) {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), size));
+}
+
+// The message stored in the first column of `select`'s one row, or nullopt when there is no row.
+// DataLoss naming `what` when the bytes do not parse.
+template <typename Message>
+absl::StatusOr<std::optional<Message>> StepToMessage(SqliteStatement& select, const char* what) {
+  absl::StatusOr<bool> row = select.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  Message message;
+  if (!message.ParseFromString(select.Text(0))) {
+    return absl::DataLossError(std::string("store: ") + what + " cannot be read");
+  }
+  return message;
 }
 
 }  // namespace
@@ -120,14 +134,7 @@ absl::StatusOr<std::optional<v1::Shortlist>> LoadShortlist(SqliteConnection& db,
   absl::StatusOr<SqliteStatement> select = db.Prepare("SELECT body FROM shortlist WHERE id = ?1");
   if (!select.ok()) return select.status();
   select->Bind(1, id);
-  absl::StatusOr<bool> row = select->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::nullopt;
-  v1::Shortlist shortlist;
-  if (!shortlist.ParseFromString(select->Text(0))) {
-    return absl::DataLossError("store: a shortlist cannot be read");
-  }
-  return shortlist;
+  return StepToMessage<v1::Shortlist>(*select, "a shortlist");
 }
 
 absl::Status SaveShortlist(SqliteConnection& db, const std::string& id,
@@ -320,14 +327,7 @@ absl::StatusOr<std::optional<v1::ImportReport>> LoadImportReport(SqliteConnectio
       db.Prepare("SELECT report FROM import_run WHERE source = ?1 AND import_id = ?2");
   if (!select.ok()) return select.status();
   select->Bind(1, source).Bind(2, import_id);
-  absl::StatusOr<bool> row = select->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::nullopt;
-  v1::ImportReport report;
-  if (!report.ParseFromString(select->Text(0))) {
-    return absl::DataLossError("store: an import report cannot be read");
-  }
-  return report;
+  return StepToMessage<v1::ImportReport>(*select, "an import report");
 }
 
 absl::Status SaveImportReport(SqliteConnection& db, const v1::ImportReport& report,

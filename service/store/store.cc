@@ -8,7 +8,7 @@
 namespace verkenner::service {
 namespace {
 
-using indexer::SqliteConnection;
+using sqlite::SqliteConnection;
 
 constexpr char kWhat[] = "store";
 // Marks the file as Verkenner's service store ("VKST"), so that Open refuses another application's

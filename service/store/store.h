@@ -12,7 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "indexer/sqlite_connection.h"
+#include "base/sqlite/sqlite_connection.h"
 
 namespace verkenner::service {
 
@@ -27,7 +27,7 @@ namespace verkenner::service {
 // changes nothing. Reads run on the calling thread on a pooled read-only connection; in WAL mode
 // they never wait for the writer.
 //
-// A full disk fails the writes of that transaction with Unavailable (engine::DiskFullError);
+// A full disk fails the writes of that transaction with Unavailable (base::DiskFullError);
 // later writes succeed once space is free. An I/O error (a failed write or fsync) is fail-closed:
 // the writer's connection is no longer trusted (SqliteConnection), so that write and every later
 // one answer Unavailable until the server restarts and opens the store again; nothing that failed
@@ -36,7 +36,7 @@ namespace verkenner::service {
 // Thread-safe. The destructor finishes the writes already accepted, then stops.
 class Store {
  public:
-  using Work = std::function<absl::Status(indexer::SqliteConnection&)>;
+  using Work = std::function<absl::Status(sqlite::SqliteConnection&)>;
 
   // Opens or creates the store at `path` (mode 0600) and brings its schema up to date. Errors:
   // those of SqliteConnection::Open; FailedPrecondition when the file is another application's or
@@ -64,14 +64,14 @@ class Store {
     std::function<void(absl::Status)> done;
   };
 
-  explicit Store(std::string path, std::unique_ptr<indexer::SqliteConnection> writer)
+  explicit Store(std::string path, std::unique_ptr<sqlite::SqliteConnection> writer)
       : path_(std::move(path)), writer_(std::move(writer)) {}
   void RunWriter();
   // Runs one group of writes in one transaction and reports every outcome.
   void CommitGroup(std::vector<PendingWrite>& group);
 
   std::string path_;
-  std::unique_ptr<indexer::SqliteConnection> writer_;  // used by the writer thread only
+  std::unique_ptr<sqlite::SqliteConnection> writer_;  // used by the writer thread only
 
   std::mutex mutex_;
   std::condition_variable pending_or_stopping_;
@@ -80,7 +80,7 @@ class Store {
   std::thread writer_thread_;
 
   std::mutex readers_mutex_;
-  std::vector<std::unique_ptr<indexer::SqliteConnection>> idle_readers_;
+  std::vector<std::unique_ptr<sqlite::SqliteConnection>> idle_readers_;
 };
 
 }  // namespace verkenner::service

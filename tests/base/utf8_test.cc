@@ -26,6 +26,21 @@ TEST(Utf8Test, RefusesWhatRfc3629Forbids) {
   EXPECT_FALSE(IsValidUtf8("abcdefgh\xC3("));
 }
 
+// Moved from tests/indexer/source_format_test.cc with the import reader's own validator.
+TEST(Utf8Test, IsCheckedStrictlyAlsoAfterLongAsciiRuns) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("Zoë werkt graag in de zorg, bij Café 't Hoekje €"));
+  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));   // U+1F600, four bytes
+  const std::string ascii = "abcdefghijklmnopq";  // past the eight-byte fast path
+  for (const std::string bad :
+       {"\xE9", "\xC3", "\xC0\xAF" /* overlong '/' */, "\xED\xA0\x80" /* surrogate */,
+        "\xF4\x90\x80\x80" /* > U+10FFFF */, "\x80", "\xFF"}) {
+    EXPECT_FALSE(IsValidUtf8(bad));
+    EXPECT_FALSE(IsValidUtf8(ascii + bad)) << ascii.size();
+    EXPECT_FALSE(IsValidUtf8(ascii.substr(0, 7) + bad + ascii));
+  }
+}
+
 TEST(Utf8Test, CountsCharactersNotBytes) {
   EXPECT_EQ(CountCharacters(""), 0u);
   EXPECT_EQ(CountCharacters("abc"), 3u);

@@ -440,20 +440,6 @@ TEST(SourceFormatTest, JsonErrorsNameTheFieldButNeverTheValue) {
   }
 }
 
-TEST(SourceFormatTest, Utf8IsCheckedStrictlyAlsoAfterLongAsciiRuns) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("Zoë werkt graag in de zorg, bij Café 't Hoekje €"));
-  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x98\x80"));   // U+1F600, four bytes
-  const std::string ascii = "abcdefghijklmnopq";  // past the eight-byte fast path
-  for (const std::string bad :
-       {"\xE9", "\xC3", "\xC0\xAF" /* overlong '/' */, "\xED\xA0\x80" /* surrogate */,
-        "\xF4\x90\x80\x80" /* > U+10FFFF */, "\x80", "\xFF"}) {
-    EXPECT_FALSE(IsValidUtf8(bad));
-    EXPECT_FALSE(IsValidUtf8(ascii + bad)) << ascii.size();
-    EXPECT_FALSE(IsValidUtf8(ascii.substr(0, 7) + bad + ascii));
-  }
-}
-
 TEST(SourceFormatTest, JsonLineThatIsNotUtf8SaysSo) {
   SourceProfile profile;
   absl::Status status = ParseJsonLine("{\"last_name\":\"Jans\xE9n\"}", &profile);

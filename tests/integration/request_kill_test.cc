@@ -29,9 +29,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "base/sqlite/sqlite_connection.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
-#include "indexer/sqlite_connection.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
@@ -184,7 +184,7 @@ struct StoreContents {
 absl::StatusOr<StoreContents> ReadStore(const std::string& path) {
   // Read-write, as the next server would open it: the first connection recovers the WAL.
   auto db =
-      indexer::SqliteConnection::Open("store", path, indexer::SqliteConnection::Mode::kReadWrite);
+      sqlite::SqliteConnection::Open("store", path, sqlite::SqliteConnection::Mode::kReadWrite);
   if (!db.ok()) return db.status();
   StoreContents contents;
   {
@@ -253,7 +253,7 @@ absl::StatusOr<StoreContents> ReadStore(const std::string& path) {
 
 absl::StatusOr<std::string> AccountId(const std::string& store, const std::string& email) {
   auto db =
-      indexer::SqliteConnection::Open("store", store, indexer::SqliteConnection::Mode::kReadOnly);
+      sqlite::SqliteConnection::Open("store", store, sqlite::SqliteConnection::Mode::kReadOnly);
   if (!db.ok()) return db.status();
   auto select = (*db)->Prepare("SELECT id FROM account WHERE email = ?1");
   if (!select.ok()) return select.status();

@@ -15,7 +15,7 @@
 #include <future>
 #include <thread>
 
-#include "engine/disk_space.h"
+#include "base/disk_space.h"
 #include "service/store/accounts.h"
 #include "service/store/records.h"
 #include "tests/syscall_fault_injector.h"
@@ -23,7 +23,7 @@
 namespace verkenner::service {
 namespace {
 
-using indexer::SqliteConnection;
+using sqlite::SqliteConnection;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -291,7 +291,7 @@ class StoreDiskFaultTest : public StoreTest {
  protected:
   static Store::Work Insert(const std::string& name, int bytes) {
     return [name, bytes](SqliteConnection& db) -> absl::Status {
-      absl::StatusOr<indexer::SqliteStatement> statement =
+      absl::StatusOr<sqlite::SqliteStatement> statement =
           db.Prepare("INSERT INTO server_secret (name, value) VALUES (?1, randomblob(?2))");
       if (!statement.ok()) return statement.status();
       return statement->Bind(1, name).Bind(2, static_cast<int64_t>(bytes)).Run();
@@ -301,7 +301,7 @@ class StoreDiskFaultTest : public StoreTest {
   static std::vector<std::string> TestRows(Store& store) {
     std::vector<std::string> names;
     absl::Status status = store.Read([&](SqliteConnection& db) -> absl::Status {
-      absl::StatusOr<indexer::SqliteStatement> statement =
+      absl::StatusOr<sqlite::SqliteStatement> statement =
           db.Prepare("SELECT name FROM server_secret WHERE name LIKE 'test-%' ORDER BY name");
       if (!statement.ok()) return statement.status();
       while (true) {
@@ -345,7 +345,7 @@ TEST_F(StoreDiskFaultTest, AWriteOnAFullDiskAnswersUnavailableAndSucceedsOnceThe
   }
   ASSERT_FALSE(failed.ok()) << "512 KiB never filled up";
   ExpectUnavailableWithoutPath(failed);
-  EXPECT_TRUE(engine::IsDiskFull(failed)) << failed;
+  EXPECT_TRUE(base::IsDiskFull(failed)) << failed;
   EXPECT_NE(failed.message().find("disk is full"), std::string::npos) << failed;
   EXPECT_EQ(TestRows(*store).size(), static_cast<size_t>(written - 1));  // the failed one: absent
 
@@ -372,7 +372,7 @@ TEST_F(StoreDiskFaultTest, AFailedWriteToTheFileIsNotAcknowledgedAndLeavesNothin
     });
   }
   ExpectUnavailableWithoutPath(failed);
-  EXPECT_TRUE(engine::IsDiskFull(failed)) << failed;
+  EXPECT_TRUE(base::IsDiskFull(failed)) << failed;
   EXPECT_EQ(TestRows(*store), std::vector<std::string>{"test-before"});
   // A full disk is no reason to distrust the file: once there is space, writes go on.
   EXPECT_TRUE(store->WriteAndWait(Insert("test-after", 100)).ok());

@@ -1,6 +1,7 @@
-#include "indexer/sqlite_connection.h"
+#include "base/sqlite/sqlite_connection.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,38 +10,58 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "engine/disk_space.h"
+#include "base/disk_space.h"
 
-namespace verkenner::indexer {
+namespace verkenner::sqlite {
 namespace {
 
 // Long enough to wait out another connection's commit or checkpoint, short enough that a stuck
 // writer shows up as an error rather than a hang.
 constexpr int kBusyTimeoutMs = 10'000;
 
-}  // namespace
+// Which status an error value means, for the values that have a meaning of their own; every other
+// value is Internal (StatusCodeOf). A full disk is told apart (base::DiskFullError) before a table
+// is read.
 
-absl::Status FileStatus(std::string_view what, const std::string& path, std::string_view action,
-                        int error) {
-  std::string message = absl::StrCat(std::string(what), " ", path, ": ", std::string(action), ": ",
-                                     std::strerror(error));
-  switch (error) {
-    case ENOENT:
-      return absl::NotFoundError(message);
-    case EEXIST:
-      return absl::AlreadyExistsError(message);
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      return absl::PermissionDeniedError(message);
-    case ENOSPC:
-    case EDQUOT:
-      return engine::DiskFullError(what);
-    default:
-      return absl::InternalError(message);
+// errno values of file operations. EROFS: a read-only file system is the operator's to change.
+constexpr std::pair<int, absl::StatusCode> kFileErrors[] = {
+    {ENOENT, absl::StatusCode::kNotFound},         {EEXIST, absl::StatusCode::kAlreadyExists},
+    {EACCES, absl::StatusCode::kPermissionDenied}, {EPERM, absl::StatusCode::kPermissionDenied},
+    {EROFS, absl::StatusCode::kPermissionDenied},
+};
+
+// SQLite's primary result codes. Busy, locked and an I/O error are Unavailable: the same request
+// may succeed later (after an I/O error on a new connection).
+constexpr std::pair<int, absl::StatusCode> kSqliteErrors[] = {
+    {SQLITE_BUSY, absl::StatusCode::kUnavailable},
+    {SQLITE_LOCKED, absl::StatusCode::kUnavailable},
+    {SQLITE_IOERR, absl::StatusCode::kUnavailable},
+    {SQLITE_READONLY, absl::StatusCode::kFailedPrecondition},
+    {SQLITE_CANTOPEN, absl::StatusCode::kFailedPrecondition},
+    {SQLITE_PERM, absl::StatusCode::kPermissionDenied},
+    {SQLITE_AUTH, absl::StatusCode::kPermissionDenied},
+    {SQLITE_CORRUPT, absl::StatusCode::kDataLoss},
+    {SQLITE_NOTADB, absl::StatusCode::kDataLoss},
+};
+
+template <size_t N>
+absl::StatusCode StatusCodeOf(const std::pair<int, absl::StatusCode> (&table)[N], int error) {
+  for (const auto& [value, code] : table) {
+    if (value == error) return code;
   }
+  return absl::StatusCode::kInternal;
 }
 
+// The status for `errno` value `error` in `action` on the file ("cannot open").
+absl::Status FileStatus(std::string_view what, const std::string& path, std::string_view action,
+                        int error) {
+  if (base::IsDiskSpaceErrno(error)) return base::DiskFullError(what);
+  return absl::Status(StatusCodeOf(kFileErrors, error),
+                      absl::StrCat(std::string(what), " ", path, ": ", std::string(action), ": ",
+                                   std::strerror(error)));
+}
+
+// Refuses anything but a regular file, and any access for group or others.
 absl::Status CheckOwnerOnlyFile(std::string_view what, const std::string& path,
                                 const struct stat& info) {
   if (!S_ISREG(info.st_mode)) {
@@ -54,6 +75,9 @@ absl::Status CheckOwnerOnlyFile(std::string_view what, const std::string& path,
   return absl::OkStatus();
 }
 
+// Creates an empty owner-only (0600) file and makes its directory entry durable; SQLite syncs the
+// directory for its journals but not for the database file, which it expects to exist already.
+// AlreadyExists when another process created it first.
 absl::Status CreateOwnerOnlyFile(std::string_view what, const std::string& path) {
   const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
   if (fd < 0) return FileStatus(what, path, "cannot create", errno);
@@ -74,71 +98,29 @@ absl::Status CreateOwnerOnlyFile(std::string_view what, const std::string& path)
   return absl::OkStatus();
 }
 
-absl::Status SqliteStatus(std::string_view what, int code, std::string_view operation) {
-  std::string message =
-      absl::StrCat(std::string(what), ": ", std::string(operation), " failed: SQLite error ", code,
-                   " (", sqlite3_errstr(code), ")");
-  switch (code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError(message);
-    case SQLITE_IOERR:
-      return absl::UnavailableError(
-          absl::StrCat(message,
-                       ": the disk reported an I/O error; the change is not acknowledged, "
-                       "and no more writes are taken until a restart"));
-    case SQLITE_READONLY:
-    case SQLITE_CANTOPEN:
-      return absl::FailedPreconditionError(message);
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-      return absl::PermissionDeniedError(message);
-    case SQLITE_FULL:
-      return engine::DiskFullError(what);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::DataLossError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-bool LeavesConnectionUntrusted(int code) { return (code & 0xff) == SQLITE_IOERR; }
-
-absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(std::string_view what,
-                                                                         const std::string& path,
-                                                                         Mode mode) {
+// Makes sure that `path` is an owner-only regular file before SQLite opens it, creating it for a
+// writer. Created here rather than by SQLite so that the mode is 0600 from the first byte; SQLite
+// gives its -wal and -shm files the database file's mode.
+absl::Status PrepareOwnerOnlyFile(std::string_view what, const std::string& path,
+                                  SqliteConnection::Mode mode) {
   struct stat info {};
-  if (stat(path.c_str(), &info) == 0) {
-    if (absl::Status status = CheckOwnerOnlyFile(what, path, info); !status.ok()) return status;
-  } else if (errno == ENOENT && mode == Mode::kReadWrite) {
-    absl::Status status = CreateOwnerOnlyFile(what, path);
-    if (absl::IsAlreadyExists(status)) {  // created by another process in between
-      if (stat(path.c_str(), &info) != 0) return FileStatus(what, path, "cannot stat", errno);
-      status = CheckOwnerOnlyFile(what, path, info);
-    }
-    if (!status.ok()) return status;
-  } else {
+  if (stat(path.c_str(), &info) == 0) return CheckOwnerOnlyFile(what, path, info);
+  if (errno != ENOENT || mode != SqliteConnection::Mode::kReadWrite) {
     return FileStatus(what, path, "cannot open", errno);
   }
-  // NOMUTEX: a connection is confined to one thread, so SQLite's own locking would be pure cost.
-  const int flags = (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-                    SQLITE_OPEN_NOMUTEX;
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
-  // From here the connection owns `db`, also when opening failed (SQLite then still allocates it).
-  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(std::string(what), path, db));
-  if (rc != SQLITE_OK) return connection->Error(rc, "open");
-  if (absl::Status status = connection->Configure(mode); !status.ok()) return status;
-  return connection;
+  absl::Status status = CreateOwnerOnlyFile(what, path);
+  // Another process may have created it in between; then its mode is checked like any other.
+  if (absl::IsAlreadyExists(status)) {
+    if (stat(path.c_str(), &info) != 0) return FileStatus(what, path, "cannot stat", errno);
+    status = CheckOwnerOnlyFile(what, path, info);
+  }
+  return status;
 }
 
-SqliteConnection::~SqliteConnection() {
-  // close_v2 rather than close: it cannot fail with SQLITE_BUSY and leak the connection.
-  sqlite3_close_v2(db_);
-}
-
-int HardenSqliteConnection(sqlite3* db, bool foreign_keys) {
+// Extended result codes, a busy timeout, and nothing in the file that runs code of its own (no
+// triggers, views or extensions; defensive mode; an untrusted schema), so that a tampered file
+// cannot copy data elsewhere. Returns an SQLite result code.
+int HardenConnection(sqlite3* db, bool foreign_keys) {
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   int unused = 0;
@@ -156,18 +138,75 @@ int HardenSqliteConnection(sqlite3* db, bool foreign_keys) {
   return SQLITE_OK;
 }
 
-absl::Status SqliteConnection::Configure(Mode mode) {
-  if (const int rc = HardenSqliteConnection(db_, /*foreign_keys=*/true); rc != SQLITE_OK) {
+}  // namespace
+
+absl::Status SqliteStatus(std::string_view what, int code, std::string_view operation) {
+  const int primary = code & 0xff;
+  if (primary == SQLITE_FULL) return base::DiskFullError(what);
+  std::string message =
+      absl::StrCat(std::string(what), ": ", std::string(operation), " failed: SQLite error ", code,
+                   " (", sqlite3_errstr(code), ")");
+  if (primary == SQLITE_IOERR) {
+    absl::StrAppend(&message,
+                    ": the disk reported an I/O error; the change is not acknowledged, "
+                    "and no more writes are taken until a restart");
+  }
+  return absl::Status(StatusCodeOf(kSqliteErrors, primary), message);
+}
+
+bool LeavesConnectionUntrusted(int code) { return (code & 0xff) == SQLITE_IOERR; }
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(std::string_view what,
+                                                                         const std::string& path,
+                                                                         Mode mode) {
+  return Open(what, path, Options{.mode = mode});
+}
+
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(std::string_view what,
+                                                                         const std::string& path,
+                                                                         const Options& options) {
+  if (absl::Status status = PrepareOwnerOnlyFile(what, path, options.mode); !status.ok()) {
+    return status;
+  }
+  // NOMUTEX: a connection is confined to one thread, so SQLite's own locking would be pure cost.
+  // No SQLITE_OPEN_CREATE: the file exists by now, and a vanished file should fail, not be
+  // silently recreated empty.
+  const int flags =
+      (options.mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+      SQLITE_OPEN_NOMUTEX;
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  // From here the connection owns `db`, also when opening failed (SQLite then still allocates it).
+  std::unique_ptr<SqliteConnection> connection(new SqliteConnection(std::string(what), path, db));
+  if (rc != SQLITE_OK) return connection->Error(rc, "open");
+  if (absl::Status status = connection->Configure(options); !status.ok()) return status;
+  return connection;
+}
+
+SqliteConnection::~SqliteConnection() {
+  // close_v2 rather than close: it cannot fail with SQLITE_BUSY and leak the connection.
+  sqlite3_close_v2(db_);
+}
+
+absl::Status SqliteConnection::Configure(const Options& options) {
+  if (const int rc = HardenConnection(db_, options.foreign_keys); rc != SQLITE_OK) {
     return Error(rc, "configure");
   }
-  if (mode == Mode::kReadOnly) return Execute("PRAGMA query_only = ON");
+  if (options.mode == Mode::kReadOnly) return Execute("PRAGMA query_only = ON", "configure");
+  // SQLite falls back to read-only, silently, when the operating system refuses write access.
   if (sqlite3_db_readonly(db_, "main") == 1) {
     return absl::PermissionDeniedError(
         absl::StrCat(what_, " ", path_, " cannot be opened for writing"));
   }
-  // FULL: in WAL mode NORMAL may lose the last commits on power loss, and the service
-  // acknowledges a change only after its commit.
-  if (absl::Status status = Execute("PRAGMA synchronous = FULL"); !status.ok()) return status;
+  // FULL: in WAL mode NORMAL may lose the last commits on power loss, and a change is
+  // acknowledged only after its commit.
+  if (absl::Status status = Execute("PRAGMA synchronous = FULL", "configure"); !status.ok()) {
+    return status;
+  }
+  return options.wal_on_open ? EnableWal() : absl::OkStatus();
+}
+
+absl::Status SqliteConnection::EnableWal() {
   sqlite3_stmt* statement = nullptr;
   int rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode = WAL", -1, &statement, nullptr);
   if (rc == SQLITE_OK) rc = sqlite3_step(statement);
@@ -191,10 +230,10 @@ absl::Status SqliteConnection::RefuseIfUntrusted() const {
                    "taken until a restart"));
 }
 
-absl::Status SqliteConnection::Execute(const char* sql) {
+absl::Status SqliteConnection::Execute(const char* sql, std::string_view operation) {
   if (absl::Status refused = RefuseIfUntrusted(); !refused.ok()) return refused;
   const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return Error(rc, "execute");
+  if (rc != SQLITE_OK) return Error(rc, operation);
   return absl::OkStatus();
 }
 
@@ -295,4 +334,4 @@ bool SqliteStatement::IsNull(int column) const {
   return sqlite3_column_type(statement_, column) == SQLITE_NULL;
 }
 
-}  // namespace verkenner::indexer
+}  // namespace verkenner::sqlite

@@ -1,8 +1,7 @@
-#ifndef VERKENNER_INDEXER_SQLITE_CONNECTION_H_
-#define VERKENNER_INDEXER_SQLITE_CONNECTION_H_
+#ifndef VERKENNER_BASE_SQLITE_SQLITE_CONNECTION_H_
+#define VERKENNER_BASE_SQLITE_SQLITE_CONNECTION_H_
 
 #include <sqlite3.h>
-#include <sys/stat.h>
 
 #include <cstdint>
 #include <memory>
@@ -12,28 +11,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace verkenner::indexer {
+namespace verkenner::sqlite {
 
 class SqliteStatement;
 
-// Files holding personal or account data (the identity vault, the service's store). `what` names
-// the file in messages, e.g. "identity vault".
-//
-// Refuses anything but a regular file, and any access for group or others: whoever may write such
-// a file can, say, point a pseudonym at another person.
-absl::Status CheckOwnerOnlyFile(std::string_view what, const std::string& path,
-                                const struct stat& info);
-// Creates an empty owner-only (0600) file and makes its directory entry durable; SQLite syncs the
-// directory for its journals but not for the database file, which it expects to exist already.
-// AlreadyExists when another process created it first.
-absl::Status CreateOwnerOnlyFile(std::string_view what, const std::string& path);
-// The status for `errno` value `error` in `action` on the file ("cannot open"): NotFound,
-// AlreadyExists, PermissionDenied (also for a read-only file system), engine::DiskFullError for a
-// full disk, Internal otherwise.
-absl::Status FileStatus(std::string_view what, const std::string& path, std::string_view action,
-                        int error);
 // The one place where SQLite result codes become statuses, for `operation` on the file that
-// `what` names. Unavailable for busy or locked, for an I/O error and (engine::DiskFullError) for a
+// `what` names. Unavailable for busy or locked, for an I/O error and (base::DiskFullError) for a
 // full disk: the same request may succeed later. FailedPrecondition for read-only,
 // PermissionDenied, DataLoss for a corrupt file or one that is not a database, Internal otherwise.
 // The message holds `what`, the operation and SQLite's generic text for the code, never the file's
@@ -44,19 +27,20 @@ absl::Status SqliteStatus(std::string_view what, int code, std::string_view oper
 // written, so a later commit on that connection could acknowledge what is not on disk.
 bool LeavesConnectionUntrusted(int code);
 
-// Sets what every connection to such a file needs: extended result codes, a busy timeout, and
-// nothing in the file that runs code of its own (no triggers, views or extensions; defensive
-// mode; an untrusted schema), so that a tampered file cannot copy data elsewhere. Returns an
-// SQLite result code.
-int HardenSqliteConnection(sqlite3* db, bool foreign_keys);
-
-// One SQLite connection to the service's store, configured the way every connection to it must
-// be: extended result codes, a busy timeout, foreign keys on, nothing in the file that runs code
-// (triggers, views, extensions), and for writers WAL with synchronous=FULL, so that a committed
-// transaction survives kill -9 and power loss.
+// One SQLite connection to a file that holds personal or account data (the service's store, the
+// identity vault), configured the way every connection to such a file must be:
+// - the file is owner-only (0600): Open creates it so, and refuses anything but a regular file and
+//   any access for group or others, since whoever may write it can, say, point a pseudonym at
+//   another person;
+// - extended result codes, a busy timeout, and nothing in the file that runs code of its own (no
+//   triggers, views or extensions; defensive mode; an untrusted schema), so that a tampered file
+//   cannot copy data elsewhere;
+// - for writers WAL with synchronous=FULL, so that a committed transaction survives kill -9 and
+//   power loss.
 //
 // Not thread-safe: one connection belongs to one thread at a time. Errors never contain bound
-// values or the path: only the operation and SQLite's error code.
+// values, and those of SQLite never the path: only `what` (e.g. "store"), the operation and
+// SQLite's error code (SqliteStatus).
 //
 // Fail-closed: once an operation hits an I/O error (LeavesConnectionUntrusted), every later
 // Execute and Prepare answers Unavailable without touching the file; only a new connection (a
@@ -65,21 +49,41 @@ class SqliteConnection {
  public:
   enum class Mode { kReadWrite, kReadOnly };
 
-  // Opens `path`, creating it with mode 0600 when `mode` is kReadWrite and it does not exist.
-  // Errors: PermissionDenied when the file is accessible to group or others; DataLoss when it is
-  // not an SQLite database; the mapped SQLite error otherwise.
+  struct Options {
+    Mode mode = Mode::kReadWrite;
+    // Whether SQLite enforces the file's FOREIGN KEY constraints.
+    bool foreign_keys = true;
+    // Whether a writer switches the file to WAL while opening. A caller that must first check
+    // that the file is its own (and leave another application's file unchanged) passes false and
+    // calls EnableWal itself.
+    bool wal_on_open = true;
+  };
+
+  // Opens `path`, creating it with mode 0600 when `options.mode` is kReadWrite and it does not
+  // exist. `what` names the file in messages. Errors: PermissionDenied when the file is
+  // accessible to group or others, or cannot be written by a writer; FailedPrecondition when it
+  // is not a regular file or (with wal_on_open) the file system has no WAL; NotFound when a
+  // reader's file does not exist; DataLoss when it is not an SQLite database; the mapped SQLite
+  // error otherwise.
+  static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(std::string_view what,
+                                                                const std::string& path,
+                                                                const Options& options);
+  // Open with the defaults for `mode`: foreign keys on, WAL for a writer.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(std::string_view what,
                                                                 const std::string& path, Mode mode);
   ~SqliteConnection();
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-  // Runs one or more statements without results.
-  absl::Status Execute(const char* sql);
+  // Runs one or more statements without results; errors name `operation`.
+  absl::Status Execute(const char* sql, std::string_view operation = "execute");
   // Prepares a statement. `sql` must outlive nothing: SQLite copies it.
   absl::StatusOr<SqliteStatement> Prepare(std::string_view sql);
   // The first column of the first row of `sql` as an integer (0 when there is no row).
   absl::StatusOr<int64_t> QueryInteger(const char* sql);
+  // Switches the file to WAL (persistent in the file; cheap when it is already). Fails with
+  // FailedPrecondition when the file system does not support WAL.
+  absl::Status EnableWal();
 
   // The status for SQLite result `code` in `operation`, e.g. Unavailable for SQLITE_BUSY; marks the
   // connection untrusted after an I/O error.
@@ -87,12 +91,14 @@ class SqliteConnection {
   // Whether an I/O error has made this connection refuse further work.
   bool untrusted() const { return untrusted_; }
   int64_t changes() const { return sqlite3_changes64(db_); }
+  // For statements the caller keeps prepared itself (sqlite3_prepare_v3 with
+  // SQLITE_PREPARE_PERSISTENT); report their errors through Error().
   sqlite3* handle() { return db_; }
 
  private:
   SqliteConnection(std::string what, std::string path, sqlite3* db)
       : what_(std::move(what)), path_(std::move(path)), db_(db) {}
-  absl::Status Configure(Mode mode);
+  absl::Status Configure(const Options& options);
   absl::Status RefuseIfUntrusted() const;
 
   std::string what_;
@@ -131,6 +137,6 @@ class SqliteStatement {
   absl::Status bind_status_;
 };
 
-}  // namespace verkenner::indexer
+}  // namespace verkenner::sqlite
 
-#endif  // VERKENNER_INDEXER_SQLITE_CONNECTION_H_
+#endif  // VERKENNER_BASE_SQLITE_SQLITE_CONNECTION_H_

@@ -1,4 +1,4 @@
-#include "engine/disk_space.h"
+#include "base/disk_space.h"
 
 #include <cerrno>
 #include <string>
@@ -6,7 +6,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 
-namespace verkenner::engine {
+namespace verkenner::base {
 namespace {
 
 // Marks the status, so that IsDiskFull does not depend on the message's wording.
@@ -27,4 +27,4 @@ bool IsDiskFull(const absl::Status& status) {
 
 bool IsDiskSpaceErrno(int error) { return error == ENOSPC || error == EDQUOT; }
 
-}  // namespace verkenner::engine
+}  // namespace verkenner::base
