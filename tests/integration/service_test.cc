@@ -1167,6 +1167,159 @@ TEST_F(ServiceTest, ShortlistFieldsAreCheckedAndHoldAtMost200Entries) {
   EXPECT_EQ(context.GetServerTrailingMetadata().count("retry-after"), 0u);
 }
 
+// The proto promises notes of up to 2,000 characters, not bytes: a Dutch note of accented letters
+// (two bytes each in UTF-8) is kept whole, and one character more is refused, in every service
+// that keeps notes.
+TEST_F(ServiceTest, NotesAreLimitedTo2000CharactersNotBytes) {
+  std::string longest;
+  for (int i = 0; i < 2000; ++i) longest += "\xC3\xA9";  // "é"
+  const std::string too_long = longest + "\xC3\xA9";
+  auto expect_note_refused = [](const grpc::Status& status, const std::string& field) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_EQ(status.error_message().rfind(field + ":", 0), 0u) << status.error_message();
+  };
+
+  // Saved profiles: saving with a note, and changing the note.
+  auto saved = Saved();
+  using SavedStub = v1::SavedProfileService::Stub;
+  const std::string employer =
+      Token(testing::TestEmployer("notities@accent.example", "Accentbureau Crème"));
+  v1::SaveProfileRequest save;
+  save.set_profile_id(profile_->profile_id());
+  save.set_note(too_long);
+  v1::SaveProfileResponse stored;
+  expect_note_refused(Call(&SavedStub::SaveProfile, *saved, employer, save, stored), "note");
+  save.set_note(longest);
+  grpc::Status kept = Call(&SavedStub::SaveProfile, *saved, employer, save, stored);
+  ASSERT_TRUE(kept.ok()) << kept.error_message();
+  EXPECT_EQ(stored.saved_profile().note(), longest);
+  v1::UpdateSavedProfileNoteRequest update;
+  update.set_profile_id(profile_->profile_id());
+  update.set_note(longest);
+  v1::UpdateSavedProfileNoteResponse updated;
+  kept = Call(&SavedStub::UpdateSavedProfileNote, *saved, employer, update, updated);
+  EXPECT_TRUE(kept.ok()) << kept.error_message();
+  update.set_note(too_long);
+  expect_note_refused(Call(&SavedStub::UpdateSavedProfileNote, *saved, employer, update, updated),
+                      "note");
+
+  // Contact requests: the WSP's notes and status notes, the employer's withdrawal reason.
+  auto requests = Requests();
+  using RequestStub = v1::ContactRequestService::Stub;
+  v1::CreateContactRequestResponse created;
+  ASSERT_TRUE(Call(&RequestStub::CreateContactRequest, *requests, employer,
+                   NewRequest("accent-notes"), created)
+                  .ok());
+  const std::string name = created.contact_request().name();
+  service::NewAccount wsp_account = testing::TestEmployer("accent@wsp.example", "WSP accent");
+  wsp_account.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+  wsp_account.region_code = profile_->area().labour_market_region_code();
+  const std::string wsp = Token(wsp_account);
+  v1::ClaimContactRequestRequest claim;
+  claim.set_name(name);
+  v1::ClaimContactRequestResponse claimed;
+  ASSERT_TRUE(Call(&RequestStub::ClaimContactRequest, *requests, wsp, claim, claimed).ok());
+  v1::AddContactRequestNoteRequest note;
+  note.set_name(name);
+  note.set_request_id("accent-note-1");
+  note.set_text(longest);
+  v1::AddContactRequestNoteResponse noted;
+  kept = Call(&RequestStub::AddContactRequestNote, *requests, wsp, note, noted);
+  EXPECT_TRUE(kept.ok()) << kept.error_message();
+  note.set_request_id("accent-note-2");
+  note.set_text(too_long);
+  expect_note_refused(Call(&RequestStub::AddContactRequestNote, *requests, wsp, note, noted),
+                      "text");
+  v1::UpdateContactRequestStatusRequest move;
+  move.set_name(name);
+  move.set_request_id("accent-move-1");
+  move.set_status(v1::CONTACT_REQUEST_STATUS_CANDIDATE_APPROACHED);
+  move.set_note(too_long);
+  v1::UpdateContactRequestStatusResponse moved;
+  expect_note_refused(Call(&RequestStub::UpdateContactRequestStatus, *requests, wsp, move, moved),
+                      "note");
+  move.set_request_id("accent-move-2");
+  move.set_note(longest);
+  kept = Call(&RequestStub::UpdateContactRequestStatus, *requests, wsp, move, moved);
+  EXPECT_TRUE(kept.ok()) << kept.error_message();
+  v1::WithdrawContactRequestRequest withdraw;
+  withdraw.set_name(name);
+  withdraw.set_reason(too_long);
+  v1::WithdrawContactRequestResponse withdrawn;
+  expect_note_refused(
+      Call(&RequestStub::WithdrawContactRequest, *requests, employer, withdraw, withdrawn),
+      "reason");
+  withdraw.set_reason(longest);
+  kept = Call(&RequestStub::WithdrawContactRequest, *requests, employer, withdraw, withdrawn);
+  EXPECT_TRUE(kept.ok()) << kept.error_message();
+  EXPECT_EQ(withdrawn.contact_request().status(), v1::CONTACT_REQUEST_STATUS_WITHDRAWN);
+
+  // Shortlists counted characters already; the same limit holds there.
+  auto shortlists = Shortlists();
+  using ShortlistStub = v1::ShortlistService::Stub;
+  v1::CreateShortlistRequest create;
+  create.set_request_id("accent-shortlist");
+  create.set_title("Crème brûlée bakker");
+  v1::CreateShortlistResponse list;
+  ASSERT_TRUE(Call(&ShortlistStub::CreateShortlist, *shortlists, wsp, create, list).ok());
+  v1::AddShortlistEntryRequest add;
+  add.set_name(list.shortlist().name());
+  add.set_profile_id(profile_->profile_id());
+  add.set_note(too_long);
+  v1::AddShortlistEntryResponse added;
+  expect_note_refused(Call(&ShortlistStub::AddShortlistEntry, *shortlists, wsp, add, added),
+                      "note");
+  add.set_note(longest);
+  kept = Call(&ShortlistStub::AddShortlistEntry, *shortlists, wsp, add, added);
+  EXPECT_TRUE(kept.ok()) << kept.error_message();
+}
+
+// Every handler authenticates before it looks at the request: a caller without a valid token
+// learns nothing about what the API would think of its input.
+TEST_F(ServiceTest, UnauthenticatedCallsWithInvalidArgumentsAreUnauthenticated) {
+  const std::string no_token;
+  v1::GetProfileRequest get;
+  get.set_profile_id("geen profiel-id");
+  v1::GetProfileResponse profile;
+  auto search = Search();
+  EXPECT_EQ(Call(&v1::CandidateSearchService::Stub::GetProfile, *search, no_token, get, profile)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::SearchCandidatesRequest query;
+  query.set_page_size(-1);
+  v1::SearchCandidatesResponse found;
+  EXPECT_EQ(
+      Call(&v1::CandidateSearchService::Stub::SearchCandidates, *search, no_token, query, found)
+          .error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+  v1::CreateContactRequestRequest request = NewRequest("met spatie");
+  v1::CreateContactRequestResponse created;
+  auto requests = Requests();
+  EXPECT_EQ(Call(&v1::ContactRequestService::Stub::CreateContactRequest, *requests, no_token,
+                 request, created)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::SaveProfileRequest save;
+  save.set_note(std::string(3000, 'x'));
+  v1::SaveProfileResponse saved;
+  auto saved_profiles = Saved();
+  EXPECT_EQ(
+      Call(&v1::SavedProfileService::Stub::SaveProfile, *saved_profiles, no_token, save, saved)
+          .error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+  v1::ListShortlistsRequest lists;
+  lists.set_page_size(1000);
+  v1::ListShortlistsResponse listed;
+  auto shortlists = Shortlists();
+  EXPECT_EQ(Call(&v1::ShortlistService::Stub::ListShortlists, *shortlists, no_token, lists, listed)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // And a caller of the wrong role is told so before its input is judged.
+  EXPECT_EQ(Call(&v1::CandidateSearchService::Stub::GetProfile, *search, *importer_, get, profile)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 // Five working days, Monday to Friday in Amsterdam, at the same time of day.
 TEST(ContactRequestDueTest, FiveWorkingDaysSkipTheWeekend) {
   absl::TimeZone amsterdam;
