@@ -1274,6 +1274,47 @@ TEST_F(ServiceTest, NotesAreLimitedTo2000CharactersNotBytes) {
   EXPECT_TRUE(kept.ok()) << kept.error_message();
 }
 
+// An idempotency key is the caller's own: another account that happens to choose the same
+// request_id makes its own request, and never gets to see the first account's.
+TEST_F(ServiceTest, IdempotencyKeysBelongToTheirAccount) {
+  auto requests = Requests();
+  using RequestStub = v1::ContactRequestService::Stub;
+  const std::string first =
+      Token(testing::TestEmployer("sleutel@eerste.example", "Eerste Sleutel BV"));
+  const std::string second =
+      Token(testing::TestEmployer("sleutel@tweede.example", "Tweede Sleutel BV"));
+  v1::CreateContactRequestResponse mine;
+  ASSERT_TRUE(
+      Call(&RequestStub::CreateContactRequest, *requests, first, NewRequest("gedeeld"), mine).ok());
+  // The same key and the same content: a retry if it were the same account, but it is not.
+  v1::CreateContactRequestResponse theirs;
+  grpc::Status same =
+      Call(&RequestStub::CreateContactRequest, *requests, second, NewRequest("gedeeld"), theirs);
+  ASSERT_TRUE(same.ok()) << same.error_message();
+  EXPECT_NE(theirs.contact_request().name(), mine.contact_request().name());
+  EXPECT_EQ(theirs.contact_request().employer_organisation_name(), "Tweede Sleutel BV");
+  // The same key with other content is no reuse either.
+  v1::CreateContactRequestRequest other = NewRequest("gedeeld-2");
+  ASSERT_TRUE(Call(&RequestStub::CreateContactRequest, *requests, first, other, mine).ok());
+  other.set_message("Een ander bericht.");
+  EXPECT_TRUE(Call(&RequestStub::CreateContactRequest, *requests, second, other, theirs).ok());
+
+  // Shortlists: two account managers of one region, one key.
+  auto shortlists = Shortlists();
+  using ShortlistStub = v1::ShortlistService::Stub;
+  v1::CreateShortlistRequest create;
+  create.set_request_id("gedeelde-lijst");
+  create.set_title("Chauffeur");
+  v1::CreateShortlistResponse wsp_list;
+  v1::CreateShortlistResponse colleague_list;
+  ASSERT_TRUE(Call(&ShortlistStub::CreateShortlist, *shortlists, *wsp_, create, wsp_list).ok());
+  ASSERT_TRUE(
+      Call(&ShortlistStub::CreateShortlist, *shortlists, *colleague_, create, colleague_list).ok());
+  EXPECT_NE(wsp_list.shortlist().name(), colleague_list.shortlist().name());
+  EXPECT_NE(colleague_list.shortlist().created_by().name(),
+            wsp_list.shortlist().created_by().name());
+}
+
 // Every handler authenticates before it looks at the request: a caller without a valid token
 // learns nothing about what the API would think of its input.
 TEST_F(ServiceTest, UnauthenticatedCallsWithInvalidArgumentsAreUnauthenticated) {
