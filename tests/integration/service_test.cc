@@ -1170,16 +1170,22 @@ TEST_F(ServiceTest, ShortlistFieldsAreCheckedAndHoldAtMost200Entries) {
 // The proto promises notes of up to 2,000 characters, not bytes: a Dutch note of accented letters
 // (two bytes each in UTF-8) is kept whole, and one character more is refused, in every service
 // that keeps notes.
-TEST_F(ServiceTest, NotesAreLimitedTo2000CharactersNotBytes) {
-  std::string longest;
-  for (int i = 0; i < 2000; ++i) longest += "\xC3\xA9";  // "é"
-  const std::string too_long = longest + "\xC3\xA9";
-  auto expect_note_refused = [](const grpc::Status& status, const std::string& field) {
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
-    EXPECT_EQ(status.error_message().rfind(field + ":", 0), 0u) << status.error_message();
-  };
+// 2,000 accented letters, two bytes each in UTF-8: the longest note the proto allows.
+std::string LongestNote() {
+  std::string note;
+  for (int i = 0; i < 2000; ++i) note += "\xC3\xA9";  // "é"
+  return note;
+}
 
-  // Saved profiles: saving with a note, and changing the note.
+void ExpectNoteRefused(const grpc::Status& status, const std::string& field) {
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+  EXPECT_EQ(status.error_message().rfind(field + ":", 0), 0u) << status.error_message();
+}
+
+TEST_F(ServiceTest, SavedProfileNotesAreLimitedTo2000CharactersNotBytes) {
+  const std::string longest = LongestNote();
+  const std::string too_long = longest + "\xC3\xA9";
+  auto expect_note_refused = ExpectNoteRefused;
   auto saved = Saved();
   using SavedStub = v1::SavedProfileService::Stub;
   const std::string employer =
@@ -1202,8 +1208,16 @@ TEST_F(ServiceTest, NotesAreLimitedTo2000CharactersNotBytes) {
   update.set_note(too_long);
   expect_note_refused(Call(&SavedStub::UpdateSavedProfileNote, *saved, employer, update, updated),
                       "note");
+}
 
-  // Contact requests: the WSP's notes and status notes, the employer's withdrawal reason.
+// Contact requests: the WSP's notes and status notes, the employer's withdrawal reason.
+TEST_F(ServiceTest, ContactRequestNotesAreLimitedTo2000CharactersNotBytes) {
+  const std::string longest = LongestNote();
+  const std::string too_long = longest + "\xC3\xA9";
+  auto expect_note_refused = ExpectNoteRefused;
+  const std::string employer =
+      Token(testing::TestEmployer("verzoek@accent.example", "Accentbureau Brûlée"));
+  grpc::Status kept;
   auto requests = Requests();
   using RequestStub = v1::ContactRequestService::Stub;
   v1::CreateContactRequestResponse created;
@@ -1253,8 +1267,18 @@ TEST_F(ServiceTest, NotesAreLimitedTo2000CharactersNotBytes) {
   kept = Call(&RequestStub::WithdrawContactRequest, *requests, employer, withdraw, withdrawn);
   EXPECT_TRUE(kept.ok()) << kept.error_message();
   EXPECT_EQ(withdrawn.contact_request().status(), v1::CONTACT_REQUEST_STATUS_WITHDRAWN);
+}
 
-  // Shortlists counted characters already; the same limit holds there.
+// Shortlists counted characters already; the same limit holds there.
+TEST_F(ServiceTest, ShortlistNotesAreLimitedTo2000CharactersNotBytes) {
+  const std::string longest = LongestNote();
+  const std::string too_long = longest + "\xC3\xA9";
+  auto expect_note_refused = ExpectNoteRefused;
+  grpc::Status kept;
+  service::NewAccount wsp_account = testing::TestEmployer("lijst@wsp.example", "WSP lijst");
+  wsp_account.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+  wsp_account.region_code = profile_->area().labour_market_region_code();
+  const std::string wsp = Token(wsp_account);
   auto shortlists = Shortlists();
   using ShortlistStub = v1::ShortlistService::Stub;
   v1::CreateShortlistRequest create;
@@ -1313,6 +1337,79 @@ TEST_F(ServiceTest, IdempotencyKeysBelongToTheirAccount) {
   EXPECT_NE(wsp_list.shortlist().name(), colleague_list.shortlist().name());
   EXPECT_NE(colleague_list.shortlist().created_by().name(),
             wsp_list.shortlist().created_by().name());
+}
+
+// A search's vacancy and a contact request's are checked by the same rules: HoursRange's
+// 0 <= min_hours <= max_hours <= 40 (a vacancy of 0 hours is allowed, as the proto says), a start
+// date that is a real day in the years 2000 to 9999, and every workplace part given.
+TEST_F(ServiceTest, VacanciesAreCheckedAlikeInSearchesAndContactRequests) {
+  struct Case {
+    std::string name;
+    std::function<void(v1::HoursRange&, v1::Date&, v1::Location&)> set;
+    std::string refused_field;  // empty: accepted by both
+  };
+  auto date = [](v1::Date& out, int year, int month, int day) {
+    out.set_year(year);
+    out.set_month(month);
+    out.set_day(day);
+  };
+  const Case cases[] = {
+      {"no hours",
+       [](auto& h, auto&, auto&) {
+         h.set_min_hours(0);
+         h.set_max_hours(0);
+       },
+       ""},
+      {"40 hours", [](auto& h, auto&, auto&) { h.set_max_hours(40); }, ""},
+      {"41 hours", [](auto& h, auto&, auto&) { h.set_max_hours(41); }, "vacancy.hours"},
+      {"min over max",
+       [](auto& h, auto&, auto&) {
+         h.set_min_hours(21);
+         h.set_max_hours(20);
+       },
+       "vacancy.hours"},
+      {"start 2101", [&](auto&, auto& d, auto&) { date(d, 2101, 1, 1); }, ""},
+      {"start 9999", [&](auto&, auto& d, auto&) { date(d, 9999, 12, 31); }, ""},
+      {"start 10000", [&](auto&, auto& d, auto&) { date(d, 10000, 1, 1); }, "vacancy.start_date"},
+      {"start 1999", [&](auto&, auto& d, auto&) { date(d, 1999, 12, 31); }, "vacancy.start_date"},
+      {"30 February", [&](auto&, auto& d, auto&) { date(d, 2027, 2, 30); }, "vacancy.start_date"},
+      {"unknown municipality beside a postcode",
+       [](auto&, auto&, auto& w) { w.set_municipality_code("GM9999"); },
+       "vacancy.workplace.municipality_code"},
+  };
+  const std::string employer =
+      Token(testing::TestEmployer("vacature@gelijk.example", "Gelijke Regels BV"));
+  auto search = Search();
+  auto requests = Requests();
+  int n = 0;
+  for (const Case& c : cases) {
+    v1::SearchCandidatesRequest query;
+    v1::Vacancy* vacancy = query.mutable_vacancy();
+    vacancy->mutable_hours()->set_max_hours(24);
+    vacancy->mutable_workplace()->set_postcode("3511 AB");
+    v1::CreateContactRequestRequest request = NewRequest("gelijk-" + std::to_string(n++));
+    v1::ContactRequestVacancy* asked = request.mutable_vacancy();
+    c.set(*vacancy->mutable_hours(), *vacancy->mutable_start_date(), *vacancy->mutable_workplace());
+    c.set(*asked->mutable_hours(), *asked->mutable_start_date(), *asked->mutable_workplace());
+    if (!vacancy->start_date().year()) vacancy->clear_start_date();
+    if (!asked->start_date().year()) asked->clear_start_date();
+    query.set_page_size(1);
+    v1::SearchCandidatesResponse found;
+    v1::CreateContactRequestResponse created;
+    const grpc::Status searched =
+        Call(&v1::CandidateSearchService::Stub::SearchCandidates, *search, employer, query, found);
+    const grpc::Status asked_for = Call(&v1::ContactRequestService::Stub::CreateContactRequest,
+                                        *requests, employer, request, created);
+    for (const grpc::Status& status : {searched, asked_for}) {
+      if (c.refused_field.empty()) {
+        EXPECT_TRUE(status.ok()) << c.name << ": " << status.error_message();
+      } else {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.name;
+        EXPECT_EQ(status.error_message().rfind(c.refused_field + ":", 0), 0u)
+            << c.name << ": " << status.error_message();
+      }
+    }
+  }
 }
 
 // Every handler authenticates before it looks at the request: a caller without a valid token
