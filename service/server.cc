@@ -24,58 +24,64 @@ constexpr std::chrono::milliseconds kIdleCheckInterval{10};
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
   std::unique_ptr<Server> server(new Server());
+  // What the services share (store, authentication, quotas), then the services on the index,
+  // then the gRPC server that carries them.
+  absl::Status started = server->OpenEnvironment(options);
+  if (started.ok()) started = server->StartServices(options);
+  if (started.ok()) started = server->Listen(options);
+  if (!started.ok()) return started;
+  return server;
+}
+
+absl::Status Server::OpenEnvironment(const Options& options) {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options.store_path);
   if (!store.ok()) return store.status();
-  server->store_ = std::move(*store);
-  server->authenticator_ = std::make_unique<Authenticator>(server->store_.get());
-  server->quotas_ = std::make_unique<QuotaLimiter>(options.quotas, server->store_.get());
-  server->environment_.store = server->store_.get();
-  server->environment_.authenticator = server->authenticator_.get();
-  server->environment_.quotas = server->quotas_.get();
-  server->environment_.reference_data = options.reference_data;
+  store_ = std::move(*store);
+  authenticator_ = std::make_unique<Authenticator>(store_.get());
+  quotas_ = std::make_unique<QuotaLimiter>(options.quotas, store_.get());
+  environment_.store = store_.get();
+  environment_.authenticator = authenticator_.get();
+  environment_.quotas = quotas_.get();
+  environment_.reference_data = options.reference_data;
+  return absl::OkStatus();
+}
 
+absl::Status Server::StartServices(const Options& options) {
   absl::StatusOr<std::unique_ptr<engine::SearcherPool>> pool = engine::SearcherPool::Start(
       {options.index_path, options.reference_data, options.search_threads});
   if (!pool.ok()) return pool.status();
-  server->pool_ = std::move(*pool);
-  server->search_service_ = std::make_unique<CandidateSearchService>(
-      &server->environment_, server->pool_.get(), options.today);
-  server->session_service_ = std::make_unique<SessionService>(&server->environment_);
-  server->contact_request_service_ = std::make_unique<ContactRequestService>(
-      &server->environment_, server->pool_.get(), options.today);
-  server->saved_profile_service_ = std::make_unique<SavedProfileService>(
-      &server->environment_, server->pool_.get(), options.today);
-  server->shortlist_service_ =
-      std::make_unique<ShortlistService>(&server->environment_, server->pool_.get(), options.today);
-  server->identity_service_ =
-      std::make_unique<IdentityService>(&server->environment_, options.vault_path);
+  pool_ = std::move(*pool);
+  search_service_ =
+      std::make_unique<CandidateSearchService>(&environment_, pool_.get(), options.today);
+  session_service_ = std::make_unique<SessionService>(&environment_);
+  contact_request_service_ =
+      std::make_unique<ContactRequestService>(&environment_, pool_.get(), options.today);
+  saved_profile_service_ =
+      std::make_unique<SavedProfileService>(&environment_, pool_.get(), options.today);
+  shortlist_service_ =
+      std::make_unique<ShortlistService>(&environment_, pool_.get(), options.today);
+  identity_service_ = std::make_unique<IdentityService>(&environment_, options.vault_path);
   ProfileImportService::Options import_options;
   import_options.index_path = options.index_path;
   import_options.vault_path = options.vault_path;
   import_options.pseudonymizer = options.pseudonymizer;
   import_options.today = options.today;
-  import_options.pool = server->pool_.get();
+  import_options.pool = pool_.get();
   import_options.limits = options.imports;
-  server->profile_import_service_ =
-      std::make_unique<ProfileImportService>(&server->environment_, std::move(import_options));
+  profile_import_service_ =
+      std::make_unique<ProfileImportService>(&environment_, std::move(import_options));
+  return absl::OkStatus();
+}
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
-                           &server->port_);
-  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
-  // gRPC sets SO_REUSEPORT by default, which lets a second server bind a port in use and take
-  // half its connections (each with its own throttles and quotas): one server per port.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+void Server::RegisterServices(grpc::ServerBuilder& builder) {
   const std::pair<grpc::Service*, const char*> services[] = {
-      {server->search_service_.get(), v1::CandidateSearchService::service_full_name()},
-      {server->session_service_.get(), v1::SessionService::service_full_name()},
-      {server->contact_request_service_.get(), v1::ContactRequestService::service_full_name()},
-      {server->saved_profile_service_.get(), v1::SavedProfileService::service_full_name()},
-      {server->shortlist_service_.get(), v1::ShortlistService::service_full_name()},
-      {server->identity_service_.get(), v1::IdentityService::service_full_name()},
-      {server->profile_import_service_.get(), v1::ProfileImportService::service_full_name()},
+      {search_service_.get(), v1::CandidateSearchService::service_full_name()},
+      {session_service_.get(), v1::SessionService::service_full_name()},
+      {contact_request_service_.get(), v1::ContactRequestService::service_full_name()},
+      {saved_profile_service_.get(), v1::SavedProfileService::service_full_name()},
+      {shortlist_service_.get(), v1::ShortlistService::service_full_name()},
+      {identity_service_.get(), v1::IdentityService::service_full_name()},
+      {profile_import_service_.get(), v1::ProfileImportService::service_full_name()},
   };
   for (const auto& [service, name] : services) {
     builder.RegisterService(service);
@@ -84,35 +90,51 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Options options) {
     const google::protobuf::ServiceDescriptor* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
     for (int i = 0; descriptor != nullptr && i < descriptor->method_count(); ++i) {
-      (void)server->metrics_->RegisterMethod(
+      (void)metrics_->RegisterMethod(
           absl::StrCat("/", descriptor->full_name(), "/", descriptor->method(i)->name()));
     }
   }
   // gRPC's own services: health checks and reflection count under their names too.
   for (const char* method : {"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch",
                              "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"}) {
-    (void)server->metrics_->RegisterMethod(method);
+    (void)metrics_->RegisterMethod(method);
   }
+}
+
+void Server::InstallInterceptors(grpc::ServerBuilder& builder, std::ostream* log) {
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   // First, so that metrics and the log see the status it corrects.
   interceptors.push_back(std::make_unique<MalformedRequestInterceptorFactory>());
-  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(server->metrics_.get()));
-  if (options.log != nullptr) {
-    server->log_ = std::make_unique<StructuredLog>(options.log);
-    server->protobuf_log_route_ = std::make_unique<ProtobufLogRoute>(server->log_.get());
+  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(metrics_.get()));
+  if (log != nullptr) {
+    log_ = std::make_unique<StructuredLog>(log);
+    protobuf_log_route_ = std::make_unique<ProtobufLogRoute>(log_.get());
     interceptors.push_back(std::make_unique<AccessLogInterceptorFactory>(
-        server->log_.get(), [metrics = server->metrics_.get()](std::string_view method) {
+        log_.get(), [metrics = metrics_.get()](std::string_view method) {
           return metrics->IsRegistered(method);
         }));
   }
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  server->grpc_server_ = builder.BuildAndStart();
-  if (server->grpc_server_ == nullptr || server->port_ == 0) {
+}
+
+absl::Status Server::Listen(const Options& options) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  // gRPC sets SO_REUSEPORT by default, which lets a second server bind a port in use and take
+  // half its connections (each with its own throttles and quotas): one server per port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  RegisterServices(builder);
+  InstallInterceptors(builder, options.log);
+  grpc_server_ = builder.BuildAndStart();
+  if (grpc_server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen for gRPC on ", options.listen_address,
                      ": address already in use, or not one of this machine"));
   }
-  return server;
+  return absl::OkStatus();
 }
 
 Server::~Server() { Shutdown(); }

@@ -89,6 +89,15 @@ class Server {
 
   // gRPC's part of Shutdown: calls in flight until `deadline`, idle connections closed at once.
   void StopGrpc(std::chrono::system_clock::time_point deadline);
+  // The phases of Start: the store, authentication and quotas the services share; the search
+  // pool and the services; the gRPC server with its services, metrics series and interceptors.
+  absl::Status OpenEnvironment(const Options& options);
+  absl::Status StartServices(const Options& options);
+  absl::Status Listen(const Options& options);
+  // Registers every v1 service with `builder` and gives each method its metrics series.
+  void RegisterServices(grpc::ServerBuilder& builder);
+  // Malformed-request correction, metrics and (with a `log`) the access log, in that order.
+  void InstallInterceptors(grpc::ServerBuilder& builder, std::ostream* log);
 
   // Declared in the order they are needed: the services use what comes before them.
   std::unique_ptr<MetricsRegistry> metrics_ = std::make_unique<MetricsRegistry>();

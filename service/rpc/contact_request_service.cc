@@ -2,87 +2,57 @@
 
 #include <algorithm>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
-#include "engine/geo.h"
-#include "service/rpc/status_mapping.h"
+#include "service/rpc/request_validation.h"
+#include "service/rpc/unary_call.h"
 
 namespace verkenner::service {
 namespace {
 
 constexpr char kNamePrefix[] = "contactRequests/";
-constexpr int kDefaultPageSize = 20;
-constexpr int kMaxPageSize = 100;
 constexpr int kWorkingDaysUntilOverdue = 5;
+constexpr size_t kMaxContactNameCharacters = 200;
+constexpr size_t kMaxPhoneBytes = 32;
 
 absl::Status NotFound() {
   // The same answer for a request that does not exist and one of another organisation or region.
   return absl::NotFoundError("no such contact request");
 }
 
-bool IsIdempotencyKey(const std::string& key) {
-  return !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
-}
-
-// What an idempotency key is checked against: a retry sends the same bytes.
-std::string ContentHash(const google::protobuf::Message& message) {
-  return Sha256Hex(message.SerializeAsString());
-}
-
-}  // namespace
-
-absl::Status CheckCreateContactRequest(const v1::CreateContactRequestRequest& request,
-                                       const engine::ReferenceData& reference) {
-  if (absl::Status known = CheckEnumsKnown(request); !known.ok()) return known;
-  if (!IsIdempotencyKey(request.request_id())) {
-    return InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
-  }
-  if (request.profile_id().empty() || request.profile_id().size() > 64) {
-    return InvalidField("profile_id", "missing or longer than 64 characters");
-  }
+// The vacancy the employer asks about: title, text, hours and workplace required, as a search's
+// vacancy is checked (request_validation.h).
+absl::Status CheckContactVacancy(const v1::CreateContactRequestRequest& request,
+                                 const engine::ReferenceData& reference) {
   if (!request.has_vacancy()) return InvalidField("vacancy", "required");
   const v1::ContactRequestVacancy& vacancy = request.vacancy();
-  if (vacancy.title().empty() || vacancy.title().size() > 200) {
-    return InvalidField("vacancy.title", "1 to 200 characters");
+  absl::Status status = CheckCharacters("vacancy.title", vacancy.title(), 1, kMaxTitleCharacters);
+  if (status.ok()) {
+    status = CheckCharacters("vacancy.text", vacancy.text(), 0, kMaxDescriptionCharacters);
   }
-  if (vacancy.text().size() > 4000) return InvalidField("vacancy.text", "at most 4,000 characters");
-  if (!vacancy.has_hours()) return InvalidField("vacancy.hours", "required");
-  if (vacancy.hours().min_hours() < 0 || vacancy.hours().max_hours() > 40 ||
-      vacancy.hours().min_hours() > vacancy.hours().max_hours() ||
-      vacancy.hours().max_hours() == 0) {
-    return InvalidField("vacancy.hours",
-                        "expected 0 <= min_hours <= max_hours <= 40, max_hours > 0");
-  }
-  if (!vacancy.has_workplace()) return InvalidField("vacancy.workplace", "required");
-  const v1::Location& workplace = vacancy.workplace();
-  if (workplace.postcode().empty() && workplace.municipality_code().empty()) {
+  if (status.ok() && !vacancy.has_hours()) status = InvalidField("vacancy.hours", "required");
+  if (status.ok()) status = CheckHours("vacancy.hours", vacancy.hours());
+  if (!status.ok()) return status;
+  absl::StatusOr<std::optional<engine::GeoPoint>> workplace =
+      ResolveWorkplace("vacancy.workplace", vacancy.workplace(), reference);
+  if (!workplace.ok()) return workplace.status();
+  if (!workplace->has_value()) {
     return InvalidField("vacancy.workplace", "a postcode or a municipality code");
   }
-  if (!workplace.postcode().empty() && !engine::ParsePc4(workplace.postcode()).has_value()) {
-    return InvalidField("vacancy.workplace.postcode", "not a Dutch postcode (1234 or 1234 AB)");
-  }
-  if (!workplace.municipality_code().empty() &&
-      reference.FindMunicipality(workplace.municipality_code()) == nullptr) {
-    return InvalidField("vacancy.workplace.municipality_code", "not a known CBS municipality code");
-  }
   if (vacancy.has_start_date()) {
-    const v1::Date& date = vacancy.start_date();
-    // CivilDay normalises impossible dates (31 February becomes 3 March): compare back.
-    const absl::CivilDay day(date.year(), date.month(), date.day());
-    if (date.year() < 2000 || date.year() > 9999 || day.year() != date.year() ||
-        day.month() != date.month() || day.day() != date.day()) {
-      return InvalidField("vacancy.start_date", "not a valid date");
-    }
+    return StartDayOf("vacancy.start_date", vacancy.start_date()).status();
   }
-  if (request.message().size() > 4000) return InvalidField("message", "at most 4,000 characters");
+  return absl::OkStatus();
+}
+
+// The employer's contact person: a name, and an e-mail address or a phone number.
+absl::Status CheckEmployerContact(const v1::CreateContactRequestRequest& request) {
   if (!request.has_contact_person()) return InvalidField("contact_person", "required");
   const v1::EmployerContact& contact = request.contact_person();
-  if (contact.name().empty() || contact.name().size() > 200) {
-    return InvalidField("contact_person.name", "1 to 200 characters");
+  if (absl::Status name =
+          CheckCharacters("contact_person.name", contact.name(), 1, kMaxContactNameCharacters);
+      !name.ok()) {
+    return name;
   }
   if (contact.email().empty() && contact.phone().empty()) {
     return InvalidField("contact_person", "an e-mail address or a phone number");
@@ -90,11 +60,26 @@ absl::Status CheckCreateContactRequest(const v1::CreateContactRequestRequest& re
   if (!contact.email().empty() && !IsEmailAddress(contact.email())) {
     return InvalidField("contact_person.email", "not an e-mail address");
   }
-  if (contact.phone().size() > 32 ||
+  if (contact.phone().size() > kMaxPhoneBytes ||
       contact.phone().find_first_not_of("+0123456789 -()") != std::string::npos) {
     return InvalidField("contact_person.phone", "at most 32 characters: digits, spaces, + - ( )");
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckCreateContactRequest(const v1::CreateContactRequestRequest& request,
+                                       const engine::ReferenceData& reference) {
+  absl::Status status = CheckEnumsKnown(request);
+  if (status.ok()) status = CheckIdempotencyKey(request.request_id());
+  if (status.ok()) status = CheckProfileId(request.profile_id());
+  if (status.ok()) status = CheckContactVacancy(request, reference);
+  if (status.ok()) {
+    status = CheckCharacters("message", request.message(), 0, kMaxDescriptionCharacters);
+  }
+  if (status.ok()) status = CheckEmployerContact(request);
+  return status;
 }
 
 namespace {
@@ -129,10 +114,6 @@ bool IsAllowedMove(v1::ContactRequestStatus from, v1::ContactRequestStatus to) {
     return true;
   }
   return to > from && to <= v1::CONTACT_REQUEST_STATUS_PLACED;
-}
-
-int64_t MicrosOf(const google::protobuf::Timestamp& time) {
-  return time.seconds() * 1'000'000 + time.nanos() / 1000;
 }
 
 void AddStatusChange(v1::ContactRequest& request, v1::ContactRequestStatus to,
@@ -178,11 +159,7 @@ std::string ContactRequestIdOfName(const std::string& name) {
 }
 
 int64_t ContactRequestDueMicros(int64_t last_activity_micros) {
-  static const absl::TimeZone amsterdam = [] {
-    absl::TimeZone zone;
-    if (!absl::LoadTimeZone("Europe/Amsterdam", &zone)) zone = absl::UTCTimeZone();
-    return zone;
-  }();
+  const absl::TimeZone& amsterdam = AmsterdamTimeZone();
   const absl::Time last = absl::FromUnixMicros(last_activity_micros);
   const absl::CivilSecond civil = absl::ToCivilSecond(last, amsterdam);
   absl::CivilDay day(civil);
@@ -224,186 +201,207 @@ void ContactRequestService::Present(const StoredContactRequest& stored, const Ca
   }
 }
 
+namespace {
+
+// The request the idempotency key `request_id` of `account_id` made before, or nullopt for a
+// first call. AlreadyExists when the key was used for other content.
+absl::StatusOr<std::optional<StoredContactRequest>> EarlierRequest(
+    sqlite::SqliteConnection& db, const std::string& account_id, const std::string& request_id,
+    const std::string& content_hash) {
+  absl::StatusOr<std::optional<std::string>> earlier =
+      FindIdempotencyKey(db, account_id, request_id, content_hash);
+  if (!earlier.ok()) return earlier.status();
+  if (!earlier->has_value()) return std::nullopt;
+  absl::StatusOr<std::optional<StoredContactRequest>> first =
+      LoadContactRequest(db, ContactRequestIdOfName(**earlier));
+  if (!first.ok()) return first.status();
+  if (!first->has_value()) return NotFound();
+  return first;
+}
+
+// A new request of `caller` about a profile of `region` (as the reference data names it),
+// created `now`, with status NEW.
+StoredContactRequest NewContactRequest(const v1::CreateContactRequestRequest& request,
+                                       const Caller& caller,
+                                       const engine::LabourMarketRegion& region, int64_t now) {
+  StoredContactRequest stored;
+  stored.id = NewResourceId();
+  stored.organisation = caller.account.organisation;
+  stored.created_by = caller.account.id;
+  v1::ContactRequest& created = stored.request;
+  created.set_profile_id(request.profile_id());
+  created.set_labour_market_region_code(region.code);
+  created.set_labour_market_region_name(region.name);
+  *created.mutable_vacancy() = request.vacancy();
+  created.set_message(request.message());
+  created.set_employer_organisation_name(caller.account.organisation);
+  *created.mutable_contact_person() = request.contact_person();
+  FillAccountReference(caller.account, created.mutable_created_by());
+  AddStatusChange(created, v1::CONTACT_REQUEST_STATUS_NEW, caller.account, now);
+  SetTimestamp(now, created.mutable_create_time());
+  SetTimestamp(now, created.mutable_update_time());
+  SetTimestamp(now, created.mutable_last_activity_time());
+  return stored;
+}
+
+// Checks that apply to every change a WSP makes under an idempotency key.
+absl::Status CheckKeyedChange(const google::protobuf::Message& request,
+                              const std::string& request_id) {
+  absl::Status status = CheckEnumsKnown(request);
+  if (status.ok()) status = CheckIdempotencyKey(request_id);
+  return status;
+}
+
+// The checks both lists make: enums, statuses, and the page.
+template <typename ListRequest>
+absl::StatusOr<ListPage> CheckListRequest(const ListRequest& request) {
+  absl::Status status = CheckEnumsKnown(request);
+  if (status.ok()) status = CheckStatuses(request.statuses());
+  if (!status.ok()) return status;
+  return ListPage::Of(request);
+}
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ContactRequestService::CreateContactRequest(
     grpc::CallbackServerContext* context, const v1::CreateContactRequestRequest* request,
     v1::CreateContactRequestResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_EMPLOYER});
-  if (!caller.has_value()) return reactor;
-  if (absl::Status valid = CheckCreateContactRequest(*request, *environment_.reference_data);
-      !valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  // The profile's region decides which WSP gets the request; the index knows it.
-  pool_->Submit([this, context, reactor, request, response, caller = *caller,
-                 today = today_()](engine::Searcher& searcher) {
-    absl::StatusOr<engine::CandidateMatch> profile =
-        searcher.GetProfile(request->profile_id(), today);
-    // A retry after the profile was withdrawn must still find the request its first call made:
-    // only a first call needs an active profile.
-    std::string region_code;
-    if (profile.ok()) {
-      region_code = profile->record.region_code;
-    } else if (!absl::IsNotFound(profile.status())) {
-      FinishWith(context, reactor, profile.status());
-      return;
-    }
-    const std::string content_hash = ContentHash(*request);
-    const int64_t now = absl::ToUnixMicros(environment_.now());
-    auto stored = std::make_shared<StoredContactRequest>();
-    environment_.store->Write(
-        [this, request, caller, region_code, content_hash, now,
-         stored](sqlite::SqliteConnection& db) -> absl::Status {
-          absl::StatusOr<std::optional<std::string>> earlier =
-              FindIdempotencyKey(db, caller.account.id, request->request_id(), content_hash);
-          if (!earlier.ok()) return earlier.status();
-          if (earlier->has_value()) {
-            absl::StatusOr<std::optional<StoredContactRequest>> first =
-                LoadContactRequest(db, ContactRequestIdOfName(**earlier));
-            if (!first.ok()) return first.status();
-            if (!first->has_value()) return NotFound();
-            *stored = std::move(**first);
-            return absl::OkStatus();
-          }
-          if (region_code.empty()) return absl::NotFoundError("profile_id: no such profile");
-          stored->id = NewResourceId();
-          stored->organisation = caller.account.organisation;
-          stored->created_by = caller.account.id;
-          v1::ContactRequest& created = stored->request;
-          created.set_profile_id(request->profile_id());
-          created.set_labour_market_region_code(region_code);
-          if (const engine::LabourMarketRegion* region =
-                  environment_.reference_data->FindRegion(region_code)) {
-            created.set_labour_market_region_name(region->name);
-          }
-          *created.mutable_vacancy() = request->vacancy();
-          created.set_message(request->message());
-          created.set_employer_organisation_name(caller.account.organisation);
-          *created.mutable_contact_person() = request->contact_person();
-          FillAccountReference(caller.account, created.mutable_created_by());
-          AddStatusChange(created, v1::CONTACT_REQUEST_STATUS_NEW, caller.account, now);
-          SetTimestamp(now, created.mutable_create_time());
-          SetTimestamp(now, created.mutable_update_time());
-          SetTimestamp(now, created.mutable_last_activity_time());
-          if (absl::Status status = SaveContactRequest(db, *stored); !status.ok()) return status;
-          if (absl::Status status =
-                  RememberIdempotencyKey(db, caller.account.id, request->request_id(), content_hash,
-                                         kNamePrefix + stored->id, now);
-              !status.ok()) {
-            return status;
-          }
-          return AppendAudit(db, {now, caller.account.id, "create_contact_request",
-                                  request->profile_id(), kNamePrefix + stored->id, "", "ok"})
-              .status();
-        },
-        [this, context, reactor, response, caller, stored](absl::Status status) {
-          if (status.ok()) Present(*stored, caller, response->mutable_contact_request());
-          FinishWith(context, reactor, status);
-        });
-  });
-  return reactor;
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_EMPLOYER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        if (absl::Status valid = CheckCreateContactRequest(*request, *environment_.reference_data);
+            !valid.ok()) {
+          return valid;
+        }
+        // The profile's region decides which WSP gets the request; the index knows it.
+        pool_->Submit(
+            [this, call, request, response, caller, today = today_()](engine::Searcher& searcher) {
+              absl::StatusOr<engine::CandidateMatch> profile =
+                  searcher.GetProfile(request->profile_id(), today);
+              // A retry after the profile was withdrawn must still find the request its first call
+              // made: only a first call needs an active profile.
+              if (!profile.ok() && !absl::IsNotFound(profile.status())) {
+                call.Finish(profile.status());
+                return;
+              }
+              StoreNewRequest(call, caller, *request,
+                              profile.ok() ? profile->record.region_code : std::string(), response);
+            });
+        return Answer::Later();
+      });
 }
 
-void ContactRequestService::ChangeRequest(grpc::CallbackServerContext* context,
-                                          grpc::ServerUnaryReactor* reactor, const Caller& caller,
-                                          const std::string& name, const std::string& action,
-                                          const std::string& idempotency_key,
-                                          const std::string& content_hash, Change change,
-                                          v1::ContactRequest* out) {
-  const std::string id = ContactRequestIdOfName(name);
-  if (id.empty()) {
-    FinishWith(context, reactor, InvalidField("name", "expected contactRequests/<id>"));
-    return;
+void ContactRequestService::StoreNewRequest(UnaryCall call, const Caller& caller,
+                                            const v1::CreateContactRequestRequest& request,
+                                            const std::string& region_code,
+                                            v1::CreateContactRequestResponse* response) {
+  const std::string content_hash = ContentHash(request);
+  const int64_t now = absl::ToUnixMicros(environment_.now());
+  const engine::LabourMarketRegion* region =
+      region_code.empty() ? nullptr : environment_.reference_data->FindRegion(region_code);
+  auto stored = std::make_shared<StoredContactRequest>();
+  environment_.store->Write(
+      [&request, caller, region, content_hash, now,
+       stored](sqlite::SqliteConnection& db) -> absl::Status {
+        // Checked in the same write as the creation: a retry finds the key and the request, or
+        // neither.
+        absl::StatusOr<std::optional<StoredContactRequest>> earlier =
+            EarlierRequest(db, caller.account.id, request.request_id(), content_hash);
+        if (!earlier.ok()) return earlier.status();
+        if (earlier->has_value()) {
+          *stored = std::move(**earlier);
+          return absl::OkStatus();
+        }
+        if (region == nullptr) return absl::NotFoundError("profile_id: no such profile");
+        *stored = NewContactRequest(request, caller, *region, now);
+        if (absl::Status status = SaveContactRequest(db, *stored); !status.ok()) return status;
+        if (absl::Status status =
+                RememberIdempotencyKey(db, caller.account.id, request.request_id(), content_hash,
+                                       kNamePrefix + stored->id, now);
+            !status.ok()) {
+          return status;
+        }
+        return AppendAudit(db, {now, caller.account.id, "create_contact_request",
+                                request.profile_id(), kNamePrefix + stored->id, "", "ok"})
+            .status();
+      },
+      [this, call, response, caller, stored](absl::Status status) {
+        if (status.ok()) Present(*stored, caller, response->mutable_contact_request());
+        call.Finish(status);
+      });
+}
+
+absl::Status ContactRequestService::ApplyChange(sqlite::SqliteConnection& db, const Caller& caller,
+                                                const std::string& id, const KeyedChange& keyed,
+                                                int64_t now, StoredContactRequest& stored) {
+  absl::StatusOr<std::optional<StoredContactRequest>> loaded = LoadContactRequest(db, id);
+  if (!loaded.ok()) return loaded.status();
+  if (!loaded->has_value() || !MaySee(caller, **loaded)) return NotFound();
+  stored = std::move(**loaded);
+  if (!keyed.idempotency_key.empty()) {
+    // Checked in the same write as the change: a retry either finds the key and the change, or
+    // neither.
+    absl::StatusOr<std::optional<std::string>> earlier =
+        FindIdempotencyKey(db, caller.account.id, keyed.idempotency_key, keyed.content_hash);
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) return absl::OkStatus();  // done before: as it stands now
   }
+  if (absl::Status status = keyed.change(stored, now); !status.ok()) return status;
+  SetTimestamp(now, stored.request.mutable_update_time());
+  if (absl::Status status = SaveContactRequest(db, stored); !status.ok()) return status;
+  if (!keyed.idempotency_key.empty()) {
+    if (absl::Status status = RememberIdempotencyKey(db, caller.account.id, keyed.idempotency_key,
+                                                     keyed.content_hash, kNamePrefix + id, now);
+        !status.ok()) {
+      return status;
+    }
+  }
+  return AppendAudit(db, {now, caller.account.id, keyed.action, stored.request.profile_id(),
+                          kNamePrefix + stored.id, "", "ok"})
+      .status();
+}
+
+Answer ContactRequestService::ChangeRequest(UnaryCall call, const Caller& caller,
+                                            const std::string& name, KeyedChange keyed,
+                                            v1::ContactRequest* out) {
+  const std::string id = ContactRequestIdOfName(name);
+  if (id.empty()) return InvalidField("name", "expected contactRequests/<id>");
   const int64_t now = absl::ToUnixMicros(environment_.now());
   auto stored = std::make_shared<StoredContactRequest>();
   environment_.store->Write(
-      [caller, id, action, idempotency_key, content_hash, change = std::move(change), now,
-       stored](sqlite::SqliteConnection& db) -> absl::Status {
-        absl::StatusOr<std::optional<StoredContactRequest>> loaded = LoadContactRequest(db, id);
-        if (!loaded.ok()) return loaded.status();
-        if (!loaded->has_value() || !MaySee(caller, **loaded)) return NotFound();
-        *stored = std::move(**loaded);
-        if (!idempotency_key.empty()) {
-          // Checked in the same write as the change: a retry either finds the key and the
-          // change, or neither.
-          absl::StatusOr<std::optional<std::string>> earlier =
-              FindIdempotencyKey(db, caller.account.id, idempotency_key, content_hash);
-          if (!earlier.ok()) return earlier.status();
-          if (earlier->has_value()) return absl::OkStatus();  // done before: as it stands now
-        }
-        if (absl::Status status = change(*stored, now); !status.ok()) return status;
-        SetTimestamp(now, stored->request.mutable_update_time());
-        if (absl::Status status = SaveContactRequest(db, *stored); !status.ok()) return status;
-        if (!idempotency_key.empty()) {
-          if (absl::Status status = RememberIdempotencyKey(db, caller.account.id, idempotency_key,
-                                                           content_hash, kNamePrefix + id, now);
-              !status.ok()) {
-            return status;
-          }
-        }
-        return AppendAudit(db, {now, caller.account.id, action, stored->request.profile_id(),
-                                kNamePrefix + stored->id, "", "ok"})
-            .status();
+      [caller, id, keyed = std::move(keyed), now, stored](sqlite::SqliteConnection& db) {
+        return ApplyChange(db, caller, id, keyed, now, *stored);
       },
-      [this, context, reactor, caller, stored, out](absl::Status status) {
+      [this, call, caller, stored, out](absl::Status status) {
         if (status.ok()) Present(*stored, caller, out);
-        FinishWith(context, reactor, status);
+        call.Finish(status);
       });
+  return Answer::Later();
 }
 
 grpc::ServerUnaryReactor* ContactRequestService::GetContactRequest(
     grpc::CallbackServerContext* context, const v1::GetContactRequestRequest* request,
     v1::GetContactRequestResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor,
-                  {v1::ACCOUNT_ROLE_EMPLOYER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  const std::string id = ContactRequestIdOfName(request->name());
-  absl::Status valid =
-      id.empty() ? InvalidField("name", "expected contactRequests/<id>") : absl::OkStatus();
-  if (valid.ok()) {
-    valid = environment_.store->Read([&](sqlite::SqliteConnection& db) -> absl::Status {
-      absl::StatusOr<std::optional<StoredContactRequest>> loaded = LoadContactRequest(db, id);
-      if (!loaded.ok()) return loaded.status();
-      if (!loaded->has_value() || !MaySee(*caller, **loaded)) return NotFound();
-      Present(**loaded, *caller, response->mutable_contact_request());
-      return absl::OkStatus();
-    });
-  }
-  FinishWith(context, reactor, valid);
-  return reactor;
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_EMPLOYER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall, const Caller& caller) -> Answer {
+        const std::string id = ContactRequestIdOfName(request->name());
+        if (id.empty()) return InvalidField("name", "expected contactRequests/<id>");
+        return environment_.store->Read([&](sqlite::SqliteConnection& db) -> absl::Status {
+          absl::StatusOr<std::optional<StoredContactRequest>> loaded = LoadContactRequest(db, id);
+          if (!loaded.ok()) return loaded.status();
+          if (!loaded->has_value() || !MaySee(caller, **loaded)) return NotFound();
+          Present(**loaded, caller, response->mutable_contact_request());
+          return absl::OkStatus();
+        });
+      });
 }
 
-void ContactRequestService::ListFor(grpc::CallbackServerContext* context,
-                                    grpc::ServerUnaryReactor* reactor, const Caller& caller,
-                                    bool region_queue, Filter filter, bool newest_first,
-                                    int32_t page_size, const std::string& page_token,
-                                    const std::string& filter_key,
-                                    google::protobuf::RepeatedPtrField<v1::ContactRequest>* out,
-                                    std::string* next_page_token,
-                                    std::function<void(int32_t)> set_total_size) {
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    FinishWith(context, reactor, InvalidField("page_size", "expected 0 (default 20) to 100"));
-    return;
-  }
-  const int size = page_size == 0 ? kDefaultPageSize : page_size;
-  // A page token is the offset and a hash of the filters, so that a token from a differently
-  // filtered list is refused instead of silently skipping requests.
-  const std::string token_prefix = filter_key.substr(0, 16) + ".";
-  int offset = 0;
-  if (!page_token.empty()) {
-    if (!page_token.starts_with(token_prefix) ||
-        !absl::SimpleAtoi(page_token.substr(token_prefix.size()), &offset) || offset < 0) {
-      FinishWith(context, reactor,
-                 InvalidField("page_token", "not a token of this list with these filters"));
-      return;
-    }
-  }
-  absl::Status status = environment_.store->Read([&](sqlite::SqliteConnection& db) {
+template <typename ListResponse>
+absl::Status ContactRequestService::ListFor(const Caller& caller, bool region_queue,
+                                            const Filter& filter, bool newest_first,
+                                            const ListPage& page, ListResponse* response) {
+  return environment_.store->Read([&](sqlite::SqliteConnection& db) {
     absl::StatusOr<std::vector<ContactRequestSummary>> all = ListContactRequestSummaries(
         db, region_queue, region_queue ? caller.account.region_code : caller.account.organisation);
     if (!all.ok()) return all.status();
@@ -415,231 +413,189 @@ void ContactRequestService::ListFor(grpc::CallbackServerContext* context,
       if (filter(summary, overdue)) shown.push_back(&summary);
     }
     if (newest_first) std::reverse(shown.begin(), shown.end());
-    set_total_size(static_cast<int32_t>(shown.size()));
-    for (int i = offset; i < static_cast<int>(shown.size()) && i < offset + size; ++i) {
+    const int total = static_cast<int>(shown.size());
+    response->set_total_size(total);
+    // Only the page's requests are read whole.
+    for (int i = page.begin(); i < page.end(total); ++i) {
       absl::StatusOr<std::optional<StoredContactRequest>> stored =
           LoadContactRequest(db, shown[i]->id);
       if (!stored.ok()) return stored.status();
-      if (stored->has_value()) Present(**stored, caller, out->Add());
+      if (stored->has_value()) Present(**stored, caller, response->add_contact_requests());
     }
-    if (offset + size < static_cast<int>(shown.size())) {
-      *next_page_token = token_prefix + std::to_string(offset + size);
-    }
+    response->set_next_page_token(page.NextToken(total));
     return absl::OkStatus();
   });
-  FinishWith(context, reactor, status);
 }
 
 grpc::ServerUnaryReactor* ContactRequestService::ListContactRequests(
     grpc::CallbackServerContext* context, const v1::ListContactRequestsRequest* request,
     v1::ListContactRequestsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_EMPLOYER});
-  if (!caller.has_value()) return reactor;
-  absl::Status valid = CheckEnumsKnown(*request);
-  if (valid.ok()) valid = CheckStatuses(request->statuses());
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  v1::ListContactRequestsRequest filters = *request;
-  filters.clear_page_token();
-  filters.clear_page_size();
-  ListFor(
-      context, reactor, *caller, /*region_queue=*/false,
-      [request](const ContactRequestSummary& summary, bool) {
-        if (!request->profile_id().empty() && summary.profile_id != request->profile_id()) {
-          return false;
-        }
-        return HasStatus(request->statuses(), summary.status);
-      },
-      /*newest_first=*/true, request->page_size(), request->page_token(), ContentHash(filters),
-      response->mutable_contact_requests(), response->mutable_next_page_token(),
-      [response](int32_t total) { response->set_total_size(total); });
-  return reactor;
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_EMPLOYER},
+      [&](UnaryCall, const Caller& caller) -> Answer {
+        absl::StatusOr<ListPage> page = CheckListRequest(*request);
+        if (!page.ok()) return page.status();
+        const Filter filter = [request](const ContactRequestSummary& summary, bool) {
+          if (!request->profile_id().empty() && summary.profile_id != request->profile_id()) {
+            return false;
+          }
+          return HasStatus(request->statuses(), summary.status);
+        };
+        return ListFor(caller, /*region_queue=*/false, filter, /*newest_first=*/true, *page,
+                       response);
+      });
 }
 
 grpc::ServerUnaryReactor* ContactRequestService::ListRegionContactRequests(
     grpc::CallbackServerContext* context, const v1::ListRegionContactRequestsRequest* request,
     v1::ListRegionContactRequestsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  absl::Status valid = CheckEnumsKnown(*request);
-  if (valid.ok()) valid = CheckStatuses(request->statuses());
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  v1::ListRegionContactRequestsRequest filters = *request;
-  filters.clear_page_token();
-  filters.clear_page_size();
-  ListFor(
-      context, reactor, *caller, /*region_queue=*/true,
-      [request, me = caller->account.id](const ContactRequestSummary& summary, bool overdue) {
-        if (request->overdue_only() && !overdue) return false;
-        if (request->assignment() == v1::ASSIGNMENT_FILTER_UNASSIGNED &&
-            !summary.assigned_to.empty()) {
-          return false;
-        }
-        if (request->assignment() == v1::ASSIGNMENT_FILTER_MINE && summary.assigned_to != me) {
-          return false;
-        }
-        return HasStatus(request->statuses(), summary.status);
-      },
-      request->order() == v1::CONTACT_REQUEST_ORDER_NEWEST_FIRST, request->page_size(),
-      request->page_token(), ContentHash(filters), response->mutable_contact_requests(),
-      response->mutable_next_page_token(),
-      [response](int32_t total) { response->set_total_size(total); });
-  return reactor;
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall, const Caller& caller) -> Answer {
+        absl::StatusOr<ListPage> page = CheckListRequest(*request);
+        if (!page.ok()) return page.status();
+        const Filter filter = [request, me = caller.account.id](
+                                  const ContactRequestSummary& summary, bool overdue) {
+          if (request->overdue_only() && !overdue) return false;
+          if (request->assignment() == v1::ASSIGNMENT_FILTER_UNASSIGNED &&
+              !summary.assigned_to.empty()) {
+            return false;
+          }
+          if (request->assignment() == v1::ASSIGNMENT_FILTER_MINE && summary.assigned_to != me) {
+            return false;
+          }
+          return HasStatus(request->statuses(), summary.status);
+        };
+        return ListFor(caller, /*region_queue=*/true, filter,
+                       request->order() == v1::CONTACT_REQUEST_ORDER_NEWEST_FIRST, *page, response);
+      });
 }
 
 grpc::ServerUnaryReactor* ContactRequestService::WithdrawContactRequest(
     grpc::CallbackServerContext* context, const v1::WithdrawContactRequestRequest* request,
     v1::WithdrawContactRequestResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_EMPLOYER});
-  if (!caller.has_value()) return reactor;
-  if (request->reason().size() > 2000) {
-    FinishWith(context, reactor, InvalidField("reason", "at most 2,000 characters"));
-    return reactor;
-  }
-  ChangeRequest(
-      context, reactor, *caller, request->name(), "withdraw_contact_request", "", "",
-      [account = caller->account, reason = request->reason()](StoredContactRequest& stored,
-                                                              int64_t now) -> absl::Status {
-        v1::ContactRequest& r = stored.request;
-        if (r.status() == v1::CONTACT_REQUEST_STATUS_WITHDRAWN) return absl::OkStatus();
-        if (IsFinal(r.status())) {
-          return absl::FailedPreconditionError("the request is closed; it cannot be withdrawn");
-        }
-        if (!reason.empty()) {
-          AddNote(r, account, reason, v1::NOTE_AUDIENCE_WSP_AND_EMPLOYER,
-                  v1::CONTACT_REQUEST_STATUS_WITHDRAWN, now);
-        }
-        AddStatusChange(r, v1::CONTACT_REQUEST_STATUS_WITHDRAWN, account, now);
-        return absl::OkStatus();
-      },
-      response->mutable_contact_request());
-  return reactor;
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_EMPLOYER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        if (absl::Status valid = CheckNote("reason", request->reason()); !valid.ok()) return valid;
+        KeyedChange withdraw{"withdraw_contact_request", "", "",
+                             [account = caller.account, reason = request->reason()](
+                                 StoredContactRequest& stored, int64_t now) -> absl::Status {
+                               v1::ContactRequest& r = stored.request;
+                               if (r.status() == v1::CONTACT_REQUEST_STATUS_WITHDRAWN)
+                                 return absl::OkStatus();
+                               if (IsFinal(r.status())) {
+                                 return absl::FailedPreconditionError(
+                                     "the request is closed; it cannot be withdrawn");
+                               }
+                               if (!reason.empty()) {
+                                 AddNote(r, account, reason, v1::NOTE_AUDIENCE_WSP_AND_EMPLOYER,
+                                         v1::CONTACT_REQUEST_STATUS_WITHDRAWN, now);
+                               }
+                               AddStatusChange(r, v1::CONTACT_REQUEST_STATUS_WITHDRAWN, account,
+                                               now);
+                               return absl::OkStatus();
+                             }};
+        return ChangeRequest(call, caller, request->name(), std::move(withdraw),
+                             response->mutable_contact_request());
+      });
 }
 
 grpc::ServerUnaryReactor* ContactRequestService::ClaimContactRequest(
     grpc::CallbackServerContext* context, const v1::ClaimContactRequestRequest* request,
     v1::ClaimContactRequestResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  ChangeRequest(
-      context, reactor, *caller, request->name(),
-      request->take_over() ? "take_over_contact_request" : "claim_contact_request", "", "",
-      [account = caller->account, take_over = request->take_over()](StoredContactRequest& stored,
-                                                                    int64_t now) -> absl::Status {
-        v1::ContactRequest& r = stored.request;
-        if (stored.assigned_to == account.id) return absl::OkStatus();
-        if (IsFinal(r.status())) {
-          return absl::FailedPreconditionError("the request is closed; it cannot be claimed");
-        }
-        if (!stored.assigned_to.empty() && !take_over) {
-          return absl::FailedPreconditionError(
-              "a colleague holds this request; set take_over to take it over");
-        }
-        stored.assigned_to = account.id;
-        FillAccountReference(account, r.mutable_assigned_to());
-        if (r.status() == v1::CONTACT_REQUEST_STATUS_NEW) {
-          AddStatusChange(r, v1::CONTACT_REQUEST_STATUS_IN_PROGRESS, account, now);
-        }
-        SetTimestamp(now, r.mutable_last_activity_time());
-        return absl::OkStatus();
-      },
-      response->mutable_contact_request());
-  return reactor;
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        KeyedChange claim{
+            request->take_over() ? "take_over_contact_request" : "claim_contact_request", "", "",
+            [account = caller.account, take_over = request->take_over()](
+                StoredContactRequest& stored, int64_t now) -> absl::Status {
+              v1::ContactRequest& r = stored.request;
+              if (stored.assigned_to == account.id) return absl::OkStatus();
+              if (IsFinal(r.status())) {
+                return absl::FailedPreconditionError("the request is closed; it cannot be claimed");
+              }
+              if (!stored.assigned_to.empty() && !take_over) {
+                return absl::FailedPreconditionError(
+                    "a colleague holds this request; set take_over to take it over");
+              }
+              stored.assigned_to = account.id;
+              FillAccountReference(account, r.mutable_assigned_to());
+              if (r.status() == v1::CONTACT_REQUEST_STATUS_NEW) {
+                AddStatusChange(r, v1::CONTACT_REQUEST_STATUS_IN_PROGRESS, account, now);
+              }
+              SetTimestamp(now, r.mutable_last_activity_time());
+              return absl::OkStatus();
+            }};
+        return ChangeRequest(call, caller, request->name(), std::move(claim),
+                             response->mutable_contact_request());
+      });
 }
 
 grpc::ServerUnaryReactor* ContactRequestService::UpdateContactRequestStatus(
     grpc::CallbackServerContext* context, const v1::UpdateContactRequestStatusRequest* request,
     v1::UpdateContactRequestStatusResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  absl::Status valid = CheckEnumsKnown(*request);
-  if (valid.ok() && !IsIdempotencyKey(request->request_id())) {
-    valid = InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
-  }
-  if (valid.ok() && (request->status() <= v1::CONTACT_REQUEST_STATUS_NEW ||
-                     request->status() > v1::CONTACT_REQUEST_STATUS_WITHDRAWN)) {
-    valid = InvalidField("status", "one of the statuses after NEW");
-  }
-  if (valid.ok() && request->note().size() > 2000) {
-    valid = InvalidField("note", "at most 2,000 characters");
-  }
-  if (valid.ok() && request->status() == v1::CONTACT_REQUEST_STATUS_NOT_PLACED &&
-      request->note().empty()) {
-    valid = InvalidField("note", "required for NOT_PLACED: say why");
-  }
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  ChangeRequest(
-      context, reactor, *caller, request->name(), "update_contact_request_status",
-      request->request_id(), ContentHash(*request),
-      [account = caller->account, request](StoredContactRequest& stored,
-                                           int64_t now) -> absl::Status {
-        v1::ContactRequest& r = stored.request;
-        if (stored.assigned_to != account.id) {
-          return absl::FailedPreconditionError("claim the request first");
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        absl::Status valid = CheckKeyedChange(*request, request->request_id());
+        if (valid.ok() && (request->status() <= v1::CONTACT_REQUEST_STATUS_NEW ||
+                           request->status() > v1::CONTACT_REQUEST_STATUS_WITHDRAWN)) {
+          valid = InvalidField("status", "one of the statuses after NEW");
         }
-        if (!IsAllowedMove(r.status(), request->status())) {
-          return absl::FailedPreconditionError(
-              "this status change is not allowed (only forward, not out of a final status)");
+        if (valid.ok()) valid = CheckNote("note", request->note());
+        if (valid.ok() && request->status() == v1::CONTACT_REQUEST_STATUS_NOT_PLACED &&
+            request->note().empty()) {
+          valid = InvalidField("note", "required for NOT_PLACED: say why");
         }
-        if (!request->note().empty()) {
-          AddNote(r, account, request->note(), request->note_audience(), request->status(), now);
-        }
-        AddStatusChange(r, request->status(), account, now);
-        SetTimestamp(now, r.mutable_last_activity_time());
-        return absl::OkStatus();
-      },
-      response->mutable_contact_request());
-  return reactor;
+        if (!valid.ok()) return valid;
+        KeyedChange move{
+            "update_contact_request_status", request->request_id(), ContentHash(*request),
+            [account = caller.account, request](StoredContactRequest& stored,
+                                                int64_t now) -> absl::Status {
+              v1::ContactRequest& r = stored.request;
+              if (stored.assigned_to != account.id) {
+                return absl::FailedPreconditionError("claim the request first");
+              }
+              if (!IsAllowedMove(r.status(), request->status())) {
+                return absl::FailedPreconditionError(
+                    "this status change is not allowed (only forward, not out of a final "
+                    "status)");
+              }
+              if (!request->note().empty()) {
+                AddNote(r, account, request->note(), request->note_audience(), request->status(),
+                        now);
+              }
+              AddStatusChange(r, request->status(), account, now);
+              SetTimestamp(now, r.mutable_last_activity_time());
+              return absl::OkStatus();
+            }};
+        return ChangeRequest(call, caller, request->name(), std::move(move),
+                             response->mutable_contact_request());
+      });
 }
 
 grpc::ServerUnaryReactor* ContactRequestService::AddContactRequestNote(
     grpc::CallbackServerContext* context, const v1::AddContactRequestNoteRequest* request,
     v1::AddContactRequestNoteResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  absl::Status valid = CheckEnumsKnown(*request);
-  if (valid.ok() && !IsIdempotencyKey(request->request_id())) {
-    valid = InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
-  }
-  if (valid.ok() && (request->text().empty() || request->text().size() > 2000)) {
-    valid = InvalidField("text", "1 to 2,000 characters");
-  }
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  ChangeRequest(
-      context, reactor, *caller, request->name(), "add_contact_request_note", request->request_id(),
-      ContentHash(*request),
-      [account = caller->account, request](StoredContactRequest& stored,
-                                           int64_t now) -> absl::Status {
-        AddNote(stored.request, account, request->text(), request->audience(),
-                v1::CONTACT_REQUEST_STATUS_UNSPECIFIED, now);
-        SetTimestamp(now, stored.request.mutable_last_activity_time());
-        return absl::OkStatus();
-      },
-      response->mutable_contact_request());
-  return reactor;
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        absl::Status valid = CheckKeyedChange(*request, request->request_id());
+        if (valid.ok()) valid = CheckCharacters("text", request->text(), 1, kMaxNoteCharacters);
+        if (!valid.ok()) return valid;
+        KeyedChange note{"add_contact_request_note", request->request_id(), ContentHash(*request),
+                         [account = caller.account, request](StoredContactRequest& stored,
+                                                             int64_t now) -> absl::Status {
+                           AddNote(stored.request, account, request->text(), request->audience(),
+                                   v1::CONTACT_REQUEST_STATUS_UNSPECIFIED, now);
+                           SetTimestamp(now, stored.request.mutable_last_activity_time());
+                           return absl::OkStatus();
+                         }};
+        return ChangeRequest(call, caller, request->name(), std::move(note),
+                             response->mutable_contact_request());
+      });
 }
 
 }  // namespace verkenner::service

@@ -5,6 +5,8 @@
 
 #include "engine/searcher_pool.h"
 #include "service/rpc/environment.h"
+#include "service/rpc/request_validation.h"
+#include "service/rpc/unary_call.h"
 #include "service/store/records.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 
@@ -47,26 +49,38 @@ class ContactRequestService final : public v1::ContactRequestService::CallbackSe
       v1::AddContactRequestNoteResponse* response) override;
 
  private:
-  // Runs `change` on the stored request `name` inside one write, after checking that `caller`
-  // may see it (else NotFound), audits it as `action`, then finishes the call showing the result
-  // in `out`. With an `idempotency_key`, a retry (same key and `content_hash`) changes nothing
-  // and shows the request as it stands.
-  using Change = std::function<absl::Status(StoredContactRequest&, int64_t now_micros)>;
-  void ChangeRequest(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                     const Caller& caller, const std::string& name, const std::string& action,
-                     const std::string& idempotency_key, const std::string& content_hash,
-                     Change change, v1::ContactRequest* out);
+  // A change of a stored request, audited as `action`. With an `idempotency_key`, a retry (same
+  // key and `content_hash`) changes nothing and shows the request as it stands.
+  struct KeyedChange {
+    std::string action;
+    std::string idempotency_key;
+    std::string content_hash;
+    std::function<absl::Status(StoredContactRequest&, int64_t now_micros)> change;
+  };
+  // Runs `keyed` on the stored request `name` inside one write, after checking that `caller`
+  // may see it (else NotFound), then finishes the call showing the result in `out`. Answers
+  // InvalidArgument at once for a malformed name.
+  Answer ChangeRequest(UnaryCall call, const Caller& caller, const std::string& name,
+                       KeyedChange keyed, v1::ContactRequest* out);
+  // The write of ChangeRequest: load, check, change, save, remember the key, audit.
+  static absl::Status ApplyChange(sqlite::SqliteConnection& db, const Caller& caller,
+                                  const std::string& id, const KeyedChange& keyed, int64_t now,
+                                  StoredContactRequest& stored);
+  // Creates the request (or finds the one a retry made) in one write and finishes the call.
+  // `region_code` is empty when the profile is not (or no longer) in the index.
+  void StoreNewRequest(UnaryCall call, const Caller& caller,
+                       const v1::CreateContactRequestRequest& request,
+                       const std::string& region_code, v1::CreateContactRequestResponse* response);
   // The request as `caller` may see it, with its due time and overdue flag as of now.
   void Present(const StoredContactRequest& stored, const Caller& caller,
                v1::ContactRequest* out) const;
-  // Lists the caller's organisation's requests or its region's queue: `filter` picks by the
-  // summary (with whether it is overdue now), then only the page's requests are read whole.
+  // Lists the caller's organisation's requests or its region's queue into `response` (a
+  // List...ContactRequestsResponse): `filter` picks by the summary (with whether it is overdue
+  // now), then only the page's requests are read whole.
   using Filter = std::function<bool(const ContactRequestSummary&, bool overdue)>;
-  void ListFor(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-               const Caller& caller, bool region_queue, Filter filter, bool newest_first,
-               int32_t page_size, const std::string& page_token, const std::string& filter_key,
-               google::protobuf::RepeatedPtrField<v1::ContactRequest>* out,
-               std::string* next_page_token, std::function<void(int32_t)> set_total_size);
+  template <typename ListResponse>
+  absl::Status ListFor(const Caller& caller, bool region_queue, const Filter& filter,
+                       bool newest_first, const ListPage& page, ListResponse* response);
 
   const ServiceEnvironment& environment_;
   engine::SearcherPool* pool_;

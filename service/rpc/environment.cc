@@ -114,4 +114,17 @@ void SetTimestamp(int64_t micros, google::protobuf::Timestamp* out) {
   out->set_nanos(static_cast<int32_t>(micros % 1'000'000) * 1000);
 }
 
+int64_t MicrosOf(const google::protobuf::Timestamp& time) {
+  return time.seconds() * 1'000'000 + time.nanos() / 1000;
+}
+
+const absl::TimeZone& AmsterdamTimeZone() {
+  static const absl::TimeZone amsterdam = [] {
+    absl::TimeZone zone;
+    if (!absl::LoadTimeZone("Europe/Amsterdam", &zone)) zone = absl::UTCTimeZone();
+    return zone;
+  }();
+  return amsterdam;
+}
+
 }  // namespace verkenner::service

@@ -57,8 +57,13 @@ absl::Status InvalidField(std::string_view field, std::string_view reason);
 // number.
 absl::Status CheckEnumsKnown(const google::protobuf::Message& request);
 
-// Timestamp of Unix microseconds.
+// Timestamp of Unix microseconds, and back.
 void SetTimestamp(int64_t micros, google::protobuf::Timestamp* out);
+int64_t MicrosOf(const google::protobuf::Timestamp& time);
+
+// Europe/Amsterdam, the users' time zone (due times, export dates); UTC when the system has no
+// zone data.
+const absl::TimeZone& AmsterdamTimeZone();
 
 }  // namespace verkenner::service
 

@@ -7,6 +7,8 @@
 
 #include "indexer/identity_vault.h"
 #include "service/rpc/environment.h"
+#include "service/rpc/unary_call.h"
+#include "service/store/records.h"
 #include "verkenner/v1/identity.grpc.pb.h"
 
 namespace verkenner::service {
@@ -29,6 +31,15 @@ class IdentityService final : public v1::IdentityService::CallbackService {
  private:
   // The vault's entry for `profile_id`: nullopt when it holds none.
   absl::StatusOr<std::optional<indexer::VaultEntry>> Lookup(const std::string& profile_id);
+  // OK when `caller` holds the contact request of `request` in the own region and states a
+  // purpose; sets `profile_id` as soon as the request is found, so the audit names it.
+  absl::Status CheckHolder(const Caller& caller, const v1::ResolveIdentityRequest& request,
+                           std::string& profile_id);
+  // The vault's link for `profile_id` into `response`.
+  absl::Status FillIdentity(const std::string& profile_id, v1::ResolveIdentityResponse* response);
+  // Writes `audit`, then finishes with `outcome`; nothing leaves before its row has committed.
+  void AuditAndFinish(UnaryCall call, const AuditEntry& audit, const absl::Status& outcome,
+                      v1::ResolveIdentityResponse* response);
 
   const ServiceEnvironment& environment_;
   const std::string vault_path_;

@@ -604,84 +604,84 @@ absl::StatusOr<v1::ImportReport> ProfileImportService::ReportOf(const Caller& ca
 grpc::ServerUnaryReactor* ProfileImportService::GetImport(grpc::CallbackServerContext* context,
                                                           const v1::GetImportRequest* request,
                                                           v1::GetImportResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_IMPORTER});
-  if (!caller.has_value()) return reactor;
-  absl::StatusOr<v1::ImportReport> report = ReportOf(*caller, request->import_id());
-  if (report.ok()) *response->mutable_report() = *std::move(report);
-  FinishWith(context, reactor, report.status());
-  return reactor;
+  return AnswerCaller(environment_, context, {v1::ACCOUNT_ROLE_IMPORTER},
+                      [&](UnaryCall, const Caller& caller) -> Answer {
+                        absl::StatusOr<v1::ImportReport> report =
+                            ReportOf(caller, request->import_id());
+                        if (report.ok()) *response->mutable_report() = *std::move(report);
+                        return report.status();
+                      });
 }
 
 grpc::ServerUnaryReactor* ProfileImportService::ExportRejectedRows(
     grpc::CallbackServerContext* context, const v1::ExportRejectedRowsRequest* request,
     v1::ExportRejectedRowsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_IMPORTER});
-  if (!caller.has_value()) return reactor;
-  absl::StatusOr<v1::ImportReport> report = ReportOf(*caller, request->import_id());
-  if (report.ok()) {
-    response->set_content_type("text/csv; charset=utf-8");
-    response->set_content(RejectedRowsCsv(*report));
-    response->set_filename(absl::StrCat("afgekeurd-", report->import_id(), ".csv"));
-  }
-  FinishWith(context, reactor, report.status());
-  return reactor;
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_IMPORTER},
+      [&](UnaryCall, const Caller& caller) -> Answer {
+        absl::StatusOr<v1::ImportReport> report = ReportOf(caller, request->import_id());
+        if (!report.ok()) return report.status();
+        response->set_content_type("text/csv; charset=utf-8");
+        response->set_content(RejectedRowsCsv(*report));
+        response->set_filename(absl::StrCat("afgekeurd-", report->import_id(), ".csv"));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ProfileImportService::GetCompletenessStatistics(
     grpc::CallbackServerContext* context, const v1::GetCompletenessStatisticsRequest*,
     v1::GetCompletenessStatisticsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_IMPORTER});
-  if (!caller.has_value()) return reactor;
-  if (options_.pool == nullptr || !options_.today) {
-    FinishWith(context, reactor, absl::UnavailableError("this server has no index to count"));
-    return reactor;
-  }
-  options_.pool->Submit([this, context, reactor, response, source = caller->account.source,
-                         today = options_.today()](engine::Searcher& searcher) {
-    absl::StatusOr<std::map<std::string, engine::CompletenessCount>> counts =
-        searcher.CompletenessOfSource(source, today);
-    if (!counts.ok()) {
-      FinishWith(context, reactor, counts.status());
-      return;
-    }
-    const int k = options_.disclosure_k;
-    response->set_source(source);
-    response->set_k_threshold(k);
-    engine::CompletenessCount total;
-    engine::CompletenessCount small;  // the municipalities below k, together
-    for (const auto& [code, count] : *counts) {
-      total.Add(count);
-      if (count.profiles < k) {
-        small.Add(count);
-        continue;
-      }
-      v1::MunicipalityCompleteness* group = response->add_municipalities();
-      group->set_municipality_code(code);
-      if (const engine::Municipality* municipality =
-              environment_.reference_data->FindMunicipality(code)) {
-        group->set_municipality_name(municipality->name);
-      }
-      group->set_active_profiles(count.profiles);
-      AddMissing(count, group->mutable_missing());
-    }
-    if (small.profiles > 0) {
-      v1::MunicipalityCompleteness* group = response->add_municipalities();
-      group->set_municipality_code("OVERIG");
-      group->set_municipality_name("overige gemeenten");
-      group->set_active_profiles(small.profiles);
-      AddMissing(small, group->mutable_missing());
-    }
-    response->set_active_profiles(total.profiles);
-    AddMissing(total, response->mutable_missing());
-    FinishWith(context, reactor, absl::OkStatus());
-  });
-  return reactor;
+  return AnswerCaller(environment_, context, {v1::ACCOUNT_ROLE_IMPORTER},
+                      [&](UnaryCall call, const Caller& caller) -> Answer {
+                        if (options_.pool == nullptr || !options_.today) {
+                          return absl::UnavailableError("this server has no index to count");
+                        }
+                        CountCompleteness(call, caller.account.source, response);
+                        return Answer::Later();
+                      });
+}
+
+void ProfileImportService::CountCompleteness(UnaryCall call, const std::string& source,
+                                             v1::GetCompletenessStatisticsResponse* response) {
+  options_.pool->Submit(
+      [this, call, response, source, today = options_.today()](engine::Searcher& searcher) {
+        absl::StatusOr<std::map<std::string, engine::CompletenessCount>> counts =
+            searcher.CompletenessOfSource(source, today);
+        if (!counts.ok()) {
+          call.Finish(counts.status());
+          return;
+        }
+        const int k = options_.disclosure_k;
+        response->set_source(source);
+        response->set_k_threshold(k);
+        engine::CompletenessCount total;
+        engine::CompletenessCount small;  // the municipalities below k, together
+        for (const auto& [code, count] : *counts) {
+          total.Add(count);
+          if (count.profiles < k) {
+            small.Add(count);
+            continue;
+          }
+          v1::MunicipalityCompleteness* group = response->add_municipalities();
+          group->set_municipality_code(code);
+          if (const engine::Municipality* municipality =
+                  environment_.reference_data->FindMunicipality(code)) {
+            group->set_municipality_name(municipality->name);
+          }
+          group->set_active_profiles(count.profiles);
+          AddMissing(count, group->mutable_missing());
+        }
+        if (small.profiles > 0) {
+          v1::MunicipalityCompleteness* group = response->add_municipalities();
+          group->set_municipality_code("OVERIG");
+          group->set_municipality_name("overige gemeenten");
+          group->set_active_profiles(small.profiles);
+          AddMissing(small, group->mutable_missing());
+        }
+        response->set_active_profiles(total.profiles);
+        AddMissing(total, response->mutable_missing());
+        call.Finish(absl::OkStatus());
+      });
 }
 
 }  // namespace verkenner::service

@@ -13,6 +13,7 @@
 #include "indexer/profile_anonymizer.h"
 #include "indexer/pseudonymizer.h"
 #include "service/rpc/environment.h"
+#include "service/rpc/unary_call.h"
 #include "verkenner/v1/profile_import.grpc.pb.h"
 
 namespace verkenner::service {
@@ -98,6 +99,9 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   // Unavailable when Limits::max_concurrent are.
   absl::Status StartImport(const std::string& source, RunningImport running);
   void EndImport(const std::string& source);
+  // GetCompletenessStatistics' counts of `source`, on the engine pool; finishes the call.
+  void CountCompleteness(UnaryCall call, const std::string& source,
+                         v1::GetCompletenessStatisticsResponse* response);
   // The report of the caller's source's import `import_id`, with the counts of the import
   // running now. Errors: InvalidArgument naming import_id, NotFound, the store's.
   absl::StatusOr<v1::ImportReport> ReportOf(const Caller& caller, const std::string& import_id);

@@ -5,6 +5,7 @@
 
 #include "engine/searcher_pool.h"
 #include "service/rpc/environment.h"
+#include "service/rpc/unary_call.h"
 #include "service/store/records.h"
 #include "verkenner/v1/saved_profiles.grpc.pb.h"
 
@@ -41,8 +42,12 @@ class SavedProfileService final : public v1::SavedProfileService::CallbackServic
  private:
   // Fills `out` (one per record, in order) with the records and their current profiles, then
   // finishes the call. Runs the look-ups on the pool.
-  void ShowAndFinish(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                     std::vector<SavedProfileRecord> records, std::vector<v1::SavedProfile*> out);
+  void ShowAndFinish(UnaryCall call, std::vector<SavedProfileRecord> records,
+                     std::vector<v1::SavedProfile*> out);
+  // Stores the entry of `request` for the caller's organisation (at most kMaxPerOrganisation),
+  // then finishes the call with it, or with the store's refusal (AlreadyExists, ...).
+  void StoreEntry(UnaryCall call, const Caller& caller, const v1::SaveProfileRequest& request,
+                  v1::SaveProfileResponse* response);
 
   const ServiceEnvironment& environment_;
   engine::SearcherPool* pool_;

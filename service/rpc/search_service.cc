@@ -8,22 +8,25 @@
 #include "engine/banenafspraak.h"
 #include "engine/candidate_index.h"
 #include "indexer/profile_anonymizer.h"
-#include "indexer/pseudonymizer.h"
+#include "service/rpc/request_validation.h"
 #include "service/rpc/status_mapping.h"
+#include "service/rpc/unary_call.h"
 #include "service/store/records.h"
 #include "verkenner/v1/profile.pb.h"
 
 namespace verkenner::service {
 namespace {
 
+constexpr std::initializer_list<v1::AccountRole> kSearchingRoles = {
+    v1::ACCOUNT_ROLE_EMPLOYER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER};
+
 // Caps applied before anything is parsed, so a hostile request cannot make a search unbounded.
-constexpr size_t kMaxVacancyTextBytes = 1000;
+constexpr size_t kMaxVacancyTextCharacters = 1000;
+constexpr size_t kMaxSectorCharacters = 60;
 constexpr int kMaxOccupations = 20;
 constexpr int kMaxAffinities = 20;
 constexpr int kMaxFacetFilterValues = 50;
 constexpr int kFacetKindCount = v1::FACET_AFFINITY;  // the facets are numbered 1..6
-constexpr int kDefaultPageSize = 20;
-constexpr int kMaxPageSize = 100;
 constexpr size_t kMaxPageTokenBytes = 64;
 
 engine::FacetKind ToEngineFacet(v1::Facet facet) {
@@ -181,22 +184,35 @@ absl::Status FillProfile(const engine::CandidateMatch& match,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<v1::AnonymousProfile>> CurrentProfile(
+    engine::Searcher& searcher, const engine::ReferenceData& reference_data,
+    const std::string& profile_id, int64_t today) {
+  absl::StatusOr<engine::CandidateMatch> match = searcher.GetProfile(profile_id, today);
+  if (absl::IsNotFound(match.status())) return std::nullopt;
+  if (!match.ok()) return match.status();
+  v1::AnonymousProfile profile;
+  if (absl::Status status = FillProfile(*match, reference_data, &profile); !status.ok()) {
+    return status;
+  }
+  return profile;
+}
+
 int64_t TodayFromSystemClock() {
   return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
       .time_since_epoch()
       .count();
 }
 
-absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequest& request,
-                                                  const engine::ReferenceData& reference_data) {
-  if (absl::Status known = CheckEnumsKnown(request); !known.ok()) return known;
-  engine::SearchQuery query;
-  const v1::Vacancy& vacancy = request.vacancy();
-  if (vacancy.text().size() > kMaxVacancyTextBytes) {
-    return InvalidField("vacancy.text", "longer than 1000 bytes");
+namespace {
+
+// The words of the vacancy: its text and the occupations it names, by code or label.
+absl::Status AddVacancyWords(const v1::Vacancy& vacancy,
+                             const engine::ReferenceData& reference_data,
+                             engine::SearchQuery& query) {
+  if (!HasCharacters(vacancy.text(), 0, kMaxVacancyTextCharacters)) {
+    return InvalidField("vacancy.text", "longer than 1000 characters");
   }
   query.text = vacancy.text();
-
   if (vacancy.occupations_size() > kMaxOccupations) {
     return InvalidField("vacancy.occupations", "more than 20 occupations");
   }
@@ -207,35 +223,46 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     }
     query.esco_codes.push_back(info->esco_code);
   }
+  return absl::OkStatus();
+}
 
-  const v1::Location& workplace = vacancy.workplace();
-  if (!workplace.postcode().empty()) {
-    std::optional<int> pc4 = engine::ParsePc4(workplace.postcode());
-    if (!pc4.has_value()) {
-      return InvalidField("vacancy.workplace.postcode", "not a Dutch postcode (1234 or 1234 AB)");
-    }
-    const engine::PostcodeArea* area = reference_data.NearestPostcodeArea(*pc4);
-    query.workplace = engine::GeoPoint{area->lat, area->lon};
-  } else if (!workplace.municipality_code().empty()) {
-    const engine::Municipality* municipality =
-        reference_data.FindMunicipality(workplace.municipality_code());
-    if (municipality == nullptr) {
-      return InvalidField("vacancy.workplace.municipality_code",
-                          "not a known CBS municipality code");
-    }
-    query.workplace = engine::GeoPoint{municipality->lat, municipality->lon};
-  }
-
+// Where and when the work is: the rules a contact request's vacancy meets too
+// (request_validation.h).
+absl::Status AddVacancyPlaceAndTime(const v1::Vacancy& vacancy,
+                                    const engine::ReferenceData& reference_data,
+                                    engine::SearchQuery& query) {
+  absl::StatusOr<std::optional<engine::GeoPoint>> workplace =
+      ResolveWorkplace("vacancy.workplace", vacancy.workplace(), reference_data);
+  if (!workplace.ok()) return workplace.status();
+  query.workplace = *workplace;
   if (vacancy.has_hours()) {
-    const v1::HoursRange& hours = vacancy.hours();
-    if (hours.min_hours() < 0 || hours.max_hours() > engine::kMaxHoursPerWeek ||
-        hours.min_hours() > hours.max_hours()) {
-      return InvalidField("vacancy.hours", "expected 0 <= min_hours <= max_hours <= 40");
+    if (absl::Status hours = CheckHours("vacancy.hours", vacancy.hours()); !hours.ok()) {
+      return hours;
     }
-    query.hours_min = hours.min_hours();
-    query.hours_max = hours.max_hours();
+    query.hours_min = vacancy.hours().min_hours();
+    query.hours_max = vacancy.hours().max_hours();
   }
+  absl::StatusOr<uint8_t> days = WorkingDaysOf("vacancy.days", vacancy.days());
+  if (!days.ok()) return days.status();
+  query.days = *days;
+  if (vacancy.has_start_date()) {
+    absl::StatusOr<int64_t> start = StartDayOf("vacancy.start_date", vacancy.start_date());
+    if (!start.ok()) return start.status();
+    query.start_day = *start;
+  }
+  return absl::OkStatus();
+}
 
+engine::Requirement ToEngineRequirement(v1::Requirement requirement) {
+  return requirement == v1::REQUIREMENT_REQUIRED ? engine::Requirement::kRequired
+                                                 : engine::Requirement::kPreferred;
+}
+
+// What the candidate must have or preferably has: education, driving licence, affinities,
+// sectors.
+absl::Status AddVacancyRequirements(const v1::Vacancy& vacancy,
+                                    const engine::ReferenceData& reference_data,
+                                    engine::SearchQuery& query) {
   if (!vacancy.education().minimum_level_code().empty()) {
     const engine::EducationLevelInfo* level =
         reference_data.FindEducationLevel(vacancy.education().minimum_level_code());
@@ -243,36 +270,11 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
       return InvalidField("vacancy.education.minimum_level_code", "not a known education level");
     }
     query.min_education_code = level->code;
-    query.education = vacancy.education().requirement() == v1::REQUIREMENT_REQUIRED
-                          ? engine::Requirement::kRequired
-                          : engine::Requirement::kPreferred;
+    query.education = ToEngineRequirement(vacancy.education().requirement());
   }
-
-  for (int day : vacancy.days()) {
-    if (day < v1::WEEKDAY_MONDAY || day > v1::WEEKDAY_SUNDAY) {
-      return InvalidField("vacancy.days", "unknown weekday");
-    }
-    query.days |= static_cast<uint8_t>(1u << (day - v1::WEEKDAY_MONDAY));
-  }
-  if (vacancy.has_start_date()) {
-    const v1::Date& date = vacancy.start_date();
-    const std::chrono::year_month_day start{std::chrono::year(date.year()),
-                                            std::chrono::month(static_cast<unsigned>(date.month())),
-                                            std::chrono::day(static_cast<unsigned>(date.day()))};
-    if (!start.ok() || date.year() < 2000 || date.year() > 2100) {
-      return InvalidField("vacancy.start_date", "not a valid date");
-    }
-    query.start_day = std::chrono::sys_days(start).time_since_epoch().count();
-  }
-  switch (vacancy.driving_licence()) {
-    case v1::REQUIREMENT_REQUIRED:
-      query.driving_licence = engine::Requirement::kRequired;
-      break;
-    case v1::REQUIREMENT_PREFERRED:
-      query.driving_licence = engine::Requirement::kPreferred;
-      break;
-    default:
-      break;
+  if (vacancy.driving_licence() == v1::REQUIREMENT_REQUIRED ||
+      vacancy.driving_licence() == v1::REQUIREMENT_PREFERRED) {
+    query.driving_licence = ToEngineRequirement(vacancy.driving_licence());
   }
   if (vacancy.affinities_size() > kMaxAffinities) {
     return InvalidField("vacancy.affinities", "more than 20 affinities");
@@ -289,12 +291,17 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     return InvalidField("vacancy.sectors", "more than 20 sectors");
   }
   for (const std::string& sector : vacancy.sectors()) {
-    if (sector.empty() || sector.size() > 60) {
+    if (!HasCharacters(sector, 1, kMaxSectorCharacters)) {
       return InvalidField("vacancy.sectors", "expected sector names such as logistiek");
     }
     query.sectors.push_back(sector);
   }
+  return absl::OkStatus();
+}
 
+// How the results come back: the unknown-field policy, the order and the page.
+absl::Status AddOrderAndPage(const v1::SearchCandidatesRequest& request,
+                             engine::SearchQuery& query) {
   query.unknown_fields = request.unknown_field_policy() == v1::UNKNOWN_FIELD_POLICY_STRICT
                              ? engine::UnknownFieldPolicy::kStrict
                              : engine::UnknownFieldPolicy::kTolerant;
@@ -308,16 +315,20 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     default:
       query.sort = engine::SortOrder::kRelevance;
   }
-
-  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
-    return InvalidField("page_size", "expected 0 (default 20) to 100");
-  }
-  query.page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  absl::StatusOr<int> page_size = PageSize(request.page_size());
+  if (!page_size.ok()) return page_size.status();
+  query.page_size = *page_size;
+  // The engine's own token (a search's results are not a stored list): only its size is ours.
   if (request.page_token().size() > kMaxPageTokenBytes) {
     return InvalidField("page_token", "not a token from a previous response");
   }
   query.page_token = request.page_token();
+  return absl::OkStatus();
+}
 
+// The facets to count and the facet values picked to narrow the results.
+absl::Status AddFacets(const v1::SearchCandidatesRequest& request,
+                       const engine::ReferenceData& reference_data, engine::SearchQuery& query) {
   for (int facet : request.facets()) {
     if (facet <= v1::FACET_UNSPECIFIED || facet > v1::FACET_AFFINITY) {
       return InvalidField("facets", "unknown facet");
@@ -343,6 +354,23 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
     }
     query.facet_filters.push_back(std::move(engine_filter));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequest& request,
+                                                  const engine::ReferenceData& reference_data) {
+  // Enums first: an unknown number must never be read as a default by the steps below.
+  if (absl::Status known = CheckEnumsKnown(request); !known.ok()) return known;
+  engine::SearchQuery query;
+  const v1::Vacancy& vacancy = request.vacancy();
+  absl::Status status = AddVacancyWords(vacancy, reference_data, query);
+  if (status.ok()) status = AddVacancyPlaceAndTime(vacancy, reference_data, query);
+  if (status.ok()) status = AddVacancyRequirements(vacancy, reference_data, query);
+  if (status.ok()) status = AddOrderAndPage(request, query);
+  if (status.ok()) status = AddFacets(request, reference_data, query);
+  if (!status.ok()) return status;
   return query;
 }
 
@@ -354,27 +382,18 @@ CandidateSearchService::CandidateSearchService(const ServiceEnvironment* environ
       pool_(pool),
       today_(std::move(today)) {}
 
-std::optional<Caller> CandidateSearchService::Admit(grpc::CallbackServerContext* context,
-                                                    grpc::ServerUnaryReactor* reactor) {
-  return AdmitCaller(environment_, context, reactor,
-                     {v1::ACCOUNT_ROLE_EMPLOYER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-}
-
-void CandidateSearchService::TakeQuota(grpc::CallbackServerContext* context,
-                                       grpc::ServerUnaryReactor* reactor,
-                                       const AccountRecord& account, QuotaLimiter::Kind kind,
-                                       std::function<void()> then) {
+void CandidateSearchService::TakeQuota(UnaryCall call, const AccountRecord& account,
+                                       QuotaLimiter::Kind kind, std::function<void()> then) {
   environment_.quotas->Take(
       account, kind, environment_.now(),
-      [context, reactor, kind, then = std::move(then)](QuotaLimiter::Outcome quota) {
+      [call, kind, then = std::move(then)](QuotaLimiter::Outcome quota) {
         if (!quota.error.ok()) {
-          FinishWith(context, reactor, quota.error);
+          call.Finish(quota.error);
         } else if (!quota.allowed) {
-          FinishWith(context, reactor,
-                     absl::ResourceExhaustedError(kind == QuotaLimiter::Kind::kSearch
-                                                      ? "searches per minute used up"
-                                                      : "profile views for today used up"),
-                     quota.retry_after_seconds);
+          call.Finish(absl::ResourceExhaustedError(kind == QuotaLimiter::Kind::kSearch
+                                                       ? "searches per minute used up"
+                                                       : "profile views for today used up"),
+                      quota.retry_after_seconds);
         } else {
           then();
         }
@@ -384,92 +403,81 @@ void CandidateSearchService::TakeQuota(grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* CandidateSearchService::SearchCandidates(
     grpc::CallbackServerContext* context, const v1::SearchCandidatesRequest* request,
     v1::SearchCandidatesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller = Admit(context, reactor);
-  if (!caller.has_value()) return reactor;
-  absl::StatusOr<engine::SearchQuery> query = ToEngineQuery(*request, *reference_data_);
-  if (!query.ok()) {
-    reactor->Finish(ToGrpcStatus(query.status()));
-    return reactor;
-  }
-  query->today_day = today_();
-  TakeQuota(context, reactor, caller->account, QuotaLimiter::Kind::kSearch,
-            [this, context, reactor, response, query = std::move(*query)] {
-              RunSearch(context, reactor, query, response);
-            });
-  return reactor;
+  return AnswerCaller(
+      environment_, context, kSearchingRoles, [&](UnaryCall call, const Caller& caller) -> Answer {
+        absl::StatusOr<engine::SearchQuery> query = ToEngineQuery(*request, *reference_data_);
+        if (!query.ok()) return query.status();
+        query->today_day = today_();
+        TakeQuota(call, caller.account, QuotaLimiter::Kind::kSearch,
+                  [this, call, response, query = std::move(*query)] {
+                    RunSearch(call, query, response);
+                  });
+        return Answer::Later();
+      });
 }
 
-void CandidateSearchService::RunSearch(grpc::CallbackServerContext* context,
-                                       grpc::ServerUnaryReactor* reactor,
-                                       const engine::SearchQuery& query,
+void CandidateSearchService::RunSearch(UnaryCall call, const engine::SearchQuery& query,
                                        v1::SearchCandidatesResponse* response) {
-  pool_->Submit([context, reactor, response, query,
-                 reference_data = reference_data_](engine::Searcher& searcher) {
-    // A search that waited past its deadline (or whose client left) in a busy pool is not run:
-    // nobody would read the answer, and the queue behind it would only grow.
-    if (context->IsCancelled()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call ended before it ran"));
-      return;
-    }
-    absl::StatusOr<engine::SearchResult> result = searcher.Search(query);
-    if (!result.ok()) {
-      reactor->Finish(ToGrpcStatus(result.status()));
-      return;
-    }
-    reactor->Finish(ToGrpcStatus(FillResponse(std::move(*result), *reference_data, response)));
-  });
+  pool_->Submit(
+      [call, response, query, reference_data = reference_data_](engine::Searcher& searcher) {
+        // A search that waited past its deadline (or whose client left) in a busy pool is not run:
+        // nobody would read the answer, and the queue behind it would only grow.
+        if (call.context().IsCancelled()) {
+          call.Finish(absl::CancelledError("the call ended before it ran"));
+          return;
+        }
+        absl::StatusOr<engine::SearchResult> result = searcher.Search(query);
+        if (!result.ok()) {
+          call.Finish(result.status());
+          return;
+        }
+        call.Finish(FillResponse(std::move(*result), *reference_data, response));
+      });
 }
 
 grpc::ServerUnaryReactor* CandidateSearchService::GetProfile(grpc::CallbackServerContext* context,
                                                              const v1::GetProfileRequest* request,
                                                              v1::GetProfileResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // Checked before the quota is: a malformed id costs no profile view.
-  if (!indexer::Pseudonymizer::LooksLikeProfileId(request->profile_id())) {
-    reactor->Finish(ToGrpcStatus(InvalidField("profile_id", "not a profile id")));
-    return reactor;
-  }
-  std::optional<Caller> caller = Admit(context, reactor);
-  if (!caller.has_value()) return reactor;
-  TakeQuota(
-      context, reactor, caller->account, QuotaLimiter::Kind::kProfileView,
-      [this, context, reactor, response, account_id = caller->account.id,
-       id = request->profile_id()] { ShowProfile(context, reactor, account_id, id, response); });
-  return reactor;
+  return AnswerCaller(
+      environment_, context, kSearchingRoles, [&](UnaryCall call, const Caller& caller) -> Answer {
+        // Checked before the quota is: a malformed id costs no profile view.
+        if (absl::Status valid = CheckProfileId(request->profile_id()); !valid.ok()) return valid;
+        TakeQuota(call, caller.account, QuotaLimiter::Kind::kProfileView,
+                  [this, call, response, account_id = caller.account.id,
+                   id = request->profile_id()] { ShowProfile(call, account_id, id, response); });
+        return Answer::Later();
+      });
 }
 
-void CandidateSearchService::ShowProfile(grpc::CallbackServerContext* context,
-                                         grpc::ServerUnaryReactor* reactor,
-                                         const std::string& account_id, const std::string& id,
-                                         v1::GetProfileResponse* response) {
-  pool_->Submit([this, context, reactor, response, account_id, id,
-                 today = today_()](engine::Searcher& searcher) {
-    absl::StatusOr<engine::CandidateMatch> profile = searcher.GetProfile(id, today);
-    absl::Status outcome = profile.status();
-    if (outcome.ok()) {
-      outcome = FillProfile(*profile, *reference_data_, response->mutable_profile());
-    }
-    // Every view is audited, also one of a profile that is not there (probing leaves a trace);
-    // the profile goes out only after its audit row has committed.
-    const AuditEntry entry{absl::ToUnixMicros(environment_.now()),
-                           account_id,
-                           "view_profile",
-                           id,
-                           "",
-                           "",
-                           outcome.ok() ? "ok" : absl::StatusCodeToString(outcome.code())};
-    environment_.store->Write(
-        [entry](sqlite::SqliteConnection& db) { return AppendAudit(db, entry).status(); },
-        [context, reactor, response, outcome](absl::Status audited) {
-          if (!audited.ok()) {
-            response->Clear();
-            FinishWith(context, reactor, absl::UnavailableError("cannot show the profile now"));
-            return;
-          }
-          FinishWith(context, reactor, outcome);
-        });
-  });
+void CandidateSearchService::ShowProfile(UnaryCall call, const std::string& account_id,
+                                         const std::string& id, v1::GetProfileResponse* response) {
+  pool_->Submit(
+      [this, call, response, account_id, id, today = today_()](engine::Searcher& searcher) {
+        absl::StatusOr<engine::CandidateMatch> profile = searcher.GetProfile(id, today);
+        absl::Status outcome = profile.status();
+        if (outcome.ok()) {
+          outcome = FillProfile(*profile, *reference_data_, response->mutable_profile());
+        }
+        // Every view is audited, also one of a profile that is not there (probing leaves a trace);
+        // the profile goes out only after its audit row has committed.
+        const AuditEntry entry{absl::ToUnixMicros(environment_.now()),
+                               account_id,
+                               "view_profile",
+                               id,
+                               "",
+                               "",
+                               outcome.ok() ? "ok" : absl::StatusCodeToString(outcome.code())};
+        environment_.store->Write(
+            [entry](sqlite::SqliteConnection& db) { return AppendAudit(db, entry).status(); },
+            [call, response, outcome](absl::Status audited) {
+              if (!audited.ok()) {
+                response->Clear();
+                call.Finish(absl::UnavailableError("cannot show the profile now"));
+                return;
+              }
+              call.Finish(outcome);
+            });
+      });
 }
 
 }  // namespace verkenner::service

@@ -10,6 +10,7 @@
 #include "engine/search_types.h"
 #include "engine/searcher_pool.h"
 #include "service/rpc/environment.h"
+#include "service/rpc/unary_call.h"
 #include "verkenner/v1/search.grpc.pb.h"
 
 namespace verkenner::service {
@@ -34,21 +35,16 @@ class CandidateSearchService final : public v1::CandidateSearchService::Callback
                                        v1::GetProfileResponse* response) override;
 
  private:
-  // The caller, when authenticated and of a role that may search; else the call is finished
-  // with the reason.
-  std::optional<Caller> Admit(grpc::CallbackServerContext* context,
-                              grpc::ServerUnaryReactor* reactor);
   // Takes one `kind` from the quotas of `account` (and its organisation), then runs `then`; or
   // finishes the call: RESOURCE_EXHAUSTED with retry-after, or UNAVAILABLE. Called once the
   // request is valid: a call that fails validation uses no quota.
-  void TakeQuota(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                 const AccountRecord& account, QuotaLimiter::Kind kind, std::function<void()> then);
+  void TakeQuota(UnaryCall call, const AccountRecord& account, QuotaLimiter::Kind kind,
+                 std::function<void()> then);
   // The search, on the engine pool; finishes the call.
-  void RunSearch(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                 const engine::SearchQuery& query, v1::SearchCandidatesResponse* response);
+  void RunSearch(UnaryCall call, const engine::SearchQuery& query,
+                 v1::SearchCandidatesResponse* response);
   // Profile `id` for `account_id`, audited, on the engine pool; finishes the call.
-  void ShowProfile(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                   const std::string& account_id, const std::string& id,
+  void ShowProfile(UnaryCall call, const std::string& account_id, const std::string& id,
                    v1::GetProfileResponse* response);
 
   const ServiceEnvironment& environment_;
@@ -68,6 +64,13 @@ absl::StatusOr<engine::SearchQuery> ToEngineQuery(const v1::SearchCandidatesRequ
 absl::Status FillProfile(const engine::CandidateMatch& match,
                          const engine::ReferenceData& reference_data,
                          v1::AnonymousProfile* profile);
+
+// Profile `profile_id` as the index holds it on `today` and the API shows it (FillProfile);
+// nullopt when it is withdrawn or ended, for the lists that keep such an entry with its note.
+// Any other error comes back: index trouble must not pass for a withdrawal.
+absl::StatusOr<std::optional<v1::AnonymousProfile>> CurrentProfile(
+    engine::Searcher& searcher, const engine::ReferenceData& reference_data,
+    const std::string& profile_id, int64_t today);
 
 // Days since 1970-01-01 by the system clock (UTC).
 int64_t TodayFromSystemClock();

@@ -52,125 +52,129 @@ SessionService::SessionService(const ServiceEnvironment* environment)
 grpc::ServerUnaryReactor* SessionService::CreateSession(grpc::CallbackServerContext* context,
                                                         const v1::CreateSessionRequest* request,
                                                         v1::CreateSessionResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (request->email().empty() || request->email().size() > kMaxEmailBytes) {
-    FinishWith(context, reactor, absl::InvalidArgumentError("email: 1 to 254 characters"));
-    return reactor;
-  }
-  if (request->password().empty() || request->password().size() > kMaxPasswordBytes) {
-    FinishWith(context, reactor, absl::InvalidArgumentError("password: 1 to 1,024 bytes"));
-    return reactor;
-  }
-  const std::string email = absl::AsciiStrToLower(request->email());
-  const std::string client = ClientAddressOf(*context);
-  // Before the password is queued: a throttled guess costs no hash.
-  if (const int64_t wait = throttle_.Admit(email, client, environment_.now()); wait > 0) {
-    FinishWith(context, reactor,
-               absl::ResourceExhaustedError("too many failed logins; try again later"), wait);
-    return reactor;
-  }
-  password_threads_.Submit([this, context, reactor, request, response, email, client] {
-    std::optional<std::pair<AccountRecord, std::string>> found;
-    absl::Status read = environment_.store->Read([&](sqlite::SqliteConnection& db) {
-      auto result = FindAccountByEmail(db, email);
-      if (!result.ok()) return result.status();
-      found = std::move(*result);
-      return absl::OkStatus();
-    });
-    if (!read.ok()) {
-      FinishWith(context, reactor, absl::UnavailableError("cannot log in now; try again"));
-      return;
+  // No caller yet: this call is how one becomes known.
+  return AnswerAnyone(context, [&](UnaryCall call) -> Answer {
+    if (request->email().empty() || request->email().size() > kMaxEmailBytes) {
+      return InvalidField("email", "1 to 254 characters");
     }
-    bool verified = false;
-    if (found.has_value() && !found->second.empty()) {
-      verified = VerifyPassword(request->password(), found->second);
-    } else {
-      VerifyAgainstDummyHash(request->password());
+    if (request->password().empty() || request->password().size() > kMaxPasswordBytes) {
+      return InvalidField("password", "1 to 1,024 bytes");
     }
-    if (!verified || found->first.disabled) {
-      FinishWith(context, reactor, WrongCredentials());  // Admit() counted the failure
-      return;
+    std::string email = absl::AsciiStrToLower(request->email());
+    std::string client = ClientAddressOf(*context);
+    // Before the password is queued: a throttled guess costs no hash.
+    if (const int64_t wait = throttle_.Admit(email, client, environment_.now()); wait > 0) {
+      return Answer(absl::ResourceExhaustedError("too many failed logins; try again later"), wait);
     }
-    throttle_.Succeeded(email, client);
-    const AccountRecord account = found->first;
-    // The only moment the password is known: upgrade a hash of an older cost.
-    std::string new_hash;
-    if (PasswordHashNeedsRehash(found->second)) {
-      if (absl::StatusOr<std::string> rehashed = HashPassword(request->password()); rehashed.ok()) {
-        new_hash = std::move(*rehashed);
-      }
-    }
-    const std::string token = NewToken();
-    const absl::Time now = environment_.now();
-    const int64_t now_micros = absl::ToUnixMicros(now);
-    const int64_t expire_micros =
-        now_micros + std::chrono::microseconds(Authenticator::kSessionLifetime).count();
-    response->set_session_token(token);
-    SetTimestamp(expire_micros, response->mutable_expire_time());
-    FillAccount(account, environment_, /*with_quotas=*/true, response->mutable_account());
-    environment_.store->Write(
-        [hash = TokenHash(token), account, now_micros, expire_micros,
-         new_hash](sqlite::SqliteConnection& db) {
-          if (!new_hash.empty()) {
-            absl::StatusOr<sqlite::SqliteStatement> update =
-                db.Prepare("UPDATE account SET password_hash = ?2 WHERE id = ?1");
-            if (!update.ok()) return update.status();
-            update->Bind(1, account.id).Bind(2, new_hash);
-            if (absl::Status status = update->Run(); !status.ok()) return status;
-          }
-          return AddToken(db, hash, account.id, TokenKind::kSession, now_micros, expire_micros);
-        },
-        [context, reactor, response](absl::Status status) {
-          if (!status.ok()) {
-            response->Clear();  // the token was never stored: do not hand it out
-            status = absl::UnavailableError("cannot log in now; try again");
-          }
-          FinishWith(context, reactor, status);
+    password_threads_.Submit(
+        [this, call, request, response, email = std::move(email), client = std::move(client)] {
+          LogIn(call, *request, email, client, response);
         });
+    return Answer::Later();
   });
-  return reactor;
+}
+
+void SessionService::LogIn(UnaryCall call, const v1::CreateSessionRequest& request,
+                           const std::string& email, const std::string& client,
+                           v1::CreateSessionResponse* response) {
+  std::optional<std::pair<AccountRecord, std::string>> found;
+  absl::Status read = environment_.store->Read([&](sqlite::SqliteConnection& db) {
+    auto result = FindAccountByEmail(db, email);
+    if (!result.ok()) return result.status();
+    found = std::move(*result);
+    return absl::OkStatus();
+  });
+  if (!read.ok()) {
+    call.Finish(absl::UnavailableError("cannot log in now; try again"));
+    return;
+  }
+  bool verified = false;
+  if (found.has_value() && !found->second.empty()) {
+    verified = VerifyPassword(request.password(), found->second);
+  } else {
+    VerifyAgainstDummyHash(request.password());
+  }
+  if (!verified || found->first.disabled) {
+    call.Finish(WrongCredentials());  // Admit() counted the failure
+    return;
+  }
+  throttle_.Succeeded(email, client);
+  // The only moment the password is known: upgrade a hash of an older cost.
+  std::string new_hash;
+  if (PasswordHashNeedsRehash(found->second)) {
+    if (absl::StatusOr<std::string> rehashed = HashPassword(request.password()); rehashed.ok()) {
+      new_hash = std::move(*rehashed);
+    }
+  }
+  IssueSession(call, found->first, new_hash, response);
+}
+
+void SessionService::IssueSession(UnaryCall call, const AccountRecord& account,
+                                  const std::string& new_hash,
+                                  v1::CreateSessionResponse* response) {
+  const std::string token = NewToken();
+  const int64_t now_micros = absl::ToUnixMicros(environment_.now());
+  const int64_t expire_micros =
+      now_micros + std::chrono::microseconds(Authenticator::kSessionLifetime).count();
+  response->set_session_token(token);
+  SetTimestamp(expire_micros, response->mutable_expire_time());
+  FillAccount(account, environment_, /*with_quotas=*/true, response->mutable_account());
+  environment_.store->Write(
+      [hash = TokenHash(token), account_id = account.id, now_micros, expire_micros,
+       new_hash](sqlite::SqliteConnection& db) {
+        if (!new_hash.empty()) {
+          absl::StatusOr<sqlite::SqliteStatement> update =
+              db.Prepare("UPDATE account SET password_hash = ?2 WHERE id = ?1");
+          if (!update.ok()) return update.status();
+          update->Bind(1, account_id).Bind(2, new_hash);
+          if (absl::Status status = update->Run(); !status.ok()) return status;
+        }
+        return AddToken(db, hash, account_id, TokenKind::kSession, now_micros, expire_micros);
+      },
+      [call, response](absl::Status status) {
+        if (!status.ok()) {
+          response->Clear();  // the token was never stored: do not hand it out
+          status = absl::UnavailableError("cannot log in now; try again");
+        }
+        call.Finish(status);
+      });
 }
 
 grpc::ServerUnaryReactor* SessionService::DeleteSession(grpc::CallbackServerContext* context,
                                                         const v1::DeleteSessionRequest*,
                                                         v1::DeleteSessionResponse*) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const std::string token = Authenticator::BearerToken(*context);
-  if (!LooksLikeToken(token)) {
-    FinishWith(context, reactor, absl::UnauthenticatedError("missing or invalid token"));
-    return reactor;
-  }
-  absl::StatusOr<Caller> caller = environment_.authenticator->Authenticate(*context);
-  if (caller.ok() && caller->token_kind == TokenKind::kApi) {
-    FinishWith(context, reactor,
-               absl::FailedPreconditionError("an API token is revoked with the admin CLI"));
-    return reactor;
-  }
-  // An ended or expired session succeeds too: logging out twice is not an error.
-  environment_.store->Write(
-      [hash = TokenHash(token)](sqlite::SqliteConnection& db) {
-        absl::StatusOr<sqlite::SqliteStatement> remove =
-            db.Prepare("DELETE FROM token WHERE hash = ?1 AND kind = 1");
-        if (!remove.ok()) return remove.status();
-        remove->Bind(1, hash);
-        return remove->Run();
-      },
-      [context, reactor](absl::Status status) { FinishWith(context, reactor, status); });
-  return reactor;
+  // Admits by its own rule: any well-formed token may be ended, also one already ended.
+  return AnswerAnyone(context, [&](UnaryCall call) -> Answer {
+    const std::string token = Authenticator::BearerToken(*context);
+    if (!LooksLikeToken(token)) return absl::UnauthenticatedError("missing or invalid token");
+    absl::StatusOr<Caller> caller = environment_.authenticator->Authenticate(*context);
+    if (caller.ok() && caller->token_kind == TokenKind::kApi) {
+      return absl::FailedPreconditionError("an API token is revoked with the admin CLI");
+    }
+    // An ended or expired session succeeds too: logging out twice is not an error.
+    environment_.store->Write(
+        [hash = TokenHash(token)](sqlite::SqliteConnection& db) {
+          absl::StatusOr<sqlite::SqliteStatement> remove =
+              db.Prepare("DELETE FROM token WHERE hash = ?1 AND kind = 1");
+          if (!remove.ok()) return remove.status();
+          remove->Bind(1, hash);
+          return remove->Run();
+        },
+        [call](absl::Status status) { call.Finish(status); });
+    return Answer::Later();
+  });
 }
 
 grpc::ServerUnaryReactor* SessionService::GetCurrentAccount(
     grpc::CallbackServerContext* context, const v1::GetCurrentAccountRequest*,
     v1::GetCurrentAccountResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller = environment_.authenticator->Authenticate(*context);
-  if (!caller.ok()) {
-    FinishWith(context, reactor, caller.status());
-    return reactor;
-  }
-  FillAccount(caller->account, environment_, /*with_quotas=*/true, response->mutable_account());
-  FinishWith(context, reactor, absl::OkStatus());
-  return reactor;
+  // Every role may ask who it is: authenticated, no role required.
+  return AnswerAnyone(context, [&](UnaryCall) -> Answer {
+    absl::StatusOr<Caller> caller = environment_.authenticator->Authenticate(*context);
+    if (!caller.ok()) return caller.status();
+    FillAccount(caller->account, environment_, /*with_quotas=*/true, response->mutable_account());
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace verkenner::service

@@ -5,6 +5,7 @@
 
 #include "service/auth/login_throttle.h"
 #include "service/rpc/environment.h"
+#include "service/rpc/unary_call.h"
 #include "service/rpc/worker_threads.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
 
@@ -34,6 +35,15 @@ class SessionService final : public v1::SessionService::CallbackService {
                                               v1::GetCurrentAccountResponse* response) override;
 
  private:
+  // On a password thread: checks the password of `email`, then IssueSession; or finishes the
+  // call UNAUTHENTICATED (one answer for every wrong case) or UNAVAILABLE.
+  void LogIn(UnaryCall call, const v1::CreateSessionRequest& request, const std::string& email,
+             const std::string& client, v1::CreateSessionResponse* response);
+  // Stores a new session token of `account` (and `new_hash` when not empty), then finishes the
+  // call with it; the token goes out only once stored.
+  void IssueSession(UnaryCall call, const AccountRecord& account, const std::string& new_hash,
+                    v1::CreateSessionResponse* response);
+
   const ServiceEnvironment& environment_;
   LoginThrottle throttle_;
   WorkerThreads password_threads_{2};

@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "service/rpc/contact_request_service.h"
+#include "service/rpc/request_validation.h"
 #include "service/rpc/search_service.h"
 #include "service/rpc/spreadsheet_csv.h"
 
@@ -17,38 +17,12 @@ namespace verkenner::service {
 namespace {
 
 constexpr char kNamePrefix[] = "shortlists/";
-constexpr size_t kMaxTitleCharacters = 200;
-constexpr size_t kMaxVacancyTextCharacters = 4000;
-constexpr size_t kMaxNoteCharacters = 2000;
-constexpr int kDefaultPageSize = 20;
-constexpr int kMaxPageSize = 100;
 // Long titles make unwieldy file names; the date after the slug keeps them apart anyway.
 constexpr size_t kMaxSlugLength = 60;
 
 absl::Status NotFound() {
   // The same answer for a shortlist that does not exist and one of another region.
   return absl::NotFoundError("no such shortlist");
-}
-
-// The contract counts characters; protobuf has already refused strings that are not UTF-8, so
-// counting the bytes that start a character is enough.
-size_t CharacterCount(const std::string& text) {
-  return std::count_if(text.begin(), text.end(),
-                       [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-}
-
-bool IsIdempotencyKey(const std::string& key) {
-  return !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
-}
-
-// What an idempotency key is checked against: a retry sends the same bytes. The message type is
-// hashed along, so that a key reused for another method is a reuse, not a retry.
-std::string ContentHash(const google::protobuf::Message& message) {
-  return Sha256Hex(
-      absl::StrCat(message.GetDescriptor()->full_name(), "\n", message.SerializeAsString()));
 }
 
 // The id in "shortlists/<id>", or empty when `name` is not such a name.
@@ -64,19 +38,6 @@ absl::Status CheckName(const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::Status CheckProfileId(const std::string& profile_id) {
-  if (profile_id.empty() || profile_id.size() > 64) {
-    return InvalidField("profile_id", "missing or longer than 64 characters");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckNote(const std::string& note) {
-  if (CharacterCount(note) > kMaxNoteCharacters)
-    return InvalidField("note", "at most 2,000 characters");
-  return absl::OkStatus();
-}
-
 absl::Status CheckContactRequest(const std::string& contact_request) {
   if (!contact_request.empty() && ContactRequestIdOfName(contact_request).empty()) {
     return InvalidField("contact_request", "expected contactRequests/<id>, or empty for none");
@@ -87,23 +48,16 @@ absl::Status CheckContactRequest(const std::string& contact_request) {
 }  // namespace
 
 absl::Status CheckCreateShortlist(const v1::CreateShortlistRequest& request) {
-  if (!IsIdempotencyKey(request.request_id())) {
-    return InvalidField("request_id", "1 to 64 characters from A-Z, a-z, 0-9, _ and -");
+  absl::Status status = CheckIdempotencyKey(request.request_id());
+  if (status.ok()) status = CheckCharacters("title", request.title(), 1, kMaxTitleCharacters);
+  if (status.ok()) {
+    status = CheckCharacters("vacancy_text", request.vacancy_text(), 0, kMaxDescriptionCharacters);
   }
-  const size_t title = CharacterCount(request.title());
-  if (title == 0 || title > kMaxTitleCharacters)
-    return InvalidField("title", "1 to 200 characters");
-  if (CharacterCount(request.vacancy_text()) > kMaxVacancyTextCharacters) {
-    return InvalidField("vacancy_text", "at most 4,000 characters");
-  }
-  return CheckContactRequest(request.contact_request());
+  if (status.ok()) status = CheckContactRequest(request.contact_request());
+  return status;
 }
 
 namespace {
-
-int64_t MicrosOf(const google::protobuf::Timestamp& time) {
-  return time.seconds() * 1'000'000 + time.nanos() / 1000;
-}
 
 // The stored shortlist `id` when it belongs to the caller's region; else NotFound.
 absl::StatusOr<v1::Shortlist> LoadVisible(sqlite::SqliteConnection& db, const Caller& caller,
@@ -138,16 +92,6 @@ v1::ShortlistEntry* FindEntry(v1::Shortlist& shortlist, const std::string& profi
     if (entry.profile_id() == profile_id) return &entry;
   }
   return nullptr;
-}
-
-// Export dates are the users' dates: Dutch ones.
-const absl::TimeZone& Amsterdam() {
-  static const absl::TimeZone amsterdam = [] {
-    absl::TimeZone zone;
-    if (!absl::LoadTimeZone("Europe/Amsterdam", &zone)) zone = absl::UTCTimeZone();
-    return zone;
-  }();
-  return amsterdam;
 }
 
 // "0,94": Dutch spreadsheets read a decimal point as a thousands separator or as text. Built
@@ -244,39 +188,35 @@ void ShortlistService::ShowProfiles(v1::Shortlist shortlist,
   pool_->Submit([this, shortlist = std::move(shortlist), then = std::move(then),
                  today = today_()](engine::Searcher& searcher) mutable {
     for (v1::ShortlistEntry& entry : *shortlist.mutable_entries()) {
-      absl::StatusOr<engine::CandidateMatch> match = searcher.GetProfile(entry.profile_id(), today);
-      // Withdrawn or ended: the entry stays, with its note, without the profile.
-      if (absl::IsNotFound(match.status())) continue;
-      absl::Status shown = match.status();
-      if (shown.ok()) {
-        shown = FillProfile(*match, *environment_.reference_data, entry.mutable_profile());
-      }
-      // Index trouble must not pass for a withdrawal: an export would silently lose profiles.
-      if (!shown.ok()) {
-        then(shown);
+      // Withdrawn or ended: the entry stays, with its note, without the profile. Index trouble
+      // fails the call: an export would otherwise silently lose profiles.
+      absl::StatusOr<std::optional<v1::AnonymousProfile>> profile =
+          CurrentProfile(searcher, *environment_.reference_data, entry.profile_id(), today);
+      if (!profile.ok()) {
+        then(profile.status());
         return;
       }
+      if (profile->has_value()) *entry.mutable_profile() = std::move(**profile);
     }
     then(std::move(shortlist));
   });
 }
 
-void ShortlistService::ShowAndFinish(grpc::CallbackServerContext* context,
-                                     grpc::ServerUnaryReactor* reactor, v1::Shortlist shortlist,
-                                     v1::Shortlist* out) {
-  ShowProfiles(std::move(shortlist), [context, reactor, out](absl::StatusOr<v1::Shortlist> shown) {
+void ShortlistService::ShowAndFinish(UnaryCall call, v1::Shortlist shortlist, v1::Shortlist* out) {
+  ShowProfiles(std::move(shortlist), [call, out](absl::StatusOr<v1::Shortlist> shown) {
     if (shown.ok()) *out = std::move(*shown);
-    FinishWith(context, reactor, shown.status());
+    call.Finish(shown.status());
   });
 }
 
-void ShortlistService::ChangeShortlist(grpc::CallbackServerContext* context,
-                                       grpc::ServerUnaryReactor* reactor, const Caller& caller,
-                                       const std::string& id, Change change, v1::Shortlist* out) {
+Answer ShortlistService::ChangeShortlist(UnaryCall call, const Caller& caller,
+                                         const std::string& name, Change change,
+                                         v1::Shortlist* out) {
+  if (absl::Status valid = CheckName(name); !valid.ok()) return valid;
   const int64_t now = absl::ToUnixMicros(environment_.now());
   auto stored = std::make_shared<v1::Shortlist>();
   environment_.store->Write(
-      [caller, id, change = std::move(change), now,
+      [caller, id = ShortlistIdOfName(name), change = std::move(change), now,
        stored](sqlite::SqliteConnection& db) -> absl::Status {
         // Loaded, checked and saved in one write: two colleagues changing the same shortlist
         // at once each see the other's change.
@@ -291,379 +231,364 @@ void ShortlistService::ChangeShortlist(grpc::CallbackServerContext* context,
         SetTimestamp(now, stored->mutable_update_time());
         return SaveShortlist(db, id, *stored);
       },
-      [this, context, reactor, stored, out](absl::Status status) {
+      [this, call, stored, out](absl::Status status) {
         if (!status.ok()) {
-          FinishWith(context, reactor, status);
+          call.Finish(status);
           return;
         }
-        ShowAndFinish(context, reactor, std::move(*stored), out);
+        ShowAndFinish(call, std::move(*stored), out);
       });
+  return Answer::Later();
 }
+
+namespace {
+
+// The write of CreateShortlist: the shortlist a retry of `request` made (as it stands now), or a
+// new one of the caller's region, saved with its idempotency key.
+absl::Status CreateOrReplay(sqlite::SqliteConnection& db,
+                            const v1::CreateShortlistRequest& request, const Caller& caller,
+                            const std::string& content_hash, int64_t now, v1::Shortlist& stored) {
+  // Checked in the same write as the creation: a retry finds the key and the shortlist, or
+  // neither.
+  absl::StatusOr<std::optional<std::string>> earlier =
+      FindIdempotencyKey(db, caller.account.id, request.request_id(), content_hash);
+  if (!earlier.ok()) return earlier.status();
+  if (earlier->has_value()) {
+    // As it stands now; NotFound once it has been deleted, as for any call on it.
+    absl::StatusOr<v1::Shortlist> first = LoadVisible(db, caller, ShortlistIdOfName(**earlier));
+    if (!first.ok()) return first.status();
+    stored = std::move(*first);
+    return absl::OkStatus();
+  }
+  if (!request.contact_request().empty()) {
+    absl::StatusOr<std::optional<StoredContactRequest>> belongs =
+        LoadContactRequest(db, ContactRequestIdOfName(request.contact_request()));
+    if (!belongs.ok()) return belongs.status();
+    if (!belongs->has_value() ||
+        (**belongs).request.labour_market_region_code() != caller.account.region_code) {
+      return absl::NotFoundError("contact_request: no such contact request in your region");
+    }
+  }
+  const std::string id = NewResourceId();
+  stored.set_name(kNamePrefix + id);
+  stored.set_title(request.title());
+  stored.set_vacancy_text(request.vacancy_text());
+  stored.set_contact_request(request.contact_request());
+  stored.set_labour_market_region_code(caller.account.region_code);
+  FillAccountReference(caller.account, stored.mutable_created_by());
+  stored.set_entry_count(0);
+  SetTimestamp(now, stored.mutable_create_time());
+  SetTimestamp(now, stored.mutable_update_time());
+  if (absl::Status status = SaveShortlist(db, id, stored); !status.ok()) return status;
+  return RememberIdempotencyKey(db, caller.account.id, request.request_id(), content_hash,
+                                stored.name(), now);
+}
+
+// Most recently changed first; the newer of two changed at once first, then by name, so that
+// pages never overlap.
+bool ChangedMoreRecently(const v1::Shortlist& a, const v1::Shortlist& b) {
+  const int64_t a_update = MicrosOf(a.update_time()), b_update = MicrosOf(b.update_time());
+  if (a_update != b_update) return a_update > b_update;
+  const int64_t a_create = MicrosOf(a.create_time()), b_create = MicrosOf(b.create_time());
+  if (a_create != b_create) return a_create > b_create;
+  return a.name() < b.name();
+}
+
+// The checks of a call on one entry of a shortlist.
+absl::Status CheckEntryCall(const std::string& name, const std::string& profile_id) {
+  absl::Status status = CheckName(name);
+  if (status.ok()) status = CheckProfileId(profile_id);
+  return status;
+}
+
+// The audit rows of an export: one per entry, so that "who exported profile X" has an answer;
+// one without a profile for an empty shortlist, so that every export leaves a trace.
+std::vector<AuditEntry> ExportAudit(const v1::Shortlist& shortlist, const std::string& account_id,
+                                    int64_t now_micros) {
+  std::vector<AuditEntry> audit;
+  for (const v1::ShortlistEntry& entry : shortlist.entries()) {
+    audit.push_back({now_micros, account_id, "export_shortlist", entry.profile_id(),
+                     shortlist.name(), "", "ok"});
+  }
+  if (audit.empty()) {
+    audit.push_back({now_micros, account_id, "export_shortlist", "", shortlist.name(), "", "ok"});
+  }
+  return audit;
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* ShortlistService::CreateShortlist(
     grpc::CallbackServerContext* context, const v1::CreateShortlistRequest* request,
     v1::CreateShortlistResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  if (absl::Status valid = CheckCreateShortlist(*request); !valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  const std::string content_hash = ContentHash(*request);
-  const int64_t now = absl::ToUnixMicros(environment_.now());
-  auto stored = std::make_shared<v1::Shortlist>();
-  environment_.store->Write(
-      [request, caller = *caller, content_hash, now,
-       stored](sqlite::SqliteConnection& db) -> absl::Status {
-        // Checked in the same write as the creation: a retry finds the key and the shortlist,
-        // or neither.
-        absl::StatusOr<std::optional<std::string>> earlier =
-            FindIdempotencyKey(db, caller.account.id, request->request_id(), content_hash);
-        if (!earlier.ok()) return earlier.status();
-        if (earlier->has_value()) {
-          // As it stands now; NotFound once it has been deleted, as for any call on it.
-          absl::StatusOr<v1::Shortlist> first =
-              LoadVisible(db, caller, ShortlistIdOfName(**earlier));
-          if (!first.ok()) return first.status();
-          *stored = std::move(*first);
-          return absl::OkStatus();
-        }
-        if (!request->contact_request().empty()) {
-          absl::StatusOr<std::optional<StoredContactRequest>> belongs =
-              LoadContactRequest(db, ContactRequestIdOfName(request->contact_request()));
-          if (!belongs.ok()) return belongs.status();
-          if (!belongs->has_value() ||
-              (**belongs).request.labour_market_region_code() != caller.account.region_code) {
-            return absl::NotFoundError("contact_request: no such contact request in your region");
-          }
-        }
-        const std::string id = NewResourceId();
-        stored->set_name(kNamePrefix + id);
-        stored->set_title(request->title());
-        stored->set_vacancy_text(request->vacancy_text());
-        stored->set_contact_request(request->contact_request());
-        stored->set_labour_market_region_code(caller.account.region_code);
-        FillAccountReference(caller.account, stored->mutable_created_by());
-        stored->set_entry_count(0);
-        SetTimestamp(now, stored->mutable_create_time());
-        SetTimestamp(now, stored->mutable_update_time());
-        if (absl::Status status = SaveShortlist(db, id, *stored); !status.ok()) return status;
-        return RememberIdempotencyKey(db, caller.account.id, request->request_id(), content_hash,
-                                      stored->name(), now);
-      },
-      [this, context, reactor, response, stored](absl::Status status) {
-        if (!status.ok()) {
-          FinishWith(context, reactor, status);
-          return;
-        }
-        ShowAndFinish(context, reactor, std::move(*stored), response->mutable_shortlist());
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        if (absl::Status valid = CheckCreateShortlist(*request); !valid.ok()) return valid;
+        auto stored = std::make_shared<v1::Shortlist>();
+        environment_.store->Write(
+            [request, caller, content_hash = ContentHash(*request),
+             now = absl::ToUnixMicros(environment_.now()), stored](sqlite::SqliteConnection& db) {
+              return CreateOrReplay(db, *request, caller, content_hash, now, *stored);
+            },
+            [this, call, response, stored](absl::Status status) {
+              if (!status.ok()) {
+                call.Finish(status);
+                return;
+              }
+              ShowAndFinish(call, std::move(*stored), response->mutable_shortlist());
+            });
+        return Answer::Later();
       });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* ShortlistService::GetShortlist(grpc::CallbackServerContext* context,
                                                          const v1::GetShortlistRequest* request,
                                                          v1::GetShortlistResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  absl::StatusOr<v1::Shortlist> found = ReadVisible(*environment_.store, *caller, request->name());
-  if (!found.ok()) {
-    FinishWith(context, reactor, found.status());
-    return reactor;
-  }
-  ShowAndFinish(context, reactor, std::move(*found), response->mutable_shortlist());
-  return reactor;
+  return AnswerCaller(environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+                      [&](UnaryCall call, const Caller& caller) -> Answer {
+                        absl::StatusOr<v1::Shortlist> found =
+                            ReadVisible(*environment_.store, caller, request->name());
+                        if (!found.ok()) return found.status();
+                        ShowAndFinish(call, std::move(*found), response->mutable_shortlist());
+                        return Answer::Later();
+                      });
 }
 
 grpc::ServerUnaryReactor* ShortlistService::ListShortlists(grpc::CallbackServerContext* context,
                                                            const v1::ListShortlistsRequest* request,
                                                            v1::ListShortlistsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  absl::Status valid = CheckContactRequest(request->contact_request());
-  if (valid.ok() && (request->page_size() < 0 || request->page_size() > kMaxPageSize)) {
-    valid = InvalidField("page_size", "expected 0 (default 20) to 100");
-  }
-  // A page token is the offset and a hash of the filters, so that a token from a differently
-  // filtered list is refused instead of silently skipping shortlists.
-  v1::ListShortlistsRequest filters = *request;
-  filters.clear_page_token();
-  filters.clear_page_size();
-  const std::string token_prefix = ContentHash(filters).substr(0, 16) + ".";
-  int offset = 0;
-  if (valid.ok() && !request->page_token().empty() &&
-      (!request->page_token().starts_with(token_prefix) ||
-       !absl::SimpleAtoi(request->page_token().substr(token_prefix.size()), &offset) ||
-       offset < 0)) {
-    valid = InvalidField("page_token", "not a token of this list with these filters");
-  }
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  const int size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
-  absl::Status status = environment_.store->Read([&](sqlite::SqliteConnection& db) {
-    absl::StatusOr<std::vector<v1::Shortlist>> all =
-        ListStoredShortlists(db, caller->account.region_code);
-    if (!all.ok()) return all.status();
-    std::vector<v1::Shortlist> shown;
-    for (v1::Shortlist& shortlist : *all) {
-      if (!request->contact_request().empty() &&
-          shortlist.contact_request() != request->contact_request()) {
-        continue;
-      }
-      shown.push_back(std::move(shortlist));
-    }
-    // Most recently changed first; the newer of two changed at once first, then by name, so
-    // that pages never overlap.
-    std::sort(shown.begin(), shown.end(), [](const v1::Shortlist& a, const v1::Shortlist& b) {
-      const int64_t a_update = MicrosOf(a.update_time()), b_update = MicrosOf(b.update_time());
-      if (a_update != b_update) return a_update > b_update;
-      const int64_t a_create = MicrosOf(a.create_time()), b_create = MicrosOf(b.create_time());
-      if (a_create != b_create) return a_create > b_create;
-      return a.name() < b.name();
-    });
-    response->set_total_size(static_cast<int32_t>(shown.size()));
-    for (int i = offset; i < static_cast<int>(shown.size()) && i < offset + size; ++i) {
-      v1::Shortlist* out = response->add_shortlists();
-      *out = std::move(shown[i]);
-      out->clear_entries();
-    }
-    if (offset + size < static_cast<int>(shown.size())) {
-      response->set_next_page_token(token_prefix + std::to_string(offset + size));
-    }
-    return absl::OkStatus();
-  });
-  FinishWith(context, reactor, status);
-  return reactor;
+  return AnswerCaller(environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+                      [&](UnaryCall, const Caller& caller) -> Answer {
+                        if (absl::Status valid = CheckContactRequest(request->contact_request());
+                            !valid.ok()) {
+                          return valid;
+                        }
+                        absl::StatusOr<ListPage> page = ListPage::Of(*request);
+                        if (!page.ok()) return page.status();
+                        return environment_.store->Read([&](sqlite::SqliteConnection& db) {
+                          absl::StatusOr<std::vector<v1::Shortlist>> all =
+                              ListStoredShortlists(db, caller.account.region_code);
+                          if (!all.ok()) return all.status();
+                          std::vector<v1::Shortlist> shown;
+                          for (v1::Shortlist& shortlist : *all) {
+                            if (request->contact_request().empty() ||
+                                shortlist.contact_request() == request->contact_request()) {
+                              shown.push_back(std::move(shortlist));
+                            }
+                          }
+                          std::sort(shown.begin(), shown.end(), ChangedMoreRecently);
+                          const int total = static_cast<int>(shown.size());
+                          response->set_total_size(total);
+                          for (int i = page->begin(); i < page->end(total); ++i) {
+                            v1::Shortlist* out = response->add_shortlists();
+                            *out = std::move(shown[i]);
+                            out->clear_entries();
+                          }
+                          response->set_next_page_token(page->NextToken(total));
+                          return absl::OkStatus();
+                        });
+                      });
 }
 
 grpc::ServerUnaryReactor* ShortlistService::DeleteShortlist(
     grpc::CallbackServerContext* context, const v1::DeleteShortlistRequest* request,
     v1::DeleteShortlistResponse*) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  if (absl::Status valid = CheckName(request->name()); !valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  environment_.store->Write(
-      [caller = *caller,
-       id = ShortlistIdOfName(request->name())](sqlite::SqliteConnection& db) -> absl::Status {
-        absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, id);
-        if (!loaded.ok()) return loaded.status();
-        return DeleteStoredShortlist(db, id);
-      },
-      [context, reactor](absl::Status status) { FinishWith(context, reactor, status); });
-  return reactor;
+  return AnswerCaller(environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+                      [&](UnaryCall call, const Caller& caller) -> Answer {
+                        if (absl::Status valid = CheckName(request->name()); !valid.ok())
+                          return valid;
+                        environment_.store->Write(
+                            [caller, id = ShortlistIdOfName(request->name())](
+                                sqlite::SqliteConnection& db) -> absl::Status {
+                              absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, id);
+                              if (!loaded.ok()) return loaded.status();
+                              return DeleteStoredShortlist(db, id);
+                            },
+                            [call](absl::Status status) { call.Finish(status); });
+                        return Answer::Later();
+                      });
 }
 
 grpc::ServerUnaryReactor* ShortlistService::AddShortlistEntry(
     grpc::CallbackServerContext* context, const v1::AddShortlistEntryRequest* request,
     v1::AddShortlistEntryResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  absl::Status valid = CheckName(request->name());
-  if (valid.ok()) valid = CheckProfileId(request->profile_id());
-  if (valid.ok()) valid = CheckNote(request->note());
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  // Only an active profile can be added: look it up first, then change the shortlist.
-  pool_->Submit([this, context, reactor, request, response, caller = *caller,
-                 today = today_()](engine::Searcher& searcher) {
-    absl::StatusOr<engine::CandidateMatch> match =
-        searcher.GetProfile(request->profile_id(), today);
-    if (!match.ok() && !absl::IsNotFound(match.status())) {
-      FinishWith(context, reactor, match.status());
-      return;
+  return AnswerCaller(environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+                      [&](UnaryCall call, const Caller& caller) -> Answer {
+                        absl::Status valid = CheckEntryCall(request->name(), request->profile_id());
+                        if (valid.ok()) valid = CheckNote("note", request->note());
+                        if (!valid.ok()) return valid;
+                        // Only an active profile can be added: look it up first, then change the
+                        // shortlist.
+                        pool_->Submit([this, call, request, response, caller,
+                                       today = today_()](engine::Searcher& searcher) {
+                          absl::StatusOr<engine::CandidateMatch> match =
+                              searcher.GetProfile(request->profile_id(), today);
+                          if (!match.ok() && !absl::IsNotFound(match.status())) {
+                            call.Finish(match.status());
+                            return;
+                          }
+                          ChangeShortlist(call, caller, request->name(),
+                                          AddEntry(*request, match.ok()),
+                                          response->mutable_shortlist())
+                              .FinishNow(call);
+                        });
+                        return Answer::Later();
+                      });
+}
+
+ShortlistService::Change ShortlistService::AddEntry(const v1::AddShortlistEntryRequest& request,
+                                                    bool active) {
+  return [&request, active](v1::Shortlist& shortlist, const Caller& adder,
+                            int64_t now) -> absl::Status {
+    // Before the active check: the retry of a call that succeeded is ALREADY_EXISTS even after
+    // the profile was withdrawn.
+    if (FindEntry(shortlist, request.profile_id()) != nullptr) {
+      return absl::AlreadyExistsError("profile_id: already on this shortlist");
     }
-    ChangeShortlist(
-        context, reactor, caller, ShortlistIdOfName(request->name()),
-        [request, active = match.ok()](v1::Shortlist& shortlist, const Caller& adder,
-                                       int64_t now) -> absl::Status {
-          // Before the active check: the retry of a call that succeeded is ALREADY_EXISTS even
-          // after the profile was withdrawn.
-          if (FindEntry(shortlist, request->profile_id()) != nullptr) {
-            return absl::AlreadyExistsError("profile_id: already on this shortlist");
-          }
-          if (!active) return absl::NotFoundError("profile_id: no active profile has this id");
-          if (shortlist.entries_size() >= kMaxEntries) {
-            return absl::ResourceExhaustedError(
-                "a shortlist holds at most 200 entries; remove some first");
-          }
-          v1::ShortlistEntry* entry = shortlist.add_entries();
-          entry->set_profile_id(request->profile_id());
-          entry->set_note(request->note());
-          FillAccountReference(adder.account, entry->mutable_added_by());
-          SetTimestamp(now, entry->mutable_create_time());
-          SetTimestamp(now, entry->mutable_update_time());
-          return absl::OkStatus();
-        },
-        response->mutable_shortlist());
-  });
-  return reactor;
+    if (!active) return absl::NotFoundError("profile_id: no active profile has this id");
+    if (shortlist.entries_size() >= kMaxEntries) {
+      return absl::ResourceExhaustedError(
+          "a shortlist holds at most 200 entries; remove some first");
+    }
+    v1::ShortlistEntry* entry = shortlist.add_entries();
+    entry->set_profile_id(request.profile_id());
+    entry->set_note(request.note());
+    FillAccountReference(adder.account, entry->mutable_added_by());
+    SetTimestamp(now, entry->mutable_create_time());
+    SetTimestamp(now, entry->mutable_update_time());
+    return absl::OkStatus();
+  };
 }
 
 grpc::ServerUnaryReactor* ShortlistService::RemoveShortlistEntry(
     grpc::CallbackServerContext* context, const v1::RemoveShortlistEntryRequest* request,
     v1::RemoveShortlistEntryResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  absl::Status valid = CheckName(request->name());
-  if (valid.ok()) valid = CheckProfileId(request->profile_id());
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  ChangeShortlist(
-      context, reactor, *caller, ShortlistIdOfName(request->name()),
-      [request](v1::Shortlist& shortlist, const Caller&, int64_t) -> absl::Status {
-        auto* entries = shortlist.mutable_entries();
-        auto found =
-            std::find_if(entries->begin(), entries->end(), [&](const v1::ShortlistEntry& entry) {
-              return entry.profile_id() == request->profile_id();
-            });
-        if (found == entries->end()) {
-          return absl::NotFoundError("profile_id: not on this shortlist");
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        if (absl::Status valid = CheckEntryCall(request->name(), request->profile_id());
+            !valid.ok()) {
+          return valid;
         }
-        entries->erase(found);
-        return absl::OkStatus();
-      },
-      response->mutable_shortlist());
-  return reactor;
+        return ChangeShortlist(
+            call, caller, request->name(),
+            [request](v1::Shortlist& shortlist, const Caller&, int64_t) -> absl::Status {
+              auto* entries = shortlist.mutable_entries();
+              auto found = std::find_if(entries->begin(), entries->end(),
+                                        [&](const v1::ShortlistEntry& entry) {
+                                          return entry.profile_id() == request->profile_id();
+                                        });
+              if (found == entries->end()) {
+                return absl::NotFoundError("profile_id: not on this shortlist");
+              }
+              entries->erase(found);
+              return absl::OkStatus();
+            },
+            response->mutable_shortlist());
+      });
 }
 
 grpc::ServerUnaryReactor* ShortlistService::ReorderShortlistEntries(
     grpc::CallbackServerContext* context, const v1::ReorderShortlistEntriesRequest* request,
     v1::ReorderShortlistEntriesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  absl::Status valid = CheckName(request->name());
-  if (valid.ok()) {
-    const std::set<std::string> distinct(request->profile_ids().begin(),
-                                         request->profile_ids().end());
-    if (distinct.size() != static_cast<size_t>(request->profile_ids_size())) {
-      valid = InvalidField("profile_ids", "holds a profile more than once");
-    }
-  }
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  ChangeShortlist(
-      context, reactor, *caller, ShortlistIdOfName(request->name()),
-      [request](v1::Shortlist& shortlist, const Caller&, int64_t) -> absl::Status {
-        const absl::Status changed_meanwhile = absl::FailedPreconditionError(
-            "profile_ids: not the profiles on the shortlist (it changed meanwhile?); read it "
-            "again");
-        // The ids are distinct (checked above) and so are the entries: the same count and every
-        // id found make the new order a permutation.
-        if (request->profile_ids_size() != shortlist.entries_size()) return changed_meanwhile;
-        std::vector<v1::ShortlistEntry> ordered;
-        for (const std::string& profile_id : request->profile_ids()) {
-          v1::ShortlistEntry* entry = FindEntry(shortlist, profile_id);
-          if (entry == nullptr) return changed_meanwhile;
-          ordered.push_back(*entry);
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        absl::Status valid = CheckName(request->name());
+        const std::set<std::string> distinct(request->profile_ids().begin(),
+                                             request->profile_ids().end());
+        if (valid.ok() && distinct.size() != static_cast<size_t>(request->profile_ids_size())) {
+          valid = InvalidField("profile_ids", "holds a profile more than once");
         }
-        shortlist.clear_entries();
-        for (v1::ShortlistEntry& entry : ordered) *shortlist.add_entries() = std::move(entry);
-        return absl::OkStatus();
-      },
-      response->mutable_shortlist());
-  return reactor;
+        if (!valid.ok()) return valid;
+        return ChangeShortlist(call, caller, request->name(), Reorder(*request),
+                               response->mutable_shortlist());
+      });
+}
+
+ShortlistService::Change ShortlistService::Reorder(
+    const v1::ReorderShortlistEntriesRequest& request) {
+  return [&request](v1::Shortlist& shortlist, const Caller&, int64_t) -> absl::Status {
+    const absl::Status changed_meanwhile = absl::FailedPreconditionError(
+        "profile_ids: not the profiles on the shortlist (it changed meanwhile?); read it again");
+    // The ids are distinct (checked by the handler) and so are the entries: the same count and
+    // every id found make the new order a permutation.
+    if (request.profile_ids_size() != shortlist.entries_size()) return changed_meanwhile;
+    std::vector<v1::ShortlistEntry> ordered;
+    for (const std::string& profile_id : request.profile_ids()) {
+      v1::ShortlistEntry* entry = FindEntry(shortlist, profile_id);
+      if (entry == nullptr) return changed_meanwhile;
+      ordered.push_back(*entry);
+    }
+    shortlist.clear_entries();
+    for (v1::ShortlistEntry& entry : ordered) *shortlist.add_entries() = std::move(entry);
+    return absl::OkStatus();
+  };
 }
 
 grpc::ServerUnaryReactor* ShortlistService::UpdateShortlistEntryNote(
     grpc::CallbackServerContext* context, const v1::UpdateShortlistEntryNoteRequest* request,
     v1::UpdateShortlistEntryNoteResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  absl::Status valid = CheckName(request->name());
-  if (valid.ok()) valid = CheckProfileId(request->profile_id());
-  if (valid.ok()) valid = CheckNote(request->note());
-  if (!valid.ok()) {
-    FinishWith(context, reactor, valid);
-    return reactor;
-  }
-  ChangeShortlist(
-      context, reactor, *caller, ShortlistIdOfName(request->name()),
-      [request](v1::Shortlist& shortlist, const Caller&, int64_t now) -> absl::Status {
-        v1::ShortlistEntry* entry = FindEntry(shortlist, request->profile_id());
-        if (entry == nullptr) return absl::NotFoundError("profile_id: not on this shortlist");
-        if (entry->note() == request->note()) return absl::OkStatus();  // a retry
-        entry->set_note(request->note());
-        SetTimestamp(now, entry->mutable_update_time());
-        return absl::OkStatus();
-      },
-      response->mutable_shortlist());
-  return reactor;
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        absl::Status valid = CheckEntryCall(request->name(), request->profile_id());
+        if (valid.ok()) valid = CheckNote("note", request->note());
+        if (!valid.ok()) return valid;
+        return ChangeShortlist(
+            call, caller, request->name(),
+            [request](v1::Shortlist& shortlist, const Caller&, int64_t now) -> absl::Status {
+              v1::ShortlistEntry* entry = FindEntry(shortlist, request->profile_id());
+              if (entry == nullptr) return absl::NotFoundError("profile_id: not on this shortlist");
+              if (entry->note() == request->note()) return absl::OkStatus();  // a retry
+              entry->set_note(request->note());
+              SetTimestamp(now, entry->mutable_update_time());
+              return absl::OkStatus();
+            },
+            response->mutable_shortlist());
+      });
 }
 
 grpc::ServerUnaryReactor* ShortlistService::ExportShortlist(
     grpc::CallbackServerContext* context, const v1::ExportShortlistRequest* request,
     v1::ExportShortlistResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::optional<Caller> caller =
-      AdmitCaller(environment_, context, reactor, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER});
-  if (!caller.has_value()) return reactor;
-  absl::StatusOr<v1::Shortlist> found = ReadVisible(*environment_.store, *caller, request->name());
-  if (!found.ok()) {
-    FinishWith(context, reactor, found.status());
-    return reactor;
-  }
-  ShowProfiles(std::move(*found), [this, context, reactor, response,
-                                   caller = *caller](absl::StatusOr<v1::Shortlist> shown) {
-    if (!shown.ok()) {
-      FinishWith(context, reactor, shown.status());
-      return;
-    }
-    const absl::Time now = environment_.now();
-    response->set_content_type("text/csv; charset=utf-8");
-    response->set_content(ShortlistCsv(*shown));
-    response->set_filename(ShortlistFilename(shown->title(), absl::ToCivilDay(now, Amsterdam())));
-    // One row per entry, so that "who exported profile X" has an answer; one without a profile
-    // for an empty shortlist, so that every export leaves a trace.
-    std::vector<AuditEntry> audit;
-    for (const v1::ShortlistEntry& entry : shown->entries()) {
-      audit.push_back({absl::ToUnixMicros(now), caller.account.id, "export_shortlist",
-                       entry.profile_id(), shown->name(), "", "ok"});
-    }
-    if (audit.empty()) {
-      audit.push_back({absl::ToUnixMicros(now), caller.account.id, "export_shortlist", "",
-                       shown->name(), "", "ok"});
-    }
-    // The file goes out only once its audit rows have committed.
-    environment_.store->Write(
-        [audit = std::move(audit)](sqlite::SqliteConnection& db) {
-          for (const AuditEntry& entry : audit) {
-            if (absl::Status status = AppendAudit(db, entry).status(); !status.ok()) return status;
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        absl::StatusOr<v1::Shortlist> found =
+            ReadVisible(*environment_.store, caller, request->name());
+        if (!found.ok()) return found.status();
+        ShowProfiles(std::move(*found), [this, call, response, account_id = caller.account.id](
+                                            absl::StatusOr<v1::Shortlist> shown) {
+          if (!shown.ok()) {
+            call.Finish(shown.status());
+            return;
           }
-          return absl::OkStatus();
-        },
-        [context, reactor, response](absl::Status status) {
-          if (!status.ok()) response->Clear();
-          FinishWith(context, reactor, status);
+          const absl::Time now = environment_.now();
+          response->set_content_type("text/csv; charset=utf-8");
+          response->set_content(ShortlistCsv(*shown));
+          // Export dates are the users' dates: Dutch ones.
+          response->set_filename(
+              ShortlistFilename(shown->title(), absl::ToCivilDay(now, AmsterdamTimeZone())));
+          // The file goes out only once its audit rows have committed.
+          environment_.store->Write(
+              [audit = ExportAudit(*shown, account_id, absl::ToUnixMicros(now))](
+                  sqlite::SqliteConnection& db) {
+                for (const AuditEntry& entry : audit) {
+                  if (absl::Status status = AppendAudit(db, entry).status(); !status.ok()) {
+                    return status;
+                  }
+                }
+                return absl::OkStatus();
+              },
+              [call, response](absl::Status status) {
+                if (!status.ok()) response->Clear();
+                call.Finish(status);
+              });
         });
-  });
-  return reactor;
+        return Answer::Later();
+      });
 }
 
 }  // namespace verkenner::service

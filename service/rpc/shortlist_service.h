@@ -7,6 +7,7 @@
 #include "absl/time/civil_time.h"
 #include "engine/searcher_pool.h"
 #include "service/rpc/environment.h"
+#include "service/rpc/unary_call.h"
 #include "service/store/records.h"
 #include "verkenner/v1/shortlists.grpc.pb.h"
 
@@ -61,16 +62,19 @@ class ShortlistService final : public v1::ShortlistService::CallbackService {
   // `caller`'s region (else NotFound), then finishes the call showing the result in `out`. A
   // change that leaves the shortlist as it was writes nothing and keeps its update_time.
   using Change = std::function<absl::Status(v1::Shortlist&, const Caller&, int64_t now_micros)>;
-  void ChangeShortlist(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                       const Caller& caller, const std::string& id, Change change,
-                       v1::Shortlist* out);
+  // Answers InvalidArgument at once for a malformed `name`.
+  Answer ChangeShortlist(UnaryCall call, const Caller& caller, const std::string& name,
+                         Change change, v1::Shortlist* out);
+  // The changes of AddShortlistEntry (`active`: the profile is in the index now) and
+  // ReorderShortlistEntries; they read `request`, which outlives the call.
+  static Change AddEntry(const v1::AddShortlistEntryRequest& request, bool active);
+  static Change Reorder(const v1::ReorderShortlistEntriesRequest& request);
   // Gives every entry of `shortlist` its current profile (left unset when withdrawn), looking
   // them up on the pool, and hands the result to `then` on a worker thread.
   void ShowProfiles(v1::Shortlist shortlist,
                     std::function<void(absl::StatusOr<v1::Shortlist>)> then);
   // ShowProfiles, then `*out` is the shown shortlist and the call is finished.
-  void ShowAndFinish(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                     v1::Shortlist shortlist, v1::Shortlist* out);
+  void ShowAndFinish(UnaryCall call, v1::Shortlist shortlist, v1::Shortlist* out);
 
   const ServiceEnvironment& environment_;
   engine::SearcherPool* pool_;

@@ -8,6 +8,9 @@
 
 #include <functional>
 #include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "service/auth/credentials.h"
 #include "service/server.h"
@@ -106,6 +109,9 @@ class AuthorizationMatrixTest : public ::testing::Test {
     wsp.email = "am@andere-wsp.example";
     wsp.region_code = region == "AM01" ? "AM02" : "AM01";
     add(kOtherWsp, wsp);
+    region_ = new std::string(region);
+    other_region_ = new std::string(wsp.region_code);
+    made_requests_ = new std::vector<MadeRequest>();
   }
 
   static void TearDownTestSuite() {
@@ -115,6 +121,9 @@ class AuthorizationMatrixTest : public ::testing::Test {
     delete tokens_;
     delete profile_id_;
     delete other_profile_id_;
+    delete region_;
+    delete other_region_;
+    delete made_requests_;
   }
 
   static std::shared_ptr<grpc::Channel> Channel() {
@@ -155,6 +164,41 @@ class AuthorizationMatrixTest : public ::testing::Test {
     }
   }
 
+  // The resource name of `caller`'s account ("accounts/<id>").
+  static std::string AccountName(Caller caller) {
+    v1::GetCurrentAccountResponse current;
+    auto stub = v1::SessionService::NewStub(Channel());
+    EXPECT_EQ(Call(&v1::SessionService::Stub::GetCurrentAccount, *stub, caller,
+                   v1::GetCurrentAccountRequest(), &current),
+              StatusCode::OK);
+    return current.account().name();
+  }
+
+  // Every contact request the suite made, with its region, so that a list can be checked for
+  // exactly the requests its caller may see.
+  struct MadeRequest {
+    std::string name;
+    Caller employer;
+    std::string region_code;
+  };
+  static void Remember(const v1::ContactRequest& made, Caller employer) {
+    if (!made.name().empty()) {
+      made_requests_->push_back({made.name(), employer, made.labour_market_region_code()});
+    }
+  }
+  // The names of the requests `employer` made (any region when `region_code` is empty), or of
+  // `region_code` (any employer when `employer` is kAnonymous).
+  static std::set<std::string> MadeBy(Caller employer, const std::string& region_code) {
+    std::set<std::string> names;
+    for (const MadeRequest& made : *made_requests_) {
+      if ((employer == kAnonymous || made.employer == employer) &&
+          (region_code.empty() || made.region_code == region_code)) {
+        names.insert(made.name);
+      }
+    }
+    return names;
+  }
+
   // A new contact request of kEmployer about the profile, claimed by kWsp when `claimed`.
   static std::string NewContactRequest(const std::string& key, bool claimed) {
     auto stub = v1::ContactRequestService::NewStub(Channel());
@@ -171,6 +215,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
     EXPECT_EQ(Call(&v1::ContactRequestService::Stub::CreateContactRequest, *stub, kEmployer,
                    request, &created),
               StatusCode::OK);
+    Remember(created.contact_request(), kEmployer);
     if (claimed) {
       v1::ClaimContactRequestRequest claim;
       claim.set_name(created.contact_request().name());
@@ -185,6 +230,9 @@ class AuthorizationMatrixTest : public ::testing::Test {
   static std::map<Caller, std::string>* tokens_;
   static std::string* profile_id_;
   static std::string* other_profile_id_;
+  static std::string* region_;        // kWsp's region, that of the profile
+  static std::string* other_region_;  // kOtherWsp's
+  static std::vector<MadeRequest>* made_requests_;
 };
 
 std::filesystem::path* AuthorizationMatrixTest::directory_ = nullptr;
@@ -192,6 +240,10 @@ service::Server* AuthorizationMatrixTest::server_ = nullptr;
 std::map<Caller, std::string>* AuthorizationMatrixTest::tokens_ = nullptr;
 std::string* AuthorizationMatrixTest::profile_id_ = nullptr;
 std::string* AuthorizationMatrixTest::other_profile_id_ = nullptr;
+std::string* AuthorizationMatrixTest::region_ = nullptr;
+std::string* AuthorizationMatrixTest::other_region_ = nullptr;
+std::vector<AuthorizationMatrixTest::MadeRequest>* AuthorizationMatrixTest::made_requests_ =
+    nullptr;
 
 TEST_F(AuthorizationMatrixTest, CandidateSearchService) {
   auto stub = v1::CandidateSearchService::NewStub(Channel());
@@ -257,7 +309,10 @@ TEST_F(AuthorizationMatrixTest, ContactRequestServiceEmployerSide) {
         request.mutable_vacancy()->mutable_workplace()->set_postcode("1012");
         request.mutable_contact_person()->set_name("Els Visser");
         request.mutable_contact_person()->set_email("els@example.nl");
-        return Call(&Stub::CreateContactRequest, *stub, caller, request);
+        v1::CreateContactRequestResponse created;
+        const StatusCode code = Call(&Stub::CreateContactRequest, *stub, caller, request, &created);
+        Remember(created.contact_request(), caller);
+        return code;
       },
       {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}});
 
@@ -270,19 +325,35 @@ TEST_F(AuthorizationMatrixTest, ContactRequestServiceEmployerSide) {
                 {kWsp, StatusCode::OK},
                 {kOtherWsp, StatusCode::NOT_FOUND}});
   // Listing is always of the caller's own organisation: another's request is never in it.
-  v1::ListContactRequestsRequest list;
-  list.set_profile_id(*profile_id_);
-  std::map<Caller, int32_t> totals;
-  ExpectMatrix(
-      [&](Caller caller) {
-        v1::ListContactRequestsResponse listed;
-        StatusCode code = Call(&Stub::ListContactRequests, *stub, caller, list, &listed);
-        totals[caller] = listed.total_size();
-        return code;
-      },
-      {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}});
-  EXPECT_EQ(totals[kEmployer], 1);
-  EXPECT_EQ(totals[kOtherEmployer], 0);
+  // Exactly the caller's own requests come back, all of them, counted right.
+  for (const bool by_profile : {true, false}) {
+    v1::ListContactRequestsRequest list;
+    if (by_profile) list.set_profile_id(*profile_id_);
+    std::map<Caller, std::set<std::string>> listed_names;
+    std::map<Caller, int32_t> totals;
+    ExpectMatrix(
+        [&](Caller caller) {
+          v1::ListContactRequestsResponse listed;
+          StatusCode code = Call(&Stub::ListContactRequests, *stub, caller, list, &listed);
+          totals[caller] = listed.total_size();
+          for (const v1::ContactRequest& request : listed.contact_requests()) {
+            listed_names[caller].insert(request.name());
+            EXPECT_EQ(request.created_by().name(), AccountName(caller)) << request.name();
+          }
+          return code;
+        },
+        {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}});
+    const std::set<std::string> own_names =
+        by_profile ? std::set<std::string>{own} : MadeBy(kEmployer, "");
+    EXPECT_EQ(listed_names[kEmployer], own_names) << "by profile: " << by_profile;
+    EXPECT_EQ(totals[kEmployer], static_cast<int32_t>(own_names.size()));
+    const std::set<std::string> others =
+        by_profile ? std::set<std::string>{} : MadeBy(kOtherEmployer, "");
+    EXPECT_EQ(listed_names[kOtherEmployer], others) << "by profile: " << by_profile;
+    EXPECT_EQ(totals[kOtherEmployer], static_cast<int32_t>(others.size()));
+  }
+  EXPECT_EQ(MadeBy(kEmployer, "").size(), 2u);
+  EXPECT_EQ(MadeBy(kOtherEmployer, "").size(), 1u);
 
   v1::WithdrawContactRequestRequest withdraw;
   withdraw.set_name(own);
@@ -295,20 +366,27 @@ TEST_F(AuthorizationMatrixTest, ContactRequestServiceWspSide) {
   auto stub = v1::ContactRequestService::NewStub(Channel());
   using Stub = v1::ContactRequestService::Stub;
   const std::string own = NewContactRequest("matrix-queue", /*claimed=*/false);
-  std::map<Caller, bool> sees_it;
+  // Exactly the region's requests, of every employer, and no other region's.
+  std::map<Caller, std::set<std::string>> listed_names;
+  std::map<Caller, int32_t> totals;
   ExpectMatrix(
       [&](Caller caller) {
+        v1::ListRegionContactRequestsRequest list;
+        list.set_page_size(100);
         v1::ListRegionContactRequestsResponse listed;
-        StatusCode code = Call(&Stub::ListRegionContactRequests, *stub, caller,
-                               v1::ListRegionContactRequestsRequest(), &listed);
+        StatusCode code = Call(&Stub::ListRegionContactRequests, *stub, caller, list, &listed);
+        totals[caller] = listed.total_size();
         for (const v1::ContactRequest& request : listed.contact_requests()) {
-          if (request.name() == own) sees_it[caller] = true;
+          listed_names[caller].insert(request.name());
         }
         return code;
       },
       {{kWsp, StatusCode::OK}, {kOtherWsp, StatusCode::OK}});
-  EXPECT_TRUE(sees_it[kWsp]);
-  EXPECT_FALSE(sees_it[kOtherWsp]);
+  EXPECT_TRUE(listed_names[kWsp].contains(own));
+  EXPECT_EQ(listed_names[kWsp], MadeBy(kAnonymous, *region_));
+  EXPECT_EQ(totals[kWsp], static_cast<int32_t>(MadeBy(kAnonymous, *region_).size()));
+  EXPECT_EQ(listed_names[kOtherWsp], MadeBy(kAnonymous, *other_region_));
+  EXPECT_EQ(totals[kOtherWsp], static_cast<int32_t>(MadeBy(kAnonymous, *other_region_).size()));
 
   v1::ClaimContactRequestRequest claim;
   claim.set_name(own);
@@ -339,23 +417,33 @@ TEST_F(AuthorizationMatrixTest, ContactRequestServiceWspSide) {
 TEST_F(AuthorizationMatrixTest, SavedProfileService) {
   auto stub = v1::SavedProfileService::NewStub(Channel());
   using Stub = v1::SavedProfileService::Stub;
+  // Both organisations save the same profile, each with a note of its own.
+  auto note_of = [](Caller caller) { return std::string("Terugbellen, ") + CallerName(caller); };
   v1::SaveProfileRequest save;
   save.set_profile_id(*profile_id_);
-  save.set_note("Terugbellen");
-  ExpectMatrix([&](Caller caller) { return Call(&Stub::SaveProfile, *stub, caller, save); },
-               {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}});
-  std::map<Caller, int32_t> totals;
   ExpectMatrix(
       [&](Caller caller) {
-        v1::ListSavedProfilesResponse listed;
-        StatusCode code =
-            Call(&Stub::ListSavedProfiles, *stub, caller, v1::ListSavedProfilesRequest(), &listed);
-        totals[caller] = listed.total_size();
-        return code;
+        save.set_note(note_of(caller));
+        return Call(&Stub::SaveProfile, *stub, caller, save);
       },
       {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}});
-  EXPECT_EQ(totals[kEmployer], 1);
-  EXPECT_EQ(totals[kOtherEmployer], 1);  // its own save, not the other's
+  // Each list holds exactly the organisation's own entry: its profile, its note, its saver.
+  std::map<Caller, v1::ListSavedProfilesResponse> lists;
+  ExpectMatrix(
+      [&](Caller caller) {
+        return Call(&Stub::ListSavedProfiles, *stub, caller, v1::ListSavedProfilesRequest(),
+                    &lists[caller]);
+      },
+      {{kEmployer, StatusCode::OK}, {kOtherEmployer, StatusCode::OK}});
+  for (Caller caller : {kEmployer, kOtherEmployer}) {
+    const v1::ListSavedProfilesResponse& listed = lists[caller];
+    EXPECT_EQ(listed.total_size(), 1) << CallerName(caller);
+    ASSERT_EQ(listed.saved_profiles_size(), 1) << CallerName(caller);
+    EXPECT_EQ(listed.saved_profiles(0).profile_id(), *profile_id_);
+    EXPECT_EQ(listed.saved_profiles(0).note(), note_of(caller));
+    EXPECT_EQ(listed.saved_profiles(0).saved_by().name(), AccountName(caller));
+  }
+  save.set_note("Terugbellen");
 
   // The other organisation's list holds this profile too; its note and entry are its own. Seen
   // from the owner's side, an entry of the other organisation's is NOT_FOUND: use a profile only
@@ -398,6 +486,7 @@ TEST_F(AuthorizationMatrixTest, ShortlistService) {
   using Stub = v1::ShortlistService::Stub;
   int key = 0;
   std::string own;
+  std::map<Caller, std::string> created_by;
   ExpectMatrix(
       [&](Caller caller) {
         v1::CreateShortlistRequest create;
@@ -406,6 +495,7 @@ TEST_F(AuthorizationMatrixTest, ShortlistService) {
         v1::CreateShortlistResponse created;
         StatusCode code = Call(&Stub::CreateShortlist, *stub, caller, create, &created);
         if (caller == kWsp) own = created.shortlist().name();
+        if (!created.shortlist().name().empty()) created_by[caller] = created.shortlist().name();
         return code;
       },
       {{kOtherWsp, StatusCode::OK}, {kWsp, StatusCode::OK}});
@@ -422,20 +512,26 @@ TEST_F(AuthorizationMatrixTest, ShortlistService) {
   get.set_name(own);
   ExpectMatrix([&](Caller caller) { return Call(&Stub::GetShortlist, *stub, caller, get); },
                own_region_only);
-  std::map<Caller, bool> lists_it;
+  // Exactly the region's own shortlists, counted right.
+  std::map<Caller, std::set<std::string>> listed_names;
+  std::map<Caller, int32_t> totals;
   ExpectMatrix(
       [&](Caller caller) {
         v1::ListShortlistsResponse listed;
         StatusCode code =
             Call(&Stub::ListShortlists, *stub, caller, v1::ListShortlistsRequest(), &listed);
+        totals[caller] = listed.total_size();
         for (const v1::Shortlist& shortlist : listed.shortlists()) {
-          if (shortlist.name() == own) lists_it[caller] = true;
+          listed_names[caller].insert(shortlist.name());
+          EXPECT_EQ(shortlist.created_by().name(), AccountName(caller));
         }
         return code;
       },
       {{kWsp, StatusCode::OK}, {kOtherWsp, StatusCode::OK}});
-  EXPECT_TRUE(lists_it[kWsp]);
-  EXPECT_FALSE(lists_it[kOtherWsp]);
+  EXPECT_EQ(listed_names[kWsp], std::set<std::string>{own});
+  EXPECT_EQ(totals[kWsp], 1);
+  EXPECT_EQ(listed_names[kOtherWsp], std::set<std::string>{created_by[kOtherWsp]});
+  EXPECT_EQ(totals[kOtherWsp], 1);
   v1::UpdateShortlistEntryNoteRequest note;
   note.set_name(own);
   note.set_profile_id(*profile_id_);

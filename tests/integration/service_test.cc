@@ -1167,6 +1167,297 @@ TEST_F(ServiceTest, ShortlistFieldsAreCheckedAndHoldAtMost200Entries) {
   EXPECT_EQ(context.GetServerTrailingMetadata().count("retry-after"), 0u);
 }
 
+// The proto promises notes of up to 2,000 characters, not bytes: a Dutch note of accented letters
+// (two bytes each in UTF-8) is kept whole, and one character more is refused, in every service
+// that keeps notes.
+// 2,000 accented letters, two bytes each in UTF-8: the longest note the proto allows.
+std::string LongestNote() {
+  std::string note;
+  for (int i = 0; i < 2000; ++i) note += "\xC3\xA9";  // "é"
+  return note;
+}
+
+void ExpectNoteRefused(const grpc::Status& status, const std::string& field) {
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+  EXPECT_EQ(status.error_message().rfind(field + ":", 0), 0u) << status.error_message();
+}
+
+TEST_F(ServiceTest, SavedProfileNotesAreLimitedTo2000CharactersNotBytes) {
+  const std::string longest = LongestNote();
+  const std::string too_long = longest + "\xC3\xA9";
+  auto expect_note_refused = ExpectNoteRefused;
+  auto saved = Saved();
+  using SavedStub = v1::SavedProfileService::Stub;
+  const std::string employer =
+      Token(testing::TestEmployer("notities@accent.example", "Accentbureau Crème"));
+  v1::SaveProfileRequest save;
+  save.set_profile_id(profile_->profile_id());
+  save.set_note(too_long);
+  v1::SaveProfileResponse stored;
+  expect_note_refused(Call(&SavedStub::SaveProfile, *saved, employer, save, stored), "note");
+  save.set_note(longest);
+  grpc::Status kept = Call(&SavedStub::SaveProfile, *saved, employer, save, stored);
+  ASSERT_TRUE(kept.ok()) << kept.error_message();
+  EXPECT_EQ(stored.saved_profile().note(), longest);
+  v1::UpdateSavedProfileNoteRequest update;
+  update.set_profile_id(profile_->profile_id());
+  update.set_note(longest);
+  v1::UpdateSavedProfileNoteResponse updated;
+  kept = Call(&SavedStub::UpdateSavedProfileNote, *saved, employer, update, updated);
+  EXPECT_TRUE(kept.ok()) << kept.error_message();
+  update.set_note(too_long);
+  expect_note_refused(Call(&SavedStub::UpdateSavedProfileNote, *saved, employer, update, updated),
+                      "note");
+}
+
+// Contact requests: the WSP's notes and status notes, the employer's withdrawal reason.
+TEST_F(ServiceTest, ContactRequestNotesAreLimitedTo2000CharactersNotBytes) {
+  const std::string longest = LongestNote();
+  const std::string too_long = longest + "\xC3\xA9";
+  auto expect_note_refused = ExpectNoteRefused;
+  const std::string employer =
+      Token(testing::TestEmployer("verzoek@accent.example", "Accentbureau Brûlée"));
+  grpc::Status kept;
+  auto requests = Requests();
+  using RequestStub = v1::ContactRequestService::Stub;
+  v1::CreateContactRequestResponse created;
+  ASSERT_TRUE(Call(&RequestStub::CreateContactRequest, *requests, employer,
+                   NewRequest("accent-notes"), created)
+                  .ok());
+  const std::string name = created.contact_request().name();
+  service::NewAccount wsp_account = testing::TestEmployer("accent@wsp.example", "WSP accent");
+  wsp_account.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+  wsp_account.region_code = profile_->area().labour_market_region_code();
+  const std::string wsp = Token(wsp_account);
+  v1::ClaimContactRequestRequest claim;
+  claim.set_name(name);
+  v1::ClaimContactRequestResponse claimed;
+  ASSERT_TRUE(Call(&RequestStub::ClaimContactRequest, *requests, wsp, claim, claimed).ok());
+  v1::AddContactRequestNoteRequest note;
+  note.set_name(name);
+  note.set_request_id("accent-note-1");
+  note.set_text(longest);
+  v1::AddContactRequestNoteResponse noted;
+  kept = Call(&RequestStub::AddContactRequestNote, *requests, wsp, note, noted);
+  EXPECT_TRUE(kept.ok()) << kept.error_message();
+  note.set_request_id("accent-note-2");
+  note.set_text(too_long);
+  expect_note_refused(Call(&RequestStub::AddContactRequestNote, *requests, wsp, note, noted),
+                      "text");
+  v1::UpdateContactRequestStatusRequest move;
+  move.set_name(name);
+  move.set_request_id("accent-move-1");
+  move.set_status(v1::CONTACT_REQUEST_STATUS_CANDIDATE_APPROACHED);
+  move.set_note(too_long);
+  v1::UpdateContactRequestStatusResponse moved;
+  expect_note_refused(Call(&RequestStub::UpdateContactRequestStatus, *requests, wsp, move, moved),
+                      "note");
+  move.set_request_id("accent-move-2");
+  move.set_note(longest);
+  kept = Call(&RequestStub::UpdateContactRequestStatus, *requests, wsp, move, moved);
+  EXPECT_TRUE(kept.ok()) << kept.error_message();
+  v1::WithdrawContactRequestRequest withdraw;
+  withdraw.set_name(name);
+  withdraw.set_reason(too_long);
+  v1::WithdrawContactRequestResponse withdrawn;
+  expect_note_refused(
+      Call(&RequestStub::WithdrawContactRequest, *requests, employer, withdraw, withdrawn),
+      "reason");
+  withdraw.set_reason(longest);
+  kept = Call(&RequestStub::WithdrawContactRequest, *requests, employer, withdraw, withdrawn);
+  EXPECT_TRUE(kept.ok()) << kept.error_message();
+  EXPECT_EQ(withdrawn.contact_request().status(), v1::CONTACT_REQUEST_STATUS_WITHDRAWN);
+}
+
+// Shortlists counted characters already; the same limit holds there.
+TEST_F(ServiceTest, ShortlistNotesAreLimitedTo2000CharactersNotBytes) {
+  const std::string longest = LongestNote();
+  const std::string too_long = longest + "\xC3\xA9";
+  auto expect_note_refused = ExpectNoteRefused;
+  grpc::Status kept;
+  service::NewAccount wsp_account = testing::TestEmployer("lijst@wsp.example", "WSP lijst");
+  wsp_account.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+  wsp_account.region_code = profile_->area().labour_market_region_code();
+  const std::string wsp = Token(wsp_account);
+  auto shortlists = Shortlists();
+  using ShortlistStub = v1::ShortlistService::Stub;
+  v1::CreateShortlistRequest create;
+  create.set_request_id("accent-shortlist");
+  create.set_title("Crème brûlée bakker");
+  v1::CreateShortlistResponse list;
+  ASSERT_TRUE(Call(&ShortlistStub::CreateShortlist, *shortlists, wsp, create, list).ok());
+  v1::AddShortlistEntryRequest add;
+  add.set_name(list.shortlist().name());
+  add.set_profile_id(profile_->profile_id());
+  add.set_note(too_long);
+  v1::AddShortlistEntryResponse added;
+  expect_note_refused(Call(&ShortlistStub::AddShortlistEntry, *shortlists, wsp, add, added),
+                      "note");
+  add.set_note(longest);
+  kept = Call(&ShortlistStub::AddShortlistEntry, *shortlists, wsp, add, added);
+  EXPECT_TRUE(kept.ok()) << kept.error_message();
+}
+
+// An idempotency key is the caller's own: another account that happens to choose the same
+// request_id makes its own request, and never gets to see the first account's.
+TEST_F(ServiceTest, IdempotencyKeysBelongToTheirAccount) {
+  auto requests = Requests();
+  using RequestStub = v1::ContactRequestService::Stub;
+  const std::string first =
+      Token(testing::TestEmployer("sleutel@eerste.example", "Eerste Sleutel BV"));
+  const std::string second =
+      Token(testing::TestEmployer("sleutel@tweede.example", "Tweede Sleutel BV"));
+  v1::CreateContactRequestResponse mine;
+  ASSERT_TRUE(
+      Call(&RequestStub::CreateContactRequest, *requests, first, NewRequest("gedeeld"), mine).ok());
+  // The same key and the same content: a retry if it were the same account, but it is not.
+  v1::CreateContactRequestResponse theirs;
+  grpc::Status same =
+      Call(&RequestStub::CreateContactRequest, *requests, second, NewRequest("gedeeld"), theirs);
+  ASSERT_TRUE(same.ok()) << same.error_message();
+  EXPECT_NE(theirs.contact_request().name(), mine.contact_request().name());
+  EXPECT_EQ(theirs.contact_request().employer_organisation_name(), "Tweede Sleutel BV");
+  // The same key with other content is no reuse either.
+  v1::CreateContactRequestRequest other = NewRequest("gedeeld-2");
+  ASSERT_TRUE(Call(&RequestStub::CreateContactRequest, *requests, first, other, mine).ok());
+  other.set_message("Een ander bericht.");
+  EXPECT_TRUE(Call(&RequestStub::CreateContactRequest, *requests, second, other, theirs).ok());
+
+  // Shortlists: two account managers of one region, one key.
+  auto shortlists = Shortlists();
+  using ShortlistStub = v1::ShortlistService::Stub;
+  v1::CreateShortlistRequest create;
+  create.set_request_id("gedeelde-lijst");
+  create.set_title("Chauffeur");
+  v1::CreateShortlistResponse wsp_list;
+  v1::CreateShortlistResponse colleague_list;
+  ASSERT_TRUE(Call(&ShortlistStub::CreateShortlist, *shortlists, *wsp_, create, wsp_list).ok());
+  ASSERT_TRUE(
+      Call(&ShortlistStub::CreateShortlist, *shortlists, *colleague_, create, colleague_list).ok());
+  EXPECT_NE(wsp_list.shortlist().name(), colleague_list.shortlist().name());
+  EXPECT_NE(colleague_list.shortlist().created_by().name(),
+            wsp_list.shortlist().created_by().name());
+}
+
+// A search's vacancy and a contact request's are checked by the same rules: HoursRange's
+// 0 <= min_hours <= max_hours <= 40 (a vacancy of 0 hours is allowed, as the proto says), a start
+// date that is a real day in the years 2000 to 9999, and every workplace part given.
+TEST_F(ServiceTest, VacanciesAreCheckedAlikeInSearchesAndContactRequests) {
+  struct Case {
+    std::string name;
+    std::function<void(v1::HoursRange&, v1::Date&, v1::Location&)> set;
+    std::string refused_field;  // empty: accepted by both
+  };
+  auto date = [](v1::Date& out, int year, int month, int day) {
+    out.set_year(year);
+    out.set_month(month);
+    out.set_day(day);
+  };
+  const Case cases[] = {
+      {"no hours",
+       [](auto& h, auto&, auto&) {
+         h.set_min_hours(0);
+         h.set_max_hours(0);
+       },
+       ""},
+      {"40 hours", [](auto& h, auto&, auto&) { h.set_max_hours(40); }, ""},
+      {"41 hours", [](auto& h, auto&, auto&) { h.set_max_hours(41); }, "vacancy.hours"},
+      {"min over max",
+       [](auto& h, auto&, auto&) {
+         h.set_min_hours(21);
+         h.set_max_hours(20);
+       },
+       "vacancy.hours"},
+      {"start 2101", [&](auto&, auto& d, auto&) { date(d, 2101, 1, 1); }, ""},
+      {"start 9999", [&](auto&, auto& d, auto&) { date(d, 9999, 12, 31); }, ""},
+      {"start 10000", [&](auto&, auto& d, auto&) { date(d, 10000, 1, 1); }, "vacancy.start_date"},
+      {"start 1999", [&](auto&, auto& d, auto&) { date(d, 1999, 12, 31); }, "vacancy.start_date"},
+      {"30 February", [&](auto&, auto& d, auto&) { date(d, 2027, 2, 30); }, "vacancy.start_date"},
+      {"unknown municipality beside a postcode",
+       [](auto&, auto&, auto& w) { w.set_municipality_code("GM9999"); },
+       "vacancy.workplace.municipality_code"},
+  };
+  const std::string employer =
+      Token(testing::TestEmployer("vacature@gelijk.example", "Gelijke Regels BV"));
+  auto search = Search();
+  auto requests = Requests();
+  int n = 0;
+  for (const Case& c : cases) {
+    v1::SearchCandidatesRequest query;
+    v1::Vacancy* vacancy = query.mutable_vacancy();
+    vacancy->mutable_hours()->set_max_hours(24);
+    vacancy->mutable_workplace()->set_postcode("3511 AB");
+    v1::CreateContactRequestRequest request = NewRequest("gelijk-" + std::to_string(n++));
+    v1::ContactRequestVacancy* asked = request.mutable_vacancy();
+    c.set(*vacancy->mutable_hours(), *vacancy->mutable_start_date(), *vacancy->mutable_workplace());
+    c.set(*asked->mutable_hours(), *asked->mutable_start_date(), *asked->mutable_workplace());
+    if (!vacancy->start_date().year()) vacancy->clear_start_date();
+    if (!asked->start_date().year()) asked->clear_start_date();
+    query.set_page_size(1);
+    v1::SearchCandidatesResponse found;
+    v1::CreateContactRequestResponse created;
+    const grpc::Status searched =
+        Call(&v1::CandidateSearchService::Stub::SearchCandidates, *search, employer, query, found);
+    const grpc::Status asked_for = Call(&v1::ContactRequestService::Stub::CreateContactRequest,
+                                        *requests, employer, request, created);
+    for (const grpc::Status& status : {searched, asked_for}) {
+      if (c.refused_field.empty()) {
+        EXPECT_TRUE(status.ok()) << c.name << ": " << status.error_message();
+      } else {
+        EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.name;
+        EXPECT_EQ(status.error_message().rfind(c.refused_field + ":", 0), 0u)
+            << c.name << ": " << status.error_message();
+      }
+    }
+  }
+}
+
+// Every handler authenticates before it looks at the request: a caller without a valid token
+// learns nothing about what the API would think of its input.
+TEST_F(ServiceTest, UnauthenticatedCallsWithInvalidArgumentsAreUnauthenticated) {
+  const std::string no_token;
+  v1::GetProfileRequest get;
+  get.set_profile_id("geen profiel-id");
+  v1::GetProfileResponse profile;
+  auto search = Search();
+  EXPECT_EQ(Call(&v1::CandidateSearchService::Stub::GetProfile, *search, no_token, get, profile)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::SearchCandidatesRequest query;
+  query.set_page_size(-1);
+  v1::SearchCandidatesResponse found;
+  EXPECT_EQ(
+      Call(&v1::CandidateSearchService::Stub::SearchCandidates, *search, no_token, query, found)
+          .error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+  v1::CreateContactRequestRequest request = NewRequest("met spatie");
+  v1::CreateContactRequestResponse created;
+  auto requests = Requests();
+  EXPECT_EQ(Call(&v1::ContactRequestService::Stub::CreateContactRequest, *requests, no_token,
+                 request, created)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  v1::SaveProfileRequest save;
+  save.set_note(std::string(3000, 'x'));
+  v1::SaveProfileResponse saved;
+  auto saved_profiles = Saved();
+  EXPECT_EQ(
+      Call(&v1::SavedProfileService::Stub::SaveProfile, *saved_profiles, no_token, save, saved)
+          .error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+  v1::ListShortlistsRequest lists;
+  lists.set_page_size(1000);
+  v1::ListShortlistsResponse listed;
+  auto shortlists = Shortlists();
+  EXPECT_EQ(Call(&v1::ShortlistService::Stub::ListShortlists, *shortlists, no_token, lists, listed)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // And a caller of the wrong role is told so before its input is judged.
+  EXPECT_EQ(Call(&v1::CandidateSearchService::Stub::GetProfile, *search, *importer_, get, profile)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 // Five working days, Monday to Friday in Amsterdam, at the same time of day.
 TEST(ContactRequestDueTest, FiveWorkingDaysSkipTheWeekend) {
   absl::TimeZone amsterdam;
