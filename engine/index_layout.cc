@@ -16,7 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "engine/disk_space.h"
+#include "base/disk_space.h"
 
 namespace verkenner::engine {
 namespace {
@@ -40,7 +40,7 @@ absl::Status SyncPath(const std::string& path, int flags) {
   const int sync_error = errno;
   ::close(fd);
   if (result != 0) {
-    if (IsDiskSpaceErrno(sync_error)) return DiskFullError("search index");
+    if (base::IsDiskSpaceErrno(sync_error)) return base::DiskFullError("search index");
     return absl::InternalError(absl::StrCat("cannot sync ", path));
   }
   return absl::OkStatus();
@@ -98,7 +98,7 @@ absl::Status PublishIndexLayout(const IndexLayout& layout) {
     std::ofstream out(temporary_path, std::ios::trunc);
     out << stub.str();
     if (!out.flush()) {
-      if (IsDiskSpaceErrno(errno)) return DiskFullError("search index");
+      if (base::IsDiskSpaceErrno(errno)) return base::DiskFullError("search index");
       return absl::InternalError(absl::StrCat("cannot write ", temporary_path));
     }
   }

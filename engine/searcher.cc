@@ -15,10 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/disk_space.h"
 #include "engine/banenafspraak.h"
 #include "engine/candidate_record.h"
 #include "engine/disclosure_control.h"
-#include "engine/disk_space.h"
 #include "engine/index_layout.h"
 #include "engine/schema.h"
 
@@ -257,7 +257,7 @@ bool IsDiskSpaceError(const Xapian::Error& error) {
 absl::Status StatusFromXapianError(const Xapian::Error& error) {
   // Xapian's messages name files and terms, not profile content, but terms can come from a
   // vacancy text; report the error class only.
-  if (IsDiskSpaceError(error)) return DiskFullError("search index");
+  if (IsDiskSpaceError(error)) return base::DiskFullError("search index");
   const std::string type = error.get_type();
   if (type == "DatabaseOpeningError" || type == "DatabaseNotFoundError") {
     return absl::NotFoundError(absl::StrCat("search index cannot be opened (", type, ")"));

@@ -9,7 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "engine/disk_space.h"
+#include "base/disk_space.h"
 #include "engine/schema.h"
 #include "indexer/source_format.h"
 
@@ -188,7 +188,7 @@ absl::Status WriteRejectedRowsReport(const ImportReport& report, const std::stri
   out.close();
   if (!out) {
     // The failed write's errno is still set: a full disk has a remedy the operator must hear.
-    if (engine::IsDiskSpaceErrno(errno)) return engine::DiskFullError("rejected-rows report");
+    if (base::IsDiskSpaceErrno(errno)) return base::DiskFullError("rejected-rows report");
     return absl::UnavailableError(absl::StrCat("cannot write report ", path));
   }
   return absl::OkStatus();

@@ -13,8 +13,8 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "base/command_line/command_line.h"
+#include "base/disk_space.h"
 #include "engine/disclosure_control.h"
-#include "engine/disk_space.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
 #include "indexer/import_job.h"
@@ -65,7 +65,7 @@ constexpr int kExitRowsRejected = 3;  // the import ran; some rows were rejected
 // Says why the run failed and returns kExitFailed. A full disk gets its remedy: what the run
 // committed stays, and the same command resumes from there.
 int Failed(std::string_view context, const absl::Status& status) {
-  if (verkenner::engine::IsDiskFull(status)) {
+  if (verkenner::base::IsDiskFull(status)) {
     std::cerr << "verkenner-index: " << status.message() << " (" << context
               << "); free space and run the same command again: it resumes where this run "
                  "stopped\n";

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "engine/disk_space.h"
+#include "base/disk_space.h"
 #include "engine/schema.h"
 #include "engine/searcher.h"
 
@@ -422,7 +422,7 @@ absl::StatusOr<IndexWriter::CompactionResult> IndexWriter::Compact() {
   if (statvfs(layout_.directory.c_str(), &disk) == 0 &&
       static_cast<int64_t>(disk.f_bavail) * static_cast<int64_t>(disk.f_frsize) <
           result.bytes_before) {
-    return engine::DiskFullError("search index compaction");
+    return base::DiskFullError("search index compaction");
   }
   absl::Status compacted = OnEveryShard([&](int i) {
     XapianWriteScope writing(next.shard_paths[i]);
@@ -476,7 +476,7 @@ absl::Status FailedXapianWrite(const std::string& directory) {
   if (statvfs(directory.c_str(), &disk) == 0 &&
       static_cast<int64_t>(disk.f_bavail) * static_cast<int64_t>(disk.f_frsize) <
           kNearlyFullBytes) {
-    return engine::DiskFullError("search index");
+    return base::DiskFullError("search index");
   }
   return absl::InternalError("search index: a write failed inside Xapian");
 }
@@ -499,7 +499,7 @@ absl::Status FailedXapianWrite(const std::string& directory) {
     std::abort();
   }
   std::fprintf(stderr, "%s: %s%s\n", terminating_program, std::string(status.message()).c_str(),
-               engine::IsDiskFull(status)
+               base::IsDiskFull(status)
                    ? "; free space and run the same command again: it resumes where this run "
                      "stopped"
                    : "; run the same command again: it resumes where this run stopped");

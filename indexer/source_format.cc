@@ -642,4 +642,11 @@ std::string ErrorField(const absl::Status& status) {
   return payload.has_value() ? std::string(*payload) : std::string();
 }
 
+bool IsFieldPath(std::string_view text) {
+  return text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+                  c == '[' || c == ']';
+         });
+}
+
 }  // namespace verkenner::indexer

@@ -129,6 +129,11 @@ absl::Status InvalidFieldStatus(std::string_view field, std::string_view reason)
 // "work_experience[1].months", or "" when the error is not about one field.
 std::string ErrorField(const absl::Status& status);
 
+// True when `text` has the form of a field path ("hours_min", "work_experience[1].months"; at
+// most 64 characters of lower-case letters, digits, '_', '.', '[' and ']'), so that it cannot
+// carry text from the file. Whoever passes on a field name from elsewhere checks it with this.
+bool IsFieldPath(std::string_view text);
+
 }  // namespace verkenner::indexer
 
 #endif  // VERKENNER_INDEXER_SOURCE_FORMAT_H_

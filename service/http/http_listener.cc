@@ -433,16 +433,17 @@ void Session::StreamBody(size_t max_body_bytes) {
   parser_.reset();
   body_parser_->body_limit(max_body_bytes);
   // The handler's thread asks; the read runs on the strand, unless the listener is gone (then
-  // the session has ended the stream already).
-  body_ = std::make_shared<SessionBodyStream>([weak_state = state_->weak_from_this(),
-                                               weak = weak_from_this(),
-                                               executor = stream_.get_executor()] {
-    std::shared_ptr<ListenerState> alive = weak_state.lock();
-    if (alive == nullptr) return;
-    asio::post(executor, [weak] {
-      if (std::shared_ptr<Session> self = weak.lock()) self->ReadBodyPart();
-    });
-  });
+  // the session has ended the stream already). The callback holds nothing of the io_context's,
+  // not even the strand: the handler may keep the stream after the listener's end.
+  body_ = std::make_shared<SessionBodyStream>(
+      [weak_state = state_->weak_from_this(), weak = weak_from_this()] {
+        std::shared_ptr<ListenerState> alive = weak_state.lock();
+        std::shared_ptr<Session> self = weak.lock();
+        if (alive == nullptr || self == nullptr) return;
+        asio::post(self->stream_.get_executor(), [weak] {
+          if (std::shared_ptr<Session> session = weak.lock()) session->ReadBodyPart();
+        });
+      });
   HttpRequest request = std::move(request_);
   request.body_stream = body_;
   AwaitAnswer(std::move(request), version);

@@ -22,11 +22,7 @@ constexpr char kStartedKey[] = "verkenner-import-started";
 // anything else, which could hold text from the file).
 std::string FieldPathOf(const absl::Status& status) {
   std::string field = indexer::ErrorField(status);
-  const bool path = field.size() <= 64 && std::all_of(field.begin(), field.end(), [](char c) {
-                      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                             c == '.' || c == '[' || c == ']';
-                    });
-  return path ? field : "";
+  return indexer::IsFieldPath(field) ? field : "";
 }
 
 // Fills `batch` with the reader's next rows; returns how many (0 at the end of the file).

@@ -15,6 +15,7 @@
 #include "indexer/index_writer.h"
 #include "indexer/source_format.h"
 #include "service/rpc/spreadsheet_csv.h"
+#include "service/rpc/request_validation.h"
 #include "service/rpc/status_mapping.h"
 #include "service/store/records.h"
 
@@ -22,21 +23,25 @@ namespace verkenner::service {
 namespace {
 
 constexpr int kMaxBatchProfiles = 1000;
+constexpr size_t kMaxFileNameCharacters = 255;
 
-bool IsImportId(const std::string& id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
-// A field path as the parsers name fields ("hours_min", "work_experience[1].months"): safe to
-// store in a report, since it cannot carry a value from the file.
-bool IsFieldPath(const std::string& text) {
-  return text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                  c == '[' || c == ']';
-         });
+// The first message's own rules, checked before anything is stored.
+absl::Status CheckHeader(const v1::ImportHeader& header, const Caller& caller) {
+  if (absl::Status valid = CheckImportId("header.import_id", header.import_id()); !valid.ok()) {
+    return valid;
+  }
+  if (header.mode() < v1::IMPORT_MODE_UNSPECIFIED || header.mode() > v1::IMPORT_MODE_FULL_SYNC) {
+    return InvalidField("header.mode", "INCREMENTAL or FULL_SYNC");
+  }
+  if (absl::Status valid =
+          CheckCharacters("header.file_name", header.file_name(), 0, kMaxFileNameCharacters);
+      !valid.ok()) {
+    return valid;
+  }
+  if (header.source() != caller.account.source) {
+    return absl::PermissionDeniedError("header.source: you import only for your own source");
+  }
+  return absl::OkStatus();
 }
 
 // The record of a row the client could not read, as the file reader would have made it: the
@@ -257,7 +262,7 @@ class ProfileImportService::ImportReactor final
       return InvalidField("batch.row_numbers", "one per profile, or none");
     }
     for (const v1::UnreadableRow& row : batch.unreadable_rows()) {
-      if (!IsFieldPath(row.field())) {
+      if (!indexer::IsFieldPath(row.field())) {
         return InvalidField("batch.unreadable_rows.field", "a field path, or empty");
       }
       if (row.reason() != v1::REJECTION_REASON_UNSPECIFIED &&
@@ -326,18 +331,7 @@ class ProfileImportService::ImportReactor final
   void OnHeader() {
     header_ = message_.header();
     message_.Clear();
-    absl::Status valid;
-    if (!IsImportId(header_.import_id())) {
-      valid = InvalidField("header.import_id", "1 to 64 characters from A-Z, a-z, 0-9, ., _ and -");
-    } else if (header_.mode() < v1::IMPORT_MODE_UNSPECIFIED ||
-               header_.mode() > v1::IMPORT_MODE_FULL_SYNC) {
-      valid = InvalidField("header.mode", "INCREMENTAL or FULL_SYNC");
-    } else if (header_.file_name().size() > 255) {
-      valid = InvalidField("header.file_name", "at most 255 characters");
-    } else if (header_.source() != caller_.account.source) {
-      valid = absl::PermissionDeniedError("header.source: you import only for your own source");
-    }
-    if (!valid.ok()) {
+    if (absl::Status valid = CheckHeader(header_, caller_); !valid.ok()) {
       Finish(ToGrpcStatus(valid));
       return;
     }
@@ -580,7 +574,7 @@ grpc::ServerReadReactor<v1::ImportProfilesRequest>* ProfileImportService::Import
 
 absl::StatusOr<v1::ImportReport> ProfileImportService::ReportOf(const Caller& caller,
                                                                 const std::string& import_id) {
-  if (!IsImportId(import_id)) return InvalidField("import_id", "missing or not an import id");
+  if (absl::Status valid = CheckImportId("import_id", import_id); !valid.ok()) return valid;
   std::optional<v1::ImportReport> found;
   absl::Status status = environment_.store->Read([&](sqlite::SqliteConnection& db) {
     auto loaded = LoadImportReport(db, caller.account.source, import_id);

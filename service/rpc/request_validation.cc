@@ -60,6 +60,15 @@ absl::Status CheckIdempotencyKey(std::string_view key) {
   return absl::OkStatus();
 }
 
+absl::Status CheckImportId(std::string_view field, std::string_view import_id) {
+  if (import_id.empty() || import_id.size() > kMaxIdempotencyKeyBytes ||
+      !std::all_of(import_id.begin(), import_id.end(),
+                   [](char c) { return c == '.' || IsIdempotencyKeyCharacter(c); })) {
+    return InvalidField(field, "1 to 64 characters from A-Z, a-z, 0-9, ., _ and -");
+  }
+  return absl::OkStatus();
+}
+
 std::string ContentHash(const google::protobuf::Message& request) {
   return Sha256Hex(
       absl::StrCat(request.GetDescriptor()->full_name(), "\n", request.SerializeAsString()));

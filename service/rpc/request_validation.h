@@ -51,6 +51,10 @@ absl::Status CheckNote(std::string_view field, std::string_view text);
 // An idempotency key (request_id): 1 to 64 characters from A-Z, a-z, 0-9, "_" and "-".
 absl::Status CheckIdempotencyKey(std::string_view key);
 
+// An import's idempotency key (import_id), named `field` in the error: as a request_id, and "."
+// besides, for keys such as "GM0344-2026-03-31.volledig".
+absl::Status CheckImportId(std::string_view field, std::string_view import_id);
+
 // What an idempotency key is compared by: a retry sends the same bytes. The message type is
 // hashed along, so that a key reused for another method is a reuse, not a retry. Hex SHA-256.
 std::string ContentHash(const google::protobuf::Message& request);

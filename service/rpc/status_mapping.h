@@ -11,7 +11,7 @@ namespace verkenner::service {
 // The one place where library errors become gRPC errors: codes map one to one, the message is
 // passed through (library messages never hold personal data, and those of the storage layers
 // never a file path: SqliteStatus, engine::StatusFromXapianError). A full disk is UNAVAILABLE
-// (engine::DiskFullError), never RESOURCE_EXHAUSTED, which is reserved for the caller's quotas.
+// (base::DiskFullError), never RESOURCE_EXHAUSTED, which is reserved for the caller's quotas.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // What a unary call whose request message could not be parsed is answered: INVALID_ARGUMENT

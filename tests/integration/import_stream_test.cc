@@ -281,6 +281,25 @@ TEST_F(ImportStreamTest, AStreamThatBreaksOffChangesNothingAndRunsWhenSentAgain)
   }
 }
 
+// The proto promises 255 characters for a file name: a Dutch name with accented letters (two
+// bytes each) is as long as it looks.
+TEST_F(ImportStreamTest, AFileNameIsLimitedTo255CharactersNotBytes) {
+  StartServer();
+  std::string accented;
+  for (int i = 0; i < 255; ++i) accented += "\xC3\xA9";  // é
+  v1::ImportHeader header = Header("accented-name", v1::IMPORT_MODE_INCREMENTAL);
+  header.set_file_name(accented);
+  ImportWhole(header, Rows(0, 10));
+
+  header.set_import_id("too-long-name");
+  header.set_file_name(accented + "x");
+  v1::ImportProfilesResponse response;
+  grpc::Status status = testing::SendImport(*stub_, token_, header, Rows(0, 10), kBatchRows,
+                                            StreamEnd::kComplete, 0, response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("header.file_name:", 0), 0u) << status.error_message();
+}
+
 TEST_F(ImportStreamTest, AnEndThatMiscountsTheRowsAppliesNothing) {
   StartServer();
   ImportWhole(Header("first", v1::IMPORT_MODE_FULL_SYNC), Rows(0));

@@ -118,6 +118,37 @@ TEST(HttpListenerTest, DrainAnswersTheRequestInFlightAndClosesIdleConnectionsAtO
   close(half);
 }
 
+// A handler may keep a streamed body past the listener's end (an upload thread that waits for
+// its gRPC call while the server stops): asking it for more, and letting it go, afterwards must
+// touch nothing of the listener's, whose io_context is gone.
+TEST(HttpListenerTest, AStreamedBodyOutlivesItsListener) {
+  std::promise<std::shared_ptr<BodyStream>> kept;
+  HttpListener::Options options;
+  options.body_limits = [](const HttpRequest&) {
+    return HttpListener::BodyLimits{
+        .max_body_bytes = 1 << 20, .timeout = seconds(10), .stream = true};
+  };
+  auto listener = HttpListener::Start("127.0.0.1:0", options,
+                                      [&](HttpRequest request, std::function<void(HttpResponse)>) {
+                                        kept.set_value(request.body_stream);  // never answered
+                                      });
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  const int client = ConnectToLoopback((*listener)->port());
+  ASSERT_GE(client, 0);
+  ASSERT_TRUE(SendAll(client, "POST /upload HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc"));
+  std::shared_ptr<BodyStream> body = kept.get_future().get();
+  ASSERT_NE(body, nullptr);
+
+  listener->reset();  // the server stops, the handler's thread still holds the body
+  std::string part;
+  int parts = 0;
+  while (parts < 10 && body->Read(part)) ++parts;  // at most "abc", read ahead
+  EXPECT_LE(parts, 1);
+  EXPECT_EQ(body->status().code(), absl::StatusCode::kUnavailable) << body->status();
+  body.reset();  // the last owner lets go (ASan: no use after free)
+  close(client);
+}
+
 TEST(HttpListenerTest, ASecondListenerOnAPortInUseIsRefused) {
   auto first = HttpListener::Start("127.0.0.1:0", HttpListener::Options{}, Hello());
   ASSERT_TRUE(first.ok()) << first.status();
