@@ -1,7 +1,6 @@
 #include "benchmarks/relevance/judgement_set.h"
 
 #include <algorithm>
-#include <fstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -13,8 +12,8 @@ namespace verkenner::benchmarks {
 namespace {
 
 constexpr std::string_view kIscoPrefix = "isco:";
-constexpr std::array<std::string_view, 5> kColumns = {"query", "description", "relevant",
-                                                      "not_first", "kind"};
+constexpr std::array<const char*, 5> kColumns = {"query", "description", "relevant", "not_first",
+                                                 "kind"};
 
 std::vector<JudgedCode> ParseCodes(const std::string& cell) {
   std::vector<JudgedCode> codes;
@@ -75,30 +74,14 @@ std::string_view UnitGroupOf(std::string_view esco_code) {
 }
 
 absl::StatusOr<std::vector<JudgedVacancy>> ReadJudgementSet(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open judgement set ", path));
-  engine::CsvReader reader(in, {});
-  std::vector<std::string> fields;
-  auto header = reader.Next(fields);
-  if (!header.ok()) return header.status();
-  if (!*header || !std::equal(fields.begin(), fields.end(), kColumns.begin(), kColumns.end())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": the header must be query,description,relevant,not_first,kind"));
-  }
   std::vector<JudgedVacancy> vacancies;
-  while (true) {
-    auto more = reader.Next(fields);
-    if (!more.ok())
-      return absl::InvalidArgumentError(absl::StrCat(path, ": ", more.status().message()));
-    if (!*more) break;
-    if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
-    if (fields.size() != kColumns.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": line ", reader.record_line(), " has ",
-                                                     fields.size(), " fields, not 5"));
-    }
-    vacancies.push_back({reader.record_line(), fields[0], fields[1], ParseCodes(fields[2]),
-                         ParseCodes(fields[3]), fields[4]});
-  }
+  absl::Status status = engine::ForEachCsvRow(
+      path, {kColumns.begin(), kColumns.end()}, [&](const engine::CsvRowGetter& get, int64_t line) {
+        vacancies.push_back({line, get("query"), get("description"), ParseCodes(get("relevant")),
+                             ParseCodes(get("not_first")), get("kind")});
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
   return vacancies;
 }
 

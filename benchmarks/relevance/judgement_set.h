@@ -41,9 +41,10 @@ struct JudgedVacancy {
 // The path of the committed set in this checkout.
 std::string DefaultJudgementSetPath();
 
-// Reads the set (UTF-8 CSV with the header query,description,relevant,not_first,kind; cells with
-// several codes separated by '|'). Errors: NotFound for a missing file, InvalidArgument naming
-// the line for a malformed one. Does not judge the content; CheckJudgementSet does.
+// Reads the set: UTF-8 CSV read by engine::ForEachCsvRow, whose header names the columns query,
+// description, relevant, not_first and kind; cells with several codes separate them with '|'.
+// Errors: NotFound for a missing file, InvalidArgument naming the line for a malformed one. Does
+// not judge the content; CheckJudgementSet does.
 absl::StatusOr<std::vector<JudgedVacancy>> ReadJudgementSet(const std::string& path);
 
 // Everything that makes a set unusable, one message per problem naming the line: a code that is
