@@ -19,6 +19,9 @@ constexpr float kPartWeight = 0.9f;
 constexpr float kPreferredLabelBonus = 0.05f;
 // Below this an occupation is not offered: better no suggestion than a random one.
 constexpr float kMinNearness = 0.5f;
+// How many of the nearest occupations are weighed by `people` for each one suggested: the
+// count may run a search.
+constexpr size_t kConsideredPerSuggestion = 4;
 // The typed words looked at, so that a pasted document costs no more than a short text.
 constexpr size_t kMaxTypedWords = 8;
 
@@ -113,15 +116,21 @@ std::vector<OccupationSuggestion> OccupationSuggester::Suggest(
   const std::vector<float> nearness = OccupationNearness(words);
   std::vector<Candidate> candidates;
   for (size_t o = 0; o < occupations_.size(); ++o) {
-    if (nearness[o] < kMinNearness) continue;
-    candidates.push_back(
-        {static_cast<uint32_t>(o), nearness[o], people(occupations_[o].esco_code)});
+    if (nearness[o] >= kMinNearness) candidates.push_back({static_cast<uint32_t>(o), nearness[o]});
   }
-  std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
-    if ((a.people > 0) != (b.people > 0)) return a.people > 0;
+  auto nearer = [&](const Candidate& a, const Candidate& b) {
     if (a.nearness != b.nearness) return a.nearness > b.nearness;
     if (a.people != b.people) return a.people > b.people;
     return occupations_[a.occupation].label < occupations_[b.occupation].label;
+  };
+  std::sort(candidates.begin(), candidates.end(), nearer);
+  candidates.resize(std::min(candidates.size(), limit * kConsideredPerSuggestion));
+  for (Candidate& candidate : candidates) {
+    candidate.people = people(occupations_[candidate.occupation].esco_code);
+  }
+  std::sort(candidates.begin(), candidates.end(), [&](const Candidate& a, const Candidate& b) {
+    if ((a.people > 0) != (b.people > 0)) return a.people > 0;
+    return nearer(a, b);
   });
   std::vector<OccupationSuggestion> suggestions;
   for (size_t i = 0; i < candidates.size() && i < limit; ++i) {

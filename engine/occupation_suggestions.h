@@ -28,9 +28,10 @@ class OccupationSuggester {
 
   // At most `limit` occupations whose labels are near `words` (lower-cased, as
   // QueryVocabulary::Words makes them), nearest first, except that occupations with `people`
-  // (how many profiles hold experience in it) come before those without, so that choosing one
-  // finds someone; among equally near ones, the one more people hold first. Empty when no label
-  // is near any word.
+  // come before those without, so that choosing one finds someone; among equally near ones, the
+  // one with more people first. `people(esco_code)` says how many candidates have experience in
+  // the occupation (the Searcher counts those who meet the vacancy's other criteria); it is
+  // asked for the 4 * `limit` nearest occupations only. Empty when no label is near any word.
   std::vector<OccupationSuggestion> Suggest(
       const std::vector<std::string>& words,
       const std::function<int64_t(const std::string& esco_code)>& people, size_t limit = 5) const;
@@ -46,7 +47,7 @@ class OccupationSuggester {
   struct Candidate {
     uint32_t occupation;
     float nearness;
-    int64_t people;
+    int64_t people = 0;
   };
   struct LabelWord {
     uint32_t occupation;  // index into occupations_

@@ -120,7 +120,8 @@ struct SearchResult {
   // profile.
   std::vector<std::string> unknown_words;
   // With text_ignored: at most 5 occupations whose labels are nearest to the unknown words
-  // (engine/occupation_suggestions.h), occupations that profiles hold first.
+  // (engine/occupation_suggestions.h), first those in which candidates who meet the other
+  // criteria have experience.
   std::vector<OccupationSuggestion> suggested_occupations;
 };
 

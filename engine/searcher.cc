@@ -417,7 +417,20 @@ bool Searcher::RecognisesNothing(const ResolvedQuery& resolved) const {
                       [&](const std::string& term) { return candidates_->HasTextTerm(term); });
 }
 
-void Searcher::DescribeIgnoredText(const std::string& text, SearchResult& result) {
+int64_t Searcher::PeopleWithOccupation(const ResolvedQuery& without_text,
+                                       const std::string& esco_code) const {
+  SearchQuery count_only = *without_text.query;
+  count_only.page_size = 1;  // the total is what counts
+  count_only.facets.clear();
+  ResolvedQuery occupation = without_text;
+  occupation.query = &count_only;
+  occupation.offset = 0;
+  occupation.esco_codes = {esco_code};
+  return candidates_->Match(occupation).total;
+}
+
+void Searcher::DescribeIgnoredText(const ResolvedQuery& without_text, SearchResult& result) {
+  const std::string& text = without_text.query->text;
   for (const std::string& word : QueryVocabulary::Words(text.substr(0, kMaxQueryTextBytes))) {
     if (result.unknown_words.size() == kMaxQueryTerms) break;
     const std::string stem = Stem(word);
@@ -429,7 +442,7 @@ void Searcher::DescribeIgnoredText(const std::string& text, SearchResult& result
   }
   result.suggested_occupations = suggester_->Suggest(
       result.unknown_words,
-      [&](const std::string& code) { return candidates_->OccupationFrequency(code); });
+      [&](const std::string& code) { return PeopleWithOccupation(without_text, code); });
 }
 
 void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
@@ -492,7 +505,7 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
       next_offset < CandidateIndex::kMaxReachableResults) {
     result.next_page_token = MakePageToken(candidates_->state(), next_offset);
   }
-  if (result.text_ignored) DescribeIgnoredText(query.text, result);
+  if (result.text_ignored) DescribeIgnoredText(*resolved, result);
   if ((result.total == 0 || result.text_ignored) && !query.text.empty()) {
     result.spelling_suggestion = SpellingSuggestion(query.text);
   }

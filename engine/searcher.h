@@ -91,8 +91,13 @@ class Searcher {
   // Whether nothing in the vacancy text reaches anyone: it has terms, no profile holds any of
   // them, and no occupation was asked for or named. Then the search leaves the text out.
   bool RecognisesNothing(const ResolvedQuery& resolved) const;
-  // The words of an ignored text that no profile holds, and the occupations nearest to them.
-  void DescribeIgnoredText(const std::string& text, SearchResult& result);
+  // The words of an ignored text that no profile holds, and the occupations nearest to them,
+  // those that people who meet the other criteria of `without_text` have worked in first.
+  void DescribeIgnoredText(const ResolvedQuery& without_text, SearchResult& result);
+  // How many candidates meet the criteria of `without_text` and have experience in the
+  // occupation.
+  int64_t PeopleWithOccupation(const ResolvedQuery& without_text,
+                               const std::string& esco_code) const;
   // A corrected vacancy text when some word is unknown to the index, else empty.
   std::string SpellingSuggestion(const std::string& text);
   // The term the indexer makes of one word (its Dutch stem); empty for a stop word.

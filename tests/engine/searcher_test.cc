@@ -172,6 +172,23 @@ TEST_F(SearcherTest, ANearMissSuggestsTheNearestOccupations) {
   EXPECT_THAT(Search(Vacancy("zzqx flapdrol")).suggested_occupations, IsEmpty());
 }
 
+TEST_F(SearcherTest, SuggestionsFirstNameWhatPeopleWhoMeetTheOtherCriteriaHaveDone) {
+  // Five occupations are one typo from "schoonmakre" through their preferred labels; the one
+  // someone within reach has done comes first, not the one someone too far away has.
+  CandidateRecord near = Profile("near");
+  near.experience = {{"9112.6", "9112", "schoonmaker treinen", "", 24, 2025}};
+  CandidateRecord far = Profile("far");
+  far.home = North(kUtrecht, 100);
+  far.experience = {{"8160.1", "8160", "schoonmaker cacaobonen", "", 24, 2025}};
+  Commit({near, far});
+  SearchResult result = Search(Vacancy("schoonmakre"));
+  ASSERT_TRUE(result.text_ignored);
+  EXPECT_THAT(Ids(result), ElementsAre("near"));
+  ASSERT_FALSE(result.suggested_occupations.empty());
+  EXPECT_EQ(result.suggested_occupations[0].esco_code, "9112.6");
+  EXPECT_EQ(result.suggested_occupations[0].label, "schoonmaker treinen");
+}
+
 TEST_F(SearcherTest, ARecognisedTextIsNeverIgnored) {
   Commit({Profile("p")});
   // A known word beside an unknown one: the known word decides.
