@@ -434,7 +434,7 @@ void Searcher::DescribeIgnoredText(const ResolvedQuery& without_text, SearchResu
   for (const std::string& word : QueryVocabulary::Words(text.substr(0, kMaxQueryTextBytes))) {
     if (result.unknown_words.size() == kMaxQueryTerms) break;
     const std::string stem = Stem(word);
-    if (stem.empty() || candidates_->HasTextTerm(stem)) continue;  // a stop word
+    if (stem.empty() || candidates_->HasTextTerm(stem)) continue;  // a stop word or known
     if (std::find(result.unknown_words.begin(), result.unknown_words.end(), word) ==
         result.unknown_words.end()) {
       result.unknown_words.push_back(word);
