@@ -96,6 +96,13 @@ struct FacetValueCount {
   int64_t count = 0;
 };
 
+// An occupation offered instead of a vacancy text that named none.
+struct OccupationSuggestion {
+  std::string esco_code;
+  std::string isco_code;
+  std::string label;  // ESCO's Dutch preferred label
+};
+
 struct SearchResult {
   std::vector<CandidateMatch> matches;
   int64_t total = 0;  // exact size of the matching set
@@ -104,6 +111,18 @@ struct SearchResult {
   // The vacancy text with unknown words replaced by the nearest known occupation word, when
   // some word matched no profile and a near one exists; else empty.
   std::string spelling_suggestion;
+  // Whether the vacancy text was left out of the search because nothing in it was recognised:
+  // it names no occupation and none of its words occurs in any profile (Searcher::Search says
+  // exactly when). The results are then those of the same vacancy without text, so that an
+  // employer whose words Verkenner does not know still sees who meets the other criteria.
+  bool text_ignored = false;
+  // With text_ignored: the text's words (lower-cased, stop words left out) that occur in no
+  // profile.
+  std::vector<std::string> unknown_words;
+  // With text_ignored: at most 5 occupations whose labels are nearest to the unknown words
+  // (engine/occupation_suggestions.h), first those in which candidates who meet the other
+  // criteria have experience.
+  std::vector<OccupationSuggestion> suggested_occupations;
 };
 
 // How many profiles of a group there are and how many of them lack each core field

@@ -270,7 +270,8 @@ absl::Status StatusFromXapianError(const Xapian::Error& error) {
 
 Searcher::Searcher(std::string index_path, std::shared_ptr<const ReferenceData> reference_data,
                    std::shared_ptr<CandidateIndexCache> cache,
-                   std::shared_ptr<const QueryVocabulary> vocabulary)
+                   std::shared_ptr<const QueryVocabulary> vocabulary,
+                   std::shared_ptr<const OccupationSuggester> suggester)
     : index_path_(std::move(index_path)),
       reference_data_(std::move(reference_data)),
       text_analysis_(reference_data_->stopwords()),
@@ -278,7 +279,9 @@ Searcher::Searcher(std::string index_path, std::shared_ptr<const ReferenceData> 
       cache_(cache != nullptr ? std::move(cache)
                               : std::make_shared<CandidateIndexCache>(reference_data_)),
       vocabulary_(vocabulary != nullptr ? std::move(vocabulary)
-                                        : std::make_shared<QueryVocabulary>(*reference_data_)) {}
+                                        : std::make_shared<QueryVocabulary>(*reference_data_)),
+      suggester_(suggester != nullptr ? std::move(suggester)
+                                      : std::make_shared<OccupationSuggester>(*reference_data_)) {}
 
 absl::Status Searcher::OpenGeneration() {
   const std::string identity = StubIdentity(index_path_);
@@ -306,9 +309,11 @@ absl::Status Searcher::OpenGeneration() {
 
 absl::StatusOr<std::unique_ptr<Searcher>> Searcher::Open(
     const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
-    std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary) {
-  std::unique_ptr<Searcher> searcher(
-      new Searcher(index_path, std::move(reference_data), std::move(cache), std::move(vocabulary)));
+    std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
+    std::shared_ptr<const OccupationSuggester> suggester) {
+  std::unique_ptr<Searcher> searcher(new Searcher(index_path, std::move(reference_data),
+                                                  std::move(cache), std::move(vocabulary),
+                                                  std::move(suggester)));
   try {
     if (absl::Status status = searcher->OpenGeneration(); !status.ok()) return status;
     searcher->Refresh();
@@ -387,21 +392,57 @@ absl::StatusOr<ResolvedQuery> Searcher::Resolve(const SearchQuery& query) {
   return resolved;
 }
 
+std::string Searcher::Stem(const std::string& word) {
+  Xapian::Document scratch;
+  term_generator_.set_document(scratch);
+  term_generator_.index_text_without_positions(word);
+  return scratch.termlist_count() == 0 ? std::string() : *scratch.termlist_begin();
+}
+
 std::string Searcher::SpellingSuggestion(const std::string& text) {
   const std::string clipped = text.substr(0, kMaxQueryTextBytes);
-  auto stem_of = [&](const std::string& word) {
-    Xapian::Document scratch;
-    term_generator_.set_document(scratch);
-    term_generator_.index_text_without_positions(word);
-    return scratch.termlist_count() == 0 ? std::string() : *scratch.termlist_begin();
-  };
   return vocabulary_->SuggestSpelling(
       clipped,
       [&](const std::string& word) {
-        const std::string stem = stem_of(word);
+        const std::string stem = Stem(word);
         return stem.empty() || candidates_->HasTextTerm(stem);  // stop words count as known
       },
-      [&](const std::string& word) { return candidates_->TextTermFrequency(stem_of(word)); });
+      [&](const std::string& word) { return candidates_->TextTermFrequency(Stem(word)); });
+}
+
+bool Searcher::RecognisesNothing(const ResolvedQuery& resolved) const {
+  return !resolved.text_terms.empty() && resolved.esco_codes.empty() &&
+         resolved.isco_codes.empty() &&
+         std::none_of(resolved.text_terms.begin(), resolved.text_terms.end(),
+                      [&](const std::string& term) { return candidates_->HasTextTerm(term); });
+}
+
+int64_t Searcher::PeopleWithOccupation(const ResolvedQuery& without_text,
+                                       const std::string& esco_code) const {
+  SearchQuery count_only = *without_text.query;
+  count_only.page_size = 1;  // the total is what counts
+  count_only.facets.clear();
+  ResolvedQuery occupation = without_text;
+  occupation.query = &count_only;
+  occupation.offset = 0;
+  occupation.esco_codes = {esco_code};
+  return candidates_->Match(occupation).total;
+}
+
+void Searcher::DescribeIgnoredText(const ResolvedQuery& without_text, SearchResult& result) {
+  const std::string& text = without_text.query->text;
+  for (const std::string& word : QueryVocabulary::Words(text.substr(0, kMaxQueryTextBytes))) {
+    if (result.unknown_words.size() == kMaxQueryTerms) break;
+    const std::string stem = Stem(word);
+    if (stem.empty() || candidates_->HasTextTerm(stem)) continue;  // a stop word or known
+    if (std::find(result.unknown_words.begin(), result.unknown_words.end(), word) ==
+        result.unknown_words.end()) {
+      result.unknown_words.push_back(word);
+    }
+  }
+  result.suggested_occupations = suggester_->Suggest(
+      result.unknown_words,
+      [&](const std::string& code) { return PeopleWithOccupation(without_text, code); });
 }
 
 void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
@@ -451,19 +492,31 @@ void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
 absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
   absl::StatusOr<ResolvedQuery> resolved = Resolve(query);
   if (!resolved.ok()) return resolved.status();
+  SearchResult result;
+  // Never a dead end: a text of which nothing is known would find nobody whatever the other
+  // criteria say, so the search shows who meets those instead, and says why.
+  result.text_ignored = RecognisesNothing(*resolved);
+  if (result.text_ignored) resolved->text_terms.clear();
   MatchOutcome outcome = candidates_->Match(*resolved);
 
-  SearchResult result;
   result.total = outcome.total;
   const int next_offset = resolved->offset + static_cast<int>(outcome.page.size());
   if (!outcome.page.empty() && next_offset < result.total &&
       next_offset < CandidateIndex::kMaxReachableResults) {
     result.next_page_token = MakePageToken(candidates_->state(), next_offset);
   }
-  if (result.total == 0 && !query.text.empty())
+  if (result.text_ignored) DescribeIgnoredText(*resolved, result);
+  if ((result.total == 0 || result.text_ignored) && !query.text.empty()) {
     result.spelling_suggestion = SpellingSuggestion(query.text);
+  }
+  AddMatches(query, outcome.page, result);
+  AddFacets(outcome.facet_counts, result);
+  return result;
+}
 
-  for (const RankedCandidate& ranked : outcome.page) {
+void Searcher::AddMatches(const SearchQuery& query, const std::vector<RankedCandidate>& page,
+                          SearchResult& result) {
+  for (const RankedCandidate& ranked : page) {
     Xapian::Document document;
     try {
       document = database_.get_document(ranked.docid);
@@ -479,8 +532,11 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
     Explain(query, ranked, match.record, match);
     result.matches.push_back(std::move(match));
   }
+}
 
-  for (const auto& [facet, counts] : outcome.facet_counts) {
+void Searcher::AddFacets(const std::map<FacetKind, std::map<std::string, int64_t>>& facet_counts,
+                         SearchResult& result) const {
+  for (const auto& [facet, counts] : facet_counts) {
     std::vector<FacetValueCount>& values = result.facets[facet];
     for (const auto& [value, count] : counts) {
       std::string label = value;
@@ -501,7 +557,6 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
         values.begin(), values.end(),
         [](const FacetValueCount& a, const FacetValueCount& b) { return a.count > b.count; });
   }
-  return result;
 }
 
 void Searcher::Refresh() {

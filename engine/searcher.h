@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/candidate_index.h"
+#include "engine/occupation_suggestions.h"
 #include "engine/query_vocabulary.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/search_types.h"
@@ -30,6 +31,14 @@ namespace verkenner::engine {
 // restart (the shared CandidateIndex follows within a load time, about a second per million
 // profiles).
 //
+// Never a dead end: when the vacancy text is the only reason nobody is found (it has words
+// besides stop words, none of which any profile holds, and neither the text nor the vacancy names
+// an occupation), the search leaves the text out and says so (SearchResult::text_ignored), with
+// the words it did not know and the occupations nearest to them. Whether a search is such a
+// fallback follows from its text and the index state alone, so the next page of one (whose token
+// names that state) is one too. A recognised text whose search finds nobody because of the hard
+// constraints stays as it is: the text is not the cause.
+//
 // Errors: InvalidArgument for a query or page token it cannot use (naming the field),
 // FailedPrecondition when a page token belongs to an older index revision, NotFound for an
 // unknown or expired profile, Unavailable/Internal for index trouble (never with profile data).
@@ -37,11 +46,13 @@ class Searcher {
  public:
   // Opens the index at `index_path`. Errors: NotFound if there is no index, FailedPrecondition
   // if its schema version is not ours.
-  // `cache` and `vocabulary` may be shared by the searchers of a pool; null makes private ones.
+  // `cache`, `vocabulary` and `suggester` may be shared by the searchers of a pool; null makes
+  // private ones.
   static absl::StatusOr<std::unique_ptr<Searcher>> Open(
       const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
       std::shared_ptr<CandidateIndexCache> cache = nullptr,
-      std::shared_ptr<const QueryVocabulary> vocabulary = nullptr);
+      std::shared_ptr<const QueryVocabulary> vocabulary = nullptr,
+      std::shared_ptr<const OccupationSuggester> suggester = nullptr);
 
   absl::StatusOr<SearchResult> Search(const SearchQuery& query);
 
@@ -71,13 +82,32 @@ class Searcher {
  private:
   Searcher(std::string index_path, std::shared_ptr<const ReferenceData> reference_data,
            std::shared_ptr<CandidateIndexCache> cache,
-           std::shared_ptr<const QueryVocabulary> vocabulary);
+           std::shared_ptr<const QueryVocabulary> vocabulary,
+           std::shared_ptr<const OccupationSuggester> suggester);
 
   absl::StatusOr<SearchResult> SearchOnce(const SearchQuery& query);
   // The query's words against the vocabulary and the index; InvalidArgument naming the field.
   absl::StatusOr<ResolvedQuery> Resolve(const SearchQuery& query);
+  // Whether nothing in the vacancy text reaches anyone: it has terms, no profile holds any of
+  // them, and no occupation was asked for or named. Then the search leaves the text out.
+  bool RecognisesNothing(const ResolvedQuery& resolved) const;
+  // The words of an ignored text that no profile holds, and the occupations nearest to them,
+  // those that people who meet the other criteria of `without_text` have worked in first.
+  void DescribeIgnoredText(const ResolvedQuery& without_text, SearchResult& result);
+  // How many candidates meet the criteria of `without_text` and have experience in the
+  // occupation.
+  int64_t PeopleWithOccupation(const ResolvedQuery& without_text,
+                               const std::string& esco_code) const;
   // A corrected vacancy text when some word is unknown to the index, else empty.
   std::string SpellingSuggestion(const std::string& text);
+  // The term the indexer makes of one word (its Dutch stem); empty for a stop word.
+  std::string Stem(const std::string& word);
+  // Reads, explains and appends the profiles of a page.
+  void AddMatches(const SearchQuery& query, const std::vector<RankedCandidate>& page,
+                  SearchResult& result);
+  // The facet counts under the labels people read.
+  void AddFacets(const std::map<FacetKind, std::map<std::string, int64_t>>& facet_counts,
+                 SearchResult& result) const;
   // The reasons of one result, with their shares of its score.
   void Explain(const SearchQuery& query, const RankedCandidate& ranked,
                const CandidateRecord& record, CandidateMatch& match) const;
@@ -100,6 +130,7 @@ class Searcher {
   Xapian::TermGenerator term_generator_;  // for vacancy texts, as the indexer makes terms
   std::shared_ptr<CandidateIndexCache> cache_;
   std::shared_ptr<const QueryVocabulary> vocabulary_;
+  std::shared_ptr<const OccupationSuggester> suggester_;
   std::shared_ptr<const CandidateIndex> candidates_;
   bool loads_images_ = true;  // the image of loaded_state_ (or older)
   // Generation and shard revisions the loaded metadata and page tokens belong to.

@@ -6,19 +6,21 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
   int threads =
       options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   // Open every searcher before starting any thread, so a bad index fails Start() cleanly.
-  // The searchers share one in-memory image of the index and one query vocabulary.
+  // The searchers share one in-memory image of the index, one query vocabulary and one
+  // occupation suggester.
   auto cache = std::make_shared<CandidateIndexCache>(options.reference_data);
   auto vocabulary = std::make_shared<const QueryVocabulary>(*options.reference_data);
+  auto suggester = std::make_shared<const OccupationSuggester>(*options.reference_data);
   std::vector<std::unique_ptr<Searcher>> searchers;
   for (int i = 0; i < threads; ++i) {
     absl::StatusOr<std::unique_ptr<Searcher>> searcher =
-        Searcher::Open(options.index_path, options.reference_data, cache, vocabulary);
+        Searcher::Open(options.index_path, options.reference_data, cache, vocabulary, suggester);
     if (!searcher.ok()) return searcher.status();
     (*searcher)->set_loads_images(false);  // the refresher below loads new images
     searchers.push_back(std::move(*searcher));
   }
   absl::StatusOr<std::unique_ptr<Searcher>> watcher =
-      Searcher::Open(options.index_path, options.reference_data, cache, vocabulary);
+      Searcher::Open(options.index_path, options.reference_data, cache, vocabulary, suggester);
   if (!watcher.ok()) return watcher.status();
   std::unique_ptr<SearcherPool> pool(new SearcherPool());
   pool->refresher_ = std::thread(

@@ -136,6 +136,14 @@ absl::Status FillResponse(engine::SearchResult result, const engine::ReferenceDa
   response->set_total_size(result.total);
   response->set_next_page_token(std::move(result.next_page_token));
   response->set_spelling_suggestion(std::move(result.spelling_suggestion));
+  response->set_text_ignored(result.text_ignored);
+  for (std::string& word : result.unknown_words) response->add_unknown_words(std::move(word));
+  for (engine::OccupationSuggestion& suggestion : result.suggested_occupations) {
+    v1::Occupation* occupation = response->add_suggested_occupations();
+    occupation->set_esco_code(std::move(suggestion.esco_code));
+    occupation->set_label(std::move(suggestion.label));
+    occupation->set_isco_code(std::move(suggestion.isco_code));
+  }
   for (auto& [facet, values] : result.facets) {
     v1::FacetResult* out = response->add_facets();
     out->set_facet(ToProtoFacet(facet));

@@ -93,9 +93,126 @@ TEST_F(SearcherTest, ResultsBeyondTheFirstThousandAreNotServed) {
 TEST_F(SearcherTest, MisspeltOccupationGetsASuggestion) {
   Commit({Profile("p")});
   SearchResult result = Search(Vacancy("orderpikcer"));
-  EXPECT_EQ(result.total, 0);
+  // Nothing in the text is known, so the results are those without it (see the "never a dead
+  // end" tests below); the suggestion still says which word was meant.
+  EXPECT_TRUE(result.text_ignored);
   EXPECT_EQ(result.spelling_suggestion, "orderpicker");
   EXPECT_EQ(Search(Vacancy("orderpicker")).spelling_suggestion, "");
+}
+
+// ---- Never a dead end: a text of which nothing is recognised is left out, and says so.
+
+TEST_F(SearcherTest, UnknownWordsGiveThePeopleWhoMeetTheOtherCriteria) {
+  CandidateRecord fresh = Profile("fresh");
+  fresh.updated_day = kToday - 2;
+  CandidateRecord stale = Profile("stale");
+  stale.updated_day = kToday - 400;
+  CandidateRecord too_far = Profile("too-far");
+  too_far.home = North(kUtrecht, 40);  // beyond its own 20 km
+  CandidateRecord other_hours = Profile("other-hours");
+  other_hours.hours_min = 32;
+  other_hours.hours_max = 40;
+  Commit({stale, fresh, too_far, other_hours});
+  SearchQuery query = Vacancy("Zzqx flapdrol");
+  query.hours_min = 20;
+  query.hours_max = 24;
+
+  SearchResult result = Search(query);
+  EXPECT_TRUE(result.text_ignored);
+  EXPECT_THAT(result.unknown_words, ElementsAre("zzqx", "flapdrol"));
+  EXPECT_EQ(result.total, 2);
+  EXPECT_THAT(Ids(result), ElementsAre("fresh", "stale"));
+  for (const CandidateMatch& match : result.matches) {
+    EXPECT_EQ(Reason(match, ReasonCode::kText), nullptr) << "the text played no part";
+  }
+  // Ranked exactly as the same vacancy without text.
+  SearchQuery without_text = query;
+  without_text.text.clear();
+  SearchResult plain = Search(without_text);
+  EXPECT_FALSE(plain.text_ignored);
+  ASSERT_EQ(plain.matches.size(), result.matches.size());
+  for (size_t i = 0; i < plain.matches.size(); ++i) {
+    EXPECT_EQ(result.matches[i].profile_id, plain.matches[i].profile_id);
+    EXPECT_DOUBLE_EQ(result.matches[i].score, plain.matches[i].score);
+  }
+}
+
+TEST_F(SearcherTest, TheNextPageOfAnIgnoredTextIgnoresItToo) {
+  Commit(Profiles("p", 15));
+  SearchQuery query = Vacancy("zzqx flapdrol");
+  query.page_size = 10;
+  SearchResult first = Search(query);
+  ASSERT_TRUE(first.text_ignored);
+  EXPECT_EQ(first.total, 15);
+  ASSERT_FALSE(first.next_page_token.empty());
+  query.page_token = first.next_page_token;
+  SearchResult second = Search(query);
+  EXPECT_TRUE(second.text_ignored);
+  EXPECT_EQ(second.total, 15);
+  EXPECT_EQ(second.matches.size(), 5u);
+  EXPECT_EQ(second.next_page_token, "");
+  std::vector<std::string> seen = Ids(first);
+  for (const std::string& id : Ids(second)) seen.push_back(id);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end()) << "a profile on two pages";
+}
+
+TEST_F(SearcherTest, ANearMissSuggestsTheNearestOccupations) {
+  Commit({Profile("p")});
+  SearchResult result = Search(Vacancy("orderpikcer"));
+  ASSERT_TRUE(result.text_ignored);
+  EXPECT_EQ(result.total, 1);
+  EXPECT_THAT(result.unknown_words, ElementsAre("orderpikcer"));
+  ASSERT_FALSE(result.suggested_occupations.empty());
+  EXPECT_LE(result.suggested_occupations.size(), 5u);
+  EXPECT_EQ(result.suggested_occupations[0].esco_code, "9333.8.1");
+  EXPECT_EQ(result.suggested_occupations[0].label, "orderpicker");
+  EXPECT_EQ(result.suggested_occupations[0].isco_code, "9333");
+  // Nonsense is near nothing: no suggestion rather than a random one.
+  EXPECT_THAT(Search(Vacancy("zzqx flapdrol")).suggested_occupations, IsEmpty());
+}
+
+TEST_F(SearcherTest, SuggestionsFirstNameWhatPeopleWhoMeetTheOtherCriteriaHaveDone) {
+  // Five occupations are one typo from "schoonmakre" through their preferred labels; the one
+  // someone within reach has done comes first, not the one someone too far away has.
+  CandidateRecord near = Profile("near");
+  near.experience = {{"9112.6", "9112", "schoonmaker treinen", "", 24, 2025}};
+  CandidateRecord far = Profile("far");
+  far.home = North(kUtrecht, 100);
+  far.experience = {{"8160.1", "8160", "schoonmaker cacaobonen", "", 24, 2025}};
+  Commit({near, far});
+  SearchResult result = Search(Vacancy("schoonmakre"));
+  ASSERT_TRUE(result.text_ignored);
+  EXPECT_THAT(Ids(result), ElementsAre("near"));
+  ASSERT_FALSE(result.suggested_occupations.empty());
+  EXPECT_EQ(result.suggested_occupations[0].esco_code, "9112.6");
+  EXPECT_EQ(result.suggested_occupations[0].label, "schoonmaker treinen");
+}
+
+TEST_F(SearcherTest, ARecognisedTextIsNeverIgnored) {
+  Commit({Profile("p")});
+  // A known word beside an unknown one: the known word decides.
+  SearchResult mixed = Search(Vacancy("zzqx orderpicker"));
+  EXPECT_FALSE(mixed.text_ignored);
+  EXPECT_EQ(mixed.total, 1);
+  EXPECT_THAT(mixed.unknown_words, IsEmpty());
+  EXPECT_THAT(mixed.suggested_occupations, IsEmpty());
+  // Hard constraints that leave nobody: the text is not the cause, so no fallback.
+  SearchQuery no_one = Vacancy("orderpicker");
+  no_one.hours_min = 36;
+  no_one.hours_max = 40;
+  no_one.unknown_fields = UnknownFieldPolicy::kStrict;
+  SearchResult none = Search(no_one);
+  EXPECT_EQ(none.total, 0);
+  EXPECT_FALSE(none.text_ignored);
+  // An occupation asked for by code: the unknown text is beside the point.
+  SearchQuery by_code = Vacancy("zzqx");
+  by_code.esco_codes = {"9333.8.1"};
+  SearchResult coded = Search(by_code);
+  EXPECT_FALSE(coded.text_ignored);
+  EXPECT_EQ(coded.total, 1);
+  // Only stop words: there was no text criterion to ignore.
+  EXPECT_FALSE(Search(Vacancy("de het een")).text_ignored);
 }
 
 TEST_F(SearcherTest, CommittedImportsAreSearchableWithoutRestart) {
@@ -163,8 +280,11 @@ TEST_F(SearcherTest, AWordEndingAtTheTextLimitCountsAndOneCrossingItDoesNot) {
   while (filler.size() < 2000 - std::string("orderpicker").size()) filler += "de ";
   filler.resize(2000 - std::string("orderpicker").size(), ' ');
   EXPECT_THAT(Ids(Search(Vacancy(filler + "orderpicker"))), ElementsAre("orderpicker"));
-  // One byte later the word is cut; what is left of it matches nobody.
-  EXPECT_THAT(Ids(Search(Vacancy(filler + " orderpicker"))), IsEmpty());
+  // One byte later the word is cut; what is left of it matches nobody, so the text is left out
+  // (and the results are everyone's, as without text).
+  SearchResult cut = Search(Vacancy(filler + " orderpicker"));
+  EXPECT_TRUE(cut.text_ignored);
+  EXPECT_THAT(cut.unknown_words, ElementsAre("orderpicke"));
 }
 
 // At most 32 distinct text terms are used, in term order (digits sort before letters).

@@ -21,6 +21,7 @@
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
 #include "tests/service/raw_http_client.h"
+#include "verkenner/v1/search.pb.h"
 
 namespace verkenner {
 namespace {
@@ -185,6 +186,37 @@ TEST_F(ApiGatewayTest, MethodsMapOneToOneWithProtobufJsonAndHttpCodes) {
       404);
   EXPECT_EQ(Send({"GET", "/api/v1/SessionService/GetCurrentAccount", "", cookie, csrf}).status,
             405);
+}
+
+TEST_F(ApiGatewayTest, AnUnrecognisedTextSaysSoInTheJsonWithTheNearestOccupations) {
+  const auto [cookie, csrf] = LogIn();
+  service::ApiResponse nonsense = Send(
+      {"POST", "/api/v1/CandidateSearchService/SearchCandidates",
+       R"({"vacancy":{"text":"Zzqx flapdrol","workplace":{"postcode":"3511 AB"}}})", cookie, csrf});
+  ASSERT_EQ(nonsense.status, 200) << nonsense.body;
+  EXPECT_NE(nonsense.body.find(R"("textIgnored":true)"), std::string::npos) << nonsense.body;
+  EXPECT_NE(nonsense.body.find(R"("unknownWords":["zzqx","flapdrol"])"), std::string::npos)
+      << nonsense.body;
+  EXPECT_NE(nonsense.body.find(R"("matches":[)"), std::string::npos) << nonsense.body;
+
+  service::ApiResponse typo =
+      Send({"POST", "/api/v1/CandidateSearchService/SearchCandidates",
+            R"({"vacancy":{"text":"schoonmakre"},"pageSize":1})", cookie, csrf});
+  ASSERT_EQ(typo.status, 200) << typo.body;
+  v1::SearchCandidatesResponse parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(typo.body, &parsed).ok()) << typo.body;
+  EXPECT_TRUE(parsed.text_ignored());
+  ASSERT_GT(parsed.suggested_occupations_size(), 0) << typo.body;
+  EXPECT_NE(typo.body.find(R"("suggestedOccupations":[{"escoCode":")"), std::string::npos)
+      << typo.body;
+
+  // A recognised text has none of it.
+  service::ApiResponse known =
+      Send({"POST", "/api/v1/CandidateSearchService/SearchCandidates",
+            R"({"vacancy":{"text":"schoonmaker"},"pageSize":1})", cookie, csrf});
+  ASSERT_EQ(known.status, 200) << known.body;
+  EXPECT_EQ(known.body.find("textIgnored"), std::string::npos) << known.body;
+  EXPECT_EQ(known.body.find("suggestedOccupations"), std::string::npos) << known.body;
 }
 
 TEST_F(ApiGatewayTest, EveryCallNeedsTheSessionAndItsCsrfTokenAndLogoutEndsBoth) {

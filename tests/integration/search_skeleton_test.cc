@@ -301,13 +301,34 @@ TEST_F(SearchSkeletonTest, FacetFiltersNarrowToTheCountedValue) {
   EXPECT_NE(status.error_message().find("facet_filters"), std::string::npos);
 }
 
-TEST_F(SearchSkeletonTest, TypoGetsASpellingSuggestion) {
+TEST_F(SearchSkeletonTest, ATypoIsLeftOutWithASpellingSuggestionAndTheNearestOccupations) {
   v1::SearchCandidatesRequest request;
   request.mutable_vacancy()->set_text("schoonmakre");
+  request.mutable_vacancy()->mutable_workplace()->set_postcode("3511");
   v1::SearchCandidatesResponse response;
   ASSERT_TRUE(Search(request, response).ok());
-  EXPECT_EQ(response.total_size(), 0);
   EXPECT_EQ(response.spelling_suggestion(), "schoonmaker");
+  // Nothing in the text is known: the candidates who meet the other criteria, not none.
+  EXPECT_TRUE(response.text_ignored());
+  ASSERT_EQ(response.unknown_words_size(), 1);
+  EXPECT_EQ(response.unknown_words(0), "schoonmakre");
+  ASSERT_GT(response.suggested_occupations_size(), 0);
+  EXPECT_LE(response.suggested_occupations_size(), 5);
+  for (const v1::Occupation& occupation : response.suggested_occupations()) {
+    EXPECT_FALSE(occupation.esco_code().empty());
+    EXPECT_EQ(occupation.isco_code().size(), 4u) << occupation.esco_code();
+    EXPECT_FALSE(occupation.label().empty()) << occupation.esco_code();
+  }
+  EXPECT_NE(response.suggested_occupations(0).label().find("schoonmaker"), std::string::npos)
+      << response.suggested_occupations(0).label();
+  v1::SearchCandidatesRequest without_text = request;
+  without_text.mutable_vacancy()->clear_text();
+  v1::SearchCandidatesResponse plain;
+  ASSERT_TRUE(Search(without_text, plain).ok());
+  EXPECT_GT(plain.total_size(), 0);
+  EXPECT_EQ(response.total_size(), plain.total_size());
+  EXPECT_FALSE(plain.text_ignored());
+  EXPECT_EQ(plain.suggested_occupations_size(), 0);
 }
 
 TEST_F(SearchSkeletonTest, GetProfileReturnsTheSearchedProfile) {

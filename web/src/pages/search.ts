@@ -87,6 +87,18 @@ export function searchPage({ main, setTitle }: PageContext): void {
     void runSearch(results, true);
   });
 
+  // A suggested occupation searches for its label, as if typed: the form shows what was
+  // searched, every other criterion stays, and the label names the occupation to the server.
+  results.addEventListener("click", (event) => {
+    const chosen = (event.target as Element).closest<HTMLButtonElement>(
+      "button[data-suggested-occupation]",
+    );
+    if (!chosen) return;
+    const text = form.elements.namedItem("text") as HTMLInputElement;
+    text.value = chosen.dataset.suggestedOccupation ?? "";
+    form.requestSubmit();
+  });
+
   if (state) {
     restore(form, state.formValues);
     if (state.response) renderResults(results, state, false);
@@ -284,6 +296,7 @@ function renderResults(results: HTMLElement, current: SearchState, moveFocus: bo
           `Zoektijd ${Math.round(current.elapsedMs)} ms.`,
         ),
       ),
+    response.textIgnored && ignoredTextNotice(response),
     response.spellingSuggestion && paragraph(`Bedoelt u: ${response.spellingSuggestion}?`),
     h(
       "div",
@@ -301,6 +314,49 @@ function renderResults(results: HTMLElement, current: SearchState, moveFocus: bo
   );
   results.removeAttribute("aria-busy");
   if (moveFocus) summary.focus();
+}
+
+// The search found nobody by the vacancy text's words, so it left them out: say which words,
+// and offer the occupations nearest to them.
+function ignoredTextNotice(response: SearchResponse): HTMLElement {
+  const words = dutchList((response.unknownWords ?? []).map((word) => `‘${word}’`));
+  const suggestions = response.suggestedOccupations ?? [];
+  return alertBox(
+    "info",
+    paragraph(
+      `We herkennen ${words || "de tekst"} niet als beroep of vaardigheid. `,
+      "Hieronder kandidaten die aan uw andere eisen voldoen, zonder de tekst.",
+    ),
+    suggestions.length > 0 &&
+      h(
+        "div",
+        { role: "group", "aria-labelledby": "beroepsuggesties-kop" },
+        paragraph(
+          h("span", { id: "beroepsuggesties-kop" }, "Bedoelt u een van deze beroepen? Zoek op:"),
+        ),
+        h(
+          "ul",
+          { class: "vk-suggestions" },
+          suggestions.map((occupation) =>
+            h(
+              "li",
+              {},
+              button(occupation.label ?? "", null, "secondary", {
+                type: "button",
+                "data-suggested-occupation": occupation.label ?? "",
+              }),
+            ),
+          ),
+        ),
+      ),
+  );
+}
+
+// "‘a’", "‘a’ en ‘b’", "‘a’, ‘b’ en ‘c’".
+function dutchList(items: string[]): string {
+  return items.length <= 1
+    ? (items[0] ?? "")
+    : `${items.slice(0, -1).join(", ")} en ${items[items.length - 1]}`;
 }
 
 function facetPanel(
