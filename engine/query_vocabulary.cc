@@ -1,10 +1,16 @@
 #include "engine/query_vocabulary.h"
 
 #include <algorithm>
+#include <climits>
+#include <cmath>
 #include <set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace verkenner::engine {
 namespace {
@@ -39,6 +45,23 @@ size_t EditDistance(const std::string& a, const std::string& b, size_t limit) {
   return previous[b.size()];
 }
 
+// The variants of one ESCO label: each side of a slash ("medewerker groenvoorziening/
+// medewerkster groenvoorziening"), and a side without its parenthesised remark ("chauffeur
+// vuilniswagen (bedrijfsafval)").
+std::vector<std::string> LabelVariants(const std::string& label) {
+  std::vector<std::string> variants;
+  for (absl::string_view side : absl::StrSplit(label, '/', absl::SkipWhitespace())) {
+    variants.emplace_back(side);
+    const size_t open = side.find('(');
+    if (open == absl::string_view::npos) continue;
+    const size_t close = side.find(')', open);
+    std::string bare = absl::StrCat(side.substr(0, open),
+                                    close == absl::string_view::npos ? "" : side.substr(close + 1));
+    if (!absl::StripAsciiWhitespace(bare).empty()) variants.push_back(std::move(bare));
+  }
+  return variants;
+}
+
 }  // namespace
 
 std::vector<std::string> QueryVocabulary::Words(const std::string& text) {
@@ -63,48 +86,249 @@ std::vector<std::string> QueryVocabulary::Words(const std::string& text) {
   return words;
 }
 
-QueryVocabulary::QueryVocabulary(const ReferenceData& reference) {
+QueryVocabulary::QueryVocabulary(const ReferenceData& reference,
+                                 std::shared_ptr<const DutchWords> words)
+    : words_(std::move(words)), stopwords_(reference.stopwords()) {
+  std::sort(stopwords_.begin(), stopwords_.end());
   std::set<std::string> spelling_words;
-  for (const OccupationInfo& occupation : reference.occupations()) {
+  absl::flat_hash_map<std::string, std::vector<std::string>> parts_of;
+  const std::vector<OccupationInfo>& occupations = reference.occupations();
+  for (size_t o = 0; o < occupations.size(); ++o) {
+    const OccupationInfo& occupation = occupations[o];
+    codes_.push_back(occupation.esco_code);
     std::vector<const std::string*> labels = {&occupation.label};
     for (const std::string& alt : occupation.alt_labels) labels.push_back(&alt);
     for (const std::string* label : labels) {
-      std::vector<std::string> words = Words(*label);
-      if (words.empty()) continue;
-      longest_label_words_ = std::max(longest_label_words_, words.size());
-      std::vector<std::string>& codes = codes_by_label_[absl::StrJoin(words, " ")];
-      if (std::find(codes.begin(), codes.end(), occupation.esco_code) == codes.end()) {
-        codes.push_back(occupation.esco_code);
+      for (const std::string& variant : LabelVariants(*label)) {
+        AddLabel(static_cast<uint32_t>(o), variant, parts_of);
       }
-      for (const std::string& word : words) {
+      for (const std::string& word : Words(*label)) {
         if (word.size() >= kMinSpellingWordLength && word.find('-') == std::string::npos) {
           spelling_words.insert(word);
         }
       }
     }
   }
+  MeasureWeights(occupations.size());
   words_by_length_.resize(kMaxWordLength + 1);
   for (const std::string& word : spelling_words) words_by_length_[word.size()].push_back(word);
+}
+
+absl::StatusOr<std::shared_ptr<const QueryVocabulary>> QueryVocabulary::Create(
+    const ReferenceData& reference) {
+  absl::StatusOr<std::shared_ptr<const DutchWords>> words = DutchWords::Shared();
+  if (!words.ok()) return words.status();
+  return std::make_shared<const QueryVocabulary>(reference, *std::move(words));
+}
+
+bool QueryVocabulary::IsStopWord(const std::string& word) const {
+  return std::binary_search(stopwords_.begin(), stopwords_.end(), word);
+}
+
+int64_t QueryVocabulary::PartId(const std::string& part, bool add) {
+  auto found = part_ids_.find(part);
+  if (found != part_ids_.end()) return found->second;
+  if (!add) return -1;
+  const uint32_t id = static_cast<uint32_t>(part_weight_.size());
+  part_ids_.emplace(part, id);
+  part_weight_.push_back(0);
+  return id;
+}
+
+void QueryVocabulary::AddLabel(
+    uint32_t occupation, const std::string& label,
+    absl::flat_hash_map<std::string, std::vector<std::string>>& parts_of) {
+  Label entry{occupation, static_cast<uint32_t>(label_texts_.size()), {}, -1, 0};
+  const std::vector<std::string> label_words = Words(label);
+  for (const std::string& word : label_words) {
+    if (IsStopWord(word)) continue;
+    auto [known, added] = parts_of.try_emplace(word);
+    if (added) known->second = words_->Parts(word);
+    const std::vector<std::string>& parts = known->second;
+    for (const std::string& part : parts) {
+      const uint32_t id = static_cast<uint32_t>(PartId(part, /*add=*/true));
+      if (std::find(entry.parts.begin(), entry.parts.end(), id) == entry.parts.end()) {
+        entry.parts.push_back(id);
+      }
+    }
+    if (label_words.size() == 1 && parts.size() >= 2) {
+      entry.head = static_cast<int32_t>(PartId(parts.back(), /*add=*/false));
+    }
+  }
+  if (entry.parts.empty()) return;
+  label_texts_.push_back(label);
+  labels_.push_back(std::move(entry));
+}
+
+// Each part's weight from the number of occupations whose labels hold it; then the index of
+// labels by their informative parts and heads.
+void QueryVocabulary::MeasureWeights(size_t occupation_count) {
+  std::vector<uint32_t> holders(part_weight_.size(), 0);
+  std::vector<uint32_t> last_holder(part_weight_.size(), UINT32_MAX);
+  for (const Label& label : labels_) {
+    for (uint32_t part : label.parts) {
+      if (last_holder[part] == label.occupation) continue;
+      last_holder[part] = label.occupation;
+      ++holders[part];
+    }
+  }
+  const double total = static_cast<double>(std::max<size_t>(1, occupation_count));
+  part_generic_.assign(part_weight_.size(), false);
+  for (size_t part = 0; part < part_weight_.size(); ++part) {
+    part_weight_[part] = std::log(total / std::max<uint32_t>(1, holders[part]));
+    part_generic_[part] = holders[part] >= kGenericShare * total;
+  }
+  labels_by_part_.assign(part_weight_.size(), {});
+  labels_by_head_.assign(part_weight_.size(), {});
+  for (uint32_t l = 0; l < labels_.size(); ++l) {
+    Label& label = labels_[l];
+    for (uint32_t part : label.parts) {
+      label.weight += part_weight_[part];
+      if (!part_generic_[part]) labels_by_part_[part].push_back(l);
+    }
+    if (label.head >= 0 && !part_generic_[label.head]) labels_by_head_[label.head].push_back(l);
+  }
+}
+
+double QueryVocabulary::PartWeight(const std::string& part) const {
+  auto found = part_ids_.find(part);
+  return found == part_ids_.end() ? 0 : part_weight_[found->second];
+}
+
+bool QueryVocabulary::IsGeneric(const std::string& word) const {
+  if (IsStopWord(word)) return true;
+  for (const std::string& part : words_->Parts(word)) {
+    auto found = part_ids_.find(part);
+    if (found == part_ids_.end() || !part_generic_[found->second]) return false;
+  }
+  return true;
+}
+
+const QueryVocabulary::QueryPart* QueryVocabulary::Query::Find(uint32_t part) const {
+  for (const QueryPart& held : parts) {
+    if (held.part == part) return &held;
+  }
+  return nullptr;
+}
+
+QueryVocabulary::Query QueryVocabulary::ReadQuery(const std::string& text) const {
+  Query query;
+  query.words = Words(text);
+  query.word_info.resize(query.words.size());
+  for (size_t position = 0; position < query.words.size(); ++position) {
+    const std::string& word = query.words[position];
+    if (IsStopWord(word)) continue;
+    const std::vector<std::string> split = words_->Split(word);
+    std::vector<std::string> parts;
+    for (const std::string& part : split) parts.push_back(words_->BaseForm(part));
+    for (const std::string& part : parts) {
+      auto found = part_ids_.find(part);
+      if (found != part_ids_.end()) query.parts.push_back({found->second, position});
+    }
+    auto head = part_ids_.find(parts.back());
+    if (head == part_ids_.end()) continue;
+    if (!part_generic_[head->second]) query.word_info[position].head = head->second;
+    query.word_info[position].person = parts.back() != split.back();
+    if (parts.size() >= 2) query.heads.push_back({head->second, position});
+  }
+  return query;
+}
+
+bool QueryVocabulary::Names(const Query& query, const Label& label, double& share,
+                            std::vector<size_t>& carriers) const {
+  double covered = 0;
+  bool all_generic_held = true;
+  for (uint32_t part : label.parts) {
+    const QueryPart* held = query.Find(part);
+    if (held == nullptr) {
+      if (!part_generic_[part]) return false;
+      all_generic_held = false;
+      continue;
+    }
+    covered += part_weight_[part];
+    if (std::find(carriers.begin(), carriers.end(), held->position) == carriers.end()) {
+      carriers.push_back(held->position);
+    }
+  }
+  bool person = false;
+  for (size_t position : carriers) {
+    const QueryWord& word = query.word_info[position];
+    person = person || word.person;
+    // A word whose head the label lacks is about something else: "afvalophaler" is no
+    // "afvalverantwoordelijke".
+    if (word.head >= 0 && std::find(label.parts.begin(), label.parts.end(),
+                                    static_cast<uint32_t>(word.head)) == label.parts.end()) {
+      return false;
+    }
+  }
+  if (!all_generic_held && !person) return false;
+  share = label.weight > 0 ? covered / label.weight : 0;
+  return true;
+}
+
+std::vector<NamedOccupation> QueryVocabulary::RecogniseOccupations(const std::string& text,
+                                                                   size_t limit) const {
+  const Query query = ReadQuery(text);
+  // Best per occupation, with the first position of the words that carried it.
+  struct Candidate {
+    NamedOccupation named;
+    size_t first = SIZE_MAX;
+  };
+  absl::flat_hash_map<std::string, Candidate> best;
+  auto consider = [&](const Label& label, double share, const std::vector<size_t>& carriers) {
+    Candidate candidate;
+    candidate.named.esco_code = codes_[label.occupation];
+    candidate.named.score = share;
+    candidate.named.label = label_texts_[label.text];
+    std::vector<size_t> positions = carriers;
+    std::sort(positions.begin(), positions.end());
+    for (size_t position : positions) candidate.named.words.push_back(query.words[position]);
+    if (!positions.empty()) candidate.first = positions.front();
+    auto [it, inserted] = best.try_emplace(candidate.named.esco_code, candidate);
+    if (!inserted && (share > it->second.named.score ||
+                      (share == it->second.named.score && candidate.first < it->second.first))) {
+      it->second = std::move(candidate);
+    }
+  };
+  absl::flat_hash_set<uint32_t> seen;
+  for (const QueryPart& held : query.parts) {
+    for (uint32_t l : labels_by_part_[held.part]) {
+      if (!seen.insert(l).second) continue;
+      double share = 0;
+      std::vector<size_t> carriers;
+      if (Names(query, labels_[l], share, carriers)) consider(labels_[l], share, carriers);
+    }
+  }
+  // Only when no label is named in full: a compound word of the text and a one-word compound
+  // label that end in the same informative word ("afvalophaler", "vuilnisophaler"), weaker.
+  if (best.empty()) {
+    for (const QueryPart& head : query.heads) {
+      if (part_generic_[head.part]) continue;
+      for (uint32_t l : labels_by_head_[head.part]) {
+        const Label& label = labels_[l];
+        consider(label, kSharedHeadShare * part_weight_[head.part] / label.weight, {head.position});
+      }
+    }
+  }
+  std::vector<Candidate> ranked;
+  for (auto& [code, candidate] : best) ranked.push_back(std::move(candidate));
+  std::sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.named.score != b.named.score) return a.named.score > b.named.score;
+    if (a.first != b.first) return a.first < b.first;
+    return a.named.esco_code < b.named.esco_code;
+  });
+  std::vector<NamedOccupation> named;
+  for (size_t i = 0; i < ranked.size() && i < limit; ++i) {
+    named.push_back(std::move(ranked[i].named));
+  }
+  return named;
 }
 
 std::vector<std::string> QueryVocabulary::OccupationsNamedIn(const std::string& text,
                                                              size_t limit) const {
   std::vector<std::string> codes;
-  const std::vector<std::string> words = Words(text);
-  for (size_t start = 0; start < words.size() && codes.size() < limit; ++start) {
-    const size_t longest = std::min(longest_label_words_, words.size() - start);
-    for (size_t length = longest; length >= 1; --length) {
-      std::vector<std::string> span(words.begin() + static_cast<ptrdiff_t>(start),
-                                    words.begin() + static_cast<ptrdiff_t>(start + length));
-      auto found = codes_by_label_.find(absl::StrJoin(span, " "));
-      if (found == codes_by_label_.end()) continue;
-      for (const std::string& code : found->second) {
-        if (codes.size() < limit && std::find(codes.begin(), codes.end(), code) == codes.end()) {
-          codes.push_back(code);
-        }
-      }
-      break;
-    }
+  for (NamedOccupation& named : RecogniseOccupations(text, limit)) {
+    codes.push_back(std::move(named.esco_code));
   }
   return codes;
 }

@@ -37,7 +37,8 @@ class Searcher {
  public:
   // Opens the index at `index_path`. Errors: NotFound if there is no index, FailedPrecondition
   // if its schema version is not ours.
-  // `cache` and `vocabulary` may be shared by the searchers of a pool; null makes private ones.
+  // `cache` and `vocabulary` may be shared by the searchers of a pool; null makes private ones
+  // (NotFound when the Dutch word list, hunspell-nl, is missing).
   static absl::StatusOr<std::unique_ptr<Searcher>> Open(
       const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
       std::shared_ptr<CandidateIndexCache> cache = nullptr,
@@ -76,6 +77,12 @@ class Searcher {
   absl::StatusOr<SearchResult> SearchOnce(const SearchQuery& query);
   // The query's words against the vocabulary and the index; InvalidArgument naming the field.
   absl::StatusOr<ResolvedQuery> Resolve(const SearchQuery& query);
+  // The text terms of `text` into `resolved` (and typed_words_ for the explanation).
+  void ResolveTextTerms(const std::string& text, ResolvedQuery& resolved);
+  // The terms the indexer makes of `text`.
+  std::vector<std::string> TermsOf(const std::string& text);
+  // The text reason of one result: the typed words whose terms it holds; empty if none.
+  std::string MatchedWordsText(const RankedCandidate& ranked) const;
   // A corrected vacancy text when some word is unknown to the index, else empty.
   std::string SpellingSuggestion(const std::string& text);
   // The reasons of one result, with their shares of its score.
@@ -100,6 +107,13 @@ class Searcher {
   Xapian::TermGenerator term_generator_;  // for vacancy texts, as the indexer makes terms
   std::shared_ptr<CandidateIndexCache> cache_;
   std::shared_ptr<const QueryVocabulary> vocabulary_;
+  // The words of the vacancy being searched, as typed (lower case), with the text terms each
+  // gave: the explanation names words, not stems.
+  struct TypedWord {
+    std::string word;
+    std::vector<std::string> terms;
+  };
+  std::vector<TypedWord> typed_words_;
   std::shared_ptr<const CandidateIndex> candidates_;
   bool loads_images_ = true;  // the image of loaded_state_ (or older)
   // Generation and shard revisions the loaded metadata and page tokens belong to.

@@ -8,17 +8,19 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
   // Open every searcher before starting any thread, so a bad index fails Start() cleanly.
   // The searchers share one in-memory image of the index and one query vocabulary.
   auto cache = std::make_shared<CandidateIndexCache>(options.reference_data);
-  auto vocabulary = std::make_shared<const QueryVocabulary>(*options.reference_data);
+  absl::StatusOr<std::shared_ptr<const QueryVocabulary>> vocabulary =
+      QueryVocabulary::Create(*options.reference_data);
+  if (!vocabulary.ok()) return vocabulary.status();
   std::vector<std::unique_ptr<Searcher>> searchers;
   for (int i = 0; i < threads; ++i) {
     absl::StatusOr<std::unique_ptr<Searcher>> searcher =
-        Searcher::Open(options.index_path, options.reference_data, cache, vocabulary);
+        Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary);
     if (!searcher.ok()) return searcher.status();
     (*searcher)->set_loads_images(false);  // the refresher below loads new images
     searchers.push_back(std::move(*searcher));
   }
   absl::StatusOr<std::unique_ptr<Searcher>> watcher =
-      Searcher::Open(options.index_path, options.reference_data, cache, vocabulary);
+      Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary);
   if (!watcher.ok()) return watcher.status();
   std::unique_ptr<SearcherPool> pool(new SearcherPool());
   pool->refresher_ = std::thread(

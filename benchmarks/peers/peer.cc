@@ -72,7 +72,8 @@ QueryResolver::QueryResolver(std::shared_ptr<const engine::ReferenceData> refere
     : reference_(std::move(reference)),
       text_analysis_(reference_->stopwords()),
       term_generator_(text_analysis_.MakeTermGenerator()),
-      vocabulary_(*reference_) {}
+      // The Dutch word list is a setup dependency (hunspell-nl); a benchmark stops without it.
+      vocabulary_(*reference_, engine::DutchWords::Shared().value()) {}
 
 absl::StatusOr<ResolvedQuery> QueryResolver::Resolve(const engine::SearchQuery& query) {
   // The engine's reading of a vacancy (Searcher::Resolve): the text's words become the terms
