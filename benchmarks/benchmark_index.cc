@@ -63,4 +63,18 @@ absl::StatusOr<ImportedIndex> ImportExport(std::shared_ptr<const engine::Referen
   return imported;
 }
 
+absl::StatusOr<ImportedIndex> BuildGeneratedIndex(
+    std::shared_ptr<const engine::ReferenceData> reference, int64_t profiles,
+    const std::filesystem::path& work) {
+  const std::filesystem::path input = work / "export.csv";
+  if (absl::Status status = WriteGeneratedExport(reference, profiles, input); !status.ok()) {
+    return status;
+  }
+  auto imported = ImportExport(reference, input, work / "index", work / "vault");
+  std::error_code ignored;
+  std::filesystem::remove(input, ignored);
+  std::filesystem::remove_all(work / "vault", ignored);
+  return imported;
+}
+
 }  // namespace verkenner::benchmarks

@@ -33,6 +33,12 @@ absl::StatusOr<ImportedIndex> ImportExport(std::shared_ptr<const engine::Referen
                                            const std::filesystem::path& index,
                                            const std::filesystem::path& vault);
 
+// What search benchmarks start from: `profiles` generated profiles (WriteGeneratedExport) imported
+// into `work`/index (ImportExport); the export and the identity vault are deleted afterwards.
+absl::StatusOr<ImportedIndex> BuildGeneratedIndex(
+    std::shared_ptr<const engine::ReferenceData> reference, int64_t profiles,
+    const std::filesystem::path& work);
+
 }  // namespace verkenner::benchmarks
 
 #endif  // VERKENNER_BENCHMARKS_BENCHMARK_INDEX_H_

@@ -63,31 +63,6 @@ int64_t ResidentBytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
-struct BuiltIndex {
-  double seconds = 0;
-  int64_t indexed = 0;
-};
-
-// As import_throughput: generate a Sonar-style CSV (seed 7), import it with the library the CLI
-// uses, count the disclosure groups, compact. The CSV and the vault are deleted afterwards.
-absl::StatusOr<BuiltIndex> BuildIndex(std::shared_ptr<const engine::ReferenceData> reference,
-                                      int64_t profiles, const std::filesystem::path& work) {
-  const std::filesystem::path input = work / "export.csv";
-  if (absl::Status status = benchmarks::WriteGeneratedExport(reference, profiles, input);
-      !status.ok()) {
-    return status;
-  }
-  auto imported = benchmarks::ImportExport(reference, input, work / "index", work / "vault");
-  if (!imported.ok()) return imported.status();
-  BuiltIndex built;
-  built.seconds = imported->seconds;
-  built.indexed = imported->indexed;
-  std::error_code ignored;
-  std::filesystem::remove(input, ignored);
-  std::filesystem::remove_all(work / "vault", ignored);
-  return built;
-}
-
 FacetCounts EngineFacets(const engine::SearchResult& result) {
   FacetCounts facets;
   for (const auto& [facet, values] : result.facets) {
@@ -242,14 +217,14 @@ int main(int argc, char** argv) {
 
   const std::filesystem::path work = work_root / "verkenner-search-benchmark";
   std::string index_path = index_argument;
-  std::optional<BuiltIndex> built;
+  std::optional<benchmarks::ImportedIndex> built;
   if (index_path.empty()) {
     std::filesystem::remove_all(work);
     std::filesystem::create_directories(work);
     std::printf("building the index of %lld generated profiles in %s ...\n",
                 static_cast<long long>(profiles), (work / "index").c_str());
     std::fflush(stdout);
-    auto result = BuildIndex(*reference, profiles, work);
+    auto result = benchmarks::BuildGeneratedIndex(*reference, profiles, work);
     if (!result.ok()) return Fail(result.status());
     built = *result;
     index_path = (work / "index").string();

@@ -1,5 +1,8 @@
 #include "engine/refdata/csv_reader.h"
 
+#include <fstream>
+#include <unordered_map>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -112,6 +115,50 @@ std::vector<std::string> SplitMultiValue(const std::string& cell, char separator
     if (!part.empty()) values.emplace_back(part);
   }
   return values;
+}
+
+absl::Status ForEachCsvRow(const std::string& path,
+                           const std::vector<std::string>& required_columns,
+                           const CsvRowVisitor& row) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open CSV file ", path));
+  CsvReader reader(in, {});
+  std::vector<std::string> header;
+  auto has_header = reader.Next(header);
+  if (!has_header.ok()) return has_header.status();
+  if (!*has_header) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
+  std::unordered_map<std::string, size_t> column_index;
+  for (size_t i = 0; i < header.size(); ++i) column_index[header[i]] = i;
+  for (const std::string& column : required_columns) {
+    if (!column_index.contains(column)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": missing column '", column, "'"));
+    }
+  }
+  std::vector<std::string> fields;
+  static const std::string kEmpty;
+  CsvRowGetter get = [&](std::string_view column) -> const std::string& {
+    auto it = column_index.find(std::string(column));
+    if (it == column_index.end() || it->second >= fields.size()) return kEmpty;
+    return fields[it->second];
+  };
+  while (true) {
+    auto more = reader.Next(fields);
+    if (!more.ok())
+      return absl::InvalidArgumentError(absl::StrCat(path, ": ", more.status().message()));
+    if (!*more) break;
+    if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
+    if (fields.size() != header.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": line ", reader.record_line(),
+                                                     ": expected ", header.size(),
+                                                     " fields, found ", fields.size()));
+    }
+    absl::Status status = row(get, reader.record_line());
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": line ", reader.record_line(), ": ", status.message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace verkenner::engine

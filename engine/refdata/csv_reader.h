@@ -2,8 +2,10 @@
 #define VERKENNER_ENGINE_REFDATA_CSV_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -58,6 +60,20 @@ class CsvReader {
 
 // Splits a multi-valued cell ("a|b|c") on `separator`, dropping empty parts and trimming spaces.
 std::vector<std::string> SplitMultiValue(const std::string& cell, char separator = '|');
+
+// The cells of one data row of a CSV file with a header, by column name; a column the file does
+// not have reads as empty.
+using CsvRowGetter = std::function<const std::string&(std::string_view column)>;
+// Called with each data row and the line on which it starts.
+using CsvRowVisitor = std::function<absl::Status(const CsvRowGetter& get, int64_t line)>;
+
+// Reads the comma-separated file at `path` (header row first) and calls `row` for every data row,
+// skipping blank lines. Errors: NotFound for a file it cannot open; InvalidArgument, naming the
+// file and line, for a missing required column, a row with another number of fields than the
+// header, a malformed record, or an error `row` returned (its message kept).
+absl::Status ForEachCsvRow(const std::string& path,
+                           const std::vector<std::string>& required_columns,
+                           const CsvRowVisitor& row);
 
 }  // namespace verkenner::engine
 

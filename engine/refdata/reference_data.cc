@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
 
 #include "absl/status/status.h"
@@ -14,51 +13,13 @@
 namespace verkenner::engine {
 namespace {
 
-// Calls `row` for every data row of a reference CSV file, with a look-up from column name to
-// value. Fails if a required column is missing or a row has the wrong number of fields.
-using RowGetter = std::function<const std::string&(std::string_view column)>;
-
+// Calls `row` for every data row of a reference CSV file (ForEachCsvRow, whose messages name
+// the line).
+using RowGetter = CsvRowGetter;
 absl::Status ForEachRow(const std::string& path, const std::vector<std::string>& required_columns,
                         const std::function<absl::Status(const RowGetter&)>& row) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open reference file ", path));
-  CsvReader reader(in, {});
-  std::vector<std::string> header;
-  auto has_header = reader.Next(header);
-  if (!has_header.ok()) return has_header.status();
-  if (!*has_header) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
-  std::unordered_map<std::string, size_t> column_index;
-  for (size_t i = 0; i < header.size(); ++i) column_index[header[i]] = i;
-  for (const std::string& column : required_columns) {
-    if (!column_index.contains(column)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": missing column '", column, "'"));
-    }
-  }
-  std::vector<std::string> fields;
-  static const std::string kEmpty;
-  RowGetter get = [&](std::string_view column) -> const std::string& {
-    auto it = column_index.find(std::string(column));
-    if (it == column_index.end() || it->second >= fields.size()) return kEmpty;
-    return fields[it->second];
-  };
-  while (true) {
-    auto more = reader.Next(fields);
-    if (!more.ok())
-      return absl::InvalidArgumentError(absl::StrCat(path, ": ", more.status().message()));
-    if (!*more) break;
-    if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
-    if (fields.size() != header.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": line ", reader.record_line(),
-                                                     ": expected ", header.size(),
-                                                     " fields, found ", fields.size()));
-    }
-    absl::Status status = row(get);
-    if (!status.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": line ", reader.record_line(), ": ", status.message()));
-    }
-  }
-  return absl::OkStatus();
+  return ForEachCsvRow(path, required_columns,
+                       [&](const CsvRowGetter& get, int64_t /*line*/) { return row(get); });
 }
 
 absl::Status ParseDouble(const std::string& text, double& value) {
