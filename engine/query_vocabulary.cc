@@ -46,18 +46,12 @@ size_t EditDistance(const std::string& a, const std::string& b, size_t limit) {
 }
 
 // The variants of one ESCO label: each side of a slash ("medewerker groenvoorziening/
-// medewerkster groenvoorziening"), and a side without its parenthesised remark ("chauffeur
-// vuilniswagen (bedrijfsafval)").
+// medewerkster groenvoorziening", "ober/serveerster"). A parenthesised remark stays: it narrows
+// the label ("schoonmaakster gebouwen (buitenkant)").
 std::vector<std::string> LabelVariants(const std::string& label) {
   std::vector<std::string> variants;
   for (absl::string_view side : absl::StrSplit(label, '/', absl::SkipWhitespace())) {
     variants.emplace_back(side);
-    const size_t open = side.find('(');
-    if (open == absl::string_view::npos) continue;
-    const size_t close = side.find(')', open);
-    std::string bare = absl::StrCat(side.substr(0, open),
-                                    close == absl::string_view::npos ? "" : side.substr(close + 1));
-    if (!absl::StripAsciiWhitespace(bare).empty()) variants.push_back(std::move(bare));
   }
   return variants;
 }
@@ -96,11 +90,12 @@ QueryVocabulary::QueryVocabulary(const ReferenceData& reference,
   for (size_t o = 0; o < occupations.size(); ++o) {
     const OccupationInfo& occupation = occupations[o];
     codes_.push_back(occupation.esco_code);
+    entry_level_.push_back(occupation.entry_level);
     std::vector<const std::string*> labels = {&occupation.label};
     for (const std::string& alt : occupation.alt_labels) labels.push_back(&alt);
     for (const std::string* label : labels) {
       for (const std::string& variant : LabelVariants(*label)) {
-        AddLabel(static_cast<uint32_t>(o), variant, parts_of);
+        AddLabel(static_cast<uint32_t>(o), label == &occupation.label, variant, parts_of);
       }
       for (const std::string& word : Words(*label)) {
         if (word.size() >= kMinSpellingWordLength && word.find('-') == std::string::npos) {
@@ -136,9 +131,9 @@ int64_t QueryVocabulary::PartId(const std::string& part, bool add) {
 }
 
 void QueryVocabulary::AddLabel(
-    uint32_t occupation, const std::string& label,
+    uint32_t occupation, bool preferred, const std::string& label,
     absl::flat_hash_map<std::string, std::vector<std::string>>& parts_of) {
-  Label entry{occupation, static_cast<uint32_t>(label_texts_.size()), {}, -1, 0};
+  Label entry{occupation, static_cast<uint32_t>(label_texts_.size()), {}, -1, 0, preferred};
   const std::vector<std::string> label_words = Words(label);
   for (const std::string& word : label_words) {
     if (IsStopWord(word)) continue;
@@ -174,9 +169,11 @@ void QueryVocabulary::MeasureWeights(size_t occupation_count) {
   }
   const double total = static_cast<double>(std::max<size_t>(1, occupation_count));
   part_generic_.assign(part_weight_.size(), false);
+  part_names_.assign(part_weight_.size(), false);
   for (size_t part = 0; part < part_weight_.size(); ++part) {
     part_weight_[part] = std::log(total / std::max<uint32_t>(1, holders[part]));
     part_generic_[part] = holders[part] >= kGenericShare * total;
+    part_names_[part] = holders[part] < kNamingShare * total;
   }
   labels_by_part_.assign(part_weight_.size(), {});
   labels_by_head_.assign(part_weight_.size(), {});
@@ -184,7 +181,13 @@ void QueryVocabulary::MeasureWeights(size_t occupation_count) {
     Label& label = labels_[l];
     for (uint32_t part : label.parts) {
       label.weight += part_weight_[part];
-      if (!part_generic_[part]) labels_by_part_[part].push_back(l);
+      label.informative = label.informative || !part_generic_[part];
+      label.names = label.names || part_names_[part];
+    }
+    for (uint32_t part : label.parts) {
+      if (label.informative ? !part_generic_[part] : part_names_[part]) {
+        labels_by_part_[part].push_back(l);
+      }
     }
     if (label.head >= 0 && !part_generic_[label.head]) labels_by_head_[label.head].push_back(l);
   }
@@ -223,47 +226,79 @@ QueryVocabulary::Query QueryVocabulary::ReadQuery(const std::string& text) const
     for (const std::string& part : split) parts.push_back(words_->BaseForm(part));
     for (const std::string& part : parts) {
       auto found = part_ids_.find(part);
-      if (found != part_ids_.end()) query.parts.push_back({found->second, position});
+      if (found == part_ids_.end()) continue;
+      if (query.Find(found->second) == nullptr) query.weight += part_weight_[found->second];
+      query.parts.push_back({found->second, position});
     }
     auto head = part_ids_.find(parts.back());
-    if (head == part_ids_.end()) continue;
-    if (!part_generic_[head->second]) query.word_info[position].head = head->second;
-    query.word_info[position].person = parts.back() != split.back();
-    if (parts.size() >= 2) query.heads.push_back({head->second, position});
+    QueryWord& info = query.word_info[position];
+    info.person = parts.back() != split.back();
+    if (head == part_ids_.end()) {
+      info.head = kUnknownHead;
+      continue;
+    }
+    if (!part_generic_[head->second]) info.head = head->second;
+    // Heads for the shared-head fallback: of compounds, and of the last word ("afval ophaler").
+    if (parts.size() >= 2 || position + 1 == query.words.size()) {
+      query.heads.push_back({head->second, position});
+    }
+    query.generic_person = query.generic_person || (info.person && info.head == kGenericHead);
   }
   return query;
 }
 
-bool QueryVocabulary::Names(const Query& query, const Label& label, double& share,
-                            std::vector<size_t>& carriers) const {
+std::optional<QueryVocabulary::LabelMatch> QueryVocabulary::Names(const Query& query,
+                                                                  const Label& label) const {
+  if (!label.names) return std::nullopt;
+  LabelMatch match;
   double covered = 0;
   bool all_generic_held = true;
   for (uint32_t part : label.parts) {
     const QueryPart* held = query.Find(part);
     if (held == nullptr) {
-      if (!part_generic_[part]) return false;
+      if (!part_generic_[part]) return std::nullopt;
       all_generic_held = false;
       continue;
     }
     covered += part_weight_[part];
-    if (std::find(carriers.begin(), carriers.end(), held->position) == carriers.end()) {
-      carriers.push_back(held->position);
+    if (std::find(match.carriers.begin(), match.carriers.end(), held->position) ==
+        match.carriers.end()) {
+      match.carriers.push_back(held->position);
     }
   }
-  bool person = false;
-  for (size_t position : carriers) {
+  bool person = query.generic_person;
+  for (size_t position : match.carriers) {
     const QueryWord& word = query.word_info[position];
     person = person || word.person;
     // A word whose head the label lacks is about something else: "afvalophaler" is no
-    // "afvalverantwoordelijke".
-    if (word.head >= 0 && std::find(label.parts.begin(), label.parts.end(),
-                                    static_cast<uint32_t>(word.head)) == label.parts.end()) {
-      return false;
+    // "afvalverantwoordelijke", nor "afvalinzameling" (a head no label has).
+    if (word.head == kUnknownHead ||
+        (word.head >= 0 && std::find(label.parts.begin(), label.parts.end(),
+                                     static_cast<uint32_t>(word.head)) == label.parts.end())) {
+      return std::nullopt;
     }
   }
-  if (!all_generic_held && !person) return false;
-  share = label.weight > 0 ? covered / label.weight : 0;
-  return true;
+  // Generic parts may be missing only from a label with an informative part, and only when a
+  // person is named by a word carrying the label or by a generic word ("afwasser" and
+  // "medewerker afwas" name "afwashulp"; "kantoor" does not name "kantoorhulp", nor "afwasser
+  // voor ons restaurant" "restaurantmanager").
+  if (!all_generic_held && (!label.informative || !person)) return std::nullopt;
+  // The weight of the carrying words' known parts, each part once.
+  double carried = 0;
+  std::vector<uint32_t> counted;
+  for (const QueryPart& held : query.parts) {
+    if (std::find(match.carriers.begin(), match.carriers.end(), held.position) ==
+            match.carriers.end() ||
+        std::find(counted.begin(), counted.end(), held.part) != counted.end()) {
+      continue;
+    }
+    counted.push_back(held.part);
+    carried += part_weight_[held.part];
+  }
+  if (label.weight <= 0 || carried <= 0) return std::nullopt;
+  match.score = (covered / label.weight) * std::min(1.0, covered / carried);
+  match.text_share = query.weight > 0 ? covered / query.weight : 0;
+  return match;
 }
 
 std::vector<NamedOccupation> QueryVocabulary::RecogniseOccupations(const std::string& text,
@@ -273,30 +308,41 @@ std::vector<NamedOccupation> QueryVocabulary::RecogniseOccupations(const std::st
   struct Candidate {
     NamedOccupation named;
     size_t first = SIZE_MAX;
+    double text_share = 0;
+    bool preferred = false;    // by its preferred label
+    bool entry_level = false;  // the banenafspraak's work, on a tie
+  };
+  // Best score first, then text order, then the label that explains more of the text
+  // ("chauffeur vuilniswagen" before "chauffeur"), preferred labels, entry-level occupations.
+  auto better = [](const Candidate& a, const Candidate& b) {
+    if (a.named.score != b.named.score) return a.named.score > b.named.score;
+    if (a.first != b.first) return a.first < b.first;
+    if (a.text_share != b.text_share) return a.text_share > b.text_share;
+    if (a.preferred != b.preferred) return a.preferred;
+    if (a.entry_level != b.entry_level) return a.entry_level;
+    return a.named.esco_code < b.named.esco_code;
   };
   absl::flat_hash_map<std::string, Candidate> best;
-  auto consider = [&](const Label& label, double share, const std::vector<size_t>& carriers) {
+  auto consider = [&](const Label& label, const LabelMatch& match) {
     Candidate candidate;
     candidate.named.esco_code = codes_[label.occupation];
-    candidate.named.score = share;
+    candidate.named.score = match.score;
+    candidate.text_share = match.text_share;
     candidate.named.label = label_texts_[label.text];
-    std::vector<size_t> positions = carriers;
+    std::vector<size_t> positions = match.carriers;
     std::sort(positions.begin(), positions.end());
     for (size_t position : positions) candidate.named.words.push_back(query.words[position]);
     if (!positions.empty()) candidate.first = positions.front();
+    candidate.preferred = label.preferred;
+    candidate.entry_level = entry_level_[label.occupation];
     auto [it, inserted] = best.try_emplace(candidate.named.esco_code, candidate);
-    if (!inserted && (share > it->second.named.score ||
-                      (share == it->second.named.score && candidate.first < it->second.first))) {
-      it->second = std::move(candidate);
-    }
+    if (!inserted && better(candidate, it->second)) it->second = std::move(candidate);
   };
   absl::flat_hash_set<uint32_t> seen;
   for (const QueryPart& held : query.parts) {
     for (uint32_t l : labels_by_part_[held.part]) {
       if (!seen.insert(l).second) continue;
-      double share = 0;
-      std::vector<size_t> carriers;
-      if (Names(query, labels_[l], share, carriers)) consider(labels_[l], share, carriers);
+      if (std::optional<LabelMatch> match = Names(query, labels_[l])) consider(labels_[l], *match);
     }
   }
   // Only when no label is named in full: a compound word of the text and a one-word compound
@@ -306,19 +352,19 @@ std::vector<NamedOccupation> QueryVocabulary::RecogniseOccupations(const std::st
       if (part_generic_[head.part]) continue;
       for (uint32_t l : labels_by_head_[head.part]) {
         const Label& label = labels_[l];
-        consider(label, kSharedHeadShare * part_weight_[head.part] / label.weight, {head.position});
+        const double held = part_weight_[head.part];
+        const double share = held / label.weight;
+        consider(label, {kSharedHeadShare * share, held / query.weight, {head.position}});
       }
     }
   }
   std::vector<Candidate> ranked;
   for (auto& [code, candidate] : best) ranked.push_back(std::move(candidate));
-  std::sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.named.score != b.named.score) return a.named.score > b.named.score;
-    if (a.first != b.first) return a.first < b.first;
-    return a.named.esco_code < b.named.esco_code;
-  });
+  std::sort(ranked.begin(), ranked.end(), better);
   std::vector<NamedOccupation> named;
-  for (size_t i = 0; i < ranked.size() && i < limit; ++i) {
+  for (size_t i = 0; i < ranked.size() && i < limit &&
+                     ranked[i].named.score >= kKeepShare * ranked[0].named.score;
+       ++i) {
     named.push_back(std::move(ranked[i].named));
   }
   return named;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,8 +26,9 @@
 // part). A part held by at least kGenericShare of the occupations is generic ("medewerker",
 // "assistent", "hulp" come out so from the data). A vacancy names an occupation when its text
 // holds every informative part of one of its labels; a label of generic parts only never names
-// one. The score is the share of the label's weight the text holds, so "afwasser" names
-// "afwashulp" (afwas + hulp) with the share of "afwas".
+// one. The score is the share of the label's weight the text holds (so "afwasser" names
+// "afwashulp", afwas + hulp, with the share of "afwas") times the share of the carrying words
+// the label explains; occupations well below the best are not named.
 //
 // Immutable after construction; thread-safe.
 namespace verkenner::engine {
@@ -44,9 +46,16 @@ class QueryVocabulary {
   // A part held by at least this share of the occupations' labels is generic (46 of ESCO's
   // 3,039 occupations).
   static constexpr double kGenericShare = 0.015;
+  // A label names an occupation only if one of its parts is held by less than this share of the
+  // occupations: "medewerker" (mede 16%, werk 20%) or "operator" (10%) never does, "verkoper"
+  // (verkoop 3%) does, when the text holds it in full.
+  static constexpr double kNamingShare = 0.05;
   // A shared compound head ("afvalophaler" / "vuilnisophaler": "ophaler") names an occupation
-  // that no label names fully, at this share of the score.
+  // when no label is named fully, at this share of the score.
   static constexpr double kSharedHeadShare = 0.5;
+  // Occupations scoring below this share of the best one are not named: "medewerker
+  // kinderopvang" names the occupations labelled so, not also "manager kinderopvang".
+  static constexpr double kKeepShare = 0.9;
 
   QueryVocabulary(const ReferenceData& reference, std::shared_ptr<const DutchWords> words);
   // With the process's DutchWords::Shared(); its error (hunspell-nl missing) if it has one.
@@ -84,51 +93,69 @@ class QueryVocabulary {
     std::vector<uint32_t> parts;  // part ids, unique
     int32_t head = -1;            // part id of the head of a one-word compound label, or -1
     double weight = 0;            // sum of its parts' weights
+    bool preferred = false;       // a variant of the occupation's preferred label
+    bool informative = false;     // has a part that is not generic
+    bool names = false;           // has a part below kNamingShare
   };
   // A vacancy word's part, with where the word stands.
   struct QueryPart {
     uint32_t part;
     size_t position;
   };
-  // What a vacancy word is: its head part if informative (else -1), and whether it names a
-  // person by itself (an agent noun: "afwasser").
+  // What a vacancy word is: its head part if informative, kGenericHead if generic,
+  // kUnknownHead if no label holds it (then it is informative too, and no label has it); and
+  // whether it names a person by itself (an agent noun: "afwasser", "medewerker").
+  static constexpr int64_t kGenericHead = -1;
+  static constexpr int64_t kUnknownHead = -2;
   struct QueryWord {
-    int64_t head = -1;
+    int64_t head = kGenericHead;
     bool person = false;
   };
   struct Query {
     std::vector<std::string> words;
     std::vector<QueryWord> word_info;  // by position
     std::vector<QueryPart> parts;      // known parts, in text order
-    std::vector<QueryPart> heads;      // heads of compound words
+    std::vector<QueryPart> heads;      // heads of compound words and of the last word
+    bool generic_person = false;       // some generic word names a person ("medewerker")
+    double weight = 0;                 // of its distinct known parts
     const QueryPart* Find(uint32_t part) const;
   };
 
   // Adds one label variant; `parts_of` remembers the parts of words already seen (labels
   // repeat words, and splitting is the costly step of construction).
-  void AddLabel(uint32_t occupation, const std::string& label,
+  void AddLabel(uint32_t occupation, bool preferred, const std::string& label,
                 absl::flat_hash_map<std::string, std::vector<std::string>>& parts_of);
   void MeasureWeights(size_t occupation_count);
   // The vacancy's words as parts.
   Query ReadQuery(const std::string& text) const;
+  // How a vacancy names one label: the score (NamedOccupation::score), the share of the whole
+  // text's weight the label explains (to order labels carried by the same words), and the
+  // positions of the words that carry it.
+  struct LabelMatch {
+    double score = 0;
+    double text_share = 0;
+    std::vector<size_t> carriers;
+  };
   // Whether `query` names `label`: it holds every informative part, and its generic parts too
-  // unless a word that carries the label names a person by itself; the share of the label's
-  // weight it holds, and the positions of the words that carry it.
-  bool Names(const Query& query, const Label& label, double& share,
-             std::vector<size_t>& carriers) const;
+  // unless a word that carries the label names a person by itself, or a generic word of the
+  // text does; and no carrying word has an informative head the label lacks.
+  std::optional<LabelMatch> Names(const Query& query, const Label& label) const;
   bool IsStopWord(const std::string& word) const;
   // Part id of `part`, adding it when `add`; -1 when unknown.
   int64_t PartId(const std::string& part, bool add);
 
   std::shared_ptr<const DutchWords> words_;
   std::vector<std::string> codes_;        // ESCO code of each reference occupation
+  std::vector<bool> entry_level_;         // of each reference occupation
   std::vector<std::string> label_texts_;  // each variant as ESCO writes it
   std::vector<std::string> stopwords_;    // sorted
   absl::flat_hash_map<std::string, uint32_t> part_ids_;
   std::vector<double> part_weight_;
   std::vector<bool> part_generic_;
+  std::vector<bool> part_names_;  // held by less than kNamingShare
   std::vector<Label> labels_;
-  std::vector<std::vector<uint32_t>> labels_by_part_;  // informative parts only
+  // By informative part; a label without one by its parts below kNamingShare.
+  std::vector<std::vector<uint32_t>> labels_by_part_;
   std::vector<std::vector<uint32_t>> labels_by_head_;
   // Words of occupation labels, by length, for spelling suggestions.
   std::vector<std::vector<std::string>> words_by_length_;
