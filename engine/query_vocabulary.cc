@@ -1,8 +1,8 @@
 #include "engine/query_vocabulary.h"
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <set>
 
 #include "absl/container/flat_hash_set.h"
@@ -137,6 +137,7 @@ void QueryVocabulary::AddLabel(
   const std::vector<std::string> label_words = Words(label);
   for (const std::string& word : label_words) {
     if (IsStopWord(word)) continue;
+    ++entry.words;
     auto [known, added] = parts_of.try_emplace(word);
     if (added) known->second = words_->Parts(word);
     const std::vector<std::string>& parts = known->second;
@@ -207,6 +208,15 @@ bool QueryVocabulary::IsGeneric(const std::string& word) const {
   return true;
 }
 
+bool QueryVocabulary::SaysNothing(const std::string& word) const {
+  if (IsStopWord(word)) return true;
+  for (const std::string& part : words_->Parts(word)) {
+    auto found = part_ids_.find(part);
+    if (found == part_ids_.end() || part_names_[found->second]) return false;
+  }
+  return true;
+}
+
 const QueryVocabulary::QueryPart* QueryVocabulary::Query::Find(uint32_t part) const {
   for (const QueryPart& held : parts) {
     if (held.part == part) return &held;
@@ -218,9 +228,11 @@ QueryVocabulary::Query QueryVocabulary::ReadQuery(const std::string& text) const
   Query query;
   query.words = Words(text);
   query.word_info.resize(query.words.size());
+  size_t content_position = 0;
   for (size_t position = 0; position < query.words.size(); ++position) {
     const std::string& word = query.words[position];
     if (IsStopWord(word)) continue;
+    query.word_info[position].content_position = content_position++;
     const std::vector<std::string> split = words_->Split(word);
     std::vector<std::string> parts;
     for (const std::string& part : split) parts.push_back(words_->BaseForm(part));
@@ -242,7 +254,9 @@ QueryVocabulary::Query QueryVocabulary::ReadQuery(const std::string& text) const
     if (parts.size() >= 2 || position + 1 == query.words.size()) {
       query.heads.push_back({head->second, position});
     }
-    query.generic_person = query.generic_person || (info.person && info.head == kGenericHead);
+    if (info.person && info.head == kGenericHead) {
+      query.generic_persons.push_back(info.content_position);
+    }
   }
   return query;
 }
@@ -266,10 +280,14 @@ std::optional<QueryVocabulary::LabelMatch> QueryVocabulary::Names(const Query& q
       match.carriers.push_back(held->position);
     }
   }
-  bool person = query.generic_person;
+  bool person = false;
+  size_t first = SIZE_MAX;
+  size_t last = 0;
   for (size_t position : match.carriers) {
     const QueryWord& word = query.word_info[position];
     person = person || word.person;
+    first = std::min(first, word.content_position);
+    last = std::max(last, word.content_position);
     // A word whose head the label lacks is about something else: "afvalophaler" is no
     // "afvalverantwoordelijke", nor "afvalinzameling" (a head no label has).
     if (word.head == kUnknownHead ||
@@ -278,10 +296,15 @@ std::optional<QueryVocabulary::LabelMatch> QueryVocabulary::Names(const Query& q
       return std::nullopt;
     }
   }
+  const size_t span = label.words > 2 ? label.words - 1 : 1;
+  if (last > first + span) return std::nullopt;
+  for (size_t generic : query.generic_persons) {
+    person = person || std::max(last, generic) <= std::min(first, generic) + span;
+  }
   // Generic parts may be missing only from a label with an informative part, and only when a
-  // person is named by a word carrying the label or by a generic word ("afwasser" and
-  // "medewerker afwas" name "afwashulp"; "kantoor" does not name "kantoorhulp", nor "afwasser
-  // voor ons restaurant" "restaurantmanager").
+  // person is named by a word carrying the label or by a generic word next to them ("afwasser"
+  // and "medewerker afwas" name "afwashulp"; "kantoor" does not name "kantoorhulp", nor
+  // "afwasser voor ons restaurant" "restaurantmanager").
   if (!all_generic_held && (!label.informative || !person)) return std::nullopt;
   // The weight of the carrying words' known parts, each part once.
   double carried = 0;

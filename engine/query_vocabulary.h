@@ -56,6 +56,10 @@ class QueryVocabulary {
   // Occupations scoring below this share of the best one are not named: "medewerker
   // kinderopvang" names the occupations labelled so, not also "manager kinderopvang".
   static constexpr double kKeepShare = 0.9;
+  // The words carrying one label stand together: within one word of each other, or as many as
+  // the label has words (stop words not counted). "medewerker in de bediening" names
+  // *bedieningsmedewerker*, but "medewerker schoonmaak. Je maakt kantoren schoon" does not name
+  // *kantoormedewerker*.
 
   QueryVocabulary(const ReferenceData& reference, std::shared_ptr<const DutchWords> words);
   // With the process's DutchWords::Shared(); its error (hunspell-nl missing) if it has one.
@@ -70,6 +74,9 @@ class QueryVocabulary {
 
   // Whether `word` says little about a job: each of its parts is generic, or a stop word.
   bool IsGeneric(const std::string& word) const;
+  // Whether `word` says nothing about a job: each of its parts is held by at least kNamingShare
+  // of the occupations ("medewerker", "operator"), or a stop word. Never a reason shown.
+  bool SaysNothing(const std::string& word) const;
   // The measured weight of one part (DutchWords::Parts); 0 for a part no label holds.
   double PartWeight(const std::string& part) const;
 
@@ -96,6 +103,7 @@ class QueryVocabulary {
     bool preferred = false;       // a variant of the occupation's preferred label
     bool informative = false;     // has a part that is not generic
     bool names = false;           // has a part below kNamingShare
+    uint32_t words = 0;           // its words that are not stop words
   };
   // A vacancy word's part, with where the word stands.
   struct QueryPart {
@@ -109,6 +117,7 @@ class QueryVocabulary {
   static constexpr int64_t kUnknownHead = -2;
   struct QueryWord {
     int64_t head = kGenericHead;
+    size_t content_position = 0;  // counting the words that are not stop words
     bool person = false;
   };
   struct Query {
@@ -116,8 +125,9 @@ class QueryVocabulary {
     std::vector<QueryWord> word_info;  // by position
     std::vector<QueryPart> parts;      // known parts, in text order
     std::vector<QueryPart> heads;      // heads of compound words and of the last word
-    bool generic_person = false;       // some generic word names a person ("medewerker")
-    double weight = 0;                 // of its distinct known parts
+    // Content positions of the generic words that name a person ("medewerker").
+    std::vector<size_t> generic_persons;
+    double weight = 0;  // of its distinct known parts
     const QueryPart* Find(uint32_t part) const;
   };
 

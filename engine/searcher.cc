@@ -392,16 +392,23 @@ std::vector<std::string> Searcher::TermsOf(const std::string& text) {
 
 // The vacancy's words become the terms profiles were indexed with: each word and its compound
 // parts (TextAnalysis::WordParts) through the indexer's own term generator (Dutch stems, stop
-// words left out). Generic words ("medewerker") and generic parts say nothing about the job and
-// are left out, so that they neither reach nor rank anyone: a text of generic words only is no
-// text criterion at all.
+// words left out). When the text has an informative word, its generic words and parts
+// ("medewerker") are left out: they would reach and rank most profiles for saying little. A
+// text of generic words only ("verkoopster", "hulp") keeps them: they are all it says.
 void Searcher::ResolveTextTerms(const std::string& text, ResolvedQuery& resolved) {
   typed_words_.clear();
-  for (const std::string& word : QueryVocabulary::Words(text)) {
-    if (vocabulary_->IsGeneric(word)) continue;
-    TypedWord typed{word, TermsOf(word)};
+  const std::vector<std::string> words = QueryVocabulary::Words(text);
+  const bool informative = std::any_of(words.begin(), words.end(), [&](const std::string& word) {
+    return !vocabulary_->IsGeneric(word);
+  });
+  auto wanted = [&](const std::string& word) {
+    return !informative || !vocabulary_->IsGeneric(word);
+  };
+  for (const std::string& word : words) {
+    if (!wanted(word)) continue;
+    TypedWord typed{word, TermsOf(word), vocabulary_->SaysNothing(word)};
     for (const std::string& part : TextAnalysis::WordParts(word)) {
-      if (vocabulary_->IsGeneric(part)) continue;
+      if (!wanted(part)) continue;
       for (std::string& term : TermsOf(part)) typed.terms.push_back(std::move(term));
     }
     for (const std::string& term : typed.terms) {
@@ -415,11 +422,13 @@ void Searcher::ResolveTextTerms(const std::string& text, ResolvedQuery& resolved
   }
 }
 
-// "komt overeen met: schoonmaak": the vacancy's words, as typed, whose terms the profile holds.
-// Generic words never became terms, so never stand here as a reason.
+// "komt overeen met: schoonmaak": the vacancy's words, as typed, whose terms the profile holds;
+// never a word that says nothing about a job ("medewerker"), so a profile matched by such words
+// only gets no text reason.
 std::string Searcher::MatchedWordsText(const RankedCandidate& ranked) const {
   std::vector<std::string> words;
   for (const TypedWord& typed : typed_words_) {
+    if (typed.says_nothing) continue;
     const bool matched = std::any_of(typed.terms.begin(), typed.terms.end(), [&](const auto& t) {
       return std::find(ranked.matched_terms.begin(), ranked.matched_terms.end(), t) !=
              ranked.matched_terms.end();

@@ -112,6 +112,7 @@ class Searcher {
   struct TypedWord {
     std::string word;
     std::vector<std::string> terms;
+    bool says_nothing = false;  // QueryVocabulary::SaysNothing: never shown as a reason
   };
   std::vector<TypedWord> typed_words_;
   std::shared_ptr<const CandidateIndex> candidates_;

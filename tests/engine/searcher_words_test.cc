@@ -112,5 +112,26 @@ TEST_F(SearcherWordsTest, ExplanationsNameTypedWordsAndNeverAGenericWordAlone) {
   }
 }
 
+// A text of generic words only is still a text criterion: "verkoopster" (verkoop is in 3% of
+// the occupations' labels) finds the people whose profiles hold "verkoop", not everyone.
+TEST_F(SearcherWordsTest, ATextOfGenericWordsOnlyStillNarrows) {
+  CandidateRecord seller = Experienced("verkoop", "5223.4", "verkoopmedewerker", 24);
+  Commit({seller, Experienced("vet", "8160.3", "medewerker vetzuivering", 120)});
+  SearchResult result = Search(Vacancy("verkoopster"));
+  ASSERT_EQ(fixtures::SearchFixture::Ids(result), std::vector<std::string>{"verkoop"});
+  const MatchReason* words = Reason(result.matches[0], ReasonCode::kText);
+  ASSERT_NE(words, nullptr);
+  EXPECT_EQ(words->text, "komt overeen met: verkoopster");
+}
+
+// The words of one label must stand together: a description's "kantoren" and the title's
+// "medewerker" do not name *kantoormedewerker*.
+TEST_F(SearcherWordsTest, ALabelsWordsMustStandTogether) {
+  Commit({Experienced("schoon", "9112.2", "schoonmaker gebouwen", 24),
+          Experienced("kantoor", "4110.1", "kantoorbediende", 120)});
+  EXPECT_EQ(First("Medewerker schoonmaak. Je maakt kantoren en scholen in de regio schoon."),
+            "schoon");
+}
+
 }  // namespace
 }  // namespace verkenner::engine
