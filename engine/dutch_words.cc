@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -161,6 +162,27 @@ std::vector<std::string> DutchWords::Decompound(std::string_view word) const {
 }
 
 std::vector<std::string> DutchWords::Split(std::string_view word) const {
+  // Vacancies and profiles repeat a small vocabulary, and a search reads its words more than
+  // once (occupations, text terms, genericness): each thread remembers the words it has split,
+  // per dictionary, bounded as free text can bring any number of distinct words.
+  struct Memo {
+    const DutchWords* owner = nullptr;
+    absl::flat_hash_map<std::string, std::vector<std::string>> splits;
+  };
+  static constexpr size_t kMaxRemembered = 100'000;
+  thread_local Memo memo;
+  if (memo.owner != this || memo.splits.size() >= kMaxRemembered) {
+    memo.owner = this;
+    memo.splits.clear();
+  }
+  const std::string key(word);
+  if (auto known = memo.splits.find(key); known != memo.splits.end()) return known->second;
+  std::vector<std::string> result = SplitUncached(word);
+  memo.splits.emplace(key, result);
+  return result;
+}
+
+std::vector<std::string> DutchWords::SplitUncached(std::string_view word) const {
   std::vector<std::string> result;
   if (word.find('-') == std::string_view::npos) {
     // "medewerkster" is "medewerker" before it is "mede" + "werk" + "ster".
