@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "engine/text_analysis.h"
 
 namespace verkenner::engine {
 namespace {
@@ -206,6 +207,23 @@ bool QueryVocabulary::IsGeneric(const std::string& word) const {
     if (found == part_ids_.end() || !part_generic_[found->second]) return false;
   }
   return true;
+}
+
+std::vector<SearchWord> QueryVocabulary::SearchWords(const std::string& text) const {
+  const std::vector<std::string> words = Words(text);
+  const bool informative = std::any_of(words.begin(), words.end(),
+                                       [&](const std::string& word) { return !IsGeneric(word); });
+  auto wanted = [&](const std::string& word) { return !informative || !IsGeneric(word); };
+  std::vector<SearchWord> search;
+  for (const std::string& word : words) {
+    if (!wanted(word)) continue;
+    SearchWord entry{word, {word}, SaysNothing(word)};
+    for (const std::string& part : TextAnalysis::WordParts(word)) {
+      if (wanted(part)) entry.forms.push_back(part);
+    }
+    search.push_back(std::move(entry));
+  }
+  return search;
 }
 
 bool QueryVocabulary::SaysNothing(const std::string& word) const {

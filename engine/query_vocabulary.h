@@ -33,6 +33,13 @@
 // Immutable after construction; thread-safe.
 namespace verkenner::engine {
 
+// One word of a vacancy as the text search reads it.
+struct SearchWord {
+  std::string word;                // as typed (lower case)
+  std::vector<std::string> forms;  // the word and its parts to search for (TextAnalysis::WordParts)
+  bool says_nothing = false;       // QueryVocabulary::SaysNothing: never shown as a reason
+};
+
 // One occupation a vacancy text names, and why.
 struct NamedOccupation {
   std::string esco_code;
@@ -71,6 +78,12 @@ class QueryVocabulary {
                                                     size_t limit = 8) const;
   // Their ESCO codes.
   std::vector<std::string> OccupationsNamedIn(const std::string& text, size_t limit = 8) const;
+
+  // The words of `text` the text search looks for, in text order, each with its compound parts.
+  // When the text has an informative word, its generic words and parts are left out: they would
+  // reach and rank most profiles for saying little. A text of generic words only ("verkoopster",
+  // "hulp") keeps them: they are all it says.
+  std::vector<SearchWord> SearchWords(const std::string& text) const;
 
   // Whether `word` says little about a job: each of its parts is generic, or a stop word.
   bool IsGeneric(const std::string& word) const;

@@ -390,26 +390,15 @@ std::vector<std::string> Searcher::TermsOf(const std::string& text) {
   return {scratch.termlist_begin(), scratch.termlist_end()};
 }
 
-// The vacancy's words become the terms profiles were indexed with: each word and its compound
-// parts (TextAnalysis::WordParts) through the indexer's own term generator (Dutch stems, stop
-// words left out). When the text has an informative word, its generic words and parts
-// ("medewerker") are left out: they would reach and rank most profiles for saying little. A
-// text of generic words only ("verkoopster", "hulp") keeps them: they are all it says.
+// The vacancy's words (QueryVocabulary::SearchWords: generic words left out when the text has
+// others, compound parts added) become the terms profiles were indexed with, through the
+// indexer's own term generator (Dutch stems, stop words left out).
 void Searcher::ResolveTextTerms(const std::string& text, ResolvedQuery& resolved) {
   typed_words_.clear();
-  const std::vector<std::string> words = QueryVocabulary::Words(text);
-  const bool informative = std::any_of(words.begin(), words.end(), [&](const std::string& word) {
-    return !vocabulary_->IsGeneric(word);
-  });
-  auto wanted = [&](const std::string& word) {
-    return !informative || !vocabulary_->IsGeneric(word);
-  };
-  for (const std::string& word : words) {
-    if (!wanted(word)) continue;
-    TypedWord typed{word, TermsOf(word), vocabulary_->SaysNothing(word)};
-    for (const std::string& part : TextAnalysis::WordParts(word)) {
-      if (!wanted(part)) continue;
-      for (std::string& term : TermsOf(part)) typed.terms.push_back(std::move(term));
+  for (SearchWord& word : vocabulary_->SearchWords(text)) {
+    TypedWord typed{std::move(word.word), {}, word.says_nothing};
+    for (const std::string& form : word.forms) {
+      for (std::string& term : TermsOf(form)) typed.terms.push_back(std::move(term));
     }
     for (const std::string& term : typed.terms) {
       if (resolved.text_terms.size() < kMaxQueryTerms &&
