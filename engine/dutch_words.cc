@@ -1,6 +1,7 @@
 #include "engine/dutch_words.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 
@@ -59,6 +60,11 @@ std::string Infinitive(const std::string& stem) {
 }
 
 }  // namespace
+
+DutchWords::DutchWords() {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1);
+}
 
 absl::StatusOr<std::shared_ptr<const DutchWords>> DutchWords::Load(const std::string& path) {
   std::ifstream in(path);
@@ -166,13 +172,13 @@ std::vector<std::string> DutchWords::Split(std::string_view word) const {
   // once (occupations, text terms, genericness): each thread remembers the words it has split,
   // per dictionary, bounded as free text can bring any number of distinct words.
   struct Memo {
-    const DutchWords* owner = nullptr;
+    uint64_t owner = 0;
     absl::flat_hash_map<std::string, std::vector<std::string>> splits;
   };
   static constexpr size_t kMaxRemembered = 100'000;
   thread_local Memo memo;
-  if (memo.owner != this || memo.splits.size() >= kMaxRemembered) {
-    memo.owner = this;
+  if (memo.owner != id_ || memo.splits.size() >= kMaxRemembered) {
+    memo.owner = id_;
     memo.splits.clear();
   }
   const std::string key(word);

@@ -1,6 +1,7 @@
 #ifndef VERKENNER_ENGINE_DUTCH_WORDS_H_
 #define VERKENNER_ENGINE_DUTCH_WORDS_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -65,7 +66,7 @@ class DutchWords {
   std::vector<std::string> Parts(std::string_view word) const;
 
  private:
-  DutchWords() = default;
+  DutchWords();
   // Fills words_ with views of the lines of text_.
   void Index();
   // Split() without its per-thread memory of words already split.
@@ -76,6 +77,9 @@ class DutchWords {
   std::string WithoutPlural(std::string_view word) const;
   std::string AgentStem(std::string_view word) const;
 
+  // Distinguishes dictionaries for the per-thread memory of splits, also when one is freed and
+  // another allocated at the same address.
+  uint64_t id_;
   std::string text_;  // every word, each followed by '\n'; words_ points into it
   absl::flat_hash_set<std::string_view> words_;
 };

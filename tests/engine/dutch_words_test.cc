@@ -73,6 +73,14 @@ TEST(DutchWordsDictionaryTest, OnlyTheDictionaryConfirmsABaseForm) {
   EXPECT_EQ(DutchWords::FromWords({"bakken"})->BaseForm("bakker"), "bak");
 }
 
+// Splits are remembered per thread and per dictionary: another dictionary splits afresh.
+TEST(DutchWordsDictionaryTest, EachDictionarySplitsByItsOwnWords) {
+  EXPECT_THAT(DutchWords::FromWords({"magazijn", "werker"})->Split("magazijnwerker"),
+              ElementsAre("magazijn", "werker"));
+  EXPECT_THAT(DutchWords::FromWords({"magazijnwerker"})->Split("magazijnwerker"),
+              ElementsAre("magazijnwerker"));
+}
+
 TEST(DutchWordsLoadTest, AMissingWordListNamesThePackage) {
   auto words = DutchWords::Load("/nonexistent/nl.dic");
   ASSERT_FALSE(words.ok());
