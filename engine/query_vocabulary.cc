@@ -213,14 +213,17 @@ std::vector<SearchWord> QueryVocabulary::SearchWords(const std::string& text) co
   const std::vector<std::string> words = Words(text);
   const bool informative = std::any_of(words.begin(), words.end(),
                                        [&](const std::string& word) { return !IsGeneric(word); });
-  auto wanted = [&](const std::string& word) { return !informative || !IsGeneric(word); };
   std::vector<SearchWord> search;
   for (const std::string& word : words) {
-    if (!wanted(word)) continue;
-    SearchWord entry{word, {word}, SaysNothing(word)};
+    if (informative && IsGeneric(word)) continue;
+    SearchWord entry{word, {}, SaysNothing(word)};
     for (const std::string& part : TextAnalysis::WordParts(word)) {
-      if (wanted(part)) entry.forms.push_back(part);
+      // A part that says nothing ("werk" of "productiemedewerker") would reach most profiles.
+      if (informative ? !IsGeneric(part) : !SaysNothing(part)) entry.forms.push_back(part);
     }
+    // Profile text is indexed with the parts of its words too, so the parts reach every
+    // profile the whole word would: searching the word as well would read those postings twice.
+    if (entry.forms.empty()) entry.forms.push_back(word);
     search.push_back(std::move(entry));
   }
   return search;

@@ -82,7 +82,7 @@ class QueryVocabulary {
   // The words of `text` the text search looks for, in text order, each with its compound parts.
   // When the text has an informative word, its generic words and parts are left out: they would
   // reach and rank most profiles for saying little. A text of generic words only ("verkoopster",
-  // "hulp") keeps them: they are all it says.
+  // "productiemedewerker") keeps its words, and their parts that say something.
   std::vector<SearchWord> SearchWords(const std::string& text) const;
 
   // Whether `word` says little about a job: each of its parts is generic, or a stop word.
