@@ -21,7 +21,6 @@
 #include "engine/disclosure_control.h"
 #include "engine/index_layout.h"
 #include "engine/schema.h"
-#include "engine/text_analysis.h"
 
 namespace verkenner::engine {
 namespace {
