@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "engine/schema.h"
+#include "engine/text_analysis.h"
 
 namespace verkenner::engine {
 namespace {
@@ -221,20 +222,22 @@ Xapian::Document BuildDocument(const CandidateRecord& record, Xapian::TermGenera
     document.add_value(kSlotDisplayPayload, record.display_payload);
   }
 
+  // Each text with the parts of its compound words (TextAnalysis::WithWordParts), so that a
+  // vacancy's "medewerker magazijn" finds a "magazijnmedewerker".
   generator.set_document(document);
   for (const ExperienceEntry& entry : record.experience) {
-    generator.index_text_without_positions(entry.label);
+    generator.index_text_without_positions(TextAnalysis::WithWordParts(entry.label));
     generator.increase_termpos();
   }
   for (const std::string& skill : record.skills) {
-    generator.index_text_without_positions(skill);
+    generator.index_text_without_positions(TextAnalysis::WithWordParts(skill));
     generator.increase_termpos();
   }
   for (const std::string& diploma : record.diplomas) {
-    generator.index_text_without_positions(diploma);
+    generator.index_text_without_positions(TextAnalysis::WithWordParts(diploma));
     generator.increase_termpos();
   }
-  generator.index_text_without_positions(record.wishes);
+  generator.index_text_without_positions(TextAnalysis::WithWordParts(record.wishes));
   return document;
 }
 

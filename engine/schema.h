@@ -15,7 +15,9 @@
 namespace verkenner::engine::schema {
 
 // Stored in the index metadata under kSchemaVersionKey; a searcher refuses other versions.
-inline constexpr int kSchemaVersion = 5;
+// 6: profile text is indexed with the parts of its compound words (TextAnalysis::WithWordParts),
+// which searches rely on instead of also looking up the whole word.
+inline constexpr int kSchemaVersion = 6;
 inline constexpr char kSchemaVersionKey[] = "verkenner.schema_version";
 
 // Boolean terms (not weighted), Xapian's convention of upper-case prefixes, "X" for our own.

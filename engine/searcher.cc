@@ -278,8 +278,7 @@ Searcher::Searcher(std::string index_path, std::shared_ptr<const ReferenceData> 
       term_generator_(text_analysis_.MakeTermGenerator()),
       cache_(cache != nullptr ? std::move(cache)
                               : std::make_shared<CandidateIndexCache>(reference_data_)),
-      vocabulary_(vocabulary != nullptr ? std::move(vocabulary)
-                                        : std::make_shared<QueryVocabulary>(*reference_data_)),
+      vocabulary_(std::move(vocabulary)),
       suggester_(suggester != nullptr ? std::move(suggester)
                                       : std::make_shared<OccupationSuggester>(*reference_data_)) {}
 
@@ -311,6 +310,12 @@ absl::StatusOr<std::unique_ptr<Searcher>> Searcher::Open(
     const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
     std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
     std::shared_ptr<const OccupationSuggester> suggester) {
+  if (vocabulary == nullptr) {
+    absl::StatusOr<std::shared_ptr<const QueryVocabulary>> made =
+        QueryVocabulary::Create(*reference_data);
+    if (!made.ok()) return made.status();
+    vocabulary = *std::move(made);
+  }
   std::unique_ptr<Searcher> searcher(new Searcher(index_path, std::move(reference_data),
                                                   std::move(cache), std::move(vocabulary),
                                                   std::move(suggester)));
@@ -353,17 +358,7 @@ absl::StatusOr<ResolvedQuery> Searcher::Resolve(const SearchQuery& query) {
                      " are not served; narrow the search to reach the others"));
   }
   const std::string text = query.text.substr(0, kMaxQueryTextBytes);
-  if (!text.empty()) {
-    // The vacancy text goes through the indexer's own term generator, so its words become
-    // exactly the terms profiles were indexed with (Dutch stems, stop words left out).
-    Xapian::Document scratch;
-    term_generator_.set_document(scratch);
-    term_generator_.index_text_without_positions(text);
-    for (auto term = scratch.termlist_begin(); term != scratch.termlist_end(); ++term) {
-      if (resolved.text_terms.size() >= kMaxQueryTerms) break;
-      resolved.text_terms.push_back(*term);
-    }
-  }
+  ResolveTextTerms(text, resolved);
   auto add_occupation = [&](const std::string& code) {
     if (std::find(resolved.esco_codes.begin(), resolved.esco_codes.end(), code) ==
         resolved.esco_codes.end()) {
@@ -393,10 +388,54 @@ absl::StatusOr<ResolvedQuery> Searcher::Resolve(const SearchQuery& query) {
 }
 
 std::string Searcher::Stem(const std::string& word) {
+  std::vector<std::string> terms = TermsOf(word);
+  return terms.empty() ? std::string() : std::move(terms.front());
+}
+
+std::vector<std::string> Searcher::TermsOf(const std::string& text) {
   Xapian::Document scratch;
   term_generator_.set_document(scratch);
-  term_generator_.index_text_without_positions(word);
-  return scratch.termlist_count() == 0 ? std::string() : *scratch.termlist_begin();
+  term_generator_.index_text_without_positions(text);
+  return {scratch.termlist_begin(), scratch.termlist_end()};
+}
+
+// The vacancy's words (QueryVocabulary::SearchWords: generic words left out when the text has
+// others, compound parts added) become the terms profiles were indexed with, through the
+// indexer's own term generator (Dutch stems, stop words left out).
+void Searcher::ResolveTextTerms(const std::string& text, ResolvedQuery& resolved) {
+  typed_words_.clear();
+  for (SearchWord& word : vocabulary_->SearchWords(text)) {
+    TypedWord typed{std::move(word.word), {}, word.says_nothing};
+    for (const std::string& form : word.forms) {
+      for (std::string& term : TermsOf(form)) typed.terms.push_back(std::move(term));
+    }
+    for (const std::string& term : typed.terms) {
+      if (resolved.text_terms.size() < kMaxQueryTerms &&
+          std::find(resolved.text_terms.begin(), resolved.text_terms.end(), term) ==
+              resolved.text_terms.end()) {
+        resolved.text_terms.push_back(term);
+      }
+    }
+    typed_words_.push_back(std::move(typed));
+  }
+}
+
+// "komt overeen met: schoonmaak": the vacancy's words, as typed, whose terms the profile holds;
+// never a word that says nothing about a job ("medewerker"), so a profile matched by such words
+// only gets no text reason.
+std::string Searcher::MatchedWordsText(const RankedCandidate& ranked) const {
+  std::vector<std::string> words;
+  for (const TypedWord& typed : typed_words_) {
+    if (typed.says_nothing) continue;
+    const bool matched = std::any_of(typed.terms.begin(), typed.terms.end(), [&](const auto& t) {
+      return std::find(ranked.matched_terms.begin(), ranked.matched_terms.end(), t) !=
+             ranked.matched_terms.end();
+    });
+    if (matched && std::find(words.begin(), words.end(), typed.word) == words.end()) {
+      words.push_back(typed.word);
+    }
+  }
+  return words.empty() ? "" : absl::StrCat("komt overeen met: ", absl::StrJoin(words, ", "));
 }
 
 std::string Searcher::SpellingSuggestion(const std::string& text) {
@@ -453,9 +492,9 @@ void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
     ExplainOccupation(ranked, record, reasons);
   }
   if (reasons.Asked(kText) && !ranked.matched_terms.empty()) {
-    reasons.Add(ReasonCode::kText,
-                absl::StrCat("komt overeen met: ", absl::StrJoin(ranked.matched_terms, ", ")),
-                kText);
+    if (std::string words = MatchedWordsText(ranked); !words.empty()) {
+      reasons.Add(ReasonCode::kText, std::move(words), kText);
+    }
   }
   if (reasons.Asked(kDistance)) {
     reasons.Add(ReasonCode::kDistance,

@@ -47,7 +47,7 @@ class Searcher {
   // Opens the index at `index_path`. Errors: NotFound if there is no index, FailedPrecondition
   // if its schema version is not ours.
   // `cache`, `vocabulary` and `suggester` may be shared by the searchers of a pool; null makes
-  // private ones.
+  // private ones (NotFound when the Dutch word list, hunspell-nl, is missing).
   static absl::StatusOr<std::unique_ptr<Searcher>> Open(
       const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
       std::shared_ptr<CandidateIndexCache> cache = nullptr,
@@ -98,6 +98,12 @@ class Searcher {
   // occupation.
   int64_t PeopleWithOccupation(const ResolvedQuery& without_text,
                                const std::string& esco_code) const;
+  // The text terms of `text` into `resolved` (and typed_words_ for the explanation).
+  void ResolveTextTerms(const std::string& text, ResolvedQuery& resolved);
+  // The terms the indexer makes of `text`.
+  std::vector<std::string> TermsOf(const std::string& text);
+  // The text reason of one result: the typed words whose terms it holds; empty if none.
+  std::string MatchedWordsText(const RankedCandidate& ranked) const;
   // A corrected vacancy text when some word is unknown to the index, else empty.
   std::string SpellingSuggestion(const std::string& text);
   // The term the indexer makes of one word (its Dutch stem); empty for a stop word.
@@ -131,6 +137,14 @@ class Searcher {
   std::shared_ptr<CandidateIndexCache> cache_;
   std::shared_ptr<const QueryVocabulary> vocabulary_;
   std::shared_ptr<const OccupationSuggester> suggester_;
+  // The words of the vacancy being searched, as typed (lower case), with the text terms each
+  // gave: the explanation names words, not stems.
+  struct TypedWord {
+    std::string word;
+    std::vector<std::string> terms;
+    bool says_nothing = false;  // QueryVocabulary::SaysNothing: never shown as a reason
+  };
+  std::vector<TypedWord> typed_words_;
   std::shared_ptr<const CandidateIndex> candidates_;
   bool loads_images_ = true;  // the image of loaded_state_ (or older)
   // Generation and shard revisions the loaded metadata and page tokens belong to.

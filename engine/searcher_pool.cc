@@ -9,18 +9,20 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
   // The searchers share one in-memory image of the index, one query vocabulary and one
   // occupation suggester.
   auto cache = std::make_shared<CandidateIndexCache>(options.reference_data);
-  auto vocabulary = std::make_shared<const QueryVocabulary>(*options.reference_data);
+  absl::StatusOr<std::shared_ptr<const QueryVocabulary>> vocabulary =
+      QueryVocabulary::Create(*options.reference_data);
+  if (!vocabulary.ok()) return vocabulary.status();
   auto suggester = std::make_shared<const OccupationSuggester>(*options.reference_data);
   std::vector<std::unique_ptr<Searcher>> searchers;
   for (int i = 0; i < threads; ++i) {
     absl::StatusOr<std::unique_ptr<Searcher>> searcher =
-        Searcher::Open(options.index_path, options.reference_data, cache, vocabulary, suggester);
+        Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary, suggester);
     if (!searcher.ok()) return searcher.status();
     (*searcher)->set_loads_images(false);  // the refresher below loads new images
     searchers.push_back(std::move(*searcher));
   }
   absl::StatusOr<std::unique_ptr<Searcher>> watcher =
-      Searcher::Open(options.index_path, options.reference_data, cache, vocabulary, suggester);
+      Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary, suggester);
   if (!watcher.ok()) return watcher.status();
   std::unique_ptr<SearcherPool> pool(new SearcherPool());
   pool->refresher_ = std::thread(

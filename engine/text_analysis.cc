@@ -3,6 +3,9 @@
 #include <string>
 #include <unordered_map>
 
+#include "absl/container/flat_hash_map.h"
+#include "engine/dutch_words.h"
+#include "engine/query_vocabulary.h"
 #include "engine/schema.h"
 
 namespace verkenner::engine {
@@ -52,6 +55,32 @@ Xapian::TermGenerator TextAnalysis::MakeTermGenerator() const {
   generator.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL);
   generator.set_stopper_strategy(Xapian::TermGenerator::STOP_ALL);
   return generator;
+}
+
+std::vector<std::string> TextAnalysis::WordParts(const std::string& word) {
+  static const std::shared_ptr<const DutchWords> words = DutchWords::Shared().value_or(nullptr);
+  if (words == nullptr) return {};
+  // Profile text repeats a small vocabulary; splitting is the costly step of indexing it.
+  // Bounded, as free text can bring any number of distinct words.
+  static constexpr size_t kMaxWords = 100'000;
+  thread_local absl::flat_hash_map<std::string, std::vector<std::string>> memo;
+  if (auto known = memo.find(word); known != memo.end()) return known->second;
+  std::vector<std::string> parts = words->Parts(word);
+  std::erase(parts, word);
+  if (memo.size() >= kMaxWords) memo.clear();
+  memo.emplace(word, parts);
+  return parts;
+}
+
+std::string TextAnalysis::WithWordParts(const std::string& text) {
+  std::string result = text;
+  for (const std::string& word : QueryVocabulary::Words(text)) {
+    for (const std::string& part : WordParts(word)) {
+      result.push_back(' ');
+      result.append(part);
+    }
+  }
+  return result;
 }
 
 }  // namespace verkenner::engine

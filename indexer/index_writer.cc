@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/disk_space.h"
+#include "engine/dutch_words.h"
 #include "engine/schema.h"
 #include "engine/searcher.h"
 
@@ -252,6 +253,9 @@ absl::StatusOr<std::unique_ptr<IndexWriter>> IndexWriter::Open(
     return layout.status();
   }
 
+  // Profile text is indexed with the parts of its compound words, from the Dutch word list
+  // (engine/text_analysis.h); without it the index would not be the one searches expect.
+  if (auto words = engine::DutchWords::Shared(); !words.ok()) return words.status();
   const engine::TextAnalysis text_analysis(reference_data->stopwords());
   std::vector<std::unique_ptr<IndexShardWriter>> shards;
   try {

@@ -72,21 +72,29 @@ QueryResolver::QueryResolver(std::shared_ptr<const engine::ReferenceData> refere
     : reference_(std::move(reference)),
       text_analysis_(reference_->stopwords()),
       term_generator_(text_analysis_.MakeTermGenerator()),
-      vocabulary_(*reference_) {}
+      // The Dutch word list is a setup dependency (hunspell-nl); a benchmark stops without it.
+      vocabulary_(*reference_, engine::DutchWords::Shared().value()) {}
 
 absl::StatusOr<ResolvedQuery> QueryResolver::Resolve(const engine::SearchQuery& query) {
-  // The engine's reading of a vacancy (Searcher::Resolve): the text's words become the terms
-  // the indexer would make of them, any one of which matches; occupation labels in the text add
-  // their occupations, and every occupation its ISCO unit group.
+  // The engine's reading of a vacancy (Searcher::Resolve): the text's words to search become the
+  // terms the indexer would make of them, any one of which matches; occupation labels in the text
+  // add their occupations, and every occupation its ISCO unit group.
   ResolvedQuery resolved;
   const std::string text = query.text.substr(0, 2000);
-  if (!text.empty()) {
-    Xapian::Document scratch;
-    term_generator_.set_document(scratch);
-    term_generator_.index_text_without_positions(text);
-    for (auto term = scratch.termlist_begin(); term != scratch.termlist_end(); ++term) {
-      if (resolved.text_clauses.size() >= 32) break;
-      resolved.text_clauses.push_back({*term});
+  // The engine's words to search (QueryVocabulary::SearchWords), as the indexer's terms.
+  for (const engine::SearchWord& word : vocabulary_.SearchWords(text)) {
+    for (const std::string& form : word.forms) {
+      Xapian::Document scratch;
+      term_generator_.set_document(scratch);
+      term_generator_.index_text_without_positions(form);
+      for (auto term = scratch.termlist_begin(); term != scratch.termlist_end(); ++term) {
+        const std::vector<std::string> clause = {*term};
+        if (resolved.text_clauses.size() < 32 &&
+            std::find(resolved.text_clauses.begin(), resolved.text_clauses.end(), clause) ==
+                resolved.text_clauses.end()) {
+          resolved.text_clauses.push_back(clause);
+        }
+      }
     }
   }
   std::vector<std::string> codes = query.esco_codes;

@@ -10,16 +10,23 @@
 namespace verkenner::engine {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 class QueryVocabularyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  // One vocabulary for the suite: building it splits every ESCO label.
+  static void SetUpTestSuite() {
     auto reference = ReferenceData::Load(ReferenceData::DefaultDirectory());
     ASSERT_TRUE(reference.ok()) << reference.status();
-    vocabulary_ = std::make_unique<QueryVocabulary>(**reference);
+    auto vocabulary = QueryVocabulary::Create(**reference);
+    ASSERT_TRUE(vocabulary.ok()) << vocabulary.status();
+    vocabulary_ = *vocabulary;
   }
+  static void TearDownTestSuite() { vocabulary_.reset(); }
+  void SetUp() override { ASSERT_NE(vocabulary_, nullptr); }
 
   // A suggestion where only `known` words are known, each as frequent as its position says.
   std::string Suggest(const std::string& text, const std::vector<std::string>& known) const {
@@ -33,7 +40,13 @@ class QueryVocabularyTest : public ::testing::Test {
         });
   }
 
-  std::unique_ptr<QueryVocabulary> vocabulary_;
+  // The first occupation `text` names, or "" if none.
+  std::string First(const std::string& text) const {
+    const std::vector<std::string> codes = vocabulary_->OccupationsNamedIn(text);
+    return codes.empty() ? "" : codes.front();
+  }
+
+  static inline std::shared_ptr<const QueryVocabulary> vocabulary_;
 };
 
 TEST_F(QueryVocabularyTest, WordsAreLowerCaseWithInnerHyphensAndAtMostFortyCharacters) {
@@ -47,11 +60,66 @@ TEST_F(QueryVocabularyTest, WordsAreLowerCaseWithInnerHyphensAndAtMostFortyChara
 TEST_F(QueryVocabularyTest, PreferredAndAlternativeLabelsNameTheirOccupation) {
   EXPECT_THAT(vocabulary_->OccupationsNamedIn("Gezocht: orderpicker"), ElementsAre("9333.8.1"));
   EXPECT_THAT(vocabulary_->OccupationsNamedIn("ervaren orderverzamelaar"), ElementsAre("9333.8.1"));
-  // A label of several words names its occupation first; its last word, a label of its own
-  // (of that occupation and of others), then adds the others, each code once.
-  EXPECT_THAT(vocabulary_->OccupationsNamedIn("brood- en banketbakker"),
+  // Labels the text holds in full come first, in text order; labels it holds in part (generic
+  // parts left out: "hoofdbanketbakker") after them, each code once.
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("brood- en banketbakker", 3),
               ElementsAre("7512.1", "3434.1.2", "7512.3"));
-  EXPECT_THAT(vocabulary_->OccupationsNamedIn("orderpickers"), IsEmpty()) << "whole words only";
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("orderpickerij"), IsEmpty()) << "whole words only";
+}
+
+// Issue 14: "medewerker" is an alternative label of 8160.3 (technicus drankenfiltering), so every
+// "medewerker X" vacancy named it, and its experience counted in full.
+TEST_F(QueryVocabularyTest, GenericWordsAloneNameNoOccupation) {
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("medewerker"), IsEmpty());
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("medewerkster"), IsEmpty());
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("assistent"), IsEmpty());
+  for (const std::string text : {"medewerker schoonmaak", "medewerker bediening",
+                                 "medewerker groenvoorziening", "administratief medewerker"}) {
+    EXPECT_THAT(vocabulary_->OccupationsNamedIn(text, 50), Not(Contains("8160.3"))) << text;
+  }
+}
+
+TEST_F(QueryVocabularyTest, GenericWordsComeOutGenericFromTheLabels) {
+  for (const std::string word : {"medewerker", "medewerkster", "assistent", "hulp"}) {
+    EXPECT_TRUE(vocabulary_->IsGeneric(word)) << word;
+  }
+  for (const std::string word : {"schoonmaak", "afwasser", "groenvoorziening", "magazijn"}) {
+    EXPECT_FALSE(vocabulary_->IsGeneric(word)) << word;
+  }
+  EXPECT_LT(vocabulary_->PartWeight("werk"), vocabulary_->PartWeight("magazijn"));
+  EXPECT_LT(vocabulary_->PartWeight("hulp"), vocabulary_->PartWeight("afwas"));
+}
+
+TEST_F(QueryVocabularyTest, MedewerkerXNamesTheOccupationOfX) {
+  EXPECT_EQ(First("medewerker schoonmaak"), "9112.2");
+  EXPECT_EQ(First("Medewerker bediening"), "5131.2");
+  EXPECT_EQ(First("medewerker groenvoorziening"), "6113.1");
+  EXPECT_EQ(First("medewerkster groenvoorziening"), "6113.1");
+  EXPECT_EQ(First("administratief medewerker"), "3343.1");
+}
+
+TEST_F(QueryVocabularyTest, CompoundsAndTheirSplitFormsNameTheSameOccupation) {
+  EXPECT_EQ(First("schoonmaakmedewerker"), "9112.2");
+  EXPECT_EQ(First("schoonmaakster"), "9112.2");
+  EXPECT_EQ(First("medewerker keuken"), "9412.2");
+  EXPECT_EQ(First("keukenmedewerker"), "9412.2");
+  EXPECT_EQ(First("bedieningsmedewerker"), "5131.2");
+}
+
+TEST_F(QueryVocabularyTest, AgentNounsMeetTheLabelsOfTheirWork) {
+  EXPECT_EQ(First("afwasser"), "9412.2") << "afwashulp";
+  EXPECT_EQ(First("Afwasser gezocht voor ons restaurant"), "9412.2");
+  EXPECT_EQ(First("afvalophaler"), "9611.1") << "vuilnisophaler, by the shared head";
+}
+
+TEST_F(QueryVocabularyTest, RecognitionSaysWhichLabelAndWordsCarriedIt) {
+  const std::vector<NamedOccupation> named =
+      vocabulary_->RecogniseOccupations("Medewerker groenvoorziening, 24 uur");
+  ASSERT_FALSE(named.empty());
+  EXPECT_EQ(named[0].esco_code, "6113.1");
+  EXPECT_EQ(named[0].label, "medewerker groenvoorziening");
+  EXPECT_THAT(named[0].words, ElementsAre("medewerker", "groenvoorziening"));
+  EXPECT_DOUBLE_EQ(named[0].score, 1.0);
 }
 
 TEST_F(QueryVocabularyTest, NamesAtMostTheLimitInTextOrder) {

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
+#include "engine/text_analysis.h"
 #include "indexer/source_format.h"
 #include "indexer/synthetic/synthetic_profile_generator.h"
 
@@ -60,9 +61,14 @@ std::string LogicalDump(const std::string& path, std::set<std::string>& terms) {
 std::set<std::string> OrdinaryWords(const engine::ReferenceData& reference,
                                     const std::vector<v1::SourceProfile>& profiles) {
   std::set<std::string> words;
+  // Each word with the compound parts and base forms the index adds for it (TextAnalysis::
+  // WordParts): "diepvries" brings "vries", which is also a last name.
   auto add_words = [&](const std::string& text) {
     for (absl::string_view word : absl::StrSplit(text, absl::ByAnyChar(" -/(),'_"))) {
-      if (!word.empty()) words.insert(absl::AsciiStrToLower(std::string(word)));
+      if (word.empty()) continue;
+      const std::string lower = absl::AsciiStrToLower(std::string(word));
+      for (std::string& part : engine::TextAnalysis::WordParts(lower)) words.insert(part);
+      words.insert(lower);
     }
   };
   for (const v1::SourceProfile& profile : profiles) {

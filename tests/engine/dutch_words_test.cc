@@ -1,0 +1,108 @@
+// DutchWords: compounds split into dictionary words, and gendered, plural and agent-noun forms
+// brought back to their base, on OpenTaal's Dutch word list (hunspell-nl) and on small
+// hand-made dictionaries.
+#include "engine/dutch_words.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+namespace verkenner::engine {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class DutchWordsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto words = DutchWords::Shared();
+    ASSERT_TRUE(words.ok()) << words.status();
+    words_ = *words;
+  }
+  std::shared_ptr<const DutchWords> words_;
+};
+
+TEST_F(DutchWordsTest, CompoundsSplitIntoDictionaryWordsWithLinkingElements) {
+  EXPECT_THAT(words_->Split("magazijnmedewerker"), ElementsAre("magazijn", "mede", "werker"));
+  EXPECT_THAT(words_->Split("afwashulp"), ElementsAre("afwas", "hulp"));
+  EXPECT_THAT(words_->Split("groenvoorziening"), ElementsAre("groen", "voorziening"));
+  EXPECT_THAT(words_->Split("vetzuiveringsinstallatie"),
+              ElementsAre("vet", "zuivering", "installatie"));
+  EXPECT_THAT(words_->Split("vuilnisophaler"), ElementsAre("vuilnis", "ophaler"));
+  // The gendered form first becomes "schoonmaker", so not "schoonmaak" + "ster".
+  EXPECT_THAT(words_->Split("schoonmaakster"), ElementsAre("schoon", "maker"));
+}
+
+TEST_F(DutchWordsTest, ShortAndUnsplittableWordsStayWhole) {
+  EXPECT_THAT(words_->Split("keuken"), ElementsAre("keuken")) << "not keu + ken";
+  EXPECT_THAT(words_->Split("assistent"), ElementsAre("assistent"));
+  EXPECT_THAT(words_->Split("xyzzyplugh"), ElementsAre("xyzzyplugh"));
+}
+
+TEST_F(DutchWordsTest, HyphenatedWordsSplitAtTheHyphenFirst) {
+  EXPECT_THAT(words_->Split("horeca-medewerker"), ElementsAre("horeca", "mede", "werker"));
+  EXPECT_THAT(words_->Split("x-medewerker"), ElementsAre("x", "mede", "werker"));
+}
+
+TEST_F(DutchWordsTest, GenderedFormsBecomeTheirBaseWhereTheDictionaryHasIt) {
+  EXPECT_EQ(words_->BaseForm("assistente"), "assistent");
+  EXPECT_EQ(words_->BaseForm("verpleegster"), "verpleeg");  // verpleger, an agent of verplegen
+  EXPECT_THAT(words_->Parts("medewerkster"), ElementsAre("mede", "werk"));
+  EXPECT_THAT(words_->Parts("medewerker"), ElementsAre("mede", "werk"));
+  EXPECT_THAT(words_->Parts("kantoorassistente"), ElementsAre("kantoor", "assistent"));
+}
+
+TEST_F(DutchWordsTest, AgentNounsMeetTheWorkTheyDo) {
+  EXPECT_EQ(words_->BaseForm("afwasser"), "afwas");
+  EXPECT_THAT(words_->Parts("afwasser"), ElementsAre("afwas"));
+  EXPECT_THAT(words_->Parts("schoonmaker"), ElementsAre("schoon", "maak"));
+  EXPECT_THAT(words_->Parts("schoonmaak"), ElementsAre("schoon", "maak"));
+  EXPECT_THAT(words_->Parts("schoonmaakster"), ElementsAre("schoon", "maak"));
+  EXPECT_THAT(words_->Parts("afvalophaler"), ElementsAre("afval", "ophaal"));
+  EXPECT_THAT(words_->Parts("medewerkers"), ElementsAre("mede", "werk")) << "plural";
+  EXPECT_EQ(words_->BaseForm("ober"), "ober") << "no verb oben";
+}
+
+TEST(DutchWordsDictionaryTest, OnlyTheDictionaryConfirmsABaseForm) {
+  auto words = DutchWords::FromWords({"werker", "magazijn", "mede"});
+  EXPECT_THAT(words->Parts("magazijnwerkster"), ElementsAre("magazijn", "werker"));
+  EXPECT_EQ(words->BaseForm("bakker"), "bakker") << "neither bak nor bakken is known";
+  EXPECT_EQ(DutchWords::FromWords({"bakken"})->BaseForm("bakker"), "bak");
+}
+
+// Splits are remembered per thread and per dictionary: another dictionary splits afresh.
+TEST(DutchWordsDictionaryTest, EachDictionarySplitsByItsOwnWords) {
+  EXPECT_THAT(DutchWords::FromWords({"magazijn", "werker"})->Split("magazijnwerker"),
+              ElementsAre("magazijn", "werker"));
+  EXPECT_THAT(DutchWords::FromWords({"magazijnwerker"})->Split("magazijnwerker"),
+              ElementsAre("magazijnwerker"));
+}
+
+TEST(DutchWordsLoadTest, AMissingWordListNamesThePackage) {
+  auto words = DutchWords::Load("/nonexistent/nl.dic");
+  ASSERT_FALSE(words.ok());
+  EXPECT_EQ(words.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(words.status().message(), HasSubstr("hunspell-nl"));
+  EXPECT_THAT(words.status().message(), HasSubstr("VERKENNER_HUNSPELL_NL"));
+}
+
+TEST(DutchWordsLoadTest, ReadsHunspellEntriesWithoutFlagsAndWithoutNames) {
+  const std::string path = ::testing::TempDir() + "/words-test.dic";
+  {
+    std::ofstream out(path);
+    out << "4\nafwas/CaCb\nAmsterdam/Ze\nhulp\nm.b.v.\n";
+  }
+  auto words = DutchWords::Load(path);
+  ASSERT_TRUE(words.ok()) << words.status();
+  EXPECT_TRUE((*words)->Contains("afwas"));
+  EXPECT_TRUE((*words)->Contains("hulp"));
+  EXPECT_FALSE((*words)->Contains("amsterdam"));
+  EXPECT_FALSE((*words)->Contains("Amsterdam"));
+  EXPECT_FALSE((*words)->Contains("m.b.v."));
+}
+
+}  // namespace
+}  // namespace verkenner::engine
