@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <hunspell/hunspell.hxx>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace verkenner::engine {
@@ -66,6 +69,20 @@ DutchWords::DutchWords() {
   id_ = next_id.fetch_add(1);
 }
 
+DutchWords::~DutchWords() = default;
+
+bool DutchWords::Spells(std::string_view word) const {
+  if (Contains(word)) return true;
+  std::call_once(hunspell_loaded_, [this] {
+    if (!affix_path_.empty() && std::filesystem::exists(affix_path_)) {
+      hunspell_ = std::make_unique<Hunspell>(affix_path_.c_str(), dictionary_path_.c_str());
+    }
+  });
+  if (hunspell_ == nullptr) return false;
+  std::lock_guard<std::mutex> lock(hunspell_mutex_);
+  return hunspell_->spell(std::string(word));
+}
+
 absl::StatusOr<std::shared_ptr<const DutchWords>> DutchWords::Load(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
@@ -74,6 +91,10 @@ absl::StatusOr<std::shared_ptr<const DutchWords>> DutchWords::Load(const std::st
         kPathVariable));
   }
   std::shared_ptr<DutchWords> words(new DutchWords());
+  words->dictionary_path_ = path;
+  if (absl::EndsWith(path, ".dic")) {
+    words->affix_path_ = path.substr(0, path.size() - 4) + ".aff";
+  }
   std::string line;
   std::getline(in, line);  // the entry count
   while (std::getline(in, line)) {

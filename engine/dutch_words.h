@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,10 +30,13 @@
 //
 // Immutable after loading; thread-safe. Memory: the word list once (about 2 MB of text plus a
 // hash set of views into it), and per thread the splits of up to 100,000 words seen.
+class Hunspell;
+
 namespace verkenner::engine {
 
 class DutchWords {
  public:
+  ~DutchWords();  // out of line: Hunspell is only declared here
   // The environment variable naming the word list, and the Debian path used without it.
   static constexpr const char* kPathVariable = "VERKENNER_HUNSPELL_NL";
   static constexpr const char* kDefaultPath = "/usr/share/hunspell/nl.dic";
@@ -52,6 +56,11 @@ class DutchWords {
   static std::shared_ptr<const DutchWords> FromWords(const std::vector<std::string>& words);
 
   bool Contains(std::string_view word) const { return words_.contains(word); }
+  // Whether Hunspell, with the affix rules beside the word list (nl.aff), accepts the word as
+  // Dutch: inflected forms ("maakt", "kantoren") and the compounds it allows, besides the listed
+  // words. A typo ("schoonmaaker", "keukehulp") it rejects. The rules are loaded on first use
+  // (about 0.1 s); without an .aff file (or for FromWords()), Contains(). Thread-safe.
+  bool Spells(std::string_view word) const;
 
   // The parts of one lower-case word, head last, each a word as written except that plural and
   // gendered forms are undone first: "magazijnmedewerkers" -> {"magazijn", "mede", "werker"}
@@ -80,6 +89,11 @@ class DutchWords {
   // Distinguishes dictionaries for the per-thread memory of splits, also when one is freed and
   // another allocated at the same address.
   uint64_t id_;
+  std::string dictionary_path_;  // the word list read; empty for FromWords()
+  std::string affix_path_;       // nl.aff beside it
+  mutable std::once_flag hunspell_loaded_;
+  mutable std::mutex hunspell_mutex_;  // Hunspell::spell keeps state between calls
+  mutable std::unique_ptr<Hunspell> hunspell_;
   std::string text_;  // every word, each followed by '\n'; words_ points into it
   absl::flat_hash_set<std::string_view> words_;
 };

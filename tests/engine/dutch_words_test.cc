@@ -66,6 +66,26 @@ TEST_F(DutchWordsTest, AgentNounsMeetTheWorkTheyDo) {
   EXPECT_EQ(words_->BaseForm("ober"), "ober") << "no verb oben";
 }
 
+// Hunspell's affix rules know the inflected forms a vacancy description is written in, which
+// the word list alone lacks; typos of occupation words it rejects.
+TEST_F(DutchWordsTest, HunspellTellsInflectedWordsFromTypos) {
+  for (const char* word : {"maakt", "helpt", "houdt", "kantoren", "bezorgt"}) {
+    EXPECT_FALSE(words_->Contains(word)) << word << " is in the word list after all";
+    EXPECT_TRUE(words_->Spells(word)) << word;
+  }
+  EXPECT_TRUE(words_->Spells("magazijnmedewerker"));
+  for (const char* word : {"schoonmaaker", "keukehulp", "serveester", "magazijnmedewerkr",
+                           "beveliger", "loodgietter", "timmerma", "heftruckchaufeur"}) {
+    EXPECT_FALSE(words_->Spells(word)) << word;
+  }
+}
+
+TEST(DutchWordsDictionaryTest, WithoutAffixRulesOnlyListedWordsAreSpelt) {
+  std::shared_ptr<const DutchWords> words = DutchWords::FromWords({"maken"});
+  EXPECT_TRUE(words->Spells("maken"));
+  EXPECT_FALSE(words->Spells("maakt"));
+}
+
 TEST(DutchWordsDictionaryTest, OnlyTheDictionaryConfirmsABaseForm) {
   auto words = DutchWords::FromWords({"werker", "magazijn", "mede"});
   EXPECT_THAT(words->Parts("magazijnwerkster"), ElementsAre("magazijn", "werker"));
