@@ -398,16 +398,17 @@ std::vector<std::string> QueryVocabulary::OccupationsNamedIn(const std::string& 
 }
 
 std::string QueryVocabulary::SuggestSpelling(
-    const std::string& text, const std::function<bool(const std::string&)>& known,
-    const std::function<int64_t(const std::string&)>& frequency) const {
+    const std::string& text, const std::function<bool(const std::string&)>& misspelled,
+    const std::function<int64_t(const std::string&)>& frequency, double min_ratio) const {
   std::vector<std::string> words = Words(text);
   bool changed = false;
   for (std::string& word : words) {
     if (word.size() < kMinSpellingWordLength || word.find('-') != std::string::npos ||
-        known(word)) {
+        !misspelled(word)) {
       continue;
     }
     const size_t limit = TypoAllowance(word.size());
+    const double needed = min_ratio * static_cast<double>(frequency(word));
     std::string best;
     size_t best_distance = limit + 1;
     int64_t best_frequency = 0;
@@ -416,8 +417,8 @@ std::string QueryVocabulary::SuggestSpelling(
       for (const std::string& candidate : words_by_length_[length]) {
         const size_t distance = EditDistance(word, candidate, limit);
         if (distance > limit || distance > best_distance) continue;
-        if (!known(candidate)) continue;
         const int64_t candidate_frequency = frequency(candidate);
+        if (candidate_frequency == 0 || static_cast<double>(candidate_frequency) < needed) continue;
         if (distance < best_distance || candidate_frequency > best_frequency) {
           best = candidate;
           best_distance = distance;
@@ -431,6 +432,38 @@ std::string QueryVocabulary::SuggestSpelling(
     }
   }
   return changed ? absl::StrJoin(words, " ") : "";
+}
+
+std::string QueryVocabulary::JoinSplitCompounds(const std::string& text) const {
+  const std::vector<std::string> words = Words(text);
+  std::vector<std::string> joined;
+  bool changed = false;
+  for (size_t i = 0; i < words.size(); ++i) {
+    std::string compound;
+    if (i + 1 < words.size() && !IsStopWord(words[i]) && !IsStopWord(words[i + 1])) {
+      for (const char* linker : {"", "s"}) {
+        const std::string candidate = absl::StrCat(words[i], linker, words[i + 1]);
+        if (IsLabelWord(candidate)) {
+          compound = candidate;
+          break;
+        }
+      }
+    }
+    if (compound.empty()) {
+      joined.push_back(words[i]);
+    } else {
+      joined.push_back(std::move(compound));
+      changed = true;
+      ++i;
+    }
+  }
+  return changed ? absl::StrJoin(joined, " ") : text;
+}
+
+bool QueryVocabulary::IsLabelWord(const std::string& word) const {
+  if (word.size() >= words_by_length_.size()) return false;
+  const std::vector<std::string>& same_length = words_by_length_[word.size()];
+  return std::find(same_length.begin(), same_length.end(), word) != same_length.end();
 }
 
 }  // namespace verkenner::engine

@@ -95,12 +95,22 @@ class QueryVocabulary {
 
   const DutchWords& dutch_words() const { return *words_; }
 
-  // `text` with each word that `known` rejects replaced by the nearest occupation word (at most
-  // one edit for words up to six letters, two for longer ones) that `known` accepts, preferring
-  // the word with the highest `frequency`; empty if no word needed or found a replacement.
+  // `text` with each word that `misspelled` accepts replaced by the nearest occupation word (at
+  // most one edit for words up to six letters, two for longer ones) whose `frequency` is above
+  // zero and at least `min_ratio` times the word's own, preferring the word with the highest
+  // `frequency`; empty if no word needed or found a replacement.
   std::string SuggestSpelling(const std::string& text,
-                              const std::function<bool(const std::string&)>& known,
-                              const std::function<int64_t(const std::string&)>& frequency) const;
+                              const std::function<bool(const std::string&)>& misspelled,
+                              const std::function<int64_t(const std::string&)>& frequency,
+                              double min_ratio) const;
+  // Whether `word` is a word of an occupation label (lower case), as SuggestSpelling offers.
+  bool IsLabelWord(const std::string& word) const;
+  // `text` with each compound written apart joined again, when the joined word (directly or
+  // with the linking -s-) is a word of an occupation label: "order picker" -> "orderpicker",
+  // "bediening medewerker" -> "bedieningsmedewerker". Profiles hold the compound, and its parts
+  // only when the dictionary knows them; the rest of the text is kept as its words (lower
+  // case). `text` itself when nothing joins.
+  std::string JoinSplitCompounds(const std::string& text) const;
 
   // Lower-cased words of `text` (letters, digits and inner hyphens), as the vocabulary sees them.
   static std::vector<std::string> Words(const std::string& text);

@@ -111,6 +111,10 @@ struct SearchResult {
   // The vacancy text with unknown words replaced by the nearest known occupation word, when
   // some word matched no profile and a near one exists; else empty.
   std::string spelling_suggestion;
+  // Whether the results are those of spelling_suggestion rather than of the text as typed: some
+  // word was a typo (neither Dutch nor a word of an occupation label) with a near occupation
+  // word that many more profiles hold (Searcher::TypoCorrection).
+  bool spelling_applied = false;
   // Whether the vacancy text was left out of the search because nothing in it was recognised:
   // it names no occupation and none of its words occurs in any profile (Searcher::Search says
   // exactly when). The results are then those of the same vacancy without text, so that an

@@ -29,6 +29,9 @@ namespace {
 // make a search expensive.
 constexpr size_t kMaxQueryTextBytes = 2000;
 constexpr size_t kMaxQueryTerms = 32;
+// How many times more profiles must hold an occupation word than a typo of it for the search to
+// take the occupation word instead (Searcher::TypoCorrection).
+constexpr double kTypoFrequencyRatio = 10;
 
 std::string Readable(std::string code) {
   std::replace(code.begin(), code.end(), '_', ' ');
@@ -345,7 +348,7 @@ absl::StatusOr<int64_t> Searcher::DocumentCount() {
   }
 }
 
-absl::StatusOr<ResolvedQuery> Searcher::Resolve(const SearchQuery& query) {
+absl::StatusOr<ResolvedQuery> Searcher::Resolve(const SearchQuery& query, const std::string& text) {
   ResolvedQuery resolved;
   resolved.query = &query;
   if (absl::Status status = ParsePageToken(query.page_token, candidates_->state(), resolved.offset);
@@ -357,7 +360,6 @@ absl::StatusOr<ResolvedQuery> Searcher::Resolve(const SearchQuery& query) {
         absl::StrCat("page_token: results beyond the first ", CandidateIndex::kMaxReachableResults,
                      " are not served; narrow the search to reach the others"));
   }
-  const std::string text = query.text.substr(0, kMaxQueryTextBytes);
   ResolveTextTerms(text, resolved);
   auto add_occupation = [&](const std::string& code) {
     if (std::find(resolved.esco_codes.begin(), resolved.esco_codes.end(), code) ==
@@ -438,15 +440,36 @@ std::string Searcher::MatchedWordsText(const RankedCandidate& ranked) const {
   return words.empty() ? "" : absl::StrCat("komt overeen met: ", absl::StrJoin(words, ", "));
 }
 
+bool Searcher::ProfilesHoldWord(const std::string& word) {
+  const std::string stem = Stem(word);
+  return stem.empty() || candidates_->HasTextTerm(stem);  // stop words count as held
+}
+
 std::string Searcher::SpellingSuggestion(const std::string& text) {
-  const std::string clipped = text.substr(0, kMaxQueryTextBytes);
   return vocabulary_->SuggestSpelling(
-      clipped,
+      text, [&](const std::string& word) { return !ProfilesHoldWord(word); },
+      [&](const std::string& word) { return TextTermFrequency(word); }, /*min_ratio=*/1);
+}
+
+// A typo is a word that is neither Dutch (DutchWords::Spells: Hunspell with OpenTaal's rules)
+// nor a word of an occupation label, and that has an occupation word within a typing error or
+// two that many more profiles hold: the search takes that word instead, and says so. Imported
+// profiles hold typos too ("keukehulp"), so a typo is not told by whether some profile holds
+// it. A real word ("astronaut", "maakt") is never replaced; a text of which nothing is known is
+// then left out (RecognisesNothing).
+std::string Searcher::TypoCorrection(const std::string& text) {
+  const DutchWords& dutch = vocabulary_->dutch_words();
+  return vocabulary_->SuggestSpelling(
+      text,
       [&](const std::string& word) {
-        const std::string stem = Stem(word);
-        return stem.empty() || candidates_->HasTextTerm(stem);  // stop words count as known
+        return !vocabulary_->IsLabelWord(word) && !dutch.Spells(word);
       },
-      [&](const std::string& word) { return candidates_->TextTermFrequency(Stem(word)); });
+      [&](const std::string& word) { return TextTermFrequency(word); }, kTypoFrequencyRatio);
+}
+
+int64_t Searcher::TextTermFrequency(const std::string& word) {
+  const std::string stem = Stem(word);
+  return stem.empty() ? 0 : candidates_->TextTermFrequency(stem);
 }
 
 bool Searcher::RecognisesNothing(const ResolvedQuery& resolved) const {
@@ -529,9 +552,14 @@ void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
 }
 
 absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
-  absl::StatusOr<ResolvedQuery> resolved = Resolve(query);
-  if (!resolved.ok()) return resolved.status();
+  const std::string text =
+      vocabulary_->JoinSplitCompounds(query.text.substr(0, kMaxQueryTextBytes));
   SearchResult result;
+  result.spelling_suggestion = TypoCorrection(text);
+  result.spelling_applied = !result.spelling_suggestion.empty();
+  absl::StatusOr<ResolvedQuery> resolved =
+      Resolve(query, result.spelling_applied ? result.spelling_suggestion : text);
+  if (!resolved.ok()) return resolved.status();
   // Never a dead end: a text of which nothing is known would find nobody whatever the other
   // criteria say, so the search shows who meets those instead, and says why.
   result.text_ignored = RecognisesNothing(*resolved);
@@ -545,8 +573,8 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
     result.next_page_token = MakePageToken(candidates_->state(), next_offset);
   }
   if (result.text_ignored) DescribeIgnoredText(*resolved, result);
-  if ((result.total == 0 || result.text_ignored) && !query.text.empty()) {
-    result.spelling_suggestion = SpellingSuggestion(query.text);
+  if ((result.total == 0 || result.text_ignored) && !result.spelling_applied && !text.empty()) {
+    result.spelling_suggestion = SpellingSuggestion(text);
   }
   AddMatches(query, outcome.page, result);
   AddFacets(outcome.facet_counts, result);

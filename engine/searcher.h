@@ -87,7 +87,8 @@ class Searcher {
 
   absl::StatusOr<SearchResult> SearchOnce(const SearchQuery& query);
   // The query's words against the vocabulary and the index; InvalidArgument naming the field.
-  absl::StatusOr<ResolvedQuery> Resolve(const SearchQuery& query);
+  // `text` is the query's text, clipped, or its typo correction.
+  absl::StatusOr<ResolvedQuery> Resolve(const SearchQuery& query, const std::string& text);
   // Whether nothing in the vacancy text reaches anyone: it has terms, no profile holds any of
   // them, and no occupation was asked for or named. Then the search leaves the text out.
   bool RecognisesNothing(const ResolvedQuery& resolved) const;
@@ -106,6 +107,14 @@ class Searcher {
   std::string MatchedWordsText(const RankedCandidate& ranked) const;
   // A corrected vacancy text when some word is unknown to the index, else empty.
   std::string SpellingSuggestion(const std::string& text);
+  // `text` with its typos replaced by the nearest occupation words many more profiles hold,
+  // when it has any; else empty. The search then runs on the correction
+  // (SearchResult::spelling_applied).
+  std::string TypoCorrection(const std::string& text);
+  // Whether some profile holds the word's term (a stop word counts as held).
+  bool ProfilesHoldWord(const std::string& word);
+  // How many profiles hold the word's term; 0 for a stop word.
+  int64_t TextTermFrequency(const std::string& word);
   // The term the indexer makes of one word (its Dutch stem); empty for a stop word.
   std::string Stem(const std::string& word);
   // Reads, explains and appends the profiles of a page.

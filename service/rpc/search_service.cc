@@ -136,6 +136,7 @@ absl::Status FillResponse(engine::SearchResult result, const engine::ReferenceDa
   response->set_total_size(result.total);
   response->set_next_page_token(std::move(result.next_page_token));
   response->set_spelling_suggestion(std::move(result.spelling_suggestion));
+  response->set_spelling_applied(result.spelling_applied);
   response->set_text_ignored(result.text_ignored);
   for (std::string& word : result.unknown_words) response->add_unknown_words(std::move(word));
   for (engine::OccupationSuggestion& suggestion : result.suggested_occupations) {

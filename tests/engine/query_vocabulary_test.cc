@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 namespace verkenner::engine {
@@ -30,14 +31,13 @@ class QueryVocabularyTest : public ::testing::Test {
 
   // A suggestion where only `known` words are known, each as frequent as its position says.
   std::string Suggest(const std::string& text, const std::vector<std::string>& known) const {
+    auto frequency = [&](const std::string& word) -> int64_t {
+      const auto found = std::find(known.begin(), known.end(), word);
+      return found == known.end() ? 0 : found - known.begin() + 1;
+    };
     return vocabulary_->SuggestSpelling(
-        text,
-        [&](const std::string& word) {
-          return std::find(known.begin(), known.end(), word) != known.end();
-        },
-        [&](const std::string& word) -> int64_t {
-          return std::find(known.begin(), known.end(), word) - known.begin() + 1;
-        });
+        text, [&](const std::string& word) { return frequency(word) == 0; }, frequency,
+        /*min_ratio=*/1);
   }
 
   // The first occupation `text` names, or "" if none.
@@ -142,6 +142,32 @@ TEST_F(QueryVocabularyTest, ShortWordsGetOneEditAndLongerWordsTwo) {
 TEST_F(QueryVocabularyTest, OnlyUnknownWordsAreReplacedAndTheRestKept) {
   EXPECT_EQ(Suggest("ervaren kaper gezocht", {"kapper", "ervaren", "gezocht"}),
             "ervaren kapper gezocht");
+}
+
+TEST_F(QueryVocabularyTest, CompoundsWrittenApartAreJoinedWhenALabelHasTheCompound) {
+  EXPECT_EQ(vocabulary_->JoinSplitCompounds("Order picker (m/v)"), "orderpicker m v");
+  EXPECT_EQ(vocabulary_->JoinSplitCompounds("bediening medewerker"), "bedieningsmedewerker");
+  EXPECT_EQ(vocabulary_->JoinSplitCompounds("ervaren vakken vuller"), "ervaren vakkenvuller");
+  // Nothing to join: the text as it was.
+  EXPECT_EQ(vocabulary_->JoinSplitCompounds("Medewerker Schoonmaak"), "Medewerker Schoonmaak");
+  EXPECT_EQ(vocabulary_->JoinSplitCompounds("de bakker"), "de bakker") << "no stop word joins";
+}
+
+// Imported profiles hold typos too: a word some profiles hold is replaced only by an occupation
+// word that at least min_ratio times as many hold.
+TEST_F(QueryVocabularyTest, AWordSomeHoldIsReplacedOnlyByOneManyMoreHold) {
+  std::map<std::string, int64_t> holders = {{"keukehulp", 3}, {"keukenhulp", 29}};
+  auto frequency = [&](const std::string& word) -> int64_t {
+    const auto found = holders.find(word);
+    return found == holders.end() ? 0 : found->second;
+  };
+  auto typo = [](const std::string& word) { return word == "keukehulp"; };
+  EXPECT_EQ(vocabulary_->SuggestSpelling("keukehulp", typo, frequency, 10), "");
+  holders["keukenhulp"] = 30;
+  EXPECT_EQ(vocabulary_->SuggestSpelling("keukehulp", typo, frequency, 10), "keukenhulp");
+  holders.erase("keukenhulp");
+  EXPECT_EQ(vocabulary_->SuggestSpelling("keukehulp", typo, frequency, 10), "")
+      << "an occupation word nobody holds is never offered";
 }
 
 }  // namespace

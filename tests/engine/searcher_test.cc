@@ -90,14 +90,37 @@ TEST_F(SearcherTest, ResultsBeyondTheFirstThousandAreNotServed) {
   EXPECT_NE(refused.status().message().find("page_token"), absl::string_view::npos);
 }
 
-TEST_F(SearcherTest, MisspeltOccupationGetsASuggestion) {
-  Commit({Profile("p")});
-  SearchResult result = Search(Vacancy("orderpikcer"));
-  // Nothing in the text is known, so the results are those without it (see the "never a dead
-  // end" tests below); the suggestion still says which word was meant.
-  EXPECT_TRUE(result.text_ignored);
+TEST_F(SearcherTest, ATypoIsSearchedAsTheOccupationWordMeantAndSaysSo) {
+  CandidateRecord picker = Profile("picker");
+  CandidateRecord other = Profile("other");
+  other.experience = {};
+  Commit({other, picker});
+  // "orderpikcer" is no Dutch word and no profile holds it: searched as typed it finds nobody
+  // by the text, so the search runs on the nearest occupation word and says so.
+  SearchResult result = Search(Vacancy("Orderpikcer"));
+  EXPECT_TRUE(result.spelling_applied);
   EXPECT_EQ(result.spelling_suggestion, "orderpicker");
-  EXPECT_EQ(Search(Vacancy("orderpicker")).spelling_suggestion, "");
+  EXPECT_FALSE(result.text_ignored);
+  ASSERT_FALSE(result.matches.empty());
+  EXPECT_EQ(result.matches[0].profile_id, "picker");
+  ASSERT_NE(Reason(result.matches[0], ReasonCode::kOccupationExperience), nullptr);
+  // Only the typo is replaced: a Dutch word stays as typed, also when no profile holds it.
+  SearchResult two = Search(Vacancy("ervaren orderpikcer"));
+  EXPECT_TRUE(two.spelling_applied);
+  EXPECT_EQ(two.spelling_suggestion, "ervaren orderpicker");
+  SearchResult plain = Search(Vacancy("orderpicker"));
+  EXPECT_FALSE(plain.spelling_applied);
+  EXPECT_EQ(plain.spelling_suggestion, "");
+  EXPECT_EQ(Ids(plain), Ids(result));
+}
+
+TEST_F(SearcherTest, ARealWordIsNeverTakenForATypo) {
+  Commit({Profile("p")});
+  // Dutch words that no profile holds, one of them an edit away from "orderpicker"'s part
+  // "picker": left out as unrecognised (never a dead end), not replaced.
+  SearchResult result = Search(Vacancy("kapel pikker"));
+  EXPECT_FALSE(result.spelling_applied);
+  EXPECT_TRUE(result.text_ignored);
 }
 
 // ---- Never a dead end: a text of which nothing is recognised is left out, and says so.
@@ -159,27 +182,32 @@ TEST_F(SearcherTest, TheNextPageOfAnIgnoredTextIgnoresItToo) {
 
 TEST_F(SearcherTest, ANearMissSuggestsTheNearestOccupations) {
   Commit({Profile("p")});
-  SearchResult result = Search(Vacancy("orderpikcer"));
+  // A typo of an occupation word no profile holds: nothing to correct it to, so the text is
+  // left out, and the occupations it is near are suggested.
+  SearchResult result = Search(Vacancy("timmermann"));
   ASSERT_TRUE(result.text_ignored);
+  EXPECT_FALSE(result.spelling_applied);
   EXPECT_EQ(result.total, 1);
-  EXPECT_THAT(result.unknown_words, ElementsAre("orderpikcer"));
+  EXPECT_THAT(result.unknown_words, ElementsAre("timmermann"));
   ASSERT_FALSE(result.suggested_occupations.empty());
   EXPECT_LE(result.suggested_occupations.size(), 5u);
-  EXPECT_EQ(result.suggested_occupations[0].esco_code, "9333.8.1");
-  EXPECT_EQ(result.suggested_occupations[0].label, "orderpicker");
-  EXPECT_EQ(result.suggested_occupations[0].isco_code, "9333");
+  EXPECT_EQ(result.suggested_occupations[0].esco_code, "7115.1");
+  EXPECT_EQ(result.suggested_occupations[0].label, "timmerman");
+  EXPECT_EQ(result.suggested_occupations[0].isco_code, "7115");
   // Nonsense is near nothing: no suggestion rather than a random one.
   EXPECT_THAT(Search(Vacancy("zzqx flapdrol")).suggested_occupations, IsEmpty());
 }
 
 TEST_F(SearcherTest, SuggestionsFirstNameWhatPeopleWhoMeetTheOtherCriteriaHaveDone) {
   // Five occupations are one typo from "schoonmakre" through their preferred labels; the one
-  // someone within reach has done comes first, not the one someone too far away has.
+  // someone within reach has done comes first, not the one someone too far away has. Their
+  // profiles name the work in other words, so that no profile holds "schoonmaker" and the typo
+  // has nothing to be corrected to.
   CandidateRecord near = Profile("near");
-  near.experience = {{"9112.6", "9112", "schoonmaker treinen", "", 24, 2025}};
+  near.experience = {{"9112.6", "9112", "treinreiniging", "", 24, 2025}};
   CandidateRecord far = Profile("far");
   far.home = North(kUtrecht, 100);
-  far.experience = {{"8160.1", "8160", "schoonmaker cacaobonen", "", 24, 2025}};
+  far.experience = {{"8160.1", "8160", "cacaobonenreiniging", "", 24, 2025}};
   Commit({near, far});
   SearchResult result = Search(Vacancy("schoonmakre"));
   ASSERT_TRUE(result.text_ignored);
@@ -280,11 +308,12 @@ TEST_F(SearcherTest, AWordEndingAtTheTextLimitCountsAndOneCrossingItDoesNot) {
   while (filler.size() < 2000 - std::string("orderpicker").size()) filler += "de ";
   filler.resize(2000 - std::string("orderpicker").size(), ' ');
   EXPECT_THAT(Ids(Search(Vacancy(filler + "orderpicker"))), ElementsAre("orderpicker"));
-  // One byte later the word is cut; what is left of it matches nobody, so the text is left out
-  // (and the results are everyone's, as without text).
-  SearchResult cut = Search(Vacancy(filler + " orderpicker"));
+  // Later, the word is cut; what is left of it matches nobody, so the text is left out (and the
+  // results are everyone's, as without text). Four bytes later, so that the four letters cut
+  // make what is left no typo of "orderpicker" either.
+  SearchResult cut = Search(Vacancy(filler + "    orderpicker"));
   EXPECT_TRUE(cut.text_ignored);
-  EXPECT_THAT(cut.unknown_words, ElementsAre("orderpicke"));
+  EXPECT_THAT(cut.unknown_words, ElementsAre("orderpi"));
 }
 
 // At most 32 distinct text terms are used, in term order (digits sort before letters).

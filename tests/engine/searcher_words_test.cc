@@ -83,6 +83,22 @@ TEST_F(SearcherWordsTest, AgentNounsFindThePeopleWhoDidThatWork) {
   EXPECT_EQ(refuse.matches[0].profile_id, "vuilnis");
 }
 
+// A compound written apart is the compound: "order picker" is an orderpicker, although the word
+// list does not cut "orderpicker" into "order" and "picker".
+TEST_F(SearcherWordsTest, ACompoundWrittenApartFindsThePeopleWhoDidThatWork) {
+  CommitPeople();
+  Commit({Experienced("picker", "9333.8.1", "orderpicker", 24),
+          Experienced("bediening", "5131.2", "bedieningsmedewerker", 24)});
+  for (const std::string text : {"order picker", "Order Picker m/v", "ervaren order picker"}) {
+    SearchResult result = Search(Vacancy(text));
+    EXPECT_FALSE(result.text_ignored) << text;
+    ASSERT_THAT(result.matches, Not(IsEmpty())) << text;
+    EXPECT_EQ(result.matches[0].profile_id, "picker") << text;
+    EXPECT_NE(Reason(result.matches[0], ReasonCode::kOccupationExperience), nullptr) << text;
+  }
+  EXPECT_EQ(First("bediening medewerker"), "bediening") << "joined with the linking -s-";
+}
+
 TEST_F(SearcherWordsTest, TheSlashLabelsFirstHalfNamesTheOccupation) {
   CommitPeople();
   SearchResult result = Search(Vacancy("medewerker groenvoorziening"));

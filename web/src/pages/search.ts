@@ -297,7 +297,11 @@ function renderResults(results: HTMLElement, current: SearchState, moveFocus: bo
         ),
       ),
     response.textIgnored && ignoredTextNotice(response),
-    response.spellingSuggestion && paragraph(`Bedoelt u: ${response.spellingSuggestion}?`),
+    response.spellingApplied
+      ? paragraph(
+          `Gezocht op ‘${response.spellingSuggestion}’ in plaats van ‘${current.vacancy.text ?? ""}’.`,
+        )
+      : response.spellingSuggestion && paragraph(`Bedoelt u: ${response.spellingSuggestion}?`),
     h(
       "div",
       { class: "vk-results" },
