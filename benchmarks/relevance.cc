@@ -217,6 +217,8 @@ struct Outcome {
   const JudgedVacancy* vacancy = nullptr;
   bool esco_label = false;  // the title is an ESCO preferred or alternative label
   int64_t total = 0;
+  bool text_ignored = false;      // nothing in the title was recognised: results without it
+  bool spelling_applied = false;  // the results are those of a typo correction
   int64_t relevant_people = 0;
   int64_t related_people = 0;
   std::vector<int> grades;       // of the results shown, best first
@@ -278,6 +280,8 @@ absl::StatusOr<Outcome> Judge(engine::Searcher& searcher, const JudgedVacancy& v
   outcome.vacancy = &vacancy;
   outcome.esco_label = reference.FindOccupation(vacancy.query) != nullptr;
   outcome.total = result->total;
+  outcome.text_ignored = result->text_ignored;
+  outcome.spelling_applied = result->spelling_applied;
   outcome.relevant_people = graded.relevant_people;
   outcome.related_people = graded.related_people;
   for (const engine::CandidateMatch& match : result->matches) {
@@ -309,6 +313,8 @@ struct Summary {
   int64_t first_relevant = 0;
   int64_t first_related = 0;  // grade 1 or 2
   int64_t zero_results = 0;
+  int64_t text_ignored = 0;
+  int64_t spelling_applied = 0;
   int64_t first_not_first = 0;
 
   void Add(const Outcome& outcome) {
@@ -322,13 +328,16 @@ struct Summary {
     first_relevant += outcome.first_grade() == RelevanceJudge::kRelevant;
     first_related += outcome.first_grade() >= RelevanceJudge::kRelated;
     zero_results += outcome.total == 0;
+    text_ignored += outcome.text_ignored;
+    spelling_applied += outcome.spelling_applied;
     first_not_first += outcome.first_not_first;
   }
   void Print(const std::string& group) const {
     const double n = std::max<double>(1, static_cast<double>(queries));
-    std::printf("%-22s %7lld %6.3f %8.3f %10.3f %10.3f %9.3f %10.3f\n", group.c_str(),
+    std::printf("%-22s %7lld %6.3f %8.3f %10.3f %10.3f %9.3f %9.3f %9.3f %10.3f\n", group.c_str(),
                 static_cast<long long>(queries), precision / n, ndcg / n, first_relevant / n,
-                first_related / n, zero_results / n, first_not_first / n);
+                first_related / n, zero_results / n, text_ignored / n, spelling_applied / n,
+                first_not_first / n);
   }
 };
 
@@ -346,8 +355,8 @@ void PrintSummaries(const std::vector<Outcome>& outcomes, Pass pass) {
       "\npass: %s (%lld queries with relevant people in the index; %lld without, left out)\n",
       PassName(pass), static_cast<long long>(all.queries),
       static_cast<long long>(all.unanswerable));
-  std::printf("%-22s %7s %6s %8s %10s %10s %9s %10s\n", "group", "queries", "P@10", "nDCG@10",
-              "1st relev", "1st relat", "0 results", "1st trap");
+  std::printf("%-22s %7s %6s %8s %10s %10s %9s %9s %9s %10s\n", "group", "queries", "P@10",
+              "nDCG@10", "1st relev", "1st relat", "0 results", "ignored", "corrected", "1st trap");
   all.Print("all");
   for (std::string_view kind : benchmarks::kVacancyKinds) {
     per_kind[std::string(kind)].Print(std::string(kind));
@@ -482,8 +491,10 @@ int main(int argc, char** argv) {
       "columns: P@10 = share of the 10 results with relevant experience; nDCG@10 with gain 2 "
       "(relevant) and 1 (related: same ISCO unit group as a relevant occupation); 1st relev / 1st "
       "relat = share of queries whose first result is relevant / at least related; 0 results = "
-      "share with no result at all; 1st trap = share whose first result has a not_first "
-      "occupation and no relevant one\n");
+      "share with no result at all; ignored = share whose text was left out as unrecognised "
+      "(the results are those without text: never a dead end, but no answer to the words); "
+      "corrected = share searched as a typo correction; 1st trap = share whose first result "
+      "has a not_first occupation and no relevant one\n");
   for (Pass pass : {Pass::kTitle, Pass::kTitleAndDescription}) PrintSummaries(outcomes[pass], pass);
   for (Pass pass : {Pass::kTitle, Pass::kTitleAndDescription}) {
     PrintWorst(outcomes[pass], pass, options->worst);
