@@ -78,7 +78,8 @@ bool DutchWords::Spells(std::string_view word) const {
       hunspell_ = std::make_unique<Hunspell>(affix_path_.c_str(), dictionary_path_.c_str());
     }
   });
-  if (hunspell_ == nullptr) return false;
+  // Without the rules an inflected form cannot be told from a typo, so no word is called one.
+  if (hunspell_ == nullptr) return true;
   std::lock_guard<std::mutex> lock(hunspell_mutex_);
   return hunspell_->spell(std::string(word));
 }

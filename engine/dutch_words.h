@@ -59,7 +59,8 @@ class DutchWords {
   // Whether Hunspell, with the affix rules beside the word list (nl.aff), accepts the word as
   // Dutch: inflected forms ("maakt", "kantoren") and the compounds it allows, besides the listed
   // words. A typo ("schoonmaaker", "keukehulp") it rejects. The rules are loaded on first use
-  // (about 0.1 s); without an .aff file (or for FromWords()), Contains(). Thread-safe.
+  // (about 0.1 s); without an .aff file (or for FromWords()) every word is accepted, since an
+  // inflected form cannot then be told from a typo. Thread-safe.
   bool Spells(std::string_view word) const;
 
   // The parts of one lower-case word, head last, each a word as written except that plural and
