@@ -183,10 +183,12 @@ bool QueryVocabulary::IsGeneric(const std::string& word) const {
   return true;
 }
 
-std::vector<SearchWord> QueryVocabulary::SearchWords(const std::string& text) const {
+std::vector<SearchWord> QueryVocabulary::SearchWords(
+    const std::string& text, const std::function<bool(const std::string&)>& reaches) const {
   const std::vector<std::string> words = Words(text);
-  const bool informative = std::any_of(words.begin(), words.end(),
-                                       [&](const std::string& word) { return !IsGeneric(word); });
+  const bool informative = std::any_of(words.begin(), words.end(), [&](const std::string& word) {
+    return !IsGeneric(word) && (reaches == nullptr || reaches(word));
+  });
   std::vector<SearchWord> search;
   for (const std::string& word : words) {
     if (informative && IsGeneric(word)) continue;

@@ -80,10 +80,14 @@ class QueryVocabulary {
   std::vector<std::string> OccupationsNamedIn(const std::string& text, size_t limit = 8) const;
 
   // The words of `text` the text search looks for, in text order, each with its compound parts.
-  // When the text has an informative word, its generic words and parts are left out: they would
-  // reach and rank most profiles for saying little. A text of generic words only ("verkoopster",
-  // "productiemedewerker") keeps its words, and their parts that say something.
-  std::vector<SearchWord> SearchWords(const std::string& text) const;
+  // When the text has an informative word that `reaches` accepts (some profile holds it or its
+  // parts), its generic words and parts are left out: they would reach and rank most profiles
+  // for saying little. Otherwise ("verkoopster", "productiemedewerker", or "flexkracht
+  // productie" when nobody holds "flex") the text keeps its words, and their parts that say
+  // something. Without `reaches`, every word is taken to reach someone.
+  std::vector<SearchWord> SearchWords(
+      const std::string& text,
+      const std::function<bool(const std::string&)>& reaches = nullptr) const;
 
   // Whether `word` says little about a job: each of its parts is generic, or a stop word.
   bool IsGeneric(const std::string& word) const;

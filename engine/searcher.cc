@@ -402,11 +402,17 @@ std::vector<std::string> Searcher::TermsOf(const std::string& text) {
 }
 
 // The vacancy's words (QueryVocabulary::SearchWords: generic words left out when the text has
-// others, compound parts added) become the terms profiles were indexed with, through the
-// indexer's own term generator (Dutch stems, stop words left out).
+// others that some profile holds, compound parts added) become the terms profiles were indexed
+// with, through the indexer's own term generator (Dutch stems, stop words left out).
 void Searcher::ResolveTextTerms(const std::string& text, ResolvedQuery& resolved) {
   typed_words_.clear();
-  for (SearchWord& word : vocabulary_->SearchWords(text)) {
+  auto reaches = [&](const std::string& word) {
+    std::vector<std::string> forms = TextAnalysis::WordParts(word);
+    forms.push_back(word);
+    return std::any_of(forms.begin(), forms.end(),
+                       [&](const std::string& form) { return ProfilesHoldWord(form); });
+  };
+  for (SearchWord& word : vocabulary_->SearchWords(text, reaches)) {
     TypedWord typed{std::move(word.word), {}, word.says_nothing};
     for (const std::string& form : word.forms) {
       for (std::string& term : TermsOf(form)) typed.terms.push_back(std::move(term));

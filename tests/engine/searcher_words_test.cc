@@ -140,6 +140,16 @@ TEST_F(SearcherWordsTest, ATextOfGenericWordsOnlyStillNarrows) {
   EXPECT_EQ(words->text, "komt overeen met: verkoopster");
 }
 
+// A generic word is left out only for an informative word that some profile holds: "flexkracht"
+// (flex + kracht) reaches nobody, so "productie" must still count, not the text be left out.
+TEST_F(SearcherWordsTest, AGenericWordCountsWhenTheInformativeWordsReachNobody) {
+  Commit({Experienced("productie", "9329.1", "productiemedewerker", 24),
+          Experienced("vet", "8160.3", "medewerker vetzuivering", 120)});
+  SearchResult result = Search(Vacancy("flexkracht productie"));
+  EXPECT_FALSE(result.text_ignored);
+  EXPECT_EQ(fixtures::SearchFixture::Ids(result), std::vector<std::string>{"productie"});
+}
+
 // The words of one label must stand together: a description's "kantoren" and the title's
 // "medewerker" do not name *kantoormedewerker*.
 TEST_F(SearcherWordsTest, ALabelsWordsMustStandTogether) {
