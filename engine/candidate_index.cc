@@ -487,6 +487,11 @@ int64_t CandidateIndex::TextTermFrequency(const std::string& term) const {
   return found == text_.end() ? 0 : static_cast<int64_t>(found->second.documents.size());
 }
 
+int64_t CandidateIndex::OccupationFrequency(const std::string& esco_code) const {
+  auto found = occupations_.find(esco_code);
+  return found == occupations_.end() ? 0 : static_cast<int64_t>(found->second.documents.size());
+}
+
 // One search over the image: Match() as its phases. The query is read once into flags; the
 // per-document work (Admit, the reach loops, Rank) stays in tight loops over the columns, with
 // the per-thread scratch space instead of allocations.

@@ -87,6 +87,8 @@ class CandidateIndex {
   // Whether any profile holds this stemmed text term.
   bool HasTextTerm(const std::string& term) const { return text_.contains(term); }
   int64_t TextTermFrequency(const std::string& term) const;
+  // How many profiles hold experience in the occupation (ESCO code).
+  int64_t OccupationFrequency(const std::string& esco_code) const;
 
   // The search: hard constraints, facet counts over the whole matching set, ranking, and the
   // requested page. Deep pages end at kMaxReachableResults.

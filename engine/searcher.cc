@@ -459,7 +459,8 @@ std::string Searcher::SpellingSuggestion(const std::string& text) {
 
 // A typo is a word that is neither Dutch (DutchWords::Spells: Hunspell with OpenTaal's rules)
 // nor a word of an occupation label, and that has an occupation word within a typing error or
-// two that many more profiles hold: the search takes that word instead, and says so. Imported
+// two that reaches many more profiles (PeopleReachedBy): the search takes that word instead,
+// and says so. Imported
 // profiles hold typos too ("keukehulp"), so a typo is not told by whether some profile holds
 // it. A real word ("astronaut", "maakt") is never replaced; a text of which nothing is known is
 // then left out (RecognisesNothing).
@@ -470,7 +471,17 @@ std::string Searcher::TypoCorrection(const std::string& text) {
       [&](const std::string& word) {
         return !vocabulary_->IsLabelWord(word) && !dutch.Spells(word);
       },
-      [&](const std::string& word) { return TextTermFrequency(word); }, kTypoFrequencyRatio);
+      [&](const std::string& word) { return PeopleReachedBy(word); }, kTypoFrequencyRatio);
+}
+
+// At least: the profiles that hold the word, and those with experience in an occupation the
+// word names ("vakkenvuller", an alternative label, is in no profile's text, but its people are).
+int64_t Searcher::PeopleReachedBy(const std::string& word) {
+  int64_t reached = TextTermFrequency(word);
+  for (const std::string& code : vocabulary_->OccupationsNamedIn(word)) {
+    reached = std::max(reached, candidates_->OccupationFrequency(code));
+  }
+  return reached;
 }
 
 int64_t Searcher::TextTermFrequency(const std::string& word) {

@@ -107,7 +107,7 @@ class Searcher {
   std::string MatchedWordsText(const RankedCandidate& ranked) const;
   // A corrected vacancy text when some word is unknown to the index, else empty.
   std::string SpellingSuggestion(const std::string& text);
-  // `text` with its typos replaced by the nearest occupation words many more profiles hold,
+  // `text` with its typos replaced by the nearest occupation words that reach many more profiles,
   // when it has any; else empty. The search then runs on the correction
   // (SearchResult::spelling_applied).
   std::string TypoCorrection(const std::string& text);
@@ -115,6 +115,8 @@ class Searcher {
   bool ProfilesHoldWord(const std::string& word);
   // How many profiles hold the word's term; 0 for a stop word.
   int64_t TextTermFrequency(const std::string& word);
+  // How many profiles the word reaches, by its term or the occupations it names (at least).
+  int64_t PeopleReachedBy(const std::string& word);
   // The term the indexer makes of one word (its Dutch stem); empty for a stop word.
   std::string Stem(const std::string& word);
   // Reads, explains and appends the profiles of a page.

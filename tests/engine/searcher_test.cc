@@ -114,6 +114,19 @@ TEST_F(SearcherTest, ATypoIsSearchedAsTheOccupationWordMeantAndSaysSo) {
   EXPECT_EQ(Ids(plain), Ids(result));
 }
 
+// "vakkenvuller" is an alternative label of *schappenvuller*: profiles, written in preferred
+// labels, hold the occupation but not the word. A typo of it is still corrected to it.
+TEST_F(SearcherTest, ATypoOfALabelWordThatNamesHeldOccupationsIsCorrected) {
+  CandidateRecord filler = Profile("filler");
+  filler.experience = {{"9334.1", "9334", "schappenvuller", "", 24, 2025}};
+  Commit({Profile("picker"), filler});
+  SearchResult result = Search(Vacancy("vakkevuller"));
+  EXPECT_TRUE(result.spelling_applied);
+  EXPECT_EQ(result.spelling_suggestion, "vakkenvuller");
+  EXPECT_FALSE(result.text_ignored);
+  EXPECT_THAT(Ids(result), ElementsAre("filler"));
+}
+
 TEST_F(SearcherTest, ARealWordIsNeverTakenForATypo) {
   Commit({Profile("p")});
   // Dutch words that no profile holds, one of them an edit away from "orderpicker"'s part
