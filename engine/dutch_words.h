@@ -84,6 +84,11 @@ class DutchWords {
   std::vector<std::string> Decompound(std::string_view word) const;
   std::string WithoutGender(std::string_view word) const;
   std::string WithoutPlural(std::string_view word) const;
+  // "hulpje" -> "hulp", "pakjes" -> "pak", where the dictionary has the base and not the word.
+  std::string WithoutDiminutive(std::string_view word) const;
+  // A present-tense verb form to its stem, where the dictionary has the infinitive and not the
+  // word: "verzamelt" -> "verzamel", as AgentStem brings "verzamelaar" to.
+  std::string VerbStem(std::string_view word) const;
   std::string AgentStem(std::string_view word) const;
 
   // Distinguishes dictionaries for the per-thread memory of splits, also when one is freed and
