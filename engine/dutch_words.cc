@@ -62,6 +62,19 @@ std::string Infinitive(const std::string& stem) {
   return stem + "en";
 }
 
+// The ending of a diminutive, what it is written after, and whether the base's final consonant
+// was doubled before it: "balletje" (bal), "ringetje", "boompje", "stoeltje", "hulpje". In this
+// order, so that "balletje" is no small ballet and "plantje" no small plan.
+struct DiminutiveEnding {
+  std::string_view ending;
+  std::string_view after;  // the letters the base may end in; empty: any
+  bool doubled;
+};
+constexpr DiminutiveEnding kDiminutiveEndings[] = {
+    {"etje", "lmnr", true}, {"etje", "g", false},         {"je", "", false},
+    {"pje", "m", false},    {"tje", "aeiouylnrw", false},
+};
+
 }  // namespace
 
 DutchWords::DutchWords() {
@@ -169,8 +182,12 @@ std::vector<std::string> DutchWords::Decompound(std::string_view word) const {
     for (size_t s = 0; s + min_part <= e; ++s) {  // longest last part first
       if (s == 0 && e == n) continue;             // the word itself is no cut
       const std::string_view part = word.substr(s, e - s);
-      // The head may be a gendered form ("magazijnwerkster" = magazijn + werker).
-      if (!Contains(part) && (e != n || !Contains(WithoutGender(part)))) continue;
+      // The head may be a gendered form ("magazijnwerkster" = magazijn + werker), any part a
+      // diminutive ("pakjesbezorger" = pakje + bezorger).
+      if (!Contains(part) && (e != n || !Contains(WithoutGender(part))) &&
+          (!part.ends_with("je") || !Contains(WithoutDiminutive(part)))) {
+        continue;
+      }
       size_t ending = 0;
       const int before = cut_before(s, ending);
       if (s > 0 && before == 0) continue;
@@ -214,7 +231,7 @@ std::vector<std::string> DutchWords::SplitUncached(std::string_view word) const 
   std::vector<std::string> result;
   if (word.find('-') == std::string_view::npos) {
     // "medewerkster" is "medewerker" before it is "mede" + "werk" + "ster".
-    const std::string base = WithoutGender(WithoutPlural(word));
+    const std::string base = WithoutDiminutive(WithoutGender(WithoutPlural(word)));
     if (base != word) return Split(base);
   }
   for (size_t begin = 0, end = 0; begin < word.size(); begin = end + 1) {
@@ -273,8 +290,46 @@ std::string DutchWords::WithoutGender(std::string_view word) const {
   return std::string(word);
 }
 
+std::string DutchWords::WithoutDiminutive(std::string_view word) const {
+  if (Contains(word)) return std::string(word);  // "meisje" is a word of its own
+  if (word.ends_with("jes")) word.remove_suffix(1);
+  for (const DiminutiveEnding& form : kDiminutiveEndings) {
+    if (word.size() < form.ending.size() + 3 || !word.ends_with(form.ending)) continue;
+    std::string base(word.substr(0, word.size() - form.ending.size()));
+    if (!form.after.empty() && form.after.find(base.back()) == std::string_view::npos) continue;
+    if (form.doubled) {
+      if (base[base.size() - 1] != base[base.size() - 2]) continue;
+      base.pop_back();
+    }
+    if (Contains(base)) return base;
+  }
+  return std::string(word);
+}
+
+std::string DutchWords::VerbStem(std::string_view word) const {
+  const size_t n = word.size();
+  if (n < 4 || word.back() != 't' || Contains(word)) return std::string(word);
+  // "verzamelt" -> "verzamel" (verzamelen), "plukt" -> "pluk" (plukken), "maakt" -> "maak"
+  // (maken), "leeft" -> "leef" (leven), "reist" -> "reis" (reizen).
+  const std::string stem(word.substr(0, n - 1));
+  std::string voiced = stem;
+  if (voiced.back() == 'f') voiced.back() = 'v';
+  if (voiced.back() == 's') voiced.back() = 'z';
+  for (const std::string& infinitive : {stem + "en", Infinitive(stem), Infinitive(voiced)}) {
+    if (Contains(infinitive)) return stem;
+  }
+  return std::string(word);
+}
+
 std::string DutchWords::AgentStem(std::string_view word) const {
   const size_t n = word.size();
+  // "verzamelaar" -> "verzamel", "handelaar" -> "handel": -aar follows an unstressed -el, -er or
+  // -en, whose vowel stays as written ("leraar" is left alone).
+  if (n >= 8 && word.ends_with("aar")) {
+    const std::string stem(word.substr(0, n - 3));
+    const bool unstressed = stem.ends_with("el") || stem.ends_with("er") || stem.ends_with("en");
+    return unstressed && Contains(stem + "en") ? stem : std::string(word);
+  }
   if (n < 5 || !word.ends_with("er")) return std::string(word);
   // "afwasser" -> "afwass", "bestuurder" -> "bestuur".
   std::string raw(word.substr(0, n - 2));
@@ -287,6 +342,8 @@ std::string DutchWords::AgentStem(std::string_view word) const {
 }
 
 std::string DutchWords::BaseForm(std::string_view word) const {
+  if (std::string base = WithoutDiminutive(word); base != word) return base;
+  if (std::string stem = VerbStem(word); stem != word) return stem;
   return AgentStem(WithoutGender(WithoutPlural(word)));
 }
 

@@ -71,6 +71,10 @@ class DutchWords {
   // The base form of one word (not split): plural, gendered and agent-noun forms undone where
   // the dictionary confirms the result; otherwise the word itself.
   std::string BaseForm(std::string_view word) const;
+  // A present-tense verb form to its stem, where the dictionary has the infinitive and not the
+  // word: "verzamelt" -> "verzamel", as BaseForm brings "verzamelaar" to; otherwise the word.
+  // BaseForm does this too; callers ask to tell a verb from a noun.
+  std::string VerbStem(std::string_view word) const;
   // Split, then each part to its base form (repeated parts once): what the word means, as the
   // vocabulary compares words. "schoonmaakster" -> {"schoon", "maak"}.
   std::vector<std::string> Parts(std::string_view word) const;
@@ -85,6 +89,8 @@ class DutchWords {
   std::vector<std::string> Decompound(std::string_view word) const;
   std::string WithoutGender(std::string_view word) const;
   std::string WithoutPlural(std::string_view word) const;
+  // "hulpje" -> "hulp", "pakjes" -> "pak", where the dictionary has the base and not the word.
+  std::string WithoutDiminutive(std::string_view word) const;
   std::string AgentStem(std::string_view word) const;
 
   // Distinguishes dictionaries for the per-thread memory of splits, also when one is freed and

@@ -231,6 +231,7 @@ QueryVocabulary::Query QueryVocabulary::ReadQuery(const std::string& text) const
     if (IsStopWord(word)) continue;
     query.word_info[position].content_position = content_position++;
     const std::vector<std::string> split = words_->Split(word);
+    query.word_info[position].verb = split.size() == 1 && words_->VerbStem(word) != word;
     std::vector<std::string> parts;
     for (const std::string& part : split) parts.push_back(words_->BaseForm(part));
     for (const std::string& part : parts) {
@@ -278,11 +279,13 @@ std::optional<QueryVocabulary::LabelMatch> QueryVocabulary::Names(const Query& q
     }
   }
   bool person = false;
+  bool verbs_only = true;
   size_t first = SIZE_MAX;
   size_t last = 0;
   for (size_t position : match.carriers) {
     const QueryWord& word = query.word_info[position];
     person = person || word.person;
+    verbs_only = verbs_only && word.verb;
     first = std::min(first, word.content_position);
     last = std::max(last, word.content_position);
     // A word whose head the label lacks is about something else: "afvalophaler" is no
@@ -293,6 +296,9 @@ std::optional<QueryVocabulary::LabelMatch> QueryVocabulary::Names(const Query& q
       return std::nullopt;
     }
   }
+  // A verb names the work with its object ("Je verzamelt orders": orderverzamelaar), never
+  // alone: who receives guests ("ontvangt") is no ontvanger.
+  if (verbs_only) return std::nullopt;
   const size_t span = label.words > 2 ? label.words - 1 : 1;
   if (last > first + span) return std::nullopt;
   for (size_t generic : query.generic_persons) {

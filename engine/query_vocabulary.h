@@ -146,6 +146,7 @@ class QueryVocabulary {
     int64_t head = kGenericHead;
     size_t content_position = 0;  // counting the words that are not stop words
     bool person = false;
+    bool verb = false;  // a present-tense verb form ("verzamelt")
   };
   struct Query {
     std::vector<std::string> words;

@@ -17,7 +17,9 @@ namespace verkenner::engine::schema {
 // Stored in the index metadata under kSchemaVersionKey; a searcher refuses other versions.
 // 6: profile text is indexed with the parts of its compound words (TextAnalysis::WithWordParts),
 // which searches rely on instead of also looking up the whole word.
-inline constexpr int kSchemaVersion = 6;
+// 7: the parts of diminutives ("hulpje" -> hulp), present-tense verbs ("verzamelt" -> verzamel)
+// and -aar agent nouns ("verzamelaar" -> verzamel) are their base forms.
+inline constexpr int kSchemaVersion = 7;
 inline constexpr char kSchemaVersionKey[] = "verkenner.schema_version";
 
 // Boolean terms (not weighted), Xapian's convention of upper-case prefixes, "X" for our own.

@@ -67,6 +67,9 @@ std::vector<std::string> TextAnalysis::WordParts(const std::string& word) {
   if (auto known = memo.find(word); known != memo.end()) return known->second;
   std::vector<std::string> parts = words->Parts(word);
   std::erase(parts, word);
+  // A verb form is searched as itself: "helpt" is no part "help" of a profile's "helpdesk".
+  // Its stem serves to recognise occupations ("Je verzamelt orders": orderverzamelaar).
+  if (words->VerbStem(word) != word) parts.clear();
   if (memo.size() >= kMaxWords) memo.clear();
   memo.emplace(word, parts);
   return parts;

@@ -24,10 +24,10 @@ class TextAnalysis {
 
   // The parts a word adds to the text terms: its compound parts and base forms
   // (DutchWords::Parts) other than the word itself. "magazijnmedewerker" -> {"magazijn", "mede",
-  // "werk"}, "afwasser" -> {"afwas"}. Profile text is indexed with these after its words
-  // (WithWordParts), and a vacancy's words are searched with them, so "medewerker magazijn"
-  // meets "magazijnmedewerker" and back, and "afwasser" meets "afwashulp". Uses
-  // DutchWords::Shared(); empty without the word list. Thread-safe: remembers the words it has
+  // "werk"}, "afwasser" -> {"afwas"}; none for a verb form ("helpt"). Profile text is indexed with
+  // these after its words (WithWordParts), and a vacancy's words are searched with them, so
+  // "medewerker magazijn" meets "magazijnmedewerker" and back, and "afwasser" meets "afwashulp".
+  // Uses DutchWords::Shared(); empty without the word list. Thread-safe: remembers the words it has
   // split per thread, as the stemmer does.
   static std::vector<std::string> WordParts(const std::string& word);
   // `text` followed by WordParts() of each of its words: what profile text is indexed as.

@@ -66,6 +66,54 @@ TEST_F(DutchWordsTest, AgentNounsMeetTheWorkTheyDo) {
   EXPECT_EQ(words_->BaseForm("ober"), "ober") << "no verb oben";
 }
 
+// Descriptions say what the work is in finite verbs ("Je verzamelt orders"): the verb form
+// becomes the stem the agent noun of that work gives, so the two meet.
+TEST_F(DutchWordsTest, PresentTenseVerbsMeetTheAgentNounsOfTheirWork) {
+  EXPECT_EQ(words_->BaseForm("verzamelt"), "verzamel");
+  EXPECT_EQ(words_->BaseForm("bezorgt"), "bezorg");
+  EXPECT_EQ(words_->BaseForm("sorteert"), "sorteer");
+  EXPECT_EQ(words_->BaseForm("plukt"), "pluk");
+  EXPECT_EQ(words_->BaseForm("wast"), "was");
+  EXPECT_EQ(words_->BaseForm("maakt"), "maak");
+  EXPECT_EQ(words_->BaseForm("kiest"), "kies") << "kiezen";
+  EXPECT_EQ(words_->BaseForm("geeft"), "geef") << "geven";
+  EXPECT_EQ(words_->BaseForm("leeft"), "leef") << "leven";
+  EXPECT_EQ(words_->BaseForm("reist"), "reis") << "reizen";
+  EXPECT_EQ(words_->BaseForm("verzamelt"), words_->Parts("orderverzamelaar").back());
+  EXPECT_EQ(words_->BaseForm("bezorgt"), words_->Parts("pakketbezorger").back());
+  EXPECT_EQ(words_->BaseForm("sorteert"), words_->Parts("afvalsorteerder").back());
+  EXPECT_EQ(words_->BaseForm("plukt"), words_->Parts("fruitplukker").back());
+  EXPECT_EQ(words_->BaseForm("wast"), words_->Parts("glazenwasser").back());
+  EXPECT_THAT(words_->Parts("verzamelt"), ElementsAre("verzamel"));
+  EXPECT_EQ(words_->BaseForm("handelaar"), "handel") << "-aar after an unstressed -el";
+  EXPECT_EQ(words_->BaseForm("leraar"), "leraar") << "ler is no verb stem";
+}
+
+TEST_F(DutchWordsTest, WordsListedAsTheyAreKeepTheirFinalT) {
+  for (const char* word : {"kat", "post", "markt", "kant", "plant", "vaart", "leest", "fruit"}) {
+    EXPECT_EQ(words_->BaseForm(word), word);
+  }
+  EXPECT_EQ(words_->BaseForm("xyzt"), "xyzt") << "no verb xyzen";
+}
+
+// Informal titles use diminutives: "keukenhulpje" is a keukenhulp, "pakjesbezorger" delivers
+// parcels (pak). A listed word ending in -je is a word of its own ("meisje" is no small meis).
+TEST_F(DutchWordsTest, DiminutivesBecomeTheWordTheyMakeSmall) {
+  EXPECT_EQ(words_->BaseForm("hulpje"), "hulp");
+  EXPECT_EQ(words_->BaseForm("pakje"), "pak");
+  EXPECT_EQ(words_->BaseForm("hulpjes"), "hulp") << "plural";
+  EXPECT_EQ(words_->BaseForm("baantje"), "baan");
+  EXPECT_EQ(words_->BaseForm("stoeltje"), "stoel");
+  EXPECT_EQ(words_->BaseForm("boompje"), "boom");
+  EXPECT_EQ(words_->BaseForm("balletje"), "bal") << "not ballet";
+  EXPECT_EQ(words_->BaseForm("ringetje"), "ring");
+  EXPECT_EQ(words_->BaseForm("plantje"), "plant") << "not plan";
+  EXPECT_EQ(words_->BaseForm("pakketje"), "pakket");
+  EXPECT_EQ(words_->BaseForm("meisje"), "meisje");
+  EXPECT_THAT(words_->Parts("keukenhulpje"), ElementsAre("keuken", "hulp"));
+  EXPECT_THAT(words_->Parts("pakjesbezorger"), ElementsAre("pak", "bezorg"));
+}
+
 // Hunspell's affix rules know the inflected forms a vacancy description is written in, which
 // the word list alone lacks; typos of occupation words it rejects.
 TEST_F(DutchWordsTest, HunspellTellsInflectedWordsFromTypos) {

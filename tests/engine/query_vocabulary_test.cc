@@ -112,6 +112,15 @@ TEST_F(QueryVocabularyTest, AgentNounsMeetTheLabelsOfTheirWork) {
   EXPECT_EQ(First("afvalophaler"), "9611.1") << "vuilnisophaler, by the shared head";
 }
 
+// A description's verb names the work together with its object ("Je verzamelt orders" is an
+// orderverzamelaar's work), never alone: who receives guests is no ontvanger (tax collector).
+TEST_F(QueryVocabularyTest, AVerbNamesAnOccupationOnlyWithAnotherWord) {
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("Je verzamelt orders in het magazijn"),
+              Contains("9333.8.1"));
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("Je ontvangt bezoekers"), Not(Contains("3352.1")));
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("ontvanger"), Contains("3352.1")) << "the noun does";
+}
+
 TEST_F(QueryVocabularyTest, RecognitionSaysWhichLabelAndWordsCarriedIt) {
   const std::vector<NamedOccupation> named =
       vocabulary_->RecogniseOccupations("Medewerker groenvoorziening, 24 uur");

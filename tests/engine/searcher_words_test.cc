@@ -99,6 +99,17 @@ TEST_F(SearcherWordsTest, ACompoundWrittenApartFindsThePeopleWhoDidThatWork) {
   EXPECT_EQ(First("bediening medewerker"), "bediening") << "joined with the linking -s-";
 }
 
+// A description without a title says the work in a finite verb: "Je verzamelt orders" is the
+// work of an orderverzamelaar, an alternative label of orderpicker.
+TEST_F(SearcherWordsTest, AVerbInTheDescriptionFindsThePeopleWhoDidThatWork) {
+  CommitPeople();
+  Commit({Experienced("picker", "9333.8.1", "orderpicker", 24)});
+  SearchResult result = Search(Vacancy("Je verzamelt orders in het magazijn"));
+  ASSERT_THAT(result.matches, Not(IsEmpty()));
+  EXPECT_EQ(result.matches[0].profile_id, "picker");
+  EXPECT_NE(Reason(result.matches[0], ReasonCode::kOccupationExperience), nullptr);
+}
+
 TEST_F(SearcherWordsTest, TheSlashLabelsFirstHalfNamesTheOccupation) {
   CommitPeople();
   SearchResult result = Search(Vacancy("medewerker groenvoorziening"));

@@ -38,5 +38,14 @@ TEST(TextAnalysisTest, StemsAreXapiansDutchStemsEveryTime) {
   EXPECT_EQ(TermsOf(generator, text), expected);
 }
 
+// A verb form is searched as itself, not by its stem: "Je helpt klanten" is no "helpdesk"
+// (help + desk) in a profile. Its stem serves only to recognise occupations (QueryVocabulary).
+TEST(TextAnalysisTest, VerbFormsAddNoParts) {
+  EXPECT_THAT(TextAnalysis::WordParts("helpt"), ::testing::IsEmpty());
+  EXPECT_THAT(TextAnalysis::WordParts("verzamelt"), ::testing::IsEmpty());
+  EXPECT_THAT(TextAnalysis::WordParts("afwasser"), ::testing::ElementsAre("afwas"));
+  EXPECT_THAT(TextAnalysis::WordParts("keukenhulpje"), ::testing::ElementsAre("keuken", "hulp"));
+}
+
 }  // namespace
 }  // namespace verkenner::engine
