@@ -62,6 +62,15 @@ std::string Infinitive(const std::string& stem) {
   return stem + "en";
 }
 
+// The infinitives a present-tense stem may have: "pluk" -> plukken, "maak" -> maken, "leef" ->
+// leven, "reis" -> reizen.
+std::vector<std::string> Infinitives(const std::string& stem) {
+  std::string voiced = stem;
+  if (voiced.back() == 'f') voiced.back() = 'v';
+  if (voiced.back() == 's') voiced.back() = 'z';
+  return {stem + "en", Infinitive(stem), Infinitive(voiced)};
+}
+
 // The ending of a diminutive, what it is written after, and whether the base's final consonant
 // was doubled before it: "balletje" (bal), "ringetje", "boompje", "stoeltje", "hulpje". In this
 // order, so that "balletje" is no small ballet and "plantje" no small plan.
@@ -312,13 +321,21 @@ std::string DutchWords::VerbStem(std::string_view word) const {
   // "verzamelt" -> "verzamel" (verzamelen), "plukt" -> "pluk" (plukken), "maakt" -> "maak"
   // (maken), "leeft" -> "leef" (leven), "reist" -> "reis" (reizen).
   const std::string stem(word.substr(0, n - 1));
-  std::string voiced = stem;
-  if (voiced.back() == 'f') voiced.back() = 'v';
-  if (voiced.back() == 's') voiced.back() = 'z';
-  for (const std::string& infinitive : {stem + "en", Infinitive(stem), Infinitive(voiced)}) {
+  for (const std::string& infinitive : Infinitives(stem)) {
     if (Contains(infinitive)) return stem;
   }
   return std::string(word);
+}
+
+std::string DutchWords::SeparableVerbStem(std::string_view verb_form,
+                                          std::string_view particle) const {
+  const std::string stem = VerbStem(verb_form);
+  if (stem == verb_form || particle.empty()) return "";
+  const std::string joined(particle);
+  for (const std::string& infinitive : Infinitives(stem)) {
+    if (Contains(joined + infinitive)) return joined + stem;
+  }
+  return "";
 }
 
 std::string DutchWords::AgentStem(std::string_view word) const {

@@ -75,6 +75,11 @@ class DutchWords {
   // word: "verzamelt" -> "verzamel", as BaseForm brings "verzamelaar" to; otherwise the word.
   // BaseForm does this too; callers ask to tell a verb from a noun.
   std::string VerbStem(std::string_view word) const;
+  // A present-tense verb form and a particle written apart from it, as Dutch main clauses
+  // write separable verbs ("Je maakt de kamers schoon", "haalt het afval op"): the stem of the
+  // joined verb ("schoonmaak", "ophaal") when the dictionary has the joined infinitive
+  // (schoonmaken, ophalen); otherwise empty.
+  std::string SeparableVerbStem(std::string_view verb_form, std::string_view particle) const;
   // Split, then each part to its base form (repeated parts once): what the word means, as the
   // vocabulary compares words. "schoonmaakster" -> {"schoon", "maak"}.
   std::vector<std::string> Parts(std::string_view word) const;

@@ -34,11 +34,19 @@ std::vector<std::string> LabelVariants(const std::string& label) {
 }  // namespace
 
 std::vector<std::string> QueryVocabulary::Words(const std::string& text) {
+  return Words(text, nullptr);
+}
+
+std::vector<std::string> QueryVocabulary::Words(const std::string& text,
+                                                std::vector<bool>* sentence_ends) {
   std::vector<std::string> words;
   std::string word;
   auto flush = [&]() {
     while (!word.empty() && word.back() == '-') word.pop_back();
-    if (!word.empty() && word.size() <= kMaxWordLength) words.push_back(word);
+    if (!word.empty() && word.size() <= kMaxWordLength) {
+      words.push_back(word);
+      if (sentence_ends != nullptr) sentence_ends->push_back(false);
+    }
     word.clear();
   };
   for (char c : text) {
@@ -49,9 +57,14 @@ std::vector<std::string> QueryVocabulary::Words(const std::string& text) {
       word.push_back('-');
     } else {
       flush();
+      if (sentence_ends != nullptr && !sentence_ends->empty() &&
+          absl::string_view(".!?;:").find(c) != absl::string_view::npos) {
+        sentence_ends->back() = true;
+      }
     }
   }
   flush();
+  if (sentence_ends != nullptr && !sentence_ends->empty()) sentence_ends->back() = true;
   return words;
 }
 
@@ -80,6 +93,7 @@ QueryVocabulary::QueryVocabulary(const ReferenceData& reference,
     }
   }
   MeasureWeights(occupations.size());
+  MarkShadowedLabels();
   words_by_length_.resize(kMaxWordLength + 1);
   for (const std::string& word : spelling_words) words_by_length_[word.size()].push_back(word);
 }
@@ -169,6 +183,21 @@ void QueryVocabulary::MeasureWeights(size_t occupation_count) {
   }
 }
 
+void QueryVocabulary::MarkShadowedLabels() {
+  auto words_of = [&](const Label& label) {
+    return absl::StrJoin(Words(label_texts_[label.text]), " ");
+  };
+  absl::flat_hash_map<std::string, uint32_t> preferred_by;  // words -> occupation
+  for (const Label& label : labels_) {
+    if (label.preferred) preferred_by.emplace(words_of(label), label.occupation);
+  }
+  for (Label& label : labels_) {
+    if (label.preferred) continue;
+    auto found = preferred_by.find(words_of(label));
+    label.shadowed = found != preferred_by.end() && found->second != label.occupation;
+  }
+}
+
 double QueryVocabulary::PartWeight(const std::string& part) const {
   auto found = part_ids_.find(part);
   return found == part_ids_.end() ? 0 : part_weight_[found->second];
@@ -223,15 +252,22 @@ const QueryVocabulary::QueryPart* QueryVocabulary::Query::Find(uint32_t part) co
 
 QueryVocabulary::Query QueryVocabulary::ReadQuery(const std::string& text) const {
   Query query;
-  query.words = Words(text);
+  std::vector<bool> sentence_ends;
+  query.words = Words(text, &sentence_ends);
   query.word_info.resize(query.words.size());
+  std::vector<bool> particles(query.words.size(), false);
   size_t content_position = 0;
   for (size_t position = 0; position < query.words.size(); ++position) {
     const std::string& word = query.words[position];
-    if (IsStopWord(word)) continue;
+    if (particles[position]) continue;
+    // A separable verb is read as one word, at the verb's place; its finite form may be a stop
+    // word ("maakt ... schoon").
+    const std::string joined = JoinParticle(sentence_ends, position, particles, query);
+    if (joined.empty() && IsStopWord(word)) continue;
     query.word_info[position].content_position = content_position++;
-    const std::vector<std::string> split = words_->Split(word);
-    query.word_info[position].verb = split.size() == 1 && words_->VerbStem(word) != word;
+    const std::vector<std::string> split = words_->Split(joined.empty() ? word : joined);
+    query.word_info[position].verb =
+        joined.empty() && split.size() == 1 && words_->VerbStem(word) != word;
     std::vector<std::string> parts;
     for (const std::string& part : split) parts.push_back(words_->BaseForm(part));
     for (const std::string& part : parts) {
@@ -257,6 +293,27 @@ QueryVocabulary::Query QueryVocabulary::ReadQuery(const std::string& text) const
     }
   }
   return query;
+}
+
+std::string QueryVocabulary::JoinParticle(const std::vector<bool>& sentence_ends, size_t verb,
+                                          std::vector<bool>& particles, Query& query) const {
+  const std::vector<std::string>& words = query.words;
+  if (words_->VerbStem(words[verb]) == words[verb]) return "";
+  for (size_t position = verb + 1; position < words.size() && !sentence_ends[position - 1];
+       ++position) {
+    std::string joined = words_->SeparableVerbStem(words[verb], words[position]);
+    if (joined.empty()) continue;
+    // Only a joined verb whose parts labels hold: "in" of "maakt kantoren in de regio schoon"
+    // makes inmaken, work no occupation names.
+    const std::vector<std::string> parts = words_->Parts(joined);
+    if (std::all_of(parts.begin(), parts.end(),
+                    [&](const std::string& part) { return part_ids_.contains(part); })) {
+      particles[position] = true;
+      query.word_info[verb].particle = words[position];
+      return joined;
+    }
+  }
+  return "";
 }
 
 std::optional<QueryVocabulary::LabelMatch> QueryVocabulary::Names(const Query& query,
@@ -322,7 +379,8 @@ std::optional<QueryVocabulary::LabelMatch> QueryVocabulary::Names(const Query& q
     carried += part_weight_[held.part];
   }
   if (label.weight <= 0 || carried <= 0) return std::nullopt;
-  match.score = (covered / label.weight) * std::min(1.0, covered / carried);
+  match.score = (covered / label.weight) * std::min(1.0, covered / carried) *
+                (label.shadowed ? kShadowedShare : 1.0);
   match.text_share = query.weight > 0 ? covered / query.weight : 0;
   return match;
 }
@@ -357,7 +415,12 @@ std::vector<NamedOccupation> QueryVocabulary::RecogniseOccupations(const std::st
     candidate.named.label = label_texts_[label.text];
     std::vector<size_t> positions = match.carriers;
     std::sort(positions.begin(), positions.end());
-    for (size_t position : positions) candidate.named.words.push_back(query.words[position]);
+    for (size_t position : positions) {
+      const std::string& particle = query.word_info[position].particle;
+      candidate.named.words.push_back(particle.empty()
+                                          ? query.words[position]
+                                          : absl::StrCat(query.words[position], " ", particle));
+    }
     if (!positions.empty()) candidate.first = positions.front();
     candidate.preferred = label.preferred;
     candidate.entry_level = entry_level_[label.occupation];

@@ -43,9 +43,11 @@ struct SearchWord {
 // One occupation a vacancy text names, and why.
 struct NamedOccupation {
   std::string esco_code;
-  double score = 0;                // 0..1: the share of the label's weight the text holds
-  std::string label;               // the label (variant) the text matched, as ESCO writes it
-  std::vector<std::string> words;  // the vacancy's words that carried it, as typed (lower case)
+  double score = 0;   // 0..1: the share of the label's weight the text holds
+  std::string label;  // the label (variant) the text matched, as ESCO writes it
+  // The vacancy's words that carried it, as typed (lower case); a separable verb with its
+  // particle ("maakt schoon").
+  std::vector<std::string> words;
 };
 
 class QueryVocabulary {
@@ -63,6 +65,10 @@ class QueryVocabulary {
   // Occupations scoring below this share of the best one are not named: "medewerker
   // kinderopvang" names the occupations labelled so, not also "manager kinderopvang".
   static constexpr double kKeepShare = 0.9;
+  // An alternative label that is another occupation's preferred label ("metselaar" of *voorman
+  // metselaar*, "lasser" of *lasinspecteur*) names its occupation at this share of the score:
+  // the words are first the other occupation's name.
+  static constexpr double kShadowedShare = 0.5;
   // The words carrying one label stand together: within one word of each other, or as many as
   // the label has words (stop words not counted). "medewerker in de bediening" names
   // *bedieningsmedewerker*, but "medewerker schoonmaak. Je maakt kantoren schoon" does not name
@@ -120,6 +126,9 @@ class QueryVocabulary {
   static std::vector<std::string> Words(const std::string& text);
 
  private:
+  // Words(), and for each whether a sentence ends after it (at ".", "!", "?", ";", ":" or the
+  // end of the text; a comma does not end one: "Je maakt kantoren, scholen en winkels schoon").
+  static std::vector<std::string> Words(const std::string& text, std::vector<bool>* sentence_ends);
   // One label variant as parts.
   struct Label {
     uint32_t occupation;          // index into reference occupations
@@ -128,6 +137,7 @@ class QueryVocabulary {
     int32_t head = -1;            // part id of the head of a one-word compound label, or -1
     double weight = 0;            // sum of its parts' weights
     bool preferred = false;       // a variant of the occupation's preferred label
+    bool shadowed = false;        // an alternative that is another occupation's preferred label
     bool informative = false;     // has a part that is not generic
     bool names = false;           // has a part below kNamingShare
     uint32_t words = 0;           // its words that are not stop words
@@ -146,7 +156,8 @@ class QueryVocabulary {
     int64_t head = kGenericHead;
     size_t content_position = 0;  // counting the words that are not stop words
     bool person = false;
-    bool verb = false;  // a present-tense verb form ("verzamelt")
+    bool verb = false;     // a present-tense verb form ("verzamelt")
+    std::string particle;  // of a separable verb written apart ("maakt ... schoon"), if any
   };
   struct Query {
     std::vector<std::string> words;
@@ -164,8 +175,16 @@ class QueryVocabulary {
   void AddLabel(uint32_t occupation, bool preferred, const std::string& label,
                 absl::flat_hash_map<std::string, std::vector<std::string>>& parts_of);
   void MeasureWeights(size_t occupation_count);
+  // Marks the alternative labels that are another occupation's preferred label.
+  void MarkShadowedLabels();
   // The vacancy's words as parts.
   Query ReadQuery(const std::string& text) const;
+  // The stem of the separable verb whose finite form is query.words[verb], with its particle
+  // later in the same sentence ("maakt ... schoon" -> "schoonmaak"), when labels hold every part
+  // of the joined verb; marks the particle's position in `particles` and notes the particle in
+  // the verb's QueryWord. Empty when there is none.
+  std::string JoinParticle(const std::vector<bool>& sentence_ends, size_t verb,
+                           std::vector<bool>& particles, Query& query) const;
   // How a vacancy names one label: the score (NamedOccupation::score), the share of the whole
   // text's weight the label explains (to order labels carried by the same words), and the
   // positions of the words that carry it.

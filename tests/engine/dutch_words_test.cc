@@ -89,6 +89,20 @@ TEST_F(DutchWordsTest, PresentTenseVerbsMeetTheAgentNounsOfTheirWork) {
   EXPECT_EQ(words_->BaseForm("leraar"), "leraar") << "ler is no verb stem";
 }
 
+// Dutch main clauses write a separable verb apart, its particle after the object ("Je maakt de
+// kamers schoon", "Je haalt het afval op"): joined, they are the work whose agent noun is the
+// occupation (schoonmaker, vuilnisophaler).
+TEST_F(DutchWordsTest, ASeparableVerbWrittenApartIsJoinedWhereTheDictionaryHasIt) {
+  EXPECT_EQ(words_->SeparableVerbStem("maakt", "schoon"), "schoonmaak");
+  EXPECT_EQ(words_->SeparableVerbStem("haalt", "op"), "ophaal");
+  EXPECT_THAT(words_->Parts(words_->SeparableVerbStem("maakt", "schoon")),
+              ElementsAre("schoon", "maak"));
+  EXPECT_EQ(words_->Parts("schoonmaker"), words_->Parts("schoonmaak"));
+  EXPECT_EQ(words_->SeparableVerbStem("maakt", "kantoren"), "") << "no verb kantorenmaken";
+  EXPECT_EQ(words_->SeparableVerbStem("kantoren", "schoon"), "") << "not a verb form";
+  EXPECT_EQ(words_->SeparableVerbStem("maakt", "xq"), "");
+}
+
 TEST_F(DutchWordsTest, WordsListedAsTheyAreKeepTheirFinalT) {
   for (const char* word : {"kat", "post", "markt", "kant", "plant", "vaart", "leest", "fruit"}) {
     EXPECT_EQ(words_->BaseForm(word), word);

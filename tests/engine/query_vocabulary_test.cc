@@ -79,6 +79,18 @@ TEST_F(QueryVocabularyTest, GenericWordsAloneNameNoOccupation) {
   }
 }
 
+// ESCO gives "metselaar" to *voorman metselaar* as an alternative label and "lasser" to
+// *lasinspecteur* and *metaalbewerker-siersmid*; a vacancy for a "metselaar" is for the occupation
+// whose own name it is, and named the others as fully, so foremen and inspectors came first.
+TEST_F(QueryVocabularyTest, APreferredLabelOutranksTheSameWordsAsAnotherOccupationsAlternative) {
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("metselaar"), ElementsAre("7112.1"));
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("lasser"), ElementsAre("7212.3"));
+  // An alternative label no occupation has as its own name still names in full.
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("orderpicker"), ElementsAre("9333.8.1"));
+  // The occupation is still named first by its own preferred label.
+  EXPECT_EQ(First("voorman metselaar"), "3123.1.1");
+}
+
 TEST_F(QueryVocabularyTest, GenericWordsComeOutGenericFromTheLabels) {
   for (const std::string word : {"medewerker", "medewerkster", "assistent", "hulp"}) {
     EXPECT_TRUE(vocabulary_->IsGeneric(word)) << word;
@@ -119,6 +131,17 @@ TEST_F(QueryVocabularyTest, AVerbNamesAnOccupationOnlyWithAnotherWord) {
               Contains("9333.8.1"));
   EXPECT_THAT(vocabulary_->OccupationsNamedIn("Je ontvangt bezoekers"), Not(Contains("3352.1")));
   EXPECT_THAT(vocabulary_->OccupationsNamedIn("ontvanger"), Contains("3352.1")) << "the noun does";
+}
+
+// Descriptions name cleaning work with the separable verb "schoonmaken" written apart; the
+// particle may stand far from its verb, and a preposition between them ("in" of inmaken) is no
+// particle when the joined verb names no work.
+TEST_F(QueryVocabularyTest, ASeparableVerbWrittenApartNamesTheWorkOfItsAgentNoun) {
+  EXPECT_EQ(First("Je maakt kamers schoon in ons hotel"), "9112.2");
+  EXPECT_EQ(First("Je maakt kantoren en scholen in de regio schoon."), "9112.2");
+  EXPECT_EQ(First("hulp. Je maakt het huis van ouderen schoon"), "9112.2");
+  // Only within one sentence: "schoon" of the next one is no particle of "maakt".
+  EXPECT_EQ(First("Je maakt soep. Het is schoon werk"), "");
 }
 
 TEST_F(QueryVocabularyTest, RecognitionSaysWhichLabelAndWordsCarriedIt) {
