@@ -184,16 +184,20 @@ void QueryVocabulary::MeasureWeights(size_t occupation_count) {
 }
 
 void QueryVocabulary::MarkShadowedLabels() {
-  auto words_of = [&](const Label& label) {
-    return absl::StrJoin(Words(label_texts_[label.text]), " ");
+  // By parts, as labels are compared: "medewerker bakkerij" (of *verkoopspecialist brood en
+  // banket*) is the "bakkerijmedewerker" of *bakkerijmedewerker*.
+  auto parts_of = [](const Label& label) {
+    std::vector<uint32_t> parts = label.parts;
+    std::sort(parts.begin(), parts.end());
+    return parts;
   };
-  absl::flat_hash_map<std::string, uint32_t> preferred_by;  // words -> occupation
+  absl::flat_hash_map<std::vector<uint32_t>, uint32_t> preferred_by;  // parts -> occupation
   for (const Label& label : labels_) {
-    if (label.preferred) preferred_by.emplace(words_of(label), label.occupation);
+    if (label.preferred) preferred_by.emplace(parts_of(label), label.occupation);
   }
   for (Label& label : labels_) {
     if (label.preferred) continue;
-    auto found = preferred_by.find(words_of(label));
+    auto found = preferred_by.find(parts_of(label));
     label.shadowed = found != preferred_by.end() && found->second != label.occupation;
   }
 }

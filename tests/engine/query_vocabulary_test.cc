@@ -89,6 +89,9 @@ TEST_F(QueryVocabularyTest, APreferredLabelOutranksTheSameWordsAsAnotherOccupati
   EXPECT_THAT(vocabulary_->OccupationsNamedIn("orderpicker"), ElementsAre("9333.8.1"));
   // The occupation is still named first by its own preferred label.
   EXPECT_EQ(First("voorman metselaar"), "3123.1.1");
+  // Labels are compared by their parts: "medewerker bakkerij" of *verkoopspecialist brood en
+  // banket* is the preferred label of *bakkerijmedewerker*.
+  EXPECT_THAT(vocabulary_->OccupationsNamedIn("bakkerijmedewerker"), ElementsAre("8160.2"));
 }
 
 TEST_F(QueryVocabularyTest, GenericWordsComeOutGenericFromTheLabels) {
