@@ -55,7 +55,9 @@ absl::StatusOr<ImportedIndex> ImportExport(std::shared_ptr<const engine::Referen
   auto report = importer.ImportFile(export_file.string(), options);
   if (!report.ok()) return report.status();
   imported.report = std::move(*report);
-  if (auto groups = (*writer)->UpdateDisclosureControl(5); !groups.ok()) return groups.status();
+  if (auto groups = (*writer)->UpdateDisclosureControl(engine::kDefaultMinimumGroupSize);
+      !groups.ok())
+    return groups.status();
   if (auto compacted = (*writer)->Compact(); !compacted.ok()) return compacted.status();
   imported.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

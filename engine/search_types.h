@@ -76,12 +76,17 @@ struct MatchReason {
   double share = 0;  // of the score, 0..1
 };
 
+// How much of a candidate's education level may be shown (disclosure_control.h).
+enum class ShownEducation { kLevel, kBand, kWithheld };
+
 struct CandidateMatch {
   std::string profile_id;
-  // Where the candidate lives, as it may be shown: the municipality (GMxxxx) where enough
-  // profiles share its disclosure group, else the arbeidsmarktregio (AMxx).
+  // Where the candidate lives and what education shows, as disclosure control allows: the
+  // municipality (GMxxxx) or the arbeidsmarktregio (AMxx); the level, its CBS band, or
+  // nothing, so that every shown combination holds at least k profiles.
   std::string shown_area_code;
   bool shown_area_is_municipality = false;
+  ShownEducation shown_education = ShownEducation::kWithheld;
   double score = 0;  // 0..100
   DistanceBand distance_band = DistanceBand::kUnknown;
   // What the engine knows of the profile (no direct identifier), with the opaque display

@@ -656,7 +656,7 @@ void Searcher::Refresh() {
   std::string state = absl::StrCat(generation_);
   for (const Xapian::Database& shard : shards_) absl::StrAppend(&state, ".", shard.get_revision());
   if (state != loaded_state_) {
-    municipality_groups_ = DecodeGroups(shards_[0].get_metadata(kMunicipalityGroupsKey));
+    shown_details_ = DecodeDetails(shards_[0].get_metadata(kShownDetailsKey));
     loaded_state_ = state;
   }
   if (candidates_ == nullptr || candidates_->state() != state) {
@@ -666,11 +666,16 @@ void Searcher::Refresh() {
 
 void Searcher::SetShownArea(CandidateMatch& match) const {
   const CandidateRecord& record = match.record;
-  match.shown_area_is_municipality =
-      !record.municipality_code.empty() && municipality_groups_.contains(DisclosureGroupKey(
-                                               record.municipality_code, record.education_code));
+  const ShownDetail detail =
+      record.municipality_code.empty()
+          ? ShownDetail::kRegionOnly
+          : DetailOf(shown_details_, record.municipality_code, record.education_code);
+  match.shown_area_is_municipality = ShowsMunicipality(detail);
   match.shown_area_code =
       match.shown_area_is_municipality ? record.municipality_code : record.region_code;
+  match.shown_education = ShowsEducationLevel(detail)  ? ShownEducation::kLevel
+                          : ShowsEducationBand(detail) ? ShownEducation::kBand
+                                                       : ShownEducation::kWithheld;
 }
 
 absl::StatusOr<SearchResult> Searcher::Search(const SearchQuery& query) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/candidate_index.h"
+#include "engine/disclosure_control.h"
 #include "engine/occupation_suggestions.h"
 #include "engine/query_vocabulary.h"
 #include "engine/refdata/reference_data.h"
@@ -160,7 +161,7 @@ class Searcher {
   bool loads_images_ = true;  // the image of loaded_state_ (or older)
   // Generation and shard revisions the loaded metadata and page tokens belong to.
   std::string loaded_state_;
-  std::set<std::string> municipality_groups_;  // disclosure groups that may show the municipality
+  ShownDetails shown_details_;  // disclosure control's decision, by group
 };
 
 // The one place where Xapian exceptions become statuses, without passing through text that could

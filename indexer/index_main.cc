@@ -42,8 +42,9 @@ ABSL_FLAG(int, retention_years, 2,
           "profiles are kept until 31 December of this many calendar years after the register "
           "end date");
 ABSL_FLAG(int, k, verkenner::engine::kDefaultMinimumGroupSize,
-          "a municipality is shown only where at least k profiles share its group of "
-          "municipality and education level; otherwise the arbeidsmarktregio");
+          "every shown combination of area and education holds at least k profiles: a "
+          "municipality or education level is shown only where its group is that large; "
+          "otherwise the arbeidsmarktregio, the education band, or no education");
 ABSL_FLAG(bool, sweep_only, false, "only purge expired profiles; import no files");
 ABSL_FLAG(int64_t, batch_size, verkenner::indexer::Importer::Options().batch_size,
           "rows per committed batch and shard; a killed import resumes after the last commit");
@@ -235,9 +236,17 @@ void PrintUpkeep(const verkenner::indexer::ImportJob::Upkeep& upkeep) {
   if (const auto& groups = upkeep.disclosure; groups.has_value()) {
     std::printf(
         "disclosure control: k=%d; smallest group as shown %lld; %lld profiles shown at "
-        "arbeidsmarktregio level instead of municipality\n",
+        "arbeidsmarktregio level instead of municipality; %lld with their education as a band "
+        "or withheld\n",
         groups->k, static_cast<long long>(groups->smallest_shown_group),
-        static_cast<long long>(groups->profiles_shown_at_region_level));
+        static_cast<long long>(groups->profiles_shown_at_region_level),
+        static_cast<long long>(groups->profiles_with_education_generalised));
+    if (groups->smallest_shown_group > 0 && groups->smallest_shown_group < groups->k) {
+      std::printf(
+          "warning: a shown group holds fewer than k=%d profiles: an arbeidsmarktregio holds "
+          "fewer than k profiles in all\n",
+          groups->k);
+    }
   }
   if (const auto& compacted = upkeep.compaction; compacted.has_value()) {
     std::printf("compacted the index from %.0f MB to %.0f MB\n", compacted->bytes_before / 1e6,

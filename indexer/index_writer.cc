@@ -275,7 +275,8 @@ absl::StatusOr<std::unique_ptr<IndexWriter>> IndexWriter::Open(
   if (create) {
     if (absl::Status status = engine::PublishIndexLayout(*layout); !status.ok()) return status;
   }
-  return std::unique_ptr<IndexWriter>(new IndexWriter(std::move(*layout), std::move(shards)));
+  return std::unique_ptr<IndexWriter>(
+      new IndexWriter(std::move(*layout), std::move(shards), std::move(reference_data)));
 }
 
 absl::Status IndexWriter::BeginBatch() {
@@ -380,22 +381,24 @@ absl::StatusOr<engine::SourceDisclosure> IndexWriter::DisclosureOfSource(const s
   if (!all.ok()) return all.status();
   absl::StatusOr<engine::DisclosureCounts> of_source = CountCombinations(&source);
   if (!of_source.ok()) return of_source.status();
-  return engine::DescribeSourceDisclosure(*all, *of_source, k);
+  return engine::DescribeSourceDisclosure(*all, *of_source, k, *reference_data_);
 }
 
 absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(int k) {
   absl::StatusOr<engine::DisclosureCounts> counts = CountCombinations(nullptr);
   if (!counts.ok()) return counts.status();
-  const engine::DisclosureGroups groups = engine::DecideDisclosureGroups(*counts, k);
+  const engine::DisclosureGroups groups =
+      engine::DecideDisclosureGroups(*counts, k, *reference_data_);
   XapianWriteScope writing(shards_[0]->path_);
   try {
     Xapian::WritableDatabase& first = shards_[0]->database_;
     first.begin_transaction();
-    first.set_metadata(engine::kMunicipalityGroupsKey,
-                       engine::EncodeGroups(groups.municipality_groups));
-    first.set_metadata(engine::kDisclosureSummaryKey,
-                       absl::StrCat("k=", k, " smallest_shown_group=", groups.smallest_shown_group,
-                                    " region_level=", groups.profiles_shown_at_region_level));
+    first.set_metadata(engine::kShownDetailsKey, engine::EncodeDetails(groups.details));
+    first.set_metadata(
+        engine::kDisclosureSummaryKey,
+        absl::StrCat("k=", k, " smallest_shown_group=", groups.smallest_shown_group,
+                     " region_level=", groups.profiles_shown_at_region_level,
+                     " education_generalised=", groups.profiles_with_education_generalised));
     first.commit_transaction();
     return groups;
   } catch (const Xapian::Error& error) {

@@ -133,8 +133,11 @@ class IndexWriter {
   int64_t DocumentCount();
 
  private:
-  IndexWriter(engine::IndexLayout layout, std::vector<std::unique_ptr<IndexShardWriter>> shards)
-      : layout_(std::move(layout)), shards_(std::move(shards)) {}
+  IndexWriter(engine::IndexLayout layout, std::vector<std::unique_ptr<IndexShardWriter>> shards,
+              std::shared_ptr<const engine::ReferenceData> reference_data)
+      : layout_(std::move(layout)),
+        shards_(std::move(shards)),
+        reference_data_(std::move(reference_data)) {}
 
   // Runs `work(shard index)` for every shard at once, each on a thread of its own, and returns
   // the first error. Whole-index reads (sweeps, counts, compaction) then take the time of one
@@ -145,6 +148,7 @@ class IndexWriter {
 
   engine::IndexLayout layout_;
   std::vector<std::unique_ptr<IndexShardWriter>> shards_;
+  std::shared_ptr<const engine::ReferenceData> reference_data_;  // education bands
 };
 
 // For programs that write an index (call once at the start of main, before any thread exists).

@@ -206,6 +206,7 @@ absl::StatusOr<v1::AnonymousProfile> ShownProfile(const engine::CandidateRecord&
     if (const engine::EducationLevelInfo* level =
             reference_data.FindEducationLevel(record.education_code)) {
       education->set_label(level->label);
+      education->set_band(level->band);
     }
   }
   for (const engine::ExperienceEntry& entry : record.experience) {

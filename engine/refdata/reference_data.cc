@@ -164,15 +164,20 @@ absl::Status ReferenceData::LoadPostcodeAreas(const std::string& directory) {
 }
 
 absl::Status ReferenceData::LoadEducationLevels(const std::string& directory) {
-  absl::Status status =
-      ForEachRow(InDirectory(directory, "education_levels_nl.csv"),
-                 {"code", "label_nl", "ordinal", "aliases"}, [&](const RowGetter& get) {
-                   EducationLevelInfo level{get("code"), get("label_nl"), 0, {}};
-                   if (auto s = ParseInt(get("ordinal"), level.ordinal); !s.ok()) return s;
-                   level.aliases = SplitMultiValue(get("aliases"));
-                   education_levels_.push_back(std::move(level));
-                   return absl::OkStatus();
-                 });
+  absl::Status status = ForEachRow(
+      InDirectory(directory, "education_levels_nl.csv"),
+      {"code", "label_nl", "ordinal", "aliases", "cbs_3cat"}, [&](const RowGetter& get) {
+        EducationLevelInfo level{get("code"), get("label_nl"), 0, {}, {}};
+        if (auto s = ParseInt(get("ordinal"), level.ordinal); !s.ok()) return s;
+        level.aliases = SplitMultiValue(get("aliases"));
+        level.band = get("cbs_3cat");
+        if (level.band != "laag" && level.band != "middelbaar" && level.band != "hoog") {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "education level ", level.code, ": cbs_3cat must be laag, middelbaar or hoog"));
+        }
+        education_levels_.push_back(std::move(level));
+        return absl::OkStatus();
+      });
   if (!status.ok()) return status;
   std::stable_sort(education_levels_.begin(), education_levels_.end(),
                    [](const EducationLevelInfo& a, const EducationLevelInfo& b) {

@@ -46,6 +46,9 @@ struct EducationLevelInfo {
   std::string label;  // Dutch label
   int ordinal = 0;    // 0 (none) .. 13 (doctor); comparable levels share a value
   std::vector<std::string> aliases;
+  // CBS's three categories (column cbs_3cat): "laag", "middelbaar" or "hoog". Disclosure
+  // control shows this band where the level itself would single a person out.
+  std::string band;
 };
 
 struct OccupationInfo {

@@ -14,8 +14,8 @@
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
 #include "indexer/source_format.h"
-#include "service/rpc/spreadsheet_csv.h"
 #include "service/rpc/request_validation.h"
+#include "service/rpc/spreadsheet_csv.h"
 #include "service/rpc/status_mapping.h"
 #include "service/store/records.h"
 
@@ -511,6 +511,7 @@ class ProfileImportService::ImportReactor final
     counted.set_k_threshold(k);
     counted.set_smallest_group_size(static_cast<int32_t>(disclosure->smallest_shown_group));
     counted.set_generalised_profiles(disclosure->profiles_shown_at_region_level);
+    counted.set_education_generalised_profiles(disclosure->profiles_with_education_generalised);
     return counted;
   }
 

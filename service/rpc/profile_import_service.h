@@ -64,7 +64,7 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
     std::shared_ptr<const indexer::Pseudonymizer> pseudonymizer;  // null: imports fail
     indexer::RetentionRule retention;
     std::function<int64_t()> today;  // days since 1970-01-01
-    int disclosure_k = 5;
+    int disclosure_k = engine::kDefaultMinimumGroupSize;
     // Where GetCompletenessStatistics reads the index (not owned); null: it is UNAVAILABLE.
     engine::SearcherPool* pool = nullptr;
     Limits limits;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/affinities.h"
 #include "engine/banenafspraak.h"
@@ -158,12 +159,36 @@ absl::Status FillResponse(engine::SearchResult result, const engine::ReferenceDa
   return absl::OkStatus();
 }
 
+// The level's CBS band alone, where disclosure control shows no more of the education.
+void ShowOnlyTheBand(v1::EducationLevel& education) {
+  const std::string band = education.band();
+  education.Clear();
+  education.set_band(band);
+  education.set_label(
+      absl::StrCat(absl::AsciiStrToUpper(band.substr(0, 1)), band.substr(1), " onderwijsniveau"));
+}
+
 }  // namespace
 
 absl::Status FillProfile(const engine::CandidateMatch& match,
                          const engine::ReferenceData& reference_data,
                          v1::AnonymousProfile* profile) {
-  absl::StatusOr<v1::AnonymousProfile> shown = indexer::ShownProfile(match.record, reference_data);
+  absl::StatusOr<v1::AnonymousProfile> shown;
+  if (match.shown_education == engine::ShownEducation::kWithheld) {
+    // Withheld is withheld whether known or not: the card, its completeness included, is that of
+    // a profile without education.
+    engine::CandidateRecord without_education = match.record;
+    without_education.education_code.clear();
+    without_education.education_ordinal.reset();
+    shown = indexer::ShownProfile(without_education, reference_data);
+    if (shown.ok()) shown->mutable_education()->set_withheld(true);
+  } else {
+    shown = indexer::ShownProfile(match.record, reference_data);
+    if (shown.ok() && match.shown_education == engine::ShownEducation::kBand &&
+        shown->has_education()) {
+      ShowOnlyTheBand(*shown->mutable_education());
+    }
+  }
   if (!shown.ok()) return shown.status();
   *profile = std::move(*shown);
   v1::Area* area = profile->mutable_area();

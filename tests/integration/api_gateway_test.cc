@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/disclosure_control.h"
 #include "indexer/synthetic/synthetic_profile_generator.h"
 #include "service/auth/credentials.h"
 #include "service/http/http_listener.h"
@@ -565,7 +566,7 @@ TEST_F(ImportUploadTest, AnImporterUploadsAFileAndFollowsItToItsReport) {
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(statistics.body, &counted).ok());
   EXPECT_EQ(counted.source(), *importer_source_);
   EXPECT_EQ(counted.active_profiles(), 14);
-  EXPECT_EQ(counted.k_threshold(), 5);
+  EXPECT_EQ(counted.k_threshold(), engine::kDefaultMinimumGroupSize);
   // Missing per core field: what the import report says is known, the other way round.
   ASSERT_EQ(counted.missing_size(), 5);
   ASSERT_EQ(report.completeness_size(), 5);

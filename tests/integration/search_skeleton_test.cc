@@ -7,8 +7,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
+#include "absl/strings/match.h"
+#include "engine/disclosure_control.h"
 #include "engine/geo.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/importer.h"
@@ -82,6 +85,8 @@ class SearchSkeletonTest : public ::testing::Test {
       // Some generated registrations ended long enough ago to be past retention.
       ASSERT_GT(report->expired, 0);
       ASSERT_EQ(report->created + report->expired, kProfiles);
+      // As every import job does: the details of what cards may show.
+      ASSERT_TRUE((*writer)->UpdateDisclosureControl(engine::kDefaultMinimumGroupSize).ok());
     }
 
     const std::string store = (*directory_ / "store.db").string();
@@ -96,6 +101,8 @@ class SearchSkeletonTest : public ::testing::Test {
     server_options.store_path = store;
     // These tests page through whole result sets; quotas have tests of their own.
     server_options.quotas.searches_per_minute = 100'000;
+    server_options.quotas.profile_views_per_day = 100'000;
+    server_options.quotas.organisation_profile_views_per_day = 100'000;
     server_options.reference_data = *reference_;
     server_options.search_threads = 2;
     server_options.today = [] { return kToday; };
@@ -380,6 +387,50 @@ TEST_F(SearchSkeletonTest, GetProfileReturnsTheSearchedProfile) {
   testing::Authorize(missing_context, *token_);
   EXPECT_EQ(Connect()->GetProfile(&missing_context, get, &profile).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// Issue 15, point 7: what a card shows of area and education is shown so for at least k of the
+// served profiles: municipality or arbeidsmarktregio, and the level, its CBS band, or nothing.
+TEST_F(SearchSkeletonTest, EveryCardShowsAreaAndEducationSharedByAtLeastKProfiles) {
+  std::map<std::string, int> shown;  // area|education as a card shows them -> cards
+  std::map<std::string, int> kinds;
+  for (const v1::SourceProfile& source : *profiles_) {
+    v1::GetProfileRequest get;
+    get.set_profile_id((*pseudonymizer_)->ProfileId(source.source(), source.client_number()));
+    v1::GetProfileResponse response;
+    grpc::ClientContext context;
+    testing::Authorize(context, *token_);
+    const grpc::Status status = Connect()->GetProfile(&context, get, &response);
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) continue;  // past retention
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    const v1::AnonymousProfile& card = response.profile();
+    const v1::EducationLevel& education = card.education();
+    std::string shown_education;
+    if (education.withheld()) {
+      EXPECT_TRUE(education.code().empty() && education.label().empty() &&
+                  education.band().empty());
+      EXPECT_FALSE(card.completeness().education_known()) << "withheld, whether known or not";
+      shown_education = "withheld";
+    } else if (education.code().empty() && !education.band().empty()) {
+      EXPECT_EQ(education.ordinal(), 0);
+      EXPECT_TRUE(absl::EndsWith(education.label(), " onderwijsniveau")) << education.label();
+      shown_education = "band:" + education.band();
+    } else {
+      shown_education = education.code().empty() ? "?" : education.code();
+    }
+    ++kinds[card.area().level() == v1::AREA_LEVEL_MUNICIPALITY ? "municipality" : "region"];
+    ++kinds[shown_education.substr(0, shown_education.find(':'))];
+    ++shown[card.area().code() + "|" + shown_education];
+  }
+  ASSERT_FALSE(shown.empty());
+  for (const auto& [combination, cards] : shown) {
+    EXPECT_GE(cards, engine::kDefaultMinimumGroupSize) << combination;
+  }
+  // Every way of showing occurs in 3,000 generated profiles.
+  EXPECT_GT(kinds["municipality"], 0);
+  EXPECT_GT(kinds["region"], 0);
+  EXPECT_GT(kinds["band"], 0);
+  EXPECT_GT(kinds["withheld"], 0);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/disclosure_control.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/identity_vault.h"
 #include "indexer/importer.h"
@@ -694,7 +695,7 @@ TEST_F(ServiceTest, ImportersStreamTheirOwnProfilesAndEveryRowIsAccountedFor) {
   EXPECT_EQ(report.rejections(1).reason(), v1::REJECTION_REASON_SOURCE_MISMATCH);
   EXPECT_EQ(report.completeness_size(), 5);
   EXPECT_GE(report.active_profiles(), 10);
-  EXPECT_EQ(report.k_threshold(), 5);
+  EXPECT_EQ(report.k_threshold(), engine::kDefaultMinimumGroupSize);
   EXPECT_GT(report.smallest_group_size(), 0);
   EXPECT_EQ(report.imported_by().role(), v1::ACCOUNT_ROLE_IMPORTER);
   EXPECT_EQ(report.file_name(), "export-utrecht.csv");

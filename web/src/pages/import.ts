@@ -212,6 +212,16 @@ function showReport(content: HTMLElement, report: ImportReport): void {
       ["Afgekeurd", formatNumber(report.rejectedRows)],
       ["Actieve profielen van uw bron", formatNumber(report.activeProfiles)],
       ["Op regioniveau getoond (privacy)", formatNumber(report.generalisedProfiles)],
+      [
+        "Opleiding als niveaugroep of niet getoond (privacy)",
+        formatNumber(report.educationGeneralisedProfiles),
+      ],
+      [
+        "Kleinste groep zoals getoond",
+        report.kThreshold
+          ? `${formatNumber(report.smallestGroupSize)} (k = ${formatNumber(report.kThreshold)})`
+          : formatNumber(report.smallestGroupSize),
+      ],
     ]),
     !running && rejectionsSection(report),
     !running &&

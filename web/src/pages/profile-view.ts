@@ -68,7 +68,8 @@ export function completenessMeter(profile: AnonymousProfile): HTMLElement {
 function missingFields(profile: AnonymousProfile): string[] {
   const known = profile.completeness ?? {};
   const missing: string[] = [];
-  if (!known.educationKnown) missing.push("opleiding");
+  // A withheld education (privacy) is not missing from the profile.
+  if (!known.educationKnown && !profile.education?.withheld) missing.push("opleiding");
   if (!known.experienceKnown) missing.push("werkervaring");
   if (!known.availabilityKnown) missing.push("uren");
   if (!known.travelDistanceKnown) missing.push("reisafstand");
@@ -80,10 +81,18 @@ export function shortId(profileId: string | undefined): string {
   return (profileId ?? "").slice(0, 8).toUpperCase();
 }
 
+// The education as disclosure control lets it show: the level, its CBS band, or withheld so
+// that the candidate stays among at least k people of their region.
+export function educationText(profile: AnonymousProfile): string {
+  const education = profile.education;
+  if (education?.withheld) return "niet getoond (privacy)";
+  return education?.label || "onbekend";
+}
+
 // The facts of a card, in a definition list.
 export function profileFacts(profile: AnonymousProfile, distanceBand?: string): HTMLElement {
   const facts: Array<[string, string | Node]> = [
-    ["Opleiding", profile.education?.label ?? "onbekend"],
+    ["Opleiding", educationText(profile)],
     ["Werkervaring", experienceText(profile)],
     ["Beschikbaar", availabilityText(profile)],
   ];
@@ -110,7 +119,7 @@ export function profileFacts(profile: AnonymousProfile, distanceBand?: string): 
 export function profileDetails(profile: AnonymousProfile): Array<[string, string | Node]> {
   const rows: Array<[string, string | Node]> = [
     ["Woongebied", areaText(profile)],
-    ["Opleidingsniveau", profile.education?.label ?? "onbekend"],
+    ["Opleidingsniveau", educationText(profile)],
     ["Diploma's en certificaten", (profile.diplomas ?? []).join(", ") || "geen bekend"],
     ["Werkervaring", workExperienceList(profile)],
     ["Vaardigheden", (profile.skills ?? []).join(", ") || "geen bekend"],

@@ -88,6 +88,15 @@ export async function run(ctx) {
   expect(rejected >= file.brokenRows.length, `only ${rejected} rows rejected`);
   expect(accepted > 0, "no row accepted");
 
+  // Disclosure control after the import: the smallest group as shown, beside the k it must reach.
+  const smallest = page
+    .locator("dt", { hasText: "Kleinste groep zoals getoond" })
+    .locator("xpath=..");
+  const smallestText = (await smallest.locator("dd").textContent()) ?? "";
+  const [groupSize, k] = (smallestText.match(/\d+/g) ?? []).map(Number);
+  expect(k === 12, `k is ${k} in "${smallestText}"`);
+  expect(groupSize >= k, `smallest group as shown ${groupSize} < k = ${k}`);
+
   // The report names each broken row by its number in the file.
   const problems = page.getByRole("table", { name: "Eerste problemen" });
   await problems.waitFor();
