@@ -39,12 +39,13 @@ int HoursBand(int hours_max) {
   return 4;
 }
 
+// Like the hours and distance bands, each includes its lower end and excludes its upper end.
 constexpr const char* kExperienceBands[] = {"0", "1-12", "12-36", "36-120", "120+"};
 int ExperienceBand(int months) {
   if (months <= 0) return 0;
-  if (months <= 12) return 1;
-  if (months <= 36) return 2;
-  if (months <= 120) return 3;
+  if (months < 12) return 1;
+  if (months < 36) return 2;
+  if (months < 120) return 3;
   return 4;
 }
 

@@ -213,6 +213,46 @@ TEST_F(MatchTest, FacetFiltersNarrowAndFacetCountsAddUp) {
   EXPECT_EQ(Search(query).total, 0);
 }
 
+// Issue 15, point 8: every band includes its lower end and excludes its upper end, as the proto
+// says; experience included its upper end (12 months was "1-12", 120 was not "120+").
+TEST_F(MatchTest, EveryBandIncludesItsLowerEndAndExcludesItsUpperEnd) {
+  std::vector<CandidateRecord> records;
+  for (int months : {1, 11, 12, 35, 36, 119, 120}) {
+    CandidateRecord record = Profile("months-" + std::to_string(months));
+    record.experience = {{"9112.2", "9112", "schoonmaker gebouwen", "", months, 2026}};
+    records.push_back(std::move(record));
+  }
+  for (int hours : {11, 12, 19, 20}) {
+    CandidateRecord record = Profile("hours-" + std::to_string(hours));
+    record.hours_min = 4;
+    record.hours_max = hours;
+    records.push_back(std::move(record));
+  }
+  Commit(records);
+  auto in_band = [&](FacetKind facet, const std::string& band, const std::string& prefix) {
+    SearchQuery query = Vacancy("");
+    query.hours_min = 4;
+    query.hours_max = 40;
+    query.facet_filters = {{facet, {band}}};
+    std::vector<std::string> ids;
+    for (const std::string& id : Ids(Search(query))) {
+      if (id.starts_with(prefix)) ids.push_back(id);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  EXPECT_THAT(in_band(FacetKind::kExperienceBand, "1-12", "months-"),
+              ElementsAre("months-1", "months-11"));
+  EXPECT_THAT(in_band(FacetKind::kExperienceBand, "12-36", "months-"),
+              ElementsAre("months-12", "months-35"));
+  EXPECT_THAT(in_band(FacetKind::kExperienceBand, "36-120", "months-"),
+              ElementsAre("months-119", "months-36"));
+  EXPECT_THAT(in_band(FacetKind::kExperienceBand, "120+", "months-"), ElementsAre("months-120"));
+  EXPECT_THAT(in_band(FacetKind::kHoursBand, "0-12", "hours-"), ElementsAre("hours-11"));
+  EXPECT_THAT(in_band(FacetKind::kHoursBand, "12-20", "hours-"),
+              ElementsAre("hours-12", "hours-19"));
+}
+
 // ---- Limits, each with a case just inside and just outside (a few hundred metres, one hour,
 // one day), so that a margin bug smaller than the gap of the older tests is caught.
 
