@@ -17,9 +17,6 @@
 namespace verkenner::engine {
 namespace {
 
-// A profile whose own travel limit is unknown is, in tolerant mode, assumed to travel this far:
-// unknown is not "no", but it is not "anywhere in the country" either.
-constexpr int kAssumedTravelKmWhenUnknown = 15;
 // The distance is at least the latitude difference times this (engine/geo.cc's Earth radius).
 constexpr double kRadiansPerDegree = std::numbers::pi / 180.0;
 
@@ -152,8 +149,9 @@ class CandidateIndex::Loader {
     for (auto value = database_.valuestream_begin(schema::kSlotSearchFields);
          value != database_.valuestream_end(schema::kSlotSearchFields); ++value) {
       const Xapian::docid d = value.get_docid();
-      // A malformed record stays out of every result: its retention is 0.
-      if (!DecodeSearchFields(*value, record)) continue;
+      // A malformed record stays out of every result: its retention is 0. So does a profile its
+      // source hid: it is registered, but no employer may find or count it.
+      if (!DecodeSearchFields(*value, record) || record.hidden_at_source) continue;
       StoreColumns(d, record);
       for (const ExperienceEntry& entry : record.experience) AddExperience(d, entry);
       for (const std::string& code : record.affinities) {
@@ -444,9 +442,9 @@ void CandidateIndex::IndexStrips() {
   for (size_t strip = strip_begin_.size() - 1; strip-- > 0;) {
     strip_begin_[strip] = std::min(strip_begin_[strip], strip_begin_[strip + 1]);
   }
-  max_reach_km_ = kAssumedTravelKmWhenUnknown;
+  max_known_reach_km_ = 0;
   for (const Gate& gate : gate_) {
-    max_reach_km_ = std::max<double>(max_reach_km_, gate.max_travel_km);
+    max_known_reach_km_ = std::max<double>(max_known_reach_km_, gate.max_travel_km);
   }
 }
 
@@ -454,15 +452,16 @@ int CandidateIndex::StripOf(double lat) const {
   return std::max(0, static_cast<int>(std::floor(lat / kStripDegrees)) - strip_base_);
 }
 
-std::vector<std::pair<uint32_t, uint32_t>> CandidateIndex::RowsNear(const GeoPoint& point) const {
+std::vector<std::pair<uint32_t, uint32_t>> CandidateIndex::RowsNear(const GeoPoint& point,
+                                                                    double reach_km) const {
   std::vector<std::pair<uint32_t, uint32_t>> ranges;
   if (docid_.empty()) return ranges;
   // Everything a profile could travel from lies in this box around the workplace.
-  const double lat_reach = max_reach_km_ / kKmPerDegreeLatitude + 1e-6;
+  const double lat_reach = reach_km / kKmPerDegreeLatitude + 1e-6;
   const double widest = std::max(std::abs(point.lat - lat_reach), std::abs(point.lat + lat_reach));
-  const double lon_reach = max_reach_km_ / (kKmPerDegreeLatitude *
-                                            std::cos(std::min(89.0, widest) * kRadiansPerDegree)) +
-                           1e-6;
+  const double lon_reach =
+      reach_km / (kKmPerDegreeLatitude * std::cos(std::min(89.0, widest) * kRadiansPerDegree)) +
+      1e-6;
   const int last_strip = static_cast<int>(strip_begin_.size()) - 2;
   const int first = StripOf(point.lat - lat_reach);
   const int last = std::min(last_strip, StripOf(point.lat + lat_reach));
@@ -503,7 +502,10 @@ class CandidateIndex::MatchRun {
   MatchOutcome Run() {
     // Spatial ranges: a search with a workplace reads only the rows in the box its farthest
     // traveller could come from, a few row ranges found by binary search in every posting list.
-    if (located_) near_ = x_.RowsNear(workplace_);
+    if (located_) {
+      const double unknown_reach = tolerant_ ? resolved_.unknown_travel_km : 0;
+      near_ = x_.RowsNear(workplace_, std::max(x_.max_known_reach_km_, unknown_reach));
+    }
     // Relevance reach: which documents the text and occupations reach, and how well; each
     // reached document passes the hard constraints (Admit) first.
     ReachTextTerms();
@@ -571,6 +573,7 @@ class CandidateIndex::MatchRun {
   const bool located_;
   const GeoPoint workplace_;
   const int32_t today_;
+  const std::vector<Xapian::docid>* const hidden_;  // null when no profile is hidden
   const CompiledFilters filters_;
 
   // Spatial ranges and relevance reach.
@@ -605,6 +608,9 @@ CandidateIndex::MatchRun::MatchRun(const CandidateIndex& index, const ResolvedQu
       located_(query_.workplace.has_value()),
       workplace_(located_ ? *query_.workplace : GeoPoint{}),
       today_(static_cast<int32_t>(query_.today_day)),
+      hidden_(resolved.hidden_documents != nullptr && !resolved.hidden_documents->empty()
+                  ? resolved.hidden_documents
+                  : nullptr),
       filters_(index.CompileFilters(query_.facet_filters)),
       has_text_(!resolved.text_terms.empty()),
       has_occupations_(!resolved.esco_codes.empty()),
@@ -637,6 +643,9 @@ inline bool CandidateIndex::MatchRun::Admit(uint32_t d) {
   slot.stamp = s_.current;
   const Gate& gate = x_.gate_[d];
   if (gate.retain_until_day < today_ || gate.retain_until_day == 0) return false;
+  if (hidden_ != nullptr && std::binary_search(hidden_->begin(), hidden_->end(), x_.docid_[d])) {
+    return false;
+  }
   if (located_ && !AdmitDistance(gate, slot)) return false;  // first: the most selective
   if (hours_asked_) {
     if (gate.hours_max < 0 || gate.hours_min < 0) {
@@ -669,7 +678,7 @@ inline bool CandidateIndex::MatchRun::AdmitDistance(const Gate& gate, Scratch::S
   double limit = gate.max_travel_km;
   if (gate.max_travel_km < 0) {
     if (!tolerant_) return false;
-    limit = kAssumedTravelKmWhenUnknown;
+    limit = resolved_.unknown_travel_km;
   }
   // Profiles live at PC4 centres, so a search computes each area's distance once.
   double& distance = s_.area_distance[gate.area];
@@ -803,7 +812,7 @@ inline RankedCandidate CandidateIndex::MatchRun::Rank(uint32_t d) const {
   if (has_occupations_) set(kOccupation, slot.occupation);
   if (has_text_) set(kText, best_text_ > 0 ? slot.text / best_text_ : 0.0);
   if (located_) {
-    const double limit = gate.max_travel_km < 0 ? kAssumedTravelKmWhenUnknown : gate.max_travel_km;
+    const double limit = gate.max_travel_km < 0 ? resolved_.unknown_travel_km : gate.max_travel_km;
     const double closeness = DistanceFeature(BandForDistance(slot.distance), limit);
     set(kDistance, gate.max_travel_km < 0 ? kUnknownFeature * closeness : closeness);
   }

@@ -37,6 +37,11 @@ struct ResolvedQuery {
   std::vector<std::string> isco_codes;  // unit groups of those, for related experience
   int minimum_education_ordinal = -1;   // -1: no education criterion
   int offset = 0;                       // first result of the page
+  // In tolerant mode, how far a profile whose own travel limit is unknown is assumed to travel.
+  int unknown_travel_km = kDefaultUnknownTravelKm;
+  // Documents never admitted, sorted: profiles an organisation hid (HiddenProfileIds). Null or
+  // empty when none.
+  const std::vector<Xapian::docid>* hidden_documents = nullptr;
 };
 
 // One result of a search, before the profile is read for showing.
@@ -142,11 +147,11 @@ class CandidateIndex {
   void PermuteColumns(std::vector<uint32_t> order);
   // Replaces document ids by rows in every posting list, keeping each list sorted by row.
   void RenumberPostings(const std::vector<uint32_t>& row_of);
-  // Fills strip_begin_ and max_reach_km_ for RowsNear().
+  // Fills strip_begin_ and max_known_reach_km_ for RowsNear().
   void IndexStrips();
   int StripOf(double lat) const;
   // The row ranges [begin, end) of every profile that could travel to `point`.
-  std::vector<std::pair<uint32_t, uint32_t>> RowsNear(const GeoPoint& point) const;
+  std::vector<std::pair<uint32_t, uint32_t>> RowsNear(const GeoPoint& point, double reach_km) const;
   CompiledFilters CompileFilters(const std::vector<FacetFilter>& facet_filters) const;
   bool PassesFilters(const CompiledFilters& filters, uint32_t d, double distance) const;
   // The facet value of education_codes_[code]: the code, or "onbekend" for 0.
@@ -200,7 +205,7 @@ class CandidateIndex {
   static constexpr double kStripDegrees = 0.1;
   int strip_base_ = 0;
   std::vector<uint32_t> strip_begin_;
-  double max_reach_km_ = 0;  // the farthest any profile travels
+  double max_known_reach_km_ = 0;  // the farthest any profile with a known limit travels
 
   std::unordered_map<std::string, TextPostings> text_;
   std::unordered_map<std::string, OccupationPostings> occupations_;  // by ESCO code

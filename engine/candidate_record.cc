@@ -18,6 +18,7 @@ enum PresentField : uint32_t {
   kAvailableFromDay = 1 << 4,
   kDrivingLicenceKnown = 1 << 5,
   kHasDrivingLicence = 1 << 6,
+  kHiddenAtSource = 1 << 7,
 };
 
 // LEB128 varints, zigzag for signed numbers, length-prefixed strings, raw little-endian doubles.
@@ -135,6 +136,7 @@ std::string EncodeSearchFields(const CandidateRecord& record) {
     present |= kDrivingLicenceKnown;
     if (*record.driving_licence) present |= kHasDrivingLicence;
   }
+  if (record.hidden_at_source) present |= kHiddenAtSource;
   std::string encoded;
   encoded.reserve(128);
   FieldWriter out(encoded);
@@ -195,6 +197,7 @@ bool DecodeSearchFields(std::string_view encoded, CandidateRecord& record) {
   } else {
     record.driving_licence.reset();
   }
+  record.hidden_at_source = (present & kHiddenAtSource) != 0;
   in.Text(record.municipality_code);
   in.Text(record.region_code);
   in.Text(record.education_code);

@@ -47,7 +47,10 @@ struct CandidateRecord {
   std::optional<int64_t> available_from_day;  // later than the import day; else available now
   int64_t updated_day = 0;                    // days since 1970-01-01
   int64_t retain_until_day = 0;               // last day it may be served
-  std::string display_payload;                // opaque bytes returned with results
+  // The source's import said `visible: false` (an objection under AVG art. 21): the profile
+  // stays registered but is never served to employers.
+  bool hidden_at_source = false;
+  std::string display_payload;  // opaque bytes returned with results
 
   bool education_known() const { return education_ordinal.has_value(); }
   bool experience_known() const { return !experience.empty(); }

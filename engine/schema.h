@@ -19,8 +19,22 @@ namespace verkenner::engine::schema {
 // which searches rely on instead of also looking up the whole word.
 // 7: the parts of diminutives ("hulpje" -> hulp), present-tense verbs ("verzamelt" -> verzamel)
 // and -aar agent nouns ("verzamelaar" -> verzamel) are their base forms.
-inline constexpr int kSchemaVersion = 7;
+// 8: the search fields may say that the source hid the profile (CandidateRecord::hidden_at_source).
+// A version 7 index means the same without it, so it is read as is and a writer upgrades it in
+// place (kOldestReadableSchemaVersion); a program that knows only 7 refuses 8, so that none
+// serves a hidden profile.
+inline constexpr int kSchemaVersion = 8;
+inline constexpr int kOldestReadableSchemaVersion = 7;
 inline constexpr char kSchemaVersionKey[] = "verkenner.schema_version";
+
+// Whether a program of kSchemaVersion reads (and may upgrade) an index whose metadata holds
+// `version`.
+inline bool IsReadableSchemaVersion(const std::string& version) {
+  for (int readable = kOldestReadableSchemaVersion; readable <= kSchemaVersion; ++readable) {
+    if (version == std::to_string(readable)) return true;
+  }
+  return false;
+}
 
 // Boolean terms (not weighted), Xapian's convention of upper-case prefixes, "X" for our own.
 inline constexpr char kPrefixProfileId[] = "Q";  // Q<pseudonym>, unique per document

@@ -2,8 +2,11 @@
 #define VERKENNER_ENGINE_SEARCH_TYPES_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,20 @@
 namespace verkenner::engine {
 
 enum class UnknownFieldPolicy { kTolerant, kStrict };
+
+// A profile whose own travel limit is unknown is, in tolerant mode, found only within this
+// distance of the workplace: unknown is not "no", but it is not "anywhere in the country"
+// either. A server sets its own (Searcher::set_unknown_travel_km, verkenner-server
+// --unknown_travel_km); cards and explanations say which distance was assumed.
+inline constexpr int kDefaultUnknownTravelKm = 15;
+
+// Profiles an organisation acting for the candidate (the municipality or UWV that imported it,
+// or the WSP of the region) hid from employers, by profile id (AVG art. 21, objection). They stay
+// registered; searchers never serve them.
+using HiddenProfileIds = std::set<std::string>;
+// Where a searcher reads the current set, at each request; must be thread-safe. The set itself
+// is immutable: a change makes a new one.
+using HiddenProfilesSource = std::function<std::shared_ptr<const HiddenProfileIds>()>;
 enum class SortOrder { kRelevance, kDistance, kLastUpdate };
 enum class Requirement { kNone, kRequired, kPreferred };
 enum class FacetKind {
@@ -89,6 +106,9 @@ struct CandidateMatch {
   ShownEducation shown_education = ShownEducation::kWithheld;
   double score = 0;  // 0..100
   DistanceBand distance_band = DistanceBand::kUnknown;
+  // When the profile's own travel limit is unknown: the distance searches assume instead
+  // (kDefaultUnknownTravelKm or the searcher's setting); else 0.
+  int assumed_travel_km = 0;
   // What the engine knows of the profile (no direct identifier), with the opaque display
   // payload the indexer stored; the service builds the shown profile from both.
   CandidateRecord record;

@@ -294,10 +294,11 @@ absl::Status Searcher::OpenGeneration() {
   for (const std::string& path : layout->shard_paths) {
     shards.emplace_back(path);
     const std::string version = shards.back().get_metadata(schema::kSchemaVersionKey);
-    if (version != std::to_string(schema::kSchemaVersion)) {
+    if (!schema::IsReadableSchemaVersion(version)) {
       return absl::FailedPreconditionError(
           absl::StrCat("index at ", index_path_, " has schema version '", version,
-                       "', this program needs ", schema::kSchemaVersion, "; rebuild the index"));
+                       "', this program reads ", schema::kOldestReadableSchemaVersion, " to ",
+                       schema::kSchemaVersion, "; rebuild the index"));
     }
     combined.add_database(shards.back());
   }
@@ -351,6 +352,8 @@ absl::StatusOr<int64_t> Searcher::DocumentCount() {
 absl::StatusOr<ResolvedQuery> Searcher::Resolve(const SearchQuery& query, const std::string& text) {
   ResolvedQuery resolved;
   resolved.query = &query;
+  resolved.unknown_travel_km = unknown_travel_km_;
+  resolved.hidden_documents = &hidden_documents_;
   if (absl::Status status = ParsePageToken(query.page_token, candidates_->state(), resolved.offset);
       !status.ok()) {
     return status;
@@ -537,8 +540,12 @@ void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
     }
   }
   if (reasons.Asked(kDistance)) {
-    reasons.Add(ReasonCode::kDistance,
-                absl::StrCat("woont op ", DistanceBandLabel(match.distance_band)), kDistance);
+    std::string text = absl::StrCat("woont op ", DistanceBandLabel(match.distance_band));
+    if (match.assumed_travel_km > 0) {
+      absl::StrAppend(&text, "; reisafstand onbekend: gezocht binnen ", match.assumed_travel_km,
+                      " km");
+    }
+    reasons.Add(ReasonCode::kDistance, std::move(text), kDistance);
   }
   if (ranked.availability_unknown) {
     reasons.AddUnknown("beschikbaarheid onbekend");
@@ -609,10 +616,11 @@ void Searcher::AddMatches(const SearchQuery& query, const std::vector<RankedCand
     }
     CandidateMatch match;
     match.record = ReadRecord(document);
+    if (IsHidden(match.record)) continue;  // hidden since the image was loaded
     match.profile_id = match.record.profile_id;
     match.score = ranked.score;
     if (ranked.distance_km >= 0) match.distance_band = BandForDistance(ranked.distance_km);
-    SetShownArea(match);
+    DescribeShown(match);
     Explain(query, ranked, match.record, match);
     result.matches.push_back(std::move(match));
   }
@@ -662,10 +670,33 @@ void Searcher::Refresh() {
   if (candidates_ == nullptr || candidates_->state() != state) {
     candidates_ = cache_->Get(state, database_, loads_images_);
   }
+  FindHiddenDocuments();
 }
 
-void Searcher::SetShownArea(CandidateMatch& match) const {
+void Searcher::FindHiddenDocuments() {
+  std::shared_ptr<const HiddenProfileIds> hidden =
+      hidden_source_ ? hidden_source_() : std::shared_ptr<const HiddenProfileIds>();
+  if (hidden == hidden_ && hidden_documents_state_ == candidates_->state()) return;
+  hidden_ = std::move(hidden);
+  hidden_documents_state_ = candidates_->state();
+  hidden_documents_.clear();
+  if (hidden_ == nullptr) return;
+  // Document ids stay those of the image: a re-import replaces a document under its id.
+  for (const std::string& profile_id : *hidden_) {
+    const std::string term = schema::ProfileIdTerm(profile_id);
+    Xapian::PostingIterator posting = database_.postlist_begin(term);
+    if (posting != database_.postlist_end(term)) hidden_documents_.push_back(*posting);
+  }
+  std::sort(hidden_documents_.begin(), hidden_documents_.end());
+}
+
+bool Searcher::IsHidden(const CandidateRecord& record) const {
+  return record.hidden_at_source || (hidden_ != nullptr && hidden_->contains(record.profile_id));
+}
+
+void Searcher::DescribeShown(CandidateMatch& match) const {
   const CandidateRecord& record = match.record;
+  match.assumed_travel_km = record.travel_distance_known() ? 0 : unknown_travel_km_;
   const ShownDetail detail =
       record.municipality_code.empty()
           ? ShownDetail::kRegionOnly
@@ -719,7 +750,7 @@ absl::StatusOr<std::map<std::string, CompletenessCount>> Searcher::CompletenessO
 }
 
 absl::StatusOr<CandidateMatch> Searcher::GetProfile(const std::string& profile_id,
-                                                    int64_t today_day) {
+                                                    int64_t today_day, Visibility visibility) {
   try {
     Refresh();
     const std::string term = schema::ProfileIdTerm(profile_id);
@@ -729,11 +760,12 @@ absl::StatusOr<CandidateMatch> Searcher::GetProfile(const std::string& profile_i
     }
     CandidateMatch match;
     match.record = ReadRecord(database_.get_document(*posting));
-    if (match.record.retain_until_day < today_day) {
+    if (match.record.retain_until_day < today_day ||
+        (visibility == Visibility::kShownOnly && IsHidden(match.record))) {
       return absl::NotFoundError("profile_id: no such profile");
     }
     match.profile_id = profile_id;
-    SetShownArea(match);
+    DescribeShown(match);
     return match;
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);

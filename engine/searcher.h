@@ -57,8 +57,14 @@ class Searcher {
 
   absl::StatusOr<SearchResult> Search(const SearchQuery& query);
 
-  // An active profile as a match without score or reasons.
-  absl::StatusOr<CandidateMatch> GetProfile(const std::string& profile_id, int64_t today_day);
+  enum class Visibility {
+    kShownOnly,  // as employers may see profiles: a hidden one is NotFound
+    kHiddenToo,  // for the organisations acting for the candidate
+  };
+  // An active profile as a match without score or reasons. NotFound when there is none, it is
+  // past retention, or (kShownOnly) it is hidden.
+  absl::StatusOr<CandidateMatch> GetProfile(const std::string& profile_id, int64_t today_day,
+                                            Visibility visibility = Visibility::kShownOnly);
 
   // The active profiles (registration within retention on `today_day`) of one source, per
   // municipality of residence code, with the core fields each lacks. Errors: Unavailable or
@@ -76,6 +82,15 @@ class Searcher {
   // Whether searches may load a new in-memory image themselves (the default), or leave that to
   // a background thread calling Prefetch() and meanwhile use the previous image.
   void set_loads_images(bool loads) { loads_images_ = loads; }
+
+  // In tolerant mode, how far from the workplace a profile whose own travel limit is unknown is
+  // found (kDefaultUnknownTravelKm unless set); matches of such profiles carry it.
+  void set_unknown_travel_km(int km) { unknown_travel_km_ = km; }
+
+  // Where the searcher reads, at each request, the profiles organisations hid from employers:
+  // they are left out of results, totals and facet counts, and GetProfile does not find them.
+  // Profiles the source's import hid (CandidateRecord::hidden_at_source) are left out anyway.
+  void set_hidden_profiles(HiddenProfilesSource source) { hidden_source_ = std::move(source); }
 
   // How the in-memory image this searcher uses was loaded.
   CandidateIndex::LoadStats candidate_index_stats() const { return candidates_->load_stats(); }
@@ -134,9 +149,14 @@ class Searcher {
   // Switches to a new generation or reopens the shards if a new revision was committed, and
   // reloads what depends on it. Throws Xapian::Error.
   void Refresh();
-  // Fills the shown area of `match` from its record: the municipality where disclosure control
-  // allows it, else the arbeidsmarktregio.
-  void SetShownArea(CandidateMatch& match) const;
+  // Fills what `match` shows beside its record: the area and education disclosure control
+  // allows (municipality or arbeidsmarktregio; level, band or nothing) and the travel distance
+  // assumed when the profile's own is unknown.
+  void DescribeShown(CandidateMatch& match) const;
+  // Reads the current hidden profiles and finds their documents, when they or the image changed.
+  void FindHiddenDocuments();
+  // Whether employers may not see `record`: its source or an organisation hid it.
+  bool IsHidden(const CandidateRecord& record) const;
 
   std::string index_path_;
   std::vector<Xapian::Database> shards_;  // shard 0 holds the whole-index metadata
@@ -159,6 +179,11 @@ class Searcher {
   std::vector<TypedWord> typed_words_;
   std::shared_ptr<const CandidateIndex> candidates_;
   bool loads_images_ = true;  // the image of loaded_state_ (or older)
+  int unknown_travel_km_ = kDefaultUnknownTravelKm;
+  HiddenProfilesSource hidden_source_;
+  std::shared_ptr<const HiddenProfileIds> hidden_;
+  std::vector<Xapian::docid> hidden_documents_;  // sorted, in the image's state:
+  std::string hidden_documents_state_;           // this one
   // Generation and shard revisions the loaded metadata and page tokens belong to.
   std::string loaded_state_;
   ShownDetails shown_details_;  // disclosure control's decision, by group

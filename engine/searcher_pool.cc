@@ -19,6 +19,8 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
         Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary, suggester);
     if (!searcher.ok()) return searcher.status();
     (*searcher)->set_loads_images(false);  // the refresher below loads new images
+    (*searcher)->set_unknown_travel_km(options.unknown_travel_km);
+    (*searcher)->set_hidden_profiles(options.hidden_profiles);
     searchers.push_back(std::move(*searcher));
   }
   absl::StatusOr<std::unique_ptr<Searcher>> watcher =

@@ -32,6 +32,10 @@ class SearcherPool {
     // How often a background thread looks for a newly committed index state and loads its
     // in-memory image; a commit becomes searchable within this plus the load time.
     std::chrono::milliseconds refresh_interval{50};
+    // Searcher::set_unknown_travel_km of every searcher.
+    int unknown_travel_km = kDefaultUnknownTravelKm;
+    // Searcher::set_hidden_profiles of every searcher; empty: none hidden by organisations.
+    HiddenProfilesSource hidden_profiles;
   };
 
   // Opens one Searcher per thread. Errors: those of Searcher::Open.

@@ -70,10 +70,16 @@ absl::StatusOr<Xapian::WritableDatabase> OpenShard(const std::string& path, bool
     return database;
   }
   const std::string version = database.get_metadata(engine::schema::kSchemaVersionKey);
-  if (version != expected) {
+  if (!engine::schema::IsReadableSchemaVersion(version)) {
     return absl::FailedPreconditionError(absl::StrCat("index shard ", path, " has schema version '",
                                                       version, "', this program writes ", expected,
                                                       "; import into a new index directory"));
+  }
+  if (version != expected) {
+    // An older version this program reads means the same without the newer fields: upgrade it,
+    // so that programs that do not know those fields refuse the shard from now on.
+    database.set_metadata(engine::schema::kSchemaVersionKey, expected);
+    database.commit();
   }
   return database;
 }

@@ -19,6 +19,14 @@ namespace {
 constexpr size_t kMaxShortTextLength = 60;
 constexpr int64_t kNeverExpiresDay = 2932896;  // 9999-12-31
 
+// `day` (days since 1970-01-01) as a Date; to the month, day 0, unless `with_day`.
+void SetDate(int64_t day, bool with_day, v1::Date& out) {
+  const std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(day))};
+  out.set_year(static_cast<int>(date.year()));
+  out.set_month(static_cast<int>(static_cast<unsigned>(date.month())));
+  out.set_day(with_day ? static_cast<int>(static_cast<unsigned>(date.day())) : 0);
+}
+
 int64_t RetainUntilDay(std::optional<int64_t> end, const RetentionRule& rule) {
   if (!end.has_value()) return kNeverExpiresDay;
   std::chrono::year_month_day end_date{std::chrono::sys_days(std::chrono::days(*end))};
@@ -134,8 +142,12 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const ValidatedProfile& val
   for (const std::string& language : profile.languages()) {
     if (language.size() == 2 && IsCode(language)) shown.add_languages(language);
   }
+  record.hidden_at_source = profile.has_visible() && !profile.visible();
   record.updated_day = valid.updated_day().value_or(today_day);
   record.retain_until_day = RetainUntilDay(valid.register_end_day(), retention_);
+  if (std::optional<int64_t> end = valid.register_end_day(); end.has_value()) {
+    SetDate(*end, /*with_day=*/false, *shown.mutable_registered_until());
+  }
   record.display_payload = shown.SerializeAsString();
   return record;
 }
@@ -230,12 +242,7 @@ absl::StatusOr<v1::AnonymousProfile> ShownProfile(const engine::CandidateRecord&
     if (record.days & (1u << day)) shown.add_days(static_cast<v1::Weekday>(day + 1));
   }
   if (record.available_from_day.has_value()) {
-    std::chrono::year_month_day date{
-        std::chrono::sys_days(std::chrono::days(*record.available_from_day))};
-    shown.mutable_available_from()->set_year(static_cast<int>(date.year()));
-    shown.mutable_available_from()->set_month(
-        static_cast<int>(static_cast<unsigned>(date.month())));
-    shown.mutable_available_from()->set_day(static_cast<int>(static_cast<unsigned>(date.day())));
+    SetDate(*record.available_from_day, /*with_day=*/true, *shown.mutable_available_from());
   }
   shown.mutable_update_time()->set_seconds(record.updated_day * 86400);
   v1::Completeness* completeness = shown.mutable_completeness();

@@ -119,20 +119,28 @@ std::optional<ValidatedProfile> ProfileValidator::Resolve(const v1::SourceProfil
   return resolved;
 }
 
-bool ProfileValidator::CheckKeyAndAction(const v1::SourceProfile& profile, Errors& errors) const {
-  if (profile.source().empty()) {
+std::vector<FieldError> CheckProfileKey(const std::string& source, const std::string& client_number,
+                                        const engine::ReferenceData& reference_data) {
+  std::vector<FieldError> errors;
+  if (source.empty()) {
     Fail(errors, "source", "is required", RejectionKind::kMissing);
-  } else if (profile.source() != "UWV" &&
-             reference_data_->FindMunicipality(profile.source()) == nullptr) {
+  } else if (source != "UWV" && reference_data.FindMunicipality(source) == nullptr) {
     Fail(errors, "source", "not UWV or a known CBS municipality code (GMxxxx)",
          RejectionKind::kUnknownCode);
   }
-  if (profile.client_number().empty()) {
+  if (client_number.empty()) {
     Fail(errors, "client_number", "is required", RejectionKind::kMissing);
-  } else if (profile.client_number().size() > kMaxClientNumberLength ||
-             HasControlCharacter(profile.client_number())) {
+  } else if (client_number.size() > kMaxClientNumberLength || HasControlCharacter(client_number)) {
     Fail(errors, "client_number", "longer than 64 characters or contains control characters",
          RejectionKind::kTooLong);
+  }
+  return errors;
+}
+
+bool ProfileValidator::CheckKeyAndAction(const v1::SourceProfile& profile, Errors& errors) const {
+  for (FieldError& error :
+       CheckProfileKey(profile.source(), profile.client_number(), *reference_data_)) {
+    errors.push_back(std::move(error));
   }
   // JSON Lines and the import API carry an open enum: a number it does not define is neither an
   // upsert nor a delete.

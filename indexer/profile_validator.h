@@ -26,6 +26,12 @@ struct FieldError {
   RejectionKind kind = RejectionKind::kBadFormat;
 };
 
+// The rule of a profile's key, shared by import rows and by every call that names a candidate by
+// it (CandidateRightsService): source is UWV or a known CBS municipality code, client_number is
+// 1 to 64 bytes without control characters. The errors name the field, never the value.
+std::vector<FieldError> CheckProfileKey(const std::string& source, const std::string& client_number,
+                                        const engine::ReferenceData& reference_data);
+
 class ProfileValidator;
 
 // A source row that passed ProfileValidator, with every coded value the validator resolved while

@@ -15,6 +15,7 @@
 #include "base/command_line/command_line.h"
 #include "base/host_port.h"
 #include "engine/refdata/reference_data.h"
+#include "engine/search_types.h"
 #include "indexer/import_job.h"
 #include "indexer/index_writer.h"
 #include "indexer/pseudonymizer.h"
@@ -39,6 +40,9 @@ ABSL_FLAG(std::string, refdata, "",
           "reference data directory (default: $VERKENNER_REFDATA or "
           "../shared/refdata)");
 ABSL_FLAG(int, search_threads, 0, "engine worker threads (0: one per core)");
+ABSL_FLAG(int, unknown_travel_km, verkenner::engine::kDefaultUnknownTravelKm,
+          "how far from the workplace a profile without a known travel limit is found, in km, 1 "
+          "to 200 (searches that tolerate unknown fields; cards and explanations say it)");
 ABSL_FLAG(
     int, searches_per_minute, 60,
     "searches per account per minute, at least 1 (fixed one-minute windows, counted in memory)");
@@ -115,6 +119,7 @@ void CheckFlags(const command_line::Program& program) {
         &FLAGS_organisation_searches_per_minute, &FLAGS_organisation_profile_views_per_day}) {
     command_line::RequireAtLeast(program, *count, 1);
   }
+  command_line::RequireInRange(program, FLAGS_unknown_travel_km, 1, 200);
   command_line::RequireAtLeast(program, FLAGS_shutdown_grace, absl::ZeroDuration());
   command_line::RequireAbove(program, FLAGS_import_idle_timeout, absl::ZeroDuration());
 }
@@ -141,6 +146,7 @@ Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> refer
   if (options.vault_path.empty()) options.vault_path = verkenner::indexer::DefaultVaultPath(index);
   options.reference_data = std::move(reference_data);
   options.search_threads = absl::GetFlag(FLAGS_search_threads);
+  options.unknown_travel_km = absl::GetFlag(FLAGS_unknown_travel_km);
   options.imports.idle_timeout = absl::GetFlag(FLAGS_import_idle_timeout);
   options.imports.max_bytes = int64_t{absl::GetFlag(FLAGS_max_import_mib)} << 20;
   options.imports.max_concurrent = absl::GetFlag(FLAGS_max_concurrent_imports);

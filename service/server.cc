@@ -43,12 +43,21 @@ absl::Status Server::OpenEnvironment(const Options& options) {
   environment_.authenticator = authenticator_.get();
   environment_.quotas = quotas_.get();
   environment_.reference_data = options.reference_data;
+  absl::StatusOr<std::shared_ptr<HiddenProfiles>> hidden = HiddenProfiles::Load(*store_);
+  if (!hidden.ok()) return hidden.status();
+  hidden_profiles_ = std::move(*hidden);
   return absl::OkStatus();
 }
 
 absl::Status Server::StartServices(const Options& options) {
-  absl::StatusOr<std::unique_ptr<engine::SearcherPool>> pool = engine::SearcherPool::Start(
-      {options.index_path, options.reference_data, options.search_threads});
+  engine::SearcherPool::Options engine_options;
+  engine_options.index_path = options.index_path;
+  engine_options.reference_data = options.reference_data;
+  engine_options.threads = options.search_threads;
+  engine_options.unknown_travel_km = options.unknown_travel_km;
+  engine_options.hidden_profiles = hidden_profiles_->Source();
+  absl::StatusOr<std::unique_ptr<engine::SearcherPool>> pool =
+      engine::SearcherPool::Start(engine_options);
   if (!pool.ok()) return pool.status();
   pool_ = std::move(*pool);
   search_service_ =
@@ -70,6 +79,13 @@ absl::Status Server::StartServices(const Options& options) {
   import_options.limits = options.imports;
   profile_import_service_ =
       std::make_unique<ProfileImportService>(&environment_, std::move(import_options));
+  CandidateRightsService::Options rights_options;
+  rights_options.pool = pool_.get();
+  rights_options.pseudonymizer = options.pseudonymizer;
+  rights_options.hidden = hidden_profiles_.get();
+  rights_options.today = options.today;
+  candidate_rights_service_ =
+      std::make_unique<CandidateRightsService>(&environment_, std::move(rights_options));
   return absl::OkStatus();
 }
 
@@ -82,6 +98,7 @@ void Server::RegisterServices(grpc::ServerBuilder& builder) {
       {shortlist_service_.get(), v1::ShortlistService::service_full_name()},
       {identity_service_.get(), v1::IdentityService::service_full_name()},
       {profile_import_service_.get(), v1::ProfileImportService::service_full_name()},
+      {candidate_rights_service_.get(), v1::CandidateRightsService::service_full_name()},
   };
   for (const auto& [service, name] : services) {
     builder.RegisterService(service);

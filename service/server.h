@@ -14,8 +14,10 @@
 #include "service/auth/quota.h"
 #include "service/observability/access_log.h"
 #include "service/observability/metrics.h"
+#include "service/rpc/candidate_rights_service.h"
 #include "service/rpc/contact_request_service.h"
 #include "service/rpc/environment.h"
+#include "service/rpc/hidden_profiles.h"
 #include "service/rpc/identity_service.h"
 #include "service/rpc/profile_import_service.h"
 #include "service/rpc/saved_profile_service.h"
@@ -55,6 +57,8 @@ class Server {
     std::shared_ptr<const engine::ReferenceData> reference_data;
     // Engine worker threads; 0: one per hardware thread.
     int search_threads = 0;
+    // SearcherPool::Options::unknown_travel_km.
+    int unknown_travel_km = engine::kDefaultUnknownTravelKm;
     // Days since 1970-01-01; tests fix it, production uses the clock.
     std::function<int64_t()> today = TodayFromSystemClock;
   };
@@ -108,6 +112,7 @@ class Server {
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<QuotaLimiter> quotas_;
   ServiceEnvironment environment_;
+  std::shared_ptr<HiddenProfiles> hidden_profiles_;  // read by the pool's searchers
   std::unique_ptr<engine::SearcherPool> pool_;
   std::unique_ptr<CandidateSearchService> search_service_;
   std::unique_ptr<SessionService> session_service_;
@@ -116,6 +121,7 @@ class Server {
   std::unique_ptr<ShortlistService> shortlist_service_;
   std::unique_ptr<IdentityService> identity_service_;
   std::unique_ptr<ProfileImportService> profile_import_service_;
+  std::unique_ptr<CandidateRightsService> candidate_rights_service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   int port_ = 0;
   std::once_flag shutdown_once_;

@@ -25,12 +25,13 @@
 // load from a built Verkenner index, and the engine's search semantics resolved once per query.
 //
 // The peers answer the same question as engine::Searcher, so several rules below are copies of
-// the engine's (engine/searcher.cc): the assumed travel limit for unknown limits, the hours and
-// experience bands. If the engine changes them, the agreement column of search_latency shows it.
+// the engine's (engine/searcher.cc): the hours and experience bands. If the engine changes them,
+// the agreement column of search_latency shows it.
 namespace verkenner::benchmarks {
 
-// A profile whose own travel limit is unknown travels this far in tolerant mode (searcher.cc).
-inline constexpr int kAssumedTravelKmWhenUnknown = 15;
+// A profile whose own travel limit is unknown travels this far in tolerant mode, as the engine's
+// searchers do by default.
+inline constexpr int kAssumedTravelKmWhenUnknown = engine::kDefaultUnknownTravelKm;
 // ISCO unit-group matches weigh half as much as ESCO occupation matches (searcher.cc).
 inline constexpr double kRelatedOccupationWeight = 0.5;
 

@@ -191,6 +191,7 @@ absl::Status FillProfile(const engine::CandidateMatch& match,
   }
   if (!shown.ok()) return shown.status();
   *profile = std::move(*shown);
+  profile->set_assumed_travel_km(match.assumed_travel_km);
   v1::Area* area = profile->mutable_area();
   std::string region_code = match.shown_area_code;
   if (match.shown_area_is_municipality) {

@@ -412,4 +412,48 @@ absl::StatusOr<int64_t> AppendAudit(SqliteConnection& db, const AuditEntry& entr
   return sqlite3_last_insert_rowid(db.handle());
 }
 
+absl::StatusOr<std::set<std::string>> HiddenProfileIdsIn(SqliteConnection& db) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare("SELECT profile_id FROM hidden_profile");
+  if (!select.ok()) return select.status();
+  std::set<std::string> ids;
+  while (true) {
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return ids;
+    ids.insert(select->Text(0));
+  }
+}
+
+absl::StatusOr<std::optional<HiddenProfileRecord>> FindHiddenProfile(
+    SqliteConnection& db, const std::string& profile_id) {
+  absl::StatusOr<SqliteStatement> select =
+      db.Prepare("SELECT account_id, reason, time FROM hidden_profile WHERE profile_id = ?1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, profile_id);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::nullopt;
+  return HiddenProfileRecord{profile_id, select->Text(0), select->Text(1), select->Integer(2)};
+}
+
+absl::Status HideProfile(SqliteConnection& db, const HiddenProfileRecord& hidden) {
+  absl::StatusOr<SqliteStatement> insert = db.Prepare(
+      "INSERT OR REPLACE INTO hidden_profile (profile_id, account_id, reason, time) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  if (!insert.ok()) return insert.status();
+  insert->Bind(1, hidden.profile_id)
+      .Bind(2, hidden.account_id)
+      .Bind(3, hidden.reason)
+      .Bind(4, hidden.time_micros);
+  return insert->Run();
+}
+
+absl::Status UnhideProfile(SqliteConnection& db, const std::string& profile_id) {
+  absl::StatusOr<SqliteStatement> remove =
+      db.Prepare("DELETE FROM hidden_profile WHERE profile_id = ?1");
+  if (!remove.ok()) return remove.status();
+  remove->Bind(1, profile_id);
+  return remove->Run();
+}
+
 }  // namespace verkenner::service

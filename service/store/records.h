@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -144,6 +145,23 @@ struct AuditEntry {
 };
 // Appends the entry; returns its id.
 absl::StatusOr<int64_t> AppendAudit(sqlite::SqliteConnection& db, const AuditEntry& entry);
+
+// A profile an organisation acting for the candidate hid from employers (AVG art. 21).
+struct HiddenProfileRecord {
+  std::string profile_id;
+  std::string account_id;  // who hid it
+  std::string reason;
+  int64_t time_micros = 0;
+};
+// Every hidden profile's id.
+absl::StatusOr<std::set<std::string>> HiddenProfileIdsIn(sqlite::SqliteConnection& db);
+// Why and by whom `profile_id` is hidden; nullopt when it is not.
+absl::StatusOr<std::optional<HiddenProfileRecord>> FindHiddenProfile(sqlite::SqliteConnection& db,
+                                                                     const std::string& profile_id);
+// Hides the profile, replacing an earlier hiding's account, reason and time.
+absl::Status HideProfile(sqlite::SqliteConnection& db, const HiddenProfileRecord& hidden);
+// Shows it again; nothing to do when it is not hidden.
+absl::Status UnhideProfile(sqlite::SqliteConnection& db, const std::string& profile_id);
 
 }  // namespace verkenner::service
 

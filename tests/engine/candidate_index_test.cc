@@ -321,6 +321,68 @@ TEST_F(MatchTest, AnUnknownTravelLimitCountsAsFifteenKilometresInTolerantModeOnl
   EXPECT_THAT(Ids(Search(query)), IsEmpty());
 }
 
+// How far an unknown travel limit reaches is a setting, and a match found by it says so.
+TEST_F(MatchTest, TheReachAssumedForAnUnknownTravelLimitIsASettingThatMatchesState) {
+  CandidateRecord known = Profile("known");  // travels 20 km, lives at the workplace
+  CandidateRecord near = Profile("near");
+  near.max_travel_km.reset();
+  near.home = North(kUtrecht, 12);
+  CandidateRecord far = Profile("far");
+  far.max_travel_km.reset();
+  far.home = North(kUtrecht, 25);  // beyond every known limit, so the search box must widen
+  Commit({known, near, far});
+  SearchQuery query = Vacancy("orderpicker");
+  query.sort = SortOrder::kDistance;
+
+  SearchResult result = Search(query);
+  ASSERT_THAT(Ids(result), ElementsAre("known", "near"));
+  EXPECT_EQ(result.matches[0].assumed_travel_km, 0);
+  EXPECT_EQ(Reason(result.matches[0], ReasonCode::kDistance)->text, "woont op 0-5 km");
+  EXPECT_EQ(result.matches[1].assumed_travel_km, kDefaultUnknownTravelKm);
+  EXPECT_EQ(Reason(result.matches[1], ReasonCode::kDistance)->text,
+            "woont op 10-20 km; reisafstand onbekend: gezocht binnen 15 km");
+
+  searcher_->set_unknown_travel_km(30);
+  result = Search(query);
+  ASSERT_THAT(Ids(result), ElementsAre("known", "near", "far"));
+  EXPECT_EQ(Reason(result.matches[2], ReasonCode::kDistance)->text,
+            "woont op 20-30 km; reisafstand onbekend: gezocht binnen 30 km");
+  absl::StatusOr<CandidateMatch> shown = searcher_->GetProfile("far", kToday);
+  ASSERT_TRUE(shown.ok()) << shown.status();
+  EXPECT_EQ(shown->assumed_travel_km, 30);
+  EXPECT_EQ(searcher_->GetProfile("known", kToday)->assumed_travel_km, 0);
+}
+
+// A hidden profile (AVG art. 21) is registered but never served: not in results, totals, facet
+// counts or GetProfile; only the organisations acting for the candidate still find it.
+TEST_F(MatchTest, HiddenProfilesAreNeverServedToEmployers) {
+  CandidateRecord by_source = Profile("by-source");
+  by_source.hidden_at_source = true;
+  Commit({Profile("shown"), Profile("by-organisation"), by_source});
+  auto hidden = std::make_shared<HiddenProfileIds>();
+  Search(Vacancy("orderpicker"));  // opens searcher_
+  searcher_->set_hidden_profiles([&] { return hidden; });
+  SearchQuery query = Vacancy("orderpicker");
+  query.facets = {FacetKind::kRegion};
+  EXPECT_THAT(Ids(Search(query)), ElementsAre("shown", "by-organisation"));
+
+  hidden = std::make_shared<HiddenProfileIds>(HiddenProfileIds{"by-organisation"});
+  SearchResult result = Search(query);
+  EXPECT_THAT(Ids(result), ElementsAre("shown"));
+  EXPECT_EQ(result.total, 1);
+  ASSERT_EQ(result.facets[FacetKind::kRegion].size(), 1u);
+  EXPECT_EQ(result.facets[FacetKind::kRegion][0].count, 1);
+  for (const char* id : {"by-organisation", "by-source"}) {
+    EXPECT_TRUE(absl::IsNotFound(searcher_->GetProfile(id, kToday).status())) << id;
+    EXPECT_TRUE(searcher_->GetProfile(id, kToday, Searcher::Visibility::kHiddenToo).ok()) << id;
+  }
+  EXPECT_TRUE(searcher_->GetProfile("by-source", kToday, Searcher::Visibility::kHiddenToo)
+                  ->record.hidden_at_source);
+
+  hidden = std::make_shared<HiddenProfileIds>();  // shown again
+  EXPECT_THAT(Ids(Search(query)), ElementsAre("shown", "by-organisation"));
+}
+
 TEST_F(MatchTest, HoursOverlapFromTheFirstSharedHour) {
   Commit({Profile("p")});  // 16-24 hours
   auto admitted = [&](int offered_min, int offered_max) {

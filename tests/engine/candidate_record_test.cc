@@ -59,6 +59,7 @@ TEST(CandidateRecordTest, UnknownFieldsStayUnknownAndLeaveNoTraceInTheDocument) 
   EXPECT_FALSE(read.education_known());
   EXPECT_FALSE(read.availability_known());
   EXPECT_FALSE(read.driving_licence.has_value());
+  EXPECT_FALSE(read.hidden_at_source);
   EXPECT_DOUBLE_EQ(read.Completeness(), 0.0);
   for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
     EXPECT_TRUE(*term == schema::ProfileIdTerm("p") || *term == schema::kPrefixSource) << *term;
@@ -83,6 +84,7 @@ CandidateRecord RecordWithEveryField() {
   record.available_from_day = -3;  // dates before 1970 are not expected, but survive
   record.updated_day = 20500;
   record.retain_until_day = 21549;
+  record.hidden_at_source = true;
   return record;
 }
 
@@ -111,6 +113,7 @@ void ExpectSameSearchFields(const CandidateRecord& read, const CandidateRecord& 
   EXPECT_EQ(read.available_from_day, record.available_from_day);
   EXPECT_EQ(read.updated_day, record.updated_day);
   EXPECT_EQ(read.retain_until_day, record.retain_until_day);
+  EXPECT_EQ(read.hidden_at_source, record.hidden_at_source);
 }
 
 TEST(CandidateRecordTest, SearchFieldsSurviveEncodingExactlyWithSeparatorsInText) {

@@ -6,8 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "engine/index_layout.h"
+#include "engine/schema.h"
 #include "engine/searcher.h"
 
 namespace verkenner::indexer {
@@ -171,6 +173,45 @@ TEST_F(IndexWriterTest, ADirectoryThatIsNotAnIndexOfThisVersionIsRefused) {
 
   auto searcher = engine::Searcher::Open(path_, reference_);
   EXPECT_EQ(searcher.status().code(), absl::StatusCode::kNotFound);
+}
+
+// Schema 8 only added a field that 7 lacks: a version 7 index is read as is and upgraded by its
+// next writer, so that a program that knows only 7 refuses it from then on; 6 is refused.
+TEST_F(IndexWriterTest, AnIndexOfTheLastVersionIsReadAndUpgradedByItsNextWriter) {
+  {
+    std::unique_ptr<IndexWriter> writer = OpenWriter(2);
+    ASSERT_NE(writer, nullptr);
+    AddProfiles(*writer, 5);
+  }
+  const std::vector<std::string> shards = engine::ReadIndexLayout(path_)->shard_paths;
+  auto set_version = [&](const std::string& version) {
+    for (const std::string& shard : shards) {
+      Xapian::WritableDatabase database(shard, Xapian::DB_OPEN);
+      database.set_metadata(engine::schema::kSchemaVersionKey, version);
+      database.commit();
+    }
+  };
+  auto versions = [&] {
+    std::set<std::string> seen;
+    for (const std::string& shard : shards) {
+      seen.insert(Xapian::Database(shard).get_metadata(engine::schema::kSchemaVersionKey));
+    }
+    return seen;
+  };
+  ASSERT_EQ(engine::schema::kOldestReadableSchemaVersion, 7);
+  set_version("7");
+  auto searcher = engine::Searcher::Open(path_, reference_);
+  ASSERT_TRUE(searcher.ok()) << searcher.status();
+  EXPECT_EQ((*searcher)->DocumentCount().value_or(0), 5);
+  searcher->reset();
+  { ASSERT_NE(OpenWriter(2), nullptr); }
+  EXPECT_EQ(versions(), std::set<std::string>{std::to_string(engine::schema::kSchemaVersion)});
+
+  set_version("6");
+  EXPECT_EQ(engine::Searcher::Open(path_, reference_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(IndexWriter::Open(path_, reference_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(IndexWriterTest, ASecondWriterIsRefusedWhileTheFirstHoldsTheIndex) {

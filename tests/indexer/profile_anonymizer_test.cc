@@ -186,6 +186,18 @@ TEST_F(ProfileAnonymizerTest, OnlyAStartDateAfterTodayIsKept) {
   EXPECT_EQ(Anonymize().available_from_day, kToday + 1);
 }
 
+// An employer may learn that a hire may no longer count for the banenafspraak, to the month:
+// the day would help single the person out.
+TEST_F(ProfileAnonymizerTest, TheRegisterEndIsShownToTheMonth) {
+  const v1::AnonymousProfile ended = Served(Anonymize());
+  ASSERT_TRUE(ended.has_registered_until());
+  EXPECT_EQ(ended.registered_until().year(), 2024);
+  EXPECT_EQ(ended.registered_until().month(), 6);
+  EXPECT_EQ(ended.registered_until().day(), 0);
+  profile_.clear_register_end();
+  EXPECT_FALSE(Served(Anonymize()).has_registered_until());
+}
+
 TEST_F(ProfileAnonymizerTest, RetentionEndsOnDecember31OfTheSecondYearAfterRegisterEnd) {
   engine::CandidateRecord record = Anonymize();
   // 2026-12-31 is day 20818 since 1970-01-01.

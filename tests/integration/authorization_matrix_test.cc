@@ -16,6 +16,7 @@
 #include "service/server.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
+#include "verkenner/v1/candidate_rights.grpc.pb.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 #include "verkenner/v1/identity.grpc.pb.h"
 #include "verkenner/v1/profile_import.grpc.pb.h"
@@ -58,6 +59,8 @@ class AuthorizationMatrixTest : public ::testing::Test {
     std::filesystem::create_directories(*directory_);
     auto index = testing::BuildTestIndex(*directory_, 200, *reference);
     ASSERT_TRUE(index.ok()) << index.status();
+    index_ = new testing::TestIndex(*index);
+    reference_ = new std::shared_ptr<const engine::ReferenceData>(*reference);
     const std::string store = (*directory_ / "store.db").string();
     tokens_ = new std::map<Caller, std::string>();
     auto add = [&](Caller caller, service::NewAccount account) {
@@ -124,6 +127,8 @@ class AuthorizationMatrixTest : public ::testing::Test {
     delete region_;
     delete other_region_;
     delete made_requests_;
+    delete index_;
+    delete reference_;
   }
 
   static std::shared_ptr<grpc::Channel> Channel() {
@@ -233,6 +238,8 @@ class AuthorizationMatrixTest : public ::testing::Test {
   static std::string* region_;        // kWsp's region, that of the profile
   static std::string* other_region_;  // kOtherWsp's
   static std::vector<MadeRequest>* made_requests_;
+  static testing::TestIndex* index_;  // with the generated source profiles
+  static std::shared_ptr<const engine::ReferenceData>* reference_;
 };
 
 std::filesystem::path* AuthorizationMatrixTest::directory_ = nullptr;
@@ -244,6 +251,8 @@ std::string* AuthorizationMatrixTest::region_ = nullptr;
 std::string* AuthorizationMatrixTest::other_region_ = nullptr;
 std::vector<AuthorizationMatrixTest::MadeRequest>* AuthorizationMatrixTest::made_requests_ =
     nullptr;
+testing::TestIndex* AuthorizationMatrixTest::index_ = nullptr;
+std::shared_ptr<const engine::ReferenceData>* AuthorizationMatrixTest::reference_ = nullptr;
 
 TEST_F(AuthorizationMatrixTest, CandidateSearchService) {
   auto stub = v1::CandidateSearchService::NewStub(Channel());
@@ -613,6 +622,59 @@ TEST_F(AuthorizationMatrixTest, ProfileImportService) {
                     statistics);
       },
       {{kImporter, StatusCode::OK}});
+}
+
+// An importer acts for its own source's clients, a WSP for candidates of its own region; a
+// candidate outside them is NOT_FOUND for a WSP (as if there were none) and PERMISSION_DENIED for
+// an importer (the source is in the request). Nobody else may ask.
+TEST_F(AuthorizationMatrixTest, CandidateRightsService) {
+  auto stub = v1::CandidateRightsService::NewStub(Channel());
+  using Stub = v1::CandidateRightsService::Stub;
+  const v1::SourceProfile* own_client = nullptr;     // of kImporter's source
+  const v1::SourceProfile* of_the_region = nullptr;  // of profile_id_, in kWsp's region
+  for (const v1::SourceProfile& source : index_->sources) {
+    if (source.source() == "GM0344" && own_client == nullptr) own_client = &source;
+    if (index_->pseudonymizer->ProfileId(source.source(), source.client_number()) == *profile_id_) {
+      of_the_region = &source;
+    }
+  }
+  ASSERT_NE(own_client, nullptr) << "the generator gives GM0344 clients";
+  ASSERT_NE(of_the_region, nullptr);
+  const std::string own_region = (*reference_)->FindMunicipality("GM0344")->region_code;
+  auto code_for = [&](const std::string& region) {
+    return region == own_region ? StatusCode::OK : StatusCode::NOT_FOUND;
+  };
+  struct Case {
+    const v1::SourceProfile* candidate;
+    std::vector<std::pair<Caller, StatusCode>> expected;
+  };
+  const Case cases[] = {
+      {own_client,
+       {{kWsp, code_for(*region_)},
+        {kOtherWsp, code_for(*other_region_)},
+        {kImporter, StatusCode::OK}}},
+      {of_the_region,
+       {{kOtherWsp, StatusCode::NOT_FOUND},
+        {kImporter,
+         of_the_region->source() == "GM0344" ? StatusCode::OK : StatusCode::PERMISSION_DENIED},
+        {kWsp, StatusCode::OK}}},
+  };
+  for (const Case& c : cases) {
+    v1::GetCandidateVisibilityRequest get;
+    get.mutable_candidate()->set_source(c.candidate->source());
+    get.mutable_candidate()->set_client_number(c.candidate->client_number());
+    ExpectMatrix(
+        [&](Caller caller) { return Call(&Stub::GetCandidateVisibility, *stub, caller, get); },
+        c.expected);
+    // Showing a shown profile changes nothing, so the other tests' profile stays findable.
+    v1::SetCandidateVisibilityRequest set;
+    *set.mutable_candidate() = get.candidate();
+    set.set_visible(true);
+    set.set_reason("Controle van de toegangsregels");
+    ExpectMatrix(
+        [&](Caller caller) { return Call(&Stub::SetCandidateVisibility, *stub, caller, set); },
+        c.expected);
+  }
 }
 
 }  // namespace

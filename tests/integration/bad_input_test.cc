@@ -37,7 +37,7 @@ constexpr const char* kServices[] = {
     "verkenner.v1.CandidateSearchService", "verkenner.v1.SessionService",
     "verkenner.v1.ContactRequestService",  "verkenner.v1.SavedProfileService",
     "verkenner.v1.ShortlistService",       "verkenner.v1.IdentityService",
-    "verkenner.v1.ProfileImportService",
+    "verkenner.v1.ProfileImportService",   "verkenner.v1.CandidateRightsService",
 };
 
 // A number no enum of the API defines.

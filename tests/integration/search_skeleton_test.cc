@@ -11,6 +11,7 @@
 #include <set>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
 #include "engine/disclosure_control.h"
 #include "engine/geo.h"
 #include "engine/refdata/reference_data.h"
@@ -146,7 +147,8 @@ class SearchSkeletonTest : public ::testing::Test {
           reference.NearestPostcodeArea(engine::ParsePc4(profile.postcode()).value());
       const double distance =
           engine::DistanceKm({home->lat, home->lon}, {workplace->lat, workplace->lon});
-      const double limit = profile.has_max_travel_km() ? profile.max_travel_km() : 15;
+      const double limit =
+          profile.has_max_travel_km() ? profile.max_travel_km() : engine::kDefaultUnknownTravelKm;
       if (distance > limit) continue;
       if (profile.has_hours_min() && profile.has_hours_max() &&
           (profile.hours_max() < hours_min || profile.hours_min() > hours_max)) {
@@ -387,6 +389,53 @@ TEST_F(SearchSkeletonTest, GetProfileReturnsTheSearchedProfile) {
   testing::Authorize(missing_context, *token_);
   EXPECT_EQ(Connect()->GetProfile(&missing_context, get, &profile).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// Issue 15, points 5 and 6: a card says which distance was assumed for an unknown travel limit,
+// and until when the candidate is registered, where the source gave an end date.
+TEST_F(SearchSkeletonTest, CardsStateTheAssumedTravelDistanceAndTheRegistrationEnd) {
+  std::map<std::string, const v1::SourceProfile*> source_of;
+  for (const v1::SourceProfile& profile : *profiles_) {
+    source_of[(*pseudonymizer_)->ProfileId(profile.source(), profile.client_number())] = &profile;
+  }
+  v1::SearchCandidatesRequest request;
+  request.mutable_vacancy()->mutable_workplace()->set_postcode("3511");
+  request.set_page_size(100);
+  std::vector<v1::CandidateMatch> matches;
+  do {  // every page: a profile with an unknown limit ranks below the others
+    v1::SearchCandidatesResponse response;
+    ASSERT_TRUE(Search(request, response).ok());
+    matches.insert(matches.end(), response.matches().begin(), response.matches().end());
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  int unknown = 0, ended = 0;
+  for (const v1::CandidateMatch& match : matches) {
+    const v1::SourceProfile& source = *source_of.at(match.profile().profile_id());
+    std::string distance_reason;
+    for (const v1::MatchReason& reason : match.reasons()) {
+      if (reason.code() == v1::REASON_CODE_DISTANCE) distance_reason = reason.text();
+    }
+    if (source.has_max_travel_km()) {
+      EXPECT_EQ(match.profile().assumed_travel_km(), 0);
+      EXPECT_FALSE(absl::StrContains(distance_reason, "onbekend")) << distance_reason;
+    } else {
+      ++unknown;
+      EXPECT_EQ(match.profile().assumed_travel_km(), 15);
+      EXPECT_TRUE(
+          absl::StrContains(distance_reason, "; reisafstand onbekend: gezocht binnen 15 km"))
+          << distance_reason;
+    }
+    ASSERT_EQ(match.profile().has_registered_until(), !source.register_end().empty());
+    if (!source.register_end().empty()) {
+      ++ended;
+      EXPECT_EQ(absl::StrFormat("%04d-%02d", match.profile().registered_until().year(),
+                                match.profile().registered_until().month()),
+                source.register_end().substr(0, 7));
+      EXPECT_EQ(match.profile().registered_until().day(), 0);
+    }
+  }
+  EXPECT_GT(unknown, 0) << "the generator leaves some travel limits unknown";
+  EXPECT_GT(ended, 0) << "and gives some registrations an end";
 }
 
 // Issue 15, point 7: what a card shows of area and education is shown so for at least k of the

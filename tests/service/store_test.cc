@@ -87,6 +87,7 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
     ASSERT_TRUE(
         (*raw)
             ->Execute("DROP TABLE import_run; DROP TABLE server_secret; DROP TABLE quota_use; "
+                      "DROP TABLE hidden_profile; DROP INDEX audit_by_profile; "
                       "PRAGMA user_version = 1;")
             .ok());
   }
@@ -98,7 +99,8 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                   ->Read([&](SqliteConnection& db) {
                     auto count = db.QueryInteger(
                         "SELECT count(*) FROM sqlite_schema "
-                        "WHERE name IN ('import_run', 'server_secret', 'quota_use')");
+                        "WHERE name IN ('import_run', 'server_secret', 'quota_use', "
+                        "'hidden_profile', 'audit_by_profile')");
                     auto user_version = db.QueryInteger("PRAGMA user_version");
                     if (!count.ok()) return count.status();
                     if (!user_version.ok()) return user_version.status();
@@ -107,8 +109,47 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                     return absl::OkStatus();
                   })
                   .ok());
-  EXPECT_EQ(tables, 3);
+  EXPECT_EQ(tables, 5);
   EXPECT_EQ(version, Store::kSchemaVersion);
+}
+
+TEST_F(StoreTest, AHiddenProfileIsHiddenOnceWithItsLatestReasonUntilShownAgain) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::string account;
+  ASSERT_TRUE(store
+                  ->WriteAndWait([&](SqliteConnection& db) {
+                    NewAccount wsp = Employer("am@wsp.example");
+                    wsp.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+                    wsp.region_code = "AM01";
+                    auto created = CreateAccount(db, wsp, 1);
+                    EXPECT_TRUE(created.ok()) << created.status();
+                    if (!created.ok()) return created.status();
+                    account = created->id;
+                    absl::Status status = HideProfile(db, {"p1", account, "eerste reden", 10});
+                    if (status.ok()) status = HideProfile(db, {"p1", account, "tweede reden", 20});
+                    if (status.ok()) status = HideProfile(db, {"p2", account, "reden", 30});
+                    if (status.ok()) status = UnhideProfile(db, "p2");
+                    if (status.ok()) status = UnhideProfile(db, "never-hidden");
+                    EXPECT_TRUE(status.ok()) << status;
+                    return status;
+                  })
+                  .ok());
+  ASSERT_TRUE(store
+                  ->Read([&](SqliteConnection& db) {
+                    auto ids = HiddenProfileIdsIn(db);
+                    EXPECT_TRUE(ids.ok());
+                    EXPECT_EQ(*ids, std::set<std::string>{"p1"});
+                    auto p1 = FindHiddenProfile(db, "p1");
+                    EXPECT_TRUE(p1.ok() && p1->has_value());
+                    EXPECT_EQ((*p1)->reason, "tweede reden");
+                    EXPECT_EQ((*p1)->account_id, account);
+                    EXPECT_EQ((*p1)->time_micros, 20);
+                    auto p2 = FindHiddenProfile(db, "p2");
+                    EXPECT_TRUE(p2.ok() && !p2->has_value());
+                    return absl::OkStatus();
+                  })
+                  .ok());
 }
 
 TEST_F(StoreTest, AServerSecretIsMadeOnceAndOutlivesAReopen) {

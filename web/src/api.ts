@@ -10,6 +10,7 @@
 // is bundled.
 
 import type { DescMethod, DescService, MessageJsonType } from "@bufbuild/protobuf";
+import type * as candidateRights from "./gen/verkenner/v1/candidate_rights_pb";
 import type * as contactRequests from "./gen/verkenner/v1/contact_requests_pb";
 import type * as identity from "./gen/verkenner/v1/identity_pb";
 import type * as profileImport from "./gen/verkenner/v1/profile_import_pb";
@@ -20,7 +21,8 @@ import type { AccountJson } from "./gen/verkenner/v1/sessions_pb";
 import type * as shortlists from "./gen/verkenner/v1/shortlists_pb";
 
 // The proto files that define services; a new one goes here.
-type ServiceFiles = typeof contactRequests &
+type ServiceFiles = typeof candidateRights &
+  typeof contactRequests &
   typeof identity &
   typeof profileImport &
   typeof savedProfiles &

@@ -77,6 +77,11 @@ const ROUTES: Route[] = [
     roles: [IMPORTER],
   },
   {
+    path: "/kandidaat",
+    page: () => import("./pages/candidate").then((m) => m.candidatePage),
+    roles: [IMPORTER, WSP],
+  },
+  {
     path: "/volledigheid",
     page: () => import("./pages/completeness").then((m) => m.completenessPage),
     roles: [IMPORTER],

@@ -163,6 +163,25 @@ export function formatDate(value: DateValue | undefined): string {
   );
 }
 
+const monthFormat = new Intl.DateTimeFormat("nl-NL", {
+  year: "numeric",
+  month: "long",
+  timeZone: "UTC",
+});
+
+// A date given to the month ("maart 2026"), such as AnonymousProfile.registered_until.
+export function formatMonth(value: DateValue | undefined): string {
+  if (!value?.year) return "";
+  return monthFormat.format(new Date(Date.UTC(value.year, (value.month ?? 1) - 1, 1, 12)));
+}
+
+// Whether a month given as a date has ended before `today`.
+export function monthHasPassed(value: DateValue, today: Date = new Date()): boolean {
+  const year = today.getFullYear();
+  const month = today.getMonth() + 1;
+  return value.year! < year || (value.year === year && (value.month ?? 12) < month);
+}
+
 export function formatMonths(months: number | undefined): string {
   const total = months ?? 0;
   if (total < 12) return `${total} ${total === 1 ? "maand" : "maanden"}`;

@@ -31,10 +31,12 @@ export const NAVIGATION: Partial<Record<NonNullable<Account["role"]>, Array<[str
     ["/wsp/aanvragen", "Aanvragen regio"],
     ["/wsp/shortlists", "Shortlists"],
     ["/zoeken", "Kandidaten zoeken"],
+    ["/kandidaat", "Rechten kandidaat"],
   ],
   [IMPORTER]: [
     ["/import", "Bestand importeren"],
     ["/volledigheid", "Volledigheid"],
+    ["/kandidaat", "Rechten kandidaat"],
   ],
 };
 

@@ -1,4 +1,20 @@
 // Checks the scenarios share.
+import fs from "node:fs";
+import path from "node:path";
+import { defaultRefdata } from "./harness.mjs";
+
+// The arbeidsmarktregio of every municipality code, from the reference data.
+export function regionsOfMunicipalities() {
+  const refdata = process.env.VERKENNER_REFDATA || defaultRefdata();
+  return new Map(
+    fs
+      .readFileSync(path.join(refdata, "gemeenten_nl.csv"), "utf8")
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(","))
+      .map((cells) => [cells[0], cells[4]]),
+  );
+}
 
 export function expect(condition, message) {
   if (!condition) throw new Error(message);

@@ -6,7 +6,9 @@ import {
   DISTANCE_LABELS,
   formatDate,
   formatDecimal,
+  formatMonth,
   formatMonths,
+  monthHasPassed,
   formatPercent,
   TRAVEL_MODE_LABELS,
   WEEKDAYS,
@@ -89,6 +91,28 @@ export function educationText(profile: AnonymousProfile): string {
   return education?.label || "onbekend";
 }
 
+// How far the candidate travels; when unknown, the distance searches assumed instead, so that an
+// employer knows why the candidate was found (or would not be, farther away).
+export function travelText(profile: AnonymousProfile): string {
+  if (profile.maxTravelKm) {
+    const mode = TRAVEL_MODE_LABELS[profile.travelMode ?? ""];
+    return `${profile.maxTravelKm} km${mode ? ` (${mode})` : ""}`;
+  }
+  return profile.assumedTravelKm
+    ? `reisafstand onbekend: gezocht binnen ${profile.assumedTravelKm} km`
+    : "onbekend";
+}
+
+// The registration's end, where the source gave one: after it, hiring the candidate may no
+// longer count for the banenafspraak.
+export function registrationText(profile: AnonymousProfile, today?: Date): string {
+  const until = profile.registeredUntil;
+  if (!until?.year) return "";
+  return monthHasPassed(until, today)
+    ? `stond in het doelgroepregister tot en met ${formatMonth(until)}: een plaatsing telt mogelijk niet meer mee voor de banenafspraak`
+    : `staat in het doelgroepregister tot en met ${formatMonth(until)}`;
+}
+
 // The facts of a card, in a definition list.
 export function profileFacts(profile: AnonymousProfile, distanceBand?: string): HTMLElement {
   const facts: Array<[string, string | Node]> = [
@@ -99,14 +123,13 @@ export function profileFacts(profile: AnonymousProfile, distanceBand?: string): 
   if (distanceBand && DISTANCE_LABELS[distanceBand]) {
     facts.push(["Afstand tot werkplek", DISTANCE_LABELS[distanceBand]]);
   }
-  if (profile.maxTravelKm) {
-    const mode = TRAVEL_MODE_LABELS[profile.travelMode ?? ""];
-    facts.push(["Reist maximaal", `${profile.maxTravelKm} km${mode ? ` (${mode})` : ""}`]);
-  }
+  facts.push(["Reisafstand", travelText(profile)]);
   facts.push([
     "Affiniteiten",
     (profile.affinities ?? []).map(affinityLabel).join(", ") || "onbekend",
   ]);
+  const registration = registrationText(profile);
+  if (registration) facts.push(["Doelgroepregister", registration]);
   facts.push(["Volledigheid", completenessMeter(profile)]);
   return h(
     "dl",
@@ -126,12 +149,7 @@ export function profileDetails(profile: AnonymousProfile): Array<[string, string
     ["Beschikbaarheid", availabilityText(profile)],
     ["Dagen", daysText(profile.days) || "onbekend"],
     ["Beschikbaar vanaf", formatDate(profile.availableFrom) || "direct"],
-    [
-      "Reisafstand",
-      profile.maxTravelKm
-        ? `${profile.maxTravelKm} km${profile.travelMode ? `, ${TRAVEL_MODE_LABELS[profile.travelMode] ?? ""}` : ""}`
-        : "onbekend",
-    ],
+    ["Reisafstand", travelText(profile)],
     [
       "Rijbewijs",
       profile.drivingLicence === undefined ? "onbekend" : profile.drivingLicence ? "ja" : "nee",
@@ -146,6 +164,8 @@ export function profileDetails(profile: AnonymousProfile): Array<[string, string
     ["Wensen", profile.wishes || "geen bekend"],
     ["Volledigheid", completenessMeter(profile)],
   ];
+  const registration = registrationText(profile);
+  if (registration) rows.splice(1, 0, ["Doelgroepregister", registration]);
   return rows;
 }
 

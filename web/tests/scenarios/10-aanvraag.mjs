@@ -4,9 +4,7 @@
 // the candidate's identity with a purpose; an employer of another organisation sees none of it.
 // Every page and state passes axe, and each gets a screenshot.
 import fs from "node:fs";
-import path from "node:path";
-import { defaultRefdata } from "../harness.mjs";
-import { expect, openFirstProfile } from "../checks.mjs";
+import { expect, openFirstProfile, regionsOfMunicipalities } from "../checks.mjs";
 
 export const name = "werkgever vraagt contact aan, WSP behandelt, andere werkgever ziet niets";
 export const timeoutMs = 180_000;
@@ -17,15 +15,7 @@ async function count(locator) {
 
 // A workplace postcode in the region: that of a synthetic profile from one of its municipalities.
 function postcodeIn(region, profilesFile) {
-  const refdata = process.env.VERKENNER_REFDATA || defaultRefdata();
-  const regionOf = new Map(
-    fs
-      .readFileSync(path.join(refdata, "gemeenten_nl.csv"), "utf8")
-      .split("\n")
-      .slice(1)
-      .map((line) => line.split(","))
-      .map((cells) => [cells[0], cells[4]]),
-  );
+  const regionOf = regionsOfMunicipalities();
   for (const line of fs.readFileSync(profilesFile, "utf8").split("\n").slice(1)) {
     const cells = line.split(";");
     if (regionOf.get(cells[0]) === region && /^[1-9][0-9]{3}/.test(cells[9] ?? ""))
@@ -74,6 +64,27 @@ export async function run(ctx) {
     await firstCard.getByText(fact, { exact: false }).first().waitFor();
   }
   await firstCard.getByText("Waarom deze kandidaat").waitFor();
+  // Every card states how far the candidate travels, or the distance searched instead (issue
+  // 15, point 5), and a registration's end where the source gave one (point 6).
+  let travelFacts = 0;
+  for (const fact of await page.locator(".vk-card__facts > div").all()) {
+    const key = await fact.locator("dt").innerText();
+    const value = await fact.locator("dd").innerText();
+    if (key === "Reisafstand") {
+      travelFacts += 1;
+      expect(
+        /^(\d+ km|reisafstand onbekend: gezocht binnen 15 km$)/.test(value),
+        `Reisafstand: ${value}`,
+      );
+    }
+    if (key === "Doelgroepregister") {
+      expect(
+        /^(staat|stond) in het doelgroepregister tot en met [a-z]+ \d{4}/.test(value),
+        `Doelgroepregister: ${value}`,
+      );
+    }
+  }
+  expect(travelFacts === 10, `every card states its travel distance, ${travelFacts} of 10 do`);
   expect(/baan\)/.test(await firstCard.innerText()), "availability shows its banen equivalent");
   await ctx.checkAccessibility(page, "zoekresultaten");
   await ctx.screenshot(page, "11-zoekresultaten");

@@ -1,0 +1,187 @@
+#include "service/rpc/candidate_rights_service.h"
+
+#include "indexer/profile_validator.h"
+#include "service/rpc/request_validation.h"
+#include "service/store/accounts.h"
+
+namespace verkenner::service {
+namespace {
+
+constexpr size_t kMinReasonCharacters = 10;
+constexpr size_t kMaxReasonCharacters = 500;
+// The one answer for a candidate without a current profile and for one the caller does not act
+// for, so that a WSP cannot tell another region's candidates from no candidate.
+constexpr char kNoSuchCandidate[] = "candidate: no current profile of a candidate you act for";
+
+// The visibility of the profile of `match` as the store holds it now.
+absl::Status ReadVisibility(sqlite::SqliteConnection& db, const engine::CandidateMatch& match,
+                            v1::CandidateVisibility& out) {
+  out.Clear();
+  out.set_profile_id(match.profile_id);
+  out.set_hidden_by_import(match.record.hidden_at_source);
+  absl::StatusOr<std::optional<HiddenProfileRecord>> hidden =
+      FindHiddenProfile(db, match.profile_id);
+  if (!hidden.ok()) return hidden.status();
+  if (hidden->has_value()) {
+    out.set_hidden_by_organisation(true);
+    out.set_reason((*hidden)->reason);
+    SetTimestamp((*hidden)->time_micros, out.mutable_hide_time());
+    absl::StatusOr<std::optional<AccountRecord>> account = FindAccount(db, (*hidden)->account_id);
+    if (!account.ok()) return account.status();
+    if (account->has_value()) FillAccountReference(**account, out.mutable_hidden_by());
+  }
+  out.set_visible(!out.hidden_by_import() && !out.hidden_by_organisation());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+CandidateRightsService::CandidateRightsService(const ServiceEnvironment* environment,
+                                               Options options)
+    : environment_(*environment), options_(std::move(options)) {}
+
+AuditEntry CandidateRightsService::AuditOf(const Caller& caller, std::string action,
+                                           std::string reason) const {
+  AuditEntry audit;
+  audit.time_micros = absl::ToUnixMicros(environment_.now());
+  audit.account_id = caller.account.id;
+  audit.action = std::move(action);
+  audit.purpose = reason.substr(0, kMaxReasonCharacters * 4);
+  audit.outcome = "ok";
+  return audit;
+}
+
+absl::StatusOr<std::string> CandidateRightsService::ProfileIdOf(const Caller& caller,
+                                                                const v1::CandidateKey& candidate) {
+  if (options_.pseudonymizer == nullptr) {
+    return absl::FailedPreconditionError(
+        "this server has no pseudonym key, so it cannot find candidates by client number");
+  }
+  std::vector<indexer::FieldError> errors = indexer::CheckProfileKey(
+      candidate.source(), candidate.client_number(), *environment_.reference_data);
+  if (!errors.empty()) return InvalidField("candidate." + errors[0].field, errors[0].reason);
+  if (caller.account.role == v1::ACCOUNT_ROLE_IMPORTER &&
+      candidate.source() != caller.account.source) {
+    return absl::PermissionDeniedError(
+        "candidate.source: you act only for the clients of your own source");
+  }
+  return options_.pseudonymizer->ProfileId(candidate.source(), candidate.client_number());
+}
+
+absl::StatusOr<engine::CandidateMatch> CandidateRightsService::FindFor(
+    engine::Searcher& searcher, const Caller& caller, const std::string& profile_id) {
+  absl::StatusOr<engine::CandidateMatch> match =
+      searcher.GetProfile(profile_id, options_.today(), engine::Searcher::Visibility::kHiddenToo);
+  if (absl::IsNotFound(match.status())) return absl::NotFoundError(kNoSuchCandidate);
+  if (!match.ok()) return match.status();
+  if (caller.account.role == v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER &&
+      match->record.region_code != caller.account.region_code) {
+    return absl::NotFoundError(kNoSuchCandidate);
+  }
+  return match;
+}
+
+void CandidateRightsService::RefuseAndFinish(UnaryCall call, AuditEntry audit,
+                                             const absl::Status& outcome) {
+  audit.outcome = absl::StatusCodeToString(outcome.code());
+  environment_.store->Write(
+      [audit](sqlite::SqliteConnection& db) { return AppendAudit(db, audit).status(); },
+      [call, outcome](absl::Status audited) {
+        // Nothing leaves without its audit row.
+        call.Finish(audited.ok() ? outcome : absl::UnavailableError("cannot answer now"));
+      });
+}
+
+void CandidateRightsService::WriteAndFinish(
+    UnaryCall call, AuditEntry audit, std::function<absl::Status(sqlite::SqliteConnection&)> change,
+    const engine::CandidateMatch& match, v1::CandidateVisibility* out,
+    std::function<void()> after_commit) {
+  auto visibility = std::make_shared<v1::CandidateVisibility>();
+  environment_.store->Write(
+      [audit, change = std::move(change), match, visibility](sqlite::SqliteConnection& db) {
+        if (change != nullptr) {
+          if (absl::Status changed = change(db); !changed.ok()) return changed;
+        }
+        if (absl::StatusOr<int64_t> appended = AppendAudit(db, audit); !appended.ok()) {
+          return appended.status();
+        }
+        return ReadVisibility(db, match, *visibility);
+      },
+      [call, out, visibility, after_commit = std::move(after_commit)](absl::Status status) {
+        if (status.ok()) {
+          if (after_commit != nullptr) after_commit();
+          *out = std::move(*visibility);
+        }
+        call.Finish(status);
+      });
+}
+
+grpc::ServerUnaryReactor* CandidateRightsService::GetCandidateVisibility(
+    grpc::CallbackServerContext* context, const v1::GetCandidateVisibilityRequest* request,
+    v1::GetCandidateVisibilityResponse* response) {
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_IMPORTER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        AuditEntry audit = AuditOf(caller, "get_candidate_visibility", "");
+        absl::StatusOr<std::string> profile_id = ProfileIdOf(caller, request->candidate());
+        if (!profile_id.ok()) {
+          RefuseAndFinish(call, std::move(audit), profile_id.status());
+          return Answer::Later();
+        }
+        audit.profile_id = *profile_id;
+        options_.pool->Submit([this, call, caller, audit, response](engine::Searcher& searcher) {
+          absl::StatusOr<engine::CandidateMatch> match =
+              FindFor(searcher, caller, audit.profile_id);
+          if (!match.ok()) {
+            RefuseAndFinish(call, audit, match.status());
+            return;
+          }
+          WriteAndFinish(call, audit, nullptr, *match, response->mutable_visibility(), nullptr);
+        });
+        return Answer::Later();
+      });
+}
+
+grpc::ServerUnaryReactor* CandidateRightsService::SetCandidateVisibility(
+    grpc::CallbackServerContext* context, const v1::SetCandidateVisibilityRequest* request,
+    v1::SetCandidateVisibilityResponse* response) {
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_IMPORTER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        const bool visible = request->visible();
+        AuditEntry audit =
+            AuditOf(caller, visible ? "show_profile" : "hide_profile", request->reason());
+        absl::StatusOr<std::string> profile_id = ProfileIdOf(caller, request->candidate());
+        absl::Status valid = profile_id.status();
+        if (valid.ok()) {
+          valid = CheckCharacters("reason", request->reason(), kMinReasonCharacters,
+                                  kMaxReasonCharacters);
+        }
+        if (!valid.ok()) {
+          RefuseAndFinish(call, std::move(audit), valid);
+          return Answer::Later();
+        }
+        audit.profile_id = *profile_id;
+        options_.pool->Submit([this, call, caller, audit, visible, request,
+                               response](engine::Searcher& searcher) {
+          absl::StatusOr<engine::CandidateMatch> match =
+              FindFor(searcher, caller, audit.profile_id);
+          if (!match.ok()) {
+            RefuseAndFinish(call, audit, match.status());
+            return;
+          }
+          const HiddenProfileRecord hiding{audit.profile_id, caller.account.id, request->reason(),
+                                           audit.time_micros};
+          auto change = [hiding, visible](sqlite::SqliteConnection& db) {
+            return visible ? UnhideProfile(db, hiding.profile_id) : HideProfile(db, hiding);
+          };
+          auto after_commit = [hidden = options_.hidden, id = audit.profile_id, visible] {
+            hidden->Set(id, !visible);
+          };
+          WriteAndFinish(call, audit, change, *match, response->mutable_visibility(), after_commit);
+        });
+        return Answer::Later();
+      });
+}
+
+}  // namespace verkenner::service

@@ -1,0 +1,381 @@
+// Issue 15, point 2: a candidate's objection (AVG art. 21) hides the profile from employers at
+// once, through the real gRPC channel of a running server on a real index and store.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "engine/refdata/reference_data.h"
+#include "service/server.h"
+#include "service/store/records.h"
+#include "tests/integration/test_accounts.h"
+#include "tests/integration/test_index.h"
+#include "verkenner/v1/candidate_rights.grpc.pb.h"
+#include "verkenner/v1/saved_profiles.grpc.pb.h"
+#include "verkenner/v1/search.grpc.pb.h"
+
+namespace verkenner {
+namespace {
+
+using grpc::StatusCode;
+
+constexpr char kReason[] = "Bezwaar van de kandidaat (art. 21 AVG), per brief";
+
+class CandidateRightsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
+    ASSERT_TRUE(reference.ok()) << reference.status();
+    reference_ = new std::shared_ptr<const engine::ReferenceData>(*reference);
+    directory_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
+                                           ("verkenner-rights-" + std::to_string(getpid())));
+    std::filesystem::remove_all(*directory_);
+    std::filesystem::create_directories(*directory_);
+    auto index = testing::BuildTestIndex(*directory_, 120, *reference);
+    ASSERT_TRUE(index.ok()) << index.status();
+    index_ = new testing::TestIndex(*std::move(index));
+    const v1::SourceProfile& candidate = index_->sources.front();
+    const engine::Municipality* home =
+        (*reference)->FindMunicipality(MunicipalityOf(candidate.postcode()));
+    ASSERT_NE(home, nullptr);
+
+    store_path_ = new std::string((*directory_ / "store.db").string());
+    auto add = [](service::NewAccount account) {
+      auto token = testing::AddAccountWithToken(*store_path_, account);
+      EXPECT_TRUE(token.ok()) << token.status();
+      return token.value_or("");
+    };
+    employer_ = new std::string(add(testing::TestEmployer("w@werkgever.example", "Werkgever BV")));
+    service::NewAccount importer = testing::TestEmployer("koppeling@bron.example", "Bron");
+    importer.role = v1::ACCOUNT_ROLE_IMPORTER;
+    importer.source = candidate.source();
+    importer_ = new std::string(add(importer));
+    importer.email = "koppeling@andere-bron.example";
+    importer.source = candidate.source() == "UWV" ? "GM0344" : "UWV";
+    other_importer_ = new std::string(add(importer));
+    service::NewAccount wsp = testing::TestEmployer("am@wsp.example", "WSP");
+    wsp.display_name = "Accountmanager WSP";
+    wsp.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+    wsp.region_code = home->region_code;
+    wsp_ = new std::string(add(wsp));
+    wsp.email = "am@andere-wsp.example";
+    wsp.region_code = home->region_code == "AM01" ? "AM02" : "AM01";
+    other_wsp_ = new std::string(add(wsp));
+
+    service::Server::Options options;
+    options.listen_address = "127.0.0.1:0";
+    options.index_path = index_->index_path;
+    options.vault_path = index_->vault_path;
+    options.pseudonymizer = index_->pseudonymizer;
+    options.store_path = *store_path_;
+    options.reference_data = *reference;
+    options.search_threads = 2;
+    options.today = [] { return testing::kTestToday; };
+    auto server = service::Server::Start(std::move(options));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = server->release();
+  }
+
+  static void TearDownTestSuite() {
+    delete server_;
+    std::filesystem::remove_all(*directory_);
+    for (std::string* text : {employer_, importer_, other_importer_, wsp_, other_wsp_, store_path_})
+      delete text;
+    delete index_;
+    delete directory_;
+    delete reference_;
+  }
+
+  // The municipality code of a generated postcode's PC4 area.
+  static std::string MunicipalityOf(const std::string& postcode) {
+    const engine::PostcodeArea* area =
+        (*reference_)->NearestPostcodeArea(engine::ParsePc4(postcode).value());
+    return area != nullptr ? area->municipality_code : "";
+  }
+
+  static std::shared_ptr<grpc::Channel> Channel() {
+    return grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                               grpc::InsecureChannelCredentials());
+  }
+
+  static const v1::SourceProfile& Candidate() { return index_->sources.front(); }
+  static std::string CandidateId() {
+    return index_->pseudonymizer->ProfileId(Candidate().source(), Candidate().client_number());
+  }
+  static v1::CandidateKey Key(const v1::SourceProfile& source = Candidate()) {
+    v1::CandidateKey key;
+    key.set_source(source.source());
+    key.set_client_number(source.client_number());
+    return key;
+  }
+
+  static grpc::Status SetVisible(const std::string& token, bool visible,
+                                 const v1::CandidateKey& key = Key(),
+                                 v1::SetCandidateVisibilityResponse* response = nullptr,
+                                 const std::string& reason = kReason) {
+    v1::SetCandidateVisibilityRequest request;
+    *request.mutable_candidate() = key;
+    request.set_visible(visible);
+    request.set_reason(reason);
+    v1::SetCandidateVisibilityResponse ignored;
+    grpc::ClientContext context;
+    testing::Authorize(context, token);
+    return v1::CandidateRightsService::NewStub(Channel())->SetCandidateVisibility(
+        &context, request, response != nullptr ? response : &ignored);
+  }
+
+  static grpc::Status GetVisibility(const std::string& token, const v1::CandidateKey& key,
+                                    v1::GetCandidateVisibilityResponse* response) {
+    v1::GetCandidateVisibilityRequest request;
+    *request.mutable_candidate() = key;
+    grpc::ClientContext context;
+    testing::Authorize(context, token);
+    return v1::CandidateRightsService::NewStub(Channel())->GetCandidateVisibility(&context, request,
+                                                                                  response);
+  }
+
+  // Every profile id an employer's search without criteria finds, and its total and facet sum.
+  struct Found {
+    std::set<std::string> ids;
+    int64_t total = 0;
+    int64_t region_facet_sum = 0;
+  };
+  static Found SearchAll() {
+    Found found;
+    v1::SearchCandidatesRequest request;
+    request.set_page_size(100);
+    request.add_facets(v1::FACET_LABOUR_MARKET_REGION);
+    do {
+      v1::SearchCandidatesResponse response;
+      grpc::ClientContext context;
+      testing::Authorize(context, *employer_);
+      grpc::Status status = v1::CandidateSearchService::NewStub(Channel())->SearchCandidates(
+          &context, request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) break;
+      for (const auto& match : response.matches()) found.ids.insert(match.profile().profile_id());
+      found.total = response.total_size();
+      if (request.page_token().empty()) {
+        for (const auto& facet : response.facets()) {
+          for (const auto& value : facet.values()) found.region_facet_sum += value.count();
+        }
+      }
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return found;
+  }
+
+  static StatusCode GetProfile(const std::string& profile_id) {
+    v1::GetProfileRequest request;
+    request.set_profile_id(profile_id);
+    v1::GetProfileResponse response;
+    grpc::ClientContext context;
+    testing::Authorize(context, *employer_);
+    return v1::CandidateSearchService::NewStub(Channel())
+        ->GetProfile(&context, request, &response)
+        .error_code();
+  }
+
+  // Whether the employer's saved entry of the candidate shows the profile.
+  static bool SavedEntryShowsProfile() {
+    v1::GetSavedProfileRequest request;
+    request.set_profile_id(CandidateId());
+    v1::GetSavedProfileResponse response;
+    grpc::ClientContext context;
+    testing::Authorize(context, *employer_);
+    grpc::Status status =
+        v1::SavedProfileService::NewStub(Channel())->GetSavedProfile(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.saved_profile().has_profile();
+  }
+
+  // The audit rows about `profile_id` as "action outcome" lines, oldest first.
+  static std::vector<std::string> AuditOf(const std::string& profile_id) {
+    std::vector<std::string> rows;
+    auto store = service::Store::Open(*store_path_);
+    EXPECT_TRUE(store.ok());
+    if (!store.ok()) return rows;
+    EXPECT_TRUE((*store)
+                    ->Read([&](sqlite::SqliteConnection& db) {
+                      auto select = db.Prepare(
+                          "SELECT action, outcome, purpose FROM audit WHERE profile_id = ?1 "
+                          "ORDER BY id");
+                      if (!select.ok()) return select.status();
+                      select->Bind(1, profile_id);
+                      while (true) {
+                        absl::StatusOr<bool> row = select->Step();
+                        if (!row.ok()) return row.status();
+                        if (!*row) return absl::OkStatus();
+                        rows.push_back(select->Text(0) + " " + select->Text(1) +
+                                       (select->Text(2).empty() ? "" : " with reason"));
+                      }
+                    })
+                    .ok());
+    return rows;
+  }
+
+  // Waits until the running server's searches reflect an index commit: `ready` holds.
+  static bool WaitFor(const std::function<bool()>& ready) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      if (ready()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  // Imports `profile` again into the server's index, as a source's next export would.
+  static void Reimport(const v1::SourceProfile& profile) {
+    const std::string file = (*directory_ / "again.csv").string();
+    std::string csv = indexer::FormatCsvHeader(indexer::kCsvSeparator) + "\n";
+    indexer::AppendCsvRow(profile, indexer::kCsvSeparator, &csv);
+    std::ofstream(file) << csv << "\n";
+    auto writer = indexer::IndexWriter::Open(index_->index_path, *reference_);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    auto vault = indexer::IdentityVault::Open(index_->vault_path);
+    ASSERT_TRUE(vault.ok()) << vault.status();
+    indexer::Importer importer(*reference_, index_->pseudonymizer, {}, writer->get(), vault->get());
+    indexer::Importer::Options options;
+    options.today_day = testing::kTestToday;
+    auto report = importer.ImportFile(file, options);
+    ASSERT_TRUE(report.ok()) << report.status();
+    ASSERT_EQ(report->rejected_rows, 0);
+  }
+
+  static std::shared_ptr<const engine::ReferenceData>* reference_;
+  static std::filesystem::path* directory_;
+  static testing::TestIndex* index_;
+  static std::string* store_path_;
+  static service::Server* server_;
+  static std::string *employer_, *importer_, *other_importer_, *wsp_, *other_wsp_;
+};
+
+std::shared_ptr<const engine::ReferenceData>* CandidateRightsTest::reference_ = nullptr;
+std::filesystem::path* CandidateRightsTest::directory_ = nullptr;
+testing::TestIndex* CandidateRightsTest::index_ = nullptr;
+std::string* CandidateRightsTest::store_path_ = nullptr;
+service::Server* CandidateRightsTest::server_ = nullptr;
+std::string* CandidateRightsTest::employer_ = nullptr;
+std::string* CandidateRightsTest::importer_ = nullptr;
+std::string* CandidateRightsTest::other_importer_ = nullptr;
+std::string* CandidateRightsTest::wsp_ = nullptr;
+std::string* CandidateRightsTest::other_wsp_ = nullptr;
+
+TEST_F(CandidateRightsTest, HidingTakesTheProfileOutOfEveryAnswerAndShowingBringsItBack) {
+  const std::string id = CandidateId();
+  const Found before = SearchAll();
+  ASSERT_TRUE(before.ids.contains(id));
+  ASSERT_EQ(before.region_facet_sum, before.total);
+  {
+    v1::SaveProfileRequest save;
+    save.set_profile_id(id);
+    v1::SaveProfileResponse saved;
+    grpc::ClientContext context;
+    testing::Authorize(context, *employer_);
+    ASSERT_TRUE(
+        v1::SavedProfileService::NewStub(Channel())->SaveProfile(&context, save, &saved).ok());
+  }
+  ASSERT_TRUE(SavedEntryShowsProfile());
+
+  // The importer hides its client: gone from search, counts, facets, profile and saved entry.
+  v1::SetCandidateVisibilityResponse hidden;
+  grpc::Status status = SetVisible(*importer_, false, Key(), &hidden);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(hidden.visibility().profile_id(), id);
+  EXPECT_FALSE(hidden.visibility().visible());
+  EXPECT_TRUE(hidden.visibility().hidden_by_organisation());
+  EXPECT_FALSE(hidden.visibility().hidden_by_import());
+  EXPECT_EQ(hidden.visibility().reason(), kReason);
+  EXPECT_EQ(hidden.visibility().hidden_by().role(), v1::ACCOUNT_ROLE_IMPORTER);
+  const Found after = SearchAll();
+  EXPECT_FALSE(after.ids.contains(id));
+  EXPECT_EQ(after.total, before.total - 1);
+  EXPECT_EQ(after.region_facet_sum, before.region_facet_sum - 1);
+  EXPECT_EQ(GetProfile(id), StatusCode::NOT_FOUND);
+  EXPECT_FALSE(SavedEntryShowsProfile());
+
+  // The WSP of the candidate's region sees why, and shows the profile again.
+  v1::GetCandidateVisibilityResponse seen;
+  ASSERT_TRUE(GetVisibility(*wsp_, Key(), &seen).ok());
+  EXPECT_FALSE(seen.visibility().visible());
+  EXPECT_EQ(seen.visibility().hidden_by().display_name(), "Test koppeling@bron.example");
+  v1::SetCandidateVisibilityResponse shown;
+  ASSERT_TRUE(SetVisible(*wsp_, true, Key(), &shown, "Kandidaat trekt bezwaar in").ok());
+  EXPECT_TRUE(shown.visibility().visible());
+  EXPECT_FALSE(shown.visibility().hidden_by_organisation());
+  const Found again = SearchAll();
+  EXPECT_EQ(again.ids, before.ids);
+  EXPECT_EQ(GetProfile(id), StatusCode::OK);
+  EXPECT_TRUE(SavedEntryShowsProfile());
+
+  EXPECT_EQ(AuditOf(id),
+            (std::vector<std::string>{"hide_profile ok with reason", "view_profile NOT_FOUND",
+                                      "get_candidate_visibility ok", "show_profile ok with reason",
+                                      "view_profile ok"}));
+}
+
+TEST_F(CandidateRightsTest, OnlyTheSourceAndTheRegionsWspActAndEveryRefusalIsAudited) {
+  const std::string id = CandidateId();
+  const size_t audited = AuditOf(id).size();
+  v1::GetCandidateVisibilityResponse response;
+  grpc::Status other_region = GetVisibility(*other_wsp_, Key(), &response);
+  EXPECT_EQ(other_region.error_code(), StatusCode::NOT_FOUND);
+  // The same answer as for a client number nobody has.
+  v1::CandidateKey nobody = Key();
+  nobody.set_client_number("nummer-dat-niet-bestaat");
+  grpc::Status no_one = GetVisibility(*wsp_, nobody, &response);
+  EXPECT_EQ(no_one.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(no_one.error_message(), other_region.error_message());
+  EXPECT_EQ(SetVisible(*other_wsp_, false).error_code(), StatusCode::NOT_FOUND);
+  grpc::Status other_source = SetVisible(*other_importer_, false);
+  EXPECT_EQ(other_source.error_code(), StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(absl::StartsWith(other_source.error_message(), "candidate.source:"));
+  EXPECT_EQ(SetVisible(*employer_, false).error_code(), StatusCode::PERMISSION_DENIED);
+  grpc::Status short_reason = SetVisible(*importer_, false, Key(), nullptr, "bezwaar");
+  EXPECT_EQ(short_reason.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(short_reason.error_message(), "reason:"));
+  v1::CandidateKey bad = Key();
+  bad.set_source("GM9999");
+  grpc::Status bad_source = GetVisibility(*importer_, bad, &response);
+  EXPECT_EQ(bad_source.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(bad_source.error_message(), "candidate.source:"));
+  // No refusal names the client number.
+  for (const grpc::Status& refusal :
+       {other_region, no_one, other_source, short_reason, bad_source}) {
+    EXPECT_FALSE(absl::StrContains(refusal.error_message(), Candidate().client_number()));
+  }
+  // Nothing changed, and each refusal about the candidate left a row (the employer's never got
+  // past its role; the short reason and the other source were refused before a look-up).
+  EXPECT_EQ(GetProfile(id), StatusCode::OK);
+  std::vector<std::string> rows = AuditOf(id);
+  rows.erase(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(audited));
+  EXPECT_EQ(rows,
+            (std::vector<std::string>{"get_candidate_visibility NOT_FOUND",
+                                      "hide_profile NOT_FOUND with reason", "view_profile ok"}));
+}
+
+TEST_F(CandidateRightsTest, AnImportSayingNotVisibleHidesTheProfileUntilTheNextImport) {
+  const std::string id = CandidateId();
+  ASSERT_TRUE(SearchAll().ids.contains(id));
+  v1::SourceProfile profile = Candidate();
+  profile.set_visible(false);
+  Reimport(profile);
+  EXPECT_TRUE(WaitFor([&] { return !SearchAll().ids.contains(id); }));
+  EXPECT_EQ(GetProfile(id), StatusCode::NOT_FOUND);
+  v1::GetCandidateVisibilityResponse seen;
+  ASSERT_TRUE(GetVisibility(*importer_, Key(), &seen).ok());
+  EXPECT_FALSE(seen.visibility().visible());
+  EXPECT_TRUE(seen.visibility().hidden_by_import());
+  EXPECT_FALSE(seen.visibility().hidden_by_organisation());
+
+  profile.clear_visible();
+  Reimport(profile);
+  EXPECT_TRUE(WaitFor([&] { return SearchAll().ids.contains(id); }));
+  EXPECT_EQ(GetProfile(id), StatusCode::OK);
+}
+
+}  // namespace
+}  // namespace verkenner
