@@ -200,6 +200,8 @@ class CandidateIndex::Loader {
     }
     if (record.driving_licence) gate.driving_licence = *record.driving_licence ? 1 : 0;
     x_.updated_day_[d] = static_cast<int32_t>(record.updated_day);
+    x_.fresh_day_[d] = static_cast<int32_t>(
+        std::max(record.updated_day, record.availability_confirmed_day.value_or(0)));
     x_.experience_months_[d] = record.TotalExperienceMonths();
     x_.completeness_[d] = static_cast<uint8_t>(std::lround(record.Completeness() * 100));
     x_.days_[d] = record.days;
@@ -297,6 +299,7 @@ void CandidateIndex::AllocateColumns(size_t size) {
   region_.assign(size, 0);
   experience_months_.assign(size, 0);
   updated_day_.assign(size, 0);
+  fresh_day_.assign(size, 0);
   completeness_.assign(size, 0);
   affinities_.assign(size, 0);
   days_.assign(size, 0);
@@ -336,9 +339,9 @@ int64_t CandidateIndex::MemoryBytes() const {
   int64_t bytes = VectorBytes(gate_) + VectorBytes(lat_) + VectorBytes(lon_) +
                   VectorBytes(education_code_) + VectorBytes(region_) +
                   VectorBytes(experience_months_) + VectorBytes(updated_day_) +
-                  VectorBytes(completeness_) + VectorBytes(affinities_) + VectorBytes(days_) +
-                  VectorBytes(available_from_day_) + VectorBytes(text_length_) +
-                  VectorBytes(area_lat_) + VectorBytes(area_lon_);
+                  VectorBytes(fresh_day_) + VectorBytes(completeness_) + VectorBytes(affinities_) +
+                  VectorBytes(days_) + VectorBytes(available_from_day_) +
+                  VectorBytes(text_length_) + VectorBytes(area_lat_) + VectorBytes(area_lon_);
   for (const auto& [term, list] : text_) {
     bytes +=
         static_cast<int64_t>(term.capacity()) + VectorBytes(list.documents) + VectorBytes(list.wdf);
@@ -401,6 +404,7 @@ void CandidateIndex::PermuteColumns(std::vector<uint32_t> order) {
   permute(region_);
   permute(experience_months_);
   permute(updated_day_);
+  permute(fresh_day_);
   permute(completeness_);
   permute(affinities_);
   permute(days_);
@@ -549,6 +553,8 @@ class CandidateIndex::MatchRun {
   void CountFacets(uint32_t d, double distance);
   RankedCandidate Rank(uint32_t d) const;
   double AvailabilityOf(uint32_t d, bool availability_unknown) const;
+  // The later of row d's own fresh day and a WSP's confirmation of its availability.
+  int32_t FreshDay(uint32_t d) const;
   double AffinityOf(uint32_t d) const;
   void KeepIfAmongBest(RankedCandidate&& candidate);
   bool Better(const RankedCandidate& a, const RankedCandidate& b) const;
@@ -574,6 +580,8 @@ class CandidateIndex::MatchRun {
   const GeoPoint workplace_;
   const int32_t today_;
   const std::vector<Xapian::docid>* const hidden_;  // null when no profile is hidden
+  // Null when no WSP confirmed an availability.
+  const std::vector<std::pair<Xapian::docid, int32_t>>* const confirmed_;
   const CompiledFilters filters_;
 
   // Spatial ranges and relevance reach.
@@ -611,6 +619,9 @@ CandidateIndex::MatchRun::MatchRun(const CandidateIndex& index, const ResolvedQu
       hidden_(resolved.hidden_documents != nullptr && !resolved.hidden_documents->empty()
                   ? resolved.hidden_documents
                   : nullptr),
+      confirmed_(resolved.confirmed_documents != nullptr && !resolved.confirmed_documents->empty()
+                     ? resolved.confirmed_documents
+                     : nullptr),
       filters_(index.CompileFilters(query_.facet_filters)),
       has_text_(!resolved.text_terms.empty()),
       has_occupations_(!resolved.esco_codes.empty()),
@@ -826,7 +837,7 @@ inline RankedCandidate CandidateIndex::MatchRun::Rank(uint32_t d) const {
   }
   if (!interests_.empty()) set(kAffinity, AffinityOf(d));
   set(kCompleteness, x_.completeness_[d] / 100.0);
-  set(kFreshness, FreshnessFeature(today_ - x_.updated_day_[d]));
+  set(kFreshness, FreshnessFeature(today_ - FreshDay(d)));
   double weighted = 0;
   double weights = 0;
   for (int f = 0; f < kFeatureCount; ++f) {
@@ -841,6 +852,16 @@ inline RankedCandidate CandidateIndex::MatchRun::Rank(uint32_t d) const {
 }
 
 // The mean of the parts the vacancy asks about: hours, days and start date.
+inline int32_t CandidateIndex::MatchRun::FreshDay(uint32_t d) const {
+  const int32_t own = x_.fresh_day_[d];
+  if (confirmed_ == nullptr) return own;
+  const auto found = std::lower_bound(
+      confirmed_->begin(), confirmed_->end(),
+      std::pair<Xapian::docid, int32_t>(x_.docid_[d], std::numeric_limits<int32_t>::min()));
+  return found != confirmed_->end() && found->first == x_.docid_[d] ? std::max(own, found->second)
+                                                                    : own;
+}
+
 inline double CandidateIndex::MatchRun::AvailabilityOf(uint32_t d,
                                                        bool availability_unknown) const {
   double sum = 0;

@@ -39,9 +39,12 @@ struct ResolvedQuery {
   int offset = 0;                       // first result of the page
   // In tolerant mode, how far a profile whose own travel limit is unknown is assumed to travel.
   int unknown_travel_km = kDefaultUnknownTravelKm;
-  // Documents never admitted, sorted: profiles an organisation hid (HiddenProfileIds). Null or
+  // Documents never admitted, sorted: profiles an organisation hid (ProfileAnnotations). Null or
   // empty when none.
   const std::vector<Xapian::docid>* hidden_documents = nullptr;
+  // Availability confirmed by a WSP (ProfileAnnotations), by document, sorted: counts where
+  // later than the profile's own confirmation. Null or empty when none.
+  const std::vector<std::pair<Xapian::docid, int32_t>>* confirmed_documents = nullptr;
 };
 
 // One result of a search, before the profile is read for showing.
@@ -185,6 +188,9 @@ class CandidateIndex {
   std::vector<uint8_t> region_;          // index into regions_
   std::vector<int32_t> experience_months_;
   std::vector<int32_t> updated_day_;
+  // The later of updated_day_ and the import's confirmation of the availability: what freshness
+  // ranks on (a WSP's later confirmation, ResolvedQuery::confirmed_documents, counts too).
+  std::vector<int32_t> fresh_day_;
   std::vector<uint8_t> completeness_;        // percent
   std::vector<uint64_t> affinities_;         // bit per affinity_codes_ entry
   std::vector<uint64_t> sectors_;            // bit per sector_codes_ entry: sectors worked in

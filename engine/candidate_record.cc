@@ -19,6 +19,7 @@ enum PresentField : uint32_t {
   kDrivingLicenceKnown = 1 << 5,
   kHasDrivingLicence = 1 << 6,
   kHiddenAtSource = 1 << 7,
+  kAvailabilityConfirmedDay = 1 << 8,
 };
 
 // LEB128 varints, zigzag for signed numbers, length-prefixed strings, raw little-endian doubles.
@@ -137,6 +138,7 @@ std::string EncodeSearchFields(const CandidateRecord& record) {
     if (*record.driving_licence) present |= kHasDrivingLicence;
   }
   if (record.hidden_at_source) present |= kHiddenAtSource;
+  if (record.availability_confirmed_day.has_value()) present |= kAvailabilityConfirmedDay;
   std::string encoded;
   encoded.reserve(128);
   FieldWriter out(encoded);
@@ -151,6 +153,7 @@ std::string EncodeSearchFields(const CandidateRecord& record) {
   if (present & kHoursMax) out.Signed(*record.hours_max);
   if (present & kEducationOrdinal) out.Signed(*record.education_ordinal);
   if (present & kAvailableFromDay) out.Signed(*record.available_from_day);
+  if (present & kAvailabilityConfirmedDay) out.Signed(*record.availability_confirmed_day);
   out.Text(record.municipality_code);
   out.Text(record.region_code);
   out.Text(record.education_code);
@@ -191,6 +194,11 @@ bool DecodeSearchFields(std::string_view encoded, CandidateRecord& record) {
     record.available_from_day = in.Signed();
   } else {
     record.available_from_day.reset();
+  }
+  if (present & kAvailabilityConfirmedDay) {
+    record.availability_confirmed_day = in.Signed();
+  } else {
+    record.availability_confirmed_day.reset();
   }
   if (present & kDrivingLicenceKnown) {
     record.driving_licence = (present & kHasDrivingLicence) != 0;

@@ -47,6 +47,9 @@ struct CandidateRecord {
   std::optional<int64_t> available_from_day;  // later than the import day; else available now
   int64_t updated_day = 0;                    // days since 1970-01-01
   int64_t retain_until_day = 0;               // last day it may be served
+  // When the source last confirmed with the person that the availability still holds; nullopt:
+  // never. Ranking counts the later of this and updated_day as the profile's freshness.
+  std::optional<int64_t> availability_confirmed_day;
   // The source's import said `visible: false` (an objection under AVG art. 21): the profile
   // stays registered but is never served to employers.
   bool hidden_at_source = false;

@@ -26,7 +26,7 @@ enum Feature {
   kAffinity,      // share of the vacancy's affinities and sectors the candidate has (as an
                   // affinity, or as experience in that sector)
   kCompleteness,  // share of the five core fields known
-  kFreshness,     // how recently the profile changed
+  kFreshness,     // how recently the profile changed or its availability was confirmed
   kFeatureCount,
 };
 

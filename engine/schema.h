@@ -19,7 +19,8 @@ namespace verkenner::engine::schema {
 // which searches rely on instead of also looking up the whole word.
 // 7: the parts of diminutives ("hulpje" -> hulp), present-tense verbs ("verzamelt" -> verzamel)
 // and -aar agent nouns ("verzamelaar" -> verzamel) are their base forms.
-// 8: the search fields may say that the source hid the profile (CandidateRecord::hidden_at_source).
+// 8: the search fields may say that the source hid the profile (CandidateRecord::hidden_at_source)
+// and when it last confirmed the availability (availability_confirmed_day).
 // A version 7 index means the same without it, so it is read as is and a writer upgrades it in
 // place (kOldestReadableSchemaVersion); a program that knows only 7 refuses 8, so that none
 // serves a hidden profile.

@@ -24,14 +24,24 @@ enum class UnknownFieldPolicy { kTolerant, kStrict };
 // either. A server sets its own (Searcher::set_unknown_travel_km, verkenner-server
 // --unknown_travel_km); cards and explanations say which distance was assumed.
 inline constexpr int kDefaultUnknownTravelKm = 15;
+// A profile whose availability was not confirmed (by its source's import or by a WSP) within this
+// many months is marked on its card (CandidateMatch::availability_unconfirmed). A server sets its
+// own (Searcher::set_availability_confirmation_months, verkenner-server
+// --availability_confirmation_months).
+inline constexpr int kDefaultAvailabilityConfirmationMonths = 12;
 
-// Profiles an organisation acting for the candidate (the municipality or UWV that imported it,
-// or the WSP of the region) hid from employers, by profile id (AVG art. 21, objection). They stay
-// registered; searchers never serve them.
-using HiddenProfileIds = std::set<std::string>;
-// Where a searcher reads the current set, at each request; must be thread-safe. The set itself
-// is immutable: a change makes a new one.
-using HiddenProfilesSource = std::function<std::shared_ptr<const HiddenProfileIds>()>;
+// What the organisations acting for candidates (the municipality or UWV that imported a profile,
+// the WSP of its region) recorded about profiles outside the index, by profile id.
+struct ProfileAnnotations {
+  // Hidden from employers (AVG art. 21, objection): registered, but never served.
+  std::set<std::string> hidden;
+  // The day (since 1970-01-01) a WSP last confirmed the candidate's availability; counts when
+  // later than the import's CandidateRecord::availability_confirmed_day.
+  std::map<std::string, int64_t> availability_confirmed_day;
+};
+// Where a searcher reads the current annotations, at each request; must be thread-safe. The
+// annotations themselves are immutable: a change makes new ones.
+using ProfileAnnotationsSource = std::function<std::shared_ptr<const ProfileAnnotations>()>;
 enum class SortOrder { kRelevance, kDistance, kLastUpdate };
 enum class Requirement { kNone, kRequired, kPreferred };
 enum class FacetKind {
@@ -109,6 +119,9 @@ struct CandidateMatch {
   // When the profile's own travel limit is unknown: the distance searches assume instead
   // (kDefaultUnknownTravelKm or the searcher's setting); else 0.
   int assumed_travel_km = 0;
+  // The availability was never confirmed, or not within the searcher's confirmation period. The
+  // record's availability_confirmed_day is the latest confirmation, a WSP's included.
+  bool availability_unconfirmed = false;
   // What the engine knows of the profile (no direct identifier), with the opaque display
   // payload the indexer stored; the service builds the shown profile from both.
   CandidateRecord record;
@@ -166,6 +179,15 @@ struct CompletenessCount {
 
   void Add(const CandidateRecord& record);
   void Add(const CompletenessCount& other);
+};
+
+// A source's active profiles (the worklist at the source, Searcher::WorklistOfSource).
+struct SourceWorklist {
+  int64_t active_profiles = 0;
+  // Those that miss a core field or whose availability was not confirmed within the period, as
+  // matches without score or reasons (availability_unconfirmed and the record's confirmation
+  // count a WSP's), in index order.
+  std::vector<CandidateMatch> profiles;
 };
 
 DistanceBand BandForDistance(double km);

@@ -9,9 +9,11 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -155,11 +157,26 @@ std::string AffinityText(const SearchQuery& query, const CandidateRecord& record
   return absl::StrJoin(parts, "; ");
 }
 
-// "deze maand bijgewerkt", "3 maanden geleden bijgewerkt".
-std::string FreshnessText(int64_t age_days) {
-  return age_days < 31 ? std::string("deze maand bijgewerkt")
-                       : absl::StrCat(age_days / 30, age_days / 30 == 1 ? " maand" : " maanden",
-                                      " geleden bijgewerkt");
+// "deze maand bijgewerkt", "3 maanden geleden bijgewerkt"; for a confirmation of the
+// availability, "beschikbaarheid deze maand bevestigd".
+std::string FreshnessText(int64_t age_days, bool confirmation) {
+  const std::string when =
+      age_days < 31
+          ? std::string("deze maand")
+          : absl::StrCat(age_days / 30, age_days / 30 == 1 ? " maand" : " maanden", " geleden");
+  return confirmation ? absl::StrCat("beschikbaarheid ", when, " bevestigd")
+                      : absl::StrCat(when, " bijgewerkt");
+}
+
+// The same day `months` calendar months before `day` (days since 1970-01-01), or the last day of
+// that month when it is shorter.
+int64_t MonthsBefore(int64_t day, int months) {
+  using namespace std::chrono;
+  const year_month_day date{sys_days(days(day))};
+  const year_month earlier = year_month(date.year(), date.month()) - std::chrono::months(months);
+  const year_month_day_last last{earlier.year(), month_day_last(earlier.month())};
+  const year_month_day same{earlier.year(), earlier.month(), std::min(date.day(), last.day())};
+  return sys_days(same).time_since_epoch().count();
 }
 
 // Page tokens name the index state they were made for (generation and every shard's revision),
@@ -354,6 +371,7 @@ absl::StatusOr<ResolvedQuery> Searcher::Resolve(const SearchQuery& query, const 
   resolved.query = &query;
   resolved.unknown_travel_km = unknown_travel_km_;
   resolved.hidden_documents = &hidden_documents_;
+  resolved.confirmed_documents = &confirmed_documents_;
   if (absl::Status status = ParsePageToken(query.page_token, candidates_->state(), resolved.offset);
       !status.ok()) {
     return status;
@@ -569,7 +587,10 @@ void Searcher::Explain(const SearchQuery& query, const RankedCandidate& ranked,
   reasons.Add(ReasonCode::kCompleteness,
               absl::StrCat("profiel ", std::lround(record.Completeness() * 100), "% compleet"),
               kCompleteness);
-  reasons.Add(ReasonCode::kFreshness, FreshnessText(query.today_day - record.updated_day),
+  const int64_t confirmed = record.availability_confirmed_day.value_or(0);  // 0: never
+  reasons.Add(ReasonCode::kFreshness,
+              FreshnessText(query.today_day - std::max(record.updated_day, confirmed),
+                            confirmed > record.updated_day),
               kFreshness);
   std::stable_sort(match.reasons.begin(), match.reasons.end(),
                    [](const MatchReason& a, const MatchReason& b) { return a.share > b.share; });
@@ -620,7 +641,7 @@ void Searcher::AddMatches(const SearchQuery& query, const std::vector<RankedCand
     match.profile_id = match.record.profile_id;
     match.score = ranked.score;
     if (ranked.distance_km >= 0) match.distance_band = BandForDistance(ranked.distance_km);
-    DescribeShown(match);
+    DescribeShown(match, query.today_day);
     Explain(query, ranked, match.record, match);
     result.matches.push_back(std::move(match));
   }
@@ -670,33 +691,55 @@ void Searcher::Refresh() {
   if (candidates_ == nullptr || candidates_->state() != state) {
     candidates_ = cache_->Get(state, database_, loads_images_);
   }
-  FindHiddenDocuments();
+  FindAnnotatedDocuments();
 }
 
-void Searcher::FindHiddenDocuments() {
-  std::shared_ptr<const HiddenProfileIds> hidden =
-      hidden_source_ ? hidden_source_() : std::shared_ptr<const HiddenProfileIds>();
-  if (hidden == hidden_ && hidden_documents_state_ == candidates_->state()) return;
-  hidden_ = std::move(hidden);
-  hidden_documents_state_ = candidates_->state();
+void Searcher::FindAnnotatedDocuments() {
+  std::shared_ptr<const ProfileAnnotations> annotations =
+      annotations_source_ ? annotations_source_() : std::shared_ptr<const ProfileAnnotations>();
+  if (annotations == annotations_ && annotated_state_ == candidates_->state()) return;
+  annotations_ = std::move(annotations);
+  annotated_state_ = candidates_->state();
   hidden_documents_.clear();
-  if (hidden_ == nullptr) return;
+  confirmed_documents_.clear();
+  if (annotations_ == nullptr) return;
   // Document ids stay those of the image: a re-import replaces a document under its id.
-  for (const std::string& profile_id : *hidden_) {
+  auto document_of = [&](const std::string& profile_id) -> std::optional<Xapian::docid> {
     const std::string term = schema::ProfileIdTerm(profile_id);
     Xapian::PostingIterator posting = database_.postlist_begin(term);
-    if (posting != database_.postlist_end(term)) hidden_documents_.push_back(*posting);
+    if (posting == database_.postlist_end(term)) return std::nullopt;
+    return *posting;
+  };
+  for (const std::string& profile_id : annotations_->hidden) {
+    if (std::optional<Xapian::docid> d = document_of(profile_id)) hidden_documents_.push_back(*d);
+  }
+  for (const auto& [profile_id, day] : annotations_->availability_confirmed_day) {
+    if (std::optional<Xapian::docid> d = document_of(profile_id)) {
+      confirmed_documents_.emplace_back(*d, static_cast<int32_t>(day));
+    }
   }
   std::sort(hidden_documents_.begin(), hidden_documents_.end());
+  std::sort(confirmed_documents_.begin(), confirmed_documents_.end());
 }
 
 bool Searcher::IsHidden(const CandidateRecord& record) const {
-  return record.hidden_at_source || (hidden_ != nullptr && hidden_->contains(record.profile_id));
+  return record.hidden_at_source ||
+         (annotations_ != nullptr && annotations_->hidden.contains(record.profile_id));
 }
 
-void Searcher::DescribeShown(CandidateMatch& match) const {
-  const CandidateRecord& record = match.record;
+void Searcher::DescribeShown(CandidateMatch& match, int64_t today_day) const {
+  CandidateRecord& record = match.record;
   match.assumed_travel_km = record.travel_distance_known() ? 0 : unknown_travel_km_;
+  if (annotations_ != nullptr) {
+    const auto confirmed = annotations_->availability_confirmed_day.find(record.profile_id);
+    if (confirmed != annotations_->availability_confirmed_day.end() &&
+        confirmed->second > record.availability_confirmed_day.value_or(0)) {
+      record.availability_confirmed_day = confirmed->second;
+    }
+  }
+  match.availability_unconfirmed =
+      !record.availability_confirmed_day.has_value() ||
+      *record.availability_confirmed_day < MonthsBefore(today_day, confirmation_months_);
   const ShownDetail detail =
       record.municipality_code.empty()
           ? ShownDetail::kRegionOnly
@@ -749,6 +792,47 @@ absl::StatusOr<std::map<std::string, CompletenessCount>> Searcher::CompletenessO
   }
 }
 
+absl::StatusOr<SourceWorklist> Searcher::WorklistOfSource(const std::string& source,
+                                                          int64_t today_day) {
+  try {
+    Refresh();
+    SourceWorklist worklist;
+    CandidateMatch match;  // reused across documents
+    const std::string term = std::string(schema::kPrefixSource) + source;
+    Xapian::ValueIterator value = database_.valuestream_begin(schema::kSlotSearchFields);
+    const Xapian::ValueIterator end = database_.valuestream_end(schema::kSlotSearchFields);
+    for (auto posting = database_.postlist_begin(term);
+         posting != database_.postlist_end(term) && value != end; ++posting) {
+      value.skip_to(*posting);
+      if (value == end || value.get_docid() != *posting) continue;
+      CandidateRecord& record = match.record;
+      if (!DecodeSearchFields(*value, record) || record.retain_until_day < today_day) continue;
+      ++worklist.active_profiles;
+      // Complete and confirmed by the import within the period: not on the list, whatever a WSP
+      // added. Only the others need their id, for a WSP's confirmation and the vault.
+      match.profile_id = record.profile_id = "";
+      DescribeShown(match, today_day);
+      if (record.Completeness() == 1.0 && !match.availability_unconfirmed) continue;
+      match.profile_id = record.profile_id = ProfileIdOf(*posting);
+      DescribeShown(match, today_day);
+      if (record.Completeness() < 1.0 || match.availability_unconfirmed) {
+        worklist.profiles.push_back(match);
+      }
+    }
+    return worklist;
+  } catch (const Xapian::Error& error) {
+    return StatusFromXapianError(error);
+  }
+}
+
+std::string Searcher::ProfileIdOf(Xapian::docid document) {
+  const std::string prefix = schema::kPrefixProfileId;
+  Xapian::TermIterator term = database_.termlist_begin(document);
+  term.skip_to(prefix);
+  if (term == database_.termlist_end(document) || !absl::StartsWith(*term, prefix)) return "";
+  return (*term).substr(prefix.size());
+}
+
 absl::StatusOr<CandidateMatch> Searcher::GetProfile(const std::string& profile_id,
                                                     int64_t today_day, Visibility visibility) {
   try {
@@ -765,7 +849,7 @@ absl::StatusOr<CandidateMatch> Searcher::GetProfile(const std::string& profile_i
       return absl::NotFoundError("profile_id: no such profile");
     }
     match.profile_id = profile_id;
-    DescribeShown(match);
+    DescribeShown(match, today_day);
     return match;
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);

@@ -72,6 +72,11 @@ class Searcher {
   absl::StatusOr<std::map<std::string, CompletenessCount>> CompletenessOfSource(
       const std::string& source, int64_t today_day);
 
+  // The worklist of `source` on `today_day`: its active profiles that miss a core field or
+  // whose availability was not confirmed within the period, hidden ones included. Errors:
+  // Unavailable or Internal for index trouble.
+  absl::StatusOr<SourceWorklist> WorklistOfSource(const std::string& source, int64_t today_day);
+
   // Number of documents in the index as this searcher sees it.
   absl::StatusOr<int64_t> DocumentCount();
 
@@ -86,11 +91,17 @@ class Searcher {
   // In tolerant mode, how far from the workplace a profile whose own travel limit is unknown is
   // found (kDefaultUnknownTravelKm unless set); matches of such profiles carry it.
   void set_unknown_travel_km(int km) { unknown_travel_km_ = km; }
+  // After how many months without a confirmation a match's availability counts as unconfirmed
+  // (kDefaultAvailabilityConfirmationMonths unless set).
+  void set_availability_confirmation_months(int months) { confirmation_months_ = months; }
 
-  // Where the searcher reads, at each request, the profiles organisations hid from employers:
-  // they are left out of results, totals and facet counts, and GetProfile does not find them.
-  // Profiles the source's import hid (CandidateRecord::hidden_at_source) are left out anyway.
-  void set_hidden_profiles(HiddenProfilesSource source) { hidden_source_ = std::move(source); }
+  // Where the searcher reads, at each request, what organisations recorded about profiles. Hidden
+  // ones are left out of results, totals and facet counts, and GetProfile does not find them
+  // (profiles the source's import hid, CandidateRecord::hidden_at_source, are left out anyway);
+  // a WSP's confirmation of availability counts as the import's does.
+  void set_profile_annotations(ProfileAnnotationsSource source) {
+    annotations_source_ = std::move(source);
+  }
 
   // How the in-memory image this searcher uses was loaded.
   CandidateIndex::LoadStats candidate_index_stats() const { return candidates_->load_stats(); }
@@ -150,11 +161,14 @@ class Searcher {
   // reloads what depends on it. Throws Xapian::Error.
   void Refresh();
   // Fills what `match` shows beside its record: the area and education disclosure control
-  // allows (municipality or arbeidsmarktregio; level, band or nothing) and the travel distance
-  // assumed when the profile's own is unknown.
-  void DescribeShown(CandidateMatch& match) const;
-  // Reads the current hidden profiles and finds their documents, when they or the image changed.
-  void FindHiddenDocuments();
+  // allows (municipality or arbeidsmarktregio; level, band or nothing), the travel distance
+  // assumed when the profile's own is unknown, and the latest confirmation of the availability
+  // (a WSP's included) and whether it is older than the confirmation period on `today_day`.
+  void DescribeShown(CandidateMatch& match, int64_t today_day) const;
+  // The profile id of `document`, from its unique term. Throws Xapian::Error.
+  std::string ProfileIdOf(Xapian::docid document);
+  // Reads the current annotations and finds their documents, when they or the image changed.
+  void FindAnnotatedDocuments();
   // Whether employers may not see `record`: its source or an organisation hid it.
   bool IsHidden(const CandidateRecord& record) const;
 
@@ -180,10 +194,13 @@ class Searcher {
   std::shared_ptr<const CandidateIndex> candidates_;
   bool loads_images_ = true;  // the image of loaded_state_ (or older)
   int unknown_travel_km_ = kDefaultUnknownTravelKm;
-  HiddenProfilesSource hidden_source_;
-  std::shared_ptr<const HiddenProfileIds> hidden_;
-  std::vector<Xapian::docid> hidden_documents_;  // sorted, in the image's state:
-  std::string hidden_documents_state_;           // this one
+  int confirmation_months_ = kDefaultAvailabilityConfirmationMonths;
+  ProfileAnnotationsSource annotations_source_;
+  std::shared_ptr<const ProfileAnnotations> annotations_;
+  // The annotations' documents, sorted, in the image's state annotated_state_.
+  std::vector<Xapian::docid> hidden_documents_;
+  std::vector<std::pair<Xapian::docid, int32_t>> confirmed_documents_;
+  std::string annotated_state_;
   // Generation and shard revisions the loaded metadata and page tokens belong to.
   std::string loaded_state_;
   ShownDetails shown_details_;  // disclosure control's decision, by group

@@ -20,7 +20,8 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
     if (!searcher.ok()) return searcher.status();
     (*searcher)->set_loads_images(false);  // the refresher below loads new images
     (*searcher)->set_unknown_travel_km(options.unknown_travel_km);
-    (*searcher)->set_hidden_profiles(options.hidden_profiles);
+    (*searcher)->set_availability_confirmation_months(options.availability_confirmation_months);
+    (*searcher)->set_profile_annotations(options.profile_annotations);
     searchers.push_back(std::move(*searcher));
   }
   absl::StatusOr<std::unique_ptr<Searcher>> watcher =

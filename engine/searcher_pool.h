@@ -34,8 +34,10 @@ class SearcherPool {
     std::chrono::milliseconds refresh_interval{50};
     // Searcher::set_unknown_travel_km of every searcher.
     int unknown_travel_km = kDefaultUnknownTravelKm;
-    // Searcher::set_hidden_profiles of every searcher; empty: none hidden by organisations.
-    HiddenProfilesSource hidden_profiles;
+    // Searcher::set_availability_confirmation_months of every searcher.
+    int availability_confirmation_months = kDefaultAvailabilityConfirmationMonths;
+    // Searcher::set_profile_annotations of every searcher; empty: none.
+    ProfileAnnotationsSource profile_annotations;
   };
 
   // Opens one Searcher per thread. Errors: those of Searcher::Open.

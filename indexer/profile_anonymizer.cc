@@ -19,14 +19,6 @@ namespace {
 constexpr size_t kMaxShortTextLength = 60;
 constexpr int64_t kNeverExpiresDay = 2932896;  // 9999-12-31
 
-// `day` (days since 1970-01-01) as a Date; to the month, day 0, unless `with_day`.
-void SetDate(int64_t day, bool with_day, v1::Date& out) {
-  const std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(day))};
-  out.set_year(static_cast<int>(date.year()));
-  out.set_month(static_cast<int>(static_cast<unsigned>(date.month())));
-  out.set_day(with_day ? static_cast<int>(static_cast<unsigned>(date.day())) : 0);
-}
-
 int64_t RetainUntilDay(std::optional<int64_t> end, const RetentionRule& rule) {
   if (!end.has_value()) return kNeverExpiresDay;
   std::chrono::year_month_day end_date{std::chrono::sys_days(std::chrono::days(*end))};
@@ -143,10 +135,14 @@ engine::CandidateRecord ProfileAnonymizer::Anonymize(const ValidatedProfile& val
     if (language.size() == 2 && IsCode(language)) shown.add_languages(language);
   }
   record.hidden_at_source = profile.has_visible() && !profile.visible();
+  // A confirmation dated after the import (a source's clock ahead) is a confirmation today.
+  if (std::optional<int64_t> confirmed = valid.availability_confirmed_day()) {
+    record.availability_confirmed_day = std::min(*confirmed, today_day);
+  }
   record.updated_day = valid.updated_day().value_or(today_day);
   record.retain_until_day = RetainUntilDay(valid.register_end_day(), retention_);
   if (std::optional<int64_t> end = valid.register_end_day(); end.has_value()) {
-    SetDate(*end, /*with_day=*/false, *shown.mutable_registered_until());
+    SetDateOfDay(*end, /*with_day=*/false, *shown.mutable_registered_until());
   }
   record.display_payload = shown.SerializeAsString();
   return record;
@@ -204,6 +200,13 @@ void ProfileAnonymizer::KeepAvailability(const ValidatedProfile& valid, int64_t 
   if (profile.has_max_travel_km()) record.max_travel_km = profile.max_travel_km();
 }
 
+void SetDateOfDay(int64_t day, bool with_day, v1::Date& out) {
+  const std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(day))};
+  out.set_year(static_cast<int>(date.year()));
+  out.set_month(static_cast<int>(static_cast<unsigned>(date.month())));
+  out.set_day(with_day ? static_cast<int>(static_cast<unsigned>(date.day())) : 0);
+}
+
 absl::StatusOr<v1::AnonymousProfile> ShownProfile(const engine::CandidateRecord& record,
                                                   const engine::ReferenceData& reference_data) {
   v1::AnonymousProfile shown;
@@ -242,7 +245,11 @@ absl::StatusOr<v1::AnonymousProfile> ShownProfile(const engine::CandidateRecord&
     if (record.days & (1u << day)) shown.add_days(static_cast<v1::Weekday>(day + 1));
   }
   if (record.available_from_day.has_value()) {
-    SetDate(*record.available_from_day, /*with_day=*/true, *shown.mutable_available_from());
+    SetDateOfDay(*record.available_from_day, /*with_day=*/true, *shown.mutable_available_from());
+  }
+  if (record.availability_confirmed_day.has_value()) {
+    SetDateOfDay(*record.availability_confirmed_day, /*with_day=*/true,
+                 *shown.mutable_availability_confirmed_on());
   }
   shown.mutable_update_time()->set_seconds(record.updated_day * 86400);
   v1::Completeness* completeness = shown.mutable_completeness();

@@ -60,6 +60,9 @@ class ProfileAnonymizer {
 
 // The profile as an employer sees it (without the area): the record's display payload plus the
 // fields the engine keeps in the record. Errors: Internal for a payload that cannot be decoded.
+// `day` (days since 1970-01-01) as the API's Date; to the month (day 0) unless `with_day`.
+void SetDateOfDay(int64_t day, bool with_day, v1::Date& out);
+
 absl::StatusOr<v1::AnonymousProfile> ShownProfile(const engine::CandidateRecord& record,
                                                   const engine::ReferenceData& reference_data);
 

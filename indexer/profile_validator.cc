@@ -264,6 +264,8 @@ void ProfileValidator::CheckAffinitiesAndDates(const v1::SourceProfile& profile,
   }
   resolved.available_from_day_ = CheckDate(errors, "available_from", profile.available_from());
   resolved.updated_day_ = CheckDate(errors, "updated_at", profile.updated_at());
+  resolved.availability_confirmed_day_ =
+      CheckDate(errors, "availability_confirmed_on", profile.availability_confirmed_on());
 }
 
 }  // namespace verkenner::indexer

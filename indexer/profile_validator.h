@@ -61,6 +61,7 @@ class ValidatedProfile {
   std::optional<int64_t> register_end_day() const { return register_end_day_; }
   std::optional<int64_t> available_from_day() const { return available_from_day_; }
   std::optional<int64_t> updated_day() const { return updated_day_; }
+  std::optional<int64_t> availability_confirmed_day() const { return availability_confirmed_day_; }
 
  private:
   friend class ProfileValidator;
@@ -77,6 +78,7 @@ class ValidatedProfile {
   std::optional<int64_t> register_end_day_;
   std::optional<int64_t> available_from_day_;
   std::optional<int64_t> updated_day_;
+  std::optional<int64_t> availability_confirmed_day_;
 };
 
 // Checks a SourceProfile against the import rules of docs/import-format.md and the reference

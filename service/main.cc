@@ -43,6 +43,10 @@ ABSL_FLAG(int, search_threads, 0, "engine worker threads (0: one per core)");
 ABSL_FLAG(int, unknown_travel_km, verkenner::engine::kDefaultUnknownTravelKm,
           "how far from the workplace a profile without a known travel limit is found, in km, 1 "
           "to 200 (searches that tolerate unknown fields; cards and explanations say it)");
+ABSL_FLAG(int, availability_confirmation_months,
+          verkenner::engine::kDefaultAvailabilityConfirmationMonths,
+          "months after which an availability not confirmed again (by an import's "
+          "availability_confirmed_on or a WSP) is marked on the card, 1 to 120");
 ABSL_FLAG(
     int, searches_per_minute, 60,
     "searches per account per minute, at least 1 (fixed one-minute windows, counted in memory)");
@@ -120,6 +124,7 @@ void CheckFlags(const command_line::Program& program) {
     command_line::RequireAtLeast(program, *count, 1);
   }
   command_line::RequireInRange(program, FLAGS_unknown_travel_km, 1, 200);
+  command_line::RequireInRange(program, FLAGS_availability_confirmation_months, 1, 120);
   command_line::RequireAtLeast(program, FLAGS_shutdown_grace, absl::ZeroDuration());
   command_line::RequireAbove(program, FLAGS_import_idle_timeout, absl::ZeroDuration());
 }
@@ -147,6 +152,7 @@ Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> refer
   options.reference_data = std::move(reference_data);
   options.search_threads = absl::GetFlag(FLAGS_search_threads);
   options.unknown_travel_km = absl::GetFlag(FLAGS_unknown_travel_km);
+  options.availability_confirmation_months = absl::GetFlag(FLAGS_availability_confirmation_months);
   options.imports.idle_timeout = absl::GetFlag(FLAGS_import_idle_timeout);
   options.imports.max_bytes = int64_t{absl::GetFlag(FLAGS_max_import_mib)} << 20;
   options.imports.max_concurrent = absl::GetFlag(FLAGS_max_concurrent_imports);

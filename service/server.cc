@@ -43,9 +43,10 @@ absl::Status Server::OpenEnvironment(const Options& options) {
   environment_.authenticator = authenticator_.get();
   environment_.quotas = quotas_.get();
   environment_.reference_data = options.reference_data;
-  absl::StatusOr<std::shared_ptr<HiddenProfiles>> hidden = HiddenProfiles::Load(*store_);
-  if (!hidden.ok()) return hidden.status();
-  hidden_profiles_ = std::move(*hidden);
+  absl::StatusOr<std::shared_ptr<ProfileAnnotationsCache>> annotations =
+      ProfileAnnotationsCache::Load(*store_);
+  if (!annotations.ok()) return annotations.status();
+  annotations_ = std::move(*annotations);
   return absl::OkStatus();
 }
 
@@ -55,7 +56,8 @@ absl::Status Server::StartServices(const Options& options) {
   engine_options.reference_data = options.reference_data;
   engine_options.threads = options.search_threads;
   engine_options.unknown_travel_km = options.unknown_travel_km;
-  engine_options.hidden_profiles = hidden_profiles_->Source();
+  engine_options.availability_confirmation_months = options.availability_confirmation_months;
+  engine_options.profile_annotations = annotations_->Source();
   absl::StatusOr<std::unique_ptr<engine::SearcherPool>> pool =
       engine::SearcherPool::Start(engine_options);
   if (!pool.ok()) return pool.status();
@@ -82,7 +84,7 @@ absl::Status Server::StartServices(const Options& options) {
   CandidateRightsService::Options rights_options;
   rights_options.pool = pool_.get();
   rights_options.pseudonymizer = options.pseudonymizer;
-  rights_options.hidden = hidden_profiles_.get();
+  rights_options.annotations = annotations_.get();
   rights_options.today = options.today;
   candidate_rights_service_ =
       std::make_unique<CandidateRightsService>(&environment_, std::move(rights_options));

@@ -17,7 +17,6 @@
 #include "service/rpc/candidate_rights_service.h"
 #include "service/rpc/contact_request_service.h"
 #include "service/rpc/environment.h"
-#include "service/rpc/hidden_profiles.h"
 #include "service/rpc/identity_service.h"
 #include "service/rpc/profile_import_service.h"
 #include "service/rpc/saved_profile_service.h"
@@ -59,6 +58,8 @@ class Server {
     int search_threads = 0;
     // SearcherPool::Options::unknown_travel_km.
     int unknown_travel_km = engine::kDefaultUnknownTravelKm;
+    // SearcherPool::Options::availability_confirmation_months.
+    int availability_confirmation_months = engine::kDefaultAvailabilityConfirmationMonths;
     // Days since 1970-01-01; tests fix it, production uses the clock.
     std::function<int64_t()> today = TodayFromSystemClock;
   };
@@ -112,7 +113,7 @@ class Server {
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<QuotaLimiter> quotas_;
   ServiceEnvironment environment_;
-  std::shared_ptr<HiddenProfiles> hidden_profiles_;  // read by the pool's searchers
+  std::shared_ptr<ProfileAnnotationsCache> annotations_;  // read by the pool's searchers
   std::unique_ptr<engine::SearcherPool> pool_;
   std::unique_ptr<CandidateSearchService> search_service_;
   std::unique_ptr<SessionService> session_service_;

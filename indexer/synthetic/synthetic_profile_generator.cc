@@ -623,7 +623,8 @@ SyntheticProfileGenerator::SyntheticProfileGenerator(
     : reference_(std::move(reference)),
       tables_(std::move(tables)),
       options_(options),
-      random_(options.seed) {
+      random_(options.seed),
+      confirmation_random_(options.seed ^ 0x636f6e6669726dULL) {
   client_number_offset_ = random_.Below(kClientSpace);
   recent_keys_.reserve(kRecentKeys);
 }
@@ -679,6 +680,13 @@ void SyntheticProfileGenerator::FillProfile(v1::SourceProfile* profile) {
   AddDiplomasAndSkills(profile);
   AddTravel(birth, profile);
   AddAvailability(profile);
+  // Most sources confirm availability now and then; a third of those confirmations are older
+  // than a year.
+  if (confirmation_random_.Chance(0.6)) {
+    AppendDate(
+        DayBetween(options_.reference_date - 540, options_.reference_date, confirmation_random_),
+        profile->mutable_availability_confirmed_on());
+  }
   AddPreferences(target_group, profile);
   if (random_.Chance(0.7)) AddWishes(profile);
 }

@@ -121,6 +121,8 @@ class SyntheticProfileGenerator {
   std::unique_ptr<const Tables> tables_;
   Options options_;
   PortableRandom random_;
+  // Draws only the availability confirmations, so that adding them changed no other value.
+  PortableRandom confirmation_random_;
   uint64_t client_number_offset_ = 0;
   int64_t generated_count_ = 0;
   SyntheticDefect last_defect_ = SyntheticDefect::kNone;

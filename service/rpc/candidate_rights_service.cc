@@ -1,5 +1,6 @@
 #include "service/rpc/candidate_rights_service.h"
 
+#include "indexer/profile_anonymizer.h"
 #include "indexer/profile_validator.h"
 #include "service/rpc/request_validation.h"
 #include "service/store/accounts.h"
@@ -175,10 +176,50 @@ grpc::ServerUnaryReactor* CandidateRightsService::SetCandidateVisibility(
           auto change = [hiding, visible](sqlite::SqliteConnection& db) {
             return visible ? UnhideProfile(db, hiding.profile_id) : HideProfile(db, hiding);
           };
-          auto after_commit = [hidden = options_.hidden, id = audit.profile_id, visible] {
-            hidden->Set(id, !visible);
+          auto after_commit = [annotations = options_.annotations, id = audit.profile_id, visible] {
+            annotations->SetHidden(id, !visible);
           };
           WriteAndFinish(call, audit, change, *match, response->mutable_visibility(), after_commit);
+        });
+        return Answer::Later();
+      });
+}
+
+grpc::ServerUnaryReactor* CandidateRightsService::ConfirmAvailability(
+    grpc::CallbackServerContext* context, const v1::ConfirmAvailabilityRequest* request,
+    v1::ConfirmAvailabilityResponse* response) {
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        AuditEntry audit = AuditOf(caller, "confirm_availability", "");
+        if (absl::Status valid = CheckProfileId(request->profile_id()); !valid.ok()) {
+          RefuseAndFinish(call, std::move(audit), valid);
+          return Answer::Later();
+        }
+        audit.profile_id = request->profile_id();
+        options_.pool->Submit([this, call, caller, audit, response](engine::Searcher& searcher) {
+          absl::StatusOr<engine::CandidateMatch> match =
+              FindFor(searcher, caller, audit.profile_id);
+          if (!match.ok()) {
+            RefuseAndFinish(call, audit, match.status());
+            return;
+          }
+          const int64_t today = options_.today();
+          environment_.store->Write(
+              [audit, today](sqlite::SqliteConnection& db) {
+                absl::Status recorded = RecordAvailabilityConfirmation(
+                    db, audit.profile_id, audit.account_id, today, audit.time_micros);
+                if (!recorded.ok()) return recorded;
+                return AppendAudit(db, audit).status();
+              },
+              [this, call, audit, today, response](absl::Status status) {
+                if (status.ok()) {
+                  options_.annotations->SetAvailabilityConfirmed(audit.profile_id, today);
+                  indexer::SetDateOfDay(today, /*with_day=*/true,
+                                        *response->mutable_availability_confirmed_on());
+                }
+                call.Finish(status);
+              });
         });
         return Answer::Later();
       });

@@ -8,7 +8,7 @@
 #include "engine/searcher_pool.h"
 #include "indexer/pseudonymizer.h"
 #include "service/rpc/environment.h"
-#include "service/rpc/hidden_profiles.h"
+#include "service/rpc/profile_annotations.h"
 #include "service/rpc/unary_call.h"
 #include "service/store/records.h"
 #include "verkenner/v1/candidate_rights.grpc.pb.h"
@@ -32,7 +32,7 @@ class CandidateRightsService final : public v1::CandidateRightsService::Callback
     // Makes profile ids of (source, client number); null: the server has no pseudonym key, and
     // every call answers FAILED_PRECONDITION.
     std::shared_ptr<const indexer::Pseudonymizer> pseudonymizer;
-    HiddenProfiles* hidden = nullptr;
+    ProfileAnnotationsCache* annotations = nullptr;
     std::function<int64_t()> today;  // days since 1970-01-01
   };
 
@@ -44,6 +44,9 @@ class CandidateRightsService final : public v1::CandidateRightsService::Callback
   grpc::ServerUnaryReactor* SetCandidateVisibility(
       grpc::CallbackServerContext* context, const v1::SetCandidateVisibilityRequest* request,
       v1::SetCandidateVisibilityResponse* response) override;
+  grpc::ServerUnaryReactor* ConfirmAvailability(grpc::CallbackServerContext* context,
+                                                const v1::ConfirmAvailabilityRequest* request,
+                                                v1::ConfirmAvailabilityResponse* response) override;
 
  private:
   // The profile id of `candidate`, when the key is well formed and the caller may ask about

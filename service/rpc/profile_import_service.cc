@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "indexer/identity_vault.h"
 #include "indexer/import_job.h"
 #include "indexer/import_report_writer.h"
 #include "indexer/importer.h"
@@ -17,6 +18,7 @@
 #include "service/rpc/request_validation.h"
 #include "service/rpc/spreadsheet_csv.h"
 #include "service/rpc/status_mapping.h"
+#include "service/rpc/worklist.h"
 #include "service/store/records.h"
 
 namespace verkenner::service {
@@ -676,6 +678,93 @@ void ProfileImportService::CountCompleteness(UnaryCall call, const std::string& 
         response->set_active_profiles(total.profiles);
         AddMissing(total, response->mutable_missing());
         call.Finish(absl::OkStatus());
+      });
+}
+
+void ProfileImportService::AnswerWorklist(UnaryCall call, const Caller& caller, const char* action,
+                                          WorklistFill fill) {
+  AuditEntry audit;
+  audit.time_micros = absl::ToUnixMicros(environment_.now());
+  audit.account_id = caller.account.id;
+  audit.action = action;
+  audit.resource = absl::StrCat("sources/", caller.account.source);
+  options_.pool->Submit([this, call, audit, fill = std::move(fill), source = caller.account.source,
+                         today = options_.today()](engine::Searcher& searcher) mutable {
+    absl::Status outcome = [&]() -> absl::Status {
+      absl::StatusOr<engine::SourceWorklist> worklist = searcher.WorklistOfSource(source, today);
+      if (!worklist.ok()) return worklist.status();
+      absl::StatusOr<std::unique_ptr<indexer::IdentityVault>> vault =
+          indexer::IdentityVault::OpenReadOnly(options_.vault_path);
+      if (!vault.ok()) return absl::UnavailableError("the identity vault cannot be opened now");
+      absl::StatusOr<std::vector<v1::WorklistEntry>> entries =
+          WorklistEntries(worklist->profiles, **vault);
+      if (!entries.ok()) return absl::UnavailableError("the identity vault cannot be read now");
+      return fill(*std::move(entries), worklist->active_profiles);
+    }();
+    audit.outcome = outcome.ok() ? "ok" : absl::StatusCodeToString(outcome.code());
+    environment_.store->Write(
+        [audit](sqlite::SqliteConnection& db) { return AppendAudit(db, audit).status(); },
+        [call, outcome](absl::Status audited) {
+          // Nothing leaves without its audit row.
+          call.Finish(audited.ok() ? outcome : absl::UnavailableError("cannot answer now"));
+        });
+  });
+}
+
+grpc::ServerUnaryReactor* ProfileImportService::ListWorklist(grpc::CallbackServerContext* context,
+                                                             const v1::ListWorklistRequest* request,
+                                                             v1::ListWorklistResponse* response) {
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_IMPORTER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        if (options_.pool == nullptr || !options_.today) {
+          return absl::UnavailableError("this server has no index to read");
+        }
+        if (options_.vault_path.empty()) {
+          return absl::FailedPreconditionError("this server has no identity vault configured");
+        }
+        absl::StatusOr<ListPage> page = ListPage::Of(*request);
+        if (!page.ok()) return page.status();
+        AnswerWorklist(
+            call, caller, "list_worklist",
+            [response, page = *page](std::vector<v1::WorklistEntry> entries, int64_t active) {
+              const int total = static_cast<int>(entries.size());
+              for (int i = page.begin(); i < page.end(total); ++i) {
+                *response->add_entries() = std::move(entries[i]);
+              }
+              response->set_total_size(total);
+              response->set_next_page_token(page.NextToken(total));
+              response->set_active_profiles(active);
+              return absl::OkStatus();
+            });
+        return Answer::Later();
+      });
+}
+
+grpc::ServerUnaryReactor* ProfileImportService::ExportWorklist(
+    grpc::CallbackServerContext* context, const v1::ExportWorklistRequest*,
+    v1::ExportWorklistResponse* response) {
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_IMPORTER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        if (options_.pool == nullptr || !options_.today) {
+          return absl::UnavailableError("this server has no index to read");
+        }
+        if (options_.vault_path.empty()) {
+          return absl::FailedPreconditionError("this server has no identity vault configured");
+        }
+        const std::string date =
+            absl::FormatTime("%Y-%m-%d", environment_.now(), AmsterdamTimeZone());
+        AnswerWorklist(call, caller, "export_worklist",
+                       [response, source = caller.account.source, date](
+                           std::vector<v1::WorklistEntry> entries, int64_t) {
+                         response->set_content_type("text/csv; charset=utf-8");
+                         response->set_content(WorklistCsv(entries));
+                         response->set_filename(absl::StrCat(
+                             "werklijst-", absl::AsciiStrToLower(source), "-", date, ".csv"));
+                         return absl::OkStatus();
+                       });
+        return Answer::Later();
       });
 }
 

@@ -84,6 +84,12 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   grpc::ServerUnaryReactor* GetCompletenessStatistics(
       grpc::CallbackServerContext* context, const v1::GetCompletenessStatisticsRequest* request,
       v1::GetCompletenessStatisticsResponse* response) override;
+  grpc::ServerUnaryReactor* ListWorklist(grpc::CallbackServerContext* context,
+                                         const v1::ListWorklistRequest* request,
+                                         v1::ListWorklistResponse* response) override;
+  grpc::ServerUnaryReactor* ExportWorklist(grpc::CallbackServerContext* context,
+                                           const v1::ExportWorklistRequest* request,
+                                           v1::ExportWorklistResponse* response) override;
 
  private:
   class ImportReactor;
@@ -102,6 +108,12 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   // GetCompletenessStatistics' counts of `source`, on the engine pool; finishes the call.
   void CountCompleteness(UnaryCall call, const std::string& source,
                          v1::GetCompletenessStatisticsResponse* response);
+  // The caller's source's worklist, on the engine pool with the client numbers of the vault;
+  // `fill` gets its entries and the source's active profiles and answers. Then the audit row
+  // `action` commits, and the call finishes.
+  using WorklistFill =
+      std::function<absl::Status(std::vector<v1::WorklistEntry> entries, int64_t active)>;
+  void AnswerWorklist(UnaryCall call, const Caller& caller, const char* action, WorklistFill fill);
   // The report of the caller's source's import `import_id`, with the counts of the import
   // running now. Errors: InvalidArgument naming import_id, NotFound, the store's.
   absl::StatusOr<v1::ImportReport> ReportOf(const Caller& caller, const std::string& import_id);

@@ -192,6 +192,7 @@ absl::Status FillProfile(const engine::CandidateMatch& match,
   if (!shown.ok()) return shown.status();
   *profile = std::move(*shown);
   profile->set_assumed_travel_km(match.assumed_travel_km);
+  profile->set_availability_unconfirmed(match.availability_unconfirmed);
   v1::Area* area = profile->mutable_area();
   std::string region_code = match.shown_area_code;
   if (match.shown_area_is_municipality) {

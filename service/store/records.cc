@@ -456,4 +456,28 @@ absl::Status UnhideProfile(SqliteConnection& db, const std::string& profile_id) 
   return remove->Run();
 }
 
+absl::StatusOr<std::map<std::string, int64_t>> AvailabilityConfirmationsIn(SqliteConnection& db) {
+  absl::StatusOr<SqliteStatement> select =
+      db.Prepare("SELECT profile_id, day FROM availability_confirmation");
+  if (!select.ok()) return select.status();
+  std::map<std::string, int64_t> days;
+  while (true) {
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return days;
+    days[select->Text(0)] = select->Integer(1);
+  }
+}
+
+absl::Status RecordAvailabilityConfirmation(SqliteConnection& db, const std::string& profile_id,
+                                            const std::string& account_id, int64_t day,
+                                            int64_t time_micros) {
+  absl::StatusOr<SqliteStatement> insert = db.Prepare(
+      "INSERT OR REPLACE INTO availability_confirmation (profile_id, account_id, day, time) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  if (!insert.ok()) return insert.status();
+  insert->Bind(1, profile_id).Bind(2, account_id).Bind(3, day).Bind(4, time_micros);
+  return insert->Run();
+}
+
 }  // namespace verkenner::service

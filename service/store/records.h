@@ -2,6 +2,7 @@
 #define VERKENNER_SERVICE_STORE_RECORDS_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -162,6 +163,16 @@ absl::StatusOr<std::optional<HiddenProfileRecord>> FindHiddenProfile(sqlite::Sql
 absl::Status HideProfile(sqlite::SqliteConnection& db, const HiddenProfileRecord& hidden);
 // Shows it again; nothing to do when it is not hidden.
 absl::Status UnhideProfile(sqlite::SqliteConnection& db, const std::string& profile_id);
+
+// The day (since 1970-01-01) a WSP last confirmed each profile's availability.
+absl::StatusOr<std::map<std::string, int64_t>> AvailabilityConfirmationsIn(
+    sqlite::SqliteConnection& db);
+// Records that `account_id` confirmed the availability of `profile_id` on `day`, replacing an
+// earlier confirmation.
+absl::Status RecordAvailabilityConfirmation(sqlite::SqliteConnection& db,
+                                            const std::string& profile_id,
+                                            const std::string& account_id, int64_t day,
+                                            int64_t time_micros);
 
 }  // namespace verkenner::service
 

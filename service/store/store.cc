@@ -127,14 +127,21 @@ CREATE TABLE quota_use (
 ) STRICT;
 )sql";
 
-// Version 5: profiles an organisation acting for the candidate hid from employers (AVG art. 21;
-// showing one again deletes its row, the audit log keeps the history), and the audit log by
-// profile, for the candidate's right of access (art. 15).
-constexpr const char* kHiddenProfileTable = R"sql(
+// Version 5: what organisations acting for candidates record about profiles: profiles hidden
+// from employers (AVG art. 21; showing one again deletes its row, the audit log keeps the
+// history) and availability a WSP confirmed (the latest only); and the audit log by profile, for
+// the candidate's right of access (art. 15).
+constexpr const char* kCandidateRightsTables = R"sql(
 CREATE TABLE hidden_profile (
   profile_id TEXT PRIMARY KEY NOT NULL,
   account_id TEXT NOT NULL REFERENCES account (id),  -- who hid it
   reason TEXT NOT NULL,
+  time INTEGER NOT NULL
+) STRICT;
+CREATE TABLE availability_confirmation (
+  profile_id TEXT PRIMARY KEY NOT NULL,
+  account_id TEXT NOT NULL REFERENCES account (id),  -- who confirmed it
+  day INTEGER NOT NULL,              -- days since 1970-01-01
   time INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX audit_by_profile ON audit (profile_id, time);
@@ -164,7 +171,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     if (absl::Status status = db.Execute(kImportRunTable); !status.ok()) return fail(status);
     if (absl::Status status = db.Execute(kServerSecretTable); !status.ok()) return fail(status);
     if (absl::Status status = db.Execute(kQuotaUseTable); !status.ok()) return fail(status);
-    if (absl::Status status = db.Execute(kHiddenProfileTable); !status.ok()) return fail(status);
+    if (absl::Status status = db.Execute(kCandidateRightsTables); !status.ok()) return fail(status);
     const std::string stamp = absl::StrCat("PRAGMA application_id = ", kApplicationId,
                                            "; PRAGMA user_version = ", kSchemaVersion, ";");
     if (absl::Status status = db.Execute(stamp.c_str()); !status.ok()) return fail(status);
@@ -187,7 +194,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
       if (absl::Status status = db.Execute(kQuotaUseTable); !status.ok()) return fail(status);
     }
     if (*version < 5) {
-      if (absl::Status status = db.Execute(kHiddenProfileTable); !status.ok()) return fail(status);
+      if (absl::Status status = db.Execute(kCandidateRightsTables); !status.ok())
+        return fail(status);
     }
     const std::string stamp = absl::StrCat("PRAGMA user_version = ", kSchemaVersion, ";");
     if (absl::Status status = db.Execute(stamp.c_str()); !status.ok()) return fail(status);

@@ -55,7 +55,8 @@ class Store {
 
   // The schema version this code writes (PRAGMA user_version). Open() migrates older ones:
   // version 2 added the reports of API imports, version 3 the server's secrets, version 4 the
-  // quota counts, version 5 the hidden profiles and the audit log's index by profile.
+  // quota counts, version 5 the hidden profiles, the availability confirmations and the
+  // audit log's index by profile.
   static constexpr int kSchemaVersion = 5;
 
  private:

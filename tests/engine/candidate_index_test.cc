@@ -359,14 +359,15 @@ TEST_F(MatchTest, HiddenProfilesAreNeverServedToEmployers) {
   CandidateRecord by_source = Profile("by-source");
   by_source.hidden_at_source = true;
   Commit({Profile("shown"), Profile("by-organisation"), by_source});
-  auto hidden = std::make_shared<HiddenProfileIds>();
+  auto annotations = std::make_shared<ProfileAnnotations>();
   Search(Vacancy("orderpicker"));  // opens searcher_
-  searcher_->set_hidden_profiles([&] { return hidden; });
+  searcher_->set_profile_annotations([&] { return annotations; });
   SearchQuery query = Vacancy("orderpicker");
   query.facets = {FacetKind::kRegion};
   EXPECT_THAT(Ids(Search(query)), ElementsAre("shown", "by-organisation"));
 
-  hidden = std::make_shared<HiddenProfileIds>(HiddenProfileIds{"by-organisation"});
+  annotations = std::make_shared<ProfileAnnotations>();
+  annotations->hidden = {"by-organisation"};
   SearchResult result = Search(query);
   EXPECT_THAT(Ids(result), ElementsAre("shown"));
   EXPECT_EQ(result.total, 1);
@@ -379,8 +380,89 @@ TEST_F(MatchTest, HiddenProfilesAreNeverServedToEmployers) {
   EXPECT_TRUE(searcher_->GetProfile("by-source", kToday, Searcher::Visibility::kHiddenToo)
                   ->record.hidden_at_source);
 
-  hidden = std::make_shared<HiddenProfileIds>();  // shown again
+  annotations = std::make_shared<ProfileAnnotations>();  // shown again
   EXPECT_THAT(Ids(Search(query)), ElementsAre("shown", "by-organisation"));
+}
+
+// Issue 15, point 3: ranking prefers a recent confirmation of the availability, by the import or
+// by a WSP, and a match whose availability was not confirmed within the period says so.
+TEST_F(MatchTest, ARecentlyConfirmedAvailabilityRanksFirstAndAnOldOneIsMarked) {
+  CandidateRecord never = Profile("never");
+  never.updated_day = kToday - 400;
+  CandidateRecord by_import = never;
+  by_import.profile_id = "by-import";
+  by_import.availability_confirmed_day = kToday - 10;
+  CandidateRecord long_ago = never;
+  long_ago.profile_id = "long-ago";
+  long_ago.availability_confirmed_day = kToday - 380;
+  Commit({never, by_import, long_ago});
+  auto freshness = [](const CandidateMatch& match) {
+    const MatchReason* reason = Reason(match, ReasonCode::kFreshness);
+    return reason != nullptr ? reason->text : "";
+  };
+
+  SearchResult result = Search(Vacancy("orderpicker"));
+  ASSERT_THAT(Ids(result), ElementsAre("by-import", "long-ago", "never"));
+  EXPECT_FALSE(result.matches[0].availability_unconfirmed);
+  EXPECT_TRUE(result.matches[1].availability_unconfirmed) << "380 days is over 12 months";
+  EXPECT_TRUE(result.matches[2].availability_unconfirmed) << "never confirmed";
+  EXPECT_EQ(freshness(result.matches[0]), "beschikbaarheid deze maand bevestigd");
+  EXPECT_EQ(freshness(result.matches[1]), "beschikbaarheid 12 maanden geleden bevestigd");
+  EXPECT_EQ(freshness(result.matches[2]), "13 maanden geleden bijgewerkt");
+
+  // A WSP confirms today: it counts as the import's confirmation does.
+  auto annotations = std::make_shared<ProfileAnnotations>();
+  annotations->availability_confirmed_day["long-ago"] = kToday;
+  searcher_->set_profile_annotations([&] { return annotations; });
+  result = Search(Vacancy("orderpicker"));
+  ASSERT_THAT(Ids(result), ElementsAre("long-ago", "by-import", "never"));
+  EXPECT_FALSE(result.matches[0].availability_unconfirmed);
+  EXPECT_EQ(result.matches[0].record.availability_confirmed_day, kToday);
+  EXPECT_EQ(searcher_->GetProfile("long-ago", kToday)->record.availability_confirmed_day, kToday);
+
+  // The period is a setting.
+  searcher_->set_availability_confirmation_months(13);
+  annotations = std::make_shared<ProfileAnnotations>();
+  EXPECT_FALSE(searcher_->GetProfile("long-ago", kToday)->availability_unconfirmed);
+}
+
+// Issue 15, point 4: the worklist at the source lists its active profiles that miss a core field
+// or a recent confirmation of the availability; a WSP's confirmation counts.
+TEST_F(MatchTest, TheWorklistHoldsTheSourcesProfilesToCompleteOrConfirm) {
+  CandidateRecord done = Profile("done");
+  done.availability_confirmed_day = kToday - 30;
+  CandidateRecord no_education = done;
+  no_education.profile_id = "no-education";
+  no_education.education_code.clear();
+  no_education.education_ordinal.reset();
+  CandidateRecord unconfirmed = done;
+  unconfirmed.profile_id = "unconfirmed";
+  unconfirmed.availability_confirmed_day.reset();
+  CandidateRecord by_wsp = unconfirmed;
+  by_wsp.profile_id = "by-wsp";
+  CandidateRecord elsewhere = no_education;
+  elsewhere.profile_id = "elsewhere";
+  elsewhere.source = "UWV";
+  CandidateRecord expired = no_education;
+  expired.profile_id = "expired";
+  expired.retain_until_day = kToday - 1;
+  Commit({done, no_education, unconfirmed, by_wsp, elsewhere, expired});
+  Search(Vacancy("orderpicker"));  // opens searcher_
+  auto annotations = std::make_shared<ProfileAnnotations>();
+  annotations->availability_confirmed_day["by-wsp"] = kToday;
+  searcher_->set_profile_annotations([&] { return annotations; });
+
+  absl::StatusOr<SourceWorklist> worklist = searcher_->WorklistOfSource(done.source, kToday);
+  ASSERT_TRUE(worklist.ok()) << worklist.status();
+  EXPECT_EQ(worklist->active_profiles, 4);
+  std::vector<std::string> ids;
+  for (const CandidateMatch& match : worklist->profiles) ids.push_back(match.profile_id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_THAT(ids, ElementsAre("no-education", "unconfirmed"));
+  for (const CandidateMatch& match : worklist->profiles) {
+    EXPECT_EQ(match.availability_unconfirmed, match.profile_id == "unconfirmed");
+    EXPECT_EQ(match.record.education_known(), match.profile_id != "no-education");
+  }
 }
 
 TEST_F(MatchTest, HoursOverlapFromTheFirstSharedHour) {

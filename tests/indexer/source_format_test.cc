@@ -69,6 +69,8 @@ SourceProfile FullProfile() {
   profile.set_wishes("Ik wil \"buiten\" werken; liefst\nin Utrecht, 24 uur.");
   profile.set_action(v1::SOURCE_ACTION_DELETE);
   profile.set_updated_at("2026-10-01T12:00:00Z");
+  profile.set_visible(false);
+  profile.set_availability_confirmed_on("2026-09-15");
   return profile;
 }
 
@@ -137,7 +139,7 @@ TEST(SourceFormatTest, HeaderIsTheProtoFieldListInFieldOrder) {
   EXPECT_EQ(header.front(), "source");
   EXPECT_EQ(header[1], "client_number");
   EXPECT_EQ(header[2], "bsn");
-  EXPECT_EQ(header.back(), "updated_at");
+  EXPECT_EQ(header.back(), "availability_confirmed_on");
   EXPECT_EQ(FormatCsvHeader(';').substr(0, 25), "source;client_number;bsn;");
 }
 

@@ -622,6 +622,19 @@ TEST_F(AuthorizationMatrixTest, ProfileImportService) {
                     statistics);
       },
       {{kImporter, StatusCode::OK}});
+  // The worklist: the caller's own source's clients only, for the importer only.
+  ExpectMatrix(
+      [&](Caller caller) {
+        return Call(&v1::ProfileImportService::Stub::ListWorklist, *stub, caller,
+                    v1::ListWorklistRequest());
+      },
+      {{kImporter, StatusCode::OK}});
+  ExpectMatrix(
+      [&](Caller caller) {
+        return Call(&v1::ProfileImportService::Stub::ExportWorklist, *stub, caller,
+                    v1::ExportWorklistRequest());
+      },
+      {{kImporter, StatusCode::OK}});
 }
 
 // An importer acts for its own source's clients, a WSP for candidates of its own region; a
@@ -675,6 +688,11 @@ TEST_F(AuthorizationMatrixTest, CandidateRightsService) {
         [&](Caller caller) { return Call(&Stub::SetCandidateVisibility, *stub, caller, set); },
         c.expected);
   }
+  v1::ConfirmAvailabilityRequest confirm;
+  confirm.set_profile_id(*profile_id_);
+  ExpectMatrix(
+      [&](Caller caller) { return Call(&Stub::ConfirmAvailability, *stub, caller, confirm); },
+      {{kOtherWsp, StatusCode::NOT_FOUND}, {kWsp, StatusCode::OK}});
 }
 
 }  // namespace

@@ -5,16 +5,20 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "engine/refdata/reference_data.h"
 #include "service/server.h"
 #include "service/store/records.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
 #include "verkenner/v1/candidate_rights.grpc.pb.h"
+#include "verkenner/v1/profile_import.grpc.pb.h"
 #include "verkenner/v1/saved_profiles.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
 
@@ -138,13 +142,21 @@ class CandidateRightsTest : public ::testing::Test {
                                                                                   response);
   }
 
-  // Every profile id an employer's search without criteria finds, and its total and facet sum.
+  // Every profile id an employer's search without criteria finds, and its total and facet sum;
+  // pages again from the first when an import commit outdated a page token meanwhile.
   struct Found {
     std::set<std::string> ids;
     int64_t total = 0;
     int64_t region_facet_sum = 0;
   };
   static Found SearchAll() {
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      if (std::optional<Found> found = SearchAllOnce()) return *found;
+    }
+    ADD_FAILURE() << "the index kept changing while paging";
+    return Found();
+  }
+  static std::optional<Found> SearchAllOnce() {
     Found found;
     v1::SearchCandidatesRequest request;
     request.set_page_size(100);
@@ -155,6 +167,9 @@ class CandidateRightsTest : public ::testing::Test {
       testing::Authorize(context, *employer_);
       grpc::Status status = v1::CandidateSearchService::NewStub(Channel())->SearchCandidates(
           &context, request, &response);
+      if (!status.ok() && absl::StartsWith(status.error_message(), "page_token:")) {
+        return std::nullopt;  // an import committed between two pages
+      }
       EXPECT_TRUE(status.ok()) << status.error_message();
       if (!status.ok()) break;
       for (const auto& match : response.matches()) found.ids.insert(match.profile().profile_id());
@@ -216,6 +231,26 @@ class CandidateRightsTest : public ::testing::Test {
                     })
                     .ok());
     return rows;
+  }
+
+  // The audit rows of `action`.
+  static size_t AuditCountOf(const std::string& action) {
+    size_t count = 0;
+    auto store = service::Store::Open(*store_path_);
+    EXPECT_TRUE(store.ok());
+    if (!store.ok()) return 0;
+    EXPECT_TRUE((*store)
+                    ->Read([&](sqlite::SqliteConnection& db) {
+                      auto select = db.Prepare("SELECT count(*) FROM audit WHERE action = ?1");
+                      if (!select.ok()) return select.status();
+                      select->Bind(1, action);
+                      absl::StatusOr<bool> row = select->Step();
+                      if (!row.ok()) return row.status();
+                      count = static_cast<size_t>(select->Integer(0));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return count;
   }
 
   // Waits until the running server's searches reflect an index commit: `ready` holds.
@@ -375,6 +410,124 @@ TEST_F(CandidateRightsTest, AnImportSayingNotVisibleHidesTheProfileUntilTheNextI
   Reimport(profile);
   EXPECT_TRUE(WaitFor([&] { return SearchAll().ids.contains(id); }));
   EXPECT_EQ(GetProfile(id), StatusCode::OK);
+}
+
+// Issue 15, point 3: a WSP's "beschikbaarheid bevestigd" shows on the card at once.
+TEST_F(CandidateRightsTest, AWspConfirmsTheAvailabilityAndTheCardSaysSoAtOnce) {
+  const std::string id = CandidateId();
+  auto confirm = [&](const std::string& token, v1::ConfirmAvailabilityResponse* response) {
+    v1::ConfirmAvailabilityRequest request;
+    request.set_profile_id(id);
+    v1::ConfirmAvailabilityResponse ignored;
+    grpc::ClientContext context;
+    testing::Authorize(context, token);
+    return v1::CandidateRightsService::NewStub(Channel())
+        ->ConfirmAvailability(&context, request, response != nullptr ? response : &ignored)
+        .error_code();
+  };
+  EXPECT_EQ(confirm(*other_wsp_, nullptr), StatusCode::NOT_FOUND);
+  EXPECT_EQ(confirm(*importer_, nullptr), StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(confirm(*employer_, nullptr), StatusCode::PERMISSION_DENIED);
+  v1::ConfirmAvailabilityResponse confirmed;
+  ASSERT_EQ(confirm(*wsp_, &confirmed), StatusCode::OK);
+  EXPECT_EQ(absl::StrFormat("%04d-%02d-%02d", confirmed.availability_confirmed_on().year(),
+                            confirmed.availability_confirmed_on().month(),
+                            confirmed.availability_confirmed_on().day()),
+            "2026-11-01");  // kTestToday
+
+  v1::GetProfileRequest request;
+  request.set_profile_id(id);
+  v1::GetProfileResponse response;
+  grpc::ClientContext context;
+  testing::Authorize(context, *employer_);
+  ASSERT_TRUE(v1::CandidateSearchService::NewStub(Channel())
+                  ->GetProfile(&context, request, &response)
+                  .ok());
+  EXPECT_EQ(response.profile().availability_confirmed_on().SerializeAsString(),
+            confirmed.availability_confirmed_on().SerializeAsString());
+  EXPECT_FALSE(response.profile().availability_unconfirmed());
+  const std::vector<std::string> rows = AuditOf(id);
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), "confirm_availability NOT_FOUND"), 1);
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), "confirm_availability ok"), 1);
+}
+
+// Issue 15, point 4: the importer's worklist names its own clients, by client number, as a list
+// and as a CSV file; nobody else gets it, and every call is audited.
+TEST_F(CandidateRightsTest, TheWorklistNamesOnlyTheSourcesOwnClientsToCompleteOrConfirm) {
+  auto stub = v1::ProfileImportService::NewStub(Channel());
+  std::set<std::string> own;
+  std::string sparse;  // an own client without hours: on the list for them
+  for (const v1::SourceProfile& source : index_->sources) {
+    if (source.source() != Candidate().source()) continue;
+    own.insert(source.client_number());
+    if (!source.has_hours_min() && sparse.empty()) sparse = source.client_number();
+  }
+  auto list = [&](const std::string& token, int page_size, const std::string& page_token,
+                  v1::ListWorklistResponse* response) {
+    v1::ListWorklistRequest request;
+    request.set_page_size(page_size);
+    request.set_page_token(page_token);
+    grpc::ClientContext context;
+    testing::Authorize(context, token);
+    return stub->ListWorklist(&context, request, response).error_code();
+  };
+  v1::ListWorklistResponse whole;
+  ASSERT_EQ(list(*importer_, 100, "", &whole), StatusCode::OK);
+  ASSERT_GT(whole.total_size(), 0);
+  ASSERT_EQ(whole.entries_size(), whole.total_size());
+  EXPECT_EQ(whole.active_profiles(), static_cast<int64_t>(own.size()));
+  std::vector<std::string> listed;
+  for (const v1::WorklistEntry& entry : whole.entries()) {
+    EXPECT_TRUE(own.contains(entry.client_number())) << "not a client of the source";
+    EXPECT_TRUE(entry.missing_size() > 0 || entry.availability_unconfirmed());
+    listed.push_back(entry.client_number());
+    if (entry.client_number() == sparse) {
+      EXPECT_NE(
+          std::find(entry.missing().begin(), entry.missing().end(), v1::CORE_FIELD_AVAILABILITY),
+          entry.missing().end());
+    }
+  }
+  EXPECT_TRUE(std::is_sorted(listed.begin(), listed.end()));
+  if (!sparse.empty()) {
+    EXPECT_NE(std::find(listed.begin(), listed.end(), sparse), listed.end());
+  }
+
+  // Page by page, the same list.
+  std::vector<std::string> paged;
+  std::string token;
+  do {
+    v1::ListWorklistResponse page;
+    ASSERT_EQ(list(*importer_, 3, token, &page), StatusCode::OK);
+    for (const v1::WorklistEntry& entry : page.entries()) paged.push_back(entry.client_number());
+    token = page.next_page_token();
+  } while (!token.empty());
+  EXPECT_EQ(paged, listed);
+
+  // The CSV file holds the same clients.
+  v1::ExportWorklistResponse exported;
+  {
+    grpc::ClientContext context;
+    testing::Authorize(context, *importer_);
+    ASSERT_TRUE(stub->ExportWorklist(&context, v1::ExportWorklistRequest(), &exported).ok());
+  }
+  std::vector<std::string> lines = absl::StrSplit(exported.content(), "\r\n", absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), listed.size() + 1);
+  EXPECT_EQ(lines[0],
+            "\xEF\xBB\xBFklantnummer;ontbreekt;beschikbaarheid_bevestigd_op;"
+            "niet_recent_bevestigd");
+  for (size_t i = 0; i < listed.size(); ++i) {
+    EXPECT_TRUE(absl::StartsWith(lines[i + 1], listed[i] + ";")) << lines[i + 1];
+  }
+  EXPECT_TRUE(absl::StartsWith(exported.filename(), "werklijst-"));
+
+  for (const std::string* caller : {wsp_, employer_}) {
+    v1::ListWorklistResponse refused;
+    EXPECT_EQ(list(*caller, 10, "", &refused), StatusCode::PERMISSION_DENIED);
+  }
+  // Every call of the importer left a row: one whole list, the pages, the export.
+  const size_t pages = (listed.size() + 2) / 3;
+  EXPECT_EQ(AuditCountOf("list_worklist"), 1 + pages);
+  EXPECT_EQ(AuditCountOf("export_worklist"), 1u);
 }
 
 }  // namespace

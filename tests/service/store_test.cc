@@ -87,7 +87,8 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
     ASSERT_TRUE(
         (*raw)
             ->Execute("DROP TABLE import_run; DROP TABLE server_secret; DROP TABLE quota_use; "
-                      "DROP TABLE hidden_profile; DROP INDEX audit_by_profile; "
+                      "DROP TABLE hidden_profile; DROP TABLE availability_confirmation; "
+                      "DROP INDEX audit_by_profile; "
                       "PRAGMA user_version = 1;")
             .ok());
   }
@@ -100,7 +101,7 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                     auto count = db.QueryInteger(
                         "SELECT count(*) FROM sqlite_schema "
                         "WHERE name IN ('import_run', 'server_secret', 'quota_use', "
-                        "'hidden_profile', 'audit_by_profile')");
+                        "'hidden_profile', 'availability_confirmation', 'audit_by_profile')");
                     auto user_version = db.QueryInteger("PRAGMA user_version");
                     if (!count.ok()) return count.status();
                     if (!user_version.ok()) return user_version.status();
@@ -109,11 +110,11 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                     return absl::OkStatus();
                   })
                   .ok());
-  EXPECT_EQ(tables, 5);
+  EXPECT_EQ(tables, 6);
   EXPECT_EQ(version, Store::kSchemaVersion);
 }
 
-TEST_F(StoreTest, AHiddenProfileIsHiddenOnceWithItsLatestReasonUntilShownAgain) {
+TEST_F(StoreTest, HidingAndConfirmingKeepTheLatestPerProfile) {
   std::unique_ptr<Store> store = OpenStore();
   ASSERT_NE(store, nullptr);
   std::string account;
@@ -131,6 +132,10 @@ TEST_F(StoreTest, AHiddenProfileIsHiddenOnceWithItsLatestReasonUntilShownAgain) 
                     if (status.ok()) status = HideProfile(db, {"p2", account, "reden", 30});
                     if (status.ok()) status = UnhideProfile(db, "p2");
                     if (status.ok()) status = UnhideProfile(db, "never-hidden");
+                    if (status.ok())
+                      status = RecordAvailabilityConfirmation(db, "p1", account, 7, 70);
+                    if (status.ok())
+                      status = RecordAvailabilityConfirmation(db, "p1", account, 9, 90);
                     EXPECT_TRUE(status.ok()) << status;
                     return status;
                   })
@@ -147,6 +152,9 @@ TEST_F(StoreTest, AHiddenProfileIsHiddenOnceWithItsLatestReasonUntilShownAgain) 
                     EXPECT_EQ((*p1)->time_micros, 20);
                     auto p2 = FindHiddenProfile(db, "p2");
                     EXPECT_TRUE(p2.ok() && !p2->has_value());
+                    auto confirmed = AvailabilityConfirmationsIn(db);
+                    EXPECT_TRUE(confirmed.ok());
+                    EXPECT_EQ(*confirmed, (std::map<std::string, int64_t>{{"p1", 9}}));
                     return absl::OkStatus();
                   })
                   .ok());

@@ -77,6 +77,11 @@ const ROUTES: Route[] = [
     roles: [IMPORTER],
   },
   {
+    path: "/werklijst",
+    page: () => import("./pages/worklist").then((m) => m.worklistPage),
+    roles: [IMPORTER],
+  },
+  {
     path: "/kandidaat",
     page: () => import("./pages/candidate").then((m) => m.candidatePage),
     roles: [IMPORTER, WSP],

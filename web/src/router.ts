@@ -36,6 +36,7 @@ export const NAVIGATION: Partial<Record<NonNullable<Account["role"]>, Array<[str
   [IMPORTER]: [
     ["/import", "Bestand importeren"],
     ["/volledigheid", "Volledigheid"],
+    ["/werklijst", "Werklijst"],
     ["/kandidaat", "Rechten kandidaat"],
   ],
 };

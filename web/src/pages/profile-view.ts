@@ -1,6 +1,6 @@
 // How an anonymous profile is shown: the facts an employer may see, never who the person is.
 
-import { h } from "../dom";
+import { h, statusBadge } from "../dom";
 import {
   affinityLabel,
   DISTANCE_LABELS,
@@ -103,6 +103,24 @@ export function travelText(profile: AnonymousProfile): string {
     : "onbekend";
 }
 
+// When the availability was last confirmed with the candidate; past the server's period (or
+// never) it is marked, since hours and days that old may no longer hold.
+export function confirmedText(profile: AnonymousProfile): string {
+  const date = formatDate(profile.availabilityConfirmedOn);
+  if (!profile.availabilityUnconfirmed) return `op ${date}`;
+  return date ? `op ${date}, niet recent` : "nooit";
+}
+
+function confirmedFact(profile: AnonymousProfile): Node {
+  return h(
+    "span",
+    {},
+    confirmedText(profile),
+    profile.availabilityUnconfirmed && " ",
+    profile.availabilityUnconfirmed && statusBadge("niet recent bevestigd", "warning"),
+  );
+}
+
 // The registration's end, where the source gave one: after it, hiring the candidate may no
 // longer count for the banenafspraak.
 export function registrationText(profile: AnonymousProfile, today?: Date): string {
@@ -123,6 +141,7 @@ export function profileFacts(profile: AnonymousProfile, distanceBand?: string): 
   if (distanceBand && DISTANCE_LABELS[distanceBand]) {
     facts.push(["Afstand tot werkplek", DISTANCE_LABELS[distanceBand]]);
   }
+  facts.push(["Beschikbaarheid bevestigd", confirmedFact(profile)]);
   facts.push(["Reisafstand", travelText(profile)]);
   facts.push([
     "Affiniteiten",
@@ -149,6 +168,7 @@ export function profileDetails(profile: AnonymousProfile): Array<[string, string
     ["Beschikbaarheid", availabilityText(profile)],
     ["Dagen", daysText(profile.days) || "onbekend"],
     ["Beschikbaar vanaf", formatDate(profile.availableFrom) || "direct"],
+    ["Beschikbaarheid bevestigd", confirmedFact(profile)],
     ["Reisafstand", travelText(profile)],
     [
       "Rijbewijs",

@@ -15,8 +15,9 @@ import {
   textArea,
   textField,
 } from "../dom";
-import { dateFromInput } from "../labels";
+import { dateFromInput, formatDate } from "../labels";
 import type { ContactRequestVacancyJson as ContactRequestVacancy } from "../gen/verkenner/v1/contact_requests_pb";
+import type { AnonymousProfileJson as AnonymousProfile } from "../gen/verkenner/v1/profile_pb";
 import type { SavedProfileJson as SavedProfile } from "../gen/verkenner/v1/saved_profiles_pb";
 import {
   checkVacancy,
@@ -25,7 +26,7 @@ import {
   REQUEST_VACANCY,
   type VacancyProblem,
 } from "../vacancy";
-import { areaText, profileDetails, shortId } from "./profile-view";
+import { areaText, confirmedText, profileDetails, shortId } from "./profile-view";
 
 // What the contact request form asks to correct, per vacancy field (after "Vul nog in: ").
 const VACANCY_PROBLEMS: Record<VacancyProblem, string> = {
@@ -55,7 +56,7 @@ export async function profilePage({ account, main, params, setTitle }: PageConte
   if (account.role === "ACCOUNT_ROLE_EMPLOYER") {
     main.append(await savePanel(profileId), contactPanel(profileId));
   } else if (account.role === "ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER") {
-    main.append(await shortlistPanel(profileId));
+    main.append(await shortlistPanel(profileId), availabilityPanel(profileId, profile));
   }
 }
 
@@ -223,6 +224,39 @@ function contactPanel(profileId: string): HTMLElement {
     }
   });
   return panel("contact-kop", "Contact aanvragen", form);
+}
+
+// The WSP confirms with the candidate that the availability still holds.
+function availabilityPanel(profileId: string, profile: AnonymousProfile): HTMLElement {
+  const message = h("div", { "aria-live": "polite" });
+  const confirm = button(
+    "Beschikbaarheid bevestigd",
+    async () => {
+      try {
+        const reply = await call("CandidateRightsService", "ConfirmAvailability", { profileId });
+        confirm.remove();
+        message.replaceChildren(
+          alertBox(
+            "ok",
+            `Vastgelegd: beschikbaarheid bevestigd op ${formatDate(reply.availabilityConfirmedOn)}.`,
+          ),
+        );
+      } catch (error) {
+        message.replaceChildren(alertBox("error", describeError(error)));
+      }
+    },
+    "secondary",
+  );
+  return panel(
+    "beschikbaarheid-kop",
+    "Beschikbaarheid",
+    paragraph(
+      `Laatst bevestigd: ${confirmedText(profile)}. Heeft u met de kandidaat besproken dat de `,
+      "uren, dagen en startdatum nog kloppen? Leg dat dan vast.",
+    ),
+    confirm,
+    message,
+  );
 }
 
 async function shortlistPanel(profileId: string): Promise<HTMLElement> {

@@ -151,4 +151,40 @@ export async function run(ctx) {
     await chart.getByText(`${options[1]}: profielen zonder gegeven`).waitFor();
   }
   ctx.log(`completeness: ${firstRow.join(" | ")}; ${options.length - 1} groups`);
+
+  // The worklist names the clients to complete, by their own client numbers (issue 15, point 4).
+  const ownClients = new Set(
+    fs
+      .readFileSync(ctx.stack.profilesFile, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith(`${importer.source};`))
+      .map((line) => line.split(";")[1]),
+  );
+  await page.getByRole("link", { name: "Werklijst" }).click();
+  await page.getByRole("heading", { level: 1, name: "Werklijst" }).waitFor();
+  const worklist = page.getByRole("table", { name: "Klanten om aan te vullen of te bevestigen" });
+  await worklist.waitFor();
+  const listed = await worklist.locator("tbody tr td:first-child").allTextContents();
+  expect(listed.length > 0, "the worklist is empty");
+  for (const client of listed) expect(ownClients.has(client), `${client} is not a client of ours`);
+  await ctx.checkAccessibility(page, "werklijst");
+  await ctx.screenshot(page, "43-werklijst");
+  const [worklistDownload] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download als CSV" }).click(),
+  ]);
+  const worklistCsv = fs
+    .readFileSync(await worklistDownload.path(), "utf8")
+    .replace(/^\uFEFF/, "")
+    .trim()
+    .split(/\r\n/);
+  expect(
+    worklistCsv[0] === "klantnummer;ontbreekt;beschikbaarheid_bevestigd_op;niet_recent_bevestigd",
+    `unexpected worklist header "${worklistCsv[0]}"`,
+  );
+  for (const line of worklistCsv.slice(1)) {
+    const client = line.split(";")[0];
+    expect(ownClients.has(client), `${client} in the CSV is not a client of ours`);
+  }
+  ctx.log(`worklist: ${listed.length} on the first page, ${worklistCsv.length - 1} in the CSV`);
 }

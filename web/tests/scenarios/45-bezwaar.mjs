@@ -1,6 +1,6 @@
 // A candidate objects (AVG art. 21): the municipality that imported the profile hides it, an
-// employer can no longer open it, and the WSP of the candidate's region shows it again. Every
-// state passes axe.
+// employer can no longer open it, and the WSP of the candidate's region shows it again and
+// confirms the candidate's availability. Every state passes axe.
 import fs from "node:fs";
 import { expect, regionsOfMunicipalities } from "../checks.mjs";
 
@@ -92,6 +92,19 @@ export async function run(ctx) {
   await wspPage.getByText("Het verbergen is opgeheven").waitFor();
   await ctx.checkAccessibility(wspPage, "rechten kandidaat: weer getoond");
   expect((await employerSees(ctx, profileId)) === "profile", "an employer sees it again");
+
+  // The WSP confirms the availability on the profile page; the details say so at once.
+  await wspPage.goto(`/profiel?id=${encodeURIComponent(profileId)}`);
+  await wspPage.getByRole("heading", { level: 2, name: "Beschikbaarheid" }).waitFor();
+  await wspPage.getByRole("button", { name: "Beschikbaarheid bevestigd" }).click();
+  await wspPage.getByText("Vastgelegd: beschikbaarheid bevestigd op").waitFor();
+  await ctx.checkAccessibility(wspPage, "profiel: beschikbaarheid bevestigd");
+  await wspPage.reload();
+  const confirmed = wspPage
+    .locator(".utrecht-data-list__item")
+    .filter({ hasText: "Beschikbaarheid bevestigd" });
+  const text = await confirmed.innerText();
+  expect(!text.includes("niet recent") && /op \d+ \w+ \d{4}/.test(text), `details: ${text}`);
   ctx.log(
     `profile ${profileId.slice(0, 8)} hidden by ${importer.source}, shown again by ${region}`,
   );
