@@ -1,7 +1,10 @@
 #include "service/rpc/candidate_rights_service.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "indexer/profile_anonymizer.h"
 #include "indexer/profile_validator.h"
+#include "service/rpc/access_report.h"
 #include "service/rpc/request_validation.h"
 #include "service/store/accounts.h"
 
@@ -221,6 +224,89 @@ grpc::ServerUnaryReactor* CandidateRightsService::ConfirmAvailability(
                 call.Finish(status);
               });
         });
+        return Answer::Later();
+      });
+}
+
+void CandidateRightsService::AnswerAccessReport(UnaryCall call, const Caller& caller,
+                                                const v1::CandidateKey& candidate,
+                                                const std::string& purpose, const char* action,
+                                                ReportFill fill) {
+  AuditEntry audit = AuditOf(caller, action, purpose);
+  absl::StatusOr<std::string> profile_id = ProfileIdOf(caller, candidate);
+  absl::Status valid = profile_id.status();
+  if (valid.ok()) {
+    valid = CheckCharacters("purpose", purpose, kMinReasonCharacters, kMaxReasonCharacters);
+  }
+  if (!valid.ok()) {
+    RefuseAndFinish(call, std::move(audit), valid);
+    return;
+  }
+  audit.profile_id = *profile_id;
+  options_.pool->Submit([this, call, caller, audit,
+                         fill = std::move(fill)](engine::Searcher& searcher) mutable {
+    // A WSP acts for the candidates of its region, which only a current profile tells; an
+    // importer for its own clients, whose history outlives a withdrawal.
+    if (caller.account.role == v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER) {
+      absl::StatusOr<engine::CandidateMatch> match = FindFor(searcher, caller, audit.profile_id);
+      if (!match.ok()) {
+        RefuseAndFinish(call, audit, match.status());
+        return;
+      }
+    }
+    auto entries = std::make_shared<std::vector<v1::AccessReportEntry>>();
+    environment_.store->Write(
+        [audit, entries, reference_data = environment_.reference_data](
+            sqlite::SqliteConnection& db) -> absl::Status {
+          // Read before this request's own row is added: it shows in the next report.
+          absl::StatusOr<std::vector<v1::AccessReportEntry>> report =
+              AccessReportOf(db, audit.profile_id, *reference_data);
+          if (!report.ok()) return report.status();
+          *entries = *std::move(report);
+          return AppendAudit(db, audit).status();
+        },
+        [call, audit, entries, fill = std::move(fill)](absl::Status status) {
+          if (status.ok()) fill(audit.profile_id, std::move(*entries));
+          call.Finish(status);
+        });
+  });
+}
+
+grpc::ServerUnaryReactor* CandidateRightsService::GetAccessReport(
+    grpc::CallbackServerContext* context, const v1::GetAccessReportRequest* request,
+    v1::GetAccessReportResponse* response) {
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_IMPORTER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        AnswerAccessReport(
+            call, caller, request->candidate(), request->purpose(), "access_report",
+            [response](const std::string& profile_id, std::vector<v1::AccessReportEntry> entries) {
+              response->set_profile_id(profile_id);
+              for (v1::AccessReportEntry& entry : entries) {
+                *response->add_entries() = std::move(entry);
+              }
+            });
+        return Answer::Later();
+      });
+}
+
+grpc::ServerUnaryReactor* CandidateRightsService::ExportAccessReport(
+    grpc::CallbackServerContext* context, const v1::ExportAccessReportRequest* request,
+    v1::ExportAccessReportResponse* response) {
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_IMPORTER, v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        const std::string date =
+            absl::FormatTime("%Y-%m-%d", environment_.now(), AmsterdamTimeZone());
+        AnswerAccessReport(call, caller, request->candidate(), request->purpose(),
+                           "export_access_report",
+                           [response, date](const std::string& profile_id,
+                                            const std::vector<v1::AccessReportEntry>& entries) {
+                             response->set_content_type("text/csv; charset=utf-8");
+                             response->set_content(AccessReportCsv(entries));
+                             response->set_filename(absl::StrCat("inzage-", profile_id.substr(0, 8),
+                                                                 "-", date, ".csv"));
+                           });
         return Answer::Later();
       });
 }

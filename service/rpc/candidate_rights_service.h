@@ -47,6 +47,12 @@ class CandidateRightsService final : public v1::CandidateRightsService::Callback
   grpc::ServerUnaryReactor* ConfirmAvailability(grpc::CallbackServerContext* context,
                                                 const v1::ConfirmAvailabilityRequest* request,
                                                 v1::ConfirmAvailabilityResponse* response) override;
+  grpc::ServerUnaryReactor* GetAccessReport(grpc::CallbackServerContext* context,
+                                            const v1::GetAccessReportRequest* request,
+                                            v1::GetAccessReportResponse* response) override;
+  grpc::ServerUnaryReactor* ExportAccessReport(grpc::CallbackServerContext* context,
+                                               const v1::ExportAccessReportRequest* request,
+                                               v1::ExportAccessReportResponse* response) override;
 
  private:
   // The profile id of `candidate`, when the key is well formed and the caller may ask about
@@ -62,6 +68,13 @@ class CandidateRightsService final : public v1::CandidateRightsService::Callback
                       std::function<absl::Status(sqlite::SqliteConnection&)> change,
                       const engine::CandidateMatch& match, v1::CandidateVisibility* out,
                       std::function<void()> after_commit);
+  // The access report of `candidate` for `caller`, audited as `action` with `purpose` in the
+  // same write that reads it; `fill` gets the profile id and the entries, then the call
+  // finishes.
+  using ReportFill =
+      std::function<void(const std::string& profile_id, std::vector<v1::AccessReportEntry>)>;
+  void AnswerAccessReport(UnaryCall call, const Caller& caller, const v1::CandidateKey& candidate,
+                          const std::string& purpose, const char* action, ReportFill fill);
   // A refusal: its audit row, then the call finished with `outcome`.
   void RefuseAndFinish(UnaryCall call, AuditEntry audit, const absl::Status& outcome);
   AuditEntry AuditOf(const Caller& caller, std::string action, std::string reason) const;

@@ -58,9 +58,19 @@ void SavedProfileService::StoreEntry(UnaryCall call, const Caller& caller,
   record.saved_by_display_name = caller.account.display_name;
   record.saved_by_role = caller.account.role;
   record.create_time_micros = record.update_time_micros = absl::ToUnixMicros(environment_.now());
+  // The candidate's right of access names who saved them: the row commits with the entry.
+  const AuditEntry audit{record.create_time_micros,
+                         caller.account.id,
+                         "save_profile",
+                         record.profile_id,
+                         "",
+                         "",
+                         "ok"};
   environment_.store->Write(
-      [record, organisation = caller.account.organisation](sqlite::SqliteConnection& db) {
-        return AddSavedProfile(db, organisation, record, kMaxPerOrganisation);
+      [record, audit, organisation = caller.account.organisation](sqlite::SqliteConnection& db) {
+        absl::Status added = AddSavedProfile(db, organisation, record, kMaxPerOrganisation);
+        if (!added.ok()) return added;
+        return AppendAudit(db, audit).status();
       },
       [call, response, record](absl::Status status) {
         if (status.ok()) {

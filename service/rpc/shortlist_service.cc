@@ -210,14 +210,14 @@ void ShortlistService::ShowAndFinish(UnaryCall call, v1::Shortlist shortlist, v1
 }
 
 Answer ShortlistService::ChangeShortlist(UnaryCall call, const Caller& caller,
-                                         const std::string& name, Change change,
-                                         v1::Shortlist* out) {
+                                         const std::string& name, Change change, v1::Shortlist* out,
+                                         std::optional<AuditEntry> audit) {
   if (absl::Status valid = CheckName(name); !valid.ok()) return valid;
   const int64_t now = absl::ToUnixMicros(environment_.now());
   auto stored = std::make_shared<v1::Shortlist>();
   environment_.store->Write(
-      [caller, id = ShortlistIdOfName(name), change = std::move(change), now,
-       stored](sqlite::SqliteConnection& db) -> absl::Status {
+      [caller, id = ShortlistIdOfName(name), change = std::move(change), now, stored,
+       audit = std::move(audit)](sqlite::SqliteConnection& db) mutable -> absl::Status {
         // Loaded, checked and saved in one write: two colleagues changing the same shortlist
         // at once each see the other's change.
         absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, id);
@@ -229,7 +229,10 @@ Answer ShortlistService::ChangeShortlist(UnaryCall call, const Caller& caller,
         if (stored->SerializeAsString() == before) return absl::OkStatus();
         stored->set_entry_count(stored->entries_size());
         SetTimestamp(now, stored->mutable_update_time());
-        return SaveShortlist(db, id, *stored);
+        if (absl::Status saved = SaveShortlist(db, id, *stored); !saved.ok()) return saved;
+        if (!audit.has_value()) return absl::OkStatus();
+        audit->time_micros = now;
+        return AppendAudit(db, *audit).status();
       },
       [this, call, stored, out](absl::Status status) {
         if (!status.ok()) {
@@ -245,9 +248,9 @@ namespace {
 
 // The write of CreateShortlist: the shortlist a retry of `request` made (as it stands now), or a
 // new one of the caller's region, saved with its idempotency key.
-absl::Status CreateOrReplay(sqlite::SqliteConnection& db,
-                            const v1::CreateShortlistRequest& request, const Caller& caller,
-                            const std::string& content_hash, int64_t now, v1::Shortlist& stored) {
+absl::Status CreateOrReplay(sqlite::SqliteConnection& db, const v1::CreateShortlistRequest& request,
+                            const Caller& caller, const std::string& content_hash, int64_t now,
+                            v1::Shortlist& stored) {
   // Checked in the same write as the creation: a retry finds the key and the shortlist, or
   // neither.
   absl::StatusOr<std::optional<std::string>> earlier =
@@ -428,9 +431,17 @@ grpc::ServerUnaryReactor* ShortlistService::AddShortlistEntry(
                             call.Finish(match.status());
                             return;
                           }
+                          // The candidate's right of access names who shortlisted them.
+                          const AuditEntry audit{0,
+                                                 caller.account.id,
+                                                 "add_shortlist_entry",
+                                                 request->profile_id(),
+                                                 request->name(),
+                                                 "",
+                                                 "ok"};
                           ChangeShortlist(call, caller, request->name(),
                                           AddEntry(*request, match.ok()),
-                                          response->mutable_shortlist())
+                                          response->mutable_shortlist(), audit)
                               .FinishNow(call);
                         });
                         return Answer::Later();

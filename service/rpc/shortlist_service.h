@@ -2,6 +2,7 @@
 #define VERKENNER_SERVICE_RPC_SHORTLIST_SERVICE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/time/civil_time.h"
@@ -62,9 +63,11 @@ class ShortlistService final : public v1::ShortlistService::CallbackService {
   // `caller`'s region (else NotFound), then finishes the call showing the result in `out`. A
   // change that leaves the shortlist as it was writes nothing and keeps its update_time.
   using Change = std::function<absl::Status(v1::Shortlist&, const Caller&, int64_t now_micros)>;
-  // Answers InvalidArgument at once for a malformed `name`.
+  // Answers InvalidArgument at once for a malformed `name`. With an `audit` row (its time is
+  // set here), a change that changed the shortlist commits it too.
   Answer ChangeShortlist(UnaryCall call, const Caller& caller, const std::string& name,
-                         Change change, v1::Shortlist* out);
+                         Change change, v1::Shortlist* out,
+                         std::optional<AuditEntry> audit = std::nullopt);
   // The changes of AddShortlistEntry (`active`: the profile is in the index now) and
   // ReorderShortlistEntries; they read `request`, which outlives the call.
   static Change AddEntry(const v1::AddShortlistEntryRequest& request, bool active);

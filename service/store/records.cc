@@ -412,6 +412,23 @@ absl::StatusOr<int64_t> AppendAudit(SqliteConnection& db, const AuditEntry& entr
   return sqlite3_last_insert_rowid(db.handle());
 }
 
+absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(SqliteConnection& db,
+                                                                 const std::string& profile_id) {
+  absl::StatusOr<SqliteStatement> select = db.Prepare(
+      "SELECT time, account_id, action, resource, purpose FROM audit "
+      "WHERE profile_id = ?1 AND outcome = 'ok' ORDER BY time, id");
+  if (!select.ok()) return select.status();
+  select->Bind(1, profile_id);
+  std::vector<AuditEntry> rows;
+  while (true) {
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return rows;
+    rows.push_back({select->Integer(0), select->Text(1), select->Text(2), profile_id,
+                    select->Text(3), select->Text(4), "ok"});
+  }
+}
+
 absl::StatusOr<std::set<std::string>> HiddenProfileIdsIn(SqliteConnection& db) {
   absl::StatusOr<SqliteStatement> select = db.Prepare("SELECT profile_id FROM hidden_profile");
   if (!select.ok()) return select.status();

@@ -146,6 +146,9 @@ struct AuditEntry {
 };
 // Appends the entry; returns its id.
 absl::StatusOr<int64_t> AppendAudit(sqlite::SqliteConnection& db, const AuditEntry& entry);
+// The audit rows about `profile_id` whose outcome is "ok", oldest first.
+absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(sqlite::SqliteConnection& db,
+                                                                 const std::string& profile_id);
 
 // A profile an organisation acting for the candidate hid from employers (AVG art. 21).
 struct HiddenProfileRecord {

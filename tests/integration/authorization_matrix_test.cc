@@ -679,6 +679,19 @@ TEST_F(AuthorizationMatrixTest, CandidateRightsService) {
     ExpectMatrix(
         [&](Caller caller) { return Call(&Stub::GetCandidateVisibility, *stub, caller, get); },
         c.expected);
+    v1::GetAccessReportRequest report;
+    *report.mutable_candidate() = get.candidate();
+    report.set_purpose("Controle van de toegangsregels");
+    ExpectMatrix([&](Caller caller) { return Call(&Stub::GetAccessReport, *stub, caller, report); },
+                 c.expected);
+    v1::ExportAccessReportRequest export_report;
+    *export_report.mutable_candidate() = get.candidate();
+    export_report.set_purpose(report.purpose());
+    ExpectMatrix(
+        [&](Caller caller) {
+          return Call(&Stub::ExportAccessReport, *stub, caller, export_report);
+        },
+        c.expected);
     // Showing a shown profile changes nothing, so the other tests' profile stays findable.
     v1::SetCandidateVisibilityRequest set;
     *set.mutable_candidate() = get.candidate();

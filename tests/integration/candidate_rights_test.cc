@@ -18,6 +18,7 @@
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
 #include "verkenner/v1/candidate_rights.grpc.pb.h"
+#include "verkenner/v1/contact_requests.grpc.pb.h"
 #include "verkenner/v1/profile_import.grpc.pb.h"
 #include "verkenner/v1/saved_profiles.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
@@ -195,6 +196,18 @@ class CandidateRightsTest : public ::testing::Test {
         .error_code();
   }
 
+  // The employer saves `profile_id`.
+  static StatusCode SaveProfile(const std::string& profile_id) {
+    v1::SaveProfileRequest request;
+    request.set_profile_id(profile_id);
+    v1::SaveProfileResponse response;
+    grpc::ClientContext context;
+    testing::Authorize(context, *employer_);
+    return v1::SavedProfileService::NewStub(Channel())
+        ->SaveProfile(&context, request, &response)
+        .error_code();
+  }
+
   // Whether the employer's saved entry of the candidate shows the profile.
   static bool SavedEntryShowsProfile() {
     v1::GetSavedProfileRequest request;
@@ -304,15 +317,7 @@ TEST_F(CandidateRightsTest, HidingTakesTheProfileOutOfEveryAnswerAndShowingBring
   const Found before = SearchAll();
   ASSERT_TRUE(before.ids.contains(id));
   ASSERT_EQ(before.region_facet_sum, before.total);
-  {
-    v1::SaveProfileRequest save;
-    save.set_profile_id(id);
-    v1::SaveProfileResponse saved;
-    grpc::ClientContext context;
-    testing::Authorize(context, *employer_);
-    ASSERT_TRUE(
-        v1::SavedProfileService::NewStub(Channel())->SaveProfile(&context, save, &saved).ok());
-  }
+  ASSERT_EQ(SaveProfile(id), StatusCode::OK);
   ASSERT_TRUE(SavedEntryShowsProfile());
 
   // The importer hides its client: gone from search, counts, facets, profile and saved entry.
@@ -347,9 +352,9 @@ TEST_F(CandidateRightsTest, HidingTakesTheProfileOutOfEveryAnswerAndShowingBring
   EXPECT_TRUE(SavedEntryShowsProfile());
 
   EXPECT_EQ(AuditOf(id),
-            (std::vector<std::string>{"hide_profile ok with reason", "view_profile NOT_FOUND",
-                                      "get_candidate_visibility ok", "show_profile ok with reason",
-                                      "view_profile ok"}));
+            (std::vector<std::string>{"save_profile ok", "hide_profile ok with reason",
+                                      "view_profile NOT_FOUND", "get_candidate_visibility ok",
+                                      "show_profile ok with reason", "view_profile ok"}));
 }
 
 TEST_F(CandidateRightsTest, OnlyTheSourceAndTheRegionsWspActAndEveryRefusalIsAudited) {
@@ -528,6 +533,135 @@ TEST_F(CandidateRightsTest, TheWorklistNamesOnlyTheSourcesOwnClientsToCompleteOr
   const size_t pages = (listed.size() + 2) / 3;
   EXPECT_EQ(AuditCountOf("list_worklist"), 1 + pages);
   EXPECT_EQ(AuditCountOf("export_worklist"), 1u);
+}
+
+// Issue 15, point 1: the candidate's right of access. The importer (or the region's WSP) asks,
+// with a purpose, and gets every organisation that received the profile, and why; the request
+// itself is audited and shows in the next report.
+TEST_F(CandidateRightsTest, TheAccessReportNamesEveryOrganisationThatReceivedTheProfile) {
+  const std::string id = CandidateId();
+  constexpr char kPurpose[] = "Inzageverzoek van de kandidaat, per e-mail";
+  auto report = [&](const std::string& token, const std::string& purpose,
+                    v1::GetAccessReportResponse* response) {
+    v1::GetAccessReportRequest request;
+    *request.mutable_candidate() = Key();
+    request.set_purpose(purpose);
+    grpc::ClientContext context;
+    testing::Authorize(context, token);
+    return v1::CandidateRightsService::NewStub(Channel())->GetAccessReport(&context, request,
+                                                                           response);
+  };
+  auto lines = [](const v1::GetAccessReportResponse& response, int from) {
+    std::vector<std::string> out;
+    for (int i = from; i < response.entries_size(); ++i) {
+      const v1::AccessReportEntry& entry = response.entries(i);
+      out.push_back(
+          absl::StrCat(entry.organisation(), " | ", entry.description(), " | ", entry.purpose()));
+    }
+    return out;
+  };
+  // What the other tests did to the candidate comes first; this test's actions follow.
+  v1::GetAccessReportResponse before;
+  grpc::Status status = report(*importer_, kPurpose, &before);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const int earlier = before.entries_size();
+
+  ASSERT_EQ(GetProfile(id), StatusCode::OK);
+  {
+    v1::DeleteSavedProfileRequest unsave;  // saved by an earlier test, perhaps
+    unsave.set_profile_id(id);
+    v1::DeleteSavedProfileResponse unsaved;
+    grpc::ClientContext unsave_context;
+    testing::Authorize(unsave_context, *employer_);
+    (void)v1::SavedProfileService::NewStub(Channel())->DeleteSavedProfile(&unsave_context, unsave,
+                                                                          &unsaved);
+    ASSERT_EQ(SaveProfile(id), StatusCode::OK);
+  }
+  {
+    v1::CreateContactRequestRequest request;
+    request.set_request_id("inzage-test");
+    request.set_profile_id(id);
+    request.mutable_vacancy()->set_title("Magazijnmedewerker");
+    request.mutable_vacancy()->mutable_hours()->set_min_hours(20);
+    request.mutable_vacancy()->mutable_hours()->set_max_hours(32);
+    request.mutable_vacancy()->mutable_workplace()->set_postcode("3511");
+    request.mutable_contact_person()->set_name("Piet de Boer");
+    request.mutable_contact_person()->set_phone("030 123 4567");
+    v1::CreateContactRequestResponse created;
+    grpc::ClientContext context;
+    testing::Authorize(context, *employer_);
+    status = v1::ContactRequestService::NewStub(Channel())->CreateContactRequest(&context, request,
+                                                                                 &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  {
+    v1::ConfirmAvailabilityRequest confirm;
+    confirm.set_profile_id(id);
+    v1::ConfirmAvailabilityResponse confirmed;
+    grpc::ClientContext context;
+    testing::Authorize(context, *wsp_);
+    ASSERT_TRUE(v1::CandidateRightsService::NewStub(Channel())
+                    ->ConfirmAvailability(&context, confirm, &confirmed)
+                    .ok());
+  }
+
+  const std::string home = MunicipalityOf(Candidate().postcode());
+  const std::string wsp_name =
+      "Werkgeversservicepunt " +
+      (*reference_)->FindRegion((*reference_)->FindMunicipality(home)->region_code)->name;
+  const std::string source_name =
+      Candidate().source() == "UWV"
+          ? "UWV"
+          : "Gemeente " + (*reference_)->FindMunicipality(Candidate().source())->name;
+  v1::GetAccessReportResponse after;
+  ASSERT_TRUE(report(*importer_, kPurpose, &after).ok());
+  EXPECT_EQ(after.profile_id(), id);
+  EXPECT_EQ(lines(after, earlier),
+            (std::vector<std::string>{
+                source_name + " | vroeg dit inzageoverzicht op | " + kPurpose,
+                "Werkgever BV | bekeek het profiel | ",
+                "Werkgever BV | bewaarde het profiel | ",
+                "Werkgever BV | vroeg contact aan | vacature: Magazijnmedewerker",
+                wsp_name + " | bevestigde de beschikbaarheid | ",
+            }));
+  // The WSP of the region asks too; its report ends with the importer's second request.
+  v1::GetAccessReportResponse by_wsp;
+  ASSERT_TRUE(report(*wsp_, "Vraag van de kandidaat aan het WSP", &by_wsp).ok());
+  ASSERT_EQ(by_wsp.entries_size(), after.entries_size() + 1);
+  EXPECT_EQ(lines(by_wsp, after.entries_size()).back(),
+            source_name + " | vroeg dit inzageoverzicht op | " + kPurpose);
+
+  // As a CSV file: the same entries, by organisation, never naming a person.
+  v1::ExportAccessReportRequest export_request;
+  *export_request.mutable_candidate() = Key();
+  export_request.set_purpose(kPurpose);
+  v1::ExportAccessReportResponse exported;
+  {
+    grpc::ClientContext context;
+    testing::Authorize(context, *importer_);
+    ASSERT_TRUE(v1::CandidateRightsService::NewStub(Channel())
+                    ->ExportAccessReport(&context, export_request, &exported)
+                    .ok());
+  }
+  std::vector<std::string> rows = absl::StrSplit(exported.content(), "\r\n", absl::SkipEmpty());
+  // The header, the WSP's report's entries, and the WSP's request itself.
+  ASSERT_EQ(rows.size(), 1u + by_wsp.entries_size() + 1);
+  EXPECT_EQ(rows[0],
+            "\xEF\xBB\xBF"
+            "datum;organisatie;rol;handeling;doel");
+  EXPECT_TRUE(absl::StrContains(exported.content(), ";Werkgever BV;werkgever;bekeek het profiel;"));
+  for (const char* person : {"w@werkgever.example", "Accountmanager WSP", "Test "}) {
+    EXPECT_FALSE(absl::StrContains(exported.content(), person)) << person;
+  }
+  EXPECT_TRUE(absl::StartsWith(exported.filename(), "inzage-" + id.substr(0, 8) + "-"));
+
+  // Nobody else: another region's WSP, an employer; and a purpose is required.
+  v1::GetAccessReportResponse refused;
+  EXPECT_EQ(report(*other_wsp_, kPurpose, &refused).error_code(), StatusCode::NOT_FOUND);
+  EXPECT_EQ(report(*employer_, kPurpose, &refused).error_code(), StatusCode::PERMISSION_DENIED);
+  grpc::Status no_purpose = report(*importer_, "", &refused);
+  EXPECT_EQ(no_purpose.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(no_purpose.error_message(), "purpose:"));
 }
 
 }  // namespace

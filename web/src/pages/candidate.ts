@@ -9,17 +9,20 @@ import {
   alertBox,
   button,
   dataList,
+  downloadExport,
   h,
   panel,
   paragraph,
   replaceChildren,
   statusBadge,
+  table,
   textArea,
   textField,
 } from "../dom";
 import { formatTimestamp } from "../labels";
 import { shortId } from "./profile-view";
 import type {
+  AccessReportEntryJson as AccessReportEntry,
   CandidateKeyJson as CandidateKey,
   CandidateVisibilityJson as CandidateVisibility,
 } from "../gen/verkenner/v1/candidate_rights_pb";
@@ -171,5 +174,80 @@ function showVisibility(
       form,
       feedback,
     ),
+    accessPanel(candidate),
   );
+}
+
+// The candidate's right of access (art. 15 AVG): who received the profile, when and why.
+function accessPanel(candidate: CandidateKey): HTMLElement {
+  const report = h("div", { "aria-live": "polite" });
+  const form = h(
+    "form",
+    { novalidate: true },
+    paragraph(
+      "Welke organisaties het profiel bekeken, bewaarden, contact aanvroegen, op een shortlist ",
+      "zetten, exporteerden of opvroegen wie de kandidaat is, met datum en doel. Het opvragen ",
+      "wordt vastgelegd met het doel.",
+    ),
+    textArea("purpose", {
+      label: "Doel van het opvragen",
+      description: `Tussen ${MIN_REASON} en ${MAX_REASON} tekens, bijvoorbeeld: inzageverzoek van de kandidaat per e-mail.`,
+      attributes: { required: true, minlength: MIN_REASON, maxlength: MAX_REASON },
+    }),
+    button("Inzage opvragen", null, "secondary"),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const purpose = String(new FormData(form).get("purpose") ?? "").trim();
+    if (purpose.length < MIN_REASON) {
+      report.replaceChildren(
+        alertBox("error", `Beschrijf het doel in ten minste ${MIN_REASON} tekens.`),
+      );
+      return;
+    }
+    try {
+      const reply = await call("CandidateRightsService", "GetAccessReport", { candidate, purpose });
+      const entries = reply.entries ?? [];
+      const download = button(
+        "Download als CSV",
+        async () => {
+          try {
+            downloadExport(
+              await call("CandidateRightsService", "ExportAccessReport", { candidate, purpose }),
+            );
+          } catch (error) {
+            report.append(alertBox("error", describeError(error)));
+          }
+        },
+        "secondary",
+      );
+      report.replaceChildren(
+        entries.length === 0
+          ? alertBox("info", "Geen enkele organisatie heeft dit profiel ontvangen.")
+          : table(
+              "Wie het profiel ontving",
+              [
+                {
+                  header: "Datum",
+                  cell: (entry: AccessReportEntry) => formatTimestamp(entry.time),
+                },
+                {
+                  header: "Organisatie",
+                  cell: (entry: AccessReportEntry) => entry.organisation ?? "",
+                },
+                {
+                  header: "Handeling",
+                  cell: (entry: AccessReportEntry) => entry.description ?? "",
+                },
+                { header: "Doel", cell: (entry: AccessReportEntry) => entry.purpose ?? "" },
+              ],
+              entries,
+            ),
+        h("p", { class: "utrecht-paragraph" }, download),
+      );
+    } catch (error) {
+      report.replaceChildren(alertBox("error", describeError(error)));
+    }
+  });
+  return panel("inzage-kop", "Inzage (artikel 15 AVG)", form, report);
 }

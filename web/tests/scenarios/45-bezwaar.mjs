@@ -56,7 +56,7 @@ export async function run(ctx) {
   expect(wsp, `no WSP account for ${region}`);
 
   // The municipality finds its client and hides the profile, with the reason.
-  const page = await ctx.newPage();
+  const page = await ctx.newPage({ acceptDownloads: true });
   await ctx.login(page, importer);
   await page.getByRole("link", { name: "Rechten kandidaat" }).waitFor();
   const profileId = await lookUp(page, clientNumber);
@@ -80,6 +80,28 @@ export async function run(ctx) {
   await ctx.checkAccessibility(page, "rechten kandidaat: verborgen");
   await ctx.screenshot(page, "45-profiel-verborgen");
   expect((await employerSees(ctx, profileId)) === "not found", "an employer cannot open it");
+
+  // The candidate asks who received the profile (art. 15): the employer's view is there.
+  await page.getByLabel("Doel van het opvragen").fill("Inzageverzoek van de kandidaat per e-mail");
+  await page.getByRole("button", { name: "Inzage opvragen" }).click();
+  const access = page.getByRole("table", { name: "Wie het profiel ontving" });
+  await access.waitFor();
+  const organisations = await access.locator("tbody tr td:nth-child(2)").allTextContents();
+  expect(
+    organisations.includes(ctx.accounts.employer.organisation),
+    `the access report names ${organisations.join(", ")}`,
+  );
+  await ctx.checkAccessibility(page, "rechten kandidaat: inzage");
+  await ctx.screenshot(page, "46-inzage");
+  const [accessCsv] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download als CSV" }).click(),
+  ]);
+  const csvHeader = fs
+    .readFileSync(await accessCsv.path(), "utf8")
+    .replace(/^\uFEFF/, "")
+    .split(/\r\n/)[0];
+  expect(csvHeader === "datum;organisatie;rol;handeling;doel", `CSV header "${csvHeader}"`);
 
   // The WSP of the candidate's region sees why, and shows it again.
   const wspPage = await ctx.newPage();
