@@ -72,6 +72,18 @@ absl::StatusOr<std::string> CandidateRightsService::ProfileIdOf(const Caller& ca
   return options_.pseudonymizer->ProfileId(candidate.source(), candidate.client_number());
 }
 
+absl::StatusOr<std::string> CandidateRightsService::ProfileIdWithText(
+    const Caller& caller, const v1::CandidateKey& candidate, std::string_view field,
+    const std::string& text) {
+  absl::StatusOr<std::string> profile_id = ProfileIdOf(caller, candidate);
+  if (!profile_id.ok()) return profile_id;
+  if (absl::Status valid = CheckCharacters(field, text, kMinReasonCharacters, kMaxReasonCharacters);
+      !valid.ok()) {
+    return valid;
+  }
+  return profile_id;
+}
+
 absl::StatusOr<engine::CandidateMatch> CandidateRightsService::FindFor(
     engine::Searcher& searcher, const Caller& caller, const std::string& profile_id) {
   absl::StatusOr<engine::CandidateMatch> match =
@@ -155,14 +167,10 @@ grpc::ServerUnaryReactor* CandidateRightsService::SetCandidateVisibility(
         const bool visible = request->visible();
         AuditEntry audit =
             AuditOf(caller, visible ? "show_profile" : "hide_profile", request->reason());
-        absl::StatusOr<std::string> profile_id = ProfileIdOf(caller, request->candidate());
-        absl::Status valid = profile_id.status();
-        if (valid.ok()) {
-          valid = CheckCharacters("reason", request->reason(), kMinReasonCharacters,
-                                  kMaxReasonCharacters);
-        }
-        if (!valid.ok()) {
-          RefuseAndFinish(call, std::move(audit), valid);
+        absl::StatusOr<std::string> profile_id =
+            ProfileIdWithText(caller, request->candidate(), "reason", request->reason());
+        if (!profile_id.ok()) {
+          RefuseAndFinish(call, std::move(audit), profile_id.status());
           return Answer::Later();
         }
         audit.profile_id = *profile_id;
@@ -233,13 +241,9 @@ void CandidateRightsService::AnswerAccessReport(UnaryCall call, const Caller& ca
                                                 const std::string& purpose, const char* action,
                                                 ReportFill fill) {
   AuditEntry audit = AuditOf(caller, action, purpose);
-  absl::StatusOr<std::string> profile_id = ProfileIdOf(caller, candidate);
-  absl::Status valid = profile_id.status();
-  if (valid.ok()) {
-    valid = CheckCharacters("purpose", purpose, kMinReasonCharacters, kMaxReasonCharacters);
-  }
-  if (!valid.ok()) {
-    RefuseAndFinish(call, std::move(audit), valid);
+  absl::StatusOr<std::string> profile_id = ProfileIdWithText(caller, candidate, "purpose", purpose);
+  if (!profile_id.ok()) {
+    RefuseAndFinish(call, std::move(audit), profile_id.status());
     return;
   }
   audit.profile_id = *profile_id;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "engine/searcher_pool.h"
 #include "indexer/pseudonymizer.h"
@@ -58,6 +59,11 @@ class CandidateRightsService final : public v1::CandidateRightsService::Callback
   // The profile id of `candidate`, when the key is well formed and the caller may ask about
   // the source: InvalidArgument naming the field, PermissionDenied for another source's client.
   absl::StatusOr<std::string> ProfileIdOf(const Caller& caller, const v1::CandidateKey& candidate);
+  // ProfileIdOf, after which `text` (a reason or purpose, named `field`) must hold 10 to 500
+  // characters.
+  absl::StatusOr<std::string> ProfileIdWithText(const Caller& caller,
+                                                const v1::CandidateKey& candidate,
+                                                std::string_view field, const std::string& text);
   // On a pool thread: the candidate's current profile, hidden or not, when the caller acts for
   // it; NotFound when there is none or (WSP) it lives in another region.
   absl::StatusOr<engine::CandidateMatch> FindFor(engine::Searcher& searcher, const Caller& caller,
