@@ -12,8 +12,8 @@
 #include <optional>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -769,23 +769,31 @@ absl::StatusOr<SearchResult> Searcher::Search(const SearchQuery& query) {
   }
 }
 
+void Searcher::ForEachActiveOfSource(
+    const std::string& source, int64_t today_day,
+    const std::function<void(Xapian::docid, CandidateRecord&)>& visit) {
+  CandidateRecord record;  // reused across documents
+  const std::string term = std::string(schema::kPrefixSource) + source;
+  // Postings and values both run in document order: one pass over each.
+  Xapian::ValueIterator value = database_.valuestream_begin(schema::kSlotSearchFields);
+  const Xapian::ValueIterator end = database_.valuestream_end(schema::kSlotSearchFields);
+  for (auto posting = database_.postlist_begin(term);
+       posting != database_.postlist_end(term) && value != end; ++posting) {
+    value.skip_to(*posting);
+    if (value == end || value.get_docid() != *posting) continue;
+    if (!DecodeSearchFields(*value, record) || record.retain_until_day < today_day) continue;
+    visit(*posting, record);
+  }
+}
+
 absl::StatusOr<std::map<std::string, CompletenessCount>> Searcher::CompletenessOfSource(
     const std::string& source, int64_t today_day) {
   try {
     Refresh();
     std::map<std::string, CompletenessCount> counts;
-    CandidateRecord record;  // reused across documents
-    const std::string term = std::string(schema::kPrefixSource) + source;
-    // Postings and values both run in document order: one pass over each.
-    Xapian::ValueIterator value = database_.valuestream_begin(schema::kSlotSearchFields);
-    const Xapian::ValueIterator end = database_.valuestream_end(schema::kSlotSearchFields);
-    for (auto posting = database_.postlist_begin(term);
-         posting != database_.postlist_end(term) && value != end; ++posting) {
-      value.skip_to(*posting);
-      if (value == end || value.get_docid() != *posting) continue;
-      if (!DecodeSearchFields(*value, record) || record.retain_until_day < today_day) continue;
+    ForEachActiveOfSource(source, today_day, [&](Xapian::docid, CandidateRecord& record) {
       counts[record.municipality_code].Add(record);
-    }
+    });
     return counts;
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);
@@ -797,28 +805,20 @@ absl::StatusOr<SourceWorklist> Searcher::WorklistOfSource(const std::string& sou
   try {
     Refresh();
     SourceWorklist worklist;
-    CandidateMatch match;  // reused across documents
-    const std::string term = std::string(schema::kPrefixSource) + source;
-    Xapian::ValueIterator value = database_.valuestream_begin(schema::kSlotSearchFields);
-    const Xapian::ValueIterator end = database_.valuestream_end(schema::kSlotSearchFields);
-    for (auto posting = database_.postlist_begin(term);
-         posting != database_.postlist_end(term) && value != end; ++posting) {
-      value.skip_to(*posting);
-      if (value == end || value.get_docid() != *posting) continue;
-      CandidateRecord& record = match.record;
-      if (!DecodeSearchFields(*value, record) || record.retain_until_day < today_day) continue;
+    ForEachActiveOfSource(source, today_day, [&](Xapian::docid document, CandidateRecord& record) {
       ++worklist.active_profiles;
+      CandidateMatch match;
+      match.record = std::move(record);
       // Complete and confirmed by the import within the period: not on the list, whatever a WSP
       // added. Only the others need their id, for a WSP's confirmation and the vault.
-      match.profile_id = record.profile_id = "";
       DescribeShown(match, today_day);
-      if (record.Completeness() == 1.0 && !match.availability_unconfirmed) continue;
-      match.profile_id = record.profile_id = ProfileIdOf(*posting);
+      if (match.record.Completeness() == 1.0 && !match.availability_unconfirmed) return;
+      match.profile_id = match.record.profile_id = ProfileIdOf(document);
       DescribeShown(match, today_day);
-      if (record.Completeness() < 1.0 || match.availability_unconfirmed) {
-        worklist.profiles.push_back(match);
+      if (match.record.Completeness() < 1.0 || match.availability_unconfirmed) {
+        worklist.profiles.push_back(std::move(match));
       }
-    }
+    });
     return worklist;
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);

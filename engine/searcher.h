@@ -4,6 +4,7 @@
 #include <xapian.h>
 
 #include <map>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -165,6 +166,11 @@ class Searcher {
   // assumed when the profile's own is unknown, and the latest confirmation of the availability
   // (a WSP's included) and whether it is older than the confirmation period on `today_day`.
   void DescribeShown(CandidateMatch& match, int64_t today_day) const;
+  // Calls `visit` with each active profile of `source` on `today_day` (registration within
+  // retention), in document order; the record holds the search fields only and is reused.
+  // Throws Xapian::Error.
+  void ForEachActiveOfSource(const std::string& source, int64_t today_day,
+                             const std::function<void(Xapian::docid, CandidateRecord&)>& visit);
   // The profile id of `document`, from its unique term. Throws Xapian::Error.
   std::string ProfileIdOf(Xapian::docid document);
   // Reads the current annotations and finds their documents, when they or the image changed.

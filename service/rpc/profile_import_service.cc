@@ -681,8 +681,14 @@ void ProfileImportService::CountCompleteness(UnaryCall call, const std::string& 
       });
 }
 
-void ProfileImportService::AnswerWorklist(UnaryCall call, const Caller& caller, const char* action,
-                                          WorklistFill fill) {
+Answer ProfileImportService::AnswerWorklist(UnaryCall call, const Caller& caller,
+                                            const char* action, WorklistFill fill) {
+  if (options_.pool == nullptr || !options_.today) {
+    return absl::UnavailableError("this server has no index to read");
+  }
+  if (options_.vault_path.empty()) {
+    return absl::FailedPreconditionError("this server has no identity vault configured");
+  }
   AuditEntry audit;
   audit.time_micros = absl::ToUnixMicros(environment_.now());
   audit.account_id = caller.account.id;
@@ -709,6 +715,7 @@ void ProfileImportService::AnswerWorklist(UnaryCall call, const Caller& caller, 
           call.Finish(audited.ok() ? outcome : absl::UnavailableError("cannot answer now"));
         });
   });
+  return Answer::Later();
 }
 
 grpc::ServerUnaryReactor* ProfileImportService::ListWorklist(grpc::CallbackServerContext* context,
@@ -717,15 +724,9 @@ grpc::ServerUnaryReactor* ProfileImportService::ListWorklist(grpc::CallbackServe
   return AnswerCaller(
       environment_, context, {v1::ACCOUNT_ROLE_IMPORTER},
       [&](UnaryCall call, const Caller& caller) -> Answer {
-        if (options_.pool == nullptr || !options_.today) {
-          return absl::UnavailableError("this server has no index to read");
-        }
-        if (options_.vault_path.empty()) {
-          return absl::FailedPreconditionError("this server has no identity vault configured");
-        }
         absl::StatusOr<ListPage> page = ListPage::Of(*request);
         if (!page.ok()) return page.status();
-        AnswerWorklist(
+        return AnswerWorklist(
             call, caller, "list_worklist",
             [response, page = *page](std::vector<v1::WorklistEntry> entries, int64_t active) {
               const int total = static_cast<int>(entries.size());
@@ -737,35 +738,27 @@ grpc::ServerUnaryReactor* ProfileImportService::ListWorklist(grpc::CallbackServe
               response->set_active_profiles(active);
               return absl::OkStatus();
             });
-        return Answer::Later();
       });
 }
 
 grpc::ServerUnaryReactor* ProfileImportService::ExportWorklist(
     grpc::CallbackServerContext* context, const v1::ExportWorklistRequest*,
     v1::ExportWorklistResponse* response) {
-  return AnswerCaller(
-      environment_, context, {v1::ACCOUNT_ROLE_IMPORTER},
-      [&](UnaryCall call, const Caller& caller) -> Answer {
-        if (options_.pool == nullptr || !options_.today) {
-          return absl::UnavailableError("this server has no index to read");
-        }
-        if (options_.vault_path.empty()) {
-          return absl::FailedPreconditionError("this server has no identity vault configured");
-        }
-        const std::string date =
-            absl::FormatTime("%Y-%m-%d", environment_.now(), AmsterdamTimeZone());
-        AnswerWorklist(call, caller, "export_worklist",
-                       [response, source = caller.account.source, date](
-                           std::vector<v1::WorklistEntry> entries, int64_t) {
-                         response->set_content_type("text/csv; charset=utf-8");
-                         response->set_content(WorklistCsv(entries));
-                         response->set_filename(absl::StrCat(
-                             "werklijst-", absl::AsciiStrToLower(source), "-", date, ".csv"));
-                         return absl::OkStatus();
-                       });
-        return Answer::Later();
-      });
+  return AnswerCaller(environment_, context, {v1::ACCOUNT_ROLE_IMPORTER},
+                      [&](UnaryCall call, const Caller& caller) -> Answer {
+                        const std::string date =
+                            absl::FormatTime("%Y-%m-%d", environment_.now(), AmsterdamTimeZone());
+                        return AnswerWorklist(
+                            call, caller, "export_worklist",
+                            [response, source = caller.account.source, date](
+                                std::vector<v1::WorklistEntry> entries, int64_t) {
+                              response->set_content_type("text/csv; charset=utf-8");
+                              response->set_content(WorklistCsv(entries));
+                              response->set_filename(absl::StrCat(
+                                  "werklijst-", absl::AsciiStrToLower(source), "-", date, ".csv"));
+                              return absl::OkStatus();
+                            });
+                      });
 }
 
 }  // namespace verkenner::service

@@ -113,7 +113,9 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   // `action` commits, and the call finishes.
   using WorklistFill =
       std::function<absl::Status(std::vector<v1::WorklistEntry> entries, int64_t active)>;
-  void AnswerWorklist(UnaryCall call, const Caller& caller, const char* action, WorklistFill fill);
+  // Unavailable or FailedPrecondition at once when the server has no index or no vault.
+  Answer AnswerWorklist(UnaryCall call, const Caller& caller, const char* action,
+                        WorklistFill fill);
   // The report of the caller's source's import `import_id`, with the counts of the import
   // running now. Errors: InvalidArgument naming import_id, NotFound, the store's.
   absl::StatusOr<v1::ImportReport> ReportOf(const Caller& caller, const std::string& import_id);
