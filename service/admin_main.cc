@@ -27,7 +27,6 @@ ABSL_FLAG(bool, password_stdin, false,
 
 namespace {
 
-using verkenner::sqlite::SqliteConnection;
 using namespace verkenner::service;
 namespace command_line = verkenner::command_line;
 
@@ -64,7 +63,7 @@ absl::StatusOr<verkenner::v1::AccountRole> ParseRole(const std::string& role) {
 
 absl::StatusOr<AccountRecord> AccountByEmail(Store& store, const std::string& email) {
   std::optional<std::pair<AccountRecord, std::string>> found;
-  absl::Status status = store.Read([&](SqliteConnection& db) {
+  absl::Status status = store.Read([&](verkenner::sql::Connection& db) {
     auto result = FindAccountByEmail(db, email);
     if (!result.ok()) return result.status();
     found = std::move(*result);
@@ -109,7 +108,7 @@ absl::StatusOr<NewAccount> AccountFromFlags() {
 
 absl::Status CreateAccountCommand(Store& store, const NewAccount& account) {
   AccountRecord created;
-  absl::Status status = store.WriteAndWait([&](SqliteConnection& db) {
+  absl::Status status = store.WriteAndWait([&](verkenner::sql::Connection& db) {
     absl::StatusOr<AccountRecord> result = CreateAccount(db, account, NowMicros());
     if (!result.ok()) return result.status();
     created = std::move(*result);
@@ -124,7 +123,7 @@ absl::Status CreateTokenCommand(Store& store) {
   absl::StatusOr<AccountRecord> account = AccountByEmail(store, absl::GetFlag(FLAGS_email));
   if (!account.ok()) return account.status();
   const std::string token = NewToken();
-  absl::Status status = store.WriteAndWait([&](SqliteConnection& db) {
+  absl::Status status = store.WriteAndWait([&](verkenner::sql::Connection& db) {
     return AddToken(db, TokenHash(token), account->id, TokenKind::kApi, NowMicros(), 0);
   });
   if (!status.ok()) return status;
@@ -136,8 +135,8 @@ absl::Status CreateTokenCommand(Store& store) {
 absl::Status ChangeAccountCommand(Store& store, const char* sql) {
   absl::StatusOr<AccountRecord> account = AccountByEmail(store, absl::GetFlag(FLAGS_email));
   if (!account.ok()) return account.status();
-  return store.WriteAndWait([&](SqliteConnection& db) {
-    absl::StatusOr<verkenner::sqlite::SqliteStatement> statement = db.Prepare(sql);
+  return store.WriteAndWait([&](verkenner::sql::Connection& db) {
+    absl::StatusOr<verkenner::sql::Statement> statement = db.Prepare(sql);
     if (!statement.ok()) return statement.status();
     statement->Bind(1, account->id);
     return statement->Run();
@@ -145,8 +144,8 @@ absl::Status ChangeAccountCommand(Store& store, const char* sql) {
 }
 
 absl::Status ListAccountsCommand(Store& store) {
-  return store.Read([](SqliteConnection& db) {
-    absl::StatusOr<verkenner::sqlite::SqliteStatement> select = db.Prepare(
+  return store.Read([](verkenner::sql::Connection& db) {
+    absl::StatusOr<verkenner::sql::Statement> select = db.Prepare(
         "SELECT email, role, organisation, region_code, source, disabled FROM account "
         "ORDER BY email");
     if (!select.ok()) return select.status();

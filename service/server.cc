@@ -165,7 +165,7 @@ std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
 
 absl::StatusOr<std::string> Server::CsrfKey() {
   std::string key;
-  absl::Status status = store_->WriteAndWait([&key](sqlite::SqliteConnection& db) {
+  absl::Status status = store_->WriteAndWait([&key](sql::Connection& db) {
     absl::StatusOr<std::string> secret = ServerSecret(db, "web_csrf_key");
     if (!secret.ok()) return secret.status();
     key = std::move(*secret);

@@ -237,7 +237,7 @@ absl::Status SqliteConnection::Execute(const char* sql, std::string_view operati
   return absl::OkStatus();
 }
 
-absl::StatusOr<SqliteStatement> SqliteConnection::Prepare(std::string_view sql) {
+absl::StatusOr<sql::Statement> SqliteConnection::Prepare(std::string_view sql) {
   if (absl::Status refused = RefuseIfUntrusted(); !refused.ok()) return refused;
   sqlite3_stmt* statement = nullptr;
   const int rc =
@@ -246,15 +246,12 @@ absl::StatusOr<SqliteStatement> SqliteConnection::Prepare(std::string_view sql) 
     sqlite3_finalize(statement);
     return Error(rc, "prepare");
   }
-  return SqliteStatement(this, statement);
+  return sql::Statement(std::make_unique<SqliteStatement>(this, statement));
 }
 
-absl::StatusOr<int64_t> SqliteConnection::QueryInteger(const char* sql) {
-  absl::StatusOr<SqliteStatement> statement = Prepare(sql);
-  if (!statement.ok()) return statement.status();
-  absl::StatusOr<bool> row = statement->Step();
-  if (!row.ok()) return row.status();
-  return *row ? statement->Integer(0) : 0;
+void SqliteConnection::RollBack() {
+  // Directly, not through Execute: an untrusted connection refuses statements.
+  if (InTransaction()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 absl::Status SqliteConnection::Error(int code, std::string_view operation) const {
@@ -262,47 +259,28 @@ absl::Status SqliteConnection::Error(int code, std::string_view operation) const
   return SqliteStatus(what_, code, operation);
 }
 
-SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
-    : connection_(other.connection_),
-      statement_(std::exchange(other.statement_, nullptr)),
-      bind_status_(std::move(other.bind_status_)) {}
-
-SqliteStatement& SqliteStatement::operator=(SqliteStatement&& other) noexcept {
-  if (this != &other) {
-    sqlite3_finalize(statement_);
-    connection_ = other.connection_;
-    statement_ = std::exchange(other.statement_, nullptr);
-    bind_status_ = std::move(other.bind_status_);
-  }
-  return *this;
-}
-
 SqliteStatement::~SqliteStatement() { sqlite3_finalize(statement_); }
 
-SqliteStatement& SqliteStatement::Bind(int index, std::string_view text) {
+void SqliteStatement::Bind(int index, std::string_view text) {
   const int rc = sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
                                    SQLITE_STATIC);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = connection_->Error(rc, "bind");
-  return *this;
 }
 
-SqliteStatement& SqliteStatement::BindBlob(int index, std::string_view bytes) {
+void SqliteStatement::BindBlob(int index, std::string_view bytes) {
   const int rc = sqlite3_bind_blob(statement_, index, bytes.data(), static_cast<int>(bytes.size()),
                                    SQLITE_STATIC);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = connection_->Error(rc, "bind");
-  return *this;
 }
 
-SqliteStatement& SqliteStatement::Bind(int index, int64_t value) {
+void SqliteStatement::Bind(int index, int64_t value) {
   const int rc = sqlite3_bind_int64(statement_, index, value);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = connection_->Error(rc, "bind");
-  return *this;
 }
 
-SqliteStatement& SqliteStatement::BindNull(int index) {
+void SqliteStatement::BindNull(int index) {
   const int rc = sqlite3_bind_null(statement_, index);
   if (rc != SQLITE_OK && bind_status_.ok()) bind_status_ = connection_->Error(rc, "bind");
-  return *this;
 }
 
 absl::StatusOr<bool> SqliteStatement::Step() {
@@ -311,12 +289,6 @@ absl::StatusOr<bool> SqliteStatement::Step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return connection_->Error(rc, "step");
-}
-
-absl::Status SqliteStatement::Run() {
-  absl::StatusOr<bool> row = Step();
-  if (!row.ok()) return row.status();
-  return absl::OkStatus();
 }
 
 std::string SqliteStatement::Text(int column) const {

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/sql/connection.h"
 
 namespace verkenner::sqlite {
 
@@ -45,7 +46,7 @@ bool LeavesConnectionUntrusted(int code);
 // Fail-closed: once an operation hits an I/O error (LeavesConnectionUntrusted), every later
 // Execute and Prepare answers Unavailable without touching the file; only a new connection (a
 // restart of the program) writes again.
-class SqliteConnection {
+class SqliteConnection final : public sql::Connection {
  public:
   enum class Mode { kReadWrite, kReadOnly };
 
@@ -71,16 +72,15 @@ class SqliteConnection {
   // Open with the defaults for `mode`: foreign keys on, WAL for a writer.
   static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(std::string_view what,
                                                                 const std::string& path, Mode mode);
-  ~SqliteConnection();
+  ~SqliteConnection() override;
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
+  sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
   // Runs one or more statements without results; errors name `operation`.
-  absl::Status Execute(const char* sql, std::string_view operation = "execute");
+  absl::Status Execute(const char* sql, std::string_view operation = "execute") override;
   // Prepares a statement. `sql` must outlive nothing: SQLite copies it.
-  absl::StatusOr<SqliteStatement> Prepare(std::string_view sql);
-  // The first column of the first row of `sql` as an integer (0 when there is no row).
-  absl::StatusOr<int64_t> QueryInteger(const char* sql);
+  absl::StatusOr<sql::Statement> Prepare(std::string_view sql) override;
   // Switches the file to WAL (persistent in the file; cheap when it is already). Fails with
   // FailedPrecondition when the file system does not support WAL.
   absl::Status EnableWal();
@@ -90,7 +90,10 @@ class SqliteConnection {
   absl::Status Error(int code, std::string_view operation) const;
   // Whether an I/O error has made this connection refuse further work.
   bool untrusted() const { return untrusted_; }
-  int64_t changes() const { return sqlite3_changes64(db_); }
+  int64_t changes() const override { return sqlite3_changes64(db_); }
+  bool InTransaction() override { return sqlite3_get_autocommit(db_) == 0; }
+  bool broken() const override { return untrusted_; }
+  void RollBack() override;
   // For statements the caller keeps prepared itself (sqlite3_prepare_v3 with
   // SQLITE_PREPARE_PERSISTENT); report their errors through Error().
   sqlite3* handle() { return db_; }
@@ -107,29 +110,23 @@ class SqliteConnection {
   mutable bool untrusted_ = false;  // set by Error(), which statements call too
 };
 
-// A prepared statement. Bind values by index (from 1), then Step() through the rows. Text and
-// blobs are bound by pointer: the bound strings must outlive the statement's execution.
-class SqliteStatement {
+// A prepared SQLite statement, used through sql::Statement.
+class SqliteStatement final : public sql::Statement::Impl {
  public:
   SqliteStatement(SqliteConnection* connection, sqlite3_stmt* statement)
       : connection_(connection), statement_(statement) {}
-  SqliteStatement(SqliteStatement&& other) noexcept;
-  SqliteStatement& operator=(SqliteStatement&& other) noexcept;
-  ~SqliteStatement();
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  ~SqliteStatement() override;
 
-  SqliteStatement& Bind(int index, std::string_view text);
-  SqliteStatement& BindBlob(int index, std::string_view bytes);
-  SqliteStatement& Bind(int index, int64_t value);
-  SqliteStatement& BindNull(int index);
-
-  // True when a row is ready, false when the statement is done.
-  absl::StatusOr<bool> Step();
-  // Steps a statement that returns no rows.
-  absl::Status Run();
-
-  std::string Text(int column) const;
-  int64_t Integer(int column) const;
-  bool IsNull(int column) const;
+  void Bind(int index, std::string_view text) override;
+  void BindBlob(int index, std::string_view bytes) override;
+  void Bind(int index, int64_t value) override;
+  void BindNull(int index) override;
+  absl::StatusOr<bool> Step() override;
+  std::string Text(int column) const override;
+  int64_t Integer(int column) const override;
+  bool IsNull(int column) const override;
 
  private:
   SqliteConnection* connection_;

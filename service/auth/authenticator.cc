@@ -35,7 +35,7 @@ absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase
   caller.token_hash = TokenHash(token);
   const int64_t now = NowMicros();
   bool found = false;
-  absl::Status status = store_->Read([&](sqlite::SqliteConnection& db) {
+  absl::Status status = store_->Read([&](sql::Connection& db) {
     auto result = AccountOfToken(db, caller.token_hash, now,
                                  Micros(std::chrono::microseconds(kSessionIdleTimeout)));
     if (!result.ok()) return result.status();
@@ -66,9 +66,9 @@ absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase
   if (write_last_use) {
     // Not waited for: the call is served now, the time of use reaches the disk with the next
     // group of writes. Losing it in a crash only shortens an idle session.
-    store_->Write([hash = caller.token_hash,
-                   now](sqlite::SqliteConnection& db) { return TouchToken(db, hash, now); },
-                  [](absl::Status) {});
+    store_->Write(
+        [hash = caller.token_hash, now](sql::Connection& db) { return TouchToken(db, hash, now); },
+        [](absl::Status) {});
   }
   return caller;
 }

@@ -110,7 +110,7 @@ void QuotaLimiter::TakeProfileView(const AccountRecord& account, absl::Time now,
   auto counted = std::make_shared<Counted>();
   store_->Write(
       [this, counted, window, kind, mine = AccountSubject(account),
-       ours = OrganisationSubject(account)](sqlite::SqliteConnection& db) -> absl::Status {
+       ours = OrganisationSubject(account)](sql::Connection& db) -> absl::Status {
         absl::StatusOr<std::optional<int64_t>> used =
             TakeQuotaUse(db, mine, kind, window, AccountLimit(Kind::kProfileView));
         if (!used.ok()) return used.status();
@@ -160,7 +160,7 @@ v1::QuotaStatus QuotaLimiter::Peek(const AccountRecord& account, Kind kind, absl
   int64_t account_used = AccountLimit(kind);
   int64_t organisation_used = 0;
   const int64_t window = absl::ToUnixMicros(start);
-  (void)store_->Read([&](sqlite::SqliteConnection& db) {
+  (void)store_->Read([&](sql::Connection& db) {
     absl::StatusOr<int64_t> mine =
         QuotaUses(db, AccountSubject(account), static_cast<int64_t>(kind), window);
     if (!mine.ok()) return mine.status();

@@ -61,7 +61,7 @@ std::string OrganisationOf(const AccountRecord& account,
 }
 
 // The purpose of a row: the one stated with it, or a contact request's vacancy title.
-absl::StatusOr<std::string> PurposeOf(sqlite::SqliteConnection& db, const AuditEntry& row) {
+absl::StatusOr<std::string> PurposeOf(sql::Connection& db, const AuditEntry& row) {
   if (!row.purpose.empty()) return row.purpose;
   if (row.action != "create_contact_request") return std::string();
   absl::StatusOr<std::optional<StoredContactRequest>> request =
@@ -74,7 +74,7 @@ absl::StatusOr<std::string> PurposeOf(sqlite::SqliteConnection& db, const AuditE
 }  // namespace
 
 absl::StatusOr<std::vector<v1::AccessReportEntry>> AccessReportOf(
-    sqlite::SqliteConnection& db, const std::string& profile_id,
+    sql::Connection& db, const std::string& profile_id,
     const engine::ReferenceData& reference_data) {
   absl::StatusOr<std::vector<AuditEntry>> rows = SuccessfulAuditOfProfile(db, profile_id);
   if (!rows.ok()) return rows.status();

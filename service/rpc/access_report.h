@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "base/sqlite/sqlite_connection.h"
+#include "base/sql/connection.h"
 #include "engine/refdata/reference_data.h"
 #include "verkenner/v1/candidate_rights.pb.h"
 
@@ -18,7 +18,7 @@ namespace verkenner::service {
 // description and the purpose where one was stated (an identity look-up's, a hiding's reason, a
 // contact request's vacancy title). Errors: the store's.
 absl::StatusOr<std::vector<v1::AccessReportEntry>> AccessReportOf(
-    sqlite::SqliteConnection& db, const std::string& profile_id,
+    sql::Connection& db, const std::string& profile_id,
     const engine::ReferenceData& reference_data);
 
 // The report as a spreadsheet CSV file (spreadsheet_csv.h) with a header row:

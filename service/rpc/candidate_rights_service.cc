@@ -18,7 +18,7 @@ constexpr size_t kMaxReasonCharacters = 500;
 constexpr char kNoSuchCandidate[] = "candidate: no current profile of a candidate you act for";
 
 // The visibility of the profile of `match` as the store holds it now.
-absl::Status ReadVisibility(sqlite::SqliteConnection& db, const engine::CandidateMatch& match,
+absl::Status ReadVisibility(sql::Connection& db, const engine::CandidateMatch& match,
                             v1::CandidateVisibility& out) {
   out.Clear();
   out.set_profile_id(match.profile_id);
@@ -101,20 +101,21 @@ void CandidateRightsService::RefuseAndFinish(UnaryCall call, AuditEntry audit,
                                              const absl::Status& outcome) {
   audit.outcome = absl::StatusCodeToString(outcome.code());
   environment_.store->Write(
-      [audit](sqlite::SqliteConnection& db) { return AppendAudit(db, audit).status(); },
+      [audit](sql::Connection& db) { return AppendAudit(db, audit).status(); },
       [call, outcome](absl::Status audited) {
         // Nothing leaves without its audit row.
         call.Finish(audited.ok() ? outcome : absl::UnavailableError("cannot answer now"));
       });
 }
 
-void CandidateRightsService::WriteAndFinish(
-    UnaryCall call, AuditEntry audit, std::function<absl::Status(sqlite::SqliteConnection&)> change,
-    const engine::CandidateMatch& match, v1::CandidateVisibility* out,
-    std::function<void()> after_commit) {
+void CandidateRightsService::WriteAndFinish(UnaryCall call, AuditEntry audit,
+                                            std::function<absl::Status(sql::Connection&)> change,
+                                            const engine::CandidateMatch& match,
+                                            v1::CandidateVisibility* out,
+                                            std::function<void()> after_commit) {
   auto visibility = std::make_shared<v1::CandidateVisibility>();
   environment_.store->Write(
-      [audit, change = std::move(change), match, visibility](sqlite::SqliteConnection& db) {
+      [audit, change = std::move(change), match, visibility](sql::Connection& db) {
         if (change != nullptr) {
           if (absl::Status changed = change(db); !changed.ok()) return changed;
         }
@@ -184,7 +185,7 @@ grpc::ServerUnaryReactor* CandidateRightsService::SetCandidateVisibility(
           }
           const HiddenProfileRecord hiding{audit.profile_id, caller.account.id, request->reason(),
                                            audit.time_micros};
-          auto change = [hiding, visible](sqlite::SqliteConnection& db) {
+          auto change = [hiding, visible](sql::Connection& db) {
             return visible ? UnhideProfile(db, hiding.profile_id) : HideProfile(db, hiding);
           };
           auto after_commit = [annotations = options_.annotations, id = audit.profile_id, visible] {
@@ -217,7 +218,7 @@ grpc::ServerUnaryReactor* CandidateRightsService::ConfirmAvailability(
           }
           const int64_t today = options_.today();
           environment_.store->Write(
-              [audit, today](sqlite::SqliteConnection& db) {
+              [audit, today](sql::Connection& db) {
                 absl::Status recorded = RecordAvailabilityConfirmation(
                     db, audit.profile_id, audit.account_id, today, audit.time_micros);
                 if (!recorded.ok()) return recorded;
@@ -260,8 +261,8 @@ void CandidateRightsService::AnswerAccessReport(UnaryCall call, const Caller& ca
     }
     auto entries = std::make_shared<std::vector<v1::AccessReportEntry>>();
     environment_.store->Write(
-        [audit, entries, reference_data = environment_.reference_data](
-            sqlite::SqliteConnection& db) -> absl::Status {
+        [audit, entries,
+         reference_data = environment_.reference_data](sql::Connection& db) -> absl::Status {
           // Read before this request's own row is added: it shows in the next report.
           absl::StatusOr<std::vector<v1::AccessReportEntry>> report =
               AccessReportOf(db, audit.profile_id, *reference_data);

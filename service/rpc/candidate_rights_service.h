@@ -71,7 +71,7 @@ class CandidateRightsService final : public v1::CandidateRightsService::Callback
   // After the look-up of `profile_id`: the visibility into `out`, the audit row written in the
   // same transaction as `change` (null: nothing to change), then the call finished.
   void WriteAndFinish(UnaryCall call, AuditEntry audit,
-                      std::function<absl::Status(sqlite::SqliteConnection&)> change,
+                      std::function<absl::Status(sql::Connection&)> change,
                       const engine::CandidateMatch& match, v1::CandidateVisibility* out,
                       std::function<void()> after_commit);
   // The access report of `candidate` for `caller`, audited as `action` with `purpose` in the

@@ -206,7 +206,7 @@ namespace {
 // The request the idempotency key `request_id` of `account_id` made before, or nullopt for a
 // first call. AlreadyExists when the key was used for other content.
 absl::StatusOr<std::optional<StoredContactRequest>> EarlierRequest(
-    sqlite::SqliteConnection& db, const std::string& account_id, const std::string& request_id,
+    sql::Connection& db, const std::string& account_id, const std::string& request_id,
     const std::string& content_hash) {
   absl::StatusOr<std::optional<std::string>> earlier =
       FindIdempotencyKey(db, account_id, request_id, content_hash);
@@ -301,8 +301,7 @@ void ContactRequestService::StoreNewRequest(UnaryCall call, const Caller& caller
       region_code.empty() ? nullptr : environment_.reference_data->FindRegion(region_code);
   auto stored = std::make_shared<StoredContactRequest>();
   environment_.store->Write(
-      [&request, caller, region, content_hash, now,
-       stored](sqlite::SqliteConnection& db) -> absl::Status {
+      [&request, caller, region, content_hash, now, stored](sql::Connection& db) -> absl::Status {
         // Checked in the same write as the creation: a retry finds the key and the request, or
         // neither.
         absl::StatusOr<std::optional<StoredContactRequest>> earlier =
@@ -331,7 +330,7 @@ void ContactRequestService::StoreNewRequest(UnaryCall call, const Caller& caller
       });
 }
 
-absl::Status ContactRequestService::ApplyChange(sqlite::SqliteConnection& db, const Caller& caller,
+absl::Status ContactRequestService::ApplyChange(sql::Connection& db, const Caller& caller,
                                                 const std::string& id, const KeyedChange& keyed,
                                                 int64_t now, StoredContactRequest& stored) {
   absl::StatusOr<std::optional<StoredContactRequest>> loaded = LoadContactRequest(db, id);
@@ -369,7 +368,7 @@ Answer ContactRequestService::ChangeRequest(UnaryCall call, const Caller& caller
   const int64_t now = absl::ToUnixMicros(environment_.now());
   auto stored = std::make_shared<StoredContactRequest>();
   environment_.store->Write(
-      [caller, id, keyed = std::move(keyed), now, stored](sqlite::SqliteConnection& db) {
+      [caller, id, keyed = std::move(keyed), now, stored](sql::Connection& db) {
         return ApplyChange(db, caller, id, keyed, now, *stored);
       },
       [this, call, caller, stored, out](absl::Status status) {
@@ -387,7 +386,7 @@ grpc::ServerUnaryReactor* ContactRequestService::GetContactRequest(
       [&](UnaryCall, const Caller& caller) -> Answer {
         const std::string id = ContactRequestIdOfName(request->name());
         if (id.empty()) return InvalidField("name", "expected contactRequests/<id>");
-        return environment_.store->Read([&](sqlite::SqliteConnection& db) -> absl::Status {
+        return environment_.store->Read([&](sql::Connection& db) -> absl::Status {
           absl::StatusOr<std::optional<StoredContactRequest>> loaded = LoadContactRequest(db, id);
           if (!loaded.ok()) return loaded.status();
           if (!loaded->has_value() || !MaySee(caller, **loaded)) return NotFound();
@@ -401,7 +400,7 @@ template <typename ListResponse>
 absl::Status ContactRequestService::ListFor(const Caller& caller, bool region_queue,
                                             const Filter& filter, bool newest_first,
                                             const ListPage& page, ListResponse* response) {
-  return environment_.store->Read([&](sqlite::SqliteConnection& db) {
+  return environment_.store->Read([&](sql::Connection& db) {
     absl::StatusOr<std::vector<ContactRequestSummary>> all = ListContactRequestSummaries(
         db, region_queue, region_queue ? caller.account.region_code : caller.account.organisation);
     if (!all.ok()) return all.status();

@@ -63,8 +63,8 @@ class ContactRequestService final : public v1::ContactRequestService::CallbackSe
   Answer ChangeRequest(UnaryCall call, const Caller& caller, const std::string& name,
                        KeyedChange keyed, v1::ContactRequest* out);
   // The write of ChangeRequest: load, check, change, save, remember the key, audit.
-  static absl::Status ApplyChange(sqlite::SqliteConnection& db, const Caller& caller,
-                                  const std::string& id, const KeyedChange& keyed, int64_t now,
+  static absl::Status ApplyChange(sql::Connection& db, const Caller& caller, const std::string& id,
+                                  const KeyedChange& keyed, int64_t now,
                                   StoredContactRequest& stored);
   // Creates the request (or finds the one a retry made) in one write and finishes the call.
   // `region_code` is empty when the profile is not (or no longer) in the index.

@@ -40,7 +40,7 @@ absl::Status IdentityService::CheckHolder(const Caller& caller,
   if (!HasCharacters(request.purpose(), kMinPurposeCharacters, kMaxPurposeCharacters)) {
     return InvalidField("purpose", "say in 10 to 500 characters why you need to reach the person");
   }
-  return environment_.store->Read([&](sqlite::SqliteConnection& db) -> absl::Status {
+  return environment_.store->Read([&](sql::Connection& db) -> absl::Status {
     absl::StatusOr<std::optional<StoredContactRequest>> stored = LoadContactRequest(db, id);
     if (!stored.ok()) return stored.status();
     if (!stored->has_value() ||
@@ -82,7 +82,7 @@ void IdentityService::AuditAndFinish(UnaryCall call, const AuditEntry& audit,
                                      v1::ResolveIdentityResponse* response) {
   auto audit_id = std::make_shared<int64_t>(0);
   environment_.store->Write(
-      [audit, audit_id](sqlite::SqliteConnection& db) {
+      [audit, audit_id](sql::Connection& db) {
         absl::StatusOr<int64_t> appended = AppendAudit(db, audit);
         if (!appended.ok()) return appended.status();
         *audit_id = *appended;

@@ -7,7 +7,7 @@ namespace verkenner::service {
 absl::StatusOr<std::shared_ptr<ProfileAnnotationsCache>> ProfileAnnotationsCache::Load(
     Store& store) {
   auto annotations = std::make_shared<engine::ProfileAnnotations>();
-  absl::Status read = store.Read([&](sqlite::SqliteConnection& db) {
+  absl::Status read = store.Read([&](sql::Connection& db) {
     absl::StatusOr<std::set<std::string>> hidden = HiddenProfileIdsIn(db);
     if (!hidden.ok()) return hidden.status();
     absl::StatusOr<std::map<std::string, int64_t>> confirmed = AvailabilityConfirmationsIn(db);

@@ -339,7 +339,7 @@ class ProfileImportService::ImportReactor final
     }
     // A SUCCEEDED import id answers with its report and applies nothing.
     std::optional<v1::ImportReport> earlier;
-    absl::Status read = service_->environment_.store->Read([&](sqlite::SqliteConnection& db) {
+    absl::Status read = service_->environment_.store->Read([&](sql::Connection& db) {
       auto loaded = LoadImportReport(db, header_.source(), header_.import_id());
       if (!loaded.ok()) return loaded.status();
       earlier = std::move(*loaded);
@@ -519,8 +519,9 @@ class ProfileImportService::ImportReactor final
 
   absl::Status Save(const v1::ImportReport& report) {
     return service_->environment_.store->WriteAndWait(
-        [&report, now = absl::ToUnixMicros(service_->environment_.now())](
-            sqlite::SqliteConnection& db) { return SaveImportReport(db, report, now); });
+        [&report, now = absl::ToUnixMicros(service_->environment_.now())](sql::Connection& db) {
+          return SaveImportReport(db, report, now);
+        });
   }
 
   ProfileImportService* service_;
@@ -579,7 +580,7 @@ absl::StatusOr<v1::ImportReport> ProfileImportService::ReportOf(const Caller& ca
                                                                 const std::string& import_id) {
   if (absl::Status valid = CheckImportId("import_id", import_id); !valid.ok()) return valid;
   std::optional<v1::ImportReport> found;
-  absl::Status status = environment_.store->Read([&](sqlite::SqliteConnection& db) {
+  absl::Status status = environment_.store->Read([&](sql::Connection& db) {
     auto loaded = LoadImportReport(db, caller.account.source, import_id);
     if (!loaded.ok()) return loaded.status();
     found = std::move(*loaded);
@@ -709,7 +710,7 @@ Answer ProfileImportService::AnswerWorklist(UnaryCall call, const Caller& caller
     }();
     audit.outcome = outcome.ok() ? "ok" : absl::StatusCodeToString(outcome.code());
     environment_.store->Write(
-        [audit](sqlite::SqliteConnection& db) { return AppendAudit(db, audit).status(); },
+        [audit](sql::Connection& db) { return AppendAudit(db, audit).status(); },
         [call, outcome](absl::Status audited) {
           // Nothing leaves without its audit row.
           call.Finish(audited.ok() ? outcome : absl::UnavailableError("cannot answer now"));

@@ -67,7 +67,7 @@ void SavedProfileService::StoreEntry(UnaryCall call, const Caller& caller,
                          "",
                          "ok"};
   environment_.store->Write(
-      [record, audit, organisation = caller.account.organisation](sqlite::SqliteConnection& db) {
+      [record, audit, organisation = caller.account.organisation](sql::Connection& db) {
         absl::Status added = AddSavedProfile(db, organisation, record, kMaxPerOrganisation);
         if (!added.ok()) return added;
         return AppendAudit(db, audit).status();
@@ -121,15 +121,14 @@ grpc::ServerUnaryReactor* SavedProfileService::ListSavedProfiles(
                         if (!page.ok()) return page.status();
                         std::vector<SavedProfileRecord> records;
                         int64_t total = 0;
-                        absl::Status read =
-                            environment_.store->Read([&](sqlite::SqliteConnection& db) {
-                              auto listed = SavedProfilesOf(db, caller.account.organisation,
-                                                            page->begin(), page->size());
-                              if (!listed.ok()) return listed.status();
-                              records = std::move(listed->first);
-                              total = listed->second;
-                              return absl::OkStatus();
-                            });
+                        absl::Status read = environment_.store->Read([&](sql::Connection& db) {
+                          auto listed = SavedProfilesOf(db, caller.account.organisation,
+                                                        page->begin(), page->size());
+                          if (!listed.ok()) return listed.status();
+                          records = std::move(listed->first);
+                          total = listed->second;
+                          return absl::OkStatus();
+                        });
                         if (!read.ok()) return read;
                         response->set_total_size(static_cast<int32_t>(total));
                         response->set_next_page_token(page->NextToken(static_cast<int>(total)));
@@ -149,7 +148,7 @@ grpc::ServerUnaryReactor* SavedProfileService::GetSavedProfile(
       [&](UnaryCall call, const Caller& caller) -> Answer {
         if (absl::Status valid = CheckProfileId(request->profile_id()); !valid.ok()) return valid;
         std::optional<SavedProfileRecord> found;
-        absl::Status read = environment_.store->Read([&](sqlite::SqliteConnection& db) {
+        absl::Status read = environment_.store->Read([&](sql::Connection& db) {
           auto result = FindSavedProfile(db, caller.account.organisation, request->profile_id());
           if (!result.ok()) return result.status();
           found = std::move(*result);
@@ -175,7 +174,7 @@ grpc::ServerUnaryReactor* SavedProfileService::UpdateSavedProfileNote(
         auto updated = std::make_shared<SavedProfileRecord>();
         environment_.store->Write(
             [request, updated, organisation = caller.account.organisation,
-             now = absl::ToUnixMicros(environment_.now())](sqlite::SqliteConnection& db) {
+             now = absl::ToUnixMicros(environment_.now())](sql::Connection& db) {
               if (absl::Status status = SetSavedProfileNote(db, organisation, request->profile_id(),
                                                             request->note(), now);
                   !status.ok()) {
@@ -206,7 +205,7 @@ grpc::ServerUnaryReactor* SavedProfileService::DeleteSavedProfile(
       [&](UnaryCall call, const Caller& caller) -> Answer {
         if (absl::Status valid = CheckProfileId(request->profile_id()); !valid.ok()) return valid;
         environment_.store->Write(
-            [request, organisation = caller.account.organisation](sqlite::SqliteConnection& db) {
+            [request, organisation = caller.account.organisation](sql::Connection& db) {
               return RemoveSavedProfile(db, organisation, request->profile_id());
             },
             [call](absl::Status status) { call.Finish(status); });

@@ -504,7 +504,7 @@ void CandidateSearchService::ShowProfile(UnaryCall call, const std::string& acco
                                "",
                                outcome.ok() ? "ok" : absl::StatusCodeToString(outcome.code())};
         environment_.store->Write(
-            [entry](sqlite::SqliteConnection& db) { return AppendAudit(db, entry).status(); },
+            [entry](sql::Connection& db) { return AppendAudit(db, entry).status(); },
             [call, response, outcome](absl::Status audited) {
               if (!audited.ok()) {
                 response->Clear();

@@ -78,7 +78,7 @@ void SessionService::LogIn(UnaryCall call, const v1::CreateSessionRequest& reque
                            const std::string& email, const std::string& client,
                            v1::CreateSessionResponse* response) {
   std::optional<std::pair<AccountRecord, std::string>> found;
-  absl::Status read = environment_.store->Read([&](sqlite::SqliteConnection& db) {
+  absl::Status read = environment_.store->Read([&](sql::Connection& db) {
     auto result = FindAccountByEmail(db, email);
     if (!result.ok()) return result.status();
     found = std::move(*result);
@@ -121,9 +121,9 @@ void SessionService::IssueSession(UnaryCall call, const AccountRecord& account,
   FillAccount(account, environment_, /*with_quotas=*/true, response->mutable_account());
   environment_.store->Write(
       [hash = TokenHash(token), account_id = account.id, now_micros, expire_micros,
-       new_hash](sqlite::SqliteConnection& db) {
+       new_hash](sql::Connection& db) {
         if (!new_hash.empty()) {
-          absl::StatusOr<sqlite::SqliteStatement> update =
+          absl::StatusOr<sql::Statement> update =
               db.Prepare("UPDATE account SET password_hash = ?2 WHERE id = ?1");
           if (!update.ok()) return update.status();
           update->Bind(1, account_id).Bind(2, new_hash);
@@ -153,8 +153,8 @@ grpc::ServerUnaryReactor* SessionService::DeleteSession(grpc::CallbackServerCont
     }
     // An ended or expired session succeeds too: logging out twice is not an error.
     environment_.store->Write(
-        [hash = TokenHash(token)](sqlite::SqliteConnection& db) {
-          absl::StatusOr<sqlite::SqliteStatement> remove =
+        [hash = TokenHash(token)](sql::Connection& db) {
+          absl::StatusOr<sql::Statement> remove =
               db.Prepare("DELETE FROM token WHERE hash = ?1 AND kind = 1");
           if (!remove.ok()) return remove.status();
           remove->Bind(1, hash);

@@ -60,7 +60,7 @@ absl::Status CheckCreateShortlist(const v1::CreateShortlistRequest& request) {
 namespace {
 
 // The stored shortlist `id` when it belongs to the caller's region; else NotFound.
-absl::StatusOr<v1::Shortlist> LoadVisible(sqlite::SqliteConnection& db, const Caller& caller,
+absl::StatusOr<v1::Shortlist> LoadVisible(sql::Connection& db, const Caller& caller,
                                           const std::string& id) {
   absl::StatusOr<std::optional<v1::Shortlist>> loaded = LoadShortlist(db, id);
   if (!loaded.ok()) return loaded.status();
@@ -77,7 +77,7 @@ absl::StatusOr<v1::Shortlist> ReadVisible(Store& store, const Caller& caller,
                                           const std::string& name) {
   if (absl::Status valid = CheckName(name); !valid.ok()) return valid;
   v1::Shortlist found;
-  absl::Status read = store.Read([&](sqlite::SqliteConnection& db) {
+  absl::Status read = store.Read([&](sql::Connection& db) {
     absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, ShortlistIdOfName(name));
     if (!loaded.ok()) return loaded.status();
     found = std::move(*loaded);
@@ -217,7 +217,7 @@ Answer ShortlistService::ChangeShortlist(UnaryCall call, const Caller& caller,
   auto stored = std::make_shared<v1::Shortlist>();
   environment_.store->Write(
       [caller, id = ShortlistIdOfName(name), change = std::move(change), now, stored,
-       audit = std::move(audit)](sqlite::SqliteConnection& db) mutable -> absl::Status {
+       audit = std::move(audit)](sql::Connection& db) mutable -> absl::Status {
         // Loaded, checked and saved in one write: two colleagues changing the same shortlist
         // at once each see the other's change.
         absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, id);
@@ -248,7 +248,7 @@ namespace {
 
 // The write of CreateShortlist: the shortlist a retry of `request` made (as it stands now), or a
 // new one of the caller's region, saved with its idempotency key.
-absl::Status CreateOrReplay(sqlite::SqliteConnection& db, const v1::CreateShortlistRequest& request,
+absl::Status CreateOrReplay(sql::Connection& db, const v1::CreateShortlistRequest& request,
                             const Caller& caller, const std::string& content_hash, int64_t now,
                             v1::Shortlist& stored) {
   // Checked in the same write as the creation: a retry finds the key and the shortlist, or
@@ -331,7 +331,7 @@ grpc::ServerUnaryReactor* ShortlistService::CreateShortlist(
         auto stored = std::make_shared<v1::Shortlist>();
         environment_.store->Write(
             [request, caller, content_hash = ContentHash(*request),
-             now = absl::ToUnixMicros(environment_.now()), stored](sqlite::SqliteConnection& db) {
+             now = absl::ToUnixMicros(environment_.now()), stored](sql::Connection& db) {
               return CreateOrReplay(db, *request, caller, content_hash, now, *stored);
             },
             [this, call, response, stored](absl::Status status) {
@@ -369,7 +369,7 @@ grpc::ServerUnaryReactor* ShortlistService::ListShortlists(grpc::CallbackServerC
                         }
                         absl::StatusOr<ListPage> page = ListPage::Of(*request);
                         if (!page.ok()) return page.status();
-                        return environment_.store->Read([&](sqlite::SqliteConnection& db) {
+                        return environment_.store->Read([&](sql::Connection& db) {
                           absl::StatusOr<std::vector<v1::Shortlist>> all =
                               ListStoredShortlists(db, caller.account.region_code);
                           if (!all.ok()) return all.status();
@@ -397,20 +397,19 @@ grpc::ServerUnaryReactor* ShortlistService::ListShortlists(grpc::CallbackServerC
 grpc::ServerUnaryReactor* ShortlistService::DeleteShortlist(
     grpc::CallbackServerContext* context, const v1::DeleteShortlistRequest* request,
     v1::DeleteShortlistResponse*) {
-  return AnswerCaller(environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
-                      [&](UnaryCall call, const Caller& caller) -> Answer {
-                        if (absl::Status valid = CheckName(request->name()); !valid.ok())
-                          return valid;
-                        environment_.store->Write(
-                            [caller, id = ShortlistIdOfName(request->name())](
-                                sqlite::SqliteConnection& db) -> absl::Status {
-                              absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, id);
-                              if (!loaded.ok()) return loaded.status();
-                              return DeleteStoredShortlist(db, id);
-                            },
-                            [call](absl::Status status) { call.Finish(status); });
-                        return Answer::Later();
-                      });
+  return AnswerCaller(
+      environment_, context, {v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER},
+      [&](UnaryCall call, const Caller& caller) -> Answer {
+        if (absl::Status valid = CheckName(request->name()); !valid.ok()) return valid;
+        environment_.store->Write(
+            [caller, id = ShortlistIdOfName(request->name())](sql::Connection& db) -> absl::Status {
+              absl::StatusOr<v1::Shortlist> loaded = LoadVisible(db, caller, id);
+              if (!loaded.ok()) return loaded.status();
+              return DeleteStoredShortlist(db, id);
+            },
+            [call](absl::Status status) { call.Finish(status); });
+        return Answer::Later();
+      });
 }
 
 grpc::ServerUnaryReactor* ShortlistService::AddShortlistEntry(
@@ -584,8 +583,8 @@ grpc::ServerUnaryReactor* ShortlistService::ExportShortlist(
               ShortlistFilename(shown->title(), absl::ToCivilDay(now, AmsterdamTimeZone())));
           // The file goes out only once its audit rows have committed.
           environment_.store->Write(
-              [audit = ExportAudit(*shown, account_id, absl::ToUnixMicros(now))](
-                  sqlite::SqliteConnection& db) {
+              [audit =
+                   ExportAudit(*shown, account_id, absl::ToUnixMicros(now))](sql::Connection& db) {
                 for (const AuditEntry& entry : audit) {
                   if (absl::Status status = AppendAudit(db, entry).status(); !status.ok()) {
                     return status;

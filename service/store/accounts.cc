@@ -7,13 +7,10 @@
 namespace verkenner::service {
 namespace {
 
-using sqlite::SqliteConnection;
-using sqlite::SqliteStatement;
-
 constexpr char kAccountColumns[] =
     "id, email, display_name, role, organisation, region_code, source, disabled";
 
-AccountRecord ReadAccount(const SqliteStatement& row) {
+AccountRecord ReadAccount(const sql::Statement& row) {
   AccountRecord account;
   account.id = row.Text(0);
   account.email = row.Text(1);
@@ -71,14 +68,14 @@ int64_t NowMicros() {
       .count();
 }
 
-absl::StatusOr<AccountRecord> CreateAccount(SqliteConnection& db, const NewAccount& account,
+absl::StatusOr<AccountRecord> CreateAccount(sql::Connection& db, const NewAccount& account,
                                             int64_t now_micros) {
   if (absl::Status status = CheckNewAccount(account); !status.ok()) return status;
   absl::StatusOr<std::optional<std::pair<AccountRecord, std::string>>> existing =
       FindAccountByEmail(db, account.email);
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) return absl::AlreadyExistsError("email: an account has it already");
-  absl::StatusOr<SqliteStatement> insert = db.Prepare(
+  absl::StatusOr<sql::Statement> insert = db.Prepare(
       "INSERT INTO account (id, email, display_name, role, organisation, region_code, source, "
       "password_hash, create_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   if (!insert.ok()) return insert.status();
@@ -108,10 +105,10 @@ absl::StatusOr<AccountRecord> CreateAccount(SqliteConnection& db, const NewAccou
 }
 
 absl::StatusOr<std::optional<std::pair<AccountRecord, std::string>>> FindAccountByEmail(
-    SqliteConnection& db, const std::string& email) {
-  absl::StatusOr<SqliteStatement> select =
+    sql::Connection& db, const std::string& email) {
+  absl::StatusOr<sql::Statement> select =
       db.Prepare(std::string("SELECT ") + kAccountColumns +
-                 ", coalesce(password_hash, '') FROM account WHERE email = ?1");
+                 ", coalesce(password_hash, '') FROM account WHERE lower(email) = lower(?1)");
   if (!select.ok()) return select.status();
   select->Bind(1, email);
   absl::StatusOr<bool> row = select->Step();
@@ -120,9 +117,9 @@ absl::StatusOr<std::optional<std::pair<AccountRecord, std::string>>> FindAccount
   return std::make_pair(ReadAccount(*select), select->Text(8));
 }
 
-absl::StatusOr<std::optional<AccountRecord>> FindAccount(SqliteConnection& db,
+absl::StatusOr<std::optional<AccountRecord>> FindAccount(sql::Connection& db,
                                                          const std::string& id) {
-  absl::StatusOr<SqliteStatement> select =
+  absl::StatusOr<sql::Statement> select =
       db.Prepare(std::string("SELECT ") + kAccountColumns + " FROM account WHERE id = ?1");
   if (!select.ok()) return select.status();
   select->Bind(1, id);
@@ -132,10 +129,10 @@ absl::StatusOr<std::optional<AccountRecord>> FindAccount(SqliteConnection& db,
   return ReadAccount(*select);
 }
 
-absl::Status AddToken(SqliteConnection& db, const std::string& token_hash,
+absl::Status AddToken(sql::Connection& db, const std::string& token_hash,
                       const std::string& account_id, TokenKind kind, int64_t now_micros,
                       int64_t expire_micros) {
-  absl::StatusOr<SqliteStatement> insert = db.Prepare(
+  absl::StatusOr<sql::Statement> insert = db.Prepare(
       "INSERT INTO token (hash, account_id, kind, create_time, expire_time, last_use_time) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?4)");
   if (!insert.ok()) return insert.status();
@@ -148,9 +145,9 @@ absl::Status AddToken(SqliteConnection& db, const std::string& token_hash,
 }
 
 absl::StatusOr<std::optional<std::pair<AccountRecord, TokenKind>>> AccountOfToken(
-    SqliteConnection& db, const std::string& token_hash, int64_t now_micros,
+    sql::Connection& db, const std::string& token_hash, int64_t now_micros,
     int64_t session_idle_micros) {
-  absl::StatusOr<SqliteStatement> select = db.Prepare(
+  absl::StatusOr<sql::Statement> select = db.Prepare(
       "SELECT a.id, a.email, a.display_name, a.role, a.organisation, a.region_code, a.source, "
       "a.disabled, t.kind FROM token t JOIN account a ON a.id = t.account_id "
       "WHERE t.hash = ?1 AND (t.expire_time = 0 OR t.expire_time > ?2) AND a.disabled = 0 "
@@ -163,16 +160,16 @@ absl::StatusOr<std::optional<std::pair<AccountRecord, TokenKind>>> AccountOfToke
   return std::make_pair(ReadAccount(*select), static_cast<TokenKind>(select->Integer(8)));
 }
 
-absl::Status TouchToken(SqliteConnection& db, const std::string& token_hash, int64_t now_micros) {
-  absl::StatusOr<SqliteStatement> update =
-      db.Prepare("UPDATE token SET last_use_time = max(last_use_time, ?2) WHERE hash = ?1");
+absl::Status TouchToken(sql::Connection& db, const std::string& token_hash, int64_t now_micros) {
+  absl::StatusOr<sql::Statement> update =
+      db.Prepare("UPDATE token SET last_use_time = ?2 WHERE hash = ?1 AND last_use_time < ?2");
   if (!update.ok()) return update.status();
   update->Bind(1, token_hash).Bind(2, now_micros);
   return update->Run();
 }
 
-absl::Status RemoveToken(SqliteConnection& db, const std::string& token_hash) {
-  absl::StatusOr<SqliteStatement> remove = db.Prepare("DELETE FROM token WHERE hash = ?1");
+absl::Status RemoveToken(sql::Connection& db, const std::string& token_hash) {
+  absl::StatusOr<sql::Statement> remove = db.Prepare("DELETE FROM token WHERE hash = ?1");
   if (!remove.ok()) return remove.status();
   remove->Bind(1, token_hash);
   return remove->Run();

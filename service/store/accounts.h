@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "base/sqlite/sqlite_connection.h"
+#include "base/sql/connection.h"
 #include "verkenner/v1/sessions.pb.h"
 
 // Accounts and their tokens in the store (service/store/store.h). Functions take the connection
@@ -42,30 +42,29 @@ struct NewAccount {
 
 // Adds an account. Errors: InvalidArgument naming the field (role without its region or source,
 // or one that does not fit the role); AlreadyExists when the e-mail address is taken.
-absl::StatusOr<AccountRecord> CreateAccount(sqlite::SqliteConnection& db, const NewAccount& account,
+absl::StatusOr<AccountRecord> CreateAccount(sql::Connection& db, const NewAccount& account,
                                             int64_t now_micros);
 // The account with this e-mail address (case-insensitive) and its password hash (empty when it
 // has none); nullopt when there is none.
 absl::StatusOr<std::optional<std::pair<AccountRecord, std::string>>> FindAccountByEmail(
-    sqlite::SqliteConnection& db, const std::string& email);
-absl::StatusOr<std::optional<AccountRecord>> FindAccount(sqlite::SqliteConnection& db,
+    sql::Connection& db, const std::string& email);
+absl::StatusOr<std::optional<AccountRecord>> FindAccount(sql::Connection& db,
                                                          const std::string& id);
 
 // Stores a token by its hash (credentials.h: TokenHash). `expire_micros` 0: until revoked.
-absl::Status AddToken(sqlite::SqliteConnection& db, const std::string& token_hash,
+absl::Status AddToken(sql::Connection& db, const std::string& token_hash,
                       const std::string& account_id, TokenKind kind, int64_t now_micros,
                       int64_t expire_micros);
 // The enabled account a token acts for and the token's kind, when the token exists, has not
 // expired at `now_micros` and, for a session, was used after `now_micros - session_idle_micros`;
 // nullopt otherwise.
 absl::StatusOr<std::optional<std::pair<AccountRecord, TokenKind>>> AccountOfToken(
-    sqlite::SqliteConnection& db, const std::string& token_hash, int64_t now_micros,
+    sql::Connection& db, const std::string& token_hash, int64_t now_micros,
     int64_t session_idle_micros);
 // Records that a token was used at `now_micros`.
-absl::Status TouchToken(sqlite::SqliteConnection& db, const std::string& token_hash,
-                        int64_t now_micros);
+absl::Status TouchToken(sql::Connection& db, const std::string& token_hash, int64_t now_micros);
 // Removes a token; removing one that is gone succeeds.
-absl::Status RemoveToken(sqlite::SqliteConnection& db, const std::string& token_hash);
+absl::Status RemoveToken(sql::Connection& db, const std::string& token_hash);
 
 // Whether `text` has the shape of an e-mail address (one @, something on both sides, no spaces,
 // at most 254 characters). Whether it exists is not this function's business.

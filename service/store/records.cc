@@ -10,12 +10,9 @@
 namespace verkenner::service {
 namespace {
 
-using sqlite::SqliteConnection;
-using sqlite::SqliteStatement;
-
 constexpr char kRequestColumns[] = "id, organisation, created_by, coalesce(assigned_to, ''), body";
 
-absl::StatusOr<StoredContactRequest> ReadRequest(const SqliteStatement& row) {
+absl::StatusOr<StoredContactRequest> ReadRequest(const sql::Statement& row) {
   StoredContactRequest stored;
   stored.id = row.Text(0);
   stored.organisation = row.Text(1);
@@ -34,7 +31,7 @@ std::string Hex(const unsigned char* bytes, size_t size) {
 // The message stored in the first column of `select`'s one row, or nullopt when there is no row.
 // DataLoss naming `what` when the bytes do not parse.
 template <typename Message>
-absl::StatusOr<std::optional<Message>> StepToMessage(SqliteStatement& select, const char* what) {
+absl::StatusOr<std::optional<Message>> StepToMessage(sql::Statement& select, const char* what) {
   absl::StatusOr<bool> row = select.Step();
   if (!row.ok()) return row.status();
   if (!*row) return std::nullopt;
@@ -59,9 +56,9 @@ std::string Sha256Hex(std::string_view bytes) {
   return Hex(digest, sizeof(digest));
 }
 
-absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(SqliteConnection& db,
+absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(sql::Connection& db,
                                                                        const std::string& id) {
-  absl::StatusOr<SqliteStatement> select =
+  absl::StatusOr<sql::Statement> select =
       db.Prepare(std::string("SELECT ") + kRequestColumns + " FROM contact_request WHERE id = ?1");
   if (!select.ok()) return select.status();
   select->Bind(1, id);
@@ -73,8 +70,8 @@ absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(SqliteCon
   return std::move(*stored);
 }
 
-absl::Status SaveContactRequest(SqliteConnection& db, const StoredContactRequest& stored) {
-  absl::StatusOr<SqliteStatement> upsert = db.Prepare(
+absl::Status SaveContactRequest(sql::Connection& db, const StoredContactRequest& stored) {
+  absl::StatusOr<sql::Statement> upsert = db.Prepare(
       "INSERT INTO contact_request (id, organisation, created_by, profile_id, region_code, "
       "status, assigned_to, create_time, last_activity_time, body) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
@@ -105,8 +102,8 @@ absl::Status SaveContactRequest(SqliteConnection& db, const StoredContactRequest
 }
 
 absl::StatusOr<std::vector<ContactRequestSummary>> ListContactRequestSummaries(
-    SqliteConnection& db, bool by_region, const std::string& key) {
-  absl::StatusOr<SqliteStatement> select = db.Prepare(
+    sql::Connection& db, bool by_region, const std::string& key) {
+  absl::StatusOr<sql::Statement> select = db.Prepare(
       std::string("SELECT id, profile_id, status, coalesce(assigned_to, ''), create_time, "
                   "last_activity_time FROM contact_request WHERE ") +
       (by_region ? "region_code" : "organisation") + " = ?1 ORDER BY create_time, id");
@@ -129,17 +126,17 @@ absl::StatusOr<std::vector<ContactRequestSummary>> ListContactRequestSummaries(
   return summaries;
 }
 
-absl::StatusOr<std::optional<v1::Shortlist>> LoadShortlist(SqliteConnection& db,
+absl::StatusOr<std::optional<v1::Shortlist>> LoadShortlist(sql::Connection& db,
                                                            const std::string& id) {
-  absl::StatusOr<SqliteStatement> select = db.Prepare("SELECT body FROM shortlist WHERE id = ?1");
+  absl::StatusOr<sql::Statement> select = db.Prepare("SELECT body FROM shortlist WHERE id = ?1");
   if (!select.ok()) return select.status();
   select->Bind(1, id);
   return StepToMessage<v1::Shortlist>(*select, "a shortlist");
 }
 
-absl::Status SaveShortlist(SqliteConnection& db, const std::string& id,
+absl::Status SaveShortlist(sql::Connection& db, const std::string& id,
                            const v1::Shortlist& shortlist) {
-  absl::StatusOr<SqliteStatement> upsert = db.Prepare(
+  absl::StatusOr<sql::Statement> upsert = db.Prepare(
       "INSERT INTO shortlist (id, region_code, body, create_time) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT (id) DO UPDATE SET body = excluded.body");
   if (!upsert.ok()) return upsert.status();
@@ -152,8 +149,8 @@ absl::Status SaveShortlist(SqliteConnection& db, const std::string& id,
   return upsert->Run();
 }
 
-absl::Status DeleteStoredShortlist(SqliteConnection& db, const std::string& id) {
-  absl::StatusOr<SqliteStatement> remove = db.Prepare("DELETE FROM shortlist WHERE id = ?1");
+absl::Status DeleteStoredShortlist(sql::Connection& db, const std::string& id) {
+  absl::StatusOr<sql::Statement> remove = db.Prepare("DELETE FROM shortlist WHERE id = ?1");
   if (!remove.ok()) return remove.status();
   remove->Bind(1, id);
   if (absl::Status status = remove->Run(); !status.ok()) return status;
@@ -161,9 +158,9 @@ absl::Status DeleteStoredShortlist(SqliteConnection& db, const std::string& id) 
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<v1::Shortlist>> ListStoredShortlists(SqliteConnection& db,
+absl::StatusOr<std::vector<v1::Shortlist>> ListStoredShortlists(sql::Connection& db,
                                                                 const std::string& region_code) {
-  absl::StatusOr<SqliteStatement> select =
+  absl::StatusOr<sql::Statement> select =
       db.Prepare("SELECT body FROM shortlist WHERE region_code = ?1 ORDER BY create_time, id");
   if (!select.ok()) return select.status();
   select->Bind(1, region_code);
@@ -179,11 +176,11 @@ absl::StatusOr<std::vector<v1::Shortlist>> ListStoredShortlists(SqliteConnection
   return shortlists;
 }
 
-absl::StatusOr<std::optional<std::string>> FindIdempotencyKey(SqliteConnection& db,
+absl::StatusOr<std::optional<std::string>> FindIdempotencyKey(sql::Connection& db,
                                                               const std::string& account_id,
                                                               const std::string& key,
                                                               const std::string& content_hash) {
-  absl::StatusOr<SqliteStatement> select = db.Prepare(
+  absl::StatusOr<sql::Statement> select = db.Prepare(
       "SELECT content_hash, resource FROM idempotency_key WHERE account_id = ?1 AND key = ?2");
   if (!select.ok()) return select.status();
   select->Bind(1, account_id).Bind(2, key);
@@ -196,10 +193,10 @@ absl::StatusOr<std::optional<std::string>> FindIdempotencyKey(SqliteConnection& 
   return select->Text(1);
 }
 
-absl::Status RememberIdempotencyKey(SqliteConnection& db, const std::string& account_id,
+absl::Status RememberIdempotencyKey(sql::Connection& db, const std::string& account_id,
                                     const std::string& key, const std::string& content_hash,
                                     const std::string& resource, int64_t now_micros) {
-  absl::StatusOr<SqliteStatement> insert = db.Prepare(
+  absl::StatusOr<sql::Statement> insert = db.Prepare(
       "INSERT INTO idempotency_key (account_id, key, content_hash, resource, create_time) "
       "VALUES (?1, ?2, ?3, ?4, ?5)");
   if (!insert.ok()) return insert.status();
@@ -217,7 +214,7 @@ constexpr char kSavedColumns[] =
     "s.profile_id, s.note, s.saved_by, a.display_name, a.role, s.create_time, s.update_time "
     "FROM saved_profile s JOIN account a ON a.id = s.saved_by";
 
-SavedProfileRecord ReadSaved(const SqliteStatement& row) {
+SavedProfileRecord ReadSaved(const sql::Statement& row) {
   SavedProfileRecord saved;
   saved.profile_id = row.Text(0);
   saved.note = row.Text(1);
@@ -231,10 +228,10 @@ SavedProfileRecord ReadSaved(const SqliteStatement& row) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<SavedProfileRecord>> FindSavedProfile(SqliteConnection& db,
+absl::StatusOr<std::optional<SavedProfileRecord>> FindSavedProfile(sql::Connection& db,
                                                                    const std::string& organisation,
                                                                    const std::string& profile_id) {
-  absl::StatusOr<SqliteStatement> select = db.Prepare(
+  absl::StatusOr<sql::Statement> select = db.Prepare(
       std::string("SELECT ") + kSavedColumns + " WHERE s.organisation = ?1 AND s.profile_id = ?2");
   if (!select.ok()) return select.status();
   select->Bind(1, organisation).Bind(2, profile_id);
@@ -245,8 +242,8 @@ absl::StatusOr<std::optional<SavedProfileRecord>> FindSavedProfile(SqliteConnect
 }
 
 absl::StatusOr<std::pair<std::vector<SavedProfileRecord>, int64_t>> SavedProfilesOf(
-    SqliteConnection& db, const std::string& organisation, int64_t offset, int64_t limit) {
-  absl::StatusOr<SqliteStatement> select = db.Prepare(
+    sql::Connection& db, const std::string& organisation, int64_t offset, int64_t limit) {
+  absl::StatusOr<sql::Statement> select = db.Prepare(
       std::string("SELECT ") + kSavedColumns +
       " WHERE s.organisation = ?1 ORDER BY s.create_time DESC, s.profile_id LIMIT ?2 OFFSET ?3");
   if (!select.ok()) return select.status();
@@ -258,7 +255,7 @@ absl::StatusOr<std::pair<std::vector<SavedProfileRecord>, int64_t>> SavedProfile
     if (!*row) break;
     page.push_back(ReadSaved(*select));
   }
-  absl::StatusOr<SqliteStatement> count =
+  absl::StatusOr<sql::Statement> count =
       db.Prepare("SELECT count(*) FROM saved_profile WHERE organisation = ?1");
   if (!count.ok()) return count.status();
   count->Bind(1, organisation);
@@ -267,7 +264,7 @@ absl::StatusOr<std::pair<std::vector<SavedProfileRecord>, int64_t>> SavedProfile
   return std::make_pair(std::move(page), count->Integer(0));
 }
 
-absl::Status AddSavedProfile(SqliteConnection& db, const std::string& organisation,
+absl::Status AddSavedProfile(sql::Connection& db, const std::string& organisation,
                              const SavedProfileRecord& saved, int64_t max_per_organisation) {
   absl::StatusOr<std::optional<SavedProfileRecord>> existing =
       FindSavedProfile(db, organisation, saved.profile_id);
@@ -275,7 +272,7 @@ absl::Status AddSavedProfile(SqliteConnection& db, const std::string& organisati
   if (existing->has_value()) {
     return absl::AlreadyExistsError("profile_id: your organisation has saved this profile");
   }
-  absl::StatusOr<SqliteStatement> count =
+  absl::StatusOr<sql::Statement> count =
       db.Prepare("SELECT count(*) FROM saved_profile WHERE organisation = ?1");
   if (!count.ok()) return count.status();
   count->Bind(1, organisation);
@@ -284,7 +281,7 @@ absl::Status AddSavedProfile(SqliteConnection& db, const std::string& organisati
     return absl::ResourceExhaustedError(
         "your organisation keeps the most saved profiles allowed; delete some first");
   }
-  absl::StatusOr<SqliteStatement> insert = db.Prepare(
+  absl::StatusOr<sql::Statement> insert = db.Prepare(
       "INSERT INTO saved_profile (organisation, profile_id, note, saved_by, create_time, "
       "update_time) VALUES (?1, ?2, ?3, ?4, ?5, ?5)");
   if (!insert.ok()) return insert.status();
@@ -296,10 +293,10 @@ absl::Status AddSavedProfile(SqliteConnection& db, const std::string& organisati
   return insert->Run();
 }
 
-absl::Status SetSavedProfileNote(SqliteConnection& db, const std::string& organisation,
+absl::Status SetSavedProfileNote(sql::Connection& db, const std::string& organisation,
                                  const std::string& profile_id, const std::string& note,
                                  int64_t now_micros) {
-  absl::StatusOr<SqliteStatement> update = db.Prepare(
+  absl::StatusOr<sql::Statement> update = db.Prepare(
       "UPDATE saved_profile SET note = ?3, update_time = ?4 "
       "WHERE organisation = ?1 AND profile_id = ?2");
   if (!update.ok()) return update.status();
@@ -309,9 +306,9 @@ absl::Status SetSavedProfileNote(SqliteConnection& db, const std::string& organi
   return absl::OkStatus();
 }
 
-absl::Status RemoveSavedProfile(SqliteConnection& db, const std::string& organisation,
+absl::Status RemoveSavedProfile(sql::Connection& db, const std::string& organisation,
                                 const std::string& profile_id) {
-  absl::StatusOr<SqliteStatement> remove =
+  absl::StatusOr<sql::Statement> remove =
       db.Prepare("DELETE FROM saved_profile WHERE organisation = ?1 AND profile_id = ?2");
   if (!remove.ok()) return remove.status();
   remove->Bind(1, organisation).Bind(2, profile_id);
@@ -320,19 +317,19 @@ absl::Status RemoveSavedProfile(SqliteConnection& db, const std::string& organis
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<v1::ImportReport>> LoadImportReport(SqliteConnection& db,
+absl::StatusOr<std::optional<v1::ImportReport>> LoadImportReport(sql::Connection& db,
                                                                  const std::string& source,
                                                                  const std::string& import_id) {
-  absl::StatusOr<SqliteStatement> select =
+  absl::StatusOr<sql::Statement> select =
       db.Prepare("SELECT report FROM import_run WHERE source = ?1 AND import_id = ?2");
   if (!select.ok()) return select.status();
   select->Bind(1, source).Bind(2, import_id);
   return StepToMessage<v1::ImportReport>(*select, "an import report");
 }
 
-absl::Status SaveImportReport(SqliteConnection& db, const v1::ImportReport& report,
+absl::Status SaveImportReport(sql::Connection& db, const v1::ImportReport& report,
                               int64_t now_micros) {
-  absl::StatusOr<SqliteStatement> upsert = db.Prepare(
+  absl::StatusOr<sql::Statement> upsert = db.Prepare(
       "INSERT INTO import_run (source, import_id, state, report, update_time) "
       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source, import_id) DO UPDATE SET "
       "state = excluded.state, report = excluded.report, update_time = excluded.update_time");
@@ -346,8 +343,8 @@ absl::Status SaveImportReport(SqliteConnection& db, const v1::ImportReport& repo
   return upsert->Run();
 }
 
-absl::StatusOr<std::string> ServerSecret(SqliteConnection& db, const std::string& name) {
-  absl::StatusOr<SqliteStatement> select =
+absl::StatusOr<std::string> ServerSecret(sql::Connection& db, const std::string& name) {
+  absl::StatusOr<sql::Statement> select =
       db.Prepare("SELECT value FROM server_secret WHERE name = ?1");
   if (!select.ok()) return select.status();
   select->Bind(1, name);
@@ -356,7 +353,7 @@ absl::StatusOr<std::string> ServerSecret(SqliteConnection& db, const std::string
   if (*row) return std::string(select->Text(0));
   std::string secret(32, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32) != 1) std::abort();
-  absl::StatusOr<SqliteStatement> insert =
+  absl::StatusOr<sql::Statement> insert =
       db.Prepare("INSERT INTO server_secret (name, value) VALUES (?1, ?2)");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, name).BindBlob(2, secret);
@@ -364,10 +361,10 @@ absl::StatusOr<std::string> ServerSecret(SqliteConnection& db, const std::string
   return secret;
 }
 
-absl::StatusOr<std::optional<int64_t>> TakeQuotaUse(SqliteConnection& db,
-                                                    const std::string& subject, int64_t kind,
-                                                    int64_t window_start_micros, int64_t limit) {
-  absl::StatusOr<SqliteStatement> take = db.Prepare(
+absl::StatusOr<std::optional<int64_t>> TakeQuotaUse(sql::Connection& db, const std::string& subject,
+                                                    int64_t kind, int64_t window_start_micros,
+                                                    int64_t limit) {
+  absl::StatusOr<sql::Statement> take = db.Prepare(
       "INSERT INTO quota_use (subject, kind, window_start, used) VALUES (?1, ?2, ?3, 1) "
       "ON CONFLICT (subject, kind) DO UPDATE SET "
       "used = CASE WHEN window_start = ?3 THEN used + 1 ELSE 1 END, window_start = ?3 "
@@ -385,9 +382,9 @@ absl::StatusOr<std::optional<int64_t>> TakeQuotaUse(SqliteConnection& db,
   return std::optional<int64_t>(used);
 }
 
-absl::StatusOr<int64_t> QuotaUses(SqliteConnection& db, const std::string& subject, int64_t kind,
+absl::StatusOr<int64_t> QuotaUses(sql::Connection& db, const std::string& subject, int64_t kind,
                                   int64_t window_start_micros) {
-  absl::StatusOr<SqliteStatement> select = db.Prepare(
+  absl::StatusOr<sql::Statement> select = db.Prepare(
       "SELECT used FROM quota_use WHERE subject = ?1 AND kind = ?2 AND window_start = ?3");
   if (!select.ok()) return select.status();
   select->Bind(1, subject).Bind(2, kind).Bind(3, window_start_micros);
@@ -396,10 +393,10 @@ absl::StatusOr<int64_t> QuotaUses(SqliteConnection& db, const std::string& subje
   return *row ? select->Integer(0) : 0;
 }
 
-absl::StatusOr<int64_t> AppendAudit(SqliteConnection& db, const AuditEntry& entry) {
-  absl::StatusOr<SqliteStatement> insert = db.Prepare(
+absl::StatusOr<int64_t> AppendAudit(sql::Connection& db, const AuditEntry& entry) {
+  absl::StatusOr<sql::Statement> insert = db.Prepare(
       "INSERT INTO audit (time, account_id, action, profile_id, resource, purpose, outcome) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, entry.time_micros)
       .Bind(2, entry.account_id)
@@ -408,13 +405,14 @@ absl::StatusOr<int64_t> AppendAudit(SqliteConnection& db, const AuditEntry& entr
       .Bind(5, entry.resource)
       .Bind(6, entry.purpose)
       .Bind(7, entry.outcome);
-  if (absl::Status status = insert->Run(); !status.ok()) return status;
-  return sqlite3_last_insert_rowid(db.handle());
+  absl::StatusOr<bool> row = insert->Step();
+  if (!row.ok()) return row.status();
+  return insert->Integer(0);
 }
 
-absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(SqliteConnection& db,
+absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(sql::Connection& db,
                                                                  const std::string& profile_id) {
-  absl::StatusOr<SqliteStatement> select = db.Prepare(
+  absl::StatusOr<sql::Statement> select = db.Prepare(
       "SELECT time, account_id, action, resource, purpose FROM audit "
       "WHERE profile_id = ?1 AND outcome = 'ok' ORDER BY time, id");
   if (!select.ok()) return select.status();
@@ -429,8 +427,8 @@ absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(SqliteConnectio
   }
 }
 
-absl::StatusOr<std::set<std::string>> HiddenProfileIdsIn(SqliteConnection& db) {
-  absl::StatusOr<SqliteStatement> select = db.Prepare("SELECT profile_id FROM hidden_profile");
+absl::StatusOr<std::set<std::string>> HiddenProfileIdsIn(sql::Connection& db) {
+  absl::StatusOr<sql::Statement> select = db.Prepare("SELECT profile_id FROM hidden_profile");
   if (!select.ok()) return select.status();
   std::set<std::string> ids;
   while (true) {
@@ -442,8 +440,8 @@ absl::StatusOr<std::set<std::string>> HiddenProfileIdsIn(SqliteConnection& db) {
 }
 
 absl::StatusOr<std::optional<HiddenProfileRecord>> FindHiddenProfile(
-    SqliteConnection& db, const std::string& profile_id) {
-  absl::StatusOr<SqliteStatement> select =
+    sql::Connection& db, const std::string& profile_id) {
+  absl::StatusOr<sql::Statement> select =
       db.Prepare("SELECT account_id, reason, time FROM hidden_profile WHERE profile_id = ?1");
   if (!select.ok()) return select.status();
   select->Bind(1, profile_id);
@@ -453,10 +451,11 @@ absl::StatusOr<std::optional<HiddenProfileRecord>> FindHiddenProfile(
   return HiddenProfileRecord{profile_id, select->Text(0), select->Text(1), select->Integer(2)};
 }
 
-absl::Status HideProfile(SqliteConnection& db, const HiddenProfileRecord& hidden) {
-  absl::StatusOr<SqliteStatement> insert = db.Prepare(
-      "INSERT OR REPLACE INTO hidden_profile (profile_id, account_id, reason, time) "
-      "VALUES (?1, ?2, ?3, ?4)");
+absl::Status HideProfile(sql::Connection& db, const HiddenProfileRecord& hidden) {
+  absl::StatusOr<sql::Statement> insert = db.Prepare(
+      "INSERT INTO hidden_profile (profile_id, account_id, reason, time) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (profile_id) DO UPDATE SET account_id = excluded.account_id, "
+      "reason = excluded.reason, time = excluded.time");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, hidden.profile_id)
       .Bind(2, hidden.account_id)
@@ -465,16 +464,16 @@ absl::Status HideProfile(SqliteConnection& db, const HiddenProfileRecord& hidden
   return insert->Run();
 }
 
-absl::Status UnhideProfile(SqliteConnection& db, const std::string& profile_id) {
-  absl::StatusOr<SqliteStatement> remove =
+absl::Status UnhideProfile(sql::Connection& db, const std::string& profile_id) {
+  absl::StatusOr<sql::Statement> remove =
       db.Prepare("DELETE FROM hidden_profile WHERE profile_id = ?1");
   if (!remove.ok()) return remove.status();
   remove->Bind(1, profile_id);
   return remove->Run();
 }
 
-absl::StatusOr<std::map<std::string, int64_t>> AvailabilityConfirmationsIn(SqliteConnection& db) {
-  absl::StatusOr<SqliteStatement> select =
+absl::StatusOr<std::map<std::string, int64_t>> AvailabilityConfirmationsIn(sql::Connection& db) {
+  absl::StatusOr<sql::Statement> select =
       db.Prepare("SELECT profile_id, day FROM availability_confirmation");
   if (!select.ok()) return select.status();
   std::map<std::string, int64_t> days;
@@ -486,12 +485,13 @@ absl::StatusOr<std::map<std::string, int64_t>> AvailabilityConfirmationsIn(Sqlit
   }
 }
 
-absl::Status RecordAvailabilityConfirmation(SqliteConnection& db, const std::string& profile_id,
+absl::Status RecordAvailabilityConfirmation(sql::Connection& db, const std::string& profile_id,
                                             const std::string& account_id, int64_t day,
                                             int64_t time_micros) {
-  absl::StatusOr<SqliteStatement> insert = db.Prepare(
-      "INSERT OR REPLACE INTO availability_confirmation (profile_id, account_id, day, time) "
-      "VALUES (?1, ?2, ?3, ?4)");
+  absl::StatusOr<sql::Statement> insert = db.Prepare(
+      "INSERT INTO availability_confirmation (profile_id, account_id, day, time) "
+      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (profile_id) DO UPDATE SET "
+      "account_id = excluded.account_id, day = excluded.day, time = excluded.time");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, profile_id).Bind(2, account_id).Bind(3, day).Bind(4, time_micros);
   return insert->Run();

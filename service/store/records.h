@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "base/sqlite/sqlite_connection.h"
+#include "base/sql/connection.h"
 #include "verkenner/v1/contact_requests.pb.h"
 #include "verkenner/v1/profile_import.pb.h"
 #include "verkenner/v1/sessions.pb.h"
@@ -35,10 +35,10 @@ std::string NewResourceId();
 // SHA-256 of `bytes` as 64 lowercase hexadecimal characters.
 std::string Sha256Hex(std::string_view bytes);
 
-absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(sqlite::SqliteConnection& db,
+absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(sql::Connection& db,
                                                                        const std::string& id);
 // Inserts or replaces the request (by id).
-absl::Status SaveContactRequest(sqlite::SqliteConnection& db, const StoredContactRequest& stored);
+absl::Status SaveContactRequest(sql::Connection& db, const StoredContactRequest& stored);
 // What a list of contact requests filters and orders on, read from columns alone (no message
 // parsing), so that a list costs little per request it skips.
 struct ContactRequestSummary {
@@ -52,29 +52,29 @@ struct ContactRequestSummary {
 // Every request of an organisation (`by_region` false) or of a region (`by_region` true), oldest
 // first.
 absl::StatusOr<std::vector<ContactRequestSummary>> ListContactRequestSummaries(
-    sqlite::SqliteConnection& db, bool by_region, const std::string& key);
+    sql::Connection& db, bool by_region, const std::string& key);
 
 // Shortlists are stored whole: the v1::Shortlist as the API shows it, with its name, but with
 // entries without their `profile` (the index holds profiles; a stored copy would outlive a
 // withdrawal). `id` is the id in "shortlists/<id>".
-absl::StatusOr<std::optional<v1::Shortlist>> LoadShortlist(sqlite::SqliteConnection& db,
+absl::StatusOr<std::optional<v1::Shortlist>> LoadShortlist(sql::Connection& db,
                                                            const std::string& id);
 // Inserts or replaces the shortlist (by id); its region is labour_market_region_code.
-absl::Status SaveShortlist(sqlite::SqliteConnection& db, const std::string& id,
+absl::Status SaveShortlist(sql::Connection& db, const std::string& id,
                            const v1::Shortlist& shortlist);
 // Removes it; NotFound when there is no shortlist `id`.
-absl::Status DeleteStoredShortlist(sqlite::SqliteConnection& db, const std::string& id);
+absl::Status DeleteStoredShortlist(sql::Connection& db, const std::string& id);
 // Every shortlist of the region, oldest first.
-absl::StatusOr<std::vector<v1::Shortlist>> ListStoredShortlists(sqlite::SqliteConnection& db,
+absl::StatusOr<std::vector<v1::Shortlist>> ListStoredShortlists(sql::Connection& db,
                                                                 const std::string& region_code);
 
 // What an idempotency key stands for: the resource its first call made or changed. Nullopt when
 // the key is new; AlreadyExists when it was used with a different `content_hash`.
-absl::StatusOr<std::optional<std::string>> FindIdempotencyKey(sqlite::SqliteConnection& db,
+absl::StatusOr<std::optional<std::string>> FindIdempotencyKey(sql::Connection& db,
                                                               const std::string& account_id,
                                                               const std::string& key,
                                                               const std::string& content_hash);
-absl::Status RememberIdempotencyKey(sqlite::SqliteConnection& db, const std::string& account_id,
+absl::Status RememberIdempotencyKey(sql::Connection& db, const std::string& account_id,
                                     const std::string& key, const std::string& content_hash,
                                     const std::string& resource, int64_t now_micros);
 
@@ -90,49 +90,49 @@ struct SavedProfileRecord {
 };
 
 // The organisation's saved profile, or nullopt.
-absl::StatusOr<std::optional<SavedProfileRecord>> FindSavedProfile(sqlite::SqliteConnection& db,
+absl::StatusOr<std::optional<SavedProfileRecord>> FindSavedProfile(sql::Connection& db,
                                                                    const std::string& organisation,
                                                                    const std::string& profile_id);
 // The organisation's saved profiles, most recently saved first, `limit` from `offset`, and how
 // many it has in all.
 absl::StatusOr<std::pair<std::vector<SavedProfileRecord>, int64_t>> SavedProfilesOf(
-    sqlite::SqliteConnection& db, const std::string& organisation, int64_t offset, int64_t limit);
+    sql::Connection& db, const std::string& organisation, int64_t offset, int64_t limit);
 // Adds a saved profile. AlreadyExists when the organisation saved it before; ResourceExhausted
 // when it keeps `max_per_organisation` already.
-absl::Status AddSavedProfile(sqlite::SqliteConnection& db, const std::string& organisation,
+absl::Status AddSavedProfile(sql::Connection& db, const std::string& organisation,
                              const SavedProfileRecord& saved, int64_t max_per_organisation);
 // Replaces the note; NotFound when the organisation has not saved the profile.
-absl::Status SetSavedProfileNote(sqlite::SqliteConnection& db, const std::string& organisation,
+absl::Status SetSavedProfileNote(sql::Connection& db, const std::string& organisation,
                                  const std::string& profile_id, const std::string& note,
                                  int64_t now_micros);
 // Removes it; NotFound when the organisation has not saved the profile.
-absl::Status RemoveSavedProfile(sqlite::SqliteConnection& db, const std::string& organisation,
+absl::Status RemoveSavedProfile(sql::Connection& db, const std::string& organisation,
                                 const std::string& profile_id);
 
 // The report of an import through the API, by source and import id; nullopt when there is none.
-absl::StatusOr<std::optional<v1::ImportReport>> LoadImportReport(sqlite::SqliteConnection& db,
+absl::StatusOr<std::optional<v1::ImportReport>> LoadImportReport(sql::Connection& db,
                                                                  const std::string& source,
                                                                  const std::string& import_id);
 // Inserts or replaces the report (by its source and import id).
-absl::Status SaveImportReport(sqlite::SqliteConnection& db, const v1::ImportReport& report,
+absl::Status SaveImportReport(sql::Connection& db, const v1::ImportReport& report,
                               int64_t now_micros);
 
 // The server's secret `name` (32 random bytes), made and stored on first use, so it outlives
 // restarts. Needs a write connection.
-absl::StatusOr<std::string> ServerSecret(sqlite::SqliteConnection& db, const std::string& name);
+absl::StatusOr<std::string> ServerSecret(sql::Connection& db, const std::string& name);
 
 // Counts one use of quota `kind` (QuotaLimiter::Kind) by `subject` in the window that starts at
 // `window_start_micros`, unless `limit` uses are counted in that window already; a count of an
 // earlier window starts over. One conditional statement, so concurrent writers cannot overshoot.
 // Returns the uses counted in the window now, or nullopt when the limit was reached (nothing
 // counted).
-absl::StatusOr<std::optional<int64_t>> TakeQuotaUse(sqlite::SqliteConnection& db,
-                                                    const std::string& subject, int64_t kind,
-                                                    int64_t window_start_micros, int64_t limit);
+absl::StatusOr<std::optional<int64_t>> TakeQuotaUse(sql::Connection& db, const std::string& subject,
+                                                    int64_t kind, int64_t window_start_micros,
+                                                    int64_t limit);
 // The uses of quota `kind` by `subject` counted in the window that starts at
 // `window_start_micros` (0 when its count is of another window).
-absl::StatusOr<int64_t> QuotaUses(sqlite::SqliteConnection& db, const std::string& subject,
-                                  int64_t kind, int64_t window_start_micros);
+absl::StatusOr<int64_t> QuotaUses(sql::Connection& db, const std::string& subject, int64_t kind,
+                                  int64_t window_start_micros);
 
 // One row of the audit log: who did what to which profile, when, why, and how it ended.
 struct AuditEntry {
@@ -145,9 +145,9 @@ struct AuditEntry {
   std::string outcome;     // "ok" or the error code's name
 };
 // Appends the entry; returns its id.
-absl::StatusOr<int64_t> AppendAudit(sqlite::SqliteConnection& db, const AuditEntry& entry);
+absl::StatusOr<int64_t> AppendAudit(sql::Connection& db, const AuditEntry& entry);
 // The audit rows about `profile_id` whose outcome is "ok", oldest first.
-absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(sqlite::SqliteConnection& db,
+absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(sql::Connection& db,
                                                                  const std::string& profile_id);
 
 // A profile an organisation acting for the candidate hid from employers (AVG art. 21).
@@ -158,22 +158,20 @@ struct HiddenProfileRecord {
   int64_t time_micros = 0;
 };
 // Every hidden profile's id.
-absl::StatusOr<std::set<std::string>> HiddenProfileIdsIn(sqlite::SqliteConnection& db);
+absl::StatusOr<std::set<std::string>> HiddenProfileIdsIn(sql::Connection& db);
 // Why and by whom `profile_id` is hidden; nullopt when it is not.
-absl::StatusOr<std::optional<HiddenProfileRecord>> FindHiddenProfile(sqlite::SqliteConnection& db,
+absl::StatusOr<std::optional<HiddenProfileRecord>> FindHiddenProfile(sql::Connection& db,
                                                                      const std::string& profile_id);
 // Hides the profile, replacing an earlier hiding's account, reason and time.
-absl::Status HideProfile(sqlite::SqliteConnection& db, const HiddenProfileRecord& hidden);
+absl::Status HideProfile(sql::Connection& db, const HiddenProfileRecord& hidden);
 // Shows it again; nothing to do when it is not hidden.
-absl::Status UnhideProfile(sqlite::SqliteConnection& db, const std::string& profile_id);
+absl::Status UnhideProfile(sql::Connection& db, const std::string& profile_id);
 
 // The day (since 1970-01-01) a WSP last confirmed each profile's availability.
-absl::StatusOr<std::map<std::string, int64_t>> AvailabilityConfirmationsIn(
-    sqlite::SqliteConnection& db);
+absl::StatusOr<std::map<std::string, int64_t>> AvailabilityConfirmationsIn(sql::Connection& db);
 // Records that `account_id` confirmed the availability of `profile_id` on `day`, replacing an
 // earlier confirmation.
-absl::Status RecordAvailabilityConfirmation(sqlite::SqliteConnection& db,
-                                            const std::string& profile_id,
+absl::Status RecordAvailabilityConfirmation(sql::Connection& db, const std::string& profile_id,
                                             const std::string& account_id, int64_t day,
                                             int64_t time_micros);
 

@@ -12,36 +12,49 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "base/sqlite/sqlite_connection.h"
+#include "base/sql/connection.h"
 
 namespace verkenner::service {
 
-// The service's own data in one SQLite file: accounts and their tokens, saved profiles, contact
+// The service's own data in one SQLite file (the embedded default) or one PostgreSQL database
+// (shared by several instances): accounts and their tokens, saved profiles, contact
 // requests, shortlists, quota counts and the audit log (the schema is in store.cc). Candidate data
 // is not here: profiles live in the search index, identities in the identity vault.
 //
 // Writes are durable when acknowledged: every write runs in a transaction on the one writer
-// thread, and its `done` callback runs only after the COMMIT (WAL, synchronous=FULL) returned.
+// thread, and its `done` callback runs only after the COMMIT returned (SQLite: WAL with
+// synchronous=FULL; PostgreSQL: as the server's synchronous_commit and synchronous_standby_names
+// say, and a COMMIT the standby did not confirm fails).
 // Writes that arrive while a commit is under way are grouped into the next transaction, each in a
 // savepoint of its own, so one fsync acknowledges many requests while a failing write still
-// changes nothing. Reads run on the calling thread on a pooled read-only connection; in WAL mode
-// they never wait for the writer.
+// changes nothing. Reads run on the calling thread on a pooled read-only connection, in one
+// snapshot; they never wait for the writer.
+//
+// On PostgreSQL every write transaction first takes one advisory lock, so that the writes of all
+// instances on one database run one group at a time, as the one writer thread of SQLite runs them:
+// a check and the write it guards (an idempotency key, a status change, a count against a limit)
+// stay one step across instances. A lost connection fails its group with Unavailable (the outcome
+// of an interrupted COMMIT is unknown: a client retries with its idempotency key) and is replaced
+// for the next group.
 //
 // A full disk fails the writes of that transaction with Unavailable (base::DiskFullError);
-// later writes succeed once space is free. An I/O error (a failed write or fsync) is fail-closed:
-// the writer's connection is no longer trusted (SqliteConnection), so that write and every later
-// one answer Unavailable until the server restarts and opens the store again; nothing that failed
-// is acknowledged. Error messages never hold the file's path: they reach clients.
+// later writes succeed once space is free. On SQLite an I/O error (a failed write or fsync) is
+// fail-closed: the writer's connection is no longer trusted (SqliteConnection), so that write and
+// every later one answer Unavailable until the server restarts and opens the store again; nothing
+// that failed is acknowledged. Error messages never hold the file's path: they reach clients.
 //
 // Thread-safe. The destructor finishes the writes already accepted, then stops.
 class Store {
  public:
-  using Work = std::function<absl::Status(sqlite::SqliteConnection&)>;
+  using Work = std::function<absl::Status(sql::Connection&)>;
+  class Backend;  // what differs between SQLite and PostgreSQL (store.cc)
 
-  // Opens or creates the store at `path` (mode 0600) and brings its schema up to date. Errors:
-  // those of SqliteConnection::Open; FailedPrecondition when the file is another application's or
-  // has a newer schema.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+  // Opens the store at `target`, a postgresql:// URI (postgres::IsPostgresTarget) or the path of an
+  // SQLite file (created with mode 0600), and brings its schema up to date: the numbered
+  // migrations run in one transaction, once however many instances start together. Errors: those
+  // of opening the connection; FailedPrecondition when the file or database is another
+  // application's or has a newer schema.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& target);
   ~Store();
 
   // Runs `work` in a write transaction on the writer thread; `done` gets work's status once the
@@ -53,11 +66,14 @@ class Store {
   // Runs `work` on a read-only connection. Blocks only as long as the reads take.
   absl::Status Read(const Work& work);
 
-  // The schema version this code writes (PRAGMA user_version). Open() migrates older ones:
-  // version 2 added the reports of API imports, version 3 the server's secrets, version 4 the
-  // quota counts, version 5 the hidden profiles, the availability confirmations and the
-  // audit log's index by profile.
-  static constexpr int kSchemaVersion = 5;
+  sql::Dialect dialect() const;
+
+  // The schema version this code writes (SQLite: PRAGMA user_version; PostgreSQL: the store_meta
+  // table). Open() migrates older ones: version 2 added the reports of API imports, version 3 the
+  // server's secrets, version 4 the quota counts, version 5 the hidden profiles, the availability
+  // confirmations and the audit log's index by profile, version 6 e-mail addresses unique
+  // whatever their case in both dialects.
+  static constexpr int kSchemaVersion = 6;
 
  private:
   struct PendingWrite {
@@ -65,14 +81,14 @@ class Store {
     std::function<void(absl::Status)> done;
   };
 
-  explicit Store(std::string path, std::unique_ptr<sqlite::SqliteConnection> writer)
-      : path_(std::move(path)), writer_(std::move(writer)) {}
+  Store(std::unique_ptr<Backend> backend, std::unique_ptr<sql::Connection> writer);
   void RunWriter();
   // Runs one group of writes in one transaction and reports every outcome.
   void CommitGroup(std::vector<PendingWrite>& group);
+  absl::StatusOr<std::unique_ptr<sql::Connection>> TakeReader();
 
-  std::string path_;
-  std::unique_ptr<sqlite::SqliteConnection> writer_;  // used by the writer thread only
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<sql::Connection> writer_;  // used by the writer thread only
 
   std::mutex mutex_;
   std::condition_variable pending_or_stopping_;
@@ -81,7 +97,7 @@ class Store {
   std::thread writer_thread_;
 
   std::mutex readers_mutex_;
-  std::vector<std::unique_ptr<sqlite::SqliteConnection>> idle_readers_;
+  std::vector<std::unique_ptr<sql::Connection>> idle_readers_;
 };
 
 }  // namespace verkenner::service

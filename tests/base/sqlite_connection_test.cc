@@ -37,7 +37,7 @@ class SqliteConnectionTest : public ::testing::Test {
   }
 
   static std::string JournalMode(SqliteConnection& connection) {
-    absl::StatusOr<SqliteStatement> statement = connection.Prepare("PRAGMA journal_mode");
+    absl::StatusOr<verkenner::sql::Statement> statement = connection.Prepare("PRAGMA journal_mode");
     EXPECT_TRUE(statement.ok()) << statement.status();
     if (!statement.ok() || !statement->Step().value_or(false)) return "";
     return statement->Text(0);

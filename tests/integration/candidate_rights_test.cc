@@ -228,7 +228,7 @@ class CandidateRightsTest : public ::testing::Test {
     EXPECT_TRUE(store.ok());
     if (!store.ok()) return rows;
     EXPECT_TRUE((*store)
-                    ->Read([&](sqlite::SqliteConnection& db) {
+                    ->Read([&](sql::Connection& db) {
                       auto select = db.Prepare(
                           "SELECT action, outcome, purpose FROM audit WHERE profile_id = ?1 "
                           "ORDER BY id");
@@ -253,7 +253,7 @@ class CandidateRightsTest : public ::testing::Test {
     EXPECT_TRUE(store.ok());
     if (!store.ok()) return 0;
     EXPECT_TRUE((*store)
-                    ->Read([&](sqlite::SqliteConnection& db) {
+                    ->Read([&](sql::Connection& db) {
                       auto select = db.Prepare("SELECT count(*) FROM audit WHERE action = ?1");
                       if (!select.ok()) return select.status();
                       select->Bind(1, action);

@@ -350,7 +350,7 @@ TEST_F(ServiceTest, ProfileViewsAreAuditedAndStopAtTheDailyQuota) {
   ASSERT_TRUE(store.ok());
   int64_t rows = 0;
   ASSERT_TRUE((*store)
-                  ->Read([&](sqlite::SqliteConnection& db) {
+                  ->Read([&](sql::Connection& db) {
                     auto statement = db.Prepare(
                         "SELECT count(*) FROM audit a JOIN account c ON c.id = a.account_id "
                         "WHERE a.action = 'view_profile' AND c.email = 'views@example.nl' "
@@ -607,7 +607,7 @@ TEST_F(ServiceTest, OnlyTheHolderInTheRegionResolvesAnIdentityAndEveryAttemptIsA
   ASSERT_TRUE(store.ok());
   int64_t rows = 0;
   ASSERT_TRUE((*store)
-                  ->Read([&](sqlite::SqliteConnection& db) {
+                  ->Read([&](sql::Connection& db) {
                     auto count = db.QueryInteger(
                         "SELECT count(*) FROM audit WHERE action = 'resolve_identity'");
                     if (!count.ok()) return count.status();
@@ -1050,7 +1050,7 @@ TEST_F(ServiceTest, ShortlistsBelongToTheRegionAndExportAsSafeCsv) {
   ASSERT_TRUE(store.ok());
   int64_t rows = 0;
   ASSERT_TRUE((*store)
-                  ->Read([&](sqlite::SqliteConnection& db) {
+                  ->Read([&](sql::Connection& db) {
                     auto statement = db.Prepare(
                         "SELECT count(*) FROM audit WHERE action = 'export_shortlist' AND "
                         "resource = ?1 AND profile_id != ''");

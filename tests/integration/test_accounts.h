@@ -20,7 +20,7 @@ inline absl::StatusOr<std::string> AddAccountWithToken(const std::string& path,
   absl::StatusOr<std::unique_ptr<service::Store>> store = service::Store::Open(path);
   if (!store.ok()) return store.status();
   const std::string token = service::NewToken();
-  absl::Status status = (*store)->WriteAndWait([&](sqlite::SqliteConnection& db) {
+  absl::Status status = (*store)->WriteAndWait([&](sql::Connection& db) {
     absl::StatusOr<service::AccountRecord> created =
         service::CreateAccount(db, account, service::NowMicros());
     if (!created.ok()) return created.status();

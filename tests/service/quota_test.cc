@@ -124,7 +124,7 @@ TEST_F(QuotaLimiterTest, ProfileViewsOutliveARestartAndAreSharedByTheOrganisatio
   EXPECT_GT(refused.retry_after_seconds, 0);
   int64_t used_by_b = -1;
   ASSERT_TRUE(store_
-                  ->Read([&](sqlite::SqliteConnection& db) {
+                  ->Read([&](sql::Connection& db) {
                     auto used = QuotaUses(db, "account/b",
                                           static_cast<int64_t>(QuotaLimiter::Kind::kProfileView),
                                           absl::ToUnixMicros(Amsterdam(2026, 11, 23, 0, 0, 0)));

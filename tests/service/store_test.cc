@@ -1,6 +1,7 @@
-// The service store on a real SQLite file: schema, durable grouped writes, reads, accounts and
-// tokens, and faults of the disk (a small tmpfs, strace fault injection: these need root, as CI
-// has).
+// The service store on a real SQLite file, and (StoreTest.* with VERKENNER_TEST_STORE=postgresql,
+// as ctest's service_store_test_on_postgres runs them) on a real PostgreSQL database: schema,
+// durable grouped writes, reads, accounts and tokens; on SQLite also the file's own rules and
+// faults of the disk (a small tmpfs, strace fault injection: these need root, as CI has).
 #include "service/store/store.h"
 
 #include <gtest/gtest.h>
@@ -16,9 +17,11 @@
 #include <thread>
 
 #include "base/disk_space.h"
+#include "base/sqlite/sqlite_connection.h"
 #include "service/store/accounts.h"
 #include "service/store/records.h"
 #include "tests/syscall_fault_injector.h"
+#include "tests/test_store.h"
 
 namespace verkenner::service {
 namespace {
@@ -33,9 +36,16 @@ class StoreTest : public ::testing::Test {
                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(directory_);
     std::filesystem::create_directories(directory_);
-    path_ = (directory_ / "store.db").string();
+    absl::StatusOr<std::unique_ptr<testing::TestStore>> test_store =
+        testing::TestStore::Create(directory_);
+    ASSERT_TRUE(test_store.ok()) << test_store.status();
+    test_store_ = std::move(*test_store);
+    path_ = test_store_->target();
   }
-  void TearDown() override { std::filesystem::remove_all(directory_); }
+  void TearDown() override {
+    test_store_.reset();
+    std::filesystem::remove_all(directory_);
+  }
 
   std::unique_ptr<Store> OpenStore() {
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(path_);
@@ -53,13 +63,17 @@ class StoreTest : public ::testing::Test {
   }
 
   std::filesystem::path directory_;
-  std::string path_;
+  std::unique_ptr<testing::TestStore> test_store_;
+  std::string path_;  // the store's target: a file, or a PostgreSQL URI
 };
+
+// What only a store in an SQLite file has: the file, its PRAGMAs.
+using SqliteStoreTest = StoreTest;
 
 int64_t CountAccounts(Store& store) {
   int64_t count = -1;
   EXPECT_TRUE(store
-                  .Read([&](SqliteConnection& db) {
+                  .Read([&](sql::Connection& db) {
                     absl::StatusOr<int64_t> n = db.QueryInteger("SELECT count(*) FROM account");
                     if (!n.ok()) return n.status();
                     count = *n;
@@ -69,7 +83,7 @@ int64_t CountAccounts(Store& store) {
   return count;
 }
 
-TEST_F(StoreTest, ANewStoreIsOwnerOnlyAndReopens) {
+TEST_F(SqliteStoreTest, ANewStoreIsOwnerOnlyAndReopens) {
   { ASSERT_NE(OpenStore(), nullptr); }
   struct stat info {};
   ASSERT_EQ(stat(path_.c_str(), &info), 0);
@@ -79,7 +93,7 @@ TEST_F(StoreTest, ANewStoreIsOwnerOnlyAndReopens) {
   EXPECT_EQ(CountAccounts(*again), 0);
 }
 
-TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
+TEST_F(SqliteStoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
   { ASSERT_NE(OpenStore(), nullptr); }
   {
     auto raw = SqliteConnection::Open("store", path_, SqliteConnection::Mode::kReadWrite);
@@ -88,7 +102,7 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
         (*raw)
             ->Execute("DROP TABLE import_run; DROP TABLE server_secret; DROP TABLE quota_use; "
                       "DROP TABLE hidden_profile; DROP TABLE availability_confirmation; "
-                      "DROP INDEX audit_by_profile; "
+                      "DROP INDEX audit_by_profile; DROP INDEX account_by_email; "
                       "PRAGMA user_version = 1;")
             .ok());
   }
@@ -97,11 +111,12 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
   int64_t tables = -1;
   int64_t version = -1;
   ASSERT_TRUE(store
-                  ->Read([&](SqliteConnection& db) {
+                  ->Read([&](sql::Connection& db) {
                     auto count = db.QueryInteger(
                         "SELECT count(*) FROM sqlite_schema "
                         "WHERE name IN ('import_run', 'server_secret', 'quota_use', "
-                        "'hidden_profile', 'availability_confirmation', 'audit_by_profile')");
+                        "'hidden_profile', 'availability_confirmation', 'audit_by_profile', "
+                        "'account_by_email')");
                     auto user_version = db.QueryInteger("PRAGMA user_version");
                     if (!count.ok()) return count.status();
                     if (!user_version.ok()) return user_version.status();
@@ -110,7 +125,7 @@ TEST_F(StoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                     return absl::OkStatus();
                   })
                   .ok());
-  EXPECT_EQ(tables, 6);
+  EXPECT_EQ(tables, 7);
   EXPECT_EQ(version, Store::kSchemaVersion);
 }
 
@@ -119,7 +134,7 @@ TEST_F(StoreTest, HidingAndConfirmingKeepTheLatestPerProfile) {
   ASSERT_NE(store, nullptr);
   std::string account;
   ASSERT_TRUE(store
-                  ->WriteAndWait([&](SqliteConnection& db) {
+                  ->WriteAndWait([&](sql::Connection& db) {
                     NewAccount wsp = Employer("am@wsp.example");
                     wsp.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
                     wsp.region_code = "AM01";
@@ -141,7 +156,7 @@ TEST_F(StoreTest, HidingAndConfirmingKeepTheLatestPerProfile) {
                   })
                   .ok());
   ASSERT_TRUE(store
-                  ->Read([&](SqliteConnection& db) {
+                  ->Read([&](sql::Connection& db) {
                     auto ids = HiddenProfileIdsIn(db);
                     EXPECT_TRUE(ids.ok());
                     EXPECT_EQ(*ids, std::set<std::string>{"p1"});
@@ -164,7 +179,7 @@ TEST_F(StoreTest, AServerSecretIsMadeOnceAndOutlivesAReopen) {
   auto secret_of = [](Store& store, const std::string& name) {
     std::string secret;
     EXPECT_TRUE(store
-                    .WriteAndWait([&](SqliteConnection& db) {
+                    .WriteAndWait([&](sql::Connection& db) {
                       absl::StatusOr<std::string> value = ServerSecret(db, name);
                       if (!value.ok()) return value.status();
                       secret = *value;
@@ -189,7 +204,7 @@ TEST_F(StoreTest, AServerSecretIsMadeOnceAndOutlivesAReopen) {
   EXPECT_EQ(secret_of(*reopened, "web_csrf_key"), first);
 }
 
-TEST_F(StoreTest, AnotherApplicationsDatabaseIsRefused) {
+TEST_F(SqliteStoreTest, AnotherApplicationsDatabaseIsRefused) {
   {
     auto other = SqliteConnection::Open("other", path_, SqliteConnection::Mode::kReadWrite);
     ASSERT_TRUE(other.ok());
@@ -203,11 +218,11 @@ TEST_F(StoreTest, AcknowledgedWritesSurviveReopenAndAFailedWriteChangesNothing) 
     std::unique_ptr<Store> store = OpenStore();
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store
-                    ->WriteAndWait([](SqliteConnection& db) {
+                    ->WriteAndWait([](sql::Connection& db) {
                       return CreateAccount(db, Employer("a@example.nl"), 1).status();
                     })
                     .ok());
-    absl::Status failed = store->WriteAndWait([](SqliteConnection& db) {
+    absl::Status failed = store->WriteAndWait([](sql::Connection& db) {
       if (absl::Status status = CreateAccount(db, Employer("b@example.nl"), 1).status();
           !status.ok()) {
         return status;
@@ -235,9 +250,7 @@ TEST_F(StoreTest, ConcurrentWritesAreGroupedButKeepTheirOwnOutcome) {
         const std::string email = i % 10 == 9 ? "a" + std::to_string(i - 1) + "@example.nl"
                                               : "a" + std::to_string(i) + "@example.nl";
         store->Write(
-            [email](SqliteConnection& db) {
-              return CreateAccount(db, Employer(email), 1).status();
-            },
+            [email](sql::Connection& db) { return CreateAccount(db, Employer(email), 1).status(); },
             [&outcomes, i](absl::Status status) { outcomes[i].set_value(std::move(status)); });
       }
     });
@@ -261,7 +274,7 @@ TEST_F(StoreTest, AccountsAreCheckedForTheirRoleAndEmailsAreUniqueIgnoringCase) 
   ASSERT_NE(store, nullptr);
   auto create = [&](const NewAccount& account) {
     return store->WriteAndWait(
-        [&](SqliteConnection& db) { return CreateAccount(db, account, 1).status(); });
+        [&](sql::Connection& db) { return CreateAccount(db, account, 1).status(); });
   };
   EXPECT_TRUE(create(Employer("Jan@Example.nl")).ok());
   EXPECT_EQ(create(Employer("jan@example.NL")).code(), absl::StatusCode::kAlreadyExists);
@@ -283,7 +296,7 @@ TEST_F(StoreTest, ATokenActsForItsAccountUntilItExpiresOrIsRemoved) {
   ASSERT_NE(store, nullptr);
   AccountRecord account;
   ASSERT_TRUE(store
-                  ->WriteAndWait([&](SqliteConnection& db) {
+                  ->WriteAndWait([&](sql::Connection& db) {
                     absl::StatusOr<AccountRecord> created =
                         CreateAccount(db, Employer("a@example.nl"), 1);
                     if (!created.ok()) return created.status();
@@ -299,7 +312,7 @@ TEST_F(StoreTest, ATokenActsForItsAccountUntilItExpiresOrIsRemoved) {
   auto lookup = [&](const std::string& hash, int64_t now) {
     std::optional<std::pair<AccountRecord, TokenKind>> found;
     EXPECT_TRUE(store
-                    ->Read([&](SqliteConnection& db) {
+                    ->Read([&](sql::Connection& db) {
                       auto result = AccountOfToken(db, hash, now, /*idle=*/1'000'000);
                       if (!result.ok()) return result.status();
                       found = *result;
@@ -314,7 +327,7 @@ TEST_F(StoreTest, ATokenActsForItsAccountUntilItExpiresOrIsRemoved) {
   EXPECT_FALSE(lookup("session-hash", 1'000'200).has_value());  // idle for longer than allowed
   ASSERT_TRUE(store
                   ->WriteAndWait(
-                      [](SqliteConnection& db) { return TouchToken(db, "session-hash", 900'000); })
+                      [](sql::Connection& db) { return TouchToken(db, "session-hash", 900'000); })
                   .ok());
   EXPECT_TRUE(lookup("session-hash", 1'000'200).has_value());
   EXPECT_FALSE(lookup("session-hash", 10'000'000).has_value());  // past its lifetime
@@ -322,10 +335,10 @@ TEST_F(StoreTest, ATokenActsForItsAccountUntilItExpiresOrIsRemoved) {
   EXPECT_TRUE(lookup("api-hash", 1'000'000'000).has_value());
   EXPECT_FALSE(lookup("unknown-hash", 150).has_value());
   ASSERT_TRUE(
-      store->WriteAndWait([](SqliteConnection& db) { return RemoveToken(db, "api-hash"); }).ok());
+      store->WriteAndWait([](sql::Connection& db) { return RemoveToken(db, "api-hash"); }).ok());
   EXPECT_FALSE(lookup("api-hash", 150).has_value());
   ASSERT_TRUE(store
-                  ->WriteAndWait([&](SqliteConnection& db) {
+                  ->WriteAndWait([&](sql::Connection& db) {
                     return db.Execute("UPDATE account SET disabled = 1");
                   })
                   .ok());
@@ -339,8 +352,8 @@ TEST_F(StoreTest, ATokenActsForItsAccountUntilItExpiresOrIsRemoved) {
 class StoreDiskFaultTest : public StoreTest {
  protected:
   static Store::Work Insert(const std::string& name, int bytes) {
-    return [name, bytes](SqliteConnection& db) -> absl::Status {
-      absl::StatusOr<sqlite::SqliteStatement> statement =
+    return [name, bytes](sql::Connection& db) -> absl::Status {
+      absl::StatusOr<sql::Statement> statement =
           db.Prepare("INSERT INTO server_secret (name, value) VALUES (?1, randomblob(?2))");
       if (!statement.ok()) return statement.status();
       return statement->Bind(1, name).Bind(2, static_cast<int64_t>(bytes)).Run();
@@ -349,8 +362,8 @@ class StoreDiskFaultTest : public StoreTest {
 
   static std::vector<std::string> TestRows(Store& store) {
     std::vector<std::string> names;
-    absl::Status status = store.Read([&](SqliteConnection& db) -> absl::Status {
-      absl::StatusOr<sqlite::SqliteStatement> statement =
+    absl::Status status = store.Read([&](sql::Connection& db) -> absl::Status {
+      absl::StatusOr<sql::Statement> statement =
           db.Prepare("SELECT name FROM server_secret WHERE name LIKE 'test-%' ORDER BY name");
       if (!statement.ok()) return statement.status();
       while (true) {
@@ -413,7 +426,7 @@ TEST_F(StoreDiskFaultTest, AFailedWriteToTheFileIsNotAcknowledgedAndLeavesNothin
     // find the disk full, so the change is half on disk when SQLite gives up.
     verkenner::testing::SyscallFaultInjector full_disk("pwrite64:error=ENOSPC:when=2+");
     ASSERT_TRUE(full_disk.attached()) << full_disk.error();
-    failed = store->WriteAndWait([](SqliteConnection& db) -> absl::Status {
+    failed = store->WriteAndWait([](sql::Connection& db) -> absl::Status {
       for (const char* name : {"test-during-1", "test-during-2", "test-during-3"}) {
         if (absl::Status status = Insert(name, 64 << 10)(db); !status.ok()) return status;
       }

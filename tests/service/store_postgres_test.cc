@@ -1,0 +1,149 @@
+// What only the store on PostgreSQL has to show: several instances (Store objects) on one database
+// write one group at a time and migrate once, a lost connection fails its group and is replaced,
+// and another application's database is refused. Runs only against the server of ctest's
+// `postgres` fixture (service_store_postgres_test_on_postgres); the rest of the store's behaviour
+// is StoreTest, run on both.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "base/postgres/pg_connection.h"
+#include "service/store/accounts.h"
+#include "service/store/records.h"
+#include "service/store/store.h"
+#include "tests/test_store.h"
+
+namespace verkenner::service {
+namespace {
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::TestingOnPostgres()) << "run with VERKENNER_TEST_STORE=postgresql";
+    absl::StatusOr<std::unique_ptr<testing::TestStore>> test_store =
+        testing::TestStore::Create(std::filesystem::temp_directory_path());
+    ASSERT_TRUE(test_store.ok()) << test_store.status();
+    test_store_ = std::move(*test_store);
+  }
+
+  std::unique_ptr<Store> OpenStore() {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(test_store_->target());
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+
+  absl::StatusOr<int64_t> Query(const char* sql) {
+    auto db = postgres::PgConnection::Open("test", test_store_->target(),
+                                           postgres::PgConnection::Mode::kReadWrite);
+    if (!db.ok()) return db.status();
+    return (*db)->QueryInteger(sql);
+  }
+
+  std::unique_ptr<testing::TestStore> test_store_;
+};
+
+// Reads a count, then writes it plus one, as ApplyChange or AddSavedProfile check and then write.
+absl::Status IncrementByReadAndWrite(sql::Connection& db) {
+  absl::StatusOr<int64_t> used =
+      db.QueryInteger("SELECT used FROM quota_use WHERE subject = 'race' AND kind = 0");
+  if (!used.ok()) return used.status();
+  absl::StatusOr<sql::Statement> update =
+      db.Prepare("UPDATE quota_use SET used = ?1 WHERE subject = 'race' AND kind = 0");
+  if (!update.ok()) return update.status();
+  update->Bind(1, *used + 1);
+  return update->Run();
+}
+
+TEST_F(PostgresStoreTest, TwoInstancesOnOneDatabaseWriteOneGroupAtATime) {
+  std::unique_ptr<Store> first = OpenStore();
+  std::unique_ptr<Store> second = OpenStore();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(first
+                  ->WriteAndWait([](sql::Connection& db) {
+                    return db.Execute(
+                        "INSERT INTO quota_use (subject, kind, window_start, used) "
+                        "VALUES ('race', 0, 0, 0)");
+                  })
+                  .ok());
+  constexpr int kPerThread = 150;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (Store* store : {first.get(), second.get(), first.get(), second.get()}) {
+    threads.emplace_back([store, &failures] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!store->WriteAndWait(IncrementByReadAndWrite).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  // Without the advisory lock both instances read the same count and one increment is lost.
+  EXPECT_EQ(Query("SELECT used FROM quota_use WHERE subject = 'race'").value_or(-1),
+            4 * kPerThread);
+}
+
+TEST_F(PostgresStoreTest, InstancesStartingTogetherMigrateOnce) {
+  std::vector<std::thread> threads;
+  std::atomic<int> opened{0};
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&] {
+      absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(test_store_->target());
+      EXPECT_TRUE(store.ok()) << store.status();
+      if (store.ok()) ++opened;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(opened.load(), 3);
+  EXPECT_EQ(Query("SELECT schema_version FROM store_meta").value_or(-1), Store::kSchemaVersion);
+  EXPECT_EQ(Query("SELECT count(*) FROM store_meta").value_or(-1), 1);
+}
+
+TEST_F(PostgresStoreTest, ALostConnectionFailsItsGroupAndTheNextWriteReconnects) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::Status lost = store->WriteAndWait([](sql::Connection& db) {
+    if (absl::Status status = CreateAccount(
+                                  db,
+                                  [] {
+                                    NewAccount account;
+                                    account.email = "lost@example.nl";
+                                    account.display_name = "Lost";
+                                    account.role = v1::ACCOUNT_ROLE_EMPLOYER;
+                                    account.organisation = "Bakkerij";
+                                    return account;
+                                  }(),
+                                  1)
+                                  .status();
+        !status.ok()) {
+      return status;
+    }
+    // As if the server restarted or the network dropped, before the COMMIT.
+    return db.Execute("SELECT pg_terminate_backend(pg_backend_pid())");
+  });
+  EXPECT_EQ(lost.code(), absl::StatusCode::kUnavailable) << lost;
+  EXPECT_EQ(lost.message().find("user="), std::string::npos) << lost;
+  absl::Status next = store->WriteAndWait([](sql::Connection& db) {
+    return AppendAudit(db, {1, "account", "test", "", "", "", "ok"}).status();
+  });
+  EXPECT_TRUE(next.ok()) << next;
+  EXPECT_EQ(Query("SELECT count(*) FROM account").value_or(-1), 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM audit").value_or(-1), 1);
+}
+
+TEST_F(PostgresStoreTest, AnotherApplicationsDatabaseIsRefusedWithoutItsCredentials) {
+  auto db = postgres::PgConnection::Open("test", test_store_->target(),
+                                         postgres::PgConnection::Mode::kReadWrite);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->Execute("CREATE TABLE something (x BIGINT)").ok());
+  absl::Status refused = Store::Open(test_store_->target() + "&password=secret").status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_NE(refused.message().find("postgresql://"), std::string::npos) << refused;
+  EXPECT_EQ(refused.message().find("secret"), std::string::npos) << refused;
+  EXPECT_EQ(refused.message().find("user="), std::string::npos) << refused;
+}
+
+}  // namespace
+}  // namespace verkenner::service
