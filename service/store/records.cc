@@ -367,8 +367,8 @@ absl::StatusOr<std::optional<int64_t>> TakeQuotaUse(sql::Connection& db, const s
   absl::StatusOr<sql::Statement> take = db.Prepare(
       "INSERT INTO quota_use (subject, kind, window_start, used) VALUES (?1, ?2, ?3, 1) "
       "ON CONFLICT (subject, kind) DO UPDATE SET "
-      "used = CASE WHEN window_start = ?3 THEN used + 1 ELSE 1 END, window_start = ?3 "
-      "WHERE window_start != ?3 OR used < ?4 "
+      "used = CASE WHEN quota_use.window_start = ?3 THEN quota_use.used + 1 ELSE 1 END, "
+      "window_start = ?3 WHERE quota_use.window_start != ?3 OR quota_use.used < ?4 "
       "RETURNING used");
   if (!take.ok()) return take.status();
   take->Bind(1, subject).Bind(2, kind).Bind(3, window_start_micros).Bind(4, limit);

@@ -22,6 +22,7 @@
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
 #include "tests/service/raw_http_client.h"
+#include "tests/test_store.h"
 #include "verkenner/v1/search.pb.h"
 
 namespace verkenner {
@@ -38,9 +39,12 @@ class ApiGatewayTest : public ::testing::Test {
                                            ("verkenner-gateway-" + std::to_string(getpid())));
     std::filesystem::remove_all(*directory_);
     std::filesystem::create_directories(*directory_);
+    auto test_store = testing::TestStore::Create(*directory_);
+    ASSERT_TRUE(test_store.ok()) << test_store.status();
+    test_store_ = test_store->release();
     auto index = testing::BuildTestIndex(*directory_, 100, *reference);
     ASSERT_TRUE(index.ok()) << index.status();
-    const std::string store = (*directory_ / "store.db").string();
+    const std::string store = test_store_->target();
     service::NewAccount employer =
         testing::TestEmployer("werkgever@gateway.example", "Gateway Bakkerij");
     auto hash = service::HashPassword(kPassword);
@@ -85,6 +89,7 @@ class ApiGatewayTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete gateway_;
     delete server_;
+    delete test_store_;
     std::filesystem::remove_all(*directory_);
     delete directory_;
     delete importer_source_;
@@ -117,6 +122,7 @@ class ApiGatewayTest : public ::testing::Test {
   }
 
   static std::filesystem::path* directory_;
+  static testing::TestStore* test_store_;
   static service::Server* server_;
   static service::ApiGateway* gateway_;
   static std::string* importer_source_;
@@ -124,6 +130,7 @@ class ApiGatewayTest : public ::testing::Test {
 };
 
 std::filesystem::path* ApiGatewayTest::directory_ = nullptr;
+testing::TestStore* ApiGatewayTest::test_store_ = nullptr;
 service::Server* ApiGatewayTest::server_ = nullptr;
 service::ApiGateway* ApiGatewayTest::gateway_ = nullptr;
 std::string* ApiGatewayTest::importer_source_ = nullptr;
@@ -294,7 +301,7 @@ TEST_F(ApiGatewayTest, ATabsCsrfTokenOutlivesARestartOfTheServer) {
   service::Server::Options options;
   options.listen_address = "127.0.0.1:0";
   options.index_path = (*directory_ / "index").string();
-  options.store_path = (*directory_ / "store.db").string();
+  options.store_path = test_store_->target();
   options.reference_data = *reference_;
   options.search_threads = 1;
   options.today = [] { return testing::kTestToday; };

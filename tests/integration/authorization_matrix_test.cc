@@ -16,6 +16,7 @@
 #include "service/server.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
+#include "tests/test_store.h"
 #include "verkenner/v1/candidate_rights.grpc.pb.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 #include "verkenner/v1/identity.grpc.pb.h"
@@ -57,11 +58,14 @@ class AuthorizationMatrixTest : public ::testing::Test {
                                            ("verkenner-matrix-" + std::to_string(getpid())));
     std::filesystem::remove_all(*directory_);
     std::filesystem::create_directories(*directory_);
+    auto test_store = testing::TestStore::Create(*directory_);
+    ASSERT_TRUE(test_store.ok()) << test_store.status();
+    test_store_ = test_store->release();
     auto index = testing::BuildTestIndex(*directory_, 200, *reference);
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = new testing::TestIndex(*index);
     reference_ = new std::shared_ptr<const engine::ReferenceData>(*reference);
-    const std::string store = (*directory_ / "store.db").string();
+    const std::string store = test_store_->target();
     tokens_ = new std::map<Caller, std::string>();
     auto add = [&](Caller caller, service::NewAccount account) {
       auto token = testing::AddAccountWithToken(store, account);
@@ -119,6 +123,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     delete server_;
+    delete test_store_;
     std::filesystem::remove_all(*directory_);
     delete directory_;
     delete tokens_;
@@ -231,6 +236,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
   }
 
   static std::filesystem::path* directory_;
+  static testing::TestStore* test_store_;
   static service::Server* server_;
   static std::map<Caller, std::string>* tokens_;
   static std::string* profile_id_;
@@ -243,6 +249,7 @@ class AuthorizationMatrixTest : public ::testing::Test {
 };
 
 std::filesystem::path* AuthorizationMatrixTest::directory_ = nullptr;
+testing::TestStore* AuthorizationMatrixTest::test_store_ = nullptr;
 service::Server* AuthorizationMatrixTest::server_ = nullptr;
 std::map<Caller, std::string>* AuthorizationMatrixTest::tokens_ = nullptr;
 std::string* AuthorizationMatrixTest::profile_id_ = nullptr;

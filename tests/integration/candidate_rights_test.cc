@@ -17,6 +17,7 @@
 #include "service/store/records.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
+#include "tests/test_store.h"
 #include "verkenner/v1/candidate_rights.grpc.pb.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 #include "verkenner/v1/profile_import.grpc.pb.h"
@@ -40,6 +41,9 @@ class CandidateRightsTest : public ::testing::Test {
                                            ("verkenner-rights-" + std::to_string(getpid())));
     std::filesystem::remove_all(*directory_);
     std::filesystem::create_directories(*directory_);
+    auto test_store = testing::TestStore::Create(*directory_);
+    ASSERT_TRUE(test_store.ok()) << test_store.status();
+    test_store_ = test_store->release();
     auto index = testing::BuildTestIndex(*directory_, 120, *reference);
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = new testing::TestIndex(*std::move(index));
@@ -48,7 +52,7 @@ class CandidateRightsTest : public ::testing::Test {
         (*reference)->FindMunicipality(MunicipalityOf(candidate.postcode()));
     ASSERT_NE(home, nullptr);
 
-    store_path_ = new std::string((*directory_ / "store.db").string());
+    store_path_ = new std::string(test_store_->target());
     auto add = [](service::NewAccount account) {
       auto token = testing::AddAccountWithToken(*store_path_, account);
       EXPECT_TRUE(token.ok()) << token.status();
@@ -87,6 +91,7 @@ class CandidateRightsTest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     delete server_;
+    delete test_store_;
     std::filesystem::remove_all(*directory_);
     for (std::string* text : {employer_, importer_, other_importer_, wsp_, other_wsp_, store_path_})
       delete text;
@@ -295,6 +300,7 @@ class CandidateRightsTest : public ::testing::Test {
 
   static std::shared_ptr<const engine::ReferenceData>* reference_;
   static std::filesystem::path* directory_;
+  static testing::TestStore* test_store_;
   static testing::TestIndex* index_;
   static std::string* store_path_;
   static service::Server* server_;
@@ -303,6 +309,7 @@ class CandidateRightsTest : public ::testing::Test {
 
 std::shared_ptr<const engine::ReferenceData>* CandidateRightsTest::reference_ = nullptr;
 std::filesystem::path* CandidateRightsTest::directory_ = nullptr;
+testing::TestStore* CandidateRightsTest::test_store_ = nullptr;
 testing::TestIndex* CandidateRightsTest::index_ = nullptr;
 std::string* CandidateRightsTest::store_path_ = nullptr;
 service::Server* CandidateRightsTest::server_ = nullptr;

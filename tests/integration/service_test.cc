@@ -21,6 +21,7 @@
 #include "service/rpc/contact_request_service.h"
 #include "service/server.h"
 #include "tests/integration/test_accounts.h"
+#include "tests/test_store.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 #include "verkenner/v1/identity.grpc.pb.h"
 #include "verkenner/v1/profile_import.grpc.pb.h"
@@ -47,6 +48,9 @@ class ServiceTest : public ::testing::Test {
                                            ("verkenner-service-" + std::to_string(getpid())));
     std::filesystem::remove_all(*directory_);
     std::filesystem::create_directories(*directory_);
+    auto test_store = testing::TestStore::Create(*directory_);
+    ASSERT_TRUE(test_store.ok()) << test_store.status();
+    test_store_ = test_store->release();
     const std::string export_file = (*directory_ / "export.csv").string();
     auto generator = indexer::SyntheticProfileGenerator::Create(
         *reference, engine::ReferenceData::DefaultDirectory(), {});
@@ -78,7 +82,7 @@ class ServiceTest : public ::testing::Test {
       ASSERT_EQ(report->created, kProfiles);
     }
 
-    store_path_ = new std::string((*directory_ / "store.db").string());
+    store_path_ = new std::string(test_store_->target());
     auto employer_a = testing::TestEmployer("inkoop@korenbloem.example", "Bakkerij De Korenbloem");
     auto hashed = service::HashPassword(kPassword);
     ASSERT_TRUE(hashed.ok());
@@ -130,6 +134,7 @@ class ServiceTest : public ::testing::Test {
 
   static void TearDownTestSuite() {
     delete server_;
+    delete test_store_;
     std::filesystem::remove_all(*directory_);
     for (std::string* token :
          {employer_a_, employer_b_, importer_, wsp_, colleague_, other_wsp_, store_path_}) {
@@ -195,6 +200,7 @@ class ServiceTest : public ::testing::Test {
   }
 
   static std::filesystem::path* directory_;
+  static testing::TestStore* test_store_;
   static std::string* store_path_;
   static std::string* vault_path_;
   static std::vector<v1::SourceProfile>* sources_;
@@ -210,6 +216,7 @@ class ServiceTest : public ::testing::Test {
 };
 
 std::filesystem::path* ServiceTest::directory_ = nullptr;
+testing::TestStore* ServiceTest::test_store_ = nullptr;
 std::string* ServiceTest::store_path_ = nullptr;
 std::string* ServiceTest::vault_path_ = nullptr;
 std::vector<v1::SourceProfile>* ServiceTest::sources_ = nullptr;
