@@ -14,7 +14,10 @@
 #include "service/store/accounts.h"
 #include "service/store/store.h"
 
-ABSL_FLAG(std::string, store, "", "the service store file (required)");
+ABSL_FLAG(
+    std::string, store, "",
+    "the service store (required): its SQLite file or a postgresql:// URI, as verkenner-server "
+    "--store");
 ABSL_FLAG(std::string, email, "", "the account's e-mail address");
 ABSL_FLAG(std::string, name, "", "create-account: the name to show, e.g. \"Fatima de Vries\"");
 ABSL_FLAG(std::string, role, "", "create-account: employer, wsp, importer or admin");

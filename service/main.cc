@@ -35,7 +35,10 @@ ABSL_FLAG(std::string, key_file, "",
           "pseudonym key for imports through the API, the one verkenner-index uses (default: "
           "$VERKENNER_PSEUDONYM_KEY or ~/.config/verkenner/pseudonym.key)");
 ABSL_FLAG(std::string, store, "",
-          "the service store: accounts, requests, audit log (required; created if absent)");
+          "the service store: accounts, requests, audit log (required): an SQLite file (created if "
+          "absent; one instance) or a PostgreSQL database shared by several instances, as a libpq "
+          "URI, e.g. postgresql://db1:5432,db2:5432/verkenner?target_session_attrs=read-write "
+          "(keep passwords in ~/.pgpass or PGPASSFILE, not in the URI)");
 ABSL_FLAG(std::string, refdata, "",
           "reference data directory (default: $VERKENNER_REFDATA or "
           "../shared/refdata)");

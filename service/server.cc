@@ -84,7 +84,6 @@ absl::Status Server::StartServices(const Options& options) {
   CandidateRightsService::Options rights_options;
   rights_options.pool = pool_.get();
   rights_options.pseudonymizer = options.pseudonymizer;
-  rights_options.annotations = annotations_.get();
   rights_options.today = options.today;
   candidate_rights_service_ =
       std::make_unique<CandidateRightsService>(&environment_, std::move(rights_options));

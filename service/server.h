@@ -18,6 +18,7 @@
 #include "service/rpc/contact_request_service.h"
 #include "service/rpc/environment.h"
 #include "service/rpc/identity_service.h"
+#include "service/rpc/profile_annotations.h"
 #include "service/rpc/profile_import_service.h"
 #include "service/rpc/saved_profile_service.h"
 #include "service/rpc/search_service.h"

@@ -1,11 +1,12 @@
 #include "service/auth/login_throttle.h"
 
 #include <arpa/inet.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -30,75 +31,94 @@ std::string ThrottleKeyOfAddress(const std::string& address) {
   return absl::StrCat(text, "/64");
 }
 
-absl::Duration LoginThrottle::Wait(const Failures& failures, const Rule& rule, absl::Time now) {
-  if (failures.count < rule.free_failures || Forgotten(failures.last, now)) {
+absl::Duration LoginThrottle::Wait(const LoginFailures& failures, const Rule& rule,
+                                   absl::Time now) {
+  const absl::Time last = absl::FromUnixMicros(failures.last_micros);
+  if (failures.failures < rule.free_failures || Forgotten(last, now)) {
     return absl::ZeroDuration();
   }
-  const int doublings = std::min(failures.count - rule.free_failures, kMaxDoublings);
+  const int doublings =
+      static_cast<int>(std::min<int64_t>(failures.failures - rule.free_failures, kMaxDoublings));
   const absl::Duration delay = std::min(rule.max_delay, absl::Seconds(int64_t{1} << doublings));
-  return failures.last + delay - now;
+  return last + delay - now;
 }
 
-void LoginThrottle::MakeRoom(Table& table, absl::Time now) {
-  std::erase_if(table, [now](const auto& entry) { return Forgotten(entry.second.last, now); });
-  if (table.size() < kMaxEntries) return;
-  // Amortised: the next kMaxEntries / 2 insertions find room without another sweep.
-  std::vector<absl::Time> lasts;
-  lasts.reserve(table.size());
-  for (const auto& [key, failures] : table) lasts.push_back(failures.last);
-  auto middle = lasts.begin() + static_cast<std::ptrdiff_t>(lasts.size() / 2);
-  std::nth_element(lasts.begin(), middle, lasts.end());
-  const absl::Time cutoff = *middle;
-  std::erase_if(table, [cutoff](const auto& entry) { return entry.second.last <= cutoff; });
-}
-
-LoginThrottle::Failures& LoginThrottle::Entry(Table& table, const std::string& key,
-                                              absl::Time now) {
-  if (table.size() >= kMaxEntries && !table.contains(key)) MakeRoom(table, now);
-  return table[key];
-}
-
-int64_t LoginThrottle::Admit(const std::string& account, const std::string& address,
-                             absl::Time now) {
+absl::StatusOr<std::array<std::string, 3>> LoginThrottle::KeysOf(sql::Connection& db,
+                                                                 const std::string& account,
+                                                                 const std::string& address) {
+  std::lock_guard<std::mutex> lock(key_mutex_);
+  if (key_.empty()) {
+    absl::StatusOr<std::string> secret = ServerSecret(db, "login_throttle");
+    if (!secret.ok()) return secret.status();
+    key_ = std::move(*secret);
+  }
   const std::string address_key = ThrottleKeyOfAddress(address);
-  const std::string pair_key = absl::StrCat(account, "\n", address_key);
-  const std::pair<Table*, const std::string*> tables[] = {{&by_account_and_address_, &pair_key},
-                                                          {&by_address_, &address_key},
-                                                          {&by_account_, &account}};
-  const Rule rules[] = {kPerAccountAndAddress, kPerAddress, kPerAccount};
-  std::lock_guard<std::mutex> lock(mutex_);
-  absl::Duration wait = absl::ZeroDuration();
+  // The rule's name first: one account's count can never be another rule's.
+  const std::string texts[] = {absl::StrCat("account+address\n", account, "\n", address_key),
+                               absl::StrCat("address\n", address_key),
+                               absl::StrCat("account\n", account)};
+  std::array<std::string, 3> keys;
   for (int i = 0; i < 3; ++i) {
-    auto found = tables[i].first->find(*tables[i].second);
-    if (found != tables[i].first->end()) wait = std::max(wait, Wait(found->second, rules[i], now));
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+         reinterpret_cast<const unsigned char*>(texts[i].data()), texts[i].size(), digest, &length);
+    keys[i].assign(reinterpret_cast<const char*>(digest), length);
   }
-  if (wait > absl::ZeroDuration()) {
-    return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(wait))));
-  }
-  for (const auto& [table, key] : tables) {
-    Failures& failures = Entry(*table, *key, now);
-    if (Forgotten(failures.last, now)) failures.count = 0;
-    ++failures.count;
-    failures.last = now;
-  }
-  return 0;
+  return keys;
 }
 
-void LoginThrottle::Succeeded(const std::string& account, const std::string& address) {
-  const std::string address_key = ThrottleKeyOfAddress(address);
-  std::lock_guard<std::mutex> lock(mutex_);
-  by_account_and_address_.erase(absl::StrCat(account, "\n", address_key));
-  // Only the admitted attempt is taken back: one good login does not wipe out a guesser's count.
-  for (auto [table, key] :
-       {std::pair{&by_address_, &address_key}, std::pair{&by_account_, &account}}) {
-    auto found = table->find(*key);
-    if (found != table->end() && found->second.count > 0) --found->second.count;
-  }
+absl::StatusOr<int64_t> LoginThrottle::Admit(const std::string& account, const std::string& address,
+                                             absl::Time now) {
+  static constexpr Rule kRules[] = {kPerAccountAndAddress, kPerAddress, kPerAccount};
+  int64_t wait_seconds = 0;
+  absl::Status status = store_->WriteAndWait([&](sql::Connection& db) -> absl::Status {
+    absl::StatusOr<std::array<std::string, 3>> keys = KeysOf(db, account, address);
+    if (!keys.ok()) return keys.status();
+    const int64_t now_micros = absl::ToUnixMicros(now);
+    absl::Status forgotten =
+        ForgetLoginFailuresBefore(db, now_micros - absl::ToInt64Microseconds(kForgetAfter));
+    if (!forgotten.ok()) return forgotten;
+    LoginFailures counts[3];
+    absl::Duration wait = absl::ZeroDuration();
+    for (int i = 0; i < 3; ++i) {
+      absl::StatusOr<LoginFailures> found = FindLoginFailures(db, (*keys)[i]);
+      if (!found.ok()) return found.status();
+      counts[i] = *found;
+      wait = std::max(wait, Wait(counts[i], kRules[i], now));
+    }
+    if (wait > absl::ZeroDuration()) {
+      wait_seconds =
+          std::max<int64_t>(1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(wait))));
+      return absl::OkStatus();
+    }
+    for (int i = 0; i < 3; ++i) {
+      const bool forgotten_count = Forgotten(absl::FromUnixMicros(counts[i].last_micros), now);
+      LoginFailures next{forgotten_count ? 1 : counts[i].failures + 1, now_micros};
+      if (absl::Status put = PutLoginFailures(db, (*keys)[i], next); !put.ok()) return put;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return wait_seconds;
 }
 
-size_t LoginThrottle::size_for_testing() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return by_account_and_address_.size() + by_address_.size() + by_account_.size();
+absl::Status LoginThrottle::Succeeded(const std::string& account, const std::string& address) {
+  return store_->WriteAndWait([&](sql::Connection& db) -> absl::Status {
+    absl::StatusOr<std::array<std::string, 3>> keys = KeysOf(db, account, address);
+    if (!keys.ok()) return keys.status();
+    if (absl::Status status = ForgetLoginFailures(db, (*keys)[0]); !status.ok()) return status;
+    // Only the admitted attempt is taken back: one good login does not wipe out a guesser's
+    // count.
+    for (int i = 1; i < 3; ++i) {
+      absl::StatusOr<LoginFailures> found = FindLoginFailures(db, (*keys)[i]);
+      if (!found.ok()) return found.status();
+      if (found->failures == 0) continue;
+      --found->failures;
+      if (absl::Status put = PutLoginFailures(db, (*keys)[i], *found); !put.ok()) return put;
+    }
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace verkenner::service

@@ -1,12 +1,15 @@
 #ifndef VERKENNER_SERVICE_AUTH_LOGIN_THROTTLE_H_
 #define VERKENNER_SERVICE_AUTH_LOGIN_THROTTLE_H_
 
+#include <array>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "service/store/records.h"
+#include "service/store/store.h"
 
 namespace verkenner::service {
 
@@ -29,9 +32,12 @@ namespace verkenner::service {
 // taken back when it succeeds, so that concurrent attempts cannot slip past the count while their
 // passwords are being hashed.
 //
-// State lives in memory, at most kMaxEntries per table: when a table is full, the forgotten
-// entries go, and if that is not enough, the half that failed longest ago. A restart forgives
-// every count (an operator's act). Thread-safe.
+// Counts live in the store (login_failure), so that every instance sharing it counts together and
+// a restart forgives nothing; each Admit and Succeeded is one write, so the read and the change of
+// the three counts are one step across instances. The rows are keyed by an HMAC-SHA256 (under the
+// store's server secret "login_throttle") of the rule and its account, address or both: the store
+// holds no e-mail or IP address for this. Rows whose last failure is older than kForgetAfter are
+// removed by the next Admit. Thread-safe; the store must outlive the throttle.
 class LoginThrottle {
  public:
   struct Rule {
@@ -42,36 +48,28 @@ class LoginThrottle {
   static constexpr Rule kPerAddress{20, absl::Minutes(5)};
   static constexpr Rule kPerAccount{10, absl::Seconds(30)};
   static constexpr absl::Duration kForgetAfter = absl::Hours(1);
-  static constexpr size_t kMaxEntries = 100'000;
+
+  explicit LoginThrottle(Store* store) : store_(store) {}
 
   // Admits a login attempt for `account` (the e-mail address as entered, lower case) from
   // `address` at `now`, counting it as a failure: returns 0. Or refuses it: returns the whole
-  // seconds to wait (at least 1), and counts nothing.
-  int64_t Admit(const std::string& account, const std::string& address, absl::Time now);
-  // The attempt Admit() let through succeeded.
-  void Succeeded(const std::string& account, const std::string& address);
-
-  // Entries in all tables together.
-  size_t size_for_testing();
+  // seconds to wait (at least 1), and counts nothing. Blocks for one write to the store: call it
+  // where a thread may wait. Errors: the store's.
+  absl::StatusOr<int64_t> Admit(const std::string& account, const std::string& address,
+                                absl::Time now);
+  // The attempt Admit() let through succeeded. Blocks for one write. Errors: the store's.
+  absl::Status Succeeded(const std::string& account, const std::string& address);
 
  private:
-  struct Failures {
-    int count = 0;
-    absl::Time last;
-  };
-  using Table = std::unordered_map<std::string, Failures>;
-
   // How long from now until `failures` allow another attempt under `rule`; zero or less: now.
-  static absl::Duration Wait(const Failures& failures, const Rule& rule, absl::Time now);
-  // The entry of `key`, made room for when absent.
-  static Failures& Entry(Table& table, const std::string& key, absl::Time now);
-  // Removes forgotten entries, then if needed the half that failed longest ago.
-  static void MakeRoom(Table& table, absl::Time now);
+  static absl::Duration Wait(const LoginFailures& failures, const Rule& rule, absl::Time now);
+  // The keys of the three counts (per account and address, per address, per account).
+  absl::StatusOr<std::array<std::string, 3>> KeysOf(sql::Connection& db, const std::string& account,
+                                                    const std::string& address);
 
-  std::mutex mutex_;
-  Table by_account_and_address_;
-  Table by_address_;
-  Table by_account_;
+  Store* store_;
+  std::mutex key_mutex_;
+  std::string key_;  // the HMAC key, read from the store on first use
 };
 
 // The metadata in which the web gateway, calling over the in-process channel, names the client

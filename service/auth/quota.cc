@@ -72,7 +72,53 @@ void QuotaLimiter::Take(const AccountRecord& account, Kind kind, absl::Time now,
   }
 }
 
+absl::Status QuotaLimiter::CountUse(sql::Connection& db, Kind kind, int64_t window_micros,
+                                    const AccountRecord& account, Counted& counted) const {
+  const std::string organisation = OrganisationSubject(account);
+  absl::StatusOr<std::optional<int64_t>> used = TakeQuotaUse(
+      db, AccountSubject(account), static_cast<int64_t>(kind), window_micros, AccountLimit(kind));
+  if (!used.ok()) return used.status();
+  counted.account_used = *used;
+  if (used->has_value() && !organisation.empty()) {
+    used = TakeQuotaUse(db, organisation, static_cast<int64_t>(kind), window_micros,
+                        OrganisationLimit(kind));
+    if (!used.ok()) return used.status();
+    counted.organisation_used = *used;
+  }
+  if (!counted.account_used.has_value() || !counted.organisation_used.has_value()) {
+    return absl::ResourceExhaustedError("used up");
+  }
+  return absl::OkStatus();
+}
+
+QuotaLimiter::Outcome QuotaLimiter::OutcomeOf(Kind kind, const absl::Status& status,
+                                              const Counted& counted, absl::Time now,
+                                              absl::Time end) const {
+  Outcome outcome;
+  outcome.allowed = status.ok();
+  if (outcome.allowed) {
+    outcome.status = StatusOf(kind, *counted.account_used, *counted.organisation_used, end);
+  } else if (status.code() == absl::StatusCode::kResourceExhausted) {
+    outcome.status = StatusOf(kind, AccountLimit(kind), OrganisationLimit(kind), end);
+    outcome.retry_after_seconds = SecondsUntil(end, now);
+  } else {
+    outcome.error = absl::UnavailableError("cannot count the call now; try again");
+  }
+  return outcome;
+}
+
 QuotaLimiter::Outcome QuotaLimiter::TakeSearch(const AccountRecord& account, absl::Time now) {
+  if (!store_->shared()) return TakeSearchInMemory(account, now);
+  const auto [start, end] = WindowOf(Kind::kSearch, now);
+  Counted counted;
+  const absl::Status status = store_->Tally([&, start = start](sql::Connection& db) {
+    return CountUse(db, Kind::kSearch, absl::ToUnixMicros(start), account, counted);
+  });
+  return OutcomeOf(Kind::kSearch, status, counted, now, end);
+}
+
+QuotaLimiter::Outcome QuotaLimiter::TakeSearchInMemory(const AccountRecord& account,
+                                                       absl::Time now) {
   const auto [start, end] = WindowOf(Kind::kSearch, now);
   const std::string organisation = OrganisationSubject(account);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -100,54 +146,20 @@ QuotaLimiter::Outcome QuotaLimiter::TakeSearch(const AccountRecord& account, abs
 void QuotaLimiter::TakeProfileView(const AccountRecord& account, absl::Time now,
                                    std::function<void(Outcome)> done) {
   const auto [start, end] = WindowOf(Kind::kProfileView, now);
-  const int64_t window = absl::ToUnixMicros(start);
-  const int64_t kind = static_cast<int64_t>(Kind::kProfileView);
-  struct Counted {
-    std::optional<int64_t> account_used;
-    std::optional<int64_t> organisation_used = 0;
-    bool refused = false;
-  };
   auto counted = std::make_shared<Counted>();
   store_->Write(
-      [this, counted, window, kind, mine = AccountSubject(account),
-       ours = OrganisationSubject(account)](sql::Connection& db) -> absl::Status {
-        absl::StatusOr<std::optional<int64_t>> used =
-            TakeQuotaUse(db, mine, kind, window, AccountLimit(Kind::kProfileView));
-        if (!used.ok()) return used.status();
-        counted->account_used = *used;
-        if (used->has_value() && !ours.empty()) {
-          used = TakeQuotaUse(db, ours, kind, window, OrganisationLimit(Kind::kProfileView));
-          if (!used.ok()) return used.status();
-          counted->organisation_used = *used;
-        }
-        // Refused: the savepoint's rollback takes back the account's count too.
-        if (!counted->account_used.has_value() || !counted->organisation_used.has_value()) {
-          counted->refused = true;
-          return absl::ResourceExhaustedError("used up");
-        }
-        return absl::OkStatus();
+      [this, counted, window = absl::ToUnixMicros(start), account](sql::Connection& db) {
+        return CountUse(db, Kind::kProfileView, window, account, *counted);
       },
       [this, counted, now, end = end, done = std::move(done)](absl::Status status) {
-        Outcome outcome;
-        outcome.allowed = status.ok();
-        if (outcome.allowed) {
-          outcome.status = StatusOf(Kind::kProfileView, *counted->account_used,
-                                    *counted->organisation_used, end);
-        } else if (counted->refused) {
-          outcome.status = StatusOf(Kind::kProfileView, AccountLimit(Kind::kProfileView),
-                                    OrganisationLimit(Kind::kProfileView), end);
-          outcome.retry_after_seconds = SecondsUntil(end, now);
-        } else {
-          outcome.error = absl::UnavailableError("cannot count the profile view now; try again");
-        }
-        done(std::move(outcome));
+        done(OutcomeOf(Kind::kProfileView, status, *counted, now, end));
       });
 }
 
 v1::QuotaStatus QuotaLimiter::Peek(const AccountRecord& account, Kind kind, absl::Time now) {
   const auto [start, end] = WindowOf(kind, now);
   const std::string organisation = OrganisationSubject(account);
-  if (kind == Kind::kSearch) {
+  if (kind == Kind::kSearch && !store_->shared()) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto used = [&, start = start](const std::string& subject) {
       auto found = search_windows_.find(subject);

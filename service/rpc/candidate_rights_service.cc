@@ -111,8 +111,7 @@ void CandidateRightsService::RefuseAndFinish(UnaryCall call, AuditEntry audit,
 void CandidateRightsService::WriteAndFinish(UnaryCall call, AuditEntry audit,
                                             std::function<absl::Status(sql::Connection&)> change,
                                             const engine::CandidateMatch& match,
-                                            v1::CandidateVisibility* out,
-                                            std::function<void()> after_commit) {
+                                            v1::CandidateVisibility* out) {
   auto visibility = std::make_shared<v1::CandidateVisibility>();
   environment_.store->Write(
       [audit, change = std::move(change), match, visibility](sql::Connection& db) {
@@ -124,11 +123,8 @@ void CandidateRightsService::WriteAndFinish(UnaryCall call, AuditEntry audit,
         }
         return ReadVisibility(db, match, *visibility);
       },
-      [call, out, visibility, after_commit = std::move(after_commit)](absl::Status status) {
-        if (status.ok()) {
-          if (after_commit != nullptr) after_commit();
-          *out = std::move(*visibility);
-        }
+      [call, out, visibility](absl::Status status) {
+        if (status.ok()) *out = std::move(*visibility);
         call.Finish(status);
       });
 }
@@ -153,7 +149,7 @@ grpc::ServerUnaryReactor* CandidateRightsService::GetCandidateVisibility(
             RefuseAndFinish(call, audit, match.status());
             return;
           }
-          WriteAndFinish(call, audit, nullptr, *match, response->mutable_visibility(), nullptr);
+          WriteAndFinish(call, audit, nullptr, *match, response->mutable_visibility());
         });
         return Answer::Later();
       });
@@ -175,24 +171,21 @@ grpc::ServerUnaryReactor* CandidateRightsService::SetCandidateVisibility(
           return Answer::Later();
         }
         audit.profile_id = *profile_id;
-        options_.pool->Submit([this, call, caller, audit, visible, request,
-                               response](engine::Searcher& searcher) {
-          absl::StatusOr<engine::CandidateMatch> match =
-              FindFor(searcher, caller, audit.profile_id);
-          if (!match.ok()) {
-            RefuseAndFinish(call, audit, match.status());
-            return;
-          }
-          const HiddenProfileRecord hiding{audit.profile_id, caller.account.id, request->reason(),
-                                           audit.time_micros};
-          auto change = [hiding, visible](sql::Connection& db) {
-            return visible ? UnhideProfile(db, hiding.profile_id) : HideProfile(db, hiding);
-          };
-          auto after_commit = [annotations = options_.annotations, id = audit.profile_id, visible] {
-            annotations->SetHidden(id, !visible);
-          };
-          WriteAndFinish(call, audit, change, *match, response->mutable_visibility(), after_commit);
-        });
+        options_.pool->Submit(
+            [this, call, caller, audit, visible, request, response](engine::Searcher& searcher) {
+              absl::StatusOr<engine::CandidateMatch> match =
+                  FindFor(searcher, caller, audit.profile_id);
+              if (!match.ok()) {
+                RefuseAndFinish(call, audit, match.status());
+                return;
+              }
+              const HiddenProfileRecord hiding{audit.profile_id, caller.account.id,
+                                               request->reason(), audit.time_micros};
+              auto change = [hiding, visible](sql::Connection& db) {
+                return visible ? UnhideProfile(db, hiding.profile_id) : HideProfile(db, hiding);
+              };
+              WriteAndFinish(call, audit, change, *match, response->mutable_visibility());
+            });
         return Answer::Later();
       });
 }
@@ -226,7 +219,6 @@ grpc::ServerUnaryReactor* CandidateRightsService::ConfirmAvailability(
               },
               [this, call, audit, today, response](absl::Status status) {
                 if (status.ok()) {
-                  options_.annotations->SetAvailabilityConfirmed(audit.profile_id, today);
                   indexer::SetDateOfDay(today, /*with_day=*/true,
                                         *response->mutable_availability_confirmed_on());
                 }

@@ -9,7 +9,6 @@
 #include "engine/searcher_pool.h"
 #include "indexer/pseudonymizer.h"
 #include "service/rpc/environment.h"
-#include "service/rpc/profile_annotations.h"
 #include "service/rpc/unary_call.h"
 #include "service/store/records.h"
 #include "verkenner/v1/candidate_rights.grpc.pb.h"
@@ -33,7 +32,6 @@ class CandidateRightsService final : public v1::CandidateRightsService::Callback
     // Makes profile ids of (source, client number); null: the server has no pseudonym key, and
     // every call answers FAILED_PRECONDITION.
     std::shared_ptr<const indexer::Pseudonymizer> pseudonymizer;
-    ProfileAnnotationsCache* annotations = nullptr;
     std::function<int64_t()> today;  // days since 1970-01-01
   };
 
@@ -72,8 +70,7 @@ class CandidateRightsService final : public v1::CandidateRightsService::Callback
   // same transaction as `change` (null: nothing to change), then the call finished.
   void WriteAndFinish(UnaryCall call, AuditEntry audit,
                       std::function<absl::Status(sql::Connection&)> change,
-                      const engine::CandidateMatch& match, v1::CandidateVisibility* out,
-                      std::function<void()> after_commit);
+                      const engine::CandidateMatch& match, v1::CandidateVisibility* out);
   // The access report of `candidate` for `caller`, audited as `action` with `purpose` in the
   // same write that reads it; `fill` gets the profile id and the entries, then the call
   // finishes.

@@ -6,8 +6,26 @@ namespace verkenner::service {
 
 absl::StatusOr<std::shared_ptr<ProfileAnnotationsCache>> ProfileAnnotationsCache::Load(
     Store& store) {
+  std::shared_ptr<ProfileAnnotationsCache> cache(new ProfileAnnotationsCache(store));
+  if (absl::Status read = cache->Refresh(); !read.ok()) return read;
+  return cache;
+}
+
+absl::Status ProfileAnnotationsCache::Refresh() {
+  std::lock_guard<std::mutex> refreshing(refresh_mutex_);
+  int64_t seen;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    seen = seen_count_;
+  }
   auto annotations = std::make_shared<engine::ProfileAnnotations>();
-  absl::Status read = store.Read([&](sql::Connection& db) {
+  int64_t count = 0;
+  // The count and the annotations in one read transaction: one state of the store.
+  absl::Status read = store_.Read([&](sql::Connection& db) {
+    absl::StatusOr<int64_t> changes = ChangeCount(db, kProfileAnnotationsChange);
+    if (!changes.ok()) return changes.status();
+    count = *changes;
+    if (count == seen) return absl::OkStatus();
     absl::StatusOr<std::set<std::string>> hidden = HiddenProfileIdsIn(db);
     if (!hidden.ok()) return hidden.status();
     absl::StatusOr<std::map<std::string, int64_t>> confirmed = AvailabilityConfirmationsIn(db);
@@ -17,38 +35,18 @@ absl::StatusOr<std::shared_ptr<ProfileAnnotationsCache>> ProfileAnnotationsCache
     return absl::OkStatus();
   });
   if (!read.ok()) return read;
-  auto cache = std::make_shared<ProfileAnnotationsCache>();
-  cache->current_ = std::move(annotations);
-  return cache;
+  if (count == seen) return absl::OkStatus();
+  std::lock_guard<std::mutex> lock(mutex_);
+  current_ = std::move(annotations);
+  seen_count_ = count;
+  return absl::OkStatus();
 }
 
-std::shared_ptr<const engine::ProfileAnnotations> ProfileAnnotationsCache::Current() const {
+std::shared_ptr<const engine::ProfileAnnotations> ProfileAnnotationsCache::Current() {
+  // When the store cannot be read: the last copy (see the class comment).
+  (void)Refresh();
   std::lock_guard<std::mutex> lock(mutex_);
   return current_;
-}
-
-void ProfileAnnotationsCache::Change(
-    const std::function<void(engine::ProfileAnnotations&)>& change) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto next = std::make_shared<engine::ProfileAnnotations>(*current_);
-  change(*next);
-  current_ = std::move(next);
-}
-
-void ProfileAnnotationsCache::SetHidden(const std::string& profile_id, bool hidden) {
-  Change([&](engine::ProfileAnnotations& annotations) {
-    if (hidden) {
-      annotations.hidden.insert(profile_id);
-    } else {
-      annotations.hidden.erase(profile_id);
-    }
-  });
-}
-
-void ProfileAnnotationsCache::SetAvailabilityConfirmed(const std::string& profile_id, int64_t day) {
-  Change([&](engine::ProfileAnnotations& annotations) {
-    annotations.availability_confirmed_day[profile_id] = day;
-  });
 }
 
 }  // namespace verkenner::service

@@ -1,7 +1,10 @@
 #include "service/rpc/profile_import_service.h"
 
+#include <unistd.h>
+
 #include <condition_variable>
 #include <limits>
+#include <random>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -546,29 +549,94 @@ class ProfileImportService::ImportReactor final
   std::vector<SpooledBatch> spool_;  // guarded by mutex_
 };
 
-ProfileImportService::ProfileImportService(const ServiceEnvironment* environment, Options options)
-    : environment_(*environment), options_(std::move(options)) {}
+namespace {
 
-ProfileImportService::~ProfileImportService() = default;
+constexpr char kSourceBusy[] =
+    "an import of this source is running; send this one when it has ended";
+
+// This process among the instances: host, process id and a random part.
+std::string NewLeaseHolder() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  std::random_device random;
+  return absl::StrCat(host, "/", getpid(), "/", absl::Hex(random()), absl::Hex(random()));
+}
+
+}  // namespace
+
+ProfileImportService::ProfileImportService(const ServiceEnvironment* environment, Options options)
+    : environment_(*environment),
+      options_(std::move(options)),
+      lease_holder_(NewLeaseHolder()),
+      lease_keeper_([this] { KeepLeases(); }) {}
+
+ProfileImportService::~ProfileImportService() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  stopping_or_renewal_due_.notify_all();
+  lease_keeper_.join();
+}
 
 absl::Status ProfileImportService::StartImport(const std::string& source, RunningImport running) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (running_.count(source) > 0) return absl::AbortedError(kSourceBusy);
+    if (static_cast<int>(running_.size()) >= options_.limits.max_concurrent) {
+      return absl::UnavailableError(absl::StrCat("this server is receiving ",
+                                                 options_.limits.max_concurrent,
+                                                 " imports, as many as it takes; try again later"));
+    }
+    running_.emplace(source, running);
+  }
+  const int64_t now = absl::ToUnixMicros(environment_.now());
+  bool taken = false;
+  absl::Status status = environment_.store->WriteAndWait([&](sql::Connection& db) {
+    ImportLease lease{source, running.import_id, lease_holder_, 0,
+                      now + absl::ToInt64Microseconds(kImportLeaseTerm)};
+    absl::StatusOr<bool> took = TakeImportLease(db, lease, now);
+    if (!took.ok()) return took.status();
+    taken = *took;
+    return absl::OkStatus();
+  });
+  if (status.ok() && taken) return absl::OkStatus();
   std::lock_guard<std::mutex> lock(mutex_);
-  if (running_.count(source) > 0) {
-    return absl::AbortedError(
-        "an import of this source is running; send this one when it has ended");
-  }
-  if (static_cast<int>(running_.size()) >= options_.limits.max_concurrent) {
-    return absl::UnavailableError(absl::StrCat("this server is receiving ",
-                                               options_.limits.max_concurrent,
-                                               " imports, as many as it takes; try again later"));
-  }
-  running_.emplace(source, std::move(running));
-  return absl::OkStatus();
+  running_.erase(source);
+  if (!status.ok()) return absl::UnavailableError("cannot start the import now; try again");
+  return absl::AbortedError(kSourceBusy);
 }
 
 void ProfileImportService::EndImport(const std::string& source) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  running_.erase(source);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    running_.erase(source);
+  }
+  // When this fails the lease simply expires after kImportLeaseTerm.
+  (void)environment_.store->WriteAndWait(
+      [&](sql::Connection& db) { return ReleaseImportLease(db, source, lease_holder_); });
+}
+
+void ProfileImportService::KeepLeases() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    stopping_or_renewal_due_.wait_for(lock, absl::ToChronoSeconds(kImportLeaseTerm / 3));
+    if (stopping_ || running_.empty()) continue;
+    std::map<std::string, int64_t> progress;
+    for (const auto& [source, running] : running_) progress[source] = running.received_rows->load();
+    lock.unlock();
+    const int64_t expire =
+        absl::ToUnixMicros(environment_.now()) + absl::ToInt64Microseconds(kImportLeaseTerm);
+    // A lease another instance took meanwhile stays its own: RenewImportLease changes only ours.
+    (void)environment_.store->WriteAndWait([&](sql::Connection& db) -> absl::Status {
+      for (const auto& [source, rows] : progress) {
+        absl::StatusOr<bool> renewed = RenewImportLease(db, source, lease_holder_, rows, expire);
+        if (!renewed.ok()) return renewed.status();
+      }
+      return absl::OkStatus();
+    });
+    lock.lock();
+  }
 }
 
 grpc::ServerReadReactor<v1::ImportProfilesRequest>* ProfileImportService::ImportProfiles(
@@ -588,12 +656,28 @@ absl::StatusOr<v1::ImportReport> ProfileImportService::ReportOf(const Caller& ca
   });
   if (!status.ok()) return status;
   if (!found.has_value()) return absl::NotFoundError("no such import");
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto running = running_.find(caller.account.source);
-  if (running != running_.end() && running->second.import_id == import_id) {
-    found->set_received_rows(running->second.received_rows->load());
-  } else if (found->state() == v1::IMPORT_STATE_RUNNING) {
-    // Stored as running, but no import of this server runs it: the server stopped during it.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto running = running_.find(caller.account.source);
+    if (running != running_.end() && running->second.import_id == import_id) {
+      found->set_received_rows(running->second.received_rows->load());
+      return *std::move(found);
+    }
+  }
+  if (found->state() != v1::IMPORT_STATE_RUNNING) return *std::move(found);
+  // Running elsewhere: the lease holds its progress. Stored as running without a valid lease: the
+  // instance that ran it stopped during it.
+  std::optional<ImportLease> lease;
+  status = environment_.store->Read([&](sql::Connection& db) {
+    auto held = FindImportLease(db, caller.account.source, absl::ToUnixMicros(environment_.now()));
+    if (!held.ok()) return held.status();
+    lease = std::move(*held);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (lease.has_value() && lease->import_id == import_id) {
+    found->set_received_rows(lease->received_rows);
+  } else {
     found->set_state(v1::IMPORT_STATE_INTERRUPTED);
   }
   return *std::move(found);

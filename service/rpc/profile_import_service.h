@@ -2,11 +2,13 @@
 #define VERKENNER_SERVICE_RPC_PROFILE_IMPORT_SERVICE_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/time/time.h"
 #include "engine/searcher_pool.h"
@@ -28,10 +30,15 @@ namespace verkenner::service {
 // broken stream can never count as a complete one, a FULL_SYNC withdraws only after a complete
 // stream, and a slow client never holds the index writer: imports of different sources are
 // received side by side (at most Limits::max_concurrent, one per source) and applied one after
-// another. A stream that sends nothing for Limits::idle_timeout is interrupted. The import's
-// position in the index is keyed by source and import id, so an apply that broke off (a full disk,
-// a killed server) resumes after its committed batches when the import is sent again; a SUCCEEDED
-// import id answers with its stored report (replayed).
+// another. One per source holds across the instances that share the store: the instance that
+// receives an import holds the source's lease in the store (import_lease), renewed every
+// kImportLeaseTerm / 3 while the import runs, so that another instance refuses a second import of
+// the source, GetImport on any instance shows the progress, and the source is free again
+// kImportLeaseTerm after the instance that held it died. A stream that sends nothing for
+// Limits::idle_timeout is interrupted. The import's position in the index is keyed by source and
+// import id, so an apply that broke off (a full disk, a killed server) resumes after its committed
+// batches when the import is sent again; a SUCCEEDED import id answers with its stored report
+// (replayed).
 //
 // The service opens the index writer and the identity vault for each apply and closes them
 // after, so verkenner-index may run when no apply does (a complete import waits up to
@@ -57,6 +64,8 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
     // it fails with ABORTED.
     absl::Duration writer_wait = absl::Minutes(2);
   };
+  // How long a source's import lease lasts without a renewal.
+  static constexpr absl::Duration kImportLeaseTerm = absl::Seconds(30);
   struct Options {
     std::string index_path;
     std::string vault_path;
@@ -101,10 +110,14 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
     std::shared_ptr<const std::atomic<int64_t>> received_rows;  // for GetImport's progress
   };
 
-  // Claims the source's import slot. Errors: Aborted when the source has an import running,
-  // Unavailable when Limits::max_concurrent are.
+  // Claims the source's import slot here and its lease in the store (one write: blocks). Errors:
+  // Aborted when the source has an import running on any instance, Unavailable when
+  // Limits::max_concurrent run here or the store cannot take the lease.
   absl::Status StartImport(const std::string& source, RunningImport running);
+  // Frees the slot and the lease.
   void EndImport(const std::string& source);
+  // The lease keeper's thread: renews the leases of the imports running here.
+  void KeepLeases();
   // GetCompletenessStatistics' counts of `source`, on the engine pool; finishes the call.
   void CountCompleteness(UnaryCall call, const std::string& source,
                          v1::GetCompletenessStatisticsResponse* response);
@@ -124,6 +137,12 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   const Options options_;
   std::mutex mutex_;
   std::map<std::string, RunningImport> running_;  // guarded by mutex_
+  // Names this instance as a lease holder: unique per process, so that a restarted instance
+  // never takes an earlier one's lease for its own.
+  const std::string lease_holder_;
+  std::condition_variable stopping_or_renewal_due_;
+  bool stopping_ = false;  // guarded by mutex_
+  std::thread lease_keeper_;
   // Held by the import that applies its rows: the index has one writer.
   std::mutex writer_mutex_;
 };

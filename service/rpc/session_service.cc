@@ -47,7 +47,7 @@ std::string ClientAddressOf(const grpc::CallbackServerContext& context) {
 }  // namespace
 
 SessionService::SessionService(const ServiceEnvironment* environment)
-    : environment_(*environment) {}
+    : environment_(*environment), throttle_(environment->store) {}
 
 grpc::ServerUnaryReactor* SessionService::CreateSession(grpc::CallbackServerContext* context,
                                                         const v1::CreateSessionRequest* request,
@@ -62,10 +62,6 @@ grpc::ServerUnaryReactor* SessionService::CreateSession(grpc::CallbackServerCont
     }
     std::string email = absl::AsciiStrToLower(request->email());
     std::string client = ClientAddressOf(*context);
-    // Before the password is queued: a throttled guess costs no hash.
-    if (const int64_t wait = throttle_.Admit(email, client, environment_.now()); wait > 0) {
-      return Answer(absl::ResourceExhaustedError("too many failed logins; try again later"), wait);
-    }
     password_threads_.Submit(
         [this, call, request, response, email = std::move(email), client = std::move(client)] {
           LogIn(call, *request, email, client, response);
@@ -77,6 +73,17 @@ grpc::ServerUnaryReactor* SessionService::CreateSession(grpc::CallbackServerCont
 void SessionService::LogIn(UnaryCall call, const v1::CreateSessionRequest& request,
                            const std::string& email, const std::string& client,
                            v1::CreateSessionResponse* response) {
+  // Before the password is hashed: a throttled guess costs no hash. On this thread, which may wait
+  // for the store's write.
+  absl::StatusOr<int64_t> wait = throttle_.Admit(email, client, environment_.now());
+  if (!wait.ok()) {
+    call.Finish(absl::UnavailableError("cannot log in now; try again"));
+    return;
+  }
+  if (*wait > 0) {
+    call.Finish(absl::ResourceExhaustedError("too many failed logins; try again later"), *wait);
+    return;
+  }
   std::optional<std::pair<AccountRecord, std::string>> found;
   absl::Status read = environment_.store->Read([&](sql::Connection& db) {
     auto result = FindAccountByEmail(db, email);
@@ -98,7 +105,8 @@ void SessionService::LogIn(UnaryCall call, const v1::CreateSessionRequest& reque
     call.Finish(WrongCredentials());  // Admit() counted the failure
     return;
   }
-  throttle_.Succeeded(email, client);
+  // Not taken back when the store fails now: the count errs towards caution.
+  (void)throttle_.Succeeded(email, client);
   // The only moment the password is known: upgrade a hash of an older cost.
   std::string new_hash;
   if (PasswordHashNeedsRehash(found->second)) {

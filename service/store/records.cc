@@ -461,7 +461,8 @@ absl::Status HideProfile(sql::Connection& db, const HiddenProfileRecord& hidden)
       .Bind(2, hidden.account_id)
       .Bind(3, hidden.reason)
       .Bind(4, hidden.time_micros);
-  return insert->Run();
+  if (absl::Status status = insert->Run(); !status.ok()) return status;
+  return CountChange(db, kProfileAnnotationsChange);
 }
 
 absl::Status UnhideProfile(sql::Connection& db, const std::string& profile_id) {
@@ -469,7 +470,8 @@ absl::Status UnhideProfile(sql::Connection& db, const std::string& profile_id) {
       db.Prepare("DELETE FROM hidden_profile WHERE profile_id = ?1");
   if (!remove.ok()) return remove.status();
   remove->Bind(1, profile_id);
-  return remove->Run();
+  if (absl::Status status = remove->Run(); !status.ok()) return status;
+  return CountChange(db, kProfileAnnotationsChange);
 }
 
 absl::StatusOr<std::map<std::string, int64_t>> AvailabilityConfirmationsIn(sql::Connection& db) {
@@ -494,7 +496,125 @@ absl::Status RecordAvailabilityConfirmation(sql::Connection& db, const std::stri
       "account_id = excluded.account_id, day = excluded.day, time = excluded.time");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, profile_id).Bind(2, account_id).Bind(3, day).Bind(4, time_micros);
-  return insert->Run();
+  if (absl::Status status = insert->Run(); !status.ok()) return status;
+  return CountChange(db, kProfileAnnotationsChange);
+}
+
+absl::StatusOr<int64_t> ChangeCount(sql::Connection& db, const std::string& name) {
+  absl::StatusOr<sql::Statement> select =
+      db.Prepare("SELECT value FROM change_count WHERE name = ?1");
+  if (!select.ok()) return select.status();
+  select->Bind(1, name);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  return *row ? select->Integer(0) : 0;
+}
+
+absl::Status CountChange(sql::Connection& db, const std::string& name) {
+  absl::StatusOr<sql::Statement> upsert = db.Prepare(
+      "INSERT INTO change_count (name, value) VALUES (?1, 1) "
+      "ON CONFLICT (name) DO UPDATE SET value = change_count.value + 1");
+  if (!upsert.ok()) return upsert.status();
+  upsert->Bind(1, name);
+  return upsert->Run();
+}
+
+absl::StatusOr<LoginFailures> FindLoginFailures(sql::Connection& db, std::string_view key) {
+  absl::StatusOr<sql::Statement> select =
+      db.Prepare("SELECT failures, last_time FROM login_failure WHERE key = ?1");
+  if (!select.ok()) return select.status();
+  select->BindBlob(1, key);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return LoginFailures{};
+  return LoginFailures{select->Integer(0), select->Integer(1)};
+}
+
+absl::Status PutLoginFailures(sql::Connection& db, std::string_view key,
+                              const LoginFailures& failures) {
+  absl::StatusOr<sql::Statement> upsert = db.Prepare(
+      "INSERT INTO login_failure (key, failures, last_time) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, "
+      "last_time = excluded.last_time");
+  if (!upsert.ok()) return upsert.status();
+  upsert->BindBlob(1, key).Bind(2, failures.failures).Bind(3, failures.last_micros);
+  return upsert->Run();
+}
+
+absl::Status ForgetLoginFailures(sql::Connection& db, std::string_view key) {
+  absl::StatusOr<sql::Statement> remove = db.Prepare("DELETE FROM login_failure WHERE key = ?1");
+  if (!remove.ok()) return remove.status();
+  remove->BindBlob(1, key);
+  return remove->Run();
+}
+
+absl::Status ForgetLoginFailuresBefore(sql::Connection& db, int64_t micros) {
+  absl::StatusOr<sql::Statement> remove =
+      db.Prepare("DELETE FROM login_failure WHERE last_time < ?1");
+  if (!remove.ok()) return remove.status();
+  remove->Bind(1, micros);
+  return remove->Run();
+}
+
+absl::StatusOr<bool> TakeImportLease(sql::Connection& db, const ImportLease& lease,
+                                     int64_t now_micros) {
+  absl::StatusOr<sql::Statement> take = db.Prepare(
+      "INSERT INTO import_lease (source, import_id, holder, received_rows, expire_time) "
+      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source) DO UPDATE SET "
+      "import_id = excluded.import_id, holder = excluded.holder, "
+      "received_rows = excluded.received_rows, expire_time = excluded.expire_time "
+      "WHERE import_lease.expire_time <= ?6 RETURNING source");
+  if (!take.ok()) return take.status();
+  take->Bind(1, lease.source)
+      .Bind(2, lease.import_id)
+      .Bind(3, lease.holder)
+      .Bind(4, lease.received_rows)
+      .Bind(5, lease.expire_micros)
+      .Bind(6, now_micros);
+  absl::StatusOr<bool> row = take->Step();
+  if (!row.ok()) return row.status();
+  const bool taken = *row;
+  if (taken) {
+    absl::StatusOr<bool> end = take->Step();
+    if (!end.ok()) return end.status();
+  }
+  return taken;
+}
+
+absl::StatusOr<bool> RenewImportLease(sql::Connection& db, const std::string& source,
+                                      const std::string& holder, int64_t received_rows,
+                                      int64_t expire_micros) {
+  absl::StatusOr<sql::Statement> renew = db.Prepare(
+      "UPDATE import_lease SET received_rows = ?3, expire_time = ?4 "
+      "WHERE source = ?1 AND holder = ?2");
+  if (!renew.ok()) return renew.status();
+  renew->Bind(1, source).Bind(2, holder).Bind(3, received_rows).Bind(4, expire_micros);
+  if (absl::Status status = renew->Run(); !status.ok()) return status;
+  return db.changes() == 1;
+}
+
+absl::Status ReleaseImportLease(sql::Connection& db, const std::string& source,
+                                const std::string& holder) {
+  absl::StatusOr<sql::Statement> remove =
+      db.Prepare("DELETE FROM import_lease WHERE source = ?1 AND holder = ?2");
+  if (!remove.ok()) return remove.status();
+  remove->Bind(1, source).Bind(2, holder);
+  return remove->Run();
+}
+
+absl::StatusOr<std::optional<ImportLease>> FindImportLease(sql::Connection& db,
+                                                           const std::string& source,
+                                                           int64_t now_micros) {
+  absl::StatusOr<sql::Statement> select = db.Prepare(
+      "SELECT import_id, holder, received_rows, expire_time FROM import_lease "
+      "WHERE source = ?1 AND expire_time > ?2");
+  if (!select.ok()) return select.status();
+  select->Bind(1, source).Bind(2, now_micros);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<ImportLease>();
+  return ImportLease{source, select->Text(0), select->Text(1), select->Integer(2),
+                     select->Integer(3)};
 }
 
 }  // namespace verkenner::service

@@ -175,6 +175,56 @@ absl::Status RecordAvailabilityConfirmation(sql::Connection& db, const std::stri
                                             const std::string& account_id, int64_t day,
                                             int64_t time_micros);
 
+// How often the shared state `name` changed (0 when never). An instance that caches the state
+// reads this count before it uses its copy, and reads the state again when the count moved: so a
+// change made on one instance shows on every instance at once.
+absl::StatusOr<int64_t> ChangeCount(sql::Connection& db, const std::string& name);
+// Counts one change of `name`, in the transaction that makes the change.
+absl::Status CountChange(sql::Connection& db, const std::string& name);
+// The change count of hidden profiles and availability confirmations (counted by HideProfile,
+// UnhideProfile and RecordAvailabilityConfirmation themselves).
+inline constexpr char kProfileAnnotationsChange[] = "profile_annotations";
+
+// Failed logins counted against one key (LoginThrottle: a keyed hash of a rule and its account,
+// address or both).
+struct LoginFailures {
+  int64_t failures = 0;
+  int64_t last_micros = 0;  // the last failure
+};
+// The failures of `key`; zero failures when none are recorded.
+absl::StatusOr<LoginFailures> FindLoginFailures(sql::Connection& db, std::string_view key);
+absl::Status PutLoginFailures(sql::Connection& db, std::string_view key,
+                              const LoginFailures& failures);
+absl::Status ForgetLoginFailures(sql::Connection& db, std::string_view key);
+// Removes every count whose last failure was before `micros`.
+absl::Status ForgetLoginFailuresBefore(sql::Connection& db, int64_t micros);
+
+// The import through the API that one instance runs for a source: at most one per source, across
+// instances (ProfileImportService).
+struct ImportLease {
+  std::string source;
+  std::string import_id;
+  std::string holder;  // the instance that runs it
+  int64_t received_rows = 0;
+  int64_t expire_micros = 0;
+};
+// Takes the lease of `lease.source` unless another holder's lease is still valid at `now_micros`.
+// True when taken.
+absl::StatusOr<bool> TakeImportLease(sql::Connection& db, const ImportLease& lease,
+                                     int64_t now_micros);
+// Extends the lease `holder` holds for `source` and records its progress. False when it no longer
+// holds it (it expired and another instance took it).
+absl::StatusOr<bool> RenewImportLease(sql::Connection& db, const std::string& source,
+                                      const std::string& holder, int64_t received_rows,
+                                      int64_t expire_micros);
+// Gives up the lease `holder` holds for `source` (nothing when it holds none).
+absl::Status ReleaseImportLease(sql::Connection& db, const std::string& source,
+                                const std::string& holder);
+// The lease of `source` that is valid at `now_micros`, if any.
+absl::StatusOr<std::optional<ImportLease>> FindImportLease(sql::Connection& db,
+                                                           const std::string& source,
+                                                           int64_t now_micros);
+
 }  // namespace verkenner::service
 
 #endif  // VERKENNER_SERVICE_STORE_RECORDS_H_

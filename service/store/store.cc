@@ -163,9 +163,34 @@ constexpr const char* kEmailIndex = R"sql(
 CREATE UNIQUE INDEX account_by_email ON account (lower(email));
 )sql";
 
+// Version 7: what instances share beyond the records. How often each kind of shared state that
+// instances cache has changed (ProfileAnnotationsCache reads its count on every search and reads
+// the state again when it moved); failed logins (LoginThrottle), by a keyed hash of what they are
+// counted against; and a lease per source for the import under way (ProfileImportService).
+constexpr const char* kSharedStateTables = R"sql(
+CREATE TABLE change_count (
+  name TEXT PRIMARY KEY NOT NULL,
+  value INTEGER NOT NULL
+) STRICT;
+CREATE TABLE login_failure (
+  key BLOB PRIMARY KEY NOT NULL,     -- HMAC-SHA256 of the rule and its account, address or both
+  failures INTEGER NOT NULL,
+  last_time INTEGER NOT NULL
+) STRICT;
+CREATE INDEX login_failure_by_time ON login_failure (last_time);
+CREATE TABLE import_lease (
+  source TEXT PRIMARY KEY NOT NULL,
+  import_id TEXT NOT NULL,
+  holder TEXT NOT NULL,              -- the instance that runs it (its --instance_name and a nonce)
+  received_rows INTEGER NOT NULL,    -- progress, for GetImport on any instance
+  expire_time INTEGER NOT NULL       -- renewed while the import runs; free once passed
+) STRICT;
+)sql";
+
 // Migration N brings a store from version N - 1 to N; a new store runs them all.
-constexpr const char* kMigrations[] = {kCreateSchema,  kImportRunTable,        kServerSecretTable,
-                                       kQuotaUseTable, kCandidateRightsTables, kEmailIndex};
+constexpr const char* kMigrations[] = {
+    kCreateSchema,          kImportRunTable, kServerSecretTable, kQuotaUseTable,
+    kCandidateRightsTables, kEmailIndex,     kSharedStateTables};
 static_assert(std::size(kMigrations) == Store::kSchemaVersion);
 
 // The schema's DDL in PostgreSQL's words: 64-bit integers, bytea, an identity column for the
@@ -201,6 +226,8 @@ class Store::Backend {
   virtual absl::Status BeginWrite(sql::Connection& db) const = 0;
   // Begins a read-only transaction that sees one state of the store.
   virtual const char* BeginRead() const = 0;
+  // Begins a Tally transaction; null when the dialect has none.
+  virtual const char* BeginTally() const = 0;
   virtual size_t max_group() const = 0;
   // Whether a broken writer is replaced for the next group (PostgreSQL: a lost connection) or
   // stays refused until a restart (SQLite: fail-closed after an I/O error).
@@ -229,6 +256,7 @@ class SqliteBackend final : public Store::Backend {
     return db.Execute("BEGIN IMMEDIATE");
   }
   const char* BeginRead() const override { return "BEGIN"; }
+  const char* BeginTally() const override { return nullptr; }
   size_t max_group() const override { return kMaxSqliteGroup; }
   bool reconnects() const override { return false; }
   absl::StatusOr<SchemaState> ReadSchema(sql::Connection& db) const override {
@@ -274,6 +302,8 @@ class PostgresBackend final : public Store::Backend {
   const char* BeginRead() const override {
     return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
   }
+  // READ COMMITTED: each conditional upsert locks and reads its row's latest version.
+  const char* BeginTally() const override { return "BEGIN; SET LOCAL synchronous_commit = off"; }
   size_t max_group() const override { return kMaxPostgresGroup; }
   bool reconnects() const override { return true; }
   absl::StatusOr<SchemaState> ReadSchema(sql::Connection& db) const override {
@@ -393,28 +423,50 @@ absl::Status Store::WriteAndWait(Work work) {
   return result.get();
 }
 
-absl::StatusOr<std::unique_ptr<sql::Connection>> Store::TakeReader() {
+bool Store::shared() const { return backend_->dialect() == sql::Dialect::kPostgres; }
+
+absl::StatusOr<std::unique_ptr<sql::Connection>> Store::TakeConnection(bool for_tally) {
   {
     std::lock_guard<std::mutex> lock(readers_mutex_);
-    if (!idle_readers_.empty()) {
-      std::unique_ptr<sql::Connection> reader = std::move(idle_readers_.back());
-      idle_readers_.pop_back();
-      return reader;
+    auto& idle = for_tally ? idle_tally_connections_ : idle_readers_;
+    if (!idle.empty()) {
+      std::unique_ptr<sql::Connection> connection = std::move(idle.back());
+      idle.pop_back();
+      return connection;
     }
   }
-  return backend_->Connect(false);
+  return backend_->Connect(/*writer=*/for_tally);
+}
+
+void Store::ReturnConnection(bool for_tally, std::unique_ptr<sql::Connection> connection) {
+  if (connection->broken()) return;  // closed here rather than reused
+  std::lock_guard<std::mutex> lock(readers_mutex_);
+  (for_tally ? idle_tally_connections_ : idle_readers_).push_back(std::move(connection));
 }
 
 absl::Status Store::Read(const Work& work) {
-  absl::StatusOr<std::unique_ptr<sql::Connection>> reader = TakeReader();
+  absl::StatusOr<std::unique_ptr<sql::Connection>> reader = TakeConnection(false);
   if (!reader.ok()) return reader.status();
   // One read transaction, so that the reads of `work` see one state of the store.
   absl::Status status = (*reader)->Execute(backend_->BeginRead());
   if (status.ok()) status = work(**reader);
-  (*reader)->RollBack();                   // nothing to keep: it only read
-  if ((*reader)->broken()) return status;  // closed here rather than reused
-  std::lock_guard<std::mutex> lock(readers_mutex_);
-  idle_readers_.push_back(std::move(*reader));
+  (*reader)->RollBack();  // nothing to keep: it only read
+  ReturnConnection(false, std::move(*reader));
+  return status;
+}
+
+absl::Status Store::Tally(const Work& work) {
+  const char* begin = backend_->BeginTally();
+  if (begin == nullptr) {
+    return absl::FailedPreconditionError("store: tallies need a shared store (PostgreSQL)");
+  }
+  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = TakeConnection(true);
+  if (!connection.ok()) return connection.status();
+  absl::Status status = (*connection)->Execute(begin);
+  if (status.ok()) status = work(**connection);
+  if (status.ok()) status = (*connection)->Execute("COMMIT");
+  (*connection)->RollBack();  // after a failure; nothing when committed
+  ReturnConnection(true, std::move(*connection));
   return status;
 }
 

@@ -67,13 +67,25 @@ class Store {
   absl::Status Read(const Work& work);
 
   sql::Dialect dialect() const;
+  // Whether several instances may share this store: PostgreSQL. An SQLite file belongs to the
+  // one process that has it open (WAL on a local disk).
+  bool shared() const;
+  // For counts that must hold across instances but need not be durable to the last one (search
+  // quotas): runs `work` on the calling thread in a short transaction of its own on a pooled
+  // connection, outside the write groups and their lock, and commits without waiting for the
+  // standby (a crash of the primary may forget the last moments' counts). Commits when `work`
+  // succeeds, rolls back otherwise; returns work's status or the commit's error.
+  // FailedPrecondition on a store that is not shared(): there the one writer thread would make
+  // every search wait for a disk write.
+  absl::Status Tally(const Work& work);
 
   // The schema version this code writes (SQLite: PRAGMA user_version; PostgreSQL: the store_meta
   // table). Open() migrates older ones: version 2 added the reports of API imports, version 3 the
   // server's secrets, version 4 the quota counts, version 5 the hidden profiles, the availability
   // confirmations and the audit log's index by profile, version 6 e-mail addresses unique
-  // whatever their case in both dialects.
-  static constexpr int kSchemaVersion = 6;
+  // whatever their case in both dialects, version 7 the state that instances share: change counts,
+  // failed logins and import leases.
+  static constexpr int kSchemaVersion = 7;
 
  private:
   struct PendingWrite {
@@ -85,7 +97,9 @@ class Store {
   void RunWriter();
   // Runs one group of writes in one transaction and reports every outcome.
   void CommitGroup(std::vector<PendingWrite>& group);
-  absl::StatusOr<std::unique_ptr<sql::Connection>> TakeReader();
+  // A pooled connection for reading (or, `for_tally`, for Tally), or a new one.
+  absl::StatusOr<std::unique_ptr<sql::Connection>> TakeConnection(bool for_tally);
+  void ReturnConnection(bool for_tally, std::unique_ptr<sql::Connection> connection);
 
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<sql::Connection> writer_;  // used by the writer thread only
@@ -98,6 +112,7 @@ class Store {
 
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<sql::Connection>> idle_readers_;
+  std::vector<std::unique_ptr<sql::Connection>> idle_tally_connections_;
 };
 
 }  // namespace verkenner::service

@@ -84,12 +84,17 @@ class CandidateRightsTest : public ::testing::Test {
     options.reference_data = *reference;
     options.search_threads = 2;
     options.today = [] { return testing::kTestToday; };
-    auto server = service::Server::Start(std::move(options));
+    auto server = service::Server::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = server->release();
+    // A second instance on the same store and index, as behind a load balancer.
+    auto other = service::Server::Start(std::move(options));
+    ASSERT_TRUE(other.ok()) << other.status();
+    other_instance_ = other->release();
   }
 
   static void TearDownTestSuite() {
+    delete other_instance_;
     delete server_;
     delete test_store_;
     std::filesystem::remove_all(*directory_);
@@ -107,8 +112,8 @@ class CandidateRightsTest : public ::testing::Test {
     return area != nullptr ? area->municipality_code : "";
   }
 
-  static std::shared_ptr<grpc::Channel> Channel() {
-    return grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+  static std::shared_ptr<grpc::Channel> Channel(service::Server* server = server_) {
+    return grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
                                grpc::InsecureChannelCredentials());
   }
 
@@ -155,14 +160,14 @@ class CandidateRightsTest : public ::testing::Test {
     int64_t total = 0;
     int64_t region_facet_sum = 0;
   };
-  static Found SearchAll() {
+  static Found SearchAll(service::Server* server = server_) {
     for (int attempt = 0; attempt < 10; ++attempt) {
-      if (std::optional<Found> found = SearchAllOnce()) return *found;
+      if (std::optional<Found> found = SearchAllOnce(server)) return *found;
     }
     ADD_FAILURE() << "the index kept changing while paging";
     return Found();
   }
-  static std::optional<Found> SearchAllOnce() {
+  static std::optional<Found> SearchAllOnce(service::Server* server) {
     Found found;
     v1::SearchCandidatesRequest request;
     request.set_page_size(100);
@@ -171,8 +176,8 @@ class CandidateRightsTest : public ::testing::Test {
       v1::SearchCandidatesResponse response;
       grpc::ClientContext context;
       testing::Authorize(context, *employer_);
-      grpc::Status status = v1::CandidateSearchService::NewStub(Channel())->SearchCandidates(
-          &context, request, &response);
+      grpc::Status status = v1::CandidateSearchService::NewStub(Channel(server))
+                                ->SearchCandidates(&context, request, &response);
       if (!status.ok() && absl::StartsWith(status.error_message(), "page_token:")) {
         return std::nullopt;  // an import committed between two pages
       }
@@ -190,13 +195,13 @@ class CandidateRightsTest : public ::testing::Test {
     return found;
   }
 
-  static StatusCode GetProfile(const std::string& profile_id) {
+  static StatusCode GetProfile(const std::string& profile_id, service::Server* server = server_) {
     v1::GetProfileRequest request;
     request.set_profile_id(profile_id);
     v1::GetProfileResponse response;
     grpc::ClientContext context;
     testing::Authorize(context, *employer_);
-    return v1::CandidateSearchService::NewStub(Channel())
+    return v1::CandidateSearchService::NewStub(Channel(server))
         ->GetProfile(&context, request, &response)
         .error_code();
   }
@@ -304,6 +309,7 @@ class CandidateRightsTest : public ::testing::Test {
   static testing::TestIndex* index_;
   static std::string* store_path_;
   static service::Server* server_;
+  static service::Server* other_instance_;
   static std::string *employer_, *importer_, *other_importer_, *wsp_, *other_wsp_;
 };
 
@@ -318,6 +324,31 @@ std::string* CandidateRightsTest::importer_ = nullptr;
 std::string* CandidateRightsTest::other_importer_ = nullptr;
 std::string* CandidateRightsTest::wsp_ = nullptr;
 std::string* CandidateRightsTest::other_wsp_ = nullptr;
+service::Server* CandidateRightsTest::other_instance_ = nullptr;
+
+// Two instances on one store (as behind HAProxy): a profile hidden through one is gone from the
+// other's next answer, and comes back the same way (the store's change count of the annotations).
+TEST_F(CandidateRightsTest, AProfileHiddenThroughOneInstanceIsGoneFromAnotherAtOnce) {
+  // Not Candidate(), whose audit rows other tests count: another searchable client of its source.
+  const Found before = SearchAll(other_instance_);
+  auto other = std::find_if(index_->sources.begin() + 1, index_->sources.end(), [&](auto& source) {
+    return source.source() == Candidate().source() &&
+           before.ids.contains(
+               index_->pseudonymizer->ProfileId(source.source(), source.client_number()));
+  });
+  ASSERT_NE(other, index_->sources.end());
+  const v1::SourceProfile& candidate = *other;
+  const std::string id =
+      index_->pseudonymizer->ProfileId(candidate.source(), candidate.client_number());
+  ASSERT_TRUE(SetVisible(*importer_, false, Key(candidate), nullptr).ok());
+  const Found hidden = SearchAll(other_instance_);
+  EXPECT_FALSE(hidden.ids.contains(id));
+  EXPECT_EQ(hidden.region_facet_sum, hidden.total);
+  EXPECT_EQ(GetProfile(id, other_instance_), StatusCode::NOT_FOUND);
+  ASSERT_TRUE(SetVisible(*importer_, true, Key(candidate), nullptr).ok());
+  EXPECT_TRUE(SearchAll(other_instance_).ids.contains(id));
+  EXPECT_EQ(GetProfile(id, other_instance_), StatusCode::OK);
+}
 
 TEST_F(CandidateRightsTest, HidingTakesTheProfileOutOfEveryAnswerAndShowingBringsItBack) {
   const std::string id = CandidateId();

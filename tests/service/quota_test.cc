@@ -9,6 +9,7 @@
 #include <string>
 
 #include "service/store/records.h"
+#include "tests/test_store.h"
 
 namespace verkenner::service {
 namespace {
@@ -35,11 +36,15 @@ class QuotaLimiterTest : public ::testing::Test {
                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(directory_);
     std::filesystem::create_directories(directory_);
+    auto test_store = testing::TestStore::Create(directory_);
+    ASSERT_TRUE(test_store.ok()) << test_store.status();
+    test_store_ = std::move(*test_store);
     Reopen();
   }
   void TearDown() override {
     quotas_.reset();
     store_.reset();
+    test_store_.reset();
     std::filesystem::remove_all(directory_);
   }
 
@@ -47,7 +52,7 @@ class QuotaLimiterTest : public ::testing::Test {
   void Reopen() {
     quotas_.reset();
     store_.reset();
-    auto store = Store::Open((directory_ / "store.db").string());
+    auto store = Store::Open(test_store_->target());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     quotas_ = std::make_unique<QuotaLimiter>(limits_, store_.get());
@@ -62,6 +67,7 @@ class QuotaLimiterTest : public ::testing::Test {
   }
 
   std::filesystem::path directory_;
+  std::unique_ptr<testing::TestStore> test_store_;
   QuotaLimiter::Limits limits_{/*searches_per_minute=*/2, /*profile_views_per_day=*/3,
                                /*organisation_searches_per_minute=*/3,
                                /*organisation_profile_views_per_day=*/4};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/postgres/pg_connection.h"
+#include "service/auth/quota.h"
 #include "service/store/accounts.h"
 #include "service/store/records.h"
 #include "service/store/store.h"
@@ -143,6 +144,60 @@ TEST_F(PostgresStoreTest, AnotherApplicationsDatabaseIsRefusedWithoutItsCredenti
   EXPECT_NE(refused.message().find("postgresql://"), std::string::npos) << refused;
   EXPECT_EQ(refused.message().find("secret"), std::string::npos) << refused;
   EXPECT_EQ(refused.message().find("user="), std::string::npos) << refused;
+}
+
+// Three instances (a Store and a QuotaLimiter each) count one account's searches as one: the
+// account gets its limit in all, spread however the balancer spreads them.
+TEST_F(PostgresStoreTest, SearchesSpreadOverThreeInstancesAreLimitedAsOne) {
+  QuotaLimiter::Limits limits;
+  limits.searches_per_minute = 10;
+  limits.organisation_searches_per_minute = 25;
+  std::vector<std::unique_ptr<Store>> stores;
+  std::vector<std::unique_ptr<QuotaLimiter>> instances;
+  for (int i = 0; i < 3; ++i) {
+    stores.push_back(OpenStore());
+    ASSERT_NE(stores.back(), nullptr);
+    ASSERT_TRUE(stores.back()->shared());
+    instances.push_back(std::make_unique<QuotaLimiter>(limits, stores.back().get()));
+  }
+  auto take = [](QuotaLimiter& quotas, const std::string& id, absl::Time now) {
+    AccountRecord account;
+    account.id = id;
+    account.organisation = "Samen BV";
+    bool allowed = false;
+    quotas.Take(account, QuotaLimiter::Kind::kSearch, now, [&](QuotaLimiter::Outcome outcome) {
+      EXPECT_TRUE(outcome.error.ok()) << outcome.error;
+      allowed = outcome.allowed;
+    });
+    return allowed;
+  };
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'010);
+  std::atomic<int> allowed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&, i] {
+      for (int n = 0; n < 10; ++n) allowed += take(*instances[i], "a", now) ? 1 : 0;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(allowed.load(), 10);
+  // The organisation's 25: 10 used by "a"; "b" and "c" share the other 15 across instances.
+  int others = 0;
+  for (int n = 0; n < 30; ++n) others += take(*instances[n % 3], n % 2 ? "b" : "c", now) ? 1 : 0;
+  EXPECT_EQ(others, 15);
+  EXPECT_EQ(instances[1]
+                ->Peek(
+                    [] {
+                      AccountRecord account;
+                      account.id = "a";
+                      account.organisation = "Samen BV";
+                      return account;
+                    }(),
+                    QuotaLimiter::Kind::kSearch, now)
+                .remaining(),
+            0);
+  // The next minute starts afresh on every instance.
+  EXPECT_TRUE(take(*instances[2], "a", now + absl::Minutes(1)));
 }
 
 }  // namespace

@@ -103,6 +103,7 @@ TEST_F(SqliteStoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
             ->Execute("DROP TABLE import_run; DROP TABLE server_secret; DROP TABLE quota_use; "
                       "DROP TABLE hidden_profile; DROP TABLE availability_confirmation; "
                       "DROP INDEX audit_by_profile; DROP INDEX account_by_email; "
+                      "DROP TABLE change_count; DROP TABLE login_failure; DROP TABLE import_lease; "
                       "PRAGMA user_version = 1;")
             .ok());
   }
@@ -116,7 +117,7 @@ TEST_F(SqliteStoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                         "SELECT count(*) FROM sqlite_schema "
                         "WHERE name IN ('import_run', 'server_secret', 'quota_use', "
                         "'hidden_profile', 'availability_confirmation', 'audit_by_profile', "
-                        "'account_by_email')");
+                        "'account_by_email', 'change_count', 'login_failure', 'import_lease')");
                     auto user_version = db.QueryInteger("PRAGMA user_version");
                     if (!count.ok()) return count.status();
                     if (!user_version.ok()) return user_version.status();
@@ -125,8 +126,60 @@ TEST_F(SqliteStoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                     return absl::OkStatus();
                   })
                   .ok());
-  EXPECT_EQ(tables, 7);
+  EXPECT_EQ(tables, 10);
   EXPECT_EQ(version, Store::kSchemaVersion);
+}
+
+TEST_F(StoreTest, AnImportLeaseIsOneHoldersUntilItExpires) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto write = [&](auto work) {
+    absl::Status status = store->WriteAndWait(work);
+    EXPECT_TRUE(status.ok()) << status;
+  };
+  bool taken = false;
+  auto take = [&](const std::string& holder, const std::string& import_id, int64_t now) {
+    write([&](sql::Connection& db) -> absl::Status {
+      absl::StatusOr<bool> took =
+          TakeImportLease(db, {"GM0344", import_id, holder, 0, now + 30}, now);
+      if (!took.ok()) return took.status();
+      taken = *took;
+      return absl::OkStatus();
+    });
+    return taken;
+  };
+  EXPECT_TRUE(take("a", "one", 100));
+  EXPECT_FALSE(take("b", "two", 110));  // a's lease runs until 130
+  bool renewed = false;
+  write([&](sql::Connection& db) -> absl::Status {
+    absl::StatusOr<bool> by_b = RenewImportLease(db, "GM0344", "b", 5, 200);
+    if (!by_b.ok()) return by_b.status();
+    EXPECT_FALSE(*by_b);
+    absl::StatusOr<bool> by_a = RenewImportLease(db, "GM0344", "a", 7, 150);
+    if (!by_a.ok()) return by_a.status();
+    renewed = *by_a;
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(renewed);
+  EXPECT_FALSE(take("b", "two", 140));
+  std::optional<ImportLease> seen;
+  ASSERT_TRUE(store
+                  ->Read([&](sql::Connection& db) {
+                    auto found = FindImportLease(db, "GM0344", 140);
+                    if (!found.ok()) return found.status();
+                    seen = *found;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->holder, "a");
+  EXPECT_EQ(seen->received_rows, 7);
+  // a died: its lease ran out at 150.
+  EXPECT_TRUE(take("b", "two", 150));
+  write([&](sql::Connection& db) { return ReleaseImportLease(db, "GM0344", "a"); });  // not a's
+  EXPECT_FALSE(take("c", "three", 160));
+  write([&](sql::Connection& db) { return ReleaseImportLease(db, "GM0344", "b"); });
+  EXPECT_TRUE(take("c", "three", 160));
 }
 
 TEST_F(StoreTest, HidingAndConfirmingKeepTheLatestPerProfile) {
