@@ -66,9 +66,10 @@ ABSL_FLAG(std::string, http_listen, "",
           "host:port for the web app and its JSON API over HTTP (put TLS in front: the session "
           "cookie is Secure); empty: off");
 ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
-          "comma-separated IP addresses of reverse proxies in front of --http_listen whose "
-          "X-Forwarded-For is believed (the last address in it that is not a trusted proxy is "
-          "the client's); default none: logins are throttled by the HTTP peer's address");
+          "comma-separated IP addresses of reverse proxies in front of --http_listen or --listen "
+          "(HAProxy, a TLS terminator) whose X-Forwarded-For is believed (the last address in it "
+          "that is not a trusted proxy is the client's); default none: logins are throttled by "
+          "the peer's address");
 ABSL_FLAG(std::string, web_root, "", "directory of the built web app served over --http_listen");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port for GET /metrics (Prometheus) and GET /healthz over HTTP, e.g. "
@@ -139,6 +140,7 @@ Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> refer
   const std::string index = absl::GetFlag(FLAGS_index);
   options.index_path = index;
   options.store_path = absl::GetFlag(FLAGS_store);
+  options.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
   std::string key_file = absl::GetFlag(FLAGS_key_file);
   if (key_file.empty()) key_file = indexer::Pseudonymizer::DefaultKeyFile();
   if (auto pseudonymizer = indexer::Pseudonymizer::FromKeyFile(key_file); pseudonymizer.ok()) {
@@ -186,6 +188,11 @@ absl::StatusOr<std::unique_ptr<MetricsListener>> StartMetrics(const command_line
   MetricsListener::Options options;
   options.max_connections = absl::GetFlag(FLAGS_metrics_max_connections);
   options.log = server.log();
+  options.readiness = [&server]() -> absl::Status {
+    // From the moment SIGTERM arrives: the balancer takes this instance out while it drains.
+    if (stop_requested) return absl::UnavailableError("stopping");
+    return server.CheckReady();
+  };
   auto listener = MetricsListener::Start(
       address, [&server] { return server.metrics().PrometheusText(); }, options);
   if (!listener.ok()) return ListenError(program, FLAGS_metrics_listen, listener.status());

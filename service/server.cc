@@ -43,6 +43,7 @@ absl::Status Server::OpenEnvironment(const Options& options) {
   environment_.authenticator = authenticator_.get();
   environment_.quotas = quotas_.get();
   environment_.reference_data = options.reference_data;
+  environment_.trusted_proxies = options.trusted_proxies;
   absl::StatusOr<std::shared_ptr<ProfileAnnotationsCache>> annotations =
       ProfileAnnotationsCache::Load(*store_);
   if (!annotations.ok()) return annotations.status();
@@ -213,6 +214,10 @@ void Server::StopGrpc(std::chrono::system_clock::time_point deadline) {
 
 void Server::Wait() {
   if (grpc_server_ != nullptr) grpc_server_->Wait();
+}
+
+absl::Status Server::CheckReady() {
+  return store_->Read([](sql::Connection& db) { return db.QueryInteger("SELECT 1").status(); });
 }
 
 }  // namespace verkenner::service

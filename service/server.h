@@ -52,6 +52,9 @@ class Server {
     // store.
     QuotaLimiter::Limits quotas;
     ProfileImportService::Limits imports;
+    // Reverse proxies (HAProxy, the web's TLS terminator) whose X-Forwarded-For names the client
+    // a login is throttled by, over HTTP and gRPC.
+    std::vector<std::string> trusted_proxies;
     // Where structured log lines go (service/observability/access_log.h); null: nowhere.
     std::ostream* log = nullptr;
     std::shared_ptr<const engine::ReferenceData> reference_data;
@@ -72,6 +75,9 @@ class Server {
 
   // The bound port.
   int port() const { return port_; }
+  // Whether this instance can serve: its store answers. For /healthz, so that a balancer stops
+  // sending calls to an instance that cannot answer them. Errors: the store's.
+  absl::Status CheckReady();
   // A channel to this server's services without a socket, for the HTTP gateway: its calls go
   // through the same authentication, checks, metrics and logs as any other.
   std::shared_ptr<grpc::Channel> InProcessChannel();

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "service/auth/client_address.h"
 #include "service/auth/login_throttle.h"
 #include "service/http/import_upload.h"
 #include "service/observability/metrics.h"
@@ -118,17 +119,6 @@ bool QueryParameter(const std::string& query, const std::string& name, std::stri
   return true;
 }
 
-bool IsTrusted(absl::string_view address, const std::vector<std::string>& trusted_proxies) {
-  return std::find(trusted_proxies.begin(), trusted_proxies.end(), address) !=
-         trusted_proxies.end();
-}
-
-// Only what an IP address is made of: anything else in X-Forwarded-For is not an address.
-bool LooksLikeIpAddress(absl::string_view text) {
-  return !text.empty() && text.size() <= 45 &&
-         text.find_first_not_of("0123456789abcdefABCDEF.:") == absl::string_view::npos;
-}
-
 // "/verkenner.v1.Service/Method" -> "verkenner.v1.Service.Method", the descriptor pool's name;
 // empty (no method) when it is not of that shape.
 std::string MethodName(const std::string& full_method) {
@@ -202,20 +192,6 @@ std::string ServiceMethodOf(const std::string& target) {
 }
 
 }  // namespace
-
-std::string ClientAddress(const std::string& peer, const std::string& forwarded_for,
-                          const std::vector<std::string>& trusted_proxies) {
-  std::string client = peer;
-  if (!IsTrusted(client, trusted_proxies)) return client;
-  std::vector<absl::string_view> hops = absl::StrSplit(forwarded_for, ',');
-  for (auto hop = hops.rbegin(); hop != hops.rend(); ++hop) {
-    const absl::string_view address = absl::StripAsciiWhitespace(*hop);
-    if (!LooksLikeIpAddress(address)) break;  // the proxy we trust did not write this
-    client = std::string(address);
-    if (!IsTrusted(client, trusted_proxies)) break;
-  }
-  return client;
-}
 
 std::string CookieValue(const std::string& header, const std::string& name) {
   size_t start = 0;

@@ -132,12 +132,6 @@ class ApiGateway {
   ImportUploads uploads_;            // last: its threads end before the rest goes
 };
 
-// The address of the client behind a request from `peer` carrying X-Forwarded-For
-// `forwarded_for`: `peer` itself unless it is one of `trusted_proxies`; else, walking the header
-// from its end (each proxy appends the address it saw), the first address that is not a trusted
-// proxy. A client can write anything at the start of the header, never at its end.
-std::string ClientAddress(const std::string& peer, const std::string& forwarded_for,
-                          const std::vector<std::string>& trusted_proxies);
 // The request message of the unary v1 method `full_method` ("/verkenner.v1.Service/Method")
 // from `json`, its JSON body in protobuf's JSON mapping (empty: {}), as the gateway reads every
 // call. Errors: NotFound for no such unary method; InvalidArgument "body: ..." that names no part

@@ -12,7 +12,9 @@
 namespace verkenner::service {
 
 // The operator's HTTP endpoint: GET /metrics answers the Prometheus text exposition (format
-// 0.0.4) that `metrics_text` returns, GET /healthz answers "ok"; anything else is 404 or 405.
+// 0.0.4) that `metrics_text` returns, GET /healthz answers 200 "ok" while Options::readiness says
+// the instance can serve and 503 "not ready: <why>" otherwise (a balancer's health check);
+// anything else is 404 or 405.
 // Meant for a scraper on the operator's network, not for people: the web app gets a listener of
 // its own. Every connection has a read timeout and a header size limit; the listener has a
 // connection cap and survives accept() failures (see HttpListener).
@@ -26,6 +28,8 @@ class MetricsListener {
     int max_connections = 100;
     // Where accept failures are logged; not owned; null: nowhere.
     StructuredLog* log = nullptr;
+    // Whether the instance can serve now (its store answers, it is not stopping); null: always.
+    std::function<absl::Status()> readiness;
   };
 
   // Listens on `address` ("host:port", port 0 for any free one). Errors: InvalidArgument for an
@@ -47,12 +51,14 @@ class MetricsListener {
     std::string body;
   };
   static Response Handle(const std::string& method, const std::string& target,
-                         const std::function<std::string()>& metrics_text);
+                         const std::function<std::string()>& metrics_text,
+                         const std::function<absl::Status()>& readiness = nullptr);
 
  private:
   MetricsListener() = default;
 
   std::function<std::string()> metrics_text_;
+  std::function<absl::Status()> readiness_;
   std::unique_ptr<HttpListener> listener_;
 };
 

@@ -27,6 +27,8 @@ struct ServiceEnvironment {
   QuotaLimiter* quotas = nullptr;
   std::shared_ptr<const engine::ReferenceData> reference_data;
   std::function<absl::Time()> now = [] { return absl::Now(); };
+  // Proxies whose X-Forwarded-For names the client (verkenner-server --trusted_proxies).
+  std::vector<std::string> trusted_proxies;
 };
 
 // The API's view of an account, with its quotas as they stand when `with_quotas`.

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "service/auth/client_address.h"
 #include "service/auth/credentials.h"
 
 namespace verkenner::service {
@@ -22,8 +23,11 @@ absl::Status WrongCredentials() {
 // transport knows no address); calls over the network say "ipv4:...", "ipv6:..." or "unix:...".
 constexpr char kInProcessPeer[] = "unknown";
 
-// The address a login is throttled by (see the class comment).
-std::string ClientAddressOf(const grpc::CallbackServerContext& context) {
+// The address a login is throttled by (see the class comment): behind a proxy in
+// `trusted_proxies` (HAProxy in front of several instances) the client it names in
+// X-Forwarded-For.
+std::string ClientAddressOf(const grpc::CallbackServerContext& context,
+                            const std::vector<std::string>& trusted_proxies) {
   std::string peer = context.peer();
   if (peer == kInProcessPeer) {
     const auto& metadata = context.client_metadata();
@@ -38,10 +42,18 @@ std::string ClientAddressOf(const grpc::CallbackServerContext& context) {
   if (const size_t scheme = peer.find(':'); scheme != std::string::npos) peer.erase(0, scheme + 1);
   for (const auto& [open, close] : {std::pair{"[", "]"}, std::pair{"%5B", "%5D"}}) {
     if (absl::StartsWith(peer, open) && absl::EndsWith(peer, close)) {
-      return peer.substr(strlen(open), peer.size() - strlen(open) - strlen(close));
+      peer = peer.substr(strlen(open), peer.size() - strlen(open) - strlen(close));
+      break;
     }
   }
-  return peer;
+  // Every X-Forwarded-For header line, in order, as one list.
+  std::string forwarded_for;
+  const auto [first, last] = context.client_metadata().equal_range("x-forwarded-for");
+  for (auto line = first; line != last; ++line) {
+    if (!forwarded_for.empty()) forwarded_for += ", ";
+    forwarded_for.append(line->second.data(), line->second.size());
+  }
+  return ClientAddress(peer, forwarded_for, trusted_proxies);
 }
 
 }  // namespace
@@ -61,7 +73,7 @@ grpc::ServerUnaryReactor* SessionService::CreateSession(grpc::CallbackServerCont
       return InvalidField("password", "1 to 1,024 bytes");
     }
     std::string email = absl::AsciiStrToLower(request->email());
-    std::string client = ClientAddressOf(*context);
+    std::string client = ClientAddressOf(*context, environment_.trusted_proxies);
     password_threads_.Submit(
         [this, call, request, response, email = std::move(email), client = std::move(client)] {
           LogIn(call, *request, email, client, response);

@@ -101,7 +101,8 @@ class AbuseLimitsTest : public ::testing::Test {
     std::filesystem::remove(store_path_);
   }
 
-  void StartServer(service::QuotaLimiter::Limits quotas = {}) {
+  void StartServer(service::QuotaLimiter::Limits quotas = {},
+                   std::vector<std::string> trusted_proxies = {}) {
     service::Server::Options options;
     options.listen_address = "127.0.0.1:0";
     options.index_path = index_->index_path;
@@ -112,6 +113,7 @@ class AbuseLimitsTest : public ::testing::Test {
     options.search_threads = 1;
     options.today = [] { return testing::kTestToday; };
     options.quotas = quotas;
+    options.trusted_proxies = std::move(trusted_proxies);
     auto server = service::Server::Start(std::move(options));
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
@@ -249,6 +251,45 @@ TEST_F(AbuseLimitsTest, ForwardedForCountsOnlyFromATrustedProxy) {
   }
   EXPECT_EQ(answer.status, 429) << "a client behind the proxy is throttled";
   EXPECT_EQ(LogIn(kProxy, kOwner, kPassword, "10.1.1.1, 10.1.1.2").status, 200);
+}
+
+// gRPC through HAProxy: the peer is the proxy, so without X-Forwarded-For every client would be
+// one address, and twenty wrong passwords anywhere would hold every gRPC login back.
+TEST_F(AbuseLimitsTest, GrpcClientsBehindATrustedProxyCountByTheAddressItForwards) {
+  auto log_in = [&](const std::string& email, const std::string& password,
+                    const std::string& forwarded_for) {
+    auto sessions = v1::SessionService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.AddMetadata("x-forwarded-for", forwarded_for);
+    v1::CreateSessionRequest request;
+    request.set_email(email);
+    request.set_password(password);
+    v1::CreateSessionResponse response;
+    return sessions->CreateSession(&context, request, &response).error_code();
+  };
+  StartServer({}, {"127.0.0.1"});
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(log_in("verzonnen" + std::to_string(i) + "@example.nl", "gok",
+                     "10.0.0." + std::to_string(i)),
+              grpc::StatusCode::UNAUTHENTICATED)
+        << "client " << i << " was held back for what others did";
+  }
+  grpc::StatusCode code = grpc::StatusCode::OK;
+  for (int i = 0; i < 40 && code != grpc::StatusCode::RESOURCE_EXHAUSTED; ++i) {
+    code = log_in("verzonnen" + std::to_string(i) + "@example.nl", "gok", "10.9.9.9, 10.1.1.1");
+  }
+  EXPECT_EQ(code, grpc::StatusCode::RESOURCE_EXHAUSTED) << "a guesser behind the proxy went free";
+  EXPECT_EQ(log_in(kOwner, kPassword, "10.1.1.2"), grpc::StatusCode::OK);
+  // Not a trusted proxy: the header is the client's own and counts for nothing.
+  server_.reset();
+  StartServer();
+  code = grpc::StatusCode::OK;
+  for (int i = 0; i < 40 && code != grpc::StatusCode::RESOURCE_EXHAUSTED; ++i) {
+    code =
+        log_in("ander" + std::to_string(i) + "@example.nl", "gok", "10.2.0." + std::to_string(i));
+  }
+  EXPECT_EQ(code, grpc::StatusCode::RESOURCE_EXHAUSTED) << "an untrusted X-Forwarded-For counted";
 }
 
 TEST_F(AbuseLimitsTest, AClientOverTheNetworkCannotNameAnotherAddress) {

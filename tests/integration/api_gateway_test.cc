@@ -15,6 +15,7 @@
 
 #include "engine/disclosure_control.h"
 #include "indexer/synthetic/synthetic_profile_generator.h"
+#include "service/auth/client_address.h"
 #include "service/auth/credentials.h"
 #include "service/http/http_listener.h"
 #include "service/http/web_handler.h"

@@ -105,6 +105,19 @@ TEST(HttpListenerTest, AnAnswerAfterTheListenerStoppedIsDropped) {
 }
 
 // The metrics listener has a cap of its own, far below the web app's.
+TEST(MetricsListenerTest, HealthSaysNotReadyWhileTheInstanceCannotServe) {
+  absl::Status ready = absl::OkStatus();
+  const auto readiness = [&] { return ready; };
+  const auto text = [] { return std::string(); };
+  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz", text, readiness).status, 200);
+  ready = absl::UnavailableError("stopping");
+  const MetricsListener::Response stopping =
+      MetricsListener::Handle("GET", "/healthz", text, readiness);
+  EXPECT_EQ(stopping.status, 503);
+  EXPECT_EQ(stopping.body, "not ready: stopping\n");
+  EXPECT_EQ(MetricsListener::Handle("GET", "/metrics", text, readiness).status, 200);
+}
+
 TEST(MetricsListenerTest, AConnectionOverItsCapIsRefused) {
   MetricsListener::Options options;
   options.max_connections = 1;
