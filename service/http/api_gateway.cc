@@ -248,7 +248,7 @@ void ApiGateway::StartImport(const ApiRequest& request, std::shared_ptr<BodyStre
                              const std::string& session, std::function<void(ApiResponse)> done) {
   // The query is checked before anything else: a bad one costs no call and no read of the body.
   v1::ImportHeader header;
-  indexer::SourceFileFormat format;
+  indexer::SourceFileFormat format = indexer::SourceFileFormat::kAuto;
   if (absl::Status query = ImportHeaderFromQuery(request.query, &header, &format); !query.ok()) {
     done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, std::string(query.message())));
     return;

@@ -444,12 +444,26 @@ void Store::ReturnConnection(bool for_tally, std::unique_ptr<sql::Connection> co
   (for_tally ? idle_tally_connections_ : idle_readers_).push_back(std::move(connection));
 }
 
+absl::StatusOr<std::unique_ptr<sql::Connection>> Store::Begin(bool for_tally, const char* begin) {
+  // A pooled connection may have died while idle (a restarted or failed-over server), which only
+  // the next statement shows: then nothing has run yet, and a fresh connection is tried.
+  while (true) {
+    absl::StatusOr<std::unique_ptr<sql::Connection>> connection = TakeConnection(for_tally);
+    if (!connection.ok()) return connection.status();
+    absl::Status begun = (*connection)->Execute(begin);
+    if (begun.ok()) return connection;
+    const bool pooled_and_dead = (*connection)->broken() && backend_->reconnects();
+    (*connection)->RollBack();
+    ReturnConnection(for_tally, std::move(*connection));
+    if (!pooled_and_dead) return begun;
+  }
+}
+
 absl::Status Store::Read(const Work& work) {
-  absl::StatusOr<std::unique_ptr<sql::Connection>> reader = TakeConnection(false);
-  if (!reader.ok()) return reader.status();
   // One read transaction, so that the reads of `work` see one state of the store.
-  absl::Status status = (*reader)->Execute(backend_->BeginRead());
-  if (status.ok()) status = work(**reader);
+  absl::StatusOr<std::unique_ptr<sql::Connection>> reader = Begin(false, backend_->BeginRead());
+  if (!reader.ok()) return reader.status();
+  absl::Status status = work(**reader);
   (*reader)->RollBack();  // nothing to keep: it only read
   ReturnConnection(false, std::move(*reader));
   return status;
@@ -460,10 +474,9 @@ absl::Status Store::Tally(const Work& work) {
   if (begin == nullptr) {
     return absl::FailedPreconditionError("store: tallies need a shared store (PostgreSQL)");
   }
-  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = TakeConnection(true);
+  absl::StatusOr<std::unique_ptr<sql::Connection>> connection = Begin(true, begin);
   if (!connection.ok()) return connection.status();
-  absl::Status status = (*connection)->Execute(begin);
-  if (status.ok()) status = work(**connection);
+  absl::Status status = work(**connection);
   if (status.ok()) status = (*connection)->Execute("COMMIT");
   (*connection)->RollBack();  // after a failure; nothing when committed
   ReturnConnection(true, std::move(*connection));
@@ -487,19 +500,25 @@ void Store::RunWriter() {
   }
 }
 
+absl::Status Store::ReplaceWriterIfBroken() {
+  if (!writer_->broken() || !backend_->reconnects()) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<sql::Connection>> reconnected = backend_->Connect(true);
+  if (!reconnected.ok()) return reconnected.status();
+  writer_ = std::move(*reconnected);
+  return absl::OkStatus();
+}
+
 void Store::CommitGroup(std::vector<PendingWrite>& group) {
-  absl::Status transaction = absl::OkStatus();
-  if (writer_->broken() && backend_->reconnects()) {
-    absl::StatusOr<std::unique_ptr<sql::Connection>> reconnected = backend_->Connect(true);
-    if (reconnected.ok()) {
-      writer_ = std::move(*reconnected);
-    } else {
-      transaction = reconnected.status();
-    }
+  std::vector<absl::Status> outcomes(group.size());
+  absl::Status transaction = ReplaceWriterIfBroken();
+  if (transaction.ok()) transaction = backend_->BeginWrite(*writer_);
+  if (!transaction.ok() && writer_->broken() && backend_->reconnects()) {
+    // It died while idle (a restarted or failed-over server), which only BEGIN shows: nothing
+    // has run yet, so once more on a new connection.
+    transaction = ReplaceWriterIfBroken();
+    if (transaction.ok()) transaction = backend_->BeginWrite(*writer_);
   }
   sql::Connection& db = *writer_;
-  std::vector<absl::Status> outcomes(group.size());
-  if (transaction.ok()) transaction = backend_->BeginWrite(db);
   if (transaction.ok()) {
     for (size_t i = 0; i < group.size(); ++i) {
       // An I/O error, a full disk or a lost connection ends the whole transaction; what follows

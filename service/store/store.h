@@ -97,9 +97,13 @@ class Store {
   void RunWriter();
   // Runs one group of writes in one transaction and reports every outcome.
   void CommitGroup(std::vector<PendingWrite>& group);
+  // On PostgreSQL, a new writer connection for a lost one. Errors: connecting's.
+  absl::Status ReplaceWriterIfBroken();
   // A pooled connection for reading (or, `for_tally`, for Tally), or a new one.
   absl::StatusOr<std::unique_ptr<sql::Connection>> TakeConnection(bool for_tally);
   void ReturnConnection(bool for_tally, std::unique_ptr<sql::Connection> connection);
+  // A pooled connection (as TakeConnection) on which `begin` succeeded.
+  absl::StatusOr<std::unique_ptr<sql::Connection>> Begin(bool for_tally, const char* begin);
 
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<sql::Connection> writer_;  // used by the writer thread only

@@ -134,6 +134,42 @@ TEST_F(PostgresStoreTest, ALostConnectionFailsItsGroupAndTheNextWriteReconnects)
   EXPECT_EQ(Query("SELECT count(*) FROM audit").value_or(-1), 1);
 }
 
+// After a failover or a restart of PostgreSQL every idle connection is dead, which only its next
+// statement shows: the store replaces it before anything ran, so no call fails for it.
+TEST_F(PostgresStoreTest, ConnectionsThatDiedWhileIdleAreReplacedWithoutAFailedCall) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto count_accounts = [&]() -> absl::Status {
+    return store->Read([](sql::Connection& db) {
+      return db.QueryInteger("SELECT count(*) FROM account").status();
+    });
+  };
+  auto audit = [&] {
+    return store->WriteAndWait([](sql::Connection& db) {
+      return AppendAudit(db, {1, "account", "test", "", "", "", "ok"}).status();
+    });
+  };
+  auto tally = [&] {
+    return store->Tally([](sql::Connection& db) {
+      return db.QueryInteger("SELECT count(*) FROM quota_use").status();
+    });
+  };
+  ASSERT_TRUE(count_accounts().ok());
+  ASSERT_TRUE(audit().ok());
+  ASSERT_TRUE(tally().ok());
+  // Every connection of the store's, as a server restart would end them.
+  EXPECT_EQ(Query("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                  "WHERE datname = current_database() AND pid <> pg_backend_pid()) ended")
+                .value_or(-1),
+            3);
+  absl::Status read = count_accounts();
+  EXPECT_TRUE(read.ok()) << read;
+  absl::Status written = audit();
+  EXPECT_TRUE(written.ok()) << written;
+  absl::Status tallied = tally();
+  EXPECT_TRUE(tallied.ok()) << tallied;
+}
+
 TEST_F(PostgresStoreTest, AnotherApplicationsDatabaseIsRefusedWithoutItsCredentials) {
   auto db = postgres::PgConnection::Open("test", test_store_->target(),
                                          postgres::PgConnection::Mode::kReadWrite);
