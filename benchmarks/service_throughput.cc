@@ -4,21 +4,35 @@
 // Usage:
 //   service_throughput [PROFILES (default 1000000)] [WORK_DIR (default /tmp)] [--index PATH]
 //                      [--seconds N (default 20)] [--clients N (default 16)]
+//                      [--store sqlite|postgresql|URI] [--instances N]
 // Without --index it builds the index (as search_latency does) before anything is timed.
+// --store postgresql starts a PostgreSQL primary with a synchronous standby (scripts/postgres,
+// durable: fsync on, COMMIT waits for the standby's flush; needs root) and uses it as the store;
+// a postgresql:// URI uses that database. --instances N starts N servers in this process on one
+// store and one index, each with its /healthz, and HAProxy (scripts/haproxy-config) in front of
+// them; the clients then call HAProxy's one port, as in scripts/cluster.
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "benchmarks/benchmark_index.h"
 #include "benchmarks/vacancy_mix.h"
+#include "service/http/metrics_listener.h"
 #include "service/server.h"
+#include "tests/integration/server_process.h"
 #include "tests/integration/test_accounts.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
@@ -137,6 +151,44 @@ Outcome RunLoad(int clients, double warmup_seconds, double seconds, Call call) {
   return total;
 }
 
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::string ReadLine(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// A durable PostgreSQL primary with a synchronous standby under `state`, and a database of ours
+// on it; the store URI names both servers, as scripts/cluster's does.
+absl::StatusOr<std::string> StartPostgres(const std::filesystem::path& state) {
+  const std::string postgres = "'" VERKENNER_SOURCE_DIR "/scripts/postgres' ";
+  if (std::system((postgres + "start '" + state.string() + "'").c_str()) != 0) {
+    return absl::InternalError("scripts/postgres start failed");
+  }
+  const std::string create = absl::StrCat(
+      "cd / && runuser -u postgres -- psql -qAt -h ", ReadLine(state / "primary"), " -p ",
+      ReadLine(state / "primary.port"), " -U verkenner -d postgres -c 'CREATE DATABASE bench'");
+  if (std::system(create.c_str()) != 0) return absl::InternalError("CREATE DATABASE failed");
+  if (std::system((postgres + "standby '" + state.string() + "' standby1").c_str()) != 0) {
+    return absl::InternalError("scripts/postgres standby failed");
+  }
+  return absl::StrCat("postgresql://127.0.0.1:", ReadLine(state / "primary.port"),
+                      ",127.0.0.1:", ReadLine(state / "standby1.port"),
+                      "/bench?user=verkenner&target_session_attrs=read-write");
+}
+
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
@@ -157,6 +209,8 @@ int main(int argc, char** argv) {
   std::string index_path;
   double seconds = 20;
   int clients = 16;
+  std::string store_kind = "sqlite";
+  int instances = 0;  // 0: one server, called directly; N: N servers behind HAProxy
   int positional = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string argument = argv[i];
@@ -166,6 +220,10 @@ int main(int argc, char** argv) {
       seconds = std::atof(argv[++i]);
     } else if (argument == "--clients" && i + 1 < argc) {
       clients = std::atoi(argv[++i]);
+    } else if (argument == "--store" && i + 1 < argc) {
+      store_kind = argv[++i];
+    } else if (argument == "--instances" && i + 1 < argc) {
+      instances = std::max(1, std::atoi(argv[++i]));
     } else if (positional == 0 && !argument.starts_with("--")) {
       profiles = std::atoll(argv[i]);
       ++positional;
@@ -174,7 +232,7 @@ int main(int argc, char** argv) {
       ++positional;
     } else {
       std::cerr << "usage: service_throughput [PROFILES] [WORK_DIR] [--index PATH] [--seconds N] "
-                   "[--clients N]\n";
+                   "[--clients N] [--store sqlite|postgresql|URI] [--instances N]\n";
       return 2;
     }
   }
@@ -198,7 +256,14 @@ int main(int argc, char** argv) {
                 static_cast<long long>(imported->indexed), imported->seconds);
   }
 
-  const std::string store = (work / "store.db").string();
+  std::string store = (work / "store.db").string();
+  if (store_kind == "postgresql") {
+    auto started = StartPostgres(work / "postgres");
+    if (!started.ok()) return Fail(started.status());
+    store = *started;
+  } else if (store_kind != "sqlite") {
+    store = store_kind;
+  }
   std::vector<std::string> tokens;
   for (int c = 0; c < clients; ++c) {
     auto token = testing::AddAccountWithToken(
@@ -216,9 +281,40 @@ int main(int argc, char** argv) {
   // The load generator is a handful of accounts doing what thousands of employers would.
   options.quotas.searches_per_minute = 1'000'000;
   options.quotas.profile_views_per_day = 1'000'000;
-  auto server = service::Server::Start(std::move(options));
-  if (!server.ok()) return Fail(server.status());
-  const std::string address = "127.0.0.1:" + std::to_string((*server)->port());
+  options.quotas.organisation_searches_per_minute = 1'000'000;
+  options.quotas.organisation_profile_views_per_day = 1'000'000;
+  std::vector<std::unique_ptr<service::Server>> servers;
+  std::vector<std::unique_ptr<service::MetricsListener>> health;
+  std::string specs;
+  for (int n = 0; n < std::max(1, instances); ++n) {
+    auto server = service::Server::Start(options);
+    if (!server.ok()) return Fail(server.status());
+    service::MetricsListener::Options health_options;
+    health_options.readiness = [raw = server->get()] { return raw->CheckReady(); };
+    auto listener = service::MetricsListener::Start(
+        "127.0.0.1:0", [] { return std::string(); }, health_options);
+    if (!listener.ok()) return Fail(listener.status());
+    absl::StrAppend(&specs, " ", (*server)->port(), ":", FreePort(), ":", (*listener)->port());
+    servers.push_back(std::move(*server));
+    health.push_back(std::move(*listener));
+  }
+  std::string address = "127.0.0.1:" + std::to_string(servers.front()->port());
+  std::unique_ptr<testing::ServerProcess> haproxy;
+  if (instances > 0) {
+    const int port = FreePort();
+    const std::string config = (work / "haproxy.cfg").string();
+    if (std::system(absl::StrCat("'" VERKENNER_SOURCE_DIR "/scripts/haproxy-config' ", port, " ",
+                                 FreePort(), specs, " > '", config, "'")
+                        .c_str()) != 0) {
+      return Fail(absl::InternalError("scripts/haproxy-config failed"));
+    }
+    auto spawned = testing::SpawnServer({"/usr/sbin/haproxy", "-db", "-f", config},
+                                        (work / "haproxy.log").string());
+    if (!spawned.ok()) return Fail(spawned.status());
+    haproxy = std::make_unique<testing::ServerProcess>(std::move(*spawned));
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // its first health checks
+    address = "127.0.0.1:" + std::to_string(port);
+  }
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int c = 0; c < clients; ++c) {
     // A channel per client: one HTTP/2 connection each, as separate browsers' sessions would.
@@ -241,6 +337,11 @@ int main(int argc, char** argv) {
 
   std::printf("server                       %s, %d client threads on this machine, %.0f s each\n",
               address.c_str(), clients, seconds);
+  std::printf("store                        %s; %s\n",
+              store_kind == "sqlite" ? "SQLite (WAL, synchronous=FULL)"
+                                     : "PostgreSQL (synchronous_commit=on, a synchronous standby)",
+              instances == 0 ? "one server, called directly"
+                             : absl::StrCat(instances, " servers behind HAProxy").c_str());
   std::vector<std::vector<std::string>> profile_ids(clients);
   const Outcome searches = RunLoad(clients, 3, seconds, [&](int c, int64_t i) {
     auto stub = v1::CandidateSearchService::NewStub(channels[c]);
@@ -280,7 +381,14 @@ int main(int argc, char** argv) {
   });
   Print("CreateContactRequest", submissions, "issue 5: >= 500 durable/s");
 
-  server->reset();
+  haproxy.reset();
+  health.clear();
+  servers.clear();
+  if (store_kind == "postgresql") {
+    (void)std::system(
+        ("'" VERKENNER_SOURCE_DIR "/scripts/postgres' stop '" + (work / "postgres").string() + "'")
+            .c_str());
+  }
   std::filesystem::remove_all(work);
   return 0;
 }
