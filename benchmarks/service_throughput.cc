@@ -11,10 +11,7 @@
 // a postgresql:// URI uses that database. --instances N starts N servers in this process on one
 // store and one index, each with its /healthz, and HAProxy (scripts/haproxy-config) in front of
 // them; the clients then call HAProxy's one port, as in scripts/cluster.
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -151,18 +148,6 @@ Outcome RunLoad(int clients, double warmup_seconds, double seconds, Call call) {
   return total;
 }
 
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 std::string ReadLine(const std::filesystem::path& file) {
   std::ifstream in(file);
   std::string line;
@@ -294,17 +279,18 @@ int main(int argc, char** argv) {
     auto listener = service::MetricsListener::Start(
         "127.0.0.1:0", [] { return std::string(); }, health_options);
     if (!listener.ok()) return Fail(listener.status());
-    absl::StrAppend(&specs, " ", (*server)->port(), ":", FreePort(), ":", (*listener)->port());
+    absl::StrAppend(&specs, " ", (*server)->port(), ":", testing::FreePort(), ":",
+                    (*listener)->port());
     servers.push_back(std::move(*server));
     health.push_back(std::move(*listener));
   }
   std::string address = "127.0.0.1:" + std::to_string(servers.front()->port());
   std::unique_ptr<testing::ServerProcess> haproxy;
   if (instances > 0) {
-    const int port = FreePort();
+    const int port = testing::FreePort();
     const std::string config = (work / "haproxy.cfg").string();
     if (std::system(absl::StrCat("'" VERKENNER_SOURCE_DIR "/scripts/haproxy-config' ", port, " ",
-                                 FreePort(), specs, " > '", config, "'")
+                                 testing::FreePort(), specs, " > '", config, "'")
                         .c_str()) != 0) {
       return Fail(absl::InternalError("scripts/haproxy-config failed"));
     }

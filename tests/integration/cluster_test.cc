@@ -8,11 +8,8 @@
 // - an account's searches, spread by HAProxy over three instances, are limited as one.
 // Runs only on PostgreSQL (ctest's cluster_test_on_postgres); the failover test starts a primary
 // and a standby of its own (scripts/postgres), since it destroys them.
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -47,26 +44,14 @@ constexpr int kInstances = 3;
 constexpr int kClients = 4;
 constexpr int kSearchesPerMinute = 5;
 
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 // Runs `command` through the shell; its exit status.
 int Shell(const std::string& command) { return std::system(command.c_str()); }
 
 // One instance's ports; it keeps them across restarts, as HAProxy's configuration names them.
 struct Instance {
-  int grpc = FreePort();
-  int http = FreePort();
-  int metrics = FreePort();
+  int grpc = testing::FreePort();
+  int http = testing::FreePort();
+  int metrics = testing::FreePort();
   std::unique_ptr<ServerProcess> process;
 };
 
@@ -134,11 +119,12 @@ class ClusterTest : public ::testing::Test {
       ASSERT_TRUE(StartInstance(instance).ok());
       absl::StrAppend(&specs, " ", instance.grpc, ":", instance.http, ":", instance.metrics);
     }
-    haproxy_port_ = FreePort();
+    haproxy_port_ = testing::FreePort();
     const std::string config = (directory_ / "haproxy.cfg").string();
-    ASSERT_EQ(Shell(absl::StrCat("'" VERKENNER_SOURCE_DIR "/scripts/haproxy-config' ",
-                                 haproxy_port_, " ", FreePort(), specs, " > '", config, "'")),
-              0);
+    ASSERT_EQ(
+        Shell(absl::StrCat("'" VERKENNER_SOURCE_DIR "/scripts/haproxy-config' ", haproxy_port_, " ",
+                           testing::FreePort(), specs, " > '", config, "'")),
+        0);
     auto haproxy = testing::SpawnServer({"/usr/sbin/haproxy", "-db", "-f", config},
                                         (directory_ / "haproxy.log").string());
     ASSERT_TRUE(haproxy.ok()) << haproxy.status();

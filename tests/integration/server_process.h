@@ -1,10 +1,13 @@
 #ifndef VERKENNER_TESTS_INTEGRATION_SERVER_PROCESS_H_
 #define VERKENNER_TESTS_INTEGRATION_SERVER_PROCESS_H_
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,6 +78,20 @@ inline absl::StatusOr<ServerProcess> SpawnServer(const std::vector<std::string>&
   }
   server.output = pipe_ends[0];
   return server;
+}
+
+// A TCP port on 127.0.0.1 that was free a moment ago, for a process whose ports must be known
+// before it starts (HAProxy's configuration names them) and kept across its restarts.
+inline int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
 }
 
 // The number after `label` in a complete line of `text`, or 0.
