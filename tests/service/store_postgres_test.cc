@@ -4,8 +4,12 @@
 // `postgres` fixture (service_store_postgres_test_on_postgres); the rest of the store's behaviour
 // is StoreTest, run on both.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -168,6 +172,54 @@ TEST_F(PostgresStoreTest, ConnectionsThatDiedWhileIdleAreReplacedWithoutAFailedC
   EXPECT_TRUE(written.ok()) << written;
   absl::Status tallied = tally();
   EXPECT_TRUE(tallied.ok()) << tallied;
+}
+
+// PostgreSQL ends a COMMIT's wait for the synchronous standby, when the wait is cancelled, with
+// only a WARNING: the transaction committed on the primary but may not be on the standby. Such a
+// write must not be acknowledged.
+TEST_F(PostgresStoreTest, ACommitTheStandbyDidNotConfirmIsNotAcknowledged) {
+  // A server of the test's own: it will wait for a standby that never comes.
+  const std::filesystem::path state =
+      std::filesystem::temp_directory_path() / ("verkenner-syncrep-" + std::to_string(getpid()));
+  const std::string postgres = "'" VERKENNER_SOURCE_DIR "/scripts/postgres' ";
+  // Stopped and removed however the test ends.
+  struct Stop {
+    std::string command;
+    ~Stop() { (void)std::system(command.c_str()); }
+  } stop{postgres + "stop '" + state.string() + "'"};
+  ASSERT_EQ(std::system((postgres + "start '" + state.string() + "' --fast").c_str()), 0);
+  std::string target;
+  std::getline(std::ifstream(state / "target"), target);
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(target);
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto admin =
+        postgres::PgConnection::Open("test", target, postgres::PgConnection::Mode::kReadWrite);
+    ASSERT_TRUE(admin.ok()) << admin.status();
+    ASSERT_TRUE((*admin)->Execute("ALTER SYSTEM SET synchronous_standby_names = 'nobody'").ok());
+    ASSERT_TRUE((*admin)->Execute("SELECT pg_reload_conf()").ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the reload
+    absl::Status written;
+    std::thread writer([&] {
+      written = (*store)->WriteAndWait([](sql::Connection& db) {
+        return AppendAudit(db, {1, "account", "test", "", "", "", "ok"}).status();
+      });
+    });
+    int64_t cancelled = 0;
+    for (int i = 0; i < 100 && cancelled == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      cancelled = (*admin)
+                      ->QueryInteger(
+                          "SELECT count(*) FROM (SELECT pg_cancel_backend(pid) FROM "
+                          "pg_stat_activity WHERE wait_event = 'SyncRep') waiting")
+                      .value_or(0);
+    }
+    writer.join();
+    EXPECT_EQ(cancelled, 1);
+    EXPECT_EQ(written.code(), absl::StatusCode::kUnavailable) << written;
+    EXPECT_NE(written.message().find("not confirmed by the synchronous standby"), std::string::npos)
+        << written;
+  }
 }
 
 TEST_F(PostgresStoreTest, AnotherApplicationsDatabaseIsRefusedWithoutItsCredentials) {
