@@ -190,7 +190,7 @@ class ClusterTest : public ::testing::Test {
           if (!unresolved.empty()) ++resends_ok;
           unresolved.clear();
           // Paced, so that the restarts on two cores are not starved of them.
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
           std::lock_guard<std::mutex> lock(mutex);
           const auto [at, added] = acknowledged.emplace(id, response.contact_request().name());
           EXPECT_TRUE(added) << id << " acknowledged twice";
