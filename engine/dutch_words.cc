@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <hunspell/hunspell.hxx>
+#include <sstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -118,23 +119,27 @@ absl::StatusOr<std::shared_ptr<const DutchWords>> DutchWords::Load(const std::st
   if (absl::EndsWith(path, ".dic")) {
     words->affix_path_ = path.substr(0, path.size() - 4) + ".aff";
   }
-  std::string line;
-  std::getline(in, line);  // the entry count
-  while (std::getline(in, line)) {
-    std::string_view entry(line);
+  // Read at once and scanned in place: the list has some 400,000 lines, and a string per line made
+  // the server's start (and every test's) seconds slower under the sanitizers.
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  const std::string file = std::move(contents).str();
+  words->text_.reserve(file.size());
+  std::string_view rest(file);
+  rest.remove_prefix(std::min(rest.size(), rest.find('\n') + 1));  // the entry count
+  while (!rest.empty()) {
+    const size_t line_end = std::min(rest.find('\n'), rest.size());
+    std::string_view entry = rest.substr(0, line_end);
     entry = entry.substr(0, entry.find('/'));
+    rest.remove_prefix(std::min(rest.size(), line_end + 1));
     while (!entry.empty() && (entry.back() == '\r' || entry.back() == ' ')) entry.remove_suffix(1);
     if (!IsPlainWord(entry)) continue;
     // OpenTaal writes the Dutch ij as the ligature U+0133 ("magazĳn"); texts write two letters.
-    for (size_t i = 0; i < entry.size(); ++i) {
-      if (entry.substr(i, 2) == kIjLigature) {
-        words->text_.append("ij");
-        ++i;
-      } else {
-        words->text_.push_back(entry[i]);
-      }
+    for (size_t ligature; (ligature = entry.find(kIjLigature)) != std::string_view::npos;) {
+      words->text_.append(entry.substr(0, ligature)).append("ij");
+      entry.remove_prefix(ligature + kIjLigature.size());
     }
-    words->text_.push_back('\n');
+    words->text_.append(entry).push_back('\n');
   }
   words->Index();
   return words;
@@ -157,6 +162,7 @@ std::shared_ptr<const DutchWords> DutchWords::FromWords(const std::vector<std::s
 }
 
 void DutchWords::Index() {
+  words_.reserve(std::count(text_.begin(), text_.end(), '\n'));
   std::string_view rest(text_);
   while (!rest.empty()) {
     const size_t end = rest.find('\n');
