@@ -6,7 +6,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/postgres/pg_connection.h"
 #include "base/sqlite/sqlite_connection.h"
+#include "indexer/postgres_identity_vault.h"
 
 namespace verkenner::indexer {
 namespace {
@@ -61,19 +63,6 @@ constexpr const char* kRemove = "DELETE FROM identity WHERE profile_id = ?1";
 constexpr const char* kLookup = "SELECT source, client_number FROM identity WHERE profile_id = ?1";
 constexpr const char* kCount = "SELECT count(*) FROM identity";
 
-bool IsProfileId(const std::string& profile_id) {
-  if (profile_id.size() != kProfileIdLength) return false;
-  for (char c : profile_id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
-absl::Status MalformedProfileId() {
-  // Says what is wrong, never the value: a caller may have passed something personal by mistake.
-  return absl::InvalidArgumentError("profile_id is not 24 lowercase hexadecimal characters");
-}
-
 // Resets a statement when it goes out of scope, so that a look-up never keeps a read transaction
 // (and with it the WAL) pinned, and an error half-way leaves the statement reusable.
 class ResetOnExit {
@@ -103,19 +92,48 @@ std::string ColumnText(sqlite3_stmt* statement, int column) {
   return std::string(text, static_cast<size_t>(sqlite3_column_bytes(statement, column)));
 }
 
-}  // namespace
+// The vault in its own SQLite file (the class comment in the header).
+class SqliteIdentityVault final : public IdentityVault {
+ public:
+  enum class Mode { kReadWrite, kReadOnly };
 
-absl::StatusOr<std::unique_ptr<IdentityVault>> IdentityVault::Open(const std::string& path) {
-  return OpenWithMode(path, Mode::kReadWrite);
-}
+  static absl::StatusOr<std::unique_ptr<IdentityVault>> Open(const std::string& path, Mode mode);
+  ~SqliteIdentityVault() override;
 
-absl::StatusOr<std::unique_ptr<IdentityVault>> IdentityVault::OpenReadOnly(
-    const std::string& path) {
-  return OpenWithMode(path, Mode::kReadOnly);
-}
+  absl::Status BeginBatch() override;
+  absl::Status CommitBatch() override;
+  void AbortBatch() override;
+  bool InBatch() const override;
+  absl::Status Put(const VaultEntry& entry) override;
+  absl::Status Remove(const std::string& profile_id) override;
+  absl::StatusOr<std::optional<VaultEntry>> Lookup(const std::string& profile_id) override;
+  absl::StatusOr<int64_t> Count() override;
+  bool broken() const override { return connection_->untrusted(); }
 
-absl::StatusOr<std::unique_ptr<IdentityVault>> IdentityVault::OpenWithMode(const std::string& path,
-                                                                           Mode mode) {
+ private:
+  SqliteIdentityVault(std::string path, std::unique_ptr<sqlite::SqliteConnection> connection,
+                      Mode mode);
+
+  absl::Status Configure();
+  absl::Status CheckOrCreateSchema();
+  absl::Status PrepareStatements();
+  absl::Status CheckWritable() const;
+
+  const std::string path_;
+  // Its Error() maps SQLite results (never quoting sqlite3_errmsg, which may hold data from the
+  // statement) and marks it untrusted after an I/O error: from then on every write is refused, so
+  // that no later commit on it claims durability the disk may not have given.
+  const std::unique_ptr<sqlite::SqliteConnection> connection_;
+  const Mode mode_;
+  // Prepared once and reused: preparing costs more than executing these one-row statements.
+  sqlite3_stmt* put_ = nullptr;
+  sqlite3_stmt* remove_ = nullptr;
+  sqlite3_stmt* lookup_ = nullptr;
+  sqlite3_stmt* count_ = nullptr;
+};
+
+absl::StatusOr<std::unique_ptr<IdentityVault>> SqliteIdentityVault::Open(const std::string& path,
+                                                                         Mode mode) {
   // No foreign keys: the schema has none. WAL only once CheckOrCreateSchema knows the file is a
   // vault, so that another application's file is refused without being changed.
   absl::StatusOr<std::unique_ptr<sqlite::SqliteConnection>> connection =
@@ -126,24 +144,26 @@ absl::StatusOr<std::unique_ptr<IdentityVault>> IdentityVault::OpenWithMode(const
            .foreign_keys = false,
            .wal_on_open = false});
   if (!connection.ok()) return connection.status();
-  std::unique_ptr<IdentityVault> vault(new IdentityVault(path, std::move(*connection), mode));
+  std::unique_ptr<SqliteIdentityVault> vault(
+      new SqliteIdentityVault(path, std::move(*connection), mode));
   if (absl::Status status = vault->Configure(); !status.ok()) return status;
   if (absl::Status status = vault->CheckOrCreateSchema(); !status.ok()) return status;
   if (absl::Status status = vault->PrepareStatements(); !status.ok()) return status;
   return vault;
 }
 
-IdentityVault::IdentityVault(std::string path, std::unique_ptr<sqlite::SqliteConnection> connection,
-                             Mode mode)
+SqliteIdentityVault::SqliteIdentityVault(std::string path,
+                                         std::unique_ptr<sqlite::SqliteConnection> connection,
+                                         Mode mode)
     : path_(std::move(path)), connection_(std::move(connection)), mode_(mode) {}
 
-IdentityVault::~IdentityVault() {
+SqliteIdentityVault::~SqliteIdentityVault() {
   AbortBatch();
   // Before the connection closes with connection_.
   for (sqlite3_stmt* statement : {put_, remove_, lookup_, count_}) sqlite3_finalize(statement);
 }
 
-absl::Status IdentityVault::Configure() {
+absl::Status SqliteIdentityVault::Configure() {
   // The connection is hardened already (nothing in a tampered vault can copy client numbers
   // elsewhere through a trigger, a view or an extension); what is particular to the vault:
   if (absl::Status status = connection_->Execute(
@@ -156,7 +176,7 @@ absl::Status IdentityVault::Configure() {
   return connection_->Execute("PRAGMA secure_delete = ON", "configure");
 }
 
-absl::Status IdentityVault::CheckOrCreateSchema() {
+absl::Status SqliteIdentityVault::CheckOrCreateSchema() {
   for (int attempt = 0; attempt < 2; ++attempt) {
     absl::StatusOr<int64_t> application_id = connection_->QueryInteger("PRAGMA application_id");
     if (!application_id.ok()) return application_id.status();
@@ -225,7 +245,7 @@ absl::Status IdentityVault::CheckOrCreateSchema() {
       absl::StrCat("identity vault ", path_, ": the schema changed while it was created"));
 }
 
-absl::Status IdentityVault::PrepareStatements() {
+absl::Status SqliteIdentityVault::PrepareStatements() {
   const std::pair<const char*, sqlite3_stmt**> statements[] = {
       {kPut, &put_}, {kRemove, &remove_}, {kLookup, &lookup_}, {kCount, &count_}};
   for (const auto& [sql, statement] : statements) {
@@ -236,9 +256,11 @@ absl::Status IdentityVault::PrepareStatements() {
   return absl::OkStatus();
 }
 
-bool IdentityVault::InBatch() const { return sqlite3_get_autocommit(connection_->handle()) == 0; }
+bool SqliteIdentityVault::InBatch() const {
+  return sqlite3_get_autocommit(connection_->handle()) == 0;
+}
 
-absl::Status IdentityVault::BeginBatch() {
+absl::Status SqliteIdentityVault::BeginBatch() {
   if (absl::Status status = CheckWritable(); !status.ok()) return status;
   if (InBatch()) {
     return absl::FailedPreconditionError(
@@ -247,7 +269,7 @@ absl::Status IdentityVault::BeginBatch() {
   return connection_->Execute("BEGIN IMMEDIATE", "begin batch");
 }
 
-absl::Status IdentityVault::CommitBatch() {
+absl::Status SqliteIdentityVault::CommitBatch() {
   if (absl::Status status = CheckWritable(); !status.ok()) return status;
   if (!InBatch()) {
     return absl::FailedPreconditionError(
@@ -256,17 +278,15 @@ absl::Status IdentityVault::CommitBatch() {
   return connection_->Execute("COMMIT", "commit batch");
 }
 
-void IdentityVault::AbortBatch() {
+void SqliteIdentityVault::AbortBatch() {
   // A failed ROLLBACK leaves nothing to do: SQLite rolls back a transaction that never committed
   // when the connection closes or, after a crash, when the file is next opened.
   if (InBatch()) sqlite3_exec(connection_->handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
-absl::Status IdentityVault::Put(const VaultEntry& entry) {
+absl::Status SqliteIdentityVault::Put(const VaultEntry& entry) {
   if (absl::Status status = CheckWritable(); !status.ok()) return status;
-  if (!IsProfileId(entry.profile_id)) return MalformedProfileId();
-  if (entry.source.empty()) return absl::InvalidArgumentError("source is empty");
-  if (entry.client_number.empty()) return absl::InvalidArgumentError("client_number is empty");
+  if (absl::Status status = CheckEntry(entry); !status.ok()) return status;
 
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
@@ -281,9 +301,9 @@ absl::Status IdentityVault::Put(const VaultEntry& entry) {
   return absl::OkStatus();
 }
 
-absl::Status IdentityVault::Remove(const std::string& profile_id) {
+absl::Status SqliteIdentityVault::Remove(const std::string& profile_id) {
   if (absl::Status status = CheckWritable(); !status.ok()) return status;
-  if (!IsProfileId(profile_id)) return MalformedProfileId();
+  if (absl::Status status = CheckProfileId(profile_id); !status.ok()) return status;
   ResetOnExit reset(remove_);
   int rc = BindText(remove_, 1, profile_id);
   if (rc == SQLITE_OK) rc = sqlite3_step(remove_);
@@ -291,8 +311,9 @@ absl::Status IdentityVault::Remove(const std::string& profile_id) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<VaultEntry>> IdentityVault::Lookup(const std::string& profile_id) {
-  if (!IsProfileId(profile_id)) return MalformedProfileId();
+absl::StatusOr<std::optional<VaultEntry>> SqliteIdentityVault::Lookup(
+    const std::string& profile_id) {
+  if (absl::Status status = CheckProfileId(profile_id); !status.ok()) return status;
   ResetOnExit reset(lookup_);
   int rc = BindText(lookup_, 1, profile_id);
   if (rc == SQLITE_OK) rc = sqlite3_step(lookup_);
@@ -301,14 +322,14 @@ absl::StatusOr<std::optional<VaultEntry>> IdentityVault::Lookup(const std::strin
   return VaultEntry{profile_id, ColumnText(lookup_, 0), ColumnText(lookup_, 1)};
 }
 
-absl::StatusOr<int64_t> IdentityVault::Count() {
+absl::StatusOr<int64_t> SqliteIdentityVault::Count() {
   ResetOnExit reset(count_);
   const int rc = sqlite3_step(count_);
   if (rc != SQLITE_ROW) return connection_->Error(rc, "count");
   return sqlite3_column_int64(count_, 0);
 }
 
-absl::Status IdentityVault::CheckWritable() const {
+absl::Status SqliteIdentityVault::CheckWritable() const {
   if (connection_->untrusted()) {
     return absl::UnavailableError(
         "identity vault: an earlier write failed at the disk (I/O error); open the vault again "
@@ -317,6 +338,35 @@ absl::Status IdentityVault::CheckWritable() const {
   if (mode_ == Mode::kReadWrite) return absl::OkStatus();
   return absl::FailedPreconditionError(
       absl::StrCat("identity vault ", path_, " is opened read-only"));
+}
+
+}  // namespace
+
+absl::Status IdentityVault::CheckProfileId(const std::string& profile_id) {
+  bool hex = profile_id.size() == kProfileIdLength;
+  for (char c : profile_id) hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  // Says what is wrong, never the value: a caller may have passed something personal by mistake.
+  if (!hex)
+    return absl::InvalidArgumentError("profile_id is not 24 lowercase hexadecimal characters");
+  return absl::OkStatus();
+}
+
+absl::Status IdentityVault::CheckEntry(const VaultEntry& entry) {
+  if (absl::Status status = CheckProfileId(entry.profile_id); !status.ok()) return status;
+  if (entry.source.empty()) return absl::InvalidArgumentError("source is empty");
+  if (entry.client_number.empty()) return absl::InvalidArgumentError("client_number is empty");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<IdentityVault>> IdentityVault::Open(const std::string& target) {
+  if (postgres::IsPostgresTarget(target)) return OpenPostgresIdentityVault(target, false);
+  return SqliteIdentityVault::Open(target, SqliteIdentityVault::Mode::kReadWrite);
+}
+
+absl::StatusOr<std::unique_ptr<IdentityVault>> IdentityVault::OpenReadOnly(
+    const std::string& target) {
+  if (postgres::IsPostgresTarget(target)) return OpenPostgresIdentityVault(target, true);
+  return SqliteIdentityVault::Open(target, SqliteIdentityVault::Mode::kReadOnly);
 }
 
 }  // namespace verkenner::indexer

@@ -25,8 +25,9 @@
 
 ABSL_FLAG(std::string, index, "", "directory of the search index; created if absent (required)");
 ABSL_FLAG(std::string, vault, "",
-          "identity vault file (SQLite), kept outside the index (default: INDEX.vault beside "
-          "the index directory)");
+          "identity vault, kept outside the index: an SQLite file, or the service store's "
+          "PostgreSQL database as a libpq URI (postgresql://...; the vault is its schema vault) "
+          "(default: INDEX.vault beside the index directory)");
 ABSL_FLAG(std::string, key_file, "",
           "pseudonym key file (default: $VERKENNER_PSEUDONYM_KEY or "
           "~/.config/verkenner/pseudonym.key)");

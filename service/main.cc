@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "base/command_line/command_line.h"
 #include "base/host_port.h"
+#include "base/postgres/pg_connection.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/search_types.h"
 #include "indexer/import_job.h"
@@ -29,8 +30,10 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve gRPC on, port 0 to 65535 (0: any free port)");
 ABSL_FLAG(std::string, index, "", "directory of the search index (required)");
 ABSL_FLAG(std::string, vault, "",
-          "the identity vault verkenner-index writes, for the WSP's audited identity look-up "
-          "(default: INDEX.vault beside the index)");
+          "the identity vault verkenner-index writes, for the WSP's audited identity look-up: an "
+          "SQLite file or a PostgreSQL URI (its schema vault) (default: with a PostgreSQL store, "
+          "the store's database, so that every instance resolves; else INDEX.vault beside the "
+          "index)");
 ABSL_FLAG(std::string, key_file, "",
           "pseudonym key for imports through the API, the one verkenner-index uses (default: "
           "$VERKENNER_PSEUDONYM_KEY or ~/.config/verkenner/pseudonym.key)");
@@ -153,7 +156,11 @@ Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> refer
   // Structured logs on stderr, one JSON object per call; stdout keeps the human lines.
   options.log = &std::cerr;
   options.vault_path = absl::GetFlag(FLAGS_vault);
-  if (options.vault_path.empty()) options.vault_path = verkenner::indexer::DefaultVaultPath(index);
+  if (options.vault_path.empty()) {
+    options.vault_path = verkenner::postgres::IsPostgresTarget(options.store_path)
+                             ? options.store_path
+                             : verkenner::indexer::DefaultVaultPath(index);
+  }
   options.reference_data = std::move(reference_data);
   options.search_threads = absl::GetFlag(FLAGS_search_threads);
   options.unknown_travel_km = absl::GetFlag(FLAGS_unknown_travel_km);

@@ -26,6 +26,11 @@ class TestStore {
   // What Store::Open, verkenner-server --store and verkenner-admin --store take.
   const std::string& target() const { return target_; }
   bool postgres() const { return !database_.empty(); }
+  // Where the test's identity vault lives, as verkenner-server --vault takes it: on PostgreSQL
+  // the test's database (its schema `vault`), else the file vault.db in `directory`.
+  std::string VaultTarget(const std::filesystem::path& directory) const {
+    return postgres() ? target_ : (directory / "vault.db").string();
+  }
 
  private:
   TestStore() = default;

@@ -19,16 +19,23 @@ IdentityService::IdentityService(const ServiceEnvironment* environment, std::str
 absl::StatusOr<std::optional<indexer::VaultEntry>> IdentityService::Lookup(
     const std::string& profile_id) {
   std::lock_guard<std::mutex> lock(vault_mutex_);
-  if (vault_ == nullptr) {
-    if (vault_path_.empty()) {
-      return absl::FailedPreconditionError("this server has no identity vault configured");
-    }
-    absl::StatusOr<std::unique_ptr<indexer::IdentityVault>> opened =
-        indexer::IdentityVault::OpenReadOnly(vault_path_);
-    if (!opened.ok()) return absl::UnavailableError("the identity vault cannot be opened now");
-    vault_ = std::move(*opened);
+  if (vault_path_.empty()) {
+    return absl::FailedPreconditionError("this server has no identity vault configured");
   }
-  return vault_->Lookup(profile_id);
+  // A vault on PostgreSQL loses its connection when the server restarts or fails over; the
+  // look-up then runs once more on a new one.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (vault_ != nullptr && vault_->broken()) vault_.reset();
+    if (vault_ == nullptr) {
+      absl::StatusOr<std::unique_ptr<indexer::IdentityVault>> opened =
+          indexer::IdentityVault::OpenReadOnly(vault_path_);
+      if (!opened.ok()) return absl::UnavailableError("the identity vault cannot be opened now");
+      vault_ = std::move(*opened);
+    }
+    absl::StatusOr<std::optional<indexer::VaultEntry>> entry = vault_->Lookup(profile_id);
+    if (entry.ok() || !vault_->broken()) return entry;
+  }
+  return absl::UnavailableError("the identity vault cannot be read now");
 }
 
 absl::Status IdentityService::CheckHolder(const Caller& caller,

@@ -18,8 +18,9 @@ namespace verkenner::service {
 // authentication writes an audit row (account, request, pseudonym, purpose, outcome) and answers
 // only after that row has committed, also when it refuses.
 //
-// Thread-safe. Opens the vault read-only once, on first use; the importer may write it
-// meanwhile (SQLite WAL). Does not own the environment.
+// Thread-safe. Opens the vault read-only on first use, and again when its connection was lost;
+// the importer may write it meanwhile (SQLite WAL; PostgreSQL MVCC). Does not own the
+// environment.
 class IdentityService final : public v1::IdentityService::CallbackService {
  public:
   IdentityService(const ServiceEnvironment* environment, std::string vault_path);

@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "tests/syscall_fault_injector.h"
+#include "tests/test_store.h"
 
 namespace verkenner::indexer {
 namespace {
@@ -51,6 +52,9 @@ void ExecuteRaw(const std::string& path, const std::string& sql) {
   ASSERT_EQ(rc, SQLITE_OK) << message;
 }
 
+// IdentityVaultTest runs on both homes of the vault: an SQLite file, and (identity_vault_test_on_
+// postgres, VERKENNER_TEST_STORE=postgresql) the schema `vault` of a database made for the test.
+// SqliteIdentityVaultTest is about the file only: modes, disk faults, secure_delete.
 class IdentityVaultTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,12 +62,23 @@ class IdentityVaultTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     directory_ = pattern;
     path_ = (directory_ / "identity.db").string();
+    target_ = path_;
+    if (testing::TestingOnPostgres()) {
+      absl::StatusOr<std::unique_ptr<testing::TestStore>> database =
+          testing::TestStore::Create(directory_);
+      ASSERT_TRUE(database.ok()) << database.status();
+      database_ = std::move(*database);
+      target_ = database_->target();
+    }
   }
 
-  void TearDown() override { std::filesystem::remove_all(directory_); }
+  void TearDown() override {
+    database_.reset();
+    std::filesystem::remove_all(directory_);
+  }
 
   std::unique_ptr<IdentityVault> OpenVault() {
-    auto vault = IdentityVault::Open(path_);
+    auto vault = IdentityVault::Open(target_);
     EXPECT_TRUE(vault.ok()) << vault.status();
     return vault.ok() ? std::move(*vault) : nullptr;
   }
@@ -78,8 +93,12 @@ class IdentityVaultTest : public ::testing::Test {
   }
 
   std::filesystem::path directory_;
-  std::string path_;
+  std::string path_;    // the SQLite file
+  std::string target_;  // what the vault is opened at: path_, or the test's PostgreSQL database
+  std::unique_ptr<testing::TestStore> database_;
 };
+
+class SqliteIdentityVaultTest : public IdentityVaultTest {};
 
 TEST_F(IdentityVaultTest, PutThenLookupReturnsTheEntry) {
   std::unique_ptr<IdentityVault> vault = OpenVault();
@@ -198,12 +217,12 @@ TEST_F(IdentityVaultTest, CommittedBatchSurvivesReopen) {
   reopened.reset();
 
   // The service's side opens the closed vault (no -wal or -shm file left) read-only.
-  absl::StatusOr<std::unique_ptr<IdentityVault>> reader = IdentityVault::OpenReadOnly(path_);
+  absl::StatusOr<std::unique_ptr<IdentityVault>> reader = IdentityVault::OpenReadOnly(target_);
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ(*(*reader)->Count(), 1000);
 }
 
-TEST_F(IdentityVaultTest, KilledProcessKeepsCommittedBatchAndLosesOpenOne) {
+TEST_F(SqliteIdentityVaultTest, KilledProcessKeepsCommittedBatchAndLosesOpenOne) {
   // The child dies by SIGKILL, so no destructor, checkpoint or close runs: what the parent then
   // finds is what SQLite's WAL recovery makes of the file.
   EXPECT_EXIT(
@@ -226,7 +245,7 @@ TEST_F(IdentityVaultTest, KilledProcessKeepsCommittedBatchAndLosesOpenOne) {
   EXPECT_EQ(*reopened->Count(), 1);
 }
 
-TEST_F(IdentityVaultTest, NewVaultFilesAreOwnerOnly) {
+TEST_F(SqliteIdentityVaultTest, NewVaultFilesAreOwnerOnly) {
   // A permissive umask must not leak into the vault's mode.
   const mode_t previous = umask(0);
   std::unique_ptr<IdentityVault> vault = OpenVault();
@@ -239,7 +258,7 @@ TEST_F(IdentityVaultTest, NewVaultFilesAreOwnerOnly) {
   EXPECT_EQ(FileMode(path_ + "-wal"), 0600u);
 }
 
-TEST_F(IdentityVaultTest, GroupReadableFileIsRefused) {
+TEST_F(SqliteIdentityVaultTest, GroupReadableFileIsRefused) {
   CreateVaultWith(1);
   ASSERT_EQ(chmod(path_.c_str(), 0644), 0);
 
@@ -250,7 +269,7 @@ TEST_F(IdentityVaultTest, GroupReadableFileIsRefused) {
             absl::StatusCode::kPermissionDenied);
 }
 
-TEST_F(IdentityVaultTest, NewerSchemaVersionIsRefused) {
+TEST_F(SqliteIdentityVaultTest, NewerSchemaVersionIsRefused) {
   CreateVaultWith(1);
   ExecuteRaw(path_, "PRAGMA user_version = " + std::to_string(IdentityVault::kSchemaVersion + 1));
 
@@ -264,7 +283,7 @@ TEST_F(IdentityVaultTest, NewerSchemaVersionIsRefused) {
 
 // Version 1 had an index on source; opening for writing drops it and keeps every entry, while a
 // reader reads the old file as it is.
-TEST_F(IdentityVaultTest, VersionOneVaultIsMigratedWhenOpenedForWriting) {
+TEST_F(SqliteIdentityVaultTest, VersionOneVaultIsMigratedWhenOpenedForWriting) {
   CreateVaultWith(3);
   ExecuteRaw(path_,
              "CREATE INDEX identity_by_source ON identity (source); PRAGMA user_version = 1;");
@@ -305,7 +324,7 @@ TEST_F(IdentityVaultTest, VersionOneVaultIsMigratedWhenOpenedForWriting) {
   sqlite3_close(db);
 }
 
-TEST_F(IdentityVaultTest, AnotherApplicationsDatabaseIsRefusedAndLeftUnchanged) {
+TEST_F(SqliteIdentityVaultTest, AnotherApplicationsDatabaseIsRefusedAndLeftUnchanged) {
   ExecuteRaw(path_, "CREATE TABLE account (name TEXT)");
   ASSERT_EQ(chmod(path_.c_str(), 0600), 0);
   const std::string before = ReadFile(path_);
@@ -315,14 +334,14 @@ TEST_F(IdentityVaultTest, AnotherApplicationsDatabaseIsRefusedAndLeftUnchanged) 
   EXPECT_FALSE(std::filesystem::exists(path_ + "-wal"));
 }
 
-TEST_F(IdentityVaultTest, FileThatIsNotADatabaseIsReportedAsDataLoss) {
+TEST_F(SqliteIdentityVaultTest, FileThatIsNotADatabaseIsReportedAsDataLoss) {
   std::ofstream(path_) << std::string(8192, 'x');
   ASSERT_EQ(chmod(path_.c_str(), 0600), 0);
 
   EXPECT_EQ(IdentityVault::Open(path_).status().code(), absl::StatusCode::kDataLoss);
 }
 
-TEST_F(IdentityVaultTest, ErrorsNeverContainTheEntrysValues) {
+TEST_F(SqliteIdentityVaultTest, ErrorsNeverContainTheEntrysValues) {
   CreateVaultWith(1);
   // A constraint that the vault does not know about makes SQLite itself refuse the second Put,
   // with the values bound to the statement.
@@ -349,7 +368,7 @@ TEST_F(IdentityVaultTest, ErrorsNeverContainTheEntrysValues) {
   EXPECT_EQ(sqlite_error.ToString().find(path_), std::string::npos) << sqlite_error;
 }
 
-TEST_F(IdentityVaultTest, TriggersStoredInTheFileDoNotRun) {
+TEST_F(SqliteIdentityVaultTest, TriggersStoredInTheFileDoNotRun) {
   CreateVaultWith(0);
   ExecuteRaw(path_,
              "CREATE TABLE leaked (client_number TEXT);"
@@ -375,7 +394,7 @@ TEST_F(IdentityVaultTest, TriggersStoredInTheFileDoNotRun) {
   EXPECT_EQ(leaked_rows, "0");
 }
 
-TEST_F(IdentityVaultTest, RemovedClientNumberIsErasedFromTheFile) {
+TEST_F(SqliteIdentityVaultTest, RemovedClientNumberIsErasedFromTheFile) {
   CreateVaultWith(50);
   // Closing checkpointed the WAL into the file, so the number is on disk before the removal.
   ASSERT_NE(ReadFile(path_).find("K-700017"), std::string::npos);
@@ -395,7 +414,7 @@ TEST_F(IdentityVaultTest, ReadOnlyVaultSeesCommittedEntriesAndRefusesWrites) {
   ASSERT_NE(writer, nullptr);
   ASSERT_TRUE(writer->Put(Entry(1)).ok());
 
-  absl::StatusOr<std::unique_ptr<IdentityVault>> reader = IdentityVault::OpenReadOnly(path_);
+  absl::StatusOr<std::unique_ptr<IdentityVault>> reader = IdentityVault::OpenReadOnly(target_);
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_TRUE((*reader)->Lookup(ProfileId(1))->has_value());
 
@@ -412,7 +431,7 @@ TEST_F(IdentityVaultTest, ReadOnlyVaultSeesCommittedEntriesAndRefusesWrites) {
   EXPECT_EQ(*(*reader)->Count(), 2);
 }
 
-TEST_F(IdentityVaultTest, OpenReadOnlyOfMissingFileIsNotFoundAndCreatesNothing) {
+TEST_F(SqliteIdentityVaultTest, OpenReadOnlyOfMissingFileIsNotFoundAndCreatesNothing) {
   EXPECT_EQ(IdentityVault::OpenReadOnly(path_).status().code(), absl::StatusCode::kNotFound);
   EXPECT_FALSE(std::filesystem::exists(path_));
 }
@@ -438,7 +457,7 @@ void ExpectUnavailableWithoutPathOrValue(const absl::Status& status, const std::
   EXPECT_EQ(status.message().find("K-7"), std::string::npos) << status;
 }
 
-TEST_F(IdentityVaultTest, AFailedFsyncFailsTheCommitAndTheVaultTakesNoMoreWrites) {
+TEST_F(SqliteIdentityVaultTest, AFailedFsyncFailsTheCommitAndTheVaultTakesNoMoreWrites) {
   std::unique_ptr<IdentityVault> vault = OpenVault();
   ASSERT_NE(vault, nullptr);
   ASSERT_TRUE(vault->Put(Entry(1)).ok());
@@ -468,7 +487,7 @@ TEST_F(IdentityVaultTest, AFailedFsyncFailsTheCommitAndTheVaultTakesNoMoreWrites
   EXPECT_EQ(*vault->Count(), 2);
 }
 
-TEST_F(IdentityVaultTest, AWriteOnAFullDiskFailsTheBatchWithNothingOfItKept) {
+TEST_F(SqliteIdentityVaultTest, AWriteOnAFullDiskFailsTheBatchWithNothingOfItKept) {
   std::unique_ptr<IdentityVault> vault = OpenVault();
   ASSERT_NE(vault, nullptr);
   ASSERT_TRUE(vault->Put(Entry(1)).ok());

@@ -43,7 +43,8 @@ class ApiGatewayTest : public ::testing::Test {
     auto test_store = testing::TestStore::Create(*directory_);
     ASSERT_TRUE(test_store.ok()) << test_store.status();
     test_store_ = test_store->release();
-    auto index = testing::BuildTestIndex(*directory_, 100, *reference);
+    auto index = testing::BuildTestIndex(*directory_, 100, *reference,
+                                         test_store_->VaultTarget(*directory_));
     ASSERT_TRUE(index.ok()) << index.status();
     const std::string store = test_store_->target();
     service::NewAccount employer =

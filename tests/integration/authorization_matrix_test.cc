@@ -61,7 +61,8 @@ class AuthorizationMatrixTest : public ::testing::Test {
     auto test_store = testing::TestStore::Create(*directory_);
     ASSERT_TRUE(test_store.ok()) << test_store.status();
     test_store_ = test_store->release();
-    auto index = testing::BuildTestIndex(*directory_, 200, *reference);
+    auto index = testing::BuildTestIndex(*directory_, 200, *reference,
+                                         test_store_->VaultTarget(*directory_));
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = new testing::TestIndex(*index);
     reference_ = new std::shared_ptr<const engine::ReferenceData>(*reference);

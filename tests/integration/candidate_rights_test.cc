@@ -44,7 +44,8 @@ class CandidateRightsTest : public ::testing::Test {
     auto test_store = testing::TestStore::Create(*directory_);
     ASSERT_TRUE(test_store.ok()) << test_store.status();
     test_store_ = test_store->release();
-    auto index = testing::BuildTestIndex(*directory_, 120, *reference);
+    auto index = testing::BuildTestIndex(*directory_, 120, *reference,
+                                         test_store_->VaultTarget(*directory_));
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = new testing::TestIndex(*std::move(index));
     const v1::SourceProfile& candidate = index_->sources.front();

@@ -5,7 +5,8 @@
 //   answers OK with the same request;
 // - the primary is killed and its synchronous standby promoted while clients submit: no
 //   acknowledged request is lost;
-// - an account's searches, spread by HAProxy over three instances, are limited as one.
+// - an account's searches, spread by HAProxy over three instances, are limited as one;
+// - a WSP account manager resolves an identity from every instance (the vault on PostgreSQL).
 // Runs only on PostgreSQL (ctest's cluster_test_on_postgres); the failover test starts a primary
 // and a standby of its own (scripts/postgres), since it destroys them.
 #include <grpcpp/grpcpp.h>
@@ -33,6 +34,7 @@
 #include "tests/integration/test_index.h"
 #include "tests/test_store.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
+#include "verkenner/v1/identity.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
 
 namespace verkenner {
@@ -68,7 +70,11 @@ class ClusterTest : public ::testing::Test {
     std::filesystem::create_directories(directory_);
     auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
     ASSERT_TRUE(reference.ok()) << reference.status();
-    auto index = testing::BuildTestIndex(directory_, 60, *reference);
+    auto test_store = testing::TestStore::Create(directory_);
+    ASSERT_TRUE(test_store.ok()) << test_store.status();
+    test_store_ = std::move(*test_store);
+    // The identity vault in the store's database, as scripts/cluster has it.
+    auto index = testing::BuildTestIndex(directory_, 60, *reference, test_store_->target());
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = *std::move(index);
     for (int i = 0; i < 5; ++i) {
@@ -150,6 +156,62 @@ class ClusterTest : public ::testing::Test {
            grpc::StatusCode::UNAVAILABLE;
   }
 
+  static v1::CreateContactRequestRequest NewRequest(const std::string& id,
+                                                    const std::string& profile_id) {
+    v1::CreateContactRequestRequest request;
+    request.set_request_id(id);
+    request.set_profile_id(profile_id);
+    request.mutable_vacancy()->set_title("Medewerker inpak");
+    request.mutable_vacancy()->mutable_hours()->set_min_hours(16);
+    request.mutable_vacancy()->mutable_hours()->set_max_hours(24);
+    request.mutable_vacancy()->mutable_workplace()->set_postcode("3511 AB");
+    request.set_message("Kenmerk " + id);
+    request.mutable_contact_person()->set_name("Anna Bakker");
+    request.mutable_contact_person()->set_email("anna@cluster.example");
+    return request;
+  }
+
+  // A WSP account manager claims a new request through HAProxy, then resolves the candidate's
+  // identity from each instance directly: the vault is the store's, not one instance's.
+  void ExpectEveryInstanceResolves() {
+    auto requests = v1::ContactRequestService::NewStub(Channel());
+    v1::CreateContactRequestResponse created;
+    {
+      grpc::ClientContext context;
+      testing::Authorize(context, tokens_[0]);
+      const grpc::Status status =
+          requests->CreateContactRequest(&context, NewRequest("resolve-1", profiles_[0]), &created);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+    }
+    service::NewAccount manager = testing::TestEmployer("am@wsp.example", "WSP");
+    manager.role = v1::ACCOUNT_ROLE_WSP_ACCOUNT_MANAGER;
+    manager.region_code = created.contact_request().labour_market_region_code();
+    auto token = testing::AddAccountWithToken(target_, manager);
+    ASSERT_TRUE(token.ok()) << token.status();
+    {
+      grpc::ClientContext context;
+      testing::Authorize(context, *token);
+      v1::ClaimContactRequestRequest claim;
+      claim.set_name(created.contact_request().name());
+      v1::ClaimContactRequestResponse claimed;
+      const grpc::Status status = requests->ClaimContactRequest(&context, claim, &claimed);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+    }
+    for (const Instance& instance : instances_) {
+      auto identities = v1::IdentityService::NewStub(grpc::CreateChannel(
+          absl::StrCat("127.0.0.1:", instance.grpc), grpc::InsecureChannelCredentials()));
+      grpc::ClientContext context;
+      testing::Authorize(context, *token);
+      v1::ResolveIdentityRequest resolve;
+      resolve.set_contact_request(created.contact_request().name());
+      resolve.set_purpose("Kandidaat benaderen voor een kennismakingsgesprek");
+      v1::ResolveIdentityResponse identity;
+      const grpc::Status status = identities->ResolveIdentity(&context, resolve, &identity);
+      ASSERT_TRUE(status.ok()) << "instance " << instance.grpc << ": " << status.error_message();
+      EXPECT_EQ(identity.client_number(), index_.sources[0].client_number());
+    }
+  }
+
   // Clients submit and resend through HAProxy until `stop`; then each resends what is unresolved
   // until it is answered. Returns request_id -> the name the service acknowledged.
   std::map<std::string, std::string> Submit(const std::function<void()>& while_submitting) {
@@ -168,16 +230,8 @@ class ClusterTest : public ::testing::Test {
                std::chrono::steady_clock::now() < give_up) {
           const std::string id =
               unresolved.empty() ? absl::StrCat("c", c, "-", sent++) : unresolved;
-          v1::CreateContactRequestRequest request;
-          request.set_request_id(id);
-          request.set_profile_id(profiles_[(c + sent) % profiles_.size()]);
-          request.mutable_vacancy()->set_title("Medewerker inpak");
-          request.mutable_vacancy()->mutable_hours()->set_min_hours(16);
-          request.mutable_vacancy()->mutable_hours()->set_max_hours(24);
-          request.mutable_vacancy()->mutable_workplace()->set_postcode("3511 AB");
-          request.set_message("Kenmerk " + id);
-          request.mutable_contact_person()->set_name("Anna Bakker");
-          request.mutable_contact_person()->set_email("anna@cluster.example");
+          const v1::CreateContactRequestRequest request =
+              NewRequest(id, profiles_[(c + sent) % profiles_.size()]);
           grpc::ClientContext context;
           testing::Authorize(context, tokens_[c]);
           v1::CreateContactRequestResponse response;
@@ -246,9 +300,6 @@ class ClusterTest : public ::testing::Test {
 };
 
 TEST_F(ClusterTest, KilledInstancesLoseNoAcknowledgedRequestAndSearchesAreLimitedAsOne) {
-  auto test_store = testing::TestStore::Create(directory_);
-  ASSERT_TRUE(test_store.ok()) << test_store.status();
-  test_store_ = std::move(*test_store);
   AddClients(test_store_->target());
   StartCluster(test_store_->target());
 
@@ -309,6 +360,8 @@ TEST_F(ClusterTest, KilledInstancesLoseNoAcknowledgedRequestAndSearchesAreLimite
   EXPECT_EQ(kills, 20);
   EXPECT_GT(acknowledged.size(), 100u);
   ExpectStoredExactlyOnce(test_store_->target(), acknowledged);
+
+  ExpectEveryInstanceResolves();
 }
 
 TEST_F(ClusterTest, APromotedStandbyHasEveryAcknowledgedRequest) {

@@ -65,7 +65,7 @@ class ServiceTest : public ::testing::Test {
     }
     std::ofstream(export_file) << csv;
     const std::string index = (*directory_ / "index").string();
-    vault_path_ = new std::string((*directory_ / "vault.db").string());
+    vault_path_ = new std::string(test_store_->VaultTarget(*directory_));
     auto pseudonymizer = indexer::Pseudonymizer::FromKey(std::string(32, 'k'));
     ASSERT_TRUE(pseudonymizer.ok());
     pseudonymizer_ = new std::shared_ptr<const indexer::Pseudonymizer>(std::move(*pseudonymizer));

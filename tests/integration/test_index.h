@@ -22,7 +22,8 @@ namespace verkenner::testing {
 inline constexpr int64_t kTestToday = 20758;
 
 // A small index of generated profiles, every registration active, imported with an identity
-// vault as verkenner-index does.
+// vault as verkenner-index does: at `vault_target` (a file or a postgresql:// URI), by default
+// vault.db in `directory`.
 struct TestIndex {
   std::string index_path;
   std::string vault_path;
@@ -32,10 +33,11 @@ struct TestIndex {
 
 inline absl::StatusOr<TestIndex> BuildTestIndex(
     const std::filesystem::path& directory, int profiles,
-    std::shared_ptr<const engine::ReferenceData> reference) {
+    std::shared_ptr<const engine::ReferenceData> reference, std::string vault_target = "") {
   TestIndex built;
   built.index_path = (directory / "index").string();
-  built.vault_path = (directory / "vault.db").string();
+  built.vault_path =
+      vault_target.empty() ? (directory / "vault.db").string() : std::move(vault_target);
   auto generator = indexer::SyntheticProfileGenerator::Create(
       reference, engine::ReferenceData::DefaultDirectory(), {});
   if (!generator.ok()) return generator.status();
