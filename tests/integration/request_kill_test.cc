@@ -2,7 +2,8 @@
 // clients create contact requests, and started again each time. Every request a client saw
 // succeed must be stored exactly once; a retry of a call whose outcome was unknown must succeed
 // and leave exactly one request; nothing may be stored that no client sent; and the store must
-// remain a sound SQLite database that the next server serves from.
+// remain a sound database that the next server serves from. Runs on SQLite and, as
+// request_kill_test_on_postgres, on PostgreSQL.
 //
 // VERKENNER_KILL_ROUNDS raises the number of kills (default 20) for a longer run;
 // VERKENNER_KILL_SEED changes the kill delays (the seed is printed, to repeat a failing run).
@@ -29,12 +30,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "base/sqlite/sqlite_connection.h"
+#include "base/sql/connection.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
+#include "tests/test_store.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 
 namespace verkenner {
@@ -181,36 +183,46 @@ struct StoreContents {
   int64_t audited_creations = 0;
 };
 
-absl::StatusOr<StoreContents> ReadStore(const std::string& path) {
-  // Read-write, as the next server would open it: the first connection recovers the WAL.
-  auto db =
-      sqlite::SqliteConnection::Open("store", path, sqlite::SqliteConnection::Mode::kReadWrite);
-  if (!db.ok()) return db.status();
-  StoreContents contents;
-  {
-    auto check = (*db)->Prepare("PRAGMA integrity_check");
-    if (!check.ok()) return check.status();
-    while (true) {
-      absl::StatusOr<bool> row = check->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      contents.integrity += (contents.integrity.empty() ? "" : "\n") + check->Text(0);
-    }
+// The first column of every row of `sql`, joined by `separator`.
+absl::StatusOr<std::string> Column(sql::Connection& db, const char* sql,
+                                   std::string_view separator) {
+  auto select = db.Prepare(sql);
+  if (!select.ok()) return select.status();
+  std::string joined;
+  while (true) {
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return joined;
+    absl::StrAppend(&joined, joined.empty() ? "" : std::string(separator), select->Text(0));
   }
-  {
-    auto check = (*db)->Prepare("PRAGMA foreign_key_check");
-    if (!check.ok()) return check.status();
-    while (true) {
-      absl::StatusOr<bool> row = check->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      contents.foreign_keys += check->Text(0) + " ";
-    }
+}
+
+// Whether the store's database is sound: SQLite's integrity and foreign key checks (a killed
+// writer must leave a sound file); on PostgreSQL, which the kills do not touch and which checks
+// foreign keys itself, no page checksum failure. "ok" and no foreign key errors when sound.
+absl::Status CheckSoundness(sql::Connection& db, StoreContents& contents) {
+  if (db.dialect() == sql::Dialect::kPostgres) {
+    absl::StatusOr<int64_t> failures = db.QueryInteger(
+        "SELECT coalesce(sum(checksum_failures), 0) FROM pg_stat_database "
+        "WHERE datname = current_database()");
+    if (!failures.ok()) return failures.status();
+    contents.integrity = *failures == 0 ? "ok" : absl::StrCat(*failures, " checksum failures");
+    return absl::OkStatus();
   }
+  absl::StatusOr<std::string> integrity = Column(db, "PRAGMA integrity_check", "\n");
+  if (!integrity.ok()) return integrity.status();
+  contents.integrity = *integrity;
+  absl::StatusOr<std::string> foreign_keys = Column(db, "PRAGMA foreign_key_check", " ");
+  if (!foreign_keys.ok()) return foreign_keys.status();
+  contents.foreign_keys = *foreign_keys;
+  return absl::OkStatus();
+}
+
+absl::Status ReadRows(sql::Connection& db, StoreContents& contents) {
   // The idempotency key table has no index on resource: match keys to rows here.
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> keys_by_resource;
   {
-    auto select = (*db)->Prepare("SELECT resource, account_id, key FROM idempotency_key");
+    auto select = db.Prepare("SELECT resource, account_id, key FROM idempotency_key");
     if (!select.ok()) return select.status();
     while (true) {
       absl::StatusOr<bool> more = select->Step();
@@ -219,7 +231,7 @@ absl::StatusOr<StoreContents> ReadStore(const std::string& path) {
       keys_by_resource[select->Text(0)].emplace_back(select->Text(1), select->Text(2));
     }
   }
-  auto select = (*db)->Prepare("SELECT id, organisation, created_by, body FROM contact_request");
+  auto select = db.Prepare("SELECT id, organisation, created_by, body FROM contact_request");
   if (!select.ok()) return select.status();
   while (true) {
     absl::StatusOr<bool> more = select->Step();
@@ -245,23 +257,42 @@ absl::StatusOr<StoreContents> ReadStore(const std::string& path) {
   }
   for (const auto& [resource, keys] : keys_by_resource) contents.dangling_keys += keys.size();
   auto audited =
-      (*db)->QueryInteger("SELECT count(*) FROM audit WHERE action = 'create_contact_request'");
+      db.QueryInteger("SELECT count(*) FROM audit WHERE action = 'create_contact_request'");
   if (!audited.ok()) return audited.status();
   contents.audited_creations = *audited;
+  return absl::OkStatus();
+}
+
+// The store at `target` as the next server would open it (on SQLite the first connection recovers
+// the WAL).
+absl::StatusOr<StoreContents> ReadStore(const std::string& target) {
+  absl::StatusOr<std::unique_ptr<service::Store>> store = service::Store::Open(target);
+  if (!store.ok()) return store.status();
+  StoreContents contents;
+  absl::Status status = (*store)->Read([&](sql::Connection& db) -> absl::Status {
+    if (absl::Status sound = CheckSoundness(db, contents); !sound.ok()) return sound;
+    return ReadRows(db, contents);
+  });
+  if (!status.ok()) return status;
   return contents;
 }
 
-absl::StatusOr<std::string> AccountId(const std::string& store, const std::string& email) {
-  auto db =
-      sqlite::SqliteConnection::Open("store", store, sqlite::SqliteConnection::Mode::kReadOnly);
-  if (!db.ok()) return db.status();
-  auto select = (*db)->Prepare("SELECT id FROM account WHERE email = ?1");
-  if (!select.ok()) return select.status();
-  select->Bind(1, email);
-  absl::StatusOr<bool> row = select->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return absl::NotFoundError(email);
-  return select->Text(0);
+absl::StatusOr<std::string> AccountId(const std::string& target, const std::string& email) {
+  absl::StatusOr<std::unique_ptr<service::Store>> store = service::Store::Open(target);
+  if (!store.ok()) return store.status();
+  std::string id;
+  absl::Status status = (*store)->Read([&](sql::Connection& db) -> absl::Status {
+    auto select = db.Prepare("SELECT id FROM account WHERE email = ?1");
+    if (!select.ok()) return select.status();
+    select->Bind(1, email);
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::NotFoundError(email);
+    id = select->Text(0);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return id;
 }
 
 // Checks the store against what the clients saw: every acknowledged request exactly once and
@@ -357,10 +388,14 @@ class RequestKillTest : public ::testing::Test {
                  ("verkenner-request-kill-" + std::to_string(getpid()));
     std::filesystem::remove_all(directory_);
     std::filesystem::create_directories(directory_);
-    store_ = (directory_ / "store.db").string();
+    auto test_store = testing::TestStore::Create(directory_);
+    ASSERT_TRUE(test_store.ok()) << test_store.status();
+    test_store_ = std::move(*test_store);
+    store_ = test_store_->target();
     log_ = (directory_ / "server.log").string();
   }
   void TearDown() override {
+    test_store_.reset();
     if (!HasFailure()) std::filesystem::remove_all(directory_);
   }
 
@@ -386,6 +421,7 @@ class RequestKillTest : public ::testing::Test {
   }
 
   std::filesystem::path directory_;
+  std::unique_ptr<testing::TestStore> test_store_;
   std::string index_;
   std::string store_;
   std::string log_;
