@@ -39,14 +39,15 @@ absl::Status WriteGeneratedExport(std::shared_ptr<const engine::ReferenceData> r
 absl::StatusOr<ImportedIndex> ImportExport(std::shared_ptr<const engine::ReferenceData> reference,
                                            const std::filesystem::path& export_file,
                                            const std::filesystem::path& index,
-                                           const std::filesystem::path& vault_path) {
+                                           const std::string& vault) {
   auto pseudonymizer = indexer::Pseudonymizer::FromKey(std::string(32, 'b'));
   if (!pseudonymizer.ok()) return pseudonymizer.status();
   auto writer = indexer::IndexWriter::Open(index.string(), reference);
   if (!writer.ok()) return writer.status();
-  auto vault = indexer::IdentityVault::Open(vault_path.string());
-  if (!vault.ok()) return vault.status();
-  indexer::Importer importer(reference, std::move(*pseudonymizer), {}, writer->get(), vault->get());
+  auto identity_vault = indexer::IdentityVault::Open(vault);
+  if (!identity_vault.ok()) return identity_vault.status();
+  indexer::Importer importer(reference, std::move(*pseudonymizer), {}, writer->get(),
+                             identity_vault->get());
   indexer::Importer::Options options;
   options.today_day = kBenchmarkToday;
 

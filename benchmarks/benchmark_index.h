@@ -27,11 +27,12 @@ struct ImportedIndex {
 };
 
 // Imports `export_file` into a new index at `index` (one shard per core) with the identity vault
-// at `vault`, counts the disclosure groups and compacts, as verkenner-index does.
+// at `vault` (a file or a postgresql:// URI), counts the disclosure groups and compacts, as
+// verkenner-index does.
 absl::StatusOr<ImportedIndex> ImportExport(std::shared_ptr<const engine::ReferenceData> reference,
                                            const std::filesystem::path& export_file,
                                            const std::filesystem::path& index,
-                                           const std::filesystem::path& vault);
+                                           const std::string& vault);
 
 // What search benchmarks start from: `profiles` generated profiles (WriteGeneratedExport) imported
 // into `work`/index (ImportExport); the export and the identity vault are deleted afterwards.
