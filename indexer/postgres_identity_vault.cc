@@ -205,8 +205,10 @@ absl::Status PostgresIdentityVault::Flush() {
   absl::Status status = WritePending();
   if (status.ok()) status = connection_->Execute("COMMIT", "commit batch");
   if (!status.ok()) {
-    // The batch stays pending: AbortBatch drops it, or a retry of CommitBatch sends it again.
+    // A batch stays pending (AbortBatch drops it, or a retry of CommitBatch sends it again); a
+    // single write outside a batch was refused and is forgotten, so the next one goes alone.
     connection_->RollBack();
+    if (!in_batch_) pending_.clear();
     return status;
   }
   pending_.clear();

@@ -98,6 +98,18 @@ TEST_F(PostgresIdentityVaultTest, ABatchKeepsTheLastChangePerProfile) {
   EXPECT_FALSE(vault->Lookup(ProfileId(2))->has_value());
 }
 
+TEST_F(PostgresIdentityVaultTest, ARefusedWriteOutsideABatchLeavesNothingForTheNextOne) {
+  std::unique_ptr<IdentityVault> vault = OpenVault();
+  ASSERT_NE(vault, nullptr);
+  // A rule of the database the vault does not know about refuses one client number.
+  ASSERT_TRUE(Execute("ALTER TABLE vault.identity ADD CHECK (client_number <> 'K-refused')").ok());
+  EXPECT_FALSE(vault->Put({ProfileId(1), "GM0344", "K-refused"}).ok());
+  EXPECT_TRUE(vault->Put({ProfileId(2), "GM0344", "K-2"}).ok());
+  EXPECT_TRUE(vault->Remove(ProfileId(3)).ok());
+  EXPECT_FALSE(vault->Lookup(ProfileId(1))->has_value());
+  EXPECT_EQ(*vault->Count(), 1);
+}
+
 TEST_F(PostgresIdentityVaultTest,
        InstancesOpeningAtOnceCreateTheSchemaOnceAndWriteWithoutDeadlock) {
   constexpr int kInstances = 4;
