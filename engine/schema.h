@@ -3,8 +3,11 @@
 
 #include <xapian.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // The index schema: every term prefix and value slot of a Verkenner index. This header is the
 // single source of truth; the indexer writes documents through it and the engine reads them
@@ -68,6 +71,44 @@ enum Slot : Xapian::valueno {
 
 inline std::string ProfileIdTerm(std::string_view profile_id) {
   return std::string(kPrefixProfileId).append(profile_id);
+}
+
+// The change log. Every commit of a shard records the documents it added, replaced or deleted,
+// as shard-local docids, in the shard's metadata under ChangesKey(the revision the commit
+// creates), committed with them. Readers update their in-memory image by what changed instead
+// of loading it again (CandidateIndex::Update); a reader that finds an entry missing (older than
+// kChangesKept commits, or a commit by an older program) loads the image again. Not part of the
+// schema version: an index without the log is read as before, only more slowly after a commit.
+inline constexpr char kChangesKeyPrefix[] = "verkenner.changes.";
+inline constexpr uint32_t kChangesKept = 256;
+
+inline std::string ChangesKey(uint32_t revision) {
+  std::string digits = std::to_string(revision);
+  return std::string(kChangesKeyPrefix) +
+         std::string(10 - std::min<size_t>(10, digits.size()), '0') + digits;
+}
+
+// "c" and four little-endian bytes per docid: never empty, since Xapian reads an empty value as
+// an absent key.
+inline std::string EncodeChangedDocuments(const std::vector<Xapian::docid>& documents) {
+  std::string value = "c";
+  value.reserve(1 + 4 * documents.size());
+  for (Xapian::docid d : documents) {
+    for (int shift = 0; shift < 32; shift += 8) value.push_back(static_cast<char>(d >> shift));
+  }
+  return value;
+}
+
+// False for a value EncodeChangedDocuments() did not make (including an absent key).
+inline bool DecodeChangedDocuments(std::string_view value, std::vector<Xapian::docid>& documents) {
+  if (value.empty() || value[0] != 'c' || (value.size() - 1) % 4 != 0) return false;
+  for (size_t at = 1; at < value.size(); at += 4) {
+    Xapian::docid d = 0;
+    for (int i = 0; i < 4; ++i)
+      d |= Xapian::docid(static_cast<unsigned char>(value[at + i])) << (8 * i);
+    documents.push_back(d);
+  }
+  return true;
 }
 
 }  // namespace verkenner::engine::schema

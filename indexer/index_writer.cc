@@ -100,6 +100,17 @@ absl::Status CheckCreatable(const std::string& directory) {
   return absl::OkStatus();
 }
 
+// Records `changed` as the change-log entry of the commit about to happen (engine/schema.h), and
+// forgets the entry kChangesKept commits older.
+void LogChanges(Xapian::WritableDatabase& database, const std::vector<Xapian::docid>& changed) {
+  const uint32_t next = static_cast<uint32_t>(database.get_revision()) + 1;
+  database.set_metadata(engine::schema::ChangesKey(next),
+                        engine::schema::EncodeChangedDocuments(changed));
+  if (next > engine::schema::kChangesKept) {
+    database.set_metadata(engine::schema::ChangesKey(next - engine::schema::kChangesKept), "");
+  }
+}
+
 }  // namespace
 
 // ---- IndexShardWriter ----
@@ -129,8 +140,10 @@ absl::Status IndexShardWriter::CommitBatch(
   XapianWriteScope writing(path_);
   try {
     for (const auto& [key, value] : metadata) database_.set_metadata(key, value);
+    LogChanges(database_, changed_);
     database_.commit_transaction();
     in_batch_ = false;
+    changed_.clear();
     return absl::OkStatus();
   } catch (const Xapian::Error& error) {
     AbortBatch();
@@ -145,6 +158,7 @@ void IndexShardWriter::AbortBatch() {
     // Cancelling only fails if no transaction is open, which is the state we want.
   }
   in_batch_ = false;
+  changed_.clear();
 }
 
 bool IndexShardWriter::MayHold(const std::string& id_term) {
@@ -168,11 +182,10 @@ absl::StatusOr<bool> IndexShardWriter::Upsert(const engine::CandidateRecord& rec
     const bool existed = MayHold(id_term) && database_.term_exists(id_term);
     may_hold_.insert(std::hash<std::string>()(id_term));
     // replace_document() would look the id term up again; a new profile needs no replacing.
-    if (existed) {
-      database_.replace_document(id_term, engine::BuildDocument(record, term_generator_));
-    } else {
-      database_.add_document(engine::BuildDocument(record, term_generator_));
-    }
+    changed_.push_back(
+        existed
+            ? database_.replace_document(id_term, engine::BuildDocument(record, term_generator_))
+            : database_.add_document(engine::BuildDocument(record, term_generator_)));
     return !existed;
   } catch (const Xapian::Error& error) {
     return engine::StatusFromXapianError(error);
@@ -184,7 +197,10 @@ absl::StatusOr<bool> IndexShardWriter::Withdraw(const std::string& profile_id) {
   try {
     const std::string id_term = engine::schema::ProfileIdTerm(profile_id);
     const bool existed = MayHold(id_term) && database_.term_exists(id_term);
-    if (existed) database_.delete_document(id_term);
+    if (existed) {
+      changed_.push_back(*database_.postlist_begin(id_term));
+      database_.delete_document(id_term);
+    }
     return existed;
   } catch (const Xapian::Error& error) {
     return engine::StatusFromXapianError(error);
@@ -400,6 +416,7 @@ absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(in
     Xapian::WritableDatabase& first = shards_[0]->database_;
     first.begin_transaction();
     first.set_metadata(engine::kShownDetailsKey, engine::EncodeDetails(groups.details));
+    LogChanges(first, {});
     first.set_metadata(
         engine::kDisclosureSummaryKey,
         absl::StrCat("k=", k, " smallest_shown_group=", groups.smallest_shown_group,

@@ -70,6 +70,8 @@ class IndexShardWriter {
   // only cost that look-up, so an aborted batch needs no bookkeeping here.
   absl::flat_hash_set<uint64_t> may_hold_;
   bool may_hold_loaded_ = false;
+  // Shard-local docids the open batch added, replaced or deleted: its change-log entry.
+  std::vector<Xapian::docid> changed_;
 };
 
 // The writer of a Verkenner index: one IndexShardWriter per shard, plus the operations that span

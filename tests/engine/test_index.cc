@@ -35,13 +35,30 @@ TestIndex::~TestIndex() {
   std::filesystem::remove_all(path_);
 }
 
-void TestIndex::Commit(const std::vector<CandidateRecord>& records) {
+void TestIndex::Commit(const std::vector<CandidateRecord>& records,
+                       const std::vector<std::string>& withdrawn_ids) {
   const int shard_count = static_cast<int>(shards_.size());
+  std::vector<std::vector<Xapian::docid>> changed(shards_.size());
   for (const CandidateRecord& record : records) {
-    shards_[ShardOf(record.profile_id, shard_count)].replace_document(
-        schema::ProfileIdTerm(record.profile_id), BuildDocument(record, generator_));
+    const int shard = ShardOf(record.profile_id, shard_count);
+    changed[shard].push_back(shards_[shard].replace_document(
+        schema::ProfileIdTerm(record.profile_id), BuildDocument(record, generator_)));
   }
-  for (Xapian::WritableDatabase& shard : shards_) shard.commit();
+  for (const std::string& id : withdrawn_ids) {
+    const int shard = ShardOf(id, shard_count);
+    const std::string term = schema::ProfileIdTerm(id);
+    if (!shards_[shard].term_exists(term)) continue;
+    changed[shard].push_back(*shards_[shard].postlist_begin(term));
+    shards_[shard].delete_document(term);
+  }
+  for (int shard = 0; shard < shard_count; ++shard) {
+    if (log_changes_) {
+      const uint32_t next = static_cast<uint32_t>(shards_[shard].get_revision()) + 1;
+      shards_[shard].set_metadata(schema::ChangesKey(next),
+                                  schema::EncodeChangedDocuments(changed[shard]));
+    }
+    shards_[shard].commit();
+  }
 }
 
 void SearchFixture::SetUp() {

@@ -28,14 +28,19 @@ class TestIndex {
             int shards = 2);
   ~TestIndex();
 
-  // Adds or replaces (by profile id) each record, then commits every shard.
-  void Commit(const std::vector<CandidateRecord>& records);
+  // Adds or replaces (by profile id) each record, deletes the withdrawn ones, then commits every
+  // shard, with its change-log entry (engine/schema.h) unless set_log_changes(false).
+  void Commit(const std::vector<CandidateRecord>& records,
+              const std::vector<std::string>& withdrawn_ids = {});
+  // False: commit as a writer that keeps no change log (an older program).
+  void set_log_changes(bool log) { log_changes_ = log; }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
   std::vector<Xapian::WritableDatabase> shards_;
   Xapian::TermGenerator generator_;
+  bool log_changes_ = true;
 };
 
 // The fixture most engine tests share: the reference data, an empty TestIndex, a complete

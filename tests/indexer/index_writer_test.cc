@@ -116,6 +116,47 @@ TEST_F(IndexWriterTest, NewAndKnownProfilesAreToldApartAcrossReopenWithdrawalAnd
   EXPECT_EQ(writer->DocumentCount(), 11);
 }
 
+// Every commit records in its shard which documents it changed (engine/schema.h), which readers
+// use to update their images; a rolled-back batch records nothing, and old entries are dropped.
+TEST_F(IndexWriterTest, EveryCommitLogsTheDocumentsItChangedInItsShard) {
+  std::unique_ptr<IndexWriter> writer = OpenWriter(1);
+  ASSERT_NE(writer, nullptr);
+  AddProfiles(*writer, 5);  // profile-0 .. profile-4: docids 1 .. 5
+  Xapian::Database shard(writer->layout().shard_paths[0]);
+  auto logged = [&](uint32_t revision) {
+    shard.reopen();
+    std::vector<Xapian::docid> documents;
+    if (!engine::schema::DecodeChangedDocuments(
+            shard.get_metadata(engine::schema::ChangesKey(revision)), documents)) {
+      return std::string("none");
+    }
+    std::string text;
+    for (Xapian::docid d : documents) text += std::to_string(d) + " ";
+    return text;
+  };
+  const uint32_t added = static_cast<uint32_t>(shard.get_revision());
+  EXPECT_EQ(logged(added), "1 2 3 4 5 ");
+
+  ASSERT_TRUE(writer->BeginBatch().ok());
+  ASSERT_TRUE(writer->Upsert(Record("profile-9")).ok());
+  writer->AbortBatch();
+  ASSERT_TRUE(writer->BeginBatch().ok());
+  ASSERT_TRUE(writer->Upsert(Record("profile-2")).ok());  // replaced under its docid
+  ASSERT_TRUE(writer->Withdraw("profile-4").ok());
+  ASSERT_TRUE(writer->Upsert(Record("profile-new")).ok());
+  ASSERT_TRUE(writer->CommitBatch().ok());
+  EXPECT_EQ(logged(added + 1), "3 5 6 ");  // profile-2, profile-4, then the new one
+  ASSERT_TRUE(writer->UpdateDisclosureControl(engine::kDefaultMinimumGroupSize).ok());
+  EXPECT_EQ(logged(added + 2), "") << "a commit that changed no document logs an empty list";
+
+  for (uint32_t i = 0; i < engine::schema::kChangesKept; ++i) {
+    ASSERT_TRUE(writer->BeginBatch().ok());
+    ASSERT_TRUE(writer->CommitBatch().ok());
+  }
+  EXPECT_EQ(logged(added), "none") << "entries older than kChangesKept commits are dropped";
+  EXPECT_EQ(logged(added + 2 + engine::schema::kChangesKept), "");
+}
+
 TEST_F(IndexWriterTest, CompactionSwitchesALiveSearcherToTheNewGeneration) {
   std::unique_ptr<IndexWriter> writer = OpenWriter(2);
   ASSERT_NE(writer, nullptr);
