@@ -4,14 +4,17 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <numbers>
+#include <optional>
 #include <tuple>
 
 #include "engine/affinities.h"
 #include "engine/banenafspraak.h"
 #include "engine/candidate_record.h"
 #include "engine/geo.h"
+#include "engine/index_layout.h"
 #include "engine/schema.h"
 
 namespace verkenner::engine {
@@ -124,69 +127,219 @@ struct Scratch {
   bool Seen(uint32_t document) const { return slots[document].stamp == current; }
 };
 
-thread_local Scratch scratch;
+// One per part of an image: the base and the changes since.
+thread_local std::array<Scratch, 2> scratch;
 
 constexpr uint8_t kAvailabilityUnknown = 1;
 constexpr uint8_t kEducationUnknown = 2;
 
 }  // namespace
 
-// Reads the search fields and the posting lists of a database into the columns of an image that
-// AllocateColumns() has sized. While loading, columns and posting lists are indexed by docid.
+// The columns and posting lists of a set of documents: a whole index state (an image's base), or
+// the documents changed since (its delta). Rows are in spatial order; posting lists hold rows.
+struct CandidateIndex::Segment {
+  struct TextPostings {
+    std::vector<uint32_t> documents;  // rows, ascending
+    std::vector<uint16_t> wdf;
+  };
+  struct OccupationPostings {
+    std::vector<uint32_t> documents;  // rows, ascending
+    std::vector<uint16_t> months;
+    std::vector<uint16_t> last_year;
+  };
+
+  // The values a search's facet filters allow, as index sets over the column codes.
+  struct CompiledFilters {
+    bool any = false;
+    std::vector<std::vector<bool>> education;   // by education code index
+    std::vector<std::vector<bool>> region;      // by region index
+    std::vector<std::vector<bool>> hours;       // by hours band
+    std::vector<std::vector<bool>> distance;    // by DistanceBand
+    std::vector<std::vector<bool>> experience;  // by experience band
+    std::vector<uint64_t> affinity;             // any of these bits
+  };
+
+  // Sizes every column for `size` document ids (rows come later, in ArrangeSpatially()).
+  void AllocateColumns(size_t size);
+  // Numbers the distinct home points (PC4 centres) and sets each document's Gate::area.
+  void GroupHomeAreas();
+  int64_t MemoryBytes() const;
+  // After loading: groups home areas, puts the rows in spatial order, and maps slots to docids
+  // (`slot_docids`[slot - 1]; empty when the slots are the docids).
+  void FinishLoading(const std::vector<Xapian::docid>& slot_docids);
+  // Puts the rows in spatial order (latitude strips, then longitude) and the posting lists with
+  // them, so that the profiles near a workplace are a few row ranges.
+  void ArrangeSpatially();
+  // The documents that exist, ordered by latitude strip, then longitude, then docid.
+  std::vector<uint32_t> SpatialOrder();
+  // Reorders every column by `order` (document ids, in row order) and makes docid_ of it.
+  void PermuteColumns(std::vector<uint32_t> order);
+  // Replaces document ids by rows in every posting list, keeping each list sorted by row.
+  void RenumberPostings(const std::vector<uint32_t>& row_of);
+  // Fills strip_begin_ and max_known_reach_km_ for RowsNear().
+  void IndexStrips();
+  int StripOf(double lat) const;
+  // The row ranges [begin, end) of every profile that could travel to `point`.
+  std::vector<std::pair<uint32_t, uint32_t>> RowsNear(const GeoPoint& point, double reach_km) const;
+  CompiledFilters CompileFilters(const std::vector<FacetFilter>& facet_filters) const;
+  bool PassesFilters(const CompiledFilters& filters, uint32_t d, double distance) const;
+  // The facet value of education_codes_[code]: the code, or "onbekend" for 0.
+  std::string EducationFacetLabel(size_t code) const;
+  uint64_t AffinityBit(const std::string& code) const;  // 0 for an unknown code
+  uint64_t SectorBit(const std::string& sector) const;  // 0 for a sector nobody worked in
+
+  // What admission reads of a document, together so that one cache line holds it: the hard
+  // constraints of a search touch every document its terms reach.
+  struct Gate {
+    int32_t retain_until_day = 0;  // 0: no such document
+    uint32_t area = 0;             // index into area_lat_/area_lon_: the PC4 centre
+    int16_t max_travel_km = -1;    // -1 unknown
+    int8_t hours_min = -1;         // -1 unknown
+    int8_t hours_max = -1;
+    int8_t education_ordinal = -1;
+    int8_t driving_licence = -1;  // 0 no, 1 yes
+  };
+
+  // Columns, indexed by row (while loading: by docid). Rows are in spatial order.
+  std::vector<Xapian::docid> docid_;  // of each row
+  std::vector<Gate> gate_;
+  std::vector<double>
+      lat_;  // doubles: distances at a travel limit must come out as geo.h computes them
+  std::vector<double> lon_;
+  std::vector<uint8_t> education_code_;  // index into education_codes_; 0 is unknown
+  std::vector<uint8_t> region_;          // index into regions_
+  std::vector<int32_t> experience_months_;
+  std::vector<int32_t> updated_day_;
+  // The later of updated_day_ and the import's confirmation of the availability: what freshness
+  // ranks on (a WSP's later confirmation, ResolvedQuery::confirmed_documents, counts too).
+  std::vector<int32_t> fresh_day_;
+  std::vector<uint8_t> completeness_;        // percent
+  std::vector<uint64_t> affinities_;         // bit per affinity_codes_ entry
+  std::vector<uint64_t> sectors_;            // bit per sector_codes_ entry: sectors worked in
+  std::vector<uint8_t> days_;                // bit 0 Monday .. bit 6 Sunday; 0 unknown
+  std::vector<int32_t> available_from_day_;  // 0: available now
+  std::vector<uint16_t> text_length_;        // sum of text wdf, for BM25
+  std::vector<double> area_lat_;
+  std::vector<double> area_lon_;
+
+  std::vector<std::string> education_codes_;  // [0] = "" (unknown)
+  std::vector<std::string> regions_;
+  std::vector<std::string> affinity_codes_;
+  std::vector<std::string> sector_codes_;  // normalised (refdata NormalizeKey)
+
+  // Rows of latitude strip s (counted from strip_base_) are [strip_begin_[s], strip_begin_[s+1]),
+  // in longitude order.
+  static constexpr double kStripDegrees = 0.1;
+  int strip_base_ = 0;
+  std::vector<uint32_t> strip_begin_;
+  double max_known_reach_km_ = 0;  // the farthest any profile with a known limit travels
+
+  std::unordered_map<std::string, TextPostings> text_;
+  std::unordered_map<std::string, OccupationPostings> occupations_;  // by ESCO code
+  std::unordered_map<std::string, OccupationPostings> unit_groups_;  // by ISCO code
+  int64_t postings_ = 0;           // loaded: text and occupation entries
+  int64_t document_count_ = 0;     // rows: the searchable documents
+  int64_t total_text_length_ = 0;  // of every row, for BM25
+  // The row of each docid below row_of_docid_.size(), or kNoRow.
+  static constexpr uint32_t kNoRow = ~uint32_t{0};
+  std::vector<uint32_t> row_of_docid_;
+  uint32_t RowOf(Xapian::docid d) const {
+    return d < row_of_docid_.size() ? row_of_docid_[d] : kNoRow;
+  }
+};
+
+namespace {
+
+// Text terms are the unprefixed ones: they start with a digit, a lower-case letter or a
+// non-ASCII byte, while every prefix is upper-case ASCII.
+bool IsTextTerm(const std::string& term) {
+  if (term.empty()) return false;
+  const unsigned char first = static_cast<unsigned char>(term[0]);
+  return !(first >= 'A' && first <= 'Z');
+}
+
+// The searchable record of a document's search fields: false for a malformed one, which stays
+// out of every result, and for a profile its source hid (registered, but no employer may find or
+// count it).
+bool DecodeSearchable(const std::string& value, CandidateRecord& record) {
+  return DecodeSearchFields(value, record) && !record.hidden_at_source;
+}
+
+}  // namespace
+
+// Reads documents of a database into the columns of a segment that AllocateColumns() has sized.
+// While loading, columns are indexed by slot: the docid when loading a whole database, the
+// position (from 1) in the list of documents to read otherwise. Only searchable documents are
+// stored; the slots of the others keep retain_until_day 0 and so never become rows.
 class CandidateIndex::Loader {
  public:
-  Loader(CandidateIndex& index, const Xapian::Database& database)
-      : x_(index),
+  Loader(Segment& segment, const Xapian::Database& database)
+      : x_(segment),
         database_(database),
-        region_index_(index.regions_),
-        education_index_(index.education_codes_),
-        sector_index_(index.sector_codes_),
-        affinity_index_(index.affinity_codes_) {}
+        region_index_(segment.regions_),
+        education_index_(segment.education_codes_),
+        sector_index_(segment.sector_codes_),
+        affinity_index_(segment.affinity_codes_) {}
 
-  // One pass over the search-fields value stream: the columns and the occupation postings.
-  void LoadSearchFields() {
+  // Every document: one pass over the search-fields value stream (the columns and the occupation
+  // postings), then one over the text terms' posting lists.
+  void LoadAll() {
     CandidateRecord record;  // reused: decoding then reuses its strings and vectors
     for (auto value = database_.valuestream_begin(schema::kSlotSearchFields);
          value != database_.valuestream_end(schema::kSlotSearchFields); ++value) {
-      const Xapian::docid d = value.get_docid();
-      // A malformed record stays out of every result: its retention is 0. So does a profile its
-      // source hid: it is registered, but no employer may find or count it.
-      if (!DecodeSearchFields(*value, record) || record.hidden_at_source) continue;
-      StoreColumns(d, record);
-      for (const ExperienceEntry& entry : record.experience) AddExperience(d, entry);
-      for (const std::string& code : record.affinities) {
-        const int bit = affinity_index_(code);
-        // More kinds than the reference set has are not countable here.
-        if (bit < 64) x_.affinities_[d] |= uint64_t{1} << bit;
-      }
+      if (DecodeSearchable(*value, record)) Store(value.get_docid(), record);
     }
-  }
-
-  // Text terms are the unprefixed ones: they start with a digit, a lower-case letter or a
-  // non-ASCII byte, while every prefix is upper-case ASCII.
-  void LoadTextPostings() {
     for (auto term = database_.allterms_begin(); term != database_.allterms_end(); ++term) {
       const std::string name = *term;
       if (name.empty()) continue;
-      const unsigned char first = static_cast<unsigned char>(name[0]);
-      if (first >= 'A' && first <= 'Z') {
+      if (!IsTextTerm(name)) {
         term.skip_to("a");
-        if (term == database_.allterms_end()) break;
-        const std::string next = *term;
-        const unsigned char next_first = static_cast<unsigned char>(next[0]);
-        if (next_first >= 'A' && next_first <= 'Z') break;
+        if (term == database_.allterms_end() || !IsTextTerm(*term)) break;
       }
       AddTextPostings(*term, term.get_termfreq());
+    }
+  }
+
+  // The documents `docids` (ascending) into slots 1..n, each read whole; a docid the database no
+  // longer holds (deleted) leaves its slot empty.
+  void LoadDocuments(const std::vector<Xapian::docid>& docids) {
+    CandidateRecord record;
+    for (size_t i = 0; i < docids.size(); ++i) {
+      Xapian::Document document;
+      try {
+        document = database_.get_document(docids[i]);
+      } catch (const Xapian::DocNotFoundError&) {
+        continue;
+      }
+      if (!DecodeSearchable(document.get_value(schema::kSlotSearchFields), record)) continue;
+      const uint32_t slot = static_cast<uint32_t>(i + 1);
+      Store(slot, record);
+      for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
+        const std::string name = *term;
+        if (!IsTextTerm(name)) continue;
+        Segment::TextPostings& list = x_.text_[name];
+        AddTextPosting(list, slot, term.get_wdf());
+      }
     }
   }
 
   int64_t postings() const { return postings_; }
 
  private:
-  void StoreColumns(Xapian::docid d, const CandidateRecord& record) {
+  void Store(uint32_t d, const CandidateRecord& record) {
+    StoreColumns(d, record);
+    for (const ExperienceEntry& entry : record.experience) AddExperience(d, entry);
+    for (const std::string& code : record.affinities) {
+      const int bit = affinity_index_(code);
+      // More kinds than the reference set has are not countable here.
+      if (bit < 64) x_.affinities_[d] |= uint64_t{1} << bit;
+    }
+  }
+
+  void StoreColumns(uint32_t d, const CandidateRecord& record) {
     x_.lat_[d] = record.home.lat;
     x_.lon_[d] = record.home.lon;
-    Gate& gate = x_.gate_[d];
+    Segment::Gate& gate = x_.gate_[d];
     gate.retain_until_day = static_cast<int32_t>(record.retain_until_day);
     if (record.max_travel_km) {
       gate.max_travel_km = static_cast<int16_t>(std::clamp(*record.max_travel_km, 0, 30000));
@@ -217,7 +370,7 @@ class CandidateIndex::Loader {
     }
   }
 
-  void AddExperience(Xapian::docid d, const ExperienceEntry& entry) {
+  void AddExperience(uint32_t d, const ExperienceEntry& entry) {
     if (const std::string sector = NormalizeKey(entry.sector); !sector.empty()) {
       const int bit = sector_index_(sector);
       if (bit < 64) x_.sectors_[d] |= uint64_t{1} << bit;
@@ -226,7 +379,7 @@ class CandidateIndex::Loader {
     if (!entry.isco_code.empty()) AddOccupation(x_.unit_groups_[entry.isco_code], d, entry);
   }
 
-  void AddOccupation(OccupationPostings& list, Xapian::docid d, const ExperienceEntry& entry) {
+  void AddOccupation(Segment::OccupationPostings& list, uint32_t d, const ExperienceEntry& entry) {
     // One entry per document: several jobs in one occupation add up.
     if (!list.documents.empty() && list.documents.back() == d) {
       list.months.back() =
@@ -241,23 +394,30 @@ class CandidateIndex::Loader {
     ++postings_;
   }
 
-  // The postings of one text term, adding each document's wdf to its text length (for BM25).
+  // The postings of one text term among the stored documents.
   void AddTextPostings(const std::string& text_term, Xapian::doccount frequency) {
-    TextPostings& list = x_.text_[text_term];
+    Segment::TextPostings& list = x_.text_[text_term];
     list.documents.reserve(frequency);
     list.wdf.reserve(frequency);
     for (auto posting = database_.postlist_begin(text_term);
          posting != database_.postlist_end(text_term); ++posting) {
-      const Xapian::termcount wdf = std::min<Xapian::termcount>(posting.get_wdf(), 65535);
-      list.documents.push_back(*posting);
-      list.wdf.push_back(static_cast<uint16_t>(wdf));
-      x_.text_length_[*posting] =
-          static_cast<uint16_t>(std::min<uint32_t>(65535, x_.text_length_[*posting] + wdf));
-      ++postings_;
+      if (x_.gate_[*posting].retain_until_day == 0) continue;  // not stored: not searchable
+      AddTextPosting(list, *posting, posting.get_wdf());
     }
+    if (list.documents.empty()) x_.text_.erase(text_term);
   }
 
-  CandidateIndex& x_;
+  // Adds the document's wdf to its text length too (for BM25).
+  void AddTextPosting(Segment::TextPostings& list, uint32_t d, Xapian::termcount wdf) {
+    const uint32_t capped = std::min<Xapian::termcount>(wdf, 65535);
+    list.documents.push_back(d);
+    list.wdf.push_back(static_cast<uint16_t>(capped));
+    x_.text_length_[d] =
+        static_cast<uint16_t>(std::min<uint32_t>(65535, x_.text_length_[d] + capped));
+    ++postings_;
+  }
+
+  Segment& x_;
   const Xapian::Database& database_;
   Interner region_index_;
   Interner education_index_;
@@ -266,32 +426,113 @@ class CandidateIndex::Loader {
   int64_t postings_ = 0;
 };
 
-std::shared_ptr<const CandidateIndex> CandidateIndex::Load(
-    const Xapian::Database& database, std::string state,
-    std::shared_ptr<const ReferenceData> reference) {
+CandidateIndex::~CandidateIndex() = default;
+
+std::shared_ptr<const CandidateIndex> CandidateIndex::Load(const Xapian::Database& database,
+                                                           std::string state) {
   const auto start = std::chrono::steady_clock::now();
+  auto segment = std::make_shared<Segment>();
+  segment->AllocateColumns(static_cast<size_t>(database.get_lastdocid()) + 1);
+  Loader loader(*segment, database);
+  loader.LoadAll();
+  segment->FinishLoading(/*slot_docids=*/{});
+  segment->postings_ = loader.postings();
+
   std::shared_ptr<CandidateIndex> index(new CandidateIndex());
   index->state_ = std::move(state);
-  index->reference_ = std::move(reference);
-  index->AllocateColumns(static_cast<size_t>(database.get_lastdocid()) + 1);
-  index->document_count_ = database.get_doccount();
-
-  Loader loader(*index, database);
-  loader.LoadSearchFields();
-  index->GroupHomeAreas();
-  loader.LoadTextPostings();
-  index->ComputeAverageTextLength();
-  index->ArrangeSpatially();
-
-  index->load_stats_.documents = index->document_count_;
-  index->load_stats_.postings = loader.postings();
-  index->load_stats_.memory_bytes = index->MemoryBytes();
+  index->base_state_ = index->state_;
+  index->base_ = std::move(segment);
+  index->load_stats_.documents = index->base_->document_count_;
+  index->load_stats_.postings = index->base_->postings_;
+  index->load_stats_.memory_bytes = index->base_->MemoryBytes();
   index->load_stats_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return index;
 }
 
-void CandidateIndex::AllocateColumns(size_t size) {
+std::shared_ptr<const CandidateIndex> CandidateIndex::Update(
+    const CandidateIndex& previous, const Xapian::Database& database,
+    const std::vector<Xapian::Database>& shards, std::string state, int64_t max_changed) {
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<std::vector<Xapian::docid>> changed =
+      ChangedSince(previous, shards, state, max_changed);
+  if (!changed.has_value()) return nullptr;
+
+  std::shared_ptr<CandidateIndex> index(new CandidateIndex());
+  index->state_ = std::move(state);
+  index->base_state_ = previous.base_state_;
+  index->base_ = previous.base_;
+  index->changed_ = *std::move(changed);
+  if (!index->changed_.empty()) {
+    auto delta = std::make_shared<Segment>();
+    delta->AllocateColumns(index->changed_.size() + 1);
+    Loader loader(*delta, database);
+    loader.LoadDocuments(index->changed_);
+    delta->FinishLoading(index->changed_);
+    delta->postings_ = loader.postings();
+    if (delta->document_count_ > 0) index->delta_ = std::move(delta);
+    index->MaskChangedBaseRows();
+  }
+  const int64_t masked = static_cast<int64_t>(index->masked_rows_.size());
+  const int64_t added = index->delta_ != nullptr ? index->delta_->document_count_ : 0;
+  index->load_stats_.documents = index->base_->document_count_ - masked + added;
+  index->load_stats_.postings =
+      index->base_->postings_ + (index->delta_ != nullptr ? index->delta_->postings_ : 0);
+  index->load_stats_.memory_bytes =
+      index->base_->MemoryBytes() + (index->delta_ != nullptr ? index->delta_->MemoryBytes() : 0);
+  index->load_stats_.changed_since_load = static_cast<int64_t>(index->changed_.size());
+  index->load_stats_.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return index;
+}
+
+std::optional<std::vector<Xapian::docid>> CandidateIndex::ChangedSince(
+    const CandidateIndex& previous, const std::vector<Xapian::Database>& shards,
+    const std::string& state, int64_t max_changed) {
+  const std::optional<IndexState> from = ParseIndexState(previous.state_);
+  const std::optional<IndexState> to = ParseIndexState(state);
+  const size_t shard_count = shards.size();
+  if (!from.has_value() || !to.has_value() || from->generation != to->generation ||
+      from->revisions.size() != shard_count || to->revisions.size() != shard_count) {
+    return std::nullopt;
+  }
+  std::vector<Xapian::docid> changed = previous.changed_;
+  std::vector<Xapian::docid> local;
+  for (size_t s = 0; s < shard_count; ++s) {
+    const uint32_t first = from->revisions[s];
+    const uint32_t last = to->revisions[s];
+    if (last < first || last - first > schema::kChangesKept) return std::nullopt;
+    for (uint32_t revision = first + 1; revision <= last; ++revision) {
+      local.clear();
+      if (!schema::DecodeChangedDocuments(shards[s].get_metadata(schema::ChangesKey(revision)),
+                                          local)) {
+        return std::nullopt;  // not logged: an older writer, or forgotten
+      }
+      // Xapian numbers the documents of combined databases round robin over the shards.
+      for (Xapian::docid d : local) changed.push_back((d - 1) * shard_count + s + 1);
+      if (static_cast<int64_t>(changed.size()) > 2 * max_changed) return std::nullopt;
+    }
+  }
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  if (static_cast<int64_t>(changed.size()) > max_changed) return std::nullopt;
+  return changed;
+}
+
+void CandidateIndex::MaskChangedBaseRows() {
+  masked_.assign((base_->docid_.size() + 63) / 64, 0);
+  for (Xapian::docid d : changed_) {
+    const uint32_t row = base_->RowOf(d);
+    if (row == Segment::kNoRow) continue;
+    masked_[row >> 6] |= uint64_t{1} << (row & 63);
+    masked_rows_.push_back(row);
+    masked_text_length_ += base_->text_length_[row];
+  }
+  std::sort(masked_rows_.begin(), masked_rows_.end());
+  if (masked_rows_.empty()) masked_.clear();
+}
+
+void CandidateIndex::Segment::AllocateColumns(size_t size) {
   lat_.assign(size, 0);
   lon_.assign(size, 0);
   gate_.assign(size, Gate());
@@ -311,7 +552,7 @@ void CandidateIndex::AllocateColumns(size_t size) {
 
 // Profiles live at PC4 centres: a few thousand distinct points, so a search can compute one
 // distance per area instead of one per profile.
-void CandidateIndex::GroupHomeAreas() {
+void CandidateIndex::Segment::GroupHomeAreas() {
   struct PointHash {
     size_t operator()(const std::pair<double, double>& point) const {
       return std::hash<double>()(point.first) * 31 + std::hash<double>()(point.second);
@@ -329,13 +570,21 @@ void CandidateIndex::GroupHomeAreas() {
   }
 }
 
-void CandidateIndex::ComputeAverageTextLength() {
-  double total_length = 0;
-  for (uint16_t length : text_length_) total_length += length;
-  average_text_length_ = document_count_ > 0 ? std::max(1.0, total_length / document_count_) : 1.0;
+void CandidateIndex::Segment::FinishLoading(const std::vector<Xapian::docid>& slot_docids) {
+  GroupHomeAreas();
+  for (uint16_t length : text_length_) total_text_length_ += length;
+  const size_t slots = gate_.size();
+  ArrangeSpatially();
+  if (slot_docids.empty()) {  // slots are docids: a base, whose rows an update may mask
+    row_of_docid_.assign(slots, kNoRow);
+    for (uint32_t r = 0; r < docid_.size(); ++r) row_of_docid_[docid_[r]] = r;
+  } else {
+    for (Xapian::docid& d : docid_) d = slot_docids[d - 1];
+  }
+  document_count_ = static_cast<int64_t>(docid_.size());
 }
 
-int64_t CandidateIndex::MemoryBytes() const {
+int64_t CandidateIndex::Segment::MemoryBytes() const {
   int64_t bytes = VectorBytes(gate_) + VectorBytes(lat_) + VectorBytes(lon_) +
                   VectorBytes(education_code_) + VectorBytes(region_) +
                   VectorBytes(experience_months_) + VectorBytes(updated_day_) +
@@ -354,7 +603,7 @@ int64_t CandidateIndex::MemoryBytes() const {
   return bytes;
 }
 
-void CandidateIndex::ArrangeSpatially() {
+void CandidateIndex::Segment::ArrangeSpatially() {
   std::vector<uint32_t> order = SpatialOrder();
   std::vector<uint32_t> row_of(gate_.size(), 0);
   for (uint32_t r = 0; r < order.size(); ++r) row_of[order[r]] = r;
@@ -363,7 +612,7 @@ void CandidateIndex::ArrangeSpatially() {
   IndexStrips();
 }
 
-std::vector<uint32_t> CandidateIndex::SpatialOrder() {
+std::vector<uint32_t> CandidateIndex::Segment::SpatialOrder() {
   double min_lat = 90;
   for (size_t d = 1; d < gate_.size(); ++d) {
     if (gate_[d].retain_until_day != 0) min_lat = std::min(min_lat, lat_[d]);
@@ -391,7 +640,7 @@ std::vector<uint32_t> CandidateIndex::SpatialOrder() {
   return order;
 }
 
-void CandidateIndex::PermuteColumns(std::vector<uint32_t> order) {
+void CandidateIndex::Segment::PermuteColumns(std::vector<uint32_t> order) {
   auto permute = [&](auto& column) {
     std::remove_reference_t<decltype(column)> rows(order.size());
     for (size_t r = 0; r < order.size(); ++r) rows[r] = column[order[r]];
@@ -414,7 +663,7 @@ void CandidateIndex::PermuteColumns(std::vector<uint32_t> order) {
   docid_ = std::move(order);
 }
 
-void CandidateIndex::RenumberPostings(const std::vector<uint32_t>& row_of) {
+void CandidateIndex::Segment::RenumberPostings(const std::vector<uint32_t>& row_of) {
   std::vector<uint64_t> keys;  // row << 32 | position in the list
   std::vector<uint64_t> scratch_keys;
   auto reorder = [&](std::vector<uint32_t>& documents, auto&... payloads) {
@@ -437,7 +686,7 @@ void CandidateIndex::RenumberPostings(const std::vector<uint32_t>& row_of) {
   }
 }
 
-void CandidateIndex::IndexStrips() {
+void CandidateIndex::Segment::IndexStrips() {
   const int strips = docid_.empty() ? 0 : StripOf(lat_.back()) + 1;  // rows are in strip order
   strip_begin_.assign(static_cast<size_t>(strips) + 1, static_cast<uint32_t>(docid_.size()));
   for (uint32_t r = static_cast<uint32_t>(docid_.size()); r-- > 0;) {
@@ -452,12 +701,12 @@ void CandidateIndex::IndexStrips() {
   }
 }
 
-int CandidateIndex::StripOf(double lat) const {
+int CandidateIndex::Segment::StripOf(double lat) const {
   return std::max(0, static_cast<int>(std::floor(lat / kStripDegrees)) - strip_base_);
 }
 
-std::vector<std::pair<uint32_t, uint32_t>> CandidateIndex::RowsNear(const GeoPoint& point,
-                                                                    double reach_km) const {
+std::vector<std::pair<uint32_t, uint32_t>> CandidateIndex::Segment::RowsNear(
+    const GeoPoint& point, double reach_km) const {
   std::vector<std::pair<uint32_t, uint32_t>> ranges;
   if (docid_.empty()) return ranges;
   // Everything a profile could travel from lies in this box around the workplace.
@@ -482,28 +731,83 @@ std::vector<std::pair<uint32_t, uint32_t>> CandidateIndex::RowsNear(const GeoPoi
   return ranges;
 }
 
-std::string CandidateIndex::EducationFacetLabel(size_t code) const {
+std::string CandidateIndex::Segment::EducationFacetLabel(size_t code) const {
   return code == 0 ? std::string(kUnknownFacetValue) : education_codes_[code];
 }
 
 int64_t CandidateIndex::TextTermFrequency(const std::string& term) const {
-  auto found = text_.find(term);
-  return found == text_.end() ? 0 : static_cast<int64_t>(found->second.documents.size());
+  return PostingCount(&Segment::text_, term);
 }
 
 int64_t CandidateIndex::OccupationFrequency(const std::string& esco_code) const {
-  auto found = occupations_.find(esco_code);
-  return found == occupations_.end() ? 0 : static_cast<int64_t>(found->second.documents.size());
+  return PostingCount(&Segment::occupations_, esco_code);
 }
 
-// One search over the image: Match() as its phases. The query is read once into flags; the
-// per-document work (Admit, the reach loops, Rank) stays in tight loops over the columns, with
-// the per-thread scratch space instead of allocations.
+template <typename Lists>
+int64_t CandidateIndex::PostingCount(const Lists Segment::*lists, const std::string& key) const {
+  int64_t count = 0;
+  if (auto found = (base_.get()->*lists).find(key); found != (base_.get()->*lists).end()) {
+    count +=
+        static_cast<int64_t>(found->second.documents.size()) - CountMasked(found->second.documents);
+  }
+  if (delta_ != nullptr) {
+    if (auto found = (delta_.get()->*lists).find(key); found != (delta_.get()->*lists).end()) {
+      count += static_cast<int64_t>(found->second.documents.size());
+    }
+  }
+  return count;
+}
+
+int64_t CandidateIndex::CountMasked(const std::vector<uint32_t>& rows) const {
+  if (masked_rows_.empty()) return 0;
+  int64_t count = 0;
+  // Whichever is fewer steps: a look-up per masked row, or a bit test per row of the list.
+  if (masked_rows_.size() * 20 < rows.size()) {
+    for (uint32_t row : masked_rows_) count += std::binary_search(rows.begin(), rows.end(), row);
+  } else {
+    for (uint32_t row : rows) count += Masked(row);
+  }
+  return count;
+}
+
+struct CandidateIndex::CorpusStats {
+  double documents = 1;
+  double average_text_length = 1;
+  std::vector<int64_t> term_documents;  // of each ResolvedQuery::text_terms entry
+};
+
+namespace {
+
+// Better first: by the requested order, then by score, then by docid, so that identical
+// queries give identical orderings, whichever part of the image the candidates come from.
+bool Better(const SearchQuery& query, const RankedCandidate& a, const RankedCandidate& b) {
+  if (query.sort == SortOrder::kDistance && query.workplace.has_value()) {
+    // By band only: an order by exact distance would leak it, as a score would.
+    const DistanceBand a_band = BandForDistance(a.distance_km);
+    const DistanceBand b_band = BandForDistance(b.distance_km);
+    if (a_band != b_band) return a_band < b_band;
+  }
+  if (query.sort == SortOrder::kLastUpdate && a.updated_day != b.updated_day) {
+    return a.updated_day > b.updated_day;
+  }
+  if (a.score != b.score) return a.score > b.score;
+  return a.docid < b.docid;
+}
+
+}  // namespace
+
+// One search over one part of the image, in phases that Match() runs over every part: Reach()
+// (which documents the search reaches and admits), RankAdmitted() (with the best text score of all
+// parts), then Describe() for the candidates on the page and AddFacetLists(). The query is read
+// once into flags; the per-document work (Admit, the reach loops, Rank) stays in tight loops over
+// the columns, with the per-thread scratch space instead of allocations.
 class CandidateIndex::MatchRun {
  public:
-  MatchRun(const CandidateIndex& index, const ResolvedQuery& resolved, Scratch& scratch);
+  // `masking`: the image whose masked rows of `segment` (its base) are left out; null for none.
+  MatchRun(const Segment& segment, const CandidateIndex* masking, uint8_t segment_index,
+           const ResolvedQuery& resolved, const CorpusStats& stats, Scratch& scratch);
 
-  MatchOutcome Run() {
+  void Reach() {
     // Spatial ranges: a search with a workplace reads only the rows in the box its farthest
     // traveller could come from, a few row ranges found by binary search in every posting list.
     if (located_) {
@@ -516,14 +820,26 @@ class CandidateIndex::MatchRun {
     ReachOccupations(x_.occupations_, resolved_.esco_codes, /*related=*/false);
     ReachOccupations(x_.unit_groups_, resolved_.isco_codes, /*related=*/true);
     if (!has_text_ && !has_occupations_) AdmitEveryRowInReach();
-    // Ranking and facets over the admitted documents, keeping only the best `wanted_`.
-    RankAndCountAdmitted();
-    // The page: the best in order, from the page's offset, with what matched.
-    FillPage();
-    // Facet lists: the counts under the labels a filter can name.
-    FillFacetLists();
-    return std::move(outcome_);
   }
+  float best_text() const { return best_text_; }
+
+  // Ranking and facets over the admitted documents, keeping only the best `wanted_`, in order.
+  // `best_text` is the best text score of every part, which text scores are relative to.
+  void RankAdmitted(float best_text) {
+    best_text_ = best_text;
+    RankAndCountAdmitted();
+    std::sort(best_.begin(), best_.end(),
+              [this](const RankedCandidate& a, const RankedCandidate& b) {
+                return Better(query_, a, b);
+              });
+  }
+  const std::vector<RankedCandidate>& best() const { return best_; }
+  int64_t total() const { return static_cast<int64_t>(s_.admitted_documents.size()); }
+
+  // What matched, for a candidate of this part on the page.
+  void Describe(RankedCandidate& candidate) const;
+  // The facet counts under the labels a filter can name, added to `outcome`.
+  void AddFacetLists(MatchOutcome& outcome) const;
 
  private:
   // What the vacancy's affinities and sectors ask for: each is met by the candidate's affinity
@@ -542,31 +858,31 @@ class CandidateIndex::MatchRun {
   };
 
   bool Admit(uint32_t d);
-  bool AdmitDistance(const Gate& gate, Scratch::Slot& slot);
+  bool AdmitDistance(const Segment::Gate& gate, Scratch::Slot& slot);
   template <typename Visit>
   void ForEachNear(const std::vector<uint32_t>& documents, Visit&& visit) const;
   void ReachTextTerms();
-  void ReachOccupations(const std::unordered_map<std::string, OccupationPostings>& lists,
+  void ReachOccupations(const std::unordered_map<std::string, Segment::OccupationPostings>& lists,
                         const std::vector<std::string>& codes, bool related);
   void AdmitEveryRowInReach();
   void RankAndCountAdmitted();
   void CountFacets(uint32_t d, double distance);
+  bool Masked(uint32_t d) const { return masking_ != nullptr && masking_->Masked(d); }
   RankedCandidate Rank(uint32_t d) const;
   double AvailabilityOf(uint32_t d, bool availability_unknown) const;
   // The later of row d's own fresh day and a WSP's confirmation of its availability.
   int32_t FreshDay(uint32_t d) const;
   double AffinityOf(uint32_t d) const;
   void KeepIfAmongBest(RankedCandidate&& candidate);
-  bool Better(const RankedCandidate& a, const RankedCandidate& b) const;
-  void FillPage();
-  void FillFacetLists();
   bool Wants(FacetKind facet) const { return want_[static_cast<int>(facet)]; }
 
-  const CandidateIndex& x_;
+  const Segment& x_;
+  const CandidateIndex* const masking_;
+  const uint8_t segment_index_;
   const ResolvedQuery& resolved_;
+  const CorpusStats& stats_;
   const SearchQuery& query_;
   Scratch& s_;
-  MatchOutcome outcome_;
 
   // The hard constraints.
   const bool tolerant_;
@@ -582,7 +898,7 @@ class CandidateIndex::MatchRun {
   const std::vector<Xapian::docid>* const hidden_;  // null when no profile is hidden
   // Null when no WSP confirmed an availability.
   const std::vector<std::pair<Xapian::docid, int32_t>>* const confirmed_;
-  const CompiledFilters filters_;
+  const Segment::CompiledFilters filters_;
 
   // Spatial ranges and relevance reach.
   std::vector<std::pair<uint32_t, uint32_t>> near_;
@@ -600,10 +916,14 @@ class CandidateIndex::MatchRun {
   std::vector<RankedCandidate> best_;  // heap, worst of the best on top
 };
 
-CandidateIndex::MatchRun::MatchRun(const CandidateIndex& index, const ResolvedQuery& resolved,
-                                   Scratch& scratch)
-    : x_(index),
+CandidateIndex::MatchRun::MatchRun(const Segment& segment, const CandidateIndex* masking,
+                                   uint8_t segment_index, const ResolvedQuery& resolved,
+                                   const CorpusStats& stats, Scratch& scratch)
+    : x_(segment),
+      masking_(masking),
+      segment_index_(segment_index),
       resolved_(resolved),
+      stats_(stats),
       query_(*resolved.query),
       s_(scratch),
       tolerant_(query_.unknown_fields == UnknownFieldPolicy::kTolerant),
@@ -622,17 +942,14 @@ CandidateIndex::MatchRun::MatchRun(const CandidateIndex& index, const ResolvedQu
       confirmed_(resolved.confirmed_documents != nullptr && !resolved.confirmed_documents->empty()
                      ? resolved.confirmed_documents
                      : nullptr),
-      filters_(index.CompileFilters(query_.facet_filters)),
+      filters_(segment.CompileFilters(query_.facet_filters)),
       has_text_(!resolved.text_terms.empty()),
       has_occupations_(!resolved.esco_codes.empty()),
       days_asked_(query_.days != 0),
       start_asked_(query_.start_day.has_value()),
       wanted_(static_cast<size_t>(
           std::clamp(resolved.offset + std::max(0, query_.page_size), 0, kMaxReachableResults))) {
-  for (FacetKind facet : query_.facets) {
-    outcome_.facet_counts[facet];
-    want_[static_cast<int>(facet)] = true;
-  }
+  for (FacetKind facet : query_.facets) want_[static_cast<int>(facet)] = true;
   s_.Prepare(x_.docid_.size(), x_.area_lat_.size());
   for (const std::string& wanted : query_.affinities) {
     interests_.push_back({x_.AffinityBit(wanted), x_.SectorBit(wanted)});
@@ -652,8 +969,8 @@ inline bool CandidateIndex::MatchRun::Admit(uint32_t d) {
   if (slot.stamp == s_.current) return slot.admitted != 0;
   slot = Scratch::Slot();
   slot.stamp = s_.current;
-  const Gate& gate = x_.gate_[d];
-  if (gate.retain_until_day < today_ || gate.retain_until_day == 0) return false;
+  const Segment::Gate& gate = x_.gate_[d];
+  if (gate.retain_until_day < today_ || gate.retain_until_day == 0 || Masked(d)) return false;
   if (hidden_ != nullptr && std::binary_search(hidden_->begin(), hidden_->end(), x_.docid_[d])) {
     return false;
   }
@@ -685,7 +1002,8 @@ inline bool CandidateIndex::MatchRun::Admit(uint32_t d) {
 }
 
 // Within the profile's own travel limit (in tolerant mode, an unknown limit is assumed).
-inline bool CandidateIndex::MatchRun::AdmitDistance(const Gate& gate, Scratch::Slot& slot) {
+inline bool CandidateIndex::MatchRun::AdmitDistance(const Segment::Gate& gate,
+                                                    Scratch::Slot& slot) {
   double limit = gate.max_travel_km;
   if (gate.max_travel_km < 0) {
     if (!tolerant_) return false;
@@ -721,18 +1039,19 @@ inline void CandidateIndex::MatchRun::ForEachNear(const std::vector<uint32_t>& d
 
 // BM25 of the text terms, as Xapian's BM25Weight would score them.
 void CandidateIndex::MatchRun::ReachTextTerms() {
-  for (const std::string& term : resolved_.text_terms) {
-    auto found = x_.text_.find(term);
+  for (size_t t = 0; t < resolved_.text_terms.size(); ++t) {
+    auto found = x_.text_.find(resolved_.text_terms[t]);
     if (found == x_.text_.end()) continue;
-    const TextPostings& list = found->second;
-    const double n = static_cast<double>(list.documents.size());
-    const double total = static_cast<double>(std::max<int64_t>(1, x_.document_count_));
+    const Segment::TextPostings& list = found->second;
+    // Over the whole image, so that every part scores alike.
+    const double n = static_cast<double>(stats_.term_documents[t]);
+    const double total = stats_.documents;
     const double idf = std::max(0.01, std::log((total - n + 0.5) / (n + 0.5))) * (kK1 + 1);
     ForEachNear(list.documents, [&](size_t k) {
       const uint32_t d = list.documents[k];
       if (!Admit(d)) return;
       const double length =
-          std::max(kMinNormalisedLength, x_.text_length_[d] / x_.average_text_length_);
+          std::max(kMinNormalisedLength, x_.text_length_[d] / stats_.average_text_length);
       const double wdf = list.wdf[k];
       s_.slots[d].text += static_cast<float>(idf * wdf / (kK1 * ((1 - kB) + kB * length) + wdf));
       best_text_ = std::max(best_text_, s_.slots[d].text);
@@ -742,7 +1061,7 @@ void CandidateIndex::MatchRun::ReachTextTerms() {
 
 // The best occupation feature of each reached document, and which code gave it.
 void CandidateIndex::MatchRun::ReachOccupations(
-    const std::unordered_map<std::string, OccupationPostings>& lists,
+    const std::unordered_map<std::string, Segment::OccupationPostings>& lists,
     const std::vector<std::string>& codes, bool related) {
   const int current_year = static_cast<int>(
       std::chrono::year_month_day(std::chrono::sys_days(std::chrono::days(query_.today_day)))
@@ -750,7 +1069,7 @@ void CandidateIndex::MatchRun::ReachOccupations(
   for (size_t c = 0; c < codes.size(); ++c) {
     auto found = lists.find(codes[c]);
     if (found == lists.end()) continue;
-    const OccupationPostings& list = found->second;
+    const Segment::OccupationPostings& list = found->second;
     ForEachNear(list.documents, [&](size_t k) {
       const uint32_t d = list.documents[k];
       if (!Admit(d)) return;
@@ -778,7 +1097,6 @@ void CandidateIndex::MatchRun::AdmitEveryRowInReach() {
 
 void CandidateIndex::MatchRun::RankAndCountAdmitted() {
   best_.reserve(wanted_ + 1);
-  outcome_.total = static_cast<int64_t>(s_.admitted_documents.size());
   for (uint32_t d : s_.admitted_documents) {
     CountFacets(d, s_.slots[d].distance);
     if (wanted_ == 0) continue;
@@ -807,10 +1125,12 @@ inline void CandidateIndex::MatchRun::CountFacets(uint32_t d, double distance) {
 inline RankedCandidate CandidateIndex::MatchRun::Rank(uint32_t d) const {
   using namespace ranking;
   const Scratch::Slot& slot = s_.slots[d];
-  const Gate& gate = x_.gate_[d];
+  const Segment::Gate& gate = x_.gate_[d];
   RankedCandidate candidate;
   candidate.row = d;
+  candidate.segment = segment_index_;
   candidate.docid = x_.docid_[d];
+  candidate.updated_day = x_.updated_day_[d];
   candidate.distance_km = static_cast<float>(slot.distance);
   candidate.availability_unknown = (slot.unknowns & kAvailabilityUnknown) != 0;
   candidate.education_unknown = (slot.unknowns & kEducationUnknown) != 0;
@@ -895,41 +1215,21 @@ inline double CandidateIndex::MatchRun::AffinityOf(uint32_t d) const {
 }
 
 inline void CandidateIndex::MatchRun::KeepIfAmongBest(RankedCandidate&& candidate) {
-  auto better = [this](const RankedCandidate& a, const RankedCandidate& b) { return Better(a, b); };
+  auto better = [this](const RankedCandidate& a, const RankedCandidate& b) {
+    return Better(query_, a, b);
+  };
   if (best_.size() < wanted_) {
     best_.push_back(std::move(candidate));
     std::push_heap(best_.begin(), best_.end(), better);
-  } else if (Better(candidate, best_.front())) {
+  } else if (Better(query_, candidate, best_.front())) {
     std::pop_heap(best_.begin(), best_.end(), better);
     best_.back() = std::move(candidate);
     std::push_heap(best_.begin(), best_.end(), better);
   }
 }
 
-// Better first: by the requested order, then by score, then by docid, so that identical
-// queries give identical orderings.
-inline bool CandidateIndex::MatchRun::Better(const RankedCandidate& a,
-                                             const RankedCandidate& b) const {
-  if (query_.sort == SortOrder::kDistance && located_) {
-    // By band only: an order by exact distance would leak it, as a score would.
-    const DistanceBand a_band = BandForDistance(a.distance_km);
-    const DistanceBand b_band = BandForDistance(b.distance_km);
-    if (a_band != b_band) return a_band < b_band;
-  }
-  if (query_.sort == SortOrder::kLastUpdate) {
-    const int32_t a_day = x_.updated_day_[a.row];
-    const int32_t b_day = x_.updated_day_[b.row];
-    if (a_day != b_day) return a_day > b_day;
-  }
-  if (a.score != b.score) return a.score > b.score;
-  return a.docid < b.docid;
-}
-
-void CandidateIndex::MatchRun::FillPage() {
-  std::sort(best_.begin(), best_.end(),
-            [this](const RankedCandidate& a, const RankedCandidate& b) { return Better(a, b); });
-  for (size_t i = static_cast<size_t>(resolved_.offset); i < best_.size(); ++i) {
-    RankedCandidate& candidate = best_[i];
+void CandidateIndex::MatchRun::Describe(RankedCandidate& candidate) const {
+  {
     const uint32_t d = candidate.row;
     const Scratch::Slot& slot = s_.slots[d];
     if (slot.occupation > 0) {
@@ -947,14 +1247,13 @@ void CandidateIndex::MatchRun::FillPage() {
         candidate.matched_terms.push_back(term);
       }
     }
-    outcome_.page.push_back(std::move(candidate));
   }
 }
 
-void CandidateIndex::MatchRun::FillFacetLists() {
+void CandidateIndex::MatchRun::AddFacetLists(MatchOutcome& outcome) const {
   auto fill = [&](FacetKind facet, auto&& label_of, const auto& counts) {
     if (!Wants(facet)) return;
-    std::map<std::string, int64_t>& out = outcome_.facet_counts[facet];
+    std::map<std::string, int64_t>& out = outcome.facet_counts[facet];
     for (size_t k = 0; k < counts.size(); ++k) {
       if (counts[k] > 0) out[label_of(k)] += counts[k];
     }
@@ -978,23 +1277,75 @@ void CandidateIndex::MatchRun::FillFacetLists() {
 }
 
 MatchOutcome CandidateIndex::Match(const ResolvedQuery& resolved) const {
-  return MatchRun(*this, resolved, scratch).Run();
+  const CorpusStats stats = StatsFor(resolved);
+  MatchRun base(*base_, this, 0, resolved, stats, scratch[0]);
+  std::optional<MatchRun> delta;
+  if (delta_ != nullptr) delta.emplace(*delta_, nullptr, 1, resolved, stats, scratch[1]);
+  base.Reach();
+  float best_text = base.best_text();
+  if (delta.has_value()) {
+    delta->Reach();
+    best_text = std::max(best_text, delta->best_text());
+  }
+  base.RankAdmitted(best_text);
+  if (delta.has_value()) delta->RankAdmitted(best_text);
+
+  MatchOutcome outcome;
+  for (FacetKind facet : resolved.query->facets) outcome.facet_counts[facet];
+  base.AddFacetLists(outcome);
+  outcome.total = base.total();
+  std::vector<RankedCandidate> ranked = base.best();
+  if (delta.has_value()) {
+    delta->AddFacetLists(outcome);
+    outcome.total += delta->total();
+    std::vector<RankedCandidate> merged;
+    merged.reserve(ranked.size() + delta->best().size());
+    std::merge(ranked.begin(), ranked.end(), delta->best().begin(), delta->best().end(),
+               std::back_inserter(merged), [&](const RankedCandidate& a, const RankedCandidate& b) {
+                 return Better(*resolved.query, a, b);
+               });
+    ranked = std::move(merged);
+  }
+  const size_t wanted = static_cast<size_t>(std::clamp(
+      resolved.offset + std::max(0, resolved.query->page_size), 0, kMaxReachableResults));
+  for (size_t i = static_cast<size_t>(resolved.offset); i < std::min(wanted, ranked.size()); ++i) {
+    RankedCandidate& candidate = ranked[i];
+    (candidate.segment == 0 ? base : *delta).Describe(candidate);
+    outcome.page.push_back(std::move(candidate));
+  }
+  return outcome;
 }
 
-uint64_t CandidateIndex::SectorBit(const std::string& sector) const {
+CandidateIndex::CorpusStats CandidateIndex::StatsFor(const ResolvedQuery& resolved) const {
+  CorpusStats stats;
+  const int64_t delta_documents = delta_ != nullptr ? delta_->document_count_ : 0;
+  const int64_t documents =
+      base_->document_count_ - static_cast<int64_t>(masked_rows_.size()) + delta_documents;
+  const int64_t text_length = base_->total_text_length_ - masked_text_length_ +
+                              (delta_ != nullptr ? delta_->total_text_length_ : 0);
+  stats.documents = static_cast<double>(std::max<int64_t>(1, documents));
+  stats.average_text_length =
+      documents > 0 ? std::max(1.0, static_cast<double>(text_length) / documents) : 1.0;
+  for (const std::string& term : resolved.text_terms) {
+    stats.term_documents.push_back(TextTermFrequency(term));
+  }
+  return stats;
+}
+
+uint64_t CandidateIndex::Segment::SectorBit(const std::string& sector) const {
   const std::string key = NormalizeKey(sector);
   auto found = std::find(sector_codes_.begin(), sector_codes_.end(), key);
   const auto bit = found - sector_codes_.begin();
   return found != sector_codes_.end() && bit < 64 ? uint64_t{1} << bit : 0;
 }
 
-uint64_t CandidateIndex::AffinityBit(const std::string& code) const {
+uint64_t CandidateIndex::Segment::AffinityBit(const std::string& code) const {
   auto found = std::find(affinity_codes_.begin(), affinity_codes_.end(), code);
   const auto bit = found - affinity_codes_.begin();
   return found != affinity_codes_.end() && bit < 64 ? uint64_t{1} << bit : 0;
 }
 
-CandidateIndex::CompiledFilters CandidateIndex::CompileFilters(
+CandidateIndex::Segment::CompiledFilters CandidateIndex::Segment::CompileFilters(
     const std::vector<FacetFilter>& facet_filters) const {
   CompiledFilters filters;
   for (const FacetFilter& filter : facet_filters) {
@@ -1039,8 +1390,8 @@ CandidateIndex::CompiledFilters CandidateIndex::CompileFilters(
   return filters;
 }
 
-bool CandidateIndex::PassesFilters(const CompiledFilters& filters, uint32_t d,
-                                   double distance) const {
+bool CandidateIndex::Segment::PassesFilters(const CompiledFilters& filters, uint32_t d,
+                                            double distance) const {
   for (const auto& allowed : filters.education) {
     if (!allowed[education_code_[d]]) return false;
   }
@@ -1062,27 +1413,62 @@ bool CandidateIndex::PassesFilters(const CompiledFilters& filters, uint32_t d,
   return true;
 }
 
-std::shared_ptr<const CandidateIndex> CandidateIndexCache::Get(const std::string& state,
-                                                               const Xapian::Database& database,
-                                                               bool may_load) {
-  auto cached = [&]() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return current_;
-  };
-  std::shared_ptr<const CandidateIndex> current = cached();
+namespace {
+
+// Whether the index state named `a` is the one named `b` or a later one of its generation.
+bool SameOrNewer(const std::string& a, const std::string& b) {
+  const std::optional<IndexState> first = ParseIndexState(a);
+  const std::optional<IndexState> second = ParseIndexState(b);
+  return first.has_value() && second.has_value() ? first->IsSameOrNewer(*second) : a == b;
+}
+
+}  // namespace
+
+std::shared_ptr<const CandidateIndex> CandidateIndexCache::Current() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return current_;
+}
+
+std::shared_ptr<const CandidateIndex> CandidateIndexCache::Get(
+    const std::string& state, const Xapian::Database& database,
+    const std::vector<Xapian::Database>& shards, bool may_load) {
+  std::shared_ptr<const CandidateIndex> current = Current();
   if (current != nullptr && current->state() == state) return current;
   if (current != nullptr && !may_load) return current;
   std::unique_lock<std::mutex> loading(load_mutex_, std::try_to_lock);
   if (!loading.owns_lock()) {
     if (current != nullptr) return current;  // another thread loads; serve the previous image
     loading.lock();                          // nothing to serve yet: wait for that load
-    current = cached();
-    if (current != nullptr && current->state() == state) return current;
   }
-  std::shared_ptr<const CandidateIndex> loaded = CandidateIndex::Load(database, state, reference_);
+  // A load, update or merge may have finished while this thread waited or looked.
+  current = Current();
+  if (current != nullptr && SameOrNewer(current->state(), state)) return current;
+  std::shared_ptr<const CandidateIndex> loaded;
+  if (current != nullptr) {
+    loaded = CandidateIndex::Update(*current, database, shards, state, kMaxChangedDocuments);
+  }
+  if (loaded == nullptr) loaded = CandidateIndex::Load(database, state);
   std::lock_guard<std::mutex> lock(mutex_);
   current_ = loaded;
   return loaded;
+}
+
+bool CandidateIndexCache::WantsMerge(int64_t changed) {
+  std::shared_ptr<const CandidateIndex> current = Current();
+  return current != nullptr && current->load_stats().changed_since_load >= changed;
+}
+
+void CandidateIndexCache::InstallMerged(std::shared_ptr<const CandidateIndex> merged,
+                                        const Xapian::Database& database,
+                                        const std::vector<Xapian::Database>& shards,
+                                        const std::string& state) {
+  std::lock_guard<std::mutex> loading(load_mutex_);
+  if (merged->state() != state) {
+    merged = CandidateIndex::Update(*merged, database, shards, state, kMaxChangedDocuments);
+    if (merged == nullptr) return;  // too much changed meanwhile, or a new generation
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (current_ == nullptr || SameOrNewer(state, current_->state())) current_ = std::move(merged);
 }
 
 bool IsFacetValue(FacetKind facet, std::string_view value, const ReferenceData& reference) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,7 +25,12 @@
 // terms reach (or every document for a search without text or occupations), applying the hard
 // constraints, counting facets and ranking in one pass, so it costs microseconds per candidate
 // instead of a document read per candidate. Xapian stays the durable store: the image is loaded
-// from it (about a second per million profiles) and rebuilt when the index changes.
+// from it (about a second per million profiles), and follows commits by what they changed: an
+// image is a base loaded in full plus a small delta, the documents changed since, read again from
+// the index's change log (Update()), whose cost follows the changes, not the index. A search runs
+// over both parts with the statistics of the whole (document counts, text lengths, term
+// frequencies without the base rows the delta replaces), so it answers exactly as an image loaded
+// in full at the same state: page tokens stay valid across processes serving that state.
 //
 // Thread-safe: Match() is const and keeps its scratch space per thread.
 namespace verkenner::engine {
@@ -50,9 +56,11 @@ struct ResolvedQuery {
 // One result of a search, before the profile is read for showing.
 struct RankedCandidate {
   Xapian::docid docid = 0;
-  uint32_t row = 0;        // in the CandidateIndex
-  float score = 0;         // 0..100
-  float distance_km = -1;  // -1: no workplace given
+  uint32_t row = 0;         // in its part of the CandidateIndex
+  uint8_t segment = 0;      // which part: the base or the changes since
+  int32_t updated_day = 0;  // for the order by last update
+  float score = 0;          // 0..100
+  float distance_km = -1;   // -1: no workplace given
   // Each feature's weighted contribution (ranking::kWeights times the feature), and whether the
   // vacancy asked about it; the explanation shares follow from these.
   std::array<float, ranking::kFeatureCount> contribution{};
@@ -76,24 +84,39 @@ struct MatchOutcome {
 class CandidateIndex {
  public:
   struct LoadStats {
-    int64_t documents = 0;
+    int64_t documents = 0;  // searchable: neither hidden by their source nor malformed
     int64_t postings = 0;
     int64_t memory_bytes = 0;
-    double seconds = 0;
+    double seconds = 0;  // to load the image, or to update it from the previous one
+    // Documents changed since the image's base was loaded in full (Update()).
+    int64_t changed_since_load = 0;
   };
 
+  ~CandidateIndex();
+
   // Loads the image of `database` (all shards as one). `state` names the index state it
-  // reflects (generation and shard revisions), so callers can tell when to load again. Throws
-  // Xapian::Error like the database does.
+  // reflects (IndexState::Name()), so callers can tell when to load again. Throws Xapian::Error
+  // like the database does.
   static std::shared_ptr<const CandidateIndex> Load(const Xapian::Database& database,
-                                                    std::string state,
-                                                    std::shared_ptr<const ReferenceData> reference);
+                                                    std::string state);
+
+  // The image of `database` at `state`, made from `previous` (an image of an older state of the
+  // same generation) and the index's change log (engine/schema.h): the previous image's base
+  // stays as it is, and the documents changed since the base was loaded are read again into a
+  // small second part that replaces them, so the cost follows the changes, not the index. Null
+  // when the change log does not reach back to `previous`, or more than `max_changed` documents
+  // changed since its base: then Load() it. `shards` are the databases `database` combines, at
+  // `state`. Throws Xapian::Error.
+  static std::shared_ptr<const CandidateIndex> Update(const CandidateIndex& previous,
+                                                      const Xapian::Database& database,
+                                                      const std::vector<Xapian::Database>& shards,
+                                                      std::string state, int64_t max_changed);
 
   const std::string& state() const { return state_; }
   const LoadStats& load_stats() const { return load_stats_; }
 
-  // Whether any profile holds this stemmed text term.
-  bool HasTextTerm(const std::string& term) const { return text_.contains(term); }
+  // Whether any searchable profile holds this stemmed text term.
+  bool HasTextTerm(const std::string& term) const { return TextTermFrequency(term) > 0; }
   int64_t TextTermFrequency(const std::string& term) const;
   // How many profiles hold experience in the occupation (ESCO code).
   int64_t OccupationFrequency(const std::string& esco_code) const;
@@ -107,116 +130,47 @@ class CandidateIndex {
   static constexpr int kMaxReachableResults = 1000;
 
  private:
-  struct TextPostings {
-    std::vector<uint32_t> documents;  // rows, ascending
-    std::vector<uint16_t> wdf;
-  };
-  struct OccupationPostings {
-    std::vector<uint32_t> documents;  // rows, ascending
-    std::vector<uint16_t> months;
-    std::vector<uint16_t> last_year;
-  };
-
-  // The values a search's facet filters allow, as index sets over the column codes.
-  struct CompiledFilters {
-    bool any = false;
-    std::vector<std::vector<bool>> education;   // by education code index
-    std::vector<std::vector<bool>> region;      // by region index
-    std::vector<std::vector<bool>> hours;       // by hours band
-    std::vector<std::vector<bool>> distance;    // by DistanceBand
-    std::vector<std::vector<bool>> experience;  // by experience band
-    std::vector<uint64_t> affinity;             // any of these bits
-  };
-
-  // Builds the image from a database (Load()); one search over the image (Match()). Both are
-  // defined in candidate_index.cc, as classes so that their phases share state without long
-  // parameter lists.
+  // Columns and posting lists of a set of documents (engine/candidate_index.cc).
+  struct Segment;
+  // Builds a segment from a database (all of it, or the documents a change touched).
   class Loader;
+  // One search over one segment.
   class MatchRun;
+  // The numbers BM25 needs over the whole image, for one search.
+  struct CorpusStats;
 
   CandidateIndex() = default;
-  // Sizes every column for `size` document ids (rows come later, in ArrangeSpatially()).
-  void AllocateColumns(size_t size);
-  // Numbers the distinct home points (PC4 centres) and sets each document's Gate::area.
-  void GroupHomeAreas();
-  void ComputeAverageTextLength();
-  int64_t MemoryBytes() const;
-  // Puts the rows in spatial order (latitude strips, then longitude) and the posting lists with
-  // them, so that the profiles near a workplace are a few row ranges.
-  void ArrangeSpatially();
-  // The documents that exist, ordered by latitude strip, then longitude, then docid.
-  std::vector<uint32_t> SpatialOrder();
-  // Reorders every column by `order` (document ids, in row order) and makes docid_ of it.
-  void PermuteColumns(std::vector<uint32_t> order);
-  // Replaces document ids by rows in every posting list, keeping each list sorted by row.
-  void RenumberPostings(const std::vector<uint32_t>& row_of);
-  // Fills strip_begin_ and max_known_reach_km_ for RowsNear().
-  void IndexStrips();
-  int StripOf(double lat) const;
-  // The row ranges [begin, end) of every profile that could travel to `point`.
-  std::vector<std::pair<uint32_t, uint32_t>> RowsNear(const GeoPoint& point, double reach_km) const;
-  CompiledFilters CompileFilters(const std::vector<FacetFilter>& facet_filters) const;
-  bool PassesFilters(const CompiledFilters& filters, uint32_t d, double distance) const;
-  // The facet value of education_codes_[code]: the code, or "onbekend" for 0.
-  std::string EducationFacetLabel(size_t code) const;
-  uint64_t AffinityBit(const std::string& code) const;  // 0 for an unknown code
-  uint64_t SectorBit(const std::string& sector) const;  // 0 for a sector nobody worked in
+  // The combined docids changed between `previous` and `state` by the shards' change logs, with
+  // those changed before; nullopt when the logs do not tell or more than `max_changed` changed.
+  static std::optional<std::vector<Xapian::docid>> ChangedSince(
+      const CandidateIndex& previous, const std::vector<Xapian::Database>& shards,
+      const std::string& state, int64_t max_changed);
+  // Fills masked_, masked_rows_ and masked_text_length_ from changed_.
+  void MaskChangedBaseRows();
+  CorpusStats StatsFor(const ResolvedQuery& resolved) const;
+  // The postings of `key` in the lists `lists` of every part, without the masked ones.
+  template <typename Lists>
+  int64_t PostingCount(const Lists Segment::*lists, const std::string& key) const;
+  // How many of `rows` (rows of the base, ascending) the delta replaces.
+  int64_t CountMasked(const std::vector<uint32_t>& rows) const;
+  bool Masked(uint32_t base_row) const {
+    return !masked_.empty() && ((masked_[base_row >> 6] >> (base_row & 63)) & 1) != 0;
+  }
 
   std::string state_;
   LoadStats load_stats_;
-  std::shared_ptr<const ReferenceData> reference_;
-
-  // What admission reads of a document, together so that one cache line holds it: the hard
-  // constraints of a search touch every document its terms reach.
-  struct Gate {
-    int32_t retain_until_day = 0;  // 0: no such document
-    uint32_t area = 0;             // index into area_lat_/area_lon_: the PC4 centre
-    int16_t max_travel_km = -1;    // -1 unknown
-    int8_t hours_min = -1;         // -1 unknown
-    int8_t hours_max = -1;
-    int8_t education_ordinal = -1;
-    int8_t driving_licence = -1;  // 0 no, 1 yes
-  };
-
-  // Columns, indexed by row (while loading: by docid). Rows are in spatial order.
-  std::vector<Xapian::docid> docid_;  // of each row
-  std::vector<Gate> gate_;
-  std::vector<double>
-      lat_;  // doubles: distances at a travel limit must come out as geo.h computes them
-  std::vector<double> lon_;
-  std::vector<uint8_t> education_code_;  // index into education_codes_; 0 is unknown
-  std::vector<uint8_t> region_;          // index into regions_
-  std::vector<int32_t> experience_months_;
-  std::vector<int32_t> updated_day_;
-  // The later of updated_day_ and the import's confirmation of the availability: what freshness
-  // ranks on (a WSP's later confirmation, ResolvedQuery::confirmed_documents, counts too).
-  std::vector<int32_t> fresh_day_;
-  std::vector<uint8_t> completeness_;        // percent
-  std::vector<uint64_t> affinities_;         // bit per affinity_codes_ entry
-  std::vector<uint64_t> sectors_;            // bit per sector_codes_ entry: sectors worked in
-  std::vector<uint8_t> days_;                // bit 0 Monday .. bit 6 Sunday; 0 unknown
-  std::vector<int32_t> available_from_day_;  // 0: available now
-  std::vector<uint16_t> text_length_;        // sum of text wdf, for BM25
-  std::vector<double> area_lat_;
-  std::vector<double> area_lon_;
-  double average_text_length_ = 1;
-
-  std::vector<std::string> education_codes_;  // [0] = "" (unknown)
-  std::vector<std::string> regions_;
-  std::vector<std::string> affinity_codes_;
-  std::vector<std::string> sector_codes_;  // normalised (refdata NormalizeKey)
-
-  // Rows of latitude strip s (counted from strip_base_) are [strip_begin_[s], strip_begin_[s+1]),
-  // in longitude order.
-  static constexpr double kStripDegrees = 0.1;
-  int strip_base_ = 0;
-  std::vector<uint32_t> strip_begin_;
-  double max_known_reach_km_ = 0;  // the farthest any profile with a known limit travels
-
-  std::unordered_map<std::string, TextPostings> text_;
-  std::unordered_map<std::string, OccupationPostings> occupations_;  // by ESCO code
-  std::unordered_map<std::string, OccupationPostings> unit_groups_;  // by ISCO code
-  int64_t document_count_ = 0;
+  // Loaded in full at base_state_; shared by the images updated from it.
+  std::shared_ptr<const Segment> base_;
+  std::string base_state_;
+  // The documents changed since base_state_ as the database holds them at state_ (those that
+  // still exist and are searchable); null when nothing changed.
+  std::shared_ptr<const Segment> delta_;
+  // Combined docids changed since base_state_, ascending.
+  std::vector<Xapian::docid> changed_;
+  // Rows of base_ whose documents changed (bit per row), and those rows, ascending.
+  std::vector<uint64_t> masked_;
+  std::vector<uint32_t> masked_rows_;
+  int64_t masked_text_length_ = 0;  // the text lengths of those rows, for BM25
 };
 
 // The current CandidateIndex, shared by the searchers of one process so that a million profiles
@@ -226,17 +180,34 @@ class CandidateIndex {
 // Thread-safe.
 class CandidateIndexCache {
  public:
-  explicit CandidateIndexCache(std::shared_ptr<const ReferenceData> reference)
-      : reference_(std::move(reference)) {}
-
-  // An image of `state`, loaded from `database` (which must be at that state) unless one is
-  // cached; or the previous image while another thread loads `state`, or when `may_load` is
-  // false (a background thread loads for this caller). Throws Xapian::Error.
+  // An image of `state`, made from `database` (which must be at that state; `shards` are its
+  // parts) unless one is cached: updated from the cached image by the change log when it can be,
+  // else loaded. Or the previous image while another thread makes `state`, or when `may_load` is
+  // false (a background thread makes it for this caller). Throws Xapian::Error.
   std::shared_ptr<const CandidateIndex> Get(const std::string& state,
-                                            const Xapian::Database& database, bool may_load = true);
+                                            const Xapian::Database& database,
+                                            const std::vector<Xapian::Database>& shards,
+                                            bool may_load = true);
+
+  // An image is updated by what changed (CandidateIndex::Update) until this many documents
+  // changed since it was last loaded in full; then Get() loads it in full itself.
+  static constexpr int64_t kMaxChangedDocuments = 20000;
+  // Long before that, a background thread loads it in full (SearcherPool): every search pays a
+  // little for each change an image holds (its rows are masked and counted out of the base).
+  static constexpr int64_t kMergeAfterChangedDocuments = 2000;
+
+  // Whether the current image holds at least `changed` changes since its last full load.
+  bool WantsMerge(int64_t changed);
+  // Makes `merged` (an image loaded in full, of `state` or an older state) the current image,
+  // brought up to `state` by the change log (`database` and `shards` are at `state`), unless the
+  // current image is newer. For the background merge; Get() waits meanwhile, but only for the
+  // update, not for the full load. Throws Xapian::Error.
+  void InstallMerged(std::shared_ptr<const CandidateIndex> merged, const Xapian::Database& database,
+                     const std::vector<Xapian::Database>& shards, const std::string& state);
 
  private:
-  std::shared_ptr<const ReferenceData> reference_;
+  std::shared_ptr<const CandidateIndex> Current();
+
   std::mutex mutex_;       // guards current_
   std::mutex load_mutex_;  // held by the one thread loading
   std::shared_ptr<const CandidateIndex> current_;

@@ -131,6 +131,32 @@ int64_t DirectoryBytes(const std::string& directory) {
   return bytes;
 }
 
+std::string IndexState::Name() const {
+  std::string name = absl::StrCat(generation);
+  for (uint32_t revision : revisions) absl::StrAppend(&name, ".", revision);
+  return name;
+}
+
+bool IndexState::IsSameOrNewer(const IndexState& other) const {
+  if (generation != other.generation || revisions.size() != other.revisions.size()) return false;
+  for (size_t i = 0; i < revisions.size(); ++i) {
+    if (revisions[i] < other.revisions[i]) return false;
+  }
+  return true;
+}
+
+std::optional<IndexState> ParseIndexState(const std::string& name) {
+  IndexState state;
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '.');
+  if (parts.size() < 2 || !absl::SimpleAtoi(parts[0], &state.generation)) return std::nullopt;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    uint32_t revision = 0;
+    if (!absl::SimpleAtoi(parts[i], &revision)) return std::nullopt;
+    state.revisions.push_back(revision);
+  }
+  return state;
+}
+
 int ShardOf(const std::string& profile_id, int shard_count) {
   uint32_t hash = 2166136261u;
   for (unsigned char c : profile_id) {

@@ -2,6 +2,7 @@
 #define VERKENNER_ENGINE_INDEX_LAYOUT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,23 @@ void RemoveGenerationsBefore(const std::string& directory, int keep_from_generat
 
 // Bytes the files below `directory` take (an index directory, or one generation of it).
 int64_t DirectoryBytes(const std::string& directory);
+
+// One committed state of an index: its generation and each shard's revision, in the order of
+// the stub. Its name ("3.17.16": generation, then revisions) is what page tokens and in-memory
+// images are tagged with; a state whose revisions are all at least another's of the same
+// generation is newer or the same.
+struct IndexState {
+  int generation = 0;
+  std::vector<uint32_t> revisions;
+
+  std::string Name() const;
+  bool operator==(const IndexState&) const = default;
+  // Whether this is `other` or a later state of the same generation.
+  bool IsSameOrNewer(const IndexState& other) const;
+};
+
+// The state named by IndexState::Name(); nullopt for any other text.
+std::optional<IndexState> ParseIndexState(const std::string& name);
 
 // The shard that holds `profile_id`, stable across runs and machines (FNV-1a).
 int ShardOf(const std::string& profile_id, int shard_count);

@@ -296,8 +296,7 @@ Searcher::Searcher(std::string index_path, std::shared_ptr<const ReferenceData> 
       reference_data_(std::move(reference_data)),
       text_analysis_(reference_data_->stopwords()),
       term_generator_(text_analysis_.MakeTermGenerator()),
-      cache_(cache != nullptr ? std::move(cache)
-                              : std::make_shared<CandidateIndexCache>(reference_data_)),
+      cache_(cache != nullptr ? std::move(cache) : std::make_shared<CandidateIndexCache>()),
       vocabulary_(std::move(vocabulary)),
       suggester_(suggester != nullptr ? std::move(suggester)
                                       : std::make_shared<OccupationSuggester>(*reference_data_)) {}
@@ -673,6 +672,23 @@ void Searcher::AddFacets(const std::map<FacetKind, std::map<std::string, int64_t
 }
 
 void Searcher::Refresh() {
+  // Asked even when the state is the same: a background merge may have replaced the image of
+  // this state by a full load, which searches faster.
+  candidates_ = cache_->Get(CatchUp(), database_, shards_, loads_images_);
+  FindAnnotatedDocuments();
+}
+
+void Searcher::MergeImage() {
+  try {
+    std::shared_ptr<const CandidateIndex> merged = CandidateIndex::Load(database_, CatchUp());
+    const std::string state = CatchUp();
+    cache_->InstallMerged(std::move(merged), database_, shards_, state);
+  } catch (const Xapian::Error&) {
+    // A compaction or a commit raced the load; the next round tries again.
+  }
+}
+
+std::string Searcher::CatchUp() {
   if (StubIdentity(index_path_) != stub_identity_) {
     // A compaction published a new generation. The old one may already be gone from disk when
     // the stub was read just before the switch, so try twice.
@@ -682,16 +698,17 @@ void Searcher::Refresh() {
   } else {
     database_.reopen();  // reopens every shard, which the handles in shards_ share
   }
-  std::string state = absl::StrCat(generation_);
-  for (const Xapian::Database& shard : shards_) absl::StrAppend(&state, ".", shard.get_revision());
+  IndexState index_state;
+  index_state.generation = generation_;
+  for (const Xapian::Database& shard : shards_) {
+    index_state.revisions.push_back(static_cast<uint32_t>(shard.get_revision()));
+  }
+  const std::string state = index_state.Name();
   if (state != loaded_state_) {
     shown_details_ = DecodeDetails(shards_[0].get_metadata(kShownDetailsKey));
     loaded_state_ = state;
   }
-  if (candidates_ == nullptr || candidates_->state() != state) {
-    candidates_ = cache_->Get(state, database_, loads_images_);
-  }
-  FindAnnotatedDocuments();
+  return state;
 }
 
 void Searcher::FindAnnotatedDocuments() {

@@ -3,8 +3,8 @@
 
 #include <xapian.h>
 
-#include <map>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -30,8 +30,7 @@ namespace verkenner::engine {
 // Not thread-safe: a Searcher owns its Xapian::Database, and Xapian objects never cross threads.
 // Give each worker thread its own Searcher (see SearcherPool). Before every call it reopens the
 // database if the index writer committed a new revision, so searches see imports without a
-// restart (the shared CandidateIndex follows within a load time, about a second per million
-// profiles).
+// restart (the shared CandidateIndex follows by what the commit changed, CandidateIndex::Update).
 //
 // Never a dead end: when the vacancy text is the only reason nobody is found (it has words
 // besides stop words, none of which any profile holds, and neither the text nor the vacancy names
@@ -84,6 +83,12 @@ class Searcher {
   // Catches up with the index (new revision or generation), loading its in-memory image into the
   // shared cache if nobody has yet. Errors are left for the next search to report.
   void Prefetch();
+
+  // Loads the in-memory image of the newest index state in full and gives it to the shared cache,
+  // so that the changes since the image's last full load, which every search pays a little for,
+  // start again from none (CandidateIndexCache::InstallMerged). For a background thread: searches
+  // meanwhile go on with the updated images. Errors are left for the next round.
+  void MergeImage();
 
   // Whether searches may load a new in-memory image themselves (the default), or leave that to
   // a background thread calling Prefetch() and meanwhile use the previous image.
@@ -161,6 +166,9 @@ class Searcher {
   // Switches to a new generation or reopens the shards if a new revision was committed, and
   // reloads what depends on it. Throws Xapian::Error.
   void Refresh();
+  // Refresh() up to the image: the database and the disclosure details. Returns the index state
+  // (IndexState::Name()). Throws Xapian::Error.
+  std::string CatchUp();
   // Fills what `match` shows beside its record: the area and education disclosure control
   // allows (municipality or arbeidsmarktregio; level, band or nothing), the travel distance
   // assumed when the profile's own is unknown, and the latest confirmation of the availability

@@ -8,7 +8,7 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
   // Open every searcher before starting any thread, so a bad index fails Start() cleanly.
   // The searchers share one in-memory image of the index, one query vocabulary and one
   // occupation suggester.
-  auto cache = std::make_shared<CandidateIndexCache>(options.reference_data);
+  auto cache = std::make_shared<CandidateIndexCache>();
   absl::StatusOr<std::shared_ptr<const QueryVocabulary>> vocabulary =
       QueryVocabulary::Create(*options.reference_data);
   if (!vocabulary.ok()) return vocabulary.status();
@@ -27,7 +27,20 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
   absl::StatusOr<std::unique_ptr<Searcher>> watcher =
       Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary, suggester);
   if (!watcher.ok()) return watcher.status();
+  std::unique_ptr<Searcher> merger;
+  if (options.merge_after_changed > 0) {
+    absl::StatusOr<std::unique_ptr<Searcher>> opened =
+        Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary, suggester);
+    if (!opened.ok()) return opened.status();
+    merger = *std::move(opened);
+  }
   std::unique_ptr<SearcherPool> pool(new SearcherPool());
+  if (merger != nullptr) {
+    pool->merger_ = std::thread([raw = pool.get(), m = std::move(merger), cache,
+                                 options]() mutable {
+      raw->RunMerger(std::move(m), cache, options.merge_after_changed, options.refresh_interval);
+    });
+  }
   pool->refresher_ = std::thread(
       [raw = pool.get(), w = std::move(*watcher), interval = options.refresh_interval]() mutable {
         raw->RunRefresher(std::move(w), interval);
@@ -48,6 +61,21 @@ SearcherPool::~SearcherPool() {
   stop_refreshing_.notify_all();
   for (std::thread& worker : workers_) worker.join();
   if (refresher_.joinable()) refresher_.join();
+  if (merger_.joinable()) merger_.join();
+}
+
+void SearcherPool::RunMerger(std::unique_ptr<Searcher> merger,
+                             std::shared_ptr<CandidateIndexCache> cache, int64_t after_changed,
+                             std::chrono::milliseconds interval) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    // A full load takes about a second per million profiles; the refresher goes on applying
+    // commits to the current image meanwhile, and the merged one catches up before it is used.
+    if (cache->WantsMerge(after_changed)) merger->MergeImage();
+    lock.lock();
+    stop_refreshing_.wait_for(lock, interval, [this] { return stopping_; });
+  }
 }
 
 void SearcherPool::RunRefresher(std::unique_ptr<Searcher> watcher,

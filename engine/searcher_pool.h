@@ -38,6 +38,10 @@ class SearcherPool {
     int availability_confirmation_months = kDefaultAvailabilityConfirmationMonths;
     // Searcher::set_profile_annotations of every searcher; empty: none.
     ProfileAnnotationsSource profile_annotations;
+    // When the shared image holds this many changes since its last full load, a background
+    // thread loads it in full (Searcher::MergeImage); 0: never (only Get() then, at
+    // CandidateIndexCache::kMaxChangedDocuments).
+    int64_t merge_after_changed = CandidateIndexCache::kMergeAfterChangedDocuments;
   };
 
   // Opens one Searcher per thread. Errors: those of Searcher::Open.
@@ -56,6 +60,8 @@ class SearcherPool {
   SearcherPool() = default;
   void RunWorker(std::unique_ptr<Searcher> searcher);
   void RunRefresher(std::unique_ptr<Searcher> watcher, std::chrono::milliseconds interval);
+  void RunMerger(std::unique_ptr<Searcher> merger, std::shared_ptr<CandidateIndexCache> cache,
+                 int64_t after_changed, std::chrono::milliseconds interval);
 
   std::mutex mutex_;
   std::condition_variable work_available_;
@@ -64,6 +70,7 @@ class SearcherPool {
   bool stopping_ = false;                             // guarded by mutex_
   std::vector<std::thread> workers_;
   std::thread refresher_;
+  std::thread merger_;
 };
 
 }  // namespace verkenner::engine

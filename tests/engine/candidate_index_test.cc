@@ -507,7 +507,7 @@ class CandidateIndexTest : public fixtures::SearchFixture {
  protected:
   std::shared_ptr<const CandidateIndex> LoadImage() {
     Xapian::Database database(index_->path());
-    return CandidateIndex::Load(database, "test-state", reference_);
+    return CandidateIndex::Load(database, "test-state");
   }
 };
 

@@ -126,4 +126,46 @@ TEST_F(SearcherPoolTest, ACommitBecomesSearchableWithoutARestart) {
 }
 
 }  // namespace
+// Commits reach the shared image as updates (CandidateIndex::Update); once it holds
+// merge_after_changed changes, the pool's background merge loads it in full again, and searches
+// see the same profiles before and after.
+TEST_F(SearcherPoolTest, ABackgroundMergeFoldsTheChangesIntoAFullLoad) {
+  Commit(Profiles("base", 3));
+  SearcherPool::Options options = PoolOptions(1);
+  options.refresh_interval = std::chrono::milliseconds(1);
+  options.merge_after_changed = 5;
+  auto pool = SearcherPool::Start(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  struct Seen {
+    int64_t total = -1;
+    int64_t changed_since_load = -1;
+  };
+  auto search = [&]() {
+    std::promise<Seen> promise;
+    std::future<Seen> future = promise.get_future();
+    (*pool)->Submit([&](Searcher& searcher) {
+      absl::StatusOr<SearchResult> result = searcher.Search(Vacancy("orderpicker"));
+      promise.set_value(
+          {result.ok() ? result->total : -1, searcher.candidate_index_stats().changed_since_load});
+    });
+    return future.get();
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto wait_for = [&](auto&& done) {
+    Seen seen = search();
+    while (!done(seen) && std::chrono::steady_clock::now() < deadline) seen = search();
+    return seen;
+  };
+  Commit(Profiles("new", 2));
+  Seen updated = wait_for([](const Seen& seen) { return seen.total == 5; });
+  EXPECT_EQ(updated.total, 5);
+  EXPECT_EQ(updated.changed_since_load, 2) << "two changes: updated, not merged";
+
+  Commit(Profiles("more", 4));
+  Seen merged =
+      wait_for([](const Seen& seen) { return seen.total == 9 && seen.changed_since_load == 0; });
+  EXPECT_EQ(merged.total, 9);
+  EXPECT_EQ(merged.changed_since_load, 0) << "six changes: merged in the background";
+}
+
 }  // namespace verkenner::engine
