@@ -99,6 +99,14 @@ inline std::string EncodeChangedDocuments(const std::vector<Xapian::docid>& docu
   return value;
 }
 
+// Records `changed` (shard-local docids) as the change-log entry of the commit `shard` is about to
+// make, and forgets the entry kChangesKept commits older. Call inside the batch, before the commit.
+inline void LogChanges(Xapian::WritableDatabase& shard, const std::vector<Xapian::docid>& changed) {
+  const uint32_t next = static_cast<uint32_t>(shard.get_revision()) + 1;
+  shard.set_metadata(ChangesKey(next), EncodeChangedDocuments(changed));
+  if (next > kChangesKept) shard.set_metadata(ChangesKey(next - kChangesKept), "");
+}
+
 // False for a value EncodeChangedDocuments() did not make (including an absent key).
 inline bool DecodeChangedDocuments(std::string_view value, std::vector<Xapian::docid>& documents) {
   if (value.empty() || value[0] != 'c' || (value.size() - 1) % 4 != 0) return false;

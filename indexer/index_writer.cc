@@ -100,17 +100,6 @@ absl::Status CheckCreatable(const std::string& directory) {
   return absl::OkStatus();
 }
 
-// Records `changed` as the change-log entry of the commit about to happen (engine/schema.h), and
-// forgets the entry kChangesKept commits older.
-void LogChanges(Xapian::WritableDatabase& database, const std::vector<Xapian::docid>& changed) {
-  const uint32_t next = static_cast<uint32_t>(database.get_revision()) + 1;
-  database.set_metadata(engine::schema::ChangesKey(next),
-                        engine::schema::EncodeChangedDocuments(changed));
-  if (next > engine::schema::kChangesKept) {
-    database.set_metadata(engine::schema::ChangesKey(next - engine::schema::kChangesKept), "");
-  }
-}
-
 }  // namespace
 
 // ---- IndexShardWriter ----
@@ -140,7 +129,7 @@ absl::Status IndexShardWriter::CommitBatch(
   XapianWriteScope writing(path_);
   try {
     for (const auto& [key, value] : metadata) database_.set_metadata(key, value);
-    LogChanges(database_, changed_);
+    engine::schema::LogChanges(database_, changed_);
     database_.commit_transaction();
     in_batch_ = false;
     changed_.clear();
@@ -416,7 +405,7 @@ absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(in
     Xapian::WritableDatabase& first = shards_[0]->database_;
     first.begin_transaction();
     first.set_metadata(engine::kShownDetailsKey, engine::EncodeDetails(groups.details));
-    LogChanges(first, {});
+    engine::schema::LogChanges(first, {});
     first.set_metadata(
         engine::kDisclosureSummaryKey,
         absl::StrCat("k=", k, " smallest_shown_group=", groups.smallest_shown_group,

@@ -52,11 +52,7 @@ void TestIndex::Commit(const std::vector<CandidateRecord>& records,
     shards_[shard].delete_document(term);
   }
   for (int shard = 0; shard < shard_count; ++shard) {
-    if (log_changes_) {
-      const uint32_t next = static_cast<uint32_t>(shards_[shard].get_revision()) + 1;
-      shards_[shard].set_metadata(schema::ChangesKey(next),
-                                  schema::EncodeChangedDocuments(changed[shard]));
-    }
+    if (log_changes_) schema::LogChanges(shards_[shard], changed[shard]);
     shards_[shard].commit();
   }
 }
