@@ -617,4 +617,64 @@ absl::StatusOr<std::optional<ImportLease>> FindImportLease(sql::Connection& db,
                      select->Integer(3)};
 }
 
+namespace {
+
+constexpr char kIndexWriterColumns[] = "holder, address, location, epoch, expire_time";
+
+IndexWriterClaim IndexWriterClaimOf(sql::Statement& row) {
+  return IndexWriterClaim{row.Text(0), row.Text(1), row.Text(2), row.Integer(3), row.Integer(4)};
+}
+
+}  // namespace
+
+absl::StatusOr<IndexWriterClaim> ClaimIndexWriter(sql::Connection& db,
+                                                  const IndexWriterClaim& claim,
+                                                  int64_t now_micros) {
+  // One statement, so that two claimants racing on PostgreSQL or SQLite see one winner: the
+  // conditional upsert locks the row. The epoch grows only when the holder changes.
+  absl::StatusOr<sql::Statement> take = db.Prepare(
+      "INSERT INTO index_writer (name, holder, address, location, epoch, expire_time) "
+      "VALUES ('index', ?1, ?2, ?3, 1, ?4) ON CONFLICT (name) DO UPDATE SET "
+      "holder = excluded.holder, address = excluded.address, location = excluded.location, "
+      "epoch = CASE WHEN index_writer.holder = excluded.holder THEN index_writer.epoch "
+      "ELSE index_writer.epoch + 1 END, expire_time = excluded.expire_time "
+      "WHERE index_writer.holder = excluded.holder OR index_writer.expire_time <= ?5");
+  if (!take.ok()) return take.status();
+  take->Bind(1, claim.holder)
+      .Bind(2, claim.address)
+      .Bind(3, claim.location)
+      .Bind(4, claim.expire_micros)
+      .Bind(5, now_micros);
+  if (absl::Status status = take->Run(); !status.ok()) return status;
+  absl::StatusOr<sql::Statement> select = db.Prepare(
+      absl::StrCat("SELECT ", kIndexWriterColumns, " FROM index_writer WHERE name = 'index'"));
+  if (!select.ok()) return select.status();
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::InternalError("the index writer's lease vanished while it was claimed");
+  return IndexWriterClaimOf(*select);
+}
+
+absl::Status ReleaseIndexWriter(sql::Connection& db, const std::string& holder) {
+  // Expired rather than deleted: the epoch must keep growing across holders.
+  absl::StatusOr<sql::Statement> release =
+      db.Prepare("UPDATE index_writer SET expire_time = 0 WHERE name = 'index' AND holder = ?1");
+  if (!release.ok()) return release.status();
+  release->Bind(1, holder);
+  return release->Run();
+}
+
+absl::StatusOr<std::optional<IndexWriterClaim>> FindIndexWriter(sql::Connection& db,
+                                                                int64_t now_micros) {
+  absl::StatusOr<sql::Statement> select =
+      db.Prepare(absl::StrCat("SELECT ", kIndexWriterColumns,
+                              " FROM index_writer WHERE name = 'index' AND expire_time > ?1"));
+  if (!select.ok()) return select.status();
+  select->Bind(1, now_micros);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<IndexWriterClaim>();
+  return IndexWriterClaimOf(*select);
+}
+
 }  // namespace verkenner::service

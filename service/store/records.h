@@ -225,6 +225,27 @@ absl::StatusOr<std::optional<ImportLease>> FindImportLease(sql::Connection& db,
                                                            const std::string& source,
                                                            int64_t now_micros);
 
+// The lease of the index writer: the one process that may commit to the index the instances
+// serve (service/index_writer_lease.h).
+struct IndexWriterClaim {
+  std::string holder;
+  std::string address;   // where imports go (its gRPC address); empty for verkenner-index
+  std::string location;  // its index directory, host:/path
+  int64_t epoch = 0;     // grows each time another holder takes the lease
+  int64_t expire_micros = 0;
+};
+// Takes the lease for `claim.holder`, or renews it when it is already theirs, unless another
+// holder's lease is valid at `now_micros`. Returns the lease valid afterwards: the claimant's
+// (with its epoch) or the other holder's.
+absl::StatusOr<IndexWriterClaim> ClaimIndexWriter(sql::Connection& db,
+                                                  const IndexWriterClaim& claim,
+                                                  int64_t now_micros);
+// Gives up the lease `holder` holds (nothing when it holds none).
+absl::Status ReleaseIndexWriter(sql::Connection& db, const std::string& holder);
+// The lease valid at `now_micros`, if any.
+absl::StatusOr<std::optional<IndexWriterClaim>> FindIndexWriter(sql::Connection& db,
+                                                                int64_t now_micros);
+
 }  // namespace verkenner::service
 
 #endif  // VERKENNER_SERVICE_STORE_RECORDS_H_

@@ -187,10 +187,25 @@ CREATE TABLE import_lease (
 ) STRICT;
 )sql";
 
+// Version 8: the lease of the index writer (IndexWriterLease): the one process that writes the
+// index the instances serve. One row per index (name 'index' today); the epoch grows each time
+// another holder takes it, so that what a writer publishes can be told from what a writer it
+// replaced published.
+constexpr const char* kIndexWriterTable = R"sql(
+CREATE TABLE index_writer (
+  name TEXT PRIMARY KEY NOT NULL,
+  holder TEXT NOT NULL,              -- the process holding it (host, pid and a nonce)
+  address TEXT NOT NULL,             -- where imports go: its gRPC address; empty for a tool
+  location TEXT NOT NULL,            -- its index directory, as host:/path
+  epoch INTEGER NOT NULL,
+  expire_time INTEGER NOT NULL       -- renewed while it lives; free once passed
+) STRICT;
+)sql";
+
 // Migration N brings a store from version N - 1 to N; a new store runs them all.
 constexpr const char* kMigrations[] = {
     kCreateSchema,          kImportRunTable, kServerSecretTable, kQuotaUseTable,
-    kCandidateRightsTables, kEmailIndex,     kSharedStateTables};
+    kCandidateRightsTables, kEmailIndex,     kSharedStateTables, kIndexWriterTable};
 static_assert(std::size(kMigrations) == Store::kSchemaVersion);
 
 // The schema's DDL in PostgreSQL's words: 64-bit integers, bytea, an identity column for the

@@ -104,7 +104,7 @@ TEST_F(SqliteStoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                       "DROP TABLE hidden_profile; DROP TABLE availability_confirmation; "
                       "DROP INDEX audit_by_profile; DROP INDEX account_by_email; "
                       "DROP TABLE change_count; DROP TABLE login_failure; DROP TABLE import_lease; "
-                      "PRAGMA user_version = 1;")
+                      "DROP TABLE index_writer; PRAGMA user_version = 1;")
             .ok());
   }
   std::unique_ptr<Store> store = OpenStore();
@@ -117,7 +117,8 @@ TEST_F(SqliteStoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                         "SELECT count(*) FROM sqlite_schema "
                         "WHERE name IN ('import_run', 'server_secret', 'quota_use', "
                         "'hidden_profile', 'availability_confirmation', 'audit_by_profile', "
-                        "'account_by_email', 'change_count', 'login_failure', 'import_lease')");
+                        "'account_by_email', 'change_count', 'login_failure', 'import_lease', "
+                        "'index_writer')");
                     auto user_version = db.QueryInteger("PRAGMA user_version");
                     if (!count.ok()) return count.status();
                     if (!user_version.ok()) return user_version.status();
@@ -126,7 +127,7 @@ TEST_F(SqliteStoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                     return absl::OkStatus();
                   })
                   .ok());
-  EXPECT_EQ(tables, 10);
+  EXPECT_EQ(tables, 11);
   EXPECT_EQ(version, Store::kSchemaVersion);
 }
 
@@ -180,6 +181,60 @@ TEST_F(StoreTest, AnImportLeaseIsOneHoldersUntilItExpires) {
   EXPECT_FALSE(take("c", "three", 160));
   write([&](sql::Connection& db) { return ReleaseImportLease(db, "GM0344", "b"); });
   EXPECT_TRUE(take("c", "three", 160));
+}
+
+TEST_F(StoreTest, TheIndexWriterIsOneHoldersUntilItExpiresAndEachNewHolderRaisesTheEpoch) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  IndexWriterClaim held;
+  auto claim = [&](const std::string& holder, int64_t now) {
+    absl::Status status = store->WriteAndWait([&](sql::Connection& db) -> absl::Status {
+      absl::StatusOr<IndexWriterClaim> valid = ClaimIndexWriter(
+          db, {holder, "addr-" + holder, "host:/index/" + holder, 0, now + 30}, now);
+      if (!valid.ok()) return valid.status();
+      held = *valid;
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    return held;
+  };
+  auto find = [&](int64_t now) {
+    std::optional<IndexWriterClaim> seen;
+    EXPECT_TRUE(store
+                    ->Read([&](sql::Connection& db) {
+                      auto found = FindIndexWriter(db, now);
+                      if (!found.ok()) return found.status();
+                      seen = *found;
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return seen;
+  };
+  EXPECT_FALSE(find(100).has_value());
+  EXPECT_EQ(claim("a", 100).holder, "a");
+  EXPECT_EQ(held.epoch, 1);
+  IndexWriterClaim refused = claim("b", 110);  // a's runs until 130
+  EXPECT_EQ(refused.holder, "a");
+  EXPECT_EQ(refused.address, "addr-a");
+  EXPECT_EQ(refused.location, "host:/index/a");
+  EXPECT_EQ(refused.expire_micros, 130);
+  EXPECT_EQ(claim("a", 120).expire_micros, 150);  // a renewal keeps the epoch
+  EXPECT_EQ(held.epoch, 1);
+  EXPECT_EQ(find(149)->holder, "a");
+  EXPECT_FALSE(find(150).has_value());
+  // a died: b takes over at 150, in a new epoch.
+  EXPECT_EQ(claim("b", 150).holder, "b");
+  EXPECT_EQ(held.epoch, 2);
+  // a comes back: its old lease is gone, and releasing what it no longer holds changes nothing.
+  EXPECT_EQ(claim("a", 160).holder, "b");
+  ASSERT_TRUE(
+      store->WriteAndWait([](sql::Connection& db) { return ReleaseIndexWriter(db, "a"); }).ok());
+  EXPECT_EQ(find(160)->holder, "b");
+  ASSERT_TRUE(
+      store->WriteAndWait([](sql::Connection& db) { return ReleaseIndexWriter(db, "b"); }).ok());
+  EXPECT_FALSE(find(160).has_value());
+  EXPECT_EQ(claim("a", 161).holder, "a");
+  EXPECT_EQ(held.epoch, 3);  // released leases keep counting
 }
 
 TEST_F(StoreTest, HidingAndConfirmingKeepTheLatestPerProfile) {

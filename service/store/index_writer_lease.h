@@ -1,0 +1,98 @@
+#ifndef VERKENNER_SERVICE_STORE_INDEX_WRITER_LEASE_H_
+#define VERKENNER_SERVICE_STORE_INDEX_WRITER_LEASE_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "service/store/records.h"
+#include "service/store/store.h"
+
+namespace verkenner::service {
+
+// This process among the instances and tools: host, process id and a random part, so that a
+// restarted process never takes a lease for the one it replaced.
+std::string NewLeaseHolderName();
+
+// The lease of the index writer, kept in the store: at most one process at a time commits to
+// the index the instances serve. Every verkenner-server claims it; the one that holds it takes
+// the imports, the others refuse them naming it (CheckHeld). verkenner-index claims it too, and
+// may also write while a server writing the same directory holds it (MayWrite): the index's own
+// write lock then keeps them apart, and the server follows what it commits.
+//
+// Start() claims once, then a thread renews the claim every term / 3 (or claims again, if
+// another holder had it). The lease counts as held until its term runs out counted from the
+// moment before the last successful claim was sent, less a margin (term / 6), by this process's
+// monotonic clock: a writer cut off from the store stops writing before another can take over.
+// The expiry in the store is wall-clock time, compared by the next claimant: the clocks of the
+// machines must agree to well within the margin (NTP).
+//
+// Thread-safe. The destructor stops the thread and releases the lease if held, so that another
+// process takes over at once rather than after the term.
+class IndexWriterLease {
+ public:
+  struct Options {
+    // The index directory this process writes, made absolute and prefixed with the host.
+    std::string index_directory;
+    absl::Duration term = absl::Seconds(15);
+    std::function<absl::Time()> now = [] { return absl::Now(); };  // wall clock, for the store
+  };
+
+  IndexWriterLease(Store* store, Options options);
+  ~IndexWriterLease();
+  IndexWriterLease(const IndexWriterLease&) = delete;
+  IndexWriterLease& operator=(const IndexWriterLease&) = delete;
+
+  // Claims once (blocking) and starts the renewing thread; `address` is where imports go while
+  // this process writes (its gRPC address; empty for a tool). Returns the lease valid after the
+  // claim, this process's or another's. Errors: the store's (the thread keeps trying). Once.
+  absl::StatusOr<IndexWriterClaim> Start(std::string address);
+  // Stops renewing and releases the lease if held: Held() is false from here on. Idempotent;
+  // the destructor calls it.
+  void Stop();
+
+  // Whether this process holds the lease now.
+  bool Held() const;
+  // Held(), or the holder writes the same directory as this process. Who holds it is as this
+  // process saw it at its last claim, at most term / 3 ago.
+  bool MayWrite() const;
+  // OK while held. Otherwise FailedPrecondition naming the instance that holds it ("imports go
+  // to the index writer at ..."), or Unavailable when none does or a tool does.
+  absl::Status CheckHeld() const;
+  // The epoch of this process's lease; 0 when it never held it.
+  int64_t epoch() const;
+  // The lease as last seen; empty when none was valid.
+  std::optional<IndexWriterClaim> writer() const;
+  const std::string& holder() const { return holder_; }
+  const std::string& location() const { return location_; }
+
+ private:
+  // One claim; updates what Held() and writer() say.
+  absl::StatusOr<IndexWriterClaim> Claim();
+  void Renew();
+
+  Store* const store_;
+  const Options options_;
+  std::string address_;  // set by Start() before the renewing thread exists
+  const std::string holder_;
+  const std::string location_;
+  mutable std::mutex mutex_;
+  std::condition_variable stopping_or_due_;
+  bool stopping_ = false;  // guarded by mutex_
+  // Until when this process holds the lease by its own clock; guarded by mutex_.
+  std::chrono::steady_clock::time_point held_until_{};
+  int64_t epoch_ = 0;                       // guarded by mutex_
+  std::optional<IndexWriterClaim> writer_;  // guarded by mutex_
+  std::thread renewer_;
+};
+
+}  // namespace verkenner::service
+
+#endif  // VERKENNER_SERVICE_STORE_INDEX_WRITER_LEASE_H_
