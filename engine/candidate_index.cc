@@ -497,21 +497,13 @@ std::optional<std::vector<Xapian::docid>> CandidateIndex::ChangedSince(
     return std::nullopt;
   }
   std::vector<Xapian::docid> changed = previous.changed_;
-  std::vector<Xapian::docid> local;
   for (size_t s = 0; s < shard_count; ++s) {
-    const uint32_t first = from->revisions[s];
-    const uint32_t last = to->revisions[s];
-    if (last < first || last - first > schema::kChangesKept) return std::nullopt;
-    for (uint32_t revision = first + 1; revision <= last; ++revision) {
-      local.clear();
-      if (!schema::DecodeChangedDocuments(shards[s].get_metadata(schema::ChangesKey(revision)),
-                                          local)) {
-        return std::nullopt;  // not logged: an older writer, or forgotten
-      }
-      // Xapian numbers the documents of combined databases round robin over the shards.
-      for (Xapian::docid d : local) changed.push_back((d - 1) * shard_count + s + 1);
-      if (static_cast<int64_t>(changed.size()) > 2 * max_changed) return std::nullopt;
-    }
+    const std::optional<std::vector<Xapian::docid>> local =
+        schema::ChangedBetween(shards[s], from->revisions[s], to->revisions[s]);
+    if (!local.has_value()) return std::nullopt;  // not logged: an older writer, or forgotten
+    // Xapian numbers the documents of combined databases round robin over the shards.
+    for (Xapian::docid d : *local) changed.push_back((d - 1) * shard_count + s + 1);
+    if (static_cast<int64_t>(changed.size()) > 2 * max_changed) return std::nullopt;
   }
   std::sort(changed.begin(), changed.end());
   changed.erase(std::unique(changed.begin(), changed.end()), changed.end());

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -117,6 +118,32 @@ inline bool DecodeChangedDocuments(std::string_view value, std::vector<Xapian::d
     documents.push_back(d);
   }
   return true;
+}
+
+// The shard-local docids that the commits after revision `from`, up to and including `to`,
+// changed (with repeats), by the change log; nullopt when an entry is missing (forgotten, or
+// written by an older program) or `to` is before `from`.
+inline std::optional<std::vector<Xapian::docid>> ChangedBetween(const Xapian::Database& shard,
+                                                                uint32_t from, uint32_t to) {
+  if (to < from || to - from > kChangesKept) return std::nullopt;
+  std::vector<Xapian::docid> changed;
+  for (uint32_t revision = from + 1; revision <= to; ++revision) {
+    if (!DecodeChangedDocuments(shard.get_metadata(ChangesKey(revision)), changed)) {
+      return std::nullopt;
+    }
+  }
+  return changed;
+}
+
+// On a replica (indexer/shard_changes.h), the writer's revision that each of its shards holds
+// the contents of: its own revisions count its own commits.
+inline constexpr char kSourceRevisionKey[] = "verkenner.source_revision";
+
+// Metadata each database keeps of its own commits, which a replica never copies: the change log
+// and the source revision.
+inline bool IsLocalMetadata(std::string_view key) {
+  return key.substr(0, std::string_view(kChangesKeyPrefix).size()) == kChangesKeyPrefix ||
+         key == kSourceRevisionKey;
 }
 
 }  // namespace verkenner::engine::schema

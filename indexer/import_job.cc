@@ -22,6 +22,7 @@ ImportJob::ImportJob(std::shared_ptr<const engine::ReferenceData> reference_data
 absl::StatusOr<std::unique_ptr<IndexWriter>> ImportJob::OpenWriter() {
   IndexWriter::Options writer_options;
   writer_options.shards_if_new = options_.shards_if_new;
+  writer_options.commit_guard = options_.commit_guard;
   // The index has one writer (Xapian's lock); another one usually lets go within seconds.
   const absl::Time give_up = absl::Now() + options_.writer_wait;
   while (true) {

@@ -2,6 +2,7 @@
 #define VERKENNER_INDEXER_IMPORT_JOB_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,8 @@ class ImportJob {
     // Finish() rewrites the index with full blocks: for quiet hours (the command line), not for
     // an import a client waits on.
     bool compact = false;
+    // IndexWriter::Options::commit_guard: the writer lease's fence.
+    std::function<absl::Status()> commit_guard;
   };
 
   // The steps of a job, in order.

@@ -3,14 +3,17 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <set>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/disk_space.h"
 #include "engine/dutch_words.h"
@@ -126,6 +129,12 @@ absl::Status IndexShardWriter::BeginBatch() {
 
 absl::Status IndexShardWriter::CommitBatch(
     const std::vector<std::pair<std::string, std::string>>& metadata) {
+  if (commit_guard_ != nullptr) {
+    if (absl::Status may = commit_guard_(); !may.ok()) {
+      AbortBatch();
+      return may;
+    }
+  }
   XapianWriteScope writing(path_);
   try {
     for (const auto& [key, value] : metadata) database_.set_metadata(key, value);
@@ -194,6 +203,101 @@ absl::StatusOr<bool> IndexShardWriter::Withdraw(const std::string& profile_id) {
   } catch (const Xapian::Error& error) {
     return engine::StatusFromXapianError(error);
   }
+}
+
+absl::StatusOr<ShardChanges> IndexShardWriter::ChangesSince(uint32_t from_revision) {
+  if (in_batch_) return absl::FailedPreconditionError("changes are read between batches");
+  try {
+    ShardChanges changes;
+    changes.from_revision = from_revision;
+    changes.to_revision = static_cast<uint32_t>(database_.get_revision());
+    changes.last_docid = database_.get_lastdocid();
+    std::optional<std::vector<Xapian::docid>> changed =
+        engine::schema::ChangedBetween(database_, from_revision, changes.to_revision);
+    if (!changed.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the change log of ", path_, " does not reach back to revision ", from_revision, " from ",
+          changes.to_revision, ": a replica needs a new base"));
+    }
+    std::sort(changed->begin(), changed->end());
+    changed->erase(std::unique(changed->begin(), changed->end()), changed->end());
+    for (Xapian::docid docid : *changed) {
+      ShardChanges::Document& document = changes.documents.emplace_back();
+      document.docid = docid;
+      try {
+        document.serialised = database_.get_document(docid).serialise();
+      } catch (const Xapian::DocNotFoundError&) {
+        // Deleted since: the replica deletes it too.
+      }
+    }
+    for (auto key = database_.metadata_keys_begin(); key != database_.metadata_keys_end(); ++key) {
+      if (!engine::schema::IsLocalMetadata(*key)) {
+        changes.metadata.emplace_back(*key, database_.get_metadata(*key));
+      }
+    }
+    return changes;
+  } catch (const Xapian::Error& error) {
+    return engine::StatusFromXapianError(error);
+  }
+}
+
+absl::Status IndexShardWriter::ApplyChanges(const ShardChanges& changes) {
+  if (in_batch_) return absl::FailedPreconditionError("changes are applied between batches");
+  try {
+    const std::string recorded = database_.get_metadata(engine::schema::kSourceRevisionKey);
+    uint32_t holds = static_cast<uint32_t>(database_.get_revision());
+    if (!recorded.empty() && !absl::SimpleAtoi(recorded, &holds)) {
+      return absl::DataLossError(absl::StrCat(path_, ": unreadable source revision"));
+    }
+    if (holds != changes.from_revision) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path_, " holds revision ", holds, " of the writer's shard, not ",
+                       changes.from_revision, ", which these changes start from"));
+    }
+  } catch (const Xapian::Error& error) {
+    return engine::StatusFromXapianError(error);
+  }
+  if (absl::Status begun = BeginBatch(); !begun.ok()) return begun;
+  XapianWriteScope writing(path_);
+  try {
+    for (const ShardChanges::Document& document : changes.documents) {
+      changed_.push_back(document.docid);
+      if (document.serialised.has_value()) {
+        database_.replace_document(document.docid,
+                                   Xapian::Document::unserialise(*document.serialised));
+        continue;
+      }
+      try {
+        database_.delete_document(document.docid);
+      } catch (const Xapian::DocNotFoundError&) {
+        // Added and deleted again between the two revisions.
+      }
+    }
+    if (database_.get_lastdocid() < changes.last_docid) {
+      // Docids the writer gave out to documents it deleted again: Xapian moves the last docid
+      // only by adding, so a placeholder comes and goes.
+      database_.replace_document(changes.last_docid, Xapian::Document());
+      database_.delete_document(changes.last_docid);
+    }
+    std::set<std::string> kept;
+    for (const auto& [key, value] : changes.metadata) {
+      database_.set_metadata(key, value);
+      kept.insert(key);
+    }
+    std::vector<std::string> gone;
+    for (auto key = database_.metadata_keys_begin(); key != database_.metadata_keys_end(); ++key) {
+      if (!engine::schema::IsLocalMetadata(*key) && !kept.contains(*key)) gone.push_back(*key);
+    }
+    for (const std::string& key : gone) database_.set_metadata(key, "");
+    database_.set_metadata(engine::schema::kSourceRevisionKey, std::to_string(changes.to_revision));
+  } catch (const Xapian::Error& error) {
+    AbortBatch();
+    return engine::StatusFromXapianError(error);
+  }
+  // Profiles came and went without Upsert(): the id hashes are read again on first use.
+  may_hold_.clear();
+  may_hold_loaded_ = false;
+  return CommitBatch();
 }
 
 absl::StatusOr<std::vector<std::string>> IndexShardWriter::ProfilesOfSource(
@@ -286,8 +390,15 @@ absl::StatusOr<std::unique_ptr<IndexWriter>> IndexWriter::Open(
   if (create) {
     if (absl::Status status = engine::PublishIndexLayout(*layout); !status.ok()) return status;
   }
-  return std::unique_ptr<IndexWriter>(
+  for (auto& shard : shards) shard->commit_guard_ = options.commit_guard;
+  std::unique_ptr<IndexWriter> writer(
       new IndexWriter(std::move(*layout), std::move(shards), std::move(reference_data)));
+  writer->commit_guard_ = options.commit_guard;
+  return writer;
+}
+
+absl::Status IndexWriter::MayCommit() const {
+  return commit_guard_ == nullptr ? absl::OkStatus() : commit_guard_();
 }
 
 absl::Status IndexWriter::BeginBatch() {
@@ -400,6 +511,7 @@ absl::StatusOr<engine::DisclosureGroups> IndexWriter::UpdateDisclosureControl(in
   if (!counts.ok()) return counts.status();
   const engine::DisclosureGroups groups =
       engine::DecideDisclosureGroups(*counts, k, *reference_data_);
+  if (absl::Status may = MayCommit(); !may.ok()) return may;
   XapianWriteScope writing(shards_[0]->path_);
   try {
     Xapian::WritableDatabase& first = shards_[0]->database_;
@@ -465,6 +577,10 @@ absl::StatusOr<IndexWriter::CompactionResult> IndexWriter::Compact() {
     }
   } catch (const Xapian::Error& error) {
     return engine::StatusFromXapianError(error);
+  }
+  if (absl::Status may = MayCommit(); !may.ok()) {
+    std::filesystem::remove_all(next_directory, ignored);
+    return may;
   }
   if (absl::Status status = engine::PublishIndexLayout(next); !status.ok()) return status;
   for (size_t i = 0; i < shards_.size(); ++i) {

@@ -16,6 +16,7 @@
 #include "engine/index_layout.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/text_analysis.h"
+#include "indexer/shard_changes.h"
 
 namespace verkenner::indexer {
 
@@ -50,6 +51,18 @@ class IndexShardWriter {
 
   absl::StatusOr<std::string> GetMetadata(const std::string& key);
   int64_t DocumentCount();
+  int64_t revision() { return static_cast<int64_t>(database_.get_revision()); }
+
+  // What a replica of this shard needs to go from this shard's revision `from_revision` to its
+  // current one (issue 17). Between batches. Errors: FailedPrecondition inside a batch, or when
+  // the change log does not reach back that far (the replica then needs a new base).
+  absl::StatusOr<ShardChanges> ChangesSince(uint32_t from_revision);
+  // Applies `changes`, made by the writer whose shard this one copies, in one commit (which asks
+  // the commit guard and logs its own change-log entry), and records the writer's revision it
+  // now holds (engine::schema::kSourceRevisionKey; a plain copy holds its own revision).
+  // Between batches. Errors: FailedPrecondition when this shard does not hold
+  // changes.from_revision; Xapian's.
+  absl::Status ApplyChanges(const ShardChanges& changes);
 
  private:
   friend class IndexWriter;
@@ -61,6 +74,7 @@ class IndexShardWriter {
 
   std::string path_;  // the shard's directory in the current generation
   Xapian::WritableDatabase database_;
+  std::function<absl::Status()> commit_guard_;  // IndexWriter::Options::commit_guard
   Xapian::TermGenerator term_generator_;
   bool in_batch_ = false;
   // Hashes of every id term this shard may hold: read from the shard on first use, then added to
@@ -83,6 +97,11 @@ class IndexWriter {
  public:
   struct Options {
     int shards_if_new = 0;  // shard count when the index is created; 0: one per core
+    // Asked before every commit (of a batch, the disclosure count, a compaction's switch), on
+    // the committing thread, so it must be thread-safe: an error aborts that commit with the
+    // error. The writer lease's fence (service/store/index_writer_lease.h): a process that lost
+    // the lease commits nothing more. Null: every commit goes ahead.
+    std::function<absl::Status()> commit_guard;
   };
 
   // Opens the index at `directory`, creating it (empty, with Options::shards_if_new shards) if
@@ -148,8 +167,12 @@ class IndexWriter {
   // The disclosure combinations of every shard, or of one source's profiles, added up.
   absl::StatusOr<engine::DisclosureCounts> CountCombinations(const std::string* only_source);
 
+  // IndexWriter::Options::commit_guard's answer; OK without one.
+  absl::Status MayCommit() const;
+
   engine::IndexLayout layout_;
   std::vector<std::unique_ptr<IndexShardWriter>> shards_;
+  std::function<absl::Status()> commit_guard_;
   std::shared_ptr<const engine::ReferenceData> reference_data_;  // education bands
 };
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -193,6 +194,45 @@ TEST_F(IndexWriterTest, CompactionSwitchesALiveSearcherToTheNewGeneration) {
   ASSERT_TRUE(writer->CommitBatch().ok());
   EXPECT_TRUE((*searcher)->GetProfile("profile-new", kToday).ok());
   EXPECT_EQ(*(*searcher)->DocumentCount(), 41);
+}
+
+TEST_F(IndexWriterTest, AWriterWhoseGuardSaysNoCommitsNothing) {
+  // The writer lease's fence: once the guard fails, no batch, disclosure count or compaction
+  // reaches the index, and the guard is asked again at every commit.
+  std::atomic<bool> may_commit = true;
+  IndexWriter::Options options;
+  options.shards_if_new = 2;
+  options.commit_guard = [&may_commit]() -> absl::Status {
+    if (may_commit) return absl::OkStatus();
+    return absl::FailedPreconditionError("the lease was lost");
+  };
+  auto opened = IndexWriter::Open(path_, reference_, options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  IndexWriter& writer = **opened;
+  AddProfiles(writer, 10);
+  const int generation = writer.layout().generation;
+
+  may_commit = false;
+  ASSERT_TRUE(writer.BeginBatch().ok());
+  ASSERT_TRUE(writer.Upsert(Record("profile-late")).ok());
+  absl::Status committed = writer.CommitBatch();
+  EXPECT_EQ(committed.code(), absl::StatusCode::kFailedPrecondition) << committed;
+  EXPECT_EQ(writer.UpdateDisclosureControl(5).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(writer.Compact().status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(writer.layout().generation, generation);
+  EXPECT_EQ(engine::ReadIndexLayout(path_)->generation, generation);
+  EXPECT_EQ(writer.GetMetadata(engine::kShownDetailsKey).value_or("?"), "");
+  auto searcher = engine::Searcher::Open(path_, reference_);
+  ASSERT_TRUE(searcher.ok()) << searcher.status();
+  EXPECT_EQ(*(*searcher)->DocumentCount(), 10);
+  EXPECT_FALSE((*searcher)->GetProfile("profile-late", kToday).ok());
+
+  may_commit = true;  // the guard is asked at each commit, not once
+  ASSERT_TRUE(writer.BeginBatch().ok());
+  ASSERT_TRUE(writer.Upsert(Record("profile-late")).ok());
+  ASSERT_TRUE(writer.CommitBatch().ok());
+  EXPECT_EQ(*(*searcher)->DocumentCount(), 11);
 }
 
 TEST_F(IndexWriterTest, CompactionNeedsEveryBatchClosed) {

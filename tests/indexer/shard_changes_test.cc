@@ -1,0 +1,263 @@
+// A replica of the index brought up to date by the writer's shard changes (issue 17): what it
+// holds afterwards is what the writer holds, document by document under the same docids, with
+// the same metadata; a damaged or cut-off copy of the changes is refused whole; changes apply
+// only onto the revision they start from; a change log that does not reach back says so.
+#include "indexer/shard_changes.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/schema.h"
+#include "engine/searcher.h"
+#include "indexer/index_writer.h"
+
+namespace verkenner::indexer {
+namespace {
+
+constexpr int64_t kToday = 20758;
+constexpr int kShards = 2;
+
+// Everything a reader can see of one shard: each document's terms (with wdf and positions),
+// values and data, by docid; and the metadata a replica copies.
+std::string Contents(const std::string& shard_path) {
+  Xapian::Database db(shard_path);
+  std::string out;
+  for (auto posting = db.postlist_begin(""); posting != db.postlist_end(""); ++posting) {
+    const Xapian::Document document = db.get_document(*posting);
+    absl::StrAppend(&out, "doc ", *posting, " length ", db.get_doclength(*posting), "\n");
+    for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
+      absl::StrAppend(&out, " ", *term, ":", term.get_wdf());
+      for (auto position = term.positionlist_begin(); position != term.positionlist_end();
+           ++position) {
+        absl::StrAppend(&out, ",", *position);
+      }
+    }
+    for (auto value = document.values_begin(); value != document.values_end(); ++value) {
+      absl::StrAppend(&out, "\n value ", value.get_valueno(), "=", *value);
+    }
+    absl::StrAppend(&out, "\n data ", document.get_data(), "\n");
+  }
+  for (auto key = db.metadata_keys_begin(); key != db.metadata_keys_end(); ++key) {
+    if (!engine::schema::IsLocalMetadata(*key)) {
+      absl::StrAppend(&out, "meta ", *key, "=", db.get_metadata(*key), "\n");
+    }
+  }
+  absl::StrAppend(&out, "count ", db.get_doccount(), " last ", db.get_lastdocid());
+  return out;
+}
+
+class ShardChangesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
+    ASSERT_TRUE(reference.ok()) << reference.status();
+    reference_ = *reference;
+    directory_ =
+        std::filesystem::temp_directory_path() / absl::StrCat("verkenner-shard-changes-", getpid());
+    std::filesystem::remove_all(directory_);
+    std::filesystem::create_directories(directory_);
+    // The writer's index with 30 profiles, and a replica made as a plain copy of it.
+    writer_ = Open("writer");
+    ASSERT_NE(writer_, nullptr);
+    Write(*writer_, 30, {});
+    ASSERT_TRUE(writer_->UpdateDisclosureControl(5).ok());
+    ASSERT_TRUE(writer_->BeginBatch().ok());
+    ASSERT_TRUE(writer_->CommitBatch({{"test.kept", "a"}, {"test.gone", "b"}}).ok());
+    writer_.reset();
+    std::filesystem::copy(directory_ / "writer", directory_ / "replica",
+                          std::filesystem::copy_options::recursive);
+    writer_ = Open("writer");
+    replica_ = Open("replica");
+    ASSERT_NE(replica_, nullptr);
+  }
+  void TearDown() override {
+    writer_.reset();
+    replica_.reset();
+    std::filesystem::remove_all(directory_);
+  }
+
+  std::unique_ptr<IndexWriter> Open(const std::string& name) {
+    IndexWriter::Options options;
+    options.shards_if_new = kShards;
+    auto writer = IndexWriter::Open((directory_ / name).string(), reference_, options);
+    EXPECT_TRUE(writer.ok()) << writer.status();
+    return writer.ok() ? std::move(*writer) : nullptr;
+  }
+
+  engine::CandidateRecord Record(const std::string& id, const std::string& payload) {
+    engine::CandidateRecord record;
+    record.profile_id = id;
+    record.source = "GM0344";
+    record.municipality_code = "GM0344";
+    record.region_code = reference_->FindMunicipality("GM0344")->region_code;
+    record.home = {52.09, 5.12};
+    record.retain_until_day = kToday + 1000;
+    record.wishes = "orderpicker in een magazijn " + payload;
+    record.display_payload = "payload of " + id + " " + payload;
+    return record;
+  }
+
+  // One batch: profiles profile-0 .. count-1 (re)written with `payload`, then `withdrawn`.
+  void Write(IndexWriter& writer, int count, const std::vector<std::string>& withdrawn,
+             const std::string& payload = "v1") {
+    ASSERT_TRUE(writer.BeginBatch().ok());
+    for (int i = 0; i < count; ++i) {
+      ASSERT_TRUE(writer.Upsert(Record(absl::StrCat("profile-", i), payload)).ok());
+    }
+    for (const std::string& id : withdrawn) ASSERT_TRUE(writer.Withdraw(id).ok());
+    ASSERT_TRUE(writer.CommitBatch().ok());
+  }
+
+  std::vector<uint32_t> Revisions(IndexWriter& writer) {
+    std::vector<uint32_t> revisions;
+    for (int i = 0; i < kShards; ++i) revisions.push_back(writer.shard(i).revision());
+    return revisions;
+  }
+
+  // Every shard's changes since `from`, through their bytes, applied to the replica.
+  void Replicate(const std::vector<uint32_t>& from) {
+    for (int i = 0; i < kShards; ++i) {
+      auto changes = writer_->shard(i).ChangesSince(from[i]);
+      ASSERT_TRUE(changes.ok()) << changes.status();
+      auto decoded = DecodeShardChanges(EncodeShardChanges(*changes));
+      ASSERT_TRUE(decoded.ok()) << decoded.status();
+      absl::Status applied = replica_->shard(i).ApplyChanges(*decoded);
+      ASSERT_TRUE(applied.ok()) << applied;
+    }
+  }
+
+  void ExpectReplicaHoldsWhatTheWriterHolds() {
+    for (int i = 0; i < kShards; ++i) {
+      const std::string replica = Contents(replica_->layout().shard_paths[i]);
+      const std::string writer = Contents(writer_->layout().shard_paths[i]);
+      EXPECT_TRUE(replica == writer) << "shard " << i << ":\n" << LinesOnlyIn(replica, writer);
+    }
+  }
+
+  // The lines of `a` that `b` lacks and of `b` that `a` lacks, marked - and +.
+  static std::string LinesOnlyIn(const std::string& a, const std::string& b) {
+    const std::vector<std::string> left = absl::StrSplit(a, '\n');
+    const std::vector<std::string> right = absl::StrSplit(b, '\n');
+    const std::set<std::string> in_left(left.begin(), left.end());
+    const std::set<std::string> in_right(right.begin(), right.end());
+    std::string out;
+    for (const std::string& line : left) {
+      if (!in_right.contains(line)) absl::StrAppend(&out, "- ", line, "\n");
+    }
+    for (const std::string& line : right) {
+      if (!in_left.contains(line)) absl::StrAppend(&out, "+ ", line, "\n");
+    }
+    return out;
+  }
+
+  std::shared_ptr<const engine::ReferenceData> reference_;
+  std::filesystem::path directory_;
+  std::unique_ptr<IndexWriter> writer_;
+  std::unique_ptr<IndexWriter> replica_;
+};
+
+TEST_F(ShardChangesTest, AReplicaThatAppliesTheChangesHoldsWhatTheWriterHolds) {
+  const std::vector<uint32_t> from = Revisions(*writer_);
+  // Changed, new, withdrawn, and a profile that came and went between the two revisions.
+  Write(*writer_, 35, {"profile-2", "profile-7"}, "v2");
+  Write(*writer_, 0, {"profile-33"});
+  ASSERT_TRUE(writer_->BeginBatch().ok());
+  ASSERT_TRUE(writer_->Upsert(Record("passing", "v1")).ok());
+  ASSERT_TRUE(writer_->CommitBatch().ok());
+  ASSERT_TRUE(writer_->BeginBatch().ok());
+  ASSERT_TRUE(writer_->Withdraw("passing").ok());
+  ASSERT_TRUE(writer_->CommitBatch().ok());
+  ASSERT_TRUE(writer_->UpdateDisclosureControl(5).ok());
+  ASSERT_TRUE(writer_->BeginBatch().ok());
+  ASSERT_TRUE(writer_->CommitBatch({{"test.kept", "c"}, {"test.gone", ""}}).ok());
+  ASSERT_NE(Contents(replica_->layout().shard_paths[0]),
+            Contents(writer_->layout().shard_paths[0]));
+
+  Replicate(from);
+  ExpectReplicaHoldsWhatTheWriterHolds();
+  for (int i = 0; i < kShards; ++i) {
+    EXPECT_EQ(replica_->shard(i).GetMetadata(engine::schema::kSourceRevisionKey).value_or(""),
+              std::to_string(writer_->shard(i).revision()));
+  }
+
+  // A second round starts where the first ended, on the replica's own revisions.
+  const std::vector<uint32_t> next = Revisions(*writer_);
+  Write(*writer_, 3, {"profile-20"}, "v3");
+  Replicate(next);
+  ExpectReplicaHoldsWhatTheWriterHolds();
+
+  // The replica's own change log names what each apply changed, so that its searchers update
+  // their image by it; they find what the writer's find.
+  auto on_replica = engine::Searcher::Open(replica_->layout().directory, reference_);
+  auto on_writer = engine::Searcher::Open(writer_->layout().directory, reference_);
+  ASSERT_TRUE(on_replica.ok() && on_writer.ok());
+  EXPECT_EQ(*(*on_replica)->DocumentCount(), *(*on_writer)->DocumentCount());
+  auto changed = (*on_replica)->GetProfile("profile-1", kToday);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(changed->record.display_payload, "payload of profile-1 v3");
+  EXPECT_EQ((*on_replica)->GetProfile("profile-20", kToday).status().code(),
+            absl::StatusCode::kNotFound);
+  for (int i = 0; i < kShards; ++i) {
+    Xapian::Database shard(replica_->layout().shard_paths[i]);
+    std::vector<Xapian::docid> logged;
+    EXPECT_TRUE(engine::schema::DecodeChangedDocuments(
+        shard.get_metadata(engine::schema::ChangesKey(shard.get_revision())), logged));
+  }
+}
+
+TEST_F(ShardChangesTest, ChangesApplyOnlyOntoTheRevisionTheyStartFrom) {
+  const std::vector<uint32_t> from = Revisions(*writer_);
+  Write(*writer_, 2, {}, "v2");
+  auto changes = writer_->shard(0).ChangesSince(from[0]);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  ASSERT_TRUE(replica_->shard(0).ApplyChanges(*changes).ok());
+  const std::string applied = Contents(replica_->layout().shard_paths[0]);
+  // Twice, or onto another revision: refused, and nothing changes.
+  absl::Status again = replica_->shard(0).ApplyChanges(*changes);
+  EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition) << again;
+  changes->from_revision += 1;
+  EXPECT_EQ(replica_->shard(1).ApplyChanges(*changes).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Contents(replica_->layout().shard_paths[0]), applied);
+}
+
+TEST_F(ShardChangesTest, ADamagedOrCutOffCopyIsRefusedWhole) {
+  const std::vector<uint32_t> from = Revisions(*writer_);
+  Write(*writer_, 3, {"profile-4"}, "v2");
+  auto changes = writer_->shard(0).ChangesSince(from[0]);
+  ASSERT_TRUE(changes.ok()) << changes.status();
+  const std::string bytes = EncodeShardChanges(*changes);
+  int refused = 0;
+  for (size_t at = 0; at < bytes.size(); ++at) {
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
+    const auto decoded = DecodeShardChanges(flipped);
+    EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss) << "flipped byte " << at;
+    refused += decoded.ok() ? 0 : 1;
+  }
+  for (size_t length = 0; length < bytes.size(); length += 7) {
+    EXPECT_EQ(DecodeShardChanges(bytes.substr(0, length)).status().code(),
+              absl::StatusCode::kDataLoss)
+        << "cut off at " << length;
+  }
+  EXPECT_EQ(refused, static_cast<int>(bytes.size()));
+  EXPECT_TRUE(DecodeShardChanges(bytes).ok());
+}
+
+TEST_F(ShardChangesTest, ALogThatDoesNotReachBackAsksForANewBase) {
+  const std::vector<uint32_t> from = Revisions(*writer_);
+  for (uint32_t i = 0; i <= engine::schema::kChangesKept; ++i) Write(*writer_, 1, {}, "v2");
+  auto changes = writer_->shard(0).ChangesSince(from[0]);
+  EXPECT_EQ(changes.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(changes.status().message().find("a replica needs a new base"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace verkenner::indexer
