@@ -205,9 +205,10 @@ class CandidateIndexCache {
   void InstallMerged(std::shared_ptr<const CandidateIndex> merged, const Xapian::Database& database,
                      const std::vector<Xapian::Database>& shards, const std::string& state);
 
- private:
+  // The image searches use now; null before the first one is made.
   std::shared_ptr<const CandidateIndex> Current();
 
+ private:
   std::mutex mutex_;       // guards current_
   std::mutex load_mutex_;  // held by the one thread loading
   std::shared_ptr<const CandidateIndex> current_;

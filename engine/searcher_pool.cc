@@ -41,9 +41,14 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
       raw->RunMerger(std::move(m), cache, options.merge_after_changed, options.refresh_interval);
     });
   }
-  pool->refresher_ = std::thread(
-      [raw = pool.get(), w = std::move(*watcher), interval = options.refresh_interval]() mutable {
-        raw->RunRefresher(std::move(w), interval);
+  // Opening the searchers loaded the first image: reported before Start() returns, so that a
+  // server is never ready without saying what it serves.
+  std::shared_ptr<const CandidateIndex> first = cache->Current();
+  if (first != nullptr && options.on_image != nullptr) options.on_image(*first);
+  pool->refresher_ =
+      std::thread([raw = pool.get(), w = std::move(*watcher), cache, first, options]() mutable {
+        raw->RunRefresher(std::move(w), cache, std::move(first), options.refresh_interval,
+                          options.on_image);
       });
   for (auto& searcher : searchers) {
     pool->workers_.emplace_back(
@@ -79,13 +84,21 @@ void SearcherPool::RunMerger(std::unique_ptr<Searcher> merger,
 }
 
 void SearcherPool::RunRefresher(std::unique_ptr<Searcher> watcher,
-                                std::chrono::milliseconds interval) {
+                                std::shared_ptr<CandidateIndexCache> cache,
+                                std::shared_ptr<const CandidateIndex> reported,
+                                std::chrono::milliseconds interval,
+                                std::function<void(const CandidateIndex&)> on_image) {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
     lock.unlock();
     // Loads the in-memory image of a newly committed state here, off the search threads, so
     // that searches see imports soon after the commit without waiting for the load themselves.
     watcher->Prefetch();
+    if (std::shared_ptr<const CandidateIndex> served = cache->Current();
+        on_image != nullptr && served != nullptr && served != reported) {
+      on_image(*served);
+      reported = std::move(served);
+    }
     lock.lock();
     stop_refreshing_.wait_for(lock, interval, [this] { return stopping_; });
   }

@@ -42,6 +42,10 @@ class SearcherPool {
     // thread loads it in full (Searcher::MergeImage); 0: never (only Get() then, at
     // CandidateIndexCache::kMaxChangedDocuments).
     int64_t merge_after_changed = CandidateIndexCache::kMergeAfterChangedDocuments;
+    // Called each time the searchers start using another image: the first one (in Start()), and
+    // after each commit and merge (on the refresher's thread). What a server reports about the
+    // index it serves (health, metrics). Null: nothing is called.
+    std::function<void(const CandidateIndex& image)> on_image;
   };
 
   // Opens one Searcher per thread. Errors: those of Searcher::Open.
@@ -59,7 +63,11 @@ class SearcherPool {
  private:
   SearcherPool() = default;
   void RunWorker(std::unique_ptr<Searcher> searcher);
-  void RunRefresher(std::unique_ptr<Searcher> watcher, std::chrono::milliseconds interval);
+  // Keeps the shared image current; reports to `on_image` each image after `reported`.
+  void RunRefresher(std::unique_ptr<Searcher> watcher, std::shared_ptr<CandidateIndexCache> cache,
+                    std::shared_ptr<const CandidateIndex> reported,
+                    std::chrono::milliseconds interval,
+                    std::function<void(const CandidateIndex&)> on_image);
   void RunMerger(std::unique_ptr<Searcher> merger, std::shared_ptr<CandidateIndexCache> cache,
                  int64_t after_changed, std::chrono::milliseconds interval);
 

@@ -11,7 +11,9 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
+#include "engine/index_layout.h"
 #include "tests/engine/test_index.h"
 
 namespace verkenner::engine {
@@ -126,6 +128,51 @@ TEST_F(SearcherPoolTest, ACommitBecomesSearchableWithoutARestart) {
 }
 
 }  // namespace
+// What a server reports about the index it serves (health, metrics) comes from on_image: once
+// for the first image, then once for each image that replaces it, with its state.
+TEST_F(SearcherPoolTest, EachNewImageIsReportedOnceWithItsState) {
+  Commit({Profile("first")});
+  std::mutex mutex;
+  std::vector<std::string> states;
+  std::vector<int64_t> documents;
+  SearcherPool::Options options = PoolOptions(1);
+  options.refresh_interval = std::chrono::milliseconds(1);
+  options.on_image = [&](const CandidateIndex& image) {
+    std::lock_guard<std::mutex> lock(mutex);
+    states.push_back(image.state());
+    documents.push_back(image.load_stats().documents);
+  };
+  auto reported = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return states.size();
+  };
+  auto pool = SearcherPool::Start(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (reported() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // many refresher rounds
+  ASSERT_EQ(reported(), 1u) << "the same image was reported again";
+  Commit({Profile("second")});
+  // The shards commit one by one, so an image of a state between them may come first.
+  auto last_documents = [&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return documents.back();
+  };
+  while (last_documents() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  pool->reset();
+  ASSERT_GE(states.size(), 2u);
+  EXPECT_EQ(documents.front(), 1);
+  EXPECT_EQ(documents.back(), 2);
+  for (size_t i = 1; i < states.size(); ++i) {
+    EXPECT_NE(states[i - 1], states[i]) << "reported twice";
+    EXPECT_TRUE(ParseIndexState(states[i]).has_value()) << states[i];
+  }
+}
+
 // Commits reach the shared image as updates (CandidateIndex::Update); once it holds
 // merge_after_changed changes, the pool's background merge loads it in full again, and searches
 // see the same profiles before and after.
