@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -22,12 +23,19 @@
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
 #include "indexer/pseudonymizer.h"
+#include "service/store/index_writer_lease.h"
+#include "service/store/store.h"
 
 ABSL_FLAG(std::string, index, "", "directory of the search index; created if absent (required)");
 ABSL_FLAG(std::string, vault, "",
           "identity vault, kept outside the index: an SQLite file, or the service store's "
           "PostgreSQL database as a libpq URI (postgresql://...; the vault is its schema vault) "
           "(default: INDEX.vault beside the index directory)");
+ABSL_FLAG(std::string, store, "",
+          "the service store of the instances that serve this index (an SQLite file or "
+          "postgresql://...): the run takes the index writer's lease there, or runs beside the "
+          "server that holds it when that server writes this same directory, and is refused "
+          "when the writer is elsewhere (default: no lease; the index is this machine's alone)");
 ABSL_FLAG(std::string, key_file, "",
           "pseudonym key file (default: $VERKENNER_PSEUDONYM_KEY or "
           "~/.config/verkenner/pseudonym.key)");
@@ -189,6 +197,38 @@ Run RunFromFlags(const verkenner::command_line::Program& program, std::vector<st
   return run;
 }
 
+// With --store, the index writer's lease, held for the whole run (or shared with the server that
+// holds it on this directory). Declared in the order they must be destroyed last to first.
+struct WriterLease {
+  std::unique_ptr<verkenner::service::Store> store;
+  std::unique_ptr<verkenner::service::IndexWriterLease> lease;
+};
+
+// Takes the lease in `store` for the run on `index`. Errors: the store's; FailedPrecondition
+// naming the writer when another process writes another copy of the index.
+absl::StatusOr<WriterLease> TakeWriterLease(const std::string& store, const std::string& index) {
+  WriterLease taken;
+  absl::StatusOr<std::unique_ptr<verkenner::service::Store>> opened =
+      verkenner::service::Store::Open(store);
+  if (!opened.ok()) return opened.status();
+  taken.store = std::move(*opened);
+  verkenner::service::IndexWriterLease::Options options;
+  options.index_directory = index;
+  taken.lease = std::make_unique<verkenner::service::IndexWriterLease>(taken.store.get(), options);
+  absl::StatusOr<verkenner::service::IndexWriterClaim> writer = taken.lease->Start("");
+  if (!writer.ok()) return writer.status();
+  if (!taken.lease->MayWrite()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the index writer is another process: ",
+        writer->address.empty() ? "verkenner-index" : "the instance at " + writer->address,
+        ", writing ", writer->location,
+        (writer->address.empty() ? "; run this import when it is done"
+                                 : "; import through it (the API or the web app), or run this "
+                                   "on that machine with its --index")));
+  }
+  return taken;
+}
+
 // For the crash-safety test only: die by SIGKILL right after applying this row, as a power cut
 // or the OOM killer would, leaving whatever the index and vault hold at that moment.
 void CrashAfterRowFromEnvironment(verkenner::indexer::Importer::Options& options) {
@@ -294,6 +334,18 @@ int main(int argc, char** argv) {
   auto pseudonymizer = verkenner::indexer::Pseudonymizer::FromKeyFile(key_file);
   if (!pseudonymizer.ok()) return FailedInput(pseudonymizer.status());
 
+  WriterLease writer_lease;
+  if (const std::string store = absl::GetFlag(FLAGS_store); !store.empty()) {
+    absl::StatusOr<WriterLease> taken = TakeWriterLease(store, run.index);
+    if (!taken.ok()) return Failed("the index writer's lease (--store)", taken.status());
+    writer_lease = std::move(*taken);
+    // Every commit checks the lease is still this run's (or its co-writer's): a run cut off
+    // from the store stops before another writer can start.
+    run.job.commit_guard = [lease = writer_lease.lease.get()]() -> absl::Status {
+      if (lease->MayWrite()) return absl::OkStatus();
+      return absl::AbortedError("the index writer's lease was lost; run the same command again");
+    };
+  }
   verkenner::indexer::ImportJob job(*reference_data, std::move(*pseudonymizer), run.job);
   if (absl::Status opened = job.Open(); !opened.ok()) {
     return Failed(StepContext(job.step()), opened);

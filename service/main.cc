@@ -94,6 +94,13 @@ ABSL_FLAG(
     int, max_import_mib, 256,
     "largest import through the API, in MiB as sent, at least 1 (about 2,000 profiles per MiB): an "
     "import is held in memory until its client says it is complete");
+ABSL_FLAG(std::string, advertise_address, "",
+          "HOST:PORT at which the other instances tell clients to send imports while this one is "
+          "the index writer (default: --listen with the bound port; the host name when --listen "
+          "is 0.0.0.0)");
+ABSL_FLAG(absl::Duration, writer_lease_term, absl::Seconds(15),
+          "how long the index writer's lease lasts without a renewal, at least 3s: after the "
+          "writer dies, another instance takes over the imports within this time");
 ABSL_FLAG(int, max_concurrent_imports, 4,
           "imports through the API received at the same time, at least 1, one per source; they are "
           "applied one after another");
@@ -134,6 +141,12 @@ void CheckFlags(const command_line::Program& program) {
   command_line::RequireInRange(program, FLAGS_availability_confirmation_months, 1, 120);
   command_line::RequireAtLeast(program, FLAGS_shutdown_grace, absl::ZeroDuration());
   command_line::RequireAbove(program, FLAGS_import_idle_timeout, absl::ZeroDuration());
+  command_line::RequireAtLeast(program, FLAGS_writer_lease_term, absl::Seconds(3));
+  const std::string advertised = absl::GetFlag(FLAGS_advertise_address);
+  if (!advertised.empty() && !base::SplitHostPort(advertised).has_value()) {
+    command_line::ExitWithUsageError(
+        program, "--advertise_address must be HOST:PORT with a port from 0 to 65535");
+  }
 }
 
 // The server's options from the flags, which CheckFlags has checked.
@@ -168,6 +181,8 @@ Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> refer
   options.imports.idle_timeout = absl::GetFlag(FLAGS_import_idle_timeout);
   options.imports.max_bytes = int64_t{absl::GetFlag(FLAGS_max_import_mib)} << 20;
   options.imports.max_concurrent = absl::GetFlag(FLAGS_max_concurrent_imports);
+  options.advertise_address = absl::GetFlag(FLAGS_advertise_address);
+  options.writer_lease_term = absl::GetFlag(FLAGS_writer_lease_term);
   options.quotas.searches_per_minute = absl::GetFlag(FLAGS_searches_per_minute);
   options.quotas.profile_views_per_day = absl::GetFlag(FLAGS_profile_views_per_day);
   options.quotas.organisation_searches_per_minute =
@@ -200,8 +215,9 @@ absl::StatusOr<std::unique_ptr<MetricsListener>> StartMetrics(const command_line
     if (stop_requested) return absl::UnavailableError("stopping");
     return server.CheckReady();
   };
+  options.writer = [&server] { return server.CheckWriter(); };
   auto listener = MetricsListener::Start(
-      address, [&server] { return server.metrics().PrometheusText(); }, options);
+      address, [&server] { return server.MetricsText(); }, options);
   if (!listener.ok()) return ListenError(program, FLAGS_metrics_listen, listener.status());
   std::cout << "verkenner-server: metrics on port " << (*listener)->port() << std::endl;
   return listener;

@@ -4,6 +4,7 @@
 #include <grpc/grpc.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -11,6 +12,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "base/host_port.h"
+#include "engine/index_layout.h"
 #include "service/rpc/status_mapping.h"
 #include "service/store/records.h"
 
@@ -37,6 +40,10 @@ absl::Status Server::OpenEnvironment(const Options& options) {
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options.store_path);
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
+  IndexWriterLease::Options lease_options;
+  lease_options.index_directory = options.index_path;
+  lease_options.term = options.writer_lease_term;
+  writer_lease_ = std::make_unique<IndexWriterLease>(store_.get(), lease_options);
   authenticator_ = std::make_unique<Authenticator>(store_.get());
   quotas_ = std::make_unique<QuotaLimiter>(options.quotas, store_.get());
   environment_.store = store_.get();
@@ -59,6 +66,7 @@ absl::Status Server::StartServices(const Options& options) {
   engine_options.unknown_travel_km = options.unknown_travel_km;
   engine_options.availability_confirmation_months = options.availability_confirmation_months;
   engine_options.profile_annotations = annotations_->Source();
+  engine_options.on_image = [this](const engine::CandidateIndex& image) { OnImage(image); };
   absl::StatusOr<std::unique_ptr<engine::SearcherPool>> pool =
       engine::SearcherPool::Start(engine_options);
   if (!pool.ok()) return pool.status();
@@ -80,6 +88,7 @@ absl::Status Server::StartServices(const Options& options) {
   import_options.today = options.today;
   import_options.pool = pool_.get();
   import_options.limits = options.imports;
+  import_options.writer_lease = writer_lease_.get();
   profile_import_service_ =
       std::make_unique<ProfileImportService>(&environment_, std::move(import_options));
   CandidateRightsService::Options rights_options;
@@ -147,13 +156,79 @@ absl::Status Server::Listen(const Options& options) {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   RegisterServices(builder);
   InstallInterceptors(builder, options.log);
-  grpc_server_ = builder.BuildAndStart();
+  std::unique_ptr<grpc::Server> built = builder.BuildAndStart();
+  {
+    std::lock_guard<std::mutex> lock(served_mutex_);  // ReportHealth reads it from the pool
+    grpc_server_ = std::move(built);
+  }
   if (grpc_server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen for gRPC on ", options.listen_address,
                      ": address already in use, or not one of this machine"));
   }
+  ReportHealth();
+  // Only now is the address known that imports are sent to. A store that does not answer yet
+  // does not stop the server: the lease's thread keeps claiming.
+  (void)writer_lease_->Start(AdvertisedAddress(options));
   return absl::OkStatus();
+}
+
+std::string Server::AdvertisedAddress(const Options& options) const {
+  if (!options.advertise_address.empty()) return options.advertise_address;
+  std::string host = "127.0.0.1";
+  if (std::optional<base::HostPort> listen = base::SplitHostPort(options.listen_address)) {
+    host = listen->host;
+  }
+  if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") {
+    char name[256] = {};
+    gethostname(name, sizeof(name) - 1);
+    host = name;
+  }
+  return absl::StrCat(host, ":", port_);
+}
+
+void Server::OnImage(const engine::CandidateIndex& image) {
+  {
+    std::lock_guard<std::mutex> lock(served_mutex_);
+    served_state_ = image.state();
+  }
+  const engine::CandidateIndex::LoadStats& stats = image.load_stats();
+  const std::optional<engine::IndexState> state = engine::ParseIndexState(image.state());
+  (void)metrics_->SetGauge("verkenner_index_generation", "the index generation searches use",
+                           state.has_value() ? state->generation : 0);
+  (void)metrics_->SetGauge("verkenner_index_profiles", "searchable profiles in the served image",
+                           static_cast<double>(stats.documents));
+  (void)metrics_->SetGauge("verkenner_index_image_changes",
+                           "documents the served image holds as changes since its last full load",
+                           static_cast<double>(stats.changed_since_load));
+  (void)metrics_->SetGauge("verkenner_index_image_seconds",
+                           "how long the served image took to load or update", stats.seconds);
+  (void)metrics_->SetGauge("verkenner_index_image_time_seconds",
+                           "when searches started to use the served image (Unix time)",
+                           absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+  ReportHealth();
+}
+
+void Server::ReportHealth() {
+  std::lock_guard<std::mutex> lock(served_mutex_);
+  // The image may come before the gRPC server exists; Listen reports it then.
+  if (grpc_server_ == nullptr || grpc_server_->GetHealthCheckService() == nullptr) return;
+  grpc_server_->GetHealthCheckService()->SetServingStatus(!served_state_.empty());
+}
+
+std::string Server::ServedState() const {
+  std::lock_guard<std::mutex> lock(served_mutex_);
+  return served_state_;
+}
+
+std::string Server::MetricsText() {
+  const bool writer = writer_lease_->Held();
+  (void)metrics_->SetGauge("verkenner_index_writer",
+                           "1 while this instance holds the index writer's lease", writer ? 1 : 0);
+  (void)metrics_->SetGauge("verkenner_index_writer_epoch",
+                           "the epoch of the writer's lease this instance last held (0: never)",
+                           static_cast<double>(writer_lease_->epoch()));
+  return metrics_->PrometheusText();
 }
 
 Server::~Server() { Shutdown(); }
@@ -178,6 +253,8 @@ absl::StatusOr<std::string> Server::CsrfKey() {
 void Server::Shutdown(std::chrono::milliseconds grace) {
   std::call_once(shutdown_once_, [&] {
     if (grpc_server_ != nullptr) StopGrpc(std::chrono::system_clock::now() + grace);
+    // At once another instance may take over the imports (after the calls here ended).
+    if (writer_lease_ != nullptr) writer_lease_->Stop();
     // In-flight searches finish in the pool before its workers are joined; then the store
     // commits what it accepted.
     pool_.reset();
@@ -217,6 +294,7 @@ void Server::Wait() {
 }
 
 absl::Status Server::CheckReady() {
+  if (ServedState().empty()) return absl::UnavailableError("the search index is still loading");
   return store_->Read([](sql::Connection& db) { return db.QueryInteger("SELECT 1").status(); });
 }
 

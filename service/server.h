@@ -24,6 +24,7 @@
 #include "service/rpc/search_service.h"
 #include "service/rpc/session_service.h"
 #include "service/rpc/shortlist_service.h"
+#include "service/store/index_writer_lease.h"
 #include "service/store/store.h"
 
 namespace verkenner::service {
@@ -66,6 +67,12 @@ class Server {
     int availability_confirmation_months = engine::kDefaultAvailabilityConfirmationMonths;
     // Days since 1970-01-01; tests fix it, production uses the clock.
     std::function<int64_t()> today = TodayFromSystemClock;
+    // Where the other instances send imports while this one is the index writer: host:port of
+    // this server's gRPC. Empty: the listen address with the bound port (the host name when it
+    // listens on every address).
+    std::string advertise_address;
+    // IndexWriterLease::Options::term.
+    absl::Duration writer_lease_term = absl::Seconds(15);
   };
 
   // Errors: those of SearcherPool::Start and Store::Open; Unavailable if the address cannot be
@@ -75,9 +82,17 @@ class Server {
 
   // The bound port.
   int port() const { return port_; }
-  // Whether this instance can serve: its store answers. For /healthz, so that a balancer stops
-  // sending calls to an instance that cannot answer them. Errors: the store's.
+  // Whether this instance can serve: it has loaded the index's image and its store answers. For
+  // /healthz, so that a balancer stops sending calls to an instance that cannot answer them.
+  // Errors: Unavailable while the index loads; the store's.
   absl::Status CheckReady();
+  // The index state the searches use now (IndexState::Name()); empty while the first image loads.
+  std::string ServedState() const;
+  // Whether this instance is the index writer, which takes the imports: IndexWriterLease::
+  // CheckHeld. For /healthz/writer, so that a balancer sends imports to it.
+  absl::Status CheckWriter() const { return writer_lease_->CheckHeld(); }
+  // metrics() in Prometheus text, with the gauges of what this instance is now (index writer).
+  std::string MetricsText();
   // A channel to this server's services without a socket, for the HTTP gateway: its calls go
   // through the same authentication, checks, metrics and logs as any other.
   std::shared_ptr<grpc::Channel> InProcessChannel();
@@ -110,6 +125,13 @@ class Server {
   void RegisterServices(grpc::ServerBuilder& builder);
   // Malformed-request correction, metrics and (with a `log`) the access log, in that order.
   void InstallInterceptors(grpc::ServerBuilder& builder, std::ostream* log);
+  // Options::advertise_address, or what Listen bound.
+  std::string AdvertisedAddress(const Options& options) const;
+  // SearcherPool::Options::on_image: gRPC health turns SERVING with the first image, and the
+  // gauges say what is served.
+  void OnImage(const engine::CandidateIndex& image);
+  // gRPC health's status for the whole server, as the served image says.
+  void ReportHealth();
 
   // Declared in the order they are needed: the services use what comes before them.
   std::unique_ptr<MetricsRegistry> metrics_ = std::make_unique<MetricsRegistry>();
@@ -117,10 +139,13 @@ class Server {
   // Protobuf's own log lines go into log_ while the server lives.
   std::unique_ptr<ProtobufLogRoute> protobuf_log_route_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<IndexWriterLease> writer_lease_;  // started once the address is known
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<QuotaLimiter> quotas_;
   ServiceEnvironment environment_;
   std::shared_ptr<ProfileAnnotationsCache> annotations_;  // read by the pool's searchers
+  mutable std::mutex served_mutex_;
+  std::string served_state_;  // guarded by served_mutex_: the image searches use, once loaded
   std::unique_ptr<engine::SearcherPool> pool_;
   std::unique_ptr<CandidateSearchService> search_service_;
   std::unique_ptr<SessionService> session_service_;

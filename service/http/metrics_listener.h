@@ -14,6 +14,8 @@ namespace verkenner::service {
 // The operator's HTTP endpoint: GET /metrics answers the Prometheus text exposition (format
 // 0.0.4) that `metrics_text` returns, GET /healthz answers 200 "ok" while Options::readiness says
 // the instance can serve and 503 "not ready: <why>" otherwise (a balancer's health check);
+// GET /healthz/writer answers 200 only while it can serve and is the index writer as well (the
+// balancer's check for where imports go), 503 "not the index writer: <why>" otherwise;
 // anything else is 404 or 405.
 // Meant for a scraper on the operator's network, not for people: the web app gets a listener of
 // its own. Every connection has a read timeout and a header size limit; the listener has a
@@ -30,6 +32,9 @@ class MetricsListener {
     StructuredLog* log = nullptr;
     // Whether the instance can serve now (its store answers, it is not stopping); null: always.
     std::function<absl::Status()> readiness;
+    // Whether it is the index writer, which takes the imports (Server::CheckWriter); null: GET
+    // /healthz/writer is 404.
+    std::function<absl::Status()> writer;
   };
 
   // Listens on `address` ("host:port", port 0 for any free one). Errors: InvalidArgument for an
@@ -52,13 +57,15 @@ class MetricsListener {
   };
   static Response Handle(const std::string& method, const std::string& target,
                          const std::function<std::string()>& metrics_text,
-                         const std::function<absl::Status()>& readiness = nullptr);
+                         const std::function<absl::Status()>& readiness = nullptr,
+                         const std::function<absl::Status()>& writer = nullptr);
 
  private:
   MetricsListener() = default;
 
   std::function<std::string()> metrics_text_;
   std::function<absl::Status()> readiness_;
+  std::function<absl::Status()> writer_;
   std::unique_ptr<HttpListener> listener_;
 };
 

@@ -491,6 +491,9 @@ class ProfileImportService::ImportReactor final
     job.retention = options.retention;
     job.today_day = options.today();
     job.disclosure_k = options.disclosure_k;
+    if (options.writer_lease != nullptr) {
+      job.commit_guard = [lease = options.writer_lease] { return lease->CheckHeld(); };
+    }
     return job;
   }
 
@@ -554,20 +557,12 @@ namespace {
 constexpr char kSourceBusy[] =
     "an import of this source is running; send this one when it has ended";
 
-// This process among the instances: host, process id and a random part.
-std::string NewLeaseHolder() {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  std::random_device random;
-  return absl::StrCat(host, "/", getpid(), "/", absl::Hex(random()), absl::Hex(random()));
-}
-
 }  // namespace
 
 ProfileImportService::ProfileImportService(const ServiceEnvironment* environment, Options options)
     : environment_(*environment),
       options_(std::move(options)),
-      lease_holder_(NewLeaseHolder()),
+      lease_holder_(NewLeaseHolderName()),
       lease_keeper_([this] { KeepLeases(); }) {}
 
 ProfileImportService::~ProfileImportService() {
@@ -580,6 +575,9 @@ ProfileImportService::~ProfileImportService() {
 }
 
 absl::Status ProfileImportService::StartImport(const std::string& source, RunningImport running) {
+  if (options_.writer_lease != nullptr) {
+    if (absl::Status writer = options_.writer_lease->CheckHeld(); !writer.ok()) return writer;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (running_.count(source) > 0) return absl::AbortedError(kSourceBusy);

@@ -16,6 +16,7 @@
 #include "indexer/pseudonymizer.h"
 #include "service/rpc/environment.h"
 #include "service/rpc/unary_call.h"
+#include "service/store/index_writer_lease.h"
 #include "verkenner/v1/profile_import.grpc.pb.h"
 
 namespace verkenner::service {
@@ -76,6 +77,10 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
     int disclosure_k = engine::kDefaultMinimumGroupSize;
     // Where GetCompletenessStatistics reads the index (not owned); null: it is UNAVAILABLE.
     engine::SearcherPool* pool = nullptr;
+    // The index writer's lease (not owned): imports run only on the instance that holds it, and
+    // each of their commits first checks that it still does. Null: this process writes the
+    // index alone (tests of the service by itself).
+    const IndexWriterLease* writer_lease = nullptr;
     Limits limits;
   };
 
@@ -111,8 +116,9 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   };
 
   // Claims the source's import slot here and its lease in the store (one write: blocks). Errors:
-  // Aborted when the source has an import running on any instance, Unavailable when
-  // Limits::max_concurrent run here or the store cannot take the lease.
+  // IndexWriterLease::CheckHeld's when this instance is not the index writer, Aborted when the
+  // source has an import running on any instance, Unavailable when Limits::max_concurrent run
+  // here or the store cannot take the lease.
   absl::Status StartImport(const std::string& source, RunningImport running);
   // Frees the slot and the lease.
   void EndImport(const std::string& source);

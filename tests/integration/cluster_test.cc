@@ -7,6 +7,8 @@
 //   acknowledged request is lost;
 // - an account's searches, spread by HAProxy over three instances, are limited as one;
 // - a WSP account manager resolves an identity from every instance (the vault on PostgreSQL).
+// - imports through HAProxy reach the index writer, also after it was SIGKILLed and another
+//   instance took over its lease.
 // Runs only on PostgreSQL (ctest's cluster_test_on_postgres); the failover test starts a primary
 // and a standby of its own (scripts/postgres), since it destroys them.
 #include <grpcpp/grpcpp.h>
@@ -29,9 +31,11 @@
 #include "absl/time/clock.h"
 #include "base/postgres/pg_connection.h"
 #include "engine/refdata/reference_data.h"
+#include "tests/integration/import_stream.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
+#include "tests/service/raw_http_client.h"
 #include "tests/test_store.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 #include "verkenner/v1/identity.grpc.pb.h"
@@ -77,6 +81,11 @@ class ClusterTest : public ::testing::Test {
     auto index = testing::BuildTestIndex(directory_, 60, *reference, test_store_->target());
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = *std::move(index);
+    key_file_ = (directory_ / "pseudonym.key").string();
+    std::ofstream(key_file_) << std::string(32, 'k');  // the key BuildTestIndex uses
+    std::filesystem::permissions(
+        key_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    reference_ = *reference;
     for (int i = 0; i < 5; ++i) {
       profiles_.push_back(index_.pseudonymizer->ProfileId(index_.sources[i].source(),
                                                           index_.sources[i].client_number()));
@@ -109,7 +118,8 @@ class ClusterTest : public ::testing::Test {
         {VERKENNER_SERVER_BINARY, "--index=" + index_.index_path, "--vault=" + index_.vault_path,
          "--store=" + target_, absl::StrCat("--listen=127.0.0.1:", instance.grpc),
          absl::StrCat("--metrics_listen=127.0.0.1:", instance.metrics), "--search_threads=1",
-         "--trusted_proxies=127.0.0.1", absl::StrCat("--searches_per_minute=", kSearchesPerMinute)},
+         "--trusted_proxies=127.0.0.1", absl::StrCat("--searches_per_minute=", kSearchesPerMinute),
+         "--key_file=" + key_file_, "--writer_lease_term=4s"},
         log);
     if (!process.ok()) return process.status();
     instance.process = std::make_unique<ServerProcess>(std::move(*process));
@@ -287,7 +297,36 @@ class ClusterTest : public ::testing::Test {
     EXPECT_EQ(stored, acknowledged);
   }
 
+  // An import of a few rows through HAProxy; its status.
+  grpc::Status ImportThroughHaproxy(const std::string& token, const std::string& import_id) {
+    auto rows = testing::SourceRows(reference_, "GM0344", 3, static_cast<int>(import_id.size()));
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    v1::ImportHeader header;
+    header.set_import_id(import_id);
+    header.set_source("GM0344");
+    header.set_mode(v1::IMPORT_MODE_INCREMENTAL);
+    header.set_file_name("export.csv");
+    auto stub = v1::ProfileImportService::NewStub(Channel());
+    v1::ImportProfilesResponse response;
+    return testing::SendImport(*stub, token, header, *rows, 3, testing::StreamEnd::kComplete, 0,
+                               response);
+  }
+
+  // The instances whose GET /healthz/writer answers 200.
+  std::vector<size_t> Writers() {
+    std::vector<size_t> writers;
+    for (size_t i = 0; i < instances_.size(); ++i) {
+      if (instances_[i].process == nullptr) continue;
+      const std::string answer = testing::Exchange(
+          instances_[i].metrics, "GET /healthz/writer HTTP/1.1\r\nConnection: close\r\n\r\n");
+      if (answer.rfind("HTTP/1.1 200", 0) == 0) writers.push_back(i);
+    }
+    return writers;
+  }
+
   std::filesystem::path directory_;
+  std::shared_ptr<const engine::ReferenceData> reference_;
+  std::string key_file_;
   testing::TestIndex index_;
   std::vector<std::string> profiles_;
   std::unique_ptr<testing::TestStore> test_store_;
@@ -362,6 +401,44 @@ TEST_F(ClusterTest, KilledInstancesLoseNoAcknowledgedRequestAndSearchesAreLimite
   ExpectStoredExactlyOnce(test_store_->target(), acknowledged);
 
   ExpectEveryInstanceResolves();
+}
+
+TEST_F(ClusterTest, ImportsThroughHaproxyReachTheIndexWriterAlsoAfterItDies) {
+  StartCluster(test_store_->target());
+  service::NewAccount importer = testing::TestEmployer("koppeling@utrecht.example", "GM0344");
+  importer.role = v1::ACCOUNT_ROLE_IMPORTER;
+  importer.source = "GM0344";
+  auto token = testing::AddAccountWithToken(test_store_->target(), importer);
+  ASSERT_TRUE(token.ok()) << token.status();
+
+  // One writer among the three; balanced round robin, imports would reach a follower 2 in 3
+  // times.
+  const std::vector<size_t> writers = Writers();
+  ASSERT_EQ(writers.size(), 1u);
+  for (int i = 0; i < 3; ++i) {
+    const grpc::Status status = ImportThroughHaproxy(*token, absl::StrCat("before-", i));
+    EXPECT_TRUE(status.ok()) << "import " << i << ": " << status.error_message();
+  }
+
+  // The writer dies: within the lease's term another takes over, and HAProxy's check finds it.
+  testing::Signal(*instances_[writers.front()].process, SIGKILL);
+  instances_[writers.front()].process.reset();
+  const auto killed = std::chrono::steady_clock::now();
+  grpc::Status status;
+  int attempts = 0;
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    status = ImportThroughHaproxy(*token, absl::StrCat("after-", attempts++));
+  } while (!status.ok() && std::chrono::steady_clock::now() - killed < std::chrono::seconds(20));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::cout << "imports through HAProxy reached the new writer "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count()
+            << " s after the old one was killed\n";
+  EXPECT_EQ(Writers().size(), 1u);
+  for (int i = 0; i < 3; ++i) {
+    status = ImportThroughHaproxy(*token, absl::StrCat("later-", i));
+    EXPECT_TRUE(status.ok()) << "import " << i << ": " << status.error_message();
+  }
 }
 
 TEST_F(ClusterTest, APromotedStandbyHasEveryAcknowledgedRequest) {

@@ -343,8 +343,16 @@ class GrpcClientTest(unittest.TestCase):
 
     def test_health_check_reports_the_server_serving(self):
         health = health_pb2_grpc.HealthStub(self.channel)
-        response = health.Check(health_pb2.HealthCheckRequest(service=""),
-                                timeout=CALL_TIMEOUT_SECONDS)
+        # NOT_SERVING until the index's image is loaded, which follows "serving on port" soon.
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while True:
+            response = health.Check(health_pb2.HealthCheckRequest(service=""),
+                                    timeout=CALL_TIMEOUT_SECONDS)
+            if (response.status == health_pb2.HealthCheckResponse.SERVING
+                    or time.monotonic() > deadline):
+                break
+            self.assertEqual(response.status, health_pb2.HealthCheckResponse.NOT_SERVING)
+            time.sleep(0.1)
         self.assertEqual(response.status, health_pb2.HealthCheckResponse.SERVING)
         # health.proto: a service the server does not know is NOT_FOUND.
         self.assert_code(grpc.StatusCode.NOT_FOUND, health.Check,

@@ -118,6 +118,32 @@ TEST(MetricsListenerTest, HealthSaysNotReadyWhileTheInstanceCannotServe) {
   EXPECT_EQ(MetricsListener::Handle("GET", "/metrics", text, readiness).status, 200);
 }
 
+TEST(MetricsListenerTest, TheWriterCheckPassesOnlyOnAReadyIndexWriter) {
+  absl::Status ready = absl::OkStatus();
+  absl::Status writer = absl::OkStatus();
+  const auto readiness = [&] { return ready; };
+  const auto writing = [&] { return writer; };
+  const auto text = [] { return std::string(); };
+  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz/writer", text, readiness).status, 404)
+      << "a listener without a writer check has no such path";
+  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz/writer", text, readiness, writing).status,
+            200);
+  writer = absl::FailedPreconditionError("imports go to the index writer at 127.0.0.2:50051");
+  const MetricsListener::Response follower =
+      MetricsListener::Handle("GET", "/healthz/writer", text, readiness, writing);
+  EXPECT_EQ(follower.status, 503);
+  EXPECT_EQ(follower.body,
+            "not the index writer: imports go to the index writer at 127.0.0.2:50051\n");
+  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz", text, readiness, writing).status, 200)
+      << "a follower serves searches";
+  writer = absl::OkStatus();
+  ready = absl::UnavailableError("stopping");
+  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz/writer", text, readiness, writing).status,
+            503);
+  EXPECT_EQ(MetricsListener::Handle("POST", "/healthz/writer", text, readiness, writing).status,
+            405);
+}
+
 TEST(MetricsListenerTest, AConnectionOverItsCapIsRefused) {
   MetricsListener::Options options;
   options.max_connections = 1;

@@ -1,0 +1,232 @@
+// The index writer's lease between verkenner-server processes on one PostgreSQL store, each with
+// an index directory of its own, told apart by their addresses (127.0.0.2 and 127.0.0.3): one
+// instance takes the imports and the other refuses them naming it; HAProxy's check
+// (/healthz/writer) says which is which; verkenner-index --store writes beside the writer on its
+// directory and is refused on the other's; when the writer is SIGKILLed the other takes over
+// within the lease's term and a new epoch, and after a SIGTERM at once. Runs only on PostgreSQL
+// (index_writer_failover_test_on_postgres): an SQLite store is one process's.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "engine/refdata/reference_data.h"
+#include "tests/integration/import_stream.h"
+#include "tests/integration/server_process.h"
+#include "tests/integration/test_accounts.h"
+#include "tests/integration/test_index.h"
+#include "tests/service/raw_http_client.h"
+#include "tests/test_store.h"
+
+namespace verkenner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using testing::ServerProcess;
+
+constexpr char kSource[] = "GM0344";
+constexpr char kTerm[] = "4s";
+
+// One instance: its own index directory and loopback address.
+struct Instance {
+  std::string address;  // 127.0.0.2 or 127.0.0.3
+  std::string index;
+  std::unique_ptr<ServerProcess> process;
+  int metrics = 0;
+
+  std::string grpc() const { return absl::StrCat(address, ":", process->port); }
+};
+
+class IndexWriterFailoverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::TestingOnPostgres()) << "run with VERKENNER_TEST_STORE=postgresql";
+    directory_ = std::filesystem::temp_directory_path() /
+                 absl::StrCat("verkenner-writer-failover-", getpid());
+    std::filesystem::remove_all(directory_);
+    std::filesystem::create_directories(directory_);
+    auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
+    ASSERT_TRUE(reference.ok()) << reference.status();
+    reference_ = *reference;
+    auto test_store = testing::TestStore::Create(directory_);
+    ASSERT_TRUE(test_store.ok()) << test_store.status();
+    test_store_ = std::move(*test_store);
+    auto index = testing::BuildTestIndex(directory_, 20, reference_, test_store_->target());
+    ASSERT_TRUE(index.ok()) << index.status();
+    index_ = *std::move(index);
+    key_file_ = (directory_ / "pseudonym.key").string();
+    std::ofstream(key_file_) << std::string(32, 'k');  // the key BuildTestIndex uses
+    std::filesystem::permissions(
+        key_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    service::NewAccount importer = testing::TestEmployer("koppeling@utrecht.example", kSource);
+    importer.role = v1::ACCOUNT_ROLE_IMPORTER;
+    importer.source = kSource;
+    auto token = testing::AddAccountWithToken(test_store_->target(), importer);
+    ASSERT_TRUE(token.ok()) << token.status();
+    token_ = *token;
+    // Each instance its own copy of the index, as on machines of their own.
+    for (auto [instance, address] : {std::pair{&a_, "127.0.0.2"}, std::pair{&b_, "127.0.0.3"}}) {
+      instance->address = address;
+      instance->index = (directory_ / absl::StrCat("index-", address)).string();
+      std::filesystem::copy(index_.index_path, instance->index,
+                            std::filesystem::copy_options::recursive);
+    }
+  }
+
+  void TearDown() override {
+    a_.process.reset();
+    b_.process.reset();
+    test_store_.reset();
+    std::filesystem::remove_all(directory_);
+  }
+
+  void Start(Instance& instance) {
+    const std::string log =
+        (directory_ / absl::StrCat("server-", instance.address, ".log")).string();
+    auto process = testing::StartServer(
+        {VERKENNER_SERVER_BINARY, "--index=" + instance.index, "--vault=" + test_store_->target(),
+         "--store=" + test_store_->target(), "--key_file=" + key_file_,
+         absl::StrCat("--listen=", instance.address, ":0"), "--metrics_listen=127.0.0.1:0",
+         "--search_threads=1", absl::StrCat("--writer_lease_term=", kTerm), "--shutdown_grace=1s"},
+        log);
+    ASSERT_TRUE(process.ok()) << process.status();
+    instance.process = std::make_unique<ServerProcess>(std::move(*process));
+    instance.metrics = testing::PortAfter(instance.process->said, "metrics on port ");
+    ASSERT_NE(instance.metrics, 0) << instance.process->said;
+  }
+
+  // GET `path` on the instance's metrics port: the status line and body.
+  static std::string Get(const Instance& instance, const std::string& path) {
+    return testing::Exchange(instance.metrics, absl::StrCat("GET ", path,
+                                                            " HTTP/1.1\r\nHost: metrics\r\n"
+                                                            "Connection: close\r\n\r\n"));
+  }
+  static bool IsWriter(const Instance& instance) {
+    return Get(instance, "/healthz/writer").rfind("HTTP/1.1 200", 0) == 0;
+  }
+
+  // Waits up to `limit` for `instance` to be the writer; how long that took.
+  static Clock::duration AwaitWriter(const Instance& instance, Clock::duration limit) {
+    const auto start = Clock::now();
+    while (!IsWriter(instance) && Clock::now() - start < limit) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return Clock::now() - start;
+  }
+
+  // An import of a few rows of kSource through `instance`; its status.
+  grpc::Status Import(const Instance& instance, const std::string& import_id, int version) {
+    auto rows = testing::SourceRows(reference_, kSource, 5, version);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    v1::ImportHeader header;
+    header.set_import_id(import_id);
+    header.set_source(kSource);
+    header.set_mode(v1::IMPORT_MODE_INCREMENTAL);
+    header.set_file_name("export.csv");
+    auto stub = v1::ProfileImportService::NewStub(
+        grpc::CreateChannel(instance.grpc(), grpc::InsecureChannelCredentials()));
+    v1::ImportProfilesResponse response;
+    return testing::SendImport(*stub, token_, header, *rows, 5, testing::StreamEnd::kComplete, 0,
+                               response);
+  }
+
+  // verkenner-index --store on `index` (a sweep: no file needed); its exit status and stderr.
+  std::pair<int, std::string> IndexTool(const std::string& index) {
+    const std::string err = (directory_ / "tool.err").string();
+    const std::string command =
+        absl::StrCat(VERKENNER_INDEX_BINARY, " --index='", index, "' --store='",
+                     test_store_->target(), "' --vault='", test_store_->target(), "' --key_file='",
+                     key_file_, "' --sweep_only --compact=false >/dev/null 2>'", err, "'");
+    const int status = std::system(command.c_str());
+    std::ifstream in(err);
+    return {WEXITSTATUS(status), std::string(std::istreambuf_iterator<char>(in), {})};
+  }
+
+  std::filesystem::path directory_;
+  std::shared_ptr<const engine::ReferenceData> reference_;
+  std::unique_ptr<testing::TestStore> test_store_;
+  testing::TestIndex index_;
+  std::string key_file_;
+  std::string token_;
+  Instance a_;
+  Instance b_;
+};
+
+TEST_F(IndexWriterFailoverTest, OneInstanceTakesTheImportsAndAnotherTakesOverWhenItDies) {
+  Start(a_);
+  ASSERT_LT(AwaitWriter(a_, std::chrono::seconds(5)), std::chrono::seconds(5));
+  Start(b_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  // b follows: its writer check fails naming a, and so does an import sent to it.
+  const std::string b_check = Get(b_, "/healthz/writer");
+  EXPECT_EQ(b_check.rfind("HTTP/1.1 503", 0), 0u) << b_check;
+  EXPECT_NE(b_check.find("imports go to the index writer at " + a_.grpc()), std::string::npos)
+      << b_check;
+  EXPECT_EQ(Get(b_, "/healthz").rfind("HTTP/1.1 200", 0), 0u) << "a follower serves searches";
+  grpc::Status refused = Import(b_, "to-b", 1);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find(a_.grpc()), std::string::npos) << refused.error_message();
+  grpc::Status imported = Import(a_, "to-a", 1);
+  EXPECT_TRUE(imported.ok()) << imported.error_message();
+  EXPECT_NE(Get(a_, "/metrics").find("verkenner_index_writer 1"), std::string::npos);
+  EXPECT_NE(Get(b_, "/metrics").find("verkenner_index_writer 0"), std::string::npos);
+  const std::string b_metrics = Get(b_, "/metrics");
+  EXPECT_NE(b_metrics.find("verkenner_index_generation 1"), std::string::npos) << b_metrics;
+  EXPECT_NE(b_metrics.find("verkenner_index_profiles 20"), std::string::npos) << b_metrics;
+
+  // The command line: beside the writer on its own directory, refused on the follower's.
+  const auto [on_a, on_a_said] = IndexTool(a_.index);
+  EXPECT_EQ(on_a, 0) << on_a_said;
+  const auto [on_b, on_b_said] = IndexTool(b_.index);
+  EXPECT_EQ(on_b, 1) << on_b_said;
+  EXPECT_NE(on_b_said.find("the index writer is another process: the instance at " + a_.grpc()),
+            std::string::npos)
+      << on_b_said;
+
+  // a dies without a word: b takes over once a's lease has run out, in a new epoch.
+  const auto killed = Clock::now();
+  kill(a_.process->pid, SIGKILL);
+  testing::WaitForExit(*a_.process);
+  const Clock::duration takeover = AwaitWriter(b_, std::chrono::seconds(15));
+  ASSERT_TRUE(IsWriter(b_)) << Get(b_, "/healthz/writer");
+  std::cout << "after a SIGKILL, the other instance was the writer in "
+            << std::chrono::duration<double>(Clock::now() - killed).count() << " s (term " << kTerm
+            << ")\n";
+  EXPECT_LT(takeover, std::chrono::seconds(8));
+  EXPECT_NE(Get(b_, "/metrics").find("verkenner_index_writer_epoch 2"), std::string::npos);
+  imported = Import(b_, "to-b", 2);
+  EXPECT_TRUE(imported.ok()) << imported.error_message();
+
+  // a comes back as a follower of b.
+  Start(a_);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_FALSE(IsWriter(a_));
+  refused = Import(a_, "to-a-again", 3);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find(b_.grpc()), std::string::npos) << refused.error_message();
+
+  // b stops in good order: it releases the lease, and a takes over well within the term.
+  const auto stopped = Clock::now();
+  kill(b_.process->pid, SIGTERM);
+  EXPECT_EQ(WEXITSTATUS(testing::WaitForExit(*b_.process)), 0);
+  AwaitWriter(a_, std::chrono::seconds(15));
+  const Clock::duration handover = Clock::now() - stopped;
+  ASSERT_TRUE(IsWriter(a_));
+  std::cout << "after a SIGTERM, the other instance was the writer in "
+            << std::chrono::duration<double>(handover).count() << " s\n";
+  EXPECT_LT(handover, std::chrono::seconds(4)) << "the stopped writer did not release its lease";
+  EXPECT_NE(Get(a_, "/metrics").find("verkenner_index_writer_epoch 3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace verkenner
