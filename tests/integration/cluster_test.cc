@@ -81,10 +81,7 @@ class ClusterTest : public ::testing::Test {
     auto index = testing::BuildTestIndex(directory_, 60, *reference, test_store_->target());
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = *std::move(index);
-    key_file_ = (directory_ / "pseudonym.key").string();
-    std::ofstream(key_file_) << std::string(32, 'k');  // the key BuildTestIndex uses
-    std::filesystem::permissions(
-        key_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    key_file_ = testing::WriteTestKeyFile(directory_ / "pseudonym.key");
     reference_ = *reference;
     for (int i = 0; i < 5; ++i) {
       profiles_.push_back(index_.pseudonymizer->ProfileId(index_.sources[i].source(),

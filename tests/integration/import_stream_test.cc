@@ -87,10 +87,7 @@ class ImportStreamTest : public ::testing::Test {
     auto index = testing::BuildTestIndex(directory_, 20, reference_);
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = *index;
-    key_file_ = (directory_ / "pseudonym.key").string();
-    std::ofstream(key_file_) << std::string(32, 'k');  // the key BuildTestIndex uses
-    std::filesystem::permissions(
-        key_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    key_file_ = testing::WriteTestKeyFile(directory_ / "pseudonym.key");
     store_path_ = (directory_ / "store.db").string();
     token_ = ImporterToken("koppeling@utrecht.example", kSource);
     other_token_ = ImporterToken("koppeling@nieuwegein.example", kOtherSource);

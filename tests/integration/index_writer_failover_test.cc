@@ -63,10 +63,7 @@ class IndexWriterFailoverTest : public ::testing::Test {
     auto index = testing::BuildTestIndex(directory_, 20, reference_, test_store_->target());
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = *std::move(index);
-    key_file_ = (directory_ / "pseudonym.key").string();
-    std::ofstream(key_file_) << std::string(32, 'k');  // the key BuildTestIndex uses
-    std::filesystem::permissions(
-        key_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    key_file_ = testing::WriteTestKeyFile(directory_ / "pseudonym.key");
     service::NewAccount importer = testing::TestEmployer("koppeling@utrecht.example", kSource);
     importer.role = v1::ACCOUNT_ROLE_IMPORTER;
     importer.source = kSource;

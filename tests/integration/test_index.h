@@ -31,6 +31,17 @@ struct TestIndex {
   std::shared_ptr<const indexer::Pseudonymizer> pseudonymizer;
 };
 
+// The pseudonym key BuildTestIndex imports with.
+inline std::string TestPseudonymKey() { return std::string(32, 'k'); }
+
+// Writes TestPseudonymKey() to `path`, owner-only, for the programs' --key_file; returns `path`.
+inline std::string WriteTestKeyFile(const std::filesystem::path& path) {
+  std::ofstream(path) << TestPseudonymKey();
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return path.string();
+}
+
 inline absl::StatusOr<TestIndex> BuildTestIndex(
     const std::filesystem::path& directory, int profiles,
     std::shared_ptr<const engine::ReferenceData> reference, std::string vault_target = "") {
@@ -51,7 +62,7 @@ inline absl::StatusOr<TestIndex> BuildTestIndex(
   }
   const std::string export_file = (directory / "export.csv").string();
   std::ofstream(export_file) << csv;
-  auto pseudonymizer = indexer::Pseudonymizer::FromKey(std::string(32, 'k'));
+  auto pseudonymizer = indexer::Pseudonymizer::FromKey(TestPseudonymKey());
   if (!pseudonymizer.ok()) return pseudonymizer.status();
   built.pseudonymizer = std::move(*pseudonymizer);
   auto writer = indexer::IndexWriter::Open(built.index_path, reference);

@@ -94,6 +94,14 @@ TEST_F(IndexWriterLeaseTest, OneHolderAtATimeTheOthersNameItAndAReleaseHandsOver
   ASSERT_TRUE(tool->Start("").ok());
   EXPECT_FALSE(tool->Held());
   EXPECT_TRUE(tool->MayWrite());
+  std::unique_ptr<IndexWriterLease> elsewhere = Lease("index-b", term);  // on b's copy
+  ASSERT_TRUE(elsewhere->Start("").ok());
+  EXPECT_FALSE(elsewhere->MayWrite()) << "a writes another directory";
+  elsewhere->Stop();
+
+  // The tool claims too, every term / 3: once a lets go it could hold the lease itself, as a
+  // verkenner-index run does when no server holds it. Its run ends here.
+  tool->Stop();
 
   // A stop releases: b takes over at its next claim (term / 3), long before a's term ran out.
   a->Stop();
@@ -103,9 +111,6 @@ TEST_F(IndexWriterLeaseTest, OneHolderAtATimeTheOthersNameItAndAReleaseHandsOver
   EXPECT_TRUE(b->Held());
   EXPECT_LT(handover, std::chrono::seconds(4)) << "the release did not hand over";
   EXPECT_EQ(b->epoch(), 2);
-  // The tool learns of the new holder at its next claim.
-  Await([&] { return !tool->MayWrite(); }, std::chrono::seconds(6));
-  EXPECT_FALSE(tool->MayWrite()) << "b writes another directory";
 }
 
 TEST_F(IndexWriterLeaseTest, AHolderThatCannotRenewStopsWritingBeforeAnotherMayTakeOver) {
