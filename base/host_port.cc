@@ -1,5 +1,7 @@
 #include "base/host_port.h"
 
+#include <unistd.h>
+
 #include <charconv>
 
 namespace verkenner::base {
@@ -15,6 +17,20 @@ std::optional<HostPort> SplitHostPort(std::string_view address) {
     return std::nullopt;
   }
   return HostPort{std::string(address.substr(0, colon)), static_cast<uint16_t>(port)};
+}
+
+std::string JoinHostPort(std::string_view host, uint16_t port) {
+  const bool bare_ipv6 = host.find(':') != std::string_view::npos && !host.starts_with('[');
+  std::string address = bare_ipv6 ? "[" : "";
+  address.append(host);
+  if (bare_ipv6) address.push_back(']');
+  return address + ":" + std::to_string(port);
+}
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
 }
 
 }  // namespace verkenner::base

@@ -20,6 +20,11 @@ struct HostPort {
 // Splits at the last ':'; nullopt when there is none or the port is not a whole number from 0 to
 // 65535 written in decimal digits only.
 std::optional<HostPort> SplitHostPort(std::string_view address);
+// "HOST:PORT", with an IPv6 host in brackets ("[::1]:50051") unless it has them already.
+std::string JoinHostPort(std::string_view host, uint16_t port);
+
+// This machine's name (gethostname), "localhost" when it has none.
+std::string HostName();
 
 }  // namespace verkenner::base
 

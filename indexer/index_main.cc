@@ -341,10 +341,7 @@ int main(int argc, char** argv) {
     writer_lease = std::move(*taken);
     // Every commit checks the lease is still this run's (or its co-writer's): a run cut off
     // from the store stops before another writer can start.
-    run.job.commit_guard = [lease = writer_lease.lease.get()]() -> absl::Status {
-      if (lease->MayWrite()) return absl::OkStatus();
-      return absl::AbortedError("the index writer's lease was lost; run the same command again");
-    };
+    run.job.commit_guard = [lease = writer_lease.lease.get()] { return lease->CheckMayWrite(); };
   }
   verkenner::indexer::ImportJob job(*reference_data, std::move(*pseudonymizer), run.job);
   if (absl::Status opened = job.Open(); !opened.ok()) {

@@ -13,7 +13,6 @@
 #include <set>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/disk_space.h"
 #include "engine/dutch_words.h"
@@ -63,7 +62,14 @@ std::string ProfileIdOf(const Xapian::Document& document) {
 }
 
 // Opens (or creates) one shard and checks its schema version.
-absl::StatusOr<Xapian::WritableDatabase> OpenShard(const std::string& path, bool create) {
+// Creating a shard and upgrading its schema are commits too: `commit_guard` (if any) is asked
+// before either.
+absl::StatusOr<Xapian::WritableDatabase> OpenShard(
+    const std::string& path, bool create, const std::function<absl::Status()>& commit_guard) {
+  const auto may_commit = [&] { return commit_guard ? commit_guard() : absl::OkStatus(); };
+  if (create) {
+    if (absl::Status may = may_commit(); !may.ok()) return may;
+  }
   XapianWriteScope writing(path);
   Xapian::WritableDatabase database(path, create ? Xapian::DB_CREATE : Xapian::DB_OPEN);
   const std::string expected = std::to_string(engine::schema::kSchemaVersion);
@@ -79,6 +85,7 @@ absl::StatusOr<Xapian::WritableDatabase> OpenShard(const std::string& path, bool
                                                       "; import into a new index directory"));
   }
   if (version != expected) {
+    if (absl::Status may = may_commit(); !may.ok()) return may;
     // An older version this program reads means the same without the newer fields: upgrade it,
     // so that programs that do not know those fields refuse the shard from now on.
     database.set_metadata(engine::schema::kSchemaVersionKey, expected);
@@ -209,6 +216,7 @@ absl::StatusOr<ShardChanges> IndexShardWriter::ChangesSince(uint32_t from_revisi
   if (in_batch_) return absl::FailedPreconditionError("changes are read between batches");
   try {
     ShardChanges changes;
+    changes.source = database_.get_uuid();
     changes.from_revision = from_revision;
     changes.to_revision = static_cast<uint32_t>(database_.get_revision());
     changes.last_docid = database_.get_lastdocid();
@@ -241,22 +249,57 @@ absl::StatusOr<ShardChanges> IndexShardWriter::ChangesSince(uint32_t from_revisi
   }
 }
 
-absl::Status IndexShardWriter::ApplyChanges(const ShardChanges& changes) {
-  if (in_batch_) return absl::FailedPreconditionError("changes are applied between batches");
+absl::StatusOr<SourcePosition> IndexShardWriter::HeldPosition() {
   try {
+    const uint32_t own = static_cast<uint32_t>(database_.get_revision());
     const std::string recorded = database_.get_metadata(engine::schema::kSourceRevisionKey);
-    uint32_t holds = static_cast<uint32_t>(database_.get_revision());
-    if (!recorded.empty() && !absl::SimpleAtoi(recorded, &holds)) {
-      return absl::DataLossError(absl::StrCat(path_, ": unreadable source revision"));
+    // A plain copy of the writer's shard, never updated by changes, holds its own revision.
+    if (recorded.empty()) return SourcePosition{database_.get_uuid(), own, own};
+    std::optional<SourcePosition> position = DecodeSourcePosition(recorded);
+    if (!position.has_value()) {
+      return absl::DataLossError(absl::StrCat(path_, ": unreadable source position"));
     }
-    if (holds != changes.from_revision) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(path_, " holds revision ", holds, " of the writer's shard, not ",
-                       changes.from_revision, ", which these changes start from"));
-    }
+    return *position;
   } catch (const Xapian::Error& error) {
     return engine::StatusFromXapianError(error);
   }
+}
+
+absl::Status IndexShardWriter::CheckApplicable(const ShardChanges& changes) {
+  if (absl::Status valid = CheckShardChanges(changes); !valid.ok()) return valid;
+  absl::StatusOr<SourcePosition> held = HeldPosition();
+  if (!held.ok()) return held.status();
+  const uint32_t own = static_cast<uint32_t>(database_.get_revision());
+  const auto refuse = [&](const auto&... why) {
+    return absl::FailedPreconditionError(absl::StrCat(path_, ": ", why...));
+  };
+  if (held->own_revision != own) {
+    return refuse("written here since it last took the writer's changes (revision ", own, ", not ",
+                  held->own_revision, "): it needs a new base");
+  }
+  if (held->source != changes.source) {
+    return refuse("copies shard ", held->source, ", not ", changes.source,
+                  ", which these changes come from: it needs a new base");
+  }
+  if (held->revision != changes.from_revision) {
+    return refuse("holds revision ", held->revision, " of the writer's shard, not ",
+                  changes.from_revision, ", which these changes start from");
+  }
+  if (database_.get_lastdocid() > changes.last_docid) {
+    return refuse("gave out docid ", database_.get_lastdocid(), ", beyond the writer's ",
+                  changes.last_docid, ": it needs a new base");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IndexShardWriter::ApplyChanges(const ShardChanges& changes) {
+  if (in_batch_) return absl::FailedPreconditionError("changes are applied between batches");
+  try {
+    if (absl::Status applicable = CheckApplicable(changes); !applicable.ok()) return applicable;
+  } catch (const Xapian::Error& error) {
+    return engine::StatusFromXapianError(error);
+  }
+  const uint32_t own_after = static_cast<uint32_t>(database_.get_revision()) + 1;
   if (absl::Status begun = BeginBatch(); !begun.ok()) return begun;
   XapianWriteScope writing(path_);
   try {
@@ -289,7 +332,8 @@ absl::Status IndexShardWriter::ApplyChanges(const ShardChanges& changes) {
       if (!engine::schema::IsLocalMetadata(*key) && !kept.contains(*key)) gone.push_back(*key);
     }
     for (const std::string& key : gone) database_.set_metadata(key, "");
-    database_.set_metadata(engine::schema::kSourceRevisionKey, std::to_string(changes.to_revision));
+    database_.set_metadata(engine::schema::kSourceRevisionKey,
+                           EncodeSourcePosition({changes.source, changes.to_revision, own_after}));
   } catch (const Xapian::Error& error) {
     AbortBatch();
     return engine::StatusFromXapianError(error);
@@ -375,7 +419,8 @@ absl::StatusOr<std::unique_ptr<IndexWriter>> IndexWriter::Open(
   std::vector<std::unique_ptr<IndexShardWriter>> shards;
   try {
     for (const std::string& path : layout->shard_paths) {
-      absl::StatusOr<Xapian::WritableDatabase> database = OpenShard(path, create);
+      absl::StatusOr<Xapian::WritableDatabase> database =
+          OpenShard(path, create, options.commit_guard);
       if (!database.ok()) return database.status();
       shards.push_back(std::unique_ptr<IndexShardWriter>(
           new IndexShardWriter(path, std::move(*database), text_analysis)));
@@ -413,6 +458,12 @@ absl::Status IndexWriter::BeginBatch() {
 
 absl::Status IndexWriter::CommitBatch(
     const std::vector<std::pair<std::string, std::string>>& metadata) {
+  // Asked once before any shard commits, so that a lease lost before this call commits none of
+  // them (each shard asks again: the lease may run out in between).
+  if (absl::Status may = MayCommit(); !may.ok()) {
+    AbortBatch();
+    return may;
+  }
   for (auto& shard : shards_) {
     if (absl::Status status = shard->CommitBatch(metadata); !status.ok()) {
       AbortBatch();

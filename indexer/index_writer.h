@@ -58,17 +58,22 @@ class IndexShardWriter {
   // the change log does not reach back that far (the replica then needs a new base).
   absl::StatusOr<ShardChanges> ChangesSince(uint32_t from_revision);
   // Applies `changes`, made by the writer whose shard this one copies, in one commit (which asks
-  // the commit guard and logs its own change-log entry), and records the writer's revision it
-  // now holds (engine::schema::kSourceRevisionKey; a plain copy holds its own revision).
-  // Between batches. Errors: FailedPrecondition when this shard does not hold
-  // changes.from_revision; Xapian's.
+  // the commit guard and logs its own change-log entry), and records the position it now holds.
+  // Between batches. Errors: InvalidArgument when CheckShardChanges fails; FailedPrecondition
+  // when this shard does not hold changes.from_revision of changes.source, was written since it
+  // last applied changes, or gave out docids the writer did not; Xapian's.
   absl::Status ApplyChanges(const ShardChanges& changes);
+  // The writer's shard and revision this shard holds (engine::schema::kSourceRevisionKey): a
+  // plain copy that never applied changes holds its own UUID and revision.
+  absl::StatusOr<SourcePosition> HeldPosition();
 
  private:
   friend class IndexWriter;
   IndexShardWriter(std::string path, Xapian::WritableDatabase database,
                    const engine::TextAnalysis& text_analysis);
 
+  // OK when `changes` apply onto what this shard holds (ApplyChanges' errors). Throws Xapian's.
+  absl::Status CheckApplicable(const ShardChanges& changes);
   // Whether the shard may hold the profile with this id term: false means certainly not.
   bool MayHold(const std::string& id_term);
 

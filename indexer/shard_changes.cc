@@ -2,8 +2,13 @@
 
 #include <openssl/evp.h>
 
+#include <vector>
+
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/schema.h"
 
 namespace verkenner::indexer {
 namespace {
@@ -63,8 +68,50 @@ absl::Status Damaged(const char* what) {
 
 }  // namespace
 
+absl::Status CheckShardChanges(const ShardChanges& changes) {
+  if (changes.source.empty()) return absl::InvalidArgumentError("shard changes without a source");
+  if (changes.to_revision < changes.from_revision) {
+    return absl::InvalidArgumentError(absl::StrCat("shard changes end at revision ",
+                                                   changes.to_revision, " before they start at ",
+                                                   changes.from_revision));
+  }
+  Xapian::docid last = 0;
+  for (const ShardChanges::Document& document : changes.documents) {
+    if (document.docid <= last || document.docid > changes.last_docid) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("shard changes: docid ", document.docid, " after ", last,
+                       " (ascending, at most the last docid ", changes.last_docid, ")"));
+    }
+    last = document.docid;
+  }
+  for (const auto& [key, value] : changes.metadata) {
+    if (engine::schema::IsLocalMetadata(key)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("shard changes carry ", key, ", which each database keeps of its own"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string EncodeSourcePosition(const SourcePosition& position) {
+  return absl::StrCat(position.source, " ", position.revision, " ", position.own_revision);
+}
+
+std::optional<SourcePosition> DecodeSourcePosition(std::string_view text) {
+  const std::vector<std::string> parts =
+      absl::StrSplit(absl::string_view(text.data(), text.size()), ' ');
+  SourcePosition position;
+  if (parts.size() != 3 || parts[0].empty() || !absl::SimpleAtoi(parts[1], &position.revision) ||
+      !absl::SimpleAtoi(parts[2], &position.own_revision)) {
+    return std::nullopt;
+  }
+  position.source = parts[0];
+  return position;
+}
+
 std::string EncodeShardChanges(const ShardChanges& changes) {
   std::string out(kMagic);
+  PutText(out, changes.source);
   PutNumber(out, changes.from_revision);
   PutNumber(out, changes.to_revision);
   PutNumber(out, changes.last_docid);
@@ -92,24 +139,23 @@ absl::StatusOr<ShardChanges> DecodeShardChanges(std::string_view bytes) {
   Reader reader(body.substr(kMagic.size()));
   ShardChanges changes;
   uint64_t from = 0, to = 0, last_docid = 0, documents = 0, metadata = 0;
-  if (!reader.Number(from) || !reader.Number(to) || !reader.Number(last_docid) ||
-      from > UINT32_MAX || to > UINT32_MAX || last_docid > UINT32_MAX ||
-      !reader.Number(documents)) {
+  if (!reader.Text(changes.source) || !reader.Number(from) || !reader.Number(to) ||
+      !reader.Number(last_docid) || from > UINT32_MAX || to > UINT32_MAX ||
+      last_docid > UINT32_MAX || !reader.Number(documents)) {
     return Damaged("bad header");
   }
   changes.from_revision = static_cast<uint32_t>(from);
   changes.to_revision = static_cast<uint32_t>(to);
   changes.last_docid = static_cast<Xapian::docid>(last_docid);
-  Xapian::docid last = 0;
   for (uint64_t i = 0; i < documents; ++i) {
     uint64_t docid = 0;
     char kind = 0;
-    if (!reader.Number(docid) || docid <= last || docid > UINT32_MAX || !reader.Byte(kind) ||
+    if (!reader.Number(docid) || docid > UINT32_MAX || !reader.Byte(kind) ||
         (kind != 'd' && kind != 'x')) {
       return Damaged("bad document entry");
     }
     ShardChanges::Document& document = changes.documents.emplace_back();
-    document.docid = last = static_cast<Xapian::docid>(docid);
+    document.docid = static_cast<Xapian::docid>(docid);
     if (kind == 'd' && !reader.Text(document.serialised.emplace())) return Damaged("cut off");
   }
   if (!reader.Number(metadata)) return Damaged("cut off");
@@ -118,6 +164,9 @@ absl::StatusOr<ShardChanges> DecodeShardChanges(std::string_view bytes) {
     if (!reader.Text(key) || !reader.Text(value)) return Damaged("cut off");
   }
   if (!reader.empty()) return Damaged("bytes after the end");
+  if (absl::Status valid = CheckShardChanges(changes); !valid.ok()) {
+    return absl::DataLossError(valid.message());
+  }
   return changes;
 }
 

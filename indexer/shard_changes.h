@@ -20,6 +20,9 @@ namespace verkenner::indexer {
 // its deletion; and the shard's metadata at the later revision, without what each database keeps
 // of its own commits (engine::schema::IsLocalMetadata).
 struct ShardChanges {
+  // The writer's shard these changes come from (its Xapian UUID): a replica applies only the
+  // changes of the shard it copies.
+  std::string source;
   uint32_t from_revision = 0;
   uint32_t to_revision = 0;
   // The highest docid the shard has given out: a replica gives out none itself, but reaches the
@@ -33,10 +36,27 @@ struct ShardChanges {
   std::vector<std::pair<std::string, std::string>> metadata;
 };
 
+// Whether `changes` can be what ChangesSince makes: a source, to_revision >= from_revision,
+// docids ascending, each once and at most last_docid, no local metadata key
+// (engine::schema::IsLocalMetadata). Errors: InvalidArgument naming the first fault.
+absl::Status CheckShardChanges(const ShardChanges& changes);
+
+// What a replica's shard holds of the writer's (kept in engine::schema::kSourceRevisionKey):
+// the writer shard's revision `revision` of `source`, as of its own revision `own_revision`. Any
+// commit of its own after that one means it no longer holds just the writer's contents.
+struct SourcePosition {
+  std::string source;
+  uint32_t revision = 0;
+  uint32_t own_revision = 0;
+};
+std::string EncodeSourcePosition(const SourcePosition& position);
+std::optional<SourcePosition> DecodeSourcePosition(std::string_view text);
+
 // The bytes that travel: a header naming the format, the changes, and the SHA-256 of all before
 // it, so that a damaged or cut-off copy is found before anything of it is applied.
 std::string EncodeShardChanges(const ShardChanges& changes);
-// Errors: DataLoss when the bytes are damaged, cut off or not EncodeShardChanges'.
+// Errors: DataLoss when the bytes are damaged, cut off, not EncodeShardChanges' or fail
+// CheckShardChanges.
 absl::StatusOr<ShardChanges> DecodeShardChanges(std::string_view bytes);
 
 }  // namespace verkenner::indexer

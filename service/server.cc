@@ -4,7 +4,6 @@
 #include <grpc/grpc.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -180,11 +179,9 @@ std::string Server::AdvertisedAddress(const Options& options) const {
     host = listen->host;
   }
   if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") {
-    char name[256] = {};
-    gethostname(name, sizeof(name) - 1);
-    host = name;
+    host = base::HostName();
   }
-  return absl::StrCat(host, ":", port_);
+  return base::JoinHostPort(host, static_cast<uint16_t>(port_));
 }
 
 void Server::OnImage(const engine::CandidateIndex& image) {

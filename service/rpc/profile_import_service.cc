@@ -492,7 +492,7 @@ class ProfileImportService::ImportReactor final
     job.today_day = options.today();
     job.disclosure_k = options.disclosure_k;
     if (options.writer_lease != nullptr) {
-      job.commit_guard = [lease = options.writer_lease] { return lease->CheckHeld(); };
+      job.commit_guard = [lease = options.writer_lease] { return lease->CheckMayWrite(); };
     }
     return job;
   }

@@ -7,25 +7,23 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/host_port.h"
 
 namespace verkenner::service {
 
 std::string NewLeaseHolderName() {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
   std::random_device random;
-  return absl::StrCat(host, "/", getpid(), "/", absl::Hex(random()), absl::Hex(random()));
+  return absl::StrCat(base::HostName(), "/", getpid(), "/", absl::Hex(random()),
+                      absl::Hex(random()));
 }
 
 namespace {
 
 std::string LocationOf(const std::string& index_directory) {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
   std::error_code ignored;
   std::filesystem::path path = std::filesystem::weakly_canonical(index_directory, ignored);
   if (path.empty()) path = std::filesystem::absolute(index_directory, ignored);
-  return absl::StrCat(host, ":", path.lexically_normal().string());
+  return absl::StrCat(base::HostName(), ":", path.lexically_normal().string());
 }
 
 }  // namespace
@@ -39,6 +37,13 @@ IndexWriterLease::IndexWriterLease(Store* store, Options options)
 IndexWriterLease::~IndexWriterLease() { Stop(); }
 
 absl::StatusOr<IndexWriterClaim> IndexWriterLease::Start(std::string address) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Stopped is final: a lease taken now would never be released.
+    if (stopping_ || renewer_.joinable()) {
+      return absl::FailedPreconditionError("the index writer's lease was started or stopped");
+    }
+  }
   address_ = std::move(address);
   absl::StatusOr<IndexWriterClaim> claimed = Claim();
   renewer_ = std::thread([this] { Renew(); });
@@ -109,9 +114,31 @@ bool IndexWriterLease::Held() const {
 
 bool IndexWriterLease::MayWrite() const {
   if (Held()) return true;
-  std::lock_guard<std::mutex> lock(mutex_);
-  return writer_.has_value() && writer_->holder != holder_ && writer_->location == location_ &&
-         absl::FromUnixMicros(writer_->expire_micros) > options_.now();
+  if (!CoWrites(writer())) return false;
+  // As the store says now, not as the last claim saw it up to term / 3 ago, and with the same
+  // margin the holder keeps: the co-writer stops no later than the holder would.
+  std::optional<IndexWriterClaim> now;
+  const int64_t now_micros = absl::ToUnixMicros(options_.now());
+  absl::Status read = store_->Read([&](sql::Connection& db) -> absl::Status {
+    absl::StatusOr<std::optional<IndexWriterClaim>> found = FindIndexWriter(db, now_micros);
+    if (!found.ok()) return found.status();
+    now = *std::move(found);
+    return absl::OkStatus();
+  });
+  return read.ok() && CoWrites(now) &&
+         now->expire_micros - absl::ToInt64Microseconds(options_.term / 6) > now_micros;
+}
+
+bool IndexWriterLease::CoWrites(const std::optional<IndexWriterClaim>& writer) const {
+  return writer.has_value() && writer->holder != holder_ && writer->location == location_;
+}
+
+absl::Status IndexWriterLease::CheckMayWrite() const {
+  if (MayWrite()) return absl::OkStatus();
+  const absl::Status held = CheckHeld();
+  return absl::AbortedError(
+      absl::StrCat("this process lost the index writer's lease and commits nothing more",
+                   held.ok() ? "" : absl::StrCat(": ", held.message())));
 }
 
 absl::Status IndexWriterLease::CheckHeld() const {

@@ -52,7 +52,8 @@ class IndexWriterLease {
 
   // Claims once (blocking) and starts the renewing thread; `address` is where imports go while
   // this process writes (its gRPC address; empty for a tool). Returns the lease valid after the
-  // claim, this process's or another's. Errors: the store's (the thread keeps trying). Once.
+  // claim, this process's or another's. Errors: the store's (the thread keeps trying);
+  // FailedPrecondition after Start() or Stop().
   absl::StatusOr<IndexWriterClaim> Start(std::string address);
   // Stops renewing and releases the lease if held: Held() is false from here on. Idempotent;
   // the destructor calls it.
@@ -60,9 +61,12 @@ class IndexWriterLease {
 
   // Whether this process holds the lease now.
   bool Held() const;
-  // Held(), or the holder writes the same directory as this process. Who holds it is as this
-  // process saw it at its last claim, at most term / 3 ago.
+  // Held(), or the holder writes the same directory as this process (read from the store, and
+  // until the holder's expiry less the margin). Blocks on the store in that second case only.
   bool MayWrite() const;
+  // The commit guard (indexer::IndexWriter::Options::commit_guard): OK while MayWrite(), else
+  // Aborted saying so, with CheckHeld's reason.
+  absl::Status CheckMayWrite() const;
   // OK while held. Otherwise FailedPrecondition naming the instance that holds it ("imports go
   // to the index writer at ..."), or Unavailable when none does or a tool does.
   absl::Status CheckHeld() const;
@@ -77,6 +81,8 @@ class IndexWriterLease {
   // One claim; updates what Held() and writer() say.
   absl::StatusOr<IndexWriterClaim> Claim();
   void Renew();
+  // Whether `writer` is another process writing this process's directory.
+  bool CoWrites(const std::optional<IndexWriterClaim>& writer) const;
 
   Store* const store_;
   const Options options_;

@@ -148,10 +148,7 @@ TEST_F(SearcherPoolTest, EachNewImageIsReportedOnceWithItsState) {
   };
   auto pool = SearcherPool::Start(options);
   ASSERT_TRUE(pool.ok()) << pool.status();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (reported() < 1 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  EXPECT_EQ(reported(), 1u) << "the first image is reported inside Start()";
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // many refresher rounds
   ASSERT_EQ(reported(), 1u) << "the same image was reported again";
   Commit({Profile("second")});
@@ -160,6 +157,7 @@ TEST_F(SearcherPoolTest, EachNewImageIsReportedOnceWithItsState) {
     std::lock_guard<std::mutex> lock(mutex);
     return documents.back();
   };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (last_documents() < 2 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

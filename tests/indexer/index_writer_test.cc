@@ -9,6 +9,7 @@
 #include <fstream>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "engine/index_layout.h"
 #include "engine/schema.h"
 #include "engine/searcher.h"
@@ -233,6 +234,33 @@ TEST_F(IndexWriterTest, AWriterWhoseGuardSaysNoCommitsNothing) {
   ASSERT_TRUE(writer.Upsert(Record("profile-late")).ok());
   ASSERT_TRUE(writer.CommitBatch().ok());
   EXPECT_EQ(*(*searcher)->DocumentCount(), 11);
+}
+
+TEST_F(IndexWriterTest, AWholeIndexBatchAsksTheGuardBeforeAnyShardCommits) {
+  // A guard that says yes once, then no: the lease ran out as the batch began to commit. No
+  // shard may commit then (asked per shard only, shard 0 did), and no index is created.
+  std::atomic<int> yes_left = 0;
+  IndexWriter::Options options;
+  options.shards_if_new = 2;
+  options.commit_guard = [&yes_left]() -> absl::Status {
+    if (yes_left-- > 0) return absl::OkStatus();
+    return absl::FailedPreconditionError("the lease was lost");
+  };
+  EXPECT_EQ(IndexWriter::Open(path_, reference_, options).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(engine::ReadIndexLayout(path_).ok()) << "created without the lease";
+
+  yes_left = 1000;
+  auto opened = IndexWriter::Open(path_, reference_, options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  IndexWriter& writer = **opened;
+  ASSERT_TRUE(writer.BeginBatch().ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(writer.Upsert(Record(absl::StrCat("p", i))).ok());
+  yes_left = 1;
+  EXPECT_EQ(writer.CommitBatch().code(), absl::StatusCode::kFailedPrecondition);
+  for (int i = 0; i < writer.shard_count(); ++i) {
+    EXPECT_EQ(writer.shard(i).DocumentCount(), 0) << "shard " << i << " committed";
+  }
 }
 
 TEST_F(IndexWriterTest, CompactionNeedsEveryBatchClosed) {

@@ -183,8 +183,10 @@ TEST_F(ShardChangesTest, AReplicaThatAppliesTheChangesHoldsWhatTheWriterHolds) {
   Replicate(from);
   ExpectReplicaHoldsWhatTheWriterHolds();
   for (int i = 0; i < kShards; ++i) {
-    EXPECT_EQ(replica_->shard(i).GetMetadata(engine::schema::kSourceRevisionKey).value_or(""),
-              std::to_string(writer_->shard(i).revision()));
+    auto held = replica_->shard(i).HeldPosition();
+    ASSERT_TRUE(held.ok()) << held.status();
+    EXPECT_EQ(held->revision, writer_->shard(i).revision());
+    EXPECT_EQ(held->own_revision, replica_->shard(i).revision());
   }
 
   // A second round starts where the first ended, on the replica's own revisions.
@@ -215,17 +217,77 @@ TEST_F(ShardChangesTest, AReplicaThatAppliesTheChangesHoldsWhatTheWriterHolds) {
 TEST_F(ShardChangesTest, ChangesApplyOnlyOntoTheRevisionTheyStartFrom) {
   const std::vector<uint32_t> from = Revisions(*writer_);
   Write(*writer_, 2, {}, "v2");
-  auto changes = writer_->shard(0).ChangesSince(from[0]);
-  ASSERT_TRUE(changes.ok()) << changes.status();
-  ASSERT_TRUE(replica_->shard(0).ApplyChanges(*changes).ok());
+  std::vector<ShardChanges> changes;
+  for (int i = 0; i < kShards; ++i) {
+    auto shard_changes = writer_->shard(i).ChangesSince(from[i]);
+    ASSERT_TRUE(shard_changes.ok()) << shard_changes.status();
+    changes.push_back(*std::move(shard_changes));
+  }
+  ASSERT_TRUE(replica_->shard(0).ApplyChanges(changes[0]).ok());
   const std::string applied = Contents(replica_->layout().shard_paths[0]);
-  // Twice, or onto another revision: refused, and nothing changes.
-  absl::Status again = replica_->shard(0).ApplyChanges(*changes);
-  EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition) << again;
-  changes->from_revision += 1;
-  EXPECT_EQ(replica_->shard(1).ApplyChanges(*changes).code(),
-            absl::StatusCode::kFailedPrecondition);
+  const std::string untouched = Contents(replica_->layout().shard_paths[1]);
+  const auto expect_refused = [&](int shard, const ShardChanges& refused, const char* why) {
+    const absl::Status status = replica_->shard(shard).ApplyChanges(refused);
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+    EXPECT_NE(status.message().find(why), std::string::npos) << status;
+  };
+  // Twice; onto another revision; another shard's; nothing changes.
+  expect_refused(0, changes[0], "holds revision");
+  ShardChanges later = changes[1];
+  later.from_revision += 1;
+  later.to_revision += 1;
+  expect_refused(1, later, "holds revision");
+  expect_refused(1, changes[0], "copies shard");
   EXPECT_EQ(Contents(replica_->layout().shard_paths[0]), applied);
+  EXPECT_EQ(Contents(replica_->layout().shard_paths[1]), untouched);
+}
+
+TEST_F(ShardChangesTest, AReplicaWrittenByItselfTakesNoMoreChanges) {
+  // It became the writer for a while, or someone imported into it directly: its contents are
+  // no longer the writer's at any revision, so changes would make a mixture.
+  std::vector<uint32_t> from = Revisions(*writer_);
+  Write(*writer_, 2, {}, "v2");
+  Replicate(from);
+  from = Revisions(*writer_);
+  Write(*writer_, 2, {}, "v3");
+  ASSERT_TRUE(replica_->BeginBatch().ok());
+  ASSERT_TRUE(replica_->Upsert(Record("local", "v1")).ok());
+  ASSERT_TRUE(replica_->CommitBatch().ok());
+  for (int i = 0; i < kShards; ++i) {
+    auto changes = writer_->shard(i).ChangesSince(from[i]);
+    ASSERT_TRUE(changes.ok()) << changes.status();
+    const absl::Status refused = replica_->shard(i).ApplyChanges(*changes);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+    EXPECT_NE(refused.message().find("needs a new base"), std::string::npos) << refused;
+  }
+}
+
+TEST_F(ShardChangesTest, MalformedChangesAreRefusedEvenWithAValidChecksum) {
+  // Sealed by EncodeShardChanges, so the checksum holds and the decoder's own checks must act.
+  const std::vector<uint32_t> from = Revisions(*writer_);
+  Write(*writer_, 10, {"profile-4"}, "v2");
+  auto good = writer_->shard(0).ChangesSince(from[0]);
+  ASSERT_TRUE(good.ok()) << good.status();
+  ASSERT_GE(good->documents.size(), 2u);
+  std::vector<std::pair<std::string, ShardChanges>> malformed;
+  malformed.emplace_back("backwards", *good).second.to_revision = good->from_revision - 1;
+  malformed.emplace_back("no source", *good).second.source.clear();
+  malformed.emplace_back("docid beyond the last", *good).second.documents.back().docid =
+      good->last_docid + 1;
+  malformed.emplace_back("docids descending", *good).second.documents[0].docid =
+      good->documents[1].docid;
+  malformed.emplace_back("a local key", *good)
+      .second.metadata.emplace_back(engine::schema::kSourceRevisionKey, "x 1 1");
+  malformed.emplace_back("a change-log entry", *good)
+      .second.metadata.emplace_back(engine::schema::ChangesKey(99), "");
+  for (const auto& [what, changes] : malformed) {
+    EXPECT_EQ(DecodeShardChanges(EncodeShardChanges(changes)).status().code(),
+              absl::StatusCode::kDataLoss)
+        << what;
+    EXPECT_EQ(replica_->shard(0).ApplyChanges(changes).code(), absl::StatusCode::kInvalidArgument)
+        << what;
+  }
+  EXPECT_TRUE(DecodeShardChanges(EncodeShardChanges(*good)).ok());
 }
 
 TEST_F(ShardChangesTest, ADamagedOrCutOffCopyIsRefusedWhole) {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "base/postgres/pg_connection.h"
 #include "engine/refdata/reference_data.h"
@@ -96,6 +97,7 @@ class ClusterTest : public ::testing::Test {
     if (!own_postgres_.empty())
       Shell("'" VERKENNER_SOURCE_DIR "/scripts/postgres' stop " + own_postgres_);
     std::filesystem::remove_all(directory_);
+    if (!stats_socket_.empty()) std::filesystem::remove(stats_socket_);
   }
 
   // The accounts, in the store at `target`.
@@ -134,18 +136,43 @@ class ClusterTest : public ::testing::Test {
     }
     haproxy_port_ = testing::FreePort();
     const std::string config = (directory_ / "haproxy.cfg").string();
+    // HAProxy takes socket paths of at most 97 bytes: not below directory_.
+    stats_socket_ = (std::filesystem::temp_directory_path() /
+                     absl::StrCat("verkenner-haproxy-", getpid(), ".sock"))
+                        .string();
     ASSERT_EQ(
-        Shell(absl::StrCat("'" VERKENNER_SOURCE_DIR "/scripts/haproxy-config' ", haproxy_port_, " ",
-                           testing::FreePort(), specs, " > '", config, "'")),
+        Shell(absl::StrCat("HAPROXY_STATS_SOCKET='", stats_socket_,
+                           "' '" VERKENNER_SOURCE_DIR "/scripts/haproxy-config' ", haproxy_port_,
+                           " ", testing::FreePort(), specs, " > '", config, "'")),
         0);
     auto haproxy = testing::SpawnServer({"/usr/sbin/haproxy", "-db", "-f", config},
                                         (directory_ / "haproxy.log").string());
     ASSERT_TRUE(haproxy.ok()) << haproxy.status();
     haproxy_ = std::make_unique<ServerProcess>(std::move(*haproxy));
-    // Until HAProxy answers and its first health checks passed.
+    // Until HAProxy answers and its checks took the followers out of the writer backends
+    // (HAProxy starts every server as up).
     for (int i = 0; i < 50 && !Ping(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    for (int i = 0; i < 100 && UpServers("grpc_writer") + UpServers("web_writer") != 2; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(UpServers("grpc_writer"), 1);
+    ASSERT_EQ(UpServers("web_writer"), 1);
+  }
+
+  // How many servers of `backend` HAProxy routes to now, from its stats socket's `show stat`
+  // (CSV: proxy name, server name, ..., the status in the 18th field).
+  int UpServers(const std::string& backend) {
+    const std::string stat = testing::ExchangeUnix(stats_socket_, "show stat\n");
+    int up = 0;
+    for (absl::string_view line : absl::StrSplit(stat, '\n')) {
+      const std::vector<absl::string_view> fields = absl::StrSplit(line, ',');
+      if (fields.size() > 17 && fields[0] == backend && fields[1] != "BACKEND" &&
+          fields[17].substr(0, 2) == "UP") {
+        ++up;
+      }
+    }
+    return up;
   }
 
   std::shared_ptr<grpc::Channel> Channel() {
@@ -322,6 +349,7 @@ class ClusterTest : public ::testing::Test {
   }
 
   std::filesystem::path directory_;
+  std::string stats_socket_;
   std::shared_ptr<const engine::ReferenceData> reference_;
   std::string key_file_;
   testing::TestIndex index_;

@@ -43,10 +43,12 @@ class IndexWriterLeaseTest : public ::testing::Test {
     std::filesystem::remove_all(directory_);
   }
 
-  std::unique_ptr<IndexWriterLease> Lease(const std::string& index, absl::Duration term) {
+  std::unique_ptr<IndexWriterLease> Lease(const std::string& index, absl::Duration term,
+                                          absl::Duration clock_ahead = absl::ZeroDuration()) {
     IndexWriterLease::Options options;
     options.index_directory = (directory_ / index).string();
     options.term = term;
+    options.now = [clock_ahead] { return absl::Now() + clock_ahead; };
     return std::make_unique<IndexWriterLease>(store_.get(), options);
   }
 
@@ -98,6 +100,15 @@ TEST_F(IndexWriterLeaseTest, OneHolderAtATimeTheOthersNameItAndAReleaseHandsOver
   ASSERT_TRUE(elsewhere->Start("").ok());
   EXPECT_FALSE(elsewhere->MayWrite()) << "a writes another directory";
   elsewhere->Stop();
+  // A co-writer stops with the holder's margin: one whose clock says a's lease is that close
+  // to its end may no longer write, although a still holds it.
+  std::unique_ptr<IndexWriterLease> late = Lease("index-a", term, term - term / 6);
+  ASSERT_TRUE(late->Start("").ok());
+  EXPECT_FALSE(late->MayWrite());
+  EXPECT_EQ(late->CheckMayWrite().code(), absl::StatusCode::kAborted);
+  late->Stop();
+  EXPECT_EQ(late->Start("").status().code(), absl::StatusCode::kFailedPrecondition)
+      << "a stopped lease is never taken again";
 
   // The tool claims too, every term / 3: once a lets go it could hold the lease itself, as a
   // verkenner-index run does when no server holds it. Its run ends here.
@@ -141,7 +152,8 @@ TEST_F(IndexWriterLeaseTest, AHolderThatCannotRenewStopsWritingBeforeAnotherMayT
   ASSERT_TRUE(a->writer().has_value());
   const int64_t last_expiry_micros = a->writer()->expire_micros;
   EXPECT_FALSE(a->Held());
-  EXPECT_FALSE(a->MayWrite() && !a->Held()) << "a's own directory is no licence to write";
+  EXPECT_FALSE(a->MayWrite()) << "a's own directory is no licence to write";
+  EXPECT_EQ(a->CheckMayWrite().code(), absl::StatusCode::kAborted);
   // a stopped before the last expiry it wrote, so never while another could hold the lease.
   EXPECT_LT(stopped_micros, last_expiry_micros);
   EXPECT_LT(held_on, std::chrono::seconds(3));

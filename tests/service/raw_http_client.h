@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -67,6 +68,26 @@ inline std::string Exchange(int port, const std::string& request,
                             std::chrono::milliseconds limit = std::chrono::seconds(10)) {
   const int socket_fd = ConnectToLoopback(port);
   if (socket_fd < 0) return "";
+  SendAll(socket_fd, request);
+  std::string answer = ReadUntilClosed(socket_fd, limit);
+  close(socket_fd);
+  return answer;
+}
+
+// The same over a Unix socket at `path` (HAProxy's stats socket takes a command a line and
+// closes); "" when no connection could be made.
+inline std::string ExchangeUnix(const std::string& path, const std::string& request,
+                                std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+  sockaddr_un address{};
+  if (path.size() >= sizeof address.sun_path) return "";
+  address.sun_family = AF_UNIX;
+  path.copy(address.sun_path, path.size());
+  const int socket_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (socket_fd < 0) return "";
+  if (connect(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    close(socket_fd);
+    return "";
+  }
   SendAll(socket_fd, request);
   std::string answer = ReadUntilClosed(socket_fd, limit);
   close(socket_fd);
