@@ -27,6 +27,13 @@ std::string JoinHostPort(std::string_view host, uint16_t port) {
   return address + ":" + std::to_string(port);
 }
 
+std::string ReachableAddress(std::string_view listen_address, uint16_t port) {
+  std::string host = "127.0.0.1";
+  if (std::optional<HostPort> listen = SplitHostPort(listen_address)) host = listen->host;
+  if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") host = HostName();
+  return JoinHostPort(host, port);
+}
+
 std::string HostName() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "localhost";

@@ -23,6 +23,10 @@ std::optional<HostPort> SplitHostPort(std::string_view address);
 // "HOST:PORT", with an IPv6 host in brackets ("[::1]:50051") unless it has them already.
 std::string JoinHostPort(std::string_view host, uint16_t port);
 
+// Where others reach a listener on `listen_address` that bound `port`: its host, or this
+// machine's name when it listens on every address (0.0.0.0, [::] or no host).
+std::string ReachableAddress(std::string_view listen_address, uint16_t port);
+
 // This machine's name (gethostname), "localhost" when it has none.
 std::string HostName();
 

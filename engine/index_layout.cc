@@ -1,6 +1,7 @@
 #include "engine/index_layout.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -86,27 +87,50 @@ absl::StatusOr<IndexLayout> ReadIndexLayout(const std::string& directory) {
   return MakeIndexLayout(directory, generation, expected_shard);
 }
 
-absl::Status PublishIndexLayout(const IndexLayout& layout) {
-  std::ostringstream stub;
-  for (int shard = 0; shard < layout.shard_count(); ++shard) {
-    // Xapian resolves stub entries relative to the stub's directory, so the index can move.
-    stub << "glass " << GenerationName(layout.generation) << "/s" << shard << "\n";
-  }
-  const std::filesystem::path final_path = std::filesystem::path(layout.directory) / kStubFileName;
-  const std::string temporary_path = final_path.string() + ".new";
+absl::Status ReplaceFileDurably(const std::string& path, std::string_view bytes) {
+  const std::string temporary_path = path + ".new";
   {
-    std::ofstream out(temporary_path, std::ios::trunc);
-    out << stub.str();
+    std::ofstream out(temporary_path, std::ios::trunc | std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out.flush()) {
       if (base::IsDiskSpaceErrno(errno)) return base::DiskFullError("search index");
       return absl::InternalError(absl::StrCat("cannot write ", temporary_path));
     }
   }
   if (absl::Status status = SyncPath(temporary_path, O_RDONLY); !status.ok()) return status;
-  if (std::rename(temporary_path.c_str(), final_path.c_str()) != 0) {
+  if (std::rename(temporary_path.c_str(), path.c_str()) != 0) {
     return absl::InternalError(absl::StrCat("cannot rename ", temporary_path));
   }
-  return SyncPath(layout.directory, O_RDONLY | O_DIRECTORY);
+  return SyncPath(std::filesystem::path(path).parent_path().string(), O_RDONLY | O_DIRECTORY);
+}
+
+absl::Status PublishIndexLayout(const IndexLayout& layout) {
+  std::ostringstream stub;
+  for (int shard = 0; shard < layout.shard_count(); ++shard) {
+    // Xapian resolves stub entries relative to the stub's directory, so the index can move.
+    stub << "glass " << GenerationName(layout.generation) << "/s" << shard << "\n";
+  }
+  return ReplaceFileDurably((std::filesystem::path(layout.directory) / kStubFileName).string(),
+                            stub.str());
+}
+
+IndexSwitchLock::IndexSwitchLock(const std::string& directory)
+    : fd_(::open((std::filesystem::path(directory) / kSwitchLockName).c_str(),
+                 O_RDONLY | O_CREAT | O_CLOEXEC, 0644)) {}
+
+IndexSwitchLock::~IndexSwitchLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool IndexSwitchLock::TryShared() { return fd_ < 0 || ::flock(fd_, LOCK_SH | LOCK_NB) == 0; }
+
+void IndexSwitchLock::Exclusive() {
+  while (fd_ >= 0 && ::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+  }
+}
+
+void IndexSwitchLock::Unlock() {
+  if (fd_ >= 0) ::flock(fd_, LOCK_UN);
 }
 
 void RemoveGenerationsBefore(const std::string& directory, int keep_from_generation) {

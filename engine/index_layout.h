@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -39,6 +40,11 @@ absl::StatusOr<IndexLayout> ReadIndexLayout(const std::string& directory);
 // The layout of generation `generation` with `shard_count` shards (paths only, nothing on disk).
 IndexLayout MakeIndexLayout(const std::string& directory, int generation, int shard_count);
 
+// Writes `bytes` to `path` so that a reader (or a crash) finds either the old file or the whole
+// new one: a temporary file beside it, synced, renamed over it, and the directory synced.
+// Errors: base::DiskFullError, Internal.
+absl::Status ReplaceFileDurably(const std::string& path, std::string_view bytes);
+
 // Makes `layout` the current generation: writes the stub to a temporary file, syncs it and
 // renames it over the old one, so readers see either the old or the new generation.
 absl::Status PublishIndexLayout(const IndexLayout& layout);
@@ -66,6 +72,29 @@ struct IndexState {
 
 // The state named by IndexState::Name(); nullopt for any other text.
 std::optional<IndexState> ParseIndexState(const std::string& name);
+
+// A follower applies a change set of the writer's publication (indexer/index_publication.h) to
+// every shard while it holds this lock exclusively; a searcher moves on to a newer state only
+// when it can take the lock shared at once, so it never sees some shards with a change set and
+// others without. A lock on <index>/SWITCH.lock (flock), created if absent; where it cannot be
+// opened (a read-only index) nothing is locked. Not thread-safe: one per thread.
+inline constexpr char kSwitchLockName[] = "SWITCH.lock";
+class IndexSwitchLock {
+ public:
+  explicit IndexSwitchLock(const std::string& directory);
+  ~IndexSwitchLock();
+  IndexSwitchLock(const IndexSwitchLock&) = delete;
+  IndexSwitchLock& operator=(const IndexSwitchLock&) = delete;
+
+  // Takes the lock shared if no one holds it exclusively; whether it holds it now.
+  bool TryShared();
+  // Takes the lock exclusively, waiting for the searchers that hold it shared (briefly).
+  void Exclusive();
+  void Unlock();
+
+ private:
+  int fd_ = -1;
+};
 
 // The shard that holds `profile_id`, stable across runs and machines (FNV-1a).
 int ShardOf(const std::string& profile_id, int shard_count);

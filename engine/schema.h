@@ -139,6 +139,10 @@ inline std::optional<std::vector<Xapian::docid>> ChangedBetween(const Xapian::Da
 // the contents of: its own revisions count its own commits.
 inline constexpr char kSourceRevisionKey[] = "verkenner.source_revision";
 
+// The sequence of the writer's publication (indexer/index_publication.h) a shard's contents are:
+// committed by the writer as it publishes, and copied to followers with the contents.
+inline constexpr char kPublishedKey[] = "verkenner.published";
+
 // Metadata each database keeps of its own commits, which a replica never copies: the change log
 // and the source revision.
 inline bool IsLocalMetadata(std::string_view key) {

@@ -293,6 +293,7 @@ Searcher::Searcher(std::string index_path, std::shared_ptr<const ReferenceData> 
                    std::shared_ptr<const QueryVocabulary> vocabulary,
                    std::shared_ptr<const OccupationSuggester> suggester)
     : index_path_(std::move(index_path)),
+      switch_lock_(index_path_),
       reference_data_(std::move(reference_data)),
       text_analysis_(reference_data_->stopwords()),
       term_generator_(text_analysis_.MakeTermGenerator()),
@@ -358,7 +359,7 @@ void Searcher::Prefetch() {
 
 absl::StatusOr<int64_t> Searcher::DocumentCount() {
   try {
-    database_.reopen();
+    CatchUp();
     return static_cast<int64_t>(database_.get_doccount());
   } catch (const Xapian::Error& error) {
     return StatusFromXapianError(error);
@@ -689,6 +690,13 @@ void Searcher::MergeImage() {
 }
 
 std::string Searcher::CatchUp() {
+  // A follower is applying a change set: stay on the state these handles hold until it is done.
+  // The first state is taken regardless (nothing is served yet).
+  if (!switch_lock_.TryShared() && !loaded_state_.empty()) return loaded_state_;
+  struct Unlock {
+    IndexSwitchLock& lock;
+    ~Unlock() { lock.Unlock(); }
+  } unlock{switch_lock_};
   if (StubIdentity(index_path_) != stub_identity_) {
     // A compaction published a new generation. The old one may already be gone from disk when
     // the stub was read just before the switch, so try twice.

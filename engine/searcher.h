@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "engine/candidate_index.h"
 #include "engine/disclosure_control.h"
+#include "engine/index_layout.h"
 #include "engine/occupation_suggestions.h"
 #include "engine/query_vocabulary.h"
 #include "engine/refdata/reference_data.h"
@@ -187,6 +188,9 @@ class Searcher {
   bool IsHidden(const CandidateRecord& record) const;
 
   std::string index_path_;
+  // Held shared while the handles move to a newer state: never into a follower's half-applied
+  // change set (engine/index_layout.h).
+  IndexSwitchLock switch_lock_;
   std::vector<Xapian::Database> shards_;  // shard 0 holds the whole-index metadata
   Xapian::Database database_;             // all shards as one
   int generation_ = 0;

@@ -77,11 +77,17 @@ absl::Status ImportJob::Finish(Upkeep& upkeep) {
       writer_->UpdateDisclosureControl(options_.disclosure_k);
   if (!groups.ok()) return groups.status();
   upkeep.disclosure = *groups;
-  if (!options_.compact) return absl::OkStatus();
-  step_ = Step::kCompaction;
-  absl::StatusOr<IndexWriter::CompactionResult> compacted = writer_->Compact();
-  if (!compacted.ok()) return compacted.status();
-  upkeep.compaction = *compacted;
+  if (options_.compact) {
+    step_ = Step::kCompaction;
+    absl::StatusOr<IndexWriter::CompactionResult> compacted = writer_->Compact();
+    if (!compacted.ok()) return compacted.status();
+    upkeep.compaction = *compacted;
+  }
+  if (!options_.publish.has_value()) return absl::OkStatus();
+  step_ = Step::kPublish;
+  absl::StatusOr<Publication> published = Publish(*writer_, *options_.publish);
+  if (!published.ok()) return published.status();
+  upkeep.publication = *std::move(published);
   return absl::OkStatus();
 }
 

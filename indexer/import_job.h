@@ -15,6 +15,7 @@
 #include "engine/refdata/reference_data.h"
 #include "indexer/identity_vault.h"
 #include "indexer/importer.h"
+#include "indexer/index_publication.h"
 #include "indexer/index_writer.h"
 #include "indexer/profile_anonymizer.h"
 #include "indexer/pseudonymizer.h"
@@ -53,10 +54,20 @@ class ImportJob {
     bool compact = false;
     // IndexWriter::Options::commit_guard: the writer lease's fence.
     std::function<absl::Status()> commit_guard;
+    // Finish() publishes the state for followers (indexer/index_publication.h) when set.
+    std::optional<PublishOptions> publish;
   };
 
   // The steps of a job, in order.
-  enum class Step { kOpenIndex, kOpenVault, kImport, kSweep, kDisclosureControl, kCompaction };
+  enum class Step {
+    kOpenIndex,
+    kOpenVault,
+    kImport,
+    kSweep,
+    kDisclosureControl,
+    kCompaction,
+    kPublish
+  };
 
   // What Finish() did, step by step: a step that did not run (it failed, or one before it did,
   // or compaction was not asked for) is empty.
@@ -64,6 +75,7 @@ class ImportJob {
     std::optional<int64_t> expired_purged;
     std::optional<engine::DisclosureGroups> disclosure;
     std::optional<IndexWriter::CompactionResult> compaction;
+    std::optional<Publication> publication;
   };
 
   ImportJob(std::shared_ptr<const engine::ReferenceData> reference_data,
@@ -76,7 +88,8 @@ class ImportJob {
   absl::StatusOr<ImportReport> ImportFile(const std::string& path, Importer::Options options);
   absl::StatusOr<ImportReport> ImportRecords(RecordSource& source, const std::string& position_key,
                                              Importer::Options options);
-  // Purges expired profiles, updates the disclosure allow-list and, if asked, compacts. Returns
+  // Purges expired profiles, updates the disclosure allow-list and, if asked, compacts and
+  // publishes. Returns
   // the first error (step() names it); `upkeep` holds what the steps before it did.
   absl::Status Finish(Upkeep& upkeep);
 

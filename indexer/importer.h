@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -176,6 +177,7 @@ std::string ImportPositionKey(const std::string& file_sha256_hex);
 
 // SHA-256 of a file's contents, hex. Errors: NotFound.
 absl::StatusOr<std::string> FileSha256(const std::string& path);
+
 
 }  // namespace verkenner::indexer
 

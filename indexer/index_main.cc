@@ -36,6 +36,9 @@ ABSL_FLAG(std::string, store, "",
           "postgresql://...): the run takes the index writer's lease there, or runs beside the "
           "server that holds it when that server writes this same directory, and is refused "
           "when the writer is elsewhere (default: no lease; the index is this machine's alone)");
+ABSL_FLAG(bool, publish, false,
+          "publish the index's new state for the instances that follow it "
+          "(verkenner-server --replicate_index; docs/ARCHITECTURE.md)");
 ABSL_FLAG(std::string, key_file, "",
           "pseudonym key file (default: $VERKENNER_PSEUDONYM_KEY or "
           "~/.config/verkenner/pseudonym.key)");
@@ -293,13 +296,19 @@ void PrintUpkeep(const verkenner::indexer::ImportJob::Upkeep& upkeep) {
     std::printf("compacted the index from %.0f MB to %.0f MB\n", compacted->bytes_before / 1e6,
                 compacted->bytes_after / 1e6);
   }
+  if (const auto& published = upkeep.publication; published.has_value()) {
+    std::printf("published sequence %lld for following instances (%s)\n",
+                static_cast<long long>(published->sequence),
+                published->change_sets.empty() ? "a new base" : "a change set");
+  }
 }
 
 // What failed, as the command line names each step of the job (in ImportJob::Step's order).
 std::string_view StepContext(verkenner::indexer::ImportJob::Step step) {
   constexpr std::string_view kContexts[] = {
-      "opening the index", "opening the identity vault", "import",
-      "retention sweep",   "disclosure control",         "compaction"};
+      "opening the index",   "opening the identity vault", "import",
+      "retention sweep",     "disclosure control",         "compaction",
+      "publishing the index"};
   return kContexts[static_cast<size_t>(step)];
 }
 
@@ -342,6 +351,14 @@ int main(int argc, char** argv) {
     // Every commit checks the lease is still this run's (or its co-writer's): a run cut off
     // from the store stops before another writer can start.
     run.job.commit_guard = [lease = writer_lease.lease.get()] { return lease->CheckMayWrite(); };
+  }
+  if (absl::GetFlag(FLAGS_publish)) {
+    verkenner::indexer::PublishOptions publish;
+    // Beside the server that holds the lease, this run publishes in that server's epoch.
+    if (writer_lease.lease != nullptr && writer_lease.lease->writer().has_value()) {
+      publish.epoch = writer_lease.lease->writer()->epoch;
+    }
+    run.job.publish = publish;
   }
   verkenner::indexer::ImportJob job(*reference_data, std::move(*pseudonymizer), run.job);
   if (absl::Status opened = job.Open(); !opened.ok()) {

@@ -21,6 +21,7 @@
 #include "indexer/index_writer.h"
 #include "indexer/pseudonymizer.h"
 #include "service/http/api_gateway.h"
+#include "service/http/http_fetch.h"
 #include "service/http/http_listener.h"
 #include "service/http/metrics_listener.h"
 #include "service/http/web_handler.h"
@@ -101,6 +102,14 @@ ABSL_FLAG(std::string, advertise_address, "",
 ABSL_FLAG(absl::Duration, writer_lease_term, absl::Seconds(15),
           "how long the index writer's lease lasts without a renewal, at least 3s: after the "
           "writer dies, another instance takes over the imports within this time");
+ABSL_FLAG(bool, replicate_index, false,
+          "each instance keeps an index of its own: the index writer publishes every import on "
+          "its --metrics_listen address (GET /index/published/...), and the other instances "
+          "fetch, verify and apply it (docs/ARCHITECTURE.md); needs --metrics_listen. Off: one "
+          "instance, or instances that share one index directory");
+ABSL_FLAG(absl::Duration, follow_interval, absl::Seconds(1),
+          "with --replicate_index, how often an instance that is not the writer asks for the "
+          "writer's newest publication, at least 100ms");
 ABSL_FLAG(int, max_concurrent_imports, 4,
           "imports through the API received at the same time, at least 1, one per source; they are "
           "applied one after another");
@@ -142,6 +151,11 @@ void CheckFlags(const command_line::Program& program) {
   command_line::RequireAtLeast(program, FLAGS_shutdown_grace, absl::ZeroDuration());
   command_line::RequireAbove(program, FLAGS_import_idle_timeout, absl::ZeroDuration());
   command_line::RequireAtLeast(program, FLAGS_writer_lease_term, absl::Seconds(3));
+  command_line::RequireAtLeast(program, FLAGS_follow_interval, absl::Milliseconds(100));
+  if (absl::GetFlag(FLAGS_replicate_index) && absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    command_line::ExitWithUsageError(
+        program, "--replicate_index needs --metrics_listen: the publication is served there");
+  }
   const std::string advertised = absl::GetFlag(FLAGS_advertise_address);
   if (!advertised.empty() && !base::SplitHostPort(advertised).has_value()) {
     command_line::ExitWithUsageError(
@@ -183,6 +197,14 @@ Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> refer
   options.imports.max_concurrent = absl::GetFlag(FLAGS_max_concurrent_imports);
   options.advertise_address = absl::GetFlag(FLAGS_advertise_address);
   options.writer_lease_term = absl::GetFlag(FLAGS_writer_lease_term);
+  if (absl::GetFlag(FLAGS_replicate_index)) {
+    // A base file is a whole shard file: large, but bounded by what a shard can hold.
+    options.publication_fetch = [](const std::string& address, const std::string& name) {
+      return HttpGet(address, "/index/published/" + name, std::chrono::minutes(5),
+                     uint64_t{64} << 30);
+    };
+    options.follow_interval = absl::GetFlag(FLAGS_follow_interval);
+  }
   options.quotas.searches_per_minute = absl::GetFlag(FLAGS_searches_per_minute);
   options.quotas.profile_views_per_day = absl::GetFlag(FLAGS_profile_views_per_day);
   options.quotas.organisation_searches_per_minute =
@@ -216,10 +238,15 @@ absl::StatusOr<std::unique_ptr<MetricsListener>> StartMetrics(const command_line
     return server.CheckReady();
   };
   options.writer = [&server] { return server.CheckWriter(); };
+  if (absl::GetFlag(FLAGS_replicate_index)) {
+    options.published = [&server](const std::string& name) { return server.PublishedFile(name); };
+  }
   auto listener = MetricsListener::Start(
       address, [&server] { return server.MetricsText(); }, options);
   if (!listener.ok()) return ListenError(program, FLAGS_metrics_listen, listener.status());
   std::cout << "verkenner-server: metrics on port " << (*listener)->port() << std::endl;
+  server.StartReplication(
+      base::ReachableAddress(address, static_cast<uint16_t>((*listener)->port())));
   return listener;
 }
 

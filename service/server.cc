@@ -43,6 +43,17 @@ absl::Status Server::OpenEnvironment(const Options& options) {
   lease_options.index_directory = options.index_path;
   lease_options.term = options.writer_lease_term;
   writer_lease_ = std::make_unique<IndexWriterLease>(store_.get(), lease_options);
+  if (options.publication_fetch != nullptr) {
+    IndexReplication::Options replication;
+    replication.index_path = options.index_path;
+    replication.reference_data = options.reference_data;
+    replication.lease = writer_lease_.get();
+    replication.metrics = metrics_.get();
+    replication.fetch = options.publication_fetch;
+    replication.interval = options.follow_interval;
+    replication_ = std::make_unique<IndexReplication>(std::move(replication));
+    published_ = indexer::FetchFromDirectory(options.index_path);
+  }
   authenticator_ = std::make_unique<Authenticator>(store_.get());
   quotas_ = std::make_unique<QuotaLimiter>(options.quotas, store_.get());
   environment_.store = store_.get();
@@ -88,6 +99,7 @@ absl::Status Server::StartServices(const Options& options) {
   import_options.pool = pool_.get();
   import_options.limits = options.imports;
   import_options.writer_lease = writer_lease_.get();
+  import_options.replication = replication_.get();
   profile_import_service_ =
       std::make_unique<ProfileImportService>(&environment_, std::move(import_options));
   CandidateRightsService::Options rights_options;
@@ -174,14 +186,7 @@ absl::Status Server::Listen(const Options& options) {
 
 std::string Server::AdvertisedAddress(const Options& options) const {
   if (!options.advertise_address.empty()) return options.advertise_address;
-  std::string host = "127.0.0.1";
-  if (std::optional<base::HostPort> listen = base::SplitHostPort(options.listen_address)) {
-    host = listen->host;
-  }
-  if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") {
-    host = base::HostName();
-  }
-  return base::JoinHostPort(host, static_cast<uint16_t>(port_));
+  return base::ReachableAddress(options.listen_address, static_cast<uint16_t>(port_));
 }
 
 void Server::OnImage(const engine::CandidateIndex& image) {
@@ -230,6 +235,15 @@ std::string Server::MetricsText() {
 
 Server::~Server() { Shutdown(); }
 
+void Server::StartReplication(const std::string& publication_address) {
+  if (replication_ != nullptr) replication_->Start(publication_address, log_.get());
+}
+
+absl::StatusOr<std::string> Server::PublishedFile(const std::string& name) const {
+  if (published_ == nullptr) return absl::NotFoundError("this instance publishes no index");
+  return published_(name);
+}
+
 std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
   grpc::ChannelArguments arguments;
   return grpc_server_->InProcessChannel(arguments);
@@ -252,6 +266,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     if (grpc_server_ != nullptr) StopGrpc(std::chrono::system_clock::now() + grace);
     // At once another instance may take over the imports (after the calls here ended).
     if (writer_lease_ != nullptr) writer_lease_->Stop();
+    replication_.reset();  // a round under way finishes
     // In-flight searches finish in the pool before its workers are joined; then the store
     // commits what it accepted.
     pool_.reset();

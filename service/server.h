@@ -12,6 +12,7 @@
 #include "engine/searcher_pool.h"
 #include "service/auth/authenticator.h"
 #include "service/auth/quota.h"
+#include "service/index_replication.h"
 #include "service/observability/access_log.h"
 #include "service/observability/metrics.h"
 #include "service/rpc/candidate_rights_service.h"
@@ -73,6 +74,12 @@ class Server {
     std::string advertise_address;
     // IndexWriterLease::Options::term.
     absl::Duration writer_lease_term = absl::Seconds(15);
+    // Index replication (service/index_replication.h): how a follower reads a file of the
+    // writer's publication (IndexReplication::Options::fetch). Null: none; one instance, or
+    // instances that share one index directory.
+    std::function<absl::StatusOr<std::string>(const std::string& address, const std::string& name)>
+        publication_fetch;
+    absl::Duration follow_interval = absl::Seconds(1);
   };
 
   // Errors: those of SearcherPool::Start and Store::Open; Unavailable if the address cannot be
@@ -110,6 +117,12 @@ class Server {
   void Shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
   // Blocks until Shutdown() has completed.
   void Wait();
+  // With Options::publication_fetch: announces where this instance serves its publication
+  // (its metrics listener's host:port) and starts following the writer's. Once.
+  void StartReplication(const std::string& publication_address);
+  // A file of this instance's index publication (for its metrics listener); NotFound without
+  // replication.
+  absl::StatusOr<std::string> PublishedFile(const std::string& name) const;
 
  private:
   Server() = default;
@@ -140,6 +153,8 @@ class Server {
   std::unique_ptr<ProtobufLogRoute> protobuf_log_route_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<IndexWriterLease> writer_lease_;  // started once the address is known
+  std::unique_ptr<IndexReplication> replication_;   // with Options::publication_fetch
+  indexer::FetchPublished published_;               // likewise
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<QuotaLimiter> quotas_;
   ServiceEnvironment environment_;

@@ -16,7 +16,9 @@ namespace verkenner::service {
 // the instance can serve and 503 "not ready: <why>" otherwise (a balancer's health check);
 // GET /healthz/writer answers 200 only while it can serve and is the index writer as well (the
 // balancer's check for where imports go), 503 "not the index writer: <why>" otherwise;
-// anything else is 404 or 405.
+// GET /index/published/NAME answers a file of the index writer's publication (Options::published:
+// followers fetch the writer's index there, indexer/index_publication.h); anything else is 404
+// or 405.
 // Meant for a scraper on the operator's network, not for people: the web app gets a listener of
 // its own. Every connection has a read timeout and a header size limit; the listener has a
 // connection cap and survives accept() failures (see HttpListener).
@@ -35,6 +37,9 @@ class MetricsListener {
     // Whether it is the index writer, which takes the imports (Server::CheckWriter); null: GET
     // /healthz/writer is 404.
     std::function<absl::Status()> writer;
+    // A file of this instance's index publication by name (indexer::FetchPublished): NotFound
+    // and InvalidArgument answer 404, other errors 503; null: GET /index/published/... is 404.
+    std::function<absl::StatusOr<std::string>(const std::string&)> published;
   };
 
   // Listens on `address` ("host:port", port 0 for any free one). Errors: InvalidArgument for an
@@ -56,16 +61,13 @@ class MetricsListener {
     std::string body;
   };
   static Response Handle(const std::string& method, const std::string& target,
-                         const std::function<std::string()>& metrics_text,
-                         const std::function<absl::Status()>& readiness = nullptr,
-                         const std::function<absl::Status()>& writer = nullptr);
+                         const std::function<std::string()>& metrics_text, const Options& options);
 
  private:
   MetricsListener() = default;
 
   std::function<std::string()> metrics_text_;
-  std::function<absl::Status()> readiness_;
-  std::function<absl::Status()> writer_;
+  Options options_;
   std::unique_ptr<HttpListener> listener_;
 };
 

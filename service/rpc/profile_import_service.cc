@@ -494,6 +494,7 @@ class ProfileImportService::ImportReactor final
     if (options.writer_lease != nullptr) {
       job.commit_guard = [lease = options.writer_lease] { return lease->CheckMayWrite(); };
     }
+    if (options.replication != nullptr) job.publish = options.replication->PublishOptions();
     return job;
   }
 

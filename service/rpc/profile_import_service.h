@@ -14,6 +14,7 @@
 #include "engine/searcher_pool.h"
 #include "indexer/profile_anonymizer.h"
 #include "indexer/pseudonymizer.h"
+#include "service/index_replication.h"
 #include "service/rpc/environment.h"
 #include "service/rpc/unary_call.h"
 #include "service/store/index_writer_lease.h"
@@ -81,6 +82,9 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
     // each of their commits first checks that it still does. Null: this process writes the
     // index alone (tests of the service by itself).
     const IndexWriterLease* writer_lease = nullptr;
+    // Index replication (not owned): each import publishes what it committed for the instances
+    // that follow. Null: nothing is published.
+    const IndexReplication* replication = nullptr;
     Limits limits;
   };
 

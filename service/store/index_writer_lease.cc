@@ -36,6 +36,11 @@ IndexWriterLease::IndexWriterLease(Store* store, Options options)
 
 IndexWriterLease::~IndexWriterLease() { Stop(); }
 
+void IndexWriterLease::SetPublication(std::string publication) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  publication_ = std::move(publication);
+}
+
 absl::StatusOr<IndexWriterClaim> IndexWriterLease::Start(std::string address) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -74,8 +79,12 @@ void IndexWriterLease::Stop() {
 absl::StatusOr<IndexWriterClaim> IndexWriterLease::Claim() {
   const auto sent = std::chrono::steady_clock::now();
   const int64_t now = absl::ToUnixMicros(options_.now());
-  const IndexWriterClaim claim{holder_, address_, location_, 0,
-                               now + absl::ToInt64Microseconds(options_.term)};
+  IndexWriterClaim claim{holder_, address_, location_, 0,
+                         now + absl::ToInt64Microseconds(options_.term), ""};
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    claim.publication = publication_;
+  }
   IndexWriterClaim valid;
   absl::Status status = store_->WriteAndWait([&](sql::Connection& db) -> absl::Status {
     absl::StatusOr<IndexWriterClaim> claimed = ClaimIndexWriter(db, claim, now);

@@ -55,6 +55,9 @@ class IndexWriterLease {
   // claim, this process's or another's. Errors: the store's (the thread keeps trying);
   // FailedPrecondition after Start() or Stop().
   absl::StatusOr<IndexWriterClaim> Start(std::string address);
+  // Where followers fetch this process's index publication while it writes (its metrics
+  // address), from its next claim on; empty (the default): it publishes none.
+  void SetPublication(std::string publication);
   // Stops renewing and releases the lease if held: Held() is false from here on. Idempotent;
   // the destructor calls it.
   void Stop();
@@ -86,7 +89,8 @@ class IndexWriterLease {
 
   Store* const store_;
   const Options options_;
-  std::string address_;  // set by Start() before the renewing thread exists
+  std::string address_;      // set by Start() before the renewing thread exists
+  std::string publication_;  // guarded by mutex_
   const std::string holder_;
   const std::string location_;
   mutable std::mutex mutex_;

@@ -1,7 +1,6 @@
 #include "service/store/records.h"
 
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <cstdlib>
 
@@ -48,12 +47,6 @@ std::string NewResourceId() {
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();  // no randomness: nothing is safe
   return Hex(bytes, sizeof(bytes));
-}
-
-std::string Sha256Hex(std::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  return Hex(digest, sizeof(digest));
 }
 
 absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(sql::Connection& db,
@@ -619,10 +612,11 @@ absl::StatusOr<std::optional<ImportLease>> FindImportLease(sql::Connection& db,
 
 namespace {
 
-constexpr char kIndexWriterColumns[] = "holder, address, location, epoch, expire_time";
+constexpr char kIndexWriterColumns[] = "holder, address, location, epoch, expire_time, publication";
 
 IndexWriterClaim IndexWriterClaimOf(sql::Statement& row) {
-  return IndexWriterClaim{row.Text(0), row.Text(1), row.Text(2), row.Integer(3), row.Integer(4)};
+  return IndexWriterClaim{row.Text(0),    row.Text(1),    row.Text(2),
+                          row.Integer(3), row.Integer(4), row.Text(5)};
 }
 
 }  // namespace
@@ -633,9 +627,10 @@ absl::StatusOr<IndexWriterClaim> ClaimIndexWriter(sql::Connection& db,
   // One statement, so that two claimants racing on PostgreSQL or SQLite see one winner: the
   // conditional upsert locks the row. The epoch grows only when the holder changes.
   absl::StatusOr<sql::Statement> take = db.Prepare(
-      "INSERT INTO index_writer (name, holder, address, location, epoch, expire_time) "
-      "VALUES ('index', ?1, ?2, ?3, 1, ?4) ON CONFLICT (name) DO UPDATE SET "
+      "INSERT INTO index_writer (name, holder, address, location, epoch, expire_time, "
+      "publication) VALUES ('index', ?1, ?2, ?3, 1, ?4, ?6) ON CONFLICT (name) DO UPDATE SET "
       "holder = excluded.holder, address = excluded.address, location = excluded.location, "
+      "publication = excluded.publication, "
       "epoch = CASE WHEN index_writer.holder = excluded.holder THEN index_writer.epoch "
       "ELSE index_writer.epoch + 1 END, expire_time = excluded.expire_time "
       "WHERE index_writer.holder = excluded.holder OR index_writer.expire_time <= ?5");
@@ -644,7 +639,8 @@ absl::StatusOr<IndexWriterClaim> ClaimIndexWriter(sql::Connection& db,
       .Bind(2, claim.address)
       .Bind(3, claim.location)
       .Bind(4, claim.expire_micros)
-      .Bind(5, now_micros);
+      .Bind(5, now_micros)
+      .Bind(6, claim.publication);
   if (absl::Status status = take->Run(); !status.ok()) return status;
   absl::StatusOr<sql::Statement> select = db.Prepare(
       absl::StrCat("SELECT ", kIndexWriterColumns, " FROM index_writer WHERE name = 'index'"));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/sha256.h"
 #include "base/sql/connection.h"
 #include "verkenner/v1/contact_requests.pb.h"
 #include "verkenner/v1/profile_import.pb.h"
@@ -32,8 +33,8 @@ struct StoredContactRequest {
 // A new random id for a resource: 16 random bytes as hex. Ids are never sequential, so that they
 // do not reveal how many resources others have.
 std::string NewResourceId();
-// SHA-256 of `bytes` as 64 lowercase hexadecimal characters.
-std::string Sha256Hex(std::string_view bytes);
+// SHA-256 of `bytes` as 64 lowercase hexadecimal characters (the one rule, in base).
+using base::Sha256Hex;
 
 absl::StatusOr<std::optional<StoredContactRequest>> LoadContactRequest(sql::Connection& db,
                                                                        const std::string& id);
@@ -233,6 +234,9 @@ struct IndexWriterClaim {
   std::string location;  // its index directory, host:/path
   int64_t epoch = 0;     // grows each time another holder takes the lease
   int64_t expire_micros = 0;
+  // Where followers fetch its index publication: its metrics listener's address; empty when it
+  // publishes none (a tool).
+  std::string publication;
 };
 // Takes the lease for `claim.holder`, or renews it when it is already theirs, unless another
 // holder's lease is valid at `now_micros`. Returns the lease valid afterwards: the claimant's

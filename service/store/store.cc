@@ -202,10 +202,17 @@ CREATE TABLE index_writer (
 ) STRICT;
 )sql";
 
+// Version 9: where the index writer's publication is fetched (indexer/index_publication.h): the
+// address of its metrics listener; empty for a tool and for a writer that publishes nothing.
+constexpr const char* kIndexPublicationColumn = R"sql(
+ALTER TABLE index_writer ADD COLUMN publication TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Migration N brings a store from version N - 1 to N; a new store runs them all.
 constexpr const char* kMigrations[] = {
-    kCreateSchema,          kImportRunTable, kServerSecretTable, kQuotaUseTable,
-    kCandidateRightsTables, kEmailIndex,     kSharedStateTables, kIndexWriterTable};
+    kCreateSchema,      kImportRunTable,        kServerSecretTable,
+    kQuotaUseTable,     kCandidateRightsTables, kEmailIndex,
+    kSharedStateTables, kIndexWriterTable,      kIndexPublicationColumn};
 static_assert(std::size(kMigrations) == Store::kSchemaVersion);
 
 // The schema's DDL in PostgreSQL's words: 64-bit integers, bytea, an identity column for the

@@ -85,7 +85,7 @@ class Store {
   // confirmations and the audit log's index by profile, version 6 e-mail addresses unique
   // whatever their case in both dialects, version 7 the state that instances share: change counts,
   // failed logins and import leases.
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
 
  private:
   struct PendingWrite {

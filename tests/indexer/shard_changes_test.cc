@@ -17,41 +17,12 @@
 #include "engine/schema.h"
 #include "engine/searcher.h"
 #include "indexer/index_writer.h"
+#include "tests/indexer/replica_test_support.h"
 
 namespace verkenner::indexer {
 namespace {
 
-constexpr int64_t kToday = 20758;
 constexpr int kShards = 2;
-
-// Everything a reader can see of one shard: each document's terms (with wdf and positions),
-// values and data, by docid; and the metadata a replica copies.
-std::string Contents(const std::string& shard_path) {
-  Xapian::Database db(shard_path);
-  std::string out;
-  for (auto posting = db.postlist_begin(""); posting != db.postlist_end(""); ++posting) {
-    const Xapian::Document document = db.get_document(*posting);
-    absl::StrAppend(&out, "doc ", *posting, " length ", db.get_doclength(*posting), "\n");
-    for (auto term = document.termlist_begin(); term != document.termlist_end(); ++term) {
-      absl::StrAppend(&out, " ", *term, ":", term.get_wdf());
-      for (auto position = term.positionlist_begin(); position != term.positionlist_end();
-           ++position) {
-        absl::StrAppend(&out, ",", *position);
-      }
-    }
-    for (auto value = document.values_begin(); value != document.values_end(); ++value) {
-      absl::StrAppend(&out, "\n value ", value.get_valueno(), "=", *value);
-    }
-    absl::StrAppend(&out, "\n data ", document.get_data(), "\n");
-  }
-  for (auto key = db.metadata_keys_begin(); key != db.metadata_keys_end(); ++key) {
-    if (!engine::schema::IsLocalMetadata(*key)) {
-      absl::StrAppend(&out, "meta ", *key, "=", db.get_metadata(*key), "\n");
-    }
-  }
-  absl::StrAppend(&out, "count ", db.get_doccount(), " last ", db.get_lastdocid());
-  return out;
-}
 
 class ShardChangesTest : public ::testing::Test {
  protected:
@@ -92,16 +63,7 @@ class ShardChangesTest : public ::testing::Test {
   }
 
   engine::CandidateRecord Record(const std::string& id, const std::string& payload) {
-    engine::CandidateRecord record;
-    record.profile_id = id;
-    record.source = "GM0344";
-    record.municipality_code = "GM0344";
-    record.region_code = reference_->FindMunicipality("GM0344")->region_code;
-    record.home = {52.09, 5.12};
-    record.retain_until_day = kToday + 1000;
-    record.wishes = "orderpicker in een magazijn " + payload;
-    record.display_payload = "payload of " + id + " " + payload;
-    return record;
+    return ReplicaTestRecord(*reference_, id, payload);
   }
 
   // One batch: profiles profile-0 .. count-1 (re)written with `payload`, then `withdrawn`.
@@ -135,26 +97,10 @@ class ShardChangesTest : public ::testing::Test {
 
   void ExpectReplicaHoldsWhatTheWriterHolds() {
     for (int i = 0; i < kShards; ++i) {
-      const std::string replica = Contents(replica_->layout().shard_paths[i]);
-      const std::string writer = Contents(writer_->layout().shard_paths[i]);
+      const std::string replica = ShardContents(replica_->layout().shard_paths[i]);
+      const std::string writer = ShardContents(writer_->layout().shard_paths[i]);
       EXPECT_TRUE(replica == writer) << "shard " << i << ":\n" << LinesOnlyIn(replica, writer);
     }
-  }
-
-  // The lines of `a` that `b` lacks and of `b` that `a` lacks, marked - and +.
-  static std::string LinesOnlyIn(const std::string& a, const std::string& b) {
-    const std::vector<std::string> left = absl::StrSplit(a, '\n');
-    const std::vector<std::string> right = absl::StrSplit(b, '\n');
-    const std::set<std::string> in_left(left.begin(), left.end());
-    const std::set<std::string> in_right(right.begin(), right.end());
-    std::string out;
-    for (const std::string& line : left) {
-      if (!in_right.contains(line)) absl::StrAppend(&out, "- ", line, "\n");
-    }
-    for (const std::string& line : right) {
-      if (!in_left.contains(line)) absl::StrAppend(&out, "+ ", line, "\n");
-    }
-    return out;
   }
 
   std::shared_ptr<const engine::ReferenceData> reference_;
@@ -177,8 +123,8 @@ TEST_F(ShardChangesTest, AReplicaThatAppliesTheChangesHoldsWhatTheWriterHolds) {
   ASSERT_TRUE(writer_->UpdateDisclosureControl(5).ok());
   ASSERT_TRUE(writer_->BeginBatch().ok());
   ASSERT_TRUE(writer_->CommitBatch({{"test.kept", "c"}, {"test.gone", ""}}).ok());
-  ASSERT_NE(Contents(replica_->layout().shard_paths[0]),
-            Contents(writer_->layout().shard_paths[0]));
+  ASSERT_NE(ShardContents(replica_->layout().shard_paths[0]),
+            ShardContents(writer_->layout().shard_paths[0]));
 
   Replicate(from);
   ExpectReplicaHoldsWhatTheWriterHolds();
@@ -224,8 +170,8 @@ TEST_F(ShardChangesTest, ChangesApplyOnlyOntoTheRevisionTheyStartFrom) {
     changes.push_back(*std::move(shard_changes));
   }
   ASSERT_TRUE(replica_->shard(0).ApplyChanges(changes[0]).ok());
-  const std::string applied = Contents(replica_->layout().shard_paths[0]);
-  const std::string untouched = Contents(replica_->layout().shard_paths[1]);
+  const std::string applied = ShardContents(replica_->layout().shard_paths[0]);
+  const std::string untouched = ShardContents(replica_->layout().shard_paths[1]);
   const auto expect_refused = [&](int shard, const ShardChanges& refused, const char* why) {
     const absl::Status status = replica_->shard(shard).ApplyChanges(refused);
     EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
@@ -238,8 +184,8 @@ TEST_F(ShardChangesTest, ChangesApplyOnlyOntoTheRevisionTheyStartFrom) {
   later.to_revision += 1;
   expect_refused(1, later, "holds revision");
   expect_refused(1, changes[0], "copies shard");
-  EXPECT_EQ(Contents(replica_->layout().shard_paths[0]), applied);
-  EXPECT_EQ(Contents(replica_->layout().shard_paths[1]), untouched);
+  EXPECT_EQ(ShardContents(replica_->layout().shard_paths[0]), applied);
+  EXPECT_EQ(ShardContents(replica_->layout().shard_paths[1]), untouched);
 }
 
 TEST_F(ShardChangesTest, AReplicaWrittenByItselfTakesNoMoreChanges) {

@@ -86,15 +86,24 @@ class IndexWriterFailoverTest : public ::testing::Test {
     std::filesystem::remove_all(directory_);
   }
 
-  void Start(Instance& instance) {
+  void Start(Instance& instance, bool replicate = false) {
     const std::string log =
         (directory_ / absl::StrCat("server-", instance.address, ".log")).string();
-    auto process = testing::StartServer(
-        {VERKENNER_SERVER_BINARY, "--index=" + instance.index, "--vault=" + test_store_->target(),
-         "--store=" + test_store_->target(), "--key_file=" + key_file_,
-         absl::StrCat("--listen=", instance.address, ":0"), "--metrics_listen=127.0.0.1:0",
-         "--search_threads=1", absl::StrCat("--writer_lease_term=", kTerm), "--shutdown_grace=1s"},
-        log);
+    std::vector<std::string> arguments = {VERKENNER_SERVER_BINARY,
+                                          "--index=" + instance.index,
+                                          "--vault=" + test_store_->target(),
+                                          "--store=" + test_store_->target(),
+                                          "--key_file=" + key_file_,
+                                          absl::StrCat("--listen=", instance.address, ":0"),
+                                          "--metrics_listen=127.0.0.1:0",
+                                          "--search_threads=1",
+                                          absl::StrCat("--writer_lease_term=", kTerm),
+                                          "--shutdown_grace=1s"};
+    if (replicate) {
+      arguments.push_back("--replicate_index");
+      arguments.push_back("--follow_interval=200ms");
+    }
+    auto process = testing::StartServer(arguments, log);
     ASSERT_TRUE(process.ok()) << process.status();
     instance.process = std::make_unique<ServerProcess>(std::move(*process));
     instance.metrics = testing::PortAfter(instance.process->said, "metrics on port ");
@@ -107,6 +116,25 @@ class IndexWriterFailoverTest : public ::testing::Test {
                                                             " HTTP/1.1\r\nHost: metrics\r\n"
                                                             "Connection: close\r\n\r\n"));
   }
+  // The value of the gauge `name` on the instance's /metrics, or -1 when it has none.
+  static double Gauge(const Instance& instance, const std::string& name) {
+    const std::string text = Get(instance, "/metrics");
+    const size_t at = text.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stod(text.substr(at + name.size() + 2));
+  }
+  // Waits up to `limit` until `instance`'s gauge `name` is `value`; how long that took.
+  static Clock::duration AwaitGauge(const Instance& instance, const std::string& name, double value,
+                                    Clock::duration limit) {
+    const auto start = Clock::now();
+    while (Gauge(instance, name) != value && Clock::now() - start < limit) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return Clock::now() - start;
+  }
+  static double Seconds(Clock::duration duration) {
+    return std::chrono::duration<double>(duration).count();
+  }
+
   static bool IsWriter(const Instance& instance) {
     return Get(instance, "/healthz/writer").rfind("HTTP/1.1 200", 0) == 0;
   }
@@ -223,6 +251,52 @@ TEST_F(IndexWriterFailoverTest, OneInstanceTakesTheImportsAndAnotherTakesOverWhe
             << std::chrono::duration<double>(handover).count() << " s\n";
   EXPECT_LT(handover, std::chrono::seconds(4)) << "the stopped writer did not release its lease";
   EXPECT_NE(Get(a_, "/metrics").find("verkenner_index_writer_epoch 3"), std::string::npos);
+}
+
+TEST_F(IndexWriterFailoverTest, FollowersServeEachImportOfTheWriterAlsoAfterATakeover) {
+  // Each instance its own index; the writer publishes every import, the follower applies it.
+  Start(a_, /*replicate=*/true);
+  ASSERT_LT(AwaitWriter(a_, std::chrono::seconds(5)), std::chrono::seconds(5));
+  Start(b_, /*replicate=*/true);
+  const std::string profiles = "verkenner_index_profiles";
+  const std::string sequence = "verkenner_index_publication_sequence";
+
+  // The first import publishes a base; b installs it and serves what a serves.
+  ASSERT_TRUE(Import(a_, "first", 1).ok());
+  const double served_by_a = Gauge(a_, profiles);
+  ASSERT_GT(served_by_a, 20);
+  Clock::duration took = AwaitGauge(b_, profiles, served_by_a, std::chrono::seconds(20));
+  EXPECT_EQ(Gauge(b_, profiles), served_by_a) << Get(b_, "/metrics");
+  EXPECT_EQ(Gauge(b_, sequence), 1);
+  std::cout << "the first publication (a base) was served by the follower " << Seconds(took)
+            << " s after the import was acknowledged\n";
+
+  // Later imports are change sets; each is served by b within seconds.
+  for (int version = 2; version <= 3; ++version) {
+    ASSERT_TRUE(Import(a_, absl::StrCat("next-", version), version).ok());
+    took = AwaitGauge(b_, sequence, version, std::chrono::seconds(20));
+    EXPECT_EQ(Gauge(b_, sequence), version) << Get(b_, "/metrics");
+    EXPECT_EQ(AwaitGauge(b_, profiles, Gauge(a_, profiles), std::chrono::seconds(5)) <
+                  std::chrono::seconds(5),
+              true);
+    std::cout << "change set " << version << " was served by the follower " << Seconds(took)
+              << " s after the import was acknowledged\n";
+  }
+  EXPECT_EQ(Gauge(b_, "verkenner_index_publication_lag_seconds"), 0);
+
+  // a dies; b takes over and publishes a base of its own; a comes back and follows b.
+  kill(a_.process->pid, SIGKILL);
+  testing::WaitForExit(*a_.process);
+  AwaitWriter(b_, std::chrono::seconds(15));
+  ASSERT_TRUE(IsWriter(b_));
+  ASSERT_TRUE(Import(b_, "after-takeover", 4).ok());
+  Start(a_, /*replicate=*/true);
+  took = AwaitGauge(a_, sequence, 1, std::chrono::seconds(20));
+  EXPECT_EQ(Gauge(a_, sequence), 1) << "b's own publication starts again: " << Get(a_, "/metrics");
+  EXPECT_EQ(Gauge(a_, profiles), Gauge(b_, profiles));
+  EXPECT_FALSE(IsWriter(a_));
+  std::cout << "after the takeover the old writer, restarted, served the new writer's index "
+            << Seconds(took) << " s after it started\n";
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "service/http/http_listener.h"
 #include "tests/service/raw_http_client.h"
@@ -107,41 +108,64 @@ TEST(HttpListenerTest, AnAnswerAfterTheListenerStoppedIsDropped) {
 // The metrics listener has a cap of its own, far below the web app's.
 TEST(MetricsListenerTest, HealthSaysNotReadyWhileTheInstanceCannotServe) {
   absl::Status ready = absl::OkStatus();
-  const auto readiness = [&] { return ready; };
+  MetricsListener::Options options;
+  options.readiness = [&] { return ready; };
   const auto text = [] { return std::string(); };
-  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz", text, readiness).status, 200);
+  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz", text, options).status, 200);
   ready = absl::UnavailableError("stopping");
   const MetricsListener::Response stopping =
-      MetricsListener::Handle("GET", "/healthz", text, readiness);
+      MetricsListener::Handle("GET", "/healthz", text, options);
   EXPECT_EQ(stopping.status, 503);
   EXPECT_EQ(stopping.body, "not ready: stopping\n");
-  EXPECT_EQ(MetricsListener::Handle("GET", "/metrics", text, readiness).status, 200);
+  EXPECT_EQ(MetricsListener::Handle("GET", "/metrics", text, options).status, 200);
 }
 
 TEST(MetricsListenerTest, TheWriterCheckPassesOnlyOnAReadyIndexWriter) {
   absl::Status ready = absl::OkStatus();
   absl::Status writer = absl::OkStatus();
-  const auto readiness = [&] { return ready; };
-  const auto writing = [&] { return writer; };
+  MetricsListener::Options options;
+  options.readiness = [&] { return ready; };
   const auto text = [] { return std::string(); };
-  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz/writer", text, readiness).status, 404)
+  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz/writer", text, options).status, 404)
       << "a listener without a writer check has no such path";
-  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz/writer", text, readiness, writing).status,
-            200);
+  options.writer = [&] { return writer; };
+  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz/writer", text, options).status, 200);
   writer = absl::FailedPreconditionError("imports go to the index writer at 127.0.0.2:50051");
   const MetricsListener::Response follower =
-      MetricsListener::Handle("GET", "/healthz/writer", text, readiness, writing);
+      MetricsListener::Handle("GET", "/healthz/writer", text, options);
   EXPECT_EQ(follower.status, 503);
   EXPECT_EQ(follower.body,
             "not the index writer: imports go to the index writer at 127.0.0.2:50051\n");
-  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz", text, readiness, writing).status, 200)
+  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz", text, options).status, 200)
       << "a follower serves searches";
   writer = absl::OkStatus();
   ready = absl::UnavailableError("stopping");
-  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz/writer", text, readiness, writing).status,
-            503);
-  EXPECT_EQ(MetricsListener::Handle("POST", "/healthz/writer", text, readiness, writing).status,
-            405);
+  EXPECT_EQ(MetricsListener::Handle("GET", "/healthz/writer", text, options).status, 503);
+  EXPECT_EQ(MetricsListener::Handle("POST", "/healthz/writer", text, options).status, 405);
+}
+
+TEST(MetricsListenerTest, PublishedFilesAreServedByNameAndNothingElse) {
+  MetricsListener::Options options;
+  const auto text = [] { return std::string(); };
+  EXPECT_EQ(MetricsListener::Handle("GET", "/index/published/MANIFEST", text, options).status, 404)
+      << "a listener without a publication has no such path";
+  std::vector<std::string> asked;
+  options.published = [&](const std::string& name) -> absl::StatusOr<std::string> {
+    asked.push_back(name);
+    if (name == "MANIFEST") return std::string("bytes\0of it", 11);
+    if (name == "broken") return absl::InternalError("disk");
+    return absl::NotFoundError("no such file");
+  };
+  const MetricsListener::Response manifest =
+      MetricsListener::Handle("GET", "/index/published/MANIFEST?x=1", text, options);
+  EXPECT_EQ(manifest.status, 200);
+  EXPECT_EQ(manifest.body, std::string("bytes\0of it", 11));
+  EXPECT_EQ(manifest.content_type, "application/octet-stream");
+  EXPECT_EQ(MetricsListener::Handle("GET", "/index/published/c1.s0", text, options).status, 404);
+  EXPECT_EQ(MetricsListener::Handle("GET", "/index/published/broken", text, options).status, 503);
+  EXPECT_EQ(MetricsListener::Handle("PUT", "/index/published/MANIFEST", text, options).status, 405);
+  EXPECT_EQ(asked, (std::vector<std::string>{"MANIFEST", "c1.s0", "broken"}))
+      << "the name goes to the publication, which checks it (indexer::FetchFromDirectory)";
 }
 
 TEST(MetricsListenerTest, AConnectionOverItsCapIsRefused) {

@@ -190,7 +190,8 @@ TEST_F(StoreTest, TheIndexWriterIsOneHoldersUntilItExpiresAndEachNewHolderRaises
   auto claim = [&](const std::string& holder, int64_t now) {
     absl::Status status = store->WriteAndWait([&](sql::Connection& db) -> absl::Status {
       absl::StatusOr<IndexWriterClaim> valid = ClaimIndexWriter(
-          db, {holder, "addr-" + holder, "host:/index/" + holder, 0, now + 30}, now);
+          db, {holder, "addr-" + holder, "host:/index/" + holder, 0, now + 30, "pub-" + holder},
+          now);
       if (!valid.ok()) return valid.status();
       held = *valid;
       return absl::OkStatus();
@@ -218,6 +219,7 @@ TEST_F(StoreTest, TheIndexWriterIsOneHoldersUntilItExpiresAndEachNewHolderRaises
   EXPECT_EQ(refused.address, "addr-a");
   EXPECT_EQ(refused.location, "host:/index/a");
   EXPECT_EQ(refused.expire_micros, 130);
+  EXPECT_EQ(refused.publication, "pub-a");
   EXPECT_EQ(claim("a", 120).expire_micros, 150);  // a renewal keeps the epoch
   EXPECT_EQ(held.epoch, 1);
   EXPECT_EQ(find(149)->holder, "a");

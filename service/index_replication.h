@@ -1,0 +1,74 @@
+#ifndef VERKENNER_SERVICE_INDEX_REPLICATION_H_
+#define VERKENNER_SERVICE_INDEX_REPLICATION_H_
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/time/time.h"
+#include "engine/refdata/reference_data.h"
+#include "indexer/index_publication.h"
+#include "service/observability/access_log.h"
+#include "service/observability/metrics.h"
+#include "service/store/index_writer_lease.h"
+
+namespace verkenner::service {
+
+// An instance's part in index replication (issue 17; docs/ARCHITECTURE.md, "The index on
+// disk"): while it holds the index writer's lease its imports publish (ImportJob::Options::
+// publish) and its metrics listener serves the publication; while another instance holds it, a
+// thread here follows that writer's publication every Options::interval (IndexFollower). Gauges:
+// verkenner_index_publication_sequence (the sequence this instance's index holds) and
+// verkenner_index_publication_lag_seconds (how long the writer's newest sequence has waited for
+// it; 0 when it holds the newest).
+//
+// Thread-safe; the destructor stops the thread (a round under way finishes first).
+class IndexReplication {
+ public:
+  struct Options {
+    std::string index_path;
+    std::shared_ptr<const engine::ReferenceData> reference_data;
+    IndexWriterLease* lease = nullptr;   // not owned
+    MetricsRegistry* metrics = nullptr;  // not owned
+    // Reads a file of the publication at a writer's address ("host:port" of its metrics
+    // listener): HTTP in the server (service/http/http_fetch.h), a directory in tests.
+    std::function<absl::StatusOr<std::string>(const std::string& address, const std::string& name)>
+        fetch;
+    absl::Duration interval = absl::Seconds(1);
+  };
+
+  explicit IndexReplication(Options options);
+  // Announces `publication_address` (this instance's metrics listener) in the lease and starts
+  // following; failed rounds go to `log` (not owned; null: nowhere). Once.
+  void Start(const std::string& publication_address, StructuredLog* log);
+  ~IndexReplication();
+  IndexReplication(const IndexReplication&) = delete;
+  IndexReplication& operator=(const IndexReplication&) = delete;
+
+  // The publication options of an import here: the lease's epoch.
+  indexer::PublishOptions PublishOptions() const;
+
+ private:
+  void Follow();
+  // One round against the writer the lease names, when another process holds it.
+  void FollowOnce();
+  // Logs a failed round once, and its end once.
+  void Report(const absl::Status& status);
+
+  const Options options_;
+  std::string writer_address_;  // the follower thread's own: the writer it fetches from
+  indexer::IndexFollower follower_;
+  std::mutex mutex_;
+  std::condition_variable stopping_or_due_;
+  bool stopping_ = false;  // guarded by mutex_
+  StructuredLog* log_ = nullptr;
+  std::string last_error_;  // the follower thread's own: logged once per change
+  std::thread thread_;
+};
+
+}  // namespace verkenner::service
+
+#endif  // VERKENNER_SERVICE_INDEX_REPLICATION_H_
