@@ -643,43 +643,56 @@ grpc::ServerReadReactor<v1::ImportProfilesRequest>* ProfileImportService::Import
   return new ImportReactor(this, context, response);
 }
 
-absl::StatusOr<v1::ImportReport> ProfileImportService::ReportOf(const Caller& caller,
-                                                                const std::string& import_id) {
-  if (absl::Status valid = CheckImportId("import_id", import_id); !valid.ok()) return valid;
+absl::StatusOr<std::optional<v1::ImportReport>> ProfileImportService::StoredReport(
+    const std::string& source, const std::string& import_id) {
   std::optional<v1::ImportReport> found;
   absl::Status status = environment_.store->Read([&](sql::Connection& db) {
-    auto loaded = LoadImportReport(db, caller.account.source, import_id);
+    auto loaded = LoadImportReport(db, source, import_id);
     if (!loaded.ok()) return loaded.status();
     found = std::move(*loaded);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  if (!found.has_value()) return absl::NotFoundError("no such import");
+  return found;
+}
+
+absl::StatusOr<v1::ImportReport> ProfileImportService::ReportOf(const Caller& caller,
+                                                                const std::string& import_id) {
+  if (absl::Status valid = CheckImportId("import_id", import_id); !valid.ok()) return valid;
+  const std::string& source = caller.account.source;
+  absl::StatusOr<std::optional<v1::ImportReport>> found = StoredReport(source, import_id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::NotFoundError("no such import");
+  v1::ImportReport& report = **found;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto running = running_.find(caller.account.source);
+    auto running = running_.find(source);
     if (running != running_.end() && running->second.import_id == import_id) {
-      found->set_received_rows(running->second.received_rows->load());
-      return *std::move(found);
+      report.set_received_rows(running->second.received_rows->load());
+      return report;
     }
   }
-  if (found->state() != v1::IMPORT_STATE_RUNNING) return *std::move(found);
-  // Running elsewhere: the lease holds its progress. Stored as running without a valid lease: the
-  // instance that ran it stopped during it.
+  if (report.state() != v1::IMPORT_STATE_RUNNING) return report;
+  // Running elsewhere: the lease holds its progress.
   std::optional<ImportLease> lease;
-  status = environment_.store->Read([&](sql::Connection& db) {
-    auto held = FindImportLease(db, caller.account.source, absl::ToUnixMicros(environment_.now()));
+  absl::Status status = environment_.store->Read([&](sql::Connection& db) {
+    auto held = FindImportLease(db, source, absl::ToUnixMicros(environment_.now()));
     if (!held.ok()) return held.status();
     lease = std::move(*held);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   if (lease.has_value() && lease->import_id == import_id) {
-    found->set_received_rows(lease->received_rows);
-  } else {
-    found->set_state(v1::IMPORT_STATE_INTERRUPTED);
+    report.set_received_rows(lease->received_rows);
+    return report;
   }
-  return *std::move(found);
+  // No lease: the import ended since the report was read (its end is saved before its lease is
+  // given up, so a second read shows how), or the instance that ran it stopped during it.
+  absl::StatusOr<std::optional<v1::ImportReport>> now = StoredReport(source, import_id);
+  if (!now.ok()) return now.status();
+  if (now->has_value() && (*now)->state() != v1::IMPORT_STATE_RUNNING) return **now;
+  report.set_state(v1::IMPORT_STATE_INTERRUPTED);
+  return report;
 }
 
 grpc::ServerUnaryReactor* ProfileImportService::GetImport(grpc::CallbackServerContext* context,

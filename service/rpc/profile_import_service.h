@@ -142,6 +142,9 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   // The report of the caller's source's import `import_id`, with the counts of the import
   // running now. Errors: InvalidArgument naming import_id, NotFound, the store's.
   absl::StatusOr<v1::ImportReport> ReportOf(const Caller& caller, const std::string& import_id);
+  // The report the store holds, if any.
+  absl::StatusOr<std::optional<v1::ImportReport>> StoredReport(const std::string& source,
+                                                               const std::string& import_id);
 
   const ServiceEnvironment& environment_;
   const Options options_;
