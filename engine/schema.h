@@ -135,13 +135,37 @@ inline std::optional<std::vector<Xapian::docid>> ChangedBetween(const Xapian::Da
   return changed;
 }
 
-// On a replica (indexer/shard_changes.h), the writer's revision that each of its shards holds
-// the contents of: its own revisions count its own commits.
+// On a replica (indexer/shard_changes.h), what each of its shards holds of the writer's: the
+// writer's shard `source` at its revision `revision`, as of the replica's own revision
+// `own_revision`. Any commit of its own after that one means it no longer holds just the
+// writer's contents.
 inline constexpr char kSourceRevisionKey[] = "verkenner.source_revision";
+struct SourcePosition {
+  std::string source;
+  uint32_t revision = 0;
+  uint32_t own_revision = 0;
+};
+std::string EncodeSourcePosition(const SourcePosition& position);
+std::optional<SourcePosition> DecodeSourcePosition(std::string_view text);
 
-// The sequence of the writer's publication (indexer/index_publication.h) a shard's contents are:
-// committed by the writer as it publishes, and copied to followers with the contents.
+// The writer's publication (indexer/index_publication.h) a shard's contents are: committed by
+// the writer in every shard as it publishes sequence `sequence` of `lineage`, at the shard's
+// revision `revision`, and copied to followers with the contents.
 inline constexpr char kPublishedKey[] = "verkenner.published";
+struct PublishedMarker {
+  std::string lineage;
+  int64_t sequence = 0;
+  uint32_t revision = 0;
+};
+std::string EncodePublishedMarker(const PublishedMarker& marker);
+std::optional<PublishedMarker> DecodePublishedMarker(std::string_view text);
+
+// The name of the published state the shards hold ("p<lineage>.<sequence>"), the same on the
+// writer and on every follower that holds it, so that page tokens made on one are valid on all:
+// every shard carries the same marker and holds the writer's revision it names (its own revision
+// on the writer, its source position on a follower), with no commit of its own since. Empty
+// when they hold anything else (the writer committed since it published, or no marker).
+std::string PublishedStateName(const std::vector<Xapian::Database>& shards);
 
 // Metadata each database keeps of its own commits, which a replica never copies: the change log
 // and the source revision.

@@ -372,7 +372,7 @@ absl::StatusOr<ResolvedQuery> Searcher::Resolve(const SearchQuery& query, const 
   resolved.unknown_travel_km = unknown_travel_km_;
   resolved.hidden_documents = &hidden_documents_;
   resolved.confirmed_documents = &confirmed_documents_;
-  if (absl::Status status = ParsePageToken(query.page_token, candidates_->state(), resolved.offset);
+  if (absl::Status status = ParsePageToken(query.page_token, TokenState(), resolved.offset);
       !status.ok()) {
     return status;
   }
@@ -615,7 +615,7 @@ absl::StatusOr<SearchResult> Searcher::SearchOnce(const SearchQuery& query) {
   const int next_offset = resolved->offset + static_cast<int>(outcome.page.size());
   if (!outcome.page.empty() && next_offset < result.total &&
       next_offset < CandidateIndex::kMaxReachableResults) {
-    result.next_page_token = MakePageToken(candidates_->state(), next_offset);
+    result.next_page_token = MakePageToken(TokenState(), next_offset);
   }
   if (result.text_ignored) DescribeIgnoredText(*resolved, result);
   if ((result.total == 0 || result.text_ignored) && !result.spelling_applied && !text.empty()) {
@@ -689,6 +689,13 @@ void Searcher::MergeImage() {
   }
 }
 
+std::string Searcher::TokenState() const {
+  for (const auto& [state, published] : published_names_) {
+    if (state == candidates_->state() && !published.empty()) return published;
+  }
+  return candidates_->state();
+}
+
 std::string Searcher::CatchUp() {
   // A follower is applying a change set: stay on the state these handles hold until it is done.
   // The first state is taken regardless (nothing is served yet).
@@ -715,6 +722,9 @@ std::string Searcher::CatchUp() {
   if (state != loaded_state_) {
     shown_details_ = DecodeDetails(shards_[0].get_metadata(kShownDetailsKey));
     loaded_state_ = state;
+    // The image may lag the handles: each state keeps its published name for a while.
+    published_names_.emplace_back(state, schema::PublishedStateName(shards_));
+    if (published_names_.size() > 8) published_names_.erase(published_names_.begin());
   }
   return state;
 }

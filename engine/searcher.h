@@ -170,6 +170,9 @@ class Searcher {
   // Refresh() up to the image: the database and the disclosure details. Returns the index state
   // (IndexState::Name()). Throws Xapian::Error.
   std::string CatchUp();
+  // What page tokens name: the image's published state when it is one (the same on every
+  // instance that serves it), else its local state.
+  std::string TokenState() const;
   // Fills what `match` shows beside its record: the area and education disclosure control
   // allows (municipality or arbeidsmarktregio; level, band or nothing), the travel distance
   // assumed when the profile's own is unknown, and the latest confirmation of the availability
@@ -221,6 +224,8 @@ class Searcher {
   std::string annotated_state_;
   // Generation and shard revisions the loaded metadata and page tokens belong to.
   std::string loaded_state_;
+  // The published name (schema::PublishedStateName) of the last few states, newest last.
+  std::vector<std::pair<std::string, std::string>> published_names_;
   ShownDetails shown_details_;  // disclosure control's decision, by group
 };
 

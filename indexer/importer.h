@@ -178,7 +178,6 @@ std::string ImportPositionKey(const std::string& file_sha256_hex);
 // SHA-256 of a file's contents, hex. Errors: NotFound.
 absl::StatusOr<std::string> FileSha256(const std::string& path);
 
-
 }  // namespace verkenner::indexer
 
 #endif  // VERKENNER_INDEXER_IMPORTER_H_

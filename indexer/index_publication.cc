@@ -12,9 +12,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "base/sha256.h"
 #include "engine/index_layout.h"
 #include "engine/schema.h"
-#include "base/sha256.h"
 
 namespace verkenner::indexer {
 namespace {
@@ -228,6 +228,25 @@ absl::StatusOr<Publication::ChangeSet> WriteChangeSet(IndexWriter& writer,
   return set;
 }
 
+// The marker commit: the state being published names itself in every shard (lineage, sequence
+// and that shard's revision of this commit), on the writer and on every follower that holds it
+// (engine::schema::PublishedStateName).
+absl::Status MarkPublished(IndexWriter& writer, const Publication& publication) {
+  if (absl::Status begun = writer.BeginBatch(); !begun.ok()) return begun;
+  for (int shard = 0; shard < writer.shard_count(); ++shard) {
+    IndexShardWriter& writing = writer.shard(shard);
+    const engine::schema::PublishedMarker marker{publication.lineage, publication.sequence,
+                                                 static_cast<uint32_t>(writing.revision() + 1)};
+    if (absl::Status committed = writing.CommitBatch(
+            {{engine::schema::kPublishedKey, engine::schema::EncodePublishedMarker(marker)}});
+        !committed.ok()) {
+      writer.AbortBatch();
+      return committed;
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Removes what `publication` does not name: older bases and change sets, and what a publish
 // that crashed left behind.
 void RemoveUnnamed(const fs::path& published, const Publication& publication) {
@@ -259,30 +278,27 @@ absl::StatusOr<Publication> Publish(IndexWriter& writer, const PublishOptions& o
   next.generation = writer.layout().generation;
   next.epoch = options.epoch;
   next.shards = writer.shard_count();
-  // The marker commit: the published state names itself, on the writer and on every follower.
-  if (absl::Status begun = writer.BeginBatch(); !begun.ok()) return begun;
-  if (absl::Status marked =
-          writer.CommitBatch({{engine::schema::kPublishedKey, std::to_string(next.sequence)}});
-      !marked.ok()) {
-    return marked;
-  }
   const bool continues = previous.has_value() && previous->generation == next.generation &&
                          previous->shards == next.shards &&
                          static_cast<int>(previous->change_sets.size()) < options.max_change_sets;
+  next.lineage = continues ? previous->lineage : NewLineage();
+  if (absl::Status marked = MarkPublished(writer, next); !marked.ok()) return marked;
   absl::StatusOr<Publication::ChangeSet> set =
       continues ? WriteChangeSet(writer, *previous, published, next.sequence)
                 : absl::FailedPreconditionError("a new base");
   if (set.ok()) {
-    next.lineage = previous->lineage;
     next.base_sequence = previous->base_sequence;
     next.base_revisions = previous->base_revisions;
     next.base_files = previous->base_files;
     next.change_sets = previous->change_sets;
     next.change_sets.push_back(*std::move(set));
   } else if (absl::IsFailedPrecondition(set.status())) {
+    if (continues) {  // a change log that does not reach back: a base of a new lineage
+      next.lineage = NewLineage();
+      if (absl::Status marked = MarkPublished(writer, next); !marked.ok()) return marked;
+    }
     absl::StatusOr<std::vector<PublishedFile>> base = CopyBase(writer, published, next.sequence);
     if (!base.ok()) return base.status();
-    next.lineage = NewLineage();
     next.base_sequence = next.sequence;
     for (int shard = 0; shard < next.shards; ++shard) {
       next.base_revisions.push_back(static_cast<uint32_t>(writer.shard(shard).revision()));
@@ -317,9 +333,10 @@ absl::StatusOr<int64_t> HeldSequence(IndexWriter& writer) {
     absl::StatusOr<std::string> marker =
         writer.shard(shard).GetMetadata(engine::schema::kPublishedKey);
     if (!marker.ok()) return marker.status();
-    int64_t sequence = 0;
-    if (!absl::SimpleAtoi(*marker, &sequence) || (held >= 0 && sequence != held)) return 0;
-    held = sequence;
+    const std::optional<engine::schema::PublishedMarker> decoded =
+        engine::schema::DecodePublishedMarker(*marker);
+    if (!decoded.has_value() || (held >= 0 && decoded->sequence != held)) return 0;
+    held = decoded->sequence;
   }
   return held < 0 ? 0 : held;
 }
@@ -345,6 +362,7 @@ absl::StatusOr<IndexFollower::Round> IndexFollower::CatchUp() {
                                                       highest_epoch_, " seen before"));
   }
   highest_epoch_ = publication->epoch;
+  newest_seen_ = {publication->sequence, publication->published_micros};
   absl::StatusOr<Round> round = CatchUpTo(*publication);
   if (!round.ok()) return round.status();
   round->newest_sequence = publication->sequence;

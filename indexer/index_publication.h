@@ -108,6 +108,14 @@ class IndexFollower {
   // leaves the index as it was or at a complete earlier sequence; the next round fetches again.
   absl::StatusOr<Round> CatchUp();
 
+  // The newest MANIFEST a round read (also one whose round failed after it): its sequence and
+  // when it was published; zeros before the first.
+  struct Seen {
+    int64_t sequence = 0;
+    int64_t published_micros = 0;
+  };
+  Seen newest_seen() const { return newest_seen_; }
+
  private:
   // The index's writer, or null when there is no index or one of another shard count.
   absl::StatusOr<std::unique_ptr<IndexWriter>> OpenWriter(const Publication& publication);
@@ -125,6 +133,7 @@ class IndexFollower {
 
   Options options_;
   int64_t highest_epoch_ = 0;  // a writer of an older epoch is never followed again
+  Seen newest_seen_;
 };
 
 // ShardChanges::source of `shard`'s changes in `lineage`.

@@ -2,12 +2,8 @@
 
 #include <openssl/evp.h>
 
-#include <vector>
-
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "engine/schema.h"
 
 namespace verkenner::indexer {
@@ -91,22 +87,6 @@ absl::Status CheckShardChanges(const ShardChanges& changes) {
     }
   }
   return absl::OkStatus();
-}
-
-std::string EncodeSourcePosition(const SourcePosition& position) {
-  return absl::StrCat(position.source, " ", position.revision, " ", position.own_revision);
-}
-
-std::optional<SourcePosition> DecodeSourcePosition(std::string_view text) {
-  const std::vector<std::string> parts =
-      absl::StrSplit(absl::string_view(text.data(), text.size()), ' ');
-  SourcePosition position;
-  if (parts.size() != 3 || parts[0].empty() || !absl::SimpleAtoi(parts[1], &position.revision) ||
-      !absl::SimpleAtoi(parts[2], &position.own_revision)) {
-    return std::nullopt;
-  }
-  position.source = parts[0];
-  return position;
 }
 
 std::string EncodeShardChanges(const ShardChanges& changes) {

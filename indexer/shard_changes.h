@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/schema.h"
 
 namespace verkenner::indexer {
 
@@ -41,16 +42,10 @@ struct ShardChanges {
 // (engine::schema::IsLocalMetadata). Errors: InvalidArgument naming the first fault.
 absl::Status CheckShardChanges(const ShardChanges& changes);
 
-// What a replica's shard holds of the writer's (kept in engine::schema::kSourceRevisionKey):
-// the writer shard's revision `revision` of `source`, as of its own revision `own_revision`. Any
-// commit of its own after that one means it no longer holds just the writer's contents.
-struct SourcePosition {
-  std::string source;
-  uint32_t revision = 0;
-  uint32_t own_revision = 0;
-};
-std::string EncodeSourcePosition(const SourcePosition& position);
-std::optional<SourcePosition> DecodeSourcePosition(std::string_view text);
+// What a replica's shard holds of the writer's (engine/schema.h).
+using engine::schema::DecodeSourcePosition;
+using engine::schema::EncodeSourcePosition;
+using engine::schema::SourcePosition;
 
 // The bytes that travel: a header naming the format, the changes, and the SHA-256 of all before
 // it, so that a damaged or cut-off copy is found before anything of it is applied.

@@ -1,5 +1,6 @@
 #include "service/index_replication.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -54,19 +55,26 @@ void IndexReplication::FollowOnce() {
   writer_address_ = writer->publication;
   absl::StatusOr<indexer::IndexFollower::Round> round = follower_.CatchUp();
   Report(round.status());
-  if (!round.ok() || options_.metrics == nullptr) return;
-  (void)options_.metrics->SetGauge("verkenner_index_publication_sequence",
-                                   "the sequence of the writer's publication the index holds",
-                                   static_cast<double>(round->sequence));
-  const double waited =
-      round->sequence >= round->newest_sequence
-          ? 0
-          : absl::ToDoubleSeconds(absl::Now() -
-                                  absl::FromUnixMicros(round->newest_published_micros));
-  (void)options_.metrics->SetGauge(
-      "verkenner_index_publication_lag_seconds",
-      "how long the writer's newest publication has waited for this instance (0: it holds it)",
-      waited);
+  const indexer::IndexFollower::Seen newest = follower_.newest_seen();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (round.ok()) held_sequence_ = round->sequence;
+  if (held_sequence_ >= newest.sequence) {
+    behind_since_.reset();
+  } else if (!behind_since_.has_value()) {
+    behind_since_ = absl::FromUnixMicros(newest.published_micros);
+  }
+  if (round.ok() && options_.metrics != nullptr) {
+    (void)options_.metrics->SetGauge("verkenner_index_publication_sequence",
+                                     "the sequence of the writer's publication the index holds",
+                                     static_cast<double>(round->sequence));
+  }
+}
+
+absl::Duration IndexReplication::Lag() const {
+  if (options_.lease->Held()) return absl::ZeroDuration();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!behind_since_.has_value()) return absl::ZeroDuration();
+  return std::max(absl::ZeroDuration(), absl::Now() - *behind_since_);
 }
 
 void IndexReplication::Report(const absl::Status& status) {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -20,10 +21,9 @@ namespace verkenner::service {
 // An instance's part in index replication (issue 17; docs/ARCHITECTURE.md, "The index on
 // disk"): while it holds the index writer's lease its imports publish (ImportJob::Options::
 // publish) and its metrics listener serves the publication; while another instance holds it, a
-// thread here follows that writer's publication every Options::interval (IndexFollower). Gauges:
-// verkenner_index_publication_sequence (the sequence this instance's index holds) and
-// verkenner_index_publication_lag_seconds (how long the writer's newest sequence has waited for
-// it; 0 when it holds the newest).
+// thread here follows that writer's publication every Options::interval (IndexFollower). The
+// gauge verkenner_index_publication_sequence says which sequence this instance's index holds;
+// Lag() how far it is behind.
 //
 // Thread-safe; the destructor stops the thread (a round under way finishes first).
 class IndexReplication {
@@ -50,6 +50,9 @@ class IndexReplication {
 
   // The publication options of an import here: the lease's epoch.
   indexer::PublishOptions PublishOptions() const;
+  // How long the oldest publication this instance has seen but does not hold yet has waited
+  // (since the writer published it); zero while it holds the newest it saw, and on the writer.
+  absl::Duration Lag() const;
 
  private:
   void Follow();
@@ -61,9 +64,12 @@ class IndexReplication {
   const Options options_;
   std::string writer_address_;  // the follower thread's own: the writer it fetches from
   indexer::IndexFollower follower_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable stopping_or_due_;
-  bool stopping_ = false;  // guarded by mutex_
+  bool stopping_ = false;      // guarded by mutex_
+  int64_t held_sequence_ = 0;  // guarded by mutex_: after the last round that succeeded
+  // Guarded by mutex_: when the oldest publication it lacks was published; none: it lacks none.
+  std::optional<absl::Time> behind_since_;
   StructuredLog* log_ = nullptr;
   std::string last_error_;  // the follower thread's own: logged once per change
   std::thread thread_;

@@ -110,6 +110,9 @@ ABSL_FLAG(bool, replicate_index, false,
 ABSL_FLAG(absl::Duration, follow_interval, absl::Seconds(1),
           "with --replicate_index, how often an instance that is not the writer asks for the "
           "writer's newest publication, at least 100ms");
+ABSL_FLAG(absl::Duration, max_index_lag, absl::Seconds(30),
+          "with --replicate_index, GET /healthz answers 503 while this instance's index lags the "
+          "writer's by more than this, so that the balancer routes around it; 0: no limit");
 ABSL_FLAG(int, max_concurrent_imports, 4,
           "imports through the API received at the same time, at least 1, one per source; they are "
           "applied one after another");
@@ -152,6 +155,7 @@ void CheckFlags(const command_line::Program& program) {
   command_line::RequireAbove(program, FLAGS_import_idle_timeout, absl::ZeroDuration());
   command_line::RequireAtLeast(program, FLAGS_writer_lease_term, absl::Seconds(3));
   command_line::RequireAtLeast(program, FLAGS_follow_interval, absl::Milliseconds(100));
+  command_line::RequireAtLeast(program, FLAGS_max_index_lag, absl::ZeroDuration());
   if (absl::GetFlag(FLAGS_replicate_index) && absl::GetFlag(FLAGS_metrics_listen).empty()) {
     command_line::ExitWithUsageError(
         program, "--replicate_index needs --metrics_listen: the publication is served there");
@@ -204,6 +208,7 @@ Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> refer
                      uint64_t{64} << 30);
     };
     options.follow_interval = absl::GetFlag(FLAGS_follow_interval);
+    options.max_index_lag = absl::GetFlag(FLAGS_max_index_lag);
   }
   options.quotas.searches_per_minute = absl::GetFlag(FLAGS_searches_per_minute);
   options.quotas.profile_views_per_day = absl::GetFlag(FLAGS_profile_views_per_day);

@@ -53,6 +53,7 @@ absl::Status Server::OpenEnvironment(const Options& options) {
     replication.interval = options.follow_interval;
     replication_ = std::make_unique<IndexReplication>(std::move(replication));
     published_ = indexer::FetchFromDirectory(options.index_path);
+    max_index_lag_ = options.max_index_lag;
   }
   authenticator_ = std::make_unique<Authenticator>(store_.get());
   quotas_ = std::make_unique<QuotaLimiter>(options.quotas, store_.get());
@@ -230,6 +231,12 @@ std::string Server::MetricsText() {
   (void)metrics_->SetGauge("verkenner_index_writer_epoch",
                            "the epoch of the writer's lease this instance last held (0: never)",
                            static_cast<double>(writer_lease_->epoch()));
+  if (replication_ != nullptr) {
+    (void)metrics_->SetGauge(
+        "verkenner_index_publication_lag_seconds",
+        "how long the oldest publication of the writer's this instance lacks has waited (0: none)",
+        absl::ToDoubleSeconds(replication_->Lag()));
+  }
   return metrics_->PrometheusText();
 }
 
@@ -307,6 +314,13 @@ void Server::Wait() {
 
 absl::Status Server::CheckReady() {
   if (ServedState().empty()) return absl::UnavailableError("the search index is still loading");
+  if (replication_ != nullptr && max_index_lag_ > absl::ZeroDuration()) {
+    if (const absl::Duration lag = replication_->Lag(); lag > max_index_lag_) {
+      return absl::UnavailableError(
+          absl::StrCat("the search index lags the writer's by ", absl::FormatDuration(lag),
+                       ", more than --max_index_lag ", absl::FormatDuration(max_index_lag_)));
+    }
+  }
   return store_->Read([](sql::Connection& db) { return db.QueryInteger("SELECT 1").status(); });
 }
 

@@ -80,6 +80,9 @@ class Server {
     std::function<absl::StatusOr<std::string>(const std::string& address, const std::string& name)>
         publication_fetch;
     absl::Duration follow_interval = absl::Seconds(1);
+    // With replication, CheckReady fails while the index lags the writer's by more than this
+    // (IndexReplication::Lag), so that a balancer stops routing to it. Zero: no limit.
+    absl::Duration max_index_lag = absl::ZeroDuration();
   };
 
   // Errors: those of SearcherPool::Start and Store::Open; Unavailable if the address cannot be
@@ -89,9 +92,10 @@ class Server {
 
   // The bound port.
   int port() const { return port_; }
-  // Whether this instance can serve: it has loaded the index's image and its store answers. For
-  // /healthz, so that a balancer stops sending calls to an instance that cannot answer them.
-  // Errors: Unavailable while the index loads; the store's.
+  // Whether this instance can serve: it has loaded the index's image, the image does not lag the
+  // writer's by more than Options::max_index_lag, and its store answers. For /healthz, so that
+  // a balancer stops sending calls to an instance that cannot answer them. Errors: Unavailable
+  // while the index loads or lags; the store's.
   absl::Status CheckReady();
   // The index state the searches use now (IndexState::Name()); empty while the first image loads.
   std::string ServedState() const;
@@ -154,7 +158,8 @@ class Server {
   std::unique_ptr<Store> store_;
   std::unique_ptr<IndexWriterLease> writer_lease_;  // started once the address is known
   std::unique_ptr<IndexReplication> replication_;   // with Options::publication_fetch
-  indexer::FetchPublished published_;               // likewise
+  absl::Duration max_index_lag_;
+  indexer::FetchPublished published_;  // likewise
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<QuotaLimiter> quotas_;
   ServiceEnvironment environment_;

@@ -183,7 +183,7 @@ TEST_F(IndexPublicationTest, APublishThatCrashedLeavesNothingAFollowerWouldUse) 
   // A publish killed after its marker commit and its change set files, before the MANIFEST.
   Write(5, {}, "v2");
   ASSERT_TRUE(writer_->BeginBatch().ok());
-  ASSERT_TRUE(writer_->CommitBatch({{engine::schema::kPublishedKey, "2"}}).ok());
+  ASSERT_TRUE(writer_->CommitBatch({{engine::schema::kPublishedKey, "crashed:2@0"}}).ok());
   const fs::path published = fs::path(WriterPath()) / kPublicationDirectory;
   std::ofstream(published / "c2.s0") << "half a file";
   fs::create_directories(published / "b2" / "s0");
@@ -264,6 +264,58 @@ TEST_F(IndexPublicationTest, SearchersDoNotMoveWhileAFollowerSwitches) {
   EXPECT_EQ(round->sequence, 2);
   EXPECT_EQ(*(*searcher)->DocumentCount(), 40);
   ExpectFollowerHoldsWhatTheWriterHolds();
+}
+
+TEST_F(IndexPublicationTest, APageTokenIsValidOnEveryInstanceThatServesTheSamePublication) {
+  Write(40, {}, "v2");
+  Publish();
+  IndexFollower follower = Follower();
+  ASSERT_TRUE(follower.CatchUp().ok());
+  auto on_writer = engine::Searcher::Open(WriterPath(), reference_);
+  auto on_follower = engine::Searcher::Open(FollowerPath(), reference_);
+  ASSERT_TRUE(on_writer.ok() && on_follower.ok());
+  engine::SearchQuery query;
+  query.text = "orderpicker magazijn";
+  query.workplace = {52.09, 5.12};
+  query.today_day = kToday;
+  query.page_size = 10;
+  const auto page = [&](engine::Searcher& searcher, const std::string& token) {
+    engine::SearchQuery asked = query;
+    asked.page_token = token;
+    return searcher.Search(asked);
+  };
+  auto first = page(**on_follower, "");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->next_page_token.empty());
+  auto writer_first = page(**on_writer, "");
+  ASSERT_TRUE(writer_first.ok()) << writer_first.status();
+  EXPECT_EQ(writer_first->next_page_token, first->next_page_token)
+      << "the same publication is the same state on both";
+  // The follower's token, on the writer: its second page, as the follower has it.
+  auto second_on_writer = page(**on_writer, first->next_page_token);
+  auto second_on_follower = page(**on_follower, first->next_page_token);
+  ASSERT_TRUE(second_on_writer.ok()) << second_on_writer.status();
+  ASSERT_TRUE(second_on_follower.ok()) << second_on_follower.status();
+  ASSERT_EQ(second_on_writer->matches.size(), second_on_follower->matches.size());
+  for (size_t i = 0; i < second_on_writer->matches.size(); ++i) {
+    EXPECT_EQ(second_on_writer->matches[i].record.profile_id,
+              second_on_follower->matches[i].record.profile_id);
+  }
+
+  // The writer commits what it has not published: its tokens are its own again, and the
+  // follower's are refused there (the follower still serves the publication).
+  Write(3, {"profile-5"}, "v3");
+  auto moved = page(**on_writer, first->next_page_token);
+  EXPECT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition) << moved.status();
+  EXPECT_TRUE(page(**on_follower, first->next_page_token).ok());
+  // Published and followed: one state again.
+  Publish();
+  ASSERT_TRUE(follower.CatchUp().ok());
+  auto again_follower = page(**on_follower, "");
+  auto again_writer = page(**on_writer, "");
+  ASSERT_TRUE(again_follower.ok() && again_writer.ok());
+  EXPECT_EQ(again_writer->next_page_token, again_follower->next_page_token);
+  EXPECT_NE(again_writer->next_page_token, first->next_page_token);
 }
 
 }  // namespace

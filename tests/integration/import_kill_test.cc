@@ -1,6 +1,8 @@
 // Crash safety of the import: verkenner-index killed with SIGKILL mid-batch and right before a
 // commit, then run again, must leave exactly the index (and identity vault) that one
-// uninterrupted run leaves.
+// uninterrupted run leaves. And of its publication (issue 17): killed while it publishes, before
+// its MANIFEST (strace fault injection), it leaves nothing a follower uses, and the next run
+// publishes what both runs imported.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,8 +16,10 @@
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
 #include "indexer/identity_vault.h"
+#include "indexer/index_publication.h"
 #include "indexer/source_format.h"
 #include "indexer/synthetic/synthetic_profile_generator.h"
+#include "tests/indexer/replica_test_support.h"
 
 namespace verkenner {
 namespace {
@@ -160,6 +164,111 @@ TEST(ImportKillTest, KilledAndRerunImportEqualsUninterruptedImport) {
     auto got = (*actual_vault)->Lookup(id);
     ASSERT_TRUE(want.ok() && got.ok() && want->has_value() && got->has_value()) << id;
     EXPECT_EQ((*got)->client_number, (*want)->client_number);
+  }
+  std::filesystem::remove_all(directory);
+}
+
+// verkenner-index --publish on `file` into `directory`/index; with `kill_at_manifest`, under
+// strace, which kills it (SIGKILL) as it renames its new MANIFEST into place. The wait status.
+int RunPublishingIndexer(const std::filesystem::path& directory, const std::string& file,
+                         bool kill_at_manifest) {
+  const std::string index = (directory / "index").string();
+  std::vector<std::string> arguments;
+  if (kill_at_manifest) {
+    arguments = {"/usr/bin/strace",
+                 "-f",
+                 "-qq",
+                 "-o",
+                 "/dev/null",
+                 "-e",
+                 "trace=rename",
+                 "-P",
+                 index + "/published/MANIFEST.new",
+                 "-e",
+                 "inject=rename:signal=SIGKILL",
+                 "--"};
+  }
+  for (const std::string& argument :
+       {std::string(VERKENNER_INDEX_BINARY), "--index=" + index,
+        "--vault=" + (directory / "index.vault").string(),
+        "--key_file=" + (directory / "key").string(), std::string("--publish"),
+        std::string("--compact=false"), file}) {
+    arguments.push_back(argument);
+  }
+  pid_t child = fork();
+  if (child == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    std::vector<char*> argv;
+    for (std::string& argument : arguments) argv.push_back(argument.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return status;
+}
+
+TEST(ImportKillTest, AWriterKilledWhilePublishingLeavesNothingAFollowerUses) {
+  const std::filesystem::path directory = std::filesystem::temp_directory_path() /
+                                          ("verkenner-publish-kill-" + std::to_string(getpid()));
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  std::ofstream(directory / "key", std::ios::binary) << std::string(32, 'k');
+  chmod((directory / "key").c_str(), 0600);
+  auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  auto generator = indexer::SyntheticProfileGenerator::Create(
+      *reference, engine::ReferenceData::DefaultDirectory(), {});
+  ASSERT_TRUE(generator.ok()) << generator.status();
+  std::vector<std::string> files;
+  v1::SourceProfile profile;
+  for (int part = 0; part < 2; ++part) {
+    std::string csv = indexer::FormatCsvHeader(';') + "\n";
+    for (int row = 0; row < 150; ++row) {
+      (*generator)->Next(&profile);
+      indexer::AppendCsvRow(profile, ';', &csv);
+      csv.push_back('\n');
+    }
+    files.push_back((directory / ("part" + std::to_string(part) + ".csv")).string());
+    std::ofstream(files.back()) << csv;
+  }
+  const std::string index = (directory / "index").string();
+  const std::string replica = (directory / "replica").string();
+  indexer::IndexFollower follower(
+      {replica, indexer::FetchFromDirectory(index), *std::move(reference)});
+
+  int status = RunPublishingIndexer(directory, files[0], false);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_TRUE(follower.CatchUp().ok());
+  const std::vector<std::string> first = Dump(replica);
+
+  // Killed as it put its MANIFEST in place: its change set files are written, the MANIFEST is
+  // the first run's. The follower stays where it was.
+  status = RunPublishingIndexer(directory, files[1], true);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "strace did not kill it: " << status;
+  ASSERT_EQ(WTERMSIG(status), SIGKILL);
+  ASSERT_TRUE(std::filesystem::exists(index + "/published/MANIFEST.new"));
+  auto round = follower.CatchUp();
+  ASSERT_TRUE(round.ok()) << round.status();
+  EXPECT_EQ(round->sequence, 1);
+  EXPECT_EQ(Dump(replica), first);
+
+  // Run again, it publishes sequence 2 over everything since the first: the follower holds what
+  // the writer holds.
+  status = RunPublishingIndexer(directory, files[1], false);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  round = follower.CatchUp();
+  ASSERT_TRUE(round.ok()) << round.status();
+  EXPECT_EQ(round->sequence, 2);
+  auto written = engine::ReadIndexLayout(index);
+  auto followed = engine::ReadIndexLayout(replica);
+  ASSERT_TRUE(written.ok() && followed.ok());
+  for (int shard = 0; shard < written->shard_count(); ++shard) {
+    EXPECT_EQ(indexer::ShardContents(followed->shard_paths[shard]),
+              indexer::ShardContents(written->shard_paths[shard]))
+        << "shard " << shard;
   }
   std::filesystem::remove_all(directory);
 }

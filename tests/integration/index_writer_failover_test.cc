@@ -102,6 +102,7 @@ class IndexWriterFailoverTest : public ::testing::Test {
     if (replicate) {
       arguments.push_back("--replicate_index");
       arguments.push_back("--follow_interval=200ms");
+      arguments.push_back("--max_index_lag=1s");
     }
     auto process = testing::StartServer(arguments, log);
     ASSERT_TRUE(process.ok()) << process.status();
@@ -284,12 +285,47 @@ TEST_F(IndexWriterFailoverTest, FollowersServeEachImportOfTheWriterAlsoAfterATak
   }
   EXPECT_EQ(Gauge(b_, "verkenner_index_publication_lag_seconds"), 0);
 
+  // A change set that arrives damaged (a flipped byte, written while b was stopped) is never
+  // applied: b keeps serving sequence 3, says it lags, and its /healthz turns 503, so HAProxy
+  // routes around it. Once the file is whole again, b converges.
+  const double before = Gauge(b_, profiles);
+  kill(b_.process->pid, SIGSTOP);
+  ASSERT_TRUE(Import(a_, "damaged", 4).ok());
+  const std::filesystem::path damaged = std::filesystem::path(a_.index) / "published" / "c4.s0";
+  std::string intact;
+  {
+    std::ifstream in(damaged, std::ios::binary);
+    intact.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_FALSE(intact.empty());
+  std::string flipped = intact;
+  flipped[flipped.size() / 2] ^= 0x01;
+  std::ofstream(damaged, std::ios::binary | std::ios::trunc) << flipped;
+  kill(b_.process->pid, SIGCONT);
+  const auto unready = [&] { return Get(b_, "/healthz").rfind("HTTP/1.1 503", 0) == 0; };
+  for (int i = 0; i < 100 && !unready(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const std::string lagging = Get(b_, "/healthz");
+  EXPECT_NE(lagging.find("lags the writer's"), std::string::npos) << lagging;
+  EXPECT_EQ(Gauge(b_, sequence), 3);
+  EXPECT_EQ(Gauge(b_, profiles), before);
+  EXPECT_GT(Gauge(b_, "verkenner_index_publication_lag_seconds"), 1);
+  std::ofstream(damaged, std::ios::binary | std::ios::trunc) << intact;
+  took = AwaitGauge(b_, sequence, 4, std::chrono::seconds(10));
+  EXPECT_EQ(Gauge(b_, sequence), 4);
+  EXPECT_EQ(Get(b_, "/healthz").rfind("HTTP/1.1 200", 0), 0u);
+  std::ifstream log_file(directory_ / "server-127.0.0.3.log");
+  const std::string b_log(std::istreambuf_iterator<char>(log_file), {});
+  EXPECT_NE(b_log.find("index_follow_failed"), std::string::npos);
+  EXPECT_NE(b_log.find("arrived damaged"), std::string::npos);
+
   // a dies; b takes over and publishes a base of its own; a comes back and follows b.
   kill(a_.process->pid, SIGKILL);
   testing::WaitForExit(*a_.process);
   AwaitWriter(b_, std::chrono::seconds(15));
   ASSERT_TRUE(IsWriter(b_));
-  ASSERT_TRUE(Import(b_, "after-takeover", 4).ok());
+  ASSERT_TRUE(Import(b_, "after-takeover", 5).ok());
   Start(a_, /*replicate=*/true);
   took = AwaitGauge(a_, sequence, 1, std::chrono::seconds(20));
   EXPECT_EQ(Gauge(a_, sequence), 1) << "b's own publication starts again: " << Get(a_, "/metrics");
