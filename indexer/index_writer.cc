@@ -464,6 +464,9 @@ absl::Status IndexWriter::CommitBatch(
     AbortBatch();
     return may;
   }
+  // The shards commit one after the other: searchers move on once all of them have.
+  engine::IndexSwitchLock switching(layout_.directory);
+  switching.Exclusive();
   for (auto& shard : shards_) {
     if (absl::Status status = shard->CommitBatch(metadata); !status.ok()) {
       AbortBatch();

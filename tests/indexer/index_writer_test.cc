@@ -7,6 +7,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -261,6 +262,38 @@ TEST_F(IndexWriterTest, AWholeIndexBatchAsksTheGuardBeforeAnyShardCommits) {
   for (int i = 0; i < writer.shard_count(); ++i) {
     EXPECT_EQ(writer.shard(i).DocumentCount(), 0) << "shard " << i << " committed";
   }
+}
+
+// A batch over several shards is one step for searchers: while its shards commit one after the
+// other, a searcher stays on the state before (the switch lock, as for a follower's change set),
+// never on one with some of the batch's profiles.
+TEST_F(IndexWriterTest, SearchersSeeAWholeIndexBatchOrNoneOfIt) {
+  std::function<void()> between_shards;
+  std::atomic<int> asked = 0;
+  IndexWriter::Options options;
+  options.shards_if_new = 2;
+  // Asked for the batch, then before each shard's commit: the third time shard 0 has committed.
+  options.commit_guard = [&]() -> absl::Status {
+    if (++asked == 3 && between_shards != nullptr) between_shards();
+    return absl::OkStatus();
+  };
+  auto opened = IndexWriter::Open(path_, reference_, options);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  IndexWriter& writer = **opened;
+  AddProfiles(writer, 10);
+  auto searcher = engine::Searcher::Open(path_, reference_);
+  ASSERT_TRUE(searcher.ok()) << searcher.status();
+  ASSERT_EQ(*(*searcher)->DocumentCount(), 10);
+
+  int64_t seen_between = -1;
+  between_shards = [&] { seen_between = *(*searcher)->DocumentCount(); };
+  asked = 0;
+  ASSERT_TRUE(writer.BeginBatch().ok());
+  for (int i = 10; i < 30; ++i) ASSERT_TRUE(writer.Upsert(Record(absl::StrCat("p", i))).ok());
+  ASSERT_TRUE(writer.CommitBatch().ok());
+  EXPECT_EQ(asked, 3);
+  EXPECT_EQ(seen_between, 10) << "the searcher saw shard 0's part of the batch alone";
+  EXPECT_EQ(*(*searcher)->DocumentCount(), 30);
 }
 
 TEST_F(IndexWriterTest, CompactionNeedsEveryBatchClosed) {
