@@ -278,7 +278,10 @@ absl::StatusOr<Publication> Publish(IndexWriter& writer, const PublishOptions& o
   next.generation = writer.layout().generation;
   next.epoch = options.epoch;
   next.shards = writer.shard_count();
-  const bool continues = previous.has_value() && previous->generation == next.generation &&
+  // A new epoch starts with a base: between its two leases, another writer may have published
+  // states this one then followed.
+  const bool continues = previous.has_value() && previous->epoch == next.epoch &&
+                         previous->generation == next.generation &&
                          previous->shards == next.shards &&
                          static_cast<int>(previous->change_sets.size()) < options.max_change_sets;
   next.lineage = continues ? previous->lineage : NewLineage();
@@ -363,8 +366,14 @@ absl::StatusOr<IndexFollower::Round> IndexFollower::CatchUp() {
   }
   highest_epoch_ = publication->epoch;
   newest_seen_ = {publication->sequence, publication->published_micros};
-  absl::StatusOr<Round> round = CatchUpTo(*publication);
-  if (!round.ok()) return round.status();
+  absl::StatusOr<Round> round = Round{};
+  if (publication->lineage == held_.lineage && publication->sequence == held_.sequence) {
+    round->sequence = held_.sequence;  // nothing new: the index is left alone
+  } else {
+    round = CatchUpTo(*publication);
+    if (!round.ok()) return round.status();
+    held_ = {publication->lineage, round->sequence};
+  }
   round->newest_sequence = publication->sequence;
   round->newest_published_micros = publication->published_micros;
   return round;

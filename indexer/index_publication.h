@@ -133,6 +133,11 @@ class IndexFollower {
 
   Options options_;
   int64_t highest_epoch_ = 0;  // a writer of an older epoch is never followed again
+  // What the index held after the last round that changed or checked it.
+  struct Held {
+    std::string lineage;
+    int64_t sequence = 0;
+  } held_;
   Seen newest_seen_;
 };
 

@@ -229,6 +229,48 @@ TEST_F(IndexPublicationTest, ANewBaseIsFollowedAndAnOlderWriterIsNot) {
   EXPECT_EQ(round.status().code(), absl::StatusCode::kFailedPrecondition) << round.status();
 }
 
+// A writer that takes the lease again (a new epoch) may hold states another writer published
+// in between: it starts again with a base of its own, never a change set onto its old lineage.
+TEST_F(IndexPublicationTest, ANewEpochStartsWithABase) {
+  PublishOptions options;
+  options.epoch = 1;
+  const Publication first = Publish(options);
+  Write(2, {}, "v2");
+  EXPECT_EQ(Publish(options).change_sets.size(), 1u);
+  options.epoch = 3;
+  Write(2, {}, "v3");
+  const Publication taken_again = Publish(options);
+  EXPECT_EQ(taken_again.sequence, 3);
+  EXPECT_EQ(taken_again.base_sequence, 3);
+  EXPECT_TRUE(taken_again.change_sets.empty());
+  EXPECT_NE(taken_again.lineage, first.lineage);
+  IndexFollower follower = Follower();
+  ASSERT_TRUE(follower.CatchUp().ok());
+  ExpectFollowerHoldsWhatTheWriterHolds();
+}
+
+// A round that finds nothing new (most of them: a follower asks every second) leaves the index
+// alone: it does not even open it for writing.
+TEST_F(IndexPublicationTest, ARoundWithNothingNewDoesNotOpenTheIndex) {
+  Publish();
+  IndexFollower follower = Follower();
+  ASSERT_TRUE(follower.CatchUp().ok());
+  auto holding = IndexWriter::Open(FollowerPath(), reference_);  // takes Xapian's write lock
+  ASSERT_TRUE(holding.ok()) << holding.status();
+  auto round = follower.CatchUp();
+  ASSERT_TRUE(round.ok()) << round.status();
+  EXPECT_EQ(round->sequence, 1);
+  EXPECT_EQ(round->applied_change_sets, 0);
+  EXPECT_FALSE(round->installed_base);
+  holding->reset();
+  Write(3, {}, "v2");
+  Publish();
+  round = follower.CatchUp();
+  ASSERT_TRUE(round.ok()) << round.status();
+  EXPECT_EQ(round->sequence, 2);
+  ExpectFollowerHoldsWhatTheWriterHolds();
+}
+
 TEST_F(IndexPublicationTest, SearchersDoNotMoveWhileAFollowerSwitches) {
   Publish();
   IndexFollower follower = Follower();
