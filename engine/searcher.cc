@@ -274,7 +274,17 @@ bool IsDiskSpaceError(const Xapian::Error& error) {
 
 }  // namespace
 
+// The message of the DatabaseNotFoundError a searcher that awaits its index
+// (Searcher::OpenAwaiting) throws while there is none. (Xapian::Error is not polymorphic: a
+// class of our own could not be told apart from it.)
+constexpr char kNoIndexYet[] = "verkenner: no index yet";
+
 absl::Status StatusFromXapianError(const Xapian::Error& error) {
+  if (error.get_type() == std::string("DatabaseNotFoundError") && error.get_msg() == kNoIndexYet) {
+    return absl::UnavailableError(
+        "this instance has no search index yet: it is fetching the index writer's; retry on "
+        "another instance or in a moment");
+  }
   // Xapian's messages name files and terms, not profile content, but terms can come from a
   // vacancy text; report the error class only.
   if (IsDiskSpaceError(error)) return base::DiskFullError("search index");
@@ -331,6 +341,22 @@ absl::StatusOr<std::unique_ptr<Searcher>> Searcher::Open(
     const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
     std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
     std::shared_ptr<const OccupationSuggester> suggester) {
+  return OpenIndex(index_path, std::move(reference_data), std::move(cache), std::move(vocabulary),
+                   std::move(suggester), /*awaiting=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<Searcher>> Searcher::OpenAwaiting(
+    const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
+    std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
+    std::shared_ptr<const OccupationSuggester> suggester) {
+  return OpenIndex(index_path, std::move(reference_data), std::move(cache), std::move(vocabulary),
+                   std::move(suggester), /*awaiting=*/true);
+}
+
+absl::StatusOr<std::unique_ptr<Searcher>> Searcher::OpenIndex(
+    const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
+    std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
+    std::shared_ptr<const OccupationSuggester> suggester, bool awaiting) {
   if (vocabulary == nullptr) {
     absl::StatusOr<std::shared_ptr<const QueryVocabulary>> made =
         QueryVocabulary::Create(*reference_data);
@@ -341,7 +367,9 @@ absl::StatusOr<std::unique_ptr<Searcher>> Searcher::Open(
                                                   std::move(cache), std::move(vocabulary),
                                                   std::move(suggester)));
   try {
-    if (absl::Status status = searcher->OpenGeneration(); !status.ok()) return status;
+    absl::Status status = searcher->OpenGeneration();
+    if (awaiting && absl::IsNotFound(status)) return searcher;  // CatchUp() opens it once there
+    if (!status.ok()) return status;
     searcher->Refresh();
     return searcher;
   } catch (const Xapian::Error& error) {
@@ -710,6 +738,8 @@ std::string Searcher::CatchUp() {
     absl::Status status = OpenGeneration();
     if (!status.ok()) status = OpenGeneration();
     if (!status.ok()) throw Xapian::DatabaseOpeningError(std::string(status.message()));
+  } else if (shards_.empty()) {
+    throw Xapian::DatabaseNotFoundError(kNoIndexYet);  // awaited, and there is no stub yet
   } else {
     database_.reopen();  // reopens every shard, which the handles in shards_ share
   }

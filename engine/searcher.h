@@ -55,6 +55,13 @@ class Searcher {
       std::shared_ptr<CandidateIndexCache> cache = nullptr,
       std::shared_ptr<const QueryVocabulary> vocabulary = nullptr,
       std::shared_ptr<const OccupationSuggester> suggester = nullptr);
+  // Open, but an index that is not there yet is no error: until it appears (a replica that
+  // fetches the writer's first publication, indexer::IndexFollower), every call answers
+  // Unavailable, "no search index yet".
+  static absl::StatusOr<std::unique_ptr<Searcher>> OpenAwaiting(
+      const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
+      std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
+      std::shared_ptr<const OccupationSuggester> suggester);
 
   absl::StatusOr<SearchResult> Search(const SearchQuery& query);
 
@@ -114,6 +121,10 @@ class Searcher {
   CandidateIndex::LoadStats candidate_index_stats() const { return candidates_->load_stats(); }
 
  private:
+  static absl::StatusOr<std::unique_ptr<Searcher>> OpenIndex(
+      const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
+      std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
+      std::shared_ptr<const OccupationSuggester> suggester, bool awaiting);
   Searcher(std::string index_path, std::shared_ptr<const ReferenceData> reference_data,
            std::shared_ptr<CandidateIndexCache> cache,
            std::shared_ptr<const QueryVocabulary> vocabulary,

@@ -1,5 +1,9 @@
 #include "engine/searcher_pool.h"
 
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+
 namespace verkenner::engine {
 
 absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options& options) {
@@ -13,10 +17,23 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
       QueryVocabulary::Create(*options.reference_data);
   if (!vocabulary.ok()) return vocabulary.status();
   auto suggester = std::make_shared<const OccupationSuggester>(*options.reference_data);
+  if (options.await_index) {
+    std::error_code error;
+    std::filesystem::create_directories(options.index_path, error);
+    if (error) {
+      return absl::InternalError(absl::StrCat("cannot make the index directory ",
+                                              options.index_path, ": ", error.message()));
+    }
+  }
+  const auto open = [&]() {
+    return options.await_index ? Searcher::OpenAwaiting(options.index_path, options.reference_data,
+                                                        cache, *vocabulary, suggester)
+                               : Searcher::Open(options.index_path, options.reference_data, cache,
+                                                *vocabulary, suggester);
+  };
   std::vector<std::unique_ptr<Searcher>> searchers;
   for (int i = 0; i < threads; ++i) {
-    absl::StatusOr<std::unique_ptr<Searcher>> searcher =
-        Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary, suggester);
+    absl::StatusOr<std::unique_ptr<Searcher>> searcher = open();
     if (!searcher.ok()) return searcher.status();
     (*searcher)->set_loads_images(false);  // the refresher below loads new images
     (*searcher)->set_unknown_travel_km(options.unknown_travel_km);
@@ -24,13 +41,11 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
     (*searcher)->set_profile_annotations(options.profile_annotations);
     searchers.push_back(std::move(*searcher));
   }
-  absl::StatusOr<std::unique_ptr<Searcher>> watcher =
-      Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary, suggester);
+  absl::StatusOr<std::unique_ptr<Searcher>> watcher = open();
   if (!watcher.ok()) return watcher.status();
   std::unique_ptr<Searcher> merger;
   if (options.merge_after_changed > 0) {
-    absl::StatusOr<std::unique_ptr<Searcher>> opened =
-        Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary, suggester);
+    absl::StatusOr<std::unique_ptr<Searcher>> opened = open();
     if (!opened.ok()) return opened.status();
     merger = *std::move(opened);
   }

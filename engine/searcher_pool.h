@@ -46,9 +46,15 @@ class SearcherPool {
     // after each commit and merge (on the refresher's thread). What a server reports about the
     // index it serves (health, metrics). Null: nothing is called.
     std::function<void(const CandidateIndex& image)> on_image;
+    // Whether an index that is not there yet is awaited rather than an error (a replica that
+    // fetches the writer's first publication): the directory is made, so that the follower and
+    // the searchers share its switch lock, and until the index appears every search answers
+    // Unavailable (Searcher::OpenAwaiting) and on_image is not called.
+    bool await_index = false;
   };
 
-  // Opens one Searcher per thread. Errors: those of Searcher::Open.
+  // Opens one Searcher per thread. Errors: those of Searcher::Open, and Internal when an awaited
+  // index's directory cannot be made.
   static absl::StatusOr<std::unique_ptr<SearcherPool>> Start(const Options& options);
   ~SearcherPool();
 

@@ -20,10 +20,11 @@ namespace verkenner::service {
 
 // An instance's part in index replication (issue 17; docs/ARCHITECTURE.md, "The index on
 // disk"): while it holds the index writer's lease its imports publish (ImportJob::Options::
-// publish) and its metrics listener serves the publication; while another instance holds it, a
-// thread here follows that writer's publication every Options::interval (IndexFollower). The
-// gauge verkenner_index_publication_sequence says which sequence this instance's index holds;
-// Lag() how far it is behind.
+// publish) and its metrics listener serves the publication (PublishedFile); a thread here
+// publishes the index's state as soon as it takes the lease, so that the others need not wait
+// for an import. While another instance holds it, the thread follows that writer's publication
+// every Options::interval (IndexFollower). The gauge verkenner_index_publication_sequence says
+// which sequence this instance's index holds; Lag() how far it is behind.
 //
 // Thread-safe; the destructor stops the thread (a round under way finishes first).
 class IndexReplication {
@@ -50,20 +51,32 @@ class IndexReplication {
 
   // The publication options of an import here: the lease's epoch.
   indexer::PublishOptions PublishOptions() const;
+  // A file of this instance's publication, for GET /index/published/NAME. Only while it holds
+  // the lease, and a MANIFEST only of its lease's epoch: a follower's directory, or what this
+  // instance published under an earlier lease, is no source to follow. Errors: Unavailable for
+  // those, NotFound for a file that is not there.
+  absl::StatusOr<std::string> PublishedFile(const std::string& name) const;
   // How long the oldest publication this instance has seen but does not hold yet has waited
   // (since the writer published it); zero while it holds the newest it saw, and on the writer.
   absl::Duration Lag() const;
 
  private:
   void Follow();
-  // One round against the writer the lease names, when another process holds it.
+  // One round: publishes when this process has just taken the lease, else follows the writer
+  // the lease names.
   void FollowOnce();
-  // Logs a failed round once, and its end once.
-  void Report(const absl::Status& status);
+  // Publishes the index's state unless this process published in its lease's epoch already.
+  absl::Status PublishOnTakeover();
+  // The gauge verkenner_index_publication_sequence.
+  void ReportSequence(int64_t sequence);
+  // Logs a failed round once, and its end once: `what`_failed and `what`_recovered.
+  void Report(const absl::Status& status, const std::string& what);
 
   const Options options_;
   std::string writer_address_;  // the follower thread's own: the writer it fetches from
   indexer::IndexFollower follower_;
+  const indexer::FetchPublished published_;  // this instance's publication directory
+  int64_t published_epoch_ = 0;              // the follower thread's own
   mutable std::mutex mutex_;
   std::condition_variable stopping_or_due_;
   bool stopping_ = false;      // guarded by mutex_

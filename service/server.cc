@@ -42,6 +42,11 @@ absl::Status Server::OpenEnvironment(const Options& options) {
   IndexWriterLease::Options lease_options;
   lease_options.index_directory = options.index_path;
   lease_options.term = options.writer_lease_term;
+  if (options.publication_fetch != nullptr) {
+    // An instance that awaits its first index (SearcherPool::Options::await_index) never
+    // becomes the writer of an empty one.
+    lease_options.may_claim = [this] { return !ServedState().empty(); };
+  }
   writer_lease_ = std::make_unique<IndexWriterLease>(store_.get(), lease_options);
   if (options.publication_fetch != nullptr) {
     IndexReplication::Options replication;
@@ -52,7 +57,6 @@ absl::Status Server::OpenEnvironment(const Options& options) {
     replication.fetch = options.publication_fetch;
     replication.interval = options.follow_interval;
     replication_ = std::make_unique<IndexReplication>(std::move(replication));
-    published_ = indexer::FetchFromDirectory(options.index_path);
     max_index_lag_ = options.max_index_lag;
   }
   authenticator_ = std::make_unique<Authenticator>(store_.get());
@@ -78,6 +82,8 @@ absl::Status Server::StartServices(const Options& options) {
   engine_options.availability_confirmation_months = options.availability_confirmation_months;
   engine_options.profile_annotations = annotations_->Source();
   engine_options.on_image = [this](const engine::CandidateIndex& image) { OnImage(image); };
+  // A replica may start before it has an index: it fetches the writer's meanwhile.
+  engine_options.await_index = options.publication_fetch != nullptr;
   absl::StatusOr<std::unique_ptr<engine::SearcherPool>> pool =
       engine::SearcherPool::Start(engine_options);
   if (!pool.ok()) return pool.status();
@@ -247,8 +253,8 @@ void Server::StartReplication(const std::string& publication_address) {
 }
 
 absl::StatusOr<std::string> Server::PublishedFile(const std::string& name) const {
-  if (published_ == nullptr) return absl::NotFoundError("this instance publishes no index");
-  return published_(name);
+  if (replication_ == nullptr) return absl::NotFoundError("this instance publishes no index");
+  return replication_->PublishedFile(name);
 }
 
 std::shared_ptr<grpc::Channel> Server::InProcessChannel() {

@@ -76,7 +76,9 @@ class Server {
     absl::Duration writer_lease_term = absl::Seconds(15);
     // Index replication (service/index_replication.h): how a follower reads a file of the
     // writer's publication (IndexReplication::Options::fetch). Null: none; one instance, or
-    // instances that share one index directory.
+    // instances that share one index directory. With it, the server starts also without an
+    // index: NOT_SERVING until it has fetched the writer's (SearcherPool::Options::await_index),
+    // and it does not claim the writer's lease before.
     std::function<absl::StatusOr<std::string>(const std::string& address, const std::string& name)>
         publication_fetch;
     absl::Duration follow_interval = absl::Seconds(1);
@@ -124,8 +126,8 @@ class Server {
   // With Options::publication_fetch: announces where this instance serves its publication
   // (its metrics listener's host:port) and starts following the writer's. Once.
   void StartReplication(const std::string& publication_address);
-  // A file of this instance's index publication (for its metrics listener); NotFound without
-  // replication.
+  // A file of this instance's index publication (for its metrics listener):
+  // IndexReplication::PublishedFile; NotFound without replication.
   absl::StatusOr<std::string> PublishedFile(const std::string& name) const;
 
  private:
@@ -159,7 +161,6 @@ class Server {
   std::unique_ptr<IndexWriterLease> writer_lease_;  // started once the address is known
   std::unique_ptr<IndexReplication> replication_;   // with Options::publication_fetch
   absl::Duration max_index_lag_;
-  indexer::FetchPublished published_;  // likewise
   std::unique_ptr<Authenticator> authenticator_;
   std::unique_ptr<QuotaLimiter> quotas_;
   ServiceEnvironment environment_;

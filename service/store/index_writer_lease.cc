@@ -37,8 +37,12 @@ IndexWriterLease::IndexWriterLease(Store* store, Options options)
 IndexWriterLease::~IndexWriterLease() { Stop(); }
 
 void IndexWriterLease::SetPublication(std::string publication) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  publication_ = std::move(publication);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    publication_ = std::move(publication);
+    claim_now_ = true;  // followers learn it at once, not a renewal later
+  }
+  stopping_or_due_.notify_all();
 }
 
 absl::StatusOr<IndexWriterClaim> IndexWriterLease::Start(std::string address) {
@@ -79,8 +83,9 @@ void IndexWriterLease::Stop() {
 absl::StatusOr<IndexWriterClaim> IndexWriterLease::Claim() {
   const auto sent = std::chrono::steady_clock::now();
   const int64_t now = absl::ToUnixMicros(options_.now());
-  IndexWriterClaim claim{holder_, address_, location_, 0,
-                         now + absl::ToInt64Microseconds(options_.term), ""};
+  if (options_.may_claim != nullptr && !options_.may_claim()) return Watch(now);
+  IndexWriterClaim claim{
+      holder_, address_, location_, 0, now + absl::ToInt64Microseconds(options_.term), ""};
   {
     std::lock_guard<std::mutex> lock(mutex_);
     claim.publication = publication_;
@@ -105,11 +110,29 @@ absl::StatusOr<IndexWriterClaim> IndexWriterLease::Claim() {
   return valid;
 }
 
+absl::StatusOr<IndexWriterClaim> IndexWriterLease::Watch(int64_t now_micros) {
+  std::optional<IndexWriterClaim> seen;
+  absl::Status status = store_->Read([&](sql::Connection& db) -> absl::Status {
+    absl::StatusOr<std::optional<IndexWriterClaim>> found = FindIndexWriter(db, now_micros);
+    if (!found.ok()) return found.status();
+    seen = *std::move(found);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  std::lock_guard<std::mutex> lock(mutex_);
+  writer_ = seen;
+  held_until_ = {};
+  if (!seen.has_value()) return absl::UnavailableError("no process holds the index writer's lease");
+  return *seen;
+}
+
 void IndexWriterLease::Renew() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
-    stopping_or_due_.wait_for(lock, absl::ToChronoMilliseconds(options_.term / 3));
+    stopping_or_due_.wait_for(lock, absl::ToChronoMilliseconds(options_.term / 3),
+                              [this] { return stopping_ || claim_now_; });
     if (stopping_) break;
+    claim_now_ = false;
     lock.unlock();
     (void)Claim();  // on an error Held() turns false when the term runs out
     lock.lock();

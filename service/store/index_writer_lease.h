@@ -43,6 +43,10 @@ class IndexWriterLease {
     std::string index_directory;
     absl::Duration term = absl::Seconds(15);
     std::function<absl::Time()> now = [] { return absl::Now(); };  // wall clock, for the store
+    // Whether this process may take the lease now; while it may not, its claims only read who
+    // holds it. An instance that awaits its first index must not become the writer: it would
+    // publish an empty index for all to follow. Null: always.
+    std::function<bool()> may_claim;
   };
 
   IndexWriterLease(Store* store, Options options);
@@ -50,13 +54,15 @@ class IndexWriterLease {
   IndexWriterLease(const IndexWriterLease&) = delete;
   IndexWriterLease& operator=(const IndexWriterLease&) = delete;
 
-  // Claims once (blocking) and starts the renewing thread; `address` is where imports go while
+  // Claims once (blocking; reads only while Options::may_claim says no) and starts the renewing
+  // thread; `address` is where imports go while
   // this process writes (its gRPC address; empty for a tool). Returns the lease valid after the
   // claim, this process's or another's. Errors: the store's (the thread keeps trying);
   // FailedPrecondition after Start() or Stop().
   absl::StatusOr<IndexWriterClaim> Start(std::string address);
   // Where followers fetch this process's index publication while it writes (its metrics
-  // address), from its next claim on; empty (the default): it publishes none.
+  // address), from its next claim on, which it makes at once; empty (the default): it publishes
+  // none.
   void SetPublication(std::string publication);
   // Stops renewing and releases the lease if held: Held() is false from here on. Idempotent;
   // the destructor calls it.
@@ -83,6 +89,9 @@ class IndexWriterLease {
  private:
   // One claim; updates what Held() and writer() say.
   absl::StatusOr<IndexWriterClaim> Claim();
+  // Instead of a claim while this process may not claim: reads who holds the lease at
+  // `now_micros`. Unavailable when no one does.
+  absl::StatusOr<IndexWriterClaim> Watch(int64_t now_micros);
   void Renew();
   // Whether `writer` is another process writing this process's directory.
   bool CoWrites(const std::optional<IndexWriterClaim>& writer) const;
@@ -95,7 +104,8 @@ class IndexWriterLease {
   const std::string location_;
   mutable std::mutex mutex_;
   std::condition_variable stopping_or_due_;
-  bool stopping_ = false;  // guarded by mutex_
+  bool stopping_ = false;   // guarded by mutex_
+  bool claim_now_ = false;  // guarded by mutex_: SetPublication() asks for a claim before its time
   // Until when this process holds the lease by its own clock; guarded by mutex_.
   std::chrono::steady_clock::time_point held_until_{};
   int64_t epoch_ = 0;                       // guarded by mutex_

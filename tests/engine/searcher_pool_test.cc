@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <map>
 #include <mutex>
@@ -78,6 +79,58 @@ TEST_F(SearcherPoolTest, StartFailsWhereThereIsNoIndex) {
   auto pool = SearcherPool::Start(options);
   ASSERT_FALSE(pool.ok());
   EXPECT_EQ(pool.status().code(), absl::StatusCode::kNotFound) << pool.status();
+}
+
+// A replica that starts before it has an index (it fetches the writer's first publication) runs
+// a pool that awaits it: every call answers Unavailable, and no image is reported, until the
+// index appears; then it serves it.
+TEST_F(SearcherPoolTest, APoolThatAwaitsItsIndexAnswersUnavailableUntilTheIndexArrives) {
+  Commit(Profiles("p", 3));
+  const std::filesystem::path awaited = index_->path() + "-awaited";
+  SearcherPool::Options options = PoolOptions(2);
+  options.index_path = awaited.string();
+  options.await_index = true;
+  options.refresh_interval = std::chrono::milliseconds(5);
+  std::atomic<int> images = 0;
+  options.on_image = [&](const CandidateIndex&) { ++images; };
+  auto pool = SearcherPool::Start(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto search = [&]() {
+    std::promise<absl::StatusOr<SearchResult>> promise;
+    auto future = promise.get_future();
+    (*pool)->Submit(
+        [&](Searcher& searcher) { promise.set_value(searcher.Search(Vacancy("orderpicker"))); });
+    return future.get();
+  };
+  absl::StatusOr<SearchResult> before = search();
+  ASSERT_FALSE(before.ok());
+  EXPECT_EQ(before.status().code(), absl::StatusCode::kUnavailable) << before.status();
+  EXPECT_NE(before.status().message().find("no search index yet"), std::string::npos)
+      << before.status();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(images, 0);
+
+  // The index arrives as a follower installs one: its shards first, the stub that names them
+  // last, beside the switch lock the pool made.
+  EXPECT_TRUE(std::filesystem::exists(awaited / kSwitchLockName));
+  for (const auto& entry : std::filesystem::directory_iterator(index_->path())) {
+    if (entry.path().filename() == kStubFileName) continue;
+    std::filesystem::copy(entry.path(), awaited / entry.path().filename(),
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing);
+  }
+  std::filesystem::copy_file(std::filesystem::path(index_->path()) / kStubFileName,
+                             awaited / kStubFileName);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (images == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(images, 1);
+  absl::StatusOr<SearchResult> after = search();
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->total, 3);
+  pool->reset();
+  std::filesystem::remove_all(awaited);
 }
 
 // Xapian objects must not cross threads: a worker always hands work its own Searcher.

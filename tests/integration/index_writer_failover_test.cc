@@ -5,6 +5,7 @@
 // directory and is refused on the other's; when the writer is SIGKILLed the other takes over
 // within the lease's term and a new epoch, and after a SIGTERM at once. Runs only on PostgreSQL
 // (index_writer_failover_test_on_postgres): an SQLite store is one process's.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "engine/refdata/reference_data.h"
 #include "tests/integration/import_stream.h"
 #include "tests/integration/server_process.h"
@@ -26,6 +28,7 @@
 #include "tests/integration/test_index.h"
 #include "tests/service/raw_http_client.h"
 #include "tests/test_store.h"
+#include "verkenner/v1/search.grpc.pb.h"
 
 namespace verkenner {
 namespace {
@@ -134,6 +137,44 @@ class IndexWriterFailoverTest : public ::testing::Test {
   }
   static double Seconds(Clock::duration duration) {
     return std::chrono::duration<double>(duration).count();
+  }
+
+  // What the instance's grpc.health.v1 Check says of the server as a whole: 1 SERVING,
+  // 2 NOT_SERVING, or -1 when the call fails.
+  static int HealthStatus(const Instance& instance) {
+    grpc::GenericStub stub(
+        grpc::CreateChannel(instance.grpc(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    grpc::Slice empty("");  // HealthCheckRequest{service: ""}: no bytes
+    grpc::ByteBuffer request(&empty, 1);
+    grpc::ByteBuffer response;
+    grpc::Status status;
+    absl::Notification done;
+    stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                   &response, [&](grpc::Status result) {
+                     status = std::move(result);
+                     done.Notify();
+                   });
+    done.WaitForNotification();
+    std::vector<grpc::Slice> slices;
+    if (!status.ok() || !response.Dump(&slices).ok() || slices.empty()) return -1;
+    // HealthCheckResponse{status}: field 1, a varint.
+    const std::string bytes(reinterpret_cast<const char*>(slices[0].begin()), slices[0].size());
+    return bytes.size() == 2 && bytes[0] == 0x08 ? bytes[1] : -1;
+  }
+
+  // A search on the instance as an employer; its status.
+  grpc::Status Search(const Instance& instance, const std::string& employer_token) {
+    auto stub = v1::CandidateSearchService::NewStub(
+        grpc::CreateChannel(instance.grpc(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    testing::Authorize(context, employer_token);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::SearchCandidatesRequest request;
+    request.set_page_size(1);
+    v1::SearchCandidatesResponse response;
+    return stub->SearchCandidates(&context, request, &response);
   }
 
   static bool IsWriter(const Instance& instance) {
@@ -262,21 +303,27 @@ TEST_F(IndexWriterFailoverTest, FollowersServeEachImportOfTheWriterAlsoAfterATak
   const std::string profiles = "verkenner_index_profiles";
   const std::string sequence = "verkenner_index_publication_sequence";
 
-  // The first import publishes a base; b installs it and serves what a serves.
-  ASSERT_TRUE(Import(a_, "first", 1).ok());
-  const double served_by_a = Gauge(a_, profiles);
-  ASSERT_GT(served_by_a, 20);
-  Clock::duration took = AwaitGauge(b_, profiles, served_by_a, std::chrono::seconds(20));
-  EXPECT_EQ(Gauge(b_, profiles), served_by_a) << Get(b_, "/metrics");
-  EXPECT_EQ(Gauge(b_, sequence), 1);
-  std::cout << "the first publication (a base) was served by the follower " << Seconds(took)
-            << " s after the import was acknowledged\n";
+  // a publishes its index as it takes the lease (sequence 1, a base); b installs it.
+  Clock::duration took = AwaitGauge(b_, sequence, 1, std::chrono::seconds(20));
+  EXPECT_EQ(Gauge(b_, sequence), 1) << Get(b_, "/metrics");
+  std::cout << "the writer's first publication (a base) was served by the follower "
+            << Seconds(took) << " s after the follower started\n";
 
-  // Later imports are change sets; each is served by b within seconds.
+  // The first import is a change set; b serves what a serves.
+  ASSERT_TRUE(Import(a_, "first", 1).ok());
+  took = AwaitGauge(b_, sequence, 2, std::chrono::seconds(20));
+  EXPECT_EQ(Gauge(b_, sequence), 2) << Get(b_, "/metrics");
+  AwaitGauge(a_, profiles, Gauge(b_, profiles), std::chrono::seconds(5));
+  EXPECT_GT(Gauge(b_, profiles), 20);
+  EXPECT_EQ(Gauge(b_, profiles), Gauge(a_, profiles));
+  std::cout << "the first import (a change set) was served by the follower " << Seconds(took)
+            << " s after it was acknowledged\n";
+
+  // So is each later import, within seconds.
   for (int version = 2; version <= 3; ++version) {
     ASSERT_TRUE(Import(a_, absl::StrCat("next-", version), version).ok());
-    took = AwaitGauge(b_, sequence, version, std::chrono::seconds(20));
-    EXPECT_EQ(Gauge(b_, sequence), version) << Get(b_, "/metrics");
+    took = AwaitGauge(b_, sequence, version + 1, std::chrono::seconds(20));
+    EXPECT_EQ(Gauge(b_, sequence), version + 1) << Get(b_, "/metrics");
     EXPECT_EQ(AwaitGauge(b_, profiles, Gauge(a_, profiles), std::chrono::seconds(5)) <
                   std::chrono::seconds(5),
               true);
@@ -286,12 +333,12 @@ TEST_F(IndexWriterFailoverTest, FollowersServeEachImportOfTheWriterAlsoAfterATak
   EXPECT_EQ(Gauge(b_, "verkenner_index_publication_lag_seconds"), 0);
 
   // A change set that arrives damaged (a flipped byte, written while b was stopped) is never
-  // applied: b keeps serving sequence 3, says it lags, and its /healthz turns 503, so HAProxy
+  // applied: b keeps serving sequence 4, says it lags, and its /healthz turns 503, so HAProxy
   // routes around it. Once the file is whole again, b converges.
   const double before = Gauge(b_, profiles);
   kill(b_.process->pid, SIGSTOP);
   ASSERT_TRUE(Import(a_, "damaged", 4).ok());
-  const std::filesystem::path damaged = std::filesystem::path(a_.index) / "published" / "c4.s0";
+  const std::filesystem::path damaged = std::filesystem::path(a_.index) / "published" / "c5.s0";
   std::string intact;
   {
     std::ifstream in(damaged, std::ios::binary);
@@ -308,31 +355,83 @@ TEST_F(IndexWriterFailoverTest, FollowersServeEachImportOfTheWriterAlsoAfterATak
   }
   const std::string lagging = Get(b_, "/healthz");
   EXPECT_NE(lagging.find("lags the writer's"), std::string::npos) << lagging;
-  EXPECT_EQ(Gauge(b_, sequence), 3);
+  EXPECT_EQ(Gauge(b_, sequence), 4);
   EXPECT_EQ(Gauge(b_, profiles), before);
   EXPECT_GT(Gauge(b_, "verkenner_index_publication_lag_seconds"), 1);
   std::ofstream(damaged, std::ios::binary | std::ios::trunc) << intact;
-  took = AwaitGauge(b_, sequence, 4, std::chrono::seconds(10));
-  EXPECT_EQ(Gauge(b_, sequence), 4);
+  took = AwaitGauge(b_, sequence, 5, std::chrono::seconds(10));
+  EXPECT_EQ(Gauge(b_, sequence), 5);
   EXPECT_EQ(Get(b_, "/healthz").rfind("HTTP/1.1 200", 0), 0u);
   std::ifstream log_file(directory_ / "server-127.0.0.3.log");
   const std::string b_log(std::istreambuf_iterator<char>(log_file), {});
   EXPECT_NE(b_log.find("index_follow_failed"), std::string::npos);
   EXPECT_NE(b_log.find("arrived damaged"), std::string::npos);
 
-  // a dies; b takes over and publishes a base of its own; a comes back and follows b.
+  // a dies; b takes over and publishes a base of its own at once (sequence 1), its import a
+  // change set; a comes back and follows b.
   kill(a_.process->pid, SIGKILL);
   testing::WaitForExit(*a_.process);
   AwaitWriter(b_, std::chrono::seconds(15));
   ASSERT_TRUE(IsWriter(b_));
+  took = AwaitGauge(b_, sequence, 1, std::chrono::seconds(5));
+  EXPECT_EQ(Gauge(b_, sequence), 1) << "the new writer published as it took over";
+  std::cout << "the new writer published its base " << Seconds(took)
+            << " s after it took the lease\n";
   ASSERT_TRUE(Import(b_, "after-takeover", 5).ok());
   Start(a_, /*replicate=*/true);
-  took = AwaitGauge(a_, sequence, 1, std::chrono::seconds(20));
-  EXPECT_EQ(Gauge(a_, sequence), 1) << "b's own publication starts again: " << Get(a_, "/metrics");
+  AwaitGauge(b_, sequence, 2, std::chrono::seconds(5));
+  EXPECT_EQ(Gauge(b_, sequence), 2) << "a base as b took over, a change set for its import";
+  took = AwaitGauge(a_, sequence, 2, std::chrono::seconds(20));
+  EXPECT_EQ(Gauge(a_, sequence), 2) << "b's own publication starts again: " << Get(a_, "/metrics");
   EXPECT_EQ(Gauge(a_, profiles), Gauge(b_, profiles));
   EXPECT_FALSE(IsWriter(a_));
   std::cout << "after the takeover the old writer, restarted, served the new writer's index "
             << Seconds(took) << " s after it started\n";
+}
+
+// An instance that starts without an index (a new machine) listens at once but serves nothing:
+// gRPC health NOT_SERVING, /healthz 503 and searches UNAVAILABLE, so HAProxy routes around it;
+// and it never takes the writer's lease, which would make an empty index the one all follow.
+// Once a writer is there, that writer publishes its state as it takes the lease (no import
+// needed), and the new instance fetches it and serves.
+TEST_F(IndexWriterFailoverTest, AnInstanceWithoutAnIndexServesNothingUntilItHasTheWritersIndex) {
+  service::NewAccount employer = testing::TestEmployer("werkgever@bakkerij.example", "Bakkerij");
+  auto employer_token = testing::AddAccountWithToken(test_store_->target(), employer);
+  ASSERT_TRUE(employer_token.ok()) << employer_token.status();
+  std::filesystem::remove_all(b_.index);
+  const auto b_started = Clock::now();
+  Start(b_, /*replicate=*/true);
+  EXPECT_EQ(HealthStatus(b_), 2) << "NOT_SERVING";
+  const std::string loading = Get(b_, "/healthz");
+  EXPECT_EQ(loading.rfind("HTTP/1.1 503", 0), 0u) << loading;
+  const grpc::Status refused = Search(b_, *employer_token);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE) << refused.error_message();
+  EXPECT_NE(refused.error_message().find("no search index yet"), std::string::npos)
+      << refused.error_message();
+  // Longer than a renewal of the lease (term / 3): b claims nothing while it has no index.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_FALSE(IsWriter(b_));
+  EXPECT_EQ(Gauge(b_, "verkenner_index_writer_epoch"), 0);
+
+  Start(a_, /*replicate=*/true);
+  ASSERT_LT(AwaitWriter(a_, std::chrono::seconds(10)), std::chrono::seconds(10));
+  const auto a_writes = Clock::now();
+  AwaitGauge(b_, "verkenner_index_profiles", 20, std::chrono::seconds(20));
+  const Clock::duration took = Clock::now() - a_writes;
+  EXPECT_EQ(Gauge(b_, "verkenner_index_profiles"), 20) << Get(b_, "/metrics");
+  EXPECT_EQ(Gauge(b_, "verkenner_index_publication_sequence"), 1);
+  EXPECT_EQ(HealthStatus(b_), 1) << "SERVING";
+  EXPECT_EQ(Get(b_, "/healthz").rfind("HTTP/1.1 200", 0), 0u);
+  const grpc::Status served = Search(b_, *employer_token);
+  EXPECT_TRUE(served.ok()) << served.error_message();
+  std::cout << "an instance that started without an index served the writer's " << Seconds(took)
+            << " s after the writer took the lease (" << Seconds(Clock::now() - b_started)
+            << " s after it started)\n";
+
+  // Only the writer serves its publication: a follower's directory is no source to follow.
+  EXPECT_EQ(Get(a_, "/index/published/MANIFEST").rfind("HTTP/1.1 200", 0), 0u);
+  const std::string from_follower = Get(b_, "/index/published/MANIFEST");
+  EXPECT_NE(from_follower.rfind("HTTP/1.1 200", 0), 0u) << from_follower;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -78,11 +79,17 @@ TEST_F(IndexWriterLeaseTest, OneHolderAtATimeTheOthersNameItAndAReleaseHandsOver
   EXPECT_TRUE(a->Held());
   EXPECT_TRUE(a->CheckHeld().ok());
   EXPECT_EQ(a->epoch(), 1);
+  // Where a serves its index publication is in the store at once, not at the next renewal.
+  a->SetPublication("127.0.0.2:9090");
+  EXPECT_LT(
+      Await([&] { return a->writer()->publication == "127.0.0.2:9090"; }, std::chrono::seconds(2)),
+      std::chrono::seconds(1));
 
   auto by_b = b->Start("127.0.0.3:5002");
   ASSERT_TRUE(by_b.ok()) << by_b.status();
   EXPECT_EQ(by_b->holder, a->holder());
   EXPECT_EQ(by_b->location, a->location());
+  EXPECT_EQ(by_b->publication, "127.0.0.2:9090");
   EXPECT_FALSE(b->Held());
   EXPECT_FALSE(b->MayWrite());
   const absl::Status refused = b->CheckHeld();
@@ -122,6 +129,39 @@ TEST_F(IndexWriterLeaseTest, OneHolderAtATimeTheOthersNameItAndAReleaseHandsOver
   EXPECT_TRUE(b->Held());
   EXPECT_LT(handover, std::chrono::seconds(4)) << "the release did not hand over";
   EXPECT_EQ(b->epoch(), 2);
+}
+
+// An instance that awaits its first index only watches: it takes no free lease, yet names the
+// writer once there is one; when it may claim, it takes the lease at its next renewal.
+TEST_F(IndexWriterLeaseTest, AProcessThatMayNotClaimOnlyWatchesUntilItMay) {
+  const absl::Duration term = absl::Seconds(3);
+  std::atomic<bool> has_index = false;
+  IndexWriterLease::Options options;
+  options.index_directory = (directory_ / "index-new").string();
+  options.term = term;
+  options.may_claim = [&] { return has_index.load(); };
+  IndexWriterLease awaiting(store_.get(), options);
+  auto seen = awaiting.Start("127.0.0.3:5002");
+  EXPECT_EQ(seen.status().code(), absl::StatusCode::kUnavailable) << "the lease was free";
+  EXPECT_FALSE(awaiting.Held());
+  EXPECT_FALSE(awaiting.writer().has_value());
+
+  std::unique_ptr<IndexWriterLease> a = Lease("index-a", term);
+  ASSERT_TRUE(a->Start("127.0.0.2:5001").ok());
+  EXPECT_LT(Await([&] { return awaiting.writer().has_value(); }, std::chrono::seconds(3)),
+            std::chrono::seconds(3));
+  EXPECT_EQ(awaiting.writer()->holder, a->holder());
+  EXPECT_FALSE(awaiting.Held());
+  a->Stop();
+  // Free again, and still not taken while the process may not claim.
+  std::this_thread::sleep_for(absl::ToChronoMilliseconds(term / 2));
+  EXPECT_FALSE(awaiting.Held());
+  EXPECT_EQ(awaiting.epoch(), 0);
+
+  has_index = true;
+  EXPECT_LT(Await([&] { return awaiting.Held(); }, std::chrono::seconds(3)),
+            std::chrono::seconds(3));
+  EXPECT_EQ(awaiting.epoch(), 2);
 }
 
 TEST_F(IndexWriterLeaseTest, AHolderThatCannotRenewStopsWritingBeforeAnotherMayTakeOver) {
