@@ -1,13 +1,16 @@
 // The writer's publication and a follower (indexer/index_publication.h, issue 17): a follower
 // that starts empty installs the base, then applies each change set, and then holds what the
 // writer holds, shard by shard; a damaged file is never used and the next round converges; what
-// a publish that crashed left behind is cleaned up; a new base (after enough change sets) is
-// followed; an older writer's publication is refused; searchers never see half a change set.
+// a publish that crashed left behind is cleaned up; a follower killed while it fetches a base
+// keeps what it served; a new base (after enough change sets) is followed; an older writer's
+// publication is refused; searchers never see half a change set.
 #include "indexer/index_publication.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -246,6 +249,52 @@ TEST_F(IndexPublicationTest, ANewEpochStartsWithABase) {
   EXPECT_NE(taken_again.lineage, first.lineage);
   IndexFollower follower = Follower();
   ASSERT_TRUE(follower.CatchUp().ok());
+  ExpectFollowerHoldsWhatTheWriterHolds();
+}
+
+// A follower SIGKILLed in the middle of fetching a new base (the first shard's files written, the
+// second's not) keeps serving the state it held: the stub names its old generation and searches
+// find the old profiles. The next round removes the half-written generation and installs the
+// base whole.
+TEST_F(IndexPublicationTest, AFollowerKilledWhileFetchingABaseKeepsItsStateAndConverges) {
+  PublishOptions options;
+  options.epoch = 1;
+  Publish(options);
+  ASSERT_TRUE(Follower().CatchUp().ok());
+  options.epoch = 2;  // a new writer: its first publication is a base
+  Write(3, {"profile-9"}, "v2");
+  ASSERT_EQ(Publish(options).base_sequence, 2);
+
+  const pid_t child = fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    FetchPublished intact = FetchFromDirectory(WriterPath());
+    IndexFollower dying = Follower([&](const std::string& name) {
+      if (name.rfind("b2/s1/", 0) == 0) raise(SIGKILL);
+      return intact(name);
+    });
+    (void)dying.CatchUp();
+    _exit(0);  // not reached: the fetch kills the process
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "wait status " << status;
+  auto layout = engine::ReadIndexLayout(FollowerPath());
+  ASSERT_TRUE(layout.ok()) << layout.status();
+  EXPECT_EQ(layout->generation, 1) << "the stub moved to a half-fetched base";
+  EXPECT_TRUE(fs::exists(engine::MakeIndexLayout(FollowerPath(), 2, kShards).shard_paths[0]))
+      << "the kill came before the base's first shard was written";
+  {
+    auto searcher = engine::Searcher::Open(FollowerPath(), reference_);
+    ASSERT_TRUE(searcher.ok()) << searcher.status();
+    EXPECT_EQ(*(*searcher)->DocumentCount(), 30);
+  }
+
+  auto round = Follower().CatchUp();
+  ASSERT_TRUE(round.ok()) << round.status();
+  EXPECT_TRUE(round->installed_base);
+  EXPECT_EQ(round->sequence, 2);
+  EXPECT_EQ(engine::ReadIndexLayout(FollowerPath())->generation, 2);
   ExpectFollowerHoldsWhatTheWriterHolds();
 }
 
