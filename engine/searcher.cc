@@ -279,8 +279,16 @@ bool IsDiskSpaceError(const Xapian::Error& error) {
 // class of our own could not be told apart from it.)
 constexpr char kNoIndexYet[] = "verkenner: no index yet";
 
+namespace {
+
+bool IsAwaitedIndex(const Xapian::Error& error) {
+  return error.get_type() == std::string("DatabaseNotFoundError") && error.get_msg() == kNoIndexYet;
+}
+
+}  // namespace
+
 absl::Status StatusFromXapianError(const Xapian::Error& error) {
-  if (error.get_type() == std::string("DatabaseNotFoundError") && error.get_msg() == kNoIndexYet) {
+  if (IsAwaitedIndex(error)) {
     return absl::UnavailableError(
         "this instance has no search index yet: it is fetching the index writer's; retry on "
         "another instance or in a moment");
@@ -342,21 +350,23 @@ absl::StatusOr<std::unique_ptr<Searcher>> Searcher::Open(
     std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
     std::shared_ptr<const OccupationSuggester> suggester) {
   return OpenIndex(index_path, std::move(reference_data), std::move(cache), std::move(vocabulary),
-                   std::move(suggester), /*awaiting=*/false);
+                   std::move(suggester), /*awaiting=*/false, nullptr);
 }
 
 absl::StatusOr<std::unique_ptr<Searcher>> Searcher::OpenAwaiting(
     const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
     std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
-    std::shared_ptr<const OccupationSuggester> suggester) {
+    std::shared_ptr<const OccupationSuggester> suggester,
+    std::function<bool()> may_serve_unpublished) {
   return OpenIndex(index_path, std::move(reference_data), std::move(cache), std::move(vocabulary),
-                   std::move(suggester), /*awaiting=*/true);
+                   std::move(suggester), /*awaiting=*/true, std::move(may_serve_unpublished));
 }
 
 absl::StatusOr<std::unique_ptr<Searcher>> Searcher::OpenIndex(
     const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
     std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
-    std::shared_ptr<const OccupationSuggester> suggester, bool awaiting) {
+    std::shared_ptr<const OccupationSuggester> suggester, bool awaiting,
+    std::function<bool()> may_serve_unpublished) {
   if (vocabulary == nullptr) {
     absl::StatusOr<std::shared_ptr<const QueryVocabulary>> made =
         QueryVocabulary::Create(*reference_data);
@@ -366,6 +376,7 @@ absl::StatusOr<std::unique_ptr<Searcher>> Searcher::OpenIndex(
   std::unique_ptr<Searcher> searcher(new Searcher(index_path, std::move(reference_data),
                                                   std::move(cache), std::move(vocabulary),
                                                   std::move(suggester)));
+  searcher->may_serve_unpublished_ = std::move(may_serve_unpublished);
   try {
     absl::Status status = searcher->OpenGeneration();
     if (awaiting && absl::IsNotFound(status)) return searcher;  // CatchUp() opens it once there
@@ -373,6 +384,7 @@ absl::StatusOr<std::unique_ptr<Searcher>> Searcher::OpenIndex(
     searcher->Refresh();
     return searcher;
   } catch (const Xapian::Error& error) {
+    if (awaiting && IsAwaitedIndex(error)) return searcher;  // a state not published yet
     return StatusFromXapianError(error);
   }
 }
@@ -749,6 +761,12 @@ std::string Searcher::CatchUp() {
     index_state.revisions.push_back(static_cast<uint32_t>(shard.get_revision()));
   }
   const std::string state = index_state.Name();
+  // Before the first state: one nobody published is awaited too, unless this process may serve
+  // its own (OpenAwaiting).
+  if (loaded_state_.empty() && may_serve_unpublished_ != nullptr &&
+      schema::PublishedStateName(shards_).empty() && !may_serve_unpublished_()) {
+    throw Xapian::DatabaseNotFoundError(kNoIndexYet);
+  }
   if (state != loaded_state_) {
     shown_details_ = DecodeDetails(shards_[0].get_metadata(kShownDetailsKey));
     loaded_state_ = state;

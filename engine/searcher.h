@@ -57,11 +57,16 @@ class Searcher {
       std::shared_ptr<const OccupationSuggester> suggester = nullptr);
   // Open, but an index that is not there yet is no error: until it appears (a replica that
   // fetches the writer's first publication, indexer::IndexFollower), every call answers
-  // Unavailable, "no search index yet".
+  // Unavailable, "no search index yet". With `may_serve_unpublished`, the first state is also
+  // awaited while it is not a published one (schema::PublishedStateName: commits since the last
+  // publication, as a writer killed in an import leaves, or a follower's shards at different
+  // sequences) and the function says no (a server: unless it holds the writer's lease, whose
+  // own state is the one to serve). Null: any state is served. Called on searching threads.
   static absl::StatusOr<std::unique_ptr<Searcher>> OpenAwaiting(
       const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
       std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
-      std::shared_ptr<const OccupationSuggester> suggester);
+      std::shared_ptr<const OccupationSuggester> suggester,
+      std::function<bool()> may_serve_unpublished = nullptr);
 
   absl::StatusOr<SearchResult> Search(const SearchQuery& query);
 
@@ -124,7 +129,8 @@ class Searcher {
   static absl::StatusOr<std::unique_ptr<Searcher>> OpenIndex(
       const std::string& index_path, std::shared_ptr<const ReferenceData> reference_data,
       std::shared_ptr<CandidateIndexCache> cache, std::shared_ptr<const QueryVocabulary> vocabulary,
-      std::shared_ptr<const OccupationSuggester> suggester, bool awaiting);
+      std::shared_ptr<const OccupationSuggester> suggester, bool awaiting,
+      std::function<bool()> may_serve_unpublished);
   Searcher(std::string index_path, std::shared_ptr<const ReferenceData> reference_data,
            std::shared_ptr<CandidateIndexCache> cache,
            std::shared_ptr<const QueryVocabulary> vocabulary,
@@ -235,6 +241,7 @@ class Searcher {
   std::string annotated_state_;
   // Generation and shard revisions the loaded metadata and page tokens belong to.
   std::string loaded_state_;
+  std::function<bool()> may_serve_unpublished_;  // OpenAwaiting's; null: any first state
   // The published name (schema::PublishedStateName) of the last few states, newest last.
   std::vector<std::pair<std::string, std::string>> published_names_;
   ShownDetails shown_details_;  // disclosure control's decision, by group

@@ -26,10 +26,11 @@ absl::StatusOr<std::unique_ptr<SearcherPool>> SearcherPool::Start(const Options&
     }
   }
   const auto open = [&]() {
-    return options.await_index ? Searcher::OpenAwaiting(options.index_path, options.reference_data,
-                                                        cache, *vocabulary, suggester)
-                               : Searcher::Open(options.index_path, options.reference_data, cache,
-                                                *vocabulary, suggester);
+    return options.await_index
+               ? Searcher::OpenAwaiting(options.index_path, options.reference_data, cache,
+                                        *vocabulary, suggester, options.may_serve_unpublished)
+               : Searcher::Open(options.index_path, options.reference_data, cache, *vocabulary,
+                                suggester);
   };
   std::vector<std::unique_ptr<Searcher>> searchers;
   for (int i = 0; i < threads; ++i) {

@@ -51,6 +51,9 @@ class SearcherPool {
     // the searchers share its switch lock, and until the index appears every search answers
     // Unavailable (Searcher::OpenAwaiting) and on_image is not called.
     bool await_index = false;
+    // With await_index: whether this process may serve a first state that nobody published
+    // (Searcher::OpenAwaiting); null: any state is served.
+    std::function<bool()> may_serve_unpublished;
   };
 
   // Opens one Searcher per thread. Errors: those of Searcher::Open, and Internal when an awaited

@@ -44,8 +44,11 @@ absl::Status Server::OpenEnvironment(const Options& options) {
   lease_options.term = options.writer_lease_term;
   if (options.publication_fetch != nullptr) {
     // An instance that awaits its first index (SearcherPool::Options::await_index) never
-    // becomes the writer of an empty one.
-    lease_options.may_claim = [this] { return !ServedState().empty(); };
+    // becomes the writer of an empty one. One that holds an index may, also while it serves
+    // nothing because its state was never published: as the writer it serves that state.
+    lease_options.may_claim = [index = options.index_path] {
+      return engine::ReadIndexLayout(index).ok();
+    };
   }
   writer_lease_ = std::make_unique<IndexWriterLease>(store_.get(), lease_options);
   if (options.publication_fetch != nullptr) {
@@ -84,6 +87,11 @@ absl::Status Server::StartServices(const Options& options) {
   engine_options.on_image = [this](const engine::CandidateIndex& image) { OnImage(image); };
   // A replica may start before it has an index: it fetches the writer's meanwhile.
   engine_options.await_index = options.publication_fetch != nullptr;
+  // What a follower serves is a state the writer published: not what this instance's index
+  // holds beyond it (a batch of an import it was killed in as the writer), unless it writes.
+  if (engine_options.await_index) {
+    engine_options.may_serve_unpublished = [this] { return writer_lease_->Held(); };
+  }
   absl::StatusOr<std::unique_ptr<engine::SearcherPool>> pool =
       engine::SearcherPool::Start(engine_options);
   if (!pool.ok()) return pool.status();

@@ -133,6 +133,43 @@ TEST_F(SearcherPoolTest, APoolThatAwaitsItsIndexAnswersUnavailableUntilTheIndexA
   std::filesystem::remove_all(awaited);
 }
 
+// A replica whose index holds a state nobody published (its writer's import was cut off, or a
+// follower's shards stopped at different sequences) serves nothing of it until it may: a server
+// only once it holds the writer's lease, and otherwise once it has the writer's state.
+TEST_F(SearcherPoolTest, AnAwaitingPoolServesAnUnpublishedStateOnlyWhenItMay) {
+  Commit(Profiles("p", 3));  // the test index publishes nothing
+  SearcherPool::Options options = PoolOptions(2);
+  options.await_index = true;
+  options.refresh_interval = std::chrono::milliseconds(5);
+  std::atomic<bool> may = false;
+  options.may_serve_unpublished = [&] { return may.load(); };
+  std::atomic<int> images = 0;
+  options.on_image = [&](const CandidateIndex&) { ++images; };
+  auto pool = SearcherPool::Start(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto search = [&]() {
+    std::promise<absl::StatusOr<SearchResult>> promise;
+    auto future = promise.get_future();
+    (*pool)->Submit(
+        [&](Searcher& searcher) { promise.set_value(searcher.Search(Vacancy("orderpicker"))); });
+    return future.get();
+  };
+  absl::StatusOr<SearchResult> before = search();
+  EXPECT_EQ(before.status().code(), absl::StatusCode::kUnavailable) << before.status();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(images, 0);
+
+  may = true;  // it became the writer
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (images == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(images, 1);
+  absl::StatusOr<SearchResult> after = search();
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->total, 3);
+}
+
 // Xapian objects must not cross threads: a worker always hands work its own Searcher.
 TEST_F(SearcherPoolTest, EachWorkerKeepsItsOwnSearcher) {
   Commit({Profile("p")});

@@ -22,6 +22,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "engine/refdata/reference_data.h"
+#include "indexer/index_writer.h"
+#include "tests/indexer/replica_test_support.h"
 #include "tests/integration/import_stream.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_accounts.h"
@@ -387,6 +389,96 @@ TEST_F(IndexWriterFailoverTest, FollowersServeEachImportOfTheWriterAlsoAfterATak
   EXPECT_FALSE(IsWriter(a_));
   std::cout << "after the takeover the old writer, restarted, served the new writer's index "
             << Seconds(took) << " s after it started\n";
+}
+
+// The writer SIGKILLed in the middle of an import: its rows sent, the stream still open. The
+// follower serves none of it and takes over. The old writer's index may hold a batch of that
+// import committed and never published (an import commits every 50,000 rows of a shard; this
+// test commits such a batch into it while it is down): started again, it never serves that
+// state, only the new writer's, which it fetches.
+TEST_F(IndexWriterFailoverTest, AWriterKilledMidImportLeavesNoInstanceServingPartOfIt) {
+  Start(a_, /*replicate=*/true);
+  ASSERT_LT(AwaitWriter(a_, std::chrono::seconds(5)), std::chrono::seconds(5));
+  Start(b_, /*replicate=*/true);
+  const std::string profiles = "verkenner_index_profiles";
+  const std::string sequence = "verkenner_index_publication_sequence";
+  for (int i = 0; i < 250 && Gauge(a_, profiles) <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double before = Gauge(a_, profiles);
+  ASSERT_GT(before, 0);
+  AwaitGauge(b_, sequence, 1, std::chrono::seconds(20));
+  AwaitGauge(b_, profiles, before, std::chrono::seconds(20));
+  ASSERT_EQ(Gauge(b_, sequence), 1) << Get(b_, "/metrics");
+  ASSERT_EQ(Gauge(b_, profiles), before);
+
+  // 4 of 8 batches sent, then the client waits; a dies while it waits for the rest.
+  auto rows = testing::SourceRows(reference_, kSource, 40, 7);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  v1::ImportHeader header;
+  header.set_import_id("cut-off");
+  header.set_source(kSource);
+  header.set_mode(v1::IMPORT_MODE_INCREMENTAL);
+  header.set_file_name("export.csv");
+  auto stub = v1::ProfileImportService::NewStub(
+      grpc::CreateChannel(a_.grpc(), grpc::InsecureChannelCredentials()));
+  grpc::Status sent;
+  std::thread client([&] {
+    v1::ImportProfilesResponse response;
+    sent = testing::SendImport(*stub, token_, header, *rows, 5, testing::StreamEnd::kWait, 4,
+                               response);
+  });
+  const auto received = [&] {
+    grpc::ClientContext context;
+    testing::Authorize(context, token_);
+    v1::GetImportRequest request;
+    request.set_import_id("cut-off");
+    v1::GetImportResponse response;
+    return stub->GetImport(&context, request, &response).ok() ? response.report().received_rows()
+                                                              : -1;
+  };
+  for (int i = 0; i < 200 && received() < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(received(), 20);
+  kill(a_.process->pid, SIGKILL);
+  testing::WaitForExit(*a_.process);
+  client.join();
+  EXPECT_FALSE(sent.ok()) << "an import its writer died in was acknowledged";
+  {
+    auto writer = indexer::IndexWriter::Open(a_.index, reference_);
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    ASSERT_TRUE((*writer)->BeginBatch().ok());
+    for (int i = 0; i < 7; ++i) {
+      ASSERT_TRUE((*writer)
+                      ->Upsert(indexer::ReplicaTestRecord(*reference_, absl::StrCat("batch-", i),
+                                                          "committed, never published"))
+                      .ok());
+    }
+    ASSERT_TRUE((*writer)->CommitBatch().ok());
+  }
+
+  // b took over and serves what it served; a, started again, serves b's state or nothing.
+  AwaitWriter(b_, std::chrono::seconds(15));
+  ASSERT_TRUE(IsWriter(b_));
+  EXPECT_EQ(Gauge(b_, profiles), before);
+  AwaitGauge(b_, sequence, 1, std::chrono::seconds(5));  // b's own base
+  Start(a_, /*replicate=*/true);
+  const auto started = Clock::now();
+  std::vector<double> served;  // each profile count a showed while it had not converged
+  while (Clock::now() - started < std::chrono::seconds(20)) {
+    const double count = Gauge(a_, profiles);
+    const bool ready = Get(a_, "/healthz").rfind("HTTP/1.1 200", 0) == 0;
+    if (count > 0 || ready) served.push_back(count);
+    if (ready && Gauge(a_, sequence) == Gauge(b_, sequence) && count == before) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::cout << "the old writer, started again, served the new writer's index after "
+            << Seconds(Clock::now() - started) << " s\n";
+  ASSERT_FALSE(served.empty()) << "a never served";
+  for (double count : served) EXPECT_EQ(count, before) << "a served a state nobody published";
+  EXPECT_EQ(Gauge(a_, sequence), Gauge(b_, sequence));
+  EXPECT_FALSE(IsWriter(a_));
 }
 
 // An instance that starts without an index (a new machine) listens at once but serves nothing:
