@@ -2,12 +2,11 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "service/auth/credentials.h"
 
 namespace verkenner::service {
 namespace {
-
-constexpr char kBearerPrefix[] = "Bearer ";
 
 int64_t Micros(std::chrono::microseconds duration) { return duration.count(); }
 
@@ -23,9 +22,19 @@ std::string Authenticator::BearerToken(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto found = metadata.find("authorization");
   if (found == metadata.end()) return "";
-  const std::string_view value(found->second.data(), found->second.size());
-  if (!value.starts_with(kBearerPrefix)) return "";
-  return std::string(value.substr(sizeof(kBearerPrefix) - 1));
+  return BearerCredential(std::string_view(found->second.data(), found->second.size()));
+}
+
+std::string BearerCredential(std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() || authorization[kScheme.size()] != ' ' ||
+      !absl::EqualsIgnoreCase(absl::string_view(authorization.data(), kScheme.size()),
+                              absl::string_view(kScheme.data(), kScheme.size()))) {
+    return "";
+  }
+  std::string_view token = authorization.substr(kScheme.size());
+  token.remove_prefix(std::min(token.find_first_not_of(' '), token.size()));
+  return std::string(token);
 }
 
 absl::StatusOr<Caller> Authenticator::Authenticate(const grpc::ServerContextBase& context) {

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "absl/status/statusor.h"
@@ -52,6 +53,11 @@ class Authenticator {
   // When each token's last use was last written, to write it at most once per resolution.
   std::unordered_map<std::string, int64_t> last_use_written_;
 };
+
+// The token of an `authorization` value "Bearer <token>" (the scheme in any case, RFC 7235;
+// spaces after it skipped), or empty for any other value. One rule for gRPC metadata and the
+// HTTP header.
+std::string BearerCredential(std::string_view authorization);
 
 // PermissionDenied unless the caller has one of `roles`: a call checks the role before it looks
 // at any object.

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "service/auth/authenticator.h"
 #include "service/auth/client_address.h"
 #include "service/auth/login_throttle.h"
 #include "service/http/import_upload.h"
@@ -394,27 +395,24 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
     done(ErrorResponse(grpc::StatusCode::NOT_FOUND, "no such API route"));
     return;
   }
-  // Every other route needs the session and its CSRF token, checked here once for all of them.
-  const std::string session = CookieValue(request.cookie, kSessionCookie);
-  if (session.empty()) {
-    done(ErrorResponse(grpc::StatusCode::UNAUTHENTICATED, "log in first"));
-    return;
-  }
-  if (!CsrfTokenMatches(session, request.csrf_token)) {
-    done(ErrorResponse(grpc::StatusCode::PERMISSION_DENIED,
-                       "missing or wrong X-CSRF-Token header; log in again",
-                       /*retry_after=*/"", kCsrfTokenInvalidReason));
+  const absl::StatusOr<std::string> session = CallerToken(request);
+  if (!session.ok()) {
+    const bool csrf = absl::IsPermissionDenied(session.status());
+    done(ErrorResponse(
+        csrf ? grpc::StatusCode::PERMISSION_DENIED : grpc::StatusCode::UNAUTHENTICATED,
+        std::string(session.status().message()), /*retry_after=*/"",
+        csrf ? kCsrfTokenInvalidReason : ""));
     return;
   }
   if (request.target == kImportRoute) {
     std::shared_ptr<BodyStream> body = request.body_stream != nullptr
                                            ? std::move(request.body_stream)
                                            : std::make_shared<StringBodyStream>(request.body);
-    StartImport(request, std::move(body), session, std::move(done));
+    StartImport(request, std::move(body), *session, std::move(done));
     return;
   }
   if (request.target == kLogoutRoute) {
-    LogOut(session, std::move(done));
+    LogOut(*session, std::move(done));
     return;
   }
   const std::string full_method = ServiceMethodOf(request.target);
@@ -422,12 +420,30 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
     done(ErrorResponse(grpc::StatusCode::NOT_FOUND, "no such API route"));
     return;
   }
-  Call(full_method, request.body, session,
+  Call(full_method, request.body, *session,
        [done = std::move(done)](grpc::Status status, std::string json, std::string retry_after) {
          done(status.ok()
                   ? ApiResponse{200, std::move(json), {}}
                   : ErrorResponse(status.error_code(), status.error_message(), retry_after));
        });
+}
+
+absl::StatusOr<std::string> ApiGateway::CallerToken(const ApiRequest& request) const {
+  // A program sends its token as over gRPC and needs no CSRF token: a browser never adds an
+  // authorization header on its own, so another site cannot make it send one.
+  if (!request.authorization.empty()) {
+    std::string token = BearerCredential(request.authorization);
+    if (token.empty()) {
+      return absl::UnauthenticatedError("send the header authorization: Bearer <token>");
+    }
+    return token;
+  }
+  std::string session = CookieValue(request.cookie, kSessionCookie);
+  if (session.empty()) return absl::UnauthenticatedError("log in first");
+  if (!CsrfTokenMatches(session, request.csrf_token)) {
+    return absl::PermissionDeniedError("missing or wrong X-CSRF-Token header; log in again");
+  }
+  return session;
 }
 
 void ApiGateway::LogIn(const ApiRequest& request, std::function<void(ApiResponse)> done) {

@@ -32,6 +32,7 @@ struct ApiRequest {
   std::shared_ptr<BodyStream> body_stream = nullptr;
   std::string remote_address = {};  // HttpRequest::remote_address: the HTTP peer
   std::string forwarded_for = {};   // the X-Forwarded-For header, or empty
+  std::string authorization = {};   // the Authorization header, or empty
 };
 
 struct ApiResponse {
@@ -44,6 +45,12 @@ struct ApiResponse {
 // POST /api/v1/<Service>/<Method>, with the request and response messages in protobuf's JSON
 // mapping (never JSON built by hand). Calls go to the gRPC server in-process, so authentication,
 // authorisation, quotas and validation exist once, in the services.
+//
+// Programs (a municipality's case system) send an API token (verkenner-admin create-token) in the
+// header `authorization: Bearer <token>`, as over gRPC, on every route the import upload
+// included: no cookie and no CSRF token (a browser never adds that header on its own, so no
+// other site can make it send one). A malformed header is 401; a token that does not
+// authenticate is the services' 401, also beside a valid session cookie.
 //
 // Sessions: POST /api/v1/session with {"email", "password"} logs in through
 // SessionService.CreateSession; the session token goes into a cookie (HttpOnly, Secure,
@@ -104,6 +111,10 @@ class ApiGateway {
 
  private:
   bool CsrfTokenMatches(const std::string& session, const std::string& csrf_token) const;
+  // The token a call is made with: the Bearer token of its authorization header, or else its
+  // session cookie's, whose CSRF token must match. Unauthenticated for a malformed header or
+  // no session; PermissionDenied for a missing or wrong CSRF token.
+  absl::StatusOr<std::string> CallerToken(const ApiRequest& request) const;
   // POST /api/v1/session: CreateSession, its token into the cookie and the CSRF header.
   void LogIn(const ApiRequest& request, std::function<void(ApiResponse)> done);
   // POST /api/v1/session/logout: DeleteSession, and the cookie cleared whatever it answers.

@@ -55,7 +55,8 @@ void WebHandler::Handle(HttpRequest request, std::function<void(HttpResponse)> r
                    std::move(query),
                    std::move(request.body_stream),
                    request.remote_address,
-                   request.Header("x-forwarded-for")};
+                   request.Header("x-forwarded-for"),
+                   request.Header("authorization")};
     gateway_->Handle(std::move(api), [respond = std::move(respond)](ApiResponse answer) {
       HttpResponse response;
       response.status = answer.status;

@@ -52,7 +52,9 @@ class ApiGatewayTest : public ::testing::Test {
     auto hash = service::HashPassword(kPassword);
     ASSERT_TRUE(hash.ok());
     employer.password_hash = *hash;
-    ASSERT_TRUE(testing::AddAccountWithToken(store, employer).ok());
+    auto employer_token = testing::AddAccountWithToken(store, employer);
+    ASSERT_TRUE(employer_token.ok()) << employer_token.status();
+    employer_token_ = new std::string(*employer_token);
     // The importer's source delivered none of the index's profiles, so that its statistics count
     // only what the tests upload.
     std::set<std::string> used;
@@ -70,7 +72,9 @@ class ApiGatewayTest : public ::testing::Test {
     importer.role = v1::ACCOUNT_ROLE_IMPORTER;
     importer.source = *importer_source_;
     importer.password_hash = *hash;
-    ASSERT_TRUE(testing::AddAccountWithToken(store, importer).ok());
+    auto importer_token = testing::AddAccountWithToken(store, importer);
+    ASSERT_TRUE(importer_token.ok()) << importer_token.status();
+    importer_token_ = new std::string(*importer_token);
     reference_ = new std::shared_ptr<const engine::ReferenceData>(*reference);
 
     service::Server::Options options;
@@ -96,6 +100,8 @@ class ApiGatewayTest : public ::testing::Test {
     delete directory_;
     delete importer_source_;
     delete reference_;
+    delete employer_token_;
+    delete importer_token_;
   }
 
   static service::ApiResponse Send(service::ApiRequest request) {
@@ -129,6 +135,8 @@ class ApiGatewayTest : public ::testing::Test {
   static service::ApiGateway* gateway_;
   static std::string* importer_source_;
   static std::shared_ptr<const engine::ReferenceData>* reference_;
+  static std::string* employer_token_;  // API tokens (verkenner-admin create-token)
+  static std::string* importer_token_;
 };
 
 std::filesystem::path* ApiGatewayTest::directory_ = nullptr;
@@ -137,6 +145,16 @@ service::Server* ApiGatewayTest::server_ = nullptr;
 service::ApiGateway* ApiGatewayTest::gateway_ = nullptr;
 std::string* ApiGatewayTest::importer_source_ = nullptr;
 std::shared_ptr<const engine::ReferenceData>* ApiGatewayTest::reference_ = nullptr;
+std::string* ApiGatewayTest::employer_token_ = nullptr;
+std::string* ApiGatewayTest::importer_token_ = nullptr;
+
+// A request as a program sends it: an `authorization` header, no cookie, no CSRF token.
+service::ApiRequest ProgramRequest(const std::string& target, const std::string& body,
+                                   const std::string& authorization) {
+  service::ApiRequest request{"POST", target, body, "", ""};
+  request.authorization = authorization;
+  return request;
+}
 
 TEST_F(ApiGatewayTest, LoginSetsAStrictHttpOnlyCookieAndNeverShowsTheTokenToScripts) {
   service::ApiResponse login = Send(
@@ -254,6 +272,41 @@ TEST_F(ApiGatewayTest, EveryCallNeedsTheSessionAndItsCsrfTokenAndLogoutEndsBoth)
   EXPECT_NE(Header(logout, "Set-Cookie").find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(Send({"POST", me, "{}", cookie, csrf}).status, 401);
   EXPECT_EQ(Send({"POST", me, "{}", other_cookie, other_csrf}).status, 200);
+}
+
+// A program (a municipality's case system) calls with its API token as `authorization: Bearer`,
+// as over gRPC: no cookie and no CSRF token, which only protect what a browser sends on its own.
+// A bearer that does not authenticate is refused even beside a valid session cookie.
+TEST_F(ApiGatewayTest, AProgramCallsWithABearerTokenWithoutCookieOrCsrf) {
+  const std::string me = "/api/v1/SessionService/GetCurrentAccount";
+  service::ApiResponse ok = Send(ProgramRequest(me, "{}", "Bearer " + *employer_token_));
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_NE(ok.body.find("werkgever@gateway.example"), std::string::npos) << ok.body;
+  service::ApiResponse search =
+      Send(ProgramRequest("/api/v1/CandidateSearchService/SearchCandidates",
+                          R"({"vacancy":{"workplace":{"postcode":"3511 AB"}},"pageSize":2})",
+                          "bearer " + *employer_token_));
+  EXPECT_EQ(search.status, 200) << search.body;
+  EXPECT_NE(search.body.find("\"matches\""), std::string::npos) << search.body;
+
+  for (const std::string& wrong :
+       {"Bearer " + std::string(employer_token_->size(), 'x'), std::string("Bearer "),
+        std::string("Bearer"), "Basic " + *employer_token_, *employer_token_}) {
+    service::ApiResponse refused = Send(ProgramRequest(me, "{}", wrong));
+    EXPECT_EQ(refused.status, 401) << wrong << ": " << refused.body;
+    EXPECT_NE(refused.body.find("UNAUTHENTICATED"), std::string::npos) << refused.body;
+    EXPECT_EQ(refused.body.find(*employer_token_), std::string::npos) << "the token echoed";
+  }
+  const auto [cookie, csrf] = LogIn();
+  service::ApiRequest mixed = ProgramRequest(me, "{}", "Bearer not-a-token");
+  mixed.cookie = cookie;
+  mixed.csrf_token = csrf;
+  EXPECT_EQ(Send(mixed).status, 401);
+  // Logging out ends a session; an API token is revoked with the admin CLI, not here.
+  service::ApiResponse logout =
+      Send(ProgramRequest("/api/v1/session/logout", "", "Bearer " + *employer_token_));
+  EXPECT_EQ(logout.status, 412) << logout.body;
+  EXPECT_EQ(Send(ProgramRequest(me, "{}", "Bearer " + *employer_token_)).status, 200);
 }
 
 // The web app tells a wrong CSRF token (only logging in again helps) from any other 403 by the
@@ -654,6 +707,37 @@ TEST_F(ImportUploadTest, OnlyAnImporterWithItsCsrfTokenAndAKnownFormatMayUpload)
                                     cookie, csrf, csv.substr(csv.find('\n') + 1));
   EXPECT_EQ(headless.rfind("HTTP/1.1 400", 0), 0u) << headless;
   EXPECT_EQ(headless.find(accepted[0].client_number()), std::string::npos);
+}
+
+// A case system uploads its export with its API token, and follows it with the same token.
+TEST_F(ImportUploadTest, AProgramUploadsWithABearerTokenAndFollowsTheImport) {
+  const auto [csv, accepted] = ExportFile(4);
+  const std::string target = "/api/v1/imports?import_id=bearer-1&file_name=export.csv";
+  const auto post = [&](const std::string& authorization) {
+    return Exchange(listener_->port(),
+                    "POST " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + authorization +
+                        "\r\nContent-Length: " + std::to_string(csv.size()) + "\r\n\r\n" + csv);
+  };
+  const std::string refused = post("Bearer " + std::string(importer_token_->size(), 'x'));
+  EXPECT_EQ(refused.rfind("HTTP/1.1 401", 0), 0u) << refused;
+  const std::string employer = post("Bearer " + *employer_token_);
+  EXPECT_EQ(employer.rfind("HTTP/1.1 403", 0), 0u) << employer;
+  const std::string upload = post("Bearer " + *importer_token_);
+  ASSERT_EQ(upload.rfind("HTTP/1.1 202", 0), 0u) << upload;
+  EXPECT_EQ(RawBody(upload), R"({"importId":"bearer-1"})");
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  v1::GetImportResponse response;
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    service::ApiResponse got =
+        Send(ProgramRequest("/api/v1/ProfileImportService/GetImport", R"({"importId":"bearer-1"})",
+                            "Bearer " + *importer_token_));
+    ASSERT_EQ(got.status, 200) << got.body;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(got.body, &response).ok());
+  } while (response.report().state() == v1::IMPORT_STATE_RUNNING &&
+           std::chrono::steady_clock::now() < give_up);
+  EXPECT_EQ(response.report().state(), v1::IMPORT_STATE_SUCCEEDED);
+  EXPECT_EQ(response.report().accepted_rows(), static_cast<int64_t>(accepted.size()));
 }
 
 TEST_F(ImportUploadTest, JsonLinesKeepTheirLineNumbersAcrossBlankAndBrokenLines) {
