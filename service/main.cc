@@ -15,6 +15,7 @@
 #include "base/command_line/command_line.h"
 #include "base/host_port.h"
 #include "base/postgres/pg_connection.h"
+#include "base/tls_files.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/search_types.h"
 #include "indexer/import_job.h"
@@ -29,6 +30,13 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve gRPC on, port 0 to 65535 (0: any free port)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain for TLS on --listen (the server's certificate first); with "
+          "--tls_key. Empty: plain TCP (loopback, or a network protected otherwise)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert (unencrypted, mode 0600)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificates for mutual TLS on --listen: only clients with a certificate they "
+          "signed get in. Empty: clients present none");
 ABSL_FLAG(std::string, index, "", "directory of the search index (required)");
 ABSL_FLAG(std::string, vault, "",
           "the identity vault verkenner-index writes, for the WSP's audited identity look-up: an "
@@ -160,6 +168,12 @@ void CheckFlags(const command_line::Program& program) {
     command_line::ExitWithUsageError(
         program, "--replicate_index needs --metrics_listen: the publication is served there");
   }
+  if (absl::GetFlag(FLAGS_tls_cert).empty() != absl::GetFlag(FLAGS_tls_key).empty()) {
+    command_line::ExitWithUsageError(program, "--tls_cert and --tls_key go together");
+  }
+  if (!absl::GetFlag(FLAGS_tls_client_ca).empty() && absl::GetFlag(FLAGS_tls_cert).empty()) {
+    command_line::ExitWithUsageError(program, "--tls_client_ca needs --tls_cert and --tls_key");
+  }
   const std::string advertised = absl::GetFlag(FLAGS_advertise_address);
   if (!advertised.empty() && !base::SplitHostPort(advertised).has_value()) {
     command_line::ExitWithUsageError(
@@ -167,10 +181,26 @@ void CheckFlags(const command_line::Program& program) {
   }
 }
 
+// The TLS material of --tls_cert, --tls_key and --tls_client_ca, or none; a file the listener
+// could not use is a usage error (exit 2) naming the file, before anything is opened.
+std::optional<base::TlsFiles> TlsFromFlags(const command_line::Program& program) {
+  if (absl::GetFlag(FLAGS_tls_cert).empty()) return std::nullopt;
+  absl::StatusOr<base::TlsFiles> files =
+      base::LoadTlsFiles(absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
+                         absl::GetFlag(FLAGS_tls_client_ca));
+  if (!files.ok()) {
+    command_line::ExitWithUsageError(program,
+                                     absl::StrCat("TLS on --listen: ", files.status().message()));
+  }
+  return *std::move(files);
+}
+
 // The server's options from the flags, which CheckFlags has checked.
-Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> reference_data) {
+Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> reference_data,
+                              std::optional<base::TlsFiles> tls) {
   Server::Options options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.tls = std::move(tls);
   const std::string index = absl::GetFlag(FLAGS_index);
   options.index_path = index;
   options.store_path = absl::GetFlag(FLAGS_store);
@@ -296,7 +326,10 @@ absl::StatusOr<WebApp> StartWebApp(const command_line::Program& program, Server&
 void ServeUntilStopped(Server& server, HttpListener* http, absl::Duration grace) {
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);
-  std::cout << "verkenner-server: serving on port " << server.port() << std::endl;
+  const char* security = absl::GetFlag(FLAGS_tls_cert).empty()        ? ""
+                         : absl::GetFlag(FLAGS_tls_client_ca).empty() ? " (TLS)"
+                                                                      : " (mutual TLS)";
+  std::cout << "verkenner-server: serving on port " << server.port() << security << std::endl;
   // Signal handlers may not call into gRPC; a plain thread watches the flag instead.
   std::thread watcher([&] {
     while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -319,6 +352,7 @@ int Run(int argc, char** argv) {
   const command_line::Program program = ThisProgram();
   command_line::ParseCommandLine(program, argc, argv);
   CheckFlags(program);
+  std::optional<base::TlsFiles> tls = TlsFromFlags(program);
   // A full disk during an import through the API can make Xapian terminate the process: then say
   // so and exit 1 instead of aborting (indexer/index_writer.h).
   indexer::InstallXapianTerminateHandler("verkenner-server");
@@ -327,7 +361,7 @@ int Run(int argc, char** argv) {
   auto reference_data = engine::ReferenceData::Load(refdata_dir);
   if (!reference_data.ok()) return command_line::ReportFailure(program, reference_data.status());
 
-  auto server = Server::Start(ServerOptions(*std::move(reference_data)));
+  auto server = Server::Start(ServerOptions(*std::move(reference_data), std::move(tls)));
   if (!server.ok()) return command_line::ReportFailure(program, server.status());
   auto metrics = StartMetrics(program, **server);
   if (!metrics.ok()) return command_line::ReportFailure(program, metrics.status());

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
@@ -13,6 +14,9 @@
 #include "verkenner/v1/search.grpc.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "host:port of verkenner-server");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA certificates to verify the server's TLS certificate with (a server with "
+          "--tls_cert); empty: plain TCP");
 ABSL_FLAG(std::string, text, "", "vacancy text: job title and tasks");
 ABSL_FLAG(std::string, occupation, "", "ESCO occupation code or label");
 ABSL_FLAG(std::string, postcode, "", "workplace postcode (1234 or 1234 AB)");
@@ -94,6 +98,21 @@ void PrintResponse(const v1::SearchCandidatesResponse& response) {
   }
 }
 
+// TLS verified against --tls_ca, or plain TCP without it.
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const command_line::Program& program) {
+  const std::string ca_file = absl::GetFlag(FLAGS_tls_ca);
+  if (ca_file.empty()) return grpc::InsecureChannelCredentials();
+  std::ifstream in(ca_file);
+  std::stringstream ca;
+  ca << in.rdbuf();
+  if (!in || ca.str().find("BEGIN CERTIFICATE") == std::string::npos) {
+    command_line::ExitWithUsageError(program, "--tls_ca: no PEM certificate in " + ca_file);
+  }
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ca.str();
+  return grpc::SslCredentials(options);
+}
+
 // Reads the flags, searches once and prints the answer.
 int Run(int argc, char** argv) {
   const command_line::Program program = ThisProgram();
@@ -101,7 +120,7 @@ int Run(int argc, char** argv) {
   const v1::SearchCandidatesRequest request = RequestFromFlags(program);
 
   auto stub = v1::CandidateSearchService::NewStub(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(absl::GetFlag(FLAGS_server), ChannelCredentials(program)));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   context.AddMetadata("authorization", "Bearer " + ApiToken());

@@ -171,11 +171,25 @@ void Server::InstallInterceptors(grpc::ServerBuilder& builder, std::ostream* log
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 }
 
+namespace {
+
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(const Server::Options& options) {
+  if (!options.tls.has_value()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions tls(
+      options.tls->client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                     : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  tls.pem_root_certs = options.tls->client_ca;
+  tls.pem_key_cert_pairs.push_back({options.tls->private_key, options.tls->certificate_chain});
+  return grpc::SslServerCredentials(tls);
+}
+
+}  // namespace
+
 absl::Status Server::Listen(const Options& options) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(options.listen_address, ServerCredentials(options), &port_);
   builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
   // gRPC sets SO_REUSEPORT by default, which lets a second server bind a port in use and take
   // half its connections (each with its own throttles and quotas): one server per port.

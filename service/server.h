@@ -5,9 +5,11 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "base/tls_files.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/searcher_pool.h"
 #include "service/auth/authenticator.h"
@@ -41,6 +43,10 @@ class Server {
   struct Options {
     // host:port; port 0 picks a free port (see port()).
     std::string listen_address = "127.0.0.1:50051";
+    // TLS on listen_address (base::LoadTlsFiles has checked it); with a client CA, only clients
+    // with a certificate it signed get in (mutual TLS). None: plain TCP, for loopback and a
+    // network that is protected otherwise.
+    std::optional<base::TlsFiles> tls;
     std::string index_path;
     // The service store (accounts, tokens, requests, ...); created if absent.
     std::string store_path;
