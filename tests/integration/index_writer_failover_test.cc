@@ -465,12 +465,15 @@ TEST_F(IndexWriterFailoverTest, AWriterKilledMidImportLeavesNoInstanceServingPar
   AwaitGauge(b_, sequence, 1, std::chrono::seconds(5));  // b's own base
   Start(a_, /*replicate=*/true);
   const auto started = Clock::now();
-  std::vector<double> served;  // each profile count a showed while it had not converged
+  std::vector<double> served;  // each profile count a showed until it had converged
   while (Clock::now() - started < std::chrono::seconds(20)) {
+    // The profile count is there once a serves an image (-1 before): each one it shows.
     const double count = Gauge(a_, profiles);
-    const bool ready = Get(a_, "/healthz").rfind("HTTP/1.1 200", 0) == 0;
-    if (count > 0 || ready) served.push_back(count);
-    if (ready && Gauge(a_, sequence) == Gauge(b_, sequence) && count == before) break;
+    if (count > 0) served.push_back(count);
+    if (count == before && Gauge(a_, sequence) == Gauge(b_, sequence) &&
+        Get(a_, "/healthz").rfind("HTTP/1.1 200", 0) == 0) {
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::cout << "the old writer, started again, served the new writer's index after "
