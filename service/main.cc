@@ -31,12 +31,14 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve gRPC on, port 0 to 65535 (0: any free port)");
 ABSL_FLAG(std::string, tls_cert, "",
-          "PEM certificate chain for TLS on --listen (the server's certificate first); with "
-          "--tls_key. Empty: plain TCP (loopback, or a network protected otherwise)");
+          "PEM certificate chain for TLS on --listen and --http_listen (the server's certificate "
+          "first); with --tls_key. Empty: plain TCP (loopback, or a network protected "
+          "otherwise)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert (unencrypted, mode 0600)");
 ABSL_FLAG(std::string, tls_client_ca, "",
-          "PEM CA certificates for mutual TLS on --listen: only clients with a certificate they "
-          "signed get in. Empty: clients present none");
+          "PEM CA certificates for mutual TLS on --listen and --http_listen: only clients with a "
+          "certificate they signed get in (programs, a proxy; not browsers). Empty: clients "
+          "present none");
 ABSL_FLAG(std::string, index, "", "directory of the search index (required)");
 ABSL_FLAG(std::string, vault, "",
           "the identity vault verkenner-index writes, for the WSP's audited identity look-up: an "
@@ -294,7 +296,8 @@ struct WebApp {
 };
 
 // The web app on --http_listen; one without a listener when the flag is empty.
-absl::StatusOr<WebApp> StartWebApp(const command_line::Program& program, Server& server) {
+absl::StatusOr<WebApp> StartWebApp(const command_line::Program& program, Server& server,
+                                   std::optional<base::TlsFiles> tls) {
   WebApp web;
   const std::string address = absl::GetFlag(FLAGS_http_listen);
   if (address.empty()) return web;
@@ -307,6 +310,7 @@ absl::StatusOr<WebApp> StartWebApp(const command_line::Program& program, Server&
   options.max_connections = absl::GetFlag(FLAGS_http_max_connections);
   options.name = "web";
   options.log = server.log();
+  options.tls = std::move(tls);
   // Import files are larger than anything else the app sends, and take longer to arrive.
   options.body_limits = [handler = web.handler.get()](const HttpRequest& head) {
     return handler->BodyLimitsFor(head);
@@ -318,7 +322,8 @@ absl::StatusOr<WebApp> StartWebApp(const command_line::Program& program, Server&
                           });
   if (!listener.ok()) return ListenError(program, FLAGS_http_listen, listener.status());
   web.listener = std::move(*listener);
-  std::cout << "verkenner-server: web app on port " << web.listener->port() << std::endl;
+  std::cout << "verkenner-server: web app on port " << web.listener->port()
+            << (web.listener->tls() ? " (HTTPS)" : "") << std::endl;
   return web;
 }
 
@@ -361,11 +366,11 @@ int Run(int argc, char** argv) {
   auto reference_data = engine::ReferenceData::Load(refdata_dir);
   if (!reference_data.ok()) return command_line::ReportFailure(program, reference_data.status());
 
-  auto server = Server::Start(ServerOptions(*std::move(reference_data), std::move(tls)));
+  auto server = Server::Start(ServerOptions(*std::move(reference_data), tls));
   if (!server.ok()) return command_line::ReportFailure(program, server.status());
   auto metrics = StartMetrics(program, **server);
   if (!metrics.ok()) return command_line::ReportFailure(program, metrics.status());
-  auto web = StartWebApp(program, **server);
+  auto web = StartWebApp(program, **server, std::move(tls));
   if (!web.ok()) return command_line::ReportFailure(program, web.status());
   ServeUntilStopped(**server, web->listener.get(), absl::GetFlag(FLAGS_shutdown_grace));
   return command_line::kExitOk;

@@ -4,14 +4,17 @@
 
 #include <algorithm>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <future>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -23,7 +26,10 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // The pause after a failed accept(), doubling while failures last.
 constexpr std::chrono::milliseconds kFirstAcceptPause{50};
@@ -107,15 +113,44 @@ std::string RemoteAddress(const tcp::socket& socket) {
   return address.to_string();
 }
 
-class Session : public std::enable_shared_from_this<Session> {
+// What the listener's registers hold of a session, whatever its stream.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
  public:
+  virtual ~SessionBase() = default;
+  // Reads the request (after a TLS handshake), hands it over and writes the answer.
+  virtual void Start() = 0;
+  // Over the connection cap: a 503 at once, without reading the request.
+  virtual void Refuse() = 0;
+  // On the session's strand, when the listener drains (see Session::CloseIfIdle).
+  virtual void CloseIfIdle() = 0;
+  // On the session's strand: the handler's answer.
+  virtual void Write(HttpResponse answer, unsigned version) = 0;
+  virtual asio::any_io_executor executor() = 0;
+
+  bool admitted_ = false;  // holds a connection slot
+};
+
+// One connection over a plain TCP stream (PlainStream) or TLS on it (TlsStream).
+template <class Stream>
+class Session final : public SessionBase {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
   // `state` outlives every operation of the session on the listener's threads.
   Session(tcp::socket socket, ListenerState* state);
+  Session(tcp::socket socket, ssl::context& tls, ListenerState* state);
   // Gives back its connection slot (ListenerState::Admit).
-  ~Session();
+  ~Session() override;
 
-  // Over the connection cap: a 503 at once, without reading the request.
-  void Refuse() {
+  asio::any_io_executor executor() override { return stream_.get_executor(); }
+
+  void Refuse() override {
+    if constexpr (kTls) {
+      // No answer without a handshake, which the cap is there to spare: the connection closes.
+      beast::error_code ignored;
+      Socket().close(ignored);
+      return;
+    }
     HttpResponse busy;
     busy.status = 503;
     busy.headers.emplace_back("Retry-After", "1");
@@ -127,36 +162,56 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // On the session's strand, when the listener drains: a connection still waiting for its
   // request's head, with nothing of it arriving, carries no request and is closed.
-  void CloseIfIdle() {
+  void CloseIfIdle() override {
     beast::error_code ignored;
-    if (phase_ == Phase::kHead && stream_.socket().available(ignored) == 0) {
-      stream_.socket().close(ignored);
+    if (phase_ == Phase::kHead && Socket().available(ignored) == 0) Socket().close(ignored);
+  }
+
+  void Start() override {
+    if constexpr (kTls) {
+      Lowest().expires_after(options_->timeout);
+      stream_.async_handshake(ssl::stream_base::server, [self = Self()](beast::error_code error) {
+        if (error) {  // not TLS, another CA, a timeout: hang up
+          beast::error_code ignored;
+          self->Socket().close(ignored);
+          return;
+        }
+        self->ReadHead();
+      });
+    } else {
+      ReadHead();
     }
   }
 
-  void Start() {
+ private:
+  std::shared_ptr<Session> Self() {
+    return std::static_pointer_cast<Session>(this->shared_from_this());
+  }
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& Socket() { return Lowest().socket(); }
+
+  void ReadHead() {
     phase_ = Phase::kHead;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(options_->max_header_bytes));
     // Decided once the head is read (OnHead); until then no body is parsed.
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream_.expires_after(options_->timeout);
+    Lowest().expires_after(options_->timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code error, size_t) { self->OnHead(error); });
+        [self = Self()](beast::error_code error, size_t) { self->OnHead(error); });
   }
 
- private:
   void OnHead(beast::error_code error) {
     if (error) {  // timeout, oversized header, broken request: hang up
       beast::error_code ignored;
-      stream_.socket().close(ignored);
+      Socket().close(ignored);
       return;
     }
     const http::request<http::string_body>& message = parser_->get();
     request_.method = std::string(message.method_string());
     request_.target = std::string(message.target());
-    request_.remote_address = RemoteAddress(stream_.socket());
+    request_.remote_address = RemoteAddress(Socket());
     for (const auto& field : message) {
       request_.headers[absl::AsciiStrToLower(std::string(field.name_string()))] =
           std::string(field.value());
@@ -173,15 +228,14 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     phase_ = Phase::kBody;
-    stream_.expires_after(limits.timeout);
+    Lowest().expires_after(limits.timeout);
     if (limits.stream) {
       StreamBody(limits.max_body_bytes);
       return;
     }
     parser_->body_limit(limits.max_body_bytes);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code read, size_t) { self->OnRead(read); });
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = Self()](beast::error_code read, size_t) { self->OnRead(read); });
   }
 
   // Hands the request to the handler now, with a BodyStream that reads the body as it is asked
@@ -203,9 +257,8 @@ class Session : public std::enable_shared_from_this<Session> {
     body_parser_->get().body().data = body_part_.data();
     body_parser_->get().body().size = body_part_.size();
     body_read_in_flight_ = true;
-    http::async_read(
-        stream_, buffer_, *body_parser_,
-        [self = shared_from_this()](beast::error_code error, size_t) { self->OnBodyPart(error); });
+    http::async_read(stream_, buffer_, *body_parser_,
+                     [self = Self()](beast::error_code error, size_t) { self->OnBodyPart(error); });
   }
 
   void OnBodyPart(beast::error_code error) {
@@ -249,7 +302,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (error) {  // timeout, broken request: hang up
       beast::error_code ignored;
-      stream_.socket().close(ignored);
+      Socket().close(ignored);
       return;
     }
     http::request<http::string_body> message = parser_->release();
@@ -263,7 +316,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Hands the request to the handler and waits for its answer (after ListenerState).
   void AwaitAnswer(HttpRequest request, unsigned version);
 
-  void Write(HttpResponse answer, unsigned version) {
+  void Write(HttpResponse answer, unsigned version) override {
     phase_ = Phase::kAnswer;
     answered_ = true;
     response_.result(answer.status);
@@ -274,10 +327,19 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(false);
     response_.body() = std::move(answer.body);
     response_.prepare_payload();
-    stream_.expires_after(options_->timeout);
-    http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code, size_t) {
+    Lowest().expires_after(options_->timeout);
+    http::async_write(stream_, response_, [self = Self()](beast::error_code, size_t) {
+      if constexpr (kTls) {
+        // TLS says the answer is whole with close_notify; the peer's is not waited for long.
+        self->Lowest().expires_after(kLinger);
+        self->stream_.async_shutdown([self](beast::error_code) {
+          beast::error_code ignored;
+          self->Socket().shutdown(tcp::socket::shutdown_send, ignored);
+        });
+        return;
+      }
       beast::error_code ignored;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      self->Socket().shutdown(tcp::socket::shutdown_send, ignored);
       // A streamed body's read in flight lingers when it completes (OnBodyPart).
       if (!self->request_read_ && !self->body_read_in_flight_) self->Linger();
     });
@@ -286,15 +348,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // Reads and drops what the client still sends, until it closes or kLinger has passed: closing
   // a socket with unread input resets the connection, and the client may lose the answer.
   void Linger() {
-    stream_.expires_after(kLinger);
+    Lowest().expires_after(kLinger);
     buffer_.consume(buffer_.size());
     stream_.async_read_some(buffer_.prepare(4096),
-                            [self = shared_from_this()](beast::error_code error, size_t) {
+                            [self = Self()](beast::error_code error, size_t) {
                               if (!error) self->Linger();
                             });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   // For a streamed body: the parser after the head, the part being read, the handler's side.
@@ -311,7 +373,6 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class Phase { kHead, kBody, kAnswer };
   Phase phase_ = Phase::kHead;
   bool request_read_ = false;
-  bool admitted_ = false;  // holds a connection slot
 
   friend struct ListenerState;
 };
@@ -327,7 +388,7 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
   // their pending operations) still leave this register.
   std::mutex sessions_mutex;
   std::condition_variable closed;
-  std::map<Session*, std::weak_ptr<Session>> sessions;
+  std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
   // Declared before the rest, destroyed after them: every socket belongs to it.
   asio::io_context context;
   // Keeps the threads running while no operation is pending: when the listener drains, answers
@@ -340,13 +401,14 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
   asio::steady_timer accept_retry{accept_strand};
   std::chrono::milliseconds accept_pause = kFirstAcceptPause;
   HttpListener::Options options;
+  std::optional<ssl::context> tls;  // with Options::tls
   HttpListener::Handler handler;
   // Sessions whose request is with the handler. They are owned here, not by the answer callback,
   // so that when the listener stops they go before the io_context does; a later answer then
   // finds nothing to write to. (An answer callback that owned its session could destroy the
   // session, and close its socket, after the io_context was gone.)
   std::mutex awaiting_mutex;
-  std::map<Session*, std::shared_ptr<Session>> awaiting;
+  std::map<SessionBase*, std::shared_ptr<SessionBase>> awaiting;
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(context),
@@ -357,7 +419,7 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
                               return;
                             }
                             accept_pause = kFirstAcceptPause;
-                            auto session = std::make_shared<Session>(std::move(socket), this);
+                            std::shared_ptr<SessionBase> session = NewSession(std::move(socket));
                             if (Admit(session)) {
                               session->Start();
                             } else {
@@ -365,6 +427,13 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
                             }
                             Accept();
                           });
+  }
+
+  std::shared_ptr<SessionBase> NewSession(tcp::socket socket) {
+    if (tls.has_value()) {
+      return std::make_shared<Session<TlsStream>>(std::move(socket), *tls, this);
+    }
+    return std::make_shared<Session<PlainStream>>(std::move(socket), this);
   }
 
   // accept() failed, most likely for want of descriptors or memory: say so and try again later,
@@ -391,7 +460,7 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
   }
 
   // Whether `session` gets one of the max_connections slots.
-  bool Admit(const std::shared_ptr<Session>& session) {
+  bool Admit(const std::shared_ptr<SessionBase>& session) {
     std::lock_guard<std::mutex> lock(sessions_mutex);
     if (sessions.size() >= static_cast<size_t>(std::max(0, options.max_connections))) return false;
     sessions.emplace(session.get(), session);
@@ -399,7 +468,7 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
     return true;
   }
 
-  void Release(Session* session) {
+  void Release(SessionBase* session) {
     std::lock_guard<std::mutex> lock(sessions_mutex);
     sessions.erase(session);
     if (sessions.empty()) closed.notify_all();
@@ -412,22 +481,29 @@ struct ListenerState : std::enable_shared_from_this<ListenerState> {
     accept_retry.cancel();
     std::lock_guard<std::mutex> lock(sessions_mutex);
     for (const auto& [raw, weak] : sessions) {
-      if (std::shared_ptr<Session> session = weak.lock()) {
-        asio::post(session->stream_.get_executor(), [session] { session->CloseIfIdle(); });
+      if (std::shared_ptr<SessionBase> session = weak.lock()) {
+        asio::post(session->executor(), [session] { session->CloseIfIdle(); });
       }
     }
   }
 };
 
-Session::Session(tcp::socket socket, ListenerState* state)
+template <class Stream>
+Session<Stream>::Session(tcp::socket socket, ListenerState* state)
     : stream_(std::move(socket)), state_(state), options_(&state->options) {}
 
-Session::~Session() {
+template <class Stream>
+Session<Stream>::Session(tcp::socket socket, ssl::context& tls, ListenerState* state)
+    : stream_(std::move(socket), tls), state_(state), options_(&state->options) {}
+
+template <class Stream>
+Session<Stream>::~Session() {
   if (body_ != nullptr) body_->End(absl::UnavailableError("the connection closed"));
   if (admitted_) state_->Release(this);
 }
 
-void Session::StreamBody(size_t max_body_bytes) {
+template <class Stream>
+void Session<Stream>::StreamBody(size_t max_body_bytes) {
   const unsigned version = parser_->get().version();
   body_parser_.emplace(std::move(*parser_));
   parser_.reset();
@@ -436,7 +512,7 @@ void Session::StreamBody(size_t max_body_bytes) {
   // the session has ended the stream already). The callback holds nothing of the io_context's,
   // not even the strand: the handler may keep the stream after the listener's end.
   body_ = std::make_shared<SessionBodyStream>(
-      [weak_state = state_->weak_from_this(), weak = weak_from_this()] {
+      [weak_state = state_->weak_from_this(), weak = std::weak_ptr<Session>(Self())] {
         std::shared_ptr<ListenerState> alive = weak_state.lock();
         std::shared_ptr<Session> self = weak.lock();
         if (alive == nullptr || self == nullptr) return;
@@ -449,17 +525,18 @@ void Session::StreamBody(size_t max_body_bytes) {
   AwaitAnswer(std::move(request), version);
 }
 
-void Session::AwaitAnswer(HttpRequest request, unsigned version) {
+template <class Stream>
+void Session<Stream>::AwaitAnswer(HttpRequest request, unsigned version) {
   {
     std::lock_guard<std::mutex> lock(state_->awaiting_mutex);
-    state_->awaiting.emplace(this, shared_from_this());
+    state_->awaiting.emplace(this, Self());
   }
   // The handler may answer from any thread: the write goes back onto this session's strand.
   state_->handler(std::move(request), [weak_state = state_->weak_from_this(), session = this,
                                        version](HttpResponse response) {
     std::shared_ptr<ListenerState> state = weak_state.lock();
     if (state == nullptr) return;  // the listener has stopped
-    std::shared_ptr<Session> self;
+    std::shared_ptr<SessionBase> self;
     {
       std::lock_guard<std::mutex> lock(state->awaiting_mutex);
       auto found = state->awaiting.find(session);
@@ -467,11 +544,31 @@ void Session::AwaitAnswer(HttpRequest request, unsigned version) {
       self = std::move(found->second);
       state->awaiting.erase(found);
     }
-    asio::post(self->stream_.get_executor(),
-               [self, version, response = std::move(response)]() mutable {
-                 self->Write(std::move(response), version);
-               });
+    asio::post(self->executor(), [self, version, response = std::move(response)]() mutable {
+      self->Write(std::move(response), version);
+    });
   });
+}
+
+// A server's TLS context from checked PEM material: TLS 1.2 and newer; with a client CA, a
+// client without a certificate it signed fails the handshake.
+absl::StatusOr<ssl::context> TlsContext(const base::TlsFiles& files) {
+  ssl::context context(ssl::context::tls_server);
+  beast::error_code error;
+  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                          ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                          ssl::context::no_tlsv1_1,
+                      error);
+  if (!error) context.use_certificate_chain(asio::buffer(files.certificate_chain), error);
+  if (!error) context.use_private_key(asio::buffer(files.private_key), ssl::context::pem, error);
+  if (!error && !files.client_ca.empty()) {
+    context.add_certificate_authority(asio::buffer(files.client_ca), error);
+    if (!error) {
+      context.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, error);
+    }
+  }
+  if (error) return absl::InvalidArgumentError("TLS: the certificate or key cannot be used");
+  return context;
 }
 
 }  // namespace
@@ -494,6 +591,11 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const std::str
   listener->loop_ = std::make_shared<Loop>(std::max(1, options.threads));
   Loop& loop = *listener->loop_;
   loop.options = options;
+  if (options.tls.has_value()) {
+    absl::StatusOr<ssl::context> tls = TlsContext(*options.tls);
+    if (!tls.ok()) return tls.status();
+    loop.tls.emplace(std::move(*tls));
+  }
   loop.handler = std::move(handler);
   const tcp::endpoint endpoint(host, host_port->port);
   loop.acceptor.open(endpoint.protocol(), error);
@@ -505,6 +607,7 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const std::str
         absl::StrCat("cannot listen for HTTP on ", address, ": ", error.message()));
   }
   listener->port_ = loop.acceptor.local_endpoint().port();
+  listener->tls_ = loop.tls.has_value();
   loop.Accept();
   for (int i = 0; i < std::max(1, options.threads); ++i) {
     listener->threads_.emplace_back([&loop] { loop.context.run(); });
@@ -537,7 +640,7 @@ HttpListener::~HttpListener() {
   for (std::thread& thread : threads_) thread.join();
   if (loop_ != nullptr) {
     // Sessions still waiting for an answer close now, while their io_context exists.
-    std::map<Session*, std::shared_ptr<Session>> awaiting;
+    std::map<SessionBase*, std::shared_ptr<SessionBase>> awaiting;
     {
       std::lock_guard<std::mutex> lock(loop_->awaiting_mutex);
       awaiting.swap(loop_->awaiting);

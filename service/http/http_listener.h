@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/tls_files.h"
 #include "service/http/body_stream.h"
 #include "service/observability/access_log.h"
 
@@ -83,6 +84,10 @@ class HttpListener {
     std::string name = "http";
     // Where accept failures are logged; not owned, must outlive the listener; null: nowhere.
     StructuredLog* log = nullptr;
+    // TLS on every connection (base::LoadTlsFiles has checked it); with a client CA, only
+    // clients with a certificate it signed get in. None: plain HTTP. Over the connection cap a
+    // TLS connection is closed without an answer (a 503 would need the handshake first).
+    std::optional<base::TlsFiles> tls;
   };
   using Handler =
       std::function<void(HttpRequest request, std::function<void(HttpResponse)> respond)>;
@@ -94,6 +99,7 @@ class HttpListener {
   ~HttpListener();
 
   int port() const { return port_; }
+  bool tls() const { return tls_; }
 
   // The first half of a graceful stop: stops accepting, closes the connections that carry no
   // request (nothing received, or a head that stalled), and waits until the requests in flight
@@ -109,6 +115,7 @@ class HttpListener {
   std::shared_ptr<Loop> loop_;  // shared with answers being posted (see the .cc)
   std::vector<std::thread> threads_;
   int port_ = 0;
+  bool tls_ = false;
 };
 
 }  // namespace verkenner::service

@@ -1,8 +1,8 @@
-// TLS on the gRPC listener (--tls_cert, --tls_key, --tls_client_ca) of a real verkenner-server,
-// with certificates this test makes with openssl: a client that trusts the CA calls over TLS,
-// a plain client and one that trusts another CA get nothing; with a client CA only a client
-// with a certificate it signed gets in; and the server refuses, before it listens, material it
-// could not use (exit 2 naming the file).
+// TLS on the gRPC and HTTP listeners (--tls_cert, --tls_key, --tls_client_ca) of a real
+// verkenner-server, with certificates this test makes with openssl: a client that trusts the CA
+// calls over TLS (gRPC, and curl over HTTPS), a plain client and one that trusts another CA get
+// nothing; with a client CA only a client with a certificate it signed gets in; and the server
+// refuses, before it listens, material it could not use (exit 2 naming the file).
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
@@ -89,8 +89,8 @@ class TlsTest : public ::testing::Test {
 
   std::vector<std::string> Arguments(std::vector<std::string> more) const {
     std::vector<std::string> arguments = {VERKENNER_SERVER_BINARY, "--index=" + *index_,
-                                          "--store=" + *store_, "--search_threads=1",
-                                          "--listen=127.0.0.1:0"};
+                                          "--store=" + *store_,    "--search_threads=1",
+                                          "--listen=127.0.0.1:0",  "--http_listen=127.0.0.1:0"};
     arguments.insert(arguments.end(), more.begin(), more.end());
     return arguments;
   }
@@ -111,6 +111,23 @@ class TlsTest : public ::testing::Test {
     v1::GetCurrentAccountRequest request;
     v1::GetCurrentAccountResponse response;
     return stub->GetCurrentAccount(&context, request, &response);
+  }
+
+  // curl POSTs GetCurrentAccount with the test's token to `scheme`://127.0.0.1:<web port>, with
+  // `options` (--cacert, --cert, --key); its exit code and what it printed (the HTTP status
+  // last).
+  ProgramRun Curl(const std::string& scheme, std::vector<std::string> options) {
+    std::vector<std::string> arguments = {"--silent",   "--show-error",
+                                          "--max-time", "10",
+                                          "-X",         "POST",
+                                          "-d",         "{}",
+                                          "-H",         "authorization: Bearer " + *token_,
+                                          "-H",         "content-type: application/json",
+                                          "-w",         "\n%{http_code}"};
+    for (std::string& option : options) arguments.push_back(std::move(option));
+    arguments.push_back(absl::StrCat(scheme, "://127.0.0.1:", server_->http_port,
+                                     "/api/v1/SessionService/GetCurrentAccount"));
+    return RunProgram("/usr/bin/curl", arguments, *directory_);
   }
 
   static std::shared_ptr<grpc::ChannelCredentials> Trusting(const std::string& ca,
@@ -143,6 +160,15 @@ TEST_F(TlsTest, AClientThatTrustsTheCaCallsOverTlsAndNoOtherDoes) {
   EXPECT_TRUE(trusted.ok()) << trusted.error_message();
   EXPECT_EQ(Call(grpc::InsecureChannelCredentials()).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(Call(Trusting("other-ca")).error_code(), grpc::StatusCode::UNAVAILABLE);
+  // The web listener: HTTPS with the same certificate, and nothing in plain HTTP.
+  EXPECT_NE(server_->said.find("(HTTPS)"), std::string::npos) << server_->said;
+  ProgramRun https = Curl("https", {"--cacert", Path("ca.pem")});
+  EXPECT_EQ(https.exit_code, 0) << https.err;
+  EXPECT_NE(https.out.find("werkgever@bakkerij.example"), std::string::npos) << https.out;
+  EXPECT_TRUE(https.out.ends_with("\n200")) << https.out;
+  EXPECT_NE(Curl("http", {}).exit_code, 0);
+  EXPECT_EQ(Curl("https", {"--cacert", Path("other-ca.pem")}).exit_code, 60)
+      << "60: the server's certificate could not be verified";
   // The command-line client too, verifying the server with --tls_ca.
   std::ofstream(Path("employer.token")) << *token_ << "\n";
   ProgramRun search = RunProgram(
@@ -166,6 +192,16 @@ TEST_F(TlsTest, WithAClientCaOnlyClientsWithACertificateItSignedGetIn) {
   EXPECT_TRUE(with_certificate.ok()) << with_certificate.error_message();
   EXPECT_EQ(Call(Trusting("ca")).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(Call(Trusting("ca", "stranger")).error_code(), grpc::StatusCode::UNAVAILABLE);
+  ProgramRun with_client_certificate =
+      Curl("https",
+           {"--cacert", Path("ca.pem"), "--cert", Path("client.pem"), "--key", Path("client.key")});
+  EXPECT_EQ(with_client_certificate.exit_code, 0) << with_client_certificate.err;
+  EXPECT_TRUE(with_client_certificate.out.ends_with("\n200")) << with_client_certificate.out;
+  EXPECT_NE(Curl("https", {"--cacert", Path("ca.pem")}).exit_code, 0);
+  EXPECT_NE(Curl("https", {"--cacert", Path("ca.pem"), "--cert", Path("stranger.pem"), "--key",
+                           Path("stranger.key")})
+                .exit_code,
+            0);
 }
 
 TEST_F(TlsTest, TheServerRefusesToStartOnMaterialItCannotUse) {
