@@ -13,6 +13,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +21,7 @@
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
 #include "tests/program_run.h"
+#include "tests/service/raw_http_client.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
 
 namespace verkenner {
@@ -202,6 +204,23 @@ TEST_F(TlsTest, WithAClientCaOnlyClientsWithACertificateItSignedGetIn) {
                            Path("stranger.key")})
                 .exit_code,
             0);
+}
+
+// A connection over the cap gets no 503 over TLS (that would need a handshake, which the cap
+// is there to spare): it is closed; once a slot is free, the next one is served.
+TEST_F(TlsTest, OverTheConnectionCapATlsConnectionIsClosedAtOnce) {
+  Start({"--tls_cert=" + Path("server.pem"), "--tls_key=" + Path("server.key"),
+         "--http_max_connections=1"});
+  const int holder = testing::ConnectToLoopback(server_->http_port);  // never says hello
+  ASSERT_GE(holder, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // accepted and admitted
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_NE(Curl("https", {"--cacert", Path("ca.pem")}).exit_code, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  close(holder);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ProgramRun after = Curl("https", {"--cacert", Path("ca.pem")});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
 }
 
 TEST_F(TlsTest, TheServerRefusesToStartOnMaterialItCannotUse) {
