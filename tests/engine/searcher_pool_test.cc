@@ -29,6 +29,15 @@ class SearcherPoolTest : public fixtures::SearchFixture {
     options.threads = threads;
     return options;
   }
+
+  // A search for "orderpicker" on one of the pool's workers, waited for.
+  static absl::StatusOr<SearchResult> SearchOn(SearcherPool& pool) {
+    std::promise<absl::StatusOr<SearchResult>> promise;
+    auto future = promise.get_future();
+    pool.Submit(
+        [&](Searcher& searcher) { promise.set_value(searcher.Search(Vacancy("orderpicker"))); });
+    return future.get();
+  }
 };
 
 TEST_F(SearcherPoolTest, ConcurrentSearchesWhileImportsCommit) {
@@ -95,14 +104,7 @@ TEST_F(SearcherPoolTest, APoolThatAwaitsItsIndexAnswersUnavailableUntilTheIndexA
   options.on_image = [&](const CandidateIndex&) { ++images; };
   auto pool = SearcherPool::Start(options);
   ASSERT_TRUE(pool.ok()) << pool.status();
-  auto search = [&]() {
-    std::promise<absl::StatusOr<SearchResult>> promise;
-    auto future = promise.get_future();
-    (*pool)->Submit(
-        [&](Searcher& searcher) { promise.set_value(searcher.Search(Vacancy("orderpicker"))); });
-    return future.get();
-  };
-  absl::StatusOr<SearchResult> before = search();
+  absl::StatusOr<SearchResult> before = SearchOn(**pool);
   ASSERT_FALSE(before.ok());
   EXPECT_EQ(before.status().code(), absl::StatusCode::kUnavailable) << before.status();
   EXPECT_NE(before.status().message().find("no search index yet"), std::string::npos)
@@ -126,7 +128,7 @@ TEST_F(SearcherPoolTest, APoolThatAwaitsItsIndexAnswersUnavailableUntilTheIndexA
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_EQ(images, 1);
-  absl::StatusOr<SearchResult> after = search();
+  absl::StatusOr<SearchResult> after = SearchOn(**pool);
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->total, 3);
   pool->reset();
@@ -147,14 +149,7 @@ TEST_F(SearcherPoolTest, AnAwaitingPoolServesAnUnpublishedStateOnlyWhenItMay) {
   options.on_image = [&](const CandidateIndex&) { ++images; };
   auto pool = SearcherPool::Start(options);
   ASSERT_TRUE(pool.ok()) << pool.status();
-  auto search = [&]() {
-    std::promise<absl::StatusOr<SearchResult>> promise;
-    auto future = promise.get_future();
-    (*pool)->Submit(
-        [&](Searcher& searcher) { promise.set_value(searcher.Search(Vacancy("orderpicker"))); });
-    return future.get();
-  };
-  absl::StatusOr<SearchResult> before = search();
+  absl::StatusOr<SearchResult> before = SearchOn(**pool);
   EXPECT_EQ(before.status().code(), absl::StatusCode::kUnavailable) << before.status();
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(images, 0);
@@ -165,7 +160,7 @@ TEST_F(SearcherPoolTest, AnAwaitingPoolServesAnUnpublishedStateOnlyWhenItMay) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_EQ(images, 1);
-  absl::StatusOr<SearchResult> after = search();
+  absl::StatusOr<SearchResult> after = SearchOn(**pool);
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->total, 3);
 }
