@@ -395,12 +395,12 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
     done(ErrorResponse(grpc::StatusCode::NOT_FOUND, "no such API route"));
     return;
   }
-  const absl::StatusOr<std::string> session = CallerToken(request);
-  if (!session.ok()) {
-    const bool csrf = absl::IsPermissionDenied(session.status());
+  const absl::StatusOr<std::string> token = CallerToken(request);
+  if (!token.ok()) {
+    const bool csrf = absl::IsPermissionDenied(token.status());
     done(ErrorResponse(
         csrf ? grpc::StatusCode::PERMISSION_DENIED : grpc::StatusCode::UNAUTHENTICATED,
-        std::string(session.status().message()), /*retry_after=*/"",
+        std::string(token.status().message()), /*retry_after=*/"",
         csrf ? kCsrfTokenInvalidReason : ""));
     return;
   }
@@ -408,11 +408,11 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
     std::shared_ptr<BodyStream> body = request.body_stream != nullptr
                                            ? std::move(request.body_stream)
                                            : std::make_shared<StringBodyStream>(request.body);
-    StartImport(request, std::move(body), *session, std::move(done));
+    StartImport(request, std::move(body), *token, std::move(done));
     return;
   }
   if (request.target == kLogoutRoute) {
-    LogOut(*session, std::move(done));
+    LogOut(*token, std::move(done));
     return;
   }
   const std::string full_method = ServiceMethodOf(request.target);
@@ -420,7 +420,7 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
     done(ErrorResponse(grpc::StatusCode::NOT_FOUND, "no such API route"));
     return;
   }
-  Call(full_method, request.body, *session,
+  Call(full_method, request.body, *token,
        [done = std::move(done)](grpc::Status status, std::string json, std::string retry_after) {
          done(status.ok()
                   ? ApiResponse{200, std::move(json), {}}
