@@ -119,7 +119,8 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   virtual ~SessionBase() = default;
   // Reads the request (after a TLS handshake), hands it over and writes the answer.
   virtual void Start() = 0;
-  // Over the connection cap: a 503 at once, without reading the request.
+  // Over the connection cap: a 503 at once without reading the request, or over TLS the
+  // connection closed (a 503 would need the handshake first).
   virtual void Refuse() = 0;
   // On the session's strand, when the listener drains (see Session::CloseIfIdle).
   virtual void CloseIfIdle() = 0;
