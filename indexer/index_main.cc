@@ -18,6 +18,7 @@
 #include "engine/disclosure_control.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
+#include "indexer/import_flags.h"
 #include "indexer/import_job.h"
 #include "indexer/import_report_writer.h"
 #include "indexer/importer.h"
@@ -50,13 +51,6 @@ ABSL_FLAG(std::string, full_sync, "",
           "withdrawn; rows of other sources are rejected");
 ABSL_FLAG(std::string, report, "",
           "write the rejected rows to this file: .json for JSON, anything else for CSV");
-ABSL_FLAG(int, retention_years, 2,
-          "profiles are kept until 31 December of this many calendar years after the register "
-          "end date");
-ABSL_FLAG(int, k, verkenner::engine::kDefaultMinimumGroupSize,
-          "every shown combination of area and education holds at least k profiles: a "
-          "municipality or education level is shown only where its group is that large; "
-          "otherwise the arbeidsmarktregio, the education band, or no education");
 ABSL_FLAG(bool, sweep_only, false, "only purge expired profiles; import no files");
 ABSL_FLAG(int64_t, batch_size, verkenner::indexer::Importer::Options().batch_size,
           "rows per committed batch and shard; a killed import resumes after the last commit");
@@ -178,10 +172,7 @@ Run RunFromFlags(const verkenner::command_line::Program& program, std::vector<st
     usage("--format must be auto, csv or jsonl");
   }
   run.import.batch_size = absl::GetFlag(FLAGS_batch_size);
-  run.job.retention.calendar_years_after_end = absl::GetFlag(FLAGS_retention_years);
-  if (run.import.batch_size <= 0 || run.job.retention.calendar_years_after_end < 0) {
-    usage("--batch_size must be positive, --retention_years at least 0");
-  }
+  if (run.import.batch_size <= 0) usage("--batch_size must be positive");
   run.import.full_sync_source = absl::GetFlag(FLAGS_full_sync);
   if (!run.import.full_sync_source.empty() && run.files.size() != 1) {
     usage("--full_sync takes exactly one file");
@@ -190,12 +181,16 @@ Run RunFromFlags(const verkenner::command_line::Program& program, std::vector<st
   if (run.job.shards_if_new < 0 || run.job.shards_if_new > verkenner::engine::kMaxShards) {
     usage(absl::StrCat("--shards must be between 1 and ", verkenner::engine::kMaxShards));
   }
+  const verkenner::indexer::ImportSettings settings =
+      verkenner::indexer::ImportSettingsFromFlags(program);
+  run.job.retention = settings.retention;
+  run.job.disclosure_k = settings.disclosure_k;
   run.job.index_path = run.index;
   run.job.vault_path = absl::GetFlag(FLAGS_vault);
   run.job.today_day = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
                           .time_since_epoch()
                           .count();
-  run.job.disclosure_k = absl::GetFlag(FLAGS_k);
+
   run.job.compact = absl::GetFlag(FLAGS_compact);
   return run;
 }

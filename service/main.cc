@@ -18,6 +18,7 @@
 #include "base/tls_files.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/search_types.h"
+#include "indexer/import_flags.h"
 #include "indexer/import_job.h"
 #include "indexer/index_writer.h"
 #include "indexer/pseudonymizer.h"
@@ -199,7 +200,8 @@ std::optional<base::TlsFiles> TlsFromFlags(const command_line::Program& program)
 
 // The server's options from the flags, which CheckFlags has checked.
 Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> reference_data,
-                              std::optional<base::TlsFiles> tls) {
+                              std::optional<base::TlsFiles> tls,
+                              const indexer::ImportSettings& import_settings) {
   Server::Options options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.tls = std::move(tls);
@@ -231,6 +233,8 @@ Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> refer
   options.imports.idle_timeout = absl::GetFlag(FLAGS_import_idle_timeout);
   options.imports.max_bytes = int64_t{absl::GetFlag(FLAGS_max_import_mib)} << 20;
   options.imports.max_concurrent = absl::GetFlag(FLAGS_max_concurrent_imports);
+  options.retention = import_settings.retention;
+  options.disclosure_k = import_settings.disclosure_k;
   options.advertise_address = absl::GetFlag(FLAGS_advertise_address);
   options.writer_lease_term = absl::GetFlag(FLAGS_writer_lease_term);
   if (absl::GetFlag(FLAGS_replicate_index)) {
@@ -358,6 +362,7 @@ int Run(int argc, char** argv) {
   command_line::ParseCommandLine(program, argc, argv);
   CheckFlags(program);
   std::optional<base::TlsFiles> tls = TlsFromFlags(program);
+  const indexer::ImportSettings import_settings = indexer::ImportSettingsFromFlags(program);
   // A full disk during an import through the API can make Xapian terminate the process: then say
   // so and exit 1 instead of aborting (indexer/index_writer.h).
   indexer::InstallXapianTerminateHandler("verkenner-server");
@@ -366,7 +371,7 @@ int Run(int argc, char** argv) {
   auto reference_data = engine::ReferenceData::Load(refdata_dir);
   if (!reference_data.ok()) return command_line::ReportFailure(program, reference_data.status());
 
-  auto server = Server::Start(ServerOptions(*std::move(reference_data), tls));
+  auto server = Server::Start(ServerOptions(*std::move(reference_data), tls, import_settings));
   if (!server.ok()) return command_line::ReportFailure(program, server.status());
   auto metrics = StartMetrics(program, **server);
   if (!metrics.ok()) return command_line::ReportFailure(program, metrics.status());

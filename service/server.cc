@@ -113,6 +113,8 @@ absl::Status Server::StartServices(const Options& options) {
   import_options.today = options.today;
   import_options.pool = pool_.get();
   import_options.limits = options.imports;
+  import_options.retention = options.retention;
+  import_options.disclosure_k = options.disclosure_k;
   import_options.writer_lease = writer_lease_.get();
   import_options.replication = replication_.get();
   profile_import_service_ =

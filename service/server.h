@@ -60,6 +60,10 @@ class Server {
     // store.
     QuotaLimiter::Limits quotas;
     ProfileImportService::Limits imports;
+    // How imports through the API keep and show profiles, as verkenner-index's --retention_years
+    // and --k (indexer/import_flags.h).
+    indexer::RetentionRule retention;
+    int disclosure_k = engine::kDefaultMinimumGroupSize;
     // Reverse proxies (HAProxy, the web's TLS terminator) whose X-Forwarded-For names the client
     // a login is throttled by, over HTTP and gRPC.
     std::vector<std::string> trusted_proxies;
