@@ -10,6 +10,7 @@
 #include "absl/flags/commandlineflag.h"
 #include "absl/flags/reflection.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -99,6 +100,22 @@ absl::Status SetFlag(const FlagArgument& argument, int argc, char** argv, int* n
   return absl::OkStatus();
 }
 
+// Sets every program flag whose variable (EnvironmentName) the environment holds; the command
+// line, parsed after, wins.
+absl::Status SetFlagsFromEnvironment() {
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (!IsProgramFlag(*flag)) continue;
+    const std::string variable = EnvironmentName(*flag);
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr) continue;
+    if (std::string error; !flag->ParseFrom(value, &error)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(variable, " (environment): '", value, "' is not ", ExpectedValue(*flag)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // How the program spells the flag's name, with its dashes: "--invalid-share".
 std::string DisplayName(const Program& program, const absl::CommandLineFlag& flag) {
   std::string name = absl::StrCat("--", flag.Name());
@@ -127,7 +144,12 @@ void AppendWrapped(absl::string_view text, std::string* out) {
 
 }  // namespace
 
+std::string EnvironmentName(const absl::CommandLineFlag& flag) {
+  return absl::StrCat("VERKENNER_", absl::AsciiStrToUpper(flag.Name()));
+}
+
 absl::StatusOr<ParsedArguments> ParseArguments(int argc, char** argv) {
+  if (absl::Status status = SetFlagsFromEnvironment(); !status.ok()) return status;
   ParsedArguments parsed;
   int next = 1;
   while (next < argc) {
@@ -161,7 +183,9 @@ std::string UsageText(const Program& program) {
   std::string text = program.usage;
   if (!text.empty() && text.back() != '\n') text.push_back('\n');
   if (flags.empty()) return text;
-  absl::StrAppend(&text, "\nFlags, written --name=value or --name value:\n");
+  absl::StrAppend(&text,
+                  "\nFlags, written --name=value or --name value, or set in the environment as "
+                  "VERKENNER_NAME (--tls_cert: VERKENNER_TLS_CERT; the command line wins):\n");
   for (const absl::CommandLineFlag* flag : flags) {
     absl::StrAppend(&text, "  ", DisplayName(program, *flag));
     if (const std::string value = flag->DefaultValue(); !value.empty()) {

@@ -6,6 +6,8 @@
 // (--invalid-share is --invalid_share), and a boolean flag also reads --name and --noname.
 // Positional arguments may come between flags; after "--" everything is positional.
 //
+//   VERKENNER_NAME   in the environment sets --name (--tls_cert: VERKENNER_TLS_CERT) for every
+//                    program that has it; the command line wins
 //   --help (or -h)   prints the usage on standard output and exits 0
 //   a usage error    prints one line naming the flag or argument, and a pointer to --help, on
 //                    standard error and exits 2: an unknown flag, a value the flag's type cannot
@@ -64,8 +66,13 @@ struct ParsedArguments {
   std::vector<std::string> positional;  // in order, without argv[0]
 };
 
-// Sets the registered flags from `argv` (argv[0] is the program). Errors: InvalidArgument with a
-// one-line message naming the flag as the user wrote it. Flags parsed before an error keep their
+// The environment variable that sets `flag`: VERKENNER_ and its name in capitals
+// (--tls_cert: VERKENNER_TLS_CERT), the same for every program that has the flag.
+std::string EnvironmentName(const absl::CommandLineFlag& flag);
+
+// Sets the registered flags from the environment (EnvironmentName), then from `argv` (argv[0] is
+// the program), so that the command line wins. Errors: InvalidArgument with a one-line message
+// naming the variable or the flag as the user wrote it. Flags parsed before an error keep their
 // new values. Does not check the number of positional arguments.
 absl::StatusOr<ParsedArguments> ParseArguments(int argc, char** argv);
 

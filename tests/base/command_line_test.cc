@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -121,6 +122,27 @@ TEST_F(CommandLineTest, HelpStopsParsing) {
   ASSERT_TRUE(parsed.ok());
   EXPECT_FALSE(parsed->help);
   EXPECT_THAT(parsed->positional, IsEmpty());
+}
+
+// Every flag can come from the environment as VERKENNER_<NAME> (a container's settings, a
+// secret's path), with one name for every program; the command line wins.
+TEST_F(CommandLineTest, TheEnvironmentSetsAFlagAndTheCommandLineWins) {
+  EXPECT_EQ(EnvironmentName(*absl::FindCommandLineFlag("test_count")), "VERKENNER_TEST_COUNT");
+  setenv("VERKENNER_TEST_COUNT", "5", 1);
+  setenv("VERKENNER_TEST_OUTPUT", "from-environment.csv", 1);
+  ASSERT_TRUE(Parse({"--test_output=from-command-line.csv"}).ok());
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_count), 5);
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_output), "from-command-line.csv");
+  setenv("VERKENNER_TEST_GRACE", "soon", 1);
+  EXPECT_EQ(Error({}),
+            "VERKENNER_TEST_GRACE (environment): 'soon' is not a duration such as "
+            "500ms, 90s, 5m or 1h");
+  unsetenv("VERKENNER_TEST_COUNT");
+  unsetenv("VERKENNER_TEST_OUTPUT");
+  unsetenv("VERKENNER_TEST_GRACE");
+  absl::SetFlag(&FLAGS_test_count, 7);
+  ASSERT_TRUE(Parse({}).ok());
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_count), 7) << "no variable, no change";
 }
 
 TEST_F(CommandLineTest, UsageListsTheFlagsWithHelpAndDefaults) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -139,6 +140,20 @@ TEST_F(ImportSettingsTest, AnImportThroughTheServerAppliesTheOperatorsK) {
   EXPECT_EQ(report.k_threshold(), 12) << report.DebugString();
   EXPECT_EQ(report.generalised_profiles(), report.active_profiles()) << report.DebugString();
   EXPECT_LT(at_2, report.generalised_profiles()) << "k 2 shows more municipalities than k 12";
+}
+
+// The same setting from the environment, as a container sets it (VERKENNER_K is --k; the
+// command line wins).
+TEST_F(ImportSettingsTest, TheEnvironmentSetsTheSameSetting) {
+  setenv("VERKENNER_K", "3", 1);
+  Start({});
+  unsetenv("VERKENNER_K");
+  EXPECT_EQ(Import("from-environment", Rows(4, 0, 1)).k_threshold(), 3);
+  Stop();
+  setenv("VERKENNER_K", "3", 1);
+  Start({"--k=4"});
+  unsetenv("VERKENNER_K");
+  EXPECT_EQ(Import("command-line-wins", Rows(4, 0, 2)).k_threshold(), 4);
 }
 
 }  // namespace

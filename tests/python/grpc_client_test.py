@@ -133,11 +133,11 @@ class GrpcClientTest(unittest.TestCase):
         # The generator's dates are relative to its reference date; the server's "today" is
         # the clock, so both must agree for registrations to be current.
         export = os.path.join(directory, "export.csv")
-        run([program("VERKENNER_GENERATE"), "--count", str(PROFILES), "--seed", "7",
+        run([program("VERKENNER_GENERATE_BINARY"), "--count", str(PROFILES), "--seed", "7",
              "--format", "csv", "--sources", SOURCE, "--output", export,
              "--reference-date", datetime.date.today().isoformat()])
         index = os.path.join(directory, "index")
-        run([program("VERKENNER_INDEX"), "--index", index,
+        run([program("VERKENNER_INDEX_BINARY"), "--index", index,
              "--vault", os.path.join(directory, "vault.db"), "--key_file", key_file,
              "--shards", "1", export])
 
@@ -147,7 +147,7 @@ class GrpcClientTest(unittest.TestCase):
             password=PASSWORD)
 
         server = ServerProcess(
-            [program("VERKENNER_SERVER"), "--index", index, "--store", cls.store,
+            [program("VERKENNER_SERVER_BINARY"), "--index", index, "--store", cls.store,
              "--listen", "127.0.0.1:0", "--search_threads", "1"],
             os.path.join(directory, "server.stderr"))
         cls.addClassCleanup(server.stop)
@@ -174,7 +174,7 @@ class GrpcClientTest(unittest.TestCase):
     @classmethod
     def create_account(cls, email, name, role, organisation, region=None, password=None):
         """Creates an account with verkenner-admin; returns a new API token for it."""
-        admin = program("VERKENNER_ADMIN")
+        admin = program("VERKENNER_ADMIN_BINARY")
         args = [admin, "--store", cls.store, "create-account", "--email", email, "--name", name,
                 "--role", role, "--organisation", organisation]
         if region:

@@ -113,10 +113,11 @@ export function binaries(binDir) {
   const bin = path.resolve(binDir);
   return {
     generate:
-      process.env.VERKENNER_GENERATE || path.join(bin, "indexer/synthetic/verkenner-generate"),
-    index: process.env.VERKENNER_INDEX || path.join(bin, "indexer/verkenner-index"),
-    admin: process.env.VERKENNER_ADMIN || path.join(bin, "service/verkenner-admin"),
-    server: process.env.VERKENNER_SERVER || path.join(bin, "service/verkenner-server"),
+      process.env.VERKENNER_GENERATE_BINARY ||
+      path.join(bin, "indexer/synthetic/verkenner-generate"),
+    index: process.env.VERKENNER_INDEX_BINARY || path.join(bin, "indexer/verkenner-index"),
+    admin: process.env.VERKENNER_ADMIN_BINARY || path.join(bin, "service/verkenner-admin"),
+    server: process.env.VERKENNER_SERVER_BINARY || path.join(bin, "service/verkenner-server"),
   };
 }
 

@@ -10,8 +10,8 @@
 // Options (environment variable in brackets):
 //   --bin DIR        the CMake build directory with the server programs [VERKENNER_WEB_BIN]
 //                    (default: the first of build/asan, build/release, build/debug that has them;
-//                    VERKENNER_SERVER, VERKENNER_ADMIN, VERKENNER_INDEX, VERKENNER_GENERATE name
-//                    single programs)
+//                    VERKENNER_SERVER_BINARY, VERKENNER_ADMIN_BINARY, VERKENNER_INDEX_BINARY,
+//                    VERKENNER_GENERATE_BINARY name single programs)
 //   --web-root DIR   the built web app (default web/dist)          [VERKENNER_WEB_ROOT]
 //   --refdata DIR    the reference data (default ../shared/refdata) [VERKENNER_REFDATA]
 //   --only LIST      scenarios to run                               [VERKENNER_WEB_ONLY]
