@@ -78,8 +78,8 @@ ABSL_FLAG(int, organisation_profile_views_per_day, 1000,
           "profile views per day of all accounts of one organisation together, at least 1 (in the "
           "store)");
 ABSL_FLAG(std::string, http_listen, "",
-          "host:port for the web app and its JSON API over HTTP (put TLS in front: the session "
-          "cookie is Secure); empty: off");
+          "host:port for the web app and its JSON API over HTTP, HTTPS with --tls_cert (the "
+          "session cookie is Secure: serve HTTPS here or in a proxy in front); empty: off");
 ABSL_FLAG(std::vector<std::string>, trusted_proxies, {},
           "comma-separated IP addresses of reverse proxies in front of --http_listen or --listen "
           "(HAProxy, a TLS terminator) whose X-Forwarded-For is believed (the last address in it "

@@ -184,7 +184,7 @@ std::string UsageText(const Program& program) {
   if (!text.empty() && text.back() != '\n') text.push_back('\n');
   if (flags.empty()) return text;
   absl::StrAppend(&text,
-                  "\nFlags, written --name=value or --name value, or set in the environment as "
+                  "\nFlags, written --name=value or --name value, or set in the environment as\n"
                   "VERKENNER_NAME (--tls_cert: VERKENNER_TLS_CERT; the command line wins):\n");
   for (const absl::CommandLineFlag* flag : flags) {
     absl::StrAppend(&text, "  ", DisplayName(program, *flag));
