@@ -82,10 +82,8 @@ absl::Status CheckProfileId(std::string_view profile_id) {
 }
 
 absl::StatusOr<int> PageSize(int32_t page_size) {
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    return InvalidField("page_size", "expected 0 (default 20) to 100");
-  }
-  return page_size == 0 ? kDefaultPageSize : page_size;
+  if (page_size < 0) return InvalidField("page_size", "expected 0 (default 20) or more");
+  return page_size == 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize);
 }
 
 absl::StatusOr<ListPage> ListPage::Parse(int32_t page_size, std::string_view page_token,

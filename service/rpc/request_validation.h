@@ -63,9 +63,9 @@ std::string ContentHash(const google::protobuf::Message& request);
 // characters (indexer::Pseudonymizer::LooksLikeProfileId). Says nothing about whether it exists.
 absl::Status CheckProfileId(std::string_view profile_id);
 
-// The window of a list call: page_size 0 (20) to 100, and a page token that is the offset after
-// a hash of the list's filters, so that a token of a differently filtered list is refused instead
-// of silently skipping entries.
+// The window of a list call: page_size 0 (20) to 100 (more is read as 100), and a page token
+// that is the offset after a hash of the list's filters, so that a token of a differently filtered
+// list is refused instead of silently skipping entries.
 class ListPage {
  public:
   // The page `request` asks for. `ListRequest` is a List...Request with page_size and page_token;
@@ -96,7 +96,8 @@ class ListPage {
   std::string token_prefix_;
 };
 
-// The page size a call asks for: 0 is the default 20, else 1 to 100.
+// The page size a call asks for: 0 is the default 20, 1 to 100 itself, and more is read as 100
+// (AIP-158: reduced, not refused). InvalidArgument naming page_size when it is negative.
 absl::StatusOr<int> PageSize(int32_t page_size);
 
 // Hours per week offered (field `field`): 0 <= min_hours <= max_hours <= 40, as HoursRange

@@ -1,5 +1,6 @@
 #include "service/rpc/search_service.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/status/status.h"
@@ -28,7 +29,7 @@ constexpr int kMaxOccupations = 20;
 constexpr int kMaxAffinities = 20;
 constexpr int kMaxFacetFilterValues = 50;
 constexpr int kFacetKindCount = v1::FACET_AFFINITY;  // the facets are numbered 1..6
-constexpr size_t kMaxPageTokenBytes = 64;
+constexpr size_t kMaxPageTokenBytes = 128;
 
 engine::FacetKind ToEngineFacet(v1::Facet facet) {
   switch (facet) {
@@ -109,7 +110,17 @@ v1::ReasonCode ToProtoReason(engine::ReasonCode code) {
   return v1::REASON_CODE_UNSPECIFIED;
 }
 
+// What binds a page token to its request (AIP-158): a hash of every field but page_token and
+// page_size, before the engine's own token.
+std::string PageTokenBinding(const v1::SearchCandidatesRequest& request) {
+  v1::SearchCandidatesRequest fields = request;
+  fields.clear_page_token();
+  fields.clear_page_size();
+  return ContentHash(fields).substr(0, 12) + ".";
+}
+
 absl::Status FillResponse(engine::SearchResult result, const engine::ReferenceData& reference_data,
+                          const std::string& token_binding,
                           v1::SearchCandidatesResponse* response) {
   for (engine::CandidateMatch& match : result.matches) {
     v1::CandidateMatch* out = response->add_matches();
@@ -135,7 +146,11 @@ absl::Status FillResponse(engine::SearchResult result, const engine::ReferenceDa
     }
   }
   response->set_total_size(result.total);
-  response->set_next_page_token(std::move(result.next_page_token));
+  response->set_reachable_size(
+      std::min<int64_t>(result.total, engine::CandidateIndex::kMaxReachableResults));
+  if (!result.next_page_token.empty()) {
+    response->set_next_page_token(token_binding + result.next_page_token);
+  }
   response->set_spelling_suggestion(std::move(result.spelling_suggestion));
   response->set_spelling_applied(result.spelling_applied);
   response->set_text_ignored(result.text_ignored);
@@ -354,11 +369,17 @@ absl::Status AddOrderAndPage(const v1::SearchCandidatesRequest& request,
   absl::StatusOr<int> page_size = PageSize(request.page_size());
   if (!page_size.ok()) return page_size.status();
   query.page_size = *page_size;
-  // The engine's own token (a search's results are not a stored list): only its size is ours.
-  if (request.page_token().size() > kMaxPageTokenBytes) {
-    return InvalidField("page_token", "not a token from a previous response");
+  // The engine's own token (a search's results are not a stored list) after the request's
+  // binding: only its size and the binding are ours.
+  if (request.page_token().empty()) return absl::OkStatus();
+  const std::string binding = PageTokenBinding(request);
+  if (request.page_token().size() > kMaxPageTokenBytes ||
+      !request.page_token().starts_with(binding)) {
+    return InvalidField("page_token",
+                        "not a token of a previous response to this request (only page_size may "
+                        "change between pages); search again without it");
   }
-  query.page_token = request.page_token();
+  query.page_token = request.page_token().substr(binding.size());
   return absl::OkStatus();
 }
 
@@ -444,31 +465,32 @@ grpc::ServerUnaryReactor* CandidateSearchService::SearchCandidates(
         absl::StatusOr<engine::SearchQuery> query = ToEngineQuery(*request, *reference_data_);
         if (!query.ok()) return query.status();
         query->today_day = today_();
-        TakeQuota(call, caller.account, QuotaLimiter::Kind::kSearch,
-                  [this, call, response, query = std::move(*query)] {
-                    RunSearch(call, query, response);
-                  });
+        TakeQuota(
+            call, caller.account, QuotaLimiter::Kind::kSearch,
+            [this, call, response, query = std::move(*query),
+             binding = PageTokenBinding(*request)] { RunSearch(call, query, binding, response); });
         return Answer::Later();
       });
 }
 
 void CandidateSearchService::RunSearch(UnaryCall call, const engine::SearchQuery& query,
+                                       const std::string& token_binding,
                                        v1::SearchCandidatesResponse* response) {
-  pool_->Submit(
-      [call, response, query, reference_data = reference_data_](engine::Searcher& searcher) {
-        // A search that waited past its deadline (or whose client left) in a busy pool is not run:
-        // nobody would read the answer, and the queue behind it would only grow.
-        if (call.context().IsCancelled()) {
-          call.Finish(absl::CancelledError("the call ended before it ran"));
-          return;
-        }
-        absl::StatusOr<engine::SearchResult> result = searcher.Search(query);
-        if (!result.ok()) {
-          call.Finish(result.status());
-          return;
-        }
-        call.Finish(FillResponse(std::move(*result), *reference_data, response));
-      });
+  pool_->Submit([call, response, query, token_binding,
+                 reference_data = reference_data_](engine::Searcher& searcher) {
+    // A search that waited past its deadline (or whose client left) in a busy pool is not run:
+    // nobody would read the answer, and the queue behind it would only grow.
+    if (call.context().IsCancelled()) {
+      call.Finish(absl::CancelledError("the call ended before it ran"));
+      return;
+    }
+    absl::StatusOr<engine::SearchResult> result = searcher.Search(query);
+    if (!result.ok()) {
+      call.Finish(result.status());
+      return;
+    }
+    call.Finish(FillResponse(std::move(*result), *reference_data, token_binding, response));
+  });
 }
 
 grpc::ServerUnaryReactor* CandidateSearchService::GetProfile(grpc::CallbackServerContext* context,

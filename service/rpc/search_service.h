@@ -40,8 +40,9 @@ class CandidateSearchService final : public v1::CandidateSearchService::Callback
   // request is valid: a call that fails validation uses no quota.
   void TakeQuota(UnaryCall call, const AccountRecord& account, QuotaLimiter::Kind kind,
                  std::function<void()> then);
-  // The search, on the engine pool; finishes the call.
-  void RunSearch(UnaryCall call, const engine::SearchQuery& query,
+  // The search, on the engine pool; finishes the call. `token_binding` goes before the engine's
+  // next page token (PageTokenBinding in the .cc).
+  void RunSearch(UnaryCall call, const engine::SearchQuery& query, const std::string& token_binding,
                  v1::SearchCandidatesResponse* response);
   // Profile `id` for `account_id`, audited, on the engine pool; finishes the call.
   void ShowProfile(UnaryCall call, const std::string& account_id, const std::string& id,

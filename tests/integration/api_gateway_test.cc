@@ -194,7 +194,7 @@ TEST_F(ApiGatewayTest, MethodsMapOneToOneWithProtobufJsonAndHttpCodes) {
 
   // The service's own validation, named field and all, comes through as 400.
   service::ApiResponse invalid = Send({"POST", "/api/v1/CandidateSearchService/SearchCandidates",
-                                       R"({"pageSize":500})", cookie, csrf});
+                                       R"({"pageSize":-5})", cookie, csrf});
   EXPECT_EQ(invalid.status, 400);
   EXPECT_NE(invalid.body.find("\"code\":\"INVALID_ARGUMENT\""), std::string::npos);
   EXPECT_NE(invalid.body.find("page_size"), std::string::npos) << invalid.body;

@@ -299,6 +299,51 @@ TEST_F(ServiceTest, LoginGivesASessionThatEndsAtLogoutAndWrongPasswordsLookAlike
   EXPECT_EQ(messages[0], messages[1]);
 }
 
+// AIP-158: a page token belongs to its request (only page_size may change); a page size above
+// 100 is read as 100; the response says how many results paging reaches.
+TEST_F(ServiceTest, SearchPageTokensBelongToTheirRequest) {
+  const std::string token = Token(testing::TestEmployer("pages@example.nl", "Pages BV"));
+  auto stub = Search();
+  const auto search = [&](const v1::SearchCandidatesRequest& request,
+                          v1::SearchCandidatesResponse& response) {
+    grpc::ClientContext context;
+    testing::Authorize(context, token);
+    return stub->SearchCandidates(&context, request, &response);
+  };
+  v1::SearchCandidatesRequest request;
+  request.mutable_vacancy()->mutable_workplace()->set_postcode("3511 AB");
+  request.set_page_size(3);
+  v1::SearchCandidatesResponse first;
+  ASSERT_TRUE(search(request, first).ok());
+  ASSERT_GT(first.total_size(), 6);
+  EXPECT_EQ(first.reachable_size(), first.total_size()) << "fewer than 1,000 match";
+  ASSERT_FALSE(first.next_page_token().empty());
+
+  request.set_page_token(first.next_page_token());
+  request.set_page_size(4);  // may change
+  v1::SearchCandidatesResponse second;
+  grpc::Status status = search(request, second);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(second.matches_size(), 4);
+  EXPECT_NE(second.matches(0).profile().profile_id(), first.matches(0).profile().profile_id());
+
+  v1::SearchCandidatesRequest other = request;
+  other.set_sort_order(v1::SORT_ORDER_DISTANCE);
+  status = search(other, second);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("page_token:", 0), 0u) << status.error_message();
+  other = request;
+  other.mutable_vacancy()->mutable_workplace()->set_postcode("1011 AB");
+  EXPECT_EQ(search(other, second).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::SearchCandidatesRequest large;
+  large.set_page_size(500);
+  v1::SearchCandidatesResponse all;
+  status = search(large, all);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(all.matches_size(), std::min<int64_t>(100, all.total_size()));
+}
+
 TEST_F(ServiceTest, SearchesBeyondTheQuotaAreRefusedWithARetryHint) {
   const std::string token = Token(testing::TestEmployer("quota@example.nl", "Quota BV"));
   auto stub = Search();
@@ -1199,8 +1244,11 @@ TEST_F(ServiceTest, ShortlistFieldsAreCheckedAndHoldAtMost200Entries) {
   EXPECT_EQ(bad_name.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(bad_name.error_message().rfind("name:", 0), 0u) << bad_name.error_message();
   v1::ListShortlistsRequest big_page;
-  big_page.set_page_size(101);
+  big_page.set_page_size(101);  // read as 100 (AIP-158)
   v1::ListShortlistsResponse listed;
+  grpc::Status reduced = Call(&Stub::ListShortlists, *shortlists, token, big_page, listed);
+  EXPECT_TRUE(reduced.ok()) << reduced.error_message();
+  big_page.set_page_size(-1);
   grpc::Status bad_page = Call(&Stub::ListShortlists, *shortlists, token, big_page, listed);
   EXPECT_EQ(bad_page.error_message().rfind("page_size:", 0), 0u) << bad_page.error_message();
 

@@ -265,14 +265,18 @@ class GrpcClientTest(unittest.TestCase):
             # Every match has exactly one region and, with a workplace, one distance band.
             self.assertEqual(sum(counts), response.total_size, result)
 
-    def test_a_page_size_out_of_range_is_an_invalid_argument_naming_the_field(self):
-        for page_size in [-1, 101]:
-            with self.subTest(page_size=page_size):
-                error = self.assert_code(
-                    grpc.StatusCode.INVALID_ARGUMENT, self.search.SearchCandidates,
-                    search_pb2.SearchCandidatesRequest(page_size=page_size),
-                    metadata=bearer(self.employer_token))
-                self.assertTrue(error.details().startswith("page_size:"), error.details())
+    def test_a_negative_page_size_is_an_invalid_argument_and_a_large_one_is_reduced(self):
+        error = self.assert_code(
+            grpc.StatusCode.INVALID_ARGUMENT, self.search.SearchCandidates,
+            search_pb2.SearchCandidatesRequest(page_size=-1),
+            metadata=bearer(self.employer_token))
+        self.assertTrue(error.details().startswith("page_size:"), error.details())
+        # AIP-158: above the maximum (100) is read as the maximum, not refused.
+        response = self.search.SearchCandidates(
+            search_pb2.SearchCandidatesRequest(page_size=101),
+            metadata=bearer(self.employer_token))
+        self.assertLessEqual(len(response.matches), 100)
+        self.assertEqual(len(response.matches), min(100, response.total_size))
 
     def test_a_contact_request_reaches_the_regions_wsp_and_its_shared_note_the_employer(self):
         create = requests_pb2.CreateContactRequestRequest(

@@ -97,11 +97,13 @@ TEST(RequestValidationTest, ProfileIdsHaveThePseudonymShape) {
   EXPECT_EQ(FieldOf(CheckProfileId("geen id")), "profile_id");
 }
 
-TEST(RequestValidationTest, PageSizesRunFrom0To100) {
+// AIP-158: a page size above the maximum is read as the maximum, not refused; a negative one is.
+TEST(RequestValidationTest, PageSizesRunFrom0To100AndLargerOnesAreReduced) {
   EXPECT_EQ(*PageSize(0), kDefaultPageSize);
   EXPECT_EQ(*PageSize(1), 1);
   EXPECT_EQ(*PageSize(100), 100);
-  EXPECT_EQ(FieldOf(PageSize(101).status()), "page_size");
+  EXPECT_EQ(*PageSize(101), 100);
+  EXPECT_EQ(*PageSize(1'000'000), 100);
   EXPECT_EQ(FieldOf(PageSize(-1).status()), "page_size");
 }
 
@@ -127,7 +129,7 @@ TEST(RequestValidationTest, PageTokensBelongToTheirFilters) {
   request.clear_contact_request();
   request.set_page_token("0");
   EXPECT_EQ(FieldOf(ListPage::Of(request).status()), "page_token");
-  request.set_page_size(101);
+  request.set_page_size(-1);
   EXPECT_EQ(FieldOf(ListPage::Of(request).status()), "page_size");
 }
 
