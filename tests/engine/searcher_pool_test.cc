@@ -30,6 +30,19 @@ class SearcherPoolTest : public fixtures::SearchFixture {
     return options;
   }
 
+  // Waits up to 30 s until `images` is no longer 0, then expects that one image came and that a
+  // search on the pool finds the 3 profiles of the index.
+  static void ExpectOneImageServingThree(std::atomic<int>& images, SearcherPool& pool) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (images == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(images, 1);
+    absl::StatusOr<SearchResult> after = SearchOn(pool);
+    ASSERT_TRUE(after.ok()) << after.status();
+    EXPECT_EQ(after->total, 3);
+  }
+
   // A search for "orderpicker" on one of the pool's workers, waited for.
   static absl::StatusOr<SearchResult> SearchOn(SearcherPool& pool) {
     std::promise<absl::StatusOr<SearchResult>> promise;
@@ -123,14 +136,7 @@ TEST_F(SearcherPoolTest, APoolThatAwaitsItsIndexAnswersUnavailableUntilTheIndexA
   }
   std::filesystem::copy_file(std::filesystem::path(index_->path()) / kStubFileName,
                              awaited / kStubFileName);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (images == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  EXPECT_EQ(images, 1);
-  absl::StatusOr<SearchResult> after = SearchOn(**pool);
-  ASSERT_TRUE(after.ok()) << after.status();
-  EXPECT_EQ(after->total, 3);
+  ExpectOneImageServingThree(images, **pool);
   pool->reset();
   std::filesystem::remove_all(awaited);
 }
@@ -155,14 +161,7 @@ TEST_F(SearcherPoolTest, AnAwaitingPoolServesAnUnpublishedStateOnlyWhenItMay) {
   EXPECT_EQ(images, 0);
 
   may = true;  // it became the writer
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (images == 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  EXPECT_EQ(images, 1);
-  absl::StatusOr<SearchResult> after = SearchOn(**pool);
-  ASSERT_TRUE(after.ok()) << after.status();
-  EXPECT_EQ(after->total, 3);
+  ExpectOneImageServingThree(images, **pool);
 }
 
 // Xapian objects must not cross threads: a worker always hands work its own Searcher.
