@@ -28,11 +28,12 @@ MetricsListener::Response MetricsListener::Handle(const std::string& method,
   const std::string path = target.substr(0, target.find('?'));
   const bool writer_check = path == "/healthz/writer" && options.writer != nullptr;
   const bool published = path.starts_with(kPublishedPrefix) && options.published != nullptr;
-  if (path != "/metrics" && path != "/healthz" && !writer_check && !published) {
+  if (path != "/metrics" && path != "/healthz" && path != "/livez" && !writer_check && !published) {
     return {404, kText, "not found\n"};
   }
   if (method != "GET") return {405, kText, "only GET\n"};
   if (published) return PublishedFile(options, path.substr(kPublishedPrefix.size()));
+  if (path == "/livez") return {200, kText, "alive\n"};
   if (path != "/metrics") {
     const absl::Status ready =
         options.readiness == nullptr ? absl::OkStatus() : options.readiness();

@@ -13,7 +13,9 @@ namespace verkenner::service {
 
 // The operator's HTTP endpoint: GET /metrics answers the Prometheus text exposition (format
 // 0.0.4) that `metrics_text` returns, GET /healthz answers 200 "ok" while Options::readiness says
-// the instance can serve and 503 "not ready: <why>" otherwise (a balancer's health check);
+// the instance can serve and 503 "not ready: <why>" otherwise (a balancer's health check:
+// readiness); GET /livez answers 200 "alive" whenever the process answers at all (liveness: a
+// supervisor restarts a process only when this fails, not while it is merely not ready);
 // GET /healthz/writer answers 200 only while it can serve and is the index writer as well (the
 // balancer's check for where imports go), 503 "not the index writer: <why>" otherwise;
 // GET /index/published/NAME answers a file of the index writer's publication (Options::published:

@@ -118,6 +118,12 @@ TEST(MetricsListenerTest, HealthSaysNotReadyWhileTheInstanceCannotServe) {
   EXPECT_EQ(stopping.status, 503);
   EXPECT_EQ(stopping.body, "not ready: stopping\n");
   EXPECT_EQ(MetricsListener::Handle("GET", "/metrics", text, options).status, 200);
+  // Liveness is not readiness: a process that answers at all is alive, and restarting it would
+  // not make its store answer or its index arrive sooner.
+  const MetricsListener::Response alive = MetricsListener::Handle("GET", "/livez", text, options);
+  EXPECT_EQ(alive.status, 200);
+  EXPECT_EQ(alive.body, "alive\n");
+  EXPECT_EQ(MetricsListener::Handle("POST", "/livez", text, options).status, 405);
 }
 
 TEST(MetricsListenerTest, TheWriterCheckPassesOnlyOnAReadyIndexWriter) {
