@@ -27,18 +27,35 @@ import urllib.request
 
 
 class ApiError(Exception):
-    """An error answer: the HTTP status and the body's code and message (docs/API.md)."""
+    """An error answer (docs/API.md, Errors). The body is a google.rpc.Status; a program acts on
+    its details, never on the message, which is for people:
+      code             the google.rpc.Code number (3 INVALID_ARGUMENT, 9 FAILED_PRECONDITION, ...)
+      reason           ErrorInfo's reason: REQUEST_NOT_CLAIMED, SEARCH_QUOTA_EXCEEDED, ...
+      field_violations BadRequest's (field, description) pairs for an invalid request
+      retry_after      RetryInfo's delay in seconds (or the Retry-After header), else None"""
 
-    def __init__(self, status, body):
+    def __init__(self, status, body, retry_after_header=None):
         self.status = status
         try:
             error = json.loads(body)
         except ValueError:
             error = {}
-        self.code = error.get("code", "UNKNOWN")
+        self.code = error.get("code", 2)
         self.message = error.get("message", body[:200].decode("utf-8", "replace"))
-        self.retry_after = None
-        super().__init__(f"HTTP {status} {self.code}: {self.message}")
+        self.reason = ""
+        self.field_violations = []
+        self.retry_after = float(retry_after_header) if retry_after_header else None
+        for detail in error.get("details", []):
+            kind = detail.get("@type", "").rsplit("/", 1)[-1]
+            if kind == "google.rpc.ErrorInfo":
+                self.reason = detail.get("reason", "")
+            elif kind == "google.rpc.BadRequest":
+                self.field_violations += [(v.get("field", ""), v.get("description", ""))
+                                          for v in detail.get("fieldViolations", [])]
+            elif kind == "google.rpc.RetryInfo":
+                # A google.protobuf.Duration in JSON: "30s", "1.5s".
+                self.retry_after = float(detail.get("retryDelay", "0s").rstrip("s"))
+        super().__init__(f"HTTP {status} {self.reason or self.code}: {self.message}")
 
 
 class Client:
@@ -55,9 +72,7 @@ class Client:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
-            failure = ApiError(error.code, error.read())
-            failure.retry_after = error.headers.get("Retry-After")
-            raise failure from None
+            raise ApiError(error.code, error.read(), error.headers.get("Retry-After")) from None
 
     def call(self, method, request=None):
         """POST /api/v1/<Service>/<Method> with the request message in protobuf's JSON mapping
@@ -140,8 +155,10 @@ def main():
             result = client.call("CandidateSearchService/SearchCandidates",
                                  {"vacancy": vacancy, "pageSize": args.page_size})
     except ApiError as error:
-        hint = f" (retry after {error.retry_after} s)" if error.retry_after else ""
+        hint = f" (retry after {error.retry_after:g} s)" if error.retry_after else ""
         print(f"verkenner_client: {error}{hint}", file=sys.stderr)
+        for field, description in error.field_violations:
+            print(f"  {field}: {description}", file=sys.stderr)
         return 1
     except (OSError, ValueError) as error:
         print(f"verkenner_client: {error}", file=sys.stderr)

@@ -20,11 +20,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "google/rpc/error_details.pb.h"
 #include "service/auth/authenticator.h"
 #include "service/auth/client_address.h"
 #include "service/auth/login_throttle.h"
 #include "service/http/import_upload.h"
 #include "service/observability/metrics.h"
+#include "service/rpc/error_details.h"
+#include "service/rpc/status_mapping.h"
 
 namespace verkenner::service {
 namespace {
@@ -36,27 +39,31 @@ constexpr char kLogoutRoute[] = "/api/v1/session/logout";
 constexpr int kSessionSeconds = 12 * 3600;  // Authenticator::kSessionLifetime
 constexpr std::chrono::seconds kCallDeadline{30};
 
+// As grpc-gateway maps them (runtime.HTTPStatusFromCode), so that generic HTTP clients of
+// gRPC-transcoded APIs read them as they expect.
 int HttpStatusOf(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::OK:
       return 200;
+    case grpc::StatusCode::CANCELLED:
+      return 499;
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::OUT_OF_RANGE:
+    case grpc::StatusCode::FAILED_PRECONDITION:
       return 400;
     case grpc::StatusCode::UNAUTHENTICATED:
       return 401;
     case grpc::StatusCode::PERMISSION_DENIED:
       return 403;
     case grpc::StatusCode::NOT_FOUND:
-    case grpc::StatusCode::UNIMPLEMENTED:
       return 404;
     case grpc::StatusCode::ALREADY_EXISTS:
     case grpc::StatusCode::ABORTED:
       return 409;
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return 412;
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return 429;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 501;
     case grpc::StatusCode::UNAVAILABLE:
       return 503;
     case grpc::StatusCode::DEADLINE_EXCEEDED:
@@ -66,20 +73,28 @@ int HttpStatusOf(grpc::StatusCode code) {
   }
 }
 
-// {"code": ..., "message": ...} through protobuf's JSON mapping; with the service's retry-after
-// hint (a quota, a throttled login) as Retry-After, and "reason" when the client must act on
-// this one error (ApiGateway::kCsrfTokenInvalidReason).
-ApiResponse ErrorResponse(grpc::StatusCode code, const std::string& message,
-                          const std::string& retry_after = "", absl::string_view reason = "") {
-  google::protobuf::Struct error;
-  (*error.mutable_fields())["code"].set_string_value(GrpcCodeName(code));
-  (*error.mutable_fields())["message"].set_string_value(message);
-  if (!reason.empty()) (*error.mutable_fields())["reason"].set_string_value(std::string(reason));
+// The error body is the google.rpc.Status of the error in protobuf's JSON mapping, details and
+// all, as grpc-gateway answers; its RetryInfo (a quota, a throttled login) goes out as
+// Retry-After besides, in whole seconds.
+ApiResponse ErrorResponse(const google::rpc::Status& error) {
   ApiResponse response;
-  response.status = HttpStatusOf(code);
+  response.status = HttpStatusOf(static_cast<grpc::StatusCode>(error.code()));
   (void)google::protobuf::util::MessageToJsonString(error, &response.body);
-  if (!retry_after.empty()) response.headers.emplace_back("Retry-After", retry_after);
+  for (const google::protobuf::Any& detail : error.details()) {
+    google::rpc::RetryInfo retry;
+    if (detail.UnpackTo(&retry) && retry.retry_delay().seconds() > 0) {
+      const int64_t seconds = retry.retry_delay().seconds() + (retry.retry_delay().nanos() > 0);
+      response.headers.emplace_back("Retry-After", std::to_string(seconds));
+    }
+  }
   return response;
+}
+// An error of the gateway's own (the route, the session, the body), or of a call.
+ApiResponse ErrorResponse(const absl::Status& error) { return ErrorResponse(RpcStatusOf(error)); }
+ApiResponse ErrorResponse(const grpc::Status& error) { return ErrorResponse(RpcStatusOf(error)); }
+
+absl::Status NoSuchRouteError() {
+  return WithReason(absl::NotFoundError("no such API route"), v1::NO_SUCH_ROUTE);
 }
 
 std::string SessionCookie(const std::string& token, int max_age_seconds) {
@@ -251,7 +266,7 @@ void ApiGateway::StartImport(const ApiRequest& request, std::shared_ptr<BodyStre
   v1::ImportHeader header;
   indexer::SourceFileFormat format = indexer::SourceFileFormat::kAuto;
   if (absl::Status query = ImportHeaderFromQuery(request.query, &header, &format); !query.ok()) {
-    done(ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, std::string(query.message())));
+    done(ErrorResponse(query));
     return;
   }
   // Who sends it, before any of the body is read: an importer, whose source is the header's.
@@ -265,7 +280,7 @@ void ApiGateway::StartImport(const ApiRequest& request, std::shared_ptr<BodyStre
       [this, context, request_message, account, header = std::move(header), format,
        body = std::move(body), session, done = std::move(done)](grpc::Status status) mutable {
         if (!status.ok()) {
-          done(ErrorResponse(status.error_code(), status.error_message()));
+          done(ErrorResponse(status));
           return;
         }
         UploadAs(account->account(), session, std::move(header), format, std::move(body),
@@ -277,27 +292,27 @@ void ApiGateway::UploadAs(const v1::Account& account, const std::string& session
                           v1::ImportHeader header, indexer::SourceFileFormat format,
                           std::shared_ptr<BodyStream> body, std::function<void(ApiResponse)> done) {
   if (account.role() != v1::ACCOUNT_ROLE_IMPORTER) {
-    done(ErrorResponse(grpc::StatusCode::PERMISSION_DENIED,
-                       "only a municipality's or UWV's importer uploads import files"));
+    done(ErrorResponse(absl::PermissionDeniedError(
+        "only a municipality's or UWV's importer uploads import files")));
     return;
   }
   // One file at a time per account: a second upload beside the first would race it.
   const std::string account_id = account.name();
   if (!StartUploadOf(account_id)) {
-    done(ErrorResponse(grpc::StatusCode::ABORTED,
-                       "you are uploading a file already; send this one when it is in"));
+    done(ErrorResponse(WithReason(
+        absl::AbortedError("you are uploading a file already; send this one when it is in"),
+        v1::IMPORT_RUNNING)));
     return;
   }
   header.set_source(account.source());
   const std::string import_id = header.import_id();
-  uploads_.Start(session, header, format, std::move(body),
-                 [this, account_id, import_id, done = std::move(done)](const grpc::Status& answered,
-                                                                       bool replayed) {
-                   EndUploadOf(account_id);
-                   done(answered.ok()
-                            ? ImportAcceptedResponse(import_id, replayed)
-                            : ErrorResponse(answered.error_code(), answered.error_message()));
-                 });
+  uploads_.Start(
+      session, header, format, std::move(body),
+      [this, account_id, import_id, done = std::move(done)](const grpc::Status& answered,
+                                                            bool replayed) {
+        EndUploadOf(account_id);
+        done(answered.ok() ? ImportAcceptedResponse(import_id, replayed) : ErrorResponse(answered));
+      });
 }
 
 absl::StatusOr<std::unique_ptr<google::protobuf::Message>> RequestFromJson(
@@ -317,21 +332,21 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> RequestFromJson(
                                                    options)
            .ok()) {
     // Protobuf's message could quote the input; say only what is wrong in general.
-    return absl::InvalidArgumentError("body: not a JSON object of the method's request message");
+    return WithReason(
+        absl::InvalidArgumentError("body: not a JSON object of the method's request message"),
+        v1::MALFORMED_REQUEST);
   }
   return request;
 }
 
-void ApiGateway::Call(
-    const std::string& full_method, const std::string& json, const std::string& token,
-    std::function<void(grpc::Status, std::string json, std::string retry_after)> done,
-    const std::string& client_address) {
+void ApiGateway::Call(const std::string& full_method, const std::string& json,
+                      const std::string& token,
+                      std::function<void(grpc::Status, std::string json)> done,
+                      const std::string& client_address) {
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
       RequestFromJson(full_method, json);
   if (!request.ok()) {
-    done(grpc::Status(static_cast<grpc::StatusCode>(request.status().code()),
-                      std::string(request.status().message())),
-         "", "");
+    done(ToGrpcStatus(request.status()), "");
     return;
   }
   // Found: RequestFromJson found it.
@@ -357,11 +372,6 @@ void ApiGateway::Call(
   stub_->UnaryCall(
       &state->context, full_method, grpc::StubOptions(), &state->request, &state->response,
       [state, done = std::move(done)](grpc::Status status) {
-        std::string retry_after;
-        const auto& trailers = state->context.GetServerTrailingMetadata();
-        if (auto hint = trailers.find("retry-after"); hint != trailers.end()) {
-          retry_after.assign(hint->second.data(), hint->second.size());
-        }
         std::string reply_json;
         if (status.ok()) {
           std::vector<grpc::Slice> slices;
@@ -376,13 +386,13 @@ void ApiGateway::Call(
             status = grpc::Status(grpc::StatusCode::INTERNAL, "bad reply");
           }
         }
-        done(std::move(status), std::move(reply_json), std::move(retry_after));
+        done(std::move(status), std::move(reply_json));
       });
 }
 
 void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> done) {
   if (request.method != "POST") {
-    ApiResponse response = ErrorResponse(grpc::StatusCode::INVALID_ARGUMENT, "use POST");
+    ApiResponse response = ErrorResponse(absl::InvalidArgumentError("use POST"));
     response.status = 405;
     done(std::move(response));
     return;
@@ -392,16 +402,12 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
     return;
   }
   if (!request.target.starts_with(kApiPrefix)) {
-    done(ErrorResponse(grpc::StatusCode::NOT_FOUND, "no such API route"));
+    done(ErrorResponse(NoSuchRouteError()));
     return;
   }
   const absl::StatusOr<std::string> token = CallerToken(request);
   if (!token.ok()) {
-    const bool csrf = absl::IsPermissionDenied(token.status());
-    done(ErrorResponse(
-        csrf ? grpc::StatusCode::PERMISSION_DENIED : grpc::StatusCode::UNAUTHENTICATED,
-        std::string(token.status().message()), /*retry_after=*/"",
-        csrf ? kCsrfTokenInvalidReason : ""));
+    done(ErrorResponse(token.status()));
     return;
   }
   if (request.target == kImportRoute) {
@@ -417,14 +423,12 @@ void ApiGateway::Handle(ApiRequest request, std::function<void(ApiResponse)> don
   }
   const std::string full_method = ServiceMethodOf(request.target);
   if (full_method.empty()) {
-    done(ErrorResponse(grpc::StatusCode::NOT_FOUND, "no such API route"));
+    done(ErrorResponse(NoSuchRouteError()));
     return;
   }
   Call(full_method, request.body, *token,
-       [done = std::move(done)](grpc::Status status, std::string json, std::string retry_after) {
-         done(status.ok()
-                  ? ApiResponse{200, std::move(json), {}}
-                  : ErrorResponse(status.error_code(), status.error_message(), retry_after));
+       [done = std::move(done)](grpc::Status status, std::string json) {
+         done(status.ok() ? ApiResponse{200, std::move(json), {}} : ErrorResponse(status));
        });
 }
 
@@ -441,7 +445,9 @@ absl::StatusOr<std::string> ApiGateway::CallerToken(const ApiRequest& request) c
   std::string session = CookieValue(request.cookie, kSessionCookie);
   if (session.empty()) return absl::UnauthenticatedError("log in first");
   if (!CsrfTokenMatches(session, request.csrf_token)) {
-    return absl::PermissionDeniedError("missing or wrong X-CSRF-Token header; log in again");
+    return WithReason(
+        absl::PermissionDeniedError("missing or wrong X-CSRF-Token header; log in again"),
+        v1::CSRF_TOKEN_INVALID);
   }
   return session;
 }
@@ -449,17 +455,16 @@ absl::StatusOr<std::string> ApiGateway::CallerToken(const ApiRequest& request) c
 void ApiGateway::LogIn(const ApiRequest& request, std::function<void(ApiResponse)> done) {
   Call(
       "/verkenner.v1.SessionService/CreateSession", request.body, "",
-      [this, done = std::move(done)](grpc::Status status, std::string json,
-                                     std::string retry_after) {
+      [this, done = std::move(done)](grpc::Status status, std::string json) {
         if (!status.ok()) {
-          done(ErrorResponse(status.error_code(), status.error_message(), retry_after));
+          done(ErrorResponse(status));
           return;
         }
         google::protobuf::Struct reply;
         (void)google::protobuf::util::JsonStringToMessage(json, &reply);
         auto found = reply.fields().find("sessionToken");
         if (found == reply.fields().end()) {
-          done(ErrorResponse(grpc::StatusCode::INTERNAL, "login gave no session"));
+          done(ErrorResponse(absl::InternalError("login gave no session")));
           return;
         }
         const std::string token = found->second.string_value();
@@ -476,10 +481,8 @@ void ApiGateway::LogIn(const ApiRequest& request, std::function<void(ApiResponse
 
 void ApiGateway::LogOut(const std::string& session, std::function<void(ApiResponse)> done) {
   Call("/verkenner.v1.SessionService/DeleteSession", "{}", session,
-       [done = std::move(done)](grpc::Status status, std::string json, std::string) {
-         ApiResponse response = status.ok()
-                                    ? ApiResponse{200, json, {}}
-                                    : ErrorResponse(status.error_code(), status.error_message());
+       [done = std::move(done)](grpc::Status status, std::string json) {
+         ApiResponse response = status.ok() ? ApiResponse{200, json, {}} : ErrorResponse(status);
          // The cookie goes whatever the service said: the browser forgets the session.
          response.headers.emplace_back("Set-Cookie", SessionCookie("", 0));
          done(std::move(response));

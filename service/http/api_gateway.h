@@ -80,12 +80,13 @@ struct ApiResponse {
 // HTTP peer's, or, when that peer is one of `trusted_proxies`, the last address in X-Forwarded-For
 // that is not a trusted proxy (ClientAddress()).
 //
-// Status codes: OK 200, INVALID_ARGUMENT 400, UNAUTHENTICATED 401, PERMISSION_DENIED or a bad
-// CSRF token 403, NOT_FOUND 404, ALREADY_EXISTS and ABORTED 409, FAILED_PRECONDITION 412,
-// RESOURCE_EXHAUSTED 429 (with Retry-After), UNAVAILABLE 503, DEADLINE_EXCEEDED 504, others 500.
-// Errors have the body {"code": "...", "message": "..."} (a google.protobuf.Struct); a missing or
-// wrong CSRF token adds "reason": kCsrfTokenInvalidReason (the message is for people; a client
-// tells that 403, after which only logging in again helps, from others by the reason).
+// Status codes as grpc-gateway maps them: OK 200, INVALID_ARGUMENT, OUT_OF_RANGE and
+// FAILED_PRECONDITION 400, UNAUTHENTICATED 401, PERMISSION_DENIED 403, NOT_FOUND 404,
+// ALREADY_EXISTS and ABORTED 409, RESOURCE_EXHAUSTED 429, CANCELLED 499, UNIMPLEMENTED 501,
+// UNAVAILABLE 503, DEADLINE_EXCEEDED 504, others 500. The error body is the google.rpc.Status
+// with its details (ErrorInfo's reason, BadRequest, RetryInfo; service/rpc/error_details.h), and
+// RetryInfo is also sent as Retry-After. A missing or wrong CSRF token is PERMISSION_DENIED with
+// reason CSRF_TOKEN_INVALID: after it only logging in again helps.
 //
 // Thread-safe. `done` runs on a gRPC thread or the caller's.
 class ApiGateway {
@@ -93,9 +94,6 @@ class ApiGateway {
   static constexpr char kSessionCookie[] = "verkenner_session";
   static constexpr char kImportRoute[] = "/api/v1/imports";
   static constexpr size_t kMaxImportBytes = 64 << 20;
-  // The error body's "reason" for a missing or wrong X-CSRF-Token (as google.rpc.ErrorInfo's
-  // reason: UPPER_SNAKE_CASE, stable; web/src/api.ts checks it).
-  static constexpr char kCsrfTokenInvalidReason[] = "CSRF_TOKEN_INVALID";
 
   // `channel` reaches the services (Server::InProcessChannel()); `csrf_key` is a secret of at
   // least 32 bytes for the CSRF tokens (Server::CsrfKey(), kept in the store so that open tabs
@@ -130,7 +128,7 @@ class ApiGateway {
   bool StartUploadOf(const std::string& account_id);
   void EndUploadOf(const std::string& account_id);
   void Call(const std::string& full_method, const std::string& json, const std::string& token,
-            std::function<void(grpc::Status, std::string json, std::string retry_after)> done,
+            std::function<void(grpc::Status, std::string json)> done,
             const std::string& client_address = "");
 
   std::shared_ptr<grpc::Channel> channel_;

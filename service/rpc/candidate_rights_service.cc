@@ -5,6 +5,7 @@
 #include "indexer/profile_anonymizer.h"
 #include "indexer/profile_validator.h"
 #include "service/rpc/access_report.h"
+#include "service/rpc/error_details.h"
 #include "service/rpc/request_validation.h"
 #include "service/store/accounts.h"
 
@@ -58,16 +59,18 @@ AuditEntry CandidateRightsService::AuditOf(const Caller& caller, std::string act
 absl::StatusOr<std::string> CandidateRightsService::ProfileIdOf(const Caller& caller,
                                                                 const v1::CandidateKey& candidate) {
   if (options_.pseudonymizer == nullptr) {
-    return absl::FailedPreconditionError(
-        "this server has no pseudonym key, so it cannot find candidates by client number");
+    return WithReason(absl::FailedPreconditionError("this server has no pseudonym key, so it "
+                                                    "cannot find candidates by client number"),
+                      v1::NOT_CONFIGURED);
   }
   std::vector<indexer::FieldError> errors = indexer::CheckProfileKey(
       candidate.source(), candidate.client_number(), *environment_.reference_data);
   if (!errors.empty()) return InvalidField("candidate." + errors[0].field, errors[0].reason);
   if (caller.account.role == v1::ACCOUNT_ROLE_IMPORTER &&
       candidate.source() != caller.account.source) {
-    return absl::PermissionDeniedError(
-        "candidate.source: you act only for the clients of your own source");
+    return WithReason(absl::PermissionDeniedError(
+                          "candidate.source: you act only for the clients of your own source"),
+                      v1::OTHER_SOURCE);
   }
   return options_.pseudonymizer->ProfileId(candidate.source(), candidate.client_number());
 }

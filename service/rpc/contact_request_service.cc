@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "service/rpc/error_details.h"
 #include "service/rpc/request_validation.h"
 #include "service/rpc/unary_call.h"
 
@@ -477,24 +478,25 @@ grpc::ServerUnaryReactor* ContactRequestService::WithdrawContactRequest(
       environment_, context, {v1::ACCOUNT_ROLE_EMPLOYER},
       [&](UnaryCall call, const Caller& caller) -> Answer {
         if (absl::Status valid = CheckNote("reason", request->reason()); !valid.ok()) return valid;
-        KeyedChange withdraw{"withdraw_contact_request", "", "",
-                             [account = caller.account, reason = request->reason()](
-                                 StoredContactRequest& stored, int64_t now) -> absl::Status {
-                               v1::ContactRequest& r = stored.request;
-                               if (r.status() == v1::CONTACT_REQUEST_STATUS_WITHDRAWN)
-                                 return absl::OkStatus();
-                               if (IsFinal(r.status())) {
-                                 return absl::FailedPreconditionError(
-                                     "the request is closed; it cannot be withdrawn");
-                               }
-                               if (!reason.empty()) {
-                                 AddNote(r, account, reason, v1::NOTE_AUDIENCE_WSP_AND_EMPLOYER,
-                                         v1::CONTACT_REQUEST_STATUS_WITHDRAWN, now);
-                               }
-                               AddStatusChange(r, v1::CONTACT_REQUEST_STATUS_WITHDRAWN, account,
-                                               now);
-                               return absl::OkStatus();
-                             }};
+        KeyedChange withdraw{
+            "withdraw_contact_request", "", "",
+            [account = caller.account, reason = request->reason()](StoredContactRequest& stored,
+                                                                   int64_t now) -> absl::Status {
+              v1::ContactRequest& r = stored.request;
+              if (r.status() == v1::CONTACT_REQUEST_STATUS_WITHDRAWN) return absl::OkStatus();
+              if (IsFinal(r.status())) {
+                return WithReason(
+                    absl::FailedPreconditionError("the request is closed; it cannot be "
+                                                  "withdrawn"),
+                    v1::REQUEST_CLOSED);
+              }
+              if (!reason.empty()) {
+                AddNote(r, account, reason, v1::NOTE_AUDIENCE_WSP_AND_EMPLOYER,
+                        v1::CONTACT_REQUEST_STATUS_WITHDRAWN, now);
+              }
+              AddStatusChange(r, v1::CONTACT_REQUEST_STATUS_WITHDRAWN, account, now);
+              return absl::OkStatus();
+            }};
         return ChangeRequest(call, caller, request->name(), std::move(withdraw),
                              response->mutable_contact_request());
       });
@@ -513,11 +515,15 @@ grpc::ServerUnaryReactor* ContactRequestService::ClaimContactRequest(
               v1::ContactRequest& r = stored.request;
               if (stored.assigned_to == account.id) return absl::OkStatus();
               if (IsFinal(r.status())) {
-                return absl::FailedPreconditionError("the request is closed; it cannot be claimed");
+                return WithReason(
+                    absl::FailedPreconditionError("the request is closed; it cannot be claimed"),
+                    v1::REQUEST_CLOSED);
               }
               if (!stored.assigned_to.empty() && !take_over) {
-                return absl::FailedPreconditionError(
-                    "a colleague holds this request; set take_over to take it over");
+                return WithReason(
+                    absl::FailedPreconditionError(
+                        "a colleague holds this request; set take_over to take it over"),
+                    v1::REQUEST_HELD_BY_COLLEAGUE);
               }
               stored.assigned_to = account.id;
               FillAccountReference(account, r.mutable_assigned_to());
@@ -555,12 +561,14 @@ grpc::ServerUnaryReactor* ContactRequestService::UpdateContactRequestStatus(
                                                 int64_t now) -> absl::Status {
               v1::ContactRequest& r = stored.request;
               if (stored.assigned_to != account.id) {
-                return absl::FailedPreconditionError("claim the request first");
+                return WithReason(absl::FailedPreconditionError("claim the request first"),
+                                  v1::REQUEST_NOT_CLAIMED);
               }
               if (!IsAllowedMove(r.status(), request->status())) {
-                return absl::FailedPreconditionError(
-                    "this status change is not allowed (only forward, not out of a final "
-                    "status)");
+                return WithReason(absl::FailedPreconditionError(
+                                      "this status change is not allowed (only forward, not out "
+                                      "of a final status)"),
+                                  v1::STATUS_CHANGE_NOT_ALLOWED);
               }
               if (!request->note().empty()) {
                 AddNote(r, account, request->note(), request->note_audience(), request->status(),

@@ -98,15 +98,14 @@ std::optional<Caller> AdmitCaller(const ServiceEnvironment& environment,
 }
 
 void FinishWith(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                const absl::Status& status, int64_t retry_after_seconds) {
-  if (retry_after_seconds > 0) {
-    context->AddTrailingMetadata("retry-after", std::to_string(retry_after_seconds));
+                const absl::Status& status) {
+  const absl::Duration retry_delay = RetryDelayOf(status);
+  if (retry_delay > absl::ZeroDuration()) {
+    context->AddTrailingMetadata(
+        "retry-after",
+        std::to_string(absl::ToInt64Seconds(absl::Ceil(retry_delay, absl::Seconds(1)))));
   }
   reactor->Finish(ToGrpcStatus(status));
-}
-
-absl::Status InvalidField(std::string_view field, std::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": ", std::string(reason)));
 }
 
 void SetTimestamp(int64_t micros, google::protobuf::Timestamp* out) {

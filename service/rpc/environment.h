@@ -15,6 +15,7 @@
 #include "engine/refdata/reference_data.h"
 #include "service/auth/authenticator.h"
 #include "service/auth/quota.h"
+#include "service/rpc/error_details.h"
 #include "service/store/store.h"
 #include "verkenner/v1/sessions.pb.h"
 
@@ -43,13 +44,10 @@ std::optional<Caller> AdmitCaller(const ServiceEnvironment& environment,
                                   grpc::ServerUnaryReactor* reactor,
                                   std::initializer_list<v1::AccountRole> roles);
 
-// Finishes `reactor` with `status`. For ResourceExhausted that goes away by waiting, pass
-// `retry_after_seconds` > 0: it goes out as trailing metadata `retry-after`.
+// Finishes `reactor` with `status` and its error details (ToGrpcStatus). A status with a retry
+// delay (WithRetryDelay) also sends it as trailing metadata `retry-after`, in whole seconds.
 void FinishWith(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                const absl::Status& status, int64_t retry_after_seconds = 0);
-
-// InvalidArgument "<field>: <reason>": every bad-input error of the API names its field first.
-absl::Status InvalidField(std::string_view field, std::string_view reason);
+                const absl::Status& status);
 
 // InvalidArgument naming the first field of `request` (a path such as "vacancy.driving_licence",
 // through nested and repeated messages) that holds a number its enum does not define; OK when

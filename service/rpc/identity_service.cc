@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "service/rpc/contact_request_service.h"
+#include "service/rpc/error_details.h"
 #include "service/rpc/request_validation.h"
 #include "service/store/records.h"
 
@@ -20,7 +21,8 @@ absl::StatusOr<std::optional<indexer::VaultEntry>> IdentityService::Lookup(
     const std::string& profile_id) {
   std::lock_guard<std::mutex> lock(vault_mutex_);
   if (vault_path_.empty()) {
-    return absl::FailedPreconditionError("this server has no identity vault configured");
+    return WithReason(absl::FailedPreconditionError("this server has no identity vault configured"),
+                      v1::NOT_CONFIGURED);
   }
   // A vault on PostgreSQL loses its connection when the server restarts or fails over; the
   // look-up then runs once more on a new one.
@@ -56,10 +58,13 @@ absl::Status IdentityService::CheckHolder(const Caller& caller,
     }
     profile_id = (*stored)->request.profile_id();
     if ((*stored)->assigned_to != caller.account.id) {
-      return absl::FailedPreconditionError("claim the contact request first");
+      return WithReason(absl::FailedPreconditionError("claim the contact request first"),
+                        v1::REQUEST_NOT_CLAIMED);
     }
     if ((*stored)->request.status() == v1::CONTACT_REQUEST_STATUS_WITHDRAWN) {
-      return absl::FailedPreconditionError("the employer has withdrawn this contact request");
+      return WithReason(
+          absl::FailedPreconditionError("the employer has withdrawn this contact request"),
+          v1::REQUEST_WITHDRAWN);
     }
     return absl::OkStatus();
   });
@@ -70,8 +75,9 @@ absl::Status IdentityService::FillIdentity(const std::string& profile_id,
   absl::StatusOr<std::optional<indexer::VaultEntry>> entry = Lookup(profile_id);
   if (!entry.ok()) return entry.status();
   if (!entry->has_value()) {
-    return absl::FailedPreconditionError(
-        "the source has withdrawn this profile; the identity vault no longer holds the link");
+    return WithReason(absl::FailedPreconditionError("the source has withdrawn this profile; the "
+                                                    "identity vault no longer holds the link"),
+                      v1::PROFILE_WITHDRAWN);
   }
   response->set_source((*entry)->source);
   response->set_client_number((*entry)->client_number);

@@ -18,6 +18,7 @@
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
 #include "indexer/source_format.h"
+#include "service/rpc/error_details.h"
 #include "service/rpc/request_validation.h"
 #include "service/rpc/spreadsheet_csv.h"
 #include "service/rpc/status_mapping.h"
@@ -44,7 +45,9 @@ absl::Status CheckHeader(const v1::ImportHeader& header, const Caller& caller) {
     return valid;
   }
   if (header.source() != caller.account.source) {
-    return absl::PermissionDeniedError("header.source: you import only for your own source");
+    return WithReason(
+        absl::PermissionDeniedError("header.source: you import only for your own source"),
+        v1::OTHER_SOURCE);
   }
   return absl::OkStatus();
 }
@@ -242,9 +245,11 @@ class ProfileImportService::ImportReactor final
     const int64_t rows = static_cast<int64_t>(spooled.rows.size());
     spooled_bytes_ += static_cast<int64_t>(spooled.bytes.size() + rows * sizeof(BatchRow));
     if (spooled_bytes_ > service_->options_.limits.max_bytes) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("the import is larger than this server takes (",
-                       service_->options_.limits.max_bytes >> 20, " MiB); nothing was applied"));
+      return WithReason(
+          absl::ResourceExhaustedError(absl::StrCat("the import is larger than this server takes (",
+                                                    service_->options_.limits.max_bytes >> 20,
+                                                    " MiB); nothing was applied")),
+          v1::TOO_LARGE);
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -354,8 +359,10 @@ class ProfileImportService::ImportReactor final
     }
     if (earlier.has_value() && earlier->state() == v1::IMPORT_STATE_SUCCEEDED) {
       if (earlier->mode() != ModeOf(header_) || earlier->file_name() != header_.file_name()) {
-        Finish(ToGrpcStatus(absl::AlreadyExistsError(
-            "header.import_id: used before for an import with another mode or file name")));
+        Finish(ToGrpcStatus(WithReason(
+            absl::AlreadyExistsError(
+                "header.import_id: used before for an import with another mode or file name"),
+            v1::IDEMPOTENCY_KEY_REUSED)));
         return;
       }
       *response_->mutable_report() = std::move(*earlier);
@@ -446,7 +453,9 @@ class ProfileImportService::ImportReactor final
   absl::StatusOr<v1::ImportReport> Apply(const v1::ImportReport& started) {
     const ProfileImportService::Options& options = service_->options_;
     if (options.pseudonymizer == nullptr) {
-      return absl::FailedPreconditionError("this server has no pseudonym key for imports");
+      return WithReason(
+          absl::FailedPreconditionError("this server has no pseudonym key for imports"),
+          v1::NOT_CONFIGURED);
     }
     std::vector<SpooledBatch> batches;
     {
@@ -460,9 +469,9 @@ class ProfileImportService::ImportReactor final
       if (job.step() == indexer::ImportJob::Step::kOpenVault) {
         return absl::UnavailableError("the identity vault cannot be opened now");
       }
-      return absl::AbortedError(
-          "the index is being written by verkenner-index; nothing was applied, send the "
-          "import again later");
+      return WithReason(absl::AbortedError("the index is being written by verkenner-index; nothing "
+                                           "was applied, send the import again later"),
+                        v1::INDEX_BUSY);
     }
     indexer::Importer::Options import_options;
     import_options.only_source = header_.source();
@@ -474,7 +483,14 @@ class ProfileImportService::ImportReactor final
     SpooledRecords records(std::move(batches));
     absl::StatusOr<indexer::ImportReport> imported =
         job.ImportRecords(records, position_key, import_options);
-    if (!imported.ok()) return imported.status();
+    if (!imported.ok()) {
+      // The importer's one precondition of a full sync: it accepted a row, else it withdraws
+      // nothing.
+      const bool empty_full_sync = ModeOf(header_) == v1::IMPORT_MODE_FULL_SYNC &&
+                                   absl::IsFailedPrecondition(imported.status());
+      return empty_full_sync ? WithReason(imported.status(), v1::FULL_SYNC_NOTHING_ACCEPTED)
+                             : imported.status();
+    }
     indexer::ImportJob::Upkeep upkeep;
     if (absl::Status finished = job.Finish(upkeep); !finished.ok()) return finished;
     return CountedReport(started, *imported, job.writer());
@@ -555,8 +571,11 @@ class ProfileImportService::ImportReactor final
 
 namespace {
 
-constexpr char kSourceBusy[] =
-    "an import of this source is running; send this one when it has ended";
+absl::Status SourceBusyError() {
+  return WithReason(
+      absl::AbortedError("an import of this source is running; send this one when it has ended"),
+      v1::IMPORT_RUNNING);
+}
 
 }  // namespace
 
@@ -581,7 +600,7 @@ absl::Status ProfileImportService::StartImport(const std::string& source, Runnin
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (running_.count(source) > 0) return absl::AbortedError(kSourceBusy);
+    if (running_.count(source) > 0) return SourceBusyError();
     if (static_cast<int>(running_.size()) >= options_.limits.max_concurrent) {
       return absl::UnavailableError(absl::StrCat("this server is receiving ",
                                                  options_.limits.max_concurrent,
@@ -603,7 +622,7 @@ absl::Status ProfileImportService::StartImport(const std::string& source, Runnin
   std::lock_guard<std::mutex> lock(mutex_);
   running_.erase(source);
   if (!status.ok()) return absl::UnavailableError("cannot start the import now; try again");
-  return absl::AbortedError(kSourceBusy);
+  return SourceBusyError();
 }
 
 void ProfileImportService::EndImport(const std::string& source) {
@@ -784,7 +803,8 @@ Answer ProfileImportService::AnswerWorklist(UnaryCall call, const Caller& caller
     return absl::UnavailableError("this server has no index to read");
   }
   if (options_.vault_path.empty()) {
-    return absl::FailedPreconditionError("this server has no identity vault configured");
+    return WithReason(absl::FailedPreconditionError("this server has no identity vault configured"),
+                      v1::NOT_CONFIGURED);
   }
   AuditEntry audit;
   audit.time_micros = absl::ToUnixMicros(environment_.now());

@@ -10,6 +10,7 @@
 #include "engine/banenafspraak.h"
 #include "engine/candidate_index.h"
 #include "indexer/profile_anonymizer.h"
+#include "service/rpc/error_details.h"
 #include "service/rpc/request_validation.h"
 #include "service/rpc/status_mapping.h"
 #include "service/rpc/unary_call.h"
@@ -447,10 +448,12 @@ void CandidateSearchService::TakeQuota(UnaryCall call, const AccountRecord& acco
         if (!quota.error.ok()) {
           call.Finish(quota.error);
         } else if (!quota.allowed) {
-          call.Finish(absl::ResourceExhaustedError(kind == QuotaLimiter::Kind::kSearch
-                                                       ? "searches per minute used up"
-                                                       : "profile views for today used up"),
-                      quota.retry_after_seconds);
+          const bool search = kind == QuotaLimiter::Kind::kSearch;
+          call.Finish(WithRetryDelay(
+              WithReason(absl::ResourceExhaustedError(search ? "searches per minute used up"
+                                                             : "profile views for today used up"),
+                         search ? v1::SEARCH_QUOTA_EXCEEDED : v1::PROFILE_VIEW_QUOTA_EXCEEDED),
+              absl::Seconds(quota.retry_after_seconds)));
         } else {
           then();
         }
@@ -486,7 +489,10 @@ void CandidateSearchService::RunSearch(UnaryCall call, const engine::SearchQuery
     }
     absl::StatusOr<engine::SearchResult> result = searcher.Search(query);
     if (!result.ok()) {
-      call.Finish(result.status());
+      // The engine's one precondition is that the page token's index state is still served.
+      call.Finish(absl::IsFailedPrecondition(result.status())
+                      ? WithReason(result.status(), v1::PAGE_TOKEN_EXPIRED)
+                      : result.status());
       return;
     }
     call.Finish(FillResponse(std::move(*result), *reference_data, token_binding, response));

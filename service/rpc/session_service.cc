@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "service/auth/client_address.h"
 #include "service/auth/credentials.h"
+#include "service/rpc/error_details.h"
 
 namespace verkenner::service {
 namespace {
@@ -16,7 +17,8 @@ constexpr size_t kMaxEmailBytes = 254;
 
 absl::Status WrongCredentials() {
   // One answer for an unknown address, a wrong password and a disabled account.
-  return absl::UnauthenticatedError("e-mail address or password is not correct");
+  return WithReason(absl::UnauthenticatedError("e-mail address or password is not correct"),
+                    v1::LOGIN_FAILED);
 }
 
 // What context->peer() says of a call over Server::InProcessChannel() (gRPC 1.51's in-process
@@ -93,7 +95,10 @@ void SessionService::LogIn(UnaryCall call, const v1::CreateSessionRequest& reque
     return;
   }
   if (*wait > 0) {
-    call.Finish(absl::ResourceExhaustedError("too many failed logins; try again later"), *wait);
+    call.Finish(WithRetryDelay(
+        WithReason(absl::ResourceExhaustedError("too many failed logins; try again later"),
+                   v1::LOGIN_THROTTLED),
+        absl::Seconds(*wait)));
     return;
   }
   std::optional<std::pair<AccountRecord, std::string>> found;
@@ -169,7 +174,8 @@ grpc::ServerUnaryReactor* SessionService::DeleteSession(grpc::CallbackServerCont
     if (!LooksLikeToken(token)) return absl::UnauthenticatedError("missing or invalid token");
     absl::StatusOr<Caller> caller = environment_.authenticator->Authenticate(*context);
     if (caller.ok() && caller->token_kind == TokenKind::kApi) {
-      return absl::FailedPreconditionError("an API token is revoked with the admin CLI");
+      return WithReason(absl::FailedPreconditionError("an API token is revoked with the admin CLI"),
+                        v1::API_TOKEN_NOT_REVOCABLE);
     }
     // An ended or expired session succeeds too: logging out twice is not an error.
     environment_.store->Write(

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "service/rpc/contact_request_service.h"
+#include "service/rpc/error_details.h"
 #include "service/rpc/request_validation.h"
 #include "service/rpc/search_service.h"
 #include "service/rpc/spreadsheet_csv.h"
@@ -454,12 +455,14 @@ ShortlistService::Change ShortlistService::AddEntry(const v1::AddShortlistEntryR
     // Before the active check: the retry of a call that succeeded is ALREADY_EXISTS even after
     // the profile was withdrawn.
     if (FindEntry(shortlist, request.profile_id()) != nullptr) {
-      return absl::AlreadyExistsError("profile_id: already on this shortlist");
+      return WithReason(absl::AlreadyExistsError("profile_id: already on this shortlist"),
+                        v1::ALREADY_ADDED);
     }
     if (!active) return absl::NotFoundError("profile_id: no active profile has this id");
     if (shortlist.entries_size() >= kMaxEntries) {
-      return absl::ResourceExhaustedError(
-          "a shortlist holds at most 200 entries; remove some first");
+      return WithReason(
+          absl::ResourceExhaustedError("a shortlist holds at most 200 entries; remove some first"),
+          v1::SHORTLIST_FULL);
     }
     v1::ShortlistEntry* entry = shortlist.add_entries();
     entry->set_profile_id(request.profile_id());
@@ -520,8 +523,10 @@ grpc::ServerUnaryReactor* ShortlistService::ReorderShortlistEntries(
 ShortlistService::Change ShortlistService::Reorder(
     const v1::ReorderShortlistEntriesRequest& request) {
   return [&request](v1::Shortlist& shortlist, const Caller&, int64_t) -> absl::Status {
-    const absl::Status changed_meanwhile = absl::FailedPreconditionError(
-        "profile_ids: not the profiles on the shortlist (it changed meanwhile?); read it again");
+    const absl::Status changed_meanwhile =
+        WithReason(absl::FailedPreconditionError("profile_ids: not the profiles on the shortlist "
+                                                 "(it changed meanwhile?); read it again"),
+                   v1::SHORTLIST_CHANGED);
     // The ids are distinct (checked by the handler) and so are the entries: the same count and
     // every id found make the new order a permutation.
     if (request.profile_ids_size() != shortlist.entries_size()) return changed_meanwhile;

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "service/rpc/error_details.h"
+
 namespace verkenner::service {
 namespace {
 
@@ -36,13 +38,15 @@ class MalformedRequestInterceptor final : public grpc::experimental::Interceptor
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   // absl::StatusCode and grpc::StatusCode share their numbering (both follow google.rpc.Code).
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()),
+                      RpcStatusOf(status).SerializeAsString());
 }
 
 grpc::Status MalformedRequestStatus() {
-  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      "request: not a valid message of this method (malformed protobuf, or a "
-                      "string field that is not UTF-8)");
+  return ToGrpcStatus(WithReason(
+      absl::InvalidArgumentError("request: not a valid message of this method (malformed "
+                                 "protobuf, or a string field that is not UTF-8)"),
+      v1::MALFORMED_REQUEST));
 }
 
 grpc::experimental::Interceptor* MalformedRequestInterceptorFactory::CreateServerInterceptor(

@@ -8,7 +8,8 @@
 
 namespace verkenner::service {
 
-// The one place where library errors become gRPC errors: codes map one to one, the message is
+// The one place where library errors become gRPC errors: codes map one to one, the error
+// details go along as google.rpc.Status (RpcStatusOf, service/rpc/error_details.h), the message is
 // passed through (library messages never hold personal data, and those of the storage layers
 // never a file path: SqliteStatus, engine::StatusFromXapianError). A full disk is UNAVAILABLE
 // (base::DiskFullError), never RESOURCE_EXHAUSTED, which is reserved for the caller's quotas.

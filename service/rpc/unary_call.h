@@ -23,11 +23,8 @@ class UnaryCall {
   UnaryCall(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor)
       : context_(context), reactor_(reactor) {}
 
-  // Finishes the call with `status`. For ResourceExhausted that goes away by waiting, pass
-  // `retry_after_seconds` > 0: it goes out as trailing metadata `retry-after`.
-  void Finish(const absl::Status& status, int64_t retry_after_seconds = 0) const {
-    FinishWith(context_, reactor_, status, retry_after_seconds);
-  }
+  // Finishes the call with `status` (FinishWith).
+  void Finish(const absl::Status& status) const { FinishWith(context_, reactor_, status); }
   grpc::CallbackServerContext& context() const { return *context_; }
 
  private:
@@ -42,20 +39,16 @@ class Answer {
  public:
   // Implicit, so that work can `return status;` or `return InvalidField(...);`.
   Answer(absl::Status status) : now_(std::move(status)) {}  // NOLINT(runtime/explicit)
-  // ResourceExhausted that goes away by waiting: `retry-after` goes out with it.
-  Answer(absl::Status status, int64_t retry_after_seconds)
-      : now_(std::move(status)), retry_after_seconds_(retry_after_seconds) {}
   static Answer Later() { return Answer(); }
 
   // Finishes `call` when the answer is now; leaves it to the work it was handed to otherwise.
   void FinishNow(const UnaryCall& call) const {
-    if (now_.has_value()) call.Finish(*now_, retry_after_seconds_);
+    if (now_.has_value()) call.Finish(*now_);
   }
 
  private:
   Answer() = default;
   std::optional<absl::Status> now_;
-  int64_t retry_after_seconds_ = 0;
 };
 
 // The opening every handler of a signed-in caller shares, written once: the caller is

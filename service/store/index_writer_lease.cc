@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/host_port.h"
+#include "service/rpc/error_details.h"
 
 namespace verkenner::service {
 
@@ -168,9 +169,10 @@ bool IndexWriterLease::CoWrites(const std::optional<IndexWriterClaim>& writer) c
 absl::Status IndexWriterLease::CheckMayWrite() const {
   if (MayWrite()) return absl::OkStatus();
   const absl::Status held = CheckHeld();
-  return absl::AbortedError(
-      absl::StrCat("this process lost the index writer's lease and commits nothing more",
-                   held.ok() ? "" : absl::StrCat(": ", held.message())));
+  return WithReason(absl::AbortedError(absl::StrCat(
+                        "this process lost the index writer's lease and commits nothing more",
+                        held.ok() ? "" : absl::StrCat(": ", held.message()))),
+                    v1::INDEX_BUSY);
 }
 
 absl::Status IndexWriterLease::CheckHeld() const {
@@ -189,8 +191,11 @@ absl::Status IndexWriterLease::CheckHeld() const {
     return absl::UnavailableError(
         "the index is being written by verkenner-index; send the import again when it is done");
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      "this instance follows the index writer; imports go to the index writer at ", seen->address));
+  return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                        "this instance follows the index writer; imports go to the index writer "
+                        "at ",
+                        seen->address)),
+                    v1::NOT_INDEX_WRITER, {{"writer", seen->address}});
 }
 
 int64_t IndexWriterLease::epoch() const {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "absl/strings/escaping.h"
+#include "service/rpc/error_details.h"
 
 namespace verkenner::service {
 namespace {
@@ -181,7 +182,8 @@ absl::StatusOr<std::optional<std::string>> FindIdempotencyKey(sql::Connection& d
   if (!row.ok()) return row.status();
   if (!*row) return std::nullopt;
   if (select->Text(0) != content_hash) {
-    return absl::AlreadyExistsError("request_id: used before for a different request");
+    return WithReason(absl::AlreadyExistsError("request_id: used before for a different request"),
+                      v1::IDEMPOTENCY_KEY_REUSED);
   }
   return select->Text(1);
 }
@@ -263,7 +265,9 @@ absl::Status AddSavedProfile(sql::Connection& db, const std::string& organisatio
       FindSavedProfile(db, organisation, saved.profile_id);
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {
-    return absl::AlreadyExistsError("profile_id: your organisation has saved this profile");
+    return WithReason(
+        absl::AlreadyExistsError("profile_id: your organisation has saved this profile"),
+        v1::ALREADY_ADDED);
   }
   absl::StatusOr<sql::Statement> count =
       db.Prepare("SELECT count(*) FROM saved_profile WHERE organisation = ?1");
@@ -271,8 +275,10 @@ absl::Status AddSavedProfile(sql::Connection& db, const std::string& organisatio
   count->Bind(1, organisation);
   if (absl::StatusOr<bool> row = count->Step(); !row.ok()) return row.status();
   if (count->Integer(0) >= max_per_organisation) {
-    return absl::ResourceExhaustedError(
-        "your organisation keeps the most saved profiles allowed; delete some first");
+    return WithReason(absl::ResourceExhaustedError(
+                          "your organisation keeps the most saved profiles allowed; delete some "
+                          "first"),
+                      v1::SAVED_PROFILES_FULL);
   }
   absl::StatusOr<sql::Statement> insert = db.Prepare(
       "INSERT INTO saved_profile (organisation, profile_id, note, saved_by, create_time, "

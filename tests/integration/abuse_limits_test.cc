@@ -16,6 +16,7 @@
 #include "service/http/http_listener.h"
 #include "service/http/web_handler.h"
 #include "service/server.h"
+#include "tests/integration/error_details.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
 
@@ -229,6 +230,11 @@ TEST_F(AbuseLimitsTest, AThrottledLoginAnswers429WithRetryAfterAndHashesNothing)
   const int seconds = std::stoi(answer.retry_after);
   EXPECT_GE(seconds, 1);
   EXPECT_LE(seconds, 15 * 60);
+  // The body says the same to a program: the reason, and the wait as RetryInfo.
+  const google::rpc::Status body =
+      testing::ErrorBodyOf(answer.raw.substr(answer.raw.find("\r\n\r\n") + 4));
+  EXPECT_EQ(testing::ReasonOf(body), "LOGIN_THROTTLED") << answer.raw;
+  EXPECT_EQ(testing::RetryDelaySecondsOf(body), seconds) << answer.raw;
   EXPECT_EQ(service::PasswordVerifications(), hashes_before) << "a throttled login hashed";
 }
 

@@ -20,6 +20,7 @@
 #include "service/http/http_listener.h"
 #include "service/http/web_handler.h"
 #include "service/server.h"
+#include "tests/integration/error_details.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
 #include "tests/service/raw_http_client.h"
@@ -192,16 +193,22 @@ TEST_F(ApiGatewayTest, MethodsMapOneToOneWithProtobufJsonAndHttpCodes) {
   EXPECT_NE(search.body.find("\"matches\":["), std::string::npos);
   EXPECT_NE(search.body.find("\"totalSize\""), std::string::npos);
 
-  // The service's own validation, named field and all, comes through as 400.
+  // The service's own validation comes through as 400 with the error's google.rpc.Status as the
+  // body: the field in BadRequest, the reason in ErrorInfo.
   service::ApiResponse invalid = Send({"POST", "/api/v1/CandidateSearchService/SearchCandidates",
                                        R"({"pageSize":-5})", cookie, csrf});
   EXPECT_EQ(invalid.status, 400);
-  EXPECT_NE(invalid.body.find("\"code\":\"INVALID_ARGUMENT\""), std::string::npos);
-  EXPECT_NE(invalid.body.find("page_size"), std::string::npos) << invalid.body;
+  const google::rpc::Status invalid_body = testing::ErrorBodyOf(invalid.body);
+  EXPECT_EQ(invalid_body.code(), grpc::StatusCode::INVALID_ARGUMENT) << invalid.body;
+  EXPECT_EQ(testing::ReasonOf(invalid_body), "INVALID_ARGUMENT") << invalid.body;
+  ASSERT_EQ(testing::FieldViolationsOf(invalid_body).size(), 1u) << invalid.body;
+  EXPECT_TRUE(testing::FieldViolationsOf(invalid_body)[0].starts_with("page_size: "))
+      << invalid.body;
   service::ApiResponse not_json =
       Send({"POST", "/api/v1/CandidateSearchService/SearchCandidates", "{pageSize:", cookie, csrf});
   EXPECT_EQ(not_json.status, 400);
-  EXPECT_NE(not_json.body.find("body:"), std::string::npos);
+  EXPECT_EQ(testing::ReasonOf(testing::ErrorBodyOf(not_json.body)), "MALFORMED_REQUEST")
+      << not_json.body;
   // A role the service refuses, an unknown method, a streaming one, a GET.
   EXPECT_EQ(
       Send({"POST", "/api/v1/ContactRequestService/ListRegionContactRequests", "{}", cookie, csrf})
@@ -305,19 +312,17 @@ TEST_F(ApiGatewayTest, AProgramCallsWithABearerTokenWithoutCookieOrCsrf) {
   // Logging out ends a session; an API token is revoked with the admin CLI, not here.
   service::ApiResponse logout =
       Send(ProgramRequest("/api/v1/session/logout", "", "Bearer " + *employer_token_));
-  EXPECT_EQ(logout.status, 412) << logout.body;
+  EXPECT_EQ(logout.status, 400) << logout.body;  // FAILED_PRECONDITION, as grpc-gateway maps it
+  EXPECT_EQ(testing::ReasonOf(testing::ErrorBodyOf(logout.body)), "API_TOKEN_NOT_REVOCABLE");
   EXPECT_EQ(Send(ProgramRequest(me, "{}", "Bearer " + *employer_token_)).status, 200);
 }
 
 // The web app tells a wrong CSRF token (only logging in again helps) from any other 403 by the
-// error's "reason", never by its message text.
+// error's reason, never by its message text.
 TEST_F(ApiGatewayTest, AWrongCsrfTokenSaysSoInTheErrorsReasonAndNoOther403Does) {
   const auto [cookie, csrf] = LogIn();
-  const auto reason_of = [](const service::ApiResponse& response) -> std::string {
-    google::protobuf::Struct body;
-    if (!google::protobuf::util::JsonStringToMessage(response.body, &body).ok()) return "(no JSON)";
-    auto found = body.fields().find("reason");
-    return found == body.fields().end() ? "" : found->second.string_value();
+  const auto reason_of = [](const service::ApiResponse& response) {
+    return testing::ReasonOf(testing::ErrorBodyOf(response.body));
   };
   const std::string me = "/api/v1/SessionService/GetCurrentAccount";
   for (const std::string& wrong : {std::string(), std::string(csrf.size(), '0')}) {
@@ -329,9 +334,9 @@ TEST_F(ApiGatewayTest, AWrongCsrfTokenSaysSoInTheErrorsReasonAndNoOther403Does) 
   service::ApiResponse role =
       Send({"POST", "/api/v1/ContactRequestService/ListRegionContactRequests", "{}", cookie, csrf});
   EXPECT_EQ(role.status, 403);
-  EXPECT_EQ(reason_of(role), "") << role.body;
-  // Nor do the other errors carry one.
-  EXPECT_EQ(reason_of(Send({"POST", me, "{}", "", csrf})), "");
+  EXPECT_EQ(reason_of(role), "PERMISSION_DENIED") << role.body;
+  // Nor does a missing session.
+  EXPECT_EQ(reason_of(Send({"POST", me, "{}", "", csrf})), "UNAUTHENTICATED");
 }
 
 TEST_F(ApiGatewayTest, ATabsCsrfTokenOutlivesARestartOfTheServer) {
@@ -676,7 +681,7 @@ TEST_F(ImportUploadTest, OnlyAnImporterWithItsCsrfTokenAndAKnownFormatMayUpload)
   const auto [employer_cookie, employer_csrf] = LogInOverHttp("werkgever@gateway.example");
   const std::string employer = Post(port, target, employer_cookie, employer_csrf, csv);
   EXPECT_EQ(employer.rfind("HTTP/1.1 403", 0), 0u) << employer;
-  EXPECT_NE(RawBody(employer).find("\"code\":\"PERMISSION_DENIED\""), std::string::npos);
+  EXPECT_EQ(testing::ErrorBodyOf(RawBody(employer)).code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Send({"POST", "/api/v1/ProfileImportService/GetCompletenessStatistics", "{}",
                   employer_cookie, employer_csrf})
                 .status,

@@ -136,5 +136,18 @@ TEST_F(ExampleClientTest, ARefusalExitsOneWithTheServersCode) {
   EXPECT_EQ(unknown.err.find(std::string(43, 'x')), std::string::npos) << "the token echoed";
 }
 
+// The client decodes the error body's details as any program would (docs/API.md, Errors): the
+// ErrorInfo reason it acts on and BadRequest's field, with no message text matched.
+TEST_F(ExampleClientTest, ARefusalNamesItsReasonAndTheFieldAtFault) {
+  ProgramRun invalid =
+      Client(employer_token_file_, {"search", "--postcode", "3511 AB", "--page-size", "-5"});
+  EXPECT_EQ(invalid.exit_code, 1) << invalid.out;
+  EXPECT_NE(invalid.err.find("HTTP 400 INVALID_ARGUMENT: "), std::string::npos) << invalid.err;
+  EXPECT_NE(invalid.err.find("\n  page_size: "), std::string::npos) << invalid.err;
+  ProgramRun logout = Client(employer_token_file_, {"call", "SessionService/DeleteSession"});
+  EXPECT_EQ(logout.exit_code, 1) << logout.out;
+  EXPECT_NE(logout.err.find("HTTP 400 API_TOKEN_NOT_REVOCABLE: "), std::string::npos) << logout.err;
+}
+
 }  // namespace
 }  // namespace verkenner

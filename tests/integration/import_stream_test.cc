@@ -24,6 +24,7 @@
 #include "engine/refdata/reference_data.h"
 #include "indexer/pseudonymizer.h"
 #include "service/server.h"
+#include "tests/integration/error_details.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
@@ -322,6 +323,23 @@ TEST_F(ImportStreamTest, AnEndThatMiscountsTheRowsAppliesNothing) {
   EXPECT_EQ(testing::IndexChanges(before, testing::IndexContents(index_.index_path)), "");
 }
 
+// A full sync in which no row is accepted would withdraw every profile of the source: a broken
+// export is likelier. It is refused with its own reason, and nothing is applied.
+TEST_F(ImportStreamTest, AFullSyncWithoutAnAcceptedRowIsRefusedWithItsReason) {
+  StartServer();
+  ImportWhole(Header("first", v1::IMPORT_MODE_FULL_SYNC), Rows(0));
+  const std::map<std::string, std::string> before = testing::IndexContents(index_.index_path);
+  std::vector<v1::SourceProfile> broken = Rows(1, 10);
+  for (v1::SourceProfile& row : broken) row.clear_postcode();  // required: every row rejected
+  v1::ImportProfilesResponse response;
+  const grpc::Status status =
+      testing::SendImport(*stub_, token_, Header("broken", v1::IMPORT_MODE_FULL_SYNC), broken,
+                          kBatchRows, StreamEnd::kComplete, 0, response);
+  EXPECT_EQ(testing::CodeAndReason(status), "FAILED_PRECONDITION FULL_SYNC_NOTHING_ACCEPTED")
+      << status.error_message();
+  EXPECT_EQ(testing::IndexChanges(before, testing::IndexContents(index_.index_path)), "");
+}
+
 // A client that sends a header and a batch and then nothing: it must not hold anything that
 // other sources' imports or verkenner-index need, and it ends after the idle timeout.
 TEST_F(ImportStreamTest, AnIdleStreamEndsAfterItsTimeoutAndBlocksNoOtherImport) {
@@ -343,7 +361,8 @@ TEST_F(ImportStreamTest, AnIdleStreamEndsAfterItsTimeoutAndBlocksNoOtherImport) 
   grpc::Status same_source =
       testing::SendImport(*stub_, token_, Header("same-source", v1::IMPORT_MODE_INCREMENTAL),
                           Rows(2), kBatchRows, StreamEnd::kComplete, 0, response);
-  EXPECT_EQ(same_source.error_code(), grpc::StatusCode::ABORTED) << same_source.error_message();
+  EXPECT_EQ(testing::CodeAndReason(same_source), "ABORTED IMPORT_RUNNING")
+      << same_source.error_message();
   // ... another source's import runs ...
   ImportWhole(Header("other-source", v1::IMPORT_MODE_FULL_SYNC, kOtherSource),
               Rows(3, 10, kOtherSource), other_token_);

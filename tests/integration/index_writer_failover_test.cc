@@ -24,6 +24,7 @@
 #include "engine/refdata/reference_data.h"
 #include "indexer/index_writer.h"
 #include "tests/indexer/replica_test_support.h"
+#include "tests/integration/error_details.h"
 #include "tests/integration/import_stream.h"
 #include "tests/integration/server_process.h"
 #include "tests/integration/test_accounts.h"
@@ -243,8 +244,10 @@ TEST_F(IndexWriterFailoverTest, OneInstanceTakesTheImportsAndAnotherTakesOverWhe
       << b_check;
   EXPECT_EQ(Get(b_, "/healthz").rfind("HTTP/1.1 200", 0), 0u) << "a follower serves searches";
   grpc::Status refused = Import(b_, "to-b", 1);
-  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::CodeAndReason(refused), "FAILED_PRECONDITION NOT_INDEX_WRITER");
   EXPECT_NE(refused.error_message().find(a_.grpc()), std::string::npos) << refused.error_message();
+  // A program finds the writer without reading the message.
+  EXPECT_EQ(testing::ErrorInfoOf(testing::DetailsOf(refused)).metadata().at("writer"), a_.grpc());
   grpc::Status imported = Import(a_, "to-a", 1);
   EXPECT_TRUE(imported.ok()) << imported.error_message();
   EXPECT_NE(Get(a_, "/metrics").find("verkenner_index_writer 1"), std::string::npos);

@@ -21,6 +21,7 @@
 #include "service/auth/credentials.h"
 #include "service/rpc/contact_request_service.h"
 #include "service/server.h"
+#include "tests/integration/error_details.h"
 #include "tests/integration/test_accounts.h"
 #include "tests/test_store.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
@@ -282,10 +283,10 @@ TEST_F(ServiceTest, LoginGivesASessionThatEndsAtLogoutAndWrongPasswordsLookAlike
                  v1::GetCurrentAccountRequest(), me)
                 .error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(Call(&v1::SessionService::Stub::DeleteSession, *sessions, *employer_b_,
-                 v1::DeleteSessionRequest(), deleted)
-                .error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);  // API tokens are the admin CLI's business
+  EXPECT_EQ(
+      testing::CodeAndReason(Call(&v1::SessionService::Stub::DeleteSession, *sessions, *employer_b_,
+                                  v1::DeleteSessionRequest(), deleted)),
+      "FAILED_PRECONDITION API_TOKEN_NOT_REVOCABLE");  // API tokens are the admin CLI's business
 
   std::string messages[2];
   for (int i = 0; i < 2; ++i) {
@@ -358,10 +359,14 @@ TEST_F(ServiceTest, SearchesBeyondTheQuotaAreRefusedWithARetryHint) {
     grpc::Status status = stub->SearchCandidates(&context, request, &response);
     if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
       ++refused;
+      EXPECT_EQ(testing::CodeAndReason(status), "RESOURCE_EXHAUSTED SEARCH_QUOTA_EXCEEDED");
       auto hint = context.GetServerTrailingMetadata().find("retry-after");
       if (hint != context.GetServerTrailingMetadata().end()) {
         retry_after = std::string(hint->second.data(), hint->second.size());
       }
+      // The same wait as RetryInfo, for clients that read the details.
+      EXPECT_EQ(std::to_string(testing::RetryDelaySecondsOf(testing::DetailsOf(status))),
+                retry_after);
     } else {
       EXPECT_TRUE(status.ok()) << status.error_message();
     }
@@ -389,11 +394,12 @@ TEST_F(ServiceTest, ProfileViewsAreAuditedAndStopAtTheDailyQuota) {
   grpc::ClientContext context;
   testing::Authorize(context, token);
   v1::GetProfileResponse refused;
-  EXPECT_EQ(stub->GetProfile(&context, get, &refused).error_code(),
-            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  const grpc::Status status = stub->GetProfile(&context, get, &refused);
+  EXPECT_EQ(testing::CodeAndReason(status), "RESOURCE_EXHAUSTED PROFILE_VIEW_QUOTA_EXCEEDED");
   auto hint = context.GetServerTrailingMetadata().find("retry-after");
   ASSERT_NE(hint, context.GetServerTrailingMetadata().end());
   const int seconds = std::stoi(std::string(hint->second.data(), hint->second.size()));
+  EXPECT_EQ(testing::RetryDelaySecondsOf(testing::DetailsOf(status)), seconds);
   EXPECT_GE(seconds, 1);
   EXPECT_LE(seconds, 25 * 3600);  // midnight in Amsterdam, a day at most (and DST)
   EXPECT_FALSE(refused.has_profile());
@@ -451,9 +457,9 @@ TEST_F(ServiceTest, AContactRequestTravelsFromEmployerToTheRegionsWspAndBack) {
   EXPECT_EQ(retried.contact_request().name(), request.name());
   v1::CreateContactRequestRequest changed = NewRequest("req-1");
   changed.set_message("iets anders");
-  EXPECT_EQ(
-      Call(&Stub::CreateContactRequest, *requests, *employer_a_, changed, retried).error_code(),
-      grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(testing::CodeAndReason(
+                Call(&Stub::CreateContactRequest, *requests, *employer_a_, changed, retried)),
+            "ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED");
   v1::ListContactRequestsResponse mine;
   ASSERT_TRUE(Call(&Stub::ListContactRequests, *requests, *employer_a_,
                    v1::ListContactRequestsRequest(), mine)
@@ -487,15 +493,17 @@ TEST_F(ServiceTest, AContactRequestTravelsFromEmployerToTheRegionsWspAndBack) {
   approach.set_note("Kandidaat gebeld via de gemeente.");
   approach.set_note_audience(v1::NOTE_AUDIENCE_WSP_AND_EMPLOYER);
   v1::UpdateContactRequestStatusResponse moved;
-  EXPECT_EQ(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::CodeAndReason(
+                Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved)),
+            "FAILED_PRECONDITION REQUEST_NOT_CLAIMED");
   v1::ClaimContactRequestRequest claim;
   claim.set_name(request.name());
   v1::ClaimContactRequestResponse claimed;
   ASSERT_TRUE(Call(&Stub::ClaimContactRequest, *requests, *wsp_, claim, claimed).ok());
   EXPECT_EQ(claimed.contact_request().status(), v1::CONTACT_REQUEST_STATUS_IN_PROGRESS);
-  EXPECT_EQ(Call(&Stub::ClaimContactRequest, *requests, *colleague_, claim, claimed).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::CodeAndReason(
+                Call(&Stub::ClaimContactRequest, *requests, *colleague_, claim, claimed)),
+            "FAILED_PRECONDITION REQUEST_HELD_BY_COLLEAGUE");
   ASSERT_TRUE(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved).ok());
   EXPECT_EQ(moved.contact_request().status(), v1::CONTACT_REQUEST_STATUS_CANDIDATE_APPROACHED);
   ASSERT_TRUE(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved).ok());
@@ -514,8 +522,9 @@ TEST_F(ServiceTest, AContactRequestTravelsFromEmployerToTheRegionsWspAndBack) {
   v1::UpdateContactRequestStatusRequest back = approach;
   back.set_request_id("step-2");
   back.set_status(v1::CONTACT_REQUEST_STATUS_IN_PROGRESS);
-  EXPECT_EQ(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, back, moved).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::CodeAndReason(
+                Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, back, moved)),
+            "FAILED_PRECONDITION STATUS_CHANGE_NOT_ALLOWED");
   v1::UpdateContactRequestStatusRequest not_placed = approach;
   not_placed.set_request_id("step-3");
   not_placed.set_status(v1::CONTACT_REQUEST_STATUS_NOT_PLACED);
@@ -541,8 +550,9 @@ TEST_F(ServiceTest, AContactRequestTravelsFromEmployerToTheRegionsWspAndBack) {
       Call(&Stub::WithdrawContactRequest, *requests, *employer_a_, withdraw, withdrawn).ok());
   approach.set_request_id("step-4");
   approach.set_status(v1::CONTACT_REQUEST_STATUS_PLACED);
-  EXPECT_EQ(Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::CodeAndReason(
+                Call(&Stub::UpdateContactRequestStatus, *requests, *wsp_, approach, moved)),
+            "FAILED_PRECONDITION STATUS_CHANGE_NOT_ALLOWED");
 }
 
 TEST_F(ServiceTest, SavedProfilesBelongToTheOrganisationWithTheirNotes) {
@@ -560,8 +570,8 @@ TEST_F(ServiceTest, SavedProfilesBelongToTheOrganisationWithTheirNotes) {
   ASSERT_TRUE(first.ok()) << first.error_message();
   EXPECT_EQ(stored.saved_profile().profile().profile_id(), profile_->profile_id());
   EXPECT_EQ(stored.saved_profile().saved_by().display_name(), "Test hr@schoonmaak.example");
-  EXPECT_EQ(Call(&Stub::SaveProfile, *saved, colleague, save, stored).error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);  // the list is the organisation's
+  EXPECT_EQ(testing::CodeAndReason(Call(&Stub::SaveProfile, *saved, colleague, save, stored)),
+            "ALREADY_EXISTS ALREADY_ADDED");  // the list is the organisation's
   v1::SaveProfileRequest unknown = save;
   unknown.set_profile_id("000000000000000000000000");
   EXPECT_EQ(Call(&Stub::SaveProfile, *saved, token, unknown, stored).error_code(),
@@ -626,8 +636,9 @@ TEST_F(ServiceTest, OnlyTheHolderInTheRegionResolvesAnIdentityAndEveryAttemptIsA
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(Call(&Stub::ResolveIdentity, *identities, *other_wsp_, resolve, identity).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Call(&Stub::ResolveIdentity, *identities, *wsp_, resolve, identity).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);  // not claimed yet
+  EXPECT_EQ(
+      testing::CodeAndReason(Call(&Stub::ResolveIdentity, *identities, *wsp_, resolve, identity)),
+      "FAILED_PRECONDITION REQUEST_NOT_CLAIMED");  // not claimed yet
   v1::ClaimContactRequestRequest claim;
   claim.set_name(name);
   v1::ClaimContactRequestResponse claimed;
@@ -820,8 +831,8 @@ TEST_F(ServiceTest, ImportersStreamTheirOwnProfilesAndEveryRowIsAccountedFor) {
   EXPECT_EQ(again.report().created(), 10);
   v1::ImportHeader full_sync = header;
   full_sync.set_mode(v1::IMPORT_MODE_FULL_SYNC);
-  EXPECT_EQ(StreamImport(*stub, *importer_, full_sync, batches, again).error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(testing::CodeAndReason(StreamImport(*stub, *importer_, full_sync, batches, again)),
+            "ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED");
   v1::ImportHeader other_source = header;
   other_source.set_import_id("api-import-2");
   other_source.set_source("GM0363");
@@ -966,8 +977,9 @@ TEST_F(ServiceTest, ShortlistsBelongToTheRegionAndExportAsSafeCsv) {
   EXPECT_EQ(retried.shortlist().name(), name);
   v1::CreateShortlistRequest changed = create;
   changed.set_title("Iets anders");
-  EXPECT_EQ(Call(&Stub::CreateShortlist, *shortlists, *wsp_, changed, retried).error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(
+      testing::CodeAndReason(Call(&Stub::CreateShortlist, *shortlists, *wsp_, changed, retried)),
+      "ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED");
   EXPECT_EQ(Call(&Stub::CreateShortlist, *shortlists, *employer_a_, create, retried).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
@@ -989,8 +1001,8 @@ TEST_F(ServiceTest, ShortlistsBelongToTheRegionAndExportAsSafeCsv) {
   EXPECT_EQ(added.shortlist().entry_count(), 1);
   EXPECT_EQ(added.shortlist().entries(0).profile().profile_id(), profile_->profile_id());
   EXPECT_EQ(added.shortlist().entries(0).added_by().display_name(), "Test am@wsp.example");
-  EXPECT_EQ(Call(&Stub::AddShortlistEntry, *shortlists, *wsp_, add, added).error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(testing::CodeAndReason(Call(&Stub::AddShortlistEntry, *shortlists, *wsp_, add, added)),
+            "ALREADY_EXISTS ALREADY_ADDED");
   v1::AddShortlistEntryRequest unknown = add;
   unknown.set_profile_id("000000000000000000000000");
   EXPECT_EQ(Call(&Stub::AddShortlistEntry, *shortlists, *wsp_, unknown, added).error_code(),
@@ -1045,13 +1057,13 @@ TEST_F(ServiceTest, ShortlistsBelongToTheRegionAndExportAsSafeCsv) {
   }
   v1::ReorderShortlistEntriesRequest stale = reorder;
   stale.mutable_profile_ids()->RemoveLast();
-  EXPECT_EQ(
-      Call(&Stub::ReorderShortlistEntries, *shortlists, *colleague_, stale, reordered).error_code(),
-      grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::CodeAndReason(
+                Call(&Stub::ReorderShortlistEntries, *shortlists, *colleague_, stale, reordered)),
+            "FAILED_PRECONDITION SHORTLIST_CHANGED");
   stale.add_profile_ids("000000000000000000000000");
-  EXPECT_EQ(
-      Call(&Stub::ReorderShortlistEntries, *shortlists, *colleague_, stale, reordered).error_code(),
-      grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(testing::CodeAndReason(
+                Call(&Stub::ReorderShortlistEntries, *shortlists, *colleague_, stale, reordered)),
+            "FAILED_PRECONDITION SHORTLIST_CHANGED");
   v1::ReorderShortlistEntriesRequest twice = reorder;
   twice.set_profile_ids(2, reorder.profile_ids(0));
   grpc::Status duplicate =
@@ -1279,9 +1291,11 @@ TEST_F(ServiceTest, ShortlistFieldsAreCheckedAndHoldAtMost200Entries) {
   add.set_profile_id(ids[200]);
   grpc::ClientContext context;
   testing::Authorize(context, token);
-  EXPECT_EQ(shortlists->AddShortlistEntry(&context, add, &added).error_code(),
-            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  const grpc::Status full = shortlists->AddShortlistEntry(&context, add, &added);
+  EXPECT_EQ(testing::CodeAndReason(full), "RESOURCE_EXHAUSTED SHORTLIST_FULL");
+  // Waiting does not help: no retry hint, in metadata or details.
   EXPECT_EQ(context.GetServerTrailingMetadata().count("retry-after"), 0u);
+  EXPECT_EQ(testing::RetryDelaySecondsOf(testing::DetailsOf(full)), -1);
 }
 
 // The proto promises notes of up to 2,000 characters, not bytes: a Dutch note of accented letters

@@ -55,17 +55,26 @@ export type ReplyOf<S extends ServiceName, M extends MethodName<S>> = MessageJso
 
 const CSRF_STORAGE_KEY = "verkenner.csrf";
 
-// The error body's "reason" for a missing or wrong X-CSRF-Token (ApiGateway::
-// kCsrfTokenInvalidReason, service/http/api_gateway.h).
+// The ErrorInfo reason of a missing or wrong X-CSRF-Token (proto/verkenner/v1/error_reason.proto).
 export const CSRF_TOKEN_INVALID = "CSRF_TOKEN_INVALID";
+// google.rpc.Code FAILED_PRECONDITION: the call is valid but the resource is not in a state for it.
+const FAILED_PRECONDITION = 9;
+
+// The error body: a google.rpc.Status in protobuf's JSON mapping.
+interface ErrorBody {
+  code?: number;
+  message?: string;
+  details?: { "@type"?: string; reason?: string }[];
+}
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    // The google.rpc.Code number; 14 (UNAVAILABLE) when the server could not be reached.
+    readonly code: number,
     message: string,
     readonly retryAfterSeconds: number | null = null,
-    // Set only where the client must act on one particular error (CSRF_TOKEN_INVALID).
+    // The ErrorInfo reason: what a program acts on (CSRF_TOKEN_INVALID, REQUEST_NOT_CLAIMED, ...).
     readonly reason: string = "",
   ) {
     super(message);
@@ -83,14 +92,15 @@ function csrfToken(): string {
 }
 
 async function errorOf(response: Response): Promise<ApiError> {
-  let code = "UNKNOWN";
+  let code = 2; // UNKNOWN
   let message = "";
   let reason = "";
   try {
-    const body = (await response.json()) as { code?: string; message?: string; reason?: string };
+    const body = (await response.json()) as ErrorBody;
     code = body.code ?? code;
     message = body.message ?? "";
-    reason = body.reason ?? "";
+    const info = body.details?.find((detail) => detail["@type"]?.endsWith("google.rpc.ErrorInfo"));
+    reason = info?.reason ?? "";
   } catch {
     // Not JSON: a proxy or the listener itself answered.
   }
@@ -114,7 +124,7 @@ async function post(path: string, body: BodyInit, contentType: string): Promise<
       credentials: "same-origin",
     });
   } catch {
-    throw new ApiError(0, "UNAVAILABLE", "Geen verbinding met Verkenner.");
+    throw new ApiError(0, 14, "Geen verbinding met Verkenner.");
   }
   if (!response.ok) {
     const error = await errorOf(response);
@@ -155,7 +165,7 @@ export async function login(email: string, password: string): Promise<AccountJso
     "application/json",
   );
   const token = response.headers.get("X-CSRF-Token");
-  if (!token) throw new ApiError(500, "INTERNAL", "De server gaf geen CSRF-token.");
+  if (!token) throw new ApiError(500, 13, "De server gaf geen CSRF-token."); // 13: INTERNAL
   sessionStorage.setItem(CSRF_STORAGE_KEY, token);
   // CreateSession's reply without the session token, which the gateway puts in the cookie.
   const body = (await response.json()) as Omit<
@@ -223,7 +233,9 @@ export function describeError(error: unknown): string {
     case 0:
       return error.message;
     case 400:
-      return `De invoer klopt niet: ${error.message}`;
+      return error.code === FAILED_PRECONDITION
+        ? `Dit kan nu niet: ${error.message}`
+        : `De invoer klopt niet: ${error.message}`;
     case 401:
       return "Uw sessie is verlopen. Log opnieuw in.";
     case 403:
@@ -231,8 +243,6 @@ export function describeError(error: unknown): string {
     case 404:
       return "Niet gevonden. Misschien is het verwijderd of hoort het bij een andere organisatie.";
     case 409:
-      return `Dit kan nu niet: ${error.message}`;
-    case 412:
       return `Dit kan nu niet: ${error.message}`;
     case 429:
       return error.retryAfterSeconds
