@@ -24,6 +24,7 @@ import unittest
 import grpc
 from google.protobuf import descriptor_pb2
 
+from google.rpc import error_details_pb2, status_pb2
 from health.v1 import health_pb2, health_pb2_grpc
 from reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from verkenner.v1 import contact_requests_pb2 as requests_pb2
@@ -277,6 +278,43 @@ class GrpcClientTest(unittest.TestCase):
             metadata=bearer(self.employer_token))
         self.assertLessEqual(len(response.matches), 100)
         self.assertEqual(len(response.matches), min(100, response.total_size))
+
+    def details_of(self, error):
+        """The google.rpc.Status of an error's grpc-status-details-bin trailer, decoded with stubs
+        of the vendored google/rpc protos, as any gRPC client of the API would (AIP-193)."""
+        for key, value in error.trailing_metadata() or ():
+            if key == "grpc-status-details-bin":
+                return status_pb2.Status.FromString(value)
+        self.fail(f"no grpc-status-details-bin on {error.code()}: {error.details()}")
+
+    @staticmethod
+    def unpacked(status, detail_type):
+        found = []
+        for detail in status.details:
+            message = detail_type()
+            if detail.Unpack(message):
+                found.append(message)
+        return found
+
+    def test_errors_carry_their_reason_and_the_field_at_fault_as_details(self):
+        error = self.assert_code(
+            grpc.StatusCode.INVALID_ARGUMENT, self.search.SearchCandidates,
+            search_pb2.SearchCandidatesRequest(page_size=-1),
+            metadata=bearer(self.employer_token))
+        status = self.details_of(error)
+        self.assertEqual(status.code, grpc.StatusCode.INVALID_ARGUMENT.value[0])
+        self.assertEqual(status.message, error.details())
+        [info] = self.unpacked(status, error_details_pb2.ErrorInfo)
+        self.assertEqual((info.domain, info.reason), ("verkenner.nl", "INVALID_ARGUMENT"))
+        [bad_request] = self.unpacked(status, error_details_pb2.BadRequest)
+        self.assertEqual([v.field for v in bad_request.field_violations], ["page_size"])
+        # A cause of its own under a code with several: an API token is not logged out.
+        error = self.assert_code(
+            grpc.StatusCode.FAILED_PRECONDITION, self.sessions.DeleteSession,
+            sessions_pb2.DeleteSessionRequest(), metadata=bearer(self.employer_token))
+        [info] = self.unpacked(self.details_of(error), error_details_pb2.ErrorInfo)
+        self.assertEqual(info.reason, "API_TOKEN_NOT_REVOCABLE")
+        self.assertEqual(self.unpacked(self.details_of(error), error_details_pb2.RetryInfo), [])
 
     def test_a_contact_request_reaches_the_regions_wsp_and_its_shared_note_the_employer(self):
         create = requests_pb2.CreateContactRequestRequest(
