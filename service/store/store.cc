@@ -1,11 +1,16 @@
 #include "service/store/store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <future>
 #include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/postgres/pg_connection.h"
 #include "base/sqlite/sqlite_connection.h"
 
@@ -258,9 +263,20 @@ class Store::Backend {
   // Records `version` (and on a new store the application id).
   virtual absl::Status StampSchema(sql::Connection& db, bool empty, int version) const = 0;
   virtual std::string Ddl(std::string_view sqlite_ddl) const = 0;
+  // Copies the store as it is, at schema version `from`, before a migration to `to` changes it:
+  // the way back if the new program must be rolled back. Runs outside any transaction of `db`.
+  virtual absl::Status BackUpBeforeMigration(sql::Connection& db, int64_t from,
+                                             int64_t to) const = 0;
 };
 
 namespace {
+
+// Where an SQLite store's copy before a migration goes: beside it, named by the version it
+// migrates to and the time.
+std::string MigrationBackupPath(const std::string& store, int64_t to) {
+  return absl::StrCat(store, ".before-v", to, "-",
+                      absl::FormatTime("%Y%m%dT%H%M%SZ", absl::Now(), absl::UTCTimeZone()));
+}
 
 class SqliteBackend final : public Store::Backend {
  public:
@@ -297,6 +313,25 @@ class SqliteBackend final : public Store::Backend {
     return db.Execute(stamp.c_str());
   }
   std::string Ddl(std::string_view sqlite_ddl) const override { return std::string(sqlite_ddl); }
+  // A file beside the store, <store>.before-v<to>-<UTC time>, owner-only like the store; made by
+  // VACUUM INTO, which copies one committed state of the database whatever WAL holds.
+  absl::Status BackUpBeforeMigration(sql::Connection& db, int64_t from, int64_t to) const override {
+    const std::string backup = MigrationBackupPath(path_, to);
+    const int fd = open(backup.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return absl::UnavailableError(
+          absl::StrCat("store ", path_, ": cannot create the backup before migrating from schema ",
+                       from, " (", backup, ")"));
+    }
+    close(fd);
+    const std::string vacuum =
+        absl::StrCat("VACUUM INTO '", absl::StrReplaceAll(backup, {{"'", "''"}}), "'");
+    if (absl::Status status = db.Execute(vacuum.c_str(), "back up"); !status.ok()) {
+      unlink(backup.c_str());
+      return status;
+    }
+    return absl::OkStatus();
+  }
 
  private:
   std::string path_;
@@ -356,14 +391,44 @@ class PostgresBackend final : public Store::Backend {
     return db.Execute(stamp.c_str(), "migrate");
   }
   std::string Ddl(std::string_view sqlite_ddl) const override { return PostgresDdl(sqlite_ddl); }
+  // A schema beside the store's, verkenner_before_v<to>_<unix time>, with a copy of each of its
+  // tables, in one transaction under the writers' lock. A way back on the same server; the
+  // operator's pg_dump before an upgrade stays the way back from a lost server (OPERATIONS.md).
+  absl::Status BackUpBeforeMigration(sql::Connection& db, int64_t, int64_t to) const override {
+    if (absl::Status status = BeginWrite(db); !status.ok()) return status;
+    auto fail = [&](absl::Status status) {
+      db.RollBack();
+      return status;
+    };
+    absl::StatusOr<sql::Statement> tables = db.Prepare(
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1");
+    if (!tables.ok()) return fail(tables.status());
+    std::vector<std::string> names;
+    for (absl::StatusOr<bool> row = tables->Step(); row.ok() && *row; row = tables->Step()) {
+      names.push_back(tables->Text(0));
+    }
+    const std::string schema =
+        absl::StrCat("verkenner_before_v", to, "_", absl::ToUnixSeconds(absl::Now()));
+    std::string copy = absl::StrCat("CREATE SCHEMA ", schema, ";");
+    for (const std::string& name : names) {
+      absl::StrAppend(&copy, " CREATE TABLE ", schema, ".\"", name, "\" AS TABLE \"", name, "\";");
+    }
+    if (absl::Status status = db.Execute(copy.c_str(), "back up"); !status.ok()) {
+      return fail(status);
+    }
+    if (absl::Status status = db.Execute("COMMIT"); !status.ok()) return fail(status);
+    return absl::OkStatus();
+  }
 
  private:
   std::string conninfo_;
   std::string name_;
 };
 
-// Checks what `db` holds and runs the migrations it lacks, in the transaction `backend` begins.
-absl::Status Migrate(const Store::Backend& backend, sql::Connection& db) {
+// Checks what `db` holds and runs the migrations it lacks, in the transaction `backend` begins;
+// a store that holds data is backed up first (Backend::BackUpBeforeMigration).
+absl::Status Migrate(const Store::Backend& backend, sql::Connection& db, bool backed_up = false) {
   if (absl::Status status = backend.BeginWrite(db); !status.ok()) return status;
   auto fail = [&](absl::Status status) {
     db.RollBack();
@@ -381,6 +446,17 @@ absl::Status Migrate(const Store::Backend& backend, sql::Connection& db) {
                      "; this program knows up to ", Store::kSchemaVersion, ": upgrade it")));
   }
   if (state->version == Store::kSchemaVersion) return db.Execute("COMMIT");
+  if (!state->empty && !backed_up) {
+    // Outside the transaction (SQLite's VACUUM INTO needs that); another process may migrate
+    // meanwhile, which the second look sees.
+    db.RollBack();
+    if (absl::Status status =
+            backend.BackUpBeforeMigration(db, state->version, Store::kSchemaVersion);
+        !status.ok()) {
+      return status;
+    }
+    return Migrate(backend, db, /*backed_up=*/true);
+  }
   for (int64_t version = state->version + 1; version <= Store::kSchemaVersion; ++version) {
     const std::string ddl = backend.Ddl(kMigrations[version - 1]);
     if (absl::Status status = db.Execute(ddl.c_str(), "migrate"); !status.ok()) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -16,7 +17,11 @@
 #include <future>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "base/disk_space.h"
+#include "base/postgres/pg_connection.h"
 #include "base/sqlite/sqlite_connection.h"
 #include "service/store/accounts.h"
 #include "service/store/records.h"
@@ -69,6 +74,42 @@ class StoreTest : public ::testing::Test {
 
 // What only a store in an SQLite file has: the file, its PRAGMAs.
 using SqliteStoreTest = StoreTest;
+
+// A connection of its own to the store at `target`, beside the Store's.
+absl::StatusOr<std::unique_ptr<sql::Connection>> RawConnection(const std::string& target) {
+  if (testing::TestingOnPostgres()) {
+    auto opened =
+        postgres::PgConnection::Open("store", target, postgres::PgConnection::Mode::kReadWrite);
+    if (!opened.ok()) return opened.status();
+    return std::unique_ptr<sql::Connection>(std::move(*opened));
+  }
+  auto opened = SqliteConnection::Open("store", target, SqliteConnection::Mode::kReadWrite);
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<sql::Connection>(std::move(*opened));
+}
+
+// The copies a store made of itself before migrating: schemas on PostgreSQL, files beside it on
+// SQLite (their names, sorted).
+std::vector<std::string> OldCopies(sql::Connection& db, const std::filesystem::path& directory) {
+  std::vector<std::string> names;
+  if (testing::TestingOnPostgres()) {
+    auto schemas = db.Prepare(
+        "SELECT schema_name FROM information_schema.schemata "
+        "WHERE schema_name LIKE 'verkenner_before_v%' ORDER BY 1");
+    EXPECT_TRUE(schemas.ok()) << schemas.status();
+    if (!schemas.ok()) return names;
+    for (auto row = schemas->Step(); row.ok() && *row; row = schemas->Step()) {
+      names.push_back(schemas->Text(0));
+    }
+    return names;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(".before-v") != std::string::npos) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 int64_t CountAccounts(Store& store) {
   int64_t count = -1;
@@ -129,6 +170,61 @@ TEST_F(SqliteStoreTest, AVersionOneStoreGetsTheTablesOfLaterVersions) {
                   .ok());
   EXPECT_EQ(tables, 11);
   EXPECT_EQ(version, Store::kSchemaVersion);
+}
+
+// The tables and indexes that schema versions 2 and later added: dropping them and stamping
+// version 1 turns a store back into one an older release made.
+constexpr char kDowngradeToVersionOne[] =
+    "DROP TABLE import_run; DROP TABLE server_secret; DROP TABLE quota_use; "
+    "DROP TABLE hidden_profile; DROP TABLE availability_confirmation; "
+    "DROP INDEX audit_by_profile; DROP INDEX account_by_email; DROP TABLE change_count; "
+    "DROP TABLE login_failure; DROP TABLE import_lease; DROP TABLE index_writer; ";
+
+// An upgrade that goes wrong must have a way back: the store copies itself, as it is, before a
+// migration changes it; a store already current is not copied again.
+TEST_F(StoreTest, AStoreBacksItselfUpBeforeAMigration) {
+  {
+    std::unique_ptr<Store> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store
+                    ->WriteAndWait([&](sql::Connection& db) {
+                      return CreateAccount(db, Employer("voor@upgrade.example"), 1).status();
+                    })
+                    .ok());
+  }
+  absl::StatusOr<std::unique_ptr<sql::Connection>> raw = RawConnection(path_);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  const std::string stamp = testing::TestingOnPostgres()
+                                ? "UPDATE store_meta SET schema_version = 1"
+                                : "PRAGMA user_version = 1";
+  ASSERT_TRUE((*raw)->Execute((kDowngradeToVersionOne + stamp).c_str()).ok());
+  ASSERT_EQ(OldCopies(**raw, directory_).size(), 0u);
+  for (int open = 0; open < 2; ++open) ASSERT_NE(OpenStore(), nullptr);
+
+  const std::vector<std::string> copies = OldCopies(**raw, directory_);
+  ASSERT_EQ(copies.size(), 1u) << "one copy, made by the first open only";
+  const std::string prefix = absl::StrCat("before-v", Store::kSchemaVersion);
+  if (testing::TestingOnPostgres()) {
+    EXPECT_TRUE(
+        absl::StartsWith(copies[0], "verkenner_" + absl::StrReplaceAll(prefix, {{"-", "_"}})))
+        << copies[0];
+    auto accounts =
+        (*raw)->QueryInteger(absl::StrCat("SELECT count(*) FROM ", copies[0], ".account").c_str());
+    ASSERT_TRUE(accounts.ok()) << accounts.status();
+    EXPECT_EQ(*accounts, 1);
+    return;
+  }
+  const std::string copy = (directory_ / copies[0]).string();
+  EXPECT_TRUE(absl::StartsWith(
+      copies[0], std::filesystem::path(path_).filename().string() + "." + prefix + "-"))
+      << copies[0];
+  struct stat info {};
+  ASSERT_EQ(stat(copy.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u) << "the copy holds what the store holds";
+  auto old = SqliteConnection::Open("copy", copy, SqliteConnection::Mode::kReadOnly);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(*(*old)->QueryInteger("PRAGMA user_version"), 1);
+  EXPECT_EQ(*(*old)->QueryInteger("SELECT count(*) FROM account"), 1);
 }
 
 TEST_F(StoreTest, AnImportLeaseIsOneHoldersUntilItExpires) {
