@@ -1,6 +1,7 @@
 // verkenner-admin: creates and disables accounts and issues and revokes API tokens in the
-// service store. Passwords are read from standard input, never from the command line (which
-// other users of the machine can see in the process list).
+// service store; backs up and restores an installation's state as one set. Passwords are read from
+// standard input, never from the command line (which other users of the machine can see in the
+// process list).
 #include <functional>
 #include <iostream>
 #include <string>
@@ -8,9 +9,13 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "base/command_line/command_line.h"
 #include "engine/refdata/reference_data.h"
+#include "indexer/import_job.h"
+#include "indexer/pseudonymizer.h"
 #include "service/auth/credentials.h"
+#include "service/backup/backup.h"
 #include "service/store/accounts.h"
 #include "service/store/store.h"
 
@@ -27,6 +32,18 @@ ABSL_FLAG(std::string, region, "", "create-account, wsp only: arbeidsmarktregio 
 ABSL_FLAG(std::string, source, "", "create-account, importer only: GMxxxx or UWV");
 ABSL_FLAG(bool, password_stdin, false,
           "create-account: read a password for web login from the first line of stdin");
+ABSL_FLAG(std::string, index, "",
+          "backup, restore: the index directory, as verkenner-server --index");
+ABSL_FLAG(std::string, vault, "",
+          "backup, restore: the identity vault's SQLite file, as verkenner-server --vault "
+          "(default: INDEX.vault beside the index)");
+ABSL_FLAG(std::string, key_file, "",
+          "backup, restore: the pseudonym key, as verkenner-server --key_file (default: the "
+          "programs' default key file)");
+ABSL_FLAG(std::string, to, "", "backup: a new directory for the backup set");
+ABSL_FLAG(std::string, from, "", "restore: the directory of a backup set");
+ABSL_FLAG(absl::Duration, index_wait, absl::Minutes(10),
+          "backup: how long to wait for an import that holds the index's write lock");
 
 namespace {
 
@@ -44,13 +61,18 @@ Manages accounts and API tokens of the Verkenner service store. Commands:
   verkenner-admin --store=FILE revoke-tokens --email=E    (API tokens and sessions)
   verkenner-admin --store=FILE disable-account --email=E
   verkenner-admin --store=FILE list-accounts
+  verkenner-admin --store=FILE backup --index=DIR [--vault=FILE] [--key_file=FILE] --to=NEW_DIR
+  verkenner-admin --store=FILE restore --from=DIR --index=DIR [--vault=FILE] [--key_file=FILE]
+
+backup copies store, vault, index and key as one consistent set while the server runs (imports
+wait for it; docs/OPERATIONS.md); restore puts a set in place at paths that do not exist yet.
 
 Exit status: 0 done, 1 failed, 2 usage error.)",
           .min_arguments = 1,
           .max_arguments = 1,
           .argument_name =
               "command: create-account, create-token, revoke-tokens, "
-              "disable-account or list-accounts"};
+              "disable-account, list-accounts, backup or restore"};
 }
 
 // A command's work on the open store.
@@ -190,6 +212,35 @@ absl::StatusOr<Command> CommandFor(const std::string& name) {
   return absl::InvalidArgumentError(absl::StrCat("unknown command '", name, "'"));
 }
 
+// The installation the backup and restore commands name by their flags, with the programs'
+// defaults for the vault and the key.
+InstallationState InstallationFromFlags() {
+  InstallationState state;
+  state.store = absl::GetFlag(FLAGS_store);
+  state.index = absl::GetFlag(FLAGS_index);
+  state.vault = absl::GetFlag(FLAGS_vault);
+  if (state.vault.empty()) state.vault = verkenner::indexer::DefaultVaultPath(state.index);
+  state.key_file = absl::GetFlag(FLAGS_key_file);
+  if (state.key_file.empty()) state.key_file = verkenner::indexer::Pseudonymizer::DefaultKeyFile();
+  return state;
+}
+
+// backup and restore work on files, not through an open store (which would migrate it).
+absl::Status RunFileCommand(const command_line::Program& program, const std::string& name) {
+  command_line::RequireGiven(program, FLAGS_index);
+  const InstallationState installation = InstallationFromFlags();
+  if (name == "restore") {
+    command_line::RequireGiven(program, FLAGS_from);
+    return RestoreBackup(absl::GetFlag(FLAGS_from), installation);
+  }
+  command_line::RequireGiven(program, FLAGS_to);
+  auto reference =
+      verkenner::engine::ReferenceData::Load(verkenner::engine::ReferenceData::DefaultDirectory());
+  if (!reference.ok()) return reference.status();
+  return WriteBackup(installation, absl::GetFlag(FLAGS_to), *std::move(reference),
+                     absl::GetFlag(FLAGS_index_wait));
+}
+
 // InvalidArgument is the caller's mistake (exit 2), anything else a failure (exit 1).
 int Fail(const command_line::Program& program, const absl::Status& status) {
   if (absl::IsInvalidArgument(status)) command_line::ExitWithUsageError(program, status.message());
@@ -201,6 +252,12 @@ int Run(int argc, char** argv) {
   const command_line::Program program = ThisProgram();
   const std::vector<std::string> arguments = command_line::ParseCommandLine(program, argc, argv);
   command_line::RequireGiven(program, FLAGS_store);
+  if (arguments[0] == "backup" || arguments[0] == "restore") {
+    const absl::Status status = RunFileCommand(program, arguments[0]);
+    if (!status.ok()) return Fail(program, status);
+    std::cout << arguments[0] << ": done\n";
+    return command_line::kExitOk;
+  }
   absl::StatusOr<Command> command = CommandFor(arguments[0]);
   if (!command.ok()) return Fail(program, command.status());
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(absl::GetFlag(FLAGS_store));

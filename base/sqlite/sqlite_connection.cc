@@ -230,6 +230,29 @@ absl::Status SqliteConnection::RefuseIfUntrusted() const {
                    "taken until a restart"));
 }
 
+absl::Status SqliteConnection::CopyInto(const std::string& path) {
+  // VACUUM INTO takes an empty file as it finds it: made here, so that it is owner-only from
+  // the start.
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return errno == EEXIST ? absl::FailedPreconditionError(absl::StrCat(path, " exists already"))
+                           : absl::UnavailableError(
+                                 absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
+  }
+  close(fd);
+  std::string quoted;
+  for (char c : path) {
+    quoted += c;
+    if (c == '\'') quoted += c;
+  }
+  const std::string vacuum = absl::StrCat("VACUUM INTO '", quoted, "'");
+  if (absl::Status status = Execute(vacuum.c_str(), "copy"); !status.ok()) {
+    unlink(path.c_str());
+    return status;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SqliteConnection::Execute(const char* sql, std::string_view operation) {
   if (absl::Status refused = RefuseIfUntrusted(); !refused.ok()) return refused;
   const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);

@@ -84,6 +84,10 @@ class SqliteConnection final : public sql::Connection {
   // Switches the file to WAL (persistent in the file; cheap when it is already). Fails with
   // FailedPrecondition when the file system does not support WAL.
   absl::Status EnableWal();
+  // Copies one committed state of the database into a new file at `path`, owner-only, whatever
+  // the WAL holds (VACUUM INTO; a reader's connection may do it while writers go on). Outside a
+  // transaction. FailedPrecondition when `path` exists; the file is removed when the copy fails.
+  absl::Status CopyInto(const std::string& path);
 
   // The status for SQLite result `code` in `operation`, e.g. Unavailable for SQLITE_BUSY; marks the
   // connection untrusted after an I/O error.

@@ -1,8 +1,5 @@
 #include "service/store/store.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <future>
 #include <iterator>
 #include <utility>
@@ -313,24 +310,14 @@ class SqliteBackend final : public Store::Backend {
     return db.Execute(stamp.c_str());
   }
   std::string Ddl(std::string_view sqlite_ddl) const override { return std::string(sqlite_ddl); }
-  // A file beside the store, <store>.before-v<to>-<UTC time>, owner-only like the store; made by
-  // VACUUM INTO, which copies one committed state of the database whatever WAL holds.
+  // A file beside the store, <store>.before-v<to>-<UTC time>, owner-only like the store.
   absl::Status BackUpBeforeMigration(sql::Connection& db, int64_t from, int64_t to) const override {
-    const std::string backup = MigrationBackupPath(path_, to);
-    const int fd = open(backup.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return absl::UnavailableError(
-          absl::StrCat("store ", path_, ": cannot create the backup before migrating from schema ",
-                       from, " (", backup, ")"));
-    }
-    close(fd);
-    const std::string vacuum =
-        absl::StrCat("VACUUM INTO '", absl::StrReplaceAll(backup, {{"'", "''"}}), "'");
-    if (absl::Status status = db.Execute(vacuum.c_str(), "back up"); !status.ok()) {
-      unlink(backup.c_str());
-      return status;
-    }
-    return absl::OkStatus();
+    absl::Status copied =
+        static_cast<SqliteConnection&>(db).CopyInto(MigrationBackupPath(path_, to));
+    if (copied.ok()) return copied;
+    return absl::Status(copied.code(),
+                        absl::StrCat("store ", path_, ": no backup before migrating from schema ",
+                                     from, ": ", copied.message()));
   }
 
  private:
