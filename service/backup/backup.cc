@@ -1,5 +1,12 @@
 #include "service/backup/backup.h"
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <system_error>
 #include <thread>
@@ -59,6 +66,29 @@ absl::Status CopyTree(const fs::path& from, const fs::path& to,
   return absl::OkStatus();
 }
 
+// Runs PostgreSQL's `tool` (pg_dump, pg_restore) with `arguments`; its messages go to this
+// program's stderr, for the operator. Unavailable when it cannot start or does not succeed.
+absl::Status RunTool(const std::string& tool, const std::vector<std::string>& arguments) {
+  std::vector<std::string> all = {tool};
+  all.insert(all.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (std::string& argument : all) argv.push_back(argument.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (const int error = posix_spawnp(&pid, tool.c_str(), nullptr, nullptr, argv.data(), environ);
+      error != 0) {
+    return absl::UnavailableError(absl::StrCat("cannot run ", tool, ": ", std::strerror(error),
+                                               " (install postgresql-client)"));
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::UnavailableError(absl::StrCat(tool, " failed (its messages are above)"));
+  }
+  return absl::OkStatus();
+}
+
 // The index's write lock, held by an IndexWriter, once an import that holds it has finished.
 absl::StatusOr<std::unique_ptr<indexer::IndexWriter>> LockIndex(
     const std::string& index, std::shared_ptr<const engine::ReferenceData> reference_data,
@@ -87,16 +117,27 @@ absl::Status WriteSet(const InstallationState& live, const fs::path& to,
                       absl::Duration wait_for_index) {
   auto lock = LockIndex(live.index, std::move(reference_data), wait_for_index);
   if (!lock.ok()) return lock.status();
-  if (absl::Status status = CopySqlite("store", live.store, to / kBackupStoreFile); !status.ok()) {
-    return status;
+  // PostgreSQL: one pg_dump of the store's database, in one snapshot, the vault's schema in it.
+  const bool postgres = postgres::IsPostgresTarget(live.store);
+  const absl::Status stored =
+      postgres ? RunTool("pg_dump",
+                         {"--format=custom", "--no-owner",
+                          "--file=" + (to / kBackupStoreDump).string(), "--dbname=" + live.store})
+               : CopySqlite("store", live.store, to / kBackupStoreFile);
+  if (!stored.ok()) return stored;
+  if (postgres) {
+    std::error_code error;
+    fs::permissions(to / kBackupStoreDump, kOwnerOnly, error);
   }
   if (absl::Status status = CopyTree(live.index, to / kBackupIndexDirectory, {"published"});
       !status.ok()) {
     return status;
   }
-  if (absl::Status status = CopySqlite("identity vault", live.vault, to / kBackupVaultFile);
-      !status.ok()) {
-    return status;
+  if (!postgres) {
+    if (absl::Status status = CopySqlite("identity vault", live.vault, to / kBackupVaultFile);
+        !status.ok()) {
+      return status;
+    }
   }
   if (absl::Status status = CopyFile(live.key_file, to / kBackupKeyFile); !status.ok()) {
     return status;
@@ -105,9 +146,10 @@ absl::Status WriteSet(const InstallationState& live, const fs::path& to,
   std::ofstream manifest(to / kBackupManifest);
   manifest << "verkenner backup\ncreated " << absl::FormatTime(absl::Now(), absl::UTCTimeZone())
            << "\n"
-           << kBackupStoreFile << "\n"
+           << (postgres ? absl::StrCat(kBackupStoreDump, " (store and vault)")
+                        : absl::StrCat(kBackupStoreFile, "\n", kBackupVaultFile))
+           << "\n"
            << kBackupIndexDirectory << "/\n"
-           << kBackupVaultFile << "\n"
            << kBackupKeyFile << "\n";
   manifest.close();
   std::error_code error;
@@ -121,9 +163,12 @@ absl::Status WriteSet(const InstallationState& live, const fs::path& to,
 absl::Status WriteBackup(const InstallationState& live, const fs::path& to,
                          std::shared_ptr<const engine::ReferenceData> reference_data,
                          absl::Duration wait_for_index) {
-  if (postgres::IsPostgresTarget(live.store) || postgres::IsPostgresTarget(live.vault)) {
+  // The set has one database of each kind: a PostgreSQL store holds the vault too.
+  if (postgres::IsPostgresTarget(live.store) ? live.vault != live.store
+                                             : postgres::IsPostgresTarget(live.vault)) {
     return absl::FailedPreconditionError(
-        "a store or vault in PostgreSQL is backed up with pg_dump (docs/OPERATIONS.md)");
+        "backup takes the vault from the store's PostgreSQL database or from an SQLite file "
+        "beside an SQLite store; back up another vault database with pg_dump yourself");
   }
   std::error_code error;
   if (fs::exists(to, error)) {
@@ -144,17 +189,30 @@ absl::Status RestoreBackup(const fs::path& from, const InstallationState& target
     return absl::FailedPreconditionError(
         absl::StrCat(from.string(), " holds no complete backup (no ", kBackupManifest, ")"));
   }
-  for (const std::string& path : {target.store, target.vault, target.index, target.key_file}) {
+  const bool postgres = fs::exists(from / kBackupStoreDump, error);
+  if (postgres != postgres::IsPostgresTarget(target.store)) {
+    return absl::FailedPreconditionError(
+        postgres ? "the set holds a PostgreSQL store: restore it to a postgresql:// --store"
+                 : "the set holds an SQLite store: restore it to a file --store");
+  }
+  std::vector<std::string> files = {target.index, target.key_file};
+  if (!postgres) files.insert(files.end(), {target.store, target.vault});
+  for (const std::string& path : files) {
     if (fs::exists(path, error)) {
       return absl::FailedPreconditionError(
           absl::StrCat(path, " exists; a restore never overwrites: move it aside first"));
     }
   }
-  if (absl::Status status = CopyFile(from / kBackupStoreFile, target.store); !status.ok()) {
-    return status;
-  }
-  if (absl::Status status = CopyFile(from / kBackupVaultFile, target.vault); !status.ok()) {
-    return status;
+  // Into an empty database: pg_restore stops at the first table that exists already.
+  const absl::Status stored =
+      postgres ? RunTool("pg_restore", {"--no-owner", "--exit-on-error", "--dbname=" + target.store,
+                                        (from / kBackupStoreDump).string()})
+               : CopyFile(from / kBackupStoreFile, target.store);
+  if (!stored.ok()) return stored;
+  if (!postgres) {
+    if (absl::Status status = CopyFile(from / kBackupVaultFile, target.vault); !status.ok()) {
+      return status;
+    }
   }
   if (absl::Status status = CopyFile(from / kBackupKeyFile, target.key_file); !status.ok()) {
     return status;

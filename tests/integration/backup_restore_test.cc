@@ -22,6 +22,7 @@
 #include "tests/integration/test_accounts.h"
 #include "tests/integration/test_index.h"
 #include "tests/program_run.h"
+#include "tests/test_store.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
 #include "verkenner/v1/identity.grpc.pb.h"
 #include "verkenner/v1/search.grpc.pb.h"
@@ -50,17 +51,25 @@ class BackupRestoreTest : public ::testing::Test {
     fs::create_directories(directory_ / "live");
     auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
     ASSERT_TRUE(reference.ok()) << reference.status();
-    auto index = testing::BuildTestIndex(directory_ / "live", kProfiles, *reference);
+    auto live_store = testing::TestStore::Create(directory_ / "live");
+    ASSERT_TRUE(live_store.ok()) << live_store.status();
+    live_store_ = std::move(*live_store);
+    auto index = testing::BuildTestIndex(directory_ / "live", kProfiles, *reference,
+                                         live_store_->VaultTarget(directory_ / "live"));
     ASSERT_TRUE(index.ok()) << index.status();
     index_ = std::move(*index);
-    live_ = {(directory_ / "live" / "store.sqlite").string(), index_.index_path, index_.vault_path,
+    live_ = {live_store_->target(), index_.index_path, index_.vault_path,
              testing::WriteTestKeyFile(directory_ / "live" / "key")};
     auto employer = testing::AddAccountWithToken(
         live_.store, testing::TestEmployer("werkgever@backup.example", "Backup BV"));
     ASSERT_TRUE(employer.ok()) << employer.status();
     employer_ = *employer;
   }
-  void TearDown() override { fs::remove_all(directory_); }
+  void TearDown() override {
+    live_store_.reset();
+    restored_store_.reset();
+    fs::remove_all(directory_);
+  }
 
   absl::StatusOr<ServerProcess> Serve(const Installation& installation, const std::string& log) {
     // Quotas as high as they go: the load searches more than an employer may.
@@ -115,6 +124,7 @@ class BackupRestoreTest : public ::testing::Test {
   }
 
   fs::path directory_;
+  std::unique_ptr<testing::TestStore> live_store_, restored_store_;  // SQLite or PostgreSQL
   testing::TestIndex index_;
   Installation live_;
   std::string employer_;
@@ -195,9 +205,12 @@ TEST_F(BackupRestoreTest, ABackupTakenUnderLoadRestoresEveryAcknowledgedRequest)
   }
 
   fs::create_directories(directory_ / "restored");
-  const Installation restored = {(directory_ / "restored" / "store.sqlite").string(),
+  auto restored_store = testing::TestStore::Create(directory_ / "restored");  // an empty one
+  ASSERT_TRUE(restored_store.ok()) << restored_store.status();
+  restored_store_ = std::move(*restored_store);
+  const Installation restored = {restored_store_->target(),
                                  (directory_ / "restored" / "index").string(),
-                                 (directory_ / "restored" / "vault.db").string(),
+                                 restored_store_->VaultTarget(directory_ / "restored"),
                                  (directory_ / "restored" / "key").string()};
   const ProgramRun restore = Admin("restore", restored, "--from=" + set);
   ASSERT_EQ(restore.exit_code, 0) << restore.err;
