@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/command_line/command_line.h"
+#include "base/postgres/pg_connection.h"
 #include "engine/refdata/reference_data.h"
 #include "indexer/import_job.h"
 #include "indexer/pseudonymizer.h"
@@ -35,8 +36,8 @@ ABSL_FLAG(bool, password_stdin, false,
 ABSL_FLAG(std::string, index, "",
           "backup, restore: the index directory, as verkenner-server --index");
 ABSL_FLAG(std::string, vault, "",
-          "backup, restore: the identity vault's SQLite file, as verkenner-server --vault "
-          "(default: INDEX.vault beside the index)");
+          "backup, restore: the identity vault, as verkenner-server --vault (default: the "
+          "store's database when it is PostgreSQL, else INDEX.vault beside the index)");
 ABSL_FLAG(std::string, key_file, "",
           "backup, restore: the pseudonym key, as verkenner-server --key_file (default: the "
           "programs' default key file)");
@@ -219,7 +220,11 @@ InstallationState InstallationFromFlags() {
   state.store = absl::GetFlag(FLAGS_store);
   state.index = absl::GetFlag(FLAGS_index);
   state.vault = absl::GetFlag(FLAGS_vault);
-  if (state.vault.empty()) state.vault = verkenner::indexer::DefaultVaultPath(state.index);
+  if (state.vault.empty()) {  // as verkenner-server's default
+    state.vault = verkenner::postgres::IsPostgresTarget(state.store)
+                      ? state.store
+                      : verkenner::indexer::DefaultVaultPath(state.index);
+  }
   state.key_file = absl::GetFlag(FLAGS_key_file);
   if (state.key_file.empty()) state.key_file = verkenner::indexer::Pseudonymizer::DefaultKeyFile();
   return state;
