@@ -124,6 +124,14 @@ ABSL_FLAG(absl::Duration, follow_interval, absl::Seconds(1),
 ABSL_FLAG(absl::Duration, max_index_lag, absl::Seconds(30),
           "with --replicate_index, GET /healthz answers 503 while this instance's index lags the "
           "writer's by more than this, so that the balancer routes around it; 0: no limit");
+ABSL_FLAG(absl::Duration, upkeep_interval, absl::Hours(24),
+          "how often the index writer purges profiles whose retention ended, recounts the "
+          "disclosure groups and (--upkeep_compacts) compacts the index without an import, so "
+          "retention holds also when no import comes; 0: never (run verkenner-index --sweep_only "
+          "instead)");
+ABSL_FLAG(bool, upkeep_compacts, true,
+          "the scheduled upkeep also compacts the index (with --replicate_index the next "
+          "publication is then a whole base that every follower downloads)");
 ABSL_FLAG(int, max_concurrent_imports, 4,
           "imports through the API received at the same time, at least 1, one per source; they are "
           "applied one after another");
@@ -167,6 +175,7 @@ void CheckFlags(const command_line::Program& program) {
   command_line::RequireAtLeast(program, FLAGS_writer_lease_term, absl::Seconds(3));
   command_line::RequireAtLeast(program, FLAGS_follow_interval, absl::Milliseconds(100));
   command_line::RequireAtLeast(program, FLAGS_max_index_lag, absl::ZeroDuration());
+  command_line::RequireAtLeast(program, FLAGS_upkeep_interval, absl::ZeroDuration());
   if (absl::GetFlag(FLAGS_replicate_index) && absl::GetFlag(FLAGS_metrics_listen).empty()) {
     command_line::ExitWithUsageError(
         program, "--replicate_index needs --metrics_listen: the publication is served there");
@@ -237,6 +246,8 @@ Server::Options ServerOptions(std::shared_ptr<const engine::ReferenceData> refer
   options.disclosure_k = import_settings.disclosure_k;
   options.advertise_address = absl::GetFlag(FLAGS_advertise_address);
   options.writer_lease_term = absl::GetFlag(FLAGS_writer_lease_term);
+  options.upkeep_interval = absl::GetFlag(FLAGS_upkeep_interval);
+  options.upkeep_compacts = absl::GetFlag(FLAGS_upkeep_compacts);
   if (absl::GetFlag(FLAGS_replicate_index)) {
     // A base file is a whole shard file: large, but bounded by what a shard can hold.
     options.publication_fetch = [](const std::string& address, const std::string& name) {

@@ -117,6 +117,9 @@ absl::Status Server::StartServices(const Options& options) {
   import_options.disclosure_k = options.disclosure_k;
   import_options.writer_lease = writer_lease_.get();
   import_options.replication = replication_.get();
+  import_options.upkeep_interval = options.upkeep_interval;
+  import_options.upkeep_compacts = options.upkeep_compacts;
+  import_options.on_upkeep = [this](const auto& outcome) { OnUpkeep(outcome); };
   profile_import_service_ =
       std::make_unique<ProfileImportService>(&environment_, std::move(import_options));
   CandidateRightsService::Options rights_options;
@@ -252,6 +255,33 @@ void Server::ReportHealth() {
 std::string Server::ServedState() const {
   std::lock_guard<std::mutex> lock(served_mutex_);
   return served_state_;
+}
+
+void Server::OnUpkeep(const absl::StatusOr<std::optional<indexer::ImportJob::Upkeep>>& outcome) {
+  if (outcome.ok() && !outcome->has_value()) return;  // not the writer: nothing was done
+  if (!outcome.ok()) {
+    // The code only: an error message of the index or the vault could name files.
+    if (log_ != nullptr) {
+      log_->Write(
+          "warning", "upkeep_failed",
+          {absl::StrCat("\"code\":",
+                        StructuredLog::Quote(absl::StatusCodeToString(outcome.status().code())))});
+    }
+    return;
+  }
+  const indexer::ImportJob::Upkeep& upkeep = **outcome;
+  const int64_t purged = upkeep.expired_purged.value_or(0);
+  if (log_ != nullptr) {
+    log_->Write("info", "upkeep",
+                {absl::StrCat("\"expired_purged\":", purged),
+                 absl::StrCat("\"compacted\":", upkeep.compaction.has_value() ? "true" : "false")});
+  }
+  (void)metrics_->SetGauge("verkenner_index_upkeep_time_seconds",
+                           "when the last scheduled upkeep of the index succeeded (Unix time)",
+                           absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+  (void)metrics_->SetGauge("verkenner_index_upkeep_expired_purged",
+                           "profiles whose retention ended that the last scheduled upkeep purged",
+                           static_cast<double>(purged));
 }
 
 std::string Server::MetricsText() {

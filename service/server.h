@@ -95,6 +95,10 @@ class Server {
     // With replication, CheckReady fails while the index lags the writer's by more than this
     // (IndexReplication::Lag), so that a balancer stops routing to it. Zero: no limit.
     absl::Duration max_index_lag = absl::ZeroDuration();
+    // The index's upkeep without an import, on the index writer (ProfileImportService::Options
+    // upkeep_interval, upkeep_compacts): zero, never.
+    absl::Duration upkeep_interval = absl::ZeroDuration();
+    bool upkeep_compacts = true;
   };
 
   // Errors: those of SearcherPool::Start and Store::Open; Unavailable if the address cannot be
@@ -159,6 +163,8 @@ class Server {
   // SearcherPool::Options::on_image: gRPC health turns SERVING with the first image, and the
   // gauges say what is served.
   void OnImage(const engine::CandidateIndex& image);
+  // Logs a scheduled upkeep's outcome and sets its metrics.
+  void OnUpkeep(const absl::StatusOr<std::optional<indexer::ImportJob::Upkeep>>& outcome);
   // gRPC health's status for the whole server, as the served image says.
   void ReportHealth();
 

@@ -464,7 +464,7 @@ class ProfileImportService::ImportReactor final
     }
     std::lock_guard<std::mutex> one_writer(service_->writer_mutex_);
     indexer::ImportJob job(service_->environment_.reference_data, options.pseudonymizer,
-                           JobOptions());
+                           service_->ImportJobOptions());
     if (absl::Status opened = job.Open(); !opened.ok()) {
       if (job.step() == indexer::ImportJob::Step::kOpenVault) {
         return absl::UnavailableError("the identity vault cannot be opened now");
@@ -494,24 +494,6 @@ class ProfileImportService::ImportReactor final
     indexer::ImportJob::Upkeep upkeep;
     if (absl::Status finished = job.Finish(upkeep); !finished.ok()) return finished;
     return CountedReport(started, *imported, job.writer());
-  }
-
-  // Where and how the job runs: this server's index and vault, waiting for verkenner-index (the
-  // only other writer) to let go of the index.
-  indexer::ImportJob::Options JobOptions() const {
-    const ProfileImportService::Options& options = service_->options_;
-    indexer::ImportJob::Options job;
-    job.index_path = options.index_path;
-    job.vault_path = options.vault_path;
-    job.writer_wait = options.limits.writer_wait;
-    job.retention = options.retention;
-    job.today_day = options.today();
-    job.disclosure_k = options.disclosure_k;
-    if (options.writer_lease != nullptr) {
-      job.commit_guard = [lease = options.writer_lease] { return lease->CheckMayWrite(); };
-    }
-    if (options.replication != nullptr) job.publish = options.replication->PublishOptions();
-    return job;
   }
 
   // The SUCCEEDED report: the importer's counts, on `started`, with what the index holds of the
@@ -583,7 +565,11 @@ ProfileImportService::ProfileImportService(const ServiceEnvironment* environment
     : environment_(*environment),
       options_(std::move(options)),
       lease_holder_(NewLeaseHolderName()),
-      lease_keeper_([this] { KeepLeases(); }) {}
+      lease_keeper_([this] { KeepLeases(); }) {
+  if (options_.upkeep_interval > absl::ZeroDuration()) {
+    upkeep_keeper_ = std::thread([this] { KeepUp(); });
+  }
+}
 
 ProfileImportService::~ProfileImportService() {
   {
@@ -592,6 +578,54 @@ ProfileImportService::~ProfileImportService() {
   }
   stopping_or_renewal_due_.notify_all();
   lease_keeper_.join();
+  if (upkeep_keeper_.joinable()) upkeep_keeper_.join();
+}
+
+indexer::ImportJob::Options ProfileImportService::ImportJobOptions() const {
+  indexer::ImportJob::Options job;
+  job.index_path = options_.index_path;
+  job.vault_path = options_.vault_path;
+  job.writer_wait = options_.limits.writer_wait;
+  job.retention = options_.retention;
+  job.today_day = options_.today();
+  job.disclosure_k = options_.disclosure_k;
+  if (options_.writer_lease != nullptr) {
+    job.commit_guard = [lease = options_.writer_lease] { return lease->CheckMayWrite(); };
+  }
+  if (options_.replication != nullptr) job.publish = options_.replication->PublishOptions();
+  return job;
+}
+
+absl::StatusOr<std::optional<indexer::ImportJob::Upkeep>> ProfileImportService::RunUpkeep() {
+  if (options_.writer_lease != nullptr && !options_.writer_lease->CheckHeld().ok()) {
+    return std::nullopt;
+  }
+  std::lock_guard<std::mutex> one_writer(writer_mutex_);
+  indexer::ImportJob::Options job_options = ImportJobOptions();
+  job_options.compact = options_.upkeep_compacts;
+  indexer::ImportJob job(environment_.reference_data, options_.pseudonymizer, job_options);
+  if (absl::Status opened = job.Open(); !opened.ok()) {
+    return job.step() == indexer::ImportJob::Step::kOpenIndex
+               ? WithReason(absl::AbortedError("the index is being written by verkenner-index"),
+                            v1::INDEX_BUSY)
+               : opened;
+  }
+  indexer::ImportJob::Upkeep upkeep;
+  if (absl::Status finished = job.Finish(upkeep); !finished.ok()) return finished;
+  return upkeep;
+}
+
+void ProfileImportService::KeepUp() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    const bool stopped = stopping_or_renewal_due_.wait_for(
+        lock, absl::ToChronoMilliseconds(options_.upkeep_interval), [this] { return stopping_; });
+    if (stopped) return;
+    lock.unlock();
+    const absl::StatusOr<std::optional<indexer::ImportJob::Upkeep>> outcome = RunUpkeep();
+    if (options_.on_upkeep) options_.on_upkeep(outcome);
+    lock.lock();
+  }
 }
 
 absl::Status ProfileImportService::StartImport(const std::string& source, RunningImport running) {

@@ -12,6 +12,7 @@
 
 #include "absl/time/time.h"
 #include "engine/searcher_pool.h"
+#include "indexer/import_job.h"
 #include "indexer/profile_anonymizer.h"
 #include "indexer/pseudonymizer.h"
 #include "service/index_replication.h"
@@ -45,7 +46,8 @@ namespace verkenner::service {
 // The service opens the index writer and the identity vault for each apply and closes them
 // after, so verkenner-index may run when no apply does (a complete import waits up to
 // writer_wait for it). After an import it updates the disclosure allow-list and purges expired
-// profiles; compaction stays with verkenner-index. GetCompletenessStatistics reads the index on
+// profiles; on a schedule (Options::upkeep_interval) it does the same without an import, and
+// compacts. GetCompletenessStatistics reads the index on
 // the search pool's workers, as searches do.
 //
 // Each ImportProfiles call has a thread of its own from its header on: it waits for the stream to
@@ -86,10 +88,25 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
     // that follow. Null: nothing is published.
     const IndexReplication* replication = nullptr;
     Limits limits;
+    // The index's upkeep without an import (verkenner-server --upkeep_interval): every interval,
+    // on the index writer only, the purge of profiles whose retention ended, the disclosure
+    // groups, compaction when upkeep_compacts, and the publication for followers. Retention is
+    // kept although no import comes. Zero: never.
+    absl::Duration upkeep_interval = absl::ZeroDuration();
+    bool upkeep_compacts = true;
+    // Told each scheduled upkeep's outcome: nullopt when this instance is not the index writer
+    // (the server logs it and sets its metrics). Called on the upkeep's thread.
+    std::function<void(const absl::StatusOr<std::optional<indexer::ImportJob::Upkeep>>&)> on_upkeep;
   };
 
   ProfileImportService(const ServiceEnvironment* environment, Options options);
   ~ProfileImportService() override;
+
+  // Runs the upkeep of Options::upkeep_interval once, now, after any import being applied:
+  // nullopt when this instance is not the index writer (a follower installs what the writer
+  // publishes). Errors: Aborted when verkenner-index holds the index beyond Limits::writer_wait;
+  // the job's otherwise.
+  absl::StatusOr<std::optional<indexer::ImportJob::Upkeep>> RunUpkeep();
 
   grpc::ServerReadReactor<v1::ImportProfilesRequest>* ImportProfiles(
       grpc::CallbackServerContext* context, v1::ImportProfilesResponse* response) override;
@@ -128,6 +145,11 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   void EndImport(const std::string& source);
   // The lease keeper's thread: renews the leases of the imports running here.
   void KeepLeases();
+  // The upkeep's thread: RunUpkeep every Options::upkeep_interval until the service stops.
+  void KeepUp();
+  // Where and how an import job runs: this server's index and vault, waiting for verkenner-index
+  // (the only other writer) to let go of the index, fenced by the writer's lease.
+  indexer::ImportJob::Options ImportJobOptions() const;
   // GetCompletenessStatistics' counts of `source`, on the engine pool; finishes the call.
   void CountCompleteness(UnaryCall call, const std::string& source,
                          v1::GetCompletenessStatisticsResponse* response);
@@ -156,8 +178,9 @@ class ProfileImportService final : public v1::ProfileImportService::CallbackServ
   std::condition_variable stopping_or_renewal_due_;
   bool stopping_ = false;  // guarded by mutex_
   std::thread lease_keeper_;
-  // Held by the import that applies its rows: the index has one writer.
+  // Held by the import that applies its rows, and by the upkeep: the index has one writer.
   std::mutex writer_mutex_;
+  std::thread upkeep_keeper_;  // when Options::upkeep_interval is set
 };
 
 }  // namespace verkenner::service
