@@ -9,6 +9,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/command_line/command_line.h"
 #include "base/postgres/pg_connection.h"
@@ -17,7 +19,9 @@
 #include "indexer/pseudonymizer.h"
 #include "service/auth/credentials.h"
 #include "service/backup/backup.h"
+#include "service/rpc/spreadsheet_csv.h"
 #include "service/store/accounts.h"
+#include "service/store/records.h"
 #include "service/store/store.h"
 
 ABSL_FLAG(
@@ -33,6 +37,18 @@ ABSL_FLAG(std::string, region, "", "create-account, wsp only: arbeidsmarktregio 
 ABSL_FLAG(std::string, source, "", "create-account, importer only: GMxxxx or UWV");
 ABSL_FLAG(bool, password_stdin, false,
           "create-account: read a password for web login from the first line of stdin");
+ABSL_FLAG(absl::Duration, token_lifetime, absl::Hours(24 * 365),
+          "create-token: how long the token is valid, 1h to 17520h (two years); make the next "
+          "one before it ends, then revoke-token the old one");
+ABSL_FLAG(std::string, token_id, "", "revoke-token: the token's id, as list-tokens shows it");
+ABSL_FLAG(std::string, action, "",
+          "audit: only rows of this action (view_profile, resolve_identity, ...)");
+ABSL_FLAG(std::string, profile_id, "", "audit: only rows about this profile");
+ABSL_FLAG(std::string, since, "",
+          "audit: only rows from this time on: 2026-12-01 (UTC midnight) or 2026-12-01T08:00:00Z");
+ABSL_FLAG(std::string, until, "", "audit: only rows before this time, written as --since");
+ABSL_FLAG(std::string, format, "tsv",
+          "audit: tsv (tab-separated, for the terminal) or csv (a spreadsheet's: ';', UTF-8)");
 ABSL_FLAG(std::string, index, "",
           "backup, restore: the index directory, as verkenner-server --index");
 ABSL_FLAG(std::string, vault, "",
@@ -58,10 +74,15 @@ command_line::Program ThisProgram() {
 Manages accounts and API tokens of the Verkenner service store. Commands:
   verkenner-admin --store=FILE create-account --email=E --name=N --role=ROLE --organisation=O
                   [--region=AMxx] [--source=GMxxxx|UWV] [--password_stdin]
-  verkenner-admin --store=FILE create-token --email=E     (prints a new API token)
-  verkenner-admin --store=FILE revoke-tokens --email=E    (API tokens and sessions)
+  verkenner-admin --store=FILE create-token --email=E [--token_lifetime=8760h]
+                                                          (prints a new API token)
+  verkenner-admin --store=FILE list-tokens [--email=E]    (ids, never the tokens)
+  verkenner-admin --store=FILE revoke-token --token_id=ID (one token)
+  verkenner-admin --store=FILE revoke-tokens --email=E    (all API tokens and sessions)
   verkenner-admin --store=FILE disable-account --email=E
   verkenner-admin --store=FILE list-accounts
+  verkenner-admin --store=FILE audit [--email=E] [--action=A] [--profile_id=P]
+                  [--since=T] [--until=T] [--format=tsv|csv]
   verkenner-admin --store=FILE backup --index=DIR [--vault=FILE] [--key_file=FILE] --to=NEW_DIR
   verkenner-admin --store=FILE restore --from=DIR --index=DIR [--vault=FILE] [--key_file=FILE]
 
@@ -72,8 +93,8 @@ Exit status: 0 done, 1 failed, 2 usage error.)",
           .min_arguments = 1,
           .max_arguments = 1,
           .argument_name =
-              "command: create-account, create-token, revoke-tokens, "
-              "disable-account, list-accounts, backup or restore"};
+              "command: create-account, create-token, list-tokens, revoke-token, "
+              "revoke-tokens, disable-account, list-accounts, audit, backup or restore"};
 }
 
 // A command's work on the open store.
@@ -145,17 +166,126 @@ absl::Status CreateAccountCommand(Store& store, const NewAccount& account) {
   return absl::OkStatus();
 }
 
+std::string TimeText(int64_t micros) {
+  return micros == 0 ? "-"
+                     : absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(micros),
+                                        absl::UTCTimeZone());
+}
+
 absl::Status CreateTokenCommand(Store& store) {
+  const absl::Duration lifetime = absl::GetFlag(FLAGS_token_lifetime);
   absl::StatusOr<AccountRecord> account = AccountByEmail(store, absl::GetFlag(FLAGS_email));
   if (!account.ok()) return account.status();
   const std::string token = NewToken();
+  const int64_t now = NowMicros();
+  const int64_t expire = now + absl::ToInt64Microseconds(lifetime);
   absl::Status status = store.WriteAndWait([&](verkenner::sql::Connection& db) {
-    return AddToken(db, TokenHash(token), account->id, TokenKind::kApi, NowMicros(), 0);
+    return AddToken(db, TokenHash(token), account->id, TokenKind::kApi, now, expire);
   });
   if (!status.ok()) return status;
   // The only time the token exists outside the caller: the store keeps its hash.
   std::cout << token << "\n";
+  std::cerr << "token " << TokenId(TokenHash(token)) << " of " << account->email << ", valid until "
+            << TimeText(expire) << "\n";
   return absl::OkStatus();
+}
+
+absl::Status ListTokensCommand(Store& store) {
+  std::string account_id;
+  if (const std::string email = absl::GetFlag(FLAGS_email); !email.empty()) {
+    absl::StatusOr<AccountRecord> account = AccountByEmail(store, email);
+    if (!account.ok()) return account.status();
+    account_id = account->id;
+  }
+  return store.Read([&](verkenner::sql::Connection& db) {
+    absl::StatusOr<std::vector<TokenListing>> tokens = ListTokens(db, account_id);
+    if (!tokens.ok()) return tokens.status();
+    std::cout << "id\temail\tkind\tcreated\tvalid_until\tlast_used\n";
+    for (const TokenListing& token : *tokens) {
+      std::cout << token.id << "\t" << token.email << "\t"
+                << (token.kind == TokenKind::kApi ? "api" : "session") << "\t"
+                << TimeText(token.create_micros) << "\t" << TimeText(token.expire_micros) << "\t"
+                << TimeText(token.last_use_micros) << "\n";
+    }
+    return absl::OkStatus();
+  });
+}
+
+// A time as --since and --until take it: a day (UTC midnight) or RFC 3339.
+absl::StatusOr<int64_t> ParseTimeFlag(const std::string& flag, const std::string& text) {
+  if (text.empty()) return 0;
+  absl::Time time;
+  std::string error;
+  if (absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &time, &error) ||
+      absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
+    return absl::ToUnixMicros(time);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(flag, ": expected 2026-12-01 or 2026-12-01T08:00:00Z"));
+}
+
+// The audit log as the flags select it, on stdout; reading it is itself an audit row.
+absl::Status AuditCommand(Store& store, const AuditFilter& filter, bool csv) {
+  const std::vector<std::string> header = {"time",       "email",    "account", "action",
+                                           "profile_id", "resource", "purpose", "outcome"};
+  std::string out = csv ? kSpreadsheetCsvStart : "";
+  auto write = [&](const std::vector<std::string>& cells) {
+    if (csv) {
+      AppendSpreadsheetRow(cells, &out);
+    } else {
+      out += absl::StrJoin(cells, "\t");
+      out += "\n";
+    }
+    if (out.size() > (1 << 16)) {
+      std::cout << out;
+      out.clear();
+    }
+  };
+  write(header);
+  absl::Status read = store.Read([&](verkenner::sql::Connection& db) {
+    return ReadAudit(db, filter, [&](const AuditEntry& entry, const std::string& email) {
+      write({TimeText(entry.time_micros), email, entry.account_id, entry.action, entry.profile_id,
+             entry.resource, entry.purpose, entry.outcome});
+    });
+  });
+  if (!read.ok()) return read;
+  std::cout << out << std::flush;
+  AuditEntry audit;
+  audit.time_micros = NowMicros();
+  audit.account_id = "verkenner-admin";
+  audit.action = "read_audit_log";
+  audit.profile_id = filter.profile_id;
+  audit.purpose = absl::StrCat("account=", filter.account_id, " action=", filter.action,
+                               " since=", TimeText(filter.since_micros),
+                               " until=", TimeText(filter.until_micros));
+  audit.outcome = "ok";
+  return store.WriteAndWait(
+      [&](verkenner::sql::Connection& db) { return AppendAudit(db, audit).status(); });
+}
+
+// The audit command with its flags checked.
+absl::StatusOr<Command> AuditCommandFor() {
+  const std::string format = absl::GetFlag(FLAGS_format);
+  if (format != "tsv" && format != "csv") {
+    return absl::InvalidArgumentError("--format: tsv or csv");
+  }
+  AuditFilter filter;
+  filter.action = absl::GetFlag(FLAGS_action);
+  filter.profile_id = absl::GetFlag(FLAGS_profile_id);
+  absl::StatusOr<int64_t> since = ParseTimeFlag("--since", absl::GetFlag(FLAGS_since));
+  if (!since.ok()) return since.status();
+  absl::StatusOr<int64_t> until = ParseTimeFlag("--until", absl::GetFlag(FLAGS_until));
+  if (!until.ok()) return until.status();
+  filter.since_micros = *since;
+  filter.until_micros = *until;
+  return [filter, csv = format == "csv"](Store& store) mutable -> absl::Status {
+    if (const std::string email = absl::GetFlag(FLAGS_email); !email.empty()) {
+      absl::StatusOr<AccountRecord> account = AccountByEmail(store, email);
+      if (!account.ok()) return account.status();
+      filter.account_id = account->id;
+    }
+    return AuditCommand(store, filter, csv);
+  };
 }
 
 absl::Status ChangeAccountCommand(Store& store, const char* sql) {
@@ -198,7 +328,22 @@ absl::StatusOr<Command> CommandFor(const std::string& name) {
       return CreateAccountCommand(store, account);
     };
   }
-  if (name == "create-token") return Command(CreateTokenCommand);
+  if (name == "create-token") {
+    const absl::Duration lifetime = absl::GetFlag(FLAGS_token_lifetime);
+    if (lifetime < absl::Hours(1) || lifetime > absl::Hours(2 * 24 * 365)) {
+      return absl::InvalidArgumentError("--token_lifetime: 1h to 17520h (two years)");
+    }
+    return Command(CreateTokenCommand);
+  }
+  if (name == "list-tokens") return Command(ListTokensCommand);
+  if (name == "revoke-token") {
+    const std::string id = absl::GetFlag(FLAGS_token_id);
+    return [id](Store& store) {
+      return store.WriteAndWait(
+          [&](verkenner::sql::Connection& db) { return RemoveTokenById(db, id); });
+    };
+  }
+  if (name == "audit") return AuditCommandFor();
   if (name == "revoke-tokens") {
     return [](Store& store) {
       return ChangeAccountCommand(store, "DELETE FROM token WHERE account_id = ?1");

@@ -1,7 +1,9 @@
 #include "service/store/accounts.h"
 
+#include <algorithm>
 #include <chrono>
 
+#include "absl/strings/ascii.h"
 #include "service/store/records.h"
 
 namespace verkenner::service {
@@ -166,6 +168,43 @@ absl::Status TouchToken(sql::Connection& db, const std::string& token_hash, int6
   if (!update.ok()) return update.status();
   update->Bind(1, token_hash).Bind(2, now_micros);
   return update->Run();
+}
+
+std::string TokenId(const std::string& token_hash) { return token_hash.substr(0, kTokenIdLength); }
+
+absl::StatusOr<std::vector<TokenListing>> ListTokens(sql::Connection& db,
+                                                     const std::string& account_id) {
+  absl::StatusOr<sql::Statement> select = db.Prepare(
+      "SELECT t.hash, a.email, t.kind, t.create_time, t.expire_time, t.last_use_time "
+      "FROM token t JOIN account a ON a.id = t.account_id "
+      "WHERE ?1 = '' OR t.account_id = ?1 ORDER BY t.create_time DESC, t.hash");
+  if (!select.ok()) return select.status();
+  select->Bind(1, account_id);
+  std::vector<TokenListing> tokens;
+  while (true) {
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return tokens;
+    tokens.push_back({TokenId(select->Text(0)), select->Text(1),
+                      static_cast<TokenKind>(select->Integer(2)), select->Integer(3),
+                      select->Integer(4), select->Integer(5)});
+  }
+}
+
+absl::Status RemoveTokenById(sql::Connection& db, const std::string& token_id) {
+  if (token_id.size() != kTokenIdLength ||
+      !std::all_of(token_id.begin(), token_id.end(),
+                   [](char c) { return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f'); })) {
+    return absl::InvalidArgumentError(
+        "--token_id: the 12 lowercase hexadecimal characters list-tokens shows");
+  }
+  absl::StatusOr<sql::Statement> remove =
+      db.Prepare("DELETE FROM token WHERE substr(hash, 1, 12) = ?1");
+  if (!remove.ok()) return remove.status();
+  remove->Bind(1, token_id);
+  if (absl::Status status = remove->Run(); !status.ok()) return status;
+  if (db.changes() == 0) return absl::NotFoundError("no token has this id");
+  return absl::OkStatus();
 }
 
 absl::Status RemoveToken(sql::Connection& db, const std::string& token_hash) {

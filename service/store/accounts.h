@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "base/sql/connection.h"
@@ -65,6 +66,27 @@ absl::StatusOr<std::optional<std::pair<AccountRecord, TokenKind>>> AccountOfToke
 absl::Status TouchToken(sql::Connection& db, const std::string& token_hash, int64_t now_micros);
 // Removes a token; removing one that is gone succeeds.
 absl::Status RemoveToken(sql::Connection& db, const std::string& token_hash);
+
+// A stored token as an operator sees it (verkenner-admin list-tokens): never the token, and of
+// its hash only the public id.
+struct TokenListing {
+  std::string id;  // TokenId
+  std::string email;
+  TokenKind kind = TokenKind::kApi;
+  int64_t create_micros = 0;
+  int64_t expire_micros = 0;  // 0: until revoked
+  int64_t last_use_micros = 0;
+};
+// A token's public id: the first 12 hexadecimal characters of its hash. It names the token in
+// lists and revocations; it does not let anyone use it (the hash is one-way, and this is a part).
+inline constexpr size_t kTokenIdLength = 12;
+std::string TokenId(const std::string& token_hash);
+// The tokens of the account `account_id`, or of every account when empty, newest first.
+absl::StatusOr<std::vector<TokenListing>> ListTokens(sql::Connection& db,
+                                                     const std::string& account_id);
+// Removes the one token whose public id is `token_id`. InvalidArgument when `token_id` is not 12
+// hexadecimal characters; NotFound when no token has it.
+absl::Status RemoveTokenById(sql::Connection& db, const std::string& token_id);
 
 // Whether `text` has the shape of an e-mail address (one @, something on both sides, no spaces,
 // at most 254 characters). Whether it exists is not this function's business.

@@ -426,6 +426,30 @@ absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(sql::Connection
   }
 }
 
+absl::Status ReadAudit(sql::Connection& db, const AuditFilter& filter,
+                       const std::function<void(const AuditEntry&, const std::string&)>& row) {
+  absl::StatusOr<sql::Statement> select = db.Prepare(
+      "SELECT u.time, u.account_id, u.action, u.profile_id, u.resource, u.purpose, u.outcome, "
+      "coalesce(a.email, '') FROM audit u LEFT JOIN account a ON a.id = u.account_id "
+      "WHERE (?1 = '' OR u.account_id = ?1) AND (?2 = '' OR u.action = ?2) "
+      "AND (?3 = '' OR u.profile_id = ?3) AND u.time >= ?4 AND (?5 = 0 OR u.time < ?5) "
+      "ORDER BY u.time, u.id");
+  if (!select.ok()) return select.status();
+  select->Bind(1, filter.account_id)
+      .Bind(2, filter.action)
+      .Bind(3, filter.profile_id)
+      .Bind(4, filter.since_micros)
+      .Bind(5, filter.until_micros);
+  while (true) {
+    absl::StatusOr<bool> step = select->Step();
+    if (!step.ok()) return step.status();
+    if (!*step) return absl::OkStatus();
+    row({select->Integer(0), select->Text(1), select->Text(2), select->Text(3), select->Text(4),
+         select->Text(5), select->Text(6)},
+        select->Text(7));
+  }
+}
+
 absl::StatusOr<std::set<std::string>> HiddenProfileIdsIn(sql::Connection& db) {
   absl::StatusOr<sql::Statement> select = db.Prepare("SELECT profile_id FROM hidden_profile");
   if (!select.ok()) return select.status();

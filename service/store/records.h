@@ -2,6 +2,7 @@
 #define VERKENNER_SERVICE_STORE_RECORDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -150,6 +151,20 @@ absl::StatusOr<int64_t> AppendAudit(sql::Connection& db, const AuditEntry& entry
 // The audit rows about `profile_id` whose outcome is "ok", oldest first.
 absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(sql::Connection& db,
                                                                  const std::string& profile_id);
+
+// Which audit rows an operator reads (verkenner-admin audit); an empty field or 0 selects any.
+struct AuditFilter {
+  std::string account_id;
+  std::string action;
+  std::string profile_id;
+  int64_t since_micros = 0;  // from this time on
+  int64_t until_micros = 0;  // before this time
+};
+// Calls `row` with each audit row `filter` selects, oldest first, and the e-mail address of its
+// account ("" when no account has the id, as for verkenner-admin's own rows). Streams: the log
+// may be long.
+absl::Status ReadAudit(sql::Connection& db, const AuditFilter& filter,
+                       const std::function<void(const AuditEntry&, const std::string&)>& row);
 
 // A profile an organisation acting for the candidate hid from employers (AVG art. 21).
 struct HiddenProfileRecord {

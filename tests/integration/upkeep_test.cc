@@ -110,7 +110,13 @@ TEST_F(UpkeepTest, ProfilesWhoseRetentionEndedArePurgedWithoutAnImport) {
   // The year 2029 comes, and no import with it.
   today_ = testing::kTestToday + 1000;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (IndexDocuments() > kProfiles && std::chrono::steady_clock::now() < deadline) {
+  // The round's metrics are set after its commits: wait for both.
+  const auto done = [&] {
+    return IndexDocuments() == kProfiles &&
+           server_->MetricsText().find("verkenner_index_upkeep_expired_purged 3") !=
+               std::string::npos;
+  };
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(IndexDocuments(), kProfiles) << "the leavers are still in the index";
@@ -121,7 +127,9 @@ TEST_F(UpkeepTest, ProfilesWhoseRetentionEndedArePurgedWithoutAnImport) {
     ASSERT_TRUE(entry.ok()) << entry.status();
     EXPECT_FALSE(entry->has_value()) << "the vault still links a leaver to the person";
   }
-  EXPECT_NE(server_->MetricsText().find("verkenner_index_upkeep_time_seconds"), std::string::npos);
+  const std::string metrics = server_->MetricsText();
+  EXPECT_NE(metrics.find("verkenner_index_upkeep_expired_purged 3"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("verkenner_index_upkeep_time_seconds"), std::string::npos);
 }
 
 }  // namespace
