@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "base/email_address.h"
 #include "engine/affinities.h"
 #include "engine/banenafspraak.h"
 #include "indexer/bsn.h"
@@ -68,6 +69,20 @@ std::optional<int64_t> CheckDate(std::vector<FieldError>& errors, const char* fi
   std::optional<int64_t> day = ParseIsoDay(value);
   if (!day.has_value()) {
     Fail(errors, field, "not a valid date (expected YYYY-MM-DD)", RejectionKind::kBadFormat);
+  }
+  return day;
+}
+
+// CheckDate for a day that cannot lie ahead (a birth, a registration): a later day than today by
+// the UTC clock is OUT_OF_RANGE.
+std::optional<int64_t> CheckPastDate(std::vector<FieldError>& errors, const char* field,
+                                     const std::string& value) {
+  std::optional<int64_t> day = CheckDate(errors, field, value);
+  const int64_t today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
+                            .time_since_epoch()
+                            .count();
+  if (day.has_value() && *day > today) {
+    Fail(errors, field, "a date in the future", RejectionKind::kOutOfRange);
   }
   return day;
 }
@@ -157,7 +172,10 @@ void ProfileValidator::CheckPersonAndRegister(const v1::SourceProfile& profile,
   if (!profile.bsn().empty() && !IsValidBsn(profile.bsn())) {
     Fail(errors, "bsn", "does not pass the elfproef", RejectionKind::kInvalidBsn);
   }
-  CheckDate(errors, "birth_date", profile.birth_date());
+  CheckPastDate(errors, "birth_date", profile.birth_date());
+  if (!profile.email().empty() && !base::IsEmailAddress(profile.email())) {
+    Fail(errors, "email", "not an e-mail address", RejectionKind::kBadFormat);
+  }
   if (profile.postcode().empty()) {
     Fail(errors, "postcode", "is required (travel distances are computed from it)",
          RejectionKind::kMissing);
@@ -180,8 +198,13 @@ void ProfileValidator::CheckPersonAndRegister(const v1::SourceProfile& profile,
     Fail(errors, "target_group", "not one of wajong, wsw, participatiewet, wiw_id, vso_pro",
          RejectionKind::kUnknownCode);
   }
-  CheckDate(errors, "register_start", profile.register_start());
+  const std::optional<int64_t> start =
+      CheckPastDate(errors, "register_start", profile.register_start());
   resolved.register_end_day_ = CheckDate(errors, "register_end", profile.register_end());
+  if (start.has_value() && resolved.register_end_day_.has_value() &&
+      *resolved.register_end_day_ < *start) {
+    Fail(errors, "register_end", "before register_start", RejectionKind::kInconsistent);
+  }
 }
 
 void ProfileValidator::CheckEducationAndExperience(const v1::SourceProfile& profile,

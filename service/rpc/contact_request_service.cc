@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "base/email_address.h"
 #include "service/rpc/error_details.h"
 #include "service/rpc/request_validation.h"
 #include "service/rpc/unary_call.h"
@@ -58,7 +59,7 @@ absl::Status CheckEmployerContact(const v1::CreateContactRequestRequest& request
   if (contact.email().empty() && contact.phone().empty()) {
     return InvalidField("contact_person", "an e-mail address or a phone number");
   }
-  if (!contact.email().empty() && !IsEmailAddress(contact.email())) {
+  if (!contact.email().empty() && !base::IsEmailAddress(contact.email())) {
     return InvalidField("contact_person.email", "not an e-mail address");
   }
   if (contact.phone().size() > kMaxPhoneBytes ||

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "absl/strings/ascii.h"
+#include "base/email_address.h"
 #include "service/store/records.h"
 
 namespace verkenner::service {
@@ -26,7 +27,7 @@ AccountRecord ReadAccount(const sql::Statement& row) {
 }
 
 absl::Status CheckNewAccount(const NewAccount& account) {
-  if (!IsEmailAddress(account.email))
+  if (!base::IsEmailAddress(account.email))
     return absl::InvalidArgumentError("email: not an e-mail address");
   if (account.display_name.empty() || account.display_name.size() > 200) {
     return absl::InvalidArgumentError("display_name: 1 to 200 characters");
@@ -56,13 +57,6 @@ absl::Status CheckNewAccount(const NewAccount& account) {
 }
 
 }  // namespace
-
-bool IsEmailAddress(const std::string& text) {
-  const size_t at = text.find('@');
-  return text.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < text.size() &&
-         text.find('@', at + 1) == std::string::npos &&
-         text.find_first_of(" \t\r\n") == std::string::npos;
-}
 
 int64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(

@@ -88,10 +88,6 @@ absl::StatusOr<std::vector<TokenListing>> ListTokens(sql::Connection& db,
 // hexadecimal characters; NotFound when no token has it.
 absl::Status RemoveTokenById(sql::Connection& db, const std::string& token_id);
 
-// Whether `text` has the shape of an e-mail address (one @, something on both sides, no spaces,
-// at most 254 characters). Whether it exists is not this function's business.
-bool IsEmailAddress(const std::string& text);
-
 // Microseconds since 1970-01-01 UTC by the system clock.
 int64_t NowMicros();
 

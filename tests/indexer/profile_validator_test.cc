@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <string_view>
 
@@ -96,6 +97,17 @@ TEST_F(ProfileValidatorTest, EveryLimitAcceptsItsEdgeAndRejectsOnePast) {
                            std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()))
                            .year()) +
       1;
+  // Dates by the UTC clock, as the validator reads "the future".
+  const auto day_text = [](std::chrono::sys_days day) {
+    const std::chrono::year_month_day ymd(day);
+    char text[16];
+    std::snprintf(text, sizeof(text), "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return std::string(text);
+  };
+  const auto now_day = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::string today = day_text(now_day);
+  const std::string tomorrow = day_text(now_day + std::chrono::days(1));
   struct Edge {
     const char* name;
     std::function<void(v1::SourceProfile&)> inside;
@@ -178,6 +190,24 @@ TEST_F(ProfileValidatorTest, EveryLimitAcceptsItsEdgeAndRejectsOnePast) {
        "hours_min", RejectionKind::kInconsistent},
       {"dates from 1900", [](auto& p) { p.set_birth_date("1900-01-01"); },
        [](auto& p) { p.set_birth_date("1899-12-31"); }, "birth_date", RejectionKind::kBadFormat},
+      {"register_end not before register_start",
+       [](auto& p) {
+         p.set_register_start("2020-01-01");
+         p.set_register_end("2020-01-01");
+       },
+       [](auto& p) {
+         p.set_register_start("2020-01-02");
+         p.set_register_end("2020-01-01");
+       },
+       "register_end", RejectionKind::kInconsistent},
+      {"birth_date not in the future", [&](auto& p) { p.set_birth_date(today); },
+       [&](auto& p) { p.set_birth_date(tomorrow); }, "birth_date", RejectionKind::kOutOfRange},
+      {"register_start not in the future", [&](auto& p) { p.set_register_start(today); },
+       [&](auto& p) { p.set_register_start(tomorrow); }, "register_start",
+       RejectionKind::kOutOfRange},
+      {"email an e-mail address", [](auto& p) { p.set_email("j.jansen@voorbeeld.nl"); },
+       [](auto& p) { p.set_email("j.jansen bij voorbeeld.nl"); }, "email",
+       RejectionKind::kBadFormat},
       {"dates that exist", [](auto& p) { p.set_register_end("2024-02-29"); },
        [](auto& p) { p.set_register_end("2023-02-29"); }, "register_end",
        RejectionKind::kBadFormat},
