@@ -62,6 +62,8 @@ ON CONFLICT (profile_id) DO UPDATE SET
 constexpr const char* kRemove = "DELETE FROM identity WHERE profile_id = ?1";
 constexpr const char* kLookup = "SELECT source, client_number FROM identity WHERE profile_id = ?1";
 constexpr const char* kCount = "SELECT count(*) FROM identity";
+constexpr const char* kForEach =
+    "SELECT profile_id, source, client_number FROM identity ORDER BY profile_id";
 
 // Resets a statement when it goes out of scope, so that a look-up never keeps a read transaction
 // (and with it the WAL) pinned, and an error half-way leaves the statement reusable.
@@ -108,6 +110,9 @@ class SqliteIdentityVault final : public IdentityVault {
   absl::Status Remove(const std::string& profile_id) override;
   absl::StatusOr<std::optional<VaultEntry>> Lookup(const std::string& profile_id) override;
   absl::StatusOr<int64_t> Count() override;
+  absl::Status ForEach(const std::function<void(const VaultEntry&)>& entry) override {
+    return ForEachEntry(*connection_, kForEach, entry);
+  }
   bool broken() const override { return connection_->untrusted(); }
 
  private:
@@ -322,6 +327,7 @@ absl::StatusOr<std::optional<VaultEntry>> SqliteIdentityVault::Lookup(
   return VaultEntry{profile_id, ColumnText(lookup_, 0), ColumnText(lookup_, 1)};
 }
 
+
 absl::StatusOr<int64_t> SqliteIdentityVault::Count() {
   ResetOnExit reset(count_);
   const int rc = sqlite3_step(count_);
@@ -349,6 +355,18 @@ absl::Status IdentityVault::CheckProfileId(const std::string& profile_id) {
   if (!hex)
     return absl::InvalidArgumentError("profile_id is not 24 lowercase hexadecimal characters");
   return absl::OkStatus();
+}
+
+absl::Status IdentityVault::ForEachEntry(sql::Connection& db, const char* select,
+                                         const std::function<void(const VaultEntry&)>& entry) {
+  absl::StatusOr<sql::Statement> statement = db.Prepare(select);
+  if (!statement.ok()) return statement.status();
+  while (true) {
+    absl::StatusOr<bool> row = statement->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    entry({statement->Text(0), statement->Text(1), statement->Text(2)});
+  }
 }
 
 absl::Status IdentityVault::CheckEntry(const VaultEntry& entry) {

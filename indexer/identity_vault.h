@@ -2,6 +2,7 @@
 #define VERKENNER_INDEXER_IDENTITY_VAULT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/sql/connection.h"
 
 namespace verkenner::indexer {
 
@@ -101,6 +103,9 @@ class IdentityVault {
   virtual absl::StatusOr<std::optional<VaultEntry>> Lookup(const std::string& profile_id) = 0;
   // The number of entries (a full scan; for reports and tests, not for hot paths).
   virtual absl::StatusOr<int64_t> Count() = 0;
+  // Calls `entry` with every entry, by profile id (the pseudonym key's rotation reads them all).
+  // Outside a batch.
+  virtual absl::Status ForEach(const std::function<void(const VaultEntry&)>& entry) = 0;
   // Whether this instance refuses every further call (after an I/O error or a lost connection):
   // a long-lived reader opens the vault again.
   virtual bool broken() const = 0;
@@ -108,6 +113,9 @@ class IdentityVault {
  protected:
   IdentityVault() = default;
 
+  // ForEach on `db` with `select`, which reads profile_id, source, client_number.
+  static absl::Status ForEachEntry(sql::Connection& db, const char* select,
+                                   const std::function<void(const VaultEntry&)>& entry);
   // InvalidArgument naming the field if `entry` cannot be stored; never quoting a value.
   static absl::Status CheckEntry(const VaultEntry& entry);
   // InvalidArgument unless `profile_id` is 24 lowercase hexadecimal characters.

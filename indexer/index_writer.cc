@@ -212,6 +212,26 @@ absl::StatusOr<bool> IndexShardWriter::Withdraw(const std::string& profile_id) {
   }
 }
 
+absl::StatusOr<bool> IndexShardWriter::CopyRenamed(IndexShardWriter& from,
+                                                   const std::string& from_id,
+                                                   const std::string& to_id) {
+  XapianWriteScope writing(path_);
+  try {
+    const std::string from_term = engine::schema::ProfileIdTerm(from_id);
+    if (!from.MayHold(from_term) || !from.database_.term_exists(from_term)) return false;
+    Xapian::Document document =
+        from.database_.get_document(*from.database_.postlist_begin(from_term));
+    document.remove_term(from_term);
+    const std::string to_term = engine::schema::ProfileIdTerm(to_id);
+    document.add_boolean_term(to_term);
+    may_hold_.insert(std::hash<std::string>()(to_term));
+    changed_.push_back(database_.replace_document(to_term, document));
+    return true;
+  } catch (const Xapian::Error& error) {
+    return engine::StatusFromXapianError(error);
+  }
+}
+
 absl::StatusOr<ShardChanges> IndexShardWriter::ChangesSince(uint32_t from_revision) {
   if (in_batch_) return absl::FailedPreconditionError("changes are read between batches");
   try {
@@ -488,6 +508,31 @@ absl::StatusOr<bool> IndexWriter::Upsert(const engine::CandidateRecord& record) 
 
 absl::StatusOr<bool> IndexWriter::Withdraw(const std::string& profile_id) {
   return shards_[ShardOf(profile_id)]->Withdraw(profile_id);
+}
+
+absl::StatusOr<int64_t> IndexWriter::RenameProfiles(
+    const std::vector<std::pair<std::string, std::string>>& renames) {
+  int64_t moved = 0;
+  if (absl::Status status = BeginBatch(); !status.ok()) return status;
+  for (const auto& [from_id, to_id] : renames) {
+    absl::StatusOr<bool> copied =
+        shards_[ShardOf(to_id)]->CopyRenamed(*shards_[ShardOf(from_id)], from_id, to_id);
+    if (!copied.ok()) {
+      AbortBatch();
+      return copied.status();
+    }
+    moved += *copied ? 1 : 0;
+  }
+  if (absl::Status status = CommitBatch(); !status.ok()) return status;
+  if (absl::Status status = BeginBatch(); !status.ok()) return status;
+  for (const auto& [from_id, to_id] : renames) {
+    if (absl::StatusOr<bool> withdrawn = Withdraw(from_id); !withdrawn.ok()) {
+      AbortBatch();
+      return withdrawn.status();
+    }
+  }
+  if (absl::Status status = CommitBatch(); !status.ok()) return status;
+  return moved;
 }
 
 absl::StatusOr<std::vector<std::string>> IndexWriter::ProfilesOfSource(const std::string& source) {

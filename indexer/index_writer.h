@@ -43,6 +43,11 @@ class IndexShardWriter {
   absl::StatusOr<bool> Upsert(const engine::CandidateRecord& record);
   // Removes the profile. Returns true if this shard held it.
   absl::StatusOr<bool> Withdraw(const std::string& profile_id);
+  // Copies the document of `from_id` in `from` under the id `to_id` into this shard (replacing a
+  // document of `to_id`): the same terms, values and data, only the id term changed. False when
+  // `from` has no document of `from_id`. For the pseudonym key's rotation.
+  absl::StatusOr<bool> CopyRenamed(IndexShardWriter& from, const std::string& from_id,
+                                   const std::string& to_id);
 
   // The profile ids this shard holds for `source` (as committed and changed in the open batch).
   absl::StatusOr<std::vector<std::string>> ProfilesOfSource(const std::string& source);
@@ -137,6 +142,13 @@ class IndexWriter {
   absl::StatusOr<bool> Withdraw(const std::string& profile_id);
   absl::StatusOr<std::vector<std::string>> ProfilesOfSource(const std::string& source);
   absl::StatusOr<std::vector<std::string>> ExpiredProfiles(int64_t today_day);
+  // Gives each profile of `renames` (old id, new id) its new id: its document moves to the shard
+  // of the new id, otherwise unchanged. Two batches: the copies under the new ids, then the old
+  // ids withdrawn, so that a run that breaks off loses nothing and a second run with the same
+  // renames completes it (a profile already renamed is skipped). Returns how many it moved. For
+  // the pseudonym key's rotation (service/backup/key_rotation.h).
+  absl::StatusOr<int64_t> RenameProfiles(
+      const std::vector<std::pair<std::string, std::string>>& renames);
 
   // Counts the disclosure-control groups (engine/disclosure_control.h) over the whole index, the
   // shards in parallel, and commits the allow-list for searchers in shard 0, in a batch of its

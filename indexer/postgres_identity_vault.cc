@@ -49,6 +49,8 @@ ON CONFLICT (profile_id) DO UPDATE SET
 )sql";
 constexpr char kLookup[] = "SELECT source, client_number FROM vault.identity WHERE profile_id = ?1";
 constexpr char kCount[] = "SELECT count(*) FROM vault.identity";
+constexpr char kForEach[] =
+    "SELECT profile_id, source, client_number FROM vault.identity ORDER BY profile_id";
 
 // A PostgreSQL array literal of `values`: each element quoted, with \ and " escaped.
 class ArrayLiteral {
@@ -121,6 +123,10 @@ class PostgresIdentityVault final : public IdentityVault {
   absl::StatusOr<int64_t> Count() override {
     if (absl::Status status = CheckConnected(); !status.ok()) return status;
     return connection_->QueryInteger(kCount);
+  }
+  absl::Status ForEach(const std::function<void(const VaultEntry&)>& entry) override {
+    if (absl::Status status = CheckConnected(); !status.ok()) return status;
+    return ForEachEntry(*connection_, kForEach, entry);
   }
   bool broken() const override { return connection_->broken(); }
 

@@ -19,6 +19,7 @@
 #include "indexer/pseudonymizer.h"
 #include "service/auth/credentials.h"
 #include "service/backup/backup.h"
+#include "service/backup/key_rotation.h"
 #include "service/rpc/spreadsheet_csv.h"
 #include "service/store/accounts.h"
 #include "service/store/records.h"
@@ -58,6 +59,8 @@ ABSL_FLAG(std::string, key_file, "",
           "backup, restore: the pseudonym key, as verkenner-server --key_file (default: the "
           "programs' default key file)");
 ABSL_FLAG(std::string, to, "", "backup: a new directory for the backup set");
+ABSL_FLAG(std::string, new_key_file, "",
+          "rotate-key: the new pseudonym key (made like the first: openssl rand 32, mode 0600)");
 ABSL_FLAG(std::string, from, "", "restore: the directory of a backup set");
 ABSL_FLAG(absl::Duration, index_wait, absl::Minutes(10),
           "backup: how long to wait for an import that holds the index's write lock");
@@ -85,16 +88,21 @@ Manages accounts and API tokens of the Verkenner service store. Commands:
                   [--since=T] [--until=T] [--format=tsv|csv]
   verkenner-admin --store=FILE backup --index=DIR [--vault=FILE] [--key_file=FILE] --to=NEW_DIR
   verkenner-admin --store=FILE restore --from=DIR --index=DIR [--vault=FILE] [--key_file=FILE]
+  verkenner-admin --store=FILE rotate-key --index=DIR [--vault=FILE] [--key_file=FILE]
+                  --new_key_file=FILE
 
 backup copies store, vault, index and key as one consistent set while the server runs (imports
 wait for it; docs/OPERATIONS.md); restore puts a set in place at paths that do not exist yet.
+rotate-key gives every profile its id under the new key in index, store and vault: stop every
+server and take a backup first, then install the new key as --key_file.
 
 Exit status: 0 done, 1 failed, 2 usage error.)",
           .min_arguments = 1,
           .max_arguments = 1,
           .argument_name =
               "command: create-account, create-token, list-tokens, revoke-token, "
-              "revoke-tokens, disable-account, list-accounts, audit, backup or restore"};
+              "revoke-tokens, disable-account, list-accounts, audit, backup, restore or "
+              "rotate-key"};
 }
 
 // A command's work on the open store.
@@ -375,7 +383,7 @@ InstallationState InstallationFromFlags() {
   return state;
 }
 
-// backup and restore work on files, not through an open store (which would migrate it).
+// backup, restore and rotate-key work on the installation as a whole, not on an open store.
 absl::Status RunFileCommand(const command_line::Program& program, const std::string& name) {
   command_line::RequireGiven(program, FLAGS_index);
   const InstallationState installation = InstallationFromFlags();
@@ -383,10 +391,20 @@ absl::Status RunFileCommand(const command_line::Program& program, const std::str
     command_line::RequireGiven(program, FLAGS_from);
     return RestoreBackup(absl::GetFlag(FLAGS_from), installation);
   }
-  command_line::RequireGiven(program, FLAGS_to);
   auto reference =
       verkenner::engine::ReferenceData::Load(verkenner::engine::ReferenceData::DefaultDirectory());
   if (!reference.ok()) return reference.status();
+  if (name == "rotate-key") {
+    command_line::RequireGiven(program, FLAGS_new_key_file);
+    absl::StatusOr<KeyRotation> rotated =
+        RotatePseudonymKey(installation, absl::GetFlag(FLAGS_new_key_file), *std::move(reference));
+    if (!rotated.ok()) return rotated.status();
+    std::cout << rotated->profiles << " profiles: " << rotated->index_moved << " index documents, "
+              << rotated->store_rows << " store rows and " << rotated->vault_renamed
+              << " vault entries took their new ids; now make --new_key_file the --key_file\n";
+    return absl::OkStatus();
+  }
+  command_line::RequireGiven(program, FLAGS_to);
   return WriteBackup(installation, absl::GetFlag(FLAGS_to), *std::move(reference),
                      absl::GetFlag(FLAGS_index_wait));
 }
@@ -402,7 +420,7 @@ int Run(int argc, char** argv) {
   const command_line::Program program = ThisProgram();
   const std::vector<std::string> arguments = command_line::ParseCommandLine(program, argc, argv);
   command_line::RequireGiven(program, FLAGS_store);
-  if (arguments[0] == "backup" || arguments[0] == "restore") {
+  if (arguments[0] == "backup" || arguments[0] == "restore" || arguments[0] == "rotate-key") {
     const absl::Status status = RunFileCommand(program, arguments[0]);
     if (!status.ok()) return Fail(program, status);
     std::cout << arguments[0] << ": done\n";

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "service/rpc/error_details.h"
 
 namespace verkenner::service {
@@ -424,6 +425,95 @@ absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(sql::Connection
     rows.push_back({select->Integer(0), select->Text(1), select->Text(2), profile_id,
                     select->Text(3), select->Text(4), "ok"});
   }
+}
+
+namespace {
+
+// Renames every string field called profile_id in `message` and the messages it holds that
+// `renames` knows; whether it changed one.
+bool RenameProfileIdFields(google::protobuf::Message& message,
+                           const std::map<std::string, std::string>& renames) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  bool changed = false;
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+          changed |= RenameProfileIdFields(*reflection->MutableRepeatedMessage(&message, field, i),
+                                           renames);
+        }
+      } else {
+        changed |= RenameProfileIdFields(*reflection->MutableMessage(&message, field), renames);
+      }
+    } else if (field->name() == "profile_id" && !field->is_repeated() &&
+               field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+      auto renamed = renames.find(reflection->GetString(message, field));
+      if (renamed != renames.end()) {
+        reflection->SetString(&message, field, renamed->second);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+// RenameProfileIdFields on every `Body` in table `table` (columns id and body).
+template <typename Body>
+absl::StatusOr<int64_t> RenameInBodies(sql::Connection& db, const std::string& table,
+                                       const std::map<std::string, std::string>& renames) {
+  std::vector<std::pair<std::string, std::string>> rewritten;  // id, new body
+  {
+    absl::StatusOr<sql::Statement> select = db.Prepare("SELECT id, body FROM " + table);
+    if (!select.ok()) return select.status();
+    while (true) {
+      absl::StatusOr<bool> row = select->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      Body body;
+      if (!body.ParseFromString(select->Text(1))) {
+        return absl::DataLossError(absl::StrCat(table, " ", select->Text(0), " does not parse"));
+      }
+      if (RenameProfileIdFields(body, renames)) {
+        rewritten.emplace_back(select->Text(0), body.SerializeAsString());
+      }
+    }
+  }
+  for (const auto& [id, body] : rewritten) {
+    // A statement runs once (sql::Statement has no reset): one per row.
+    absl::StatusOr<sql::Statement> update =
+        db.Prepare("UPDATE " + table + " SET body = ?2 WHERE id = ?1");
+    if (!update.ok()) return update.status();
+    update->Bind(1, id).BindBlob(2, body);
+    if (absl::Status status = update->Run(); !status.ok()) return status;
+  }
+  return static_cast<int64_t>(rewritten.size());
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> RenameProfileIds(sql::Connection& db,
+                                         const std::map<std::string, std::string>& renames) {
+  int64_t changed = 0;
+  for (const char* table : {"saved_profile", "contact_request", "hidden_profile",
+                            "availability_confirmation", "audit"}) {
+    const std::string rename =
+        absl::StrCat("UPDATE ", table, " SET profile_id = ?2 WHERE profile_id = ?1");
+    for (const auto& [from, to] : renames) {
+      absl::StatusOr<sql::Statement> update = db.Prepare(rename);  // runs once: one per rename
+      if (!update.ok()) return update.status();
+      update->Bind(1, from).Bind(2, to);
+      if (absl::Status status = update->Run(); !status.ok()) return status;
+      changed += db.changes();
+    }
+  }
+  absl::StatusOr<int64_t> requests =
+      RenameInBodies<v1::ContactRequest>(db, "contact_request", renames);
+  if (!requests.ok()) return requests.status();
+  absl::StatusOr<int64_t> shortlists = RenameInBodies<v1::Shortlist>(db, "shortlist", renames);
+  if (!shortlists.ok()) return shortlists.status();
+  return changed + *requests + *shortlists;
 }
 
 absl::Status ReadAudit(sql::Connection& db, const AuditFilter& filter,

@@ -152,6 +152,13 @@ absl::StatusOr<int64_t> AppendAudit(sql::Connection& db, const AuditEntry& entry
 absl::StatusOr<std::vector<AuditEntry>> SuccessfulAuditOfProfile(sql::Connection& db,
                                                                  const std::string& profile_id);
 
+// Gives every profile id of `renames` (old id -> new id) its new id wherever the store names one:
+// saved profiles, contact requests (column and serialized body), shortlists (body), hidden
+// profiles, confirmed availability and the audit log. Idempotent: a second call with the same
+// renames changes nothing. Returns the rows it changed. For the pseudonym key's rotation.
+absl::StatusOr<int64_t> RenameProfileIds(sql::Connection& db,
+                                         const std::map<std::string, std::string>& renames);
+
 // Which audit rows an operator reads (verkenner-admin audit); an empty field or 0 selects any.
 struct AuditFilter {
   std::string account_id;
