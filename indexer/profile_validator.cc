@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "base/email_address.h"
 #include "engine/affinities.h"
 #include "engine/banenafspraak.h"
@@ -40,6 +41,11 @@ constexpr std::pair<std::string_view, v1::Weekday> kDayCodes[] = {
     {"ma", v1::WEEKDAY_MONDAY},   {"di", v1::WEEKDAY_TUESDAY}, {"wo", v1::WEEKDAY_WEDNESDAY},
     {"do", v1::WEEKDAY_THURSDAY}, {"vr", v1::WEEKDAY_FRIDAY},  {"za", v1::WEEKDAY_SATURDAY},
     {"zo", v1::WEEKDAY_SUNDAY}};
+// The support a person may need at work (SourceProfile.support_needs).
+constexpr std::string_view kSupportNeedCodes[] = {"jobcoach",     "werkplekaanpassing",
+                                                  "vervoer",      "loonkostensubsidie",
+                                                  "no_riskpolis", "beschut_werk"};
+
 constexpr std::pair<std::string_view, v1::TravelMode> kTravelModeCodes[] = {
     {"lopen", v1::TRAVEL_MODE_WALKING},
     {"fiets", v1::TRAVEL_MODE_BICYCLE},
@@ -57,9 +63,9 @@ std::optional<Value> Lookup(const std::pair<std::string_view, Value> (&table)[N]
   return std::nullopt;
 }
 
-void Fail(std::vector<FieldError>& errors, const char* field, const char* reason,
+void Fail(std::vector<FieldError>& errors, std::string field, const char* reason,
           RejectionKind kind) {
-  errors.push_back({field, reason, kind});
+  errors.push_back({std::move(field), reason, kind});
 }
 
 // An empty date is unknown; any other must parse. Returns the day, or nullopt.
@@ -221,18 +227,21 @@ void ProfileValidator::CheckEducationAndExperience(const v1::SourceProfile& prof
       static_cast<int>(std::chrono::year_month_day(
                            std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()))
                            .year());
-  for (const v1::SourceWorkExperience& experience : profile.work_experience()) {
-    if (experience.occupation().empty() || experience.occupation().size() > kMaxShortTextLength) {
-      Fail(errors, "work_experience", "occupation is empty or longer than 200 characters",
-           RejectionKind::kTooLong);
+  for (int i = 0; i < profile.work_experience_size(); ++i) {
+    const v1::SourceWorkExperience& experience = profile.work_experience(i);
+    // Named by their path, as the proto promises: work_experience[1].months.
+    const std::string entry = absl::StrCat("work_experience[", i, "].");
+    if (experience.occupation().empty()) {
+      Fail(errors, entry + "occupation", "is required in an entry", RejectionKind::kMissing);
+    } else if (experience.occupation().size() > kMaxShortTextLength) {
+      Fail(errors, entry + "occupation", "longer than 200 characters", RejectionKind::kTooLong);
     }
     if (OutsideRange(experience.has_months(), experience.months(), 0, kMaxExperienceMonths)) {
-      Fail(errors, "work_experience", "months outside 0..600", RejectionKind::kOutOfRange);
+      Fail(errors, entry + "months", "outside 0..600", RejectionKind::kOutOfRange);
     }
     if (OutsideRange(experience.has_last_year(), experience.last_year(), kMinExperienceYear,
                      this_year + 1)) {
-      Fail(errors, "work_experience", "last_year outside 1950..next year",
-           RejectionKind::kOutOfRange);
+      Fail(errors, entry + "last_year", "outside 1950..next year", RejectionKind::kOutOfRange);
     }
   }
 }
@@ -283,6 +292,25 @@ void ProfileValidator::CheckAffinitiesAndDates(const v1::SourceProfile& profile,
     const auto kept = resolved.affinities().begin();
     if (std::find(kept, resolved.affinities().end(), *code) == resolved.affinities().end()) {
       resolved.affinities_[resolved.affinity_count_++] = *code;
+    }
+  }
+  // Unknown codes are reported, never kept or dropped unseen.
+  for (const std::string& need : profile.support_needs()) {
+    if (std::find(std::begin(kSupportNeedCodes), std::end(kSupportNeedCodes), need) ==
+        std::end(kSupportNeedCodes)) {
+      Fail(errors, "support_needs",
+           "not one of jobcoach, werkplekaanpassing, vervoer, loonkostensubsidie, no_riskpolis, "
+           "beschut_werk",
+           RejectionKind::kUnknownCode);
+      break;
+    }
+  }
+  for (const std::string& language : profile.languages()) {
+    if (language.size() != 2 || !absl::ascii_islower(language[0]) ||
+        !absl::ascii_islower(language[1])) {
+      Fail(errors, "languages", "not an ISO 639-1 code (two lowercase letters, e.g. nl)",
+           RejectionKind::kUnknownCode);
+      break;
     }
   }
   resolved.available_from_day_ = CheckDate(errors, "available_from", profile.available_from());
