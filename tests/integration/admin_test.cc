@@ -17,7 +17,7 @@
 #include "service/store/accounts.h"
 #include "service/store/records.h"
 #include "tests/integration/test_accounts.h"
-#include "tests/integration/test_index.h"
+#include "tests/integration/test_installation.h"
 #include "tests/program_run.h"
 #include "tests/test_store.h"
 #include "verkenner/v1/sessions.grpc.pb.h"
@@ -32,36 +32,22 @@ constexpr char kEmployer[] = "werkgever@admin.example";
 class AdminTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = fs::temp_directory_path() / absl::StrCat("verkenner-admin-", getpid());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
-    auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
-    ASSERT_TRUE(reference.ok()) << reference.status();
-    auto store = testing::TestStore::Create(directory_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    auto index =
-        testing::BuildTestIndex(directory_, 10, *reference, store_->VaultTarget(directory_));
-    ASSERT_TRUE(index.ok()) << index.status();
+    auto installation = testing::CreateTestInstallation("admin", 10);
+    ASSERT_TRUE(installation.ok()) << installation.status();
+    installation_ = std::move(*installation);
+    directory_ = installation_->directory;
+    store_ = installation_->store.get();
     auto token = testing::AddAccountWithToken(store_->target(),
                                               testing::TestEmployer(kEmployer, "Admin BV"));
     ASSERT_TRUE(token.ok()) << token.status();
     first_token_ = *token;
-    service::Server::Options options;
-    options.listen_address = "127.0.0.1:0";
-    options.index_path = index->index_path;
-    options.store_path = store_->target();
-    options.vault_path = index->vault_path;
-    options.reference_data = *reference;
-    options.search_threads = 1;
-    auto server = service::Server::Start(std::move(options));
+    auto server = service::Server::Start(installation_->ServerOptions());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
   }
   void TearDown() override {
     server_.reset();
-    store_.reset();
-    fs::remove_all(directory_);
+    installation_.reset();
   }
 
   ProgramRun Admin(std::vector<std::string> arguments) {
@@ -89,8 +75,9 @@ class AdminTest : public ::testing::Test {
     return rows;
   }
 
+  std::unique_ptr<testing::TestInstallation> installation_;
   fs::path directory_;
-  std::unique_ptr<testing::TestStore> store_;
+  testing::TestStore* store_ = nullptr;
   std::unique_ptr<service::Server> server_;
   std::string first_token_;
 };

@@ -17,7 +17,7 @@
 #include "service/store/records.h"
 #include "service/store/store.h"
 #include "tests/integration/test_accounts.h"
-#include "tests/integration/test_index.h"
+#include "tests/integration/test_installation.h"
 #include "tests/program_run.h"
 #include "tests/test_store.h"
 #include "verkenner/v1/contact_requests.grpc.pb.h"
@@ -36,19 +36,12 @@ constexpr int kProfiles = 30;
 class KeyRotationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = fs::temp_directory_path() / absl::StrCat("verkenner-rotation-", getpid());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
-    auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
-    ASSERT_TRUE(reference.ok()) << reference.status();
-    reference_ = *reference;
-    auto store = testing::TestStore::Create(directory_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    auto index =
-        testing::BuildTestIndex(directory_, kProfiles, reference_, store_->VaultTarget(directory_));
-    ASSERT_TRUE(index.ok()) << index.status();
-    index_ = std::move(*index);
+    auto installation = testing::CreateTestInstallation("rotation", kProfiles);
+    ASSERT_TRUE(installation.ok()) << installation.status();
+    installation_ = std::move(*installation);
+    directory_ = installation_->directory;
+    store_ = installation_->store.get();
+    index_ = installation_->index;
     old_key_file_ = testing::WriteTestKeyFile(directory_ / "old.key");
     new_key_file_ = (directory_ / "new.key").string();
     std::ofstream(new_key_file_) << std::string(32, 'n');
@@ -63,21 +56,13 @@ class KeyRotationTest : public ::testing::Test {
   }
   void TearDown() override {
     server_.reset();
-    store_.reset();
-    fs::remove_all(directory_);
+    installation_.reset();
   }
 
   void Serve(std::shared_ptr<const indexer::Pseudonymizer> key) {
     server_.reset();
-    service::Server::Options options;
-    options.listen_address = "127.0.0.1:0";
-    options.index_path = index_.index_path;
-    options.store_path = store_->target();
-    options.vault_path = index_.vault_path;
+    service::Server::Options options = installation_->ServerOptions();
     options.pseudonymizer = std::move(key);
-    options.reference_data = reference_;
-    options.search_threads = 1;
-    options.today = [] { return testing::kTestToday; };
     auto server = service::Server::Start(std::move(options));
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
@@ -127,9 +112,9 @@ class KeyRotationTest : public ::testing::Test {
     return rows;
   }
 
+  std::unique_ptr<testing::TestInstallation> installation_;
   fs::path directory_;
-  std::shared_ptr<const engine::ReferenceData> reference_;
-  std::unique_ptr<testing::TestStore> store_;
+  testing::TestStore* store_ = nullptr;
   testing::TestIndex index_;
   std::string old_key_file_, new_key_file_;
   std::shared_ptr<const indexer::Pseudonymizer> new_key_;

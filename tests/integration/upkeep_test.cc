@@ -17,7 +17,7 @@
 #include "service/server.h"
 #include "tests/integration/import_stream.h"
 #include "tests/integration/test_accounts.h"
-#include "tests/integration/test_index.h"
+#include "tests/integration/test_installation.h"
 #include "tests/test_store.h"
 
 namespace verkenner {
@@ -32,18 +32,11 @@ constexpr char kSource[] = "GM0344";
 class UpkeepTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = fs::temp_directory_path() / absl::StrCat("verkenner-upkeep-", getpid());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
-    auto reference = engine::ReferenceData::Load(engine::ReferenceData::DefaultDirectory());
-    ASSERT_TRUE(reference.ok()) << reference.status();
-    auto store = testing::TestStore::Create(directory_);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    auto index =
-        testing::BuildTestIndex(directory_, kProfiles, *reference, store_->VaultTarget(directory_));
-    ASSERT_TRUE(index.ok()) << index.status();
-    index_ = std::move(*index);
+    auto installation = testing::CreateTestInstallation("upkeep", kProfiles);
+    ASSERT_TRUE(installation.ok()) << installation.status();
+    installation_ = std::move(*installation);
+    store_ = installation_->store.get();
+    index_ = installation_->index;
     service::NewAccount importer = testing::TestEmployer("koppeling@upkeep.example", "Utrecht");
     importer.role = v1::ACCOUNT_ROLE_IMPORTER;
     importer.source = kSource;
@@ -51,14 +44,7 @@ class UpkeepTest : public ::testing::Test {
     ASSERT_TRUE(token.ok()) << token.status();
     importer_ = *token;
 
-    service::Server::Options options;
-    options.listen_address = "127.0.0.1:0";
-    options.index_path = index_.index_path;
-    options.store_path = store_->target();
-    options.vault_path = index_.vault_path;
-    options.pseudonymizer = index_.pseudonymizer;
-    options.reference_data = *reference;
-    options.search_threads = 1;
+    service::Server::Options options = installation_->ServerOptions();
     options.today = [this] { return today_.load(); };
     options.upkeep_interval = absl::Milliseconds(200);
     auto server = service::Server::Start(std::move(options));
@@ -67,16 +53,15 @@ class UpkeepTest : public ::testing::Test {
   }
   void TearDown() override {
     server_.reset();
-    store_.reset();
-    fs::remove_all(directory_);
+    installation_.reset();
   }
 
   int64_t IndexDocuments() {
     return static_cast<int64_t>(Xapian::Database(index_.index_path).get_doccount());
   }
 
-  fs::path directory_;
-  std::unique_ptr<testing::TestStore> store_;
+  std::unique_ptr<testing::TestInstallation> installation_;
+  testing::TestStore* store_ = nullptr;
   testing::TestIndex index_;
   std::string importer_;
   std::atomic<int64_t> today_{testing::kTestToday};
