@@ -155,6 +155,7 @@ v1::ImportReport ToProtoReport(const ImportReport& report, const std::string& fi
   out.set_unchanged(report.unchanged);
   out.set_withdrawn_absent(report.withdrawn_absent);
   out.set_rejected_rows(report.rejected_rows);
+  out.set_free_text_left_out(report.free_text_left_out);
   AddRejections(report.rejections, out);
   AddCompleteness(report.completeness_by_source, out);
   return out;

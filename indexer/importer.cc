@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <deque>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <thread>
 
@@ -58,11 +59,13 @@ struct ImportPosition {
   }
 };
 
-// A parsed row on its way to its shard.
+// A row on its way to its shard: parsed, or refused by the parser but with a readable key.
 struct RoutedRow {
   int64_t row = 0;
   std::string profile_id;  // empty when the row lacks source or client number
   v1::SourceProfile profile;
+  absl::Status parse_error;  // why the row could not be parsed; then `profile` holds its key only
+  RejectionKind parse_problem = RejectionKind::kBadFormat;
 };
 
 // A change to the identity vault, held until the shard's batch commits.
@@ -139,6 +142,7 @@ void MergeReport(ImportReport& into, ImportReport&& from) {
   into.received_rows += from.received_rows;
   into.expired += from.expired;
   into.rejected_rows += from.rejected_rows;
+  into.free_text_left_out += from.free_text_left_out;
   for (RejectedRow& row : from.rejections) into.rejections.push_back(std::move(row));
   for (auto& [source, counts] : from.completeness_by_source) {
     SourceCompleteness& total = into.completeness_by_source[source];
@@ -262,13 +266,24 @@ std::optional<ValidatedProfile> Importer::CheckRow(const v1::SourceProfile& prof
   return valid;
 }
 
+void Importer::RejectUnparsedRow(const absl::Status& error, RejectionKind problem,
+                                 const std::string& profile_id, int64_t row, ShardRun& run) {
+  ++run.report.received_rows;
+  ++run.report.rejected_rows;
+  run.report.rejections.push_back({row, ErrorField(error), std::string(error.message()), problem});
+  // As for a row the validator refuses: a full sync keeps the client's existing profile.
+  if (!profile_id.empty()) run.seen.emplace(profile_id, row);
+}
+
 absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::string& profile_id,
                                  int64_t row, bool replay, ShardRun& run) {
   ++run.report.received_rows;
   std::optional<ValidatedProfile> valid = CheckRow(profile, profile_id, row, run);
   if (!valid.has_value()) return absl::OkStatus();
   auto withdraw = [&]() -> absl::StatusOr<bool> {
-    if (vault_ != nullptr) run.vault_changes.push_back({true, {profile_id, "", ""}});
+    if (vault_ != nullptr && !run.options.dry_run) {
+      run.vault_changes.push_back({true, {profile_id, "", ""}});
+    }
     return run.writer.Withdraw(profile_id);
   };
   if (valid->is_delete()) {
@@ -288,18 +303,36 @@ absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::st
     return absl::OkStatus();
   }
   CountKnownFields(record, run.report.completeness_by_source[record.source]);
+  run.report.free_text_left_out += (profile.diplomas_size() - std::ssize(record.diplomas)) +
+                                   (profile.skills_size() - std::ssize(record.skills)) +
+                                   (profile.work_experience_size() - std::ssize(record.experience));
   if (replay) return absl::OkStatus();
 
-  if (vault_ != nullptr) {
+  if (vault_ != nullptr && !run.options.dry_run) {
     run.vault_changes.push_back({false, {profile_id, profile.source(), profile.client_number()}});
   }
-  absl::StatusOr<bool> created = run.writer.Upsert(record);
-  if (!created.ok()) return created.status();
-  ++(*created ? run.position.created : run.position.updated);
+  absl::StatusOr<UpsertResult> upserted = run.writer.Upsert(record);
+  if (!upserted.ok()) return upserted.status();
+  switch (*upserted) {
+    case UpsertResult::kCreated:
+      ++run.position.created;
+      break;
+    case UpsertResult::kUpdated:
+      ++run.position.updated;
+      break;
+    case UpsertResult::kUnchanged:
+      ++run.position.unchanged;
+      break;
+  }
   return absl::OkStatus();
 }
 
 absl::Status Importer::CommitShardBatch(ShardRun& run) {
+  if (run.options.dry_run) {  // what the batch did is counted; it is not kept
+    run.writer.AbortBatch();
+    run.rows_in_batch = 0;
+    return absl::OkStatus();
+  }
   // The vault commits first: an indexed profile must always be resolvable by the WSP.
   if (vault_ != nullptr && !run.vault_changes.empty()) {
     std::lock_guard<std::mutex> lock(vault_mutex_);
@@ -332,10 +365,16 @@ void Importer::RunShard(ShardRun& run) {
   while (run.queue.Pop(chunk)) {
     for (RoutedRow& routed : chunk) {
       const bool replay = routed.row <= run.replay_through_row;
-      if (absl::Status status =
-              HandleRow(routed.profile, routed.profile_id, routed.row, replay, run);
-          !status.ok()) {
-        return fail(status);
+      if (!routed.parse_error.ok()) {
+        RejectUnparsedRow(routed.parse_error, routed.parse_problem, routed.profile_id, routed.row,
+                          run);
+      } else {
+        NormalizeSourceProfile(routed.profile);
+        if (absl::Status status =
+                HandleRow(routed.profile, routed.profile_id, routed.row, replay, run);
+            !status.ok()) {
+          return fail(status);
+        }
       }
       if (replay) continue;
       run.position.row = routed.row;
@@ -355,7 +394,9 @@ absl::Status Importer::WithdrawAbsentProfiles(ShardRun& run) {
   if (!held.ok()) return held.status();
   for (const std::string& profile_id : *held) {
     if (run.seen.contains(profile_id)) continue;
-    if (vault_ != nullptr) run.vault_changes.push_back({true, {profile_id, "", ""}});
+    if (vault_ != nullptr && !run.options.dry_run) {
+      run.vault_changes.push_back({true, {profile_id, "", ""}});
+    }
     if (absl::StatusOr<bool> existed = run.writer.Withdraw(profile_id); !existed.ok()) {
       return existed.status();
     }
@@ -407,7 +448,9 @@ absl::StatusOr<ImportReport> Importer::ImportRecords(RecordSource& source,
     shards.push_back(std::make_unique<ShardRun>(options, writer_->shard(i), position_key));
   }
   ImportReport report;
-  if (absl::Status restored = RestorePositions(shards, report); !restored.ok()) return restored;
+  if (!options.dry_run) {
+    if (absl::Status restored = RestorePositions(shards, report); !restored.ok()) return restored;
+  }
 
   std::vector<std::thread> workers;
   for (auto& run : shards) workers.emplace_back([this, &run] { RunShard(*run); });
@@ -471,22 +514,26 @@ void Importer::ReadAndRoute(RecordSource& source, std::vector<std::unique_ptr<Sh
   SourceRecord record;
   int64_t rows_since_progress = 0;
   while (!abandoned && source.Next(record)) {
-    if (!record.status.ok()) {  // unparsable: counted here; parsed rows by their shard
+    std::string profile_id;
+    // The key as the shard worker will read it (NormalizeSourceProfile), for routing.
+    NormalizeProfileKey(*record.profile.mutable_source(), *record.profile.mutable_client_number());
+    if (!record.profile.source().empty() && !record.profile.client_number().empty()) {
+      profile_id =
+          pseudonymizer_->ProfileId(record.profile.source(), record.profile.client_number());
+    }
+    if (!record.status.ok() && profile_id.empty()) {  // whose row it is is unknown: counted here
       ++report.received_rows;
       ++report.rejected_rows;
       report.rejections.push_back({record.row, ErrorField(record.status),
                                    std::string(record.status.message()), record.problem});
     } else {
-      std::string profile_id;
-      if (!record.profile.source().empty() && !record.profile.client_number().empty()) {
-        profile_id =
-            pseudonymizer_->ProfileId(record.profile.source(), record.profile.client_number());
-      }
       const size_t shard = writer_->ShardOf(profile_id);
       if (filled[shard] == pending[shard].size()) pending[shard].emplace_back();
       RoutedRow& routed = pending[shard][filled[shard]++];
       routed.row = record.row;
       routed.profile_id = std::move(profile_id);
+      routed.parse_error = record.status;
+      routed.parse_problem = record.problem;
       // The reader parses its next row into the recycled profile it gets back.
       routed.profile.Swap(&record.profile);
       if (filled[shard] >= RowQueue::kChunkRows) flush(shard);

@@ -48,10 +48,14 @@ struct ImportReport {
   int64_t received_rows = 0;
   int64_t created = 0;
   int64_t updated = 0;
-  int64_t deleted = 0;    // delete rows that withdrew a profile
-  int64_t unchanged = 0;  // delete rows for profiles that were not in the index
-  int64_t expired = 0;    // registration past retention: not indexed (withdrawn if it was)
+  int64_t deleted = 0;  // delete rows that withdrew a profile
+  // Upserts equal to the stored profile, and delete rows for profiles that were not in the index.
+  int64_t unchanged = 0;
+  int64_t expired = 0;  // registration past retention: not indexed (withdrawn if it was)
   int64_t rejected_rows = 0;
+  // Diplomas, skills and work-experience entries of accepted upserts that were free text which
+  // could carry personal data, and so were left out of the index (FilterShortText).
+  int64_t free_text_left_out = 0;
   std::vector<RejectedRow> rejections;  // one per problem, so possibly more than rejected_rows
   // Full sync: profiles of the source that the file no longer holds, withdrawn at the end.
   int64_t withdrawn_absent = 0;
@@ -119,6 +123,10 @@ class Importer {
     // Called after each row is applied to the open batch (not for replayed rows), from the
     // row's shard worker thread. Crash tests use it to die at a chosen point.
     std::function<void(int64_t row)> after_row_applied;
+    // Work out what the import would do, changing nothing: every batch is rolled back instead of
+    // committed, the vault is not touched, and an interrupted earlier run is not resumed. The
+    // report counts as the import's would (verkenner-index --check).
+    bool dry_run = false;
   };
 
   Importer(std::shared_ptr<const engine::ReferenceData> reference_data,
@@ -156,6 +164,10 @@ class Importer {
   // out the same).
   absl::Status HandleRow(const v1::SourceProfile& profile, const std::string& profile_id,
                          int64_t row, bool replay, ShardRun& run);
+  // Reports a row the parser refused (`error`, `problem`) in its shard; its client, when the
+  // key could be read, counts as mentioned for a full sync.
+  void RejectUnparsedRow(const absl::Status& error, RejectionKind problem,
+                         const std::string& profile_id, int64_t row, ShardRun& run);
   // Runs one shard's rows until its queue closes.
   void RunShard(ShardRun& run);
   // Commits the shard's open batch: its vault changes first, then the shard with its position.

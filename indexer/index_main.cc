@@ -1,13 +1,18 @@
 // verkenner-index: imports Sonar-style profile exports (CSV or JSON Lines) into a search index
 // and its identity vault, and purges profiles whose retention has ended.
+#include <openssl/rand.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +21,7 @@
 #include "base/command_line/command_line.h"
 #include "base/disk_space.h"
 #include "engine/disclosure_control.h"
+#include "engine/index_layout.h"
 #include "engine/refdata/reference_data.h"
 #include "engine/schema.h"
 #include "indexer/import_flags.h"
@@ -52,6 +58,9 @@ ABSL_FLAG(std::string, full_sync, "",
 ABSL_FLAG(std::string, report, "",
           "write the rejected rows to this file: .json for JSON, anything else for CSV");
 ABSL_FLAG(bool, sweep_only, false, "only purge expired profiles; import no files");
+ABSL_FLAG(bool, check, false,
+          "check the files only: report what importing them would do (against --index when "
+          "given, else against an empty index), changing nothing");
 ABSL_FLAG(int64_t, batch_size, verkenner::indexer::Importer::Options().batch_size,
           "rows per committed batch and shard; a killed import resumes after the last commit");
 ABSL_FLAG(int, show_rejected, 20, "rejected rows to list in the summary");
@@ -103,23 +112,32 @@ void PrintProgress(const verkenner::indexer::ImportProgress& progress,
   }
 }
 
+// `checked`: the report of a --check, which changed nothing.
 void PrintSummary(const std::string& file, const verkenner::indexer::ImportReport& report,
-                  double seconds, int show_rejected) {
+                  double seconds, int show_rejected, bool checked) {
   auto count = [](int64_t value) { return static_cast<long long>(value); };
-  std::printf("%s: %lld rows in %.1fs (%.0f rows/s)\n", file.c_str(), count(report.received_rows),
-              seconds, seconds > 0 ? report.received_rows / seconds : 0.0);
+  std::printf("%s: %lld rows %s in %.1fs (%.0f rows/s)\n", file.c_str(),
+              count(report.received_rows), checked ? "checked" : "imported", seconds,
+              seconds > 0 ? report.received_rows / seconds : 0.0);
   if (report.resumed_after_row > 0) {
     std::printf("  resumed an interrupted import after row %lld\n",
                 count(report.resumed_after_row));
   }
   std::printf(
-      "  created %lld, updated %lld, withdrawn %lld, delete of unknown %lld, "
-      "expired %lld, rejected %lld\n",
-      count(report.created), count(report.updated), count(report.deleted), count(report.unchanged),
-      count(report.expired), count(report.rejected_rows));
+      "  %s: created %lld, updated %lld, unchanged %lld, withdrawn %lld, expired %lld, "
+      "rejected %lld\n",
+      checked ? "an import would have" : "rows", count(report.created), count(report.updated),
+      count(report.unchanged), count(report.deleted), count(report.expired),
+      count(report.rejected_rows));
   if (report.withdrawn_absent > 0) {
-    std::printf("  full sync withdrew %lld profiles absent from the file\n",
-                count(report.withdrawn_absent));
+    std::printf("  full sync %s %lld profiles absent from the file\n",
+                checked ? "would withdraw" : "withdrew", count(report.withdrawn_absent));
+  }
+  if (report.free_text_left_out > 0) {
+    std::printf(
+        "  %lld diplomas, skills or work-experience entries left out: free text that could "
+        "carry personal data (docs/import-format.md)\n",
+        count(report.free_text_left_out));
   }
   namespace schema = verkenner::engine::schema;
   const char* kFields[] = {schema::kKnownEducation, schema::kKnownExperience,
@@ -146,6 +164,7 @@ void PrintSummary(const std::string& file, const verkenner::indexer::ImportRepor
 }
 // What a run was asked to do, from the command line.
 struct Run {
+  bool check = false;  // --check: a dry run
   std::string index;
   std::vector<std::string> files;
   verkenner::indexer::ImportJob::Options job;
@@ -160,8 +179,14 @@ Run RunFromFlags(const verkenner::command_line::Program& program, std::vector<st
   Run run;
   run.index = absl::GetFlag(FLAGS_index);
   run.files = std::move(files);
-  if (run.index.empty() || (run.files.empty() != absl::GetFlag(FLAGS_sweep_only))) {
-    usage("give --index DIR and either files or --sweep_only");
+  run.check = absl::GetFlag(FLAGS_check);
+  if (run.check) {
+    if (run.files.empty() || absl::GetFlag(FLAGS_sweep_only)) usage("--check takes files");
+    if (absl::GetFlag(FLAGS_publish) || !absl::GetFlag(FLAGS_store).empty()) {
+      usage("--check changes nothing, so it takes no --publish or --store");
+    }
+  } else if (run.index.empty() || (run.files.empty() != absl::GetFlag(FLAGS_sweep_only))) {
+    usage("give --index DIR and either files or --sweep_only (or --check with files)");
   }
   const std::string format = absl::GetFlag(FLAGS_format);
   if (format == "csv") {
@@ -238,8 +263,12 @@ void CrashAfterRowFromEnvironment(verkenner::indexer::Importer::Options& options
   }
 }
 
-// Imports each file with a progress line and a summary. Returns the exit code so far.
-int ImportFiles(verkenner::indexer::ImportJob& job, Run& run) {
+// How a run imports (or checks) one file.
+using ImportOne = std::function<absl::StatusOr<verkenner::indexer::ImportReport>(
+    const std::string& file, const verkenner::indexer::Importer::Options& options)>;
+
+// Imports (or checks) each file with a progress line and a summary. Returns the exit code so far.
+int ImportFiles(const ImportOne& import_one, Run& run) {
   const bool terminal = isatty(STDERR_FILENO);
   bool any_rejected = false;
   for (const std::string& file : run.files) {
@@ -247,12 +276,12 @@ int ImportFiles(verkenner::indexer::ImportJob& job, Run& run) {
     run.import.on_progress = [&](const verkenner::indexer::ImportProgress& progress) {
       PrintProgress(progress, start, terminal);
     };
-    auto report = job.ImportFile(file, run.import);
+    auto report = import_one(file, run.import);
     if (terminal) std::fprintf(stderr, "\n");
     if (!report.ok()) return Failed(file, report.status());
     PrintSummary(file, *report,
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-                 absl::GetFlag(FLAGS_show_rejected));
+                 absl::GetFlag(FLAGS_show_rejected), run.check);
     if (const std::string report_path = absl::GetFlag(FLAGS_report); !report_path.empty()) {
       if (auto written = verkenner::indexer::WriteRejectedRowsReport(
               *report, file, run.import.full_sync_source, report_path);
@@ -264,6 +293,83 @@ int ImportFiles(verkenner::indexer::ImportJob& job, Run& run) {
     any_rejected = any_rejected || report->rejected_rows > 0;
   }
   return any_rejected ? kExitRowsRejected : kExitOk;
+}
+
+// Says why an input of the run (reference data, key) cannot be used; returns kExitFailed.
+int FailedInput(const absl::Status& status) {
+  std::cerr << "verkenner-index: " << status.message() << "\n";
+  return kExitFailed;
+}
+
+// A directory of its own under $TMPDIR (or /tmp), removed with everything in it when this goes.
+class TemporaryDirectory {
+ public:
+  static absl::StatusOr<TemporaryDirectory> Create() {
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string pattern = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
+                                       "/verkenner-check-XXXXXX");
+    if (mkdtemp(pattern.data()) == nullptr) {
+      return absl::ErrnoToStatus(errno, "cannot create a temporary directory");
+    }
+    return TemporaryDirectory(pattern);
+  }
+  TemporaryDirectory(TemporaryDirectory&& other) noexcept : path_(std::move(other.path_)) {
+    other.path_.clear();
+  }
+  TemporaryDirectory& operator=(TemporaryDirectory&&) = delete;
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit TemporaryDirectory(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// --check: what importing the files would do, against the index of --index or, without it, an
+// empty index under a temporary key. Nothing is written: every batch is rolled back, the vault
+// is not opened, and no upkeep runs. Returns the exit code.
+int CheckFiles(Run& run, std::shared_ptr<const verkenner::engine::ReferenceData> reference_data,
+               const std::string& key_file) {
+  using verkenner::indexer::Pseudonymizer;
+  std::optional<TemporaryDirectory> scratch;
+  std::string index = run.index;
+  absl::StatusOr<std::unique_ptr<Pseudonymizer>> pseudonymizer;
+  if (index.empty()) {
+    absl::StatusOr<TemporaryDirectory> created = TemporaryDirectory::Create();
+    if (!created.ok()) return Failed("check", created.status());
+    scratch.emplace(std::move(*created));
+    index = scratch->path() + "/index";
+    std::string key(32, '\0');
+    RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size()));
+    pseudonymizer = Pseudonymizer::FromKey(std::move(key));
+  } else {
+    // An index that is not there would be created: refuse rather than write.
+    if (!verkenner::engine::ReadIndexLayout(index).ok()) {
+      return Failed("check", absl::NotFoundError(absl::StrCat(
+                                 "no index at ", index,
+                                 "; leave --index out to check against an empty index")));
+    }
+    pseudonymizer = Pseudonymizer::FromKeyFile(key_file);
+  }
+  if (!pseudonymizer.ok()) return FailedInput(pseudonymizer.status());
+  verkenner::indexer::IndexWriter::Options writer_options;
+  writer_options.shards_if_new = 1;
+  auto writer = verkenner::indexer::IndexWriter::Open(index, reference_data, writer_options);
+  if (!writer.ok()) return Failed("opening the index", writer.status());
+  verkenner::indexer::Importer importer(reference_data, std::move(*pseudonymizer),
+                                        run.job.retention, writer->get(), /*vault=*/nullptr);
+  run.import.dry_run = true;
+  run.import.today_day = run.job.today_day;
+  std::printf("checking against %s; nothing is changed\n",
+              run.index.empty() ? "an empty index" : run.index.c_str());
+  return ImportFiles(
+      [&importer](const std::string& file, const verkenner::indexer::Importer::Options& options) {
+        return importer.ImportFile(file, options);
+      },
+      run);
 }
 
 // Prints what the job's upkeep did, as far as it got.
@@ -307,12 +413,6 @@ std::string_view StepContext(verkenner::indexer::ImportJob::Step step) {
   return kContexts[static_cast<size_t>(step)];
 }
 
-// Says why an input of the run (reference data, key) cannot be used; returns kExitFailed.
-int FailedInput(const absl::Status& status) {
-  std::cerr << "verkenner-index: " << status.message() << "\n";
-  return kExitFailed;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -322,7 +422,10 @@ int main(int argc, char** argv) {
           "Imports Sonar-style client profiles into an anonymous search index.\n"
           "  verkenner-index --index DIR [--full_sync GMxxxx] [--report rejected.csv] FILE ...\n"
           "  verkenner-index --index DIR --sweep_only\n"
-          "Exit codes: 0 all rows imported, 3 some rows rejected, 1 failed (also a full disk: "
+          "  verkenner-index --check [--index DIR] [--full_sync GMxxxx] [--report rejected.csv] "
+          "FILE ...\n"
+          "Exit codes: 0 all rows imported (or would be), 3 some rows rejected, 1 failed (also a "
+          "full disk: "
           "free\nspace and run the same command again, it resumes), 2 usage error.",
       .max_arguments = verkenner::command_line::kAnyNumber,
       .argument_name = "file"};
@@ -335,6 +438,7 @@ int main(int argc, char** argv) {
   if (!reference_data.ok()) return FailedInput(reference_data.status());
   std::string key_file = absl::GetFlag(FLAGS_key_file);
   if (key_file.empty()) key_file = verkenner::indexer::Pseudonymizer::DefaultKeyFile();
+  if (run.check) return CheckFiles(run, *reference_data, key_file);
   auto pseudonymizer = verkenner::indexer::Pseudonymizer::FromKeyFile(key_file);
   if (!pseudonymizer.ok()) return FailedInput(pseudonymizer.status());
 
@@ -360,7 +464,11 @@ int main(int argc, char** argv) {
     return Failed(StepContext(job.step()), opened);
   }
   CrashAfterRowFromEnvironment(run.import);
-  const int imported = ImportFiles(job, run);
+  const int imported = ImportFiles(
+      [&job](const std::string& file, const verkenner::indexer::Importer::Options& options) {
+        return job.ImportFile(file, options);
+      },
+      run);
   if (imported == kExitFailed) return imported;
   verkenner::indexer::ImportJob::Upkeep upkeep;
   absl::Status finished = job.Finish(upkeep);

@@ -110,6 +110,24 @@ absl::Status CheckCreatable(const std::string& directory) {
   return absl::OkStatus();
 }
 
+// Whether `stored` already is `built`: the same terms (with their within-document frequencies),
+// values and data.
+bool SameDocument(const Xapian::Document& stored, const Xapian::Document& built) {
+  if (stored.termlist_count() != built.termlist_count() ||
+      stored.values_count() != built.values_count() || stored.get_data() != built.get_data()) {
+    return false;
+  }
+  for (auto a = stored.values_begin(), b = built.values_begin(); a != stored.values_end();
+       ++a, ++b) {
+    if (a.get_valueno() != b.get_valueno() || *a != *b) return false;
+  }
+  for (auto a = stored.termlist_begin(), b = built.termlist_begin(); a != stored.termlist_end();
+       ++a, ++b) {
+    if (*a != *b || a.get_wdf() != b.get_wdf()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 // ---- IndexShardWriter ----
@@ -180,18 +198,24 @@ bool IndexShardWriter::MayHold(const std::string& id_term) {
   return may_hold_.contains(std::hash<std::string>()(id_term));
 }
 
-absl::StatusOr<bool> IndexShardWriter::Upsert(const engine::CandidateRecord& record) {
+absl::StatusOr<UpsertResult> IndexShardWriter::Upsert(const engine::CandidateRecord& record) {
   XapianWriteScope writing(path_);
   try {
     const std::string id_term = engine::schema::ProfileIdTerm(record.profile_id);
     const bool existed = MayHold(id_term) && database_.term_exists(id_term);
     may_hold_.insert(std::hash<std::string>()(id_term));
-    // replace_document() would look the id term up again; a new profile needs no replacing.
-    changed_.push_back(
-        existed
-            ? database_.replace_document(id_term, engine::BuildDocument(record, term_generator_))
-            : database_.add_document(engine::BuildDocument(record, term_generator_)));
-    return !existed;
+    Xapian::Document document = engine::BuildDocument(record, term_generator_);
+    if (!existed) {
+      changed_.push_back(database_.add_document(document));
+      return UpsertResult::kCreated;
+    }
+    const Xapian::docid docid = *database_.postlist_begin(id_term);
+    // Re-imports mostly repeat what is stored: writing it again would cost a write per profile
+    // and report a change that is none.
+    if (SameDocument(database_.get_document(docid), document)) return UpsertResult::kUnchanged;
+    database_.replace_document(docid, document);
+    changed_.push_back(docid);
+    return UpsertResult::kUpdated;
   } catch (const Xapian::Error& error) {
     return engine::StatusFromXapianError(error);
   }
@@ -502,7 +526,7 @@ void IndexWriter::AbortBatch() {
   }
 }
 
-absl::StatusOr<bool> IndexWriter::Upsert(const engine::CandidateRecord& record) {
+absl::StatusOr<UpsertResult> IndexWriter::Upsert(const engine::CandidateRecord& record) {
   return shards_[ShardOf(record.profile_id)]->Upsert(record);
 }
 

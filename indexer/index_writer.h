@@ -27,6 +27,13 @@ namespace verkenner::indexer {
 //
 // Not thread-safe: one thread at a time uses a shard, so the importer can give each shard a
 // thread of its own.
+// What an upsert did to the index.
+enum class UpsertResult {
+  kCreated,    // the profile was new
+  kUpdated,    // its document changed
+  kUnchanged,  // the stored document was already this one: nothing was written
+};
+
 class IndexShardWriter {
  public:
   ~IndexShardWriter();
@@ -38,9 +45,9 @@ class IndexShardWriter {
   // Drops the batch's changes.
   void AbortBatch();
 
-  // Adds or replaces the profile's document. Returns true if it was new. The caller routes the
-  // profile here: IndexWriter::ShardOf(record.profile_id).
-  absl::StatusOr<bool> Upsert(const engine::CandidateRecord& record);
+  // Adds or replaces the profile's document, unless the stored one is already the same. The
+  // caller routes the profile here: IndexWriter::ShardOf(record.profile_id).
+  absl::StatusOr<UpsertResult> Upsert(const engine::CandidateRecord& record);
   // Removes the profile. Returns true if this shard held it.
   absl::StatusOr<bool> Withdraw(const std::string& profile_id);
   // Copies the document of `from_id` in `from` under the id `to_id` into this shard (replacing a
@@ -138,7 +145,7 @@ class IndexWriter {
   absl::Status BeginBatch();
   absl::Status CommitBatch(const std::vector<std::pair<std::string, std::string>>& metadata = {});
   void AbortBatch();
-  absl::StatusOr<bool> Upsert(const engine::CandidateRecord& record);
+  absl::StatusOr<UpsertResult> Upsert(const engine::CandidateRecord& record);
   absl::StatusOr<bool> Withdraw(const std::string& profile_id);
   absl::StatusOr<std::vector<std::string>> ProfilesOfSource(const std::string& source);
   absl::StatusOr<std::vector<std::string>> ExpiredProfiles(int64_t today_day);

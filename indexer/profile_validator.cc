@@ -8,9 +8,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "base/email_address.h"
 #include "engine/affinities.h"
 #include "engine/banenafspraak.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/reflection.h"
 #include "indexer/bsn.h"
 
 namespace verkenner::indexer {
@@ -19,7 +22,6 @@ namespace {
 constexpr int kMaxTravelKm = 200;
 constexpr int kMaxExperienceMonths = 600;
 constexpr int kMinExperienceYear = 1950;
-constexpr size_t kMaxClientNumberLength = 64;
 constexpr size_t kMaxShortTextLength = 200;
 
 bool OneOf(const std::string& value, std::initializer_list<const char*> allowed) {
@@ -99,6 +101,45 @@ bool OutsideRange(bool has_value, T value, T minimum, T maximum) {
   return has_value && (value < minimum || value > maximum);
 }
 
+// Removes ASCII white space around each text value of `message` (and of the messages in it),
+// dropping list values that are left empty.
+void TrimTextValues(google::protobuf::Message& message) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  std::string scratch;
+  for (const FieldDescriptor* field : fields) {
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+        TrimTextValues(*reflection->MutableRepeatedMessage(&message, field, i));
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING && field->is_repeated()) {
+      auto values = reflection->GetMutableRepeatedFieldRef<std::string>(&message, field);
+      std::vector<std::string> kept;
+      bool changed = false;
+      for (int i = 0; i < values.size(); ++i) {
+        const std::string value = values.Get(i);
+        absl::string_view trimmed = absl::StripAsciiWhitespace(value);
+        changed |= trimmed.size() != value.size();
+        if (!trimmed.empty()) kept.emplace_back(trimmed);
+      }
+      if (!changed) continue;
+      values.Clear();
+      for (const std::string& value : kept) values.Add(value);
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      const std::string& value = reflection->GetStringReference(message, field, &scratch);
+      absl::string_view trimmed = absl::StripAsciiWhitespace(value);
+      if (trimmed.size() == value.size()) continue;
+      if (trimmed.empty()) {
+        reflection->ClearField(&message, field);
+      } else {
+        reflection->SetString(&message, field, std::string(trimmed));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<int64_t> ParseIsoDay(std::string_view text) {
@@ -140,6 +181,23 @@ std::optional<ValidatedProfile> ProfileValidator::Resolve(const v1::SourceProfil
   return resolved;
 }
 
+void NormalizeProfileKey(std::string& source, std::string& client_number) {
+  absl::StripAsciiWhitespace(&source);
+  absl::AsciiStrToUpper(&source);
+  absl::StripAsciiWhitespace(&client_number);
+}
+
+void NormalizeSourceProfile(v1::SourceProfile& profile) {
+  TrimTextValues(profile);
+  NormalizeProfileKey(*profile.mutable_source(), *profile.mutable_client_number());
+  absl::AsciiStrToLower(profile.mutable_target_group());
+  absl::AsciiStrToLower(profile.mutable_travel_mode());
+  for (auto* codes :
+       {profile.mutable_days(), profile.mutable_support_needs(), profile.mutable_languages()}) {
+    for (std::string& code : *codes) absl::AsciiStrToLower(&code);
+  }
+}
+
 std::vector<FieldError> CheckProfileKey(const std::string& source, const std::string& client_number,
                                         const engine::ReferenceData& reference_data) {
   std::vector<FieldError> errors;
@@ -151,7 +209,7 @@ std::vector<FieldError> CheckProfileKey(const std::string& source, const std::st
   }
   if (client_number.empty()) {
     Fail(errors, "client_number", "is required", RejectionKind::kMissing);
-  } else if (client_number.size() > kMaxClientNumberLength || HasControlCharacter(client_number)) {
+  } else if (client_number.size() > kMaxClientNumberBytes || HasControlCharacter(client_number)) {
     Fail(errors, "client_number", "longer than 64 characters or contains control characters",
          RejectionKind::kTooLong);
   }

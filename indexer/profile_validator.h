@@ -26,11 +26,27 @@ struct FieldError {
   RejectionKind kind = RejectionKind::kBadFormat;
 };
 
+// The longest client number (in bytes) a profile's key may have.
+inline constexpr size_t kMaxClientNumberBytes = 64;
+
 // The rule of a profile's key, shared by import rows and by every call that names a candidate by
 // it (CandidateRightsService): source is UWV or a known CBS municipality code, client_number is
 // 1 to 64 bytes without control characters. The errors name the field, never the value.
 std::vector<FieldError> CheckProfileKey(const std::string& source, const std::string& client_number,
                                         const engine::ReferenceData& reference_data);
+
+// The import contract's rule for case and white space (docs/import-format.md), in one place for
+// every way a row arrives (CSV, JSON Lines, the import API):
+// - white space (ASCII) around every text value is removed, and list values left empty are
+//   dropped;
+// - codes are put in the case their lists use: source in upper case ("gm0344" is GM0344), the
+//   code fields target_group, travel_mode, days, support_needs and languages in lower case.
+//   Education levels and affinities are matched ignoring case where they are looked up.
+// Applied before a row is keyed, checked or stored, so " gm0344" and "GM0344" are one source.
+void NormalizeSourceProfile(v1::SourceProfile& profile);
+
+// The same rule for a profile's key alone, for every call that names a candidate by it.
+void NormalizeProfileKey(std::string& source, std::string& client_number);
 
 class ProfileValidator;
 

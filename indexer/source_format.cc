@@ -16,6 +16,7 @@
 #include "engine/refdata/csv_reader.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace verkenner::indexer {
@@ -68,6 +69,37 @@ std::string EnumCsvName(const EnumValueDescriptor* value) {
   std::string prefix = EnumValuePrefix(value->type());
   if (name.substr(0, prefix.size()) == prefix) name.remove_prefix(prefix.size());
   return absl::AsciiStrToLower(std::string(name));
+}
+
+// The fields that name whose row it is.
+bool IsKeyField(const FieldDescriptor* field) {
+  return field->number() == v1::SourceProfile::kSourceFieldNumber ||
+         field->number() == v1::SourceProfile::kClientNumberFieldNumber;
+}
+
+// What a value of an enum of the import format must be: "expected upsert or delete (or no value)".
+std::string ExpectedEnumSpelling(const EnumDescriptor* type) {
+  std::vector<std::string> accepted;
+  for (int i = 0; i < type->value_count(); ++i) {
+    if (type->value(i)->number() != 0) accepted.push_back(EnumCsvName(type->value(i)));
+  }
+  return absl::StrCat("expected ", absl::StrJoin(accepted, " or "), " (or no value)");
+}
+
+// The value of enum field `field` that `text` names as the import format spells it, the same in
+// CSV and JSON Lines: its short name ("delete") or its proto name ("SOURCE_ACTION_DELETE"), in
+// any case. The zero value has no spelling: an empty or absent value means it.
+absl::StatusOr<const EnumValueDescriptor*> ParseEnumSpelling(std::string_view text,
+                                                             const FieldDescriptor* field,
+                                                             std::string_view path) {
+  const std::string lower = absl::AsciiStrToLower(std::string(text));
+  const EnumDescriptor* type = field->enum_type();
+  for (int i = 0; i < type->value_count(); ++i) {
+    const EnumValueDescriptor* value = type->value(i);
+    if (value->number() == 0) continue;
+    if (lower == EnumCsvName(value) || lower == absl::AsciiStrToLower(value->name())) return value;
+  }
+  return FieldError(path, ExpectedEnumSpelling(type));
 }
 
 bool IsIntegerType(const FieldDescriptor* field) {
@@ -241,21 +273,10 @@ absl::Status ParseScalar(std::string_view cell, const FieldDescriptor* field, st
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
-      std::string lower = absl::AsciiStrToLower(atext);
-      const EnumDescriptor* type = field->enum_type();
-      std::vector<std::string> accepted;
-      for (int i = 0; i < type->value_count(); ++i) {
-        const EnumValueDescriptor* value = type->value(i);
-        if (value->number() == 0) continue;
-        std::string csv_name = EnumCsvName(value);
-        if (lower == csv_name || lower == absl::AsciiStrToLower(value->name())) {
-          reflection->SetEnum(message, field, value);
-          return absl::OkStatus();
-        }
-        accepted.push_back(std::move(csv_name));
-      }
-      return FieldError(
-          path, absl::StrCat("expected ", absl::StrJoin(accepted, " or "), " (or an empty cell)"));
+      absl::StatusOr<const EnumValueDescriptor*> value = ParseEnumSpelling(text, field, path);
+      if (!value.ok()) return value.status();
+      reflection->SetEnum(message, field, *value);
+      return absl::OkStatus();
     }
     default:
       return absl::InternalError(
@@ -372,12 +393,8 @@ std::string ExpectedJsonValue(const FieldDescriptor* field, bool whole_field) {
       return "expected a whole number";
     case FieldDescriptor::CPPTYPE_BOOL:
       return "expected true or false";
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      std::vector<std::string> names;
-      const EnumDescriptor* type = field->enum_type();
-      for (int i = 0; i < type->value_count(); ++i) names.push_back(type->value(i)->name());
-      return absl::StrCat("expected one of ", absl::StrJoin(names, ", "));
-    }
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return ExpectedEnumSpelling(field->enum_type());
     case FieldDescriptor::CPPTYPE_MESSAGE:
       return "expected a JSON object";
     default:
@@ -428,6 +445,42 @@ absl::Status TranslateJsonError(std::string_view message) {
     return absl::InvalidArgumentError("line is not a JSON object");
   }
   return absl::InvalidArgumentError("malformed JSON");
+}
+
+// ParseJsonLine() for a line whose enum field `field` protobuf refused: the field's value is read
+// with ParseEnumSpelling(), the rest of the line by protobuf. Errors as ParseJsonLine()'s.
+absl::Status ParseJsonWithEnumSpelling(std::string_view line, const FieldDescriptor* field,
+                                       v1::SourceProfile* out) {
+  google::protobuf::Struct object;
+  if (!google::protobuf::util::JsonStringToMessage(
+           google::protobuf::StringPiece(line.data(), line.size()), &object)
+           .ok()) {
+    return absl::InvalidArgumentError("malformed JSON");
+  }
+  auto& fields = *object.mutable_fields();
+  auto value = fields.find(field->name());
+  if (value == fields.end()) value = fields.find(field->json_name());
+  if (value == fields.end() || value->second.kind_case() != google::protobuf::Value::kStringValue) {
+    return FieldError(field->name(), ExpectedJsonValue(field, true));
+  }
+  absl::StatusOr<const EnumValueDescriptor*> spelled =
+      ParseEnumSpelling(value->second.string_value(), field, field->name());
+  if (!spelled.ok()) return spelled.status();
+  fields.erase(value);
+  std::string rest;
+  if (!google::protobuf::util::MessageToJsonString(object, &rest).ok()) {
+    return absl::InvalidArgumentError("malformed JSON");
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(rest, out, options);
+  if (!status.ok()) {
+    out->Clear();
+    auto message = status.message();
+    return TranslateJsonError(std::string_view(message.data(), message.size()));
+  }
+  out->GetReflection()->SetEnum(out, field, *spelled);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -600,16 +653,61 @@ absl::Status ParseCsvRow(const CsvColumnMapping& mapping, const std::vector<std:
   return absl::OkStatus();
 }
 
+void ParseCsvRowKey(const CsvColumnMapping& mapping, const std::vector<std::string>& fields,
+                    v1::SourceProfile* out) {
+  out->Clear();
+  if (fields.size() != mapping.column_count()) return;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const FieldDescriptor* field = mapping.field(i);
+    if (IsKeyField(field) && base::IsValidUtf8(fields[i])) {
+      out->GetReflection()->SetString(out, field, fields[i]);
+    }
+  }
+}
+
+void ParseJsonLineKey(std::string_view line, v1::SourceProfile* out) {
+  out->Clear();
+  google::protobuf::Struct object;
+  if (!base::IsValidUtf8(line) ||
+      !google::protobuf::util::JsonStringToMessage(
+           google::protobuf::StringPiece(line.data(), line.size()), &object)
+           .ok()) {
+    return;
+  }
+  for (const auto& [name, value] : object.fields()) {
+    const FieldDescriptor* field = ProfileDescriptor()->FindFieldByName(name);
+    if (field == nullptr) field = ProfileDescriptor()->FindFieldByCamelcaseName(name);
+    if (field != nullptr && IsKeyField(field) &&
+        value.kind_case() == google::protobuf::Value::kStringValue) {
+      out->GetReflection()->SetString(out, field, value.string_value());
+    }
+  }
+}
+
 absl::StatusOr<std::string> FormatJsonLine(const v1::SourceProfile& profile) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = false;
   options.always_print_primitive_fields = false;
   options.preserve_proto_field_names = true;
+  // The action is spelled as in CSV ("delete"), not by its proto name.
+  const v1::SourceProfile* printed = &profile;
+  v1::SourceProfile without_action;
+  if (profile.action() != v1::SOURCE_ACTION_UNSPECIFIED) {
+    without_action = profile;
+    without_action.clear_action();
+    printed = &without_action;
+  }
   std::string line;
-  auto status = google::protobuf::util::MessageToJsonString(profile, &line, options);
-  if (!status.ok()) {
+  auto status = google::protobuf::util::MessageToJsonString(*printed, &line, options);
+  if (!status.ok() || line.empty() || line.back() != '}') {
     // The printer's message could name a value; the field list is all a reader needs.
     return absl::InternalError("cannot encode the profile as JSON");
+  }
+  if (printed != &profile) {
+    const EnumValueDescriptor* action =
+        v1::SourceAction_descriptor()->FindValueByNumber(profile.action());
+    line.insert(line.size() - 1, absl::StrCat(line.size() > 2 ? "," : "", "\"action\":\"",
+                                              action != nullptr ? EnumCsvName(action) : "", "\""));
   }
   return line;
 }
@@ -630,7 +728,12 @@ absl::Status ParseJsonLine(std::string_view line, v1::SourceProfile* out) {
   if (status.ok()) return absl::OkStatus();
   out->Clear();
   auto message = status.message();
-  return TranslateJsonError(std::string_view(message.data(), message.size()));
+  absl::Status error = TranslateJsonError(std::string_view(message.data(), message.size()));
+  // Protobuf knows only the proto names of an enum; the import format's own spelling ("delete")
+  // is read here, so that both formats take the same values.
+  const FieldDescriptor* field = ProfileDescriptor()->FindFieldByName(ErrorField(error));
+  if (field == nullptr || field->cpp_type() != FieldDescriptor::CPPTYPE_ENUM) return error;
+  return ParseJsonWithEnumSpelling(line, field, out);
 }
 
 absl::Status InvalidFieldStatus(std::string_view field, std::string_view reason) {

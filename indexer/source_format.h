@@ -12,13 +12,18 @@
 //     (occupation~sector~months~last_year) joined with '~';
 //   - optional integer fields: empty means unset;
 //   - driving_licence: "ja", "nee", or empty for unset;
-//   - action: "upsert", "delete", or empty (= upsert);
+//   - action: "upsert", "delete", or empty (= upsert); the proto's names ("SOURCE_ACTION_DELETE")
+//     too, in any case;
 //   - every other field: the text as is.
 // A '|' inside a list value, or a '~' inside a work-experience part, cannot be represented; the
 // writer replaces it with '/'. JSON Lines carries such values unchanged.
 //
 // JSON Lines: one SourceProfile per line in protobuf's JSON mapping with the proto field names
-// ("first_name"), enums by name ("SOURCE_ACTION_DELETE").
+// ("first_name"), except that the action is spelled as in CSV ("delete"), in both directions; the
+// reader also takes the proto's names.
+//
+// Neither parser trims text values or changes their case: the import contract's rule for that is
+// NormalizeSourceProfile() (profile_validator.h), applied to a row whichever way it arrived.
 //
 // Errors from the parsing functions are InvalidArgument. Their messages name the field and the
 // reason and never contain the input value, which may be a BSN, a name or an address: they are
@@ -110,6 +115,12 @@ class CsvColumnMapping {
 absl::Status ParseCsvRow(const CsvColumnMapping& mapping, const std::vector<std::string>& fields,
                          v1::SourceProfile* out);
 
+// For a row ParseCsvRow() refused: fills `out` (cleared first) with the row's source and
+// client_number only, when the row has the header's number of fields and they are valid UTF-8,
+// so that the import knows whose row it was (a full sync keeps that client's profile). Unchecked.
+void ParseCsvRowKey(const CsvColumnMapping& mapping, const std::vector<std::string>& fields,
+                    v1::SourceProfile* out);
+
 // `profile` as one line of JSON (no line break inside, none at the end). Fields at their default
 // value are left out. Errors: Internal if protobuf cannot encode the message.
 absl::StatusOr<std::string> FormatJsonLine(const v1::SourceProfile& profile);
@@ -120,6 +131,10 @@ absl::StatusOr<std::string> FormatJsonLine(const v1::SourceProfile& profile);
 // path); an unknown field (named only if it looks like a field name). Protobuf's own error text,
 // which can quote the input, is never passed on.
 absl::Status ParseJsonLine(std::string_view line, v1::SourceProfile* out);
+
+// ParseCsvRowKey() for a line ParseJsonLine() refused: source and client_number, when the line
+// is a JSON object holding them as strings.
+void ParseJsonLineKey(std::string_view line, v1::SourceProfile* out);
 
 // An InvalidArgument error "<field>: <reason>" about `field`, which ErrorField() gives back.
 // `reason` must not contain input values.

@@ -90,6 +90,7 @@ bool SourceFileReader::NextCsv(SourceRecord& record) {
       continue;
     }
     record.status = ParseCsvRow(*mapping_, record.cells, &record.profile);
+    if (!record.status.ok()) ParseCsvRowKey(*mapping_, record.cells, &record.profile);
     return true;
   }
 }
@@ -105,6 +106,7 @@ bool SourceFileReader::NextJsonLine(SourceRecord& record) {
       record.problem = RejectionKind::kTooLong;
     } else {
       record.status = ParseJsonLine(line_, &record.profile);
+      if (!record.status.ok()) ParseJsonLineKey(line_, &record.profile);
     }
     return true;
   }

@@ -29,7 +29,9 @@ struct SourceRecord {
   absl::Status status;
   // When status is not OK: kTooLong for a record over the reader's limit, else kBadFormat.
   RejectionKind problem = RejectionKind::kBadFormat;
-  v1::SourceProfile profile;       // the parsed row, when status is OK
+  // The parsed row, when status is OK; otherwise its source and client_number where they could
+  // be read (ParseCsvRowKey), so that a full sync keeps that client's profile.
+  v1::SourceProfile profile;
   std::vector<std::string> cells;  // CSV only: the row's cells as read
 };
 

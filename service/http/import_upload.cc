@@ -5,6 +5,7 @@
 #include <istream>
 
 #include "indexer/import_report_writer.h"
+#include "indexer/profile_validator.h"
 #include "indexer/source_format.h"
 #include "verkenner/v1/profile_import.grpc.pb.h"
 
@@ -42,6 +43,10 @@ int NextBatch(indexer::SourceFileReader& reader, indexer::SourceRecord& record,
       row->set_row_number(record.row);
       row->set_field(FieldPathOf(record.status));
       row->set_reason(indexer::ToProtoReason(record.problem));
+      // The reader's key of a row it could not parse (ParseCsvRowKey), for a full sync.
+      if (record.profile.client_number().size() <= indexer::kMaxClientNumberBytes) {
+        row->set_client_number(record.profile.client_number());
+      }
     }
   }
   return rows;

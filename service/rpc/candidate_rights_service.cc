@@ -63,16 +63,18 @@ absl::StatusOr<std::string> CandidateRightsService::ProfileIdOf(const Caller& ca
                                                     "cannot find candidates by client number"),
                       v1::NOT_CONFIGURED);
   }
-  std::vector<indexer::FieldError> errors = indexer::CheckProfileKey(
-      candidate.source(), candidate.client_number(), *environment_.reference_data);
+  std::string source = candidate.source();
+  std::string client_number = candidate.client_number();
+  indexer::NormalizeProfileKey(source, client_number);  // as an import reads it
+  std::vector<indexer::FieldError> errors =
+      indexer::CheckProfileKey(source, client_number, *environment_.reference_data);
   if (!errors.empty()) return InvalidField("candidate." + errors[0].field, errors[0].reason);
-  if (caller.account.role == v1::ACCOUNT_ROLE_IMPORTER &&
-      candidate.source() != caller.account.source) {
+  if (caller.account.role == v1::ACCOUNT_ROLE_IMPORTER && source != caller.account.source) {
     return WithReason(absl::PermissionDeniedError(
                           "candidate.source: you act only for the clients of your own source"),
                       v1::OTHER_SOURCE);
   }
-  return options_.pseudonymizer->ProfileId(candidate.source(), candidate.client_number());
+  return options_.pseudonymizer->ProfileId(source, client_number);
 }
 
 absl::StatusOr<std::string> CandidateRightsService::ProfileIdWithText(

@@ -17,6 +17,7 @@
 #include "indexer/import_report_writer.h"
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
+#include "indexer/profile_validator.h"
 #include "indexer/source_format.h"
 #include "service/rpc/error_details.h"
 #include "service/rpc/request_validation.h"
@@ -121,7 +122,9 @@ struct SpooledBatch {
 // time.
 class SpooledRecords final : public indexer::RecordSource {
  public:
-  explicit SpooledRecords(std::vector<SpooledBatch> batches) : batches_(std::move(batches)) {}
+  // `source`: the import's, the source of every row (the importer rejects others).
+  SpooledRecords(std::vector<SpooledBatch> batches, std::string source)
+      : batches_(std::move(batches)), source_(std::move(source)) {}
 
   bool Next(indexer::SourceRecord& record) override {
     while (next_row_ >= rows_.size()) {
@@ -144,13 +147,19 @@ class SpooledRecords final : public indexer::RecordSource {
       record.problem = unreadable.reason() == v1::REJECTION_REASON_TOO_LONG
                            ? indexer::RejectionKind::kTooLong
                            : indexer::RejectionKind::kBadFormat;
+      // Its key, if the client read one: a full sync then keeps the client's profile.
       record.profile.Clear();
+      if (!unreadable.client_number().empty()) {
+        record.profile.set_source(source_);
+        record.profile.set_client_number(unreadable.client_number());
+      }
     }
     return true;
   }
 
  private:
   std::vector<SpooledBatch> batches_;
+  const std::string source_;
   size_t next_batch_ = 0;
   v1::ProfileBatch batch_;
   std::vector<BatchRow> rows_;
@@ -279,6 +288,9 @@ class ProfileImportService::ImportReactor final
           row.reason() != v1::REJECTION_REASON_BAD_FORMAT &&
           row.reason() != v1::REJECTION_REASON_TOO_LONG) {
         return InvalidField("batch.unreadable_rows.reason", "BAD_FORMAT or TOO_LONG");
+      }
+      if (row.client_number().size() > indexer::kMaxClientNumberBytes) {
+        return InvalidField("batch.unreadable_rows.client_number", "at most 64 bytes, or empty");
       }
     }
     rows.clear();
@@ -480,7 +492,7 @@ class ProfileImportService::ImportReactor final
     }
     const std::string position_key = indexer::ImportPositionKey(
         Sha256Hex(absl::StrCat("api\x1f", header_.source(), "\x1f", header_.import_id())));
-    SpooledRecords records(std::move(batches));
+    SpooledRecords records(std::move(batches), header_.source());
     absl::StatusOr<indexer::ImportReport> imported =
         job.ImportRecords(records, position_key, import_options);
     if (!imported.ok()) {

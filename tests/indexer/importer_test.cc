@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -32,7 +33,8 @@ class ImporterTest : public ::testing::Test {
     writer_ = std::move(*writer);
     auto pseudonymizer = Pseudonymizer::FromKey(std::string(32, 'k'));
     ASSERT_TRUE(pseudonymizer.ok());
-    importer_ = std::make_unique<Importer>(reference_, std::move(*pseudonymizer), RetentionRule{},
+    pseudonymizer_ = std::move(*pseudonymizer);
+    importer_ = std::make_unique<Importer>(reference_, pseudonymizer_, RetentionRule{},
                                            writer_.get(), nullptr);
   }
 
@@ -89,7 +91,16 @@ class ImporterTest : public ::testing::Test {
     return importer_->ImportFile(path, options);
   }
 
+  // Whether the index holds the profile of this row's client.
+  bool Indexed(const v1::SourceProfile& profile) {
+    auto held = writer_->ProfilesOfSource(profile.source());
+    EXPECT_TRUE(held.ok()) << held.status();
+    const std::string id = pseudonymizer_->ProfileId(profile.source(), profile.client_number());
+    return held.ok() && std::find(held->begin(), held->end(), id) != held->end();
+  }
+
   std::shared_ptr<const engine::ReferenceData> reference_;
+  std::shared_ptr<const Pseudonymizer> pseudonymizer_;
   std::filesystem::path directory_;
   std::unique_ptr<IndexWriter> writer_;
   std::unique_ptr<Importer> importer_;
@@ -106,11 +117,23 @@ TEST_F(ImporterTest, ReimportUpdatesInsteadOfDuplicatingWhateverTheFormat) {
   EXPECT_EQ(first->received_rows, first->accepted_rows() + first->rejected_rows);
   EXPECT_EQ(writer_->DocumentCount(), first->created);
 
+  // The same profiles again: nothing changes, and the report says so (unchanged, not updated).
   auto again = Import(WriteJsonLines("export.jsonl", profiles));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->created, 0);
-  EXPECT_EQ(again->updated, first->created);
+  EXPECT_EQ(again->updated, 0);
+  EXPECT_EQ(again->unchanged, first->created);
   EXPECT_EQ(writer_->DocumentCount(), first->created);
+
+  // One of them changed: that one is updated, the rest unchanged.
+  size_t changed = 0;
+  while (!Indexed(profiles[changed])) ++changed;
+  profiles[changed].set_hours_min(0);
+  profiles[changed].set_hours_max(profiles[changed].hours_max() == 40 ? 39 : 40);
+  auto third = Import(WriteCsv("changed.csv", profiles));
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(third->updated, 1);
+  EXPECT_EQ(third->unchanged, first->created - 1);
 }
 
 TEST_F(ImporterTest, DeleteRowsWithdrawProfiles) {
@@ -218,6 +241,87 @@ TEST_F(ImporterTest, FullSyncWithdrawsTheSourcesAbsentProfilesOnly) {
   EXPECT_EQ(held->size(), 20u);
 }
 
+// The proto's promise for a full sync: a row that is rejected, but whose client number could be
+// read, keeps its client's profile. Also when the row breaks while it is parsed ("12 uur" where a
+// number belongs), in either format.
+TEST_F(ImporterTest, FullSyncKeepsTheProfileOfARowThatCouldNotBeParsed) {
+  SyntheticProfileGenerator::Options options;
+  options.seed = 5;
+  options.sources = {"GM0344"};
+  auto generator = SyntheticProfileGenerator::Create(
+      reference_, engine::ReferenceData::DefaultDirectory(), options);
+  ASSERT_TRUE(generator.ok()) << generator.status();
+  std::vector<v1::SourceProfile> profiles(20);
+  for (v1::SourceProfile& profile : profiles) {
+    (*generator)->Next(&profile);
+    profile.clear_register_end();  // keep retention out of this test
+  }
+  ASSERT_TRUE(Import(WriteCsv("all.csv", profiles)).ok());
+  ASSERT_EQ(writer_->DocumentCount(), 20);
+
+  // The export of 15 clients, the first with an unreadable number of hours.
+  std::string csv = "source;client_number;postcode;hours_min\n";
+  std::string jsonl;
+  for (int i = 0; i < 15; ++i) {
+    const v1::SourceProfile& p = profiles[i];
+    const std::string hours = i == 0 ? "12 uur" : "12";
+    absl::StrAppend(&csv, p.source(), ";", p.client_number(), ";", p.postcode(), ";", hours, "\n");
+    absl::StrAppend(&jsonl, R"({"source":")", p.source(), R"(","client_number":")",
+                    p.client_number(), R"(","postcode":")", p.postcode(), R"(","hours_min":")",
+                    hours, "\"}\n");
+  }
+  const std::string files[] = {WriteFile("sync.csv", csv), WriteFile("sync.jsonl", jsonl)};
+  for (const std::string& file : files) {
+    Importer::Options sync_options;
+    sync_options.today_day = kToday;
+    sync_options.full_sync_source = "GM0344";
+    auto report = importer_->ImportFile(file, sync_options);
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->rejected_rows, 1) << file;
+    ASSERT_EQ(report->rejections.size(), 1u);
+    EXPECT_EQ(report->rejections[0].field, "hours_min");
+    // Five clients are gone; the one whose row broke is not.
+    EXPECT_EQ(report->withdrawn_absent, file == files[0] ? 5 : 0) << file;
+    EXPECT_EQ(writer_->DocumentCount(), 15) << file;
+    EXPECT_TRUE(Indexed(profiles[0])) << file;
+  }
+}
+
+// One rule for case and white space, whatever the format: white space around a value does not
+// count, and codes are matched ignoring case. The key is read the same way, so " gm0344" and
+// "GM0344 " are one source and one client.
+TEST_F(ImporterTest, CaseAndWhiteSpaceAroundValuesDoNotMakeADifferentClientOrARejection) {
+  const std::string jsonl =
+      R"({"source":"GM0344","client_number":"A-17","postcode":"3511 AB","days":["ma","di"]})"
+      "\n"
+      R"({"source":" gm0344","client_number":"A-17 ","postcode":"3511AB"})"
+      "\n"
+      R"({"source":"uwv","client_number":" B-9","postcode":" 3511ab ","target_group":"Wajong ",)"
+      R"("travel_mode":" OV","days":[" Ma","DI "],"support_needs":["Jobcoach"],)"
+      R"("languages":["NL"," en "],"affinities":[" Techniek"],"education_level":"MBO 2 "})"
+      "\n";
+  auto report = Import(WriteFile("mixed.jsonl", jsonl));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->created, 2);
+  ASSERT_EQ(report->rejections.size(), 1u);
+  EXPECT_EQ(report->rejections[0].row, 2);
+  EXPECT_EQ(report->rejections[0].kind, RejectionKind::kDuplicate);  // the same client as row 1
+  auto uwv = writer_->ProfilesOfSource("UWV");
+  ASSERT_TRUE(uwv.ok());
+  EXPECT_EQ(uwv->size(), 1u);
+
+  // The same in CSV, where cells are text: the same two clients.
+  const std::string csv =
+      "source;client_number;postcode;days\n"
+      " gm0344 ;A-17;3511AB;ma|di\n"
+      "Uwv;B-9 ;3511 AB; ma |di\n";
+  auto again = Import(WriteFile("mixed.csv", csv));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->rejected_rows, 0);
+  EXPECT_EQ(again->created, 0);
+  EXPECT_EQ(writer_->DocumentCount(), 2);
+}
+
 TEST_F(ImporterTest, FullSyncOfAFileWithoutAcceptedRowsWithdrawsNothing) {
   std::vector<v1::SourceProfile> profiles = Generate(30);
   ASSERT_TRUE(Import(WriteCsv("all.csv", profiles)).ok());
@@ -258,7 +362,7 @@ TEST_F(ImporterTest, RerunOfAnInterruptedImportResumesAfterTheLastCommittedRow) 
   EXPECT_EQ(resumed->received_rows, 250);
   // Rows 1-100 were not applied again: their counts come from the saved position.
   EXPECT_EQ(resumed->created, 90);
-  // Only rows 101-250 were applied again, each an update of a profile the first run made.
+  // Only rows 101-250 were applied again, each equal to the profile the first run made.
   // Retention, independently: a registration that ended in year Y is kept through 31 December
   // of Y + 2, so on 2026-11-01 those that ended in 2023 or earlier have expired.
   int64_t kept_after_row_100 = 0;
@@ -266,7 +370,8 @@ TEST_F(ImporterTest, RerunOfAnInterruptedImportResumesAfterTheLastCommittedRow) 
     const std::string& end = profiles[i].register_end();
     if (end.empty() || std::stoi(end.substr(0, 4)) >= 2024) ++kept_after_row_100;
   }
-  EXPECT_EQ(resumed->updated, kept_after_row_100);
+  EXPECT_EQ(resumed->unchanged, kept_after_row_100);
+  EXPECT_EQ(resumed->updated, 0);
   EXPECT_EQ(resumed->expired, complete->expired);
   auto position = writer_->GetMetadata(ImportPositionKey(*sha));
   ASSERT_TRUE(position.ok());

@@ -79,9 +79,9 @@ TEST_F(IndexWriterTest, ANewIndexHasTheAskedShardsAndEachProfileLivesInItsOwnSha
   EXPECT_EQ(in_shards, 60);
   // Re-adding a profile replaces it in its own shard rather than adding a copy elsewhere.
   ASSERT_TRUE(writer->BeginBatch().ok());
-  auto created = writer->Upsert(Record("profile-7"));
-  ASSERT_TRUE(created.ok());
-  EXPECT_FALSE(*created);
+  auto upserted = writer->Upsert(Record("profile-7"));
+  ASSERT_TRUE(upserted.ok());
+  EXPECT_EQ(*upserted, UpsertResult::kUnchanged);
   ASSERT_TRUE(writer->CommitBatch().ok());
   EXPECT_EQ(writer->DocumentCount(), 60);
 
@@ -90,6 +90,40 @@ TEST_F(IndexWriterTest, ANewIndexHasTheAskedShardsAndEachProfileLivesInItsOwnSha
   writer = OpenWriter(5);
   ASSERT_NE(writer, nullptr);
   EXPECT_EQ(writer->shard_count(), 3);
+}
+
+// An upsert that changes nothing writes nothing and says so; any change to the record is an
+// update, stored.
+TEST_F(IndexWriterTest, AnUpsertEqualToTheStoredProfileIsUnchangedAndAnyChangeAnUpdate) {
+  std::unique_ptr<IndexWriter> writer = OpenWriter(1);
+  ASSERT_NE(writer, nullptr);
+  ASSERT_TRUE(writer->BeginBatch().ok());
+  ASSERT_EQ(writer->Upsert(Record("p")).value_or(UpsertResult::kUnchanged), UpsertResult::kCreated);
+  ASSERT_TRUE(writer->CommitBatch().ok());
+  const int64_t revision = writer->shard(0).revision();
+
+  ASSERT_TRUE(writer->BeginBatch().ok());
+  EXPECT_EQ(writer->Upsert(Record("p")).value_or(UpsertResult::kCreated), UpsertResult::kUnchanged);
+  ASSERT_TRUE(writer->CommitBatch().ok());
+  // Nothing was written: the commit's change log (what replicas copy) names no document.
+  Xapian::Database shard(writer->layout().shard_paths[0]);
+  std::vector<Xapian::docid> documents;
+  ASSERT_TRUE(engine::schema::DecodeChangedDocuments(
+      shard.get_metadata(engine::schema::ChangesKey(revision + 1)), documents));
+  EXPECT_TRUE(documents.empty());
+
+  engine::CandidateRecord wishes = Record("p");
+  wishes.wishes = "graag buiten werken";
+  engine::CandidateRecord hours = Record("p");
+  hours.hours_max = 12;
+  engine::CandidateRecord payload = Record("p");
+  payload.display_payload = "anders";
+  for (const engine::CandidateRecord* changed : {&wishes, &hours, &payload}) {
+    ASSERT_TRUE(writer->BeginBatch().ok());
+    EXPECT_EQ(writer->Upsert(*changed).value_or(UpsertResult::kUnchanged), UpsertResult::kUpdated);
+    ASSERT_TRUE(writer->CommitBatch().ok());
+  }
+  EXPECT_EQ(writer->DocumentCount(), 1);
 }
 
 // The writer remembers which profiles a shard may hold, to skip a look-up for new ones. Whatever
@@ -104,16 +138,18 @@ TEST_F(IndexWriterTest, NewAndKnownProfilesAreToldApartAcrossReopenWithdrawalAnd
   std::unique_ptr<IndexWriter> writer = OpenWriter(2);
   ASSERT_NE(writer, nullptr);
   ASSERT_TRUE(writer->BeginBatch().ok());
-  EXPECT_EQ(writer->Upsert(Record("profile-3")).value_or(true), false);  // held before reopen
+  constexpr auto kCreated = UpsertResult::kCreated;
+  constexpr auto kUnchanged = UpsertResult::kUnchanged;
+  EXPECT_EQ(writer->Upsert(Record("profile-3")).value_or(kCreated), kUnchanged);  // held before
   EXPECT_EQ(writer->Withdraw("profile-4").value_or(false), true);
   EXPECT_EQ(writer->Withdraw("profile-4").value_or(true), false);
-  EXPECT_EQ(writer->Upsert(Record("profile-4")).value_or(false), true);  // back after withdrawal
-  EXPECT_EQ(writer->Upsert(Record("profile-new")).value_or(false), true);
-  EXPECT_EQ(writer->Upsert(Record("profile-new")).value_or(true), false);
+  EXPECT_EQ(writer->Upsert(Record("profile-4")).value_or(kUnchanged), kCreated);  // back again
+  EXPECT_EQ(writer->Upsert(Record("profile-new")).value_or(kUnchanged), kCreated);
+  EXPECT_EQ(writer->Upsert(Record("profile-new")).value_or(kCreated), kUnchanged);
   writer->AbortBatch();
 
   ASSERT_TRUE(writer->BeginBatch().ok());
-  EXPECT_EQ(writer->Upsert(Record("profile-new")).value_or(false), true);  // rolled back before
+  EXPECT_EQ(writer->Upsert(Record("profile-new")).value_or(kUnchanged), kCreated);  // rolled back
   EXPECT_EQ(writer->Withdraw("profile-never").value_or(true), false);
   ASSERT_TRUE(writer->CommitBatch().ok());
   EXPECT_EQ(writer->DocumentCount(), 11);
@@ -144,7 +180,9 @@ TEST_F(IndexWriterTest, EveryCommitLogsTheDocumentsItChangedInItsShard) {
   ASSERT_TRUE(writer->Upsert(Record("profile-9")).ok());
   writer->AbortBatch();
   ASSERT_TRUE(writer->BeginBatch().ok());
-  ASSERT_TRUE(writer->Upsert(Record("profile-2")).ok());  // replaced under its docid
+  engine::CandidateRecord changed = Record("profile-2");
+  changed.wishes = "graag buiten werken";
+  ASSERT_TRUE(writer->Upsert(changed).ok());  // replaced under its docid
   ASSERT_TRUE(writer->Withdraw("profile-4").ok());
   ASSERT_TRUE(writer->Upsert(Record("profile-new")).ok());
   ASSERT_TRUE(writer->CommitBatch().ok());

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/refdata/csv_reader.h"
 #include "engine/refdata/reference_data.h"
 #include "gmock/gmock.h"
@@ -402,9 +403,51 @@ TEST(SourceFormatTest, JsonLineUsesProtoFieldNamesAndLeavesOutDefaults) {
   profile.set_action(v1::SOURCE_ACTION_DELETE);
   auto line = FormatJsonLine(profile);
   ASSERT_TRUE(line.ok());
-  EXPECT_EQ(
-      *line,
-      R"({"source":"GM0344","client_number":"1","hours_min":0,"action":"SOURCE_ACTION_DELETE"})");
+  EXPECT_EQ(*line, R"({"source":"GM0344","client_number":"1","hours_min":0,"action":"delete"})");
+}
+
+// A delete is spelled the same way in both formats: "upsert" or "delete" in any case, as the
+// import format documents; the proto's enum names are accepted too, for programs that write
+// protobuf's JSON mapping.
+TEST(SourceFormatTest, JsonLinesAndCsvSpellAnActionTheSameWay) {
+  CsvColumnMapping mapping = Mapping({"source", "client_number", "action"});
+  const std::pair<const char*, v1::SourceAction> spellings[] = {
+      {"delete", v1::SOURCE_ACTION_DELETE},
+      {"Delete", v1::SOURCE_ACTION_DELETE},
+      {"SOURCE_ACTION_DELETE", v1::SOURCE_ACTION_DELETE},
+      {"source_action_delete", v1::SOURCE_ACTION_DELETE},
+      {"upsert", v1::SOURCE_ACTION_UPSERT},
+      {"UPSERT", v1::SOURCE_ACTION_UPSERT},
+      {"SOURCE_ACTION_UPSERT", v1::SOURCE_ACTION_UPSERT},
+  };
+  for (const auto& [spelling, action] : spellings) {
+    SourceProfile from_json;
+    absl::Status parsed = ParseJsonLine(
+        absl::StrCat(R"({"source":"UWV","client_number":"1","action":")", spelling, R"("})"),
+        &from_json);
+    ASSERT_TRUE(parsed.ok()) << spelling << ": " << parsed;
+    EXPECT_EQ(from_json.action(), action) << spelling;
+    EXPECT_EQ(from_json.client_number(), "1") << spelling;
+    SourceProfile from_csv;
+    ASSERT_TRUE(ParseCsvRow(mapping, {"UWV", "1", spelling}, &from_csv).ok()) << spelling;
+    EXPECT_EQ(from_csv.action(), action) << spelling;
+  }
+  // A wrong spelling is refused by both with the same words.
+  SourceProfile profile;
+  absl::Status json =
+      ParseJsonLine(R"({"source":"UWV","client_number":"1","action":"wis"})", &profile);
+  absl::Status csv = ParseCsvRow(mapping, {"UWV", "1", "wis"}, &profile);
+  EXPECT_EQ(ErrorField(json), "action");
+  EXPECT_EQ(json.message(), csv.message());
+  EXPECT_EQ(csv.message(), "action: expected upsert or delete (or no value)");
+  // The JSON writer spells it as the docs do, and the reader reads it back.
+  profile.Clear();
+  profile.set_source("UWV");
+  profile.set_client_number("1");
+  profile.set_action(v1::SOURCE_ACTION_DELETE);
+  SourceProfile back;
+  ASSERT_TRUE(ParseJsonLine(*FormatJsonLine(profile), &back).ok());
+  EXPECT_TRUE(MessageDifferencer::Equals(profile, back));
 }
 
 TEST(SourceFormatTest, JsonLineToleratesByteOrderMarkAndCarriageReturn) {

@@ -323,6 +323,43 @@ TEST_F(ImportStreamTest, AnEndThatMiscountsTheRowsAppliesNothing) {
   EXPECT_EQ(testing::IndexChanges(before, testing::IndexContents(index_.index_path)), "");
 }
 
+// A row the client could not read, but whose client number it could, keeps that client's
+// profile in a full sync, as a rejected profile does (ImportMode FULL_SYNC's promise).
+TEST_F(ImportStreamTest, AFullSyncKeepsTheProfileOfAnUnreadableRowWithItsClientNumber) {
+  StartServer();
+  const std::vector<v1::SourceProfile> rows = Rows(0);
+  ImportWhole(Header("first", v1::IMPORT_MODE_FULL_SYNC), rows);
+  const std::map<std::string, std::string> before = testing::IndexContents(index_.index_path);
+  grpc::ClientContext context;
+  testing::Authorize(context, token_);
+  v1::ImportProfilesResponse response;
+  auto writer = stub_->ImportProfiles(&context, &response);
+  v1::ImportProfilesRequest message;
+  *message.mutable_header() = Header("one-unreadable", v1::IMPORT_MODE_FULL_SYNC);
+  ASSERT_TRUE(writer->Write(message));
+  message.Clear();
+  v1::ProfileBatch& batch = *message.mutable_batch();
+  v1::UnreadableRow& unreadable = *batch.add_unreadable_rows();
+  unreadable.set_row_number(1);
+  unreadable.set_field("hours_min");
+  unreadable.set_client_number(" " + rows[0].client_number());  // read as an import reads it
+  for (size_t i = 1; i < rows.size(); ++i) {
+    *batch.add_profiles() = rows[i];
+    batch.add_row_numbers(static_cast<int64_t>(i) + 1);
+  }
+  ASSERT_TRUE(writer->Write(message));
+  message.Clear();
+  message.mutable_end()->set_rows(static_cast<int64_t>(rows.size()));
+  writer->Write(message);
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.report().rejected_rows(), 1);
+  EXPECT_EQ(response.report().withdrawn_absent(), 0);
+  EXPECT_EQ(response.report().unchanged(), kSourceRows - 1);
+  EXPECT_EQ(testing::IndexChanges(before, testing::IndexContents(index_.index_path)), "");
+}
+
 // A full sync in which no row is accepted would withdraw every profile of the source: a broken
 // export is likelier. It is refused with its own reason, and nothing is applied.
 TEST_F(ImportStreamTest, AFullSyncWithoutAnAcceptedRowIsRefusedWithItsReason) {

@@ -210,6 +210,10 @@ function showReport(content: HTMLElement, report: ImportReport): void {
         formatNumber(count(report.deleted) + count(report.expired) + count(report.withdrawnAbsent)),
       ],
       ["Afgekeurd", formatNumber(report.rejectedRows)],
+      [
+        "Vrije tekst weggelaten (privacy: diploma's, vaardigheden, werkervaring)",
+        formatNumber(report.freeTextLeftOut),
+      ],
       ["Actieve profielen van uw bron", formatNumber(report.activeProfiles)],
       ["Op regioniveau getoond (privacy)", formatNumber(report.generalisedProfiles)],
       [
