@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "engine/disclosure_control.h"
 #include "indexer/synthetic/synthetic_profile_generator.h"
 #include "service/auth/client_address.h"
@@ -911,6 +912,40 @@ TEST_F(ImportUploadTest, AnUploadWhoseBodyBreaksOffImportsNothing) {
   EXPECT_EQ(report.state(), v1::IMPORT_STATE_SUCCEEDED);
   EXPECT_EQ(report.received_rows(), 42);
   EXPECT_EQ(active_profiles(), 40);
+}
+
+// A row the upload cannot parse, but whose client number it can read, keeps that client's
+// profile in a full sync: the upload passes the client number on (UnreadableRow.client_number).
+// After the test above, since its full syncs withdraw what the tests before it uploaded.
+TEST_F(ImportUploadTest, AFullSyncUploadKeepsTheClientOfARowItCouldNotParse) {
+  const auto [cookie, csrf] = LogInOverHttp("koppeling@gateway.example");
+  const std::vector<v1::SourceProfile> profiles = ExportFile(6).second;
+  auto upload = [&, cookie = cookie, csrf = csrf](const std::string& import_id,
+                                                  const std::string& first_hours) {
+    std::string csv = "source;client_number;postcode;hours_min\n";
+    for (size_t i = 0; i < profiles.size(); ++i) {
+      absl::StrAppend(&csv, profiles[i].source(), ";", profiles[i].client_number(), ";",
+                      profiles[i].postcode(), ";", i == 0 ? first_hours : "12", "\n");
+    }
+    const std::string target =
+        "/api/v1/imports?import_id=" + import_id + "&mode=FULL_SYNC&file_name=e.csv";
+    std::string answer;
+    for (int attempt = 0; attempt < 100; ++attempt) {  // 409 while an earlier upload winds down
+      answer = Post(listener_->port(), target, cookie, csrf, csv);
+      if (answer.rfind("HTTP/1.1 409", 0) != 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(answer.rfind("HTTP/1.1 202", 0), 0u) << answer;
+    return WaitForImport(cookie, csrf, import_id);
+  };
+  const v1::ImportReport first = upload("sync-readable", "12");
+  EXPECT_EQ(first.state(), v1::IMPORT_STATE_SUCCEEDED);
+  EXPECT_EQ(first.rejected_rows(), 0);
+  const v1::ImportReport second = upload("sync-one-unparsable", "12 uur");
+  EXPECT_EQ(second.state(), v1::IMPORT_STATE_SUCCEEDED);
+  EXPECT_EQ(second.rejected_rows(), 1);
+  EXPECT_EQ(second.withdrawn_absent(), 0) << "the client of the unparsable row was withdrawn";
+  EXPECT_EQ(second.unchanged(), 5);
 }
 
 }  // namespace
