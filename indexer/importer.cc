@@ -303,9 +303,11 @@ absl::Status Importer::HandleRow(const v1::SourceProfile& profile, const std::st
     return absl::OkStatus();
   }
   CountKnownFields(record, run.report.completeness_by_source[record.source]);
-  run.report.free_text_left_out += (profile.diplomas_size() - std::ssize(record.diplomas)) +
-                                   (profile.skills_size() - std::ssize(record.skills)) +
-                                   (profile.work_experience_size() - std::ssize(record.experience));
+  run.report.free_text_left_out +=
+      (profile.diplomas_size() - std::ssize(record.diplomas)) +
+      (profile.skills_size() - std::ssize(record.skills)) +
+      (profile.work_experience_size() - std::ssize(record.experience)) +
+      (!profile.wishes().empty() && record.wishes.empty() ? 1 : 0);
   if (replay) return absl::OkStatus();
 
   if (vault_ != nullptr && !run.options.dry_run) {

@@ -53,8 +53,9 @@ struct ImportReport {
   int64_t unchanged = 0;
   int64_t expired = 0;  // registration past retention: not indexed (withdrawn if it was)
   int64_t rejected_rows = 0;
-  // Diplomas, skills and work-experience entries of accepted upserts that were free text which
-  // could carry personal data, and so were left out of the index (FilterShortText).
+  // Diplomas, skills, work-experience entries and wishes of accepted upserts that were free text
+  // which could carry personal data, and so were left out of the index (FilterShortText,
+  // TextScrubber).
   int64_t free_text_left_out = 0;
   std::vector<RejectedRow> rejections;  // one per problem, so possibly more than rejected_rows
   // Full sync: profiles of the source that the file no longer holds, withdrawn at the end.

@@ -29,6 +29,7 @@
 #include "indexer/import_report_writer.h"
 #include "indexer/importer.h"
 #include "indexer/index_writer.h"
+#include "indexer/profile_validator.h"
 #include "indexer/pseudonymizer.h"
 #include "service/store/index_writer_lease.h"
 #include "service/store/store.h"
@@ -135,8 +136,8 @@ void PrintSummary(const std::string& file, const verkenner::indexer::ImportRepor
   }
   if (report.free_text_left_out > 0) {
     std::printf(
-        "  %lld diplomas, skills or work-experience entries left out: free text that could "
-        "carry personal data (docs/import-format.md)\n",
+        "  %lld diplomas, skills, work-experience entries or wishes left out: free text that "
+        "could carry personal data (docs/import-format.md)\n",
         count(report.free_text_left_out));
   }
   namespace schema = verkenner::engine::schema;
@@ -199,6 +200,7 @@ Run RunFromFlags(const verkenner::command_line::Program& program, std::vector<st
   run.import.batch_size = absl::GetFlag(FLAGS_batch_size);
   if (run.import.batch_size <= 0) usage("--batch_size must be positive");
   run.import.full_sync_source = absl::GetFlag(FLAGS_full_sync);
+  verkenner::indexer::NormalizeSource(run.import.full_sync_source);  // as the rows' sources
   if (!run.import.full_sync_source.empty() && run.files.size() != 1) {
     usage("--full_sync takes exactly one file");
   }

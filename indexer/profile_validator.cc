@@ -101,6 +101,13 @@ bool OutsideRange(bool has_value, T value, T minimum, T maximum) {
   return has_value && (value < minimum || value > maximum);
 }
 
+// The time of day after a date-time's date: "10:00", "10:00:00", "10:00:00.125+02:00", "...Z".
+bool IsTimeOfDay(std::string_view text) {
+  auto digit = [&](size_t i) { return absl::ascii_isdigit(static_cast<unsigned char>(text[i])); };
+  return text.size() >= 5 && digit(0) && digit(1) && text[2] == ':' && digit(3) && digit(4) &&
+         text.find_first_not_of("0123456789:.+-Z", 5) == std::string_view::npos;
+}
+
 // Removes ASCII white space around each text value of `message` (and of the messages in it),
 // dropping list values that are left empty.
 void TrimTextValues(google::protobuf::Message& message) {
@@ -144,7 +151,12 @@ void TrimTextValues(google::protobuf::Message& message) {
 
 std::optional<int64_t> ParseIsoDay(std::string_view text) {
   if (text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  if (text.size() > 10 && text[10] != 'T' && text[10] != ' ') return std::nullopt;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+  }
+  if (text.size() > 10 && ((text[10] != 'T' && text[10] != ' ') || !IsTimeOfDay(text.substr(11)))) {
+    return std::nullopt;
+  }
   int year = 0, month = 0, day = 0;
   if (!absl::SimpleAtoi(std::string(text.substr(0, 4)), &year) ||
       !absl::SimpleAtoi(std::string(text.substr(5, 2)), &month) ||
@@ -181,9 +193,13 @@ std::optional<ValidatedProfile> ProfileValidator::Resolve(const v1::SourceProfil
   return resolved;
 }
 
-void NormalizeProfileKey(std::string& source, std::string& client_number) {
+void NormalizeSource(std::string& source) {
   absl::StripAsciiWhitespace(&source);
   absl::AsciiStrToUpper(&source);
+}
+
+void NormalizeProfileKey(std::string& source, std::string& client_number) {
+  NormalizeSource(source);
   absl::StripAsciiWhitespace(&client_number);
 }
 
@@ -209,9 +225,10 @@ std::vector<FieldError> CheckProfileKey(const std::string& source, const std::st
   }
   if (client_number.empty()) {
     Fail(errors, "client_number", "is required", RejectionKind::kMissing);
-  } else if (client_number.size() > kMaxClientNumberBytes || HasControlCharacter(client_number)) {
-    Fail(errors, "client_number", "longer than 64 characters or contains control characters",
-         RejectionKind::kTooLong);
+  } else if (client_number.size() > kMaxClientNumberBytes) {
+    Fail(errors, "client_number", "longer than 64 bytes", RejectionKind::kTooLong);
+  } else if (HasControlCharacter(client_number)) {
+    Fail(errors, "client_number", "contains control characters", RejectionKind::kBadFormat);
   }
   return errors;
 }

@@ -47,6 +47,8 @@ void NormalizeSourceProfile(v1::SourceProfile& profile);
 
 // The same rule for a profile's key alone, for every call that names a candidate by it.
 void NormalizeProfileKey(std::string& source, std::string& client_number);
+// And for a source alone (a full sync's).
+void NormalizeSource(std::string& source);
 
 class ProfileValidator;
 

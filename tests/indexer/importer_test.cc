@@ -322,6 +322,29 @@ TEST_F(ImporterTest, CaseAndWhiteSpaceAroundValuesDoNotMakeADifferentClientOrARe
   EXPECT_EQ(writer_->DocumentCount(), 2);
 }
 
+// Free text that could carry personal data is left out of the index, not rejected, and the
+// report counts it: a diploma with capitals, a skill that is a name, an unlisted occupation that
+// is a sentence, wishes too long to scrub.
+TEST_F(ImporterTest, FreeTextThatCouldCarryPersonalDataIsLeftOutAndCounted) {
+  v1::SourceProfile profile = Generate(1)[0];
+  profile.clear_register_end();
+  profile.clear_diplomas();
+  profile.add_diplomas("vca basis");
+  profile.add_diplomas("Sociale Hygiëne");
+  profile.clear_skills();
+  profile.add_skills("samenwerken");
+  profile.add_skills("Jan de Vries 0612345678");
+  profile.clear_work_experience();
+  profile.add_work_experience()->set_occupation("orderpicker");
+  profile.add_work_experience()->set_occupation("Bij Bakkerij Jansen in Utrecht");
+  profile.set_wishes(std::string(1500, 'a'));
+  auto report = Import(WriteJsonLines("text.jsonl", {profile}));
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->created, 1);
+  EXPECT_EQ(report->rejected_rows, 0);
+  EXPECT_EQ(report->free_text_left_out, 4);
+}
+
 TEST_F(ImporterTest, FullSyncOfAFileWithoutAcceptedRowsWithdrawsNothing) {
   std::vector<v1::SourceProfile> profiles = Generate(30);
   ASSERT_TRUE(Import(WriteCsv("all.csv", profiles)).ok());

@@ -123,6 +123,8 @@ TEST_F(ProfileValidatorTest, EveryLimitAcceptsItsEdgeAndRejectsOnePast) {
       {"client_number 64 bytes", [](auto& p) { p.set_client_number(std::string(64, 'k')); },
        [](auto& p) { p.set_client_number(std::string(65, 'k')); }, "client_number",
        RejectionKind::kTooLong},
+      {"client_number without control characters", [](auto& p) { p.set_client_number("K 1"); },
+       [](auto& p) { p.set_client_number("K\t1"); }, "client_number", RejectionKind::kBadFormat},
       {"occupation 200 bytes",
        [&](auto& p) { experience(p).set_occupation(std::string(200, 'o')); },
        [&](auto& p) { experience(p).set_occupation(std::string(201, 'o')); },
@@ -270,6 +272,15 @@ TEST(ParseIsoDayTest, AcceptsDatesAndDateTimesOnly) {
   EXPECT_FALSE(ParseIsoDay("1970-02-30").has_value());
   EXPECT_FALSE(ParseIsoDay("02-01-1970").has_value());
   EXPECT_FALSE(ParseIsoDay("1970-01-02x").has_value());
+  // A time after the date must be one; the date's parts are digits only.
+  EXPECT_EQ(ParseIsoDay("1970-01-02 10:00"), 1);
+  EXPECT_EQ(ParseIsoDay("1970-01-02T10:00:00.125+02:00"), 1);
+  EXPECT_FALSE(ParseIsoDay("1970-01-02Tgarbage").has_value());
+  EXPECT_FALSE(ParseIsoDay("1970-01-02T").has_value());
+  EXPECT_FALSE(ParseIsoDay("1970-01-02 Jansen").has_value());
+  EXPECT_FALSE(ParseIsoDay("+970-01-02").has_value());
+  EXPECT_FALSE(ParseIsoDay("1970-+1-02").has_value());
+  EXPECT_FALSE(ParseIsoDay("1970-01- 2").has_value());
 }
 
 }  // namespace

@@ -156,6 +156,11 @@ TEST_F(IndexCliTest, CheckReportsWhatAnImportWouldDoAndChangesNothing) {
             std::string::npos)
       << Output();
   EXPECT_NE(Output().find("rejected row 2: hours_min"), std::string::npos) << Output();
+  // A full sync names its source as the rows may: in any case, with spaces around.
+  EXPECT_EQ(Run({"--check", "--full_sync= gm0344", bad}), 3);
+  EXPECT_NE(Output().find("created 1, updated 0, unchanged 0, withdrawn 0, expired 0, rejected 1"),
+            std::string::npos)
+      << Output();
   EXPECT_EQ(CommittedState(), before);
   EXPECT_EQ(Profiles(), profiles);
 

@@ -211,7 +211,7 @@ function showReport(content: HTMLElement, report: ImportReport): void {
       ],
       ["Afgekeurd", formatNumber(report.rejectedRows)],
       [
-        "Vrije tekst weggelaten (privacy: diploma's, vaardigheden, werkervaring)",
+        "Vrije tekst weggelaten (privacy: diploma's, vaardigheden, werkervaring, wensen)",
         formatNumber(report.freeTextLeftOut),
       ],
       ["Actieve profielen van uw bron", formatNumber(report.activeProfiles)],
