@@ -327,7 +327,6 @@ absl::StatusOr<std::optional<VaultEntry>> SqliteIdentityVault::Lookup(
   return VaultEntry{profile_id, ColumnText(lookup_, 0), ColumnText(lookup_, 1)};
 }
 
-
 absl::StatusOr<int64_t> SqliteIdentityVault::Count() {
   ResetOnExit reset(count_);
   const int rc = sqlite3_step(count_);

@@ -56,11 +56,20 @@ const KindDescription* Describe(RejectionKind kind) {
   return nullptr;
 }
 
-std::string DutchMessage(RejectionKind kind, const std::string& field) {
+// The explanation, ending with what the rule allows where it has a list or a range.
+std::string DutchMessage(RejectionKind kind, const std::string& field,
+                         const AllowedValues& allowed) {
   const std::string named = field.empty() ? "De rij" : "Veld " + field;
   const KindDescription* description = Describe(kind);
-  if (description == nullptr) return named + " is afgekeurd";
-  return description->after_field_name ? named + description->dutch : description->dutch;
+  std::string message = description == nullptr          ? named + " is afgekeurd"
+                        : description->after_field_name ? named + description->dutch
+                                                        : description->dutch;
+  if (!allowed.codes.empty()) absl::StrAppend(&message, "; toegestaan: ", allowed.codes);
+  if (allowed.range.has_value()) {
+    absl::StrAppend(&message, "; toegestaan: ", allowed.range->first, " tot en met ",
+                    allowed.range->second);
+  }
+  return message;
 }
 
 // "work_experience[1].months" -> "work_experience.months", for counting.
@@ -97,7 +106,7 @@ void AddRejections(const std::vector<RejectedRow>& rejected_rows, v1::ImportRepo
     rejection->set_row_number(rejected.row);
     rejection->set_field(rejected.field);
     rejection->set_reason(ToProtoReason(rejected.kind));
-    rejection->set_message_nl(DutchMessage(rejected.kind, rejected.field));
+    rejection->set_message_nl(DutchMessage(rejected.kind, rejected.field, rejected.allowed));
     rejection->set_message_en(rejected.reason);
   }
   std::vector<v1::RejectionCount> sorted;

@@ -234,7 +234,7 @@ std::optional<ValidatedProfile> Importer::CheckRow(const v1::SourceProfile& prof
   ImportReport& report = run.report;
   auto reject = [&](std::string field, std::string reason, RejectionKind kind) {
     ++report.rejected_rows;
-    report.rejections.push_back({row, std::move(field), std::move(reason), kind});
+    report.rejections.push_back({row, std::move(field), std::move(reason), kind, {}});
   };
   const std::string& only_source = !run.options.full_sync_source.empty()
                                        ? run.options.full_sync_source
@@ -250,8 +250,8 @@ std::optional<ValidatedProfile> Importer::CheckRow(const v1::SourceProfile& prof
     if (!profile_id.empty()) run.seen.emplace(profile_id, row);
     ++report.rejected_rows;
     for (FieldError& error : errors) {
-      report.rejections.push_back(
-          {row, std::move(error.field), std::move(error.reason), error.kind});
+      report.rejections.push_back({row, std::move(error.field), std::move(error.reason), error.kind,
+                                   std::move(error.allowed)});
     }
     return std::nullopt;
   }
@@ -270,7 +270,8 @@ void Importer::RejectUnparsedRow(const absl::Status& error, RejectionKind proble
                                  const std::string& profile_id, int64_t row, ShardRun& run) {
   ++run.report.received_rows;
   ++run.report.rejected_rows;
-  run.report.rejections.push_back({row, ErrorField(error), std::string(error.message()), problem});
+  run.report.rejections.push_back(
+      {row, ErrorField(error), std::string(error.message()), problem, {}});
   // As for a row the validator refuses: a full sync keeps the client's existing profile.
   if (!profile_id.empty()) run.seen.emplace(profile_id, row);
 }
@@ -527,7 +528,7 @@ void Importer::ReadAndRoute(RecordSource& source, std::vector<std::unique_ptr<Sh
       ++report.received_rows;
       ++report.rejected_rows;
       report.rejections.push_back({record.row, ErrorField(record.status),
-                                   std::string(record.status.message()), record.problem});
+                                   std::string(record.status.message()), record.problem, {}});
     } else {
       const size_t shard = writer_->ShardOf(profile_id);
       if (filled[shard] == pending[shard].size()) pending[shard].emplace_back();

@@ -27,6 +27,7 @@ struct RejectedRow {
   std::string field;
   std::string reason;
   RejectionKind kind = RejectionKind::kBadFormat;
+  AllowedValues allowed;
 };
 
 struct ImportProgress {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -24,13 +25,6 @@ constexpr int kMaxExperienceMonths = 600;
 constexpr int kMinExperienceYear = 1950;
 constexpr size_t kMaxShortTextLength = 200;
 
-bool OneOf(const std::string& value, std::initializer_list<const char*> allowed) {
-  for (const char* candidate : allowed) {
-    if (value == candidate) return true;
-  }
-  return false;
-}
-
 bool HasControlCharacter(const std::string& text) {
   for (unsigned char c : text) {
     if (c < 0x20) return true;
@@ -43,6 +37,9 @@ constexpr std::pair<std::string_view, v1::Weekday> kDayCodes[] = {
     {"ma", v1::WEEKDAY_MONDAY},   {"di", v1::WEEKDAY_TUESDAY}, {"wo", v1::WEEKDAY_WEDNESDAY},
     {"do", v1::WEEKDAY_THURSDAY}, {"vr", v1::WEEKDAY_FRIDAY},  {"za", v1::WEEKDAY_SATURDAY},
     {"zo", v1::WEEKDAY_SUNDAY}};
+// The routes into the doelgroepregister (SourceProfile.target_group).
+constexpr std::string_view kTargetGroupCodes[] = {"wajong", "wsw", "participatiewet", "wiw_id",
+                                                  "vso_pro"};
 // The support a person may need at work (SourceProfile.support_needs).
 constexpr std::string_view kSupportNeedCodes[] = {"jobcoach",     "werkplekaanpassing",
                                                   "vervoer",      "loonkostensubsidie",
@@ -67,7 +64,40 @@ std::optional<Value> Lookup(const std::pair<std::string_view, Value> (&table)[N]
 
 void Fail(std::vector<FieldError>& errors, std::string field, const char* reason,
           RejectionKind kind) {
-  errors.push_back({std::move(field), reason, kind});
+  errors.push_back({std::move(field), reason, kind, {}});
+}
+
+// "ma, di, wo, ...": the codes of a list of codes or of (code, value) pairs.
+template <typename Codes>
+std::string JoinCodes(const Codes& codes) {
+  std::string joined;
+  for (const auto& code : codes) {
+    if (!joined.empty()) joined += ", ";
+    if constexpr (std::is_convertible_v<decltype(code), std::string_view>) {
+      joined += code;
+    } else {
+      joined += code.first;
+    }
+  }
+  return joined;
+}
+
+// A code that is not in `codes`.
+template <typename Codes>
+void FailNotOneOf(std::vector<FieldError>& errors, std::string field, const Codes& codes) {
+  std::string allowed = JoinCodes(codes);
+  errors.push_back({std::move(field),
+                    absl::StrCat("not one of ", allowed),
+                    RejectionKind::kUnknownCode,
+                    {std::move(allowed), std::nullopt}});
+}
+
+// A whole number outside low..high.
+void FailOutside(std::vector<FieldError>& errors, std::string field, int64_t low, int64_t high) {
+  errors.push_back({std::move(field),
+                    absl::StrCat("outside ", low, "..", high),
+                    RejectionKind::kOutOfRange,
+                    {"", std::make_pair(low, high)}});
 }
 
 // An empty date is unknown; any other must parse. Returns the day, or nullopt.
@@ -241,7 +271,10 @@ bool ProfileValidator::CheckKeyAndAction(const v1::SourceProfile& profile, Error
   // JSON Lines and the import API carry an open enum: a number it does not define is neither an
   // upsert nor a delete.
   if (!v1::SourceAction_IsValid(profile.action())) {
-    Fail(errors, "action", "not upsert or delete", RejectionKind::kUnknownCode);
+    errors.push_back({"action",
+                      "not upsert or delete",
+                      RejectionKind::kUnknownCode,
+                      {"upsert, delete", std::nullopt}});
     return false;
   }
   // A delete row needs only the profile's key; whatever else it carries is not used.
@@ -275,9 +308,9 @@ void ProfileValidator::CheckPersonAndRegister(const v1::SourceProfile& profile,
     }
   }
   if (!profile.target_group().empty() &&
-      !OneOf(profile.target_group(), {"wajong", "wsw", "participatiewet", "wiw_id", "vso_pro"})) {
-    Fail(errors, "target_group", "not one of wajong, wsw, participatiewet, wiw_id, vso_pro",
-         RejectionKind::kUnknownCode);
+      std::find(std::begin(kTargetGroupCodes), std::end(kTargetGroupCodes),
+                profile.target_group()) == std::end(kTargetGroupCodes)) {
+    FailNotOneOf(errors, "target_group", kTargetGroupCodes);
   }
   const std::optional<int64_t> start =
       CheckPastDate(errors, "register_start", profile.register_start());
@@ -312,11 +345,11 @@ void ProfileValidator::CheckEducationAndExperience(const v1::SourceProfile& prof
       Fail(errors, entry + "occupation", "longer than 200 characters", RejectionKind::kTooLong);
     }
     if (OutsideRange(experience.has_months(), experience.months(), 0, kMaxExperienceMonths)) {
-      Fail(errors, entry + "months", "outside 0..600", RejectionKind::kOutOfRange);
+      FailOutside(errors, entry + "months", 0, kMaxExperienceMonths);
     }
     if (OutsideRange(experience.has_last_year(), experience.last_year(), kMinExperienceYear,
                      this_year + 1)) {
-      Fail(errors, entry + "last_year", "outside 1950..next year", RejectionKind::kOutOfRange);
+      FailOutside(errors, entry + "last_year", kMinExperienceYear, this_year + 1);
     }
   }
 }
@@ -324,22 +357,21 @@ void ProfileValidator::CheckEducationAndExperience(const v1::SourceProfile& prof
 void ProfileValidator::CheckAvailability(const v1::SourceProfile& profile,
                                          ValidatedProfile& resolved, Errors& errors) const {
   if (OutsideRange(profile.has_max_travel_km(), profile.max_travel_km(), 0, kMaxTravelKm)) {
-    Fail(errors, "max_travel_km", "outside 0..200", RejectionKind::kOutOfRange);
+    FailOutside(errors, "max_travel_km", 0, kMaxTravelKm);
   }
   if (!profile.travel_mode().empty()) {
     std::optional<v1::TravelMode> mode = Lookup(kTravelModeCodes, profile.travel_mode());
     if (mode.has_value()) {
       resolved.travel_mode_ = *mode;
     } else {
-      Fail(errors, "travel_mode", "not one of lopen, fiets, ov, auto, begeleid",
-           RejectionKind::kUnknownCode);
+      FailNotOneOf(errors, "travel_mode", kTravelModeCodes);
     }
   }
   if (OutsideRange(profile.has_hours_min(), profile.hours_min(), 0, engine::kMaxHoursPerWeek)) {
-    Fail(errors, "hours_min", "outside 0..40", RejectionKind::kOutOfRange);
+    FailOutside(errors, "hours_min", 0, engine::kMaxHoursPerWeek);
   }
   if (OutsideRange(profile.has_hours_max(), profile.hours_max(), 0, engine::kMaxHoursPerWeek)) {
-    Fail(errors, "hours_max", "outside 0..40", RejectionKind::kOutOfRange);
+    FailOutside(errors, "hours_max", 0, engine::kMaxHoursPerWeek);
   }
   if (profile.has_hours_min() && profile.has_hours_max() &&
       profile.hours_min() > profile.hours_max()) {
@@ -348,7 +380,7 @@ void ProfileValidator::CheckAvailability(const v1::SourceProfile& profile,
   for (const std::string& day : profile.days()) {
     std::optional<v1::Weekday> weekday = Lookup(kDayCodes, day);
     if (!weekday.has_value()) {
-      Fail(errors, "days", "not one of ma, di, wo, do, vr, za, zo", RejectionKind::kUnknownCode);
+      FailNotOneOf(errors, "days", kDayCodes);
       break;
     }
     resolved.days_ |= static_cast<uint8_t>(1u << (*weekday - 1));
@@ -360,8 +392,10 @@ void ProfileValidator::CheckAffinitiesAndDates(const v1::SourceProfile& profile,
   for (const std::string& affinity : profile.affinities()) {
     const std::optional<std::string_view> code = engine::CanonicalAffinity(affinity);
     if (!code.has_value()) {
-      Fail(errors, "affinities", "not an affinity code or alias listed in docs/import-format.md",
-           RejectionKind::kUnknownCode);
+      errors.push_back({"affinities",
+                        "not an affinity code or alias listed in docs/import-format.md",
+                        RejectionKind::kUnknownCode,
+                        {JoinCodes(engine::kAffinityCodes), std::nullopt}});
       break;
     }
     const auto kept = resolved.affinities().begin();
@@ -373,10 +407,7 @@ void ProfileValidator::CheckAffinitiesAndDates(const v1::SourceProfile& profile,
   for (const std::string& need : profile.support_needs()) {
     if (std::find(std::begin(kSupportNeedCodes), std::end(kSupportNeedCodes), need) ==
         std::end(kSupportNeedCodes)) {
-      Fail(errors, "support_needs",
-           "not one of jobcoach, werkplekaanpassing, vervoer, loonkostensubsidie, no_riskpolis, "
-           "beschut_werk",
-           RejectionKind::kUnknownCode);
+      FailNotOneOf(errors, "support_needs", kSupportNeedCodes);
       break;
     }
   }

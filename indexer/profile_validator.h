@@ -24,6 +24,7 @@ struct FieldError {
   std::string field;   // SourceProfile field name, e.g. "postcode"
   std::string reason;  // English, e.g. "not a known Dutch postcode"
   RejectionKind kind = RejectionKind::kBadFormat;
+  AllowedValues allowed;  // where the rule has a list or a range
 };
 
 // The longest client number (in bytes) a profile's key may have.

@@ -1,6 +1,11 @@
 #ifndef VERKENNER_INDEXER_REJECTION_KIND_H_
 #define VERKENNER_INDEXER_REJECTION_KIND_H_
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
 namespace verkenner::indexer {
 
 // Which kind of rule a row broke, for reports that count problems by kind (the service's import
@@ -17,6 +22,13 @@ enum class RejectionKind {
   kTooLong,          // a text, list or whole record longer than allowed
   kSourceMismatch,   // another source than the import is for
   kDuplicate,        // the same client earlier in the same import
+};
+
+// What the rule a row broke allows, where it has a list or a range, so that a report can tell the
+// source what to write instead. Never holds the row's value.
+struct AllowedValues {
+  std::string codes;                                 // "ma, di, wo, do, vr, za, zo"; or empty
+  std::optional<std::pair<int64_t, int64_t>> range;  // both ends included
 };
 
 }  // namespace verkenner::indexer
