@@ -152,18 +152,25 @@ void TrimTextValues(google::protobuf::Message& message) {
         TrimTextValues(*reflection->MutableRepeatedMessage(&message, field, i));
       }
     } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING && field->is_repeated()) {
-      auto values = reflection->GetMutableRepeatedFieldRef<std::string>(&message, field);
-      std::vector<std::string> kept;
+      // Read without copying; rewritten only when a value needs trimming or is empty (rarely).
+      const int count = reflection->FieldSize(message, field);
+      auto value_at = [&](int i) -> const std::string& {
+        return reflection->GetRepeatedStringReference(message, field, i, &scratch);
+      };
       bool changed = false;
-      for (int i = 0; i < values.size(); ++i) {
-        const std::string value = values.Get(i);
-        absl::string_view trimmed = absl::StripAsciiWhitespace(value);
-        changed |= trimmed.size() != value.size();
-        if (!trimmed.empty()) kept.emplace_back(trimmed);
+      for (int i = 0; i < count && !changed; ++i) {
+        const std::string& value = value_at(i);
+        changed = value.empty() || absl::StripAsciiWhitespace(value).size() != value.size();
       }
       if (!changed) continue;
-      values.Clear();
-      for (const std::string& value : kept) values.Add(value);
+      std::vector<std::string> kept;
+      for (int i = 0; i < count; ++i) {
+        absl::string_view trimmed = absl::StripAsciiWhitespace(value_at(i));
+        if (!trimmed.empty()) kept.emplace_back(trimmed);
+      }
+      auto mutable_values = reflection->GetMutableRepeatedFieldRef<std::string>(&message, field);
+      mutable_values.Clear();
+      for (const std::string& value : kept) mutable_values.Add(value);
     } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
       const std::string& value = reflection->GetStringReference(message, field, &scratch);
       absl::string_view trimmed = absl::StripAsciiWhitespace(value);

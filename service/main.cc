@@ -201,8 +201,8 @@ std::optional<base::TlsFiles> TlsFromFlags(const command_line::Program& program)
       base::LoadTlsFiles(absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
                          absl::GetFlag(FLAGS_tls_client_ca));
   if (!files.ok()) {
-    command_line::ExitWithUsageError(program,
-                                     absl::StrCat("TLS on --listen: ", files.status().message()));
+    command_line::ExitWithUsageError(
+        program, absl::StrCat("TLS (--listen and --http_listen): ", files.status().message()));
   }
   return *std::move(files);
 }

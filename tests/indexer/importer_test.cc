@@ -292,7 +292,7 @@ TEST_F(ImporterTest, FullSyncKeepsTheProfileOfARowThatCouldNotBeParsed) {
 // "GM0344 " are one source and one client.
 TEST_F(ImporterTest, CaseAndWhiteSpaceAroundValuesDoNotMakeADifferentClientOrARejection) {
   const std::string jsonl =
-      R"({"source":"GM0344","client_number":"A-17","postcode":"3511 AB","days":["ma","di"]})"
+      R"({"source":"GM0344","client_number":"A-17","postcode":"3511 AB","days":["ma"," ","di"]})"
       "\n"
       R"({"source":" gm0344","client_number":"A-17 ","postcode":"3511AB"})"
       "\n"
