@@ -16,6 +16,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
 #include "indexer/bsn.h"
+#include "indexer/language_codes.h"
 
 namespace verkenner::indexer {
 namespace {
@@ -419,9 +420,8 @@ void ProfileValidator::CheckAffinitiesAndDates(const v1::SourceProfile& profile,
     }
   }
   for (const std::string& language : profile.languages()) {
-    if (language.size() != 2 || !absl::ascii_islower(language[0]) ||
-        !absl::ascii_islower(language[1])) {
-      Fail(errors, "languages", "not an ISO 639-1 code (two lowercase letters, e.g. nl)",
+    if (!IsLanguageCode(language)) {
+      Fail(errors, "languages", "not an ISO 639-1 code (two letters, e.g. nl)",
            RejectionKind::kUnknownCode);
       break;
     }

@@ -212,6 +212,8 @@ TEST_F(ProfileValidatorTest, EveryLimitAcceptsItsEdgeAndRejectsOnePast) {
        RejectionKind::kUnknownCode},
       {"languages as ISO 639-1 codes", [](auto& p) { p.add_languages("ti"); },
        [](auto& p) { p.add_languages("NL"); }, "languages", RejectionKind::kUnknownCode},
+      {"languages from the ISO 639-1 list", [](auto& p) { p.add_languages("zu"); },
+       [](auto& p) { p.add_languages("zz"); }, "languages", RejectionKind::kUnknownCode},
       {"email an e-mail address", [](auto& p) { p.set_email("j.jansen@voorbeeld.nl"); },
        [](auto& p) { p.set_email("j.jansen bij voorbeeld.nl"); }, "email",
        RejectionKind::kBadFormat},
