@@ -345,7 +345,10 @@ int CheckFiles(Run& run, std::shared_ptr<const verkenner::engine::ReferenceData>
     scratch.emplace(std::move(*created));
     index = scratch->path() + "/index";
     std::string key(32, '\0');
-    RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size()));
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) !=
+        1) {
+      return Failed("check", absl::InternalError("no randomness for a throwaway key"));
+    }
     pseudonymizer = Pseudonymizer::FromKey(std::move(key));
   } else {
     // An index that is not there would be created: refuse rather than write.

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -434,6 +435,17 @@ TEST_F(CandidateRightsTest, OnlyTheSourceAndTheRegionsWspActAndEveryRefusalIsAud
   EXPECT_EQ(rows,
             (std::vector<std::string>{"get_candidate_visibility NOT_FOUND",
                                       "hide_profile NOT_FOUND with reason", "view_profile ok"}));
+}
+
+// A key is read as an import reads it (docs/import-format.md): " gm0344 " is GM0344, and white
+// space around the client number does not count.
+TEST_F(CandidateRightsTest, AKeyIsReadWithTheImportsRuleForCaseAndWhiteSpace) {
+  v1::CandidateKey spelled = Key();
+  spelled.set_source(" " + absl::AsciiStrToLower(Candidate().source()) + " ");
+  spelled.set_client_number(Candidate().client_number() + " ");
+  v1::GetCandidateVisibilityResponse response;
+  const grpc::Status found = GetVisibility(*importer_, spelled, &response);
+  EXPECT_TRUE(found.ok()) << found.error_message();
 }
 
 TEST_F(CandidateRightsTest, AnImportSayingNotVisibleHidesTheProfileUntilTheNextImport) {

@@ -144,6 +144,25 @@ class ImportStreamTest : public ::testing::Test {
     EXPECT_EQ(response.report().received_rows(), static_cast<int64_t>(rows.size()));
   }
 
+  // Sends an import of one batch, built by hand, with an end that claims `end_rows` rows.
+  grpc::Status SendBatch(const v1::ImportHeader& header, const v1::ProfileBatch& batch,
+                         int64_t end_rows, v1::ImportProfilesResponse& response) {
+    grpc::ClientContext context;
+    testing::Authorize(context, token_);
+    auto writer = stub_->ImportProfiles(&context, &response);
+    v1::ImportProfilesRequest message;
+    *message.mutable_header() = header;
+    EXPECT_TRUE(writer->Write(message));
+    message.Clear();
+    *message.mutable_batch() = batch;
+    EXPECT_TRUE(writer->Write(message));
+    message.Clear();
+    message.mutable_end()->set_rows(end_rows);
+    writer->Write(message);
+    writer->WritesDone();
+    return writer->Finish();
+  }
+
   // The stored state of an import once it no longer runs (at most 20 s); nullopt when the
   // service has not heard of it for 2 s (a stream cancelled before the header was read).
   std::optional<v1::ImportState> SettledState(const std::string& import_id) {
@@ -302,21 +321,11 @@ TEST_F(ImportStreamTest, AnEndThatMiscountsTheRowsAppliesNothing) {
   StartServer();
   ImportWhole(Header("first", v1::IMPORT_MODE_FULL_SYNC), Rows(0));
   const std::map<std::string, std::string> before = testing::IndexContents(index_.index_path);
-  grpc::ClientContext context;
-  testing::Authorize(context, token_);
+  v1::ProfileBatch batch;
+  for (const v1::SourceProfile& row : Rows(1, 10)) *batch.add_profiles() = row;
   v1::ImportProfilesResponse response;
-  auto writer = stub_->ImportProfiles(&context, &response);
-  v1::ImportProfilesRequest message;
-  *message.mutable_header() = Header("miscounted", v1::IMPORT_MODE_FULL_SYNC);
-  ASSERT_TRUE(writer->Write(message));
-  message.Clear();
-  for (const v1::SourceProfile& row : Rows(1, 10)) *message.mutable_batch()->add_profiles() = row;
-  ASSERT_TRUE(writer->Write(message));
-  message.Clear();
-  message.mutable_end()->set_rows(11);
-  writer->Write(message);
-  writer->WritesDone();
-  grpc::Status status = writer->Finish();
+  grpc::Status status =
+      SendBatch(Header("miscounted", v1::IMPORT_MODE_FULL_SYNC), batch, /*end_rows=*/11, response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message().rfind("end.rows:", 0), 0u) << status.error_message();
   EXPECT_EQ(SettledState("miscounted"), v1::IMPORT_STATE_FAILED);
@@ -330,15 +339,7 @@ TEST_F(ImportStreamTest, AFullSyncKeepsTheProfileOfAnUnreadableRowWithItsClientN
   const std::vector<v1::SourceProfile> rows = Rows(0);
   ImportWhole(Header("first", v1::IMPORT_MODE_FULL_SYNC), rows);
   const std::map<std::string, std::string> before = testing::IndexContents(index_.index_path);
-  grpc::ClientContext context;
-  testing::Authorize(context, token_);
-  v1::ImportProfilesResponse response;
-  auto writer = stub_->ImportProfiles(&context, &response);
-  v1::ImportProfilesRequest message;
-  *message.mutable_header() = Header("one-unreadable", v1::IMPORT_MODE_FULL_SYNC);
-  ASSERT_TRUE(writer->Write(message));
-  message.Clear();
-  v1::ProfileBatch& batch = *message.mutable_batch();
+  v1::ProfileBatch batch;
   v1::UnreadableRow& unreadable = *batch.add_unreadable_rows();
   unreadable.set_row_number(1);
   unreadable.set_field("hours_min");
@@ -347,17 +348,29 @@ TEST_F(ImportStreamTest, AFullSyncKeepsTheProfileOfAnUnreadableRowWithItsClientN
     *batch.add_profiles() = rows[i];
     batch.add_row_numbers(static_cast<int64_t>(i) + 1);
   }
-  ASSERT_TRUE(writer->Write(message));
-  message.Clear();
-  message.mutable_end()->set_rows(static_cast<int64_t>(rows.size()));
-  writer->Write(message);
-  writer->WritesDone();
-  grpc::Status status = writer->Finish();
+  v1::ImportProfilesResponse response;
+  grpc::Status status = SendBatch(Header("one-unreadable", v1::IMPORT_MODE_FULL_SYNC), batch,
+                                  static_cast<int64_t>(rows.size()), response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.report().rejected_rows(), 1);
   EXPECT_EQ(response.report().withdrawn_absent(), 0);
   EXPECT_EQ(response.report().unchanged(), kSourceRows - 1);
   EXPECT_EQ(testing::IndexChanges(before, testing::IndexContents(index_.index_path)), "");
+}
+
+// An unreadable row's client number is held to the key's limit, as a profile's is.
+TEST_F(ImportStreamTest, AnUnreadableRowsClientNumberOverTheLimitRefusesTheBatch) {
+  StartServer();
+  v1::ProfileBatch batch;
+  v1::UnreadableRow& unreadable = *batch.add_unreadable_rows();
+  unreadable.set_row_number(1);
+  unreadable.set_client_number(std::string(65, 'k'));
+  v1::ImportProfilesResponse response;
+  const grpc::Status status =
+      SendBatch(Header("long-key", v1::IMPORT_MODE_INCREMENTAL), batch, 1, response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("batch.unreadable_rows.client_number:", 0), 0u)
+      << status.error_message();
 }
 
 // A full sync in which no row is accepted would withdraw every profile of the source: a broken
